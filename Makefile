@@ -1,0 +1,158 @@
+# sysplex - top-level build.  `make` builds bin/*, `make test` runs every test
+# tier, `make demo` starts the default emulated sysplex, shows it working and
+# tears it down.  `make deps` installs the Debian packages below (only when one
+# is missing); `make`, `make test` and `make demo` run it first.
+#
+# Modules are folders; each is a static library built from every .c in it.
+# Unit tests: tests/unit/test_<name>.c -> build/tests/test_<name> (cmocka).
+
+DEBIAN_PKGS = build-essential pkg-config libzmq3-dev libsqlite3-dev libuv1-dev \
+	libcmocka-dev liblua5.4-dev libmnl-dev libedit-dev iproute2 nftables curl \
+	tshark python3 python3-scapy iperf3 sqlite3 jq procps psmisc haproxy
+
+CC ?= cc
+PKG_LIBS = libzmq sqlite3 libuv lua5.4 libmnl libedit
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Werror -I. -D_GNU_SOURCE
+LDLIBS_ALL = -lpthread -lm
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+BUILD = build-san
+else
+BUILD = build
+endif
+BIN = bin
+
+# pkg-config is only consulted once the packages are present.
+pc = $(shell pkg-config --cflags $(1) 2>/dev/null)
+pl = $(shell pkg-config --libs $(1) 2>/dev/null)
+
+LIB_SRC  = $(wildcard lib/*.c)
+WIRE_SRC = $(wildcard wire/*.c)
+XCF_SRC  = $(wildcard xcf/*.c)
+VIPA_SRC = $(wildcard vipa/*.c)
+STACK_SRC = $(wildcard tcpip-stack/*.c)
+AGENT_SRC = $(wildcard client-agent/*.c)
+PLEX_SRC = $(wildcard sysplex/*.c)
+HTTPD_SRC = $(wildcard sysplex/httpd/*.c)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+BENCH_SRC = $(wildcard bench/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIBA_LIB  = $(BUILD)/liblib.a
+LIBA_WIRE = $(BUILD)/libwire.a
+LIBA_XCF  = $(BUILD)/libxcf.a
+LIBA_VIPA = $(BUILD)/libvipa.a
+MODLIBS = $(LIBA_VIPA) $(LIBA_XCF) $(LIBA_WIRE) $(LIBA_LIB)
+EXT_CFLAGS = $(call pc,$(PKG_LIBS))
+EXT_LIBS = $(call pl,$(PKG_LIBS))
+
+PROGS = $(BIN)/tcpip-stack $(BIN)/client-agent $(BIN)/sysplex $(BIN)/sysplex-httpd
+UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+BENCH_BINS = $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
+.PHONY: all deps test test-unit test-config test-netns test-wire test-long demo bench \
+	fuzz clean format check-deps
+all: deps
+	@$(MAKE) --no-print-directory progs
+
+progs: $(PROGS) $(UNIT_BINS) $(BENCH_BINS)
+
+# Installs missing Debian packages (needs root; a no-op when all are present).
+deps:
+	@missing=""; for p in $(DEBIAN_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make deps: must run as root to install packages" >&2; exit 1; fi; \
+	  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) $(EXT_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBA_LIB): $(call obj,$(LIB_SRC))
+$(LIBA_WIRE): $(call obj,$(WIRE_SRC))
+$(LIBA_XCF): $(call obj,$(XCF_SRC))
+$(LIBA_VIPA): $(call obj,$(VIPA_SRC))
+$(BUILD)/lib%.a:
+	@mkdir -p $(dir $@)
+	@rm -f $@ && ar rcs $@ $^
+
+$(BIN)/tcpip-stack: $(call obj,$(STACK_SRC)) $(MODLIBS)
+$(BIN)/client-agent: $(call obj,$(AGENT_SRC)) $(MODLIBS)
+$(BIN)/sysplex: $(call obj,$(PLEX_SRC)) $(MODLIBS)
+$(BIN)/sysplex-httpd: $(call obj,$(HTTPD_SRC)) $(MODLIBS)
+$(PROGS):
+	@mkdir -p $(BIN)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(EXT_LIBS) $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(MODLIBS)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(EXT_LIBS) -lcmocka $(LDLIBS_ALL)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(MODLIBS)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(EXT_LIBS) $(LDLIBS_ALL)
+
+# ---- tests ---------------------------------------------------------------------
+# Tier 1: unit tests (cmocka, one binary per module).  Tier 2: config golden
+# files.  Tier 3: namespace integration tests (root; real veths, TUN, ZeroMQ).
+test: deps
+	@$(MAKE) --no-print-directory progs
+	@$(MAKE) --no-print-directory test-unit test-config test-wire test-netns
+
+test-unit: $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; \
+	[ $$fail = 0 ] || { echo "unit tests FAILED"; exit 1; }
+
+test-config: $(BIN)/tcpip-stack
+	@BIN=$(BIN) tests/config/run.sh
+
+test-wire: $(PROGS)
+	@if ls tests/wire/*.sh >/dev/null 2>&1; then \
+	  for t in tests/wire/*.sh; do BIN=$(BIN) bash $$t || exit 1; done; fi
+
+test-netns: $(PROGS)
+	@BIN=$(BIN) tests/netns/run.sh
+
+test-long: $(PROGS)
+	@BIN=$(BIN) LONG=1 tests/netns/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory progs
+	@BIN=$(BIN) sysplex/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory progs
+	@BIN=$(BIN) bench/run.sh
+
+# Fuzz harnesses (libFuzzer; clang).  `make fuzz` runs each for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 20
+FUZZ_BINS = $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
+build-fuzz/%: tests/fuzz/%.c $(WIRE_SRC)
+	@mkdir -p build-fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -D_GNU_SOURCE -o $@ $^
+fuzz: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do echo "== $$f"; mkdir -p build-fuzz/corpus-$$(basename $$f); \
+	  $$f -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$(basename $$f) 2>&1 | tail -2 || exit 1; done
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-san build-fuzz $(BIN)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,792 @@
+/*
+ * cn.c - the correspondent node of RFC 6275 on a client host.
+ *
+ * Return routability (5.2): a secret Kcn (20 random octets) and a table of
+ * nonces, a new one every 30 s, each valid MAX_NONCE_LIFETIME (240 s).  A
+ * HoTI from a home address gets a HoT with First(64, HMAC_SHA1(Kcn, home |
+ * nonce | 0)); a CoTI from a care-of address a CoT with ... | 1).  We keep no
+ * state per test: tokens are recomputed when the Binding Update arrives.
+ *
+ * Binding Update (9.5.1), in this order: checksum; H flag -> BA 131; Nonce
+ * Indices and Binding Authorization Data present, else silently discarded;
+ * nonce indices known and unexpired, else BA 136/137/138; authenticator
+ * (Kbm from the recomputed tokens, so only addresses that completed the
+ * tests can bind) wrong -> silently discarded; sequence number not newer
+ * than the entry's -> BA 135; then the entry is created, refreshed or (lifetime
+ * 0, or care-of = home) deleted, and a BA with Binding Authorization Data is
+ * sent when the A flag asks for it: to the care-of address with a Type 2
+ * Routing Header (straight to the target, claim 1), or to the home address
+ * for a deletion.  Every rejection is counted by reason and never changes
+ * where traffic goes.
+ *
+ * A BU with our vendor option WIRE_VSO_CONN binds one connection (claim 1's
+ * "binding cache entry associated with the connection"); without it the
+ * binding is per home address, as for any standard mobile node.
+ */
+#include "client-agent/agent.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifndef IPPROTO_MH
+#define IPPROTO_MH 135
+#endif
+
+static uint8_t mhbuf[MIP6_MAX_LEN];
+static uint8_t pktbuf[WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + WIRE_RH2_LEN + MIP6_MAX_LEN];
+
+/* ---- nonces -------------------------------------------------------------------- */
+
+static void
+nonce_new(struct agent *a)
+{
+	struct agent_nonce *n = &a->nonces[(uint16_t)(a->nonce_idx + 1) % AGENT_NONCES];
+
+	a->nonce_idx++;
+	n->used = 1;
+	n->idx = a->nonce_idx;
+	n->created_ms = lib_now_ms();
+	if (getrandom(n->nonce, sizeof(n->nonce), 0) != sizeof(n->nonce))
+		memset(n->nonce, 0, sizeof(n->nonce));	/* never reached on Linux */
+}
+
+static const struct agent_nonce *
+nonce_get(struct agent *a, uint16_t idx)
+{
+	const struct agent_nonce *n = &a->nonces[idx % AGENT_NONCES];
+
+	if (!n->used || n->idx != idx ||
+	    lib_now_ms() - n->created_ms > MIP6_MAX_NONCE_LIFETIME * 1000ull)
+		return NULL;
+	return n;
+}
+
+/* ---- sending ----------------------------------------------------------------------- */
+
+/* Sends an MH to dst from our address src through the raw socket (the
+ * kernel fills in the checksum: IPV6_CHECKSUM). */
+static void
+send_raw(struct agent *a, const uint8_t dst[16], const struct mip6_msg *m,
+	 const uint8_t *kbm, const uint8_t *auth_coa, const uint8_t src[16])
+{
+	struct sockaddr_in6 sa;
+	ssize_t n = mip6_msg_encode(m, mhbuf, sizeof(mhbuf));
+
+	if (n < 0) {
+		lib_verdict(&a->verdicts, "cannot encode a Mobility Header");
+		return;
+	}
+	if (kbm) {
+		int off = mip6_auth_off(mhbuf, (size_t)n);
+		if (off < 0 || mip6_bu_authenticator(kbm, auth_coa, src, mhbuf, (size_t)n,
+						     (size_t)off, mhbuf + off) < 0)
+			return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sin6_family = AF_INET6;
+	memcpy(&sa.sin6_addr, dst, 16);
+	if (sendto(a->mh_fd, mhbuf, (size_t)n, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		lib_verdict(&a->verdicts, "sending a Mobility Header failed");
+	else
+		a->cnt.tx[m->type]++;
+}
+
+/* Sends an MH from src to the care-of address with a Type 2 Routing Header
+ * naming the home address (sockets cannot emit an RH2 without kernel MIPv6:
+ * the packet is built here and written into the TUN, which sends it out of
+ * the LAN). */
+static void
+send_rh2(struct agent *a, const uint8_t src[16], const uint8_t coa[16], const uint8_t home[16],
+	 const struct mip6_msg *m, const uint8_t *kbm)
+{
+	uint8_t *ip = pktbuf + WIRE_VNET_HDR_LEN, *rh = ip + WIRE_IP6_HDR_LEN;
+	uint8_t *mh = rh + WIRE_RH2_LEN;
+	ssize_t n = mip6_msg_encode(m, mh, MIP6_MAX_LEN);
+	size_t plen;
+
+	if (n < 0) {
+		lib_verdict(&a->verdicts, "cannot encode a Mobility Header");
+		return;
+	}
+	if (kbm) {
+		int off = mip6_auth_off(mh, (size_t)n);
+		if (off < 0 || mip6_bu_authenticator(kbm, coa, src, mh, (size_t)n, (size_t)off,
+						     mh + off) < 0)
+			return;
+	}
+	/* The checksum covers the final destination: the home address. */
+	mip6_csum_set(src, home, mh, (size_t)n);
+	memset(pktbuf, 0, WIRE_VNET_HDR_LEN);
+	plen = WIRE_RH2_LEN + (size_t)n;
+	ip[0] = 0x60;
+	ip[1] = ip[2] = ip[3] = 0;
+	ip[4] = (uint8_t)(plen >> 8);
+	ip[5] = (uint8_t)plen;
+	ip[6] = WIRE_PROTO_ROUTING;
+	ip[7] = 64;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, coa, 16);
+	rh[0] = WIRE_PROTO_MH;
+	rh[1] = 2;
+	rh[2] = 2;
+	rh[3] = 1;
+	memset(rh + 4, 0, 4);
+	memcpy(rh + 8, home, 16);
+	if (write(a->tun_fd, pktbuf, WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + plen) < 0)
+		lib_verdict(&a->verdicts, "TUN write of a Mobility Header failed");
+	else
+		a->cnt.tx[m->type]++;
+}
+
+static void
+init_msg(struct mip6_msg *m, uint8_t type)
+{
+	memset(m, 0, sizeof(*m));
+	m->proto = WIRE_PROTO_NONE;
+	m->type = type;
+}
+
+static const struct mip6_vso *
+find_vso(const struct mip6_opts *o, uint8_t subtype)
+{
+	int i;
+
+	for (i = 0; i < o->n_vso; i++)
+		if (o->vso[i].vendor_id == WIRE_VSO_VENDOR && o->vso[i].subtype == subtype)
+			return &o->vso[i];
+	return NULL;
+}
+
+static void
+copy_vso(struct mip6_opts *dst, const struct mip6_vso *v)
+{
+	struct mip6_vso *d;
+
+	if (!v || dst->n_vso >= MIP6_MAX_VSO)
+		return;
+	d = &dst->vso[dst->n_vso++];
+	d->vendor_id = v->vendor_id;
+	d->subtype = v->subtype;
+	d->len = v->len;
+	memcpy(d->bytes, v->bytes, v->len);
+}
+
+/* ---- HoTI / CoTI -------------------------------------------------------------------- */
+
+static void
+on_init(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct mip6_msg *in)
+{
+	const struct agent_nonce *n = nonce_get(a, a->nonce_idx);
+	int care_of = in->type == MIP6_MH_COTI;
+	struct mip6_msg m;
+	struct mip6_test *t;
+
+	if (!n) {
+		nonce_new(a);
+		n = nonce_get(a, a->nonce_idx);
+	}
+	init_msg(&m, care_of ? MIP6_MH_COT : MIP6_MH_HOT);
+	t = care_of ? &m.cot : &m.hot;
+	t->nonce_idx = n->idx;
+	memcpy(t->cookie, care_of ? in->coti.cookie : in->hoti.cookie, MIP6_COOKIE_LEN);
+	mip6_keygen_token(a->kcn, src, n->nonce, care_of, t->token);
+	/* Claim 1: the CoT carries the mobility option asking the target to
+	 * forward a copy to the routing stack (echoed from the CoTI). */
+	if (care_of)
+		copy_vso(&m.opts, find_vso(&in->opts, WIRE_VSO_COPYTO));
+	send_raw(a, src, &m, NULL, NULL, me);
+}
+
+/* ---- Binding Update ------------------------------------------------------------------- */
+
+static void
+send_ba(struct agent *a, const uint8_t me[16], const uint8_t home[16], const uint8_t coa[16],
+	uint8_t status, uint16_t seq, uint16_t lifetime, const uint8_t *kbm,
+	const struct mip6_vso *conn, int direct)
+{
+	struct mip6_msg m;
+
+	init_msg(&m, MIP6_MH_BA);
+	m.ba.status = status;
+	m.ba.seq = seq;
+	m.ba.lifetime = lifetime;
+	if (kbm)
+		m.opts.present |= MIP6_OPTF(MIP6_OPT_AUTH);
+	copy_vso(&m.opts, conn);
+	if (direct)
+		send_rh2(a, me, coa, home, &m, kbm);
+	else
+		send_raw(a, home, &m, kbm, coa, me);
+}
+
+static void
+reject(struct agent *a, const char *why)
+{
+	a->cnt.bu_rejected++;
+	lib_verdict(&a->verdicts, why);
+}
+
+static struct agent_home_binding *
+home_find(struct agent *a, const uint8_t home[16], int create)
+{
+	struct agent_home_binding *f = NULL;
+	int i;
+
+	for (i = 0; i < AGENT_MAX_HOME; i++) {
+		if (a->home[i].used && memcmp(a->home[i].home, home, 16) == 0)
+			return &a->home[i];
+		if (!a->home[i].used && !f)
+			f = &a->home[i];
+	}
+	if (!create || !f)
+		return NULL;
+	memset(f, 0, sizeof(*f));
+	f->used = 1;
+	memcpy(f->home, home, 16);
+	f->created_ms = lib_now_ms();
+	return f;
+}
+
+static void
+on_bu(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct mip6_msg *m,
+      const uint8_t *mh, size_t mhlen)
+{
+	const uint8_t *home = src, *coa = src;
+	const struct agent_nonce *hn, *cn = NULL;
+	uint8_t htok[MIP6_TOKEN_LEN], ctok[MIP6_TOKEN_LEN], kbm[MIP6_KBM_LEN], auth[MIP6_AUTH_LEN];
+	const struct mip6_vso *conn = find_vso(&m->opts, WIRE_VSO_CONN);
+	uint16_t granted;
+	uint64_t now = lib_now_ms();
+	int deleting, direct;
+
+	if (m->opts.present & MIP6_OPTF(MIP6_OPT_ALTCOA))
+		coa = m->opts.alt_coa;
+	deleting = m->bu.lifetime == 0 || memcmp(coa, home, 16) == 0;
+	if (m->bu.flags & MIP6_BU_F_H) {
+		/* A home registration: we are no home agent. */
+		reject(a, "BU with H flag: home registration not supported");
+		send_ba(a, me, home, coa, MIP6_BA_HOME_REG_UNSUPPORTED, m->bu.seq, 0, NULL, conn, 0);
+		return;
+	}
+	if (!(m->opts.present & MIP6_OPTF(MIP6_OPT_NONCE)) ||
+	    !(m->opts.present & MIP6_OPTF(MIP6_OPT_AUTH))) {
+		reject(a, "BU without Nonce Indices or Binding Authorization Data (discarded)");
+		return;
+	}
+	if (conn && (conn->len != WIRE_VSO_CONN_LEN || conn->bytes[4] != WIRE_PROTO_TCP)) {
+		reject(a, "BU with a malformed connection option (discarded)");
+		return;
+	}
+	hn = nonce_get(a, m->opts.home_nonce_idx);
+	if (!deleting)
+		cn = nonce_get(a, m->opts.coa_nonce_idx);
+	if (!hn || (!deleting && !cn)) {
+		uint8_t st = !hn && !deleting && !cn ? MIP6_BA_EXPIRED_NONCES :
+			     !hn ? MIP6_BA_EXPIRED_HOME_NONCE : MIP6_BA_EXPIRED_COA_NONCE;
+		reject(a, "BU with an unknown or expired nonce index");
+		send_ba(a, me, home, coa, st, m->bu.seq, 0, NULL, conn, 0);
+		return;
+	}
+	mip6_keygen_token(a->kcn, home, hn->nonce, 0, htok);
+	if (!deleting)
+		mip6_keygen_token(a->kcn, coa, cn->nonce, 1, ctok);
+	mip6_kbm(htok, deleting ? NULL : ctok, kbm);
+	if (mip6_bu_authenticator(kbm, coa, me, mh, mhlen, m->opts.auth_off, auth) < 0 ||
+	    memcmp(auth, mh + m->opts.auth_off, MIP6_AUTH_LEN) != 0) {
+		/* RFC 6275 9.5.1: silently discard. */
+		reject(a, "BU with a wrong authenticator (discarded)");
+		return;
+	}
+	granted = m->bu.lifetime;
+	if (granted > MIP6_MAX_RR_BINDING_LIFETIME / 4)
+		granted = MIP6_MAX_RR_BINDING_LIFETIME / 4;
+	direct = !deleting;
+
+	if (conn) {
+		struct vipa_conn_key k;
+		struct vipa_conn *c;
+		int created = 0;
+
+		memset(&k, 0, sizeof(k));
+		memcpy(k.dvipa, home, 16);
+		memcpy(k.client, me, 16);
+		k.cport = (uint16_t)(conn->bytes[0] << 8 | conn->bytes[1]);
+		k.dport = (uint16_t)(conn->bytes[2] << 8 | conn->bytes[3]);
+		c = vipa_vcrt_lookup(a->conns, &k);
+		if (c && !mip6_seq_newer(m->bu.seq, c->bu_seq)) {
+			reject(a, "BU with an old sequence number");
+			send_ba(a, me, home, coa, MIP6_BA_SEQ_OUT_OF_WINDOW, c->bu_seq, 0, kbm, conn, 0);
+			return;
+		}
+		if (deleting) {
+			if (c) {
+				vipa_vcrt_remove(a->conns, &k);
+				a->cnt.bu_deleted++;
+			}
+		} else {
+			c = vipa_vcrt_insert(a->conns, &k, &created);
+			if (!c) {
+				reject(a, "binding cache full");
+				send_ba(a, me, home, coa, MIP6_BA_NO_RESOURCES, m->bu.seq, 0, kbm, conn, 0);
+				return;
+			}
+			if (created)
+				c->created_ms = now;
+			memcpy(c->coa, coa, 16);
+			memcpy(c->dest_xcf, coa, 16);
+			c->bu_seq = m->bu.seq;
+			c->last_ms = now + granted * 4000ull;
+			c->bypass = VIPA_BYPASS_BOUND;
+			c->bu_ms = 0;
+			a->cnt.bu_accepted++;
+		}
+	} else {
+		struct agent_home_binding *b = home_find(a, home, 0);
+
+		if (b && !mip6_seq_newer(m->bu.seq, b->seq)) {
+			reject(a, "BU with an old sequence number");
+			send_ba(a, me, home, coa, MIP6_BA_SEQ_OUT_OF_WINDOW, b->seq, 0, kbm, NULL, 0);
+			return;
+		}
+		if (deleting) {
+			if (b) {
+				b->used = 0;
+				a->cnt.bu_deleted++;
+			}
+		} else {
+			b = home_find(a, home, 1);
+			if (!b) {
+				reject(a, "binding cache full");
+				send_ba(a, me, home, coa, MIP6_BA_NO_RESOURCES, m->bu.seq, 0, kbm, NULL, 0);
+				return;
+			}
+			memcpy(b->coa, coa, 16);
+			b->seq = m->bu.seq;
+			b->expires_ms = now + granted * 4000ull;
+			a->cnt.bu_accepted++;
+		}
+	}
+	if (m->bu.flags & MIP6_BU_F_A)
+		send_ba(a, me, home, coa, MIP6_BA_ACCEPTED, m->bu.seq, granted, kbm, conn, direct);
+}
+
+static void
+send_be(struct agent *a, const uint8_t to[16], const uint8_t me[16], uint8_t status,
+	const uint8_t home[16])
+{
+	struct mip6_msg m;
+
+	init_msg(&m, MIP6_MH_BE);
+	m.be.status = status;
+	memcpy(m.be.home, home, 16);
+	send_raw(a, to, &m, NULL, NULL, me);
+}
+
+/* One Mobility Header addressed to us (src, me). */
+static void
+handle_mh(struct agent *a, const uint8_t src[16], const uint8_t me[16], const uint8_t *mh,
+	  size_t mhlen)
+{
+	static struct mip6_msg m;
+	const char *why = "malformed Mobility Header";
+	int r;
+
+	if (!mip6_csum_ok(src, me, mh, mhlen)) {
+		lib_verdict(&a->verdicts, "Mobility Header with a bad checksum");
+		return;
+	}
+	r = mip6_msg_decode(&m, mh, mhlen, &why);
+	if (r == -EPROTONOSUPPORT) {
+		/* RFC 6275 9.2: unknown MH type -> Binding Error status 2. */
+		lib_verdict(&a->verdicts, "unknown Mobility Header type");
+		send_be(a, src, me, MIP6_BE_UNKNOWN_MH, src);
+		return;
+	}
+	if (r < 0) {
+		lib_verdict(&a->verdicts, why);
+		return;
+	}
+	a->cnt.rx[m.type]++;
+	switch (m.type) {
+	case MIP6_MH_HOTI:
+	case MIP6_MH_COTI:
+		on_init(a, src, me, &m);
+		break;
+	case MIP6_MH_BU:
+		on_bu(a, src, me, &m, mh, mhlen);
+		break;
+	default:
+		/* HoT, CoT, BA, BRR and BE are for mobile nodes. */
+		lib_verdict(&a->verdicts, "Mobility Header type a correspondent node does not take");
+		break;
+	}
+}
+
+static void
+mh_cb(uv_poll_t *h, int status, int events)
+{
+	struct agent *a = h->data;
+	int i;
+
+	LIB_UNUSED(events);
+	if (status < 0)
+		return;
+	for (i = 0; i < 64; i++) {
+		static uint8_t buf[MIP6_MAX_LEN + 64];
+		union {
+			struct cmsghdr hdr;
+			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		} cbuf;
+		struct sockaddr_in6 from;
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr msg = { &from, sizeof(from), &iov, 1, &cbuf, sizeof(cbuf), 0 };
+		struct cmsghdr *c;
+		const uint8_t *me = NULL;
+		ssize_t n = recvmsg(a->mh_fd, &msg, MSG_DONTWAIT);
+
+		if (n < 0)
+			return;
+		for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+			if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO)
+				me = ((struct in6_pktinfo *)CMSG_DATA(c))->ipi6_addr.s6_addr;
+		if (!me || (msg.msg_flags & MSG_TRUNC)) {
+			lib_verdict(&a->verdicts, "Mobility Header without destination or truncated");
+			continue;
+		}
+		handle_mh(a, from.sin6_addr.s6_addr, me, buf, (size_t)n);
+	}
+}
+
+/* ---- per packet ------------------------------------------------------------------------ */
+
+uint8_t *
+agent_cn_outbound(struct agent *a, uint8_t *frame, size_t *flen)
+{
+	struct wire_vnet_hdr vh;
+	struct wire_pkt pk;
+	const char *why = NULL;
+	uint8_t *pkt = frame + WIRE_VNET_HDR_LEN;
+	size_t len = *flen - WIRE_VNET_HDR_LEN;
+	const uint8_t *coa = NULL;
+	uint64_t now;
+	ssize_t nl;
+
+	if (wire_ip6_parse(&pk, pkt, len, &why) < 0)
+		return frame;	/* not ours to judge: the kernel will */
+	/* Return routability and BAs travel as addressed (a HoT must reach
+	 * the home address through the routing stack). */
+	if (pk.proto == WIRE_PROTO_MH || pk.rh_off)
+		return frame;
+	now = lib_now_ms();
+	if (pk.proto == WIRE_PROTO_TCP && pk.tcp_hlen) {
+		struct vipa_conn_key k;
+		struct vipa_conn *c;
+
+		memcpy(k.dvipa, pk.dst, 16);
+		memcpy(k.client, pk.src, 16);
+		k.dport = pk.dport;
+		k.cport = pk.sport;
+		c = vipa_vcrt_lookup(a->conns, &k);
+		if (c && c->last_ms > now) {
+			coa = c->coa;
+			c->pkts_fwd++;
+			c->bytes_fwd += len;
+			c->bypass_ms = now;
+		}
+	}
+	if (!coa) {
+		int i;
+		for (i = 0; i < AGENT_MAX_HOME; i++) {
+			struct agent_home_binding *b = &a->home[i];
+			if (b->used && b->expires_ms > now && memcmp(b->home, pk.dst, 16) == 0) {
+				coa = b->coa;
+				b->pkts++;
+				b->bytes += len;
+				b->last_use_ms = now;
+				break;
+			}
+		}
+	}
+	if (!coa)
+		return frame;
+	wire_vnet_decode(&vh, frame);
+	nl = wire_rh2_insert(pkt, len, coa, &vh);
+	if (nl < 0)
+		return frame;
+	pkt -= WIRE_RH2_LEN;
+	wire_vnet_encode(&vh, pkt - WIRE_VNET_HDR_LEN);
+	a->cnt.direct_pkts++;
+	a->cnt.direct_bytes += (uint64_t)nl;
+	*flen = (size_t)nl + WIRE_VNET_HDR_LEN;
+	return pkt - WIRE_VNET_HDR_LEN;
+}
+
+/*
+ * A packet from a standard mobile node: source = care-of address, Home
+ * Address option = home address.  The kernel (no MIPv6) would drop it, so
+ * nftables steers it here.  With a binding for that home address at that
+ * care-of address, the source becomes the home address, the option goes, and
+ * the packet is handed back to the kernel; a BU (the MN's own) is taken as
+ * is; anything else gets a Binding Error (status 1) as RFC 6275 9.3.1 says.
+ */
+void
+agent_cn_inbound_hao(struct agent *a, uint8_t *frame, size_t flen)
+{
+	struct wire_pkt pk;
+	const char *why = "malformed packet";
+	uint8_t *pkt = frame + WIRE_VNET_HDR_LEN;
+	size_t len = flen - WIRE_VNET_HDR_LEN;
+	uint8_t home[16], coa[16], me[16];
+	struct agent_home_binding *b;
+	size_t dlen;
+
+	if (wire_ip6_parse(&pk, pkt, len, &why) < 0 || !pk.hao) {
+		lib_verdict(&a->verdicts, pk.hao ? why : "steered packet without a Home Address option");
+		return;
+	}
+	a->cnt.hao_in++;
+	memcpy(home, pk.hao, 16);
+	memcpy(coa, pk.src, 16);
+	memcpy(me, pk.dst, 16);
+	if (pk.proto == WIRE_PROTO_MH && (size_t)pk.l4_off + MIP6_HDR_LEN <= len &&
+	    pkt[pk.l4_off + 2] == MIP6_MH_BU) {
+		size_t mhlen = (size_t)pk.payload_len + WIRE_IP6_HDR_LEN - pk.l4_off;
+		if (pk.l4_off + mhlen > len) {
+			lib_verdict(&a->verdicts, "truncated Mobility Header");
+			return;
+		}
+		/* The BU's authenticator covers the care-of address (the
+		 * source); the checksum covers the home address. */
+		if (!mip6_csum_ok(home, me, pkt + pk.l4_off, mhlen)) {
+			lib_verdict(&a->verdicts, "Mobility Header with a bad checksum");
+			return;
+		}
+		{
+			static struct mip6_msg m;
+			if (mip6_msg_decode(&m, pkt + pk.l4_off, mhlen, &why) < 0) {
+				lib_verdict(&a->verdicts, why);
+				return;
+			}
+			if (!(m.opts.present & MIP6_OPTF(MIP6_OPT_ALTCOA))) {
+				m.opts.present |= MIP6_OPTF(MIP6_OPT_ALTCOA);
+				memcpy(m.opts.alt_coa, coa, 16);
+			}
+			a->cnt.rx[MIP6_MH_BU]++;
+			on_bu(a, home, me, &m, pkt + pk.l4_off, mhlen);
+		}
+		return;
+	}
+	b = home_find(a, home, 0);
+	if (!b || memcmp(b->coa, coa, 16) != 0 || b->expires_ms <= lib_now_ms()) {
+		lib_verdict(&a->verdicts, "Home Address option without a binding");
+		send_be(a, coa, me, MIP6_BE_UNKNOWN_HAO, home);
+		return;
+	}
+	/* The Destination Options header holding the HAO directly follows the
+	 * fixed header in what a mobile node sends; drop that header. */
+	if (pkt[6] != WIRE_PROTO_DSTOPTS) {
+		lib_verdict(&a->verdicts, "Home Address option not in the first extension header");
+		return;
+	}
+	dlen = ((size_t)pkt[WIRE_IP6_HDR_LEN + 1] + 1) * 8;
+	if (WIRE_IP6_HDR_LEN + dlen > len) {
+		lib_verdict(&a->verdicts, "truncated Destination Options header");
+		return;
+	}
+	{
+		uint16_t plen = (uint16_t)(pk.payload_len - dlen);
+		uint8_t nh = pkt[WIRE_IP6_HDR_LEN];
+
+		memcpy(pkt + 8, home, 16);
+		pkt[4] = (uint8_t)(plen >> 8);
+		pkt[5] = (uint8_t)plen;
+		pkt[6] = nh;
+		memmove(pkt + dlen, pkt, WIRE_IP6_HDR_LEN);
+		pkt += dlen;
+		memset(pkt - WIRE_VNET_HDR_LEN, 0, WIRE_VNET_HDR_LEN);
+		if (write(a->tun_fd, pkt - WIRE_VNET_HDR_LEN, len - dlen + WIRE_VNET_HDR_LEN) < 0)
+			lib_verdict(&a->verdicts, "TUN write failed");
+	}
+}
+
+/* ---- housekeeping ------------------------------------------------------------------------- */
+
+struct tick_ctx {
+	struct agent *a;
+	uint64_t now;
+};
+
+static int
+tick_conn(struct vipa_conn *c, void *arg)
+{
+	struct tick_ctx *t = arg;
+	struct mip6_msg m;
+
+	if (c->last_ms <= t->now)
+		return 1;	/* expired */
+	/* RFC 6275 9.5.5: a binding about to expire and in use: ask the mobile
+	 * node (through the target, claim 1) for a new Binding Update. */
+	if (c->last_ms - t->now < (c->last_ms - c->created_ms) / 4 + 1000 &&
+	    t->now - c->bypass_ms < 10000 && t->now - c->bu_ms > 10000) {
+		init_msg(&m, MIP6_MH_BRR);
+		{
+			struct mip6_vso *v = &m.opts.vso[m.opts.n_vso++];
+			v->vendor_id = WIRE_VSO_VENDOR;
+			v->subtype = WIRE_VSO_CONN;
+			v->len = WIRE_VSO_CONN_LEN;
+			v->bytes[0] = (uint8_t)(c->key.cport >> 8);
+			v->bytes[1] = (uint8_t)c->key.cport;
+			v->bytes[2] = (uint8_t)(c->key.dport >> 8);
+			v->bytes[3] = (uint8_t)c->key.dport;
+			v->bytes[4] = WIRE_PROTO_TCP;
+		}
+		send_rh2(t->a, c->key.client, c->coa, c->key.dvipa, &m, NULL);
+		c->bu_ms = t->now;
+	}
+	return 0;
+}
+
+void
+agent_cn_tick(struct agent *a)
+{
+	struct tick_ctx t = { a, lib_now_ms() };
+	const struct agent_nonce *cur = &a->nonces[a->nonce_idx % AGENT_NONCES];
+	int i;
+
+	if (!cur->used || t.now - cur->created_ms >= AGENT_NONCE_EVERY_MS)
+		nonce_new(a);
+	vipa_vcrt_foreach(a->conns, tick_conn, &t);
+	for (i = 0; i < AGENT_MAX_HOME; i++)
+		if (a->home[i].used && a->home[i].expires_ms <= t.now)
+			a->home[i].used = 0;
+}
+
+/* ---- display --------------------------------------------------------------------------------- */
+
+struct show_ctx {
+	struct lib_sbuf *o;
+	int json, n;
+	uint64_t now;
+};
+
+static int
+show_conn(struct vipa_conn *c, void *arg)
+{
+	struct show_ctx *s = arg;
+	char h[64], me[64], co[64];
+	long left = c->last_ms > s->now ? (long)((c->last_ms - s->now) / 1000) : 0;
+
+	lib_ip6_str(c->key.dvipa, h, sizeof(h));
+	lib_ip6_str(c->key.client, me, sizeof(me));
+	lib_ip6_str(c->coa, co, sizeof(co));
+	if (s->json)
+		lib_sbuf_printf(s->o, "%s{\"kind\":\"connection\",\"home\":\"%s\",\"home_port\":%u,"
+				"\"client\":\"%s\",\"client_port\":%u,\"careof\":\"%s\",\"seq\":%u,"
+				"\"lifetime_left\":%ld,\"direct_pkts\":%llu,\"direct_bytes\":%llu}",
+				s->n ? "," : "", h, c->key.dport, me, c->key.cport, co, c->bu_seq, left,
+				(unsigned long long)c->pkts_fwd, (unsigned long long)c->bytes_fwd);
+	else
+		lib_sbuf_printf(s->o, "  %s..%u  FROM %s..%u  CAREOF %s  SEQ %u  LEFT %lds  DIRECT %llu PKTS\n",
+				h, c->key.dport, me, c->key.cport, co, c->bu_seq, left,
+				(unsigned long long)c->pkts_fwd);
+	s->n++;
+	return 0;
+}
+
+void
+agent_cn_show(struct agent *a, int json, struct lib_sbuf *o)
+{
+	struct show_ctx s = { o, json, 0, lib_now_ms() };
+	char h[64], co[64];
+	int i;
+
+	if (json)
+		lib_sbuf_printf(o, "{\"bindings\":[");
+	else
+		lib_sbuf_printf(o, "BINDING CACHE OF THE CORRESPONDENT NODE ON %s:\n", a->lanif);
+	vipa_vcrt_foreach(a->conns, show_conn, &s);
+	for (i = 0; i < AGENT_MAX_HOME; i++) {
+		const struct agent_home_binding *b = &a->home[i];
+		long left;
+		if (!b->used)
+			continue;
+		left = b->expires_ms > s.now ? (long)((b->expires_ms - s.now) / 1000) : 0;
+		lib_ip6_str(b->home, h, sizeof(h));
+		lib_ip6_str(b->coa, co, sizeof(co));
+		if (json)
+			lib_sbuf_printf(o, "%s{\"kind\":\"home\",\"home\":\"%s\",\"careof\":\"%s\",\"seq\":%u,"
+					"\"lifetime_left\":%ld,\"direct_pkts\":%llu,\"direct_bytes\":%llu}",
+					s.n ? "," : "", h, co, b->seq, left,
+					(unsigned long long)b->pkts, (unsigned long long)b->bytes);
+		else
+			lib_sbuf_printf(o, "  %s (ALL TRAFFIC)  CAREOF %s  SEQ %u  LEFT %lds  DIRECT %llu PKTS\n",
+					h, co, b->seq, left, (unsigned long long)b->pkts);
+		s.n++;
+	}
+	if (json) {
+		lib_sbuf_printf(o, "],\"records\":%d,\"counters\":{\"tun_pkts\":%llu,\"direct_pkts\":%llu,"
+				"\"direct_bytes\":%llu,\"bu_accepted\":%llu,\"bu_deleted\":%llu,"
+				"\"bu_rejected\":%llu,\"hao_in\":%llu,\"rx\":[", s.n,
+				(unsigned long long)a->cnt.pkts, (unsigned long long)a->cnt.direct_pkts,
+				(unsigned long long)a->cnt.direct_bytes,
+				(unsigned long long)a->cnt.bu_accepted,
+				(unsigned long long)a->cnt.bu_deleted,
+				(unsigned long long)a->cnt.bu_rejected, (unsigned long long)a->cnt.hao_in);
+		for (i = 0; i < 8; i++)
+			lib_sbuf_printf(o, "%s%llu", i ? "," : "", (unsigned long long)a->cnt.rx[i]);
+		lib_sbuf_printf(o, "],\"tx\":[");
+		for (i = 0; i < 8; i++)
+			lib_sbuf_printf(o, "%s%llu", i ? "," : "", (unsigned long long)a->cnt.tx[i]);
+		lib_sbuf_printf(o, "],\"drops\":{");
+		for (i = 0; i < a->verdicts.n; i++) {
+			lib_sbuf_printf(o, "%s", i ? "," : "");
+			lib_sbuf_json_str(o, a->verdicts.v[i].reason);
+			lib_sbuf_printf(o, ":%llu", (unsigned long long)a->verdicts.v[i].count);
+		}
+		lib_sbuf_printf(o, "}}}\n");
+	} else
+		lib_sbuf_printf(o, "%d BINDING(S); %llu PACKETS SENT DIRECT; %llu BU REJECTED\n", s.n,
+				(unsigned long long)a->cnt.direct_pkts,
+				(unsigned long long)a->cnt.bu_rejected);
+}
+
+/* ---- set-up ----------------------------------------------------------------------------------- */
+
+int
+agent_cn_init(struct agent *a)
+{
+	int on = 1, off = 4;
+
+	if (getrandom(a->kcn, sizeof(a->kcn), 0) != sizeof(a->kcn))
+		return -EIO;
+	nonce_new(a);
+	a->conns = vipa_vcrt_new(1 << 14);
+	if (!a->conns)
+		return -ENOMEM;
+	/* Receives HoTI, CoTI and BU (with no such socket the kernel answers
+	 * ICMPv6 Parameter Problem); the kernel checksums what we send. */
+	a->mh_fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_MH);
+	if (a->mh_fd < 0)
+		return -errno;
+	if (setsockopt(a->mh_fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0 ||
+	    setsockopt(a->mh_fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off)) < 0)
+		return -errno;
+	uv_poll_init(a->loop, &a->mh_poll, a->mh_fd);
+	a->mh_poll.data = a;
+	uv_poll_start(&a->mh_poll, UV_READABLE, mh_cb);
+	return 0;
+}
+
+void
+agent_cn_close(struct agent *a)
+{
+	uv_poll_stop(&a->mh_poll);
+	if (a->mh_fd >= 0)
+		close(a->mh_fd);
+	vipa_vcrt_destroy(&a->conns);
+}

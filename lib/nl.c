@@ -1,0 +1,433 @@
+/*
+ * nl.c - rtnetlink requests through libmnl (links, addresses, routes, policy
+ * rules, proxy neighbours), sysctl writes and the unsolicited Neighbour
+ * Advertisement sent when a DVIPA moves.
+ *
+ * Contract:
+ *  - Everything acts on the network namespace of the calling thread.
+ *  - Each request is synchronous: it is sent with NLM_F_ACK and a fresh
+ *    sequence number, and the call returns when the kernel's ACK (or error)
+ *    for that sequence number arrives; stale replies are skipped.
+ *  - Adds use NLM_F_CREATE|NLM_F_EXCL, so an existing object reports EEXIST,
+ *    which is success; deleting what is gone (ENOENT, ESRCH, EADDRNOTAVAIL,
+ *    and ENODEV when the device itself is gone) is success too.
+ *  - Returns 0 or -errno.  The kernel's extended-ACK text, when there is one,
+ *    is logged at debug level.  Not for packet paths.
+ */
+#include "lib/lib.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+
+struct lib_nl {
+	struct mnl_socket *sk;
+	uint32_t portid;
+	uint32_t seq;
+};
+
+struct lib_nl *
+lib_nl_open(void)
+{
+	struct lib_nl *nl = calloc(1, sizeof(*nl));
+	int one = 1;
+
+	if (!nl)
+		return NULL;
+	nl->sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl->sk)
+		goto fail;
+	if (mnl_socket_bind(nl->sk, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto fail;
+	/* Both options are best effort: older kernels lack them. */
+	(void)mnl_socket_setsockopt(nl->sk, NETLINK_EXT_ACK, &one, sizeof(one));
+	(void)mnl_socket_setsockopt(nl->sk, NETLINK_CAP_ACK, &one, sizeof(one));
+	nl->portid = mnl_socket_get_portid(nl->sk);
+	nl->seq = (uint32_t)time(NULL);
+	return nl;
+fail:
+	{
+		int e = errno;
+
+		if (nl->sk)
+			mnl_socket_close(nl->sk);
+		free(nl);
+		errno = e;
+	}
+	return NULL;
+}
+
+void
+lib_nl_close(struct lib_nl **nl)
+{
+	if (!nl || !*nl)
+		return;
+	mnl_socket_close((*nl)->sk);
+	free(*nl);
+	*nl = NULL;
+}
+
+int
+lib_nl_ifindex(const char *ifname)
+{
+	return (int)if_nametoindex(ifname);
+}
+
+/* Logs the extended-ACK message attached to an error, if any. */
+static void
+nl_log_extack(const struct nlmsghdr *nlh, int err)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t off = sizeof(*e);
+	const struct nlattr *a;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	/* Without NLM_F_CAPPED the whole request is echoed after nlmsgerr. */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(e->msg);
+	if (MNL_ALIGN(off) + MNL_NLMSG_HDRLEN > nlh->nlmsg_len)
+		return;
+	mnl_attr_for_each(a, nlh, MNL_ALIGN(off)) {
+		if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			log_debug("netlink: %s (%s)", mnl_attr_get_str(a), strerror(-err));
+	}
+}
+
+/*
+ * Sends nlh (flags NLM_F_REQUEST|NLM_F_ACK are added) and waits for the ACK
+ * with the same sequence number.  Returns 0 or the kernel's -errno.
+ */
+static int
+nl_talk(struct lib_nl *nl, struct nlmsghdr *nlh)
+{
+	char buf[8192];
+	uint32_t seq = ++nl->seq;
+
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl->sk, buf, sizeof(buf));
+		const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
+		int left;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		left = (int)n;
+		for (; mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
+			const struct nlmsgerr *e;
+
+			if (m->nlmsg_seq != seq || m->nlmsg_pid != nl->portid)
+				continue;	/* a stale reply to an earlier request */
+			if (m->nlmsg_type != NLMSG_ERROR)
+				continue;
+			if (m->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+				return -EBADMSG;
+			e = mnl_nlmsg_get_payload(m);
+			if (e->error)
+				nl_log_extack(m, e->error);
+			return e->error;
+		}
+	}
+}
+
+/* Maps "already there" on add and "already gone" on delete to success. */
+static int
+nl_idem(int add, int err)
+{
+	if (add && err == -EEXIST)
+		return 0;
+	if (!add && (err == -ENOENT || err == -ESRCH || err == -EADDRNOTAVAIL || err == -ENODEV))
+		return 0;
+	return err;
+}
+
+static struct nlmsghdr *
+nl_start(char *buf, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	return nlh;
+}
+
+int
+lib_nl_link_set(struct lib_nl *nl, int ifindex, int up, unsigned mtu, unsigned txqlen)
+{
+	char buf[512];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+
+	if (!nl || ifindex <= 0)
+		return -EINVAL;
+	memset(buf, 0, sizeof(buf));
+	nlh = nl_start(buf, RTM_NEWLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	if (up >= 0) {
+		ifi->ifi_change = IFF_UP;
+		ifi->ifi_flags = up ? IFF_UP : 0;
+	}
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	if (txqlen)
+		mnl_attr_put_u32(nlh, IFLA_TXQLEN, txqlen);
+	return nl_talk(nl, nlh);
+}
+
+int
+lib_nl_addrgen_none(struct lib_nl *nl, int ifindex)
+{
+	char buf[512];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	struct nlattr *spec, *inet6;
+
+	if (!nl || ifindex <= 0)
+		return -EINVAL;
+	memset(buf, 0, sizeof(buf));
+	nlh = nl_start(buf, RTM_NEWLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	/* IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE = NONE } } */
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	inet6 = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, inet6);
+	mnl_attr_nest_end(nlh, spec);
+	return nl_talk(nl, nlh);
+}
+
+int
+lib_nl_addr(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16], int plen, int nodad)
+{
+	char buf[512];
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+
+	if (!nl || ifindex <= 0 || plen < 0 || plen > 128)
+		return -EINVAL;
+	memset(buf, 0, sizeof(buf));
+	nlh = nl_start(buf, add ? RTM_NEWADDR : RTM_DELADDR,
+		       add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_prefixlen = (uint8_t)plen;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = (uint32_t)ifindex;
+	if (add && nodad) {
+		ifa->ifa_flags = IFA_F_NODAD;
+		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	}
+	mnl_attr_put(nlh, IFA_LOCAL, 16, a);
+	mnl_attr_put(nlh, IFA_ADDRESS, 16, a);
+	return nl_idem(add, nl_talk(nl, nlh));
+}
+
+int
+lib_nl_route(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16], int plen,
+	     int oif, const uint8_t *gw)
+{
+	char buf[512];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+
+	if (!nl || !dst || plen < 0 || plen > 128 || table == 0)
+		return -EINVAL;
+	memset(buf, 0, sizeof(buf));
+	nlh = nl_start(buf, add ? RTM_NEWROUTE : RTM_DELROUTE,
+		       add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET6;
+	rtm->rtm_dst_len = (uint8_t)plen;
+	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = add ? RTPROT_STATIC : RTPROT_UNSPEC;
+	rtm->rtm_scope = add ? RT_SCOPE_UNIVERSE : RT_SCOPE_NOWHERE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	mnl_attr_put(nlh, RTA_DST, 16, dst);
+	if (oif > 0)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
+	if (gw)
+		mnl_attr_put(nlh, RTA_GATEWAY, 16, gw);
+	return nl_idem(add, nl_talk(nl, nlh));
+}
+
+int
+lib_nl_rule(struct lib_nl *nl, int add, uint32_t prio, const char *iif, const uint8_t *dst,
+	    int dst_plen, uint32_t fwmark, uint32_t table)
+{
+	char buf[512];
+	struct nlmsghdr *nlh;
+	struct fib_rule_hdr *frh;
+
+	if (!nl || table == 0 || (dst && (dst_plen < 0 || dst_plen > 128)))
+		return -EINVAL;
+	if (iif && (strlen(iif) == 0 || strlen(iif) >= IFNAMSIZ))
+		return -EINVAL;
+	memset(buf, 0, sizeof(buf));
+	nlh = nl_start(buf, add ? RTM_NEWRULE : RTM_DELRULE, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = AF_INET6;
+	frh->dst_len = dst ? (uint8_t)dst_plen : 0;
+	frh->table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	frh->action = FR_ACT_TO_TBL;
+	/* The priority is always sent, so deleting priority 0 means 0. */
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
+	mnl_attr_put_u32(nlh, FRA_TABLE, table);
+	if (iif)
+		mnl_attr_put_strz(nlh, FRA_IIFNAME, iif);
+	if (dst)
+		mnl_attr_put(nlh, FRA_DST, 16, dst);
+	if (fwmark)
+		mnl_attr_put_u32(nlh, FRA_FWMARK, fwmark);
+	return nl_idem(add, nl_talk(nl, nlh));
+}
+
+int
+lib_nl_proxy_neigh(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16])
+{
+	char buf[512];
+	struct nlmsghdr *nlh;
+	struct ndmsg *ndm;
+
+	if (!nl || ifindex <= 0)
+		return -EINVAL;
+	memset(buf, 0, sizeof(buf));
+	nlh = nl_start(buf, add ? RTM_NEWNEIGH : RTM_DELNEIGH, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = AF_INET6;
+	ndm->ndm_ifindex = ifindex;
+	ndm->ndm_flags = NTF_PROXY;
+	ndm->ndm_state = NUD_PERMANENT;
+	mnl_attr_put(nlh, NDA_DST, 16, a);
+	return nl_idem(add, nl_talk(nl, nlh));
+}
+
+/* ---- sysctl ---------------------------------------------------------------- */
+
+int
+lib_sysctl_set(const char *path, const char *value)
+{
+	char full[256];
+	int fd, n, err;
+	size_t vlen;
+
+	if (!path || !value || path[0] == '/' || strstr(path, ".."))
+		return -EINVAL;
+	n = snprintf(full, sizeof(full), "/proc/sys/%s", path);
+	if (n < 0 || (size_t)n >= sizeof(full))
+		return -ENAMETOOLONG;
+	fd = open(full, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	vlen = strlen(value);
+	/* A sysctl takes the value in one write; a short write is an error. */
+	n = (int)write(fd, value, vlen);
+	err = n < 0 ? -errno : ((size_t)n != vlen ? -EIO : 0);
+	close(fd);
+	return err;
+}
+
+/* ---- unsolicited Neighbour Advertisement ------------------------------------- */
+
+/*
+ * Neighbour Advertisement (RFC 4861 4.4) with a Target Link-Layer Address
+ * option, 32 bytes; the kernel fills the checksum of a raw ICMPv6 socket:
+ * +---------------+---------------+-------------------------------+
+ * |  Type = 136   |   Code = 0    |           Checksum            |
+ * +-+-+-+---------+---------------+-------------------------------+
+ * |R|S|O|                     Reserved                            |
+ * +-+-+-+---------------------------------------------------------+
+ * |                      Target Address (16)                      |
+ * +---------------+---------------+-------------------------------+
+ * |   Type = 2    |  Length = 1   |   Link-Layer Address (6) ...  |
+ * +---------------+---------------+-------------------------------+
+ */
+#define NA_LEN 32
+#define NA_FLAG_OVERRIDE 0x20
+
+int
+lib_ndisc_send_una(const char *ifname, const uint8_t target[16])
+{
+	uint8_t na[NA_LEN];
+	struct sockaddr_in6 to;
+	struct ifreq ifr;
+	int fd, hops = 255, err = 0;
+	unsigned ifindex;
+
+	if (!ifname || strlen(ifname) >= IFNAMSIZ)
+		return -EINVAL;
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex)
+		return -ENODEV;
+	fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	lib_strlcpy(ifr.ifr_name, ifname, sizeof(ifr.ifr_name));
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
+		err = -EOPNOTSUPP;	/* no link-layer address to announce */
+		goto out;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof(ifindex)) < 0) {
+		err = -errno;
+		goto out;
+	}
+
+	memset(na, 0, sizeof(na));
+	na[0] = ND_NEIGHBOR_ADVERT;	/* 136 */
+	na[4] = NA_FLAG_OVERRIDE;	/* not Router, not Solicited */
+	memcpy(na + 8, target, 16);
+	na[24] = ND_OPT_TARGET_LINKADDR;	/* 2 */
+	na[25] = 1;			/* length in units of 8 bytes */
+	memcpy(na + 26, ifr.ifr_hwaddr.sa_data, 6);
+
+	memset(&to, 0, sizeof(to));
+	to.sin6_family = AF_INET6;
+	to.sin6_scope_id = ifindex;
+	inet_pton(AF_INET6, "ff02::1", &to.sin6_addr);
+	if (sendto(fd, na, sizeof(na), 0, (const struct sockaddr *)&to, sizeof(to)) < 0)
+		err = -errno;
+	else
+		err = 0;
+out:
+	close(fd);
+	return err;
+}

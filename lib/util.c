@@ -1,0 +1,146 @@
+/*
+ * util.c - time, strings, IPv6 text forms, a growable text buffer for
+ * command output, and a write-all helper.
+ */
+#include "lib/lib.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+uint64_t
+lib_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+lib_now_ms(void)
+{
+	return lib_now_ns() / 1000000ull;
+}
+
+uint64_t
+lib_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000ull + (uint64_t)ts.tv_nsec / 1000000ull;
+}
+
+size_t
+lib_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+
+	if (size > 0) {
+		size_t c = n < size - 1 ? n : size - 1;
+		memcpy(dst, src, c);
+		dst[c] = '\0';
+	}
+	return n;
+}
+
+int
+lib_ip6_parse(const char *s, uint8_t out[16])
+{
+	return inet_pton(AF_INET6, s, out) == 1 ? 0 : -EINVAL;
+}
+
+const char *
+lib_ip6_str(const uint8_t a[16], char *buf, size_t len)
+{
+	if (!inet_ntop(AF_INET6, a, buf, (socklen_t)len))
+		lib_strlcpy(buf, "?", len);
+	return buf;
+}
+
+static void
+sbuf_grow(struct lib_sbuf *b, size_t need)
+{
+	size_t cap;
+	char *n;
+
+	if (b->oom || b->len + need + 1 <= b->cap)
+		return;
+	cap = b->cap ? b->cap : 256;
+	while (cap < b->len + need + 1)
+		cap *= 2;
+	n = realloc(b->s, cap);
+	if (!n) {
+		b->oom = 1;
+		return;
+	}
+	b->s = n;
+	b->cap = cap;
+}
+
+void
+lib_sbuf_printf(struct lib_sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	sbuf_grow(b, (size_t)n);
+	if (b->oom)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void
+lib_sbuf_json_str(struct lib_sbuf *b, const char *s)
+{
+	lib_sbuf_printf(b, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			lib_sbuf_printf(b, "\\%c", c);
+		else if (c < 0x20)
+			lib_sbuf_printf(b, "\\u%04x", c);
+		else
+			lib_sbuf_printf(b, "%c", c);
+	}
+	lib_sbuf_printf(b, "\"");
+}
+
+void
+lib_sbuf_free(struct lib_sbuf *b)
+{
+	free(b->s);
+	b->s = NULL;
+	b->len = b->cap = 0;
+	b->oom = 0;
+}
+
+int
+lib_write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# demo.sh - `make demo`: starts the default emulated sysplex, shows a person
+# connections spread over SYSA/SYSB/SYSC, the routing stack's VDPT and VCRT
+# with live connections, then tears everything down.
+set -u
+BIN=${BIN:-bin}
+BIN=$(cd "$BIN" && pwd)
+INST=demo
+DVIPA=fd00:100::1
+sx() { "$BIN/sysplex" --instance "$INST" "$@"; }
+trap 'echo; echo "== sysplex down"; sx down' EXIT
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+if [ "$(id -u)" != 0 ]; then echo "make demo: run as root (namespaces, TUN devices)" >&2; exit 1; fi
+sx down >/dev/null 2>&1
+say "sysplex up  (SYSA routing stack, SYSB backup, SYSC; CLIENT1, CLIENT2; DVIPA $DVIPA port 8080)"
+sx up || exit 1
+sx status
+
+say "D TCPIP,,SYSPLEX-style view of each stack (VIPADYN)"
+for s in SYSA SYSB SYSC; do echo "-- $s"; sx cmd --system $s 'D TCPIP,TCPCS,NETSTAT,VIPADYN'; done
+
+say "60 new connections: 30 from CLIENT1, 30 from CLIENT2 (curl http://[$DVIPA]:8080/)"
+tmp=$(mktemp -d)
+for c in CLIENT1 CLIENT2; do
+	for i in $(seq 30); do echo "url = \"http://[$DVIPA]:8080/\""; done > "$tmp/$c.cfg"
+	sx exec $c -- curl -s -m 10 -H 'Connection: close' -K "$tmp/$c.cfg" > "$tmp/$c.out"
+done
+printf '%-10s %6s %6s %6s\n' CLIENT SYSA SYSB SYSC
+for c in CLIENT1 CLIENT2; do
+	printf '%-10s %6d %6d %6d\n' $c "$(grep -cx SYSA "$tmp/$c.out")" "$(grep -cx SYSB "$tmp/$c.out")" "$(grep -cx SYSC "$tmp/$c.out")"
+done
+
+say "D TCPIP,TCPCS,NETSTAT,VDPT  (on the routing stack)"
+sx cmd 'D TCPIP,TCPCS,NETSTAT,VDPT'
+
+say "6 slow downloads in flight; D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL"
+for i in 1 2 3; do
+	sx exec CLIENT1 -- curl -s -m 20 --limit-rate 200k -o /dev/null "http://[$DVIPA]:8080/bytes/1000000" &
+	sx exec CLIENT2 -- curl -s -m 20 --limit-rate 200k -o /dev/null "http://[$DVIPA]:8080/bytes/1000000" &
+done
+for i in $(seq 50); do
+	[ "$(sx cmd --json 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq .records)" -ge 6 ] && break; sleep 0.1
+done
+sx cmd 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL'
+echo "-- the same connections as SYSB sees them (a target shows those it terminates):"
+sx cmd --system SYSB 'D TCPIP,TCPCS,NETSTAT,VCRT'
+wait
+say "after the downloads ended: VCRT"
+for i in $(seq 50); do
+	[ "$(sx cmd --json 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq .records)" = 0 ] && break; sleep 0.1
+done
+sx cmd 'D TCPIP,TCPCS,NETSTAT,VCRT'
+rm -rf "$tmp"

@@ -1,0 +1,522 @@
+/*
+ * main.c - bin/sysplex, the launcher: command line and the commands `down`,
+ * `status`, `exec` and `cmd` (`up` lives in up.c).
+ *
+ *   sysplex [--instance NAME] up [--timeout SEC] [TOPOLOGY.lua]
+ *   sysplex [--instance NAME] down
+ *   sysplex [--instance NAME] status [--json]
+ *   sysplex [--instance NAME] exec HOST [--] CMD [ARG...]
+ *   sysplex [--instance NAME] cmd [--system SYS] [--json] COMMAND...
+ *
+ * The instance is --instance NAME, else $SYSPLEX_INSTANCE, else "plex".
+ * Exit status: 0 success, 1 failure, 2 usage; `cmd` exits 0 for RC=0 and 8
+ * for anything else; `exec` exits with the command's status.
+ */
+#include "sysplex/sysplex.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sysplex [--instance NAME] COMMAND [ARGS]\n"
+		"\n"
+		"  up [--timeout SEC] [TOPOLOGY.lua]\n"
+		"        build the namespaces, LAN and daemons of an emulated sysplex and wait\n"
+		"        (default 20 s) until the DVIPA answers; default topology:\n"
+		"        sysplex/topologies/default.lua\n"
+		"  down  stop every daemon and remove every namespace and file of the\n"
+		"        instance (safe to run twice, or after a crash)\n"
+		"  status [--json]\n"
+		"        hosts, namespaces, daemons, pids and whether each is alive\n"
+		"  exec HOST [--] CMD [ARG...]\n"
+		"        run a command inside a host (e.g. CLIENT1, SYSA, LAN)\n"
+		"  cmd [--system SYS] [--json] COMMAND\n"
+		"        send an operator command, e.g. 'D TCPIP,TCPCS,NETSTAT,VDPT', to a\n"
+		"        stack (default: the routing stack); exit 0 for RC=0, else 8\n"
+		"\n"
+		"The instance is NAME ([a-z0-9]{1,8}), else $SYSPLEX_INSTANCE, else \"plex\".\n"
+		"Environment: SYSPLEX_BIN_DIR (where tcpip-stack, sysplex-httpd and\n"
+		"client-agent are; default: this program's directory), SYSPLEX_HOME (the\n"
+		"source tree, to find the default topology).  Most commands need root.\n");
+}
+
+const char *
+plex_self_dir(void)
+{
+	static char dir[PATH_MAX];
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (dir[0])
+		return dir;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0) {
+		lib_strlcpy(dir, ".", sizeof(dir));
+		return dir;
+	}
+	exe[n] = '\0';
+	lib_strlcpy(dir, dirname(exe), sizeof(dir));
+	return dir;
+}
+
+const char *
+plex_bin_dir(void)
+{
+	const char *d = getenv("SYSPLEX_BIN_DIR");
+
+	return d && *d ? d : plex_self_dir();
+}
+
+int
+plex_check_root(void)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "sysplex: must run as root (it creates network namespaces)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+valid_instance(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n < 1 || n > PLEX_INST_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+static const char *
+inst_opt(const struct plex_inst *in, char *buf, size_t len)
+{
+	if (strcmp(in->name, "plex") == 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf, len, " --instance %s", in->name);
+	return buf;
+}
+
+static void
+not_up(const struct plex_inst *in)
+{
+	char o[32];
+
+	fprintf(stderr, "sysplex: instance %s is not up (no %s); start it with `sysplex%s up`\n",
+		in->name, in->statefile, inst_opt(in, o, sizeof(o)));
+}
+
+/* ---- down ---------------------------------------------------------------- */
+
+static int
+cmd_down(const struct plex_inst *in, int argc, char **argv)
+{
+	LIB_UNUSED(argv);
+	if (argc > 0) {
+		fprintf(stderr, "usage: sysplex [--instance NAME] down\n");
+		return 2;
+	}
+	if (plex_check_root() < 0 || plex_lock(in) < 0)
+		return 1;
+	return plex_teardown(in, 1) < 0 ? 1 : 0;
+}
+
+/* ---- status -------------------------------------------------------------- */
+
+/* Appends the SYSPLEX$ROLE lines of a system (or nothing) to out as text or
+ * a JSON array. */
+static void
+roles(const struct plex_inst *in, const char *sys, int json, struct lib_sbuf *out)
+{
+	struct lib_sbuf body;
+	char path[PATH_MAX], *save = NULL, *l;
+	int rc = -1, first = 1;
+
+	snprintf(path, sizeof(path), "%s/%s/ctl.sock", in->rundir, sys);
+	if (json)
+		lib_sbuf_printf(out, "[");
+	if (plex_ctl(path, "SYSPLEX$ROLE", 0, 500, &rc, &body) == 0 && rc == 0 && body.s) {
+		for (l = strtok_r(body.s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			char a[64], status[32], dist[32];
+
+			if (sscanf(l, "%63s %31s %31s", a, status, dist) != 3)
+				continue;
+			if (json) {
+				lib_sbuf_printf(out, "%s{\"dvipa\":", first ? "" : ",");
+				lib_sbuf_json_str(out, a);
+				lib_sbuf_printf(out, ",\"status\":");
+				lib_sbuf_json_str(out, status);
+				lib_sbuf_printf(out, ",\"dist\":");
+				lib_sbuf_json_str(out, dist);
+				lib_sbuf_printf(out, "}");
+			} else {
+				lib_sbuf_printf(out, "    dvipa %s %s %s\n", a, status, dist);
+			}
+			first = 0;
+		}
+	}
+	lib_sbuf_free(&body);
+	if (json)
+		lib_sbuf_printf(out, "]");
+}
+
+static const char *
+prog_name(const char *role)
+{
+	if (strcmp(role, "stack") == 0)
+		return "tcpip-stack";
+	if (strcmp(role, "httpd") == 0)
+		return "sysplex-httpd";
+	if (strcmp(role, "agent") == 0)
+		return "client-agent";
+	return role;
+}
+
+static int
+cmd_status(const struct plex_inst *in, int argc, char **argv)
+{
+	static struct plex_state st;
+	struct lib_sbuf o = { 0 };
+	char names[PLEX_MAX_HOSTS + 8][64];
+	int i, j, json = 0, healthy = 1, lan_ok, routing;
+	char dvipa[PLEX_ADDR_LEN] = "";
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = 1;
+		} else {
+			fprintf(stderr, "usage: sysplex [--instance NAME] status [--json]\n");
+			return 2;
+		}
+	}
+	if (plex_state_read(in, &st) < 0) {
+		int nn = plex_ns_list(in, names, (int)LIB_ARRAY_LEN(names));
+
+		if (json) {
+			printf("{\"instance\":\"%s\",\"up\":false,\"leftover_namespaces\":%d,"
+			       "\"hosts\":[]}\n", in->name, nn);
+		} else {
+			not_up(in);
+			if (nn > 0)
+				fprintf(stderr, "sysplex: but %d namespace(s) %s-* exist; `sysplex "
+						"down` removes them\n", nn, in->name);
+		}
+		return 1;
+	}
+	{
+		char lan[64];
+
+		plex_ns_name(in, "LAN", lan, sizeof(lan));
+		lan_ok = plex_ns_exists(lan);
+	}
+	routing = plex_find_routing(in, &st, 500, dvipa, sizeof(dvipa));
+	if (json) {
+		lib_sbuf_printf(&o, "{\"instance\":");
+		lib_sbuf_json_str(&o, in->name);
+		lib_sbuf_printf(&o, ",\"up\":%s,\"sysplex\":", lan_ok ? "true" : "false");
+		lib_sbuf_json_str(&o, st.sysplex);
+		lib_sbuf_printf(&o, ",\"topology\":");
+		lib_sbuf_json_str(&o, st.topology);
+		lib_sbuf_printf(&o, ",\"rundir\":");
+		lib_sbuf_json_str(&o, in->rundir);
+		lib_sbuf_printf(&o, ",\"routing_stack\":");
+		if (routing >= 0) {
+			lib_sbuf_json_str(&o, st.h[routing].name);
+			lib_sbuf_printf(&o, ",\"routing_dvipa\":");
+			lib_sbuf_json_str(&o, dvipa);
+		} else {
+			lib_sbuf_printf(&o, "null");
+		}
+		lib_sbuf_printf(&o, ",\"hosts\":[");
+	} else {
+		lib_sbuf_printf(&o, "instance %s: sysplex %s%s (topology %s)\n", in->name, st.sysplex,
+				lan_ok ? "" : " - LAN namespace missing", st.topology);
+		if (routing >= 0)
+			lib_sbuf_printf(&o, "routing stack: %s (%s) for DVIPA %s\n",
+					st.h[routing].name, st.h[routing].tcpname, dvipa);
+		lib_sbuf_printf(&o, "%-8s %-7s %-16s %-20s %s\n", "HOST", "ROLE", "NAMESPACE", "LAN",
+				"XCF");
+	}
+	for (i = 0; i < st.nhosts; i++) {
+		const struct plex_state_host *h = &st.h[i];
+		int ns_ok = plex_ns_exists(h->ns), nd = 0;
+
+		if (!ns_ok)
+			healthy = 0;
+		if (json) {
+			lib_sbuf_printf(&o, "%s{\"name\":", i ? "," : "");
+			lib_sbuf_json_str(&o, h->name);
+			lib_sbuf_printf(&o, ",\"role\":\"%s\",\"namespace\":",
+					h->is_system ? "system" : "client");
+			lib_sbuf_json_str(&o, h->ns);
+			lib_sbuf_printf(&o, ",\"namespace_exists\":%s,\"lan\":",
+					ns_ok ? "true" : "false");
+			lib_sbuf_json_str(&o, h->lan);
+			lib_sbuf_printf(&o, ",\"xcf\":");
+			if (h->xcf[0])
+				lib_sbuf_json_str(&o, h->xcf);
+			else
+				lib_sbuf_printf(&o, "null");
+			lib_sbuf_printf(&o, ",\"tcpname\":");
+			if (h->tcpname[0])
+				lib_sbuf_json_str(&o, h->tcpname);
+			else
+				lib_sbuf_printf(&o, "null");
+			lib_sbuf_printf(&o, ",\"daemons\":[");
+		} else {
+			lib_sbuf_printf(&o, "%-8s %-7s %-16s %-20s %s%s\n", h->name,
+					h->is_system ? "system" : "client", h->ns, h->lan,
+					h->xcf[0] ? h->xcf : "-",
+					ns_ok ? "" : "  (namespace missing)");
+		}
+		for (j = 0; j < st.nprocs; j++) {
+			const struct plex_proc *p = &st.p[j];
+			int alive;
+
+			if (strcmp(p->host, h->name) != 0)
+				continue;
+			alive = plex_pid_alive(p->pid, p->starttime);
+			if (!alive)
+				healthy = 0;
+			if (json) {
+				lib_sbuf_printf(&o, "%s{\"role\":", nd ? "," : "");
+				lib_sbuf_json_str(&o, p->role);
+				lib_sbuf_printf(&o, ",\"program\":");
+				lib_sbuf_json_str(&o, prog_name(p->role));
+				lib_sbuf_printf(&o, ",\"pid\":%d,\"alive\":%s,\"log\":", (int)p->pid,
+						alive ? "true" : "false");
+				lib_sbuf_json_str(&o, p->log);
+				lib_sbuf_printf(&o, "}");
+			} else {
+				lib_sbuf_printf(&o, "    %-14s pid %-8d %-8s %s\n", prog_name(p->role),
+						(int)p->pid, alive ? "running" : "DEAD", p->log);
+			}
+			nd++;
+		}
+		if (json) {
+			lib_sbuf_printf(&o, "],\"dvipas\":");
+			if (h->is_system)
+				roles(in, h->name, 1, &o);
+			else
+				lib_sbuf_printf(&o, "[]");
+			lib_sbuf_printf(&o, "}");
+		} else if (h->is_system) {
+			roles(in, h->name, 0, &o);
+		}
+	}
+	if (!lan_ok)
+		healthy = 0;
+	if (json)
+		lib_sbuf_printf(&o, "],\"healthy\":%s}\n", healthy ? "true" : "false");
+	else if (!healthy)
+		lib_sbuf_printf(&o, "WARNING: some daemons or namespaces are gone; `sysplex down` "
+				    "then `sysplex up` rebuilds\n");
+	if (o.s)
+		fputs(o.s, stdout);
+	lib_sbuf_free(&o);
+	return lan_ok ? 0 : 1;
+}
+
+/* ---- exec ---------------------------------------------------------------- */
+
+static int
+cmd_exec(const struct plex_inst *in, int argc, char **argv)
+{
+	static struct plex_state st;
+	char host[PLEX_HOST_MAX + 1], ns[64];
+	char *args[4 + 256];
+	int i, n = 0, first;
+
+	if (argc < 2 || (strcmp(argv[1], "--") == 0 && argc < 3)) {
+		fprintf(stderr, "usage: sysplex [--instance NAME] exec HOST [--] CMD [ARG...]\n");
+		return 2;
+	}
+	if (strlen(argv[0]) > PLEX_HOST_MAX) {
+		fprintf(stderr, "sysplex: no host %s\n", argv[0]);
+		return 1;
+	}
+	for (i = 0; argv[0][i]; i++)
+		host[i] = (char)toupper((unsigned char)argv[0][i]);
+	host[i] = '\0';
+	if (plex_check_root() < 0)
+		return 1;
+	plex_ns_name(in, host, ns, sizeof(ns));
+	if (!plex_ns_exists(ns)) {
+		if (plex_state_read(in, &st) < 0) {
+			not_up(in);
+		} else {
+			fprintf(stderr, "sysplex: instance %s has no host %s; hosts:", in->name,
+				argv[0]);
+			for (i = 0; i < st.nhosts; i++)
+				fprintf(stderr, " %s", st.h[i].name);
+			fprintf(stderr, " LAN\n");
+		}
+		return 1;
+	}
+	first = strcmp(argv[1], "--") == 0 ? 2 : 1;
+	if (argc - first > 250) {
+		fprintf(stderr, "sysplex: too many arguments\n");
+		return 2;
+	}
+	args[n++] = "ip";
+	args[n++] = "netns";
+	args[n++] = "exec";
+	args[n++] = ns;
+	for (i = first; i < argc; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	fflush(NULL);
+	execvp(args[0], args);
+	fprintf(stderr, "sysplex: cannot run ip: %s\n", strerror(errno));
+	return 127;
+}
+
+/* ---- cmd ----------------------------------------------------------------- */
+
+static int
+cmd_cmd(const struct plex_inst *in, int argc, char **argv)
+{
+	static struct plex_state st;
+	struct lib_sbuf text = { 0 }, body;
+	const char *sys = NULL;
+	char path[PATH_MAX];
+	int i, json = 0, rc = 0, r, idx = -1, opts = 1;
+
+	for (i = 0; i < argc; i++) {
+		if (opts && strcmp(argv[i], "--json") == 0) {
+			json = 1;
+		} else if (opts && strcmp(argv[i], "--system") == 0 && i + 1 < argc) {
+			sys = argv[++i];
+		} else if (opts && strcmp(argv[i], "--") == 0) {
+			opts = 0;
+		} else if (opts && argv[i][0] == '-' && argv[i][1] == '-') {
+			text.len = 0;
+			break;
+		} else {
+			lib_sbuf_printf(&text, "%s%s", text.len ? " " : "", argv[i]);
+		}
+	}
+	if (!text.s || !text.len || strchr(text.s, '\n')) {
+		fprintf(stderr, "usage: sysplex [--instance NAME] cmd [--system SYS] [--json] "
+				"'COMMAND'\n"
+				"  e.g. sysplex cmd 'D TCPIP,TCPCS,NETSTAT,VDPT'\n");
+		lib_sbuf_free(&text);
+		return 2;
+	}
+	if (plex_state_read(in, &st) < 0) {
+		not_up(in);
+		lib_sbuf_free(&text);
+		return 8;
+	}
+	if (sys) {
+		for (i = 0; i < st.nhosts; i++)
+			if (st.h[i].is_system && strcasecmp(st.h[i].name, sys) == 0)
+				idx = i;
+		if (idx < 0) {
+			fprintf(stderr, "sysplex: instance %s has no system %s; systems:", in->name,
+				sys);
+			for (i = 0; i < st.nhosts; i++)
+				if (st.h[i].is_system)
+					fprintf(stderr, " %s", st.h[i].name);
+			fprintf(stderr, "\n");
+			lib_sbuf_free(&text);
+			return 8;
+		}
+	} else {
+		idx = plex_find_routing(in, &st, 2000, NULL, 0);
+		if (idx < 0) {
+			fprintf(stderr, "sysplex: no routing stack found in instance %s (no stack "
+					"reports a DVIPA ACTIVE with DIST); name one with --system SYS\n",
+				in->name);
+			lib_sbuf_free(&text);
+			return 8;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/%s/ctl.sock", in->rundir, st.h[idx].name);
+	r = plex_ctl(path, text.s, json, 10000, &rc, &body);
+	lib_sbuf_free(&text);
+	if (r < 0) {
+		fprintf(stderr, "sysplex: %s: no answer from %s: %s\n", st.h[idx].name, path,
+			r == -EPROTO ? "reply without an RC= status line" : strerror(-r));
+		return 8;
+	}
+	if (body.s)
+		fwrite(body.s, 1, body.len, stdout);
+	lib_sbuf_free(&body);
+	return rc == 0 ? 0 : 8;
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+int
+main(int argc, char **argv)
+{
+	struct plex_inst in;
+	const char *inst = getenv("SYSPLEX_INSTANCE");
+	char **args;
+	int i, n = 0, stop = 0;
+
+	lib_log_init("sysplex", LIB_LOG_INFO);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Take --instance out wherever it is before a "--" (exec's command
+	 * follows "--" and keeps its own options). */
+	args = calloc((size_t)argc + 1, sizeof(*args));
+	if (!args)
+		return 1;
+	for (i = 1; i < argc; i++) {
+		if (!stop && strcmp(argv[i], "--") == 0)
+			stop = 1;
+		if (!stop && (strcmp(argv[i], "--instance") == 0 || strcmp(argv[i], "-I") == 0)) {
+			if (i + 1 >= argc) {
+				usage(stderr);
+				return 2;
+			}
+			inst = argv[++i];
+		} else if (!stop && strncmp(argv[i], "--instance=", 11) == 0) {
+			inst = argv[i] + 11;
+		} else {
+			args[n++] = argv[i];
+		}
+	}
+	if (!inst || !*inst)
+		inst = "plex";
+	if (n == 0) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(args[0], "help") == 0 || strcmp(args[0], "--help") == 0 ||
+	    strcmp(args[0], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (!valid_instance(inst)) {
+		fprintf(stderr, "sysplex: bad instance name \"%s\": expected 1..8 of a-z 0-9\n", inst);
+		return 2;
+	}
+	plex_inst_init(&in, inst);
+	if (strcmp(args[0], "up") == 0)
+		return plex_cmd_up(&in, n - 1, args + 1);
+	if (strcmp(args[0], "down") == 0)
+		return cmd_down(&in, n - 1, args + 1);
+	if (strcmp(args[0], "status") == 0)
+		return cmd_status(&in, n - 1, args + 1);
+	if (strcmp(args[0], "exec") == 0)
+		return cmd_exec(&in, n - 1, args + 1);
+	if (strcmp(args[0], "cmd") == 0)
+		return cmd_cmd(&in, n - 1, args + 1);
+	fprintf(stderr, "sysplex: unknown command \"%s\"\n", args[0]);
+	usage(stderr);
+	return 2;
+}

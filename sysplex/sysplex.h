@@ -1,0 +1,201 @@
+/*
+ * sysplex.h - internal interfaces of the `sysplex` launcher (bin/sysplex).
+ *
+ * The launcher builds an emulated sysplex in Linux network namespaces, starts
+ * its daemons, records what it made in /run/sysplex/INST/state, and tears it
+ * all down again.  docs/RUNTIME.md is the contract for every name, address
+ * and command line used here.
+ *
+ * Files:
+ *   main.c   command line, `down` / `status` / `exec` / `cmd`
+ *   up.c     `up`: build, start the daemons, wait until the DVIPA answers
+ *   topo.c   the Lua topology file -> struct plex_topo
+ *   build.c  namespaces, bridge, veths, addresses, routes, sysctls, run dir
+ *   proc.c   running programs (fork/exec), daemons, pids, killing
+ *   state.c  the state file
+ *   ctl.c    the control-socket client (ctl.sock protocol)
+ *
+ * Conventions: functions return 0 / a negative errno (or -1 after printing a
+ * one-line error to stderr, as documented per function).  Nothing here uses a
+ * shell: every external program is run with fork/exec and an argv.
+ */
+#ifndef SYSPLEX_SYSPLEX_H
+#define SYSPLEX_SYSPLEX_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/lib.h"
+
+#define PLEX_RUN_ROOT "/run/sysplex"
+#define PLEX_NETNS_DIR "/run/netns"
+#define PLEX_INST_MAX 8			/* instance names: [a-z0-9]{1,8} */
+#define PLEX_HOST_MAX 12		/* host names: [A-Z0-9]{1,12} (systems 1..8) */
+#define PLEX_MAX_HOSTS 32
+#define PLEX_MAX_ROUTES 8
+#define PLEX_MAX_PROCS (PLEX_MAX_HOSTS * 3)
+#define PLEX_ADDR_LEN 64		/* IPv6 text, with room for "/plen" */
+
+/* ---- topology (topo.c) ----------------------------------------------------- */
+struct plex_host {
+	char name[PLEX_HOST_MAX + 1];	/* SYSA, CLIENT1 */
+	int is_system;			/* 1 = system (runs a stack), 0 = client */
+	int index;			/* 1-based; the LAN-side veth is INST<index> */
+	char tcpname[9];		/* systems: stack name, default TCPCS */
+	char lan[PLEX_ADDR_LEN];	/* address on lan0, canonical text */
+	char xcf[PLEX_ADDR_LEN];	/* systems: DYNAMICXCF address, "" if none */
+	char *profile;			/* systems: PROFILE text (malloc'd), or NULL */
+	int has_httpd;
+	char httpd_addr[PLEX_ADDR_LEN];
+	unsigned httpd_port;
+	int agent;			/* clients: run client-agent */
+};
+
+struct plex_topo {
+	char path[PATH_MAX];
+	char sysplex[9];		/* sysplex name, e.g. PLEX1 */
+	char lan_prefix[PLEX_ADDR_LEN];	/* canonical network address */
+	int lan_plen;
+	unsigned mtu;
+	unsigned hb_ms, fail_ms;	/* couple: interval_ms, failure_ms */
+	int nroutes;
+	char routes[PLEX_MAX_ROUTES][PLEX_ADDR_LEN];	/* client_routes, "a/len" */
+	int nhosts;
+	struct plex_host h[PLEX_MAX_HOSTS];	/* systems first, then clients */
+};
+
+/* Loads and checks a topology file.  On error returns -1 with a one-line
+ * message in err ("FILE:LINE: ..." for Lua errors, "FILE: field: why" for a
+ * bad value). */
+int plex_topo_load(struct plex_topo *t, const char *path, char *err, size_t errlen);
+void plex_topo_free(struct plex_topo *t);
+const struct plex_host *plex_topo_host(const struct plex_topo *t, const char *name);
+
+/* ---- running programs (proc.c) --------------------------------------------- */
+/* Runs argv[0] (PATH search) and waits.  Output (stdout+stderr, truncated)
+ * goes into out when out != NULL, else to /dev/null.  Returns the exit
+ * status (0..255), 128+signal, or -errno when it could not run. */
+int plex_run(char *const argv[], char *out, size_t outlen, int timeout_ms);
+/* Like plex_run, but on failure prints "sysplex: CMD...: OUTPUT" to stderr
+ * and returns -1; 0 on success. */
+int plex_run_checked(char *const argv[]);
+/* Starts argv inside network namespace ns as `ip netns exec NS argv...` in a
+ * new session, stdin /dev/null, stdout+stderr appended to logpath.  Returns
+ * the pid (the daemon keeps it: `ip netns exec` execs) or -errno. */
+pid_t plex_spawn(const char *ns, char *const argv[], const char *logpath);
+/* The kernel's start time of pid (/proc/PID/stat field 22), 0 when gone. */
+unsigned long long plex_pid_starttime(pid_t pid);
+/* Is pid alive (not a zombie) and, when starttime != 0, still the same
+ * process?  Reaps it first when it is our child. */
+int plex_pid_alive(pid_t pid, unsigned long long starttime);
+/* SIGTERM to every pid, poll up to term_ms for them to go, then SIGKILL and
+ * poll up to 1 s more.  Entries with starttime that no longer match are
+ * skipped (the pid was reused).  starttimes may be NULL.  Returns how many
+ * were still alive at the end. */
+int plex_kill_all(const pid_t *pids, const unsigned long long *starttimes, int n, int term_ms);
+/* Prints the last `lines` lines of a file to stderr, indented. */
+void plex_tail(const char *path, int lines);
+/* Sleeps ms milliseconds (a poll step, not a fixed wait). */
+void plex_msleep(unsigned ms);
+
+/* ---- namespaces and links (build.c) ----------------------------------------- */
+struct plex_inst {
+	char name[PLEX_INST_MAX + 1];
+	char rundir[64];		/* /run/sysplex/INST */
+	char statefile[96];		/* /run/sysplex/INST/state */
+};
+void plex_inst_init(struct plex_inst *in, const char *name);
+/* Namespace name "INST-HOST" into buf. */
+void plex_ns_name(const struct plex_inst *in, const char *host, char *buf, size_t len);
+int plex_ns_exists(const char *ns);
+/* Names of every namespace "INST-*"; returns the count (at most max). */
+int plex_ns_list(const struct plex_inst *in, char names[][64], int max);
+/* Pids of every process in namespace ns (as `ip netns pids`); count. */
+int plex_ns_pids(const char *ns, pid_t *pids, int max);
+/* Writes /proc/sys/<key with dots> = val inside namespace ns. 0 / -1. */
+int plex_ns_sysctl(const char *ns, const char *key, const char *val);
+/* Builds the run directory, namespaces, bridge, veths, addresses, routes and
+ * sysctls for topology t.  Prints a one-line error and returns -1 on failure
+ * (the caller tears down). */
+int plex_build(const struct plex_inst *in, const struct plex_topo *t);
+/* Writes couple.cfg and every system's profile into the run directory. */
+int plex_write_config(const struct plex_inst *in, const struct plex_topo *t);
+/* Removes everything of the instance: recorded pids, processes inside its
+ * namespaces, every INST-* namespace, the run directory.  Quiet unless
+ * verbose.  Returns 0, or -1 when something could not be removed. */
+int plex_teardown(const struct plex_inst *in, int verbose);
+/* rm -rf path (no symlinks followed). */
+int plex_rmtree(const char *path);
+/* Takes the instance's lock (flock on /run/sysplex/INST.lock), waiting for
+ * a concurrent up/down of the same instance.  Returns the fd (kept open
+ * until exit) or -1 after printing an error. */
+int plex_lock(const struct plex_inst *in);
+
+/* ---- state file (state.c) ---------------------------------------------------
+ * Line format, one record a line, fields separated by single spaces:
+ *   sysplex-state 1
+ *   instance INST
+ *   topology PATH
+ *   sysplex NAME
+ *   ns NAMESPACE
+ *   host NAME system|client NAMESPACE LANADDR XCFADDR|- TCPNAME|-
+ *   proc HOST ROLE PID STARTTIME NAMESPACE LOGFILE
+ * ROLE is stack, httpd or agent.  Unknown lines are ignored.
+ */
+struct plex_proc {
+	char host[PLEX_HOST_MAX + 1];
+	char role[16];
+	pid_t pid;
+	unsigned long long starttime;
+	char ns[64];
+	char log[PATH_MAX];
+};
+struct plex_state_host {
+	char name[PLEX_HOST_MAX + 1];
+	int is_system;
+	char ns[64];
+	char lan[PLEX_ADDR_LEN];
+	char xcf[PLEX_ADDR_LEN];
+	char tcpname[9];
+};
+struct plex_state {
+	char instance[PLEX_INST_MAX + 1];
+	char topology[PATH_MAX];
+	char sysplex[9];
+	int nns;
+	char ns[PLEX_MAX_HOSTS + 1][64];
+	int nhosts;
+	struct plex_state_host h[PLEX_MAX_HOSTS];
+	int nprocs;
+	struct plex_proc p[PLEX_MAX_PROCS];
+};
+/* Writes the state atomically (temp file + rename). 0 / -errno. */
+int plex_state_write(const struct plex_inst *in, const struct plex_state *st);
+/* Reads the state; -ENOENT when there is none. */
+int plex_state_read(const struct plex_inst *in, struct plex_state *st);
+const struct plex_state_host *plex_state_host(const struct plex_state *st, const char *name);
+
+/* ---- control sockets (ctl.c) ------------------------------------------------ */
+/* Sends "[JSON ]cmd\n" to the Unix socket at path and reads the whole reply.
+ * On success returns 0, *rc holds n of the "RC=n" status line and body the
+ * rest (NUL-terminated, caller frees with lib_sbuf_free).  -errno when the
+ * socket does not answer in time or the reply has no status line (-EPROTO). */
+int plex_ctl(const char *path, const char *cmd, int json, int timeout_ms, int *rc,
+	     struct lib_sbuf *body);
+/* Asks every system's stack `SYSPLEX$ROLE` and returns the index (into
+ * st->h) of the first one that is ACTIVE with DIST or DIST/DEST for some
+ * DVIPA, with that DVIPA in dvipa; -1 when none. */
+int plex_find_routing(const struct plex_inst *in, const struct plex_state *st, int timeout_ms,
+		      char *dvipa, size_t dlen);
+
+/* ---- commands (main.c, up.c) --------------------------------------------------- */
+/* Directory of the running sysplex binary. */
+const char *plex_self_dir(void);
+/* Directory of the daemons: $SYSPLEX_BIN_DIR, else plex_self_dir(). */
+const char *plex_bin_dir(void);
+int plex_check_root(void);
+int plex_cmd_up(const struct plex_inst *in, int argc, char **argv);
+
+#endif

@@ -1,0 +1,524 @@
+/*
+ * topo.c - loads a topology file (Lua 5.4) into struct plex_topo.
+ *
+ * A topology file is a Lua chunk that returns a table:
+ *
+ *   return {
+ *     sysplex = "PLEX1",                       -- 1..8 of A-Z 0-9
+ *     lan = { prefix = "fd00:1::/64", mtu = 1500 },
+ *     couple = { interval_ms = 50, failure_ms = 250 },
+ *     client_routes = { "fd00:100::/64" },     -- on-link routes on clients
+ *     systems = {
+ *       { name = "SYSA", tcpname = "TCPCS", lan = "fd00:1::1", xcf = "fd00:10::1",
+ *         profile = [[ ...z/OS PROFILE text... ]],
+ *         httpd = { addr = "fd00:100::1", port = 8080 } },
+ *     },
+ *     clients = { { name = "CLIENT1", lan = "fd00:1::101", agent = true } },
+ *   }
+ *
+ * Optional: tcpname (TCPCS), lan of a host (system N gets PREFIX::N, client N
+ * gets PREFIX::100+N, in hex), xcf, profile, httpd, agent (false), mtu (1500),
+ * couple (50/250 ms), client_routes (none).  Unknown keys are errors, so a
+ * typo does not pass silently.  Lua errors carry FILE:LINE; a bad value is
+ * reported as "FILE: systems[2].httpd.port: why".
+ */
+#include "sysplex/sysplex.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A runaway topology script is stopped after this many VM instructions. */
+#define TOPO_INSN_LIMIT 100000000
+
+struct tctx {
+	lua_State *L;
+	const char *path;
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+static void tfail(struct tctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+tfail(struct tctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (c->failed)
+		return;
+	c->failed = 1;
+	n = snprintf(c->err, c->errlen, "%s: ", c->path);
+	if (n < 0 || (size_t)n >= c->errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+static void
+insn_hook(lua_State *L, lua_Debug *ar)
+{
+	if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
+		luaL_error(L, "%s:%d: the topology script runs too long (instruction limit)",
+			   ar->short_src, ar->currentline);
+	luaL_error(L, "the topology script runs too long (instruction limit)");
+}
+
+/* Checks that the table at the top of the stack has only keys from allowed
+ * (a NULL-terminated list).  `where` names the table in messages. */
+static void
+check_keys(struct tctx *c, const char *where, const char *const *allowed)
+{
+	lua_State *L = c->L;
+
+	lua_pushnil(L);
+	while (lua_next(L, -2) != 0) {
+		const char *const *a;
+		int ok = 0;
+
+		lua_pop(L, 1);
+		if (lua_type(L, -1) == LUA_TSTRING) {
+			const char *k = lua_tostring(L, -1);
+			for (a = allowed; *a; a++)
+				if (strcmp(*a, k) == 0)
+					ok = 1;
+			if (!ok)
+				tfail(c, "%s: unknown key \"%s\"", where, k);
+		} else {
+			tfail(c, "%s: unexpected non-string key", where);
+		}
+		if (!ok) {
+			lua_pop(L, 1);
+			return;
+		}
+	}
+}
+
+/* Reads string field `key` of the table at the top into buf.  Returns 1 when
+ * present, 0 when absent (nil), -1 on a type error (reported). */
+static int
+get_str(struct tctx *c, const char *where, const char *key, char *buf, size_t len)
+{
+	lua_State *L = c->L;
+	int t = lua_getfield(L, -1, key), r = 0;
+
+	if (t == LUA_TSTRING) {
+		size_t l;
+		const char *s = lua_tolstring(L, -1, &l);
+
+		if (l >= len || strlen(s) != l) {
+			tfail(c, "%s.%s: too long (at most %zu characters)", where, key, len - 1);
+			r = -1;
+		} else {
+			memcpy(buf, s, l + 1);
+			r = 1;
+		}
+	} else if (t != LUA_TNIL) {
+		tfail(c, "%s.%s: expected a string, got %s", where, key, lua_typename(L, t));
+		r = -1;
+	}
+	lua_pop(L, 1);
+	return r;
+}
+
+/* Reads an integer field in [lo, hi]; 1 present, 0 absent, -1 error. */
+static int
+get_int(struct tctx *c, const char *where, const char *key, long long lo, long long hi,
+	long long *out)
+{
+	lua_State *L = c->L;
+	int t = lua_getfield(L, -1, key), r = 0, isint = 0;
+
+	if (t == LUA_TNUMBER) {
+		lua_Integer v = lua_tointegerx(L, -1, &isint);
+
+		if (!isint || v < lo || v > hi) {
+			tfail(c, "%s.%s: expected an integer %lld..%lld", where, key, lo, hi);
+			r = -1;
+		} else {
+			*out = v;
+			r = 1;
+		}
+	} else if (t != LUA_TNIL) {
+		tfail(c, "%s.%s: expected an integer, got %s", where, key, lua_typename(L, t));
+		r = -1;
+	}
+	lua_pop(L, 1);
+	return r;
+}
+
+static int
+get_bool(struct tctx *c, const char *where, const char *key, int *out)
+{
+	lua_State *L = c->L;
+	int t = lua_getfield(L, -1, key), r = 0;
+
+	if (t == LUA_TBOOLEAN) {
+		*out = lua_toboolean(L, -1);
+		r = 1;
+	} else if (t != LUA_TNIL) {
+		tfail(c, "%s.%s: expected true or false, got %s", where, key, lua_typename(L, t));
+		r = -1;
+	}
+	lua_pop(L, 1);
+	return r;
+}
+
+/* Canonicalizes an IPv6 address in place; -1 when it is not one. */
+static int
+canon6(char *s, size_t len, uint8_t out[16])
+{
+	uint8_t a[16];
+
+	if (inet_pton(AF_INET6, s, a) != 1)
+		return -1;
+	inet_ntop(AF_INET6, a, s, (socklen_t)len);
+	if (out)
+		memcpy(out, a, 16);
+	return 0;
+}
+
+/* Parses "addr/len" into canonical network text; -1 when malformed. */
+static int
+canon_prefix(const char *in, char *out, size_t len, uint8_t net[16], int *plen)
+{
+	char buf[PLEX_ADDR_LEN], abuf[INET6_ADDRSTRLEN], *slash, *end;
+	uint8_t a[16];
+	long l;
+	int i;
+
+	if (lib_strlcpy(buf, in, sizeof(buf)) >= sizeof(buf))
+		return -1;
+	slash = strchr(buf, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	l = strtol(slash + 1, &end, 10);
+	if (*end || slash[1] == '\0' || l < 1 || l > 128 || inet_pton(AF_INET6, buf, a) != 1)
+		return -1;
+	for (i = 0; i < 16; i++) {
+		int bits = (int)l - i * 8;
+		uint8_t m = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+		a[i] &= m;
+	}
+	inet_ntop(AF_INET6, a, abuf, sizeof(abuf));
+	snprintf(out, len, "%s/%d", abuf, (int)l);
+	if (net)
+		memcpy(net, a, 16);
+	if (plen)
+		*plen = (int)l;
+	return 0;
+}
+
+static int
+in_prefix(const uint8_t a[16], const uint8_t net[16], int plen)
+{
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		int bits = plen - i * 8;
+		uint8_t m = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+		if ((a[i] & m) != net[i])
+			return 0;
+	}
+	return 1;
+}
+
+static int
+valid_hostname(const char *n, size_t max)
+{
+	size_t i, l = strlen(n);
+
+	if (l < 1 || l > max)
+		return 0;
+	for (i = 0; i < l; i++)
+		if (!((n[i] >= 'A' && n[i] <= 'Z') || (n[i] >= '0' && n[i] <= '9')))
+			return 0;
+	return strcmp(n, "LAN") != 0;
+}
+
+/* Reads one entry of systems{} or clients{} (the table at the top). */
+static void
+load_host(struct tctx *c, struct plex_topo *t, int is_system, int nth, const uint8_t net[16])
+{
+	static const char *const sys_keys[] = { "name", "tcpname", "lan", "xcf", "profile",
+						"httpd", NULL };
+	static const char *const cli_keys[] = { "name", "lan", "agent", NULL };
+	static const char *const httpd_keys[] = { "addr", "port", NULL };
+	struct plex_host *h = &t->h[t->nhosts];
+	lua_State *L = c->L;
+	char where[64];
+	uint8_t a[16];
+	long long v;
+
+	memset(h, 0, sizeof(*h));
+	snprintf(where, sizeof(where), "%s[%d]", is_system ? "systems" : "clients", nth);
+	if (!lua_istable(L, -1)) {
+		tfail(c, "%s: expected a table", where);
+		return;
+	}
+	check_keys(c, where, is_system ? sys_keys : cli_keys);
+	h->is_system = is_system;
+	h->index = t->nhosts + 1;
+	if (get_str(c, where, "name", h->name, sizeof(h->name)) <= 0) {
+		tfail(c, "%s.name: required", where);
+		return;
+	}
+	if (!valid_hostname(h->name, is_system ? 8 : PLEX_HOST_MAX)) {
+		tfail(c, "%s.name: \"%s\": expected 1..%d of A-Z 0-9 (not LAN)", where, h->name,
+		      is_system ? 8 : PLEX_HOST_MAX);
+		return;
+	}
+	snprintf(where, sizeof(where), "%s[%d] (%s)", is_system ? "systems" : "clients", nth,
+		 h->name);
+	for (int i = 0; i < t->nhosts; i++)
+		if (strcmp(t->h[i].name, h->name) == 0)
+			tfail(c, "%s.name: duplicate host name", where);
+	if (get_str(c, where, "lan", h->lan, sizeof(h->lan)) == 1) {
+		if (canon6(h->lan, sizeof(h->lan), a) < 0)
+			tfail(c, "%s.lan: \"%s\" is not an IPv6 address", where, h->lan);
+		else if (!in_prefix(a, net, t->lan_plen))
+			tfail(c, "%s.lan: %s is not inside lan.prefix %s/%d", where, h->lan,
+			      t->lan_prefix, t->lan_plen);
+	} else if (!c->failed) {
+		/* Default: PREFIX::N for the Nth system, PREFIX::100+N for the
+		 * Nth client (hex, as in docs/RUNTIME.md). */
+		unsigned id = is_system ? (unsigned)nth : 0x100u + (unsigned)nth;
+
+		memcpy(a, net, 16);
+		a[14] |= (uint8_t)(id >> 8);
+		a[15] |= (uint8_t)id;
+		inet_ntop(AF_INET6, a, h->lan, sizeof(h->lan));
+	}
+	if (!is_system) {
+		get_bool(c, where, "agent", &h->agent);
+		return;
+	}
+	lib_strlcpy(h->tcpname, "TCPCS", sizeof(h->tcpname));
+	if (get_str(c, where, "tcpname", h->tcpname, sizeof(h->tcpname)) == 1 &&
+	    !valid_hostname(h->tcpname, 8))
+		tfail(c, "%s.tcpname: expected 1..8 of A-Z 0-9", where);
+	if (get_str(c, where, "xcf", h->xcf, sizeof(h->xcf)) == 1 &&
+	    canon6(h->xcf, sizeof(h->xcf), NULL) < 0)
+		tfail(c, "%s.xcf: \"%s\" is not an IPv6 address", where, h->xcf);
+	for (int i = 0; i < t->nhosts && h->xcf[0]; i++)
+		if (strcmp(t->h[i].xcf, h->xcf) == 0)
+			tfail(c, "%s.xcf: %s is already used by %s", where, h->xcf, t->h[i].name);
+	if (lua_getfield(L, -1, "profile") == LUA_TSTRING) {
+		h->profile = strdup(lua_tostring(L, -1));
+		if (!h->profile)
+			tfail(c, "out of memory");
+	} else if (!lua_isnil(L, -1)) {
+		tfail(c, "%s.profile: expected a string", where);
+	}
+	lua_pop(L, 1);
+	if (lua_getfield(L, -1, "httpd") == LUA_TTABLE) {
+		char w2[80];
+
+		snprintf(w2, sizeof(w2), "%s.httpd", where);
+		check_keys(c, w2, httpd_keys);
+		h->has_httpd = 1;
+		if (get_str(c, w2, "addr", h->httpd_addr, sizeof(h->httpd_addr)) <= 0)
+			tfail(c, "%s.addr: required", w2);
+		else if (canon6(h->httpd_addr, sizeof(h->httpd_addr), NULL) < 0)
+			tfail(c, "%s.addr: \"%s\" is not an IPv6 address", w2, h->httpd_addr);
+		v = 8080;
+		get_int(c, w2, "port", 1, 65535, &v);
+		h->httpd_port = (unsigned)v;
+	} else if (!lua_isnil(L, -1)) {
+		tfail(c, "%s.httpd: expected a table { addr = ..., port = ... }", where);
+	}
+	lua_pop(L, 1);
+}
+
+/* Loads the list systems{} or clients{} of the table at the top. */
+static void
+load_hosts(struct tctx *c, struct plex_topo *t, const char *key, int is_system,
+	   const uint8_t net[16])
+{
+	lua_State *L = c->L;
+	lua_Integer i, n;
+	int ty = lua_getfield(L, -1, key);
+
+	if (ty == LUA_TNIL) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (ty != LUA_TTABLE) {
+		tfail(c, "%s: expected a list of tables", key);
+		lua_pop(L, 1);
+		return;
+	}
+	n = (lua_Integer)lua_rawlen(L, -1);
+	for (i = 1; i <= n && !c->failed; i++) {
+		if (t->nhosts >= PLEX_MAX_HOSTS) {
+			tfail(c, "%s: too many hosts (at most %d in all)", key, PLEX_MAX_HOSTS);
+			break;
+		}
+		lua_rawgeti(L, -1, i);
+		load_host(c, t, is_system, (int)i, net);
+		lua_pop(L, 1);
+		if (!c->failed)
+			t->nhosts++;
+	}
+	lua_pop(L, 1);
+}
+
+static void
+load_table(struct tctx *c, struct plex_topo *t)
+{
+	static const char *const top_keys[] = { "sysplex", "lan", "couple", "client_routes",
+						 "systems", "clients", NULL };
+	static const char *const lan_keys[] = { "prefix", "mtu", NULL };
+	static const char *const couple_keys[] = { "interval_ms", "failure_ms", NULL };
+	lua_State *L = c->L;
+	char buf[PLEX_ADDR_LEN];
+	uint8_t net[16];
+	long long v;
+	int nsys = 0;
+
+	check_keys(c, "topology", top_keys);
+	lib_strlcpy(t->sysplex, "PLEX1", sizeof(t->sysplex));
+	if (get_str(c, "topology", "sysplex", t->sysplex, sizeof(t->sysplex)) == 1 &&
+	    !valid_hostname(t->sysplex, 8))
+		tfail(c, "sysplex: expected 1..8 of A-Z 0-9");
+
+	t->mtu = 1500;
+	if (lua_getfield(L, -1, "lan") != LUA_TTABLE) {
+		tfail(c, "lan: required: { prefix = \"fd00:1::/64\", mtu = 1500 }");
+		lua_pop(L, 1);
+		return;
+	}
+	check_keys(c, "lan", lan_keys);
+	if (get_str(c, "lan", "prefix", buf, sizeof(buf)) <= 0)
+		tfail(c, "lan.prefix: required, e.g. \"fd00:1::/64\"");
+	else if (canon_prefix(buf, t->lan_prefix, sizeof(t->lan_prefix), net, &t->lan_plen) < 0 ||
+		 t->lan_plen > 112)
+		tfail(c, "lan.prefix: \"%s\" is not an IPv6 prefix ADDR/LEN (LEN <= 112)", buf);
+	if (get_int(c, "lan", "mtu", 1280, 65535, &v) == 1)
+		t->mtu = (unsigned)v;
+	lua_pop(L, 1);
+	if (c->failed)
+		return;
+	*strchr(t->lan_prefix, '/') = '\0';
+
+	t->hb_ms = 50;
+	t->fail_ms = 250;
+	if (lua_getfield(L, -1, "couple") == LUA_TTABLE) {
+		check_keys(c, "couple", couple_keys);
+		if (get_int(c, "couple", "interval_ms", 1, 60000, &v) == 1)
+			t->hb_ms = (unsigned)v;
+		if (get_int(c, "couple", "failure_ms", 1, 600000, &v) == 1)
+			t->fail_ms = (unsigned)v;
+		if (t->fail_ms <= t->hb_ms)
+			tfail(c, "couple.failure_ms must be larger than couple.interval_ms");
+	} else if (!lua_isnil(L, -1)) {
+		tfail(c, "couple: expected a table");
+	}
+	lua_pop(L, 1);
+
+	if (lua_getfield(L, -1, "client_routes") == LUA_TTABLE) {
+		lua_Integer i, n = (lua_Integer)lua_rawlen(L, -1);
+
+		for (i = 1; i <= n && !c->failed; i++) {
+			if (t->nroutes >= PLEX_MAX_ROUTES) {
+				tfail(c, "client_routes: at most %d", PLEX_MAX_ROUTES);
+				break;
+			}
+			lua_rawgeti(L, -1, i);
+			if (!lua_isstring(L, -1) ||
+			    canon_prefix(lua_tostring(L, -1), t->routes[t->nroutes],
+					 sizeof(t->routes[0]), NULL, NULL) < 0)
+				tfail(c, "client_routes[%d]: expected an IPv6 prefix ADDR/LEN",
+				      (int)i);
+			else
+				t->nroutes++;
+			lua_pop(L, 1);
+		}
+	} else if (!lua_isnil(L, -1)) {
+		tfail(c, "client_routes: expected a list of prefixes");
+	}
+	lua_pop(L, 1);
+
+	load_hosts(c, t, "systems", 1, net);
+	nsys = t->nhosts;
+	load_hosts(c, t, "clients", 0, net);
+	if (c->failed)
+		return;
+	if (nsys == 0)
+		tfail(c, "systems: at least one system is required");
+	else if (nsys > 16)
+		tfail(c, "systems: at most 16 (the XCF group limit)");
+	for (int i = 0; i < t->nhosts && !c->failed; i++)
+		for (int j = 0; j < i; j++)
+			if (strcmp(t->h[i].lan, t->h[j].lan) == 0)
+				tfail(c, "%s and %s have the same LAN address %s", t->h[j].name,
+				      t->h[i].name, t->h[i].lan);
+}
+
+int
+plex_topo_load(struct plex_topo *t, const char *path, char *err, size_t errlen)
+{
+	struct tctx c = { .path = path, .err = err, .errlen = errlen };
+	lua_State *L;
+
+	memset(t, 0, sizeof(*t));
+	if (!realpath(path, t->path)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	L = luaL_newstate();
+	if (!L) {
+		snprintf(err, errlen, "%s: cannot create a Lua state", path);
+		return -1;
+	}
+	c.L = L;
+	luaL_openlibs(L);
+	lua_sethook(L, insn_hook, LUA_MASKCOUNT, TOPO_INSN_LIMIT);
+	if (luaL_loadfilex(L, path, "t") != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK) {
+		snprintf(err, errlen, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "Lua error");
+		lua_close(L);
+		return -1;
+	}
+	lua_sethook(L, NULL, 0, 0);
+	if (!lua_istable(L, -1))
+		tfail(&c, "the file must return a table (got %s)", luaL_typename(L, -1));
+	else
+		load_table(&c, t);
+	lua_close(L);
+	if (c.failed) {
+		plex_topo_free(t);
+		return -1;
+	}
+	return 0;
+}
+
+void
+plex_topo_free(struct plex_topo *t)
+{
+	int i;
+
+	for (i = 0; i < PLEX_MAX_HOSTS; i++) {
+		free(t->h[i].profile);
+		t->h[i].profile = NULL;
+	}
+}
+
+const struct plex_host *
+plex_topo_host(const struct plex_topo *t, const char *name)
+{
+	int i;
+
+	for (i = 0; i < t->nhosts; i++)
+		if (strcmp(t->h[i].name, name) == 0)
+			return &t->h[i];
+	return NULL;
+}

@@ -1,0 +1,64 @@
+-- default.lua - the emulated sysplex `sysplex up` builds with no arguments.
+--
+-- Three systems (SYSA, SYSB, SYSC, stack TCPCS on each) and two clients on one
+-- LAN.  SYSA owns DVIPA fd00:100::1 (VIPADEFINE) and distributes port 8080 to
+-- every stack in the sysplex (ROUNDROBIN, DESTIP ALL) with Mobile IPv6
+-- optimizations on; SYSB is the backup (VIPABACKUP 100); SYSC is a plain
+-- target.  Every system runs sysplex-httpd on [fd00:100::1]:8080 answering
+-- with its own name.  Addresses as in docs/RUNTIME.md.
+--
+-- Format: see the header of sysplex/topo.c.
+
+local dvipa = "fd00:100::1"
+
+local function httpd()
+	return { addr = dvipa, port = 8080 }
+end
+
+return {
+	sysplex = "PLEX1",
+	lan = { prefix = "fd00:1::/64", mtu = 1500 },
+	couple = { interval_ms = 50, failure_ms = 250 },
+	-- Clients reach the DVIPA prefix on-link: the owner answers neighbour
+	-- solicitations for it by proxy NDP.
+	client_routes = { "fd00:100::/64" },
+
+	systems = {
+		{
+			name = "SYSA", tcpname = "TCPCS", lan = "fd00:1::1", xcf = "fd00:10::1",
+			profile = [[
+; SYSA: owner (VIPADEFINE) and distributor of DVIPA1.
+IPCONFIG6 DYNAMICXCF fd00:10::1
+VIPADYNAMIC
+  VIPADEFINE MOVEABLE IMMEDIATE DVIPA1 fd00:100::1
+  VIPADISTRIBUTE DEFINE DISTMETHOD ROUNDROBIN MOBILEIPV6 DVIPA1 PORT 8080 DESTIP ALL
+ENDVIPADYNAMIC
+]],
+			httpd = httpd(),
+		},
+		{
+			name = "SYSB", tcpname = "TCPCS", lan = "fd00:1::2", xcf = "fd00:10::2",
+			profile = [[
+; SYSB: backup for DVIPA1 (inherits SYSA's VIPADISTRIBUTE on takeover).
+IPCONFIG6 DYNAMICXCF fd00:10::2
+VIPADYNAMIC
+  VIPABACKUP 100 MOVEABLE IMMEDIATE DVIPA1 fd00:100::1
+ENDVIPADYNAMIC
+]],
+			httpd = httpd(),
+		},
+		{
+			name = "SYSC", tcpname = "TCPCS", lan = "fd00:1::3", xcf = "fd00:10::3",
+			profile = [[
+; SYSC: a target only.
+IPCONFIG6 DYNAMICXCF fd00:10::3
+]],
+			httpd = httpd(),
+		},
+	},
+
+	clients = {
+		{ name = "CLIENT1", lan = "fd00:1::101", agent = true },
+		{ name = "CLIENT2", lan = "fd00:1::102", agent = true },
+	},
+}

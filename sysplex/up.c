@@ -1,0 +1,645 @@
+/*
+ * up.c - `sysplex up [--timeout SEC] [TOPOLOGY.lua]`.
+ *
+ * Order: check the preconditions (root, /dev/net/tun, the binaries, the
+ * topology, the instance not up) before anything is built; write the run
+ * directory, couple data set and profiles, and check each profile with
+ * `tcpip-stack -n`; build namespaces and links; start the daemons; then poll
+ * (50 ms steps, no fixed sleeps) until
+ *   1. every stack's ctl.sock answers SYSPLEX$ROLE with RC=0,
+ *   2. a routing stack reports a DVIPA ACTIVE with DIST or DIST/DEST (when any
+ *      profile has a VIPADISTRIBUTE),
+ *   3. its VDPT (JSON) shows Rdy > 0 for as many targets as systems run an
+ *      httpd on the checked address and port, and
+ *   4. `curl` from the first client gets an answer from the first httpd's
+ *      address and port (the DVIPA in the default topology).
+ * Any failure (a daemon exiting, the deadline, a signal) prints what failed
+ * with the tail of the relevant log, tears everything down and exits 1.
+ */
+#include "sysplex/sysplex.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+struct up {
+	const struct plex_inst *in;
+	struct plex_topo topo;
+	struct plex_state st;
+	char bindir[PATH_MAX / 2];
+	int have_agent;
+	int expect_dist;		/* some profile has a VIPADISTRIBUTE */
+	const struct plex_host *check_client;
+	char check_url[128];
+	char check_addr[PLEX_ADDR_LEN];
+	unsigned check_port;
+	int expect_rdy;			/* targets with Rdy > 0 we wait for */
+	int routing;			/* index into st.h, -1 unknown */
+	char routing_dvipa[PLEX_ADDR_LEN];
+	int vdpt_rdy;
+	char waiting_for[512];		/* what the poll loop still waits for */
+	char waiting_log[PATH_MAX];	/* the log most likely to explain it */
+};
+
+static const char *
+prog_of(const char *role)
+{
+	if (strcmp(role, "stack") == 0)
+		return "tcpip-stack";
+	if (strcmp(role, "httpd") == 0)
+		return "sysplex-httpd";
+	if (strcmp(role, "agent") == 0)
+		return "client-agent";
+	return role;
+}
+
+/* Does the PROFILE text contain a VIPADISTRIBUTE statement outside comments? */
+static int
+profile_distributes(const char *p)
+{
+	const char *l = p;
+
+	while (l && *l) {
+		const char *e = strchr(l, '\n');
+		size_t len = e ? (size_t)(e - l) : strlen(l), i;
+
+		for (i = 0; i + 14 <= len; i++) {
+			if (l[i] == ';')
+				break;
+			if (strncasecmp(l + i, "VIPADISTRIBUTE", 14) == 0)
+				return 1;
+		}
+		l = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+static int
+is_exec(const char *dir, const char *prog, char *path, size_t len)
+{
+	size_t dl = strlen(dir), pl = strlen(prog);
+
+	if (dl + pl + 2 > len)
+		return 0;
+	memcpy(path, dir, dl);
+	path[dl] = '/';
+	memcpy(path + dl + 1, prog, pl + 1);
+	return access(path, X_OK) == 0;
+}
+
+static void
+fail_teardown(struct up *u)
+{
+	fprintf(stderr, "sysplex: tearing down instance %s\n", u->in->name);
+	plex_teardown(u->in, 0);
+}
+
+static int
+record_proc(struct up *u, const char *host, const char *role, pid_t pid, const char *ns,
+	    const char *log)
+{
+	struct plex_proc *p;
+
+	if (u->st.nprocs >= PLEX_MAX_PROCS)
+		return -1;
+	p = &u->st.p[u->st.nprocs++];
+	memset(p, 0, sizeof(*p));
+	lib_strlcpy(p->host, host, sizeof(p->host));
+	lib_strlcpy(p->role, role, sizeof(p->role));
+	p->pid = pid;
+	p->starttime = plex_pid_starttime(pid);
+	lib_strlcpy(p->ns, ns, sizeof(p->ns));
+	lib_strlcpy(p->log, log, sizeof(p->log));
+	return plex_state_write(u->in, &u->st) < 0 ? -1 : 0;
+}
+
+static int
+spawn(struct up *u, const struct plex_host *h, const char *role, char **argv, const char *log)
+{
+	char ns[64];
+	pid_t pid;
+
+	plex_ns_name(u->in, h->name, ns, sizeof(ns));
+	pid = plex_spawn(ns, argv, log);
+	if (pid < 0) {
+		fprintf(stderr, "sysplex: cannot start %s on %s: %s\n", argv[0], h->name,
+			strerror((int)-pid));
+		return -1;
+	}
+	if (record_proc(u, h->name, role, pid, ns, log) < 0) {
+		fprintf(stderr, "sysplex: cannot write %s\n", u->in->statefile);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+start_daemons(struct up *u)
+{
+	const struct plex_topo *t = &u->topo;
+	char prog[PATH_MAX], profile[160], couple[128], dir[128], log[160];
+	char port[16];
+	int i, j;
+
+	snprintf(couple, sizeof(couple), "%s/couple.cfg", u->in->rundir);
+	for (i = 0; i < t->nhosts; i++) {
+		const struct plex_host *h = &t->h[i];
+
+		if (!h->is_system)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", u->in->rundir, h->name);
+		snprintf(profile, sizeof(profile), "%s/profile", dir);
+		snprintf(log, sizeof(log), "%s/stack.log", dir);
+		snprintf(prog, sizeof(prog), "%s/tcpip-stack", u->bindir);
+		char *argv[] = { prog, "-p", profile, "-c", couple, "-s", (char *)h->name, "-t",
+				 (char *)h->tcpname, "-i", "lan0", "-d", dir, NULL };
+		if (spawn(u, h, "stack", argv, log) < 0)
+			return -1;
+	}
+	for (i = 0; i < t->nhosts; i++) {
+		const struct plex_host *h = &t->h[i];
+
+		if (!h->is_system || !h->has_httpd)
+			continue;
+		snprintf(log, sizeof(log), "%s/%s/httpd.log", u->in->rundir, h->name);
+		snprintf(prog, sizeof(prog), "%s/sysplex-httpd", u->bindir);
+		snprintf(port, sizeof(port), "%u", h->httpd_port);
+		char *argv[] = { prog, "-a", (char *)h->httpd_addr, "-p", port, "-n",
+				 (char *)h->name, NULL };
+		if (spawn(u, h, "httpd", argv, log) < 0)
+			return -1;
+	}
+	for (i = 0; i < t->nhosts && u->have_agent; i++) {
+		const struct plex_host *h = &t->h[i];
+		char *argv[8 + 2 * PLEX_MAX_ROUTES];
+		int n = 0;
+
+		if (h->is_system || !h->agent)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", u->in->rundir, h->name);
+		snprintf(log, sizeof(log), "%s/agent.log", dir);
+		snprintf(prog, sizeof(prog), "%s/client-agent", u->bindir);
+		argv[n++] = prog;
+		argv[n++] = "-i";
+		argv[n++] = "mip0";
+		argv[n++] = "-l";
+		argv[n++] = "lan0";
+		for (j = 0; j < t->nroutes; j++) {
+			argv[n++] = "-r";
+			argv[n++] = (char *)t->routes[j];
+		}
+		argv[n++] = "-d";
+		argv[n++] = dir;
+		argv[n] = NULL;
+		if (spawn(u, h, "agent", argv, log) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Counts VDPT entries with Rdy > 0 in a JSON reply ("rdy": N, any case);
+ * -1 when the reply has no rdy field at all. */
+static int
+count_rdy(const char *s)
+{
+	int n = 0, seen = 0;
+
+	for (const char *p = s; (p = strcasestr(p, "\"rdy\"")) != NULL;) {
+		p += 5;
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (*p != ':')
+			continue;
+		p++;
+		while (*p == ' ' || *p == '\t' || *p == '"')
+			p++;
+		seen = 1;
+		if (isdigit((unsigned char)*p) && strtol(p, NULL, 10) > 0)
+			n++;
+	}
+	return seen ? n : -1;
+}
+
+/* Parses the text trailer "n OF m RECORDS DISPLAYED"; -1 when absent. */
+static int
+count_records(const char *s)
+{
+	const char *p = strcasestr(s, "RECORDS DISPLAYED"), *q;
+
+	if (!p)
+		return -1;
+	/* Back to the start of the line: "n OF m RECORDS DISPLAYED". */
+	for (q = p; q > s && q[-1] != '\n'; q--)
+		;
+	return (int)strtol(q, NULL, 10);
+}
+
+/* One poll step: returns 1 when everything is ready, 0 to keep waiting. */
+static int
+poll_ready(struct up *u)
+{
+	const struct plex_topo *t = &u->topo;
+	char path[160], cmd[96];
+	int i, rc, n;
+
+	/* 1. Every stack answers SYSPLEX$ROLE. */
+	for (i = 0; i < t->nhosts; i++) {
+		const struct plex_host *h = &t->h[i];
+		struct lib_sbuf body;
+
+		if (!h->is_system)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/ctl.sock", u->in->rundir, h->name);
+		rc = -1;
+		n = plex_ctl(path, "SYSPLEX$ROLE", 0, 1000, &rc, &body);
+		lib_sbuf_free(&body);
+		if (n < 0 || rc != 0) {
+			snprintf(u->waiting_for, sizeof(u->waiting_for),
+				 "%s: %s answering SYSPLEX$ROLE with RC=0", h->name, path);
+			snprintf(u->waiting_log, sizeof(u->waiting_log), "%s/%s/stack.log",
+				 u->in->rundir, h->name);
+			return 0;
+		}
+	}
+	if (u->expect_dist) {
+		/* 2. A routing stack. */
+		u->routing = plex_find_routing(u->in, &u->st, 1000, u->routing_dvipa,
+					       sizeof(u->routing_dvipa));
+		if (u->routing < 0) {
+			snprintf(u->waiting_for, sizeof(u->waiting_for),
+				 "a routing stack (a DVIPA ACTIVE with DIST in SYSPLEX$ROLE)");
+			snprintf(u->waiting_log, sizeof(u->waiting_log), "%s/%s/stack.log",
+				 u->in->rundir, t->h[0].name);
+			return 0;
+		}
+		/* 3. Its VDPT: every target with a listener. */
+		if (u->expect_rdy > 0) {
+			const struct plex_state_host *r = &u->st.h[u->routing];
+			struct lib_sbuf body;
+
+			snprintf(path, sizeof(path), "%s/%s/ctl.sock", u->in->rundir, r->name);
+			snprintf(cmd, sizeof(cmd), "D TCPIP,%s,NETSTAT,VDPT", r->tcpname);
+			n = -1;
+			if (plex_ctl(path, cmd, 1, 1000, &rc, &body) == 0) {
+				if (rc == 0 && body.s)
+					n = count_rdy(body.s);
+				lib_sbuf_free(&body);
+			}
+			if (n < 0 && plex_ctl(path, cmd, 0, 1000, &rc, &body) == 0) {
+				if (rc == 0 && body.s)
+					n = count_records(body.s);
+				lib_sbuf_free(&body);
+			}
+			u->vdpt_rdy = n;
+			if (n < u->expect_rdy) {
+				snprintf(u->waiting_for, sizeof(u->waiting_for),
+					 "%s: `%s` to show %d targets with Rdy > 0 (now %d)",
+					 r->name, cmd, u->expect_rdy, n < 0 ? 0 : n);
+				snprintf(u->waiting_log, sizeof(u->waiting_log), "%s/%s/stack.log",
+					 u->in->rundir, r->name);
+				return 0;
+			}
+		}
+	}
+	/* 4. A request through the front door. */
+	if (u->check_client && u->check_url[0]) {
+		char ns[64];
+		char *argv[] = { "ip", "netns", "exec", ns, "curl", "-6", "-g", "-s", "-f", "-m", "2",
+				 "-o", "/dev/null", u->check_url, NULL };
+
+		plex_ns_name(u->in, u->check_client->name, ns, sizeof(ns));
+		rc = plex_run(argv, NULL, 0, 5000);
+		if (rc != 0) {
+			snprintf(u->waiting_for, sizeof(u->waiting_for),
+				 "%s: curl -6 %s (last exit status %d)", u->check_client->name,
+				 u->check_url, rc);
+			u->waiting_log[0] = '\0';
+			for (i = 0; i < t->nhosts; i++)
+				if (t->h[i].has_httpd) {
+					snprintf(u->waiting_log, sizeof(u->waiting_log),
+						 "%s/%s/httpd.log", u->in->rundir, t->h[i].name);
+					break;
+				}
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Returns the index of a recorded daemon that is no longer alive, or -1. */
+static int
+find_dead(struct up *u)
+{
+	int i;
+
+	for (i = 0; i < u->st.nprocs; i++)
+		if (!plex_pid_alive(u->st.p[i].pid, 0))
+			return i;
+	return -1;
+}
+
+static void
+summary(struct up *u, uint64_t t0)
+{
+	const struct plex_topo *t = &u->topo;
+	int i, j;
+
+	printf("sysplex %s is up as instance %s (%.1f s; topology %s)\n", t->sysplex, u->in->name,
+	       (double)(lib_now_ms() - t0) / 1000.0, t->path);
+	printf("  %-8s %-7s %-16s %-20s %-16s %s\n", "HOST", "ROLE", "NAMESPACE", "LAN",
+	       "XCF", "DAEMONS");
+	for (i = 0; i < t->nhosts; i++) {
+		const struct plex_host *h = &t->h[i];
+		char ns[64], daemons[256] = "";
+		size_t dl = 0;
+
+		plex_ns_name(u->in, h->name, ns, sizeof(ns));
+		for (j = 0; j < u->st.nprocs; j++) {
+			int n;
+
+			if (strcmp(u->st.p[j].host, h->name) != 0)
+				continue;
+			n = snprintf(daemons + dl, sizeof(daemons) - dl, "%s%s %d", dl ? ", " : "",
+				     prog_of(u->st.p[j].role), (int)u->st.p[j].pid);
+			if (n > 0 && (size_t)n < sizeof(daemons) - dl)
+				dl += (size_t)n;
+		}
+		printf("  %-8s %-7s %-16s %-20s %-16s %s\n", h->name,
+		       h->is_system ? "system" : "client", ns, h->lan, h->xcf[0] ? h->xcf : "-",
+		       daemons[0] ? daemons : "-");
+	}
+	if (u->routing >= 0)
+		printf("  routing stack: %s (%s) owns DVIPA %s\n", u->st.h[u->routing].name,
+		       u->st.h[u->routing].tcpname, u->routing_dvipa);
+	if (u->check_client && u->check_url[0])
+		printf("  try: sysplex%s%s exec %s -- curl -6 -g %s\n",
+		       strcmp(u->in->name, "plex") ? " --instance " : "",
+		       strcmp(u->in->name, "plex") ? u->in->name : "", u->check_client->name,
+		       u->check_url);
+	if (u->routing >= 0)
+		printf("       sysplex%s%s cmd 'D TCPIP,%s,NETSTAT,VDPT'\n",
+		       strcmp(u->in->name, "plex") ? " --instance " : "",
+		       strcmp(u->in->name, "plex") ? u->in->name : "",
+		       u->st.h[u->routing].tcpname);
+	if (!u->have_agent)
+		printf("  note: no client-agent in %s; clients run without it\n", u->bindir);
+}
+
+static int
+default_topology(char *path, size_t len)
+{
+	const char *home = getenv("SYSPLEX_HOME");
+
+	if (home && *home)
+		snprintf(path, len, "%s/sysplex/topologies/default.lua", home);
+	else
+		snprintf(path, len, "%s/../sysplex/topologies/default.lua", plex_self_dir());
+	return access(path, R_OK);
+}
+
+/* Refuses when the instance exists; cleans a stale run directory.  Called
+ * with the instance lock held.  0 = go ahead, -1 = refused (printed). */
+static int
+check_not_up(const struct plex_inst *in)
+{
+	char names[PLEX_MAX_HOSTS + 8][64];
+	struct stat sb;
+	int nn = plex_ns_list(in, names, (int)LIB_ARRAY_LEN(names));
+	int have_state = stat(in->statefile, &sb) == 0;
+
+	if (have_state && nn > 0) {
+		fprintf(stderr,
+			"sysplex: instance %s is already up (%s); run `sysplex%s%s down` first\n",
+			in->name, in->statefile, strcmp(in->name, "plex") ? " --instance " : "",
+			strcmp(in->name, "plex") ? in->name : "");
+		return -1;
+	}
+	if (nn > 0) {
+		fprintf(stderr,
+			"sysplex: namespaces of instance %s exist (%s...) without a state file; run "
+			"`sysplex%s%s down` to clean up\n",
+			in->name, names[0], strcmp(in->name, "plex") ? " --instance " : "",
+			strcmp(in->name, "plex") ? in->name : "");
+		return -1;
+	}
+	/* No namespaces: whatever is in the run directory is stale. */
+	if (stat(in->rundir, &sb) == 0 && plex_rmtree(in->rundir) < 0) {
+		fprintf(stderr, "sysplex: cannot remove the stale %s\n", in->rundir);
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs `tcpip-stack -n PROFILE` for every system; -1 (printed) on error. */
+static int
+check_profiles(struct up *u)
+{
+	char prog[PATH_MAX], profile[160], out[4096];
+	int i, rc;
+
+	snprintf(prog, sizeof(prog), "%s/tcpip-stack", u->bindir);
+	for (i = 0; i < u->topo.nhosts; i++) {
+		const struct plex_host *h = &u->topo.h[i];
+		char *argv[] = { prog, "-n", profile, NULL };
+
+		if (!h->is_system)
+			continue;
+		snprintf(profile, sizeof(profile), "%s/%s/profile", u->in->rundir, h->name);
+		rc = plex_run(argv, out, sizeof(out), 10000);
+		if (rc != 0) {
+			out[strcspn(out, "\n")] = '\0';
+			fprintf(stderr, "sysplex: %s: PROFILE of %s in %s rejected: %s\n",
+				u->in->name, h->name, u->topo.path,
+				out[0] ? out : rc < 0 ? strerror(-rc) : "tcpip-stack -n failed");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+usage_up(void)
+{
+	fprintf(stderr, "usage: sysplex [--instance NAME] up [--timeout SECONDS] [TOPOLOGY.lua]\n");
+}
+
+int
+plex_cmd_up(const struct plex_inst *in, int argc, char **argv)
+{
+	static struct up u;
+	char topo_path[PATH_MAX] = "", err[1024], path[PATH_MAX];
+	unsigned timeout_ms = 20000;
+	struct sigaction sa;
+	struct stat sb;
+	uint64_t t0 = lib_now_ms(), deadline;
+	int i, dead;
+
+	memset(&u, 0, sizeof(u));
+	u.in = in;
+	u.routing = -1;
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+			char *end;
+			double s = strtod(argv[++i], &end);
+
+			if (*end || s <= 0 || s > 3600) {
+				usage_up();
+				return 2;
+			}
+			timeout_ms = (unsigned)(s * 1000);
+		} else if (argv[i][0] == '-' || topo_path[0]) {
+			usage_up();
+			return 2;
+		} else {
+			lib_strlcpy(topo_path, argv[i], sizeof(topo_path));
+		}
+	}
+	/* Preconditions, before anything is built. */
+	if (plex_check_root() < 0)
+		return 1;
+	if (stat("/dev/net/tun", &sb) < 0 || !S_ISCHR(sb.st_mode)) {
+		fprintf(stderr, "sysplex: /dev/net/tun is missing: the stacks need TUN devices "
+				"(modprobe tun, or run the container with --device /dev/net/tun)\n");
+		return 1;
+	}
+	if (!topo_path[0] && default_topology(topo_path, sizeof(topo_path)) < 0) {
+		fprintf(stderr, "sysplex: cannot find the default topology %s (set SYSPLEX_HOME to "
+				"the source tree or name a topology file)\n", topo_path);
+		return 1;
+	}
+	if (plex_topo_load(&u.topo, topo_path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sysplex: %s\n", err);
+		return 1;
+	}
+	lib_strlcpy(u.bindir, plex_bin_dir(), sizeof(u.bindir));
+	if (!is_exec(u.bindir, "tcpip-stack", path, sizeof(path))) {
+		fprintf(stderr, "sysplex: %s is missing (build with `make`, or set SYSPLEX_BIN_DIR)\n",
+			path);
+		goto out_free;
+	}
+	u.have_agent = is_exec(u.bindir, "client-agent", path, sizeof(path));
+	for (i = 0; i < u.topo.nhosts; i++) {
+		const struct plex_host *h = &u.topo.h[i];
+
+		if (h->is_system && h->profile && profile_distributes(h->profile))
+			u.expect_dist = 1;
+		if (h->has_httpd && !u.check_addr[0]) {
+			lib_strlcpy(u.check_addr, h->httpd_addr, sizeof(u.check_addr));
+			u.check_port = h->httpd_port;
+		}
+		if (!h->is_system && !u.check_client)
+			u.check_client = h;
+	}
+	if (u.check_addr[0] && !is_exec(u.bindir, "sysplex-httpd", path, sizeof(path))) {
+		fprintf(stderr, "sysplex: %s is missing (build with `make`, or set SYSPLEX_BIN_DIR)\n",
+			path);
+		goto out_free;
+	}
+	if (u.check_addr[0])
+		snprintf(u.check_url, sizeof(u.check_url), "http://[%s]:%u/", u.check_addr,
+			 u.check_port);
+	for (i = 0; i < u.topo.nhosts; i++)
+		if (u.topo.h[i].has_httpd && strcmp(u.topo.h[i].httpd_addr, u.check_addr) == 0 &&
+		    u.topo.h[i].httpd_port == u.check_port)
+			u.expect_rdy++;
+
+	if (plex_lock(in) < 0 || check_not_up(in) < 0)
+		goto out_free;
+
+	/* From here on, any failure tears down what was built. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	if (plex_write_config(in, &u.topo) < 0 || check_profiles(&u) < 0)
+		goto fail;
+	lib_strlcpy(u.st.instance, in->name, sizeof(u.st.instance));
+	lib_strlcpy(u.st.topology, u.topo.path, sizeof(u.st.topology));
+	lib_strlcpy(u.st.sysplex, u.topo.sysplex, sizeof(u.st.sysplex));
+	plex_ns_name(in, "LAN", u.st.ns[u.st.nns++], sizeof(u.st.ns[0]));
+	for (i = 0; i < u.topo.nhosts; i++) {
+		const struct plex_host *h = &u.topo.h[i];
+		struct plex_state_host *sh = &u.st.h[u.st.nhosts++];
+
+		plex_ns_name(in, h->name, u.st.ns[u.st.nns++], sizeof(u.st.ns[0]));
+		lib_strlcpy(sh->name, h->name, sizeof(sh->name));
+		sh->is_system = h->is_system;
+		plex_ns_name(in, h->name, sh->ns, sizeof(sh->ns));
+		lib_strlcpy(sh->lan, h->lan, sizeof(sh->lan));
+		lib_strlcpy(sh->xcf, h->xcf, sizeof(sh->xcf));
+		lib_strlcpy(sh->tcpname, h->tcpname, sizeof(sh->tcpname));
+	}
+	if (plex_state_write(in, &u.st) < 0) {
+		fprintf(stderr, "sysplex: cannot write %s\n", in->statefile);
+		goto fail;
+	}
+	if (plex_build(in, &u.topo) < 0 || interrupted)
+		goto fail;
+	if (start_daemons(&u) < 0)
+		goto fail;
+
+	/* Wait until the sysplex answers. */
+	deadline = lib_now_ms() + timeout_ms;
+	snprintf(u.waiting_for, sizeof(u.waiting_for), "the first poll");
+	for (;;) {
+		if (interrupted) {
+			fprintf(stderr, "sysplex: interrupted (signal %d) while waiting for %s\n",
+				(int)interrupted, u.waiting_for);
+			goto fail;
+		}
+		dead = find_dead(&u);
+		if (dead >= 0) {
+			const struct plex_proc *p = &u.st.p[dead];
+
+			fprintf(stderr, "sysplex: %s on %s (pid %d) exited during start-up\n",
+				prog_of(p->role), p->host, (int)p->pid);
+			plex_tail(p->log, 15);
+			goto fail;
+		}
+		{
+			char prev[sizeof(u.waiting_for)];
+			int ready;
+
+			lib_strlcpy(prev, u.waiting_for, sizeof(prev));
+			ready = poll_ready(&u);
+			if (getenv("SYSPLEX_VERBOSE") && (ready || strcmp(prev, u.waiting_for)))
+				fprintf(stderr, "sysplex: +%.2f s: %s\n",
+					(double)(lib_now_ms() - t0) / 1000.0,
+					ready ? "ready" : u.waiting_for);
+			if (ready)
+				break;
+		}
+		if (lib_now_ms() >= deadline) {
+			fprintf(stderr, "sysplex: not ready after %.1f s: still waiting for %s\n",
+				timeout_ms / 1000.0, u.waiting_for);
+			if (u.waiting_log[0])
+				plex_tail(u.waiting_log, 15);
+			goto fail;
+		}
+		plex_msleep(50);
+	}
+	summary(&u, t0);
+	plex_topo_free(&u.topo);
+	return 0;
+
+fail:
+	fail_teardown(&u);
+out_free:
+	plex_topo_free(&u.topo);
+	return 1;
+}

@@ -1,0 +1,234 @@
+/*
+ * dp.c - the TUN data plane of a stack.
+ *
+ * What reaches tcpip0:
+ *  1. LAN-inbound packets for a DVIPA we own (policy rule iif LAN to DVIPA).
+ *     New TCP connections to a distributed port get a target from the VDPT;
+ *     every packet of a connection in the VCRT goes to its target: written
+ *     back unchanged when the target is this stack (the DVIPA is local, and a
+ *     packet from tcpip0 does not match the LAN rule), otherwise with a Type 2
+ *     Routing Header inserted (destination = the target's DYNAMICXCF
+ *     address, home address = the DVIPA).  Anything else for the DVIPA
+ *     (ICMPv6, other ports) is delivered locally.
+ *  2. Packets for our DYNAMICXCF (care-of) address carrying an RH2 whose
+ *     home address is a DVIPA we serve: the RH2 is stripped and the packet
+ *     handed to the kernel with destination = DVIPA.
+ * Replies never come through here: targets answer the client directly with
+ * source = DVIPA.
+ *
+ * Reads and writes carry a virtio-net header, so TCP super-packets of up to
+ * 64 KB cross the TUN in one system call.  Per-packet work allocates nothing:
+ * one receive buffer with headroom for the RH2 is reused.
+ */
+#include "tcpip-stack/stack.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+static void
+tun_write(struct stack *s, const uint8_t *frame, size_t len)
+{
+	ssize_t n = write(s->tun_fd, frame, len);
+
+	if (n < 0) {
+		s->cnt.tun_write_err++;
+		lib_verdict(&s->tun_verdicts, errno == EAGAIN || errno == ENOBUFS ?
+			    "TUN write queue full" : "TUN write failed");
+	}
+}
+
+/* Forwards the packet at pkt (len bytes, vnet header `vh`) to `dest`. */
+static void
+forward(struct stack *s, uint8_t *pkt, size_t len, struct wire_vnet_hdr *vh,
+	const uint8_t dest[16])
+{
+	ssize_t nl;
+
+	if (memcmp(dest, s->xcfaddr, 16) == 0) {
+		s->cnt.local_pkts++;
+		tun_write(s, pkt - WIRE_VNET_HDR_LEN, len + WIRE_VNET_HDR_LEN);
+		return;
+	}
+	nl = wire_rh2_insert(pkt, len, dest, vh);
+	if (nl < 0) {
+		lib_verdict(&s->tun_verdicts, "cannot insert routing header");
+		return;
+	}
+	pkt -= WIRE_RH2_LEN;
+	wire_vnet_encode(vh, pkt - WIRE_VNET_HDR_LEN);
+	s->cnt.fwd_pkts++;
+	s->cnt.fwd_bytes += (uint64_t)nl;
+	tun_write(s, pkt - WIRE_VNET_HDR_LEN, (size_t)nl + WIRE_VNET_HDR_LEN);
+}
+
+static void
+distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, uint8_t *pkt,
+	   size_t len, struct wire_vnet_hdr *vh)
+{
+	struct vipa_conn_key k;
+	struct vipa_conn *c;
+	int created = 0;
+
+	memcpy(k.dvipa, d->addr, 16);
+	memcpy(k.client, pk->src, 16);
+	k.dport = pk->dport;
+	k.cport = pk->sport;
+	c = vipa_vcrt_lookup(s->vcrt, &k);
+	if (!c) {
+		struct vipa_vdpt_entry *e;
+
+		if ((pk->tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) != WIRE_TCP_SYN) {
+			/* Not a new connection and not one we route. */
+			s->cnt.no_entry++;
+			lib_verdict(&s->tun_verdicts, "no VCRT entry for a non-SYN segment");
+			return;
+		}
+		e = vipa_vdpt_pick(s->vdpt, d->addr, pk->dport);
+		if (!e) {
+			s->cnt.no_target++;
+			lib_verdict(&s->tun_verdicts, "no ready target (Rdy 0 everywhere)");
+			return;
+		}
+		c = vipa_vcrt_insert(s->vcrt, &k, &created);
+		if (!c) {
+			lib_verdict(&s->tun_verdicts, "VCRT full");
+			return;
+		}
+		memcpy(c->dest_xcf, e->dest_xcf, 16);
+		c->state = VIPA_CONN_SYN;
+		c->created_ms = lib_now_ms();
+		e->active++;
+		s->cnt.new_conns++;
+		vipa_store_conn_put(s->store, c);
+	}
+	c->pkts_fwd++;
+	c->bytes_fwd += len;
+	/* As a z/OS distributor does, watch the client's FIN and RST: a
+	 * connection the target never saw established is forgotten soon
+	 * after (see syn_expire in stack.c). */
+	if ((pk->tcp_flags & (WIRE_TCP_FIN | WIRE_TCP_RST)) && !c->fin_ms)
+		c->fin_ms = lib_now_ms();
+	forward(s, pkt, len, vh, c->dest_xcf);
+}
+
+static void
+handle_packet(struct stack *s, uint8_t *frame, size_t flen)
+{
+	struct wire_vnet_hdr vh;
+	struct wire_pkt pk;
+	struct stack_dvipa *d;
+	const char *why = "malformed packet";
+	uint8_t *pkt = frame + WIRE_VNET_HDR_LEN;
+	size_t len = flen - WIRE_VNET_HDR_LEN;
+
+	wire_vnet_decode(&vh, frame);
+	if (wire_ip6_parse(&pk, pkt, len, &why) < 0) {
+		lib_verdict(&s->tun_verdicts, why);
+		return;
+	}
+	s->cnt.rx_pkts++;
+	s->cnt.rx_bytes += len;
+
+	/* Case 2: to our care-of address, with an RH2 naming a DVIPA. */
+	if (memcmp(pk.dst, s->xcfaddr, 16) == 0) {
+		ssize_t nl;
+
+		if (pk.proto == WIRE_PROTO_MH) {
+			/* CoT, or BA / BRR sent straight to the target. */
+			if (!s->no_mip6)
+				stack_mip6_rx_target(s, &pk, pkt, len);
+			else
+				lib_verdict(&s->tun_verdicts, "Mobility Header while the bypass is off here");
+			return;
+		}
+		if (!pk.rh2_home || pk.rh_off != WIRE_IP6_HDR_LEN || pk.rh_segleft != 1) {
+			lib_verdict(&s->tun_verdicts, "to our care-of address without a Type 2 Routing Header");
+			return;
+		}
+		d = stack_dvipa_find(s, pk.rh2_home);
+		if (!d || (!d->target && !d->owned)) {
+			lib_verdict(&s->tun_verdicts, "RH2 home address is not a DVIPA we serve");
+			return;
+		}
+		nl = wire_rh2_strip(pkt, len, &vh);
+		if (nl < 0) {
+			lib_verdict(&s->tun_verdicts, "cannot strip routing header");
+			return;
+		}
+		pkt += WIRE_RH2_LEN;
+		wire_vnet_encode(&vh, pkt - WIRE_VNET_HDR_LEN);
+		s->cnt.strip_pkts++;
+		tun_write(s, pkt - WIRE_VNET_HDR_LEN, (size_t)nl + WIRE_VNET_HDR_LEN);
+		return;
+	}
+
+	/* Case 1: to a DVIPA we own. */
+	if (pk.dst[0] == 0xff) {
+		/* The kernel's own multicast (MLD) on the TUN: nothing for us. */
+		return;
+	}
+	d = stack_dvipa_find(s, pk.dst);
+	if (!d || !d->owned) {
+		lib_verdict(&s->tun_verdicts, "destination is neither an owned DVIPA nor our care-of address");
+		return;
+	}
+	if (pk.proto == WIRE_PROTO_MH) {
+		stack_mip6_rx_owner(s, &pk, pkt, len);
+		return;
+	}
+	if (pk.proto == WIRE_PROTO_TCP && pk.tcp_hlen && stack_dvipa_is_dist_port(d, pk.dport)) {
+		distribute(s, d, &pk, pkt, len, &vh);
+		return;
+	}
+	/* Not distributed: the owner answers itself (ping, other ports). */
+	s->cnt.local_pkts++;
+	tun_write(s, frame, flen);
+}
+
+static void
+tun_cb(uv_poll_t *h, int status, int events)
+{
+	struct stack *s = h->data;
+	int i;
+
+	LIB_UNUSED(events);
+	if (status < 0)
+		return;
+	for (i = 0; i < STACK_RX_BUDGET; i++) {
+		uint8_t *frame = s->rxbuf + STACK_HEADROOM;
+		ssize_t n = read(s->tun_fd, frame, STACK_PKT_MAX);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				lib_verdict(&s->tun_verdicts, "TUN read failed");
+			return;
+		}
+		if ((size_t)n <= WIRE_VNET_HDR_LEN) {
+			lib_verdict(&s->tun_verdicts, "short TUN frame");
+			continue;
+		}
+		handle_packet(s, frame, (size_t)n);
+	}
+	/* Budget spent: level-triggered poll brings us back after other work. */
+}
+
+int
+stack_dp_start(struct stack *s)
+{
+	int r = uv_poll_init(s->loop, &s->tun_poll, s->tun_fd);
+
+	if (r < 0) {
+		log_warnx("uv_poll_init on TUN: %s", uv_strerror(r));
+		return -1;
+	}
+	s->tun_poll.data = s;
+	return uv_poll_start(&s->tun_poll, UV_READABLE, tun_cb) < 0 ? -1 : 0;
+}
+
+void
+stack_dp_stop(struct stack *s)
+{
+	if (uv_is_active((uv_handle_t *)&s->tun_poll))
+		uv_poll_stop(&s->tun_poll);
+}

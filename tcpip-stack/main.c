@@ -1,0 +1,118 @@
+/*
+ * main.c - tcpip-stack: one emulated z/OS TCP/IP stack.
+ *
+ *   tcpip-stack -n PROFILE
+ *   tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR [-v]
+ *
+ * A malformed PROFILE or couple data set never starts the daemon: the error
+ * names FILE:LINE and the statement, and the exit status is 1.
+ */
+#include "tcpip-stack/stack.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+		"usage: tcpip-stack -n PROFILE\n"
+		"       tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR [-v] [-M]\n"
+		"  -M  this stack does not support the Mobile IPv6 bypass (its connections stay routed)\n");
+	exit(2);
+}
+
+static int
+check_only(const char *path)
+{
+	static struct vipa_profile p;
+	char err[512];
+
+	if (vipa_profile_parse_file(&p, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	vipa_profile_print(&p, stdout);
+	return 0;
+}
+
+static int
+valid_name(const char *n)
+{
+	size_t i, l = strlen(n);
+
+	if (l < 1 || l > 8)
+		return 0;
+	for (i = 0; i < l; i++)
+		if (!((n[i] >= 'A' && n[i] <= 'Z') || (n[i] >= '0' && n[i] <= '9') ||
+		      n[i] == '$' || n[i] == '#' || n[i] == '@'))
+			return 0;
+	return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct stack s;
+	const char *profile = NULL, *couple = NULL, *sysname = NULL, *tcpname = "TCPCS";
+	const char *lanif = NULL, *statedir = NULL;
+	char err[512];
+	int ch, verbose = 0;
+
+	while ((ch = getopt(argc, argv, "n:p:c:s:t:i:d:vMh")) != -1) {
+		switch (ch) {
+		case 'n':
+			return check_only(optarg);
+		case 'p': profile = optarg; break;
+		case 'c': couple = optarg; break;
+		case 's': sysname = optarg; break;
+		case 't': tcpname = optarg; break;
+		case 'i': lanif = optarg; break;
+		case 'd': statedir = optarg; break;
+		case 'v': verbose = 1; break;
+		case 'M': s.no_mip6 = 1; break;
+		default: usage();
+		}
+	}
+	if (!profile || !couple || !sysname || !lanif || !statedir || optind != argc)
+		usage();
+	if (!valid_name(sysname) || !valid_name(tcpname)) {
+		fprintf(stderr, "tcpip-stack: system and stack names are 1-8 characters A-Z 0-9 $#@\n");
+		return 1;
+	}
+	lib_log_init(sysname, verbose ? LIB_LOG_DEBUG : LIB_LOG_INFO);
+
+	if (vipa_profile_parse_file(&s.prof, profile, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (!s.prof.has_dynxcf) {
+		fprintf(stderr, "%s: IPCONFIG6 DYNAMICXCF is required to join the sysplex\n", profile);
+		return 1;
+	}
+	if (xcf_couple_parse(&s.couple, couple, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	lib_strlcpy(s.sysname, sysname, sizeof(s.sysname));
+	lib_strlcpy(s.tcpname, tcpname, sizeof(s.tcpname));
+	lib_strlcpy(s.lanif, lanif, sizeof(s.lanif));
+	lib_strlcpy(s.statedir, statedir, sizeof(s.statedir));
+	memcpy(s.xcfaddr, s.prof.dynxcf, 16);
+	if (mkdir(statedir, 0700) < 0 && errno != EEXIST)
+		fatal("mkdir %s", statedir);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (stack_init(&s, uv_default_loop()) < 0)
+		return 1;
+	log_info("EZZ4202I Z/OS UNIX - TCP/IP CONNECTION ESTABLISHED FOR %s", s.tcpname);
+	uv_run(s.loop, UV_RUN_DEFAULT);
+	stack_shutdown(&s);
+	log_info("EZZ4201I TCP/IP TERMINATION COMPLETE FOR %s", s.tcpname);
+	return 0;
+}

@@ -1,0 +1,773 @@
+/*
+ * mip6.c - Mobile IPv6 distributor bypass, the stack side (claim 1 of US
+ * 7,886,076).  The routing stack plays the mobile node of the DVIPA (the home
+ * address); a target's DYNAMICXCF address is the care-of address; the client
+ * (client-agent) is the correspondent node.
+ *
+ *   target reports the connection established (TGT_CONN)        -> VCRT EST
+ *   routing stack: HoTI  src DVIPA       -> client -> HoT back to the DVIPA
+ *   routing stack: CoTI  src target CoA  -> client -> CoT to the target, which
+ *                  forwards a copy (MIP6_COPY, asked for by WIRE_VSO_COPYTO)
+ *   both tokens in: BU src DVIPA, Alternate CoA = target, per-connection
+ *                  (WIRE_VSO_CONN), Nonce Indices, Authorization Data
+ *   client: BA directly to the target (RH2, home = DVIPA) -> copy to the
+ *                  routing stack -> VCRT bypass BOUND -> BIND_INFO to target
+ *   connection ended: BU lifetime 0 deletes the client's entry
+ *   target lost: BU with care-of = home = DVIPA (and lifetime 0)
+ *   client BRR (via the target) -> fresh return routability, new BU
+ *
+ * Tokens are cached per (client, tested address) while younger than
+ * STACK_TOKEN_USE_S, so later connections of the same client reuse them.
+ * Every packet is built here and written into the TUN (the kernel routes it
+ * out of the LAN); checksums and authenticators are computed here.
+ */
+#include "tcpip-stack/stack.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#define RR_MAX 1024
+#define PEND_MAX 1024
+#define STACK_TOKEN_USE_S 180		/* < MAX_TOKEN_LIFETIME (210 s) */
+#define STACK_RETRY_MS 1000
+#define STACK_MAX_TRIES 4
+#define STACK_BU_LIFETIME_S MIP6_MAX_RR_BINDING_LIFETIME
+
+struct rr_entry {
+	int used;
+	uint8_t client[16];
+	uint8_t addr[16];		/* home (DVIPA) or care-of address tested */
+	uint8_t dvipa[16];		/* the DVIPA the test is for */
+	int care_of;
+	uint8_t cookie[MIP6_COOKIE_LEN];
+	uint8_t token[MIP6_TOKEN_LEN];
+	uint16_t idx;
+	int have, tries;
+	uint64_t sent_ms, got_ms;
+};
+
+struct pend_del {
+	int used;
+	uint8_t client[16], dvipa[16];
+	uint16_t cport, dport;
+	uint64_t since_ms;
+};
+
+static struct rr_entry rr[RR_MAX];
+static struct pend_del pend[PEND_MAX];
+static uint16_t bu_seq_next = 1;
+static uint8_t pktbuf[WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + MIP6_MAX_LEN];
+static uint8_t txbuf[WIRE_XCF_MAX_BODY];
+
+/* ---- building and sending ----------------------------------------------------- */
+
+static int
+send_mh(struct stack *s, const uint8_t src[16], const uint8_t dst[16], const struct mip6_msg *m,
+	const uint8_t *kbm, const uint8_t *auth_coa)
+{
+	uint8_t *ip = pktbuf + WIRE_VNET_HDR_LEN, *mh = ip + WIRE_IP6_HDR_LEN;
+	ssize_t n = mip6_msg_encode(m, mh, MIP6_MAX_LEN);
+
+	if (n < 0) {
+		lib_verdict(&s->bus_verdicts, "cannot encode a Mobility Header");
+		return -EINVAL;
+	}
+	if (kbm) {
+		int off = mip6_auth_off(mh, (size_t)n);
+		if (off < 0 || mip6_bu_authenticator(kbm, auth_coa, dst, mh, (size_t)n, (size_t)off,
+						     mh + off) < 0)
+			return -EINVAL;
+	}
+	mip6_csum_set(src, dst, mh, (size_t)n);
+	memset(pktbuf, 0, WIRE_VNET_HDR_LEN);
+	ip[0] = 0x60;
+	ip[1] = ip[2] = ip[3] = 0;
+	ip[4] = (uint8_t)(n >> 8);
+	ip[5] = (uint8_t)n;
+	ip[6] = WIRE_PROTO_MH;
+	ip[7] = 64;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+	if (write(s->tun_fd, pktbuf, WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + (size_t)n) < 0) {
+		lib_verdict(&s->tun_verdicts, "TUN write of a Mobility Header failed");
+		return -errno;
+	}
+	s->mip6.tx[m->type <= MIP6_MH_TYPE_MAX ? m->type : 0]++;
+	return 0;
+}
+
+static void
+vso_conn(struct mip6_opts *o, uint16_t cport, uint16_t dport)
+{
+	struct mip6_vso *v = &o->vso[o->n_vso++];
+
+	v->vendor_id = WIRE_VSO_VENDOR;
+	v->subtype = WIRE_VSO_CONN;
+	v->len = WIRE_VSO_CONN_LEN;
+	v->bytes[0] = (uint8_t)(cport >> 8);
+	v->bytes[1] = (uint8_t)cport;
+	v->bytes[2] = (uint8_t)(dport >> 8);
+	v->bytes[3] = (uint8_t)dport;
+	v->bytes[4] = WIRE_PROTO_TCP;
+}
+
+/* Finds our connection option in decoded options; 1 when present. */
+static int
+find_vso_conn(const struct mip6_opts *o, uint16_t *cport, uint16_t *dport)
+{
+	int i;
+
+	for (i = 0; i < o->n_vso; i++) {
+		const struct mip6_vso *v = &o->vso[i];
+		if (v->vendor_id == WIRE_VSO_VENDOR && v->subtype == WIRE_VSO_CONN &&
+		    v->len == WIRE_VSO_CONN_LEN && v->bytes[4] == WIRE_PROTO_TCP) {
+			*cport = (uint16_t)(v->bytes[0] << 8 | v->bytes[1]);
+			*dport = (uint16_t)(v->bytes[2] << 8 | v->bytes[3]);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- return routability (the routing stack as mobile node) ----------------------- */
+
+static struct rr_entry *
+rr_find(const uint8_t client[16], const uint8_t addr[16], int care_of, int create)
+{
+	struct rr_entry *freee = NULL, *oldest = NULL;
+	int i;
+
+	for (i = 0; i < RR_MAX; i++) {
+		struct rr_entry *e = &rr[i];
+		if (!e->used) {
+			if (!freee)
+				freee = e;
+			continue;
+		}
+		if (e->care_of == care_of && memcmp(e->client, client, 16) == 0 &&
+		    memcmp(e->addr, addr, 16) == 0)
+			return e;
+		if (!oldest || e->sent_ms < oldest->sent_ms)
+			oldest = e;
+	}
+	if (!create)
+		return NULL;
+	if (!freee)
+		freee = oldest;
+	memset(freee, 0, sizeof(*freee));
+	freee->used = 1;
+	memcpy(freee->client, client, 16);
+	memcpy(freee->addr, addr, 16);
+	freee->care_of = care_of;
+	return freee;
+}
+
+static int
+rr_fresh(const struct rr_entry *e, uint64_t now)
+{
+	return e && e->have && now - e->got_ms < STACK_TOKEN_USE_S * 1000ull;
+}
+
+/* Makes sure a token for (client, addr) is held or being obtained; 1 when
+ * a fresh one is held. */
+static int
+rr_ensure(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16],
+	  const uint8_t addr[16], int care_of)
+{
+	struct rr_entry *e = rr_find(client, addr, care_of, 1);
+	uint64_t now = lib_now_ms();
+	struct mip6_msg m;
+
+	if (rr_fresh(e, now))
+		return 1;
+	if (e->sent_ms && now - e->sent_ms < STACK_RETRY_MS)
+		return 0;	/* a test is under way */
+	if (e->sent_ms && e->tries >= STACK_MAX_TRIES && now - e->sent_ms < 10000)
+		return 0;	/* the client does not answer: back off */
+	if (e->tries >= STACK_MAX_TRIES)
+		e->tries = 0;
+	memset(&m, 0, sizeof(m));
+	m.proto = WIRE_PROTO_NONE;
+	m.type = care_of ? MIP6_MH_COTI : MIP6_MH_HOTI;
+	if (getrandom(e->cookie, sizeof(e->cookie), 0) != sizeof(e->cookie))
+		return 0;
+	memcpy(e->dvipa, dvipa, 16);
+	if (care_of) {
+		struct mip6_vso *v = &m.opts.vso[m.opts.n_vso++];
+		memcpy(m.coti.cookie, e->cookie, MIP6_COOKIE_LEN);
+		/* Claim 1: the CoT must carry a mobility header asking the target
+		 * to forward a copy to the routing stack. */
+		v->vendor_id = WIRE_VSO_VENDOR;
+		v->subtype = WIRE_VSO_COPYTO;
+		v->len = 16;
+		memcpy(v->bytes, dvipa, 16);
+		/* Source = the target's care-of address (claim 1). */
+		send_mh(s, addr, client, &m, NULL, NULL);
+	} else {
+		memcpy(m.hoti.cookie, e->cookie, MIP6_COOKIE_LEN);
+		send_mh(s, dvipa, client, &m, NULL, NULL);
+	}
+	e->sent_ms = now;
+	e->tries++;
+	return 0;
+}
+
+static void
+set_bypass(struct vipa_conn *c, uint8_t state)
+{
+	if (c->bypass != state) {
+		c->bypass = state;
+		c->bypass_ms = lib_now_ms();
+	}
+}
+
+/* Sends the BU of a connection once both keygen tokens are in (claim 1:
+ * "once both the Care-of Test message and the Home Test message have been
+ * received at the routing stack"). */
+static void
+try_bind(struct stack *s, struct vipa_conn *c)
+{
+	const struct rr_entry *h, *co;
+	uint8_t kbm[MIP6_KBM_LEN];
+	uint64_t now = lib_now_ms();
+	struct mip6_msg m;
+	int ok_h, ok_c;
+
+	if (c->bypass != VIPA_BYPASS_TESTING)
+		return;
+	ok_h = rr_ensure(s, c->key.client, c->key.dvipa, c->key.dvipa, 0);
+	ok_c = rr_ensure(s, c->key.client, c->key.dvipa, c->dest_xcf, 1);
+	if (!ok_h || !ok_c)
+		return;
+	if (c->bu_ms && now - c->bu_ms < STACK_RETRY_MS)
+		return;		/* waiting for the BA */
+	if (c->bu_tries >= STACK_MAX_TRIES) {
+		/* No BA: the client is no Mobile IPv6 correspondent; stay routed. */
+		set_bypass(c, VIPA_BYPASS_NONE);
+		s->mip6.gave_up++;
+		return;
+	}
+	h = rr_find(c->key.client, c->key.dvipa, 0, 0);
+	co = rr_find(c->key.client, c->dest_xcf, 1, 0);
+	memset(&m, 0, sizeof(m));
+	m.proto = WIRE_PROTO_NONE;
+	m.type = MIP6_MH_BU;
+	c->bu_seq = bu_seq_next++;
+	m.bu.seq = c->bu_seq;
+	m.bu.flags = MIP6_BU_F_A;
+	m.bu.lifetime = STACK_BU_LIFETIME_S / 4;
+	m.opts.present = MIP6_OPTF(MIP6_OPT_NONCE) | MIP6_OPTF(MIP6_OPT_ALTCOA) |
+			 MIP6_OPTF(MIP6_OPT_AUTH);
+	m.opts.home_nonce_idx = h->idx;
+	m.opts.coa_nonce_idx = co->idx;
+	memcpy(m.opts.alt_coa, c->dest_xcf, 16);
+	vso_conn(&m.opts, c->key.cport, c->key.dport);
+	mip6_kbm(h->token, co->token, kbm);
+	if (send_mh(s, c->key.dvipa, c->key.client, &m, kbm, c->dest_xcf) == 0) {
+		c->bu_ms = now;
+		c->bu_tries++;
+		if (c->bu_tries == 1)
+			s->mip6.syn_to_bu_ms_sum += now - c->created_ms;
+	}
+}
+
+/* A BU that deletes the client's entry: lifetime 0, care-of = home = DVIPA
+ * (claim 1's second and fourth Binding Updates).  Needs a fresh home token;
+ * otherwise the home test runs first and the deletion waits in `pend`. */
+static int
+send_delete(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16], uint16_t cport,
+	    uint16_t dport)
+{
+	const struct rr_entry *h;
+	uint8_t kbm[MIP6_KBM_LEN];
+	struct mip6_msg m;
+
+	if (!rr_ensure(s, client, dvipa, dvipa, 0))
+		return 0;
+	h = rr_find(client, dvipa, 0, 0);
+	memset(&m, 0, sizeof(m));
+	m.proto = WIRE_PROTO_NONE;
+	m.type = MIP6_MH_BU;
+	m.bu.seq = bu_seq_next++;
+	m.bu.flags = 0;
+	m.bu.lifetime = 0;
+	m.opts.present = MIP6_OPTF(MIP6_OPT_NONCE) | MIP6_OPTF(MIP6_OPT_ALTCOA) |
+			 MIP6_OPTF(MIP6_OPT_AUTH);
+	m.opts.home_nonce_idx = h->idx;
+	m.opts.coa_nonce_idx = 0;
+	memcpy(m.opts.alt_coa, dvipa, 16);
+	if (cport || dport)
+		vso_conn(&m.opts, cport, dport);
+	mip6_kbm(h->token, NULL, kbm);
+	send_mh(s, dvipa, client, &m, kbm, dvipa);
+	s->mip6.deletes++;
+	return 1;
+}
+
+static void
+queue_delete(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16], uint16_t cport,
+	     uint16_t dport)
+{
+	int i;
+
+	if (send_delete(s, client, dvipa, cport, dport))
+		return;
+	for (i = 0; i < PEND_MAX; i++) {
+		if (pend[i].used)
+			continue;
+		pend[i].used = 1;
+		memcpy(pend[i].client, client, 16);
+		memcpy(pend[i].dvipa, dvipa, 16);
+		pend[i].cport = cport;
+		pend[i].dport = dport;
+		pend[i].since_ms = lib_now_ms();
+		return;
+	}
+	lib_verdict(&s->bus_verdicts, "binding deletion queue full");
+}
+
+/* ---- hooks from stack.c ------------------------------------------------------------ */
+
+int
+stack_mip6_enabled(struct stack *s, const struct vipa_conn *c)
+{
+	struct stack_dvipa *d = stack_dvipa_find(s, c->key.dvipa);
+	struct vipa_vdpt_entry *e;
+
+	if (!d || !d->owned || !d->has_dist || !d->dist.mip6)
+		return 0;
+	e = vipa_vdpt_get(s->vdpt, c->key.dvipa, c->key.dport, c->dest_xcf, 0);
+	/* A target that does not support the optimization stays routed. */
+	return e && !(e->flags & VIPA_VDPT_F_NOMIP6);
+}
+
+void
+stack_mip6_conn_established(struct stack *s, struct vipa_conn *c)
+{
+	if (c->bypass != VIPA_BYPASS_NONE || c->bu_tries || !stack_mip6_enabled(s, c))
+		return;
+	set_bypass(c, VIPA_BYPASS_TESTING);
+	s->mip6.started++;
+	try_bind(s, c);
+}
+
+void
+stack_mip6_conn_ended(struct stack *s, const struct vipa_conn *c, int target_lost)
+{
+	/* Only a client that may hold a binding needs a deleting BU. */
+	if (c->bypass != VIPA_BYPASS_BOUND && !c->bu_tries)
+		return;
+	if (target_lost)
+		s->mip6.target_lost++;
+	queue_delete(s, c->key.client, c->key.dvipa, c->key.cport, c->key.dport);
+}
+
+static int
+tick_conn(struct vipa_conn *c, void *arg)
+{
+	struct stack *s = arg;
+
+	if (c->bypass == VIPA_BYPASS_TESTING)
+		try_bind(s, c);
+	else if (c->bypass == VIPA_BYPASS_BOUND &&
+		 lib_now_ms() - c->bypass_ms > (STACK_BU_LIFETIME_S - 60) * 1000ull) {
+		/* Refresh the binding before it expires at the client. */
+		set_bypass(c, VIPA_BYPASS_TESTING);
+		c->bu_tries = 0;
+		c->bu_ms = 0;
+		try_bind(s, c);
+	}
+	return 0;
+}
+
+void
+stack_mip6_tick(struct stack *s)
+{
+	uint64_t now = lib_now_ms();
+	int i;
+
+	for (i = 0; i < PEND_MAX; i++) {
+		if (!pend[i].used)
+			continue;
+		if (send_delete(s, pend[i].client, pend[i].dvipa, pend[i].cport, pend[i].dport) ||
+		    now - pend[i].since_ms > 15000)
+			pend[i].used = 0;
+	}
+	/* Retries and refreshes: a walk of the VCRT twice a second, once any
+	 * bypass was started. */
+	if (s->mip6.started && now - s->mip6.last_tick_ms >= 500) {
+		s->mip6.last_tick_ms = now;
+		vipa_vcrt_foreach(s->vcrt, tick_conn, s);
+	}
+}
+
+/* ---- receiving -------------------------------------------------------------------------- */
+
+struct for_client {
+	struct stack *s;
+	const uint8_t *client;
+	int n;
+};
+
+static int
+retry_client(struct vipa_conn *c, void *arg)
+{
+	struct for_client *f = arg;
+
+	if (c->bypass == VIPA_BYPASS_TESTING && memcmp(c->key.client, f->client, 16) == 0) {
+		try_bind(f->s, c);
+		f->n++;
+	}
+	return 0;
+}
+
+/* HoT or CoT: keep the token, then bind what waited for it. */
+static void
+on_test(struct stack *s, const uint8_t client[16], const uint8_t addr[16], int care_of,
+	const struct mip6_msg *m)
+{
+	struct rr_entry *e = rr_find(client, addr, care_of, 0);
+	const struct mip6_test *t = care_of ? &m->cot : &m->hot;
+	struct for_client f = { s, client, 0 };
+	int i;
+
+	if (!e || memcmp(e->cookie, t->cookie, MIP6_COOKIE_LEN) != 0) {
+		lib_verdict(&s->bus_verdicts, care_of ? "CoT with an unknown cookie" :
+			    "HoT with an unknown cookie");
+		return;
+	}
+	memcpy(e->token, t->token, MIP6_TOKEN_LEN);
+	e->idx = t->nonce_idx;
+	e->have = 1;
+	e->got_ms = lib_now_ms();
+	e->tries = 0;
+	s->mip6.rx[m->type]++;
+	vipa_vcrt_foreach(s->vcrt, retry_client, &f);
+	if (!care_of)
+		for (i = 0; i < PEND_MAX; i++)
+			if (pend[i].used && memcmp(pend[i].client, client, 16) == 0 &&
+			    send_delete(s, pend[i].client, pend[i].dvipa, pend[i].cport, pend[i].dport))
+				pend[i].used = 0;
+}
+
+static void
+send_bind_info(struct stack *s, const struct vipa_conn *c)
+{
+	struct wire_xcf_bind_info b;
+	const struct xcf_member_info *t;
+	ssize_t n;
+
+	memset(&b, 0, sizeof(b));
+	memcpy(b.dvipa, c->key.dvipa, 16);
+	b.dport = c->key.dport;
+	memcpy(b.client, c->key.client, 16);
+	b.cport = c->key.cport;
+	b.bypass = c->bypass;
+	memcpy(b.coa, c->coa, 16);
+	b.seq = c->bu_seq;
+	b.lifetime = STACK_BU_LIFETIME_S;
+	if (memcmp(c->dest_xcf, s->xcfaddr, 16) == 0) {
+		stack_mip6_apply_bind_info(s, &b);
+		return;
+	}
+	t = xcf_member_by_addr(s->xcf, c->dest_xcf);
+	n = wire_xcf_bind_info_encode(&b, txbuf, sizeof(txbuf));
+	if (t && n > 0)
+		stack_send(s, t->member, WIRE_XCF_BIND_INFO, txbuf, (size_t)n);
+}
+
+static void
+on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const struct mip6_msg *m,
+      const uint8_t *mh, size_t mhlen)
+{
+	struct vipa_conn_key k;
+	struct vipa_conn *c;
+	uint16_t cport, dport;
+
+	if (!find_vso_conn(&m->opts, &cport, &dport)) {
+		/* Acknowledgement of a per-home-address binding: none are sent. */
+		lib_verdict(&s->bus_verdicts, "BA without our connection option");
+		return;
+	}
+	memset(&k, 0, sizeof(k));
+	memcpy(k.dvipa, home, 16);
+	memcpy(k.client, client, 16);
+	k.cport = cport;
+	k.dport = dport;
+	c = vipa_vcrt_lookup(s->vcrt, &k);
+	if (!c || c->bu_seq != m->ba.seq) {
+		lib_verdict(&s->bus_verdicts, "BA for no outstanding BU");
+		return;
+	}
+	if (m->ba.status == MIP6_BA_ACCEPTED || m->ba.status == MIP6_BA_ACCEPTED_PREFIX_DISC) {
+		const struct rr_entry *h = rr_find(client, home, 0, 0);
+		const struct rr_entry *co = rr_find(client, c->dest_xcf, 1, 0);
+		uint8_t kbm[MIP6_KBM_LEN], auth[MIP6_AUTH_LEN];
+		int off = mip6_auth_off(mh, mhlen);
+
+		/* The BA carries an authenticator under the same Kbm (RFC 6275
+		 * 6.1.8): a forged BA cannot mark a connection bound. */
+		if (!h || !co || off < 0) {
+			lib_verdict(&s->bus_verdicts, "BA without Binding Authorization Data");
+			return;
+		}
+		mip6_kbm(h->token, co->token, kbm);
+		if (mip6_bu_authenticator(kbm, c->dest_xcf, client, mh, mhlen, (size_t)off, auth) < 0 ||
+		    memcmp(auth, mh + off, MIP6_AUTH_LEN) != 0) {
+			lib_verdict(&s->bus_verdicts, "BA with a wrong authenticator");
+			return;
+		}
+		memcpy(c->coa, c->dest_xcf, 16);
+		set_bypass(c, VIPA_BYPASS_BOUND);
+		c->bu_tries = 0;
+		c->bu_ms = 0;
+		s->mip6.bound++;
+		/* Claim 1: record the state and send the target a binding
+		 * information request with it. */
+		send_bind_info(s, c);
+		return;
+	}
+	s->mip6.ba_errors++;
+	switch (m->ba.status) {
+	case MIP6_BA_SEQ_OUT_OF_WINDOW:
+		bu_seq_next = (uint16_t)(m->ba.seq + 1);
+		c->bu_ms = 0;
+		try_bind(s, c);
+		break;
+	case MIP6_BA_EXPIRED_HOME_NONCE:
+	case MIP6_BA_EXPIRED_COA_NONCE:
+	case MIP6_BA_EXPIRED_NONCES: {
+		struct rr_entry *e;
+		if (m->ba.status != MIP6_BA_EXPIRED_COA_NONCE && (e = rr_find(client, home, 0, 0)))
+			e->have = 0;
+		if (m->ba.status != MIP6_BA_EXPIRED_HOME_NONCE &&
+		    (e = rr_find(client, c->dest_xcf, 1, 0)))
+			e->have = 0;
+		c->bu_ms = 0;
+		try_bind(s, c);
+		break;
+	}
+	default:
+		set_bypass(c, VIPA_BYPASS_NONE);
+		break;
+	}
+}
+
+/* A client's Binding Refresh Request (claim 1: "a binding refresh request to
+ * the target stack ... to send another Binding Update"). */
+static int
+refresh_conn(struct vipa_conn *c, void *arg)
+{
+	struct { struct stack *s; const uint8_t *client, *home; int all; uint16_t cport, dport; } *a = arg;
+
+	if (memcmp(c->key.client, a->client, 16) || memcmp(c->key.dvipa, a->home, 16))
+		return 0;
+	if (!a->all && (c->key.cport != a->cport || c->key.dport != a->dport))
+		return 0;
+	if (c->bypass == VIPA_BYPASS_BOUND) {
+		set_bypass(c, VIPA_BYPASS_TESTING);
+		c->bu_tries = 0;
+		c->bu_ms = 0;
+		try_bind(a->s, c);
+	}
+	return 0;
+}
+
+static void
+on_brr(struct stack *s, const uint8_t client[16], const uint8_t home[16], const struct mip6_msg *m)
+{
+	struct { struct stack *s; const uint8_t *client, *home; int all; uint16_t cport, dport; } a = {
+		s, client, home, 1, 0, 0 };
+
+	if (find_vso_conn(&m->opts, &a.cport, &a.dport))
+		a.all = 0;
+	s->mip6.rx[MIP6_MH_BRR]++;
+	vipa_vcrt_foreach(s->vcrt, refresh_conn, &a);
+}
+
+/* Handles a Mobility Header for the routing stack: HoT and BE from the LAN,
+ * CoT / BA / BRR copied by a target.  dst is the final destination (the home
+ * address for packets that carried an RH2), via the address it reached. */
+static void
+owner_rx(struct stack *s, const uint8_t src[16], const uint8_t dst[16], const uint8_t via[16],
+	 const uint8_t *mh, size_t mhlen)
+{
+	struct mip6_msg m;
+	const char *why = "malformed Mobility Header";
+	struct stack_dvipa *d;
+	int r;
+
+	if (!mip6_csum_ok(src, dst, mh, mhlen)) {
+		lib_verdict(&s->bus_verdicts, "Mobility Header with a bad checksum");
+		return;
+	}
+	r = mip6_msg_decode(&m, mh, mhlen, &why);
+	if (r < 0) {
+		lib_verdict(&s->bus_verdicts, why);
+		return;
+	}
+	switch (m.type) {
+	case MIP6_MH_HOT:
+		d = stack_dvipa_find(s, dst);
+		if (!d || !d->owned) {
+			lib_verdict(&s->bus_verdicts, "HoT for a DVIPA we do not own");
+			return;
+		}
+		on_test(s, src, dst, 0, &m);
+		break;
+	case MIP6_MH_COT:
+		on_test(s, src, via, 1, &m);
+		break;
+	case MIP6_MH_BA:
+		s->mip6.rx[MIP6_MH_BA]++;
+		on_ba(s, src, dst, &m, mh, mhlen);
+		break;
+	case MIP6_MH_BRR:
+		on_brr(s, src, dst, &m);
+		break;
+	case MIP6_MH_BE:
+		s->mip6.rx[MIP6_MH_BE]++;
+		lib_verdict(&s->bus_verdicts, "Binding Error from a client");
+		break;
+	default:
+		lib_verdict(&s->bus_verdicts, "Mobility Header type a mobile node does not take");
+		break;
+	}
+}
+
+/* From dp.c: a Mobility Header packet to a DVIPA we own. */
+void
+stack_mip6_rx_owner(struct stack *s, const struct wire_pkt *pk, const uint8_t *pkt, size_t len)
+{
+	size_t mhlen = len - pk->l4_off;
+
+	if (pk->l4_off >= len || pk->payload_len + WIRE_IP6_HDR_LEN < pk->l4_off) {
+		lib_verdict(&s->tun_verdicts, "truncated Mobility Header");
+		return;
+	}
+	mhlen = (size_t)pk->payload_len + WIRE_IP6_HDR_LEN - pk->l4_off;
+	owner_rx(s, pk->src, pk->dst, pk->dst, pkt + pk->l4_off, mhlen);
+}
+
+/* From dp.c: a Mobility Header packet that reached our care-of address
+ * (CoT without RH2; BA or BRR with an RH2 naming `home`).  The routing
+ * stack of the DVIPA gets a copy. */
+void
+stack_mip6_rx_target(struct stack *s, const struct wire_pkt *pk, const uint8_t *pkt, size_t len)
+{
+	static struct wire_xcf_mip6_copy cp;
+	const uint8_t *mh = pkt + pk->l4_off;
+	size_t mhlen;
+	const uint8_t *dvipa = pk->rh2_home;
+	struct stack_dvipa *d;
+	ssize_t n;
+	int i;
+
+	if (pk->l4_off >= len || (size_t)pk->payload_len + WIRE_IP6_HDR_LEN > len) {
+		lib_verdict(&s->tun_verdicts, "truncated Mobility Header");
+		return;
+	}
+	mhlen = (size_t)pk->payload_len + WIRE_IP6_HDR_LEN - pk->l4_off;
+	if (mhlen > WIRE_XCF_MAX_MH || mhlen < 8) {
+		lib_verdict(&s->tun_verdicts, "Mobility Header too long to copy");
+		return;
+	}
+	if (!dvipa && mhlen >= MIP6_HDR_LEN && mh[2] == MIP6_MH_COT) {
+		/* The CoT says whose routing stack wants it (WIRE_VSO_COPYTO). */
+		struct mip6_msg m;
+		const char *why = NULL;
+
+		if (mip6_msg_decode(&m, mh, mhlen, &why) == 0)
+			for (i = 0; i < m.opts.n_vso; i++)
+				if (m.opts.vso[i].vendor_id == WIRE_VSO_VENDOR &&
+				    m.opts.vso[i].subtype == WIRE_VSO_COPYTO && m.opts.vso[i].len == 16)
+					dvipa = m.opts.vso[i].bytes;
+	}
+	d = dvipa ? stack_dvipa_find(s, dvipa) : NULL;
+	if (!d || !d->owner[0]) {
+		lib_verdict(&s->tun_verdicts, "Mobility Header at our care-of address for no known DVIPA");
+		return;
+	}
+	memcpy(cp.src, pk->src, 16);
+	memcpy(cp.dst, pk->rh2_home ? pk->rh2_home : pk->dst, 16);
+	memcpy(cp.coa, pk->dst, 16);
+	cp.mhlen = (uint16_t)mhlen;
+	memcpy(cp.mh, mh, mhlen);
+	s->mip6.copies++;
+	if (d->owned) {
+		owner_rx(s, cp.src, cp.dst, cp.coa, cp.mh, cp.mhlen);
+		return;
+	}
+	n = wire_xcf_mip6_copy_encode(&cp, txbuf, sizeof(txbuf));
+	if (n > 0)
+		stack_send(s, d->owner, WIRE_XCF_MIP6_COPY, txbuf, (size_t)n);
+}
+
+/* From the bus: a target's copy. */
+void
+stack_mip6_on_copy(struct stack *s, const struct xcf_member_info *from, const uint8_t *b,
+		   size_t len)
+{
+	static struct wire_xcf_mip6_copy cp;
+	const char *why = "malformed MIP6_COPY";
+	struct stack_dvipa *d;
+
+	if (wire_xcf_mip6_copy_decode(&cp, b, len, &why) < 0) {
+		lib_verdict(&s->bus_verdicts, why);
+		return;
+	}
+	/* Only the target itself may vouch for packets to its care-of address. */
+	if (memcmp(cp.coa, from->xcfaddr, 16) != 0) {
+		lib_verdict(&s->bus_verdicts, "MIP6_COPY for another stack's care-of address");
+		return;
+	}
+	d = stack_dvipa_find(s, cp.dst);
+	if ((!d || !d->owned) && cp.mhlen >= 3 && cp.mh[2] != MIP6_MH_COT) {
+		lib_verdict(&s->bus_verdicts, "MIP6_COPY for a DVIPA we do not own");
+		return;
+	}
+	owner_rx(s, cp.src, cp.dst, cp.coa, cp.mh, cp.mhlen);
+}
+
+/* Target: the routing stack's binding information request. */
+void
+stack_mip6_apply_bind_info(struct stack *s, const struct wire_xcf_bind_info *b)
+{
+	struct vipa_conn_key k;
+	struct vipa_conn *c;
+	int created = 0;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.dvipa, b->dvipa, 16);
+	memcpy(k.client, b->client, 16);
+	k.dport = b->dport;
+	k.cport = b->cport;
+	c = vipa_vcrt_insert(s->tconn, &k, &created);
+	if (!c)
+		return;
+	if (created) {
+		memcpy(c->dest_xcf, s->xcfaddr, 16);
+		c->state = VIPA_CONN_EST;
+		c->created_ms = lib_now_ms();
+		c->last_ms = s->poll_gen;
+	}
+	c->bypass = b->bypass;
+	memcpy(c->coa, b->coa, 16);
+	c->bu_seq = b->seq;
+	s->mip6.bind_info++;
+}
+
+void
+stack_mip6_on_bind_info(struct stack *s, const uint8_t *b, size_t len)
+{
+	struct wire_xcf_bind_info m;
+	const char *why = "malformed BIND_INFO";
+
+	if (wire_xcf_bind_info_decode(&m, b, len, &why) < 0) {
+		lib_verdict(&s->bus_verdicts, why);
+		return;
+	}
+	stack_mip6_apply_bind_info(s, &m);
+}

@@ -1,0 +1,265 @@
+/*
+ * tgt.c - the target side: what the kernel says about our sockets on the
+ * DVIPAs we are a destination of, reported to the routing stack.
+ *
+ * Every STACK_POLL_MS the TCP socket table is dumped (NETLINK_SOCK_DIAG):
+ *  - LISTEN sockets on the DVIPA or on :: give Rdy per distributed port;
+ *  - connected sockets on DVIPA:port are our connections (the target VCRT).
+ * Differences from the last poll become TGT_LISTEN (full report) and
+ * TGT_CONN (established / ended) messages to the owner of each DVIPA.  A
+ * connection ends when its socket is gone or in TIME_WAIT: until then the
+ * client may still send (FIN_WAIT, CLOSE_WAIT, LAST_ACK), so its route must
+ * stay.  A full report lists every live connection of a DVIPA, in chunks
+ * flagged FULL, the first FIRST and the last LAST.
+ */
+#include "tcpip-stack/stack.h"
+
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TGT_EVQ_MAX 65536
+
+struct tgt_event {
+	uint8_t dv;			/* index into s->dv */
+	struct wire_xcf_conn r;
+};
+
+static uint8_t txbuf[WIRE_XCF_MAX_BODY];
+static struct wire_xcf_tgt_conn connmsg;
+static struct tgt_event *evq;
+static size_t nev;
+static const uint8_t in6_any[16];
+
+static void
+queue_event(struct stack *s, int dv, const struct vipa_conn *c, uint8_t event)
+{
+	struct wire_xcf_conn *r;
+
+	if (!evq && !(evq = calloc(TGT_EVQ_MAX, sizeof(*evq))))
+		return;
+	if (nev == TGT_EVQ_MAX) {
+		/* The next periodic full report repairs what is lost here. */
+		lib_verdict(&s->bus_verdicts, "connection event queue full");
+		return;
+	}
+	evq[nev].dv = (uint8_t)dv;
+	r = &evq[nev].r;
+	memset(r, 0, sizeof(*r));
+	r->event = event;
+	memcpy(r->dvipa, c->key.dvipa, 16);
+	r->dport = c->key.dport;
+	memcpy(r->client, c->key.client, 16);
+	r->cport = c->key.cport;
+	r->bypass = c->bypass;
+	memcpy(r->coa, c->coa, 16);
+	nev++;
+}
+
+static void
+send_connmsg(struct stack *s, const char *owner)
+{
+	ssize_t n = wire_xcf_tgt_conn_encode(&connmsg, txbuf, sizeof(txbuf));
+
+	if (n > 0)
+		stack_send(s, owner, WIRE_XCF_TGT_CONN, txbuf, (size_t)n);
+}
+
+/* Sends the queued events of DVIPA index dv to its owner, in chunks. */
+static void
+flush_events(struct stack *s, int dv, int full)
+{
+	struct stack_dvipa *d = &s->dv[dv];
+	size_t i;
+	int first = 1;
+
+	if (!d->owner[0])
+		return;
+	connmsg.n = 0;
+	for (i = 0; i <= nev; i++) {
+		int last = i == nev;
+
+		if (!last && evq[i].dv != dv)
+			continue;
+		if (!last)
+			connmsg.c[connmsg.n++] = evq[i].r;
+		if (connmsg.n == WIRE_XCF_MAX_CONN || (last && (connmsg.n || full))) {
+			connmsg.flags = full ? WIRE_XCF_F_FULL : 0;
+			if (full && first)
+				connmsg.flags |= WIRE_XCF_F_FIRST;
+			/* A chunk that fills up exactly at the end is not known to be
+			 * the last: an empty LAST chunk follows it then. */
+			if (full && last)
+				connmsg.flags |= WIRE_XCF_F_LAST;
+			send_connmsg(s, d->owner);
+			first = 0;
+			connmsg.n = 0;
+		}
+	}
+}
+
+static int
+port_index(const struct stack_dvipa *d, uint16_t port)
+{
+	int i;
+
+	for (i = 0; i < d->adv.nports; i++)
+		if (d->adv.ports[i] == port)
+			return i;
+	return -1;
+}
+
+struct poll_ctx {
+	struct stack *s;
+	uint16_t rdy[VIPA_MAX_DVIPA][VIPA_MAX_PORTS];
+};
+
+static int
+sock_cb(const struct lib_sock *so, void *arg)
+{
+	struct poll_ctx *p = arg;
+	struct stack *s = p->s;
+	int i;
+
+	for (i = 0; i < s->ndv; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+		struct vipa_conn_key k;
+		struct vipa_conn *c;
+		int pi, created = 0;
+
+		if (!d->target || (pi = port_index(d, so->lport)) < 0)
+			continue;
+		if (so->state == TCP_LISTEN) {
+			if (memcmp(so->laddr, d->addr, 16) == 0 || memcmp(so->laddr, in6_any, 16) == 0)
+				p->rdy[i][pi]++;
+			continue;
+		}
+		if (memcmp(so->laddr, d->addr, 16) != 0)
+			continue;
+		memcpy(k.dvipa, d->addr, 16);
+		memcpy(k.client, so->raddr, 16);
+		k.dport = so->lport;
+		k.cport = so->rport;
+		c = vipa_vcrt_insert(s->tconn, &k, &created);
+		if (!c) {
+			lib_verdict(&s->bus_verdicts, "target connection table full");
+			continue;
+		}
+		if (created) {
+			memcpy(c->dest_xcf, s->xcfaddr, 16);
+			c->state = VIPA_CONN_EST;
+			c->created_ms = lib_now_ms();
+			queue_event(s, i, c, WIRE_CONN_EST);
+		}
+		c->last_ms = s->poll_gen;
+	}
+	return 0;
+}
+
+static int
+sweep_cb(struct vipa_conn *c, void *arg)
+{
+	struct stack *s = arg;
+	struct stack_dvipa *d;
+
+	if (c->last_ms == s->poll_gen)
+		return 0;
+	d = stack_dvipa_find(s, c->key.dvipa);
+	if (d)
+		queue_event(s, (int)(d - s->dv), c, WIRE_CONN_END);
+	return 1;
+}
+
+static void
+send_listen(struct stack *s, struct stack_dvipa *d)
+{
+	static struct wire_xcf_tgt_listen m;
+	ssize_t n;
+	int i;
+
+	memset(&m, 0, sizeof(m));
+	m.flags = WIRE_XCF_F_FULL | (s->no_mip6 ? 0 : WIRE_XCF_F_MIP6);
+	for (i = 0; i < d->adv.nports && m.n < WIRE_XCF_MAX_LISTEN; i++) {
+		memcpy(m.l[m.n].dvipa, d->addr, 16);
+		m.l[m.n].port = d->adv.ports[i];
+		m.l[m.n].rdy = d->rdy[i];
+		m.l[m.n].weight = 1;
+		m.n++;
+	}
+	n = wire_xcf_tgt_listen_encode(&m, txbuf, sizeof(txbuf));
+	if (n > 0 && d->owner[0])
+		stack_send(s, d->owner, WIRE_XCF_TGT_LISTEN, txbuf, (size_t)n);
+	d->listen_dirty = 0;
+}
+
+void
+stack_tgt_poll(struct stack *s)
+{
+	static struct poll_ctx p;
+	uint32_t states = (1u << TCP_LISTEN) | (1u << TCP_ESTABLISHED) | (1u << TCP_SYN_RECV) |
+			  (1u << TCP_FIN_WAIT1) | (1u << TCP_FIN_WAIT2) | (1u << TCP_CLOSE_WAIT) |
+			  (1u << TCP_LAST_ACK) | (1u << TCP_CLOSING);
+	int i, j, any = 0;
+
+	for (i = 0; i < s->ndv; i++)
+		any |= s->dv[i].target;
+	if (!any)
+		return;
+	memset(&p, 0, sizeof(p));
+	p.s = s;
+	s->poll_gen++;
+	nev = 0;
+	if (lib_diag_tcp6(states, sock_cb, &p) < 0) {
+		lib_verdict(&s->tun_verdicts, "socket table dump failed");
+		return;
+	}
+	vipa_vcrt_foreach(s->tconn, sweep_cb, s);
+	for (i = 0; i < s->ndv; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+
+		if (!d->target)
+			continue;
+		for (j = 0; j < d->adv.nports; j++) {
+			if (d->rdy[j] != p.rdy[i][j]) {
+				d->rdy[j] = p.rdy[i][j];
+				d->listen_dirty = 1;
+			}
+		}
+		if (d->listen_dirty)
+			send_listen(s, d);
+		if (nev)
+			flush_events(s, i, 0);
+	}
+	nev = 0;
+}
+
+struct full_ctx {
+	struct stack *s;
+	int dv;
+};
+
+static int
+full_cb(struct vipa_conn *c, void *arg)
+{
+	struct full_ctx *f = arg;
+
+	if (memcmp(c->key.dvipa, f->s->dv[f->dv].addr, 16) == 0)
+		queue_event(f->s, f->dv, c, WIRE_CONN_EST);
+	return 0;
+}
+
+/* Sends the owner everything we know about a DVIPA: listeners and every live
+ * connection (the owner drops our routes that are not listed). */
+void
+stack_tgt_report_full(struct stack *s, struct stack_dvipa *d)
+{
+	struct full_ctx f = { s, (int)(d - s->dv) };
+
+	if (!d->owner[0])
+		return;
+	send_listen(s, d);
+	nev = 0;
+	vipa_vcrt_foreach(s->tconn, full_cb, &f);
+	flush_events(s, f.dv, 1);
+	nev = 0;
+}

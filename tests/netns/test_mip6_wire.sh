@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Proves (issue 3, wire and security): a captured bypass exchange on
+# CLIENT1's LAN interface is dissected by tshark -V as Mobile IPv6 with HoTI,
+# HoT, CoTI, CoT, BU and BA, the expected mip6.* fields (nonce indices,
+# authorization data, our vendor option, BA status 0, an RH2 carrying the
+# DVIPA) and no malformed-packet warning.  Binding Updates forged with Scapy
+# (wrong authenticator; unknown nonce index; H flag) are rejected, counted,
+# and never change where traffic goes.
+. tests/netns/lib.sh
+tmp=$(mktemp -d); trap 'kill $tpid 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
+PY=/usr/bin/python3
+agent() { sx exec "$1" -- "$BIN/client-agent" --show --json -d "/run/sysplex/$INST/$1"; }
+
+sx up >/dev/null || fail "sysplex up"
+in_host CLIENT1 tshark -n -q -i lan0 -f 'ip6 and not ip6 proto 6 and not icmp6' -w "$tmp/cap.pcapng" 2> "$tmp/tshark.err" &
+tpid=$!
+cap_ready() { grep -q "Capturing on" "$tmp/tshark.err"; }
+poll_until 15 cap_ready || fail "tshark did not start: $(cat "$tmp/tshark.err")"
+in_host CLIENT1 curl -s -m 30 --limit-rate 1M -o /dev/null "http://[$DVIPA]:$PORT/bytes/3000000" || fail "download"
+gone() { [ "$(agent CLIENT1 | jq .records)" = 0 ]; }
+poll_until 10 gone || fail "binding not deleted"
+sleep 0.3  # let the last frames reach the capture file
+kill -INT $tpid; wait $tpid 2>/dev/null
+tshark -n -r "$tmp/cap.pcapng" -V > "$tmp/dissect.txt" 2>&1 || fail "tshark could not read the capture"
+if grep -qiE 'malformed|Expert Info \(Error' "$tmp/dissect.txt"; then
+	grep -iE -B5 'malformed|Expert Info \(Error' "$tmp/dissect.txt" | head -40
+	fail "tshark reports malformed packets"
+fi
+types=$(tshark -n -r "$tmp/cap.pcapng" -Y 'mipv6 && !icmpv6' -T fields -e mip6.mhtype | sort -un | tr '\n' ' ')
+for t in 1 2 3 4 5 6; do echo " $types" | grep -q " $t " || fail "MH type $t missing from the capture (have: $types)"; done
+ok "tshark dissects HoTI, HoT, CoTI, CoT, BU, BA (types $types) with no malformed packet"
+field() { tshark -n -r "$tmp/cap.pcapng" -Y "$1" -T fields -e "$2" | grep -v '^$' | head -1; }
+[ -n "$(field 'mip6.mhtype == 5' mip6.bu.seqnr)" ] || fail "BU without a sequence number field"
+[ -n "$(field 'mip6.mhtype == 5' mip6.ni.hni)" ] || fail "BU without Nonce Indices"
+[ -n "$(field 'mip6.mhtype == 5' mip6.bad.auth)" ] || fail "BU without Binding Authorization Data"
+[ "$(field 'mip6.mhtype == 5' mip6.vsm.vendorId)" = 2 ] || fail "BU without our vendor-specific option"
+[ "$(field 'mip6.mhtype == 6' mip6.ba.status)" = 0 ] || fail "no accepted BA"
+[ "$(field 'mip6.mhtype == 6' ipv6.routing.type)" = 2 ] || fail "BA not sent with a Type 2 Routing Header"
+[ "$(field 'mip6.mhtype == 6' ipv6.routing.mipv6.home_address)" = "$DVIPA" ] || fail "BA's RH2 home address is not the DVIPA"
+[ -n "$(field 'mip6.mhtype == 4' mip6.hot.token)" ] || fail "CoT without a keygen token"
+[ "$(field 'mip6.mhtype == 2' ipv6.src | cut -c1-8)" = "fd00:10:" ] || fail "CoTI source is not a target's care-of address"
+data=$(tshark -n -r "$tmp/cap.pcapng" -Y 'ipv6.routing.type == 2 && tcp' -T fields -e ipv6.dst | sort -u | head -1)
+[ -n "$data" ] || fail "no TCP segment sent direct with an RH2"
+ok "fields: BU seq/nonce indices/auth/vendor option, BA status 0 via RH2 home $DVIPA, TCP direct to $data"
+
+# Forged Binding Updates from CLIENT2, pretending to be the routing stack.
+before=$(agent CLIENT1 | jq .counters.bu_rejected)
+cat > "$tmp/forge.py" <<PYEOF
+import os, sys
+from scapy.all import send
+from scapy.layers.inet6 import IPv6
+from scapy.layers.mobileip6 import MIP6MH_BU, MIP6OptNonceIndices, MIP6OptAltCoA, MIP6OptBindingAuthData
+dvipa, victim, attacker = "$DVIPA", "fd00:1::101", "fd00:1::102"
+def bu(hni, flags="A", auth=os.urandom(12)):
+    return IPv6(src=dvipa, dst=victim) / MIP6MH_BU(seq=40000, flags=flags, mhtime=100, options=[
+        MIP6OptNonceIndices(olen=4, hni=hni, coni=hni), MIP6OptAltCoA(acoa=attacker),
+        MIP6OptBindingAuthData(olen=12, authenticator=auth)])
+for idx in range(1, 4):
+    send(bu(idx), verbose=0)            # plausible nonce index, wrong authenticator
+send(bu(60000), verbose=0)              # unknown nonce index
+send(bu(1, flags="AH"), verbose=0)      # home registration
+PYEOF
+in_host CLIENT2 $PY "$tmp/forge.py" || fail "scapy could not send"
+rej() { [ "$(agent CLIENT1 | jq .counters.bu_rejected)" -ge $((before + 5)) ]; }
+poll_until 5 rej || fail "forged BUs not all rejected: $(agent CLIENT1 | jq -c .counters)"
+a=$(agent CLIENT1)
+[ "$(echo "$a" | jq .records)" = 0 ] || fail "a forged BU created a binding: $a"
+echo "$a" | jq -e '.counters.drops["BU with a wrong authenticator (discarded)"] >= 3' >/dev/null || fail "wrong authenticator not counted: $a"
+echo "$a" | jq -e '.counters.drops["BU with an unknown or expired nonce index"] >= 1' >/dev/null || fail "bad nonce not counted: $a"
+echo "$a" | jq -e '.counters.drops["BU with H flag: home registration not supported"] >= 1' >/dev/null || fail "H flag not counted: $a"
+in_host CLIENT1 curl -s -m 5 "http://[$DVIPA]:$PORT/" | grep -q SYS || fail "traffic broken after forged BUs"
+ok "forged BUs rejected and counted; no binding; traffic unaffected"
+exit 0

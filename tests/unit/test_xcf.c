@@ -1,0 +1,818 @@
+/*
+ * test_xcf.c - proves the coupling bus (xcf/couple.c, xcf/xcf.c):
+ *  - the couple data set parser takes the documented syntax (comments,
+ *    blank lines, CRLF, any keyword case, defaults) and rejects every kind of
+ *    mistake with "FILE:LINE: what" on the right line; endpoints derive as
+ *    documented (ipc .rtr/.pub, tcp P/P+1);
+ *  - on a real bus (three members in one process, one uv loop, ipc:// in a
+ *    fresh mkdtemp directory whose xcf/ subdirectory the bus creates):
+ *    everybody sees everybody join (itself included); a directed message
+ *    reaches exactly its member; a group message reaches the two others and
+ *    not the sender; a send to a member that is absent is -EHOSTUNREACH;
+ *    garbage and forged frames from raw ZeroMQ sockets (directed and group)
+ *    are dropped and counted per reason; destroying a member without leave
+ *    is reported as XCF_FAILED within fail_ms plus a margin; an orderly
+ *    leave is XCF_LEFT; a rejoin works; a stale socket file is removed
+ *    while a live one is EADDRINUSE; a restart under a new incarnation is a
+ *    failure then a join.
+ * Waits poll the loop until a deadline (no sleeps); nothing is measured.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <zmq.h>
+
+#include "lib/lib.h"
+#include "wire/wire.h"
+#include "xcf/xcf.h"
+
+#define HB_MS 20
+#define FAIL_MS 100
+#define WAIT_MS 3000		/* generous deadline for anything to happen */
+
+/* ---- couple data set ------------------------------------------------------------ */
+
+static int
+parse(struct xcf_couple *c, const char *text, char *err, size_t errlen)
+{
+	return xcf_couple_parse_buf(c, "t.cfg", text, strlen(text), err, errlen);
+}
+
+static void
+test_couple_good(void **state)
+{
+	struct xcf_couple c;
+	char err[256];
+	const char *text =
+		"; the emulated sysplex\r\n"
+		"SYSPLEX PLEX1\r\n"
+		"\n"
+		"group EZBTCPCS   ; default anyway\n"
+		"  Interval 20 Failure 100\n"
+		"MEMBER SYSA TCPCS ipc:///run/sysplex/plex1/xcf/SYSA\n"
+		"\tMEMBER\tSYSB TCPIP2 tcp://192.0.2.2:7000 ;comment\n"
+		"MEMBER SYS$ TCP#@ tcp://[fd00::1]:7002";
+
+	(void)state;
+	assert_int_equal(parse(&c, text, err, sizeof(err)), 0);
+	assert_string_equal(c.sysplex, "PLEX1");
+	assert_string_equal(c.group, "EZBTCPCS");
+	assert_int_equal(c.hb_ms, 20);
+	assert_int_equal(c.fail_ms, 100);
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.m[0].sysname, "SYSA");
+	assert_string_equal(c.m[0].tcpname, "TCPCS");
+	assert_string_equal(c.m[0].member, "SYSATCPCS");
+	assert_string_equal(c.m[0].endpoint, "ipc:///run/sysplex/plex1/xcf/SYSA");
+	assert_string_equal(c.m[1].member, "SYSBTCPIP2");
+	assert_string_equal(c.m[1].endpoint, "tcp://192.0.2.2:7000");
+	assert_string_equal(c.m[2].member, "SYS$TCP#@");
+
+	/* Defaults: group EZBTCPCS, 50 ms heartbeat, 250 ms failure. */
+	assert_int_equal(parse(&c, "SYSPLEX P\nMEMBER A B ipc://x\n", err, sizeof(err)), 0);
+	assert_string_equal(c.group, "EZBTCPCS");
+	assert_int_equal(c.hb_ms, 50);
+	assert_int_equal(c.fail_ms, 250);
+	/* INTERVAL and FAILURE may come on separate lines, in any order. */
+	assert_int_equal(parse(&c, "SYSPLEX P\nFAILURE 1000\nINTERVAL 300\nMEMBER A B ipc://x\n",
+			       err, sizeof(err)), 0);
+	assert_int_equal(c.hb_ms, 300);
+	assert_int_equal(c.fail_ms, 1000);
+}
+
+static void
+test_couple_bad(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *prefix;	/* what err must start with */
+		const char *word;	/* and contain */
+	} cases[] = {
+		{"SYSPLEX P\nMEMBER A B ipc://x\nBOGUS 1\n", "t.cfg:3: ", "unknown statement"},
+		{"SYSPLEX P\nMEMBER A B\n", "t.cfg:2: ", "MEMBER"},
+		{"SYSPLEX P\nMEMBER A B ipc://x extra\n", "t.cfg:2: ", "MEMBER"},
+		{"SYSPLEX P\n\nMEMBER A B http://x\n", "t.cfg:3: ", "endpoint"},
+		{"SYSPLEX P\nMEMBER A B ipc://\n", "t.cfg:2: ", "endpoint"},
+		{"SYSPLEX P\nMEMBER A B tcp://h:65535\n", "t.cfg:2: ", "endpoint"},
+		{"SYSPLEX P\nMEMBER A B tcp://h:0\n", "t.cfg:2: ", "endpoint"},
+		{"SYSPLEX P\nMEMBER A B tcp://h:7x\n", "t.cfg:2: ", "endpoint"},
+		{"SYSPLEX P\nMEMBER A B tcp://fd00::1:7000\n", "t.cfg:2: ", "endpoint"},
+		{"SYSPLEX P\nMEMBER A B tcp://:7000\n", "t.cfg:2: ", "endpoint"},
+		{"SYSPLEX P\nMEMBER A B ipc://x\nMEMBER A C ipc://y\n", "t.cfg:3: ", "twice"},
+		{"SYSPLEX P\nMEMBER A B ipc://x\nMEMBER C D ipc://x\n", "t.cfg:3: ", "twice"},
+		{"SYSPLEX P\nMEMBER AB C ipc://x\nMEMBER A BC ipc://y\n", "t.cfg:3: ", "twice"},
+		{"SYSPLEX P\nMEMBER SYSTEMABC B ipc://x\n", "t.cfg:2: ", "system name"},
+		{"SYSPLEX P\nMEMBER A TCP-IP ipc://x\n", "t.cfg:2: ", "TCP name"},
+		{"SYSPLEX TOOLONGNAME\nMEMBER A B ipc://x\n", "t.cfg:1: ", "SYSPLEX"},
+		{"SYSPLEX P\nSYSPLEX Q\nMEMBER A B ipc://x\n", "t.cfg:2: ", "twice"},
+		{"SYSPLEX\nMEMBER A B ipc://x\n", "t.cfg:1: ", "SYSPLEX"},
+		{"SYSPLEX P\nGROUP\n", "t.cfg:2: ", "GROUP"},
+		{"SYSPLEX P\nINTERVAL fast\nMEMBER A B ipc://x\n", "t.cfg:2: ", "INTERVAL"},
+		{"SYSPLEX P\nINTERVAL 0\nMEMBER A B ipc://x\n", "t.cfg:2: ", "INTERVAL"},
+		{"SYSPLEX P\nINTERVAL 50 FAILURE\nMEMBER A B ipc://x\n", "t.cfg:2: ", "INTERVAL"},
+		{"SYSPLEX P\nINTERVAL 50 HEARTBEAT 9\n", "t.cfg:2: ", "HEARTBEAT"},
+		{"SYSPLEX P\nINTERVAL 50\nINTERVAL 60\n", "t.cfg:3: ", "twice"},
+		{"SYSPLEX P\nMEMBER A B ipc://x\nINTERVAL 100 FAILURE 100\n", "t.cfg:3: ", "FAILURE"},
+		{"SYSPLEX P\nINTERVAL 300\nMEMBER A B ipc://x\n", "t.cfg:2: ", "FAILURE"},
+		{"MEMBER A B ipc://x\n", "t.cfg:1: ", "no SYSPLEX"},
+		{"SYSPLEX P\n; nothing\n", "t.cfg:2: ", "no MEMBER"},
+		{"SYSPLEX P\nA B C D E F G H I\n", "t.cfg:2: ", "too many words"},
+	};
+	struct xcf_couple c;
+	char err[256], text[4096];
+	size_t i;
+	int n, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		if (parse(&c, cases[i].text, err, sizeof(err)) != -EINVAL ||
+		    strncmp(err, cases[i].prefix, strlen(cases[i].prefix)) != 0 ||
+		    !strstr(err, cases[i].word))
+			fail_msg("case %zu: '%s' gave '%s'", i, cases[i].text, err);
+	}
+	/* Seventeen members: the 17th line of members is the error. */
+	n = snprintf(text, sizeof(text), "SYSPLEX P\n");
+	for (k = 0; k < XCF_MAX_MEMBERS + 1; k++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "MEMBER S%d T ipc://s%d\n", k, k);
+	assert_int_equal(parse(&c, text, err, sizeof(err)), -EINVAL);
+	assert_true(strncmp(err, "t.cfg:18: ", 10) == 0);
+	/* A NUL byte and an overlong line. */
+	assert_int_equal(xcf_couple_parse_buf(&c, "t.cfg", "SYSPLEX P\n\0\n", 12, err,
+					      sizeof(err)), -EINVAL);
+	assert_true(strncmp(err, "t.cfg:2: ", 9) == 0);
+	memset(text, 'A', 1000);
+	text[1000] = '\0';
+	assert_int_equal(parse(&c, text, err, sizeof(err)), -EINVAL);
+	assert_true(strncmp(err, "t.cfg:1: ", 9) == 0);
+	/* A tiny error buffer is truncated, never overrun. */
+	assert_int_equal(parse(&c, "BOGUS\n", err, 4), -EINVAL);
+	assert_int_equal(strlen(err), 3);
+}
+
+static void
+test_couple_file(void **state)
+{
+	char dir[] = "/tmp/test_xcf.XXXXXX", path[256], err[512];
+	struct xcf_couple c;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/couple.cfg", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("SYSPLEX PLEX1\nMEMBER SYSA TCPCS ipc:///tmp/x/SYSA\nFOO\n", f);
+	fclose(f);
+	assert_int_equal(xcf_couple_parse(&c, path, err, sizeof(err)), -EINVAL);
+	assert_true(strncmp(err, path, strlen(path)) == 0);
+	assert_non_null(strstr(err, ":3: "));
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("SYSPLEX PLEX1\nMEMBER SYSA TCPCS ipc:///tmp/x/SYSA\n", f);
+	fclose(f);
+	assert_int_equal(xcf_couple_parse(&c, path, err, sizeof(err)), 0);
+	assert_int_equal(c.n, 1);
+	unlink(path);
+	assert_int_equal(xcf_couple_parse(&c, path, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "No such file"));
+	rmdir(dir);
+}
+
+static void
+test_endpoints(void **state)
+{
+	char r[XCF_EP_LEN + 8], p[XCF_EP_LEN + 8], small[12];
+
+	(void)state;
+	assert_int_equal(xcf_endpoints("ipc:///run/x/SYSA", r, sizeof(r), p, sizeof(p)), 0);
+	assert_string_equal(r, "ipc:///run/x/SYSA.rtr");
+	assert_string_equal(p, "ipc:///run/x/SYSA.pub");
+	assert_int_equal(xcf_endpoints("tcp://192.0.2.2:7000", r, sizeof(r), p, sizeof(p)), 0);
+	assert_string_equal(r, "tcp://192.0.2.2:7000");
+	assert_string_equal(p, "tcp://192.0.2.2:7001");
+	assert_int_equal(xcf_endpoints("tcp://[fd00::2]:65534", r, sizeof(r), p, sizeof(p)), 0);
+	assert_string_equal(r, "tcp://[fd00::2]:65534");
+	assert_string_equal(p, "tcp://[fd00::2]:65535");
+	assert_int_equal(xcf_endpoints("tcp://h:65535", r, sizeof(r), p, sizeof(p)), -EINVAL);
+	assert_int_equal(xcf_endpoints("udp://h:1", r, sizeof(r), p, sizeof(p)), -EINVAL);
+	assert_int_equal(xcf_endpoints("ipc:///a/long/path", small, sizeof(small), p, sizeof(p)),
+			 -ENAMETOOLONG);
+}
+
+/* ---- the bus ---------------------------------------------------------------------- */
+
+struct ev {
+	char kind;		/* 'J' join, 'L' leave */
+	char member[XCF_NAME_LEN + 1];
+	enum xcf_member_state state;
+};
+struct msg {
+	uint8_t type;
+	char from[XCF_NAME_LEN + 1];
+	int group;
+	size_t len;
+	uint8_t body[64];
+};
+struct node {
+	const char *sys;
+	struct xcf *x;
+	int nev, nmsg;
+	struct ev ev[256];
+	struct msg msg[256];
+};
+
+static uv_loop_t loop;
+static char tmpdir[64];
+static struct xcf_couple couple;
+static struct node nodes[4];	/* SYSA, SYSB, SYSC; SYSD is never started */
+static const uint8_t zero16[16];
+
+static void
+record_ev(struct node *n, char kind, const struct xcf_member_info *m)
+{
+	struct ev *e;
+
+	if (n->nev == (int)(sizeof(n->ev) / sizeof(n->ev[0])))
+		return;
+	e = &n->ev[n->nev++];
+	e->kind = kind;
+	lib_strlcpy(e->member, m->member, sizeof(e->member));
+	e->state = m->state;
+}
+
+static void
+join_cb(struct xcf *x, const struct xcf_member_info *m, void *arg)
+{
+	(void)x;
+	assert_int_equal(m->state, XCF_ACTIVE);
+	record_ev(arg, 'J', m);
+}
+
+static void
+leave_cb(struct xcf *x, const struct xcf_member_info *m, void *arg)
+{
+	(void)x;
+	assert_true(m->state == XCF_LEFT || m->state == XCF_FAILED);
+	record_ev(arg, 'L', m);
+}
+
+static void
+msg_cb(struct xcf *x, const struct xcf_member_info *from, uint8_t type, const uint8_t *body,
+       size_t len, int group, void *arg)
+{
+	struct node *n = arg;
+	struct msg *m;
+
+	(void)x;
+	if (n->nmsg == (int)(sizeof(n->msg) / sizeof(n->msg[0])))
+		return;
+	m = &n->msg[n->nmsg++];
+	m->type = type;
+	lib_strlcpy(m->from, from->member, sizeof(m->from));
+	m->group = group;
+	m->len = len;
+	memcpy(m->body, body, len < sizeof(m->body) ? len : sizeof(m->body));
+}
+
+static const struct xcf_cbs cbs = {join_cb, leave_cb, msg_cb};
+
+static int
+count_ev(const struct node *n, char kind, const char *member, enum xcf_member_state st)
+{
+	int i, c = 0;
+
+	for (i = 0; i < n->nev; i++)
+		if (n->ev[i].kind == kind && strcmp(n->ev[i].member, member) == 0 &&
+		    (kind == 'J' || n->ev[i].state == st))
+			c++;
+	return c;
+}
+
+static int
+count_msg(const struct node *n, uint8_t type, const char *from, int group)
+{
+	int i, c = 0;
+
+	for (i = 0; i < n->nmsg; i++)
+		if (n->msg[i].type == type && strcmp(n->msg[i].from, from) == 0 &&
+		    n->msg[i].group == group)
+			c++;
+	return c;
+}
+
+/* Runs the loop until cond holds or ms pass, then asserts cond. */
+#define WAIT_UNTIL(cond, ms)                                                     \
+	do {                                                                     \
+		uint64_t dl_ = lib_now_ms() + (ms);                              \
+		while (!(cond) && lib_now_ms() < dl_)                            \
+			uv_run(&loop, UV_RUN_ONCE);                              \
+		if (!(cond))                                                     \
+			fail_msg("timed out waiting for %s", #cond);             \
+	} while (0)
+
+/* Runs the loop for ms (to show that something does NOT happen). */
+static void
+turn_loop(unsigned ms)
+{
+	uint64_t dl = lib_now_ms() + ms;
+
+	while (lib_now_ms() < dl)
+		uv_run(&loop, UV_RUN_ONCE);
+}
+
+/*
+ * xcf_send, retried while it is -EHOSTUNREACH: right after a member becomes
+ * active its DEALER may not be connected to our ROUTER yet.
+ */
+static int
+send_retry(struct xcf *x, const char *member, uint8_t type, const void *b, size_t len)
+{
+	uint64_t dl = lib_now_ms() + WAIT_MS;
+	int rc;
+
+	while ((rc = xcf_send(x, member, type, b, len)) == -EHOSTUNREACH && lib_now_ms() < dl)
+		uv_run(&loop, UV_RUN_ONCE);
+	return rc;
+}
+
+static const char *
+mname(int i)
+{
+	return couple.m[i].member;
+}
+
+static struct xcf *
+start(int i)
+{
+	struct xcf_config cfg;
+	struct xcf *x;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.couple = &couple;
+	cfg.sysname = couple.m[i].sysname;
+	cfg.tcpname = "TCPCS";
+	cfg.xcfaddr[0] = 0xfd;
+	cfg.xcfaddr[15] = (uint8_t)(i + 1);
+	x = xcf_new(&loop, &cfg, &cbs, &nodes[i]);
+	assert_non_null(x);
+	return x;
+}
+
+static int
+rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static int
+bus_setup(void **state)
+{
+	char text[2048], err[256];
+	int n = 0, i;
+	static const char *sys[] = {"SYSA", "SYSB", "SYSC", "SYSD"};
+
+	(void)state;
+	lib_log_init("test_xcf", LIB_LOG_ERR);	/* first-drop warnings are expected */
+	strcpy(tmpdir, "/tmp/test_xcf.XXXXXX");
+	if (!mkdtemp(tmpdir) || uv_loop_init(&loop) != 0)
+		return -1;
+	n += snprintf(text + n, sizeof(text) - (size_t)n,
+		      "SYSPLEX TEST\nINTERVAL %d FAILURE %d\n", HB_MS, FAIL_MS);
+	for (i = 0; i < 4; i++) {
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+			      "MEMBER %s TCPCS ipc://%s/xcf/%s\n", sys[i], tmpdir, sys[i]);
+		nodes[i].sys = sys[i];
+	}
+	if (parse(&couple, text, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+bus_teardown(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		xcf_destroy(&nodes[i].x);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&loop) != 0)
+		return -1;
+	nftw(tmpdir, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+static int
+everybody_joined(void)
+{
+	int i, j;
+
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < 3; j++)
+			if (count_ev(&nodes[i], 'J', mname(j), 0) < 1)
+				return 0;
+	return 1;
+}
+
+static void
+test_bus_join(void **state)
+{
+	struct xcf_member_info info[XCF_MAX_MEMBERS];
+	const struct xcf_member_info *m;
+	struct xcf_config cfg;
+	uint8_t addr[16] = {0xfd};
+	int i;
+
+	(void)state;
+	/* Not a member of the couple data set. */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.couple = &couple;
+	cfg.sysname = "SYSZ";
+	errno = 0;
+	assert_null(xcf_new(&loop, &cfg, &cbs, NULL));
+	assert_int_equal(errno, ENOENT);
+	cfg.sysname = "SYSA";
+	cfg.tcpname = "OTHER";
+	assert_null(xcf_new(&loop, &cfg, &cbs, NULL));
+
+	for (i = 0; i < 3; i++) {
+		nodes[i].x = start(i);
+		assert_string_equal(xcf_self(nodes[i].x), mname(i));
+		assert_int_equal(xcf_joined(nodes[i].x), 0);
+		assert_int_equal(xcf_send(nodes[i].x, mname(0), WIRE_XCF_TGT_SYNC_REQ, "", 0),
+				 -ENOTCONN);
+		assert_int_equal(xcf_join(nodes[i].x), 0);
+		assert_int_equal(xcf_joined(nodes[i].x), 1);
+		assert_int_equal(xcf_join(nodes[i].x), -EALREADY);
+		/* Ourselves at once. */
+		assert_int_equal(count_ev(&nodes[i], 'J', mname(i), 0), 1);
+	}
+	WAIT_UNTIL(everybody_joined(), WAIT_MS);
+
+	assert_int_equal(xcf_members(nodes[0].x, info, XCF_MAX_MEMBERS), 4);
+	for (i = 0; i < 3; i++) {
+		assert_string_equal(info[i].member, mname(i));
+		assert_int_equal(info[i].state, XCF_ACTIVE);
+		assert_int_equal(info[i].xcfaddr[15], i + 1);
+		assert_true(info[i].incarnation != 0);
+	}
+	assert_int_equal(info[3].state, XCF_NOTJOINED);
+	assert_int_equal(xcf_members(nodes[0].x, info, 2), 2);
+	addr[15] = 2;
+	m = xcf_member_by_addr(nodes[0].x, addr);
+	assert_non_null(m);
+	assert_string_equal(m->member, "SYSBTCPCS");
+	addr[15] = 4;
+	assert_null(xcf_member_by_addr(nodes[0].x, addr));
+	assert_null(xcf_member_by_addr(nodes[0].x, zero16));
+	assert_non_null(xcf_member(nodes[0].x, "SYSDTCPCS"));
+	assert_null(xcf_member(nodes[0].x, "NOSUCH"));
+}
+
+static void
+test_bus_directed(void **state)
+{
+	struct wire_xcf_sync_req sr;
+	uint8_t b[16];
+
+	(void)state;
+	memset(&sr, 0, sizeof(sr));
+	sr.dvipa[0] = 0xfd;
+	sr.dvipa[15] = 1;
+	assert_int_equal(wire_xcf_sync_req_encode(&sr, b, sizeof(b)), 16);
+	assert_int_equal(send_retry(nodes[0].x, mname(1), WIRE_XCF_TGT_SYNC_REQ, b, 16), 0);
+	WAIT_UNTIL(count_msg(&nodes[1], WIRE_XCF_TGT_SYNC_REQ, mname(0), 0) == 1, WAIT_MS);
+	assert_int_equal(nodes[1].msg[0].len, 16);
+	assert_memory_equal(nodes[1].msg[0].body, b, 16);
+	/* And back, with an empty body. */
+	assert_int_equal(send_retry(nodes[1].x, mname(0), WIRE_XCF_MIP6_COPY, NULL, 0), 0);
+	WAIT_UNTIL(count_msg(&nodes[0], WIRE_XCF_MIP6_COPY, mname(1), 0) == 1, WAIT_MS);
+	assert_int_equal(nodes[0].msg[0].len, 0);
+	assert_int_equal(nodes[2].nmsg, 0);
+	assert_true(xcf_member(nodes[1].x, mname(0))->rx_msgs > 0);
+	assert_int_equal(xcf_member(nodes[0].x, mname(1))->tx_msgs, 1);
+}
+
+static void
+test_bus_group(void **state)
+{
+	struct wire_xcf_vipa_adv va;
+	uint8_t b[64];
+	ssize_t n;
+	int before_a = nodes[0].nmsg;
+
+	(void)state;
+	memset(&va, 0, sizeof(va));
+	va.n = 1;
+	va.v[0].addr[0] = 0xfd;
+	va.v[0].origin = WIRE_VIPA_DEFINE;
+	va.v[0].status = WIRE_VIPA_ACTIVE;
+	n = wire_xcf_vipa_adv_encode(&va, b, sizeof(b));
+	assert_int_equal(n, 21);
+	assert_int_equal(xcf_publish(nodes[0].x, WIRE_XCF_VIPA_ADV, b, (size_t)n), 0);
+	WAIT_UNTIL(count_msg(&nodes[1], WIRE_XCF_VIPA_ADV, mname(0), 1) == 1 &&
+		   count_msg(&nodes[2], WIRE_XCF_VIPA_ADV, mname(0), 1) == 1, WAIT_MS);
+	assert_memory_equal(nodes[2].msg[nodes[2].nmsg - 1].body, b, (size_t)n);
+	/* Not to ourselves: a few more loop turns bring nothing to A. */
+	turn_loop(3 * HB_MS);
+	assert_int_equal(nodes[0].nmsg, before_a);
+	/* Types the bus owns, or out of range, are refused. */
+	assert_int_equal(xcf_publish(nodes[0].x, WIRE_XCF_HEARTBEAT, b, 1), -EINVAL);
+	assert_int_equal(xcf_publish(nodes[0].x, WIRE_XCF_LEAVE, NULL, 0), -EINVAL);
+	assert_int_equal(xcf_publish(nodes[0].x, WIRE_XCF_TYPE_MAX + 1, NULL, 0), -EINVAL);
+	assert_int_equal(xcf_send(nodes[0].x, mname(1), 0, NULL, 0), -EINVAL);
+	assert_int_equal(xcf_publish(nodes[0].x, WIRE_XCF_VIPA_ADV, b, WIRE_XCF_MAX_BODY + 1),
+			 -EMSGSIZE);
+}
+
+static void
+test_bus_unreachable(void **state)
+{
+	(void)state;
+	/* SYSD is in the couple data set but was never started. */
+	assert_int_equal(xcf_send(nodes[0].x, "SYSDTCPCS", WIRE_XCF_TGT_SYNC_REQ, NULL, 0),
+			 -EHOSTUNREACH);
+	assert_int_equal(xcf_send(nodes[0].x, "NOSUCHTCPCS", WIRE_XCF_TGT_SYNC_REQ, NULL, 0),
+			 -EHOSTUNREACH);
+	assert_int_equal(xcf_send(nodes[0].x, mname(0), WIRE_XCF_TGT_SYNC_REQ, NULL, 0),
+			 -EHOSTUNREACH);
+}
+
+/* Builds a frame from `sender` of `type` with `body` into buf. */
+static size_t
+raw_frame(uint8_t *buf, size_t cap, const char *sender, uint8_t type, const void *body,
+	  size_t len)
+{
+	struct wire_xcf_hdr h;
+	ssize_t n;
+
+	memset(&h, 0, sizeof(h));
+	h.version = WIRE_XCF_VERSION;
+	h.type = type;
+	h.body_len = (uint16_t)len;
+	lib_strlcpy(h.sender, sender, sizeof(h.sender));
+	h.incarnation = 42;
+	n = wire_xcf_hdr_encode(&h, buf, cap);
+	assert_int_equal(n, WIRE_XCF_HDR_LEN);
+	memcpy(buf + n, body, len);
+	return (size_t)n + len;
+}
+
+static uint64_t
+drops(int i, const char *reason)
+{
+	return lib_verdict_count(xcf_verdicts(nodes[i].x), reason);
+}
+
+static void
+test_bus_garbage(void **state)
+{
+	char ep[256];
+	uint8_t buf[256], body[16] = {0};
+	struct wire_xcf_heartbeat hb;
+	void *ctx, *dealer, *dealer_d, *pub;
+	size_t n;
+	int linger = 1000, i;
+
+	(void)state;
+	ctx = zmq_ctx_new();
+	assert_non_null(ctx);
+	/* Directed: a raw DEALER (random routing id) to A's ROUTER. */
+	dealer = zmq_socket(ctx, ZMQ_DEALER);
+	zmq_setsockopt(dealer, ZMQ_LINGER, &linger, sizeof(linger));
+	snprintf(ep, sizeof(ep), "ipc://%s/xcf/SYSA.rtr", tmpdir);
+	assert_int_equal(zmq_connect(dealer, ep), 0);
+	assert_int_equal(zmq_send(dealer, "garbage", 7, 0), 7);
+	n = raw_frame(buf, sizeof(buf), "SYSBTCPCS", WIRE_XCF_TGT_SYNC_REQ, body, 16);
+	assert_int_equal(zmq_send(dealer, buf, n, 0), (int)n);
+	n = raw_frame(buf, sizeof(buf), "EVILTCPCS", WIRE_XCF_TGT_SYNC_REQ, body, 16);
+	assert_int_equal(zmq_send(dealer, buf, n, 0), (int)n);
+	buf[2] = WIRE_XCF_VERSION + 1;
+	assert_int_equal(zmq_send(dealer, buf, n, 0), (int)n);
+	buf[2] = WIRE_XCF_VERSION;
+	buf[3] = 200;
+	assert_int_equal(zmq_send(dealer, buf, n, 0), (int)n);
+	assert_int_equal(zmq_send(dealer, "XC", 2, ZMQ_SNDMORE), 2);
+	assert_int_equal(zmq_send(dealer, "more", 4, 0), 4);
+	/* The routing id matches, but SYSD never joined. */
+	dealer_d = zmq_socket(ctx, ZMQ_DEALER);
+	zmq_setsockopt(dealer_d, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(dealer_d, ZMQ_ROUTING_ID, "SYSDTCPCS", 9);
+	assert_int_equal(zmq_connect(dealer_d, ep), 0);
+	n = raw_frame(buf, sizeof(buf), "SYSDTCPCS", WIRE_XCF_TGT_SYNC_REQ, body, 16);
+	assert_int_equal(zmq_send(dealer_d, buf, n, 0), (int)n);
+	/* A HEARTBEAT must come on the group channel. */
+	memset(&hb, 0, sizeof(hb));
+	hb.hb_interval_ms = HB_MS;
+	hb.fail_ms = FAIL_MS;
+	hb.state = 1;
+	strcpy(hb.sysname, "SYSD");
+	strcpy(hb.tcpname, "TCPCS");
+	{
+		uint8_t hbb[64];
+		ssize_t hn = wire_xcf_heartbeat_encode(&hb, hbb, sizeof(hbb));
+
+		n = raw_frame(buf, sizeof(buf), "SYSDTCPCS", WIRE_XCF_HEARTBEAT, hbb, (size_t)hn);
+		assert_int_equal(zmq_send(dealer_d, buf, n, 0), (int)n);
+	}
+	WAIT_UNTIL(drops(0, "XCF frame shorter than the envelope") == 1 &&
+		   drops(0, "sender does not match the routing id") == 1 &&
+		   drops(0, "sender not in the couple data set") == 1 &&
+		   drops(0, "XCF version not supported") == 1 &&
+		   drops(0, "XCF message type unknown") == 1 &&
+		   drops(0, "XCF message with extra parts") == 1 &&
+		   drops(0, "message from an inactive member") == 1 &&
+		   drops(0, "HEARTBEAT or LEAVE sent directed") == 1, WAIT_MS);
+
+	/* Group: a raw PUB on SYSD's endpoint, where every member subscribes.
+	 * Its HEARTBEAT names the wrong system, so SYSD does not join. */
+	pub = zmq_socket(ctx, ZMQ_PUB);
+	zmq_setsockopt(pub, ZMQ_LINGER, &linger, sizeof(linger));
+	snprintf(ep, sizeof(ep), "ipc://%s/xcf/SYSD.pub", tmpdir);
+	assert_int_equal(zmq_bind(pub, ep), 0);
+	strcpy(hb.sysname, "SYSX");
+	{
+		uint8_t hbb[64];
+		ssize_t hn = wire_xcf_heartbeat_encode(&hb, hbb, sizeof(hbb));
+
+		n = raw_frame(buf, sizeof(buf), "SYSDTCPCS", WIRE_XCF_HEARTBEAT, hbb, (size_t)hn);
+	}
+	/* Subscribers connect when they next retry: publish until all count. */
+	for (i = 0; i < 1000; i++) {
+		int done = 1, k;
+
+		for (k = 0; k < 3; k++)
+			done &= drops(k, "XCF frame with bad magic") > 0 &&
+				drops(k, "HEARTBEAT names differ from the couple data set") > 0;
+		if (done)
+			break;
+		zmq_send(pub, "garbage-garbage-garbage-garbage-garbage", 39, ZMQ_DONTWAIT);
+		zmq_send(pub, buf, n, ZMQ_DONTWAIT);
+		uv_run(&loop, UV_RUN_ONCE);
+	}
+	assert_true(i < 1000);
+	assert_int_equal(xcf_member(nodes[0].x, "SYSDTCPCS")->state, XCF_NOTJOINED);
+	assert_int_equal(nodes[0].nmsg, 1);	/* only the MIP6_COPY from B */
+	zmq_close(pub);
+	zmq_close(dealer);
+	zmq_close(dealer_d);
+	zmq_ctx_term(ctx);
+	/* Nobody fell out of the group meanwhile. */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(xcf_member(nodes[0].x, mname(i))->state, XCF_ACTIVE);
+}
+
+static void
+test_bus_failure(void **state)
+{
+	(void)state;
+	/* C disappears without LEAVE: the others notice by missed heartbeats. */
+	xcf_destroy(&nodes[2].x);
+	assert_null(nodes[2].x);
+	xcf_destroy(&nodes[2].x);	/* NULL is fine */
+	WAIT_UNTIL(count_ev(&nodes[0], 'L', mname(2), XCF_FAILED) == 1 &&
+		   count_ev(&nodes[1], 'L', mname(2), XCF_FAILED) == 1, FAIL_MS + 900);
+	assert_int_equal(count_ev(&nodes[0], 'L', mname(2), XCF_LEFT), 0);
+	assert_int_equal(xcf_member(nodes[0].x, mname(2))->state, XCF_FAILED);
+	assert_int_equal(xcf_send(nodes[0].x, mname(2), WIRE_XCF_TGT_SYNC_REQ, NULL, 0),
+			 -EHOSTUNREACH);
+	/* A and B still see each other. */
+	assert_int_equal(count_ev(&nodes[0], 'L', mname(1), XCF_FAILED), 0);
+	assert_int_equal(count_ev(&nodes[1], 'L', mname(0), XCF_FAILED), 0);
+}
+
+static void
+test_bus_leave_rejoin(void **state)
+{
+	int msgs;
+
+	(void)state;
+	assert_int_equal(xcf_leave(nodes[1].x), 0);
+	assert_int_equal(xcf_joined(nodes[1].x), 0);
+	assert_int_equal(xcf_leave(nodes[1].x), 0);	/* idempotent */
+	/* B's own view empties at once: A and itself left. */
+	assert_int_equal(count_ev(&nodes[1], 'L', mname(0), XCF_LEFT), 1);
+	assert_int_equal(count_ev(&nodes[1], 'L', mname(1), XCF_LEFT), 1);
+	assert_int_equal(count_ev(&nodes[1], 'L', mname(2), XCF_LEFT), 0);	/* had failed */
+	assert_int_equal(xcf_publish(nodes[1].x, WIRE_XCF_VIPA_ADV, NULL, 0), -ENOTCONN);
+	WAIT_UNTIL(count_ev(&nodes[0], 'L', mname(1), XCF_LEFT) == 1, WAIT_MS);
+	assert_int_equal(count_ev(&nodes[0], 'L', mname(1), XCF_FAILED), 0);
+	assert_int_equal(xcf_send(nodes[0].x, mname(1), WIRE_XCF_TGT_SYNC_REQ, NULL, 0),
+			 -EHOSTUNREACH);
+
+	/* Rejoin (V TCPIP,,SYSPLEX,JOINGROUP). */
+	assert_int_equal(xcf_join(nodes[1].x), 0);
+	assert_int_equal(count_ev(&nodes[1], 'J', mname(1), 0), 2);
+	WAIT_UNTIL(count_ev(&nodes[0], 'J', mname(1), 0) == 2 &&
+		   count_ev(&nodes[1], 'J', mname(0), 0) == 2, WAIT_MS);
+	msgs = count_msg(&nodes[1], WIRE_XCF_TGT_SYNC_REQ, mname(0), 0);
+	assert_int_equal(send_retry(nodes[0].x, mname(1), WIRE_XCF_TGT_SYNC_REQ, zero16, 16), 0);
+	WAIT_UNTIL(count_msg(&nodes[1], WIRE_XCF_TGT_SYNC_REQ, mname(0), 0) == msgs + 1, WAIT_MS);
+	assert_int_equal(count_ev(&nodes[0], 'L', mname(1), XCF_FAILED), 0);
+}
+
+/* Leaves a socket file nobody listens on, as a killed member would. */
+static void
+stale_socket(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	lib_strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	unlink(path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(fd);
+}
+
+static void
+test_bus_restart(void **state)
+{
+	char path[256];
+	struct xcf *dup;
+	uint64_t inc;
+	int fails, joins;
+
+	(void)state;
+	/* A second SYSA cannot take the endpoint of the live one. */
+	dup = start(0);
+	assert_int_equal(xcf_join(dup), -EADDRINUSE);
+	assert_int_equal(xcf_joined(dup), 0);
+	xcf_destroy(&dup);
+
+	/* C comes back over the stale socket files of a crash. */
+	snprintf(path, sizeof(path), "%s/xcf/SYSC.rtr", tmpdir);
+	stale_socket(path);
+	snprintf(path, sizeof(path), "%s/xcf/SYSC.pub", tmpdir);
+	stale_socket(path);
+	nodes[2].nev = nodes[2].nmsg = 0;
+	nodes[2].x = start(2);
+	assert_int_equal(xcf_join(nodes[2].x), 0);
+	WAIT_UNTIL(count_ev(&nodes[0], 'J', mname(2), 0) == 2 &&
+		   count_ev(&nodes[1], 'J', mname(2), 0) == 2 &&
+		   count_ev(&nodes[2], 'J', mname(0), 0) == 1 &&
+		   count_ev(&nodes[2], 'J', mname(1), 0) == 1, WAIT_MS);
+
+	/* C restarts at once, under a new incarnation: to A that is a
+	 * failure of the old one, then a join of the new one. */
+	inc = xcf_member(nodes[0].x, mname(2))->incarnation;
+	fails = count_ev(&nodes[0], 'L', mname(2), XCF_FAILED);
+	joins = count_ev(&nodes[0], 'J', mname(2), 0);
+	xcf_destroy(&nodes[2].x);
+	nodes[2].x = start(2);
+	assert_int_equal(xcf_join(nodes[2].x), 0);
+	WAIT_UNTIL(count_ev(&nodes[0], 'J', mname(2), 0) == joins + 1, WAIT_MS);
+	assert_int_equal(count_ev(&nodes[0], 'L', mname(2), XCF_FAILED), fails + 1);
+	assert_int_equal(nodes[0].ev[nodes[0].nev - 2].kind, 'L');
+	assert_int_equal(nodes[0].ev[nodes[0].nev - 1].kind, 'J');
+	assert_true(xcf_member(nodes[0].x, mname(2))->incarnation > inc);
+	assert_int_equal(xcf_member(nodes[0].x, mname(2))->state, XCF_ACTIVE);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest couple_tests[] = {
+		cmocka_unit_test(test_couple_good),
+		cmocka_unit_test(test_couple_bad),
+		cmocka_unit_test(test_couple_file),
+		cmocka_unit_test(test_endpoints),
+	};
+	const struct CMUnitTest bus_tests[] = {
+		cmocka_unit_test(test_bus_join),
+		cmocka_unit_test(test_bus_directed),
+		cmocka_unit_test(test_bus_group),
+		cmocka_unit_test(test_bus_unreachable),
+		cmocka_unit_test(test_bus_garbage),
+		cmocka_unit_test(test_bus_failure),
+		cmocka_unit_test(test_bus_leave_rejoin),
+		cmocka_unit_test(test_bus_restart),
+	};
+	int fails;
+
+	fails = cmocka_run_group_tests(couple_tests, NULL, NULL);
+	fails += cmocka_run_group_tests(bus_tests, bus_setup, bus_teardown);
+	return fails;
+}

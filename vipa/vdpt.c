@@ -1,0 +1,202 @@
+/*
+ * vdpt.c - the destination port table (VDPT): one entry per (DVIPA, port,
+ * target), and the choice of a target for a new connection.
+ *
+ * Contract (see vipa.h):
+ *  - Everything lives in the fixed arrays of struct vipa_vdpt; nothing here
+ *    allocates.  Entries never move, so a returned pointer stays valid until
+ *    that entry is removed.
+ *  - A service (DVIPA, port) is declared with vipa_vdpt_service(), which sets
+ *    its distribution method and owns a cursor.  The cursor is the slot index
+ *    in t->e[] where the next search starts, one past the entry picked last.
+ *    Searching forward from it over all slots (wrapping) visits the entries of
+ *    the service in a fixed order, so ROUNDROBIN is exactly even, and an entry
+ *    that is not eligible (rdy == 0 or quiesced) is simply passed over without
+ *    changing the order among the others.
+ *  - WEIGHTEDACTIVE picks the lowest (active + 1) / weight, compared by
+ *    cross-multiplication in 64 bits; among equals the first one found from
+ *    the cursor wins, so ties rotate.
+ *  - pick increments the chosen entry's totalconn (it wraps at 2^32); the
+ *    caller owns `active` (increment when the connection enters the VCRT,
+ *    decrement when it leaves).
+ */
+#include "vipa/vipa.h"
+#include "lib/lib.h"
+
+#include <errno.h>
+#include <string.h>
+
+void
+vipa_vdpt_init(struct vipa_vdpt *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+static int
+vdpt_same_svc(const uint8_t a[16], uint16_t aport, const uint8_t b[16], uint16_t bport)
+{
+	/* The port is compared first: it is the cheap and most selective test. */
+	return aport == bport && memcmp(a, b, 16) == 0;
+}
+
+/* Returns the index of the service (dvipa, port) in t->svc, or -1. */
+static int
+vdpt_svc_find(const struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port)
+{
+	int i;
+
+	for (i = 0; i < t->nsvc; i++)
+		if (t->svc[i].used && vdpt_same_svc(t->svc[i].dvipa, t->svc[i].port, dvipa, port))
+			return i;
+	return -1;
+}
+
+int
+vipa_vdpt_service(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port,
+		  enum vipa_distmethod method)
+{
+	int i;
+
+	if (method != VIPA_DIST_ROUNDROBIN && method != VIPA_DIST_WEIGHTEDACTIVE)
+		return -EINVAL;
+	i = vdpt_svc_find(t, dvipa, port);
+	if (i >= 0) {
+		/* A redeclaration changes the method and keeps the rotation. */
+		t->svc[i].method = method;
+		return 0;
+	}
+	for (i = 0; i < t->nsvc; i++)
+		if (!t->svc[i].used)
+			break;
+	if (i == t->nsvc) {
+		if (t->nsvc == (int)LIB_ARRAY_LEN(t->svc))
+			return -ENOSPC;
+		t->nsvc++;
+	}
+	t->svc[i].used = 1;
+	memcpy(t->svc[i].dvipa, dvipa, 16);
+	t->svc[i].port = port;
+	t->svc[i].method = method;
+	t->svc[i].cursor = 0;
+	return 0;
+}
+
+struct vipa_vdpt_entry *
+vipa_vdpt_get(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port,
+	      const uint8_t dest_xcf[16], int create)
+{
+	struct vipa_vdpt_entry *e;
+	int i, freeslot = -1;
+
+	for (i = 0; i < t->n; i++) {
+		e = &t->e[i];
+		if (!e->used) {
+			if (freeslot < 0)
+				freeslot = i;
+			continue;
+		}
+		if (vdpt_same_svc(e->dvipa, e->port, dvipa, port) &&
+		    memcmp(e->dest_xcf, dest_xcf, 16) == 0)
+			return e;
+	}
+	if (!create)
+		return NULL;
+	if (freeslot < 0) {
+		if (t->n == VIPA_VDPT_MAX)
+			return NULL;
+		freeslot = t->n++;
+	}
+	e = &t->e[freeslot];
+	memset(e, 0, sizeof(*e));
+	e->used = 1;
+	memcpy(e->dvipa, dvipa, 16);
+	e->port = port;
+	memcpy(e->dest_xcf, dest_xcf, 16);
+	e->weight = 1;
+	return e;
+}
+
+/* Frees slot i and lowers the high-water mark past trailing free slots. */
+static void
+vdpt_free_slot(struct vipa_vdpt *t, int i)
+{
+	memset(&t->e[i], 0, sizeof(t->e[i]));
+	while (t->n > 0 && !t->e[t->n - 1].used)
+		t->n--;
+}
+
+int
+vipa_vdpt_remove(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port,
+		 const uint8_t dest_xcf[16])
+{
+	struct vipa_vdpt_entry *e;
+
+	e = vipa_vdpt_get(t, dvipa, port, dest_xcf, 0);
+	if (e == NULL)
+		return -ENOENT;
+	vdpt_free_slot(t, (int)(e - t->e));
+	return 0;
+}
+
+int
+vipa_vdpt_remove_dest(struct vipa_vdpt *t, const uint8_t dest_xcf[16])
+{
+	int i, removed = 0;
+
+	/* Walk downwards: freeing a slot only ever lowers t->n below i. */
+	for (i = t->n - 1; i >= 0; i--) {
+		if (t->e[i].used && memcmp(t->e[i].dest_xcf, dest_xcf, 16) == 0) {
+			vdpt_free_slot(t, i);
+			removed++;
+		}
+	}
+	return removed;
+}
+
+struct vipa_vdpt_entry *
+vipa_vdpt_pick(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port)
+{
+	struct vipa_vdpt_entry *e, *best = NULL;
+	uint64_t best_load = 0, best_w = 1, load, w;
+	int si, n, start, k, j, best_j = -1;
+
+	si = vdpt_svc_find(t, dvipa, port);
+	if (si < 0)
+		return NULL;
+	n = t->n;
+	if (n == 0)
+		return NULL;
+	start = (int)(t->svc[si].cursor % (uint32_t)n);
+	for (k = 0; k < n; k++) {
+		j = start + k;
+		if (j >= n)
+			j -= n;
+		e = &t->e[j];
+		if (!e->used || e->rdy == 0 || (e->flags & VIPA_VDPT_F_QUIESCED) ||
+		    !vdpt_same_svc(e->dvipa, e->port, dvipa, port))
+			continue;
+		if (t->svc[si].method == VIPA_DIST_ROUNDROBIN) {
+			best = e;
+			best_j = j;
+			break;
+		}
+		/*
+		 * WEIGHTEDACTIVE: e is better when (active+1)/weight is strictly
+		 * lower, i.e. (active+1) * best_w < best_load * weight.  Both
+		 * products fit in 64 bits (2^32 * 2^16).
+		 */
+		load = (uint64_t)e->active + 1;
+		w = e->weight ? e->weight : 1;
+		if (best == NULL || load * best_w < best_load * w) {
+			best = e;
+			best_j = j;
+			best_load = load;
+			best_w = w;
+		}
+	}
+	if (best == NULL)
+		return NULL;
+	t->svc[si].cursor = (uint32_t)best_j + 1;
+	best->totalconn++;	/* unsigned: wraps at 2^32 as z/OS's counter does */
+	return best;
+}

@@ -1,0 +1,221 @@
+/*
+ * vipa.h - dynamic VIPA logic: the z/OS PROFILE (VIPADYNAMIC block), the
+ * destination port table (VDPT), the connection routing table (VCRT), the
+ * choice of a target for a new connection, and the SQLite write-behind store.
+ *
+ * Contract:
+ *  - The VCRT and VDPT are plain in-memory tables sized at creation; lookups,
+ *    inserts and removals on the packet path never allocate.
+ *  - Functions return 0 / a negative errno; pointers returned from tables stay
+ *    valid until the entry is removed.
+ *  - The store (vipa_store_*) queues changes in preallocated rings and writes
+ *    them to SQLite off the event loop (uv_queue_work) in one transaction per
+ *    flush; the packet path only appends to a ring.
+ */
+#ifndef SYSPLEX_VIPA_H
+#define SYSPLEX_VIPA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <uv.h>
+
+#define VIPA_MAX_DVIPA 32
+#define VIPA_MAX_PORTS 64
+#define VIPA_MAX_DEST 32
+#define VIPA_IFNAME_LEN 16
+#define VIPA_MIN_RANK 1
+#define VIPA_MAX_RANK 254
+
+/* ---- PROFILE ------------------------------------------------------------ */
+enum vipa_distmethod {
+	VIPA_DIST_ROUNDROBIN = 1,
+	VIPA_DIST_WEIGHTEDACTIVE = 2,
+};
+enum vipa_moveable { VIPA_MOVE_IMMEDIATE = 1, VIPA_MOVE_WHENIDLE = 2 };
+
+struct vipa_dest {
+	uint8_t xcf[16];	/* the target's DYNAMICXCF address */
+	uint16_t weight;	/* WEIGHTEDACTIVE weight, 1 when not given */
+};
+
+/* A VIPADEFINE or VIPABACKUP statement. */
+struct vipa_define {
+	int backup;			/* 0 = VIPADEFINE, 1 = VIPABACKUP */
+	uint8_t rank;			/* VIPABACKUP rank 1..254; 0 for VIPADEFINE */
+	enum vipa_moveable moveable;
+	char ifname[VIPA_IFNAME_LEN + 1];	/* IPv6 interface name, e.g. DVIPA1 */
+	uint8_t addr[16];
+	int line;			/* where it was defined */
+};
+
+/* A VIPADISTRIBUTE DEFINE statement. */
+struct vipa_distribute {
+	enum vipa_distmethod method;
+	uint16_t timedaff;		/* TIMEDAFFINITY seconds, 0 = none */
+	char ifname[VIPA_IFNAME_LEN + 1];	/* as written (interface name) */
+	uint8_t dvipa[16];		/* resolved from the VIPADEFINE/VIPABACKUP */
+	int nports;
+	uint16_t ports[VIPA_MAX_PORTS];
+	int destall;			/* DESTIP ALL */
+	int ndest;
+	struct vipa_dest dest[VIPA_MAX_DEST];
+	int mip6;			/* MOBILEIPV6 (our extension), default NOMOBILEIPV6 */
+	int line;
+};
+
+struct vipa_profile {
+	char path[256];
+	int has_dynxcf;
+	uint8_t dynxcf[16];		/* IPCONFIG6 DYNAMICXCF address */
+	uint8_t intfid[8];		/* INTFID, all zero when absent */
+	int has_intfid;
+	int ndefine;
+	struct vipa_define define[VIPA_MAX_DVIPA * 2];
+	int ndist;
+	struct vipa_distribute dist[VIPA_MAX_DVIPA];
+};
+
+/*
+ * Parses a PROFILE.  On error returns -EINVAL and writes one line into err:
+ * "FILE:LINE: STATEMENT: what is wrong" (no trailing newline).
+ */
+int vipa_profile_parse_file(struct vipa_profile *p, const char *path, char *err, size_t errlen);
+/* Same, from a buffer; `name` is used in messages in place of a file name. */
+int vipa_profile_parse_buf(struct vipa_profile *p, const char *name, const char *buf,
+			   size_t len, char *err, size_t errlen);
+/* Prints the normalized profile (upper-case keywords, one statement a line,
+ * canonical addresses, defaults spelled out), as `tcpip-stack -n` does. */
+void vipa_profile_print(const struct vipa_profile *p, FILE *out);
+/* Finds the VIPADISTRIBUTE for dvipa, or NULL. */
+const struct vipa_distribute *vipa_profile_dist(const struct vipa_profile *p,
+						const uint8_t dvipa[16]);
+const char *vipa_distmethod_name(enum vipa_distmethod m);
+
+/* ---- VDPT: destination port table ------------------------------------------- */
+#define VIPA_VDPT_MAX 1024
+#define VIPA_VDPT_F_QUIESCED 0x01
+#define VIPA_VDPT_F_NOMIP6 0x02	/* target does not support the MIPv6 bypass */
+
+struct vipa_vdpt_entry {
+	int used;
+	uint8_t dvipa[16];
+	uint16_t port;
+	uint8_t dest_xcf[16];		/* target's DYNAMICXCF address */
+	char dest_name[17];		/* XCF member of the target, "" if unknown */
+	uint16_t rdy;			/* listeners the target reported */
+	uint16_t weight;		/* configured (or reported) weight, >= 1 */
+	uint32_t totalconn;		/* connections given to it (wraps) */
+	uint32_t active;		/* connections it currently has in the VCRT */
+	uint8_t flags;			/* VIPA_VDPT_F_* */
+	uint64_t last_report_ms;
+};
+
+struct vipa_vdpt {
+	int n;				/* high-water mark of used slots */
+	struct vipa_vdpt_entry e[VIPA_VDPT_MAX];
+	/* per (dvipa, port) round-robin cursors and smooth-weight state */
+	struct {
+		int used;
+		uint8_t dvipa[16];
+		uint16_t port;
+		enum vipa_distmethod method;
+		uint32_t cursor;
+	} svc[VIPA_MAX_DVIPA * VIPA_MAX_PORTS];
+	int nsvc;
+};
+
+void vipa_vdpt_init(struct vipa_vdpt *t);
+/* Declares that (dvipa, port) is distributed with `method`. */
+int vipa_vdpt_service(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port,
+		      enum vipa_distmethod method);
+/* Finds or creates the entry for (dvipa, port, dest); NULL when full. */
+struct vipa_vdpt_entry *vipa_vdpt_get(struct vipa_vdpt *t, const uint8_t dvipa[16],
+				      uint16_t port, const uint8_t dest_xcf[16], int create);
+int vipa_vdpt_remove(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port,
+		     const uint8_t dest_xcf[16]);
+/* Removes every entry of a destination (target left the group); returns how many. */
+int vipa_vdpt_remove_dest(struct vipa_vdpt *t, const uint8_t dest_xcf[16]);
+/*
+ * Chooses the target for a new connection to (dvipa, port) among entries with
+ * rdy > 0 and not quiesced: ROUNDROBIN rotates evenly; WEIGHTEDACTIVE picks
+ * the entry with the lowest active/weight ratio (ties rotate).  Increments
+ * the chosen entry's totalconn.  Returns the entry or NULL when none is ready.
+ */
+struct vipa_vdpt_entry *vipa_vdpt_pick(struct vipa_vdpt *t, const uint8_t dvipa[16],
+				       uint16_t port);
+
+/* ---- VCRT: connection routing table ------------------------------------------ */
+enum vipa_conn_state { VIPA_CONN_SYN = 1, VIPA_CONN_EST = 2 };
+enum vipa_bypass { VIPA_BYPASS_NONE = 0, VIPA_BYPASS_TESTING = 1, VIPA_BYPASS_BOUND = 2 };
+
+struct vipa_conn_key {
+	uint8_t dvipa[16];
+	uint8_t client[16];
+	uint16_t dport;
+	uint16_t cport;
+};
+
+struct vipa_conn {
+	struct vipa_conn_key key;
+	uint8_t dest_xcf[16];		/* target it is routed to */
+	uint8_t state;			/* enum vipa_conn_state */
+	uint8_t bypass;			/* enum vipa_bypass */
+	uint8_t coa[16];		/* care-of address when bound */
+	uint64_t created_ms;
+	uint64_t last_ms;		/* last packet or report */
+	uint64_t pkts_fwd;		/* packets the routing stack forwarded */
+	uint64_t bytes_fwd;
+	/* Mobile IPv6 bypass bookkeeping (routing stack) */
+	uint16_t bu_seq;		/* sequence number of the last BU sent */
+	uint8_t bu_tries;		/* BUs sent without a BA */
+	uint64_t bypass_ms;		/* when the bypass state last changed */
+	uint64_t bu_ms;			/* when the last BU was sent */
+	uint64_t fin_ms;		/* routing stack: client FIN or RST seen */
+};
+
+struct vipa_vcrt;
+/* Creates a table for up to `cap` connections (its index is a power of two,
+ * at most 90% full); vipa_vcrt_capacity() returns cap. */
+struct vipa_vcrt *vipa_vcrt_new(size_t cap);
+void vipa_vcrt_destroy(struct vipa_vcrt **t);
+size_t vipa_vcrt_count(const struct vipa_vcrt *t);
+size_t vipa_vcrt_capacity(const struct vipa_vcrt *t);
+struct vipa_conn *vipa_vcrt_lookup(struct vipa_vcrt *t, const struct vipa_conn_key *k);
+/* Returns the existing entry or a new zeroed one with the key set (*created
+ * says which); NULL when the table is full. */
+struct vipa_conn *vipa_vcrt_insert(struct vipa_vcrt *t, const struct vipa_conn_key *k,
+				   int *created);
+int vipa_vcrt_remove(struct vipa_vcrt *t, const struct vipa_conn_key *k);
+/* Calls cb for every entry; cb returns non-zero to remove that entry. */
+void vipa_vcrt_foreach(struct vipa_vcrt *t, int (*cb)(struct vipa_conn *c, void *arg), void *arg);
+
+/* ---- SQLite write-behind store -------------------------------------------------- */
+struct vipa_store;
+struct vipa_store_stats {
+	uint64_t queued, written, flushes, errors, dropped, reopened;
+	uint64_t last_flush_us;		/* duration of the last flush transaction */
+};
+/* Opens (creating if needed) the file, WAL mode, synchronous=NORMAL, the
+ * schema.  flush_ms: how often queued changes are written. */
+struct vipa_store *vipa_store_open(uv_loop_t *loop, const char *path, unsigned flush_ms,
+				   char *err, size_t errlen);
+/* Queue changes: O(1), no allocation.  When the ring is full the store marks
+ * itself for a full rewrite from the tables at the next flush. */
+void vipa_store_conn_put(struct vipa_store *s, const struct vipa_conn *c);
+void vipa_store_conn_del(struct vipa_store *s, const struct vipa_conn_key *k);
+void vipa_store_vdpt_put(struct vipa_store *s, const struct vipa_vdpt_entry *e);
+void vipa_store_vdpt_del(struct vipa_store *s, const uint8_t dvipa[16], uint16_t port,
+			 const uint8_t dest_xcf[16]);
+/* Tables the store can snapshot from when it must rewrite everything (ring
+ * overflow, or the file was lost and recreated). */
+void vipa_store_attach(struct vipa_store *s, struct vipa_vcrt *vcrt, struct vipa_vdpt *vdpt);
+/* Loads persisted rows into the tables (at start, before traffic). */
+int vipa_store_load(struct vipa_store *s, struct vipa_vcrt *vcrt, struct vipa_vdpt *vdpt);
+void vipa_store_stats(const struct vipa_store *s, struct vipa_store_stats *st);
+/* Flushes synchronously and closes; safe with NULL.  Call it before the loop
+ * is closed and run the loop afterwards, as for any uv handle, so the store's
+ * timer (and a flush that was in flight) finish releasing their memory. */
+void vipa_store_close(struct vipa_store **s);
+
+#endif
