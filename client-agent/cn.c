@@ -545,8 +545,15 @@ agent_cn_inbound_hao(struct agent *a, uint8_t *frame, size_t flen)
 	struct agent_home_binding *b;
 	size_t dlen;
 
-	if (wire_ip6_parse(&pk, pkt, len, &why) < 0 || !pk.hao) {
-		lib_verdict(&a->verdicts, pk.hao ? why : "steered packet without a Home Address option");
+	if (wire_ip6_parse(&pk, pkt, len, &why) < 0) {
+		lib_verdict(&a->verdicts, why);
+		return;
+	}
+	if (!pk.hao) {
+		/* Other destination options are the kernel's business: hand the
+		 * packet back unchanged (from the TUN it carries no mark). */
+		if (write(a->tun_fd, frame, flen) < 0)
+			lib_verdict(&a->verdicts, "TUN write failed");
 		return;
 	}
 	a->cnt.hao_in++;

@@ -375,26 +375,54 @@ plex_teardown(const struct plex_inst *in, int verbose)
 	return rc;
 }
 
+static void
+lock_path(const struct plex_inst *in, char *path, size_t len)
+{
+	snprintf(path, len, "%s/%s.lock", PLEX_RUN_ROOT, in->name);
+}
+
 int
 plex_lock(const struct plex_inst *in)
 {
 	char path[PATH_MAX];
+	struct stat a, b;
 	int fd;
 
 	if (mkdir_p1(PLEX_RUN_ROOT, 0755) < 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/%s.lock", PLEX_RUN_ROOT, in->name);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		fprintf(stderr, "sysplex: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			fprintf(stderr, "sysplex: lock %s: %s\n", path, strerror(errno));
-			close(fd);
+	lock_path(in, path, sizeof(path));
+	for (;;) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			fprintf(stderr, "sysplex: %s: %s\n", path, strerror(errno));
 			return -1;
 		}
+		while (flock(fd, LOCK_EX) < 0) {
+			if (errno != EINTR) {
+				fprintf(stderr, "sysplex: lock %s: %s\n", path, strerror(errno));
+				close(fd);
+				return -1;
+			}
+		}
+		/* The holder before us may have removed the file (plex_unlock):
+		 * then our lock is on a dead inode and we start again. */
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
+		    a.st_dev == b.st_dev)
+			return fd;
+		close(fd);
 	}
-	return fd;
+}
+
+void
+plex_unlock(const struct plex_inst *in, int fd, int remove_file)
+{
+	char path[PATH_MAX];
+
+	if (fd < 0)
+		return;
+	if (remove_file) {
+		lock_path(in, path, sizeof(path));
+		unlink(path);
+	}
+	close(fd);
 }

@@ -35,11 +35,24 @@ plex_ctl(const char *path, const char *cmd, int json, int timeout_ms, int *rc,
 	n = snprintf(line, sizeof(line), "%s%s\n", json ? "JSON " : "", cmd);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return -E2BIG;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking, so a stack whose backlog is full (EAGAIN) or that
+	 * never answers cannot hang us past the deadline. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    lib_write_all(fd, line, (size_t)n) < 0) {
+	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		r = -errno;
+		if (r == -EINTR)
+			continue;
+		if (r == -EAGAIN && lib_now_ms() < deadline) {
+			plex_msleep(10);
+			continue;
+		}
+		close(fd);
+		return r == -EAGAIN ? -ETIMEDOUT : r;
+	}
+	/* A command line is far smaller than a socket buffer. */
+	if (lib_write_all(fd, line, (size_t)n) < 0) {
 		r = -errno;
 		close(fd);
 		return r;

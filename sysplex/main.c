@@ -123,14 +123,18 @@ not_up(const struct plex_inst *in)
 static int
 cmd_down(const struct plex_inst *in, int argc, char **argv)
 {
+	int fd, rc;
+
 	LIB_UNUSED(argv);
 	if (argc > 0) {
 		fprintf(stderr, "usage: sysplex [--instance NAME] down\n");
 		return 2;
 	}
-	if (plex_check_root() < 0 || plex_lock(in) < 0)
+	if (plex_check_root() < 0 || (fd = plex_lock(in)) < 0)
 		return 1;
-	return plex_teardown(in, 1) < 0 ? 1 : 0;
+	rc = plex_teardown(in, 1);
+	plex_unlock(in, fd, 1);
+	return rc < 0 ? 1 : 0;
 }
 
 /* ---- status -------------------------------------------------------------- */
@@ -394,26 +398,29 @@ cmd_cmd(const struct plex_inst *in, int argc, char **argv)
 	char path[PATH_MAX];
 	int i, json = 0, rc = 0, r, idx = -1, opts = 1;
 
+	/* Only the known options are options: anything else, even starting
+	 * with "--", is command text (the stack judges it). */
 	for (i = 0; i < argc; i++) {
-		if (opts && strcmp(argv[i], "--json") == 0) {
+		if (opts && strcmp(argv[i], "--json") == 0)
 			json = 1;
-		} else if (opts && strcmp(argv[i], "--system") == 0 && i + 1 < argc) {
+		else if (opts && strcmp(argv[i], "--system") == 0 && i + 1 < argc)
 			sys = argv[++i];
-		} else if (opts && strcmp(argv[i], "--") == 0) {
+		else if (opts && strcmp(argv[i], "--") == 0)
 			opts = 0;
-		} else if (opts && argv[i][0] == '-' && argv[i][1] == '-') {
-			text.len = 0;
-			break;
-		} else {
+		else
 			lib_sbuf_printf(&text, "%s%s", text.len ? " " : "", argv[i]);
-		}
 	}
-	if (!text.s || !text.len || strchr(text.s, '\n')) {
+	if (!text.s || !text.len) {
 		fprintf(stderr, "usage: sysplex [--instance NAME] cmd [--system SYS] [--json] "
 				"'COMMAND'\n"
 				"  e.g. sysplex cmd 'D TCPIP,TCPCS,NETSTAT,VDPT'\n");
 		lib_sbuf_free(&text);
 		return 2;
+	}
+	if (strpbrk(text.s, "\r\n")) {
+		fprintf(stderr, "sysplex: a command is one line (no line breaks)\n");
+		lib_sbuf_free(&text);
+		return 8;
 	}
 	if (plex_state_read(in, &st) < 0) {
 		not_up(in);

@@ -132,6 +132,9 @@ int plex_rmtree(const char *path);
  * a concurrent up/down of the same instance.  Returns the fd (kept open
  * until exit) or -1 after printing an error. */
 int plex_lock(const struct plex_inst *in);
+/* Releases the lock; with remove_file also removes the lock file (when the
+ * instance is down), which plex_lock copes with. */
+void plex_unlock(const struct plex_inst *in, int fd, int remove_file);
 
 /* ---- state file (state.c) ---------------------------------------------------
  * Line format, one record a line, fields separated by single spaces:

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t interrupted;
@@ -339,15 +340,30 @@ poll_ready(struct up *u)
 	return 1;
 }
 
-/* Returns the index of a recorded daemon that is no longer alive, or -1. */
+/* Returns the index of a recorded daemon that is no longer alive, or -1;
+ * how it ended goes into how. */
 static int
-find_dead(struct up *u)
+find_dead(struct up *u, char *how, size_t len)
 {
-	int i;
+	int i, st;
 
-	for (i = 0; i < u->st.nprocs; i++)
-		if (!plex_pid_alive(u->st.p[i].pid, 0))
+	for (i = 0; i < u->st.nprocs; i++) {
+		pid_t pid = u->st.p[i].pid;
+
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			if (WIFEXITED(st))
+				snprintf(how, len, "exited with status %d", WEXITSTATUS(st));
+			else if (WIFSIGNALED(st))
+				snprintf(how, len, "was killed by signal %d", WTERMSIG(st));
+			else
+				snprintf(how, len, "ended");
 			return i;
+		}
+		if (!plex_pid_alive(pid, 0)) {
+			snprintf(how, len, "ended");
+			return i;
+		}
+	}
 	return -1;
 }
 
@@ -480,12 +496,12 @@ int
 plex_cmd_up(const struct plex_inst *in, int argc, char **argv)
 {
 	static struct up u;
-	char topo_path[PATH_MAX] = "", err[1024], path[PATH_MAX];
+	char topo_path[PATH_MAX] = "", err[1024], path[PATH_MAX], how[64];
 	unsigned timeout_ms = 20000;
 	struct sigaction sa;
 	struct stat sb;
 	uint64_t t0 = lib_now_ms(), deadline;
-	int i, dead;
+	int i, dead, lockfd = -1;
 
 	memset(&u, 0, sizeof(u));
 	u.in = in;
@@ -556,8 +572,13 @@ plex_cmd_up(const struct plex_inst *in, int argc, char **argv)
 		    u.topo.h[i].httpd_port == u.check_port)
 			u.expect_rdy++;
 
-	if (plex_lock(in) < 0 || check_not_up(in) < 0)
+	lockfd = plex_lock(in);
+	if (lockfd < 0)
 		goto out_free;
+	if (check_not_up(in) < 0) {
+		plex_unlock(in, lockfd, 0);
+		goto out_free;
+	}
 
 	/* From here on, any failure tears down what was built. */
 	memset(&sa, 0, sizeof(sa));
@@ -602,12 +623,12 @@ plex_cmd_up(const struct plex_inst *in, int argc, char **argv)
 				(int)interrupted, u.waiting_for);
 			goto fail;
 		}
-		dead = find_dead(&u);
+		dead = find_dead(&u, how, sizeof(how));
 		if (dead >= 0) {
 			const struct plex_proc *p = &u.st.p[dead];
 
-			fprintf(stderr, "sysplex: %s on %s (pid %d) exited during start-up\n",
-				prog_of(p->role), p->host, (int)p->pid);
+			fprintf(stderr, "sysplex: %s on %s (pid %d) %s during start-up\n",
+				prog_of(p->role), p->host, (int)p->pid, how);
 			plex_tail(p->log, 15);
 			goto fail;
 		}
@@ -634,11 +655,13 @@ plex_cmd_up(const struct plex_inst *in, int argc, char **argv)
 		plex_msleep(50);
 	}
 	summary(&u, t0);
+	plex_unlock(in, lockfd, 0);
 	plex_topo_free(&u.topo);
 	return 0;
 
 fail:
 	fail_teardown(&u);
+	plex_unlock(in, lockfd, 1);
 out_free:
 	plex_topo_free(&u.topo);
 	return 1;

@@ -316,7 +316,7 @@ show_stats(struct stack *s, struct lib_sbuf *o)
 			"\"fwd_bytes\":%llu,\"local_pkts\":%llu,\"strip_pkts\":%llu,\"new_conns\":%llu,"
 			"\"no_target\":%llu,\"no_entry\":%llu,\"tun_write_err\":%llu,"
 			"\"vcrt\":%zu,\"store\":{\"queued\":%llu,\"written\":%llu,\"flushes\":%llu,"
-			"\"errors\":%llu,\"dropped\":%llu,\"reopened\":%llu},\"drops\":{",
+			"\"errors\":%llu,\"dropped\":%llu,\"reopened\":%llu",
 			s->sysname,
 			(unsigned long long)s->cnt.rx_pkts, (unsigned long long)s->cnt.rx_bytes,
 			(unsigned long long)s->cnt.fwd_pkts, (unsigned long long)s->cnt.fwd_bytes,
@@ -327,9 +327,24 @@ show_stats(struct stack *s, struct lib_sbuf *o)
 			(unsigned long long)st.written, (unsigned long long)st.flushes,
 			(unsigned long long)st.errors, (unsigned long long)st.dropped,
 			(unsigned long long)st.reopened);
+	lib_sbuf_printf(o, "},\"mip6\":{\"started\":%llu,\"bound\":%llu,\"deletes\":%llu,"
+			"\"target_lost\":%llu,\"gave_up\":%llu,\"copies\":%llu,\"bind_info\":%llu,"
+			"\"ba_errors\":%llu,\"syn_to_bu_ms_sum\":%llu,\"tx\":[",
+			(unsigned long long)s->mip6.started, (unsigned long long)s->mip6.bound,
+			(unsigned long long)s->mip6.deletes, (unsigned long long)s->mip6.target_lost,
+			(unsigned long long)s->mip6.gave_up, (unsigned long long)s->mip6.copies,
+			(unsigned long long)s->mip6.bind_info, (unsigned long long)s->mip6.ba_errors,
+			(unsigned long long)s->mip6.syn_to_bu_ms_sum);
+	for (i = 0; i < 8; i++)
+		lib_sbuf_printf(o, "%s%llu", i ? "," : "", (unsigned long long)s->mip6.tx[i]);
+	lib_sbuf_printf(o, "],\"rx\":[");
+	for (i = 0; i < 8; i++)
+		lib_sbuf_printf(o, "%s%llu", i ? "," : "", (unsigned long long)s->mip6.rx[i]);
+	lib_sbuf_printf(o, "]");
 	vs[0] = &s->tun_verdicts;
 	vs[1] = &s->bus_verdicts;
 	vs[2] = xcf_verdicts(s->xcf);
+	lib_sbuf_printf(o, "},\"drops\":{");
 	for (i = 0; i < 3; i++) {
 		lib_sbuf_printf(o, "%s\"%s\":{", i ? "," : "", i == 0 ? "tun" : i == 1 ? "stack" : "xcf");
 		for (j = 0; vs[i] && j < vs[i]->n; j++) {

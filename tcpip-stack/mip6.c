@@ -32,7 +32,7 @@
 #define PEND_MAX 1024
 #define STACK_TOKEN_USE_S 180		/* < MAX_TOKEN_LIFETIME (210 s) */
 #define STACK_RETRY_MS 1000
-#define STACK_MAX_TRIES 4
+#define STACK_MAX_TRIES 5
 #define STACK_BU_LIFETIME_S MIP6_MAX_RR_BINDING_LIFETIME
 
 struct rr_entry {
@@ -229,7 +229,7 @@ set_bypass(struct vipa_conn *c, uint8_t state)
 static void
 try_bind(struct stack *s, struct vipa_conn *c)
 {
-	const struct rr_entry *h, *co;
+	struct rr_entry *h, *co;
 	uint8_t kbm[MIP6_KBM_LEN];
 	uint64_t now = lib_now_ms();
 	struct mip6_msg m;
@@ -243,14 +243,25 @@ try_bind(struct stack *s, struct vipa_conn *c)
 		return;
 	if (c->bu_ms && now - c->bu_ms < STACK_RETRY_MS)
 		return;		/* waiting for the BA */
+	h = rr_find(c->key.client, c->key.dvipa, 0, 0);
+	co = rr_find(c->key.client, c->dest_xcf, 1, 0);
 	if (c->bu_tries >= STACK_MAX_TRIES) {
 		/* No BA: the client is no Mobile IPv6 correspondent; stay routed. */
 		set_bypass(c, VIPA_BYPASS_NONE);
 		s->mip6.gave_up++;
 		return;
 	}
-	h = rr_find(c->key.client, c->key.dvipa, 0, 0);
-	co = rr_find(c->key.client, c->dest_xcf, 1, 0);
+	if (c->bu_tries == STACK_MAX_TRIES / 2) {
+		/* Unanswered BUs: a correspondent silently discards a BU whose
+		 * authenticator it cannot verify, e.g. after it restarted with a
+		 * new Kcn.  Test again before the last tries. */
+		h->have = 0;
+		co->have = 0;
+		c->bu_tries++;
+		c->bu_ms = 0;
+		try_bind(s, c);
+		return;
+	}
 	memset(&m, 0, sizeof(m));
 	m.proto = WIRE_PROTO_NONE;
 	m.type = MIP6_MH_BU;

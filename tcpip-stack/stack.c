@@ -540,19 +540,15 @@ int
 stack_send(struct stack *s, const char *member, uint8_t type, const void *body, size_t len)
 {
 	if (strcmp(member, s->member) == 0) {
-		const struct xcf_member_info *me = xcf_member(s->xcf, s->member);
 		struct xcf_member_info self;
 
-		if (!me) {
-			memset(&self, 0, sizeof(self));
-			lib_strlcpy(self.member, s->member, sizeof(self.member));
-			lib_strlcpy(self.sysname, s->sysname, sizeof(self.sysname));
-			lib_strlcpy(self.tcpname, s->tcpname, sizeof(self.tcpname));
-			memcpy(self.xcfaddr, s->xcfaddr, 16);
-			self.state = XCF_ACTIVE;
-			me = &self;
-		}
-		msg_cb(s->xcf, me, type, body, len, 0, s);
+		memset(&self, 0, sizeof(self));
+		lib_strlcpy(self.member, s->member, sizeof(self.member));
+		lib_strlcpy(self.sysname, s->sysname, sizeof(self.sysname));
+		lib_strlcpy(self.tcpname, s->tcpname, sizeof(self.tcpname));
+		memcpy(self.xcfaddr, s->xcfaddr, 16);
+		self.state = XCF_ACTIVE;
+		msg_cb(s->xcf, &self, type, body, len, 0, s);
 		return 0;
 	}
 	return xcf_send(s->xcf, member, type, body, len);

@@ -763,9 +763,11 @@ zsocket(struct xcf *x, int type, void **out)
 	*out = zmq_socket(x->ctx, type);
 	if (!*out)
 		return -errno;
-	/* ZMTP heartbeats let a connection to a vanished host (tcp) be torn
+	/* IPv6 tcp endpoints need ZMQ_IPV6 (IPv4 keeps working).  ZMTP
+	 * heartbeats let a connection to a vanished host (tcp) be torn
 	 * down and retried, so a restarted peer is reached again. */
-	if ((rc = zopt(*out, ZMQ_LINGER, 0)) < 0 || (rc = zopt(*out, ZMQ_RECONNECT_IVL, ivl)) < 0 ||
+	if ((rc = zopt(*out, ZMQ_LINGER, 0)) < 0 || (rc = zopt(*out, ZMQ_IPV6, 1)) < 0 ||
+	    (rc = zopt(*out, ZMQ_RECONNECT_IVL, ivl)) < 0 ||
 	    (rc = zopt(*out, ZMQ_HEARTBEAT_IVL, (int)x->couple.fail_ms)) < 0 ||
 	    (rc = zopt(*out, ZMQ_HEARTBEAT_TIMEOUT, 2 * (int)x->couple.fail_ms)) < 0)
 		return rc;

@@ -25,5 +25,7 @@ poll_until() {
 
 # cmdj SYS 'COMMAND': JSON output of an operator command on SYS.
 cmdj() { sx cmd --system "$1" --json "$2"; }
-# in HOST CMD...: run inside a host of the instance.
+# in_host HOST CMD...: run inside a host of the instance (in the foreground;
+# start background jobs with `ip netns exec "$INST-HOST" ...` so that $! is
+# the program itself).
 in_host() { local h=$1; shift; ip netns exec "$INST-$h" "$@"; }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Proves (issue 3, wire and security): a captured bypass exchange on
-# CLIENT1's LAN interface is dissected by tshark -V as Mobile IPv6 with HoTI,
+# CLIENT2's LAN interface (sysplex up's readiness probe runs from CLIENT1,
+# whose home keygen token the routing stack may then still hold) is dissected by tshark -V as Mobile IPv6 with HoTI,
 # HoT, CoTI, CoT, BU and BA, the expected mip6.* fields (nonce indices,
 # authorization data, our vendor option, BA status 0, an RH2 carrying the
 # DVIPA) and no malformed-packet warning.  Binding Updates forged with Scapy
@@ -12,15 +13,16 @@ PY=/usr/bin/python3
 agent() { sx exec "$1" -- "$BIN/client-agent" --show --json -d "/run/sysplex/$INST/$1"; }
 
 sx up >/dev/null || fail "sysplex up"
-in_host CLIENT1 tshark -n -q -i lan0 -f 'ip6 and not ip6 proto 6 and not icmp6' -w "$tmp/cap.pcapng" 2> "$tmp/tshark.err" &
+ip netns exec "$INST-CLIENT2" tshark -n -q -i lan0 -f 'ip6 and not ip6 proto 6 and not icmp6' -w "$tmp/cap.pcapng" 2> "$tmp/tshark.err" &
 tpid=$!
 cap_ready() { grep -q "Capturing on" "$tmp/tshark.err"; }
 poll_until 15 cap_ready || fail "tshark did not start: $(cat "$tmp/tshark.err")"
-in_host CLIENT1 curl -s -m 30 --limit-rate 1M -o /dev/null "http://[$DVIPA]:$PORT/bytes/3000000" || fail "download"
-gone() { [ "$(agent CLIENT1 | jq .records)" = 0 ]; }
+in_host CLIENT2 curl -s -m 30 --limit-rate 1M -o /dev/null "http://[$DVIPA]:$PORT/bytes/3000000" || fail "download"
+gone() { [ "$(agent CLIENT2 | jq .records)" = 0 ] && [ "$(agent CLIENT2 | jq .counters.bu_deleted)" -ge 1 ]; }
 poll_until 10 gone || fail "binding not deleted"
-sleep 0.3  # let the last frames reach the capture file
-kill -INT $tpid; wait $tpid 2>/dev/null
+have_ba() { tshark -n -r "$tmp/cap.pcapng" -Y 'mip6.mhtype == 6' 2>/dev/null | grep -q .; }
+poll_until 10 have_ba || fail "no BA in the capture"
+kill -TERM $tpid; wait $tpid 2>/dev/null
 tshark -n -r "$tmp/cap.pcapng" -V > "$tmp/dissect.txt" 2>&1 || fail "tshark could not read the capture"
 if grep -qiE 'malformed|Expert Info \(Error' "$tmp/dissect.txt"; then
 	grep -iE -B5 'malformed|Expert Info \(Error' "$tmp/dissect.txt" | head -40
@@ -46,17 +48,19 @@ ok "fields: BU seq/nonce indices/auth/vendor option, BA status 0 via RH2 home $D
 # Forged Binding Updates from CLIENT2, pretending to be the routing stack.
 before=$(agent CLIENT1 | jq .counters.bu_rejected)
 cat > "$tmp/forge.py" <<PYEOF
-import os, sys
+import os, sys, logging
+logging.getLogger('scapy.runtime').setLevel(logging.ERROR)
 from scapy.all import send
-from scapy.layers.inet6 import IPv6
-from scapy.layers.mobileip6 import MIP6MH_BU, MIP6OptNonceIndices, MIP6OptAltCoA, MIP6OptBindingAuthData
+from scapy.layers.inet6 import IPv6, MIP6MH_BU, MIP6OptNonceIndices, MIP6OptAltCoA, MIP6OptBindingAuthData
 dvipa, victim, attacker = "$DVIPA", "fd00:1::101", "fd00:1::102"
-def bu(hni, flags="A", auth=os.urandom(12)):
+def bu(hni, flags="A"):
+    auth = int.from_bytes(os.urandom(12), "big")
     return IPv6(src=dvipa, dst=victim) / MIP6MH_BU(seq=40000, flags=flags, mhtime=100, options=[
         MIP6OptNonceIndices(olen=4, hni=hni, coni=hni), MIP6OptAltCoA(acoa=attacker),
         MIP6OptBindingAuthData(olen=12, authenticator=auth)])
-for idx in range(1, 4):
-    send(bu(idx), verbose=0)            # plausible nonce index, wrong authenticator
+send(bu(1), verbose=0)                  # a live nonce index (a new agent's first), wrong authenticator
+send(bu(1), verbose=0)
+send(bu(2), verbose=0)                  # not issued yet
 send(bu(60000), verbose=0)              # unknown nonce index
 send(bu(1, flags="AH"), verbose=0)      # home registration
 PYEOF
@@ -65,8 +69,8 @@ rej() { [ "$(agent CLIENT1 | jq .counters.bu_rejected)" -ge $((before + 5)) ]; }
 poll_until 5 rej || fail "forged BUs not all rejected: $(agent CLIENT1 | jq -c .counters)"
 a=$(agent CLIENT1)
 [ "$(echo "$a" | jq .records)" = 0 ] || fail "a forged BU created a binding: $a"
-echo "$a" | jq -e '.counters.drops["BU with a wrong authenticator (discarded)"] >= 3' >/dev/null || fail "wrong authenticator not counted: $a"
-echo "$a" | jq -e '.counters.drops["BU with an unknown or expired nonce index"] >= 1' >/dev/null || fail "bad nonce not counted: $a"
+echo "$a" | jq -e '.counters.drops["BU with a wrong authenticator (discarded)"] >= 2' >/dev/null || fail "wrong authenticator not counted: $a"
+echo "$a" | jq -e '.counters.drops["BU with an unknown or expired nonce index"] >= 2' >/dev/null || fail "bad nonce not counted: $a"
 echo "$a" | jq -e '.counters.drops["BU with H flag: home registration not supported"] >= 1' >/dev/null || fail "H flag not counted: $a"
 in_host CLIENT1 curl -s -m 5 "http://[$DVIPA]:$PORT/" | grep -q SYS || fail "traffic broken after forged BUs"
 ok "forged BUs rejected and counted; no binding; traffic unaffected"
