@@ -473,7 +473,7 @@ main(int argc, char **argv)
 	struct plex_inst in;
 	const char *inst = getenv("SYSPLEX_INSTANCE");
 	char **args;
-	int i, n = 0, stop = 0;
+	int i, n = 0, stop = 0, rc;
 
 	lib_log_init("sysplex", LIB_LOG_INFO);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -488,6 +488,7 @@ main(int argc, char **argv)
 		if (!stop && (strcmp(argv[i], "--instance") == 0 || strcmp(argv[i], "-I") == 0)) {
 			if (i + 1 >= argc) {
 				usage(stderr);
+				free(args);
 				return 2;
 			}
 			inst = argv[++i];
@@ -499,31 +500,33 @@ main(int argc, char **argv)
 	}
 	if (!inst || !*inst)
 		inst = "plex";
-	if (n == 0) {
-		usage(stderr);
-		return 2;
-	}
-	if (strcmp(args[0], "help") == 0 || strcmp(args[0], "--help") == 0 ||
+	if (n == 0 || strcmp(args[0], "help") == 0 || strcmp(args[0], "--help") == 0 ||
 	    strcmp(args[0], "-h") == 0) {
-		usage(stdout);
-		return 0;
+		usage(n == 0 ? stderr : stdout);
+		free(args);
+		return n == 0 ? 2 : 0;
 	}
 	if (!valid_instance(inst)) {
 		fprintf(stderr, "sysplex: bad instance name \"%s\": expected 1..8 of a-z 0-9\n", inst);
+		free(args);
 		return 2;
 	}
 	plex_inst_init(&in, inst);
-	if (strcmp(args[0], "up") == 0)
-		return plex_cmd_up(&in, n - 1, args + 1);
-	if (strcmp(args[0], "down") == 0)
-		return cmd_down(&in, n - 1, args + 1);
-	if (strcmp(args[0], "status") == 0)
-		return cmd_status(&in, n - 1, args + 1);
-	if (strcmp(args[0], "exec") == 0)
-		return cmd_exec(&in, n - 1, args + 1);
-	if (strcmp(args[0], "cmd") == 0)
-		return cmd_cmd(&in, n - 1, args + 1);
-	fprintf(stderr, "sysplex: unknown command \"%s\"\n", args[0]);
-	usage(stderr);
-	return 2;
+	if (strcmp(args[0], "up") == 0) {
+		rc = plex_cmd_up(&in, n - 1, args + 1);
+	} else if (strcmp(args[0], "down") == 0) {
+		rc = cmd_down(&in, n - 1, args + 1);
+	} else if (strcmp(args[0], "status") == 0) {
+		rc = cmd_status(&in, n - 1, args + 1);
+	} else if (strcmp(args[0], "exec") == 0) {
+		rc = cmd_exec(&in, n - 1, args + 1);
+	} else if (strcmp(args[0], "cmd") == 0) {
+		rc = cmd_cmd(&in, n - 1, args + 1);
+	} else {
+		fprintf(stderr, "sysplex: unknown command \"%s\"\n", args[0]);
+		usage(stderr);
+		rc = 2;
+	}
+	free(args);
+	return rc;
 }

@@ -169,7 +169,7 @@ handle_packet(struct stack *s, uint8_t *frame, size_t flen)
 		return;
 	}
 	d = stack_dvipa_find(s, pk.dst);
-	if (!d || !d->owned) {
+	if (!d || (!d->owned && !d->moving)) {
 		lib_verdict(&s->tun_verdicts, "destination is neither an owned DVIPA nor our care-of address");
 		return;
 	}

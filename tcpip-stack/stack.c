@@ -33,8 +33,8 @@ stack_dvipa_find(struct stack *s, const uint8_t addr[16])
 	return NULL;
 }
 
-static struct stack_dvipa *
-dvipa_get(struct stack *s, const uint8_t addr[16])
+struct stack_dvipa *
+stack_dvipa_get(struct stack *s, const uint8_t addr[16])
 {
 	struct stack_dvipa *d = stack_dvipa_find(s, addr);
 
@@ -64,6 +64,10 @@ stack_dvipa_status(const struct stack_dvipa *d)
 {
 	if (d->owned)
 		return "ACTIVE";
+	if (d->moving)
+		return "MOVING";
+	if (d->deactivated)
+		return "DEACTIVATED";
 	if (d->defined || d->backup)
 		return "BACKUP";
 	return "ACTIVE";	/* a pure target: the DVIPA is active as a destination */
@@ -85,22 +89,25 @@ stack_dvipa_diststat(const struct stack_dvipa *d)
 
 /* ---- local network configuration ------------------------------------------ */
 
+/* The DVIPA as a local address of this system lives on our TUN, not on lo:
+ * a stack that dies takes it along (its TUN goes with the process), as a
+ * failed z/OS stack's home addresses go, so its kernel cannot go on
+ * answering for the DVIPA on its own. */
 static void
 dvipa_local(struct stack *s, struct stack_dvipa *d, int on)
 {
-	int lo = lib_nl_ifindex("lo");
-	int r = lib_nl_addr(s->nl, on, lo, d->addr, 128, 1);
+	int r = lib_nl_addr(s->nl, on, s->tun_ifindex, d->addr, 128, 1);
 	char a[64];
 
 	if (r < 0)
-		log_warnx("cannot %s DVIPA %s on lo: %s", on ? "add" : "remove",
-			  lib_ip6_str(d->addr, a, sizeof(a)), strerror(-r));
+		log_warnx("cannot %s DVIPA %s on %s: %s", on ? "add" : "remove",
+			  lib_ip6_str(d->addr, a, sizeof(a)), STACK_TUN_NAME, strerror(-r));
 }
 
 /* The routing stack takes LAN-inbound packets for the DVIPA into its TUN and
- * answers neighbour solicitations for it (proxy NDP). */
-static void
-dvipa_route_in(struct stack *s, struct stack_dvipa *d, int on)
+ * answers neighbour solicitations for it (ndp.c). */
+void
+stack_dvipa_route_in(struct stack *s, struct stack_dvipa *d, int on)
 {
 	char a[64];
 	int r = 0;
@@ -110,11 +117,11 @@ dvipa_route_in(struct stack *s, struct stack_dvipa *d, int on)
 		r |= lib_nl_route(s->nl, 1, STACK_TABLE_DVIPA, d->addr, 128, s->tun_ifindex, NULL);
 		r |= lib_nl_rule(s->nl, 1, STACK_PRIO_DVIPA, s->lanif, d->addr, 128, 0,
 				 STACK_TABLE_DVIPA);
-		r |= lib_nl_proxy_neigh(s->nl, 1, s->lan_ifindex, d->addr);
+		r |= stack_ndp_join(s, d->addr, 1);
 		if (lib_ndisc_send_una(s->lanif, d->addr) < 0)
 			log_warnx("unsolicited neighbour advertisement for %s failed", a);
 	} else {
-		r |= lib_nl_proxy_neigh(s->nl, 0, s->lan_ifindex, d->addr);
+		r |= stack_ndp_join(s, d->addr, 0);
 		r |= lib_nl_rule(s->nl, 0, STACK_PRIO_DVIPA, s->lanif, d->addr, 128, 0,
 				 STACK_TABLE_DVIPA);
 		r |= lib_nl_route(s->nl, 0, STACK_TABLE_DVIPA, d->addr, 128, s->tun_ifindex, NULL);
@@ -124,8 +131,8 @@ dvipa_route_in(struct stack *s, struct stack_dvipa *d, int on)
 			  on ? "set up" : "removed");
 }
 
-static void
-publish_vipa_adv(struct stack *s)
+void
+stack_publish_vipa_adv(struct stack *s)
 {
 	struct wire_xcf_vipa_adv m;
 	ssize_t n;
@@ -134,12 +141,13 @@ publish_vipa_adv(struct stack *s)
 	memset(&m, 0, sizeof(m));
 	for (i = 0; i < s->ndv && m.n < WIRE_XCF_MAX_VIPA; i++) {
 		struct stack_dvipa *d = &s->dv[i];
-		if (!d->defined && !d->backup && !d->owned)
+		if (!d->defined && !d->backup && !d->owned && !d->moving)
 			continue;
 		memcpy(m.v[m.n].addr, d->addr, 16);
 		m.v[m.n].origin = d->defined ? WIRE_VIPA_DEFINE : WIRE_VIPA_BACKUP;
 		m.v[m.n].rank = d->rank;
-		m.v[m.n].status = d->owned ? WIRE_VIPA_ACTIVE : WIRE_VIPA_BACKUP_ST;
+		m.v[m.n].status = d->owned ? WIRE_VIPA_ACTIVE : d->moving ? WIRE_VIPA_MOVING :
+				  d->deactivated ? WIRE_VIPA_DEACTIVATED : WIRE_VIPA_BACKUP_ST;
 		m.v[m.n].flags = (d->has_dist ? WIRE_VIPA_F_DIST : 0) |
 				 (d->has_dist && d->dist.mip6 ? WIRE_VIPA_F_MIP6 : 0) |
 				 (d->moveable == VIPA_MOVE_WHENIDLE ? WIRE_VIPA_F_WHENIDLE : 0);
@@ -230,20 +238,44 @@ setup_distribution(struct stack *s, struct stack_dvipa *d)
 	}
 }
 
-static void
-dvipa_activate(struct stack *s, struct stack_dvipa *d, const char *from)
+void
+stack_dvipa_activate(struct stack *s, struct stack_dvipa *d, const char *from)
 {
 	char a[64];
 
 	if (d->owned)
 		return;
+	if (!d->has_dist && d->adv.nports) {
+		/* A backup without its own VIPADISTRIBUTE inherits the owner's. */
+		int i;
+
+		memset(&d->dist, 0, sizeof(d->dist));
+		d->dist.method = d->adv.method ? (enum vipa_distmethod)d->adv.method :
+						  VIPA_DIST_ROUNDROBIN;
+		d->dist.timedaff = d->adv.timedaff;
+		lib_strlcpy(d->dist.ifname, d->ifname, sizeof(d->dist.ifname));
+		memcpy(d->dist.dvipa, d->addr, 16);
+		d->dist.nports = d->adv.nports;
+		for (i = 0; i < d->adv.nports; i++)
+			d->dist.ports[i] = d->adv.ports[i];
+		d->dist.destall = d->adv.ndest == 0;
+		d->dist.ndest = d->adv.ndest;
+		for (i = 0; i < d->adv.ndest; i++) {
+			memcpy(d->dist.dest[i].xcf, d->adv.dest[i].xcf, 16);
+			d->dist.dest[i].weight = d->adv.dest[i].weight;
+		}
+		d->dist.mip6 = (d->adv.flags & WIRE_VIPA_F_MIP6) != 0;
+		d->has_dist = 1;
+		d->inherited = 1;
+	}
 	d->owned = 1;
+	d->moving = 0;
 	d->activated_wall_ms = lib_wall_ms();
 	lib_strlcpy(d->owner, s->member, sizeof(d->owner));
 	dvipa_local(s, d, 1);
-	dvipa_route_in(s, d, 1);
+	stack_dvipa_route_in(s, d, 1);
 	lib_ip6_str(d->addr, a, sizeof(a));
-	if (from)
+	if (from && from[0])
 		log_info("EZZ8301I VIPA %s TAKEN OVER FROM %s", a, from);
 	else
 		log_info("EZD1204I DYNAMIC VIPA %s WAS CREATED USING VIPADEFINE BY %s", a,
@@ -259,7 +291,7 @@ dvipa_activate(struct stack *s, struct stack_dvipa *d, const char *from)
 		build_dist_adv(d, &m);
 		apply_dist(s, d, &m, s->member);
 	}
-	publish_vipa_adv(s);
+	stack_publish_vipa_adv(s);
 }
 
 /* ---- XCF callbacks --------------------------------------------------------------- */
@@ -276,7 +308,7 @@ join_cb(struct xcf *x, const struct xcf_member_info *m, void *arg)
 	if (strcmp(m->member, s->member) == 0)
 		return;
 	/* A newcomer learns our definitions and distributions at once. */
-	publish_vipa_adv(s);
+	stack_publish_vipa_adv(s);
 	for (i = 0; i < s->ndv; i++)
 		if (s->dv[i].owned && s->dv[i].has_dist)
 			publish_dist_adv(s, &s->dv[i]);
@@ -312,6 +344,7 @@ leave_cb(struct xcf *x, const struct xcf_member_info *m, void *arg)
 	for (i = 0; i < s->ndv; i++)
 		if (strcmp(s->dv[i].owner, m->member) == 0 && !s->dv[i].owned)
 			s->dv[i].owner[0] = '\0';
+	stack_own_on_leave(s, m);
 }
 
 static void
@@ -325,7 +358,7 @@ on_dist_adv(struct stack *s, const struct xcf_member_info *from, const uint8_t *
 		lib_verdict(&s->bus_verdicts, why ? why : "malformed DIST_ADV");
 		return;
 	}
-	d = dvipa_get(s, m.dvipa);
+	d = stack_dvipa_get(s, m.dvipa);
 	if (!d) {
 		lib_verdict(&s->bus_verdicts, "too many DVIPAs");
 		return;
@@ -569,7 +602,8 @@ msg_cb(struct xcf *x, const struct xcf_member_info *from, uint8_t type, const ui
 		static struct wire_xcf_vipa_adv m;
 		if (wire_xcf_vipa_adv_decode(&m, body, len, &why) < 0)
 			lib_verdict(&s->bus_verdicts, why ? why : "malformed VIPA_ADV");
-		/* Backup chain bookkeeping is done by the takeover logic. */
+		else
+			stack_own_on_adv(s, from, &m);
 		break;
 	}
 	case WIRE_XCF_DIST_ADV:
@@ -632,7 +666,7 @@ adv_timer_cb(uv_timer_t *t)
 	struct stack *s = t->data;
 	int i;
 
-	publish_vipa_adv(s);
+	stack_publish_vipa_adv(s);
 	for (i = 0; i < s->ndv; i++) {
 		if (s->dv[i].owned && s->dv[i].has_dist)
 			publish_dist_adv(s, &s->dv[i]);
@@ -647,6 +681,7 @@ poll_timer_cb(uv_timer_t *t)
 {
 	stack_tgt_poll(t->data);
 	stack_mip6_tick(t->data);
+	stack_own_evaluate(t->data);
 }
 
 static void
@@ -698,8 +733,6 @@ setup_network(struct stack *s)
 	}
 	s->tun_ifindex = lib_nl_ifindex(STACK_TUN_NAME);
 	lib_sysctl_set("net/ipv6/conf/all/forwarding", "1");
-	snprintf(path, sizeof(path), "net/ipv6/conf/%s/proxy_ndp", s->lanif);
-	lib_sysctl_set(path, "1");
 	/* Our DYNAMICXCF address is the care-of address: routed into the TUN,
 	 * never local (the kernel would reject the RH2 itself). */
 	r = lib_nl_route(s->nl, 1, 254, s->xcfaddr, 128, s->tun_ifindex, NULL);
@@ -724,7 +757,7 @@ load_profile(struct stack *s)
 
 	for (i = 0; i < s->prof.ndefine; i++) {
 		const struct vipa_define *v = &s->prof.define[i];
-		struct stack_dvipa *d = dvipa_get(s, v->addr);
+		struct stack_dvipa *d = stack_dvipa_get(s, v->addr);
 		if (!d)
 			continue;
 		lib_strlcpy(d->ifname, v->ifname, sizeof(d->ifname));
@@ -734,7 +767,7 @@ load_profile(struct stack *s)
 		d->moveable = v->moveable;
 	}
 	for (i = 0; i < s->prof.ndist; i++) {
-		struct stack_dvipa *d = dvipa_get(s, s->prof.dist[i].dvipa);
+		struct stack_dvipa *d = stack_dvipa_get(s, s->prof.dist[i].dvipa);
 		if (!d)
 			continue;
 		d->has_dist = 1;
@@ -748,7 +781,7 @@ stack_init(struct stack *s, uv_loop_t *loop)
 	struct xcf_config xc;
 	struct xcf_cbs cbs = { join_cb, leave_cb, msg_cb };
 	char path[300], err[512];
-	int i;
+	int r;
 
 	s->loop = loop;
 	s->started_wall_ms = lib_wall_ms();
@@ -787,16 +820,22 @@ stack_init(struct stack *s, uv_loop_t *loop)
 			  strerror(errno));
 		return -1;
 	}
+	if ((r = stack_ndp_start(s)) < 0) {
+		log_warnx("neighbour discovery socket on %s: %s", s->lanif, strerror(-r));
+		return -1;
+	}
 	if (stack_dp_start(s) < 0 || stack_ctl_start(s) < 0)
 		return -1;
 	if (xcf_join(s->xcf) < 0) {
 		log_warnx("EZZ8269I %s IS NOT A MEMBER OF A SYSPLEX GROUP", s->tcpname);
 		return -1;
 	}
-	/* Join first, then process the VIPADYNAMIC block (as z/OS does). */
-	for (i = 0; i < s->ndv; i++)
-		if (s->dv[i].defined)
-			dvipa_activate(s, &s->dv[i], NULL);
+	/* Join first, then process the VIPADYNAMIC block (as z/OS does): our
+	 * DVIPAs are activated by own.c once the group's advertisements are in
+	 * (a backup may own a DVIPA we define: then we take it back). */
+	s->settle_until_ms = lib_now_ms() + s->couple.fail_ms + 2 * s->couple.hb_ms;
+	s->takeover_delay_ms = 2 * s->couple.hb_ms;
+	stack_publish_vipa_adv(s);
 
 	uv_timer_init(loop, &s->poll_timer);
 	s->poll_timer.data = s;
@@ -829,8 +868,9 @@ stack_shutdown(struct stack *s)
 	xcf_leave(s->xcf);
 	for (i = 0; i < s->ndv; i++)
 		if (s->dv[i].owned)
-			dvipa_route_in(s, &s->dv[i], 0);
+			stack_dvipa_route_in(s, &s->dv[i], 0);
 	stack_ctl_stop(s);
+	stack_ndp_stop(s);
 	stack_dp_stop(s);
 	vipa_store_close(&s->store);
 	xcf_destroy(&s->xcf);

@@ -33,6 +33,7 @@
 #define STACK_POLL_MS 100		/* target: socket table poll */
 #define STACK_ADV_MS 1000		/* periodic re-advertisement */
 #define STACK_SYN_TIMEOUT_MS 10000	/* VCRT entry never confirmed by its target */
+#define STACK_MOVING_MS 3000		/* old owner keeps forwarding after giving a DVIPA up */
 #define STACK_FIN_LINGER_MS 2000	/* unconfirmed entry after the client's FIN/RST */
 #define STACK_FIN_TIMEOUT_MS 60000	/* any entry after the client's FIN/RST */
 
@@ -54,6 +55,19 @@ struct stack_dvipa {
 	struct wire_xcf_dist_adv adv;
 	int listen_dirty;		/* send a full listener report */
 	uint16_t rdy[VIPA_MAX_PORTS];	/* listeners per adv.ports[i] */
+	/* ownership (own.c): what every other live stack advertises for it */
+	struct stack_cand {
+		char member[XCF_NAME_LEN + 1];
+		uint8_t origin, rank, status, flags;
+	} cand[XCF_MAX_MEMBERS];
+	int ncand;
+	int inherited;			/* distribution inherited from the owner's DIST_ADV */
+	int moving;			/* given up; still forwarding until moving_until_ms */
+	uint64_t moving_until_ms;
+	char moving_to[XCF_NAME_LEN + 1];
+	uint64_t owner_lost_ms;		/* when its active owner vanished */
+	char last_owner[XCF_NAME_LEN + 1];
+	int deactivated;		/* V TCPIP,,SYSPLEX,DEACTIVATE */
 };
 
 struct stack_counters {
@@ -116,6 +130,14 @@ struct stack {
 	struct stack_mip6_counters mip6;
 	struct lib_verdicts tun_verdicts, bus_verdicts, ctl_verdicts;
 	uint64_t started_wall_ms;
+	uint64_t settle_until_ms;	/* no activation before the group is known */
+	/* members whose VIPA_ADV we have heard since they joined (own.c) */
+	struct {
+		char member[XCF_NAME_LEN + 1];
+		uint64_t incarnation;
+	} heard[XCF_MAX_MEMBERS];
+	int nheard;
+	unsigned takeover_delay_ms;	/* after an owner fails (see own.c) */
 };
 
 /* stack.c: roles, XCF message handling */
@@ -129,6 +151,23 @@ const char *stack_dvipa_status(const struct stack_dvipa *d);
 /* Bookkeeping before a VCRT entry goes (VDPT active count, store, and the
  * Mobile IPv6 deletion BU); target_lost when its target left the group. */
 void stack_conn_removed(struct stack *s, const struct vipa_conn *c, int target_lost);
+
+void stack_dvipa_activate(struct stack *s, struct stack_dvipa *d, const char *from);
+void stack_dvipa_route_in(struct stack *s, struct stack_dvipa *d, int on);
+void stack_publish_vipa_adv(struct stack *s);
+struct stack_dvipa *stack_dvipa_get(struct stack *s, const uint8_t addr[16]);
+
+/* own.c: who owns each DVIPA (backup chain, takeover, takeback, quorum) */
+void stack_own_on_adv(struct stack *s, const struct xcf_member_info *from,
+		      const struct wire_xcf_vipa_adv *m);
+void stack_own_on_leave(struct stack *s, const struct xcf_member_info *m);
+void stack_own_evaluate(struct stack *s);
+int stack_own_quorum(struct stack *s);
+
+/* ndp.c: neighbour advertisements for owned DVIPAs */
+int stack_ndp_start(struct stack *s);
+void stack_ndp_stop(struct stack *s);
+int stack_ndp_join(struct stack *s, const uint8_t dvipa[16], int join);
 
 /* dp.c: the TUN data plane */
 int stack_dp_start(struct stack *s);

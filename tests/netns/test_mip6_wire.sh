@@ -21,7 +21,7 @@ in_host CLIENT2 curl -s -m 30 --limit-rate 1M -o /dev/null "http://[$DVIPA]:$POR
 gone() { [ "$(agent CLIENT2 | jq .records)" = 0 ] && [ "$(agent CLIENT2 | jq .counters.bu_deleted)" -ge 1 ]; }
 poll_until 10 gone || fail "binding not deleted"
 have_ba() { tshark -n -r "$tmp/cap.pcapng" -Y 'mip6.mhtype == 6' 2>/dev/null | grep -q .; }
-poll_until 10 have_ba || fail "no BA in the capture"
+poll_until 10 have_ba || fail "no BA in the capture: $(tshark -n -r "$tmp/cap.pcapng" 2>&1 | tail -20; cat "$tmp/tshark.err")"
 kill -TERM $tpid; wait $tpid 2>/dev/null
 tshark -n -r "$tmp/cap.pcapng" -V > "$tmp/dissect.txt" 2>&1 || fail "tshark could not read the capture"
 if grep -qiE 'malformed|Expert Info \(Error' "$tmp/dissect.txt"; then

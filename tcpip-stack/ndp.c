@@ -1,0 +1,150 @@
+/*
+ * ndp.c - the routing stack answers neighbour solicitations for the DVIPAs
+ * it owns (RFC 4861 7.2.4) itself, instead of a kernel proxy-NDP entry: a
+ * stack that dies stops answering at once, as a failed z/OS stack's home
+ * addresses disappear with it (a proxy entry would outlive the daemon and
+ * keep drawing clients to a system that no longer routes).
+ *
+ * A raw ICMPv6 socket bound to the LAN interface, filtered to Neighbor
+ * Solicitations, joined to the solicited-node group of each owned DVIPA.
+ * The answer: a Neighbor Advertisement with Solicited and Override set and
+ * our link-layer address, to the solicitation's source (or all-nodes for a
+ * DAD probe from ::).  The kernel fills in the checksum.
+ */
+#include "tcpip-stack/stack.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int nd_fd = -1;
+static uv_poll_t nd_poll;
+static uint8_t nd_mac[6];
+
+static void
+solicited_node(const uint8_t a[16], struct in6_addr *g)
+{
+	static const uint8_t pfx[13] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff };
+
+	memcpy(g->s6_addr, pfx, 13);
+	memcpy(g->s6_addr + 13, a + 13, 3);
+}
+
+int
+stack_ndp_join(struct stack *s, const uint8_t dvipa[16], int join)
+{
+	struct ipv6_mreq mr;
+
+	if (nd_fd < 0)
+		return -ENOTCONN;
+	solicited_node(dvipa, &mr.ipv6mr_multiaddr);
+	mr.ipv6mr_interface = (unsigned)s->lan_ifindex;
+	if (setsockopt(nd_fd, IPPROTO_IPV6, join ? IPV6_ADD_MEMBERSHIP : IPV6_DROP_MEMBERSHIP, &mr,
+		       sizeof(mr)) < 0 && errno != EADDRINUSE && errno != EADDRNOTAVAIL &&
+	    errno != EINVAL)
+		return -errno;
+	return 0;
+}
+
+static void
+answer(struct stack *s, const struct sockaddr_in6 *from, const uint8_t target[16])
+{
+	uint8_t na[32];
+	struct sockaddr_in6 to;
+	static const uint8_t any[16];
+
+	memset(na, 0, sizeof(na));
+	na[0] = ND_NEIGHBOR_ADVERT;
+	memset(&to, 0, sizeof(to));
+	to.sin6_family = AF_INET6;
+	to.sin6_scope_id = (uint32_t)s->lan_ifindex;
+	if (memcmp(&from->sin6_addr, any, 16) == 0) {
+		/* DAD probe: tell everybody, not solicited. */
+		na[4] = 0x20;
+		inet_pton(AF_INET6, "ff02::1", &to.sin6_addr);
+	} else {
+		na[4] = 0x40 | 0x20;	/* Solicited, Override */
+		to.sin6_addr = from->sin6_addr;
+	}
+	memcpy(na + 8, target, 16);
+	na[24] = ND_OPT_TARGET_LINKADDR;
+	na[25] = 1;
+	memcpy(na + 26, nd_mac, 6);
+	if (sendto(nd_fd, na, sizeof(na), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		lib_verdict(&s->tun_verdicts, "cannot send a neighbour advertisement");
+}
+
+static void
+nd_cb(uv_poll_t *h, int status, int events)
+{
+	struct stack *s = h->data;
+	int i;
+
+	LIB_UNUSED(events);
+	if (status < 0)
+		return;
+	for (i = 0; i < 64; i++) {
+		uint8_t buf[1500];
+		struct sockaddr_in6 from;
+		socklen_t fl = sizeof(from);
+		struct stack_dvipa *d;
+		ssize_t n = recvfrom(nd_fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
+				     &fl);
+
+		if (n < 0)
+			return;
+		if (n < 24 || buf[0] != ND_NEIGHBOR_SOLICIT || buf[1] != 0)
+			continue;
+		d = stack_dvipa_find(s, buf + 8);
+		if (d && d->owned)
+			answer(s, &from, buf + 8);
+	}
+}
+
+int
+stack_ndp_start(struct stack *s)
+{
+	struct icmp6_filter f;
+	struct ifreq ifr;
+	int hops = 255;
+
+	nd_fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+	if (nd_fd < 0)
+		return -errno;
+	ICMP6_FILTER_SETBLOCKALL(&f);
+	ICMP6_FILTER_SETPASS(ND_NEIGHBOR_SOLICIT, &f);
+	memset(&ifr, 0, sizeof(ifr));
+	lib_strlcpy(ifr.ifr_name, s->lanif, sizeof(ifr.ifr_name));
+	if (setsockopt(nd_fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0 ||
+	    setsockopt(nd_fd, SOL_SOCKET, SO_BINDTODEVICE, s->lanif, (socklen_t)strlen(s->lanif)) < 0 ||
+	    setsockopt(nd_fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) < 0 ||
+	    setsockopt(nd_fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||
+	    ioctl(nd_fd, SIOCGIFHWADDR, &ifr) < 0) {
+		int e = errno;
+		close(nd_fd);
+		nd_fd = -1;
+		return -e;
+	}
+	memcpy(nd_mac, ifr.ifr_hwaddr.sa_data, 6);
+	uv_poll_init(s->loop, &nd_poll, nd_fd);
+	nd_poll.data = s;
+	uv_poll_start(&nd_poll, UV_READABLE, nd_cb);
+	return 0;
+}
+
+void
+stack_ndp_stop(struct stack *s)
+{
+	LIB_UNUSED(s);
+	if (nd_fd < 0)
+		return;
+	uv_poll_stop(&nd_poll);
+	uv_close((uv_handle_t *)&nd_poll, NULL);
+	close(nd_fd);
+	nd_fd = -1;
+}

@@ -1,0 +1,379 @@
+/*
+ * own.c - who owns each DVIPA: the backup chain, takeover, takeback and the
+ * partition rule.  Every stack evaluates the same rule on the same facts
+ * (the VIPA_ADV of every live member), so they agree without a vote.
+ *
+ * The rule, per DVIPA:
+ *  - Candidates are the live members that define it: the VIPADEFINE stack
+ *    first, then VIPABACKUP stacks by rank (highest first), ties by member
+ *    name.  A DEACTIVATEd stack is no candidate.
+ *  - Quorum: a stack that cannot see more than half of the couple data set's
+ *    members (exactly half counts when the first member listed is among
+ *    them) owns nothing: it gives its DVIPAs up at once, as z/OS sysplex
+ *    partitioning removes an isolated system.  So after any partition at
+ *    most one side can own a DVIPA; with two systems only the side holding
+ *    the first-listed system can (docs/DESIGN.md).
+ *  - Takeover: when no live member advertises the DVIPA ACTIVE, the best
+ *    live candidate activates it, but only takeover_delay_ms after the owner
+ *    vanished: the old owner, if merely cut off, gives up as soon as it
+ *    loses quorum (same failure-detection time), so two owners never
+ *    overlap.
+ *  - Takeback: the VIPADEFINE stack, when it is live again and the DVIPA is
+ *    MOVEABLE IMMEDIATE, gets it back at once; WHENIDLE waits until the
+ *    current owner has no connection for it.  The owner giving it up keeps
+ *    forwarding for STACK_MOVING_MS (status MOVING), so packets that still
+ *    reach it during the switch are not lost; the new owner rebuilds its
+ *    VCRT from the targets' full reports.
+ *  - Two active owners (healed partition): the worse candidate gives up.
+ */
+#include "tcpip-stack/stack.h"
+
+#include <string.h>
+
+/* Candidate order: lower is better. */
+static int
+cand_key(uint8_t origin, uint8_t rank)
+{
+	return origin == WIRE_VIPA_DEFINE ? 0 : 256 - rank;
+}
+
+static int
+better(uint8_t o1, uint8_t r1, const char *m1, uint8_t o2, uint8_t r2, const char *m2)
+{
+	int k1 = cand_key(o1, r1), k2 = cand_key(o2, r2);
+
+	if (k1 != k2)
+		return k1 < k2;
+	return strcmp(m1, m2) < 0;
+}
+
+static int
+member_live(struct stack *s, const char *member)
+{
+	const struct xcf_member_info *m;
+
+	if (strcmp(member, s->member) == 0)
+		return 1;
+	m = xcf_member(s->xcf, member);
+	return m && m->state == XCF_ACTIVE;
+}
+
+int
+stack_own_quorum(struct stack *s)
+{
+	struct xcf_member_info m[XCF_MAX_MEMBERS];
+	int i, n, live = 0, first_live = 0;
+
+	if (!xcf_joined(s->xcf))
+		return 0;
+	n = xcf_members(s->xcf, m, XCF_MAX_MEMBERS);
+	for (i = 0; i < n; i++) {
+		int up = strcmp(m[i].member, s->member) == 0 || m[i].state == XCF_ACTIVE;
+		live += up;
+		if (i == 0)
+			first_live = up;
+	}
+	return 2 * live > n || (2 * live == n && first_live);
+}
+
+static struct stack_cand *
+cand_find(struct stack_dvipa *d, const char *member)
+{
+	int i;
+
+	for (i = 0; i < d->ncand; i++)
+		if (strcmp(d->cand[i].member, member) == 0)
+			return &d->cand[i];
+	return NULL;
+}
+
+static void
+cand_remove(struct stack_dvipa *d, const char *member)
+{
+	int i;
+
+	for (i = 0; i < d->ncand; i++) {
+		if (strcmp(d->cand[i].member, member) == 0) {
+			d->cand[i] = d->cand[--d->ncand];
+			return;
+		}
+	}
+}
+
+static int
+heard_index(struct stack *s, const char *member)
+{
+	int i;
+
+	for (i = 0; i < s->nheard; i++)
+		if (strcmp(s->heard[i].member, member) == 0)
+			return i;
+	return -1;
+}
+
+/* Has every live member told us its definitions?  Until then nobody may
+ * activate: the owner's advertisement may simply not have arrived yet. */
+static int
+all_heard(struct stack *s)
+{
+	struct xcf_member_info m[XCF_MAX_MEMBERS];
+	int i, n = xcf_members(s->xcf, m, XCF_MAX_MEMBERS);
+
+	for (i = 0; i < n; i++) {
+		int k;
+		if (strcmp(m[i].member, s->member) == 0 || m[i].state != XCF_ACTIVE)
+			continue;
+		k = heard_index(s, m[i].member);
+		if (k < 0 || s->heard[k].incarnation != m[i].incarnation)
+			return 0;
+	}
+	return 1;
+}
+
+void
+stack_own_on_adv(struct stack *s, const struct xcf_member_info *from,
+		 const struct wire_xcf_vipa_adv *m)
+{
+	int i, j, k = heard_index(s, from->member);
+
+	if (k < 0 && s->nheard < XCF_MAX_MEMBERS)
+		k = s->nheard++;
+	if (k >= 0) {
+		lib_strlcpy(s->heard[k].member, from->member, sizeof(s->heard[k].member));
+		s->heard[k].incarnation = from->incarnation;
+	}
+
+	for (i = 0; i < s->ndv; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+		struct stack_cand *c = cand_find(d, from->member);
+
+		for (j = 0; j < m->n; j++)
+			if (memcmp(m->v[j].addr, d->addr, 16) == 0)
+				break;
+		if (j == m->n) {
+			if (c && c->status == WIRE_VIPA_ACTIVE && !d->owner_lost_ms)
+				d->owner_lost_ms = lib_now_ms();
+			if (c)
+				cand_remove(d, from->member);
+		}
+	}
+	for (j = 0; j < m->n; j++) {
+		struct stack_dvipa *d = stack_dvipa_get(s, m->v[j].addr);
+		struct stack_cand *c;
+
+		if (!d)
+			continue;
+		c = cand_find(d, from->member);
+		if (!c) {
+			if (d->ncand == XCF_MAX_MEMBERS)
+				continue;
+			c = &d->cand[d->ncand++];
+			lib_strlcpy(c->member, from->member, sizeof(c->member));
+		}
+		/* An owner that stops advertising ACTIVE moved it or gave up: no
+		 * takeover delay is needed then. */
+		if (c->status == WIRE_VIPA_ACTIVE && m->v[j].status != WIRE_VIPA_ACTIVE)
+			lib_strlcpy(d->last_owner, from->member, sizeof(d->last_owner));
+		c->origin = m->v[j].origin;
+		c->rank = m->v[j].rank;
+		c->status = m->v[j].status;
+		c->flags = m->v[j].flags;
+		if (c->status == WIRE_VIPA_ACTIVE) {
+			d->owner_lost_ms = 0;
+			lib_strlcpy(d->owner, from->member, sizeof(d->owner));
+		}
+	}
+	stack_own_evaluate(s);
+}
+
+void
+stack_own_on_leave(struct stack *s, const struct xcf_member_info *m)
+{
+	int i, k = heard_index(s, m->member);
+
+	if (k >= 0)
+		s->heard[k] = s->heard[--s->nheard];
+
+	for (i = 0; i < s->ndv; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+		struct stack_cand *c = cand_find(d, m->member);
+
+		if (!c)
+			continue;
+		if (c->status == WIRE_VIPA_ACTIVE) {
+			d->owner_lost_ms = lib_now_ms();
+			lib_strlcpy(d->last_owner, m->member, sizeof(d->last_owner));
+		}
+		cand_remove(d, m->member);
+	}
+	stack_own_evaluate(s);
+}
+
+/* Our own standing for a DVIPA, as a candidate. */
+static int
+self_cand(const struct stack_dvipa *d, uint8_t *origin, uint8_t *rank)
+{
+	if (d->deactivated || (!d->defined && !d->backup))
+		return 0;
+	*origin = d->defined ? WIRE_VIPA_DEFINE : WIRE_VIPA_BACKUP;
+	*rank = d->rank;
+	return 1;
+}
+
+/* The best live candidate; NULL name when it is ourselves. */
+static int
+best_is_self(struct stack *s, struct stack_dvipa *d)
+{
+	uint8_t o, r;
+	int i;
+
+	if (!self_cand(d, &o, &r))
+		return 0;
+	for (i = 0; i < d->ncand; i++) {
+		const struct stack_cand *c = &d->cand[i];
+		if (c->status == WIRE_VIPA_DEACTIVATED || !member_live(s, c->member))
+			continue;
+		if (better(c->origin, c->rank, c->member, o, r, s->member))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+conns_of(struct vipa_conn *c, void *arg)
+{
+	struct { const uint8_t *dvipa; int n; } *a = arg;
+
+	if (memcmp(c->key.dvipa, a->dvipa, 16) == 0)
+		a->n++;
+	return 0;
+}
+
+static int
+drop_dvipa_conn(struct vipa_conn *c, void *arg)
+{
+	const uint8_t *dvipa = arg;
+
+	return memcmp(c->key.dvipa, dvipa, 16) == 0;
+}
+
+/* Gives the DVIPA up.  to: the member it goes to ("" when unknown), grace:
+ * keep forwarding for STACK_MOVING_MS (a takeback or a conflict), otherwise
+ * stop at once (quorum lost, or deactivated). */
+static void
+give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace)
+{
+	char a[64];
+
+	d->owned = 0;
+	/* The new owner answers for it from now on; we only forward what
+	 * still reaches us. */
+	stack_ndp_join(s, d->addr, 0);
+	lib_strlcpy(d->moving_to, to, sizeof(d->moving_to));
+	lib_ip6_str(d->addr, a, sizeof(a));
+	if (grace) {
+		d->moving = 1;
+		d->moving_until_ms = lib_now_ms() + STACK_MOVING_MS;
+	} else {
+		d->moving = 0;
+	}
+	if (!d->moving) {
+		stack_dvipa_route_in(s, d, 0);
+		vipa_vcrt_foreach(s->vcrt, drop_dvipa_conn, d->addr);
+		if (d->inherited) {
+			d->has_dist = 0;
+			d->inherited = 0;
+		}
+	}
+	if (d->owner[0] && strcmp(d->owner, s->member) == 0)
+		d->owner[0] = '\0';
+	if (to[0])
+		log_info("EZZ8303I VIPA %s GIVEN TO %s", a, to);
+	else
+		log_info("EZZ8302I VIPA %s GIVEN UP BY %s: %s", a, s->tcpname,
+			 d->deactivated ? "DEACTIVATED" : "NO QUORUM IN THE SYSPLEX");
+	stack_publish_vipa_adv(s);
+}
+
+static void
+finish_moving(struct stack *s, struct stack_dvipa *d)
+{
+	d->moving = 0;
+	stack_dvipa_route_in(s, d, 0);
+	vipa_vcrt_foreach(s->vcrt, drop_dvipa_conn, d->addr);
+	if (d->inherited) {
+		d->has_dist = 0;
+		d->inherited = 0;
+	}
+	stack_publish_vipa_adv(s);
+}
+
+void
+stack_own_evaluate(struct stack *s)
+{
+	uint64_t now = lib_now_ms();
+	int quorum = stack_own_quorum(s);
+	int i, j;
+
+	for (i = 0; i < s->ndv; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+		const struct stack_cand *active = NULL, *definer = NULL;
+
+		if (d->moving && now >= d->moving_until_ms)
+			finish_moving(s, d);
+		for (j = 0; j < d->ncand; j++) {
+			const struct stack_cand *c = &d->cand[j];
+			if (!member_live(s, c->member))
+				continue;
+			if (c->status == WIRE_VIPA_ACTIVE && (!active ||
+			    better(c->origin, c->rank, c->member, active->origin, active->rank,
+				   active->member)))
+				active = c;
+			if (c->origin == WIRE_VIPA_DEFINE && c->status != WIRE_VIPA_DEACTIVATED)
+				definer = c;
+		}
+		if (d->owned) {
+			uint8_t o, r;
+
+			if (!quorum || d->deactivated) {
+				give_up(s, d, "", 0);
+				continue;
+			}
+			if (!self_cand(d, &o, &r)) {
+				o = WIRE_VIPA_BACKUP;
+				r = 0;
+			}
+			if (active && better(active->origin, active->rank, active->member, o, r,
+					     s->member)) {
+				give_up(s, d, active->member, 1);
+				continue;
+			}
+			if (active) {
+				/* We keep it: pull back clients the other owner's
+				 * advertisement may have taken. */
+				if (lib_ndisc_send_una(s->lanif, d->addr) < 0)
+					lib_verdict(&s->bus_verdicts, "cannot re-announce a DVIPA");
+			}
+			/* Takeback by the returning VIPADEFINE stack. */
+			if (definer && !d->defined && definer->status != WIRE_VIPA_ACTIVE) {
+				struct { const uint8_t *dvipa; int n; } cnt = { d->addr, 0 };
+
+				if (definer->flags & WIRE_VIPA_F_WHENIDLE)
+					vipa_vcrt_foreach(s->vcrt, conns_of, &cnt);
+				if (cnt.n == 0)
+					give_up(s, d, definer->member, 1);
+			}
+			continue;
+		}
+		if (d->moving || !quorum || active || now < s->settle_until_ms || !all_heard(s))
+			continue;
+		if (!best_is_self(s, d))
+			continue;
+		/* The owner failed (it did not hand the DVIPA over): wait until an
+		 * owner that was only cut off has surely given up. */
+		if (d->owner_lost_ms && now - d->owner_lost_ms < s->takeover_delay_ms)
+			continue;
+		stack_dvipa_activate(s, d, d->owner_lost_ms || d->last_owner[0] ? d->last_owner : NULL);
+		d->owner_lost_ms = 0;
+	}
+}
