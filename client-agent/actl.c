@@ -77,12 +77,35 @@ respond(struct actl_client *c)
 		line[i] = (char)toupper((unsigned char)line[i]);
 	if (strcmp(line, "SHOW") == 0)
 		agent_cn_show(c->a, json, &body);
-	else {
+	else if (strncmp(line, "SYSPLEX$LINK", 12) == 0) {
+		int loss = c->a->link_loss_pct, delay = (int)c->a->link_delay_ms, bad = 0;
+		char *t, *save = NULL;
+
+		for (t = strtok_r(line + 12, " ,", &save); t; t = strtok_r(NULL, " ,", &save)) {
+			char *end;
+			long v;
+			if (strncmp(t, "LOSS=", 5) == 0 && (v = strtol(t + 5, &end, 10), !*end) && v >= 0 && v <= 100)
+				loss = (int)v;
+			else if (strncmp(t, "DELAY=", 6) == 0 && (v = strtol(t + 6, &end, 10), !*end) && v >= 0 &&
+				 v <= 10000)
+				delay = (int)v;
+			else
+				bad = 1;
+		}
+		if (bad || agent_link(c->a, loss, (unsigned)delay) < 0) {
+			rc = 8;
+			lib_sbuf_printf(&body, json ? "{\"error\":\"expected SYSPLEX$LINK LOSS=0..100 DELAY=0..10000\"}\n" :
+				       "expected SYSPLEX$LINK LOSS=0..100 DELAY=0..10000\n");
+		} else if (json)
+			lib_sbuf_printf(&body, "{\"ok\":true,\"message\":\"LINK LOSS %d%% DELAY %d MS\"}\n", loss, delay);
+		else
+			lib_sbuf_printf(&body, "LINK LOSS %d%% DELAY %d MS (in the agent's TUN data path)\n", loss, delay);
+	} else {
 		rc = 8;
 		if (json)
-			lib_sbuf_printf(&body, "{\"error\":\"unknown command: expected SHOW\"}\n");
+			lib_sbuf_printf(&body, "{\"error\":\"unknown command: expected SHOW or SYSPLEX$LINK\"}\n");
 		else
-			lib_sbuf_printf(&body, "unknown command: expected SHOW\n");
+			lib_sbuf_printf(&body, "unknown command: expected SHOW or SYSPLEX$LINK\n");
 	}
 	lib_sbuf_printf(&c->out, "RC=%d\n%s", rc, body.s ? body.s : "");
 	lib_sbuf_free(&body);

@@ -56,6 +56,45 @@ parse_prefix(const char *arg, uint8_t out[16], int *plen)
 }
 
 static void
+delay_out_cb(const uint8_t *frame, size_t len, void *arg)
+{
+	struct agent *a = arg;
+
+	if (write(a->tun_fd, frame, len) < 0)
+		lib_verdict(&a->verdicts, "TUN write failed");
+}
+
+void
+agent_tun_write(struct agent *a, const uint8_t *frame, size_t len)
+{
+	if (a->link_loss_pct && lib_chance((unsigned)a->link_loss_pct)) {
+		a->link_dropped++;
+		return;
+	}
+	if (a->link_delay_ms && a->delay) {
+		if (lib_delay_push(a->delay, frame, len) < 0)
+			a->link_dropped++;
+		return;
+	}
+	delay_out_cb(frame, len, a);
+}
+
+int
+agent_link(struct agent *a, int loss_pct, unsigned delay_ms)
+{
+	if (delay_ms && !a->delay) {
+		a->delay = lib_delay_new(a->loop, 64u << 20, delay_out_cb, a);
+		if (!a->delay)
+			return -1;
+	}
+	if (a->delay)
+		lib_delay_set(a->delay, delay_ms);
+	a->link_loss_pct = loss_pct;
+	a->link_delay_ms = delay_ms;
+	return 0;
+}
+
+static void
 tun_cb(uv_poll_t *h, int status, int events)
 {
 	struct agent *a = h->data;
@@ -99,8 +138,7 @@ tun_cb(uv_poll_t *h, int status, int events)
 		}
 		out = agent_cn_outbound(a, frame, &flen);
 		/* Back into the TUN; rule 50 sends it out of the LAN. */
-		if (write(a->tun_fd, out, flen) < 0)
-			lib_verdict(&a->verdicts, "TUN write failed");
+		agent_tun_write(a, out, flen);
 	}
 }
 
@@ -279,6 +317,7 @@ main(int argc, char **argv)
 		 (unsigned long long)a.cnt.pkts, (unsigned long long)a.cnt.direct_pkts);
 	uv_poll_stop(&a.poll);
 	uv_timer_stop(&a.timer);
+	lib_delay_destroy(&a.delay);
 	agent_ctl_stop(&a);
 	agent_cn_close(&a);
 	close(a.tun_fd);

@@ -84,6 +84,10 @@ struct agent {
 	struct vipa_vcrt *conns;	/* per-connection bindings */
 	struct agent_home_binding home[AGENT_MAX_HOME];
 	int nft_ok;			/* inbound Home Address steering installed */
+	int link_loss_pct;		/* SYSPLEX$LINK: fault injection on the TUN path */
+	unsigned link_delay_ms;
+	struct lib_delay *delay;
+	uint64_t link_dropped;
 	struct agent_counters cnt;
 	struct lib_verdicts verdicts;
 };
@@ -100,6 +104,10 @@ void agent_cn_inbound_hao(struct agent *a, uint8_t *frame, size_t flen);
 void agent_cn_tick(struct agent *a);
 /* Writes the binding cache as text or JSON. */
 void agent_cn_show(struct agent *a, int json, struct lib_sbuf *o);
+
+/* agent.c: writes a frame to the TUN through SYSPLEX$LINK's loss and delay */
+void agent_tun_write(struct agent *a, const uint8_t *frame, size_t len);
+int agent_link(struct agent *a, int loss_pct, unsigned delay_ms);
 
 /* actl.c */
 int agent_ctl_start(struct agent *a);

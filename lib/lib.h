@@ -139,4 +139,25 @@ struct lib_sock {
 };
 int lib_diag_tcp6(uint32_t states, int (*cb)(const struct lib_sock *s, void *arg), void *arg);
 
+/* ---- delay line and loss (lib/delay.c): fault injection in our data paths --
+ * The kernel here has no netem, so `sysplex link` delays and drops packets in
+ * the userspace TUN paths of the stacks and agents.  A delay line copies each
+ * packet into a preallocated byte ring and hands it to `out` after delay_ms;
+ * a packet that does not fit is dropped and counted.  Nothing is allocated
+ * per packet. */
+struct lib_delay;
+struct uv_loop_s;
+typedef void (*lib_delay_out_cb)(const uint8_t *frame, size_t len, void *arg);
+struct lib_delay *lib_delay_new(struct uv_loop_s *loop, size_t ring_bytes, lib_delay_out_cb out,
+				void *arg);
+void lib_delay_set(struct lib_delay *d, unsigned delay_ms);
+/* Queues a copy of frame; -ENOBUFS when the ring is full. */
+int lib_delay_push(struct lib_delay *d, const uint8_t *frame, size_t len);
+uint64_t lib_delay_dropped(const struct lib_delay *d);
+/* Sends what is queued at once and frees everything (the loop must run once
+ * more to close the timer). */
+void lib_delay_destroy(struct lib_delay **d);
+/* 1 with probability pct/100 (xorshift; not for cryptography). */
+int lib_chance(unsigned pct);
+
 #endif

@@ -9,6 +9,10 @@
 #include "tcpip-stack/stack.h"
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,14 +152,16 @@ vcrt_row(struct vipa_conn *c, void *arg)
 	if (v->json) {
 		lib_sbuf_printf(v->o, "%s{\"dest\":\"%s\",\"dport\":%u,\"source\":\"%s\",\"sport\":%u,"
 				"\"destxcf\":\"%s\",\"state\":\"%s\",\"bypass\":\"%s\",\"careof\":%s%s%s,"
-				"\"fwdpkts\":%llu,\"fwdbytes\":%llu}",
+				"\"fwdpkts\":%llu,\"fwdbytes\":%llu,\"bound_after_ms\":%lld}",
 				v->n ? "," : "", ip6(c->key.dvipa, a), c->key.dport,
 				ip6(c->key.client, b), c->key.cport, ip6(c->dest_xcf, d),
 				state_name(c->state), bypass_name(c->bypass),
 				c->bypass == VIPA_BYPASS_BOUND ? "\"" : "",
 				c->bypass == VIPA_BYPASS_BOUND ? ip6(c->coa, e) : "null",
 				c->bypass == VIPA_BYPASS_BOUND ? "\"" : "",
-				(unsigned long long)c->pkts_fwd, (unsigned long long)c->bytes_fwd);
+				(unsigned long long)c->pkts_fwd, (unsigned long long)c->bytes_fwd,
+				c->bypass == VIPA_BYPASS_BOUND && c->bypass_ms >= c->created_ms ?
+				(long long)(c->bypass_ms - c->created_ms) : -1LL);
 	} else {
 		lib_sbuf_printf(v->o, "DEST:         %s..%u\n", ip6(c->key.dvipa, a), c->key.dport);
 		lib_sbuf_printf(v->o, "  SOURCE:     %s..%u\n", ip6(c->key.client, b), c->key.cport);
@@ -163,8 +169,12 @@ vcrt_row(struct vipa_conn *c, void *arg)
 		if (v->detail) {
 			lib_sbuf_printf(v->o, "  STATE:      %s\n", state_name(c->state));
 			lib_sbuf_printf(v->o, "  BYPASS:     %s", bypass_name(c->bypass));
-			if (c->bypass == VIPA_BYPASS_BOUND)
+			if (c->bypass == VIPA_BYPASS_BOUND) {
 				lib_sbuf_printf(v->o, "  CAREOF: %s", ip6(c->coa, e));
+				if (c->bypass_ms >= c->created_ms)
+					lib_sbuf_printf(v->o, "  BOUND AFTER: %llu MS",
+							(unsigned long long)(c->bypass_ms - c->created_ms));
+			}
 			lib_sbuf_printf(v->o, "\n");
 			if (v->owner)
 				lib_sbuf_printf(v->o, "  FWDPKTS:    %010llu  FWDBYTES: %llu\n",
@@ -259,29 +269,349 @@ show_vipadyn(struct stack *s, int json, struct lib_sbuf *o)
 		lib_sbuf_printf(o, "%d OF %d RECORDS DISPLAYED\nEND OF THE REPORT\n", n, n);
 }
 
+static const char *
+moveable_name(enum vipa_moveable m)
+{
+	return m == VIPA_MOVE_WHENIDLE ? "WHENIDLE" : "IMMEDIATE";
+}
+
 static void
 show_vipadcfg(struct stack *s, int json, struct lib_sbuf *o)
 {
-	if (json) {
-		/* The normalized profile is the configuration; JSON mirrors VIPADYN. */
-		show_vipadyn(s, 1, o);
-		return;
-	}
-	header(s, o);
-	lib_sbuf_printf(o, "DYNAMIC VIPA INFORMATION:\n");
-	{
+	const struct vipa_profile *p = &s->prof;
+	char a[64];
+	int i, j, n;
+
+	if (!json) {
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&buf, &len);
 
+		header(s, o);
+		lib_sbuf_printf(o, "DYNAMIC VIPA INFORMATION:\n");
 		if (f) {
-			vipa_profile_print(&s->prof, f);
+			vipa_profile_print(p, f);
 			fclose(f);
 			lib_sbuf_printf(o, "%s", buf ? buf : "");
 			free(buf);
 		}
+		lib_sbuf_printf(o, "END OF THE REPORT\n");
+		return;
 	}
-	lib_sbuf_printf(o, "END OF THE REPORT\n");
+	lib_sbuf_printf(o, "{\"system\":\"%s\",\"stack\":\"%s\",\"vipadcfg\":{\"define\":[",
+			s->sysname, s->tcpname);
+	for (i = 0, n = 0; i < p->ndefine; i++) {
+		if (p->define[i].backup)
+			continue;
+		lib_sbuf_printf(o, "%s{\"intfname\":", n++ ? "," : "");
+		lib_sbuf_json_str(o, p->define[i].ifname);
+		lib_sbuf_printf(o, ",\"ipaddr\":\"%s\",\"moveable\":\"%s\"}", ip6(p->define[i].addr, a),
+				moveable_name(p->define[i].moveable));
+	}
+	lib_sbuf_printf(o, "],\"backup\":[");
+	for (i = 0, n = 0; i < p->ndefine; i++) {
+		if (!p->define[i].backup)
+			continue;
+		lib_sbuf_printf(o, "%s{\"intfname\":", n++ ? "," : "");
+		lib_sbuf_json_str(o, p->define[i].ifname);
+		lib_sbuf_printf(o, ",\"ipaddr\":\"%s\",\"rank\":%u,\"moveable\":\"%s\"}",
+				ip6(p->define[i].addr, a), p->define[i].rank,
+				moveable_name(p->define[i].moveable));
+	}
+	lib_sbuf_printf(o, "],\"distribute\":[");
+	for (i = 0; i < p->ndist; i++) {
+		const struct vipa_distribute *d = &p->dist[i];
+		lib_sbuf_printf(o, "%s{\"ipaddr\":\"%s\",\"ports\":[", i ? "," : "", ip6(d->dvipa, a));
+		for (j = 0; j < d->nports; j++)
+			lib_sbuf_printf(o, "%s%u", j ? "," : "", d->ports[j]);
+		lib_sbuf_printf(o, "],\"destxcf\":");
+		if (d->destall)
+			lib_sbuf_printf(o, "\"ALL\"");
+		else {
+			lib_sbuf_printf(o, "[");
+			for (j = 0; j < d->ndest; j++)
+				lib_sbuf_printf(o, "%s\"%s\"", j ? "," : "", ip6(d->dest[j].xcf, a));
+			lib_sbuf_printf(o, "]");
+		}
+		lib_sbuf_printf(o, ",\"distmethod\":\"%s\",\"mobileipv6\":%s,\"timedaffinity\":%u}",
+				vipa_distmethod_name(d->method), d->mip6 ? "true" : "false", d->timedaff);
+	}
+	lib_sbuf_printf(o, "]}}\n");
+}
+
+/* ---- HOME and CONN ------------------------------------------------------------------- */
+
+static void
+show_home(struct stack *s, int json, struct lib_sbuf *o)
+{
+	struct ifaddrs *ifa, *i;
+	char a[64];
+	int n = 0;
+
+	if (getifaddrs(&ifa) < 0) {
+		lib_sbuf_printf(o, json ? "{\"error\":\"getifaddrs failed\"}\n" : "getifaddrs failed\n");
+		return;
+	}
+	if (json)
+		lib_sbuf_printf(o, "{\"system\":\"%s\",\"stack\":\"%s\",\"home\":[", s->sysname,
+				s->tcpname);
+	else {
+		header(s, o);
+		lib_sbuf_printf(o, "HOME ADDRESS LIST:\n");
+	}
+	for (i = ifa; i; i = i->ifa_next) {
+		const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)i->ifa_addr;
+		if (!sa || sa->sin6_family != AF_INET6 || IN6_IS_ADDR_LINKLOCAL(&sa->sin6_addr) ||
+		    IN6_IS_ADDR_LOOPBACK(&sa->sin6_addr))
+			continue;
+		ip6(sa->sin6_addr.s6_addr, a);
+		if (json) {
+			lib_sbuf_printf(o, "%s{\"address\":\"%s\",\"link\":", n ? "," : "", a);
+			lib_sbuf_json_str(o, i->ifa_name);
+			lib_sbuf_printf(o, "}");
+		} else
+			lib_sbuf_printf(o, "LINKNAME:   %s\n  ADDRESS:  %s\n", i->ifa_name, a);
+		n++;
+	}
+	freeifaddrs(ifa);
+	if (json)
+		lib_sbuf_printf(o, "],\"records\":%d}\n", n);
+	else
+		lib_sbuf_printf(o, "%d OF %d RECORDS DISPLAYED\nEND OF THE REPORT\n", n, n);
+}
+
+static const char *
+tcp_state(uint8_t st)
+{
+	static const char *names[] = { "?", "ESTABLSH", "SYNSENT", "SYNRCVD", "FINWAIT1",
+				       "FINWAIT2", "TIMEWAIT", "CLOSED", "CLOSWAIT", "LASTACK",
+				       "LISTEN", "CLOSING" };
+	return st < LIB_ARRAY_LEN(names) ? names[st] : "?";
+}
+
+struct conn_ctx {
+	struct lib_sbuf *o;
+	int json, n;
+};
+
+static int
+conn_row(const struct lib_sock *so, void *arg)
+{
+	struct conn_ctx *c = arg;
+	char l[64], r[64];
+
+	ip6(so->laddr, l);
+	ip6(so->raddr, r);
+	if (c->json)
+		lib_sbuf_printf(c->o, "%s{\"local\":\"%s\",\"lport\":%u,\"remote\":\"%s\",\"rport\":%u,"
+				"\"state\":\"%s\"}", c->n ? "," : "", l, so->lport, r, so->rport,
+				tcp_state(so->state));
+	else
+		lib_sbuf_printf(c->o, "LOCAL SOCKET:   %s..%u\n  FOREIGN SOCKET: %s..%u\n  STATE: %s\n",
+				l, so->lport, r, so->rport, tcp_state(so->state));
+	c->n++;
+	return 0;
+}
+
+static void
+show_conn(struct stack *s, int json, struct lib_sbuf *o)
+{
+	struct conn_ctx c = { o, json, 0 };
+
+	if (json)
+		lib_sbuf_printf(o, "{\"system\":\"%s\",\"stack\":\"%s\",\"conn\":[", s->sysname,
+				s->tcpname);
+	else {
+		header(s, o);
+		lib_sbuf_printf(o, "USER ID  CONN     STATE\n");
+	}
+	lib_diag_tcp6(0xfff & ~(1u << TCP_TIME_WAIT), conn_row, &c);
+	if (json)
+		lib_sbuf_printf(o, "],\"records\":%d}\n", c.n);
+	else
+		lib_sbuf_printf(o, "%d OF %d RECORDS DISPLAYED\nEND OF THE REPORT\n", c.n, c.n);
+}
+
+/* ---- sysplex-wide displays --------------------------------------------------------------- */
+
+static const char *
+cand_status(uint8_t st)
+{
+	switch (st) {
+	case WIRE_VIPA_ACTIVE: return "ACTIVE";
+	case WIRE_VIPA_MOVING: return "MOVING";
+	case WIRE_VIPA_QUIESCING: return "QUIESCING";
+	case WIRE_VIPA_DEACTIVATED: return "DEACTIVATED";
+	default: return "BACKUP";
+	}
+}
+
+/* Is member m a destination of DVIPA d, as far as this stack knows? */
+static int
+is_dest(struct stack *s, const struct stack_dvipa *d, const char *member)
+{
+	const struct xcf_member_info *mi;
+	int i;
+
+	if (strcmp(member, s->member) == 0)
+		return d->target;
+	mi = xcf_member(s->xcf, member);
+	if (!mi || mi->state != XCF_ACTIVE || !d->adv.nports)
+		return 0;
+	if (d->adv.ndest == 0)
+		return 1;
+	for (i = 0; i < d->adv.ndest; i++)
+		if (memcmp(d->adv.dest[i].xcf, mi->xcfaddr, 16) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+sysplex_row(struct stack *s, struct lib_sbuf *o, int json, int *n, const struct stack_dvipa *d,
+	    const char *member, const char *status, unsigned rank, int dist)
+{
+	const struct xcf_member_info *mi = xcf_member(s->xcf, member);
+	char a[64];
+	const char *mvs = strcmp(member, s->member) == 0 ? s->sysname : mi ? mi->sysname : "?";
+	const char *tcp = strcmp(member, s->member) == 0 ? s->tcpname : mi ? mi->tcpname : "?";
+	int dest = is_dest(s, d, member);
+	const char *ds = dist && dest ? "BOTH" : dist ? "DIST" : dest ? "DEST" : "";
+
+	if (json) {
+		lib_sbuf_printf(o, "%s{\"ipaddr\":\"%s\",\"tcpname\":\"%s\",\"mvsname\":\"%s\","
+				"\"status\":\"%s\",\"rank\":%u,\"dist\":\"%s\"}", *n ? "," : "",
+				ip6(d->addr, a), tcp, mvs, status, rank, ds);
+	} else {
+		char r[8] = "";
+		if (rank)
+			snprintf(r, sizeof(r), "%03u", rank);
+		lib_sbuf_printf(o, "  %-8s %-8s %-11s %-4s %s\n", tcp, mvs, status, r, ds);
+	}
+	(*n)++;
+}
+
+static void
+show_sysplex_vipadyn(struct stack *s, int json, struct lib_sbuf *o)
+{
+	char a[64];
+	int i, j, n = 0;
+
+	if (json)
+		lib_sbuf_printf(o, "{\"system\":\"%s\",\"stack\":\"%s\",\"sysplex_vipadyn\":[",
+				s->sysname, s->tcpname);
+	else
+		lib_sbuf_printf(o, "EZZ8260I SYSPLEX CS V2R5 %u\nVIPA DYNAMIC DISPLAY FROM %s AT %s\n",
+				++report_seq, s->tcpname, s->sysname);
+	for (i = 0; i < s->ndv; i++) {
+		const struct stack_dvipa *d = &s->dv[i];
+		int shown_self = 0;
+
+		if (!d->ncand && !d->defined && !d->backup && !d->target && !d->owned)
+			continue;
+		if (!json)
+			lib_sbuf_printf(o, "IPADDR: %s\n  TCPNAME  MVSNAME  STATUS      RANK DIST\n"
+					"  -------- -------- ----------- ---- ----\n", ip6(d->addr, a));
+		if (d->defined || d->backup || d->owned || d->target) {
+			sysplex_row(s, o, json, &n, d, s->member,
+				    d->owned || (!d->defined && !d->backup) ? "ACTIVE" : stack_dvipa_status(d),
+				    d->backup ? d->rank : 0, d->owned && d->has_dist);
+			shown_self = 1;
+		}
+		for (j = 0; j < d->ncand; j++) {
+			const struct stack_cand *c = &d->cand[j];
+			if (shown_self && strcmp(c->member, s->member) == 0)
+				continue;
+			sysplex_row(s, o, json, &n, d, c->member, cand_status(c->status),
+				    c->origin == WIRE_VIPA_BACKUP ? c->rank : 0,
+				    c->status == WIRE_VIPA_ACTIVE && (c->flags & WIRE_VIPA_F_DIST ||
+								     d->adv.nports));
+		}
+		/* Targets that define nothing for it. */
+		{
+			struct xcf_member_info m[XCF_MAX_MEMBERS];
+			int k, nm = xcf_members(s->xcf, m, XCF_MAX_MEMBERS);
+
+			for (k = 0; k < nm; k++) {
+				int listed = strcmp(m[k].member, s->member) == 0 && shown_self;
+				for (j = 0; j < d->ncand && !listed; j++)
+					if (strcmp(d->cand[j].member, m[k].member) == 0)
+						listed = 1;
+				if (!listed && strcmp(m[k].member, s->member) != 0 &&
+				    is_dest(s, d, m[k].member))
+					sysplex_row(s, o, json, &n, d, m[k].member, "ACTIVE", 0, 0);
+			}
+		}
+	}
+	if (json)
+		lib_sbuf_printf(o, "],\"records\":%d}\n", n);
+	else
+		lib_sbuf_printf(o, "%d OF %d RECORDS DISPLAYED\n", n, n);
+}
+
+static const char *
+member_state(enum xcf_member_state st)
+{
+	switch (st) {
+	case XCF_ACTIVE: return "ACTIVE";
+	case XCF_FAILED: return "FAILED";
+	case XCF_LEFT: return "LEFT";
+	default: return "NOTJOINED";
+	}
+}
+
+static void
+show_group(struct stack *s, int json, int xcf_style, struct lib_sbuf *o)
+{
+	struct xcf_member_info m[XCF_MAX_MEMBERS];
+	int i, n = xcf_members(s->xcf, m, XCF_MAX_MEMBERS), k = 0;
+
+	if (json) {
+		lib_sbuf_printf(o, "{\"group\":\"EZBTCPCS\",\"members\":[");
+		for (i = 0; i < n; i++) {
+			int self = strcmp(m[i].member, s->member) == 0;
+			const char *st = self ? (xcf_joined(s->xcf) ? "ACTIVE" : "LEFT") :
+				member_state(m[i].state);
+			lib_sbuf_printf(o, "%s{\"member\":\"%s\",\"mvsname\":\"%s\",\"tcpname\":\"%s\","
+					"\"status\":\"%s\"}", k++ ? "," : "", m[i].member,
+					self ? s->sysname : m[i].sysname, self ? s->tcpname : m[i].tcpname, st);
+		}
+		lib_sbuf_printf(o, "],\"records\":%d}\n", k);
+		return;
+	}
+	if (xcf_style) {
+		lib_sbuf_printf(o, "IXC333I  DISPLAY XCF\nINFORMATION FOR GROUP EZBTCPCS\n"
+				"    MEMBER NAME:     SYSTEM:   STATUS:\n");
+		for (i = 0; i < n; i++) {
+			int self = strcmp(m[i].member, s->member) == 0;
+			lib_sbuf_printf(o, "    %-16s %-9s %s\n", m[i].member, self ? s->sysname : m[i].sysname,
+					self ? (xcf_joined(s->xcf) ? "ACTIVE" : "LEFT") : member_state(m[i].state));
+		}
+		return;
+	}
+	lib_sbuf_printf(o, "EZZ8270I SYSPLEX CS V2R5 %u\nSYSPLEX GROUP EZBTCPCS SEEN FROM %s AT %s\n"
+			"  MEMBER           MVSNAME  TCPNAME  STATUS\n", ++report_seq, s->tcpname, s->sysname);
+	for (i = 0; i < n; i++) {
+		int self = strcmp(m[i].member, s->member) == 0;
+		lib_sbuf_printf(o, "  %-16s %-8s %-8s %s\n", m[i].member, self ? s->sysname : m[i].sysname,
+				self ? s->tcpname : m[i].tcpname,
+				self ? (xcf_joined(s->xcf) ? "ACTIVE" : "LEFT") : member_state(m[i].state));
+	}
+	lib_sbuf_printf(o, "%d OF %d RECORDS DISPLAYED\n", n, n);
+}
+
+static void
+show_xcf_groups(struct stack *s, int json, struct lib_sbuf *o)
+{
+	struct xcf_member_info m[XCF_MAX_MEMBERS];
+	int i, n = xcf_members(s->xcf, m, XCF_MAX_MEMBERS), live = 0;
+
+	for (i = 0; i < n; i++)
+		if (m[i].state == XCF_ACTIVE || (strcmp(m[i].member, s->member) == 0 && xcf_joined(s->xcf)))
+			live++;
+	if (json)
+		lib_sbuf_printf(o, "{\"groups\":[{\"name\":\"EZBTCPCS\",\"members\":%d}]}\n", live);
+	else
+		lib_sbuf_printf(o, "IXC331I  DISPLAY XCF\nGROUPS(SIZE):  EZBTCPCS(%d)\n", live);
 }
 
 /* ---- private queries for the launcher, tests and benchmarks ---------------------------- */
@@ -314,7 +644,7 @@ show_stats(struct stack *s, struct lib_sbuf *o)
 		vipa_store_stats(s->store, &st);
 	lib_sbuf_printf(o, "{\"system\":\"%s\",\"rx_pkts\":%llu,\"rx_bytes\":%llu,\"fwd_pkts\":%llu,"
 			"\"fwd_bytes\":%llu,\"local_pkts\":%llu,\"strip_pkts\":%llu,\"new_conns\":%llu,"
-			"\"no_target\":%llu,\"no_entry\":%llu,\"tun_write_err\":%llu,"
+			"\"no_target\":%llu,\"no_entry\":%llu,\"tun_write_err\":%llu,\"link_dropped\":%llu,"
 			"\"vcrt\":%zu,\"store\":{\"queued\":%llu,\"written\":%llu,\"flushes\":%llu,"
 			"\"errors\":%llu,\"dropped\":%llu,\"reopened\":%llu",
 			s->sysname,
@@ -323,6 +653,7 @@ show_stats(struct stack *s, struct lib_sbuf *o)
 			(unsigned long long)s->cnt.local_pkts, (unsigned long long)s->cnt.strip_pkts,
 			(unsigned long long)s->cnt.new_conns, (unsigned long long)s->cnt.no_target,
 			(unsigned long long)s->cnt.no_entry, (unsigned long long)s->cnt.tun_write_err,
+			(unsigned long long)s->cnt.link_dropped,
 			vipa_vcrt_count(s->vcrt), (unsigned long long)st.queued,
 			(unsigned long long)st.written, (unsigned long long)st.flushes,
 			(unsigned long long)st.errors, (unsigned long long)st.dropped,
@@ -359,7 +690,12 @@ show_stats(struct stack *s, struct lib_sbuf *o)
 
 /* ---- command parsing ------------------------------------------------------------------- */
 
-static const char *const reports[] = { "VDPT", "VCRT", "VIPADYN", "VIPADCFG" };
+static const char *const reports[] = { "VDPT", "VCRT", "VIPADYN", "VIPADCFG", "HOME", "CONN" };
+static const char *const sysplex_reports[] = { "VIPADYN", "GROUP" };
+static const char *const actions[] = { "LEAVEGROUP", "JOINGROUP", "DEACTIVATE", "REACTIVATE",
+				       "QUIESCE", "RESUME" };
+static const char *const verbs[] = { "D", "DISPLAY", "V", "VARY", "SYSPLEX$ROLE",
+				      "SYSPLEX$STATS", "SYSPLEX$LINK" };
 
 /* Levenshtein distance, for "did you mean". */
 static int
@@ -404,11 +740,17 @@ closest(const char *w, const char *const *words, size_t n)
 }
 
 static int
-fail(struct lib_sbuf *o, int json, const char *fmt, const char *a, const char *b)
-{
-	char msg[512];
+fail(struct lib_sbuf *o, int json, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-	snprintf(msg, sizeof(msg), fmt, a ? a : "", b ? b : "");
+static int
+fail(struct lib_sbuf *o, int json, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	if (json) {
 		lib_sbuf_printf(o, "{\"error\":");
 		lib_sbuf_json_str(o, msg);
@@ -418,63 +760,150 @@ fail(struct lib_sbuf *o, int json, const char *fmt, const char *a, const char *b
 	return -1;
 }
 
-int
-stack_ctl_exec(struct stack *s, const char *line, int json, struct lib_sbuf *o)
+static int
+unknown_word(struct lib_sbuf *o, int json, const char *what, const char *w,
+	     const char *const *words, size_t n)
 {
-	char buf[CTL_LINE_MAX + 1], *tok[16], *p, *save = NULL;
-	int ntok = 0, detail = 0, i;
-	size_t k;
+	char list[256] = "";
+	const char *sug = closest(w, words, n);
+	size_t i;
 
-	lib_strlcpy(buf, line, sizeof(buf));
-	for (k = 0; buf[k]; k++)
-		buf[k] = (char)toupper((unsigned char)buf[k]);
-	if (strcmp(buf, "SYSPLEX$ROLE") == 0) {
-		show_role(s, o);
-		return 0;
+	for (i = 0; i < n; i++) {
+		strncat(list, words[i], sizeof(list) - strlen(list) - 1);
+		if (i + 1 < n)
+			strncat(list, i + 2 == n ? " or " : ", ", sizeof(list) - strlen(list) - 1);
 	}
-	if (strcmp(buf, "SYSPLEX$STATS") == 0) {
-		show_stats(s, o);
-		return 0;
+	if (sug)
+		return fail(o, json, "unknown %s '%s': expected %s (did you mean %s?)", what, w, list, sug);
+	return fail(o, json, "unknown %s '%s': expected %s", what, w, list);
+}
+
+static int
+ok_msg(struct lib_sbuf *o, int json, const char *msg)
+{
+	if (json) {
+		lib_sbuf_printf(o, "{\"ok\":true,\"message\":");
+		lib_sbuf_json_str(o, msg);
+		lib_sbuf_printf(o, "}\n");
+	} else
+		lib_sbuf_printf(o, "%s\n", msg);
+	return 0;
+}
+
+/* SYSPLEX$LINK LOSS=pct DELAY=ms: fault injection in our TUN data path. */
+static int
+do_link(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
+{
+	int i, loss = s->link_loss_pct, delay = (int)s->link_delay_ms;
+	char msg[128];
+
+	for (i = 1; i < ntok; i++) {
+		char *end;
+		long v;
+		if (strncmp(tok[i], "LOSS=", 5) == 0) {
+			v = strtol(tok[i] + 5, &end, 10);
+			if (*end || v < 0 || v > 100)
+				return fail(o, json, "LOSS must be 0..100 (percent), not '%s'", tok[i] + 5);
+			loss = (int)v;
+		} else if (strncmp(tok[i], "DELAY=", 6) == 0) {
+			v = strtol(tok[i] + 6, &end, 10);
+			if (*end || v < 0 || v > 10000)
+				return fail(o, json, "DELAY must be 0..10000 (ms), not '%s'", tok[i] + 6);
+			delay = (int)v;
+		} else
+			return fail(o, json, "unexpected operand '%s': expected LOSS=pct DELAY=ms", tok[i]);
 	}
-	/* "D TCPIP,tcp,NETSTAT,REPORT[,DETAIL]" (blanks after the report allowed). */
-	p = buf;
-	while (*p == ' ')
-		p++;
-	if (strncmp(p, "D ", 2) == 0)
-		p += 2;
-	else if (strncmp(p, "DISPLAY ", 8) == 0)
-		p += 8;
-	else
-		return fail(o, json, "unknown command '%s': expected D TCPIP,tcpname,NETSTAT,report",
-			    strtok_r(p, " ,", &save), NULL);
-	for (k = 0; p[k]; k++)
-		if (p[k] == ' ')
-			p[k] = ',';
-	save = NULL;
-	/* Keep empty fields ("D TCPIP,,NETSTAT"): split by hand. */
-	tok[ntok++] = p;
-	for (; *p && ntok < 16; p++)
-		if (*p == ',') {
-			*p = '\0';
-			tok[ntok++] = p + 1;
-		}
-	while (ntok > 0 && tok[ntok - 1][0] == '\0')
-		ntok--;
-	if (ntok < 4 || strcmp(tok[0], "TCPIP") != 0)
-		return fail(o, json, "expected D TCPIP,tcpname,NETSTAT,report%s%s", NULL, NULL);
+	if (stack_dp_link(s, loss, (unsigned)delay) < 0)
+		return fail(o, json, "cannot set up the delay line");
+	snprintf(msg, sizeof(msg), "LINK OF %s: LOSS %d%% DELAY %d MS (in the stack's TUN data path)",
+		 s->sysname, loss, delay);
+	return ok_msg(o, json, msg);
+}
+
+/* V TCPIP,tcp,SYSPLEX,ACTION[,OPERAND] */
+static int
+do_vary(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
+{
+	char msg[256];
+	int r = -1;
+
+	if (ntok < 4 || strcmp(tok[0], "TCPIP") != 0 || strcmp(tok[2], "SYSPLEX") != 0)
+		return fail(o, json, "expected V TCPIP,tcpname,SYSPLEX,action (LEAVEGROUP, JOINGROUP, "
+			    "DEACTIVATE,DVIPA=a, REACTIVATE,DVIPA=a, QUIESCE,PORT=n|TARGET, RESUME,PORT=n|TARGET)");
 	if (tok[1][0] && strcmp(tok[1], s->tcpname) != 0)
-		return fail(o, json, "EZZ0334I TCP/IP STACK %s NOT FOUND (this stack is %s)", tok[1],
-			    s->tcpname);
+		return fail(o, json, "EZZ0334I TCP/IP STACK %s NOT FOUND (this stack is %s)", tok[1], s->tcpname);
+	if (strcmp(tok[3], "LEAVEGROUP") == 0 && ntok == 4)
+		r = stack_leavegroup(s, msg, sizeof(msg));
+	else if (strcmp(tok[3], "JOINGROUP") == 0 && ntok == 4)
+		r = stack_joingroup(s, msg, sizeof(msg));
+	else if (strcmp(tok[3], "DEACTIVATE") == 0 || strcmp(tok[3], "REACTIVATE") == 0) {
+		uint8_t a[16];
+		if (ntok != 5 || strncmp(tok[4], "DVIPA=", 6) != 0 || lib_ip6_parse(tok[4] + 6, a) < 0)
+			return fail(o, json, "expected V TCPIP,%s,SYSPLEX,%s,DVIPA=ipv6address", s->tcpname, tok[3]);
+		r = stack_deactivate(s, a, tok[3][0] == 'D', msg, sizeof(msg));
+	} else if (strcmp(tok[3], "QUIESCE") == 0 || strcmp(tok[3], "RESUME") == 0) {
+		int port = -1;
+		if (ntok == 5 && strncmp(tok[4], "PORT=", 5) == 0) {
+			char *end;
+			long v = strtol(tok[4] + 5, &end, 10);
+			if (*end || v < 1 || v > 65535)
+				return fail(o, json, "PORT must be 1..65535, not '%s'", tok[4] + 5);
+			port = (int)v;
+		} else if (!(ntok == 5 && strcmp(tok[4], "TARGET") == 0))
+			return fail(o, json, "expected V TCPIP,%s,SYSPLEX,%s,PORT=n or ...,TARGET", s->tcpname, tok[3]);
+		r = stack_quiesce(s, port, tok[3][0] == 'Q', msg, sizeof(msg));
+	} else
+		return unknown_word(o, json, "SYSPLEX action", tok[3], actions, LIB_ARRAY_LEN(actions));
+	if (r < 0)
+		return fail(o, json, "%s", msg);
+	log_info("%s", msg);
+	return ok_msg(o, json, msg);
+}
+
+/* D TCPIP,tcp,NETSTAT,report[,DETAIL] | D TCPIP,tcp,SYSPLEX,report | D XCF,GROUP[,name] */
+static int
+do_display(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
+{
+	int i, detail = 0;
+
+	if (ntok >= 1 && strcmp(tok[0], "XCF") == 0) {
+		if (ntok < 2 || (strcmp(tok[1], "GROUP") != 0 && strcmp(tok[1], "G") != 0))
+			return fail(o, json, "expected D XCF,GROUP[,EZBTCPCS]");
+		if (ntok == 2)
+			show_xcf_groups(s, json, o);
+		else if (ntok == 3 && strcmp(tok[2], "EZBTCPCS") == 0)
+			show_group(s, json, 1, o);
+		else
+			return fail(o, json, "unknown XCF group '%s': expected EZBTCPCS", ntok > 2 ? tok[2] : "");
+		return 0;
+	}
+	if (ntok < 1 || strcmp(tok[0], "TCPIP") != 0)
+		return fail(o, json, "expected D TCPIP,tcpname,NETSTAT,report or D TCPIP,,SYSPLEX,report or D XCF,GROUP");
+	if (ntok < 4)
+		return fail(o, json, "expected D TCPIP,tcpname,NETSTAT,report (VDPT, VCRT, VIPADYN, VIPADCFG, HOME, CONN)");
+	if (tok[1][0] && strcmp(tok[1], s->tcpname) != 0)
+		return fail(o, json, "EZZ0334I TCP/IP STACK %s NOT FOUND (this stack is %s)", tok[1], s->tcpname);
+	if (strcmp(tok[2], "SYSPLEX") == 0) {
+		if (ntok != 4)
+			return fail(o, json, "unexpected operand '%s' after %s", tok[4], tok[3]);
+		if (strcmp(tok[3], "VIPADYN") == 0 || strcmp(tok[3], "VIPAD") == 0)
+			show_sysplex_vipadyn(s, json, o);
+		else if (strcmp(tok[3], "GROUP") == 0)
+			show_group(s, json, 0, o);
+		else
+			return unknown_word(o, json, "SYSPLEX report", tok[3], sysplex_reports,
+					    LIB_ARRAY_LEN(sysplex_reports));
+		return 0;
+	}
 	if (strcmp(tok[2], "NETSTAT") != 0 && strcmp(tok[2], "N") != 0) {
-		const char *sug = closest(tok[2], (const char *const[]){ "NETSTAT" }, 1);
-		return fail(o, json, "unknown TCPIP display '%s': expected NETSTAT%s", tok[2],
-			    sug ? " (did you mean NETSTAT?)" : "");
+		static const char *const kinds[] = { "NETSTAT", "SYSPLEX" };
+		return unknown_word(o, json, "TCPIP display", tok[2], kinds, LIB_ARRAY_LEN(kinds));
 	}
 	for (i = 4; i < ntok; i++) {
 		if (strcmp(tok[i], "DETAIL") == 0)
 			detail = 1;
-		else if (tok[i][0])
-			return fail(o, json, "unexpected operand '%s': expected DETAIL%s", tok[i], NULL);
+		else
+			return fail(o, json, "unexpected operand '%s': expected DETAIL", tok[i]);
 	}
 	if (strcmp(tok[3], "VDPT") == 0)
 		show_vdpt(s, detail, json, o);
@@ -484,16 +913,74 @@ stack_ctl_exec(struct stack *s, const char *line, int json, struct lib_sbuf *o)
 		show_vipadyn(s, json, o);
 	else if (strcmp(tok[3], "VIPADCFG") == 0)
 		show_vipadcfg(s, json, o);
-	else {
-		const char *sug = closest(tok[3], reports, LIB_ARRAY_LEN(reports));
-		char hint[64] = "";
-
-		if (sug)
-			snprintf(hint, sizeof(hint), " (did you mean %s?)", sug);
-		return fail(o, json, "unknown NETSTAT report '%s': expected VDPT, VCRT, VIPADYN or VIPADCFG%s",
-			    tok[3], hint);
-	}
+	else if (strcmp(tok[3], "HOME") == 0)
+		show_home(s, json, o);
+	else if (strcmp(tok[3], "CONN") == 0)
+		show_conn(s, json, o);
+	else
+		return unknown_word(o, json, "NETSTAT report", tok[3], reports, LIB_ARRAY_LEN(reports));
 	return 0;
+}
+
+int
+stack_ctl_exec(struct stack *s, const char *line, int json, struct lib_sbuf *o)
+{
+	char buf[CTL_LINE_MAX + 1], *tok[16], *p, *verb;
+	int ntok = 0;
+	size_t k;
+
+	lib_strlcpy(buf, line, sizeof(buf));
+	for (k = 0; buf[k]; k++) {
+		unsigned char c = (unsigned char)buf[k];
+		if (c < 0x20 || c > 0x7e)
+			return fail(o, json, "command contains a non-printable character at column %zu", k + 1);
+		buf[k] = (char)toupper(c);
+	}
+	p = buf;
+	while (*p == ' ')
+		p++;
+	if (!*p)
+		return fail(o, json, "empty command: expected D TCPIP,... or V TCPIP,...");
+	verb = p;
+	p += strcspn(p, " ");
+	if (*p)
+		*p++ = '\0';
+	while (*p == ' ')
+		p++;
+	/* Operands: comma separated; blanks also separate (VCRT DETAIL);
+	 * empty fields are kept (D TCPIP,,SYSPLEX,...). */
+	for (k = 0; p[k]; k++)
+		if (p[k] == ' ')
+			p[k] = ',';
+	if (*p) {
+		tok[ntok++] = p;
+		for (; *p && ntok < 16; p++)
+			if (*p == ',') {
+				*p = '\0';
+				tok[ntok++] = p + 1;
+			}
+		while (ntok > 0 && tok[ntok - 1][0] == '\0')
+			ntok--;
+	}
+	if (strcmp(verb, "SYSPLEX$ROLE") == 0) {
+		show_role(s, o);
+		return 0;
+	}
+	if (strcmp(verb, "SYSPLEX$STATS") == 0) {
+		show_stats(s, o);
+		return 0;
+	}
+	if (strcmp(verb, "SYSPLEX$LINK") == 0) {
+		tok[ntok] = NULL;
+		memmove(tok + 1, tok, sizeof(tok[0]) * (size_t)ntok);
+		tok[0] = verb;
+		return do_link(s, tok, ntok + 1, json, o);
+	}
+	if (strcmp(verb, "D") == 0 || strcmp(verb, "DISPLAY") == 0)
+		return do_display(s, tok, ntok, json, o);
+	if (strcmp(verb, "V") == 0 || strcmp(verb, "VARY") == 0)
+		return do_vary(s, tok, ntok, json, o);
+	return unknown_word(o, json, "command", verb, verbs, 4);
 }
 
 /* ---- socket plumbing ---------------------------------------------------------------------- */

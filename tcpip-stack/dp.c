@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 static void
-tun_write(struct stack *s, const uint8_t *frame, size_t len)
+tun_write_now(struct stack *s, const uint8_t *frame, size_t len)
 {
 	ssize_t n = write(s->tun_fd, frame, len);
 
@@ -36,6 +36,44 @@ tun_write(struct stack *s, const uint8_t *frame, size_t len)
 		lib_verdict(&s->tun_verdicts, errno == EAGAIN || errno == ENOBUFS ?
 			    "TUN write queue full" : "TUN write failed");
 	}
+}
+
+static void
+delay_out_cb(const uint8_t *frame, size_t len, void *arg)
+{
+	tun_write_now(arg, frame, len);
+}
+
+/* Every packet the data path passes on goes through here: SYSPLEX$LINK's
+ * loss and delay apply (fault injection; this kernel has no netem). */
+static void
+tun_write(struct stack *s, const uint8_t *frame, size_t len)
+{
+	if (s->link_loss_pct && lib_chance((unsigned)s->link_loss_pct)) {
+		s->cnt.link_dropped++;
+		return;
+	}
+	if (s->link_delay_ms && s->delay) {
+		if (lib_delay_push(s->delay, frame, len) < 0)
+			s->cnt.link_dropped++;
+		return;
+	}
+	tun_write_now(s, frame, len);
+}
+
+int
+stack_dp_link(struct stack *s, int loss_pct, unsigned delay_ms)
+{
+	if (delay_ms && !s->delay) {
+		s->delay = lib_delay_new(s->loop, 64u << 20, delay_out_cb, s);
+		if (!s->delay)
+			return -ENOMEM;
+	}
+	if (s->delay)
+		lib_delay_set(s->delay, delay_ms);
+	s->link_loss_pct = loss_pct;
+	s->link_delay_ms = delay_ms;
+	return 0;
 }
 
 /* Forwards the packet at pkt (len bytes, vnet header `vh`) to `dest`. */
@@ -229,6 +267,7 @@ stack_dp_start(struct stack *s)
 void
 stack_dp_stop(struct stack *s)
 {
+	lib_delay_destroy(&s->delay);
 	if (uv_is_active((uv_handle_t *)&s->tun_poll))
 		uv_poll_stop(&s->tun_poll);
 }

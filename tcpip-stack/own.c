@@ -287,8 +287,11 @@ give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace)
 	}
 	if (d->owner[0] && strcmp(d->owner, s->member) == 0)
 		d->owner[0] = '\0';
-	if (to[0])
-		log_info("EZZ8303I VIPA %s GIVEN TO %s", a, to);
+	if (to[0]) {
+		const struct xcf_member_info *m = xcf_member(s->xcf, to);
+		log_info("EZZ8303I VIPA %s GIVEN TO %s ON %s", a, m ? m->tcpname : to,
+			 m ? m->sysname : "?");
+	}
 	else
 		log_info("EZZ8302I VIPA %s GIVEN UP BY %s: %s", a, s->tcpname,
 			 d->deactivated ? "DEACTIVATED" : "NO QUORUM IN THE SYSPLEX");
@@ -365,7 +368,9 @@ stack_own_evaluate(struct stack *s)
 			}
 			continue;
 		}
-		if (d->moving || !quorum || active || now < s->settle_until_ms || !all_heard(s))
+		/* (A stack still forwarding a DVIPA it gave up may take it back at
+		 * once when it is the best candidate again: REACTIVATE.) */
+		if (!quorum || active || now < s->settle_until_ms || !all_heard(s) || s->left_group)
 			continue;
 		if (!best_is_self(s, d))
 			continue;

@@ -146,8 +146,10 @@ stack_publish_vipa_adv(struct stack *s)
 		memcpy(m.v[m.n].addr, d->addr, 16);
 		m.v[m.n].origin = d->defined ? WIRE_VIPA_DEFINE : WIRE_VIPA_BACKUP;
 		m.v[m.n].rank = d->rank;
-		m.v[m.n].status = d->owned ? WIRE_VIPA_ACTIVE : d->moving ? WIRE_VIPA_MOVING :
-				  d->deactivated ? WIRE_VIPA_DEACTIVATED : WIRE_VIPA_BACKUP_ST;
+		/* A deactivated stack is no candidate, even while it still
+		 * forwards what reaches it (MOVING). */
+		m.v[m.n].status = d->owned ? WIRE_VIPA_ACTIVE : d->deactivated ? WIRE_VIPA_DEACTIVATED :
+				  d->moving ? WIRE_VIPA_MOVING : WIRE_VIPA_BACKUP_ST;
 		m.v[m.n].flags = (d->has_dist ? WIRE_VIPA_F_DIST : 0) |
 				 (d->has_dist && d->dist.mip6 ? WIRE_VIPA_F_MIP6 : 0) |
 				 (d->moveable == VIPA_MOVE_WHENIDLE ? WIRE_VIPA_F_WHENIDLE : 0);
@@ -238,6 +240,18 @@ setup_distribution(struct stack *s, struct stack_dvipa *d)
 	}
 }
 
+/* A VCRT entry whose target is neither us nor a live member. */
+static int
+drop_stale_conn(struct vipa_conn *c, void *arg)
+{
+	struct stack *s = arg;
+
+	if (memcmp(c->dest_xcf, s->xcfaddr, 16) == 0 || xcf_member_by_addr(s->xcf, c->dest_xcf))
+		return 0;
+	vipa_store_conn_del(s->store, &c->key);
+	return 1;
+}
+
 void
 stack_dvipa_activate(struct stack *s, struct stack_dvipa *d, const char *from)
 {
@@ -275,8 +289,14 @@ stack_dvipa_activate(struct stack *s, struct stack_dvipa *d, const char *from)
 	dvipa_local(s, d, 1);
 	stack_dvipa_route_in(s, d, 1);
 	lib_ip6_str(d->addr, a, sizeof(a));
-	if (from && from[0])
-		log_info("EZZ8301I VIPA %s TAKEN OVER FROM %s", a, from);
+	/* Routes of a previous life (loaded from SQLite, or of a departed
+	 * target) are dropped; the targets' full reports rebuild the rest. */
+	vipa_vcrt_foreach(s->vcrt, drop_stale_conn, s);
+	if (from && from[0]) {
+		const struct xcf_member_info *m = xcf_member(s->xcf, from);
+		log_info("EZZ8301I VIPA %s TAKEN OVER FROM %s ON %s", a, m ? m->tcpname : from,
+			 m ? m->sysname : "?");
+	}
 	else
 		log_info("EZD1204I DYNAMIC VIPA %s WAS CREATED USING VIPADEFINE BY %s", a,
 			 s->tcpname);
@@ -430,6 +450,13 @@ on_tgt_listen(struct stack *s, const struct xcf_member_info *from, const uint8_t
 		if (!e)
 			continue;
 		e->last_report_ms = lib_now_ms();
+		if (m.l[i].weight == 0 && !(e->flags & VIPA_VDPT_F_QUIESCED)) {
+			e->flags |= VIPA_VDPT_F_QUIESCED;
+			vipa_store_vdpt_put(s->store, e);
+		} else if (m.l[i].weight != 0 && (e->flags & VIPA_VDPT_F_QUIESCED)) {
+			e->flags &= (uint8_t)~VIPA_VDPT_F_QUIESCED;
+			vipa_store_vdpt_put(s->store, e);
+		}
 		if (m.flags & WIRE_XCF_F_MIP6)
 			e->flags &= (uint8_t)~VIPA_VDPT_F_NOMIP6;
 		else
@@ -806,8 +833,17 @@ stack_init(struct stack *s, uv_loop_t *loop)
 	s->store = vipa_store_open(loop, path, 50, err, sizeof(err));
 	if (!s->store)
 		log_warnx("persistence disabled: %s", err);
-	else
+	else {
+		/* A restarted stack starts from what it knew (issue: restart). */
+		int n = vipa_store_load(s->store, s->vcrt, s->vdpt);
+
+		if (n < 0)
+			log_warnx("could not reload %s: %s", path, strerror(-n));
+		else if (vipa_vcrt_count(s->vcrt) || s->vdpt->n)
+			log_info("EZD1217I RELOADED %zu VCRT AND %d VDPT ENTRIES FROM %s",
+				 vipa_vcrt_count(s->vcrt), s->vdpt->n, path);
 		vipa_store_attach(s->store, s->vcrt, s->vdpt);
+	}
 
 	memset(&xc, 0, sizeof(xc));
 	xc.couple = &s->couple;
@@ -849,6 +885,125 @@ stack_init(struct stack *s, uv_loop_t *loop)
 	uv_signal_init(loop, &s->sigint);
 	s->sigint.data = s;
 	uv_signal_start(&s->sigint, signal_cb, SIGINT);
+	return 0;
+}
+
+/* ---- operator actions (V TCPIP,tcp,SYSPLEX,...) ---------------------------------- */
+
+int
+stack_leavegroup(struct stack *s, char *msg, size_t len)
+{
+	int i;
+
+	if (s->left_group || !xcf_joined(s->xcf)) {
+		snprintf(msg, len, "EZZ8269I %s IS NOT A MEMBER OF A SYSPLEX GROUP", s->tcpname);
+		return -1;
+	}
+	s->left_group = 1;
+	/* Orderly: hand our DVIPAs over (the backups see DEACTIVATED-free
+	 * candidates without us), stop being a target, then leave. */
+	for (i = 0; i < s->ndv; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+		if (d->target && !d->owned) {
+			d->target = 0;
+			dvipa_local(s, d, 0);
+		}
+	}
+	xcf_leave(s->xcf);
+	stack_own_evaluate(s);		/* no quorum any more: gives up what we own */
+	for (i = 0; i < s->ndv; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+		if (d->target) {
+			d->target = 0;
+			dvipa_local(s, d, 0);
+		}
+		d->ncand = 0;
+		d->owner[0] = '\0';
+	}
+	s->nheard = 0;
+	snprintf(msg, len, "EZZ8263I %s LEFT SYSPLEX GROUP EZBTCPCS", s->tcpname);
+	return 0;
+}
+
+int
+stack_joingroup(struct stack *s, char *msg, size_t len)
+{
+	if (!s->left_group && xcf_joined(s->xcf)) {
+		snprintf(msg, len, "EZZ8266I %s IS ALREADY A MEMBER OF SYSPLEX GROUP EZBTCPCS", s->tcpname);
+		return -1;
+	}
+	if (xcf_join(s->xcf) < 0) {
+		snprintf(msg, len, "EZZ8269I %s COULD NOT JOIN SYSPLEX GROUP EZBTCPCS", s->tcpname);
+		return -1;
+	}
+	s->left_group = 0;
+	s->settle_until_ms = lib_now_ms() + s->couple.fail_ms + 2 * s->couple.hb_ms;
+	stack_publish_vipa_adv(s);
+	snprintf(msg, len, "EZZ8264I %s JOINED SYSPLEX GROUP EZBTCPCS", s->tcpname);
+	return 0;
+}
+
+int
+stack_deactivate(struct stack *s, const uint8_t dvipa[16], int on, char *msg, size_t len)
+{
+	struct stack_dvipa *d = stack_dvipa_find(s, dvipa);
+	char a[64];
+
+	lib_ip6_str(dvipa, a, sizeof(a));
+	if (!d || (!d->defined && !d->backup)) {
+		snprintf(msg, len, "EZD1212I DVIPA %s IS NOT DEFINED ON %s (expected a VIPADEFINE or VIPABACKUP DVIPA)",
+			 a, s->tcpname);
+		return -1;
+	}
+	if (on == d->deactivated) {
+		snprintf(msg, len, "EZD1213I DVIPA %s IS ALREADY %s", a, on ? "DEACTIVATED" : "ACTIVE OR BACKUP");
+		return -1;
+	}
+	d->deactivated = on;
+	stack_publish_vipa_adv(s);
+	if (on && d->owned) {
+		/* Hand it to the best backup; keep forwarding while it moves. */
+		d->owned = 0;
+		stack_ndp_join(s, d->addr, 0);
+		d->moving = 1;
+		d->moving_until_ms = lib_now_ms() + STACK_MOVING_MS;
+		stack_publish_vipa_adv(s);
+	}
+	stack_own_evaluate(s);
+	snprintf(msg, len, "EZD1197I THE VARY TCPIP,,SYSPLEX,%s,DVIPA COMMAND COMPLETED SUCCESSFULLY FOR %s",
+		 on ? "DEACTIVATE" : "REACTIVATE", a);
+	return 0;
+}
+
+int
+stack_quiesce(struct stack *s, int port, int on, char *msg, size_t len)
+{
+	int i, j, hit = 0;
+
+	if (port < 0) {
+		s->quiesce_target = on;
+		hit = 1;
+	}
+	for (i = 0; i < s->ndv; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+		if (!d->target)
+			continue;
+		for (j = 0; j < d->adv.nports; j++) {
+			if (port >= 0 && d->adv.ports[j] != port)
+				continue;
+			if (port >= 0)
+				d->quiesced[j] = (uint8_t)on;
+			hit = 1;
+		}
+		d->listen_dirty = 1;
+		stack_tgt_report_full(s, d);
+	}
+	if (!hit) {
+		snprintf(msg, len, "EZD1198I PORT %d IS NOT A DISTRIBUTED PORT OF A DVIPA THIS STACK IS A TARGET OF", port);
+		return -1;
+	}
+	snprintf(msg, len, "EZD1198I THE VARY TCPIP,,SYSPLEX,%s COMMAND COMPLETED SUCCESSFULLY",
+		 on ? "QUIESCE" : "RESUME");
 	return 0;
 }
 

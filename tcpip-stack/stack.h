@@ -68,6 +68,7 @@ struct stack_dvipa {
 	uint64_t owner_lost_ms;		/* when its active owner vanished */
 	char last_owner[XCF_NAME_LEN + 1];
 	int deactivated;		/* V TCPIP,,SYSPLEX,DEACTIVATE */
+	uint8_t quiesced[VIPA_MAX_PORTS];	/* target: V TCPIP,,SYSPLEX,QUIESCE per adv.ports[i] */
 };
 
 struct stack_counters {
@@ -77,6 +78,7 @@ struct stack_counters {
 	uint64_t strip_pkts;		/* RH2 stripped on the target side */
 	uint64_t new_conns, no_target, no_entry;
 	uint64_t tun_write_err;
+	uint64_t link_dropped;		/* SYSPLEX$LINK loss and delay-line overflow */
 };
 
 struct stack_mip6_counters {
@@ -90,6 +92,11 @@ struct stack_mip6_counters {
 struct stack {
 	uv_loop_t *loop;
 	int no_mip6;			/* -M: this stack does not support the bypass */
+	int left_group;			/* V TCPIP,,SYSPLEX,LEAVEGROUP */
+	int quiesce_target;		/* V TCPIP,,SYSPLEX,QUIESCE,TARGET */
+	int link_loss_pct;		/* SYSPLEX$LINK: fault injection in dp.c */
+	unsigned link_delay_ms;
+	struct lib_delay *delay;
 	struct vipa_profile prof;
 	struct xcf_couple couple;
 	struct xcf *xcf;
@@ -171,6 +178,8 @@ int stack_ndp_join(struct stack *s, const uint8_t dvipa[16], int join);
 
 /* dp.c: the TUN data plane */
 int stack_dp_start(struct stack *s);
+/* Loss (percent) and delay (ms) applied to packets the TUN path handles. */
+int stack_dp_link(struct stack *s, int loss_pct, unsigned delay_ms);
 void stack_dp_stop(struct stack *s);
 
 /* tgt.c: target-side socket polling and reports */
@@ -190,6 +199,12 @@ void stack_mip6_on_copy(struct stack *s, const struct xcf_member_info *from, con
 			size_t len);
 void stack_mip6_on_bind_info(struct stack *s, const uint8_t *b, size_t len);
 void stack_mip6_apply_bind_info(struct stack *s, const struct wire_xcf_bind_info *b);
+
+/* Operator actions (stack.c): 0, or -1 with a message in err. */
+int stack_leavegroup(struct stack *s, char *msg, size_t len);
+int stack_joingroup(struct stack *s, char *msg, size_t len);
+int stack_deactivate(struct stack *s, const uint8_t dvipa[16], int on, char *msg, size_t len);
+int stack_quiesce(struct stack *s, int port /* -1 = TARGET */, int on, char *msg, size_t len);
 
 /* ctl.c: control socket and displays */
 int stack_ctl_start(struct stack *s);

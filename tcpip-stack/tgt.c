@@ -183,7 +183,8 @@ send_listen(struct stack *s, struct stack_dvipa *d)
 		memcpy(m.l[m.n].dvipa, d->addr, 16);
 		m.l[m.n].port = d->adv.ports[i];
 		m.l[m.n].rdy = d->rdy[i];
-		m.l[m.n].weight = 1;
+		/* Weight 0: quiesced (no new connections, existing ones go on). */
+		m.l[m.n].weight = (s->quiesce_target || d->quiesced[i]) ? 0 : 1;
 		m.n++;
 	}
 	n = wire_xcf_tgt_listen_encode(&m, txbuf, sizeof(txbuf));

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Proves (issue 4, partitions): with the coupling bus over the LAN, an
+# nftables partition between SYSA and {SYSB, SYSC} never leaves the DVIPA with
+# two active owners at any sampled instant: SYSA, seeing no majority, gives
+# it up, and SYSB takes over; clients keep being served.  After the heal,
+# still at most one owner at every sample, SYSA takes the DVIPA back and
+# service resumes.
+. tests/netns/lib.sh
+tmp=$(mktemp -d); trap 'cleanup; rm -rf "$tmp"' EXIT
+owners() {
+	local n=0 who=""
+	for s in SYSA SYSB SYSC; do
+		if sx cmd --system $s SYSPLEX\$ROLE 2>/dev/null | grep -q ' ACTIVE DIST'; then n=$((n + 1)); who="$who$s"; fi
+	done
+	echo "$n $who"
+}
+sample() { # seconds: samples ownership; fails on two owners; prints the last owner
+	local end=$(( $(date +%s%N) + $1 * 1000000000 )) o max=0
+	while [ "$(date +%s%N)" -lt "$end" ]; do
+		o=$(owners); [ "${o%% *}" -le 1 ] || fail "two owners at once: $o"
+		samples=$((samples + 1)); last=${o#* }
+	done
+}
+sx up >/dev/null || fail "sysplex up"
+grep -q 'tcp://' "/run/sysplex/$INST/couple.cfg" || fail "the bus does not run over the LAN (couple.cfg)"
+samples=0
+sx partition SYSA SYSB,SYSC >/dev/null || fail "sysplex partition"
+sample 3
+[ "$last" = SYSB ] || fail "after the partition the owner is '$last' (want SYSB)"
+ip netns exec "$INST-CLIENT1" curl -s -m 3 "http://[$DVIPA]:$PORT/" | grep -q SYS || fail "no service during the partition"
+ok "partition: at most one owner in $samples samples, SYSB took over, clients served"
+samples=0
+sx heal >/dev/null || fail "sysplex heal"
+sample 3
+[ "$last" = SYSA ] || fail "after the heal the owner is '$last' (want SYSA, takeback)"
+for i in 1 2 3; do ip netns exec "$INST-CLIENT2" curl -s -m 3 -H 'Connection: close' "http://[$DVIPA]:$PORT/"; done | grep -c SYS | grep -qx 3 || fail "service did not resume after the heal"
+ok "heal: at most one owner in $samples samples, SYSA took it back, service resumed"
+exit 0
