@@ -216,8 +216,12 @@ plex_write_config(const struct plex_inst *in, const struct plex_topo *t)
 		}
 		if (!h->is_system)
 			continue;
-		lib_sbuf_printf(&b, "MEMBER %s %s ipc://%s/xcf/%s\n", h->name, h->tcpname,
-				in->rundir, h->name);
+		if (t->transport_ipc)
+			lib_sbuf_printf(&b, "MEMBER %s %s ipc://%s/xcf/%s\n", h->name, h->tcpname,
+					in->rundir, h->name);
+		else
+			lib_sbuf_printf(&b, "MEMBER %s %s tcp://[%s]:%u\n", h->name, h->tcpname,
+					h->lan, t->xcf_port);
 		snprintf(path, sizeof(path), "%s/%s/profile", in->rundir, h->name);
 		if (write_file(path, h->profile ? h->profile : "; no PROFILE in the topology\n",
 			       0644) < 0) {

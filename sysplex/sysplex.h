@@ -60,6 +60,8 @@ struct plex_topo {
 	int lan_plen;
 	unsigned mtu;
 	unsigned hb_ms, fail_ms;	/* couple: interval_ms, failure_ms */
+	int transport_ipc;		/* couple.transport: 0 "tcp" (default), 1 "ipc" */
+	unsigned xcf_port;		/* couple.port: ROUTER port for tcp (PUB = +1) */
 	int nroutes;
 	char routes[PLEX_MAX_ROUTES][PLEX_ADDR_LEN];	/* client_routes, "a/len" */
 	int nhosts;

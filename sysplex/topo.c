@@ -6,7 +6,7 @@
  *   return {
  *     sysplex = "PLEX1",                       -- 1..8 of A-Z 0-9
  *     lan = { prefix = "fd00:1::/64", mtu = 1500 },
- *     couple = { interval_ms = 50, failure_ms = 250 },
+ *     couple = { interval_ms = 50, failure_ms = 250, transport = "tcp", port = 7000 },
  *     client_routes = { "fd00:100::/64" },     -- on-link routes on clients
  *     systems = {
  *       { name = "SYSA", tcpname = "TCPCS", lan = "fd00:1::1", xcf = "fd00:10::1",
@@ -18,7 +18,11 @@
  *
  * Optional: tcpname (TCPCS), lan of a host (system N gets PREFIX::N, client N
  * gets PREFIX::100+N, in hex), xcf, profile, httpd, agent (false), mtu (1500),
- * couple (50/250 ms), client_routes (none).  Unknown keys are errors, so a
+ * couple (50/250 ms, transport "tcp", port 7000), client_routes (none).
+ * couple.transport "tcp" runs the coupling bus over the LAN (each stack's
+ * ROUTER on tcp://[LANADDR]:port, PUB on port+1), so that partitions made
+ * with nftables cut it; "ipc" uses Unix sockets in the run directory, which
+ * no network fault can reach.  Unknown keys are errors, so a
  * typo does not pass silently.  Lua errors carry FILE:LINE; a bad value is
  * reported as "FILE: systems[2].httpd.port: why".
  */
@@ -378,7 +382,8 @@ load_table(struct tctx *c, struct plex_topo *t)
 	static const char *const top_keys[] = { "sysplex", "lan", "couple", "client_routes",
 						 "systems", "clients", NULL };
 	static const char *const lan_keys[] = { "prefix", "mtu", NULL };
-	static const char *const couple_keys[] = { "interval_ms", "failure_ms", NULL };
+	static const char *const couple_keys[] = { "interval_ms", "failure_ms", "transport",
+						   "port", NULL };
 	lua_State *L = c->L;
 	char buf[PLEX_ADDR_LEN];
 	uint8_t net[16];
@@ -412,6 +417,7 @@ load_table(struct tctx *c, struct plex_topo *t)
 
 	t->hb_ms = 50;
 	t->fail_ms = 250;
+	t->xcf_port = 7000;
 	if (lua_getfield(L, -1, "couple") == LUA_TTABLE) {
 		check_keys(c, "couple", couple_keys);
 		if (get_int(c, "couple", "interval_ms", 1, 60000, &v) == 1)
@@ -420,6 +426,14 @@ load_table(struct tctx *c, struct plex_topo *t)
 			t->fail_ms = (unsigned)v;
 		if (t->fail_ms <= t->hb_ms)
 			tfail(c, "couple.failure_ms must be larger than couple.interval_ms");
+		if (get_str(c, "couple", "transport", buf, sizeof(buf)) == 1) {
+			if (strcmp(buf, "ipc") == 0)
+				t->transport_ipc = 1;
+			else if (strcmp(buf, "tcp") != 0)
+				tfail(c, "couple.transport: \"%s\": expected \"tcp\" or \"ipc\"", buf);
+		}
+		if (get_int(c, "couple", "port", 1, 65534, &v) == 1)
+			t->xcf_port = (unsigned)v;
 	} else if (!lua_isnil(L, -1)) {
 		tfail(c, "couple: expected a table");
 	}

@@ -122,7 +122,25 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 			lib_verdict(&s->tun_verdicts, "no VCRT entry for a non-SYN segment");
 			return;
 		}
-		e = vipa_vdpt_pick(s->vdpt, d->addr, pk->dport);
+		e = NULL;
+		if (d->dist.timedaff) {
+			/* TIMEDAFFINITY: a client's new connections go to the target
+			 * of its previous ones while that target is ready. */
+			struct vipa_conn_key ak = k;
+			struct vipa_conn *a;
+
+			ak.cport = 0;
+			a = vipa_vcrt_lookup(s->affinity, &ak);
+			if (a && a->last_ms > lib_now_ms()) {
+				e = vipa_vdpt_get(s->vdpt, d->addr, pk->dport, a->dest_xcf, 0);
+				if (e && (!e->rdy || (e->flags & VIPA_VDPT_F_QUIESCED)))
+					e = NULL;
+				if (e)
+					e->totalconn++;
+			}
+		}
+		if (!e)
+			e = vipa_vdpt_pick(s->vdpt, d->addr, pk->dport);
 		if (!e) {
 			s->cnt.no_target++;
 			lib_verdict(&s->tun_verdicts, "no ready target (Rdy 0 everywhere)");
@@ -134,6 +152,18 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 			return;
 		}
 		memcpy(c->dest_xcf, e->dest_xcf, 16);
+		if (d->dist.timedaff) {
+			struct vipa_conn_key ak = k;
+			struct vipa_conn *a;
+			int ac = 0;
+
+			ak.cport = 0;
+			a = vipa_vcrt_insert(s->affinity, &ak, &ac);
+			if (a) {
+				memcpy(a->dest_xcf, e->dest_xcf, 16);
+				a->last_ms = lib_now_ms() + d->dist.timedaff * 1000ull;
+			}
+		}
 		c->state = VIPA_CONN_SYN;
 		c->created_ms = lib_now_ms();
 		e->active++;

@@ -687,6 +687,13 @@ syn_expire(struct vipa_conn *c, void *arg)
 	return 1;
 }
 
+static int
+affinity_expire(struct vipa_conn *c, void *arg)
+{
+	LIB_UNUSED(arg);
+	return c->last_ms <= lib_now_ms();
+}
+
 static void
 adv_timer_cb(uv_timer_t *t)
 {
@@ -701,6 +708,7 @@ adv_timer_cb(uv_timer_t *t)
 			stack_tgt_report_full(s, &s->dv[i]);
 	}
 	vipa_vcrt_foreach(s->vcrt, syn_expire, s);
+	vipa_vcrt_foreach(s->affinity, affinity_expire, NULL);
 }
 
 static void
@@ -819,8 +827,9 @@ stack_init(struct stack *s, uv_loop_t *loop)
 	s->vdpt = calloc(1, sizeof(*s->vdpt));
 	s->vcrt = vipa_vcrt_new(1 << 18);
 	s->tconn = vipa_vcrt_new(1 << 16);
+	s->affinity = vipa_vcrt_new(1 << 14);
 	s->rxbuf = malloc(STACK_HEADROOM + STACK_PKT_MAX);
-	if (!s->vdpt || !s->vcrt || !s->tconn || !s->rxbuf) {
+	if (!s->vdpt || !s->vcrt || !s->tconn || !s->affinity || !s->rxbuf) {
 		log_warnx("out of memory");
 		return -1;
 	}
@@ -1033,6 +1042,7 @@ stack_shutdown(struct stack *s)
 	uv_run(s->loop, UV_RUN_DEFAULT);
 	vipa_vcrt_destroy(&s->vcrt);
 	vipa_vcrt_destroy(&s->tconn);
+	vipa_vcrt_destroy(&s->affinity);
 	free(s->vdpt);
 	free(s->rxbuf);
 	lib_nl_close(&s->nl);

@@ -117,6 +117,8 @@ struct stack {
 	struct vipa_vdpt *vdpt;		/* routing stack: destination port table */
 	struct vipa_vcrt *vcrt;		/* routing stack: connection routing table */
 	struct vipa_vcrt *tconn;	/* target: connections we terminate */
+	struct vipa_vcrt *affinity;	/* TIMEDAFFINITY: key (DVIPA, client, port, 0),
+					 * dest_xcf = target, last_ms = expiry */
 	struct vipa_store *store;
 	uint64_t poll_gen;
 

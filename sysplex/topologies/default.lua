@@ -18,7 +18,11 @@ end
 return {
 	sysplex = "PLEX1",
 	lan = { prefix = "fd00:1::/64", mtu = 1500 },
-	couple = { interval_ms = 50, failure_ms = 250 },
+	-- The coupling bus (XCF) runs over the LAN: each stack's ROUTER listens on
+	-- tcp://[its LAN address]:7000 and its PUB on 7001, so an nftables
+	-- partition (`sysplex partition`) cuts it.  transport = "ipc" would use
+	-- Unix sockets, which no network fault reaches.
+	couple = { interval_ms = 50, failure_ms = 250, transport = "tcp", port = 7000 },
 	-- Clients reach the DVIPA prefix on-link: the owner answers neighbour
 	-- solicitations for it by proxy NDP.
 	client_routes = { "fd00:100::/64" },
