@@ -37,8 +37,8 @@ sx cmd 'D TCPIP,TCPCS,NETSTAT,VDPT'
 
 say "6 slow downloads in flight; D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL"
 for i in 1 2 3; do
-	sx exec CLIENT1 -- curl -s -m 20 --limit-rate 200k -o /dev/null "http://[$DVIPA]:8080/bytes/1000000" &
-	sx exec CLIENT2 -- curl -s -m 20 --limit-rate 200k -o /dev/null "http://[$DVIPA]:8080/bytes/1000000" &
+	sx exec CLIENT1 -- curl -s -m 20 -o /dev/null "http://[$DVIPA]:8080/bytes/1000000?rate=200000" &
+	sx exec CLIENT2 -- curl -s -m 20 -o /dev/null "http://[$DVIPA]:8080/bytes/1000000?rate=200000" &
 done
 # (wait until the 60 short connections above have left the table)
 for i in $(seq 80); do
@@ -58,7 +58,7 @@ say "Mobile IPv6 bypass (claim 1): one download from CLIENT1, watched as it move
 echo "  (DVIPA1 has MOBILEIPV6: after the target reports the connection, SYSA runs the return"
 echo "   routability test with the client and sends a Binding Update naming the target)"
 t0=$(date +%s%N)
-sx exec CLIENT1 -- curl -s -m 30 --local-port 45000 --limit-rate 3M -o /dev/null "http://[$DVIPA]:8080/bytes/12000000" &
+sx exec CLIENT1 -- curl -s -m 30 --local-port 45000 -o /dev/null "http://[$DVIPA]:8080/bytes/12000000?rate=3000000" &
 last=""
 for i in $(seq 400); do
 	c=$(sx cmd --json 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' | jq -c '.vcrt[] | select(.sport == 45000)')

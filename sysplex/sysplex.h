@@ -14,6 +14,13 @@
  *   proc.c   running programs (fork/exec), daemons, pids, killing
  *   state.c  the state file
  *   ctl.c    the control-socket client (ctl.sock protocol)
+ *   json.c   strict JSON parser and writer
+ *   opcmd.c  operator commands: ROUTE, launcher displays, routing to a stack
+ *   console.c `console` (libedit) and `cmd`
+ *   fault.c  `kill`, `restart`, `hang`, `resume`, `partition`, `heal`, `link`
+ *   load.c   `load`: the HTTP load generator run inside a client
+ *   lua.c    `run`: Lua scenarios on a libuv loop (lua_prelude.c: the API
+ *            part written in Lua)
  *
  * Conventions: functions return 0 / a negative errno (or -1 after printing a
  * one-line error to stderr, as documented per function).  Nothing here uses a
@@ -195,12 +202,75 @@ int plex_ctl(const char *path, const char *cmd, int json, int timeout_ms, int *r
 int plex_find_routing(const struct plex_inst *in, const struct plex_state *st, int timeout_ms,
 		      char *dvipa, size_t dlen);
 
-/* ---- commands (main.c, up.c) --------------------------------------------------- */
+/* ---- JSON (json.c) ------------------------------------------------------------ */
+#define PLEX_JSON_DEPTH 64
+enum plex_json_type {
+	PLEX_JSON_NULL,
+	PLEX_JSON_FALSE,
+	PLEX_JSON_TRUE,
+	PLEX_JSON_NUMBER,
+	PLEX_JSON_STRING,
+	PLEX_JSON_ARRAY,
+	PLEX_JSON_OBJECT,
+};
+struct plex_json {
+	enum plex_json_type type;
+	int is_int;			/* numbers: the text was an integer that fits i */
+	long long i;
+	double num;
+	char *str;			/* strings: NUL-terminated (may hold NULs: len) */
+	size_t len;
+	size_t n, cap;			/* arrays, objects: items (and keys) */
+	struct plex_json **items;
+	char **keys;
+};
+/* Parses exactly one JSON value (strict RFC 8259, see json.c).  NULL on
+ * error with "offset N: what" in err. */
+struct plex_json *plex_json_parse(const char *s, size_t len, char *err, size_t errlen);
+void plex_json_free(struct plex_json **v);
+/* Member of an object (NULL when absent or obj is not an object). */
+const struct plex_json *plex_json_get(const struct plex_json *obj, const char *key);
+const char *plex_json_str(const struct plex_json *obj, const char *key, const char *dflt);
+long long plex_json_int(const struct plex_json *obj, const char *key, long long dflt);
+/* Appends v as compact JSON. */
+void plex_json_write(const struct plex_json *v, struct lib_sbuf *b);
+
+/* ---- operator commands (opcmd.c) ------------------------------------------------
+ * plex_opcmd runs one console command line: `ROUTE sys,cmd` / `ROUTE *ALL,cmd`,
+ * the launcher's own display `D MIP6,BINDINGS[,client]`, and everything else
+ * sent to a stack's ctl.sock: to `sys` when given ("" = not given), else to
+ * the routing stack (for displays: the first stack that answers when there
+ * is none).  The answer body goes to out.  Returns 0 (RC=0), 8 (RC=8: the
+ * command was refused; out holds the one-line error) or -1 (no stack could
+ * be asked; err holds a one-line reason). */
+int plex_opcmd(const struct plex_inst *in, const struct plex_state *st, const char *sys,
+	       const char *line, int json, int timeout_ms, struct lib_sbuf *out,
+	       struct lib_sbuf *err);
+/* The word of words[0..n) closest to w (case-insensitive edit distance at
+ * most 2, or a prefix), or NULL. */
+const char *plex_closest(const char *w, const char *const *words, size_t n);
+/* Index into st->h of system/host `name` (case-insensitive), -1 if none. */
+int plex_state_index(const struct plex_state *st, const char *name, int systems_only);
+
+/* ---- commands (main.c, up.c, console.c, fault.c, load.c, lua.c) ---------------- */
 /* Directory of the running sysplex binary. */
 const char *plex_self_dir(void);
 /* Directory of the daemons: $SYSPLEX_BIN_DIR, else plex_self_dir(). */
 const char *plex_bin_dir(void);
 int plex_check_root(void);
 int plex_cmd_up(const struct plex_inst *in, int argc, char **argv);
+int plex_cmd_cmd(const struct plex_inst *in, int argc, char **argv);
+int plex_cmd_console(const struct plex_inst *in, int argc, char **argv);
+int plex_cmd_fault(const struct plex_inst *in, const char *verb, int argc, char **argv);
+int plex_cmd_load(const struct plex_inst *in, int argc, char **argv);
+int plex_cmd_run(const struct plex_inst *in, int argc, char **argv);
+/* Prints "sysplex: instance I is not up ..." to stderr. */
+void plex_not_up(const struct plex_inst *in);
+/* The argv that starts system h's stack (as `up` does); strings live in
+ * bufs, which the caller provides (PATH_MAX each, 4 of them). */
+void plex_stack_argv(const struct plex_inst *in, const char *bindir, const char *sys,
+		     const char *tcpname, char *argv[14], char bufs[4][PATH_MAX]);
+/* Finds the default topology (SYSPLEX_HOME or next to the binary). */
+int plex_default_topology(char *path, size_t len);
 
 #endif

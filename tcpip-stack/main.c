@@ -104,6 +104,8 @@ main(int argc, char **argv)
 	lib_strlcpy(s.lanif, lanif, sizeof(s.lanif));
 	lib_strlcpy(s.statedir, statedir, sizeof(s.statedir));
 	memcpy(s.xcfaddr, s.prof.dynxcf, 16);
+	if (s.prof.nomip6)
+		s.no_mip6 = 1;
 	if (mkdir(statedir, 0700) < 0 && errno != EEXIST)
 		fatal("mkdir %s", statedir);
 	signal(SIGPIPE, SIG_IGN);

@@ -21,7 +21,9 @@
  *        PORT p... DESTIP ALL | DESTIP xcfaddr [WEIGHT n]...
  *    (the bracketed VIPADISTRIBUTE keywords in any order), only between
  *    VIPADYNAMIC and ENDVIPADYNAMIC.
- *  - IPCONFIG6 [DYNAMICXCF ipv6addr [INTFID x:x:x:x]] [other options, skipped].
+ *  - IPCONFIG6 [DYNAMICXCF ipv6addr [INTFID x:x:x:x]] [MOBILEIPV6|NOMOBILEIPV6]
+ *    [other options, skipped].  NOMOBILEIPV6 (ours): this stack, as a target,
+ *    does not take part in the Mobile IPv6 bypass.
  *  - MOBILEIPV6 is our extension: it enables the Mobile IPv6 route
  *    optimization (the bypass) for the DVIPA.  NOMOBILEIPV6 is the default.
  *
@@ -720,7 +722,7 @@ parse_distribute(struct parser *ps, int line)
 }
 
 /* IPCONFIG6; the keyword has been consumed.  Options other than DYNAMICXCF
- * and its INTFID are skipped. */
+ * and its INTFID, and our MOBILEIPV6 / NOMOBILEIPV6, are skipped. */
 static int
 parse_ipconfig6(struct parser *ps)
 {
@@ -731,6 +733,12 @@ parse_ipconfig6(struct parser *ps)
 	while (!at_end(ps)) {
 		if (kw(ps->tok, "INTFID"))
 			return perr(ps, ps->tokline, "INTFID must follow DYNAMICXCF ipv6addr");
+		if (kw(ps->tok, "NOMOBILEIPV6") || kw(ps->tok, "MOBILEIPV6")) {
+			p->nomip6 = kw(ps->tok, "NOMOBILEIPV6");
+			if ((rc = next(ps)) < 0)
+				return rc;
+			continue;
+		}
 		if (!kw(ps->tok, "DYNAMICXCF")) {
 			if ((rc = next(ps)) < 0)
 				return rc;
@@ -942,6 +950,8 @@ vipa_profile_print(const struct vipa_profile *p, FILE *out)
 			fprintf(out, " INTFID %x:%x:%x:%x", (p->intfid[0] << 8) | p->intfid[1],
 				(p->intfid[2] << 8) | p->intfid[3], (p->intfid[4] << 8) | p->intfid[5],
 				(p->intfid[6] << 8) | p->intfid[7]);
+		if (p->nomip6)
+			fputs(" NOMOBILEIPV6", out);
 		fputc('\n', out);
 	}
 	if (p->ndefine == 0 && p->ndist == 0)

@@ -70,6 +70,8 @@ struct vipa_profile {
 	uint8_t dynxcf[16];		/* IPCONFIG6 DYNAMICXCF address */
 	uint8_t intfid[8];		/* INTFID, all zero when absent */
 	int has_intfid;
+	int nomip6;			/* IPCONFIG6 NOMOBILEIPV6: this stack, as a target,
+					 * does not support the MIPv6 bypass (our extension) */
 	int ndefine;
 	struct vipa_define define[VIPA_MAX_DVIPA * 2];
 	int ndist;

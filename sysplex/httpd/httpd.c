@@ -10,7 +10,8 @@
  *    workers, so the stack counts exactly one listener (Rdy 1).
  *  - HTTP/1.1 with keep-alive and pipelining; HTTP/1.0 closes unless the
  *    client asks for keep-alive; `Connection: close` is honoured.
- *  - GET / answers "NAME\n".  GET /bytes/N answers N bytes (N up to 2^50),
+ *  - GET / answers "NAME\n".  GET /bytes/N[?rate=R] answers N bytes (N up to 2^50,
+ *    at most R bytes/s when rate is given),
  *    streamed from a fixed pattern buffer: byte i of the body is (i mod 251),
  *    so a test can check integrity and order independently.  HEAD works for
  *    both.  Any other path is 404, any other method 405, a malformed request
@@ -88,6 +89,10 @@ struct conn {
 	const char *body;
 	size_t bodylen, bodyoff;
 	uint64_t stream_left, stream_off;
+	/* GET /bytes/N?rate=R: at most R bytes/s (tests that need connections
+	 * to live long; curl's own --limit-rate is loose). */
+	uint64_t rate, rate_start_ms, rate_sent;
+	int paced_wait;			/* waiting for its allowance */
 };
 
 struct worker {
@@ -274,8 +279,8 @@ static int
 handle_request(struct conn *c, size_t hlen)
 {
 	const char *b = c->in, *end = c->in + hlen, *p, *sp1, *sp2, *eol;
-	const char *path;
-	size_t mlen, plen;
+	const char *path, *query = NULL;
+	size_t mlen, plen, qlen = 0;
 	uint64_t clen = 0, n;
 	int head = 0, v11, conn_close_tok = 0, conn_keep_tok = 0, te = 0, have_clen = 0;
 
@@ -366,14 +371,26 @@ handle_request(struct conn *c, size_t hlen)
 	{
 		const char *q = memchr(path, '?', plen);
 
-		if (q)
+		if (q) {
+			query = q;
+			qlen = (size_t)(path + plen - q);
 			plen = (size_t)(q - path);
+		}
 	}
 	if (plen == 1)
 		return respond(c, 200, head, name_body, server_name_len + 1, 0);
+	c->rate = 0;
 	if (plen > 7 && memcmp(path, "/bytes/", 7) == 0) {
 		if (parse_u64(path + 7, plen - 7, &n) < 0 || n > MAX_BYTES)
 			return respond_error(c, 400, head);
+		if (qlen > 6 && memcmp(query, "?rate=", 6) == 0) {
+			uint64_t r;
+			if (parse_u64(query + 6, qlen - 6, &r) < 0 || r == 0)
+				return respond_error(c, 400, head);
+			c->rate = r;
+			c->rate_start_ms = lib_now_ms();
+			c->rate_sent = 0;
+		}
 		if (n == 0)
 			return respond(c, 200, head, "", 0, 0);
 		return respond(c, 200, head, NULL, 0, n);
@@ -390,6 +407,20 @@ static int
 conn_write(struct conn *c)
 {
 	size_t budget = WRITE_BUDGET;
+
+	c->paced_wait = 0;
+	if (c->rate && c->stream_left > 0 && c->hdroff >= c->hdrlen) {
+		/* Allowance so far, with a burst of a tenth of a second. */
+		uint64_t allowed = c->rate * (lib_now_ms() - c->rate_start_ms) / 1000 + c->rate / 10;
+
+		if (allowed <= c->rate_sent) {
+			c->paced_wait = 1;
+			conn_want(c, 0);	/* the worker comes back (worker_paced) */
+			return 0;
+		}
+		if (allowed - c->rate_sent < budget)
+			budget = (size_t)(allowed - c->rate_sent);
+	}
 
 	while (budget > 0) {
 		struct iovec iov[2];
@@ -410,6 +441,9 @@ conn_write(struct conn *c)
 		} else if (c->stream_left > 0) {
 			size_t ph = (size_t)(c->stream_off % PAT_MOD);
 			size_t chunk = c->stream_left < PAT_LEN ? (size_t)c->stream_left : PAT_LEN;
+
+			if (c->rate && chunk > budget)
+				chunk = budget;
 
 			iov[k].iov_base = pattern + ph;
 			iov[k].iov_len = chunk;
@@ -444,10 +478,16 @@ conn_write(struct conn *c)
 			} else {
 				c->stream_left -= left;
 				c->stream_off += left;
+				c->rate_sent += left;
 			}
 		}
 		if ((size_t)r < want) {
 			conn_want(c, EPOLLOUT);
+			return 0;
+		}
+		if (c->rate && budget == 0 && c->stream_left > 0) {
+			c->paced_wait = 1;
+			conn_want(c, 0);
 			return 0;
 		}
 	}
@@ -597,15 +637,35 @@ worker_sweep(struct worker *w)
 	}
 }
 
+/* Paced responses whose allowance has grown since they paused. */
+static int
+worker_paced(struct worker *w)
+{
+	struct conn *c = w->conns, *nx;
+	int waiting = 0;
+
+	for (; c; c = nx) {
+		nx = c->next;
+		if (!c->paced_wait)
+			continue;
+		if (conn_write(c) == 1)
+			conn_process(c);
+		else if (c->paced_wait)
+			waiting = 1;
+	}
+	return waiting;
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct epoll_event evs[128];
 	uint64_t last_sweep = lib_now_ms();
+	int paced = 0;
 
 	for (;;) {
-		int n = epoll_wait(w->epfd, evs, (int)LIB_ARRAY_LEN(evs), 1000), i;
+		int n = epoll_wait(w->epfd, evs, (int)LIB_ARRAY_LEN(evs), paced ? 10 : 1000), i;
 
 		for (i = 0; i < n; i++) {
 			struct conn *c = evs[i].data.ptr;
@@ -621,6 +681,7 @@ worker_main(void *arg)
 				conn_read(c);
 			}
 		}
+		paced = worker_paced(w);
 		if (lib_now_ms() - last_sweep >= 1000) {
 			worker_sweep(w);
 			last_sweep = lib_now_ms();

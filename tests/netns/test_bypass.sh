@@ -24,7 +24,7 @@ vcrt() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL'; }
 sx up >/dev/null || fail "sysplex up"
 # One slow 20 MB download (about 5 s) so its states can be sampled.
 sport=41001
-ip netns exec "$INST-CLIENT1" sh -c "curl -s -m 60 --local-port $sport --limit-rate 4M http://[$DVIPA]:$PORT/bytes/$SIZE | sha256sum" > "$tmp/got" &
+ip netns exec "$INST-CLIENT1" sh -c "curl -s -m 60 --local-port $sport 'http://[$DVIPA]:$PORT/bytes/$SIZE?rate=4000000' | sha256sum" > "$tmp/got" &
 cpid=$!
 bound() { vcrt | jq -e ".vcrt[] | select(.sport == $sport and .bypass == \"BOUND\")" >/dev/null; }
 poll_until 10 bound || fail "connection never bound: $(vcrt)"
@@ -56,8 +56,8 @@ ok "connection end deleted the binding (BU lifetime 0)"
 # Two connections from one client: bound to two different targets.
 pids=""
 for i in 1 2; do
-	ip netns exec "$INST-CLIENT1" curl -s -m 60 --limit-rate 1M -o /dev/null -w '%{http_code} %{size_download}\n' \
-		"http://[$DVIPA]:$PORT/bytes/6000000" > "$tmp/two.$i" &
+	ip netns exec "$INST-CLIENT1" curl -s -m 60 -o /dev/null -w '%{http_code} %{size_download}\n' \
+		"http://[$DVIPA]:$PORT/bytes/6000000?rate=1000000" > "$tmp/two.$i" &
 	pids="$pids $!"
 	sleep 0.2
 done
@@ -78,7 +78,7 @@ return t
 LUA
 sx up "$tmp/nomip6.lua" >/dev/null || fail "sysplex up (NOMOBILEIPV6)"
 sport=41002
-ip netns exec "$INST-CLIENT1" curl -s -m 60 --local-port $sport --limit-rate 4M -o /dev/null "http://[$DVIPA]:$PORT/bytes/$SIZE" &
+ip netns exec "$INST-CLIENT1" curl -s -m 60 --local-port $sport -o /dev/null "http://[$DVIPA]:$PORT/bytes/$SIZE?rate=4000000" &
 cpid=$!
 live() { vcrt | jq -e ".vcrt[] | select(.sport == $sport and .state == \"ESTABLISHED\")" >/dev/null; }
 poll_until 10 live || fail "no VCRT entry"

@@ -33,9 +33,9 @@ tc=$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq '[.vdpt[].totalconn] | add')
 [ "$tc" -ge 300 ] || fail "VDPT TOTALCONN sum $tc < 300"
 
 # 50 concurrent, rate-limited downloads (about 3 s each) so they overlap.
-for i in $(seq 50); do echo "url = \"http://[$DVIPA]:$PORT/bytes/300000\""; echo "output = /dev/null"; done > "$tmp/par.cfg"
+for i in $(seq 50); do echo "url = \"http://[$DVIPA]:$PORT/bytes/300000?rate=100000\""; echo "output = /dev/null"; done > "$tmp/par.cfg"
 in_host CLIENT1 curl -s --no-progress-meter -m 30 --parallel --parallel-immediate --parallel-max 50 \
-	--limit-rate 100k -w '%{http_code} %{size_download}\n' -K "$tmp/par.cfg" > "$tmp/par.out" &
+	-w '%{http_code} %{size_download}\n' -K "$tmp/par.cfg" > "$tmp/par.out" &
 cpid=$!
 live() { [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq .records)" -ge 50 ]; }
 poll_until 10 live || fail "VCRT never showed the 50 live connections: $(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq .records)"

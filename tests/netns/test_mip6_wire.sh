@@ -17,7 +17,7 @@ ip netns exec "$INST-CLIENT2" tshark -n -q -i lan0 -f 'ip6 and not ip6 proto 6 a
 tpid=$!
 cap_ready() { grep -q "Capturing on" "$tmp/tshark.err"; }
 poll_until 15 cap_ready || fail "tshark did not start: $(cat "$tmp/tshark.err")"
-in_host CLIENT2 curl -s -m 30 --limit-rate 1M -o /dev/null "http://[$DVIPA]:$PORT/bytes/3000000" || fail "download"
+in_host CLIENT2 curl -s -m 30 -o /dev/null "http://[$DVIPA]:$PORT/bytes/3000000?rate=1000000" || fail "download"
 gone() { [ "$(agent CLIENT2 | jq .records)" = 0 ] && [ "$(agent CLIENT2 | jq .counters.bu_deleted)" -ge 1 ]; }
 poll_until 10 gone || fail "binding not deleted"
 have_ba() { tshark -n -r "$tmp/cap.pcapng" -Y 'mip6.mhtype == 6' 2>/dev/null | grep -q .; }

@@ -16,9 +16,9 @@ records() { cmdj "$1" 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq .records; }
 
 sx up >/dev/null || fail "sysplex up"
 for c in CLIENT1 CLIENT2; do
-	for i in $(seq $N); do echo "url = \"http://[$DVIPA]:$PORT/bytes/$SIZE\""; echo "output = /dev/null"; done > "$tmp/$c.cfg"
+	for i in $(seq $N); do echo "url = \"http://[$DVIPA]:$PORT/bytes/$SIZE?rate=25000\""; echo "output = /dev/null"; done > "$tmp/$c.cfg"
 	ip netns exec "$INST-$c" curl -s --no-progress-meter -m 90 --parallel --parallel-immediate --parallel-max $N \
-		--limit-rate 25k -w '%{http_code} %{size_download}\n' -K "$tmp/$c.cfg" > "$tmp/$c.out" &
+		-w '%{http_code} %{size_download}\n' -K "$tmp/$c.cfg" > "$tmp/$c.out" &
 done
 all_live() { [ "$(records SYSA)" -ge $((2 * N)) ]; }
 poll_until 15 all_live || fail "only $(records SYSA) connections in the VCRT"

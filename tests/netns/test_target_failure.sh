@@ -12,9 +12,9 @@ agent() { sx exec "$1" -- "$BIN/client-agent" --show --json -d "/run/sysplex/$IN
 
 sx up >/dev/null || fail "sysplex up"
 for c in CLIENT1 CLIENT2; do
-	for i in $(seq $N); do echo "url = \"http://[$DVIPA]:$PORT/bytes/$SIZE\""; echo "output = /dev/null"; done > "$tmp/$c.cfg"
+	for i in $(seq $N); do echo "url = \"http://[$DVIPA]:$PORT/bytes/$SIZE?rate=25000\""; echo "output = /dev/null"; done > "$tmp/$c.cfg"
 	ip netns exec "$INST-$c" curl -s --no-progress-meter -m 30 --parallel --parallel-immediate --parallel-max $N \
-		--limit-rate 25k -w '%{http_code} %{size_download}\n' -K "$tmp/$c.cfg" > "$tmp/$c.out" &
+		-w '%{http_code} %{size_download}\n' -K "$tmp/$c.cfg" > "$tmp/$c.out" &
 done
 live() { [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq .records)" -ge $((2 * N)) ]; }
 poll_until 10 live || fail "connections did not all show up in the VCRT"
