@@ -25,6 +25,8 @@ plex_state_write(const struct plex_inst *in, const struct plex_state *st)
 
 	lib_sbuf_printf(&b, "sysplex-state 1\ninstance %s\ntopology %s\nsysplex %s\n",
 			st->instance, st->topology[0] ? st->topology : "-", st->sysplex);
+	if (st->bindir[0])
+		lib_sbuf_printf(&b, "bindir %s\n", st->bindir);
 	for (i = 0; i < st->nns; i++)
 		lib_sbuf_printf(&b, "ns %s\n", st->ns[i]);
 	for (i = 0; i < st->nhosts; i++) {
@@ -92,6 +94,11 @@ plex_state_read(const struct plex_inst *in, struct plex_state *st)
 			/* The rest of the line: a path may hold spaces. */
 			line[strcspn(line, "\r\n")] = '\0';
 			lib_strlcpy(st->topology, line + 9, sizeof(st->topology));
+			continue;
+		}
+		if (strncmp(line, "bindir ", 7) == 0) {
+			line[strcspn(line, "\r\n")] = '\0';
+			lib_strlcpy(st->bindir, line + 7, sizeof(st->bindir));
 			continue;
 		}
 		n = split(line, fl, 8);

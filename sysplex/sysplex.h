@@ -150,6 +150,7 @@ void plex_unlock(const struct plex_inst *in, int fd, int remove_file);
  *   sysplex-state 1
  *   instance INST
  *   topology PATH
+ *   bindir PATH              (where the daemons were started from)
  *   sysplex NAME
  *   ns NAMESPACE
  *   host NAME system|client NAMESPACE LANADDR XCFADDR|- TCPNAME|-
@@ -175,6 +176,7 @@ struct plex_state_host {
 struct plex_state {
 	char instance[PLEX_INST_MAX + 1];
 	char topology[PATH_MAX];
+	char bindir[PATH_MAX];
 	char sysplex[9];
 	int nns;
 	char ns[PLEX_MAX_HOSTS + 1][64];

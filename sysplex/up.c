@@ -147,26 +147,50 @@ spawn(struct up *u, const struct plex_host *h, const char *role, char **argv, co
 	return 0;
 }
 
+void
+plex_stack_argv(const struct plex_inst *in, const char *bindir, const char *sys,
+		const char *tcpname, char *argv[14], char bufs[4][PATH_MAX])
+{
+	int n = 0;
+
+	snprintf(bufs[0], PATH_MAX, "%s/tcpip-stack", bindir);
+	snprintf(bufs[1], PATH_MAX, "%s/%s/profile", in->rundir, sys);
+	snprintf(bufs[2], PATH_MAX, "%s/couple.cfg", in->rundir);
+	snprintf(bufs[3], PATH_MAX, "%s/%s", in->rundir, sys);
+	argv[n++] = bufs[0];
+	argv[n++] = "-p";
+	argv[n++] = bufs[1];
+	argv[n++] = "-c";
+	argv[n++] = bufs[2];
+	argv[n++] = "-s";
+	argv[n++] = (char *)sys;
+	argv[n++] = "-t";
+	argv[n++] = (char *)tcpname;
+	argv[n++] = "-i";
+	argv[n++] = "lan0";
+	argv[n++] = "-d";
+	argv[n++] = bufs[3];
+	argv[n] = NULL;
+}
+
 static int
 start_daemons(struct up *u)
 {
 	const struct plex_topo *t = &u->topo;
-	char prog[PATH_MAX], profile[160], couple[128], dir[128], log[160];
+	char prog[PATH_MAX], dir[128], log[160];
 	char port[16];
 	int i, j;
 
-	snprintf(couple, sizeof(couple), "%s/couple.cfg", u->in->rundir);
 	for (i = 0; i < t->nhosts; i++) {
 		const struct plex_host *h = &t->h[i];
 
 		if (!h->is_system)
 			continue;
-		snprintf(dir, sizeof(dir), "%s/%s", u->in->rundir, h->name);
-		snprintf(profile, sizeof(profile), "%s/profile", dir);
-		snprintf(log, sizeof(log), "%s/stack.log", dir);
-		snprintf(prog, sizeof(prog), "%s/tcpip-stack", u->bindir);
-		char *argv[] = { prog, "-p", profile, "-c", couple, "-s", (char *)h->name, "-t",
-				 (char *)h->tcpname, "-i", "lan0", "-d", dir, NULL };
+		static char bufs[4][PATH_MAX];
+		char *argv[14];
+
+		plex_stack_argv(u->in, u->bindir, h->name, h->tcpname, argv, bufs);
+		snprintf(log, sizeof(log), "%s/%s/stack.log", u->in->rundir, h->name);
 		if (spawn(u, h, "stack", argv, log) < 0)
 			return -1;
 	}
@@ -414,8 +438,8 @@ summary(struct up *u, uint64_t t0)
 		printf("  note: no client-agent in %s; clients run without it\n", u->bindir);
 }
 
-static int
-default_topology(char *path, size_t len)
+int
+plex_default_topology(char *path, size_t len)
 {
 	const char *home = getenv("SYSPLEX_HOME");
 
@@ -531,7 +555,7 @@ plex_cmd_up(const struct plex_inst *in, int argc, char **argv)
 				"(modprobe tun, or run the container with --device /dev/net/tun)\n");
 		return 1;
 	}
-	if (!topo_path[0] && default_topology(topo_path, sizeof(topo_path)) < 0) {
+	if (!topo_path[0] && plex_default_topology(topo_path, sizeof(topo_path)) < 0) {
 		fprintf(stderr, "sysplex: cannot find the default topology %s (set SYSPLEX_HOME to "
 				"the source tree or name a topology file)\n", topo_path);
 		return 1;
@@ -592,6 +616,7 @@ plex_cmd_up(const struct plex_inst *in, int argc, char **argv)
 	lib_strlcpy(u.st.instance, in->name, sizeof(u.st.instance));
 	lib_strlcpy(u.st.topology, u.topo.path, sizeof(u.st.topology));
 	lib_strlcpy(u.st.sysplex, u.topo.sysplex, sizeof(u.st.sysplex));
+	lib_strlcpy(u.st.bindir, u.bindir, sizeof(u.st.bindir));
 	plex_ns_name(in, "LAN", u.st.ns[u.st.nns++], sizeof(u.st.ns[0]));
 	for (i = 0; i < u.topo.nhosts; i++) {
 		const struct plex_host *h = &u.topo.h[i];

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Proves (issue 3, wire and security): a captured bypass exchange on
-# CLIENT2's LAN interface (sysplex up's readiness probe runs from CLIENT1,
-# whose home keygen token the routing stack may then still hold) is dissected by tshark -V as Mobile IPv6 with HoTI,
+# CLIENT2's LAN interface is dissected by tshark -V as Mobile IPv6 with HoTI,
 # HoT, CoTI, CoT, BU and BA, the expected mip6.* fields (nonce indices,
 # authorization data, our vendor option, BA status 0, an RH2 carrying the
-# DVIPA) and no malformed-packet warning.  Binding Updates forged with Scapy
-# (wrong authenticator; unknown nonce index; H flag) are rejected, counted,
-# and never change where traffic goes.
+# DVIPA) and no malformed-packet warning.  (CLIENT2, because sysplex up's
+# readiness probe runs from CLIENT1, whose tokens the routing stack may still
+# hold.)  Replays of the captured BU while its binding lives (old sequence
+# number; care-of address changed to one that did not complete the care-of
+# test) and BUs forged with Scapy (wrong authenticator; unknown nonce index;
+# H flag) are rejected, counted, and never change where traffic goes.
 . tests/netns/lib.sh
 tmp=$(mktemp -d); trap 'kill $tpid 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
 PY=/usr/bin/python3
@@ -17,11 +19,36 @@ ip netns exec "$INST-CLIENT2" tshark -n -q -i lan0 -f 'ip6 and not ip6 proto 6 a
 tpid=$!
 cap_ready() { grep -q "Capturing on" "$tmp/tshark.err"; }
 poll_until 15 cap_ready || fail "tshark did not start: $(cat "$tmp/tshark.err")"
-in_host CLIENT2 curl -s -m 30 -o /dev/null "http://[$DVIPA]:$PORT/bytes/3000000?rate=1000000" || fail "download"
-gone() { [ "$(agent CLIENT2 | jq .records)" = 0 ] && [ "$(agent CLIENT2 | jq .counters.bu_deleted)" -ge 1 ]; }
-poll_until 10 gone || fail "binding not deleted"
+ip netns exec "$INST-CLIENT2" curl -s -m 30 -o /dev/null "http://[$DVIPA]:$PORT/bytes/4000000?rate=1000000" &
+cpid=$!
 have_ba() { tshark -n -r "$tmp/cap.pcapng" -Y 'mip6.mhtype == 6' 2>/dev/null | grep -q .; }
 poll_until 10 have_ba || fail "no BA in the capture: $(tshark -n -r "$tmp/cap.pcapng" 2>&1 | tail -20; cat "$tmp/tshark.err")"
+careof=$(agent CLIENT2 | jq -r '.bindings[0].careof')
+[ -n "$careof" ] && [ "$careof" != null ] || fail "no binding while the connection lives"
+# Replays of the captured Binding Update while the binding exists: as it was
+# (an old sequence number), and with the care-of address changed to an
+# address that did not complete the care-of test (checksum recomputed).
+cat > "$tmp/replay.py" <<PYEOF
+import logging
+logging.getLogger('scapy.runtime').setLevel(logging.ERROR)
+from scapy.all import rdpcap, send
+from scapy.layers.inet6 import IPv6, MIP6MH_BU, MIP6OptAltCoA
+bu = [p[IPv6] for p in rdpcap("$tmp/cap.pcapng") if p.haslayer(MIP6MH_BU) and p[MIP6MH_BU].mhtime > 0][0]
+send(bu, verbose=0)
+evil = bu.copy()
+evil[MIP6OptAltCoA].acoa = "fd00:1::101"
+evil[MIP6MH_BU].cksum = None
+send(IPv6(bytes(evil)), verbose=0)
+PYEOF
+before=$(agent CLIENT2 | jq -c .counters.drops)
+in_host CLIENT1 $PY "$tmp/replay.py" || fail "scapy replay failed"
+replayed() { agent CLIENT2 | jq -e '.counters.drops["BU with an old sequence number"] >= 1 and .counters.drops["BU with a wrong authenticator (discarded)"] >= 1' >/dev/null; }
+poll_until 5 replayed || fail "replayed BUs not rejected as expected: before $before after $(agent CLIENT2 | jq -c .counters.drops)"
+[ "$(agent CLIENT2 | jq -r '.bindings[0].careof')" = "$careof" ] || fail "a replayed BU changed the binding"
+ok "replayed BU (old sequence number) and one with another care-of address rejected; binding unchanged ($careof)"
+wait $cpid || fail "download failed"
+gone() { [ "$(agent CLIENT2 | jq .records)" = 0 ] && [ "$(agent CLIENT2 | jq .counters.bu_deleted)" -ge 1 ]; }
+poll_until 10 gone || fail "binding not deleted"
 kill -TERM $tpid; wait $tpid 2>/dev/null
 tshark -n -r "$tmp/cap.pcapng" -V > "$tmp/dissect.txt" 2>&1 || fail "tshark could not read the capture"
 if grep -qiE 'malformed|Expert Info \(Error' "$tmp/dissect.txt"; then
