@@ -75,8 +75,7 @@ struct agent {
 	uv_poll_t poll, mh_poll;
 	uv_timer_t timer;
 	uv_signal_t sigterm, sigint;
-	uv_pipe_t ctl;
-	char ctl_path[256];
+	struct lib_ctl *ctl;
 	uint8_t *rxbuf;
 	uint8_t kcn[MIP6_KCN_LEN];
 	struct agent_nonce nonces[AGENT_NONCES];

@@ -260,7 +260,7 @@ on_bu(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct
 	const struct agent_nonce *hn, *cn = NULL;
 	uint8_t htok[MIP6_TOKEN_LEN], ctok[MIP6_TOKEN_LEN], kbm[MIP6_KBM_LEN], auth[MIP6_AUTH_LEN];
 	const struct mip6_vso *conn = find_vso(&m->opts, WIRE_VSO_CONN);
-	uint16_t granted;
+	uint16_t granted, cport = 0, dport = 0;
 	uint64_t now = lib_now_ms();
 	int deleting, direct;
 
@@ -278,7 +278,7 @@ on_bu(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct
 		reject(a, "BU without Nonce Indices or Binding Authorization Data (discarded)");
 		return;
 	}
-	if (conn && (conn->len != WIRE_VSO_CONN_LEN || conn->bytes[4] != WIRE_PROTO_TCP)) {
+	if (wire_vso_conn_find(&m->opts, &cport, &dport) < 0) {
 		reject(a, "BU with a malformed connection option (discarded)");
 		return;
 	}
@@ -315,8 +315,8 @@ on_bu(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct
 		memset(&k, 0, sizeof(k));
 		memcpy(k.dvipa, home, 16);
 		memcpy(k.client, me, 16);
-		k.cport = (uint16_t)(conn->bytes[0] << 8 | conn->bytes[1]);
-		k.dport = (uint16_t)(conn->bytes[2] << 8 | conn->bytes[3]);
+		k.cport = cport;
+		k.dport = dport;
 		c = vipa_vcrt_lookup(a->conns, &k);
 		if (c && !mip6_seq_newer(m->bu.seq, c->bu_seq)) {
 			reject(a, "BU with an old sequence number");
@@ -641,17 +641,7 @@ tick_conn(struct vipa_conn *c, void *arg)
 	if (c->last_ms - t->now < (c->last_ms - c->created_ms) / 4 + 1000 &&
 	    t->now - c->bypass_ms < 10000 && t->now - c->bu_ms > 10000) {
 		init_msg(&m, MIP6_MH_BRR);
-		{
-			struct mip6_vso *v = &m.opts.vso[m.opts.n_vso++];
-			v->vendor_id = WIRE_VSO_VENDOR;
-			v->subtype = WIRE_VSO_CONN;
-			v->len = WIRE_VSO_CONN_LEN;
-			v->bytes[0] = (uint8_t)(c->key.cport >> 8);
-			v->bytes[1] = (uint8_t)c->key.cport;
-			v->bytes[2] = (uint8_t)(c->key.dport >> 8);
-			v->bytes[3] = (uint8_t)c->key.dport;
-			v->bytes[4] = WIRE_PROTO_TCP;
-		}
+		wire_vso_conn_add(&m.opts, c->key.cport, c->key.dport);
 		send_rh2(t->a, c->key.client, c->coa, c->key.dvipa, &m, NULL);
 		c->bu_ms = t->now;
 	}

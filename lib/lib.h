@@ -160,4 +160,21 @@ void lib_delay_destroy(struct lib_delay **d);
 /* 1 with probability pct/100 (xorshift; not for cryptography). */
 int lib_chance(unsigned pct);
 
+/* ---- control sockets (lib/ctlsrv.c) ------------------------------------------
+ * The daemons' operator interface (docs/RUNTIME.md): a Unix stream socket,
+ * mode 0600, one request line per connection, "[JSON ]COMMAND\n", answered
+ * with "RC=0\n" or "RC=8\n" and the body exec wrote, then closed.  exec
+ * returns 0 for RC=0 and a negative value for RC=8; the line it gets has the
+ * JSON prefix and the line end removed. */
+struct lib_ctl;
+typedef int (*lib_ctl_exec_cb)(const char *line, int json, struct lib_sbuf *out, void *arg);
+struct lib_ctl *lib_ctl_start(struct uv_loop_s *loop, const char *path, lib_ctl_exec_cb exec,
+			      void *arg, char *err, size_t errlen);
+/* Closes the socket and removes its file (the loop must run once more). */
+void lib_ctl_stop(struct lib_ctl **c);
+
+/* The word of `words` closest to w (edit distance at most 2), or NULL: for
+ * "did you mean" in answers to bad commands. */
+const char *lib_closest_word(const char *w, const char *const *words, size_t n);
+
 #endif

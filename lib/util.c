@@ -144,3 +144,45 @@ lib_write_all(int fd, const void *buf, size_t len)
 	}
 	return 0;
 }
+
+/* Levenshtein distance of two short words (99 when one is over 30 chars). */
+static int
+edit_distance(const char *a, const char *b)
+{
+	int la = (int)strlen(a), lb = (int)strlen(b), i, j;
+	int d[32][32];
+
+	if (la > 30 || lb > 30)
+		return 99;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < c)
+				c = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < c)
+				c = d[i][j - 1] + 1;
+			d[i][j] = c;
+		}
+	return d[la][lb];
+}
+
+const char *
+lib_closest_word(const char *w, const char *const *words, size_t n)
+{
+	const char *best = NULL;
+	int bd = 3;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int dd = edit_distance(w, words[i]);
+		if (dd < bd) {
+			bd = dd;
+			best = words[i];
+		}
+	}
+	return best;
+}

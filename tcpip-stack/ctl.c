@@ -22,16 +22,6 @@
 
 #define CTL_LINE_MAX 1024
 
-struct ctl_client {
-	uv_pipe_t pipe;
-	struct stack *s;
-	char line[CTL_LINE_MAX + 1];
-	size_t len;
-	int done;
-	uv_write_t wr;
-	struct lib_sbuf out;
-};
-
 static unsigned report_seq;
 
 /* ---- helpers --------------------------------------------------------------- */
@@ -697,48 +687,6 @@ static const char *const actions[] = { "LEAVEGROUP", "JOINGROUP", "DEACTIVATE", 
 static const char *const verbs[] = { "D", "DISPLAY", "V", "VARY", "SYSPLEX$ROLE",
 				      "SYSPLEX$STATS", "SYSPLEX$LINK" };
 
-/* Levenshtein distance, for "did you mean". */
-static int
-edit_distance(const char *a, const char *b)
-{
-	int la = (int)strlen(a), lb = (int)strlen(b), i, j;
-	int d[32][32];
-
-	if (la > 30 || lb > 30)
-		return 99;
-	for (i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (i = 1; i <= la; i++)
-		for (j = 1; j <= lb; j++) {
-			int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-			if (d[i - 1][j] + 1 < c)
-				c = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < c)
-				c = d[i][j - 1] + 1;
-			d[i][j] = c;
-		}
-	return d[la][lb];
-}
-
-static const char *
-closest(const char *w, const char *const *words, size_t n)
-{
-	const char *best = NULL;
-	int bd = 3;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		int dd = edit_distance(w, words[i]);
-		if (dd < bd) {
-			bd = dd;
-			best = words[i];
-		}
-	}
-	return best;
-}
-
 static int
 fail(struct lib_sbuf *o, int json, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -765,7 +713,7 @@ unknown_word(struct lib_sbuf *o, int json, const char *what, const char *w,
 	     const char *const *words, size_t n)
 {
 	char list[256] = "";
-	const char *sug = closest(w, words, n);
+	const char *sug = lib_closest_word(w, words, n);
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -983,127 +931,28 @@ stack_ctl_exec(struct stack *s, const char *line, int json, struct lib_sbuf *o)
 	return unknown_word(o, json, "command", verb, verbs, 4);
 }
 
-/* ---- socket plumbing ---------------------------------------------------------------------- */
+/* ---- socket ---------------------------------------------------------------------------- */
 
-static void
-client_close_cb(uv_handle_t *h)
+static int
+exec_cb(const char *line, int json, struct lib_sbuf *out, void *arg)
 {
-	struct ctl_client *c = h->data;
+	struct stack *s = arg;
+	int rc = stack_ctl_exec(s, line, json, out);
 
-	lib_sbuf_free(&c->out);
-	free(c);
-}
-
-static void
-write_cb(uv_write_t *w, int status)
-{
-	struct ctl_client *c = w->data;
-
-	LIB_UNUSED(status);
-	uv_close((uv_handle_t *)&c->pipe, client_close_cb);
-}
-
-static void
-alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	struct ctl_client *c = h->data;
-
-	LIB_UNUSED(suggested);
-	buf->base = c->line + c->len;
-	buf->len = CTL_LINE_MAX - c->len;
-}
-
-static void
-respond(struct ctl_client *c)
-{
-	struct lib_sbuf body = { 0 };
-	char *line = c->line;
-	int json = 0, rc;
-	uv_buf_t b;
-
-	c->done = 1;
-	uv_read_stop((uv_stream_t *)&c->pipe);
-	c->line[c->len] = '\0';
-	line[strcspn(line, "\r\n")] = '\0';
-	if (strncmp(line, "JSON ", 5) == 0) {
-		json = 1;
-		line += 5;
-	}
-	rc = stack_ctl_exec(c->s, line, json, &body);
 	if (rc < 0)
-		lib_verdict(&c->s->ctl_verdicts, "bad operator command");
-	lib_sbuf_printf(&c->out, "RC=%d\n%s", rc < 0 ? 8 : 0, body.s ? body.s : "");
-	lib_sbuf_free(&body);
-	if (c->out.oom) {
-		uv_close((uv_handle_t *)&c->pipe, client_close_cb);
-		return;
-	}
-	b = uv_buf_init(c->out.s, (unsigned)c->out.len);
-	c->wr.data = c;
-	if (uv_write(&c->wr, (uv_stream_t *)&c->pipe, &b, 1, write_cb) < 0)
-		uv_close((uv_handle_t *)&c->pipe, client_close_cb);
-}
-
-static void
-read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
-{
-	struct ctl_client *c = st->data;
-
-	LIB_UNUSED(buf);
-	if (c->done)
-		return;
-	if (n > 0) {
-		c->len += (size_t)n;
-		if (memchr(c->line, '\n', c->len) || c->len >= CTL_LINE_MAX)
-			respond(c);
-		return;
-	}
-	if (n < 0) {
-		if (n == UV_EOF && c->len > 0)
-			respond(c);
-		else
-			uv_close((uv_handle_t *)st, client_close_cb);
-	}
-}
-
-static void
-conn_cb(uv_stream_t *server, int status)
-{
-	struct stack *s = server->data;
-	struct ctl_client *c;
-
-	if (status < 0)
-		return;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return;
-	c->s = s;
-	uv_pipe_init(s->loop, &c->pipe, 0);
-	c->pipe.data = c;
-	if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0 ||
-	    uv_read_start((uv_stream_t *)&c->pipe, alloc_cb, read_cb) < 0)
-		uv_close((uv_handle_t *)&c->pipe, client_close_cb);
+		lib_verdict(&s->ctl_verdicts, "bad operator command");
+	return rc;
 }
 
 int
 stack_ctl_start(struct stack *s)
 {
-	mode_t old;
-	int r;
+	char path[256], err[300];
 
-	snprintf(s->ctl_path, sizeof(s->ctl_path), "%s/ctl.sock", s->statedir);
-	unlink(s->ctl_path);
-	uv_pipe_init(s->loop, &s->ctl, 0);
-	s->ctl.data = s;
-	old = umask(0177);
-	r = uv_pipe_bind(&s->ctl, s->ctl_path);
-	umask(old);
-	if (r == 0) {
-		chmod(s->ctl_path, 0600);
-		r = uv_listen((uv_stream_t *)&s->ctl, 16, conn_cb);
-	}
-	if (r < 0) {
-		log_warnx("control socket %s: %s", s->ctl_path, uv_strerror(r));
+	snprintf(path, sizeof(path), "%s/ctl.sock", s->statedir);
+	s->ctl = lib_ctl_start(s->loop, path, exec_cb, s, err, sizeof(err));
+	if (!s->ctl) {
+		log_warnx("%s", err);
 		return -1;
 	}
 	return 0;
@@ -1112,7 +961,5 @@ stack_ctl_start(struct stack *s)
 void
 stack_ctl_stop(struct stack *s)
 {
-	if (!uv_is_closing((uv_handle_t *)&s->ctl))
-		uv_close((uv_handle_t *)&s->ctl, NULL);
-	unlink(s->ctl_path);
+	lib_ctl_stop(&s->ctl);
 }

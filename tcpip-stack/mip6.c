@@ -98,39 +98,6 @@ send_mh(struct stack *s, const uint8_t src[16], const uint8_t dst[16], const str
 	return 0;
 }
 
-static void
-vso_conn(struct mip6_opts *o, uint16_t cport, uint16_t dport)
-{
-	struct mip6_vso *v = &o->vso[o->n_vso++];
-
-	v->vendor_id = WIRE_VSO_VENDOR;
-	v->subtype = WIRE_VSO_CONN;
-	v->len = WIRE_VSO_CONN_LEN;
-	v->bytes[0] = (uint8_t)(cport >> 8);
-	v->bytes[1] = (uint8_t)cport;
-	v->bytes[2] = (uint8_t)(dport >> 8);
-	v->bytes[3] = (uint8_t)dport;
-	v->bytes[4] = WIRE_PROTO_TCP;
-}
-
-/* Finds our connection option in decoded options; 1 when present. */
-static int
-find_vso_conn(const struct mip6_opts *o, uint16_t *cport, uint16_t *dport)
-{
-	int i;
-
-	for (i = 0; i < o->n_vso; i++) {
-		const struct mip6_vso *v = &o->vso[i];
-		if (v->vendor_id == WIRE_VSO_VENDOR && v->subtype == WIRE_VSO_CONN &&
-		    v->len == WIRE_VSO_CONN_LEN && v->bytes[4] == WIRE_PROTO_TCP) {
-			*cport = (uint16_t)(v->bytes[0] << 8 | v->bytes[1]);
-			*dport = (uint16_t)(v->bytes[2] << 8 | v->bytes[3]);
-			return 1;
-		}
-	}
-	return 0;
-}
-
 /* ---- return routability (the routing stack as mobile node) ----------------------- */
 
 static struct rr_entry *
@@ -274,7 +241,7 @@ try_bind(struct stack *s, struct vipa_conn *c)
 	m.opts.home_nonce_idx = h->idx;
 	m.opts.coa_nonce_idx = co->idx;
 	memcpy(m.opts.alt_coa, c->dest_xcf, 16);
-	vso_conn(&m.opts, c->key.cport, c->key.dport);
+	wire_vso_conn_add(&m.opts, c->key.cport, c->key.dport);
 	mip6_kbm(h->token, co->token, kbm);
 	if (send_mh(s, c->key.dvipa, c->key.client, &m, kbm, c->dest_xcf) == 0) {
 		c->bu_ms = now;
@@ -310,7 +277,7 @@ send_delete(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16], 
 	m.opts.coa_nonce_idx = 0;
 	memcpy(m.opts.alt_coa, dvipa, 16);
 	if (cport || dport)
-		vso_conn(&m.opts, cport, dport);
+		wire_vso_conn_add(&m.opts, cport, dport);
 	mip6_kbm(h->token, NULL, kbm);
 	send_mh(s, dvipa, client, &m, kbm, dvipa);
 	s->mip6.deletes++;
@@ -497,7 +464,7 @@ on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const s
 	struct vipa_conn *c;
 	uint16_t cport, dport;
 
-	if (!find_vso_conn(&m->opts, &cport, &dport)) {
+	if (wire_vso_conn_find(&m->opts, &cport, &dport) != 1) {
 		/* Acknowledgement of a per-home-address binding: none are sent. */
 		lib_verdict(&s->bus_verdicts, "BA without our connection option");
 		return;
@@ -592,7 +559,7 @@ on_brr(struct stack *s, const uint8_t client[16], const uint8_t home[16], const 
 	struct { struct stack *s; const uint8_t *client, *home; int all; uint16_t cport, dport; } a = {
 		s, client, home, 1, 0, 0 };
 
-	if (find_vso_conn(&m->opts, &a.cport, &a.dport))
+	if (wire_vso_conn_find(&m->opts, &a.cport, &a.dport) == 1)
 		a.all = 0;
 	s->mip6.rx[MIP6_MH_BRR]++;
 	vipa_vcrt_foreach(s->vcrt, refresh_conn, &a);

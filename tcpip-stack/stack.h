@@ -124,8 +124,7 @@ struct stack {
 
 	uv_timer_t poll_timer, adv_timer;
 	uv_signal_t sigterm, sigint;
-	uv_pipe_t ctl;
-	char ctl_path[256];
+	struct lib_ctl *ctl;
 
 	/* routing stack: generation of the full connection report in progress
 	 * from each target (see on_tgt_conn) */

@@ -372,6 +372,14 @@ ssize_t wire_xcf_bind_info_encode(const struct wire_xcf_bind_info *m, uint8_t *p
 #define WIRE_VSO_COPYTO 2
 #define WIRE_VSO_CONN_LEN 5
 
+/* Appends our connection option (client port, DVIPA port, TCP) to a message's
+ * options; -ENOSPC when MIP6_MAX_VSO are already there (wire/vso.c). */
+struct mip6_opts;
+int wire_vso_conn_add(struct mip6_opts *o, uint16_t cport, uint16_t dport);
+/* Finds it in decoded options: 1 (ports filled in), 0 when absent, -EINVAL
+ * when present but malformed. */
+int wire_vso_conn_find(const struct mip6_opts *o, uint16_t *cport, uint16_t *dport);
+
 /* ==== Mobility Header (RFC 6275), prefix mip6_ ==============================
  * Declared below by the Mobile IPv6 work (issue: distributor bypass).
  */

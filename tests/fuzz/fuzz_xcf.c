@@ -24,6 +24,8 @@ static struct wire_xcf_dist_adv da;
 static struct wire_xcf_tgt_listen tl;
 static struct wire_xcf_tgt_conn tc;
 static struct wire_xcf_sync_req sr;
+static struct wire_xcf_mip6_copy mc;
+static struct wire_xcf_bind_info bi;
 
 /* A decoder that accepted p[0..len) must have produced its exact encoding. */
 static void
@@ -66,6 +68,16 @@ bodies(const uint8_t *p, size_t len)
 	why = NULL;
 	if (wire_xcf_sync_req_decode(&sr, p, len, &why) == 0)
 		same(wire_xcf_sync_req_encode(&sr, out, sizeof(out)), p, len);
+	else if (!why)
+		abort();
+	why = NULL;
+	if (wire_xcf_mip6_copy_decode(&mc, p, len, &why) == 0)
+		same(wire_xcf_mip6_copy_encode(&mc, out, sizeof(out)), p, len);
+	else if (!why)
+		abort();
+	why = NULL;
+	if (wire_xcf_bind_info_decode(&bi, p, len, &why) == 0)
+		same(wire_xcf_bind_info_encode(&bi, out, sizeof(out)), p, len);
 	else if (!why)
 		abort();
 }
