@@ -311,6 +311,27 @@ finish_moving(struct stack *s, struct stack_dvipa *d)
 	stack_publish_vipa_adv(s);
 }
 
+static void
+own_timer_cb(uv_timer_t *t)
+{
+	stack_own_evaluate(t->data);
+}
+
+/* Comes back exactly when a wait ends (settle, takeover delay, MOVING), not
+ * at the next 100 ms poll: takeover time is what clients see. */
+static void
+wake_at(struct stack *s, uint64_t due, uint64_t now)
+{
+	if (!s->own_timer.data) {
+		uv_timer_init(s->loop, &s->own_timer);
+		s->own_timer.data = s;
+	}
+	if (uv_is_active((uv_handle_t *)&s->own_timer) &&
+	    uv_timer_get_due_in(&s->own_timer) <= due - now)
+		return;
+	uv_timer_start(&s->own_timer, own_timer_cb, due > now ? due - now : 0, 0);
+}
+
 void
 stack_own_evaluate(struct stack *s)
 {
@@ -324,6 +345,8 @@ stack_own_evaluate(struct stack *s)
 
 		if (d->moving && now >= d->moving_until_ms)
 			finish_moving(s, d);
+		else if (d->moving)
+			wake_at(s, d->moving_until_ms, now);
 		for (j = 0; j < d->ncand; j++) {
 			const struct stack_cand *c = &d->cand[j];
 			if (!member_live(s, c->member))
@@ -370,14 +393,20 @@ stack_own_evaluate(struct stack *s)
 		}
 		/* (A stack still forwarding a DVIPA it gave up may take it back at
 		 * once when it is the best candidate again: REACTIVATE.) */
-		if (!quorum || active || now < s->settle_until_ms || !all_heard(s) || s->left_group)
+		if (!quorum || active || !all_heard(s) || s->left_group)
 			continue;
+		if (now < s->settle_until_ms) {
+			wake_at(s, s->settle_until_ms, now);
+			continue;
+		}
 		if (!best_is_self(s, d))
 			continue;
 		/* The owner failed (it did not hand the DVIPA over): wait until an
 		 * owner that was only cut off has surely given up. */
-		if (d->owner_lost_ms && now - d->owner_lost_ms < s->takeover_delay_ms)
+		if (d->owner_lost_ms && now - d->owner_lost_ms < s->takeover_delay_ms) {
+			wake_at(s, d->owner_lost_ms + s->takeover_delay_ms, now);
 			continue;
+		}
 		stack_dvipa_activate(s, d, d->owner_lost_ms || d->last_owner[0] ? d->last_owner : NULL);
 		d->owner_lost_ms = 0;
 	}

@@ -146,6 +146,7 @@ struct stack {
 	} heard[XCF_MAX_MEMBERS];
 	int nheard;
 	unsigned takeover_delay_ms;	/* after an owner fails (see own.c) */
+	uv_timer_t own_timer;		/* re-evaluates ownership when a wait ends */
 };
 
 /* stack.c: roles, XCF message handling */
