@@ -634,7 +634,7 @@ show_stats(struct stack *s, struct lib_sbuf *o)
 		vipa_store_stats(s->store, &st);
 	lib_sbuf_printf(o, "{\"system\":\"%s\",\"rx_pkts\":%llu,\"rx_bytes\":%llu,\"fwd_pkts\":%llu,"
 			"\"fwd_bytes\":%llu,\"local_pkts\":%llu,\"strip_pkts\":%llu,\"new_conns\":%llu,"
-			"\"no_target\":%llu,\"no_entry\":%llu,\"tun_write_err\":%llu,\"link_dropped\":%llu,"
+			"\"no_target\":%llu,\"no_entry\":%llu,\"tun_write_err\":%llu,\"link_dropped\":%llu,\"ptb_sent\":%llu,"
 			"\"vcrt\":%zu,\"store\":{\"queued\":%llu,\"written\":%llu,\"flushes\":%llu,"
 			"\"errors\":%llu,\"dropped\":%llu,\"reopened\":%llu",
 			s->sysname,
@@ -643,7 +643,7 @@ show_stats(struct stack *s, struct lib_sbuf *o)
 			(unsigned long long)s->cnt.local_pkts, (unsigned long long)s->cnt.strip_pkts,
 			(unsigned long long)s->cnt.new_conns, (unsigned long long)s->cnt.no_target,
 			(unsigned long long)s->cnt.no_entry, (unsigned long long)s->cnt.tun_write_err,
-			(unsigned long long)s->cnt.link_dropped,
+			(unsigned long long)s->cnt.link_dropped, (unsigned long long)s->cnt.ptb_sent,
 			vipa_vcrt_count(s->vcrt), (unsigned long long)st.queued,
 			(unsigned long long)st.written, (unsigned long long)st.flushes,
 			(unsigned long long)st.errors, (unsigned long long)st.dropped,

@@ -76,16 +76,61 @@ stack_dp_link(struct stack *s, int loss_pct, unsigned delay_ms)
 	return 0;
 }
 
+/*
+ * ICMPv6 Packet Too Big (RFC 4443 3.2) from the DVIPA to the client, quoting
+ * the packet as the client sent it, so that its kernel lowers the path MTU
+ * to the DVIPA (a kernel-made one would quote the rewritten packet, which
+ * the client cannot match).
+ */
+static void
+send_ptb(struct stack *s, const uint8_t *pkt, size_t len, uint32_t mtu)
+{
+	static uint8_t out[WIRE_VNET_HDR_LEN + 1280];
+	uint8_t *ip = out + WIRE_VNET_HDR_LEN, *icmp = ip + WIRE_IP6_HDR_LEN;
+	size_t quote = len < 1280 - WIRE_IP6_HDR_LEN - 8 ? len : 1280 - WIRE_IP6_HDR_LEN - 8;
+	size_t plen = 8 + quote;
+	uint16_t ck;
+
+	memset(out, 0, WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + 8);
+	ip[0] = 0x60;
+	ip[4] = (uint8_t)(plen >> 8);
+	ip[5] = (uint8_t)plen;
+	ip[6] = WIRE_PROTO_ICMPV6;
+	ip[7] = 64;
+	memcpy(ip + 8, pkt + 24, 16);		/* from the DVIPA ... */
+	memcpy(ip + 24, pkt + 8, 16);		/* ... to the client */
+	icmp[0] = 2;				/* Packet Too Big */
+	icmp[4] = (uint8_t)(mtu >> 24);
+	icmp[5] = (uint8_t)(mtu >> 16);
+	icmp[6] = (uint8_t)(mtu >> 8);
+	icmp[7] = (uint8_t)mtu;
+	memcpy(icmp + 8, pkt, quote);
+	ck = wire_csum_ip6(ip + 8, ip + 24, WIRE_PROTO_ICMPV6, icmp, plen);
+	icmp[2] = (uint8_t)(ck >> 8);
+	icmp[3] = (uint8_t)ck;
+	s->cnt.ptb_sent++;
+	tun_write_now(s, out, WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + plen);
+}
+
 /* Forwards the packet at pkt (len bytes, vnet header `vh`) to `dest`. */
 static void
-forward(struct stack *s, uint8_t *pkt, size_t len, struct wire_vnet_hdr *vh,
-	const uint8_t dest[16])
+forward(struct stack *s, const struct wire_pkt *pk, uint8_t *pkt, size_t len,
+	struct wire_vnet_hdr *vh, const uint8_t dest[16])
 {
+	size_t wire_len;
 	ssize_t nl;
 
 	if (memcmp(dest, s->xcfaddr, 16) == 0) {
 		s->cnt.local_pkts++;
 		tun_write(s, pkt - WIRE_VNET_HDR_LEN, len + WIRE_VNET_HDR_LEN);
+		return;
+	}
+	/* The largest packet on the LAN after the rewrite: one segment of a
+	 * GSO super-packet, or the packet itself. */
+	wire_len = (vh->gso_type & ~WIRE_VNET_GSO_ECN) != WIRE_VNET_GSO_NONE ?
+		   (size_t)pk->l4_off + pk->tcp_hlen + vh->gso_size : len;
+	if (wire_len + WIRE_RH2_LEN > s->lan_mtu) {
+		send_ptb(s, pkt, len, s->lan_mtu - WIRE_RH2_LEN);
 		return;
 	}
 	nl = wire_rh2_insert(pkt, len, dest, vh);
@@ -177,7 +222,7 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 	 * after (see syn_expire in stack.c). */
 	if ((pk->tcp_flags & (WIRE_TCP_FIN | WIRE_TCP_RST)) && !c->fin_ms)
 		c->fin_ms = lib_now_ms();
-	forward(s, pkt, len, vh, c->dest_xcf);
+	forward(s, pk, pkt, len, vh, c->dest_xcf);
 }
 
 static void

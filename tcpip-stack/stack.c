@@ -422,17 +422,23 @@ on_tgt_listen(struct stack *s, const struct xcf_member_info *from, const uint8_t
 		lib_verdict(&s->bus_verdicts, why ? why : "malformed TGT_LISTEN");
 		return;
 	}
-	/* A full report replaces what this target said before: ports it no
-	 * longer lists have no listener. */
+	/* A full report replaces what this target said before about the
+	 * DVIPAs it lists (targets report each DVIPA on its own): ports of those
+	 * DVIPAs it no longer lists have no listener. */
 	if (m.flags & WIRE_XCF_F_FULL) {
 		for (i = 0; i < s->vdpt->n; i++) {
 			struct vipa_vdpt_entry *e = &s->vdpt->e[i];
+			int listed_dvipa = 0;
+
 			if (!e->used || memcmp(e->dest_xcf, from->xcfaddr, 16) != 0)
 				continue;
 			for (j = 0; j < m.n; j++)
-				if (memcmp(m.l[j].dvipa, e->dvipa, 16) == 0 && m.l[j].port == e->port)
-					break;
-			if (j == m.n && e->rdy) {
+				if (memcmp(m.l[j].dvipa, e->dvipa, 16) == 0) {
+					listed_dvipa = 1;
+					if (m.l[j].port == e->port)
+						break;
+				}
+			if (listed_dvipa && j == m.n && e->rdy) {
 				e->rdy = 0;
 				vipa_store_vdpt_put(s->store, e);
 			}
@@ -483,10 +489,10 @@ stack_conn_removed(struct stack *s, const struct vipa_conn *c, int target_lost)
 static int
 conn_full_sweep(struct vipa_conn *c, void *arg)
 {
-	struct { struct stack *s; const uint8_t *dest; uint64_t gen; } *a = arg;
+	struct { struct stack *s; const uint8_t *dest; uint64_t gen; const uint8_t *scope; } *a = arg;
 
 	if (memcmp(c->dest_xcf, a->dest, 16) != 0 || c->state != VIPA_CONN_EST ||
-	    c->last_ms == a->gen)
+	    c->last_ms == a->gen || memcmp(c->key.dvipa, a->scope, 16) != 0)
 		return 0;
 	stack_conn_removed(a->s, c, 0);
 	return 1;
@@ -585,8 +591,8 @@ on_tgt_conn(struct stack *s, const struct xcf_member_info *from, const uint8_t *
 			c->last_ms = gen;
 	}
 	if ((m.flags & WIRE_XCF_F_FULL) && (m.flags & WIRE_XCF_F_LAST)) {
-		struct { struct stack *s; const uint8_t *dest; uint64_t gen; } a = {
-			s, from->xcfaddr, gen };
+		struct { struct stack *s; const uint8_t *dest; uint64_t gen; const uint8_t *scope; } a = {
+			s, from->xcfaddr, gen, m.scope };
 		vipa_vcrt_foreach(s->vcrt, conn_full_sweep, &a);
 	}
 }
@@ -758,9 +764,10 @@ setup_network(struct stack *s)
 			fclose(f);
 		}
 	}
-	/* Rewrites add a 24-byte RH2: a TUN MTU below the link MTU makes the
-	 * kernel send Packet Too Big quoting the original packet. */
-	o.mtu = s->lan_mtu - WIRE_RH2_LEN;
+	/* The TUN takes full LAN-sized packets (a target receives RH2 packets of
+	 * up to the LAN MTU); the routing stack answers a packet that would not
+	 * fit once the RH2 is added with its own Packet Too Big (dp.c). */
+	o.mtu = s->lan_mtu;
 	s->tun_fd = lib_tun_open(STACK_TUN_NAME, &o);
 	if (s->tun_fd < 0) {
 		log_warnx("cannot open TUN %s: %s", STACK_TUN_NAME, strerror(-s->tun_fd));
@@ -768,6 +775,11 @@ setup_network(struct stack *s)
 	}
 	s->tun_ifindex = lib_nl_ifindex(STACK_TUN_NAME);
 	lib_sysctl_set("net/ipv6/conf/all/forwarding", "1");
+	/* TCP early demux would hand LAN-inbound segments for the DVIPA straight
+	 * to a local socket (when this stack is its own target) before policy
+	 * routing takes them to the TUN: the handshake then never completes. */
+	lib_sysctl_set("net/ipv4/ip_early_demux", "0");
+	lib_sysctl_set("net/ipv4/tcp_early_demux", "0");
 	/* Our DYNAMICXCF address is the care-of address: routed into the TUN,
 	 * never local (the kernel would reject the RH2 itself). */
 	r = lib_nl_route(s->nl, 1, 254, s->xcfaddr, 128, s->tun_ifindex, NULL);

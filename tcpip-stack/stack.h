@@ -79,6 +79,7 @@ struct stack_counters {
 	uint64_t new_conns, no_target, no_entry;
 	uint64_t tun_write_err;
 	uint64_t link_dropped;		/* SYSPLEX$LINK loss and delay-line overflow */
+	uint64_t ptb_sent;		/* Packet Too Big: rewritten packet would not fit */
 };
 
 struct stack_mip6_counters {

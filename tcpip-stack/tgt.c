@@ -76,6 +76,7 @@ flush_events(struct stack *s, int dv, int full)
 	if (!d->owner[0])
 		return;
 	connmsg.n = 0;
+	memcpy(connmsg.scope, d->addr, 16);
 	for (i = 0; i <= nev; i++) {
 		int last = i == nev;
 

@@ -308,6 +308,7 @@ struct wire_xcf_conn {
 };
 struct wire_xcf_tgt_conn {
 	uint8_t flags;
+	uint8_t scope[16];	/* the DVIPA a FULL report covers */
 	uint16_t n;
 	struct wire_xcf_conn c[WIRE_XCF_MAX_CONN];
 };

@@ -29,7 +29,7 @@
  *  DIST_ADV        dvipa 16 | method u8 | flags u8 | timedaff u16 | nports u8 |
  *                  nports x port u16 | ndest u8 | ndest x { xcf 16 | weight u16 }
  *  TGT_LISTEN      flags u8 | n u8 | n x { dvipa 16 | port u16 | rdy u16 | weight u16 }
- *  TGT_CONN        flags u8 | n u16 | n x { event u8 | dvipa 16 | dport u16 |
+ *  TGT_CONN        flags u8 | scope 16 | n u16 | n x { event u8 | dvipa 16 | dport u16 |
  *                  client 16 | cport u16 | bypass u8 | coa 16 }
  *  TGT_SYNC_REQ    dvipa 16
  */
@@ -417,6 +417,7 @@ wire_xcf_tgt_conn_decode(struct wire_xcf_tgt_conn *m, const uint8_t *p, size_t l
 
 	wire_rd_init(&r, p, len);
 	m->flags = wire_rd_u8(&r);
+	wire_rd_bytes(&r, m->scope, 16);
 	m->n = wire_rd_u16(&r);
 	if (r.err) {
 		SET_REASON(reason, "TGT_CONN truncated");
@@ -458,6 +459,7 @@ wire_xcf_tgt_conn_encode(const struct wire_xcf_tgt_conn *m, uint8_t *p, size_t c
 		return -EINVAL;
 	wire_wr_init(&w, p, cap);
 	wire_wr_u8(&w, m->flags);
+	wire_wr_bytes(&w, m->scope, 16);
 	wire_wr_u16(&w, m->n);
 	for (i = 0; i < m->n; i++) {
 		const struct wire_xcf_conn *c = &m->c[i];

@@ -586,6 +586,7 @@ make_conn(struct wire_xcf_tgt_conn *m, int n)
 
 	memset(m, 0, sizeof(*m));
 	m->flags = WIRE_XCF_F_FULL | WIRE_XCF_F_FIRST;
+	fill(m->scope, 16, 7);
 	m->n = (uint16_t)n;
 	for (i = 0; i < n; i++) {
 		struct wire_xcf_conn *c = &m->c[i];
@@ -612,7 +613,7 @@ test_tgt_conn(void **state)
 	for (k = 0; k < ARRAY_LEN(cnt); k++) {
 		make_conn(&conn_in, cnt[k]);
 		n = wire_xcf_tgt_conn_encode(&conn_in, body, sizeof(body));
-		assert_int_equal(n, 3 + 54 * cnt[k]);
+		assert_int_equal(n, 19 + 54 * cnt[k]);
 		assert_true(n <= WIRE_XCF_MAX_BODY);
 		/* The largest is checked only as a round trip: its truncations
 		 * are the same code as the small ones, 28k times over. */
@@ -631,12 +632,12 @@ test_tgt_conn(void **state)
 		check_enospc(enc_conn, &conn_in, (size_t)n);
 	}
 	memset(body, 0, sizeof(body));
-	body[1] = (WIRE_XCF_MAX_CONN + 1) >> 8;
-	body[2] = (WIRE_XCF_MAX_CONN + 1) & 0xff;
+	body[17] = (WIRE_XCF_MAX_CONN + 1) >> 8;
+	body[18] = (WIRE_XCF_MAX_CONN + 1) & 0xff;
 	why = NULL;
 	assert_int_equal(wire_xcf_tgt_conn_decode(&conn_out, body, sizeof(body), &why), -EINVAL);
 	assert_string_equal(why, "TGT_CONN has too many connections");
-	body[1] = body[2] = 0xff;
+	body[17] = body[18] = 0xff;
 	assert_int_equal(wire_xcf_tgt_conn_decode(&conn_out, body, sizeof(body), &why), -EINVAL);
 	conn_in.n = WIRE_XCF_MAX_CONN + 1;
 	assert_int_equal(wire_xcf_tgt_conn_encode(&conn_in, body, sizeof(body)), -EINVAL);
