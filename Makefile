@@ -8,7 +8,7 @@
 
 DEBIAN_PKGS = build-essential pkg-config libzmq3-dev libsqlite3-dev libuv1-dev \
 	libcmocka-dev liblua5.4-dev libmnl-dev libedit-dev iproute2 nftables curl \
-	tshark python3 python3-scapy iperf3 sqlite3 jq procps psmisc haproxy
+	tshark python3 python3-scapy iperf3 sqlite3 jq procps psmisc haproxy wrk
 
 CC ?= cc
 PKG_LIBS = libzmq sqlite3 libuv lua5.4 libmnl libedit
@@ -55,7 +55,7 @@ PROGS = $(BIN)/tcpip-stack $(BIN)/client-agent $(BIN)/sysplex $(BIN)/sysplex-htt
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BINS = $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
-.PHONY: all deps test test-unit test-config test-netns test-wire test-long demo bench \
+.PHONY: all deps test test-unit test-config test-netns test-wire test-long test-lua demo bench \
 	fuzz clean format check-deps
 all: deps
 	@$(MAKE) --no-print-directory progs
@@ -130,6 +130,11 @@ test-netns: $(PROGS)
 
 test-long: $(PROGS)
 	@BIN=$(BIN) LONG=1 tests/netns/run.sh
+
+# The operator console and the Lua scenarios alone (test-netns runs them too).
+test-lua: $(PROGS)
+	@for t in tests/netns/test_console.sh tests/netns/test_lua.sh; do \
+	  echo "== $$t"; BIN=$(BIN) bash $$t || exit 1; done
 
 demo: deps
 	@$(MAKE) --no-print-directory progs

@@ -7,12 +7,13 @@
 --   DVIPA3 fd00:100::3  port  5201       MOBILEIPV6    (bypass after the BU)
 -- DVIPA1 fd00:100::1:8080 stays as in the default (MOBILEIPV6, DESTIP ALL).
 --
--- BENCH_ONLY_DVIPA=2 (or 3) is the benchmarks' workaround for a routing-stack
--- bug (see bench/README.md): a target that is a destination of several DVIPAs
--- of one owner keeps Rdy > 0 only for the last one it reports.  With it, only
--- that one of DVIPA2/DVIPA3 is defined, DVIPA1 goes to SYSA and SYSB only and
--- SYSC runs no sample server on DVIPA1, so SYSC is the destination of exactly
--- one DVIPA.
+-- BENCH_ONLY_DVIPA=2 (or 3) is the benchmarks' workaround for two
+-- routing-stack bugs (bench/README.md, "Product bugs"): when a target is a
+-- destination of several DVIPAs of one owner, the owner keeps Rdy > 0 and
+-- the VCRT entries of that target only for the DVIPA the target reported
+-- last.  With it, only that one of DVIPA2/DVIPA3 is defined, DVIPA1 goes to
+-- SYSA and SYSB only and SYSC runs no sample server on DVIPA1, so SYSC is a
+-- destination of exactly one DVIPA.  Unset, the file is what the issue asks.
 --
 -- The default topology is found through SYSPLEX_HOME (the source tree) when
 -- set, else relative to this file's own directory (bench/..).

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# bench/run.sh - `make bench`: runs every benchmark in order and prints a
+# summary table of the headline figures.  Benchmarks print numbers; nothing
+# here passes or fails on a figure (exit 1 only when a benchmark could not
+# run at all).
+#
+#   1. build/bench/vcrt_bench  VCRT and SQLite store micro-benchmark (if built)
+#   2. bench/distributor.sh    new connections/s, requests/s, forwarding pkt/s
+#   3. bench/bypass.sh         bulk upload: physical vs routed vs bypass
+#   4. bench/takeover.sh       kill -9 of the routing stack: time to the first
+#                              new connection served by the backup, losses
+#
+# Each networked benchmark builds and tears down its own emulated sysplex
+# (instance bd<pid> / bp<pid>).  Environment: BIN (bin), BUILD (build),
+# BENCH_SECONDS (5 s per measurement; the whole run takes about 2 minutes at
+# 5).  Needs root.
+set -u
+cd "$(dirname "$0")/.."
+export BIN=${BIN:-bin}
+BUILD=${BUILD:-build}
+[ "$(id -u)" = 0 ] || { echo "bench: must run as root" >&2; exit 1; }
+LOG=$(mktemp -d /tmp/bench-run.XXXXXX)
+trap 'rm -rf "$LOG"' EXIT
+start=$(date +%s)
+failed=""
+# Context: the figures are only comparable on an otherwise idle machine.
+others=$(ls /run/sysplex/*/state 2>/dev/null | wc -l)
+echo "bench: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), $others other sysplex instance(s) up"
+
+step() {
+	local name=$1; shift
+	echo ""
+	echo "######## $name"
+	"$@" 2>&1 | tee "$LOG/$name.out"
+	[ "${PIPESTATUS[0]}" = 0 ] || failed="$failed $name"
+}
+
+if [ -x "$BUILD/bench/vcrt_bench" ]; then
+	step vcrt_bench "$BUILD/bench/vcrt_bench"
+else
+	echo "(vcrt_bench not built: $BUILD/bench/vcrt_bench; \`make progs\` builds it)"
+fi
+step distributor bash bench/distributor.sh
+step bypass bash bench/bypass.sh
+step takeover bash bench/takeover.sh
+
+# v NAME: the value of result line NAME from any benchmark's output.
+v() { cat "$LOG"/*.out 2>/dev/null | awk -v n="$1" '$1 == n { print $2; exit }'; }
+r() { awk -v a="$(v "$1")" -v b="$(v "$2")" 'BEGIN { if (a != "" && b > 0) printf "%.3f", a / b; else print "-" }'; }
+row() { printf '  %-44s %14s %-8s %s\n' "$1" "${2:--}" "$3" "${4:-}"; }
+
+echo ""
+echo "######## summary ($(( $(date +%s) - start )) s, BENCH_SECONDS=${BENCH_SECONDS:-5}; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
+row "VCRT lookups (1M entries)" "$(v vcrt_lookup_per_s)" ops/s
+row "store rows written behind" "$(v store_rows_per_s)" rows/s
+row "new conn/s  baseline SYSC own address" "$(v conn_per_s_base)" conn/s
+row "new conn/s  DVIPA1 (MOBILEIPV6, RR)" "$(v conn_per_s_dvipa1)" conn/s "x$(r conn_per_s_dvipa1 conn_per_s_base) of baseline"
+row "new conn/s  DVIPA2 (NOMOBILEIPV6, SYSC)" "$(v conn_per_s_dvipa2)" conn/s "x$(r conn_per_s_dvipa2 conn_per_s_base) of baseline"
+row "keep-alive req/s  baseline" "$(v req_per_s_base)" req/s
+row "keep-alive req/s  DVIPA1" "$(v req_per_s_dvipa1)" req/s "x$(r req_per_s_dvipa1 req_per_s_base) of baseline"
+row "keep-alive req/s  DVIPA2" "$(v req_per_s_dvipa2)" req/s "x$(r req_per_s_dvipa2 req_per_s_base) of baseline"
+row "routing stack pkt/s  (http keep-alive)" "$(v fwd_pps_http_keepalive)" pkt/s
+row "routing stack pkt/s  (64-byte segments)" "$(v fwd_pps_small_segments)" pkt/s
+row "upload (a) physical" "$(v gbps_a_physical)" Gbit/s
+row "upload (b) routed, NOMOBILEIPV6" "$(v gbps_b_routed)" Gbit/s "x$(r gbps_b_routed gbps_a_physical) of (a)"
+row "upload (c) bypass, MOBILEIPV6" "$(v gbps_c_bypass)" Gbit/s "x$(r gbps_c_bypass gbps_a_physical) of (a)   <== goal >= 0.8"
+row "routing stack CPU per GB  (b) routed" "$(v cpu_s_per_gb_b)" s/GB
+row "routing stack CPU per GB  (c) bypass" "$(v cpu_s_per_gb_c)" s/GB
+row "bytes SYSA forwarded of (c)'s data conn" "$(v fwd_bytes_c_data_conn)" bytes
+row "SYN -> BU, on the wire (fresh conn)" "$(v syn_to_bu_ms_wire)" ms
+row "SYN -> BU, routing stack average" "$(v syn_to_bu_ms_avg)" ms
+tk=$(cat "$LOG"/*.out 2>/dev/null | awk '/^  median/ { print $2, $5, $8; exit }')
+row "takeover: first new conn after kill -9 (median p90 p99)" "${tk:--}" ms "(keepalived VRRP default about 3000 ms)"
+row "takeover: connections lost" "$(cat "$LOG"/*.out 2>/dev/null | awk '/connections lost:/ { print $3 " of " $5; exit }')" "" "(to surviving targets)"
+if grep -q 'workaround topolog' "$LOG"/*.out 2>/dev/null; then
+	echo "  NOTE: measured on the workaround topologies (bench/README.md, \"Product bugs\")"
+fi
+if [ -n "$failed" ]; then
+	echo "bench: could not measure:$failed" >&2
+	exit 1
+fi
+exit 0
