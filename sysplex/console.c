@@ -368,6 +368,8 @@ plex_cmd_console(const struct plex_inst *in, int argc, char **argv)
 
 	rl_readline_name = "sysplex";
 	rl_attempted_completion_function = complete;
+	/* Words end at blanks and commas (libedit reads the basic set). */
+	rl_basic_word_break_characters = " ,\t";
 	rl_completer_word_break_characters = (char *)" ,\t";
 	using_history();
 	stifle_history(1000);

@@ -1,16 +1,27 @@
 /*
  * main.c - bin/sysplex, the launcher: command line and the commands `down`,
- * `status`, `exec` and `cmd` (`up` lives in up.c).
+ * `status` and `exec` (`up` lives in up.c, `cmd` and `console` in
+ * console.c, the fault commands in fault.c, `load` in load.c, `run` in
+ * lua.c).
  *
  *   sysplex [--instance NAME] up [--timeout SEC] [TOPOLOGY.lua]
  *   sysplex [--instance NAME] down
  *   sysplex [--instance NAME] status [--json]
  *   sysplex [--instance NAME] exec HOST [--] CMD [ARG...]
- *   sysplex [--instance NAME] cmd [--system SYS] [--json] COMMAND...
+ *   sysplex [--instance NAME] cmd [--system SYS] [--json] [--timeout SEC] COMMAND...
+ *   sysplex [--instance NAME] console [--system SYS] [--json]
+ *   sysplex [--instance NAME] kill|hang|resume SYS
+ *   sysplex [--instance NAME] restart SYS [--timeout SEC]
+ *   sysplex [--instance NAME] partition SYS[,SYS...] [SYS[,SYS...]]
+ *   sysplex [--instance NAME] heal
+ *   sysplex [--instance NAME] link HOST [loss=PCT] [delay=MS]
+ *   sysplex [--instance NAME] load CLIENT [options]
+ *   sysplex [--instance NAME] run [--seed N] [--timeout SEC] SCRIPT.lua [ARG...]
  *
  * The instance is --instance NAME, else $SYSPLEX_INSTANCE, else "plex".
  * Exit status: 0 success, 1 failure, 2 usage; `cmd` exits 0 for RC=0 and 8
- * for anything else; `exec` exits with the command's status.
+ * for anything else; `exec` exits with the command's status; `run` exits 1
+ * when an expectation failed and 3 when the script stopped on an error.
  */
 #include "sysplex/sysplex.h"
 
@@ -39,9 +50,29 @@ usage(FILE *f)
 		"        hosts, namespaces, daemons, pids and whether each is alive\n"
 		"  exec HOST [--] CMD [ARG...]\n"
 		"        run a command inside a host (e.g. CLIENT1, SYSA, LAN)\n"
-		"  cmd [--system SYS] [--json] COMMAND\n"
+		"  cmd [--system SYS] [--json] [--timeout SEC] COMMAND\n"
 		"        send an operator command, e.g. 'D TCPIP,TCPCS,NETSTAT,VDPT', to a\n"
-		"        stack (default: the routing stack); exit 0 for RC=0, else 8\n"
+		"        stack (default: the routing stack; 'ROUTE SYSB,...' also names one;\n"
+		"        'D MIP6,BINDINGS[,CLIENTn]' shows the client agents' binding caches);\n"
+		"        exit 0 for RC=0, else 8 (docs/CONSOLE.md)\n"
+		"  console [--system SYS] [--json]\n"
+		"        interactive operator console (line editing, history, TAB completion);\n"
+		"        reads commands from stdin when it is not a terminal\n"
+		"  kill SYS | hang SYS | resume SYS\n"
+		"        SIGKILL / SIGSTOP / SIGCONT the stack of system SYS\n"
+		"  restart SYS [--timeout SEC]\n"
+		"        kill the stack if alive, start it again, wait until it answers\n"
+		"  partition SYS[,SYS...] [SYS[,SYS...]]\n"
+		"        cut the network (bus included) between two groups of systems\n"
+		"        (nftables; the second group defaults to every other system)\n"
+		"  heal  remove the partition\n"
+		"  link HOST [loss=PCT] [delay=MS]\n"
+		"        packet loss / delay in the TUN data path of HOST's stack or agent\n"
+		"  load CLIENT [--connections N] [--rate R] [--bytes N] [--count N] ...\n"
+		"        HTTP load from a client; prints JSON counts (see sysplex load --help)\n"
+		"  run [--seed N] [--timeout SEC] SCRIPT.lua [ARG...]\n"
+		"        run a Lua scenario (docs/LUA.md); starts the default sysplex when\n"
+		"        the instance is not up and removes it at the end\n"
 		"\n"
 		"The instance is NAME ([a-z0-9]{1,8}), else $SYSPLEX_INSTANCE, else \"plex\".\n"
 		"Environment: SYSPLEX_BIN_DIR (where tcpip-stack, sysplex-httpd and\n"
@@ -109,8 +140,8 @@ inst_opt(const struct plex_inst *in, char *buf, size_t len)
 	return buf;
 }
 
-static void
-not_up(const struct plex_inst *in)
+void
+plex_not_up(const struct plex_inst *in)
 {
 	char o[32];
 
@@ -212,7 +243,7 @@ cmd_status(const struct plex_inst *in, int argc, char **argv)
 			printf("{\"instance\":\"%s\",\"up\":false,\"leftover_namespaces\":%d,"
 			       "\"hosts\":[]}\n", in->name, nn);
 		} else {
-			not_up(in);
+			plex_not_up(in);
 			if (nn > 0)
 				fprintf(stderr, "sysplex: but %d namespace(s) %s-* exist; `sysplex "
 						"down` removes them\n", nn, in->name);
@@ -322,9 +353,29 @@ cmd_status(const struct plex_inst *in, int argc, char **argv)
 	}
 	if (!lan_ok)
 		healthy = 0;
-	if (json)
-		lib_sbuf_printf(&o, "],\"healthy\":%s}\n", healthy ? "true" : "false");
-	else if (!healthy)
+	{
+		char path[PATH_MAX], part[256] = "";
+		FILE *pf;
+
+		snprintf(path, sizeof(path), "%s/partition", in->rundir);
+		if ((pf = fopen(path, "re")) != NULL) {
+			if (!fgets(part, sizeof(part), pf))
+				part[0] = '\0';
+			fclose(pf);
+			part[strcspn(part, "\n")] = '\0';
+		}
+		if (json) {
+			lib_sbuf_printf(&o, "],\"partition\":");
+			if (part[0])
+				lib_sbuf_json_str(&o, part);
+			else
+				lib_sbuf_printf(&o, "null");
+			lib_sbuf_printf(&o, ",\"healthy\":%s}\n", healthy ? "true" : "false");
+		} else if (part[0]) {
+			lib_sbuf_printf(&o, "partition: %s (`sysplex heal` removes it)\n", part);
+		}
+	}
+	if (!json && !healthy)
 		lib_sbuf_printf(&o, "WARNING: some daemons or namespaces are gone; `sysplex down` "
 				    "then `sysplex up` rebuilds\n");
 	if (o.s)
@@ -359,7 +410,7 @@ cmd_exec(const struct plex_inst *in, int argc, char **argv)
 	plex_ns_name(in, host, ns, sizeof(ns));
 	if (!plex_ns_exists(ns)) {
 		if (plex_state_read(in, &st) < 0) {
-			not_up(in);
+			plex_not_up(in);
 		} else {
 			fprintf(stderr, "sysplex: instance %s has no host %s; hosts:", in->name,
 				argv[0]);
@@ -385,84 +436,6 @@ cmd_exec(const struct plex_inst *in, int argc, char **argv)
 	execvp(args[0], args);
 	fprintf(stderr, "sysplex: cannot run ip: %s\n", strerror(errno));
 	return 127;
-}
-
-/* ---- cmd ----------------------------------------------------------------- */
-
-static int
-cmd_cmd(const struct plex_inst *in, int argc, char **argv)
-{
-	static struct plex_state st;
-	struct lib_sbuf text = { 0 }, body;
-	const char *sys = NULL;
-	char path[PATH_MAX];
-	int i, json = 0, rc = 0, r, idx = -1, opts = 1;
-
-	/* Only the known options are options: anything else, even starting
-	 * with "--", is command text (the stack judges it). */
-	for (i = 0; i < argc; i++) {
-		if (opts && strcmp(argv[i], "--json") == 0)
-			json = 1;
-		else if (opts && strcmp(argv[i], "--system") == 0 && i + 1 < argc)
-			sys = argv[++i];
-		else if (opts && strcmp(argv[i], "--") == 0)
-			opts = 0;
-		else
-			lib_sbuf_printf(&text, "%s%s", text.len ? " " : "", argv[i]);
-	}
-	if (!text.s || !text.len) {
-		fprintf(stderr, "usage: sysplex [--instance NAME] cmd [--system SYS] [--json] "
-				"'COMMAND'\n"
-				"  e.g. sysplex cmd 'D TCPIP,TCPCS,NETSTAT,VDPT'\n");
-		lib_sbuf_free(&text);
-		return 2;
-	}
-	if (strpbrk(text.s, "\r\n")) {
-		fprintf(stderr, "sysplex: a command is one line (no line breaks)\n");
-		lib_sbuf_free(&text);
-		return 8;
-	}
-	if (plex_state_read(in, &st) < 0) {
-		not_up(in);
-		lib_sbuf_free(&text);
-		return 8;
-	}
-	if (sys) {
-		for (i = 0; i < st.nhosts; i++)
-			if (st.h[i].is_system && strcasecmp(st.h[i].name, sys) == 0)
-				idx = i;
-		if (idx < 0) {
-			fprintf(stderr, "sysplex: instance %s has no system %s; systems:", in->name,
-				sys);
-			for (i = 0; i < st.nhosts; i++)
-				if (st.h[i].is_system)
-					fprintf(stderr, " %s", st.h[i].name);
-			fprintf(stderr, "\n");
-			lib_sbuf_free(&text);
-			return 8;
-		}
-	} else {
-		idx = plex_find_routing(in, &st, 2000, NULL, 0);
-		if (idx < 0) {
-			fprintf(stderr, "sysplex: no routing stack found in instance %s (no stack "
-					"reports a DVIPA ACTIVE with DIST); name one with --system SYS\n",
-				in->name);
-			lib_sbuf_free(&text);
-			return 8;
-		}
-	}
-	snprintf(path, sizeof(path), "%s/%s/ctl.sock", in->rundir, st.h[idx].name);
-	r = plex_ctl(path, text.s, json, 10000, &rc, &body);
-	lib_sbuf_free(&text);
-	if (r < 0) {
-		fprintf(stderr, "sysplex: %s: no answer from %s: %s\n", st.h[idx].name, path,
-			r == -EPROTO ? "reply without an RC= status line" : strerror(-r));
-		return 8;
-	}
-	if (body.s)
-		fwrite(body.s, 1, body.len, stdout);
-	lib_sbuf_free(&body);
-	return rc == 0 ? 0 : 8;
 }
 
 /* ---- main ---------------------------------------------------------------- */
@@ -521,7 +494,18 @@ main(int argc, char **argv)
 	} else if (strcmp(args[0], "exec") == 0) {
 		rc = cmd_exec(&in, n - 1, args + 1);
 	} else if (strcmp(args[0], "cmd") == 0) {
-		rc = cmd_cmd(&in, n - 1, args + 1);
+		rc = plex_cmd_cmd(&in, n - 1, args + 1);
+	} else if (strcmp(args[0], "console") == 0) {
+		rc = plex_cmd_console(&in, n - 1, args + 1);
+	} else if (strcmp(args[0], "kill") == 0 || strcmp(args[0], "restart") == 0 ||
+		   strcmp(args[0], "hang") == 0 || strcmp(args[0], "resume") == 0 ||
+		   strcmp(args[0], "partition") == 0 || strcmp(args[0], "heal") == 0 ||
+		   strcmp(args[0], "link") == 0) {
+		rc = plex_cmd_fault(&in, args[0], n - 1, args + 1);
+	} else if (strcmp(args[0], "load") == 0) {
+		rc = plex_cmd_load(&in, n - 1, args + 1);
+	} else if (strcmp(args[0], "run") == 0) {
+		rc = plex_cmd_run(&in, n - 1, args + 1);
 	} else {
 		fprintf(stderr, "sysplex: unknown command \"%s\"\n", args[0]);
 		usage(stderr);

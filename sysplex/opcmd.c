@@ -32,53 +32,23 @@
 
 /* ---- helpers --------------------------------------------------------------- */
 
-static int
-edit_distance(const char *a, const char *b)
-{
-	int la = (int)strlen(a), lb = (int)strlen(b), i, j;
-	int d[33][33];
-
-	if (la > 32 || lb > 32)
-		return 99;
-	for (i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (i = 1; i <= la; i++)
-		for (j = 1; j <= lb; j++) {
-			int c = d[i - 1][j - 1] + (toupper((unsigned char)a[i - 1]) !=
-						   toupper((unsigned char)b[j - 1]));
-
-			if (d[i - 1][j] + 1 < c)
-				c = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < c)
-				c = d[i][j - 1] + 1;
-			d[i][j] = c;
-		}
-	return d[la][lb];
-}
-
 const char *
 plex_closest(const char *w, const char *const *words, size_t n)
 {
-	const char *best = NULL;
+	char up[64];
+	const char *best;
 	size_t i, wl = strlen(w);
-	int bd = 3;
 
-	if (!wl)
+	if (!wl || wl >= sizeof(up))
 		return NULL;
-	for (i = 0; i < n; i++) {
-		int dd = edit_distance(w, words[i]);
-
-		if (dd < bd) {
-			bd = dd;
-			best = words[i];
-		}
-	}
+	/* Every word list is upper case; the operator may type either. */
+	for (i = 0; i <= wl; i++)
+		up[i] = (char)toupper((unsigned char)w[i]);
+	best = lib_closest_word(up, words, n);
 	if (best)
 		return best;
 	for (i = 0; i < n; i++)
-		if (wl >= 2 && strncasecmp(words[i], w, wl) == 0)
+		if (wl >= 2 && strncmp(words[i], up, wl) == 0)
 			return words[i];
 	return NULL;
 }
@@ -146,10 +116,10 @@ static int
 unknown_host(const struct plex_state *st, int systems, const char *what, const char *name,
 	     int json, struct lib_sbuf *out)
 {
-	const char *names[PLEX_MAX_HOSTS];
+	const char *names[PLEX_MAX_HOSTS] = { 0 };
 	char list[512];
 	const char *sug;
-	size_t n;
+	size_t n = 0;
 
 	host_list(st, systems, list, sizeof(list), names, &n);
 	sug = plex_closest(name, names, n);
@@ -296,7 +266,7 @@ sum_into(struct plex_json *dst, const struct plex_json *src)
 struct agent_reply {
 	const char *host;
 	struct plex_json *v;		/* parsed JSON SHOW, or NULL */
-	char why[256];			/* when v is NULL */
+	char why[PATH_MAX + 256];	/* when v is NULL */
 };
 
 static void
@@ -534,12 +504,12 @@ static int
 route(const struct plex_inst *in, const struct plex_state *st, const char *rest, int json,
       int timeout_ms, struct lib_sbuf *out, struct lib_sbuf *err)
 {
+	const char *comma, *cmd;
 	char sys[64];
-	const char *comma = strchr(rest, ','), *cmd;
 	size_t l;
 	int idx;
 
-	while (*rest == ' ')
+	while (*rest == ' ' || *rest == '\t')
 		rest++;
 	comma = strchr(rest, ',');
 	if (!comma || comma == rest)

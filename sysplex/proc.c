@@ -291,9 +291,13 @@ plex_kill_all(const pid_t *pids, const unsigned long long *starttimes, int n, in
 	for (pass = 0; pass < 2; pass++) {
 		int sig = pass == 0 ? SIGTERM : SIGKILL;
 
+		/* SIGCONT after the signal: a stopped (`sysplex hang`) process
+		 * would otherwise hold SIGTERM pending until the SIGKILL pass. */
 		for (i = 0; i < n; i++)
-			if (plex_pid_alive(pids[i], starttimes ? starttimes[i] : 0))
+			if (plex_pid_alive(pids[i], starttimes ? starttimes[i] : 0)) {
 				kill(pids[i], sig);
+				kill(pids[i], SIGCONT);
+			}
 		deadline = lib_now_ms() + (uint64_t)(pass == 0 ? term_ms : 1000);
 		for (;;) {
 			left = 0;
