@@ -103,11 +103,13 @@ lib_sbuf_printf(struct lib_sbuf *b, const char *fmt, ...)
 }
 
 void
-lib_sbuf_json_str(struct lib_sbuf *b, const char *s)
+lib_sbuf_json_strn(struct lib_sbuf *b, const char *s, size_t len)
 {
+	size_t i;
+
 	lib_sbuf_printf(b, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
 		if (c == '"' || c == '\\')
 			lib_sbuf_printf(b, "\\%c", c);
 		else if (c < 0x20)
@@ -116,6 +118,12 @@ lib_sbuf_json_str(struct lib_sbuf *b, const char *s)
 			lib_sbuf_printf(b, "%c", c);
 	}
 	lib_sbuf_printf(b, "\"");
+}
+
+void
+lib_sbuf_json_str(struct lib_sbuf *b, const char *s)
+{
+	lib_sbuf_json_strn(b, s, strlen(s));
 }
 
 void

@@ -555,25 +555,6 @@ plex_json_int(const struct plex_json *obj, const char *key, long long dflt)
 	return v->is_int ? v->i : (long long)v->num;
 }
 
-static void
-write_str(struct lib_sbuf *b, const char *s, size_t len)
-{
-	size_t i;
-
-	lib_sbuf_printf(b, "\"");
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			lib_sbuf_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			lib_sbuf_printf(b, "\\u%04x", c);
-		else
-			lib_sbuf_printf(b, "%c", c);
-	}
-	lib_sbuf_printf(b, "\"");
-}
-
 void
 plex_json_write(const struct plex_json *v, struct lib_sbuf *b)
 {
@@ -595,7 +576,7 @@ plex_json_write(const struct plex_json *v, struct lib_sbuf *b)
 		else
 			lib_sbuf_printf(b, "null");
 		break;
-	case PLEX_JSON_STRING: write_str(b, v->str, v->len); break;
+	case PLEX_JSON_STRING: lib_sbuf_json_strn(b, v->str, v->len); break;
 	case PLEX_JSON_ARRAY:
 	case PLEX_JSON_OBJECT:
 		lib_sbuf_printf(b, v->type == PLEX_JSON_ARRAY ? "[" : "{");
@@ -603,7 +584,7 @@ plex_json_write(const struct plex_json *v, struct lib_sbuf *b)
 			if (i)
 				lib_sbuf_printf(b, ",");
 			if (v->type == PLEX_JSON_OBJECT) {
-				write_str(b, v->keys[i], strlen(v->keys[i]));
+				lib_sbuf_json_strn(b, v->keys[i], strlen(v->keys[i]));
 				lib_sbuf_printf(b, ":");
 			}
 			plex_json_write(v->items[i], b);
