@@ -60,43 +60,7 @@ cleanup() { plex_down; rm -rf "$TMP"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-poll_until() {
-	local deadline=$(( $(date +%s%N) + $1 * 1000000000 )); shift
-	while ! "$@" >/dev/null 2>&1; do
-		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-}
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
-
-rdy() {
-	cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' |
-		jq -e --arg d "$1" --argjson p "$2" \
-			'[.vdpt[] | select(.dest == $d and .port == $p) | .rdy] | add // 0 | . > 0'
-}
-# rdy_stable TIMEOUT DVIPA:PORT...: Rdy > 0 for all of them at once within
-# TIMEOUT s, then in every sample over 2.5 s (targets re-report every second).
-all_rdy() {
-	local dp
-	for dp in "$@"; do rdy "${dp%:*}" "${dp##*:}" >/dev/null || return 1; done
-}
-rdy_stable() {
-	local t=$1 end; shift
-	poll_until "$t" all_rdy "$@" || return 1
-	end=$(( $(date +%s%N) + 2500000000 ))
-	while [ "$(date +%s%N)" -lt "$end" ]; do
-		all_rdy "$@" || return 1
-		sleep 0.1
-	done
-}
-# daemon_pid HOST PROGRAM
-daemon_pid() {
-	sx status --json | jq -r --arg h "$1" --arg p "$2" \
-		'.hosts[] | select(.name == $h) | .daemons[] | select(.program == $p) | .pid'
-}
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+. "$(dirname "$0")/lib.sh"
 lan0() { sx exec CLIENT1 -- cat "/sys/class/net/lan0/statistics/$1"; }
 too_big() { sx exec SYSC -- nstat -az Icmp6OutPktTooBigs 2>/dev/null | awk '$1 == "Icmp6OutPktTooBigs" { print $2 }'; }
 

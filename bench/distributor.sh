@@ -50,47 +50,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# poll_until TIMEOUT_S CMD...: runs CMD every 100 ms until it succeeds.
-poll_until() {
-	local deadline=$(( $(date +%s%N) + $1 * 1000000000 )); shift
-	while ! "$@" >/dev/null 2>&1; do
-		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-}
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3fx", a / b; else print "n/a" }'; }
-
-# rdy DVIPA PORT: succeeds when SYSA's VDPT shows Rdy > 0 for DVIPA..PORT.
-rdy() {
-	cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' |
-		jq -e --arg d "$1" --argjson p "$2" \
-			'[.vdpt[] | select(.dest == $d and .port == $p) | .rdy] | add // 0 | . > 0'
-}
-# rdy_stable TIMEOUT DVIPA:PORT...: Rdy > 0 for all of them at once within
-# TIMEOUT s, then in every sample over 2.5 s (targets re-report every second).
-all_rdy() {
-	local dp
-	for dp in "$@"; do rdy "${dp%:*}" "${dp##*:}" >/dev/null || return 1; done
-}
-rdy_stable() {
-	local t=$1 end; shift
-	poll_until "$t" all_rdy "$@" || return 1
-	end=$(( $(date +%s%N) + 2500000000 ))
-	while [ "$(date +%s%N)" -lt "$end" ]; do
-		all_rdy "$@" || return 1
-		sleep 0.1
-	done
-}
-
-# daemon_pid HOST PROGRAM
-daemon_pid() {
-	sx status --json | jq -r --arg h "$1" --arg p "$2" \
-		'.hosts[] | select(.name == $h) | .daemons[] | select(.program == $p) | .pid'
-}
-# cpu_ticks PID: utime + stime (clock ticks).
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+. "$(dirname "$0")/lib.sh"
 stat_rx() { cmdj SYSA 'SYSPLEX$STATS' | jq .rx_pkts; }
 
 # survives: a 3 s, 10 Mbit/s iperf3 upload to fd00:100::2 completes (its
@@ -192,7 +152,7 @@ for k in $ORDER; do
 	if [ "$k" != base ]; then
 		extra="$extra; SYSA new_conns +$(jq -n --argjson a "$s0" --argjson b "$s1" '$b.new_conns - $a.new_conns'), no_target +$(jq -n --argjson a "$s0" --argjson b "$s1" '$b.no_target - $a.no_target')"
 	fi
-	fig "conn_per_s_$k" "${CONN[$k]}" conn/s "$(ratio "${CONN[$k]}" "${CONN[base]}") of baseline; ${DESC[$k]}; latency avg $(wrk_lat "$out") max $(wrk_max "$out"); $(wrk_err "$out")$extra"
+	fig "conn_per_s_$k" "${CONN[$k]}" conn/s "$(ratio "${CONN[$k]}" "${CONN[base]}")x of baseline; ${DESC[$k]}; latency avg $(wrk_lat "$out") max $(wrk_max "$out"); $(wrk_err "$out")$extra"
 done
 mip=$(cmdj SYSA 'SYSPLEX$STATS' | jq -c .mip6)
 say "   (SYSA mip6 so far: started $(jq .started <<<"$mip"), bound $(jq .bound <<<"$mip"), avg SYN->BU $(jq 'if .started > 0 then (.syn_to_bu_ms_sum / .started * 10 | round / 10) else "n/a" end' <<<"$mip") ms)"
@@ -214,7 +174,7 @@ for k in $ORDER; do
 	fi
 	KA[$k]=$(wrk_rps "$out")
 	[ -n "${KA[$k]}" ] || { echo "$out" >&2; die "wrk to ${URL[$k]} printed no rate"; }
-	fig "req_per_s_$k" "${KA[$k]}" req/s "$(ratio "${KA[$k]}" "${KA[base]}") of baseline; ${DESC[$k]}; latency avg $(wrk_lat "$out"); $(wrk_err "$out")"
+	fig "req_per_s_$k" "${KA[$k]}" req/s "$(ratio "${KA[$k]}" "${KA[base]}")x of baseline; ${DESC[$k]}; latency avg $(wrk_lat "$out"); $(wrk_err "$out")"
 done
 
 say ""
@@ -237,7 +197,7 @@ SMALL_MBPS=$(jq '.end.sum_sent.bits_per_second / 1e6 * 10 | round / 10' <<<"$ij"
 fig fwd_pps_small_segments "$SMALL_PPS" pkt/s "SYSA rx_pkts during iperf3 -l 64 -N -M 88 (GSO off on CLIENT1 $dev) to fd00:100::2 ($SMALL_MBPS Mbit/s of payload); SYSA CPU ${SMALL_CPU}%, CLIENT1 client-agent CPU ${SMALL_AGENT}%"
 
 say ""
-say "summary$WORKAROUND: new conn/s  DVIPA1 ${CONN[dvipa1]} ($(ratio "${CONN[dvipa1]}" "${CONN[base]}")), DVIPA2 ${CONN[dvipa2]} ($(ratio "${CONN[dvipa2]}" "${CONN[base]}")), baseline ${CONN[base]}"
-say "summary$WORKAROUND: keep-alive req/s  DVIPA1 ${KA[dvipa1]} ($(ratio "${KA[dvipa1]}" "${KA[base]}")), DVIPA2 ${KA[dvipa2]} ($(ratio "${KA[dvipa2]}" "${KA[base]}")), baseline ${KA[base]}"
+say "summary$WORKAROUND: new conn/s  DVIPA1 ${CONN[dvipa1]} ($(ratio "${CONN[dvipa1]}" "${CONN[base]}")x), DVIPA2 ${CONN[dvipa2]} ($(ratio "${CONN[dvipa2]}" "${CONN[base]}")x), baseline ${CONN[base]}"
+say "summary$WORKAROUND: keep-alive req/s  DVIPA1 ${KA[dvipa1]} ($(ratio "${KA[dvipa1]}" "${KA[base]}")x), DVIPA2 ${KA[dvipa2]} ($(ratio "${KA[dvipa2]}" "${KA[base]}")x), baseline ${KA[base]}"
 say "summary$WORKAROUND: forwarding  $KA_PPS pkt/s (http keep-alive, CPU $KA_CPU%), $SMALL_PPS pkt/s (64-byte segments, CPU $SMALL_CPU%)"
 exit 0
