@@ -90,8 +90,5 @@ end
 wait(3.5)	-- longer than idle_timeout: every lost connection is counted
 local c = l:stop()
 local bad, explained = losses(c, outages)
-for _, e in ipairs(bad) do
-	log("lost: ..%d on %s (%s) %.2f-%.2f s", e.port, e.target, e.why, e.t_start, e.t_end)
-end
 expect(#bad == 0, string.format("no connection to a stack in the group lost (%d ok, %d lost on a leaving stack)",
 	c.ok, explained))

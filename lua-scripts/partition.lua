@@ -14,18 +14,7 @@ local long = args[1] == "long"
 local dvipa = "fd00:100::1"
 local rounds, hold = long and 3 or 1, long and 10 or 2
 
-local sampling, samples, doubles = true, 0, 0
-spawn(function()
-	while sampling do
-		local o = owners(dvipa)
-		samples = samples + 1
-		if #o > 1 then
-			doubles = doubles + 1
-			log("two owners: %s", table.concat(o, " "))
-		end
-		wait(0.05)
-	end
-end)
+local watch = watch_owners(dvipa, 0.05)
 
 local l = load{ client = "CLIENT2", connections = 4, bytes = 50000, idle_timeout = 3 }
 expect(wait_until(function() return l.ok >= 10 end, 10), "load running")
@@ -59,7 +48,7 @@ for round = 1, rounds do
 	wait(hold)
 	expect(l.ok > n + 5, string.format("round %d: clients served after the heal (%d)", round, l.ok - n))
 end
-sampling = false
+local w = watch:stop()
 local c = l:stop()
 log("load: %d ok, %d failed, %d reset", c.ok, c.failed, c.reset)
-expect(doubles == 0 and samples > 20, string.format("never two owners of %s (%d samples)", dvipa, samples))
+expect(w.doubles == 0 and w.samples > 20, string.format("never two owners of %s (%d samples)", dvipa, w.samples))

@@ -14,18 +14,7 @@ local dvipa = "fd00:100::1"
 local rounds = long and 5 or 1
 
 -- Samples the owners every 100 ms until stopped; counts double ownership.
-local sampling, samples, doubles = true, 0, 0
-spawn(function()
-	while sampling do
-		local o = owners(dvipa)
-		samples = samples + 1
-		if #o > 1 then
-			doubles = doubles + 1
-			log("two owners: %s", table.concat(o, " "))
-		end
-		wait(0.1)
-	end
-end)
+local watch = watch_owners(dvipa, 0.1)
 
 local l1 = load{ client = "CLIENT1", connections = 8, bytes = 400000, pace = 200000, idle_timeout = 3 }
 local l2 = load{ client = "CLIENT2", connections = 4, bytes = 400000, pace = 200000, idle_timeout = 3 }
@@ -57,12 +46,10 @@ for round = 1, rounds do
 	expect(l1.ok + l2.ok > before, string.format("round %d: connections served after the takeback (%d)",
 		round, l1.ok + l2.ok - before))
 end
-sampling = false
+local w = watch:stop()
 local c1, c2 = l1:stop(), l2:stop()
-local bad1, ex1 = losses(c1, outages)
-local bad2, ex2 = losses(c2, outages)
-for _, e in ipairs(bad1) do log("lost: CLIENT1 ..%d on %s (%s) %.2f-%.2f s", e.port, e.target, e.why, e.t_start, e.t_end) end
-for _, e in ipairs(bad2) do log("lost: CLIENT2 ..%d on %s (%s) %.2f-%.2f s", e.port, e.target, e.why, e.t_start, e.t_end) end
+local bad1, ex1 = losses(c1, outages, "CLIENT1")
+local bad2, ex2 = losses(c2, outages, "CLIENT2")
 expect(#bad1 + #bad2 == 0, string.format(
 	"no connection lost except those on SYSA's dead stack (%d ok, %d lost with SYSA)", c1.ok + c2.ok, ex1 + ex2))
-expect(doubles == 0 and samples > 10, string.format("never two owners (%d samples)", samples))
+expect(w.doubles == 0 and w.samples > 10, string.format("never two owners (%d samples)", w.samples))

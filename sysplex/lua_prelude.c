@@ -4,7 +4,8 @@
  * primitives as its argument, before the script.  It defines the globals
  * up, down, kill, restart, hang, resume, partition, heal, link, cmd,
  * cmd_text, exec, load, wait, wait_until, expect, log, now, spawn, status,
- * systems, clients, address, owners, routing, json_decode, random, seed,
+ * systems, clients, address, owners, watch_owners, routing, losses, json_decode,
+ * random, seed,
  * instance (args is set by lua.c).  Errors from API misuse are raised at
  * the script's line: raise() skips the frames of this chunk.
  *
@@ -466,9 +467,9 @@ const char plex_lua_prelude[] =
 	"-- unknown (\"?\": it failed before the server's header) and it started before\n"
 	"-- from + detect and ended after from.  Returns the list of unexplained\n"
 	"-- events and the number explained.\n"
-	"function losses(c, outages)\n"
+	"function losses(c, outages, label)\n"
 	"\tif type(c) ~= \"table\" or type(c.events) ~= \"table\" then\n"
-	"\t\traise(\"losses(counts, outages): counts is what h:counts() or h:stop() returns\")\n"
+	"\t\traise(\"losses(counts, outages[, label]): counts is what h:counts() or h:stop() returns\")\n"
 	"\tend\n"
 	"\tlocal bad, explained = {}, 0\n"
 	"\tfor _, e in ipairs(c.events) do\n"
@@ -485,11 +486,37 @@ const char plex_lua_prelude[] =
 	"\t\t\texplained = explained + 1\n"
 	"\t\telse\n"
 	"\t\t\tbad[#bad + 1] = e\n"
+	"\t\t\tlog(\"lost: %s..%d on %s (%s) %.2f-%.2f s\", label and label .. \" \" or \"\", e.port, e.target,\n"
+	"\t\t\t    e.why, e.t_start, e.t_end)\n"
 	"\t\tend\n"
 	"\tend\n"
 	"\treturn bad, explained\n"
 	"end\n"
 	"\n"
+	"-- Samples the owners of dvipa every `interval` s (0.1) in a task of its own\n"
+	"-- and logs any instant with two; h:stop() ends it and returns\n"
+	"-- { samples = n, doubles = n }.\n"
+	"function watch_owners(dvipa, interval)\n"
+	"\tlocal h = { samples = 0, doubles = 0, sampling = true }\n"
+	"\tspawn(function()\n"
+	"\t\twhile h.sampling do\n"
+	"\t\t\tlocal o = owners(dvipa)\n"
+	"\t\t\th.samples = h.samples + 1\n"
+	"\t\t\tif #o > 1 then\n"
+	"\t\t\t\th.doubles = h.doubles + 1\n"
+	"\t\t\t\tlog(\"two owners: %s\", table.concat(o, \" \"))\n"
+	"\t\t\tend\n"
+	"\t\t\twait(interval or 0.1)\n"
+	"\t\tend\n"
+	"\tend)\n"
+	"\tfunction h:stop()\n"
+	"\t\tself.sampling = false\n"
+	"\t\treturn { samples = self.samples, doubles = self.doubles }\n"
+	"\tend\n"
+	"\treturn h\n"
+	"end\n"
+	"\n"
+
 	"json_decode = sx.json_decode\n"
 	"random = math.random\n"
 	"instance = sx.instance\n"
