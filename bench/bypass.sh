@@ -42,12 +42,7 @@ MSS=1380
 export SYSPLEX_HOME=${SYSPLEX_HOME:-$(pwd)}
 TMP=$(mktemp -d /tmp/bench-bypass.XXXXXX)
 
-SX=("$BIN/sysplex" --instance "$INST")	# run directly when backgrounded: $! is the program
-sx() { "${SX[@]}" "$@"; }
-cmdj() { sx cmd --system "$1" --json "$2"; }
-die() { echo "bypass.sh: $*" >&2; exit 1; }
-say() { echo "$@"; }
-fig() { local n=$1 v=$2 u=$3; shift 3; printf '%-32s %12s %-8s %s\n' "$n" "$v" "$u" "$*"; }
+. "$(dirname "$0")/lib.sh"
 
 PIDS=""
 plex_down() {
@@ -60,7 +55,6 @@ cleanup() { plex_down; rm -rf "$TMP"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-. "$(dirname "$0")/lib.sh"
 lan0() { sx exec CLIENT1 -- cat "/sys/class/net/lan0/statistics/$1"; }
 too_big() { sx exec SYSC -- nstat -az Icmp6OutPktTooBigs 2>/dev/null | awk '$1 == "Icmp6OutPktTooBigs" { print $2 }'; }
 

@@ -33,13 +33,7 @@ RUN=/run/sysplex/$INST
 HZ=$(getconf CLK_TCK)
 export SYSPLEX_HOME=${SYSPLEX_HOME:-$(pwd)}
 
-SX=("$BIN/sysplex" --instance "$INST")	# run directly when backgrounded: $! is the program
-sx() { "${SX[@]}" "$@"; }
-cmdj() { sx cmd --system "$1" --json "$2"; }
-die() { echo "distributor.sh: $*" >&2; exit 1; }
-say() { echo "$@"; }
-# fig NAME VALUE UNIT [COMMENT...]: one result line.
-fig() { local n=$1 v=$2 u=$3; shift 3; printf '%-32s %12s %-8s %s\n' "$n" "$v" "$u" "$*"; }
+. "$(dirname "$0")/lib.sh"
 
 PIDS=""
 cleanup() {
@@ -50,7 +44,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-. "$(dirname "$0")/lib.sh"
 stat_rx() { cmdj SYSA 'SYSPLEX$STATS' | jq .rx_pkts; }
 
 # survives: a 3 s, 10 Mbit/s iperf3 upload to fd00:100::2 completes (its

@@ -1,6 +1,13 @@
-# lib.sh - helpers the benchmark scripts share (sourced after they define
-# sx and cmdj for their own instance): polling, arithmetic, Rdy checks, the
-# pid and CPU time of a daemon.
+# lib.sh - helpers the benchmark scripts share (sourced once BIN and INST
+# are set): the instance's launcher, result lines, polling, arithmetic, Rdy
+# checks, the pid and CPU time of a daemon.
+SX=("$BIN/sysplex" --instance "$INST")	# run directly when backgrounded: $! is the program
+sx() { "${SX[@]}" "$@"; }
+cmdj() { sx cmd --system "$1" --json "$2"; }
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+say() { echo "$@"; }
+# fig NAME VALUE UNIT [COMMENT...]: one result line.
+fig() { local n=$1 v=$2 u=$3; shift 3; printf '%-32s %12s %-8s %s\n' "$n" "$v" "$u" "$*"; }
 # poll_until TIMEOUT_S CMD...: runs CMD every 100 ms until it succeeds.
 poll_until() {
 	local deadline=$(( $(date +%s%N) + $1 * 1000000000 )); shift
