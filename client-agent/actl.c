@@ -20,10 +20,14 @@ static int
 exec_cb(const char *cmd, int json, struct lib_sbuf *body, void *arg)
 {
 	struct agent *a = arg;
-	char line[512];
+	char line[LIB_CTL_LINE_MAX];
 	size_t i;
 
-	lib_strlcpy(line, cmd, sizeof(line));
+	if (lib_strlcpy(line, cmd, sizeof(line)) >= sizeof(line)) {
+		lib_sbuf_printf(body, json ? "{\"error\":\"command line too long\"}\n" :
+				"command line too long\n");
+		return -1;
+	}
 	for (i = 0; line[i]; i++)
 		line[i] = (char)toupper((unsigned char)line[i]);
 	if (strcmp(line, "SHOW") == 0) {

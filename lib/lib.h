@@ -168,12 +168,22 @@ int lib_chance(unsigned pct);
  * with "RC=0\n" or "RC=8\n" and the body exec wrote, then closed.  exec
  * returns 0 for RC=0 and a negative value for RC=8; the line it gets has the
  * JSON prefix and the line end removed. */
+#define LIB_CTL_LINE_MAX 1024		/* request bytes with the line end: longer is refused */
+#define LIB_CTL_MAX_OPERANDS 16		/* operands lib_ctl_operands accepts */
 struct lib_ctl;
 typedef int (*lib_ctl_exec_cb)(const char *line, int json, struct lib_sbuf *out, void *arg);
 struct lib_ctl *lib_ctl_start(struct uv_loop_s *loop, const char *path, lib_ctl_exec_cb exec,
 			      void *arg, char *err, size_t errlen);
 /* Closes the socket and removes its file (the loop must run once more). */
 void lib_ctl_stop(struct lib_ctl **c);
+/*
+ * Splits the operands of a command in place: separated by commas or blanks
+ * (blanks also separate: "VCRT DETAIL" = "VCRT,DETAIL"), empty fields kept
+ * ("TCPIP,,SYSPLEX"), trailing empty ones dropped.  Stores at most max
+ * pointers into tok.  Returns the number of operands, or -E2BIG when there
+ * are more than max (tok is then unusable).
+ */
+int lib_ctl_operands(char *p, char **tok, int max);
 
 /* The word of `words` closest to w (edit distance at most 2), or NULL: for
  * "did you mean" in answers to bad commands. */

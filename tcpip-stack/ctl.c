@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CTL_LINE_MAX 1024
+#define CTL_LINE_MAX (LIB_CTL_LINE_MAX - 1)	/* characters, without the line end */
 
 static unsigned report_seq;
 
@@ -873,10 +873,14 @@ do_display(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
 int
 stack_ctl_exec(struct stack *s, const char *line, int json, struct lib_sbuf *o)
 {
-	char buf[CTL_LINE_MAX + 1], *tok[16], *p, *verb;
-	int ntok = 0;
+	/* One slot more than operands: SYSPLEX$LINK puts its verb in front. */
+	char buf[CTL_LINE_MAX + 1], *tok[LIB_CTL_MAX_OPERANDS + 1], *p, *verb;
+	int ntok;
 	size_t k;
 
+	if (strlen(line) > CTL_LINE_MAX)
+		return fail(o, json, "command line too long: at most %d characters; nothing was done",
+			    CTL_LINE_MAX);
 	lib_strlcpy(buf, line, sizeof(buf));
 	for (k = 0; buf[k]; k++) {
 		unsigned char c = (unsigned char)buf[k];
@@ -897,19 +901,10 @@ stack_ctl_exec(struct stack *s, const char *line, int json, struct lib_sbuf *o)
 		p++;
 	/* Operands: comma separated; blanks also separate (VCRT DETAIL);
 	 * empty fields are kept (D TCPIP,,SYSPLEX,...). */
-	for (k = 0; p[k]; k++)
-		if (p[k] == ' ')
-			p[k] = ',';
-	if (*p) {
-		tok[ntok++] = p;
-		for (; *p && ntok < 16; p++)
-			if (*p == ',') {
-				*p = '\0';
-				tok[ntok++] = p + 1;
-			}
-		while (ntok > 0 && tok[ntok - 1][0] == '\0')
-			ntok--;
-	}
+	ntok = lib_ctl_operands(p, tok, LIB_CTL_MAX_OPERANDS);
+	if (ntok < 0)
+		return fail(o, json, "too many operands: at most %d after %s; nothing was done",
+			    LIB_CTL_MAX_OPERANDS, verb);
 	if (strcmp(verb, "SYSPLEX$ROLE") == 0) {
 		show_role(s, o);
 		return 0;
@@ -919,7 +914,6 @@ stack_ctl_exec(struct stack *s, const char *line, int json, struct lib_sbuf *o)
 		return 0;
 	}
 	if (strcmp(verb, "SYSPLEX$LINK") == 0) {
-		tok[ntok] = NULL;
 		memmove(tok + 1, tok, sizeof(tok[0]) * (size_t)ntok);
 		tok[0] = verb;
 		return do_link(s, tok, ntok + 1, json, o);
