@@ -639,6 +639,7 @@ stack_mip6_rx_target(struct stack *s, const struct wire_pkt *pk, const uint8_t *
 	const uint8_t *mh = pkt + pk->l4_off;
 	size_t mhlen;
 	const uint8_t *dvipa = pk->rh2_home;
+	uint8_t copyto[16];		/* the DVIPA a CoT names; lives as long as dvipa */
 	struct stack_dvipa *d;
 	ssize_t n;
 	int i;
@@ -657,11 +658,14 @@ stack_mip6_rx_target(struct stack *s, const struct wire_pkt *pk, const uint8_t *
 		struct mip6_msg m;
 		const char *why = NULL;
 
+		/* Copied out: the decoded message ends with this block. */
 		if (mip6_msg_decode(&m, mh, mhlen, &why) == 0)
-			for (i = 0; i < m.opts.n_vso; i++)
+			for (i = 0; i < m.opts.n_vso && !dvipa; i++)
 				if (m.opts.vso[i].vendor_id == WIRE_VSO_VENDOR &&
-				    m.opts.vso[i].subtype == WIRE_VSO_COPYTO && m.opts.vso[i].len == 16)
-					dvipa = m.opts.vso[i].bytes;
+				    m.opts.vso[i].subtype == WIRE_VSO_COPYTO && m.opts.vso[i].len == 16) {
+					memcpy(copyto, m.opts.vso[i].bytes, 16);
+					dvipa = copyto;
+				}
 	}
 	d = dvipa ? stack_dvipa_find(s, dvipa) : NULL;
 	if (!d || !d->owner[0]) {
