@@ -105,7 +105,7 @@ static const char *const console_verbs[] = { "D", "DISPLAY", "V", "VARY", "ROUTE
 /* Words TAB completes (besides host and stack names). */
 static const char *const words[] = {
 	"D", "V", "ROUTE", "TCPIP", "NETSTAT", "SYSPLEX", "XCF", "VDPT", "VCRT", "VIPADYN",
-	"VIPADCFG", "HOME", "CONN", "GROUP", "DETAIL", "LEAVEGROUP", "JOINGROUP", "DEACTIVATE",
+	"VIPADCFG", "HOME", "CONN", "CONFIG", "GROUP", "DETAIL", "LEAVEGROUP", "JOINGROUP", "DEACTIVATE",
 	"REACTIVATE", "QUIESCE", "RESUME", "DVIPA=", "PORT=", "TARGET", "MIP6", "BINDINGS",
 	"EZBTCPCS", "SYSTEM", "JSON", "ON", "OFF", "HELP", "EXIT", "*ALL",
 };

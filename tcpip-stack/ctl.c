@@ -422,6 +422,72 @@ show_conn(struct stack *s, int json, struct lib_sbuf *o)
 		lib_sbuf_printf(o, "%d OF %d RECORDS DISPLAYED\nEND OF THE REPORT\n", c.n, c.n);
 }
 
+/* ---- CONFIG: the stack's configuration and persistence ------------------------------------- */
+
+static void
+json_str_or_null(struct lib_sbuf *o, const char *s)
+{
+	if (s && s[0])
+		lib_sbuf_json_str(o, s);
+	else
+		lib_sbuf_printf(o, "null");
+}
+
+static void
+show_config(struct stack *s, int json, struct lib_sbuf *o)
+{
+	static struct vipa_store_info si;
+	struct vipa_store_stats st;
+	char a[64];
+
+	vipa_store_info(s->store, &si);
+	vipa_store_stats(s->store, &st);
+	ip6(s->xcfaddr, a);
+	if (json) {
+		lib_sbuf_printf(o, "{\"system\":\"%s\",\"stack\":\"%s\",\"config\":{\"member\":\"%s\","
+				"\"group\":\"EZBTCPCS\",\"dynamicxcf\":\"%s\",\"mobileipv6\":%s,"
+				"\"lan\":", s->sysname, s->tcpname, s->member, a,
+				s->no_mip6 ? "false" : "true");
+		lib_sbuf_json_str(o, s->lanif);
+		lib_sbuf_printf(o, ",\"lan_mtu\":%u},\"persistence\":{\"status\":\"%s\",\"file\":",
+				s->lan_mtu, vipa_store_state_name(si.state));
+		json_str_or_null(o, si.path);
+		lib_sbuf_printf(o, ",\"disabled_reason\":");
+		json_str_or_null(o, si.disabled_why);
+		lib_sbuf_printf(o, ",\"moved_to\":");
+		json_str_or_null(o, si.moved_to);
+		lib_sbuf_printf(o, ",\"moved_reason\":");
+		json_str_or_null(o, si.moved_why);
+		lib_sbuf_printf(o, ",\"moved_aside\":%llu,\"recreated\":%llu,\"written\":%llu,"
+				"\"flushes\":%llu,\"errors\":%llu}}\n",
+				(unsigned long long)st.moved_aside, (unsigned long long)st.reopened,
+				(unsigned long long)st.written, (unsigned long long)st.flushes,
+				(unsigned long long)st.errors);
+		return;
+	}
+	header(s, o);
+	lib_sbuf_printf(o, "IPV6 CONFIGURATION TABLE:\n");
+	lib_sbuf_printf(o, "  DYNAMICXCF: %s  MOBILEIPV6: %s\n", a, s->no_mip6 ? "NO" : "YES");
+	lib_sbuf_printf(o, "  LAN INTERFACE: %s  MTU: %u  TUN INTERFACE: %s\n", s->lanif, s->lan_mtu,
+			STACK_TUN_NAME);
+	lib_sbuf_printf(o, "SYSPLEX CONFIGURATION:\n");
+	lib_sbuf_printf(o, "  GROUP: EZBTCPCS  MEMBER: %s  MVSNAME: %s\n", s->member, s->sysname);
+	lib_sbuf_printf(o, "PERSISTENCE (VCRT AND VDPT STORE):\n");
+	lib_sbuf_printf(o, "  STATUS: %s\n", vipa_store_state_name(si.state));
+	lib_sbuf_printf(o, "  FILE: %s\n", si.path[0] ? si.path : "-");
+	if (si.disabled_why[0])
+		lib_sbuf_printf(o, "  NOT WRITTEN: %s\n", si.disabled_why);
+	if (si.moved_to[0]) {
+		lib_sbuf_printf(o, "  UNUSABLE FILE MOVED TO: %s\n", si.moved_to);
+		lib_sbuf_printf(o, "    BECAUSE: %s\n", si.moved_why);
+	}
+	lib_sbuf_printf(o, "  ROWS WRITTEN: %llu  FLUSHES: %llu  ERRORS: %llu  RECREATED: %llu  "
+			"MOVED ASIDE: %llu\n", (unsigned long long)st.written,
+			(unsigned long long)st.flushes, (unsigned long long)st.errors,
+			(unsigned long long)st.reopened, (unsigned long long)st.moved_aside);
+	lib_sbuf_printf(o, "END OF THE REPORT\n");
+}
+
 /* ---- sysplex-wide displays --------------------------------------------------------------- */
 
 static const char *
@@ -626,17 +692,18 @@ static void
 show_stats(struct stack *s, struct lib_sbuf *o)
 {
 	struct vipa_store_stats st;
+	struct vipa_store_info si;
 	const struct lib_verdicts *vs[3];
 	int i, j;
 
-	memset(&st, 0, sizeof(st));
-	if (s->store)
-		vipa_store_stats(s->store, &st);
+	vipa_store_stats(s->store, &st);
+	vipa_store_info(s->store, &si);
 	lib_sbuf_printf(o, "{\"system\":\"%s\",\"rx_pkts\":%llu,\"rx_bytes\":%llu,\"fwd_pkts\":%llu,"
 			"\"fwd_bytes\":%llu,\"local_pkts\":%llu,\"strip_pkts\":%llu,\"new_conns\":%llu,"
 			"\"no_target\":%llu,\"no_entry\":%llu,\"tun_write_err\":%llu,\"link_dropped\":%llu,\"ptb_sent\":%llu,"
-			"\"vcrt\":%zu,\"store\":{\"queued\":%llu,\"written\":%llu,\"flushes\":%llu,"
-			"\"errors\":%llu,\"dropped\":%llu,\"reopened\":%llu",
+			"\"vcrt\":%zu,\"store\":{\"state\":\"%s\",\"queued\":%llu,\"written\":%llu,"
+			"\"flushes\":%llu,\"errors\":%llu,\"dropped\":%llu,\"reopened\":%llu,"
+			"\"moved_aside\":%llu",
 			s->sysname,
 			(unsigned long long)s->cnt.rx_pkts, (unsigned long long)s->cnt.rx_bytes,
 			(unsigned long long)s->cnt.fwd_pkts, (unsigned long long)s->cnt.fwd_bytes,
@@ -644,10 +711,11 @@ show_stats(struct stack *s, struct lib_sbuf *o)
 			(unsigned long long)s->cnt.new_conns, (unsigned long long)s->cnt.no_target,
 			(unsigned long long)s->cnt.no_entry, (unsigned long long)s->cnt.tun_write_err,
 			(unsigned long long)s->cnt.link_dropped, (unsigned long long)s->cnt.ptb_sent,
-			vipa_vcrt_count(s->vcrt), (unsigned long long)st.queued,
+			vipa_vcrt_count(s->vcrt), vipa_store_state_name(si.state),
+			(unsigned long long)st.queued,
 			(unsigned long long)st.written, (unsigned long long)st.flushes,
 			(unsigned long long)st.errors, (unsigned long long)st.dropped,
-			(unsigned long long)st.reopened);
+			(unsigned long long)st.reopened, (unsigned long long)st.moved_aside);
 	lib_sbuf_printf(o, "},\"mip6\":{\"started\":%llu,\"bound\":%llu,\"deletes\":%llu,"
 			"\"target_lost\":%llu,\"gave_up\":%llu,\"copies\":%llu,\"bind_info\":%llu,"
 			"\"ba_errors\":%llu,\"syn_to_bu_ms_sum\":%llu,\"tx\":[",
@@ -680,7 +748,8 @@ show_stats(struct stack *s, struct lib_sbuf *o)
 
 /* ---- command parsing ------------------------------------------------------------------- */
 
-static const char *const reports[] = { "VDPT", "VCRT", "VIPADYN", "VIPADCFG", "HOME", "CONN" };
+static const char *const reports[] = { "VDPT", "VCRT", "VIPADYN", "VIPADCFG", "HOME", "CONN",
+				       "CONFIG" };
 static const char *const sysplex_reports[] = { "VIPADYN", "GROUP" };
 static const char *const actions[] = { "LEAVEGROUP", "JOINGROUP", "DEACTIVATE", "REACTIVATE",
 				       "QUIESCE", "RESUME" };
@@ -828,7 +897,7 @@ do_display(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
 	if (ntok < 1 || strcmp(tok[0], "TCPIP") != 0)
 		return fail(o, json, "expected D TCPIP,tcpname,NETSTAT,report or D TCPIP,,SYSPLEX,report or D XCF,GROUP");
 	if (ntok < 4)
-		return fail(o, json, "expected D TCPIP,tcpname,NETSTAT,report (VDPT, VCRT, VIPADYN, VIPADCFG, HOME, CONN)");
+		return fail(o, json, "expected D TCPIP,tcpname,NETSTAT,report (VDPT, VCRT, VIPADYN, VIPADCFG, HOME, CONN, CONFIG)");
 	if (tok[1][0] && strcmp(tok[1], s->tcpname) != 0)
 		return fail(o, json, "EZZ0334I TCP/IP STACK %s NOT FOUND (this stack is %s)", tok[1], s->tcpname);
 	if (strcmp(tok[2], "SYSPLEX") == 0) {
@@ -865,6 +934,8 @@ do_display(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
 		show_home(s, json, o);
 	else if (strcmp(tok[3], "CONN") == 0)
 		show_conn(s, json, o);
+	else if (strcmp(tok[3], "CONFIG") == 0)
+		show_config(s, json, o);
 	else
 		return unknown_word(o, json, "NETSTAT report", tok[3], reports, LIB_ARRAY_LEN(reports));
 	return 0;

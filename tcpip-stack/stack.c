@@ -851,11 +851,16 @@ stack_init(struct stack *s, uv_loop_t *loop)
 		return -1;
 
 	snprintf(path, sizeof(path), "%s/stack.db", s->statedir);
+	/* A bad file does not stop us: the store moves it aside and makes a new
+	 * one, or runs without persistence (it logs which; NETSTAT,CONFIG shows
+	 * it).  Only without memory is there no store at all, and every
+	 * vipa_store_* call takes that too. */
 	s->store = vipa_store_open(loop, path, 50, err, sizeof(err));
 	if (!s->store)
-		log_warnx("persistence disabled: %s", err);
+		log_warnx("EZD1219E STORE %s CANNOT BE WRITTEN (%s): RUNNING WITHOUT PERSISTENCE",
+			  path, err);
 	else {
-		/* A restarted stack starts from what it knew (issue: restart). */
+		/* A restarted stack starts from what it knew. */
 		int n = vipa_store_load(s->store, s->vcrt, s->vdpt);
 
 		if (n < 0)

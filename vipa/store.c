@@ -33,6 +33,19 @@
  *  - A failed flush (any SQLite error) is rolled back, counted in `errors`,
  *    and the store is marked for a full rewrite.  Each kind of error is
  *    logged once; none stops the caller.
+ *  - A bad file: opening (at start or when reopening) first reads what the
+ *    file holds without writing to it; a file that is not a database, is
+ *    corrupt, holds tables without our schema version or another version,
+ *    or is read-only is closed and renamed PATH.bad-YYYYMMDDTHHMMSSZ (with
+ *    its -wal and -shm, so the operator can still open it), and a new file
+ *    is created (EZD1218E, `moved_aside`).  A flush or load that finds the
+ *    file corrupt does the same at the next flush.
+ *  - No file at all: when nothing can be written (the bad file cannot be
+ *    moved, the directory is not writable, the disk is full, the file stays
+ *    locked, or three flushes in a row failed) the store is DISABLED
+ *    (EZD1219E, once): nothing is queued, the timer tries to open the file
+ *    again every STORE_RETRY_FLUSHES intervals, and once it works
+ *    (EZD1220I) the next flush rewrites both tables from a snapshot.
  *
  * Records (about 88 bytes; two rings of VIPA_STORE_RING of them):
  *   kind | conn: key(36) dest(16) state bypass coa(16) created_ms
@@ -48,6 +61,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STORE_RING 65536			/* records in each of the two rings */
@@ -55,6 +69,21 @@
 #define STORE_SCHEMA_VERSION 1
 #define STORE_DEFAULT_FLUSH_MS 100
 #define STORE_BUSY_MS 5000
+#define STORE_FAILS_DISABLE 3			/* failed flushes in a row: give the file up */
+#define STORE_RETRY_FLUSHES 100			/* a DISABLED store retries every 100 intervals */
+
+/* How an open failed: the file itself is unusable (move it aside), or
+ * nothing can be written right now (keep it; run without persistence). */
+enum store_open_kind { OPEN_OK = 0, OPEN_BAD_FILE = 1, OPEN_CANNOT = 2 };
+
+/* What opening (and maybe replacing) the file came to; filled by whichever
+ * thread opened, applied on the loop thread. */
+struct store_open_result {
+	int ok;
+	char moved_to[PATH_MAX];
+	char moved_why[VIPA_STORE_REASON_LEN];
+	char disabled_why[VIPA_STORE_REASON_LEN];
+};
 
 #define STORE_CONTAINER(p, type, member) ((type *)(void *)((char *)(p) - offsetof(type, member)))
 
@@ -123,6 +152,7 @@ static const char store_schema[] =
 /* One flush: what to write, and what came of it. */
 struct store_job {
 	int reopen;			/* close and reopen the file first (and only that) */
+	int force_bad;			/* reopen: the file is known bad, move it aside */
 	int rewrite;			/* replace both tables with snap[] */
 	struct store_rec *recs;		/* a ring, owned by the job while it runs */
 	size_t n;
@@ -131,6 +161,9 @@ struct store_job {
 	/* results, filled by whichever thread ran the job */
 	int ok, reopened, reopen_failed;
 	uint64_t written, errors, dur_us;
+	int bad_file;			/* a write found the file corrupt */
+	char errmsg[VIPA_STORE_REASON_LEN];	/* why a write failed */
+	struct store_open_result open;	/* reopen: the outcome */
 };
 
 /*
@@ -165,6 +198,14 @@ struct vipa_store {
 	size_t n;
 	int kicked, closing;
 	int rewrite_pending, reopen_pending, lost_logged;
+	int force_bad;			/* the next reopen moves the file aside */
+	int load_rc;			/* SQLite code of a failed load */
+	int disabled;			/* VIPA_STORE_DISABLED */
+	int fails;			/* failed flushes in a row */
+	uint64_t retry_ms;		/* DISABLED: when to try to open again */
+	char moved_to[PATH_MAX];
+	char moved_why[VIPA_STORE_REASON_LEN];
+	char disabled_why[VIPA_STORE_REASON_LEN];
 	struct vipa_vcrt *vcrt;
 	struct vipa_vdpt *vdpt;
 	struct vipa_store_stats stats;
@@ -220,26 +261,101 @@ db_close(struct vipa_store *s)
 	s->db = NULL;
 }
 
-/* Opens or creates the file, sets WAL etc., creates the schema, prepares. */
+/* The kind of an SQLite failure: most mean the file is unusable; these mean
+ * nothing can be written now, and moving the file would not help. */
+static int
+open_fail_kind(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_NOMEM:
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_INTERRUPT:
+		return OPEN_CANNOT;
+	default:
+		return OPEN_BAD_FILE;
+	}
+}
+
+/* Reads what the file holds without writing to it: how many tables and,
+ * when there are any, our schema version.  OPEN_OK, or a kind with err. */
+static int
+db_check_content(struct vipa_store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *q = NULL;
+	int rc, ntables = -1, version = -1;
+
+	rc = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+				-1, &q, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		ntables = sqlite3_column_int(q, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+		return open_fail_kind(rc);
+	}
+	if (ntables == 0)
+		return OPEN_OK;		/* a new (or empty) database */
+	rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
+				&q, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		version = sqlite3_column_int(q, 0);
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_OK;		/* a meta table without our row */
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_OK && open_fail_kind(rc) == OPEN_CANNOT) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+		return OPEN_CANNOT;
+	}
+	if (version < 0) {
+		snprintf(err, errlen, "%d table(s) but no schema version: not a stack store", ntables);
+		return OPEN_BAD_FILE;
+	}
+	if (version != STORE_SCHEMA_VERSION) {
+		snprintf(err, errlen, "schema version %d, this program knows %d", version,
+			 STORE_SCHEMA_VERSION);
+		return OPEN_BAD_FILE;
+	}
+	return OPEN_OK;
+}
+
+/* Opens or creates the file, checks what it holds, sets WAL etc., creates
+ * the schema, prepares.  OPEN_OK, or the kind of failure with err. */
 static int
 db_open(struct vipa_store *s, char *err, size_t errlen)
 {
 	sqlite3_stmt *q = NULL;
 	struct stat st;
 	char *msg = NULL;
-	int i, rc, version = -1;
+	int i, rc, kind = OPEN_BAD_FILE;
 
 	rc = sqlite3_open_v2(s->path, &s->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", s->path,
-			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		snprintf(err, errlen, "%s", s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		kind = open_fail_kind(rc);
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
-	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &q, NULL) != SQLITE_OK ||
-	    sqlite3_step(q) != SQLITE_ROW) {
-		snprintf(err, errlen, "%s: journal_mode=WAL: %s", s->path, sqlite3_errmsg(s->db));
+	/* SQLite opens a file it may not write read-only. */
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		snprintf(err, errlen, "cannot be opened for writing");
+		goto fail;
+	}
+	if ((kind = db_check_content(s, err, errlen)) != OPEN_OK)
+		goto fail;
+	kind = OPEN_BAD_FILE;
+	if ((rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &q, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_step(q)) != SQLITE_ROW) {
+		snprintf(err, errlen, "journal_mode=WAL: %s", sqlite3_errmsg(s->db));
+		kind = open_fail_kind(rc);
 		goto fail;
 	}
 	if (sqlite3_stricmp((const char *)sqlite3_column_text(q, 0), "wal") != 0)
@@ -247,43 +363,111 @@ db_open(struct vipa_store *s, char *err, size_t errlen)
 			  (const char *)sqlite3_column_text(q, 0));
 	sqlite3_finalize(q);
 	q = NULL;
-	if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, &msg) != SQLITE_OK ||
-	    sqlite3_exec(s->db, store_schema, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: schema: %s", s->path, msg ? msg : "?");
-		goto fail;
-	}
-	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
-			       &q, NULL) == SQLITE_OK &&
-	    sqlite3_step(q) == SQLITE_ROW)
-		version = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
-	q = NULL;
-	if (version != STORE_SCHEMA_VERSION) {
-		snprintf(err, errlen, "%s: schema version %d, this program knows %d", s->path,
-			 version, STORE_SCHEMA_VERSION);
+	if ((rc = sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, &msg)) != SQLITE_OK ||
+	    (rc = sqlite3_exec(s->db, store_schema, NULL, NULL, &msg)) != SQLITE_OK) {
+		snprintf(err, errlen, "schema: %s", msg ? msg : sqlite3_errstr(rc));
+		kind = open_fail_kind(rc);
 		goto fail;
 	}
 	for (i = 0; i < ST_N; i++) {
 		if (sqlite3_prepare_v3(s->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &s->st[i], NULL) != SQLITE_OK) {
-			snprintf(err, errlen, "%s: prepare: %s", s->path, sqlite3_errmsg(s->db));
+			snprintf(err, errlen, "prepare: %s", sqlite3_errmsg(s->db));
 			goto fail;
 		}
 	}
 	/* Remember which file this is, to notice when the path stops naming it. */
 	if (stat(s->path, &st) < 0) {
-		snprintf(err, errlen, "%s: stat: %s", s->path, strerror(errno));
+		snprintf(err, errlen, "stat: %s", strerror(errno));
+		kind = OPEN_CANNOT;
 		goto fail;
 	}
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
-	return 0;
+	return OPEN_OK;
 fail:
 	if (q)
 		sqlite3_finalize(q);
 	sqlite3_free(msg);
 	db_close(s);
-	return -1;
+	return kind;
+}
+
+/* Renames path (and its -wal, -shm) to path.bad-YYYYMMDDTHHMMSSZ[-n]; the
+ * new name goes into to.  0, or -errno of the failed rename. */
+static int
+move_aside(const struct vipa_store *s, char *to, size_t tolen)
+{
+	char stamp[32], from[PATH_MAX + 8], dst[PATH_MAX + 48];
+	struct stat st;
+	struct tm tm;
+	time_t now = time(NULL);
+	int i, n;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	for (i = 1;; i++) {
+		if (i == 1)
+			n = snprintf(to, tolen, "%s.bad-%s", s->path, stamp);
+		else
+			n = snprintf(to, tolen, "%s.bad-%s-%d", s->path, stamp, i);
+		if (n < 0 || (size_t)n >= tolen)
+			return -ENAMETOOLONG;
+		if (lstat(to, &st) < 0 && errno == ENOENT)
+			break;
+		if (i == 100)
+			return -EEXIST;
+	}
+	if (rename(s->path, to) < 0)
+		return -errno;
+	/* The journal files belong to the moved database now. */
+	snprintf(from, sizeof(from), "%s-wal", s->path);
+	snprintf(dst, sizeof(dst), "%s-wal", to);
+	if (rename(from, dst) < 0 && errno != ENOENT)
+		unlink(from);
+	snprintf(from, sizeof(from), "%s-shm", s->path);
+	snprintf(dst, sizeof(dst), "%s-shm", to);
+	if (rename(from, dst) < 0 && errno != ENOENT)
+		unlink(from);
+	return 0;
+}
+
+/* Opens the file; an unusable one (or, with force_bad, the one there) is
+ * moved aside and a new one created.  Fills r; returns 0 when a file is
+ * open, -1 when none is (r->disabled_why says why). */
+static int
+db_open_recover(struct vipa_store *s, int force_bad, const char *bad_why,
+		struct store_open_result *r)
+{
+	char err[160];
+	struct stat st;
+	int kind, e;
+
+	memset(r, 0, sizeof(*r));
+	if (force_bad) {
+		kind = OPEN_BAD_FILE;
+		lib_strlcpy(err, bad_why, sizeof(err));
+	} else if ((kind = db_open(s, err, sizeof(err))) == OPEN_OK) {
+		r->ok = 1;
+		return 0;
+	}
+	if (kind == OPEN_CANNOT || lstat(s->path, &st) < 0) {
+		lib_strlcpy(r->disabled_why, err, sizeof(r->disabled_why));
+		return -1;
+	}
+	if ((e = move_aside(s, r->moved_to, sizeof(r->moved_to))) < 0) {
+		r->moved_to[0] = '\0';
+		snprintf(r->disabled_why, sizeof(r->disabled_why), "%s; cannot move it aside: %s",
+			 err, strerror(-e));
+		return -1;
+	}
+	lib_strlcpy(r->moved_why, err, sizeof(r->moved_why));
+	if (db_open(s, err, sizeof(err)) != OPEN_OK) {
+		snprintf(r->disabled_why, sizeof(r->disabled_why), "new file: %s", err);
+		return -1;
+	}
+	r->ok = 1;
+	return 0;
 }
 
 /* When the database file is gone, a -wal or -shm left beside it is stale. */
@@ -359,20 +543,28 @@ store_write_rec(struct vipa_store *s, const struct store_rec *r)
 	return 0;
 }
 
+/* Why a write job failed, and whether the file itself is bad. */
+static void
+job_note_failure(struct vipa_store *s, struct store_job *j)
+{
+	int code = s->db ? sqlite3_errcode(s->db) & 0xff : SQLITE_CANTOPEN;
+
+	snprintf(j->errmsg, sizeof(j->errmsg), "writing failed: %.200s", store_errmsg(s));
+	j->bad_file = code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+}
+
 static void
 job_run(struct vipa_store *s, struct store_job *j)
 {
 	uint64_t t0;
 	size_t i;
-	char err[PATH_MAX + 128];
 
 	if (j->reopen) {
 		db_close(s);
 		store_drop_stale_wal(s);
-		if (db_open(s, err, sizeof(err)) < 0) {
+		if (db_open_recover(s, j->force_bad, j->errmsg, &j->open) < 0) {
 			j->errors++;
 			j->reopen_failed = 1;
-			store_log_once(s, E_OPEN, "reopen failed: %s", err);
 			return;
 		}
 		j->reopened = 1;
@@ -383,6 +575,7 @@ job_run(struct vipa_store *s, struct store_job *j)
 	if (store_step(s, ST_BEGIN) < 0) {
 		j->errors++;
 		store_log_once(s, E_BEGIN, "BEGIN failed: %s", store_errmsg(s));
+		job_note_failure(s, j);
 		return;
 	}
 	if (j->rewrite) {
@@ -408,6 +601,7 @@ write_fail:
 	j->errors++;
 	store_log_once(s, E_WRITE, "write failed: %s", store_errmsg(s));
 rollback:
+	job_note_failure(s, j);
 	if (s->db && !sqlite3_get_autocommit(s->db))
 		store_step(s, ST_ROLLBACK);
 }
@@ -415,6 +609,18 @@ rollback:
 /* ---- flush scheduling (loop thread) ------------------------------------------ */
 
 static void store_timer_cb(uv_timer_t *t);
+
+/* DISABLED: drop what is queued (a full rewrite follows a working file) and
+ * try to open a file again later. */
+static void
+store_disable(struct vipa_store *s)
+{
+	s->disabled = 1;
+	s->n = 0;
+	s->rewrite_pending = 1;
+	s->reopen_pending = 1;
+	s->retry_ms = lib_now_ms() + (uint64_t)s->flush_ms * STORE_RETRY_FLUSHES;
+}
 
 /* Starts a flush at the next loop iteration instead of waiting for the timer. */
 static void
@@ -516,6 +722,13 @@ flush_prepare(struct vipa_store *s, struct store_job *j)
 {
 	memset(j, 0, sizeof(*j));
 	s->kicked = 0;
+	if (s->disabled) {
+		/* Only an attempt to open a file again, now and then. */
+		if (lib_now_ms() < s->retry_ms)
+			return 0;
+		j->reopen = 1;
+		return 1;
+	}
 	if (s->db && store_file_lost(s)) {
 		if (!s->lost_logged)
 			log_warnx("%s was removed; recreating it and rewriting the tables",
@@ -527,6 +740,8 @@ flush_prepare(struct vipa_store *s, struct store_job *j)
 	if (s->reopen_pending || s->db == NULL) {
 		/* Reopen first, alone; the rewrite follows once the file is back. */
 		j->reopen = 1;
+		j->force_bad = s->force_bad;
+		lib_strlcpy(j->errmsg, s->moved_why, sizeof(j->errmsg));
 		return 1;
 	}
 	if (s->rewrite_pending) {
@@ -553,12 +768,41 @@ flush_prepare(struct vipa_store *s, struct store_job *j)
 	return 1;
 }
 
+/* Applies the outcome of opening the file (loop thread): logs what
+ * happened, once per event, and sets the state. */
+static void
+open_result_apply(struct vipa_store *s, const struct store_open_result *r)
+{
+	if (r->moved_to[0]) {
+		s->stats.moved_aside++;
+		lib_strlcpy(s->moved_to, r->moved_to, sizeof(s->moved_to));
+		lib_strlcpy(s->moved_why, r->moved_why, sizeof(s->moved_why));
+		log_warnx("EZD1218E STORE %s IS UNUSABLE (%s): MOVED TO %s%s", s->path, r->moved_why,
+			  r->moved_to, r->ok ? ", A NEW ONE WAS CREATED" : "");
+	}
+	s->force_bad = 0;
+	if (r->ok) {
+		if (s->disabled)
+			log_info("EZD1220I STORE %s IS WRITTEN AGAIN: PERSISTENCE RESUMED", s->path);
+		s->disabled = 0;
+		s->fails = 0;
+		s->disabled_why[0] = '\0';
+		return;
+	}
+	if (!s->disabled)
+		log_warnx("EZD1219E STORE %s CANNOT BE WRITTEN (%s): RUNNING WITHOUT PERSISTENCE",
+			  s->path, r->disabled_why);
+	lib_strlcpy(s->disabled_why, r->disabled_why, sizeof(s->disabled_why));
+	store_disable(s);
+}
+
 /* Folds a finished job's results into the stats (loop thread). */
 static void
 job_merge(struct vipa_store *s, struct store_job *j)
 {
 	s->stats.errors += j->errors;
 	if (j->reopen) {
+		open_result_apply(s, &j->open);
 		if (j->reopened) {
 			s->stats.reopened++;
 			s->reopen_pending = 0;
@@ -568,8 +812,21 @@ job_merge(struct vipa_store *s, struct store_job *j)
 		s->stats.written += j->written;
 		s->stats.flushes++;
 		s->stats.last_flush_us = j->dur_us;
+		s->fails = 0;
 	} else {
 		s->rewrite_pending = 1;
+		s->fails++;
+		if (j->bad_file) {
+			/* The next flush replaces the file. */
+			s->reopen_pending = 1;
+			s->force_bad = 1;
+			lib_strlcpy(s->moved_why, j->errmsg, sizeof(s->moved_why));
+		} else if (s->fails >= STORE_FAILS_DISABLE) {
+			log_warnx("EZD1219E STORE %s CANNOT BE WRITTEN (%s): RUNNING WITHOUT "
+				  "PERSISTENCE", s->path, j->errmsg);
+			lib_strlcpy(s->disabled_why, j->errmsg, sizeof(s->disabled_why));
+			store_disable(s);
+		}
 	}
 	free(j->snap);
 	j->snap = NULL;
@@ -711,8 +968,17 @@ vipa_store_open(uv_loop_t *loop, const char *path, unsigned flush_ms, char *err,
 	/* Touch the rings now so the packet path never takes a page fault here. */
 	memset(s->ring[0], 0, STORE_RING * sizeof(struct store_rec));
 	memset(s->ring[1], 0, STORE_RING * sizeof(struct store_rec));
-	if (db_open(s, err, errlen) < 0)
-		goto fail;
+	{
+		struct store_open_result *r = malloc(sizeof(*r));
+
+		if (r == NULL) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			goto fail;
+		}
+		db_open_recover(s, 0, "", r);
+		open_result_apply(s, r);
+		free(r);
+	}
 	if (loop) {
 		s->uvb = calloc(1, sizeof(*s->uvb));
 		if (s->uvb == NULL) {
@@ -740,6 +1006,12 @@ fail:
 static struct store_rec *
 store_next(struct vipa_store *s)
 {
+	if (s == NULL)
+		return NULL;
+	if (s->disabled) {
+		s->rewrite_pending = 1;
+		return NULL;
+	}
 	if (s->n == STORE_RING) {
 		if (s->loop == NULL && !s->closing) {
 			/* No loop, so no packet path: write now rather than drop. */
@@ -805,6 +1077,8 @@ vipa_store_vdpt_del(struct vipa_store *s, const uint8_t dvipa[16], uint16_t port
 void
 vipa_store_attach(struct vipa_store *s, struct vipa_vcrt *vcrt, struct vipa_vdpt *vdpt)
 {
+	if (s == NULL)
+		return;
 	s->vcrt = vcrt;
 	s->vdpt = vdpt;
 }
@@ -839,8 +1113,9 @@ load_vcrt(struct vipa_store *s, struct vipa_vcrt *t)
 	uint8_t dest[16], coa[16];
 	int rc, ret = 0, created;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK) {
 		s->stats.errors++;
+		s->load_rc = rc;
 		store_log_once(s, E_LOAD, "load: %s", store_errmsg(s));
 		return -EIO;
 	}
@@ -867,6 +1142,7 @@ load_vcrt(struct vipa_store *s, struct vipa_vcrt *t)
 	}
 	if (ret == 0 && rc != SQLITE_DONE) {
 		s->stats.errors++;
+		s->load_rc = rc;
 		store_log_once(s, E_LOAD, "load: %s", store_errmsg(s));
 		ret = -EIO;
 	}
@@ -885,8 +1161,9 @@ load_vdpt(struct vipa_store *s, struct vipa_vdpt *t)
 	const unsigned char *name;
 	int rc, ret = 0, w;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK) {
 		s->stats.errors++;
+		s->load_rc = rc;
 		store_log_once(s, E_LOAD, "load: %s", store_errmsg(s));
 		return -EIO;
 	}
@@ -911,6 +1188,7 @@ load_vdpt(struct vipa_store *s, struct vipa_vdpt *t)
 	}
 	if (ret == 0 && rc != SQLITE_DONE) {
 		s->stats.errors++;
+		s->load_rc = rc;
 		store_log_once(s, E_LOAD, "load: %s", store_errmsg(s));
 		ret = -EIO;
 	}
@@ -921,22 +1199,69 @@ load_vdpt(struct vipa_store *s, struct vipa_vdpt *t)
 int
 vipa_store_load(struct vipa_store *s, struct vipa_vcrt *vcrt, struct vipa_vdpt *vdpt)
 {
-	int r1 = 0, r2 = 0;
+	int r1 = 0, r2 = 0, code;
 
+	if (s == NULL)
+		return 0;
 	wait_worker(s);		/* the connection must be ours */
-	if (s->db == NULL)
-		return -EIO;
+	if (s->disabled || s->db == NULL)
+		return 0;
+	s->load_rc = SQLITE_OK;
 	if (vcrt)
 		r1 = load_vcrt(s, vcrt);
 	if (vdpt)
 		r2 = load_vdpt(s, vdpt);
+	code = s->load_rc & 0xff;
+	if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+		/* Replace the file now, before any traffic; what was read stays. */
+		struct store_open_result *r = malloc(sizeof(*r));
+		char why[VIPA_STORE_REASON_LEN];
+
+		snprintf(why, sizeof(why), "reading it: %s", sqlite3_errstr(s->load_rc));
+		db_close(s);
+		if (r) {
+			db_open_recover(s, 1, why, r);
+			open_result_apply(s, r);
+			free(r);
+		} else {
+			s->reopen_pending = 1;
+		}
+		s->rewrite_pending = 1;
+		return -EIO;
+	}
 	return r1 < 0 ? r1 : r2;
 }
 
 void
 vipa_store_stats(const struct vipa_store *s, struct vipa_store_stats *st)
 {
+	if (s == NULL) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
 	*st = s->stats;
+}
+
+void
+vipa_store_info(const struct vipa_store *s, struct vipa_store_info *i)
+{
+	memset(i, 0, sizeof(*i));
+	if (s == NULL) {
+		i->state = VIPA_STORE_DISABLED;
+		lib_strlcpy(i->disabled_why, "no store", sizeof(i->disabled_why));
+		return;
+	}
+	i->state = s->disabled ? VIPA_STORE_DISABLED : VIPA_STORE_ACTIVE;
+	lib_strlcpy(i->path, s->path, sizeof(i->path));
+	lib_strlcpy(i->moved_to, s->moved_to, sizeof(i->moved_to));
+	lib_strlcpy(i->moved_why, s->moved_why, sizeof(i->moved_why));
+	lib_strlcpy(i->disabled_why, s->disabled_why, sizeof(i->disabled_why));
+}
+
+const char *
+vipa_store_state_name(enum vipa_store_state st)
+{
+	return st == VIPA_STORE_ACTIVE ? "ACTIVE" : "DISABLED";
 }
 
 void

@@ -15,6 +15,7 @@
 #ifndef SYSPLEX_VIPA_H
 #define SYSPLEX_VIPA_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -196,14 +197,44 @@ void vipa_vcrt_foreach(struct vipa_vcrt *t, int (*cb)(struct vipa_conn *c, void 
 struct vipa_store;
 struct vipa_store_stats {
 	uint64_t queued, written, flushes, errors, dropped, reopened;
+	uint64_t moved_aside;		/* unusable files moved aside */
 	uint64_t last_flush_us;		/* duration of the last flush transaction */
 };
-/* Opens (creating if needed) the file, WAL mode, synchronous=NORMAL, the
- * schema.  flush_ms: how often queued changes are written. */
+enum vipa_store_state {
+	VIPA_STORE_ACTIVE = 1,		/* changes are written to the file */
+	VIPA_STORE_DISABLED = 2,	/* no file can be written: running without persistence */
+};
+#define VIPA_STORE_REASON_LEN 256
+struct vipa_store_info {
+	enum vipa_store_state state;
+	char path[PATH_MAX];
+	char moved_to[PATH_MAX];	/* where the last unusable file went, "" none */
+	char moved_why[VIPA_STORE_REASON_LEN];	/* what was wrong with it */
+	char disabled_why[VIPA_STORE_REASON_LEN];	/* DISABLED: why no file can be written */
+};
+/*
+ * Opens the file (creating it if needed), WAL mode, synchronous=NORMAL, the
+ * schema.  flush_ms: how often queued changes are written.
+ *
+ * A bad file never stops the caller.  A file that is not a store this
+ * program can use (not an SQLite database, corrupt, another program's or
+ * another schema version's tables, read-only) is moved aside to
+ * PATH.bad-YYYYMMDDTHHMMSSZ (its -wal and -shm with it, for the operator) and
+ * a new one is created.  When no file can be written (the bad one cannot be
+ * moved, the directory is not writable, the disk is full, the file is
+ * locked) the store runs DISABLED: changes are not kept, it tries again every
+ * 100 flush intervals and rewrites the attached tables once a file works.
+ * Flushes that fail three times in a row (or find the file corrupt) lead to
+ * the same.  Each event is logged once: EZD1218E (moved aside), EZD1219E
+ * (running without persistence), EZD1220I (written again); vipa_store_info()
+ * reports the state.  Returns NULL only without memory or with a path longer
+ * than PATH_MAX (err says which).
+ */
 struct vipa_store *vipa_store_open(uv_loop_t *loop, const char *path, unsigned flush_ms,
 				   char *err, size_t errlen);
 /* Queue changes: O(1), no allocation.  When the ring is full the store marks
- * itself for a full rewrite from the tables at the next flush. */
+ * itself for a full rewrite from the tables at the next flush.  A DISABLED
+ * store queues nothing.  All of these accept a NULL store and do nothing. */
 void vipa_store_conn_put(struct vipa_store *s, const struct vipa_conn *c);
 void vipa_store_conn_del(struct vipa_store *s, const struct vipa_conn_key *k);
 void vipa_store_vdpt_put(struct vipa_store *s, const struct vipa_vdpt_entry *e);
@@ -212,9 +243,13 @@ void vipa_store_vdpt_del(struct vipa_store *s, const uint8_t dvipa[16], uint16_t
 /* Tables the store can snapshot from when it must rewrite everything (ring
  * overflow, or the file was lost and recreated). */
 void vipa_store_attach(struct vipa_store *s, struct vipa_vcrt *vcrt, struct vipa_vdpt *vdpt);
-/* Loads persisted rows into the tables (at start, before traffic). */
+/* Loads persisted rows into the tables (at start, before traffic).  0 when
+ * DISABLED (nothing to load).  A file found corrupt while loading is moved
+ * aside and replaced, and -EIO returned (the rows read so far stay). */
 int vipa_store_load(struct vipa_store *s, struct vipa_vcrt *vcrt, struct vipa_vdpt *vdpt);
 void vipa_store_stats(const struct vipa_store *s, struct vipa_store_stats *st);
+void vipa_store_info(const struct vipa_store *s, struct vipa_store_info *i);
+const char *vipa_store_state_name(enum vipa_store_state st);
 /* Flushes synchronously and closes; safe with NULL.  Call it before the loop
  * is closed and run the loop afterwards, as for any uv handle, so the store's
  * timer (and a flush that was in flight) finish releasing their memory. */

@@ -12,7 +12,17 @@
  *  - Close writes what is still queued, also with a flush in flight, and
  *    leaves nothing behind once the loop has run (ASan checks that).
  *  - Without a loop, a full ring is written synchronously instead of dropped.
- *  - A file with an unknown schema version is refused with a clear message.
+ *  - A bad file never stops the store (before, open returned NULL and the
+ *    stack dereferenced it at the first SYN): a file of another schema
+ *    version, random bytes, another program's SQLite tables, or a file
+ *    whose pages are found corrupt while loading is moved aside whole (to
+ *    stack.db.bad-..., content unchanged, -wal with it), a new file is
+ *    created and written exactly like the tables, and vipa_store_info
+ *    reports ACTIVE with where the old file went and why.
+ *  - When no file can be written (its directory does not exist) the store
+ *    is DISABLED: it queues nothing, says why, and once the directory is
+ *    back it opens a file by itself and writes the tables in full.
+ *  - Every queueing call accepts a NULL store.
  * No sleeps: the loop runs until a condition holds, with a deadline.
  */
 #include <errno.h>
@@ -23,6 +33,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -33,7 +45,7 @@
 
 struct fixture {
 	char dir[64];
-	char path[96];
+	char path[160];
 	uv_loop_t loop;
 	struct vipa_vcrt *vcrt;
 	struct vipa_vdpt *vdpt;
@@ -74,7 +86,7 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char p[128];
+	char p[400];
 
 	vipa_store_close(&f->store);
 	/* Let the store's timer close and any late after-work callback run. */
@@ -82,11 +94,20 @@ teardown(void **state)
 	assert_int_equal(uv_loop_close(&f->loop), 0);
 	vipa_vcrt_destroy(&f->vcrt);
 	free(f->vdpt);
-	snprintf(p, sizeof(p), "%s/stack.db-wal", f->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/stack.db-shm", f->dir);
-	unlink(p);
-	unlink(f->path);
+	{
+		DIR *d = opendir(f->dir);
+		struct dirent *e;
+
+		while (d && (e = readdir(d)) != NULL) {
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", f->dir, e->d_name);
+			if (unlink(p) < 0)
+				rmdir(p);
+		}
+		if (d)
+			closedir(d);
+	}
 	rmdir(f->dir);
 	free(f);
 	return 0;
@@ -470,7 +491,7 @@ test_unlinked_file_recreated(void **state)
 	struct fixture *f = *state;
 	struct vipa_store_stats st;
 	struct stat sb1, sb2;
-	char p[128];
+	char p[400];
 
 	open_store(f, 10);
 	add_conns(f, 3000);
@@ -548,23 +569,241 @@ test_no_loop_writes_when_full(void **state)
 	assert_db_equals_tables(f->path, f->vcrt, f->vdpt);
 }
 
+/* ---- bad files ------------------------------------------------------------------ */
+
 static void
-test_unknown_schema_refused(void **state)
+write_bytes(const char *path, const void *p, size_t n, off_t at, int trunc)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | (trunc ? O_TRUNC : 0), 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, p, n, at), (ssize_t)n);
+	close(fd);
+}
+
+static size_t
+read_file(const char *path, uint8_t *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, cap);
+	close(fd);
+	assert_true(n >= 0);
+	return (size_t)n;
+}
+
+/* The store is ACTIVE, moved exactly one file aside for `why`, and the
+ * moved file is in the fixture's directory; returns its path. */
+static const char *
+assert_moved_aside(struct fixture *f, const char *why)
+{
+	static struct vipa_store_info i;
+	struct stat st;
+	char prefix[200];
+
+	vipa_store_info(f->store, &i);
+	assert_int_equal(i.state, VIPA_STORE_ACTIVE);
+	assert_string_equal(vipa_store_state_name(i.state), "ACTIVE");
+	assert_int_equal(stats(f).moved_aside, 1);
+	snprintf(prefix, sizeof(prefix), "%s.bad-", f->path);
+	assert_int_equal(strncmp(i.moved_to, prefix, strlen(prefix)), 0);
+	assert_int_equal(stat(i.moved_to, &st), 0);
+	if (strstr(i.moved_why, why) == NULL)
+		fail_msg("moved aside for \"%s\", expected \"%s\"", i.moved_why, why);
+	assert_string_equal(i.disabled_why, "");
+	return i.moved_to;
+}
+
+/* After a bad file was replaced the store works: tables written exactly. */
+static void
+assert_store_works(struct fixture *f)
+{
+	vipa_store_attach(f->store, f->vcrt, f->vdpt);
+	add_conns(f, 500);
+	add_vdpt(f, 6);
+	run_until(f, cond_written, 506, 5000);
+	assert_db_equals_tables(f->path, f->vcrt, f->vdpt);
+}
+
+static void
+test_other_schema_moved_aside(void **state)
 {
 	struct fixture *f = *state;
-	struct vipa_store *s;
+	const char *moved;
 	sqlite3 *db;
-	char err[256] = "";
+	sqlite3_stmt *q;
 
 	open_store(f, 20);
+	add_conns(f, 50);
 	vipa_store_close(&f->store);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = 99 WHERE key = "
 				      "'schema_version'", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	s = vipa_store_open(&f->loop, f->path, 20, err, sizeof(err));
-	assert_null(s);
-	assert_non_null(strstr(err, "schema version 99"));
+	vipa_vcrt_destroy(&f->vcrt);
+	f->vcrt = vipa_vcrt_new(100000);
+
+	open_store(f, 20);
+	moved = assert_moved_aside(f, "schema version 99, this program knows 1");
+	/* The operator still has the old file, rows and version unchanged. */
+	db = db_ro(moved);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT value FROM meta WHERE key = "
+					    "'schema_version'), (SELECT count(*) FROM vcrt)", -1, &q,
+					    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 99);
+	assert_int_equal(sqlite3_column_int(q, 1), 50);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	/* Nothing to load from the new file. */
+	assert_int_equal(vipa_store_load(f->store, f->vcrt, f->vdpt), 0);
+	assert_int_equal(vipa_vcrt_count(f->vcrt), 0);
+	assert_store_works(f);
+}
+
+static void
+test_garbage_moved_aside(void **state)
+{
+	struct fixture *f = *state;
+	static uint8_t junk[10000], back[20000];
+	const char *moved;
+
+	rand_bytes(junk, sizeof(junk));
+	write_bytes(f->path, junk, sizeof(junk), 0, 1);
+	open_store(f, 20);
+	moved = assert_moved_aside(f, "not a database");
+	assert_int_equal(read_file(moved, back, sizeof(back)), sizeof(junk));
+	assert_memory_equal(back, junk, sizeof(junk));
+	assert_store_works(f);
+}
+
+static void
+test_foreign_database_moved_aside(void **state)
+{
+	struct fixture *f = *state;
+	const char *moved;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE vcrt(x); INSERT INTO vcrt VALUES('mine');",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	open_store(f, 20);
+	moved = assert_moved_aside(f, "no schema version");
+	/* Left as it was: no tables of ours were added to it. */
+	db = db_ro(moved);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*), (SELECT x FROM vcrt) FROM "
+					    "sqlite_master", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 1);
+	assert_string_equal((const char *)sqlite3_column_text(q, 1), "mine");
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	assert_store_works(f);
+}
+
+static void
+test_corrupt_pages_found_by_load(void **state)
+{
+	struct fixture *f = *state;
+	static uint8_t junk[32768];
+	struct vipa_vcrt *v2;
+	struct vipa_vdpt *d2;
+	struct stat st;
+
+	open_store(f, 20);
+	add_conns(f, 20000);
+	vipa_store_close(&f->store);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	/* Header and schema page intact; table pages in the middle not. */
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_true(st.st_size > 200000);
+	rand_bytes(junk, sizeof(junk));
+	write_bytes(f->path, junk, sizeof(junk), st.st_size / 2, 0);
+
+	v2 = vipa_vcrt_new(100000);
+	d2 = malloc(sizeof(*d2));
+	assert_non_null(d2);
+	vipa_vdpt_init(d2);
+	open_store(f, 20);
+	assert_int_equal(vipa_store_load(f->store, v2, d2), -EIO);
+	assert_moved_aside(f, "reading it");
+	vipa_vcrt_destroy(&v2);
+	free(d2);
+	vipa_vcrt_destroy(&f->vcrt);
+	f->vcrt = vipa_vcrt_new(100000);
+	assert_store_works(f);
+}
+
+static int
+cond_active(struct fixture *f, uint64_t arg)
+{
+	struct vipa_store_info i;
+
+	(void)arg;
+	vipa_store_info(f->store, &i);
+	return i.state == VIPA_STORE_ACTIVE && stats(f).flushes > 0;
+}
+
+static void
+test_unwritable_runs_disabled(void **state)
+{
+	struct fixture *f = *state;
+	static struct vipa_store_info i;
+	char sub[128];
+
+	/* A directory that does not exist: no file can be made. */
+	snprintf(sub, sizeof(sub), "%s/sub", f->dir);
+	snprintf(f->path, sizeof(f->path), "%s/stack.db", sub);
+	open_store(f, 10);
+	vipa_store_info(f->store, &i);
+	assert_int_equal(i.state, VIPA_STORE_DISABLED);
+	assert_string_equal(vipa_store_state_name(i.state), "DISABLED");
+	assert_true(i.disabled_why[0] != '\0');
+	assert_string_equal(i.moved_to, "");
+	assert_int_equal(vipa_store_load(f->store, f->vcrt, f->vdpt), 0);
+	add_conns(f, 3000);
+	add_vdpt(f, 4);
+	assert_int_equal(stats(f).queued, 0);
+	assert_int_equal(stats(f).dropped, 0);
+	/* Once a file can be made, it is, with everything in it. */
+	assert_int_equal(mkdir(sub, 0700), 0);
+	run_until(f, cond_active, 0, 10000);
+	run_until(f, cond_written, 3004, 5000);
+	assert_db_equals_tables(f->path, f->vcrt, f->vdpt);
+	vipa_store_close(&f->store);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	unlink(f->path);
+	rmdir(sub);
+	snprintf(f->path, sizeof(f->path), "%s/stack.db", f->dir);
+}
+
+static void
+test_null_store(void **state)
+{
+	struct vipa_conn c;
+	struct vipa_vdpt_entry e;
+	struct vipa_store_stats st;
+	struct vipa_store_info i;
+	struct vipa_store *none = NULL;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	memset(&e, 0, sizeof(e));
+	vipa_store_conn_put(NULL, &c);
+	vipa_store_conn_del(NULL, &c.key);
+	vipa_store_vdpt_put(NULL, &e);
+	vipa_store_vdpt_del(NULL, e.dvipa, 1, e.dest_xcf);
+	vipa_store_attach(NULL, NULL, NULL);
+	assert_int_equal(vipa_store_load(NULL, NULL, NULL), 0);
+	vipa_store_stats(NULL, &st);
+	assert_int_equal(st.queued, 0);
+	vipa_store_info(NULL, &i);
+	assert_int_equal(i.state, VIPA_STORE_DISABLED);
+	vipa_store_close(&none);
 }
 
 int
@@ -576,7 +815,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unlinked_file_recreated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_flushes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_loop_writes_when_full, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_schema_moved_aside, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_moved_aside, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_database_moved_aside, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_pages_found_by_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwritable_runs_disabled, setup, teardown),
+		cmocka_unit_test(test_null_store),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
