@@ -14,7 +14,8 @@
  *     client port); in struct vipa_conn: coa = care-of address, bu_seq =
  *     sequence number, last_ms = expiry (monotonic ms), created_ms = when
  *     created, pkts_fwd/bytes_fwd = packets sent straight to the care-of
- *     address, bypass_ms = last use, bu_ms = last BRR sent;
+ *     address, bypass_ms = last use, bu_ms = last BRR sent, fin_ms = when
+ *     the client's FIN was seen (0 none);
  *   - per home address (a standard mobile node's binding): a small array.
  */
 #ifndef SYSPLEX_AGENT_H
@@ -41,6 +42,7 @@
 #define AGENT_MAX_HOME 64
 #define AGENT_NONCES 16
 #define AGENT_NONCE_EVERY_MS 30000
+#define AGENT_FIN_LINGER_MS 10000	/* a bound connection's binding after the client's FIN */
 
 struct agent_home_binding {
 	int used;
@@ -62,6 +64,7 @@ struct agent_counters {
 	uint64_t direct_pkts, direct_bytes;	/* sent with an RH2 to a care-of address */
 	uint64_t rx[8], tx[8];		/* Mobility Header messages by type */
 	uint64_t bu_accepted, bu_deleted, bu_rejected, hao_in;
+	uint64_t conn_ended;		/* bindings ended by what the client sent (SYN, RST, FIN) */
 };
 
 struct agent {

@@ -22,6 +22,14 @@
  * A BU with our vendor option WIRE_VSO_CONN binds one connection (claim 1's
  * "binding cache entry associated with the connection"); without it the
  * binding is per home address, as for any standard mobile node.
+ *
+ * A per-connection binding never outlives its connection, whatever becomes
+ * of the deleting BU: the agent sees every packet the client sends to the
+ * home address, and ends the binding itself when the client sends a SYN
+ * from the same ports (a new connection: it goes to the home address, i.e.
+ * the routing stack, which chooses its target), after an RST (sent direct,
+ * then the binding ends), and AGENT_FIN_LINGER_MS after the client's FIN
+ * (the last ACKs may go through the routing stack; no refresh is asked for).
  */
 #include "client-agent/agent.h"
 
@@ -341,6 +349,9 @@ on_bu(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct
 			memcpy(c->dest_xcf, coa, 16);
 			c->bu_seq = m->bu.seq;
 			c->last_ms = now + granted * 4000ull;
+			/* A refresh does not extend an ending connection's binding. */
+			if (c->fin_ms && c->last_ms > c->fin_ms + AGENT_FIN_LINGER_MS)
+				c->last_ms = c->fin_ms + AGENT_FIN_LINGER_MS;
 			c->bypass = VIPA_BYPASS_BOUND;
 			c->bu_ms = 0;
 			a->cnt.bu_accepted++;
@@ -473,6 +484,7 @@ agent_cn_outbound(struct agent *a, uint8_t *frame, size_t *flen)
 	uint8_t *pkt = frame + WIRE_VNET_HDR_LEN;
 	size_t len = *flen - WIRE_VNET_HDR_LEN;
 	const uint8_t *coa = NULL;
+	uint8_t coa_buf[16];
 	uint64_t now;
 	ssize_t nl;
 
@@ -492,11 +504,30 @@ agent_cn_outbound(struct agent *a, uint8_t *frame, size_t *flen)
 		k.dport = pk.dport;
 		k.cport = pk.sport;
 		c = vipa_vcrt_lookup(a->conns, &k);
+		if (c && (pk.tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK)) == WIRE_TCP_SYN) {
+			/* A new connection on the ports of a bound one: the binding
+			 * was for the old connection only. */
+			vipa_vcrt_remove(a->conns, &k);
+			a->cnt.conn_ended++;
+			c = NULL;
+		}
 		if (c && c->last_ms > now) {
-			coa = c->coa;
+			memcpy(coa_buf, c->coa, 16);
+			coa = coa_buf;
 			c->pkts_fwd++;
 			c->bytes_fwd += len;
 			c->bypass_ms = now;
+			if (pk.tcp_flags & WIRE_TCP_RST) {
+				/* This one goes direct, then the binding ends. */
+				vipa_vcrt_remove(a->conns, &k);
+				a->cnt.conn_ended++;
+			} else if ((pk.tcp_flags & WIRE_TCP_FIN) && !c->fin_ms) {
+				c->fin_ms = now;
+				if (c->last_ms > now + AGENT_FIN_LINGER_MS) {
+					c->last_ms = now + AGENT_FIN_LINGER_MS;
+					a->cnt.conn_ended++;
+				}
+			}
 		}
 	}
 	if (!coa) {
@@ -636,6 +667,8 @@ tick_conn(struct vipa_conn *c, void *arg)
 
 	if (c->last_ms <= t->now)
 		return 1;	/* expired */
+	if (c->fin_ms)
+		return 0;	/* the connection is ending: no refresh */
 	/* RFC 6275 9.5.5: a binding about to expire and in use: ask the mobile
 	 * node (through the target, claim 1) for a new Binding Update. */
 	if (c->last_ms - t->now < (c->last_ms - c->created_ms) / 4 + 1000 &&
@@ -728,12 +761,13 @@ agent_cn_show(struct agent *a, int json, struct lib_sbuf *o)
 	if (json) {
 		lib_sbuf_printf(o, "],\"records\":%d,\"counters\":{\"tun_pkts\":%llu,\"direct_pkts\":%llu,"
 				"\"direct_bytes\":%llu,\"bu_accepted\":%llu,\"bu_deleted\":%llu,"
-				"\"bu_rejected\":%llu,\"hao_in\":%llu,\"rx\":[", s.n,
+				"\"bu_rejected\":%llu,\"hao_in\":%llu,\"conn_ended\":%llu,\"rx\":[", s.n,
 				(unsigned long long)a->cnt.pkts, (unsigned long long)a->cnt.direct_pkts,
 				(unsigned long long)a->cnt.direct_bytes,
 				(unsigned long long)a->cnt.bu_accepted,
 				(unsigned long long)a->cnt.bu_deleted,
-				(unsigned long long)a->cnt.bu_rejected, (unsigned long long)a->cnt.hao_in);
+				(unsigned long long)a->cnt.bu_rejected, (unsigned long long)a->cnt.hao_in,
+				(unsigned long long)a->cnt.conn_ended);
 		for (i = 0; i < 8; i++)
 			lib_sbuf_printf(o, "%s%llu", i ? "," : "", (unsigned long long)a->cnt.rx[i]);
 		lib_sbuf_printf(o, "],\"tx\":[");

@@ -158,6 +158,14 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 	k.dport = pk->dport;
 	k.cport = pk->sport;
 	c = vipa_vcrt_lookup(s->vcrt, &k);
+	if (c && c->state == VIPA_CONN_EST &&
+	    (pk->tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) == WIRE_TCP_SYN) {
+		/* A new connection on the ports of one that ended before its
+		 * target reported the end: it is routed afresh (and counted). */
+		stack_conn_removed(s, c, 0);
+		vipa_vcrt_remove(s->vcrt, &k);
+		c = NULL;
+	}
 	if (!c) {
 		struct vipa_vdpt_entry *e;
 

@@ -16,6 +16,15 @@
  *   target lost: BU with care-of = home = DVIPA (and lifetime 0)
  *   client BRR (via the target) -> fresh return routability, new BU
  *
+ * Sequence numbers: one counter for every BU this stack sends, kept newer
+ * than the last sequence number of every binding it learned from a target's
+ * report (a binding another routing stack made: takeover, takeback,
+ * DEACTIVATE, LEAVEGROUP), so the client accepts our refreshes and
+ * deletions of it.  A client that still answers "sequence number out of
+ * window" (status 135, with its last accepted number) gets the BU again,
+ * numbered after that: once for a deletion, within the usual tries for a
+ * binding.
+ *
  * Tokens are cached per (client, tested address) while younger than
  * STACK_TOKEN_USE_S, so later connections of the same client reuse them.
  * Every packet is built here and written into the TUN (the kernel routes it
@@ -53,10 +62,23 @@ struct pend_del {
 	uint8_t client[16], dvipa[16];
 	uint16_t cport, dport;
 	uint64_t since_ms;
+	int retried;			/* a repeat after status 135 */
+};
+
+/* Deleting BUs sent lately, so a status-135 answer can be retried once. */
+#define RECENT_DEL_MAX 256
+#define RECENT_DEL_MS 10000
+struct recent_del {
+	int used, retried;
+	uint8_t client[16], dvipa[16];
+	uint16_t cport, dport;
+	uint64_t sent_ms;
 };
 
 static struct rr_entry rr[RR_MAX];
 static struct pend_del pend[PEND_MAX];
+static struct recent_del recent[RECENT_DEL_MAX];
+static unsigned recent_next;
 static uint16_t bu_seq_next = 1;
 static uint8_t pktbuf[WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + MIP6_MAX_LEN];
 static uint8_t txbuf[WIRE_XCF_MAX_BODY];
@@ -256,11 +278,12 @@ try_bind(struct stack *s, struct vipa_conn *c)
  * otherwise the home test runs first and the deletion waits in `pend`. */
 static int
 send_delete(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16], uint16_t cport,
-	    uint16_t dport)
+	    uint16_t dport, int retried)
 {
 	const struct rr_entry *h;
 	uint8_t kbm[MIP6_KBM_LEN];
 	struct mip6_msg m;
+	struct recent_del *r;
 
 	if (!rr_ensure(s, client, dvipa, dvipa, 0))
 		return 0;
@@ -281,16 +304,24 @@ send_delete(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16], 
 	mip6_kbm(h->token, NULL, kbm);
 	send_mh(s, dvipa, client, &m, kbm, dvipa);
 	s->mip6.deletes++;
+	r = &recent[recent_next++ % RECENT_DEL_MAX];
+	r->used = 1;
+	r->retried = retried;
+	memcpy(r->client, client, 16);
+	memcpy(r->dvipa, dvipa, 16);
+	r->cport = cport;
+	r->dport = dport;
+	r->sent_ms = lib_now_ms();
 	return 1;
 }
 
 static void
 queue_delete(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16], uint16_t cport,
-	     uint16_t dport)
+	     uint16_t dport, int retried)
 {
 	int i;
 
-	if (send_delete(s, client, dvipa, cport, dport))
+	if (send_delete(s, client, dvipa, cport, dport, retried))
 		return;
 	for (i = 0; i < PEND_MAX; i++) {
 		if (pend[i].used)
@@ -301,6 +332,7 @@ queue_delete(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16],
 		pend[i].cport = cport;
 		pend[i].dport = dport;
 		pend[i].since_ms = lib_now_ms();
+		pend[i].retried = retried;
 		return;
 	}
 	lib_verdict(&s->bus_verdicts, "binding deletion queue full");
@@ -339,7 +371,18 @@ stack_mip6_conn_ended(struct stack *s, const struct vipa_conn *c, int target_los
 		return;
 	if (target_lost)
 		s->mip6.target_lost++;
-	queue_delete(s, c->key.client, c->key.dvipa, c->key.cport, c->key.dport);
+	queue_delete(s, c->key.client, c->key.dvipa, c->key.cport, c->key.dport, 0);
+}
+
+void
+stack_mip6_seq_seen(struct stack *s, uint16_t seq)
+{
+	LIB_UNUSED(s);
+	/* Wrap-around order (RFC 6275 9.5.1): keep the counter ahead. */
+	if (seq == bu_seq_next || mip6_seq_newer(seq, bu_seq_next))
+		bu_seq_next = (uint16_t)(seq + 1);
+	if (bu_seq_next == 0)
+		bu_seq_next = 1;
 }
 
 static int
@@ -369,7 +412,8 @@ stack_mip6_tick(struct stack *s)
 	for (i = 0; i < PEND_MAX; i++) {
 		if (!pend[i].used)
 			continue;
-		if (send_delete(s, pend[i].client, pend[i].dvipa, pend[i].cport, pend[i].dport) ||
+		if (send_delete(s, pend[i].client, pend[i].dvipa, pend[i].cport, pend[i].dport,
+				pend[i].retried) ||
 		    now - pend[i].since_ms > 15000)
 			pend[i].used = 0;
 	}
@@ -426,7 +470,8 @@ on_test(struct stack *s, const uint8_t client[16], const uint8_t addr[16], int c
 	if (!care_of)
 		for (i = 0; i < PEND_MAX; i++)
 			if (pend[i].used && memcmp(pend[i].client, client, 16) == 0 &&
-			    send_delete(s, pend[i].client, pend[i].dvipa, pend[i].cport, pend[i].dport))
+			    send_delete(s, pend[i].client, pend[i].dvipa, pend[i].cport, pend[i].dport,
+					pend[i].retried))
 				pend[i].used = 0;
 }
 
@@ -456,6 +501,60 @@ send_bind_info(struct stack *s, const struct vipa_conn *c)
 		stack_send(s, t->member, WIRE_XCF_BIND_INFO, txbuf, (size_t)n);
 }
 
+/* Does the BA's Binding Authorization Data verify under the Kbm of the
+ * tokens for (client, home) and, unless deleting, (client, tested care-of)?
+ * auth_coa: the care-of address the BU named. */
+static int
+ba_auth_ok(const uint8_t client[16], const uint8_t home[16], const uint8_t *tested_coa,
+	   const uint8_t auth_coa[16], const uint8_t *mh, size_t mhlen)
+{
+	const struct rr_entry *h = rr_find(client, home, 0, 0);
+	const struct rr_entry *co = tested_coa ? rr_find(client, tested_coa, 1, 0) : NULL;
+	uint8_t kbm[MIP6_KBM_LEN], auth[MIP6_AUTH_LEN];
+	int off = mip6_auth_off(mh, mhlen);
+
+	if (!h || (tested_coa && !co) || off < 0)
+		return 0;
+	mip6_kbm(h->token, co ? co->token : NULL, kbm);
+	return mip6_bu_authenticator(kbm, auth_coa, client, mh, mhlen, (size_t)off, auth) == 0 &&
+	       memcmp(auth, mh + off, MIP6_AUTH_LEN) == 0;
+}
+
+/* Status 135 for a deleting BU we sent lately: the client holds a newer
+ * sequence number for that binding (one another routing stack sent and no
+ * report told us of).  Number after it and delete again, once. */
+static int
+delete_rejected(struct stack *s, const uint8_t client[16], const uint8_t home[16],
+		uint16_t cport, uint16_t dport, const struct mip6_msg *m, const uint8_t *mh,
+		size_t mhlen)
+{
+	uint64_t now = lib_now_ms();
+	int i;
+
+	for (i = 0; i < RECENT_DEL_MAX; i++) {
+		struct recent_del *r = &recent[i];
+
+		if (!r->used || r->cport != cport || r->dport != dport ||
+		    memcmp(r->client, client, 16) || memcmp(r->dvipa, home, 16) ||
+		    now - r->sent_ms > RECENT_DEL_MS)
+			continue;
+		if (!ba_auth_ok(client, home, NULL, home, mh, mhlen)) {
+			lib_verdict(&s->bus_verdicts, "BA with a wrong authenticator");
+			return 1;
+		}
+		r->used = 0;
+		s->mip6.ba_errors++;
+		if (r->retried) {
+			lib_verdict(&s->bus_verdicts, "deleting BU refused twice (sequence number)");
+			return 1;
+		}
+		stack_mip6_seq_seen(s, m->ba.seq);
+		queue_delete(s, client, home, cport, dport, 1);
+		return 1;
+	}
+	return 0;
+}
+
 static void
 on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const struct mip6_msg *m,
       const uint8_t *mh, size_t mhlen)
@@ -475,25 +574,37 @@ on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const s
 	k.cport = cport;
 	k.dport = dport;
 	c = vipa_vcrt_lookup(s->vcrt, &k);
+	if (m->ba.status == MIP6_BA_SEQ_OUT_OF_WINDOW) {
+		/* The BA carries the client's last accepted sequence number, not
+		 * ours (RFC 6275 9.5.1). */
+		if (c && c->bypass == VIPA_BYPASS_TESTING && c->bu_tries) {
+			if (!ba_auth_ok(client, home, c->dest_xcf, c->dest_xcf, mh, mhlen)) {
+				lib_verdict(&s->bus_verdicts, "BA with a wrong authenticator");
+				return;
+			}
+			s->mip6.ba_errors++;
+			stack_mip6_seq_seen(s, m->ba.seq);
+			c->bu_ms = 0;
+			try_bind(s, c);
+			return;
+		}
+		if (delete_rejected(s, client, home, cport, dport, m, mh, mhlen))
+			return;
+		lib_verdict(&s->bus_verdicts, "BA for no outstanding BU");
+		return;
+	}
 	if (!c || c->bu_seq != m->ba.seq) {
 		lib_verdict(&s->bus_verdicts, "BA for no outstanding BU");
 		return;
 	}
 	if (m->ba.status == MIP6_BA_ACCEPTED || m->ba.status == MIP6_BA_ACCEPTED_PREFIX_DISC) {
-		const struct rr_entry *h = rr_find(client, home, 0, 0);
-		const struct rr_entry *co = rr_find(client, c->dest_xcf, 1, 0);
-		uint8_t kbm[MIP6_KBM_LEN], auth[MIP6_AUTH_LEN];
-		int off = mip6_auth_off(mh, mhlen);
-
 		/* The BA carries an authenticator under the same Kbm (RFC 6275
 		 * 6.1.8): a forged BA cannot mark a connection bound. */
-		if (!h || !co || off < 0) {
+		if (mip6_auth_off(mh, mhlen) < 0) {
 			lib_verdict(&s->bus_verdicts, "BA without Binding Authorization Data");
 			return;
 		}
-		mip6_kbm(h->token, co->token, kbm);
-		if (mip6_bu_authenticator(kbm, c->dest_xcf, client, mh, mhlen, (size_t)off, auth) < 0 ||
-		    memcmp(auth, mh + off, MIP6_AUTH_LEN) != 0) {
+		if (!ba_auth_ok(client, home, c->dest_xcf, c->dest_xcf, mh, mhlen)) {
 			lib_verdict(&s->bus_verdicts, "BA with a wrong authenticator");
 			return;
 		}
@@ -509,11 +620,6 @@ on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const s
 	}
 	s->mip6.ba_errors++;
 	switch (m->ba.status) {
-	case MIP6_BA_SEQ_OUT_OF_WINDOW:
-		bu_seq_next = (uint16_t)(m->ba.seq + 1);
-		c->bu_ms = 0;
-		try_bind(s, c);
-		break;
 	case MIP6_BA_EXPIRED_HOME_NONCE:
 	case MIP6_BA_EXPIRED_COA_NONCE:
 	case MIP6_BA_EXPIRED_NONCES: {

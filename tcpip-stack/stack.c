@@ -554,7 +554,10 @@ on_tgt_conn(struct stack *s, const struct xcf_member_info *from, const uint8_t *
 		k.cport = r->cport;
 		if (r->event == WIRE_CONN_END) {
 			c = vipa_vcrt_lookup(s->vcrt, &k);
-			if (c && memcmp(c->dest_xcf, from->xcfaddr, 16) == 0) {
+			/* An entry still in SYN state is a newer connection on the
+			 * same ports: the end is of the one before. */
+			if (c && c->state == VIPA_CONN_EST &&
+			    memcmp(c->dest_xcf, from->xcfaddr, 16) == 0) {
 				stack_conn_removed(s, c, 0);
 				vipa_vcrt_remove(s->vcrt, &k);
 			}
@@ -578,6 +581,13 @@ on_tgt_conn(struct stack *s, const struct xcf_member_info *from, const uint8_t *
 		}
 		c->bypass = r->bypass;
 		memcpy(c->coa, r->coa, 16);
+		if (r->bypass == VIPA_BYPASS_BOUND && r->seq &&
+		    (!c->bu_seq || mip6_seq_newer(r->seq, c->bu_seq))) {
+			/* A binding another routing stack made: our next BU for it
+			 * (refresh or deletion) must be newer than its last. */
+			c->bu_seq = r->seq;
+			stack_mip6_seq_seen(s, r->seq);
+		}
 		/* The target confirmed the connection: the claim's "notification that
 		 * the connection request has been accepted" updates the routing table. */
 		if (c->state != VIPA_CONN_EST || created) {

@@ -202,6 +202,9 @@ void stack_mip6_on_copy(struct stack *s, const struct xcf_member_info *from, con
 			size_t len);
 void stack_mip6_on_bind_info(struct stack *s, const uint8_t *b, size_t len);
 void stack_mip6_apply_bind_info(struct stack *s, const struct wire_xcf_bind_info *b);
+/* A binding made by another routing stack used sequence number seq: every
+ * BU we send from now on is numbered after it. */
+void stack_mip6_seq_seen(struct stack *s, uint16_t seq);
 
 /* Operator actions (stack.c): 0, or -1 with a message in err. */
 int stack_leavegroup(struct stack *s, char *msg, size_t len);

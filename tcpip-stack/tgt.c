@@ -53,6 +53,9 @@ queue_event(struct stack *s, int dv, const struct vipa_conn *c, uint8_t event)
 	r->cport = c->key.cport;
 	r->bypass = c->bypass;
 	memcpy(r->coa, c->coa, 16);
+	/* The binding's last BU sequence number (BIND_INFO): a routing stack
+	 * that takes the DVIPA over continues it. */
+	r->seq = c->bypass == VIPA_BYPASS_BOUND ? c->bu_seq : 0;
 	nev++;
 }
 

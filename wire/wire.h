@@ -184,7 +184,7 @@ ssize_t wire_rh2_strip(uint8_t *pkt, size_t len, struct wire_vnet_hdr *vh);
  * +-------+-------+-------+-------+
  * |      body ...
  */
-#define WIRE_XCF_VERSION 1
+#define WIRE_XCF_VERSION 2	/* 2: TGT_CONN records carry the BU sequence number */
 #define WIRE_XCF_HDR_LEN 36
 #define WIRE_XCF_NAME_LEN 16
 #define WIRE_XCF_MAX_BODY 65000
@@ -294,7 +294,9 @@ ssize_t wire_xcf_tgt_listen_encode(const struct wire_xcf_tgt_listen *m, uint8_t 
  * conns, which may span several messages: the first has WIRE_XCF_F_FIRST, the
  * last WIRE_XCF_F_LAST; connections of the sender missing from the complete
  * list are gone),
- * n u16, n x {event u8, dvipa 16, dport u16, client 16, cport u16, bypass u8, coa 16} */
+ * n u16, n x {event u8, dvipa 16, dport u16, client 16, cport u16, bypass u8, coa 16,
+ * seq u16}: seq is the sequence number of the last Binding Update sent for a
+ * bound connection (from BIND_INFO), so a new routing stack continues it. */
 #define WIRE_XCF_MAX_CONN 512
 enum wire_conn_event { WIRE_CONN_EST = 1, WIRE_CONN_END = 2 };
 struct wire_xcf_conn {
@@ -305,6 +307,7 @@ struct wire_xcf_conn {
 	uint16_t cport;
 	uint8_t bypass;		/* enum vipa_bypass */
 	uint8_t coa[16];
+	uint16_t seq;		/* last BU sequence number of the binding, 0 none */
 };
 struct wire_xcf_tgt_conn {
 	uint8_t flags;

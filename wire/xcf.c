@@ -30,7 +30,7 @@
  *                  nports x port u16 | ndest u8 | ndest x { xcf 16 | weight u16 }
  *  TGT_LISTEN      flags u8 | n u8 | n x { dvipa 16 | port u16 | rdy u16 | weight u16 }
  *  TGT_CONN        flags u8 | scope 16 | n u16 | n x { event u8 | dvipa 16 | dport u16 |
- *                  client 16 | cport u16 | bypass u8 | coa 16 }
+ *                  client 16 | cport u16 | bypass u8 | coa 16 | seq u16 }
  *  TGT_SYNC_REQ    dvipa 16
  */
 #include "wire/wire.h"
@@ -437,6 +437,7 @@ wire_xcf_tgt_conn_decode(struct wire_xcf_tgt_conn *m, const uint8_t *p, size_t l
 		c->cport = wire_rd_u16(&r);
 		c->bypass = wire_rd_u8(&r);
 		wire_rd_bytes(&r, c->coa, 16);
+		c->seq = wire_rd_u16(&r);
 		if (c->event != WIRE_CONN_EST && c->event != WIRE_CONN_END)
 			bad = 1;
 	}
@@ -471,6 +472,7 @@ wire_xcf_tgt_conn_encode(const struct wire_xcf_tgt_conn *m, uint8_t *p, size_t c
 		wire_wr_u16(&w, c->cport);
 		wire_wr_u8(&w, c->bypass);
 		wire_wr_bytes(&w, c->coa, 16);
+		wire_wr_u16(&w, c->seq);
 	}
 	return wire_wr_result(&w);
 }

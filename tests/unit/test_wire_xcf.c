@@ -598,6 +598,7 @@ make_conn(struct wire_xcf_tgt_conn *m, int n)
 		c->cport = (uint16_t)(40000 + i);
 		c->bypass = (uint8_t)(i % 3);
 		fill(c->coa, 16, (uint8_t)(i * 3));
+		c->seq = (uint16_t)(65535 - i);
 	}
 }
 
@@ -613,7 +614,7 @@ test_tgt_conn(void **state)
 	for (k = 0; k < ARRAY_LEN(cnt); k++) {
 		make_conn(&conn_in, cnt[k]);
 		n = wire_xcf_tgt_conn_encode(&conn_in, body, sizeof(body));
-		assert_int_equal(n, 19 + 54 * cnt[k]);
+		assert_int_equal(n, 19 + 56 * cnt[k]);
 		assert_true(n <= WIRE_XCF_MAX_BODY);
 		/* The largest is checked only as a round trip: its truncations
 		 * are the same code as the small ones, 28k times over. */
