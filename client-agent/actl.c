@@ -16,6 +16,68 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* One line, as text or {"error": ...}; RC=8. */
+static int
+refuse(struct lib_sbuf *body, int json, const char *msg)
+{
+	if (json) {
+		lib_sbuf_printf(body, "{\"error\":");
+		lib_sbuf_json_str(body, msg);
+		lib_sbuf_printf(body, "}\n");
+	} else {
+		lib_sbuf_printf(body, "%s\n", msg);
+	}
+	return -1;
+}
+
+/* SYSPLEX$LINK LOSS=pct DELAY=ms, worded as the stacks word it. */
+static int
+do_link(struct agent *a, char *args, int json, struct lib_sbuf *body)
+{
+	int loss = a->link_loss_pct, delay = (int)a->link_delay_ms;
+	char *t, *save = NULL, msg[200];
+	const char *host = strrchr(a->statedir, '/');
+
+	for (t = strtok_r(args, " ,", &save); t; t = strtok_r(NULL, " ,", &save)) {
+		char *end;
+		long v;
+
+		if (strncmp(t, "LOSS=", 5) == 0) {
+			v = strtol(t + 5, &end, 10);
+			if (!t[5] || *end || v < 0 || v > 100) {
+				snprintf(msg, sizeof(msg), "LOSS must be a whole number of percent 0..100, "
+					 "not '%.40s'", t + 5);
+				return refuse(body, json, msg);
+			}
+			loss = (int)v;
+		} else if (strncmp(t, "DELAY=", 6) == 0) {
+			v = strtol(t + 6, &end, 10);
+			if (!t[6] || *end || v < 0 || v > 10000) {
+				snprintf(msg, sizeof(msg), "DELAY must be a whole number of milliseconds "
+					 "0..10000, not '%.40s'", t + 6);
+				return refuse(body, json, msg);
+			}
+			delay = (int)v;
+		} else {
+			snprintf(msg, sizeof(msg), "unexpected operand '%.40s': expected LOSS=pct DELAY=ms",
+				 t);
+			return refuse(body, json, msg);
+		}
+	}
+	if (agent_link(a, loss, (unsigned)delay) < 0)
+		return refuse(body, json, "cannot set up the delay line");
+	snprintf(msg, sizeof(msg), "LINK OF %.20s: LOSS %d%% DELAY %d MS (IN THE AGENT'S TUN DATA PATH)",
+		 host && host[1] ? host + 1 : a->lanif, loss, delay);
+	if (json) {
+		lib_sbuf_printf(body, "{\"ok\":true,\"message\":");
+		lib_sbuf_json_str(body, msg);
+		lib_sbuf_printf(body, "}\n");
+	} else {
+		lib_sbuf_printf(body, "%s\n", msg);
+	}
+	return 0;
+}
+
 static int
 exec_cb(const char *cmd, int json, struct lib_sbuf *body, void *arg)
 {
@@ -23,48 +85,17 @@ exec_cb(const char *cmd, int json, struct lib_sbuf *body, void *arg)
 	char line[LIB_CTL_LINE_MAX];
 	size_t i;
 
-	if (lib_strlcpy(line, cmd, sizeof(line)) >= sizeof(line)) {
-		lib_sbuf_printf(body, json ? "{\"error\":\"command line too long\"}\n" :
-				"command line too long\n");
-		return -1;
-	}
+	if (lib_strlcpy(line, cmd, sizeof(line)) >= sizeof(line))
+		return refuse(body, json, "command line too long; nothing was done");
 	for (i = 0; line[i]; i++)
 		line[i] = (char)toupper((unsigned char)line[i]);
 	if (strcmp(line, "SHOW") == 0) {
 		agent_cn_show(a, json, body);
 		return 0;
 	}
-	if (strncmp(line, "SYSPLEX$LINK", 12) == 0) {
-		int loss = a->link_loss_pct, delay = (int)a->link_delay_ms, bad = 0;
-		char *t, *save = NULL;
-
-		for (t = strtok_r(line + 12, " ,", &save); t; t = strtok_r(NULL, " ,", &save)) {
-			char *end;
-			long v;
-			if (strncmp(t, "LOSS=", 5) == 0 && (v = strtol(t + 5, &end, 10), !*end) && v >= 0 && v <= 100)
-				loss = (int)v;
-			else if (strncmp(t, "DELAY=", 6) == 0 && (v = strtol(t + 6, &end, 10), !*end) && v >= 0 &&
-				 v <= 10000)
-				delay = (int)v;
-			else
-				bad = 1;
-		}
-		if (bad || agent_link(a, loss, (unsigned)delay) < 0) {
-			lib_sbuf_printf(body, json ? "{\"error\":\"expected SYSPLEX$LINK LOSS=0..100 DELAY=0..10000\"}\n" :
-				       "expected SYSPLEX$LINK LOSS=0..100 DELAY=0..10000\n");
-			return -1;
-		}
-		if (json)
-			lib_sbuf_printf(body, "{\"ok\":true,\"message\":\"LINK LOSS %d%% DELAY %d MS\"}\n", loss, delay);
-		else
-			lib_sbuf_printf(body, "LINK LOSS %d%% DELAY %d MS (in the agent's TUN data path)\n", loss, delay);
-		return 0;
-	}
-	if (json)
-		lib_sbuf_printf(body, "{\"error\":\"unknown command: expected SHOW or SYSPLEX$LINK\"}\n");
-	else
-		lib_sbuf_printf(body, "unknown command: expected SHOW or SYSPLEX$LINK\n");
-	return -1;
+	if (strncmp(line, "SYSPLEX$LINK", 12) == 0 && (line[12] == '\0' || line[12] == ' '))
+		return do_link(a, line + 12, json, body);
+	return refuse(body, json, "unknown command: expected SHOW or SYSPLEX$LINK");
 }
 
 int

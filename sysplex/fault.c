@@ -112,27 +112,6 @@ wait_gone(const struct plex_proc *p, unsigned ms)
 	return 0;
 }
 
-/* The process state letter of pid ('T' stopped), 0 when gone. */
-static char
-proc_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] && p[2] ? p[2] : 0;
-}
-
 /* ---- kill / hang / resume ---------------------------------------------------- */
 
 static int
@@ -171,7 +150,7 @@ signal_stack(const struct plex_inst *in, struct plex_state *st, const char *sys,
 	/* SIGSTOP / SIGCONT: wait until the state shows it. */
 	end = lib_now_ms() + 2000;
 	for (;;) {
-		char s = proc_state(p->pid);
+		char s = plex_pid_state(p->pid);
 
 		if (sig == SIGSTOP ? s == 'T' || s == 't' : s != 'T' && s != 't')
 			break;
@@ -489,14 +468,16 @@ link_cmd(const struct plex_inst *in, int argc, char **argv)
 		if (strncasecmp(argv[i], "loss=", 5) == 0) {
 			v = strtol(argv[i] + 5, &end, 10);
 			if (argv[i][5] == '\0' || *end || v < 0 || v > 100) {
-				fprintf(stderr, "sysplex: link: loss must be 0..100 (percent)\n");
+				fprintf(stderr, "sysplex: link: loss must be a whole number of percent "
+						"0..100, not '%s'\n", argv[i] + 5);
 				return 2;
 			}
 			snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " LOSS=%ld", v);
 		} else if (strncasecmp(argv[i], "delay=", 6) == 0) {
 			v = strtol(argv[i] + 6, &end, 10);
 			if (argv[i][6] == '\0' || *end || v < 0 || v > 10000) {
-				fprintf(stderr, "sysplex: link: delay must be 0..10000 (ms)\n");
+				fprintf(stderr, "sysplex: link: delay must be a whole number of "
+						"milliseconds 0..10000, not '%s'\n", argv[i] + 6);
 				return 2;
 			}
 			snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " DELAY=%ld", v);
@@ -520,8 +501,20 @@ link_cmd(const struct plex_inst *in, int argc, char **argv)
 		 st.h[idx].is_system ? "ctl.sock" : "agent.ctl");
 	r = plex_ctl(path, cmd, 0, 5000, &rc, &body);
 	if (r < 0) {
-		fprintf(stderr, "sysplex: %s: no answer from %s: %s\n", st.h[idx].name, path,
-			strerror(-r));
+		/* Worded as D MIP6,BINDINGS words it. */
+		if (!st.h[idx].is_system && (r == -ENOENT || r == -ECONNREFUSED))
+			fprintf(stderr, "sysplex: %s: no client agent runs there (agent = true in the "
+					"topology starts one): loss and delay act only in an agent's "
+					"TUN data path\n", st.h[idx].name);
+		else if (r == -ENOENT || r == -ECONNREFUSED)
+			fprintf(stderr, "sysplex: %s: the stack is not running (`sysplex restart %s`)\n",
+				st.h[idx].name, st.h[idx].name);
+		else if (r == -ETIMEDOUT)
+			fprintf(stderr, "sysplex: %s: the %s does not answer on %s (hung?)\n",
+				st.h[idx].name, st.h[idx].is_system ? "stack" : "client agent", path);
+		else
+			fprintf(stderr, "sysplex: %s: no answer from %s: %s\n", st.h[idx].name, path,
+				strerror(-r));
 		return 1;
 	}
 	if (rc != 0) {

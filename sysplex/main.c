@@ -171,18 +171,20 @@ cmd_down(const struct plex_inst *in, int argc, char **argv)
 /* ---- status -------------------------------------------------------------- */
 
 /* Appends the SYSPLEX$ROLE lines of a system (or nothing) to out as text or
- * a JSON array. */
-static void
+ * a JSON array.  Returns 1 when its stack answered, 0 when not. */
+static int
 roles(const struct plex_inst *in, const char *sys, int json, struct lib_sbuf *out)
 {
 	struct lib_sbuf body;
 	char path[PATH_MAX], *save = NULL, *l;
-	int rc = -1, first = 1;
+	int rc = -1, first = 1, answered = 0;
 
 	snprintf(path, sizeof(path), "%s/%s/ctl.sock", in->rundir, sys);
 	if (json)
 		lib_sbuf_printf(out, "[");
-	if (plex_ctl(path, "SYSPLEX$ROLE", 0, 500, &rc, &body) == 0 && rc == 0 && body.s) {
+	if (plex_ctl(path, "SYSPLEX$ROLE", 0, 500, &rc, &body) == 0 && rc == 0)
+		answered = 1;
+	if (answered && body.s) {
 		for (l = strtok_r(body.s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 			char a[64], status[32], dist[32];
 
@@ -205,6 +207,25 @@ roles(const struct plex_inst *in, const char *sys, int json, struct lib_sbuf *ou
 	lib_sbuf_free(&body);
 	if (json)
 		lib_sbuf_printf(out, "]");
+	return answered;
+}
+
+/* What a daemon is doing: "running", "hung" (stopped: `sysplex hang`),
+ * "not answering" (a stack whose control socket does not answer) or
+ * "dead". */
+static const char *
+daemon_state(const struct plex_proc *p, int alive, int stack_answered)
+{
+	char st;
+
+	if (!alive)
+		return "dead";
+	st = plex_pid_state(p->pid);
+	if (st == 'T' || st == 't')
+		return "hung";
+	if (strcmp(p->role, "stack") == 0 && !stack_answered)
+		return "not answering";
+	return "running";
 }
 
 static const char *
@@ -286,7 +307,8 @@ cmd_status(const struct plex_inst *in, int argc, char **argv)
 	}
 	for (i = 0; i < st.nhosts; i++) {
 		const struct plex_state_host *h = &st.h[i];
-		int ns_ok = plex_ns_exists(h->ns), nd = 0;
+		int ns_ok = plex_ns_exists(h->ns), nd = 0, answered = 0;
+		struct lib_sbuf rl = { 0 };
 
 		if (!ns_ok)
 			healthy = 0;
@@ -316,40 +338,61 @@ cmd_status(const struct plex_inst *in, int argc, char **argv)
 					h->xcf[0] ? h->xcf : "-",
 					ns_ok ? "" : "  (namespace missing)");
 		}
+		if (h->is_system)
+			answered = roles(in, h->name, json, &rl);
 		for (j = 0; j < st.nprocs; j++) {
 			const struct plex_proc *p = &st.p[j];
-			int alive;
+			const char *state;
+			int alive, is_stack = strcmp(p->role, "stack") == 0;
 
 			if (strcmp(p->host, h->name) != 0)
 				continue;
 			alive = plex_pid_alive(p->pid, p->starttime);
-			if (!alive)
+			state = daemon_state(p, alive, answered);
+			if (strcmp(state, "running") != 0)
 				healthy = 0;
 			if (json) {
 				lib_sbuf_printf(&o, "%s{\"role\":", nd ? "," : "");
 				lib_sbuf_json_str(&o, p->role);
 				lib_sbuf_printf(&o, ",\"program\":");
 				lib_sbuf_json_str(&o, prog_name(p->role));
-				lib_sbuf_printf(&o, ",\"pid\":%d,\"alive\":%s,\"log\":", (int)p->pid,
-						alive ? "true" : "false");
+				lib_sbuf_printf(&o, ",\"pid\":%d,\"alive\":%s,\"state\":\"%s\"",
+						(int)p->pid, alive ? "true" : "false", state);
+				if (is_stack)
+					lib_sbuf_printf(&o, ",\"answering\":%s",
+							alive && answered ? "true" : "false");
+				lib_sbuf_printf(&o, ",\"log\":");
 				lib_sbuf_json_str(&o, p->log);
 				lib_sbuf_printf(&o, "}");
 			} else {
-				lib_sbuf_printf(&o, "    %-14s pid %-8d %-8s %s\n", prog_name(p->role),
-						(int)p->pid, alive ? "running" : "DEAD", p->log);
+				char up[32];
+
+				snprintf(up, sizeof(up), "%s", state);
+				for (char *u = up; *u; u++)
+					*u = (char)(strcmp(state, "running") ? toupper((unsigned char)*u) : *u);
+				lib_sbuf_printf(&o, "    %-14s pid %-8d %-13s %s\n", prog_name(p->role),
+						(int)p->pid, up, p->log);
+				if (is_stack && !strcmp(state, "hung"))
+					lib_sbuf_printf(&o, "      stopped by `sysplex hang`: it answers no "
+							"command and sends no heartbeat (`sysplex resume %s`)\n",
+							h->name);
+				else if (is_stack && !strcmp(state, "not answering"))
+					lib_sbuf_printf(&o, "      its control socket does not answer "
+							"SYSPLEX$ROLE within 0.5 s\n");
 			}
 			nd++;
 		}
 		if (json) {
 			lib_sbuf_printf(&o, "],\"dvipas\":");
 			if (h->is_system)
-				roles(in, h->name, 1, &o);
+				lib_sbuf_printf(&o, "%s", rl.s ? rl.s : "[]");
 			else
 				lib_sbuf_printf(&o, "[]");
 			lib_sbuf_printf(&o, "}");
-		} else if (h->is_system) {
-			roles(in, h->name, 0, &o);
+		} else if (h->is_system && rl.s) {
+			lib_sbuf_printf(&o, "%s", rl.s);
 		}
+		lib_sbuf_free(&rl);
 	}
 	if (!lan_ok)
 		healthy = 0;
@@ -376,8 +419,9 @@ cmd_status(const struct plex_inst *in, int argc, char **argv)
 		}
 	}
 	if (!json && !healthy)
-		lib_sbuf_printf(&o, "WARNING: some daemons or namespaces are gone; `sysplex down` "
-				    "then `sysplex up` rebuilds\n");
+		lib_sbuf_printf(&o, "WARNING: some daemons are dead, hung or not answering, or "
+				    "namespaces are gone (`sysplex resume`, `sysplex restart`, or `sysplex "
+				    "down` then `sysplex up`)\n");
 	if (o.s)
 		fputs(o.s, stdout);
 	lib_sbuf_free(&o);

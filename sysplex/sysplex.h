@@ -104,6 +104,9 @@ int plex_pid_alive(pid_t pid, unsigned long long starttime);
  * skipped (the pid was reused).  starttimes may be NULL.  Returns how many
  * were still alive at the end. */
 int plex_kill_all(const pid_t *pids, const unsigned long long *starttimes, int n, int term_ms);
+/* The state letter of pid in /proc/PID/stat ('T' or 't': stopped), 0 when
+ * it is gone. */
+char plex_pid_state(pid_t pid);
 /* Prints the last `lines` lines of a file to stderr, indented. */
 void plex_tail(const char *path, int lines);
 /* Sleeps ms milliseconds (a poll step, not a fixed wait). */

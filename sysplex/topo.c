@@ -19,6 +19,11 @@
  * Optional: tcpname (TCPCS), lan of a host (system N gets PREFIX::N, client N
  * gets PREFIX::100+N, in hex), xcf, profile, httpd, agent (false), mtu (1500),
  * couple (50/250 ms, transport "tcp", port 7000), client_routes (none).
+ * A system's stack takes its XCF (care-of) address from its PROFILE's
+ * IPCONFIG6 DYNAMICXCF, which every system needs; xcf, when given, must be
+ * that address (the launcher routes it), and is taken from the PROFILE when
+ * left out.  A target without the Mobile IPv6 bypass (tcpip-stack -M) is
+ * written in its PROFILE: IPCONFIG6 DYNAMICXCF addr NOMOBILEIPV6.
  * couple.transport "tcp" runs the coupling bus over the LAN (each stack's
  * ROUTER on tcp://[LANADDR]:port, PUB on port+1), so that partitions made
  * with nftables cut it; "ipc" uses Unix sockets in the run directory, which
@@ -27,6 +32,7 @@
  * reported as "FILE: systems[2].httpd.port: why".
  */
 #include "sysplex/sysplex.h"
+#include "vipa/vipa.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -249,6 +255,44 @@ valid_hostname(const char *n, size_t max)
 	return strcmp(n, "LAN") != 0;
 }
 
+/*
+ * The stack's XCF address is its PROFILE's IPCONFIG6 DYNAMICXCF: a system
+ * needs one, xcf must agree with it, and is taken from it when left out.  A
+ * PROFILE that does not parse is left to the full check `up` runs on it
+ * (tcpip-stack -n, which names FILE:LINE).
+ */
+static void
+check_xcf(struct tctx *c, struct plex_host *h, const char *where)
+{
+	static struct vipa_profile p;
+	char err[512], dyn[INET6_ADDRSTRLEN];
+
+	if (c->failed)
+		return;
+	if (!h->profile) {
+		tfail(c, "%s.profile: required: a stack needs at least IPCONFIG6 DYNAMICXCF "
+		      "(its XCF and care-of address)", where);
+		return;
+	}
+	if (vipa_profile_parse_buf(&p, "profile", h->profile, strlen(h->profile), err,
+				   sizeof(err)) < 0)
+		return;
+	if (!p.has_dynxcf) {
+		tfail(c, "%s.profile: no IPCONFIG6 DYNAMICXCF: a stack needs one (its XCF and "
+		      "care-of address)%s%s", where, h->xcf[0] ? ", e.g. IPCONFIG6 DYNAMICXCF " : "",
+		      h->xcf);
+		return;
+	}
+	inet_ntop(AF_INET6, p.dynxcf, dyn, sizeof(dyn));
+	if (!h->xcf[0]) {
+		lib_strlcpy(h->xcf, dyn, sizeof(h->xcf));
+		return;
+	}
+	if (strcmp(h->xcf, dyn) != 0)
+		tfail(c, "%s.xcf: %s is not the PROFILE's IPCONFIG6 DYNAMICXCF %s, which the stack "
+		      "uses: give the same address or leave xcf out", where, h->xcf, dyn);
+}
+
 /* Reads one entry of systems{} or clients{} (the table at the top). */
 static void
 load_host(struct tctx *c, struct plex_topo *t, int is_system, int nth, const uint8_t net[16])
@@ -313,9 +357,6 @@ load_host(struct tctx *c, struct plex_topo *t, int is_system, int nth, const uin
 	if (get_str(c, where, "xcf", h->xcf, sizeof(h->xcf)) == 1 &&
 	    canon6(h->xcf, sizeof(h->xcf), NULL) < 0)
 		tfail(c, "%s.xcf: \"%s\" is not an IPv6 address", where, h->xcf);
-	for (int i = 0; i < t->nhosts && h->xcf[0]; i++)
-		if (strcmp(t->h[i].xcf, h->xcf) == 0)
-			tfail(c, "%s.xcf: %s is already used by %s", where, h->xcf, t->h[i].name);
 	if (lua_getfield(L, -1, "profile") == LUA_TSTRING) {
 		h->profile = strdup(lua_tostring(L, -1));
 		if (!h->profile)
@@ -324,6 +365,10 @@ load_host(struct tctx *c, struct plex_topo *t, int is_system, int nth, const uin
 		tfail(c, "%s.profile: expected a string", where);
 	}
 	lua_pop(L, 1);
+	check_xcf(c, h, where);
+	for (int i = 0; i < t->nhosts && h->xcf[0]; i++)
+		if (strcmp(t->h[i].xcf, h->xcf) == 0)
+			tfail(c, "%s.xcf: %s is already used by %s", where, h->xcf, t->h[i].name);
 	if (lua_getfield(L, -1, "httpd") == LUA_TTABLE) {
 		char w2[80];
 

@@ -10,9 +10,12 @@
  *   2. a routing stack reports a DVIPA ACTIVE with DIST or DIST/DEST (when any
  *      profile has a VIPADISTRIBUTE),
  *   3. its VDPT (JSON) shows Rdy > 0 for as many targets as systems run an
- *      httpd on the checked address and port, and
+ *      httpd on the checked address and port, or on `::` and that port (a
+ *      listener on `::` counts for Rdy too), and
  *   4. `curl` from the first client gets an answer from the first httpd's
- *      address and port (the DVIPA in the default topology).
+ *      address and port (the DVIPA in the default topology); when that
+ *      httpd listens on `::`, from the routing stack's DVIPA on that port
+ *      (or, with no distribution, from that system's LAN address).
  * Any failure (a daemon exiting, the deadline, a signal) prints what failed
  * with the tail of the relevant log, tears everything down and exits 1.
  */
@@ -44,8 +47,9 @@ struct up {
 	int have_agent;
 	int expect_dist;		/* some profile has a VIPADISTRIBUTE */
 	const struct plex_host *check_client;
+	const struct plex_host *check_host;	/* the first system with an httpd */
 	char check_url[128];
-	char check_addr[PLEX_ADDR_LEN];
+	char check_addr[PLEX_ADDR_LEN];	/* its address: a DVIPA, or "::" */
 	unsigned check_port;
 	int expect_rdy;			/* targets with Rdy > 0 we wait for */
 	int routing;			/* index into st.h, -1 unknown */
@@ -272,6 +276,53 @@ count_records(const char *s)
 	return (int)strtol(q, NULL, 10);
 }
 
+static int
+is_any(const char *addr)
+{
+	return strcmp(addr, "::") == 0;
+}
+
+/* The DVIPA the readiness checks use: the first httpd's address, or the
+ * routing stack's DVIPA when that httpd listens on `::`. */
+static const char *
+check_dvipa(const struct up *u)
+{
+	return is_any(u->check_addr) ? u->routing_dvipa : u->check_addr;
+}
+
+/* Systems whose httpd gives the checked DVIPA and port a ready listener:
+ * on that address or on `::` (the stacks count both for Rdy). */
+static void
+count_expected(struct up *u)
+{
+	const char *dv = check_dvipa(u);
+	int i;
+
+	u->expect_rdy = 0;
+	for (i = 0; i < u->topo.nhosts; i++) {
+		const struct plex_host *h = &u->topo.h[i];
+
+		if (h->has_httpd && h->httpd_port == u->check_port &&
+		    (is_any(h->httpd_addr) || (dv[0] && strcmp(h->httpd_addr, dv) == 0)))
+			u->expect_rdy++;
+	}
+}
+
+/* The URL of the front-door check (empty while it cannot be known yet). */
+static void
+set_check_url(struct up *u)
+{
+	const char *addr = u->check_addr;
+
+	u->check_url[0] = '\0';
+	if (!addr[0])
+		return;
+	if (is_any(addr))
+		addr = u->expect_dist ? u->routing_dvipa : u->check_host->lan;
+	if (addr[0])
+		snprintf(u->check_url, sizeof(u->check_url), "http://[%s]:%u/", addr, u->check_port);
+}
+
 /* One poll step: returns 1 when everything is ready, 0 to keep waiting. */
 static int
 poll_ready(struct up *u)
@@ -311,6 +362,7 @@ poll_ready(struct up *u)
 			return 0;
 		}
 		/* 3. Its VDPT: every target with a listener. */
+		count_expected(u);
 		if (u->expect_rdy > 0) {
 			const struct plex_state_host *r = &u->st.h[u->routing];
 			struct lib_sbuf body;
@@ -340,6 +392,7 @@ poll_ready(struct up *u)
 		}
 	}
 	/* 4. A request through the front door. */
+	set_check_url(u);
 	if (u->check_client && u->check_url[0]) {
 		char ns[64];
 		char *argv[] = { "ip", "netns", "exec", ns, "curl", "-6", "-g", "-s", "-f", "-m", "2",
@@ -579,6 +632,7 @@ plex_cmd_up(const struct plex_inst *in, int argc, char **argv)
 		if (h->has_httpd && !u.check_addr[0]) {
 			lib_strlcpy(u.check_addr, h->httpd_addr, sizeof(u.check_addr));
 			u.check_port = h->httpd_port;
+			u.check_host = h;
 		}
 		if (!h->is_system && !u.check_client)
 			u.check_client = h;
@@ -588,13 +642,7 @@ plex_cmd_up(const struct plex_inst *in, int argc, char **argv)
 			path);
 		goto out_free;
 	}
-	if (u.check_addr[0])
-		snprintf(u.check_url, sizeof(u.check_url), "http://[%s]:%u/", u.check_addr,
-			 u.check_port);
-	for (i = 0; i < u.topo.nhosts; i++)
-		if (u.topo.h[i].has_httpd && strcmp(u.topo.h[i].httpd_addr, u.check_addr) == 0 &&
-		    u.topo.h[i].httpd_port == u.check_port)
-			u.expect_rdy++;
+	set_check_url(&u);
 
 	lockfd = plex_lock(in);
 	if (lockfd < 0)

@@ -819,20 +819,22 @@ do_link(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
 		long v;
 		if (strncmp(tok[i], "LOSS=", 5) == 0) {
 			v = strtol(tok[i] + 5, &end, 10);
-			if (*end || v < 0 || v > 100)
-				return fail(o, json, "LOSS must be 0..100 (percent), not '%s'", tok[i] + 5);
+			if (!tok[i][5] || *end || v < 0 || v > 100)
+				return fail(o, json, "LOSS must be a whole number of percent 0..100, not '%s'",
+					    tok[i] + 5);
 			loss = (int)v;
 		} else if (strncmp(tok[i], "DELAY=", 6) == 0) {
 			v = strtol(tok[i] + 6, &end, 10);
-			if (*end || v < 0 || v > 10000)
-				return fail(o, json, "DELAY must be 0..10000 (ms), not '%s'", tok[i] + 6);
+			if (!tok[i][6] || *end || v < 0 || v > 10000)
+				return fail(o, json, "DELAY must be a whole number of milliseconds 0..10000, "
+					    "not '%s'", tok[i] + 6);
 			delay = (int)v;
 		} else
 			return fail(o, json, "unexpected operand '%s': expected LOSS=pct DELAY=ms", tok[i]);
 	}
 	if (stack_dp_link(s, loss, (unsigned)delay) < 0)
 		return fail(o, json, "cannot set up the delay line");
-	snprintf(msg, sizeof(msg), "LINK OF %s: LOSS %d%% DELAY %d MS (in the stack's TUN data path)",
+	snprintf(msg, sizeof(msg), "LINK OF %s: LOSS %d%% DELAY %d MS (IN THE STACK'S TUN DATA PATH)",
 		 s->sysname, loss, delay);
 	return ok_msg(o, json, msg);
 }

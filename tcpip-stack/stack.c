@@ -1011,15 +1011,21 @@ stack_deactivate(struct stack *s, const uint8_t dvipa[16], int on, char *msg, si
 	return 0;
 }
 
+/*
+ * QUIESCE / RESUME, PORT=n or TARGET.  As on z/OS the two are layered: a
+ * target quiesced as a whole (TARGET) stays quiesced whatever is done to
+ * single ports, and a port quiesced on its own stays quiesced after RESUME,
+ * TARGET.  The routing stack's VDPT shows QUIESCED when either applies.  A
+ * command that would change nothing fails (EZD1199I) and says why.
+ */
 int
 stack_quiesce(struct stack *s, int port, int on, char *msg, size_t len)
 {
-	int i, j, hit = 0;
+	const char *verb = on ? "QUIESCE" : "RESUME";
+	char still[128] = "";
+	int i, j, hit = 0, changed = 0;
+	size_t sl = 0;
 
-	if (port < 0) {
-		s->quiesce_target = on;
-		hit = 1;
-	}
 	for (i = 0; i < s->ndv; i++) {
 		struct stack_dvipa *d = &s->dv[i];
 		if (!d->target)
@@ -1027,19 +1033,57 @@ stack_quiesce(struct stack *s, int port, int on, char *msg, size_t len)
 		for (j = 0; j < d->adv.nports; j++) {
 			if (port >= 0 && d->adv.ports[j] != port)
 				continue;
-			if (port >= 0)
-				d->quiesced[j] = (uint8_t)on;
 			hit = 1;
+			if (port >= 0 && d->quiesced[j] != (uint8_t)on) {
+				d->quiesced[j] = (uint8_t)on;
+				changed = 1;
+			}
+			if (port < 0 && !on && d->quiesced[j] && sl + 8 < sizeof(still))
+				sl += (size_t)snprintf(still + sl, sizeof(still) - sl, "%s%u",
+						       sl ? " " : "", d->adv.ports[j]);
 		}
+	}
+	if (port >= 0 && !hit) {
+		snprintf(msg, len, "EZD1199I THE VARY TCPIP,,SYSPLEX,%s COMMAND FAILED: PORT %d IS NOT A "
+			 "DISTRIBUTED PORT OF A DVIPA %s IS A TARGET OF", verb, port, s->tcpname);
+		return -1;
+	}
+	if (port < 0) {
+		changed = s->quiesce_target != on;
+		s->quiesce_target = on;
+	}
+	if (!changed) {
+		if (port >= 0 && !on && s->quiesce_target)
+			snprintf(msg, len, "EZD1199I THE VARY TCPIP,,SYSPLEX,RESUME COMMAND FAILED: PORT %d "
+				 "IS NOT QUIESCED ON ITS OWN; THE WHOLE TARGET IS (QUIESCE,TARGET): "
+				 "USE RESUME,TARGET", port);
+		else if (port >= 0)
+			snprintf(msg, len, "EZD1199I THE VARY TCPIP,,SYSPLEX,%s COMMAND FAILED: PORT %d IS "
+				 "%s QUIESCED", verb, port, on ? "ALREADY" : "NOT");
+		else
+			snprintf(msg, len, "EZD1199I THE VARY TCPIP,,SYSPLEX,%s COMMAND FAILED: THE TARGET "
+				 "IS %s QUIESCED", verb, on ? "ALREADY" : "NOT");
+		return -1;
+	}
+	for (i = 0; i < s->ndv; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+		if (!d->target)
+			continue;
 		d->listen_dirty = 1;
 		stack_tgt_report_full(s, d);
 	}
-	if (!hit) {
-		snprintf(msg, len, "EZD1198I PORT %d IS NOT A DISTRIBUTED PORT OF A DVIPA THIS STACK IS A TARGET OF", port);
-		return -1;
-	}
-	snprintf(msg, len, "EZD1198I THE VARY TCPIP,,SYSPLEX,%s COMMAND COMPLETED SUCCESSFULLY",
-		 on ? "QUIESCE" : "RESUME");
+	if (port >= 0 && !on && s->quiesce_target)
+		snprintf(msg, len, "EZD1198I THE VARY TCPIP,,SYSPLEX,RESUME COMMAND COMPLETED FOR PORT %d; "
+			 "THE TARGET STAYS QUIESCED (QUIESCE,TARGET) UNTIL RESUME,TARGET", port);
+	else if (port < 0 && !on && still[0])
+		snprintf(msg, len, "EZD1198I THE VARY TCPIP,,SYSPLEX,RESUME COMMAND COMPLETED FOR THE "
+			 "TARGET; PORT(S) %s STAY QUIESCED (QUIESCE,PORT) UNTIL RESUME,PORT", still);
+	else if (port >= 0)
+		snprintf(msg, len, "EZD1198I THE VARY TCPIP,,SYSPLEX,%s COMMAND COMPLETED SUCCESSFULLY "
+			 "FOR PORT %d", verb, port);
+	else
+		snprintf(msg, len, "EZD1198I THE VARY TCPIP,,SYSPLEX,%s COMMAND COMPLETED SUCCESSFULLY "
+			 "FOR THE TARGET", verb);
 	return 0;
 }
 
