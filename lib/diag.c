@@ -61,6 +61,8 @@ diag_msg_cb(const struct nlmsghdr *nlh, void *data)
 	s.lport = ntohs(m->id.idiag_sport);
 	s.rport = ntohs(m->id.idiag_dport);
 	s.state = m->idiag_state;
+	s.uid = m->idiag_uid;
+	s.inode = m->idiag_inode;
 	w->count++;
 	if (w->cb && w->cb(&s, w->arg))
 		w->stop = 1;

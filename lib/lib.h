@@ -138,6 +138,7 @@ struct lib_sock {
 	uint8_t laddr[16], raddr[16];
 	uint16_t lport, rport;	/* host order */
 	uint8_t state;		/* TCP_* from <netinet/tcp.h> */
+	uint32_t uid, inode;	/* owner and socket inode (0 when the socket is gone) */
 };
 int lib_diag_tcp6(uint32_t states, int (*cb)(const struct lib_sock *s, void *arg), void *arg);
 

@@ -9,6 +9,7 @@
 #include "tcpip-stack/stack.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -379,35 +380,150 @@ tcp_state(uint8_t st)
 	return st < LIB_ARRAY_LEN(names) ? names[st] : "?";
 }
 
-struct conn_ctx {
-	struct lib_sbuf *o;
-	int json, n;
+/* One row of the CONN report. */
+struct conn_row {
+	struct lib_sock so;
+	char user[9];
 };
 
+struct conn_ctx {
+	struct stack *s;
+	struct conn_row *rows;
+	int n, cap;
+};
+
+/* Does the socket belong to a DVIPA this stack knows: bound to it, or a
+ * listener on :: for one of its distributed ports? */
 static int
-conn_row(const struct lib_sock *so, void *arg)
+on_dvipa(struct stack *s, const struct lib_sock *so)
+{
+	static const uint8_t any[16];
+	int i, j;
+
+	for (i = 0; i < s->ndv; i++) {
+		const struct stack_dvipa *d = &s->dv[i];
+
+		if (memcmp(so->laddr, d->addr, 16) == 0)
+			return 1;
+		if (so->state != TCP_LISTEN || memcmp(so->laddr, any, 16) != 0)
+			continue;
+		for (j = 0; j < d->adv.nports; j++)
+			if (d->adv.ports[j] == so->lport)
+				return 1;
+		if (stack_dvipa_is_dist_port(d, so->lport))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+conn_collect(const struct lib_sock *so, void *arg)
 {
 	struct conn_ctx *c = arg;
-	char l[64], r[64];
 
-	ip6(so->laddr, l);
-	ip6(so->raddr, r);
-	if (c->json)
-		lib_sbuf_printf(c->o, "%s{\"local\":\"%s\",\"lport\":%u,\"remote\":\"%s\",\"rport\":%u,"
-				"\"state\":\"%s\"}", c->n ? "," : "", l, so->lport, r, so->rport,
-				tcp_state(so->state));
-	else
-		lib_sbuf_printf(c->o, "LOCAL SOCKET:   %s..%u\n  FOREIGN SOCKET: %s..%u\n  STATE: %s\n",
-				l, so->lport, r, so->rport, tcp_state(so->state));
+	if (!on_dvipa(c->s, so))
+		return 0;
+	if (c->n == c->cap) {
+		int cap = c->cap ? 2 * c->cap : 64;
+		struct conn_row *r = realloc(c->rows, (size_t)cap * sizeof(*r));
+
+		if (!r)
+			return 1;
+		c->rows = r;
+		c->cap = cap;
+	}
+	memset(&c->rows[c->n], 0, sizeof(c->rows[0]));
+	c->rows[c->n].so = *so;
+	lib_strlcpy(c->rows[c->n].user, "?", sizeof(c->rows[0].user));
 	c->n++;
 	return 0;
 }
 
+static int
+cmp_row_inode(const void *a, const void *b)
+{
+	uint32_t x = ((const struct conn_row *)a)->so.inode, y = ((const struct conn_row *)b)->so.inode;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The user id of each socket, as z/OS shows the job name: the command name
+ * of the process holding it (upper case, 8 characters), found through
+ * /proc/PID/fd of the processes in our network namespace. */
+static void
+conn_owners(struct conn_ctx *c)
+{
+	struct stat self, ns;
+	struct dirent *p, *f;
+	DIR *proc, *fds;
+	char path[300], link[64], comm[64];
+
+	if (c->n == 0 || stat("/proc/self/ns/net", &self) < 0 || !(proc = opendir("/proc")))
+		return;
+	qsort(c->rows, (size_t)c->n, sizeof(c->rows[0]), cmp_row_inode);
+	while ((p = readdir(proc)) != NULL) {
+		FILE *cf;
+
+		if (p->d_name[0] < '1' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", p->d_name);
+		if (stat(path, &ns) < 0 || ns.st_ino != self.st_ino || ns.st_dev != self.st_dev)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", p->d_name);
+		comm[0] = '\0';
+		if ((cf = fopen(path, "re")) != NULL) {
+			if (!fgets(comm, sizeof(comm), cf))
+				comm[0] = '\0';
+			fclose(cf);
+		}
+		comm[strcspn(comm, "\n")] = '\0';
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		if (!(fds = opendir(path)))
+			continue;
+		while ((f = readdir(fds)) != NULL) {
+			struct conn_row key, *r;
+			char fp[600];
+			ssize_t n;
+			unsigned long ino;
+
+			snprintf(fp, sizeof(fp), "%s/%s", path, f->d_name);
+			n = readlink(fp, link, sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = '\0';
+			if (sscanf(link, "socket:[%lu]", &ino) != 1)
+				continue;
+			key.so.inode = (uint32_t)ino;
+			r = bsearch(&key, c->rows, (size_t)c->n, sizeof(c->rows[0]), cmp_row_inode);
+			if (r && comm[0]) {
+				size_t i, k = 0;
+
+				/* A job name: A-Z 0-9, eight at most. */
+				for (i = 0; comm[i] && k < 8; i++)
+					if (isalnum((unsigned char)comm[i]))
+						r->user[k++] = (char)toupper((unsigned char)comm[i]);
+				r->user[k] = '\0';
+				if (!k)
+					lib_strlcpy(r->user, "?", sizeof(r->user));
+			}
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+}
+
+/* D TCPIP,tcp,NETSTAT,CONN: the TCP connections and listeners of the
+ * DVIPAs this stack knows, in the z/OS form (user id, connection id,
+ * state, then the sockets); the coupling bus's own sockets are not shown. */
 static void
 show_conn(struct stack *s, int json, struct lib_sbuf *o)
 {
-	struct conn_ctx c = { o, json, 0 };
+	struct conn_ctx c = { s, NULL, 0, 0 };
+	char l[64], r[64];
+	int i;
 
+	lib_diag_tcp6(0xfff & ~(1u << TCP_TIME_WAIT), conn_collect, &c);
+	conn_owners(&c);
 	if (json)
 		lib_sbuf_printf(o, "{\"system\":\"%s\",\"stack\":\"%s\",\"conn\":[", s->sysname,
 				s->tcpname);
@@ -415,11 +531,29 @@ show_conn(struct stack *s, int json, struct lib_sbuf *o)
 		header(s, o);
 		lib_sbuf_printf(o, "USER ID  CONN     STATE\n");
 	}
-	lib_diag_tcp6(0xfff & ~(1u << TCP_TIME_WAIT), conn_row, &c);
+	for (i = 0; i < c.n; i++) {
+		const struct conn_row *w = &c.rows[i];
+
+		ip6(w->so.laddr, l);
+		ip6(w->so.raddr, r);
+		if (json) {
+			lib_sbuf_printf(o, "%s{\"userid\":", i ? "," : "");
+			lib_sbuf_json_str(o, w->user);
+			lib_sbuf_printf(o, ",\"conn\":\"%08X\",\"local\":\"%s\",\"lport\":%u,"
+					"\"remote\":\"%s\",\"rport\":%u,\"state\":\"%s\"}",
+					w->so.inode, l, w->so.lport, r, w->so.rport,
+					tcp_state(w->so.state));
+		} else {
+			lib_sbuf_printf(o, "%-8s %08X %s\n  LOCAL SOCKET:   %s..%u\n  FOREIGN SOCKET: %s..%u\n",
+					w->user, w->so.inode, tcp_state(w->so.state), l, w->so.lport, r,
+					w->so.rport);
+		}
+	}
 	if (json)
 		lib_sbuf_printf(o, "],\"records\":%d}\n", c.n);
 	else
 		lib_sbuf_printf(o, "%d OF %d RECORDS DISPLAYED\nEND OF THE REPORT\n", c.n, c.n);
+	free(c.rows);
 }
 
 /* ---- CONFIG: the stack's configuration and persistence ------------------------------------- */

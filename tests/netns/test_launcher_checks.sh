@@ -5,6 +5,8 @@
 #     (it was accepted, and one connection in three then timed out);
 #  2. httpd.addr = "::" works: `up` is ready (its checks go to the DVIPA, and
 #     the `::` listeners count for Rdy), and every system serves;
+#     NETSTAT,CONN shows only the DVIPA's sockets (no coupling bus), in the
+#     z/OS form (USER ID, CONN, STATE, then the sockets);
 #  3. `status` shows a hung stack as hung and not answering, in text and
 #     JSON, and unhealthy; healthy again after `resume`;
 #  4. messages: loss=2.5 is refused as not a whole number; a failed QUIESCE
@@ -37,6 +39,14 @@ sx up "$tmp/any.lua" > "$tmp/up.out" 2>&1 || fail "up with httpd.addr = \"::\": 
 for i in $(seq 9); do in_host CLIENT1 curl -s -m 5 -H 'Connection: close' "http://[$DVIPA]:$PORT/"; done | sort -u > "$tmp/names"
 [ "$(cat "$tmp/names" | tr '\n' ' ')" = "SYSA SYSB SYSC " ] || fail "not every :: server answered: $(cat "$tmp/names")"
 ok "httpd.addr = \"::\": up ready, Rdy 3, every system serves"
+# NETSTAT,CONN: the DVIPA's sockets (here the :: listener), z/OS rows.
+sx cmd --system SYSA 'D TCPIP,TCPCS,NETSTAT,CONN' > "$tmp/conn.txt" || fail "CONN"
+grep -q '\.\.700[01]$' "$tmp/conn.txt" && fail "CONN lists the coupling bus's sockets: $(cat "$tmp/conn.txt")"
+grep -A1 '^SYSPLEXH [0-9A-F]\{8\} LISTEN$' "$tmp/conn.txt" | grep -q 'LOCAL SOCKET:   ::\.\.8080' ||
+	fail "CONN rows not in the z/OS form (USER ID CONN STATE): $(cat "$tmp/conn.txt")"
+cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,CONN' | jq -e --arg d "$DVIPA" '.records > 0 and ([.conn[] | .local == $d or .local == "::"] | all)' >/dev/null ||
+	fail "CONN JSON shows other sockets: $(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,CONN')"
+ok "NETSTAT,CONN: only the DVIPA's sockets, each under USER ID / CONN / STATE"
 
 # 3. A hung stack.
 sx hang SYSC >/dev/null || fail "hang SYSC"
