@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# bench/bypass.sh - what the Mobile IPv6 distributor bypass buys (issue 3).
+# bench/bypass.sh - what the Mobile IPv6 distributor bypass buys.
 # Prints figures; it is not a test: no thresholds, exit 0 whenever it could
-# measure.  The issue's goal, bypass >= 0.8 x physical, is printed, not checked.
+# measure.  The design goal, bypass >= 0.8 x physical, is printed, not checked.
 #
 # Builds its own emulated sysplex (instance bp<pid>, bench/topology.lua; SYSC
 # runs `iperf3 -s`) and uploads from CLIENT1 with iperf3 (-t BENCH_SECONDS,

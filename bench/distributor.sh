@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/distributor.sh - what the distributor costs (issue 2).  Prints figures;
+# bench/distributor.sh - what the distributor costs.  Prints figures;
 # it is not a test: no thresholds, exit 0 whenever it could measure.
 #
 # Builds its own emulated sysplex (instance bd<pid>, bench/topology.lua) and

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# takeover.sh - issue 4's benchmark: over RUNS (default 20) kill -9 / restart
+# takeover.sh - the takeover benchmark: over RUNS (default 20) kill -9 / restart
 # cycles of the routing stack SYSA in one emulated sysplex, the time from the
 # kill to the first new connection served by the backup (median, p90, p99,
 # max), and how many of 40 live connections to SYSB/SYSC were lost across all

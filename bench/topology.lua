@@ -13,7 +13,7 @@
 -- the VCRT entries of that target only for the DVIPA the target reported
 -- last.  With it, only that one of DVIPA2/DVIPA3 is defined, DVIPA1 goes to
 -- SYSA and SYSB only and SYSC runs no sample server on DVIPA1, so SYSC is a
--- destination of exactly one DVIPA.  Unset, the file is what the issue asks.
+-- destination of exactly one DVIPA.  Unset, the file is the full benchmark topology.
 --
 -- The default topology is found through SYSPLEX_HOME (the source tree) when
 -- set, else relative to this file's own directory (bench/..).

@@ -2,9 +2,10 @@
 --
 -- `partition({"SYSA"}, {"SYSB", "SYSC"})` drops every packet between the two
 -- sides (nftables in each system's namespace; the coupling bus runs over
--- the LAN, so XCF is cut too; clients still reach every system).  Expected
--- (ZOS.md "Split brain"): SYSA, alone and without a majority, gives the
--- DVIPA up; SYSB takes it over; at no sampled instant do two stacks own it;
+-- the LAN, so XCF is cut too; clients still reach every system).  Expected,
+-- as z/OS partitioning removes an isolated system: SYSA, alone and without
+-- a majority, gives the DVIPA up; SYSB takes it over; at no sampled instant
+-- do two stacks own it;
 -- clients keep being served.  After heal(), SYSA takes the DVIPA back
 -- (IMMEDIATE), again never with two owners, and service continues.
 --

@@ -2,7 +2,7 @@
 --
 -- Under load, SYSA's stack is killed (SYSB, VIPABACKUP 100, takes over) and
 -- then restarted.  SYSA defines the DVIPA MOVEABLE IMMEDIATE, so it takes it
--- back at once (ZOS.md "Takeback"): SYSA becomes the only owner again and
+-- back at once (docs/DESIGN.md, "Takeback"): SYSA becomes the only owner again and
 -- SYSB returns to BACKUP; the targets report their connections to SYSA, so
 -- no connection to SYSB or SYSC is lost across both moves, and at no
 -- sampled instant do two stacks own the DVIPA.

@@ -2,8 +2,8 @@
 --
 -- SYSA owns DVIPA fd00:100::1 (VIPADEFINE) and distributes port 8080; SYSB
 -- is its backup (VIPABACKUP 100).  With downloads running from both clients,
--- SYSA's stack is killed.  Expected (docs/DESIGN.md, ZOS.md "Routing-stack
--- failure"): SYSB takes the DVIPA over within the failure detection time,
+-- SYSA's stack is killed.  Expected, as on z/OS (docs/DESIGN.md, "Ownership,
+-- takeover"): SYSB takes the DVIPA over within the failure detection time,
 -- rebuilds the connection routing table from the targets' reports and keeps
 -- forwarding, so no connection terminated by SYSB or SYSC is lost (those on
 -- SYSA die with its stack); new connections are served and spread over the

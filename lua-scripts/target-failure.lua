@@ -1,6 +1,6 @@
 -- target-failure.lua - a target (not the routing stack) fails and returns.
 --
--- Under load, SYSC's stack is killed.  Expected (ZOS.md "Target failure"):
+-- Under load, SYSC's stack is killed.  Expected, as on z/OS (docs/DESIGN.md):
 -- the routing stack SYSA drops SYSC from its VDPT at once and sends it no
 -- new connection; connections to SYSA and SYSB are not affected (those on
 -- SYSC are lost: their TCP state lived there).  SYSC's stack is restarted:

@@ -275,7 +275,8 @@ plex_build(const struct plex_inst *in, const struct plex_topo *t)
 
 	/* Routes: every host reaches every other system's DYNAMICXCF (care-of)
 	 * address through that system's LAN address; clients reach the DVIPA
-	 * prefixes on-link (the owner answers by proxy NDP). */
+	 * prefixes on-link (the routing stack answers neighbour solicitations
+	 * for a DVIPA itself, tcpip-stack/ndp.c). */
 	for (i = 0; i < t->nhosts; i++) {
 		const struct plex_host *h = &t->h[i];
 

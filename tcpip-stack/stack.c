@@ -384,7 +384,7 @@ on_dist_adv(struct stack *s, const struct xcf_member_info *from, const uint8_t *
 		return;
 	}
 	if (d->owned) {
-		/* Two owners: issue of takeover/partition handling; keep ours. */
+		/* Two owners: own.c settles it (the worse candidate gives up); keep ours. */
 		lib_verdict(&s->bus_verdicts, "DIST_ADV for a DVIPA we own");
 		return;
 	}

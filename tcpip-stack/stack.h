@@ -7,8 +7,9 @@
  *    the LAN; we choose a target per new connection (VDPT), remember it
  *    (VCRT) and forward every inbound packet of the connection to it with a
  *    Type 2 Routing Header whose home address is the DVIPA;
- *  - target: the DVIPA is local on lo; our DYNAMICXCF (care-of) address is
- *    routed into our TUN; we strip the RH2 and hand the packet to the kernel;
+ *  - target: the DVIPA is a local address on our TUN (tcpip0); our DYNAMICXCF
+ *    (care-of) address is routed into it; we strip the RH2 and hand the
+ *    packet to the kernel;
  *    we report listeners (Rdy) and connections to the owner over XCF;
  *  - backup: VIPABACKUP rank, takes over when the owner is gone.
  */

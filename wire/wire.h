@@ -234,7 +234,9 @@ ssize_t wire_xcf_heartbeat_encode(const struct wire_xcf_heartbeat *m, uint8_t *p
 enum wire_vipa_origin { WIRE_VIPA_DEFINE = 1, WIRE_VIPA_BACKUP = 2 };
 enum wire_vipa_status {
 	WIRE_VIPA_ACTIVE = 1, WIRE_VIPA_BACKUP_ST = 2, WIRE_VIPA_MOVING = 3,
-	WIRE_VIPA_QUIESCING = 4, WIRE_VIPA_DEACTIVATED = 5
+	WIRE_VIPA_QUIESCING = 4,	/* reserved (z/OS: a deleted DVIPA keeping its
+					 * connections); nothing here sends it */
+	WIRE_VIPA_DEACTIVATED = 5
 };
 #define WIRE_VIPA_F_MIP6 0x01
 #define WIRE_VIPA_F_WHENIDLE 0x02
@@ -385,7 +387,8 @@ int wire_vso_conn_add(struct mip6_opts *o, uint16_t cport, uint16_t dport);
 int wire_vso_conn_find(const struct mip6_opts *o, uint16_t *cport, uint16_t *dport);
 
 /* ==== Mobility Header (RFC 6275), prefix mip6_ ==============================
- * Declared below by the Mobile IPv6 work (issue: distributor bypass).
+ * The messages the distributor bypass uses (docs/DESIGN.md, "Mobile IPv6
+ * bypass").
  */
 
 /*

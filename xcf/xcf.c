@@ -14,8 +14,8 @@
  *   SUB     connected to every peer's PUB, subscribed to everything, with a
  *           small receive high-water mark so stale heartbeats are dropped.
  *
- * libuv integration (see docs DEPS.md): ZMQ_FD is edge-triggered and any
- * ZeroMQ call may consume its wake-up.  Every socket's ZMQ_FD (the PUB's too,
+ * libuv integration (libzmq's documentation of ZMQ_FD and ZMQ_EVENTS): ZMQ_FD
+ * is edge-triggered and any ZeroMQ call may consume its wake-up.  Every socket's ZMQ_FD (the PUB's too,
  * so that new subscribers are attached promptly) is watched for UV_READABLE
  * only; on every poll callback and in a uv_prepare
  * run before every loop iteration, pump() loops on ZMQ_EVENTS until no

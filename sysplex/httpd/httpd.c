@@ -6,7 +6,7 @@
  * Contract (docs/RUNTIME.md):
  *  - Binds ADDR:PORT with IPV6_FREEBIND (IP_FREEBIND for IPv4) and
  *    SO_REUSEADDR, so it can start before the address appears (the stack puts
- *    the DVIPA on `lo` later).  One listening socket, whatever the number of
+ *    the DVIPA on its TUN, tcpip0, later).  One listening socket, whatever the number of
  *    workers, so the stack counts exactly one listener (Rdy 1).
  *  - HTTP/1.1 with keep-alive and pipelining; HTTP/1.0 closes unless the
  *    client asks for keep-alive; `Connection: close` is honoured.

@@ -23,8 +23,8 @@ return {
 	-- partition (`sysplex partition`) cuts it.  transport = "ipc" would use
 	-- Unix sockets, which no network fault reaches.
 	couple = { interval_ms = 50, failure_ms = 250, transport = "tcp", port = 7000 },
-	-- Clients reach the DVIPA prefix on-link: the owner answers neighbour
-	-- solicitations for it by proxy NDP.
+	-- Clients reach the DVIPA prefix on-link: the routing stack answers
+	-- neighbour solicitations for the DVIPA itself (tcpip-stack's ndp.c).
 	client_routes = { "fd00:100::/64" },
 
 	systems = {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves (issue 5, `make test-long`): every lua-scripts/*.lua scenario also
+# Proves (`make test-long`): every lua-scripts/*.lua scenario also
 # passes in its `long` form, and chaos.lua with three more seeds; none leaves
 # a namespace or process behind.  Every scenario runs even when one fails;
 # the daemons' logs of a failed run are kept in $SYSPLEX_TEST_LOGS (default

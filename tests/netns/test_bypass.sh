@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves (issue 3, claim 1 end to end): on a DVIPA with MOBILEIPV6, a 20 MB
+# Proves (claim 1 end to end): on a DVIPA with MOBILEIPV6, a 20 MB
 # download from CLIENT1 is bound to its target after the return routability
 # test; from then on the routing stack forwards no packet of that connection
 # (its per-connection counter stops while the agent's direct counter grows)

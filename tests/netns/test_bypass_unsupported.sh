@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves (issue 3): a target that does not support the optimization
+# Proves: a target that does not support the optimization
 # (IPCONFIG6 NOMOBILEIPV6 in SYSC's profile) keeps its connections routed
 # through the distributor: they stay BYPASS NONE while the routing stack's
 # per-connection counter grows, and no Mobile IPv6 message is sent for them;

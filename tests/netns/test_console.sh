@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves (issue 5, console): against the default sysplex, every display
+# Proves (console): against the default sysplex, every display
 #   D TCPIP,TCPCS,NETSTAT,VIPADCFG|VIPADYN|VDPT[,DETAIL]|VCRT[,DETAIL]|HOME|CONN,
 #   D TCPIP,,SYSPLEX,VIPADYN|GROUP, D XCF,GROUP[,EZBTCPCS], D MIP6,BINDINGS[,CLIENTn]
 # answers in z/OS text and as JSON with the expected content, through

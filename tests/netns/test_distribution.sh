@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves (issue 2): the default emulated sysplex distributes real TCP
+# Proves: the default emulated sysplex distributes real TCP
 # connections.  300 curl requests, 150 from each client, reach all three
 # targets with ROUNDROBIN within +-10% of even; the VDPT shows three ready
 # targets; 50 concurrent connections all succeed and appear in the routing

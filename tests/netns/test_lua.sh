@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves (issue 5, Lua scenarios): every lua-scripts/*.lua scenario passes in
+# Proves (Lua scenarios): every lua-scripts/*.lua scenario passes in
 # its short form (each starts the default sysplex itself and removes it);
 # the API works against a running sysplex (tests/lua/api.lua) and leaves an
 # instance it did not start up; json_decode is strict; a failing expect

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves (issue 3, wire and security): a captured bypass exchange on
+# Proves (wire and security): a captured bypass exchange on
 # CLIENT2's LAN interface is dissected by tshark -V as Mobile IPv6 with HoTI,
 # HoT, CoTI, CoT, BU and BA, the expected mip6.* fields (nonce indices,
 # authorization data, our vendor option, BA status 0, an RH2 carrying the

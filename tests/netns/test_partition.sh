@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves (issue 4, partitions): with the coupling bus over the LAN, an
+# Proves (partitions): with the coupling bus over the LAN, an
 # nftables partition between SYSA and {SYSB, SYSC} never leaves the DVIPA with
 # two active owners at any sampled instant: SYSA, seeing no majority, gives
 # it up, and SYSB takes over; clients keep being served.  After the heal,

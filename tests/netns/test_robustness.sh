@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves (issue 2, bad input): a malformed profile never starts a daemon; bad
+# Proves (bad input): a malformed profile never starts a daemon; bad
 # operator commands get a one-line error and leave the stack working; a
 # routing stack whose SQLite file is deleted reports it, recreates it with
 # its tables, and keeps forwarding.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves (issue 4): with 200 live long-running connections from both clients
+# Proves: with 200 live long-running connections from both clients
 # (bypassed and not), kill -9 of the routing stack's daemon loses no
 # connection of the surviving targets: the backup SYSB takes the DVIPA over
 # (EZZ8301I), rebuilds its

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves (issue 4): kill -9 of a target (SYSC) loses only SYSC's own
+# Proves: kill -9 of a target (SYSC) loses only SYSC's own
 # connections; within 1 s SYSC has no VDPT entry (no new connection goes to
 # it) and new connections succeed elsewhere; clients bound to SYSC get the
 # Binding Update with care-of = home = DVIPA that deletes their bindings.  A

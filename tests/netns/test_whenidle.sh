@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves (issue 4, takeback WHENIDLE): with VIPADEFINE MOVEABLE WHENIDLE, the
+# Proves (takeback WHENIDLE): with VIPADEFINE MOVEABLE WHENIDLE, the
 # VIPADEFINE stack that comes back does not take the DVIPA while the backup
 # that took it over still routes connections for it; it takes it back once
 # they have ended, and no connection is lost on the way.
