@@ -69,9 +69,9 @@ while s.recv(65536):
 s.close()
 PY
 
-# run_phase NAME FIRSTPORT ACTION NEWOWNER
+# run_phase NAME FIRSTPORT ACTION NEWOWNER OLDOWNER
 run_phase() {
-	local name=$1 p0=$2 action=$3 owner=$4 pids="" p n before deleted0 rejected0
+	local name=$1 p0=$2 action=$3 owner=$4 old=$5 pids="" p n before deleted0 rejected0
 	local ports="$p0 $((p0 + 1)) $((p0 + 2))" stop="$tmp/stop.$2"
 	for p in $ports; do
 		ip netns exec "$INST-CLIENT1" python3 "$tmp/hold.py" "$DVIPA" "$PORT" "$p" "$stop" 2> "$tmp/hold.$p" &
@@ -104,6 +104,9 @@ run_phase() {
 	nobind() { [ "$(agent | jq .records)" = 0 ]; }
 	poll_until 30 nobind || fail "$name: bindings outlived their connections: $(agent | jq -c .bindings)"
 	ok "$name: connections ended: 3 deleting BUs accepted, none rejected, no binding left"
+	# The old owner forwards what still reaches it for a while (MOVING).
+	settled() { ! sx cmd --system "$old" 'SYSPLEX$ROLE' | grep -q "^$DVIPA MOVING"; }
+	poll_until 30 settled || fail "$name: $old stays MOVING"
 	before=$(totalconn "$owner")
 	for p in $ports; do
 		again() { in_host CLIENT1 curl -s -m 10 --local-port "$p" -o /dev/null -w '%{http_code}' "http://[$DVIPA]:$PORT/" | grep -q 200; }
@@ -114,7 +117,7 @@ run_phase() {
 	ok "$name: new connections from the same ports reached $owner (TOTALCONN $before -> $(totalconn "$owner"))"
 }
 
-run_phase DEACTIVATE 42001 "DEACTIVATE,DVIPA=$DVIPA" SYSB
-run_phase "REACTIVATE (takeback)" 42011 "REACTIVATE,DVIPA=$DVIPA" SYSA
-run_phase LEAVEGROUP 42021 LEAVEGROUP SYSB
+run_phase DEACTIVATE 42001 "DEACTIVATE,DVIPA=$DVIPA" SYSB SYSA
+run_phase "REACTIVATE (takeback)" 42011 "REACTIVATE,DVIPA=$DVIPA" SYSA SYSB
+run_phase LEAVEGROUP 42021 LEAVEGROUP SYSB SYSA
 exit 0

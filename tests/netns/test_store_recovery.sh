@@ -34,6 +34,7 @@ config() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,CONFIG'; }
 stack_pid() { sx status --json | jq -r '.hosts[] | select(.name == "SYSA") | .daemons[] | select(.role == "stack") | .pid'; }
 sysa_routes() { sx cmd --system SYSA 'SYSPLEX$ROLE' | grep -q "^$DVIPA ACTIVE DIST"; }
 totalconn() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq '[.vdpt[].totalconn] | add // 0'; }
+sysb_backup() { sx cmd --system SYSB 'SYSPLEX$ROLE' | grep -q "^$DVIPA BACKUP"; }
 ready3() { [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq '[.vdpt[] | select(.rdy > 0)] | length')" = 3 ]; }
 
 # Kills SYSA, runs "$@" to spoil its stack.db, restarts it, and checks that it
@@ -46,6 +47,9 @@ spoil_and_restart() {
 	pid=$(stack_pid)
 	poll_until 30 sysa_routes || fail "$what: SYSA did not take the DVIPA back: $(tail -5 "$log")"
 	poll_until 30 ready3 || fail "$what: SYSA's VDPT never showed 3 ready targets: $(tail -5 "$log")"
+	# SYSB forwards what still reaches it for a while after the takeback
+	# (MOVING): count only once it is a plain backup again.
+	poll_until 30 sysb_backup || fail "$what: SYSB did not return to BACKUP"
 	before=$(totalconn)
 	for n in $(seq 20); do
 		in_host CLIENT1 curl -s -m 10 -H 'Connection: close' "http://[$DVIPA]:$PORT/" | grep -q SYS ||
