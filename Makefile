@@ -161,3 +161,46 @@ clean:
 	rm -rf build build-san build-fuzz $(BIN)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- kdp: the kernel data path (eBPF) -------------------------------------------
+# BPF programs kdp/*.bpf.c are compiled with clang -target bpf against the
+# running kernel's BTF (vmlinux.h made by bpftool), embedded in skeleton
+# headers (bpftool gen skeleton) under $(BUILD)/kdp/, and loaded by
+# kdp/kdp.c (libkdp.a, linked with -lbpf).  Kept as one block on purpose.
+DEBIAN_PKGS += clang llvm libbpf-dev bpftool linux-libc-dev libelf-dev zlib1g-dev
+BPF_CLANG ?= clang
+BPFTOOL ?= bpftool
+KDP_SRC = $(filter-out %.bpf.c,$(wildcard kdp/*.c))
+KDP_BPF = $(wildcard kdp/*.bpf.c)
+KDP_SKELS = $(patsubst kdp/%.bpf.c,$(BUILD)/kdp/%.skel.h,$(KDP_BPF))
+LIBA_KDP = $(BUILD)/libkdp.a
+KDP_LIBS = -lbpf -lelf -lz
+BPF_CFLAGS = -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Wextra -Werror \
+	-Wno-unused-parameter -I. -I$(BUILD)/kdp
+# Test and bench tools that drive the kernel data path.
+export KDPCTL := $(abspath $(BUILD)/tests/kdpctl)
+export KDPGEN := $(abspath $(BUILD)/bench/kdp_gen)
+
+$(BUILD)/kdp/vmlinux.h:
+	@mkdir -p $(dir $@)
+	@echo "  BTF     $@"
+	@$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+$(BUILD)/kdp/%.bpf.o: kdp/%.bpf.c kdp/kdp_bpf.h kdp/kdp_abi.h $(BUILD)/kdp/vmlinux.h
+	@echo "  BPF     $<"
+	@$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/kdp/%.skel.h: $(BUILD)/kdp/%.bpf.o
+	@echo "  SKEL    $@"
+	@$(BPFTOOL) gen skeleton $< name kdp_$* > $@.tmp && mv $@.tmp $@
+.SECONDARY: $(patsubst kdp/%.bpf.c,$(BUILD)/kdp/%.bpf.o,$(KDP_BPF))
+$(call obj,$(KDP_SRC)): $(KDP_SKELS)
+$(call obj,$(KDP_SRC)): CFLAGS += -I$(BUILD)/kdp
+$(LIBA_KDP): $(call obj,$(KDP_SRC))
+$(BUILD)/tests/test_kdp: $(BUILD)/tests/unit/test_kdp.o $(LIBA_KDP) $(MODLIBS)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(EXT_LIBS) $(KDP_LIBS) -lcmocka $(LDLIBS_ALL)
+$(BUILD)/tests/kdpctl: $(BUILD)/tests/tools/kdpctl.o $(LIBA_KDP) $(MODLIBS)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(EXT_LIBS) $(KDP_LIBS) $(LDLIBS_ALL)
+progs: $(LIBA_KDP) $(BUILD)/tests/kdpctl

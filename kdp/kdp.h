@@ -1,0 +1,179 @@
+/*
+ * kdp.h - the kernel data path: eBPF programs that do the per-packet work
+ * of the TUN data paths (tcpip-stack/dp.c, client-agent/cn.c) inside the
+ * kernel, and the small API a daemon uses to load them and fill their
+ * tables.  The daemons stay the control plane: they own the VCRT, the
+ * binding cache and every decision; the programs only apply the entries
+ * they are given, and leave every packet they do not fully understand
+ * unchanged to the slow path (the TUN and its daemon).
+ *
+ * Roles (one instance per LAN device and process):
+ *   KDP_ROLE_STACK   tc ingress of a stack's LAN device: RH2 strip for the
+ *                    DVIPAs it serves as a target, RH2 insert + forwarding
+ *                    for the connections it routes as the routing stack,
+ *                    local delivery of connections whose target it is.
+ *   KDP_ROLE_CLIENT  tc egress of a client's LAN device: RH2 insert for
+ *                    bound connections and home addresses; tc ingress:
+ *                    Home Address option packets of bound mobile nodes.
+ *
+ * Lifetime: programs are attached with tcx links owned by the instance's
+ * file descriptors and nothing is pinned, so the kernel path disappears
+ * with the process that loaded it, however it ends (a killed daemon leaves
+ * no fast path behind that would forward with stale tables).  Where tcx is
+ * missing (kernels before 6.6) the classic cls_bpf filter is used at a
+ * fixed handle and priority: it survives its process, and kdp_open (or
+ * kdp_cleanup) replaces or removes what a killed process left.
+ *
+ * The LAN device must forward IPv6 (net.ipv6.conf.DEV.forwarding = 1, as
+ * the stacks and the agent set it): the kernel's FIB helper, which picks the
+ * next hop of a rewritten packet, refuses to work on a device that does not;
+ * kdp_open says so instead of loading programs that would pass everything.
+ *
+ * Errors: every function returns 0 (or a count) or a negative errno.
+ * kdp_open failing means "use the TUN path": its `err` text is one line
+ * fit for a log (what failed and why, e.g. no CAP_BPF, no BTF, verifier).
+ *
+ * Units: addresses are 16 bytes in network order; ports host order; times
+ * milliseconds of CLOCK_MONOTONIC (lib_now_ms's clock), 0 meaning never.
+ * Map updates are atomic per entry; a packet sees an entry either before or
+ * after an update, never half of it.  None of these calls allocates per
+ * packet; kdp_open allocates the tables at their full size.
+ */
+#ifndef SYSPLEX_KDP_H
+#define SYSPLEX_KDP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct kdp;
+
+enum kdp_role {
+	KDP_ROLE_STACK = 1,
+	KDP_ROLE_CLIENT = 2,
+};
+
+enum kdp_attach {
+	KDP_ATTACH_AUTO = 0,	/* tcx, else cls_bpf */
+	KDP_ATTACH_TCX,
+	KDP_ATTACH_TC,		/* cls_bpf on a clsact qdisc */
+	KDP_ATTACH_NONE,	/* load only (tests: BPF_PROG_TEST_RUN) */
+};
+
+struct kdp_opts {
+	enum kdp_role role;
+	const char *ifname;	/* LAN device (not needed with KDP_ATTACH_NONE) */
+	enum kdp_attach attach;
+	unsigned max_conns;	/* connection entries / per-connection bindings; 0: 65536 */
+	unsigned max_dvipas;	/* stack: DVIPAs; 0: 256 */
+	unsigned max_homes;	/* client: per-home-address bindings; 0: 64 */
+};
+
+#define KDP_ERR_LEN 256
+
+/* Loads the role's programs, creates their maps and attaches them. */
+int kdp_open(struct kdp **out, const struct kdp_opts *o, char *err, size_t errlen);
+/* Detaches, frees the maps; nulls *k; safe with NULL. */
+void kdp_close(struct kdp **k);
+/* "tcx", "tc" or "none". */
+const char *kdp_attach_name(const struct kdp *k);
+/* Removes cls_bpf filters of ours that a killed process left on ifname
+ * (ingress and egress).  Returns how many were removed. */
+int kdp_cleanup(const char *ifname);
+
+/* Fault injection (sysplex link loss=): drop pct % of the packets the
+ * programs handle: what a stack forwards, strips or delivers, and every
+ * packet a client sends to a DVIPA prefix.  0 turns it off. */
+int kdp_set_loss(struct kdp *k, unsigned pct);
+
+/* The BPF programs attached to a device's ingress (or egress) hook by tcx
+ * links and our cls_bpf filter: returns how many, and their names separated
+ * by spaces in names (may be NULL).  For displays and tests. */
+int kdp_attached(const char *ifname, int ingress, char *names, size_t len);
+
+/* ---- stack ---------------------------------------------------------------- */
+/* Our DYNAMICXCF (care-of) address, and the layer-3 device (the stack's TUN)
+ * into whose ingress locally served packets are handed, as dp.c writes them
+ * into the TUN (NULL: leave them to the kernel's routing from the LAN). */
+int kdp_set_self(struct kdp *k, const uint8_t coa[16], const char *local_ifname);
+
+#define KDP_DVIPA_OWNED 0x1	/* we are its routing stack: forward */
+#define KDP_DVIPA_MOVING 0x2	/* given away, still forwarding (takeback) */
+#define KDP_DVIPA_TARGET 0x4	/* we serve it: strip RH2 for it */
+struct kdp_dvipa_stats {
+	unsigned flags;
+	uint64_t strip_pkts, strip_bytes;	/* RH2 stripped for it */
+	uint64_t fwd_pkts, fwd_bytes;		/* forwarded or delivered, all connections */
+};
+/* Sets a DVIPA's flags (creating it; counters are kept on a change). */
+int kdp_dvipa_set(struct kdp *k, const uint8_t dvipa[16], unsigned flags);
+int kdp_dvipa_del(struct kdp *k, const uint8_t dvipa[16]);
+int kdp_dvipa_get(struct kdp *k, const uint8_t dvipa[16], struct kdp_dvipa_stats *st);
+
+/* A connection, as the VCRT keys it (and the client's binding cache). */
+struct kdp_conn {
+	uint8_t dvipa[16];
+	uint8_t client[16];
+	uint16_t dport;		/* the DVIPA's port */
+	uint16_t cport;		/* the client's port */
+};
+struct kdp_counters {
+	uint64_t pkts, bytes;	/* handled by the kernel path (wire segments, IPv6 bytes) */
+	uint64_t last_ms;	/* last such packet */
+	uint64_t fin_ms;	/* stack: first client FIN or RST forwarded */
+	uint64_t hao_pkts;	/* client home binding: Home Address option packets let in */
+};
+/* Routes a connection to the target whose DYNAMICXCF address is dest (this
+ * stack's own address: delivered locally).  Counters are kept when only the
+ * target changes.  -ENOSPC when the table is full. */
+int kdp_conn_set(struct kdp *k, const struct kdp_conn *c, const uint8_t dest[16]);
+int kdp_conn_del(struct kdp *k, const struct kdp_conn *c);
+/* dest and ct may be NULL. -ENOENT when absent. */
+int kdp_conn_get(struct kdp *k, const struct kdp_conn *c, uint8_t dest[16],
+		 struct kdp_counters *ct);
+/* Calls cb for every connection entry (deleting the current entry from cb
+ * is allowed); cb returns non-zero to stop.  Returns the number visited
+ * (cb NULL: just counts). */
+typedef int (*kdp_conn_cb)(const struct kdp_conn *c, const uint8_t dest[16],
+			   const struct kdp_counters *ct, void *arg);
+int kdp_conn_foreach(struct kdp *k, kdp_conn_cb cb, void *arg);
+
+/* ---- client --------------------------------------------------------------- */
+/* The DVIPA prefixes: only traffic to them is looked at (the agent's TUN
+ * route).  At most 64. */
+int kdp_prefix_add(struct kdp *k, const uint8_t prefix[16], int plen);
+int kdp_prefix_del(struct kdp *k, const uint8_t prefix[16], int plen);
+/* Bindings mirrored from the binding cache, valid until expires_ms. */
+int kdp_bind_conn_set(struct kdp *k, const struct kdp_conn *c, const uint8_t coa[16],
+		      uint64_t expires_ms);
+int kdp_bind_conn_del(struct kdp *k, const struct kdp_conn *c);
+int kdp_bind_conn_get(struct kdp *k, const struct kdp_conn *c, struct kdp_counters *ct);
+int kdp_bind_home_set(struct kdp *k, const uint8_t home[16], const uint8_t coa[16],
+		      uint64_t expires_ms);
+int kdp_bind_home_del(struct kdp *k, const uint8_t home[16]);
+int kdp_bind_home_get(struct kdp *k, const uint8_t home[16], struct kdp_counters *ct);
+
+/* ---- statistics ----------------------------------------------------------- */
+/* Why packets went where they went (kernel path or slow path), summed over
+ * CPUs; indexes KDP_STAT_*.  out has room for KDP_STAT_COUNT values. */
+#define KDP_STAT_COUNT 16
+enum {
+	KDP_STAT_SEEN, KDP_STAT_FWD, KDP_STAT_LOCAL, KDP_STAT_STRIP, KDP_STAT_BOUND,
+	KDP_STAT_UNBOUND, KDP_STAT_HAO, KDP_STAT_PASS_SYN, KDP_STAT_PASS_NOENTRY,
+	KDP_STAT_PASS_TOOBIG, KDP_STAT_PASS_ROUTE, KDP_STAT_PASS_HOPLIMIT,
+	KDP_STAT_PASS_PROTO, KDP_STAT_PASS_MALFORMED, KDP_STAT_PASS_ERROR, KDP_STAT_LOSS,
+};
+int kdp_stats(struct kdp *k, uint64_t out[KDP_STAT_COUNT]);
+/* "seen", "fwd", ..., "loss"; NULL out of range. */
+const char *kdp_stat_name(int i);
+
+/* ---- tests ---------------------------------------------------------------- */
+enum kdp_prog {
+	KDP_PROG_STACK_IN,	/* stack, tc ingress */
+	KDP_PROG_CLIENT_OUT,	/* client, tc egress */
+	KDP_PROG_CLIENT_IN,	/* client, tc ingress */
+};
+/* The program's file descriptor (for BPF_PROG_TEST_RUN), -ENOENT when the
+ * instance's role has no such program. */
+int kdp_prog_fd(const struct kdp *k, enum kdp_prog p);
+
+#endif

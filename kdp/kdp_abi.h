@@ -1,0 +1,115 @@
+/*
+ * kdp_abi.h - the layout of the kernel data path's BPF maps, shared by the
+ * BPF programs (kdp/stack.bpf.c, kdp/client.bpf.c) and their loader (kdp/kdp.c).  Internal to the
+ * kdp module: daemons use kdp/kdp.h, which speaks host byte order and
+ * milliseconds and never exposes these structures.
+ *
+ * Conventions: addresses are 16 bytes as on the wire; ports are in network
+ * byte order (so the programs compare without swapping); times are
+ * CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns).  Counters in map values
+ * are updated with atomic adds by the programs and only read by the loader.
+ *
+ * Stack object (stack.bpf.c, tc ingress of the LAN device):
+ *   kdp_cfg    ARRAY[1]   struct kdp_cfg
+ *   kdp_dvipa  HASH       struct kdp_addr -> struct kdp_dvipa_val
+ *   kdp_conn   HASH       struct kdp_conn_key -> struct kdp_conn_val  (the VCRT)
+ *   kdp_stats  PERCPU_ARRAY[KDP_ST_MAX] __u64
+ * Client object (client.bpf.c, tc egress and ingress of the LAN device):
+ *   kdp_cfg    ARRAY[1]   struct kdp_cfg (only loss_pct is used)
+ *   kdp_prefix LPM_TRIE   struct kdp_lpm_key -> __u32 (the DVIPA prefixes)
+ *   kdp_bconn  HASH       struct kdp_conn_key -> struct kdp_bind_val
+ *   kdp_bhome  HASH       struct kdp_addr -> struct kdp_bind_val
+ *   kdp_stats  PERCPU_ARRAY[KDP_ST_MAX] __u64
+ */
+#ifndef SYSPLEX_KDP_ABI_H
+#define SYSPLEX_KDP_ABI_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+#define KDP_RH2_LEN 24
+
+struct kdp_addr {
+	__u8 a[16];
+};
+
+/* Global settings of one loaded instance (key 0). */
+struct kdp_cfg {
+	__u8 self_coa[16];	/* stack: our DYNAMICXCF (care-of) address */
+	__u32 local_ifindex;	/* stack: deliver locally by redirecting into this
+				 * device's ingress (0: let the kernel route it) */
+	__u32 loss_pct;		/* fault injection: drop this percentage */
+};
+
+/* DVIPA flags (stack).  Forwarding needs OWNED or MOVING (dp.c case 1),
+ * stripping needs TARGET or OWNED (dp.c case 2). */
+#define KDP_DV_OWNED 0x1
+#define KDP_DV_MOVING 0x2
+#define KDP_DV_TARGET 0x4
+
+struct kdp_dvipa_val {
+	__u32 flags;
+	__u32 pad;
+	__u64 strip_pkts, strip_bytes;	/* RH2 stripped for this DVIPA */
+	__u64 fwd_pkts, fwd_bytes;	/* forwarded or delivered, all connections */
+};
+
+/* A connection as the VCRT keys it: DVIPA, client address, DVIPA port,
+ * client port.  The client's binding cache uses the same key. */
+struct kdp_conn_key {
+	__u8 dvipa[16];
+	__u8 client[16];
+	__u16 dport;		/* network byte order */
+	__u16 cport;		/* network byte order */
+};
+
+struct kdp_conn_val {
+	__u8 dest[16];		/* the target's DYNAMICXCF address */
+	__u64 pkts, bytes;	/* forwarded by the program */
+	__u64 last_ns;		/* last packet forwarded */
+	__u64 fin_ns;		/* first client FIN or RST seen, 0 if none */
+};
+
+struct kdp_bind_val {
+	__u8 coa[16];		/* care-of address */
+	__u64 expires_ns;	/* binding lifetime end (monotonic) */
+	__u64 pkts, bytes;	/* sent straight to the care-of address */
+	__u64 last_ns;		/* last use */
+	__u64 hao_pkts;		/* home binding: Home Address option packets let in */
+};
+
+struct kdp_lpm_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/* Why each packet went where it went: per-CPU counters, summed by the
+ * loader.  PASS_* packets go to the slow path unchanged. */
+enum kdp_stat {
+	KDP_ST_SEEN,		/* IPv6 packets the program looked at */
+	KDP_ST_FWD,		/* stack: RH2 inserted, sent to the target */
+	KDP_ST_LOCAL,		/* stack: connection served here, delivered locally */
+	KDP_ST_STRIP,		/* stack: RH2 stripped, delivered to the DVIPA */
+	KDP_ST_BOUND,		/* client: RH2 inserted, sent to the care-of address */
+	KDP_ST_UNBOUND,		/* client: DVIPA traffic without a binding, untouched */
+	KDP_ST_HAO,		/* client: Home Address option removed, let in */
+	KDP_ST_PASS_SYN,	/* stack: SYN (the daemon picks the target) */
+	KDP_ST_PASS_NOENTRY,	/* stack: no connection entry / DVIPA not ours */
+	KDP_ST_PASS_TOOBIG,	/* the rewritten packet would exceed the MTU */
+	KDP_ST_PASS_ROUTE,	/* FIB lookup gave no usable route */
+	KDP_ST_PASS_HOPLIMIT,	/* hop limit would expire */
+	KDP_ST_PASS_PROTO,	/* extension headers / protocol left to user space */
+	KDP_ST_PASS_MALFORMED,	/* truncated or inconsistent headers */
+	KDP_ST_PASS_ERROR,	/* a helper failed; packet left as it was */
+	KDP_ST_LOSS,		/* dropped by fault injection */
+	KDP_ST_MAX
+};
+
+/* tc return codes (linux/pkt_cls.h; tcx uses the same numbers). */
+#define KDP_TC_NEXT (-1)	/* no verdict: next program, then the stack */
+#define KDP_TC_OK 0
+#define KDP_TC_SHOT 2
+#define KDP_TC_REDIRECT 7
+
+#endif
