@@ -17,7 +17,12 @@
 #     download and upload complete with 0 packets counted on the routing
 #     stack (its entries for those connections and its program's counters
 #     stay still) and 0 leaking anywhere.
-#  3. Lifetime: a tcx attachment disappears with its killed process; the
+#  3. Served by the routing stack itself: a connection whose target is the
+#     routing stack is handed into the ingress of its TUN (as dp.c writes it
+#     back), and a bypassed packet to its own care-of address is stripped
+#     and handed over the same way; both downloads arrive intact with 0
+#     packets leaking (the LAN-side path to that DVIPA is closed but for SYNs).
+#  4. Lifetime: a tcx attachment disappears with its killed process; the
 #     target's cls_bpf one (attach mode tc, used here on purpose) survives
 #     kill -9 and is removed by kdpctl cleanup.
 # Own namespaces with a unique suffix, removed by a trap; traffic only to
@@ -29,7 +34,7 @@ BIN=${BIN:-bin}
 S=kdp$(( $$ % 100000 ))$(printf '%x' $(( RANDOM % 16 )))
 NS_LAN=$S-lan NS_CL=$S-cl NS_RS=$S-rs NS_TG=$S-tg
 CLI=fd00:1::101 RS=fd00:1::1 TG=fd00:1::2
-DVIPA=fd00:100::1 RS_COA=fd00:10::1 TG_COA=fd00:10::2
+DVIPA=fd00:100::1 DVIPA2=fd00:100::2 RS_COA=fd00:10::1 TG_COA=fd00:10::2
 tmp=$(mktemp -d)
 pids=""
 
@@ -81,6 +86,7 @@ in_ns $NS_TG ip -6 addr add $TG/64 dev lan0 nodad
 # the target's care-of address through the target (as the launcher routes).
 in_ns $NS_CL ip -6 route add fd00:100::/64 dev lan0 mtu 1476
 in_ns $NS_CL ip -6 route add $TG_COA/128 via $TG dev lan0
+in_ns $NS_CL ip -6 route add $RS_COA/128 via $RS dev lan0
 # Routing stack: answers for the DVIPA (proxy NDP), forwards.  Its slow path
 # here is a stand-in for the daemon: plain forwarding of SYNs to the target;
 # every other TCP packet for the DVIPA that the program leaves is counted
@@ -88,6 +94,13 @@ in_ns $NS_CL ip -6 route add $TG_COA/128 via $TG dev lan0
 in_ns $NS_RS sysctl -qw net.ipv6.conf.all.proxy_ndp=1 \
 	net.ipv6.neigh.lan0.proxy_delay=0
 in_ns $NS_RS ip -6 neigh add proxy $DVIPA dev lan0
+in_ns $NS_RS ip -6 neigh add proxy $DVIPA2 dev lan0
+# It also serves DVIPA2 itself (DESTIP ALL): the address local, a TUN as the
+# daemon's (no reader here: only the program hands packets into it).
+in_ns $NS_RS ip -6 addr add $DVIPA2/128 dev lo
+in_ns $NS_RS ip tuntap add dev tcpip0 mode tun
+in_ns $NS_RS ip link set tcpip0 addrgenmode none
+in_ns $NS_RS ip link set tcpip0 up
 in_ns $NS_RS ip -6 route add $DVIPA/128 via $TG dev lan0
 in_ns $NS_RS ip -6 route add $TG_COA/128 via $TG dev lan0
 in_ns $NS_RS nft -f - <<EOF || fail "nft on the routing stack"
@@ -95,8 +108,8 @@ table ip6 kdptest {
 	counter leaked {}
 	chain pre {
 		type filter hook prerouting priority -150;
-		ip6 daddr $DVIPA tcp flags & (syn | ack) == syn accept
-		ip6 daddr $DVIPA meta l4proto tcp counter name leaked drop
+		iifname "lan0" ip6 daddr { $DVIPA, $DVIPA2 } tcp flags & (syn | ack) == syn accept
+		iifname "lan0" ip6 daddr { $DVIPA, $DVIPA2, $RS_COA } meta l4proto tcp counter name leaked drop
 	}
 }
 EOF
@@ -126,7 +139,8 @@ serve() {
 }
 serve rs $NS_RS -r stack
 serve tg $NS_TG -r stack -a tc
-ask rs self $RS_COA >/dev/null && ask rs dvipa $DVIPA owned >/dev/null || fail "rs tables"
+ask rs self $RS_COA tcpip0 >/dev/null && ask rs dvipa $DVIPA owned >/dev/null &&
+	ask rs dvipa $DVIPA2 owned,target >/dev/null || fail "rs tables"
 ask tg self $TG_COA >/dev/null && ask tg dvipa $DVIPA target >/dev/null || fail "tg tables"
 a=$(ask rs attached); [ "$(field mode "$a")" = tcx ] || fail "routing stack not on tcx: $a"
 a=$(ask tg attached); [ "$(field mode "$a")" = tc ] || fail "target not on cls_bpf: $a"
@@ -135,10 +149,13 @@ ok "programs attached: routing stack $(ask rs attached | cut -d' ' -f1), target 
 # ---- servers ------------------------------------------------------------------------
 ip netns exec $NS_TG "$BIN/sysplex-httpd" -a $DVIPA -p 8080 -n TARGET >"$tmp/httpd.log" 2>&1 &
 pids="$pids $!"
+ip netns exec $NS_RS "$BIN/sysplex-httpd" -a $DVIPA2 -p 8080 -n ROUTER >"$tmp/httpd2.log" 2>&1 &
+pids="$pids $!"
 ip netns exec $NS_TG iperf3 -s -B $DVIPA -p 5201 >"$tmp/iperf3s.log" 2>&1 &
 pids="$pids $!"
-listening() { in_ns $NS_TG ss -Hltn "( sport = :$1 )" | grep -q .; }
+listening() { in_ns "${2:-$NS_TG}" ss -Hltn "( sport = :$1 )" | grep -q .; }
 poll_until 20 listening 8080 || fail "httpd does not listen"
+poll_until 20 listening 8080 $NS_RS || fail "httpd on the routing stack does not listen"
 poll_until 20 listening 5201 || fail "iperf3 does not listen"
 
 SIZE=2000000
@@ -148,8 +165,9 @@ h = hashlib.sha256(); n = $SIZE
 while n > 0:
     k = min(n, 251 * 4096); h.update(bytes(i % 251 for i in range(k))); n -= k
 print(h.hexdigest())" > "$tmp/expect"
-download() {	# download CPORT
-	in_ns $NS_CL curl -s -m 120 --local-port "$1" "http://[$DVIPA]:8080/bytes/$SIZE" | sha256sum | cut -d' ' -f1
+download() {	# download CPORT [DVIPA]
+	in_ns $NS_CL curl -s -m 120 --local-port "$1" "http://[${2:-$DVIPA}]:8080/bytes/$SIZE" |
+		sha256sum | cut -d' ' -f1
 }
 # One ephemeral port for iperf3's control connection, so the tables can
 # name it in advance (the daemons learn ports from SYNs instead).
@@ -219,7 +237,22 @@ strip=$(( $(field strip_pkts "$t1") - $(field strip_pkts "$t0") ))
 bps=$(jq '.end.sum_received.bits_per_second' "$tmp/iperf3c.json" 2>/dev/null)
 ok "bypass: download intact and 64 MB upload ($(( ${bps%.*} / 1000000 )) Mbit/s) with 0 packets on the routing stack; client rewrote $segs segments in $runs GSO packets, target stripped $strip"
 
-# ---- 3. lifetime of attachments -----------------------------------------------------
+# ---- 3. served by the routing stack itself ---------------------------------------
+ask rs conn $DVIPA2 8080 $CLI 41005 $RS_COA >/dev/null || fail "conn to self"
+s_rs0=$(ask rs stats)
+[ "$(download 41005 $DVIPA2)" = "$(cat "$tmp/expect")" ] || fail "download served by the routing stack failed"
+s_rs1=$(ask rs stats)
+c=$(ask rs conn-get $DVIPA2 8080 $CLI 41005)
+local_runs=$(( $(field local "$s_rs1") - $(field local "$s_rs0") ))
+[ "$local_runs" -gt 10 ] && [ "$(field pkts "$c")" -gt 10 ] || fail "not delivered by the program: $c; $s_rs1"
+ask cl bind-conn $DVIPA2 8080 $CLI 41006 $RS_COA 600 >/dev/null || fail "bind-conn to the routing stack"
+[ "$(download 41006 $DVIPA2)" = "$(cat "$tmp/expect")" ] || fail "bypassed download to the routing stack failed"
+d=$(ask rs dvipa-get $DVIPA2)
+[ "$(field strip_pkts "$d")" -gt 10 ] || fail "routing stack did not strip for itself: $d"
+[ "$(leaked $NS_RS)" = 0 ] || fail "$(leaked $NS_RS) packets left the fast path on the routing stack"
+ok "served by the routing stack: $local_runs packets handed into its TUN's ingress, $(field strip_pkts "$d") bypassed ones stripped for itself; both downloads intact, 0 leaked"
+
+# ---- 4. lifetime of attachments -----------------------------------------------------
 kill -9 "$pid_rs"; wait "$pid_rs" 2>/dev/null
 poll_until 20 sh -c "ip netns exec $NS_RS $KDPCTL attached lan0 | grep -q '^ingress=0 '" ||
 	fail "tcx program outlived its killed process: $(in_ns $NS_RS "$KDPCTL" attached lan0)"
