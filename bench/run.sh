@@ -9,6 +9,8 @@
 #   3. bench/bypass.sh         bulk upload: physical vs routed vs bypass
 #   4. bench/takeover.sh       kill -9 of the routing stack: time to the first
 #                              new connection served by the backup, losses
+#   5. bench/kdp.sh            small packets through the kernel data path
+#                              (eBPF, standalone) vs straight to the target
 #
 # Each networked benchmark builds and tears down its own emulated sysplex
 # (instance bd<pid> / bp<pid>).  Environment: BIN (bin), BUILD (build),
@@ -43,6 +45,7 @@ fi
 step distributor bash bench/distributor.sh
 step bypass bash bench/bypass.sh
 step takeover bash bench/takeover.sh
+step kdp bash bench/kdp.sh
 
 # v NAME: the value of result line NAME from any benchmark's output.
 v() { cat "$LOG"/*.out 2>/dev/null | awk -v n="$1" '$1 == n { print $2; exit }'; }
@@ -72,6 +75,9 @@ row "SYN -> BU, routing stack average" "$(v syn_to_bu_ms_avg)" ms
 tk=$(cat "$LOG"/*.out 2>/dev/null | awk '/^  median/ { print $2, $5, $8; exit }')
 row "takeover: first new conn after kill -9 (median p90 p99)" "${tk:--}" ms "(keepalived VRRP default about 3000 ms)"
 row "takeover: connections lost" "$(cat "$LOG"/*.out 2>/dev/null | awk '/connections lost:/ { print $3 " of " $5; exit }')" "" "(to surviving targets)"
+row "kernel path pkt/s  straight to target (RH2)" "$(v kdp_rx_pps_b_direct_rh2)" pkt/s "(bench/kdp.sh, no daemons)"
+row "kernel path pkt/s  via routing stack program" "$(v kdp_rx_pps_c_via_rs)" pkt/s "x$(r kdp_rx_pps_c_via_rs kdp_rx_pps_b_direct_rh2) of straight"
+row "kernel path pkt/s  via Linux IPv6 forwarding" "$(v kdp_rx_pps_d_via_rs_linux)" pkt/s "x$(r kdp_rx_pps_c_via_rs kdp_rx_pps_d_via_rs_linux) BPF/Linux"
 if grep -q 'workaround topolog' "$LOG"/*.out 2>/dev/null; then
 	echo "  NOTE: measured on the workaround topologies (bench/README.md, \"Product bugs\")"
 fi

@@ -27,82 +27,21 @@
 #     kill -9 and is removed by kdpctl cleanup.
 # Own namespaces with a unique suffix, removed by a trap; traffic only to
 # those namespaces' addresses.
-set -u
 cd "$(dirname "$0")/../.."
-KDPCTL=${KDPCTL:-build/tests/kdpctl}
-BIN=${BIN:-bin}
-S=kdp$(( $$ % 100000 ))$(printf '%x' $(( RANDOM % 16 )))
-NS_LAN=$S-lan NS_CL=$S-cl NS_RS=$S-rs NS_TG=$S-tg
-CLI=fd00:1::101 RS=fd00:1::1 TG=fd00:1::2
-DVIPA=fd00:100::1 DVIPA2=fd00:100::2 RS_COA=fd00:10::1 TG_COA=fd00:10::2
-tmp=$(mktemp -d)
-pids=""
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { echo "  ok: $*"; }
-poll_until() {
-	local deadline=$(( $(date +%s%N) + $1 * 1000000000 )); shift
-	while ! "$@" >/dev/null 2>&1; do
-		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-}
-cleanup() {
-	local p
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
-	for n in $NS_CL $NS_RS $NS_TG $NS_LAN; do ip netns del "$n" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-[ -x "$KDPCTL" ] || fail "no $KDPCTL (make builds it)"
-in_ns() { local n=$1; shift; ip netns exec "$n" "$@"; }
-ask() { "$KDPCTL" ask "$tmp/$1.sock" "${@:2}"; }
-# field NAME TEXT: the value of NAME=... in TEXT
-field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+. tests/netns/kdp_lib.sh
 leaked() { in_ns "$1" nft list counter ip6 kdptest leaked | awk '/packets/ {print $2}'; }
 
-# ---- topology -------------------------------------------------------------------
-ip netns add $NS_LAN || fail "netns"
-in_ns $NS_LAN sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-in_ns $NS_LAN ip link add br0 type bridge mcast_snooping 0
-in_ns $NS_LAN ip link set br0 up
-i=0
-for n in $NS_CL $NS_RS $NS_TG; do
-	i=$((i + 1))
-	ip netns add "$n"
-	in_ns "$n" ip link set lo up
-	# As the launcher makes every host: no DAD, IPv6 forwarding on.
-	in_ns "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
-		net.ipv6.conf.all.forwarding=1
-	in_ns $NS_LAN ip link add "$S$i" type veth peer name lan0 netns "$n"
-	in_ns $NS_LAN ip link set "$S$i" master br0 up
-	in_ns "$n" ip link set lan0 up
-done
-in_ns $NS_CL ip -6 addr add $CLI/64 dev lan0 nodad
-in_ns $NS_RS ip -6 addr add $RS/64 dev lan0 nodad
-in_ns $NS_TG ip -6 addr add $TG/64 dev lan0 nodad
-# Client: the DVIPA prefix on-link with the MTU the agent keeps (LAN - 24),
-# the target's care-of address through the target (as the launcher routes).
-in_ns $NS_CL ip -6 route add fd00:100::/64 dev lan0 mtu 1476
-in_ns $NS_CL ip -6 route add $TG_COA/128 via $TG dev lan0
-in_ns $NS_CL ip -6 route add $RS_COA/128 via $RS dev lan0
-# Routing stack: answers for the DVIPA (proxy NDP), forwards.  Its slow path
-# here is a stand-in for the daemon: plain forwarding of SYNs to the target;
-# every other TCP packet for the DVIPA that the program leaves is counted
-# and dropped, so a fast-path miss cannot hide.
-in_ns $NS_RS sysctl -qw net.ipv6.conf.all.proxy_ndp=1 \
-	net.ipv6.neigh.lan0.proxy_delay=0
-in_ns $NS_RS ip -6 neigh add proxy $DVIPA dev lan0
-in_ns $NS_RS ip -6 neigh add proxy $DVIPA2 dev lan0
-# It also serves DVIPA2 itself (DESTIP ALL): the address local, a TUN as the
-# daemon's (no reader here: only the program hands packets into it).
+kdp_topology
+# The routing stack's slow path here is a stand-in for the daemon: plain
+# forwarding of SYNs to the target; every other TCP packet for the DVIPAs
+# that the program leaves is counted and dropped, so a fast-path miss cannot
+# hide.  It also serves DVIPA2 itself (DESTIP ALL): the address local, a TUN
+# as the daemon's (no reader here: only the program hands packets into it).
+in_ns $NS_RS ip -6 route add $DVIPA/128 via $TG dev lan0
 in_ns $NS_RS ip -6 addr add $DVIPA2/128 dev lo
 in_ns $NS_RS ip tuntap add dev tcpip0 mode tun
 in_ns $NS_RS ip link set tcpip0 addrgenmode none
 in_ns $NS_RS ip link set tcpip0 up
-in_ns $NS_RS ip -6 route add $DVIPA/128 via $TG dev lan0
-in_ns $NS_RS ip -6 route add $TG_COA/128 via $TG dev lan0
 in_ns $NS_RS nft -f - <<EOF || fail "nft on the routing stack"
 table ip6 kdptest {
 	counter leaked {}
@@ -113,9 +52,8 @@ table ip6 kdptest {
 	}
 }
 EOF
-# Target: the DVIPA local on lo; its care-of address is not local (the
-# daemon's TUN would take what the program leaves: counted and dropped).
-in_ns $NS_TG ip -6 addr add $DVIPA/128 dev lo
+# The target's care-of address would lead into the daemon's TUN: what the
+# program leaves is counted and dropped.
 in_ns $NS_TG nft -f - <<EOF || fail "nft on the target"
 table ip6 kdptest {
 	counter leaked {}
@@ -126,19 +64,12 @@ table ip6 kdptest {
 }
 EOF
 # GRO on the target's LAN device, so segments the sender's veth cut are
-# merged again before the program (when the kernel can: the statistics say).
+# merged again before the program (the statistics show it).
 in_ns $NS_TG ethtool -K lan0 gro on >/dev/null 2>&1 || true
 
 # ---- the programs -----------------------------------------------------------------
-serve() {
-	local who=$1 ns=$2; shift 2
-	ip netns exec "$ns" "$KDPCTL" serve -i lan0 -s "$tmp/$who.sock" "$@" 2>"$tmp/$who.err" &
-	eval "pid_$who=$!"
-	pids="$pids $!"
-	poll_until 20 ask "$who" attached || fail "kdpctl $who: $(cat "$tmp/$who.err")"
-}
-serve rs $NS_RS -r stack
-serve tg $NS_TG -r stack -a tc
+kdp_serve rs $NS_RS -r stack
+kdp_serve tg $NS_TG -r stack -a tc
 ask rs self $RS_COA tcpip0 >/dev/null && ask rs dvipa $DVIPA owned >/dev/null &&
 	ask rs dvipa $DVIPA2 owned,target >/dev/null || fail "rs tables"
 ask tg self $TG_COA >/dev/null && ask tg dvipa $DVIPA target >/dev/null || fail "tg tables"
@@ -207,7 +138,7 @@ in_ns $NS_CL sysctl -qw net.ipv6.conf.lan0.forwarding=0
 in_ns $NS_CL "$KDPCTL" serve -r client -i lan0 -s "$tmp/x.sock" 2>"$tmp/x.err"
 [ $? = 3 ] && grep -q "forwarding is off on lan0" "$tmp/x.err" || fail "forwarding off not refused: $(cat "$tmp/x.err")"
 in_ns $NS_CL sysctl -qw net.ipv6.conf.lan0.forwarding=1
-serve cl $NS_CL -r client
+kdp_serve cl $NS_CL -r client
 ask cl prefix fd00:100::/64 >/dev/null || fail "prefix"
 ask cl bind-conn $DVIPA 8080 $CLI 41003 $TG_COA 600 >/dev/null || fail "bind-conn"
 ask cl bind-home $DVIPA $TG_COA 600 >/dev/null || fail "bind-home"
