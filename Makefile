@@ -167,14 +167,14 @@ clean:
 # running kernel's BTF (vmlinux.h made by bpftool), embedded in skeleton
 # headers (bpftool gen skeleton) under $(BUILD)/kdp/, and loaded by
 # kdp/kdp.c (libkdp.a, linked with -lbpf).  Kept as one block on purpose.
-DEBIAN_PKGS += clang llvm libbpf-dev bpftool linux-libc-dev libelf-dev zlib1g-dev
+DEBIAN_PKGS += clang llvm libbpf-dev bpftool linux-libc-dev ethtool
 BPF_CLANG ?= clang
 BPFTOOL ?= bpftool
 KDP_SRC = $(filter-out %.bpf.c,$(wildcard kdp/*.c))
 KDP_BPF = $(wildcard kdp/*.bpf.c)
 KDP_SKELS = $(patsubst kdp/%.bpf.c,$(BUILD)/kdp/%.skel.h,$(KDP_BPF))
 LIBA_KDP = $(BUILD)/libkdp.a
-KDP_LIBS = -lbpf -lelf -lz
+KDP_LIBS = -lbpf
 BPF_CFLAGS = -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Wextra -Werror \
 	-Wno-unused-parameter -I. -I$(BUILD)/kdp
 # Test and bench tools that drive the kernel data path.

@@ -98,12 +98,16 @@ libbpf_print_cb(enum libbpf_print_level level, const char *fmt, va_list ap)
 	if (libbpf_debug)
 		return vfprintf(stderr, fmt, ap);
 	if (level == LIBBPF_WARN && !libbpf_first[0]) {
-		size_t n;
+		char line[sizeof(libbpf_first)], *nl;
 
-		vsnprintf(libbpf_first, sizeof(libbpf_first), fmt, ap);
-		n = strlen(libbpf_first);
-		while (n && (libbpf_first[n - 1] == '\n' || libbpf_first[n - 1] == ' '))
-			libbpf_first[--n] = '\0';
+		vsnprintf(line, sizeof(line), fmt, ap);
+		/* Not the cause: the memlock hint comes first whatever failed,
+		 * and the verifier's log is too long for one line. */
+		if (strstr(line, "RLIMIT_MEMLOCK") || strstr(line, "LOAD LOG"))
+			return 0;
+		if ((nl = strchr(line, '\n')))
+			*nl = '\0';
+		memcpy(libbpf_first, line, sizeof(line));
 	}
 	return 0;
 }

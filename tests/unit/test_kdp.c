@@ -36,7 +36,8 @@
  *    Update, malformed options: unchanged;
  *  - fault injection drops 100 % and 0 %;
  *  - the API: entries, counters kept across updates, full tables, wrong
- *    roles, bad arguments, a clear error for a missing device;
+ *    roles, bad arguments, a clear one-line error for a missing device and
+ *    for a process without the privileges to load BPF;
  *  - attaching: a tcx attachment vanishes with the process that made it
  *    (killed without cleaning up); a cls_bpf one survives it and is removed
  *    by kdp_cleanup and replaced by the next kdp_open.
@@ -989,6 +990,46 @@ test_api(void **state)
 	assert_int_equal(kdp_open(&c, &o, err, sizeof(err)), -EINVAL);
 }
 
+/* Without privileges BPF cannot load: a negative errno and one line that
+ * says so, for the daemon's log before it falls back to the TUN path. */
+static void
+test_unprivileged(void **state)
+{
+	int fds[2], st;
+	char err[KDP_ERR_LEN + 16] = "";
+	ssize_t n;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct kdp_opts o = { .role = KDP_ROLE_STACK, .attach = KDP_ATTACH_NONE };
+		struct kdp *k = NULL;
+		char e[KDP_ERR_LEN];
+		int r;
+
+		close(fds[0]);
+		if (setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(2);
+		r = kdp_open(&k, &o, e, sizeof(e));
+		if (write(fds[1], e, strlen(e)) < 0)
+			_exit(2);
+		_exit(r < 0 && !k ? 0 : 1);
+	}
+	close(fds[1]);
+	n = read(fds[0], err, sizeof(err) - 1);
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_true(n > 0);
+	err[n] = '\0';
+	assert_non_null(strstr(err, "kernel data path unavailable: loading the stack program"));
+	assert_null(strchr(err, '\n'));
+}
+
 /* Asserts what is attached to a hook of kdpb: count and a name in it. */
 static void
 expect_attached(int ingress, int count, const char *name)
@@ -1085,6 +1126,7 @@ main(void)
 		cmocka_unit_test(test_client_untouched),
 		cmocka_unit_test(test_client_hao),
 		cmocka_unit_test(test_api),
+		cmocka_unit_test(test_unprivileged),
 		cmocka_unit_test(test_attach_lifetime),
 	};
 
