@@ -46,19 +46,9 @@ struct {
 	__type(value, __u32);
 } kdp_prefix SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct kdp_conn_key);
-	__type(value, struct kdp_bind_val);
-} kdp_bconn SEC(".maps");
+KDP_HASH_MAP(kdp_bconn, 65536, struct kdp_conn_key, struct kdp_bind_val);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, struct kdp_addr);
-	__type(value, struct kdp_bind_val);
-} kdp_bhome SEC(".maps");
+KDP_HASH_MAP(kdp_bhome, 64, struct kdp_addr, struct kdp_bind_val);
 
 SEC("tc")
 int
@@ -87,20 +77,16 @@ kdp_client_out(struct __sk_buff *skb)
 		return KDP_TC_NEXT;	/* not DVIPA traffic */
 	if (kdp_lost(cfg))
 		return KDP_TC_SHOT;
-	if (!kdp_plen_ok(&ip, (__u32)len)) {
-		kdp_stat(KDP_ST_PASS_MALFORMED);
-		return KDP_TC_NEXT;
-	}
+	if (!kdp_plen_ok(&ip, (__u32)len))
+		return kdp_pass(KDP_ST_PASS_MALFORMED);
 	plen = bpf_ntohs(ip.plen);
 	now = bpf_ktime_get_ns();
 	switch (ip.nxt) {
 	case KDP_NH_TCP: {
 		int thlen = kdp_read_tcp(skb, KDP_OFF_L4, plen, &k.cport, &k.dport, &flags);
 
-		if (thlen < 0) {
-			kdp_stat(KDP_ST_PASS_MALFORMED);
-			return KDP_TC_NEXT;
-		}
+		if (thlen < 0)
+			return kdp_pass(KDP_ST_PASS_MALFORMED);
 		l4hdr = (__u32)thlen;
 		__builtin_memcpy(k.dvipa, ip.dst, 16);
 		__builtin_memcpy(k.client, ip.src, 16);
@@ -113,19 +99,14 @@ kdp_client_out(struct __sk_buff *skb)
 	case KDP_NH_ROUTING:
 	case KDP_NH_DSTOPTS:
 	case KDP_NH_MH:
-		kdp_stat(KDP_ST_PASS_PROTO);
-		return KDP_TC_NEXT;
+		return kdp_pass(KDP_ST_PASS_PROTO);
 	case KDP_NH_FRAGMENT: {
 		__u8 inner;
 
-		if (plen < 8 || bpf_skb_load_bytes(skb, KDP_OFF_L4, &inner, 1) < 0) {
-			kdp_stat(KDP_ST_PASS_MALFORMED);
-			return KDP_TC_NEXT;
-		}
-		if (inner == KDP_NH_MH) {
-			kdp_stat(KDP_ST_PASS_PROTO);
-			return KDP_TC_NEXT;
-		}
+		if (plen < 8 || bpf_skb_load_bytes(skb, KDP_OFF_L4, &inner, 1) < 0)
+			return kdp_pass(KDP_ST_PASS_MALFORMED);
+		if (inner == KDP_NH_MH)
+			return kdp_pass(KDP_ST_PASS_PROTO);
 		break;
 	}
 	case KDP_NH_UDP:
@@ -139,31 +120,21 @@ kdp_client_out(struct __sk_buff *skb)
 		if (b && b->expires_ns <= now)
 			b = NULL;
 	}
-	if (!b) {
-		kdp_stat(KDP_ST_UNBOUND);
-		return KDP_TC_NEXT;
-	}
-	if (plen + KDP_RH2_LEN > KDP_MAX_PLEN) {
-		kdp_stat(KDP_ST_PASS_TOOBIG);
-		return KDP_TC_NEXT;
-	}
+	if (!b)
+		return kdp_pass(KDP_ST_UNBOUND);
+	if (plen + KDP_RH2_LEN > KDP_MAX_PLEN)
+		return kdp_pass(KDP_ST_PASS_TOOBIG);
 	__builtin_memcpy(coa, b->coa, 16);
 	__builtin_memcpy(home, ip.dst, 16);
 	rc = kdp_fib(skb, &fib, &ip, coa, kdp_wire_len(skb, (__u32)len, KDP_IP6_HLEN + l4hdr), 1);
-	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
-		kdp_stat(KDP_ST_PASS_TOOBIG);
-		return KDP_TC_NEXT;
-	}
-	if (!kdp_fib_usable(rc)) {
-		kdp_stat(KDP_ST_PASS_ROUTE);
-		return KDP_TC_NEXT;
-	}
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		return kdp_pass(KDP_ST_PASS_TOOBIG);
+	if (!kdp_fib_usable(rc))
+		return kdp_pass(KDP_ST_PASS_ROUTE);
 	segs = skb->gso_segs ? skb->gso_segs : 1;
 	r = kdp_rh2_insert(skb, coa, home, ip.nxt, (__u16)plen);
-	if (r == -1) {
-		kdp_stat(KDP_ST_PASS_ERROR);
-		return KDP_TC_NEXT;
-	}
+	if (r == -1)
+		return kdp_pass(KDP_ST_PASS_ERROR);
 	if (r < 0) {
 		kdp_stat(KDP_ST_PASS_ERROR);
 		return KDP_TC_SHOT;
@@ -239,19 +210,13 @@ kdp_client_in(struct __sk_buff *skb)
 		return KDP_TC_NEXT;
 	plen = bpf_ntohs(ip.plen);
 	if (!kdp_plen_ok(&ip, (__u32)len) || plen < 8 ||
-	    bpf_skb_load_bytes(skb, KDP_OFF_L4, opt, 8) < 0) {
-		kdp_stat(KDP_ST_PASS_MALFORMED);
-		return KDP_TC_NEXT;
-	}
+	    bpf_skb_load_bytes(skb, KDP_OFF_L4, opt, 8) < 0)
+		return kdp_pass(KDP_ST_PASS_MALFORMED);
 	dlen = ((__u32)opt[1] + 1) * 8;
-	if (dlen > KDP_DOPT_MAX) {
-		kdp_stat(KDP_ST_PASS_PROTO);
-		return KDP_TC_NEXT;
-	}
-	if (dlen > plen || bpf_skb_load_bytes(skb, KDP_OFF_L4, opt, dlen) < 0) {
-		kdp_stat(KDP_ST_PASS_MALFORMED);
-		return KDP_TC_NEXT;
-	}
+	if (dlen > KDP_DOPT_MAX)
+		return kdp_pass(KDP_ST_PASS_PROTO);
+	if (dlen > plen || bpf_skb_load_bytes(skb, KDP_OFF_L4, opt, dlen) < 0)
+		return kdp_pass(KDP_ST_PASS_MALFORMED);
 	/* The options, as wire_ip6_parse walks them (bpf_loop: the verifier
 	 * checks the step once instead of every path through the options). */
 	w.dlen = dlen;
@@ -273,21 +238,17 @@ kdp_client_in(struct __sk_buff *skb)
 			goto malformed;
 	} else if (nxt != KDP_NH_UDP && nxt != KDP_NH_ICMPV6) {
 		/* A Binding Update (the agent verifies it), more headers. */
-		kdp_stat(KDP_ST_PASS_PROTO);
-		return KDP_TC_NEXT;
+		return kdp_pass(KDP_ST_PASS_PROTO);
 	}
 	if (bpf_skb_load_bytes(skb, KDP_OFF_L4 + hao, home.a, 16) < 0)
 		goto malformed;
 	b = bpf_map_lookup_elem(&kdp_bhome, &home);
 	if (!b || !kdp_addr_eq(b->coa, ip.src) || b->expires_ns <= bpf_ktime_get_ns()) {
 		/* The agent answers with a Binding Error. */
-		kdp_stat(KDP_ST_PASS_NOENTRY);
-		return KDP_TC_NEXT;
+		return kdp_pass(KDP_ST_PASS_NOENTRY);
 	}
-	if (bpf_skb_adjust_room(skb, -(__s32)dlen, BPF_ADJ_ROOM_NET, KDP_ADJ_FLAGS)) {
-		kdp_stat(KDP_ST_PASS_ERROR);
-		return KDP_TC_NEXT;
-	}
+	if (bpf_skb_adjust_room(skb, -(__s32)dlen, BPF_ADJ_ROOM_NET, KDP_ADJ_FLAGS))
+		return kdp_pass(KDP_ST_PASS_ERROR);
 	np = bpf_htons((__u16)(plen - dlen));
 	if (bpf_skb_store_bytes(skb, KDP_OFF_SRC, home.a, 16, BPF_F_RECOMPUTE_CSUM) ||
 	    bpf_skb_store_bytes(skb, KDP_OFF_NXT, &nxt, 1, BPF_F_RECOMPUTE_CSUM) ||
@@ -299,6 +260,5 @@ kdp_client_in(struct __sk_buff *skb)
 	kdp_stat(KDP_ST_HAO);
 	return KDP_TC_OK;
 malformed:
-	kdp_stat(KDP_ST_PASS_MALFORMED);
-	return KDP_TC_NEXT;
+	return kdp_pass(KDP_ST_PASS_MALFORMED);
 }

@@ -58,6 +58,15 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* A hash map of up to n entries (the loader sizes the big ones). */
+#define KDP_HASH_MAP(name, n, ktype, vtype)                                                    \
+	struct {                                                                               \
+		__uint(type, BPF_MAP_TYPE_HASH);                                               \
+		__uint(max_entries, n);                                                        \
+		__type(key, ktype);                                                            \
+		__type(value, vtype);                                                          \
+	} name SEC(".maps")
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -90,6 +99,14 @@ kdp_stat(__u32 i)
 
 	if (v)
 		*v += 1;
+}
+
+/* Leaves the packet as it is to the slow path, counting why. */
+static __always_inline int
+kdp_pass(__u32 why)
+{
+	kdp_stat(why);
+	return KDP_TC_NEXT;
 }
 
 static __always_inline int

@@ -41,19 +41,9 @@
  */
 #include "kdp/kdp_bpf.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256);
-	__type(key, struct kdp_addr);
-	__type(value, struct kdp_dvipa_val);
-} kdp_dvipa SEC(".maps");
+KDP_HASH_MAP(kdp_dvipa, 256, struct kdp_addr, struct kdp_dvipa_val);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct kdp_conn_key);
-	__type(value, struct kdp_conn_val);
-} kdp_conn SEC(".maps");
+KDP_HASH_MAP(kdp_conn, 65536, struct kdp_conn_key, struct kdp_conn_val);
 
 static __always_inline __u32
 segs_of(struct __sk_buff *skb)
@@ -99,51 +89,38 @@ strip(struct __sk_buff *skb, const struct kdp_cfg *cfg, const struct kdp_ip6 *ip
 	__be16 np;
 	__u8 nxt;
 
-	if (ip->nxt != KDP_NH_ROUTING) {
-		kdp_stat(KDP_ST_PASS_PROTO);
-		return KDP_TC_NEXT;
-	}
+	if (ip->nxt != KDP_NH_ROUTING)
+		return kdp_pass(KDP_ST_PASS_PROTO);
 	if (!kdp_plen_ok(ip, len) || plen < KDP_RH2_LEN ||
-	    bpf_skb_load_bytes(skb, KDP_OFF_L4, rh, sizeof(rh)) < 0) {
-		kdp_stat(KDP_ST_PASS_MALFORMED);
-		return KDP_TC_NEXT;
-	}
+	    bpf_skb_load_bytes(skb, KDP_OFF_L4, rh, sizeof(rh)) < 0)
+		return kdp_pass(KDP_ST_PASS_MALFORMED);
 	/* Exactly the header wire_rh2_strip accepts, not yet processed. */
-	if (rh[1] != 2 || rh[2] != 2 || rh[3] != 1) {
-		kdp_stat(KDP_ST_PASS_PROTO);
-		return KDP_TC_NEXT;
-	}
+	if (rh[1] != 2 || rh[2] != 2 || rh[3] != 1)
+		return kdp_pass(KDP_ST_PASS_PROTO);
 	nxt = rh[0];
 	if (nxt == KDP_NH_TCP) {
 		__be16 sp, dp;
 		__u8 fl;
 
 		if (kdp_read_tcp(skb, KDP_OFF_L4 + KDP_RH2_LEN, plen - KDP_RH2_LEN, &sp, &dp,
-				 &fl) < 0) {
-			kdp_stat(KDP_ST_PASS_MALFORMED);
-			return KDP_TC_NEXT;
-		}
+				 &fl) < 0)
+			return kdp_pass(KDP_ST_PASS_MALFORMED);
 	} else if (nxt != KDP_NH_UDP && nxt != KDP_NH_ICMPV6) {
 		/* Mobility Header (the daemon's), more extension headers. */
-		kdp_stat(KDP_ST_PASS_PROTO);
-		return KDP_TC_NEXT;
+		return kdp_pass(KDP_ST_PASS_PROTO);
 	}
 	__builtin_memcpy(home.a, rh + 8, 16);
 	d = bpf_map_lookup_elem(&kdp_dvipa, &home);
-	if (!d || !(d->flags & (KDP_DV_TARGET | KDP_DV_OWNED))) {
-		kdp_stat(KDP_ST_PASS_NOENTRY);
-		return KDP_TC_NEXT;
-	}
+	if (!d || !(d->flags & (KDP_DV_TARGET | KDP_DV_OWNED)))
+		return kdp_pass(KDP_ST_PASS_NOENTRY);
 	if (kdp_lost(cfg)) {
 		__sync_fetch_and_add(&d->strip_pkts, segs);
 		__sync_fetch_and_add(&d->strip_bytes, len);
 		return KDP_TC_SHOT;
 	}
 	/* Remove the 24 bytes after the fixed header, then fix the header. */
-	if (bpf_skb_adjust_room(skb, -KDP_RH2_LEN, BPF_ADJ_ROOM_NET, KDP_ADJ_FLAGS)) {
-		kdp_stat(KDP_ST_PASS_ERROR);
-		return KDP_TC_NEXT;
-	}
+	if (bpf_skb_adjust_room(skb, -KDP_RH2_LEN, BPF_ADJ_ROOM_NET, KDP_ADJ_FLAGS))
+		return kdp_pass(KDP_ST_PASS_ERROR);
 	__sync_fetch_and_add(&d->strip_pkts, segs);
 	__sync_fetch_and_add(&d->strip_bytes, len);
 	np = bpf_htons((__u16)(plen - KDP_RH2_LEN));
@@ -175,60 +152,40 @@ route(struct __sk_buff *skb, const struct kdp_cfg *cfg, const struct kdp_ip6 *ip
 	d = bpf_map_lookup_elem(&kdp_dvipa, home);
 	if (!d || !(d->flags & (KDP_DV_OWNED | KDP_DV_MOVING)))
 		return KDP_TC_NEXT;	/* not a DVIPA we route: not ours at all */
-	if (ip->nxt != KDP_NH_TCP) {
-		kdp_stat(KDP_ST_PASS_PROTO);
-		return KDP_TC_NEXT;
-	}
-	if (!kdp_plen_ok(ip, len)) {
-		kdp_stat(KDP_ST_PASS_MALFORMED);
-		return KDP_TC_NEXT;
-	}
+	if (ip->nxt != KDP_NH_TCP)
+		return kdp_pass(KDP_ST_PASS_PROTO);
+	if (!kdp_plen_ok(ip, len))
+		return kdp_pass(KDP_ST_PASS_MALFORMED);
 	thlen = kdp_read_tcp(skb, KDP_OFF_L4, plen, &k.cport, &k.dport, &flags);
-	if (thlen < 0) {
-		kdp_stat(KDP_ST_PASS_MALFORMED);
-		return KDP_TC_NEXT;
-	}
-	if (flags & KDP_TCP_SYN) {
-		kdp_stat(KDP_ST_PASS_SYN);
-		return KDP_TC_NEXT;
-	}
+	if (thlen < 0)
+		return kdp_pass(KDP_ST_PASS_MALFORMED);
+	if (flags & KDP_TCP_SYN)
+		return kdp_pass(KDP_ST_PASS_SYN);
 	__builtin_memcpy(k.dvipa, ip->dst, 16);
 	__builtin_memcpy(k.client, ip->src, 16);
 	c = bpf_map_lookup_elem(&kdp_conn, &k);
-	if (!c) {
-		kdp_stat(KDP_ST_PASS_NOENTRY);
-		return KDP_TC_NEXT;
-	}
+	if (!c)
+		return kdp_pass(KDP_ST_PASS_NOENTRY);
 	__builtin_memcpy(dest, c->dest, 16);
 	segs = segs_of(skb);
 	hlim = ip->hlim;
 
 	if (kdp_addr_eq(dest, cfg->self_coa)) {
 		/* The target is this stack: deliver here, unchanged. */
-		if (!cfg->local_ifindex || cfg->local_ifindex == skb->ifindex) {
-			kdp_stat(KDP_ST_PASS_ROUTE);
-			return KDP_TC_NEXT;
-		}
+		if (!cfg->local_ifindex || cfg->local_ifindex == skb->ifindex)
+			return kdp_pass(KDP_ST_PASS_ROUTE);
 		goto handle;
 	}
-	if (hlim <= 1) {
-		kdp_stat(KDP_ST_PASS_HOPLIMIT);
-		return KDP_TC_NEXT;
-	}
-	if (plen + KDP_RH2_LEN > KDP_MAX_PLEN) {
-		kdp_stat(KDP_ST_PASS_TOOBIG);
-		return KDP_TC_NEXT;
-	}
+	if (hlim <= 1)
+		return kdp_pass(KDP_ST_PASS_HOPLIMIT);
+	if (plen + KDP_RH2_LEN > KDP_MAX_PLEN)
+		return kdp_pass(KDP_ST_PASS_TOOBIG);
 	rc = kdp_fib(skb, &fib, ip, dest,
 		     kdp_wire_len(skb, len, KDP_IP6_HLEN + (__u32)thlen), 0);
-	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
-		kdp_stat(KDP_ST_PASS_TOOBIG);
-		return KDP_TC_NEXT;
-	}
-	if (!kdp_fib_usable(rc)) {
-		kdp_stat(KDP_ST_PASS_ROUTE);
-		return KDP_TC_NEXT;
-	}
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		return kdp_pass(KDP_ST_PASS_TOOBIG);
+	if (!kdp_fib_usable(rc))
+		return kdp_pass(KDP_ST_PASS_ROUTE);
 handle:
 	if (kdp_lost(cfg)) {
 		count(c, d, flags, segs, len);
@@ -240,10 +197,8 @@ handle:
 		return deliver_local(skb, cfg);
 	}
 	r = kdp_rh2_insert(skb, dest, home, KDP_NH_TCP, (__u16)plen);
-	if (r == -1) {
-		kdp_stat(KDP_ST_PASS_ERROR);
-		return KDP_TC_NEXT;
-	}
+	if (r == -1)
+		return kdp_pass(KDP_ST_PASS_ERROR);
 	hlim--;
 	if (r < 0 || bpf_skb_store_bytes(skb, KDP_OFF_HLIM, &hlim, 1, BPF_F_RECOMPUTE_CSUM)) {
 		kdp_stat(KDP_ST_PASS_ERROR);

@@ -4,9 +4,8 @@
 # LAN, addressed and routed as the launcher does it, without any daemon.
 # Namespaces carry a unique suffix and are removed by the trap set here;
 # kdp_serve starts a build/tests/kdpctl holding one kdp instance.
-set -u
+. tests/netns/lib.sh	# fail, ok, poll_until (its sysplex instance is unused)
 KDPCTL=${KDPCTL:-build/tests/kdpctl}
-BIN=${BIN:-bin}
 S=${KDP_NS_PREFIX:-kdp}$(( $$ % 100000 ))$(printf '%x' $(( RANDOM % 16 )))
 NS_LAN=$S-lan NS_CL=$S-cl NS_RS=$S-rs NS_TG=$S-tg
 CLI=fd00:1::101 RS=fd00:1::1 TG=fd00:1::2
@@ -14,16 +13,6 @@ DVIPA=fd00:100::1 DVIPA2=fd00:100::2 RS_COA=fd00:10::1 TG_COA=fd00:10::2
 tmp=$(mktemp -d)
 pids=""
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { echo "  ok: $*"; }
-# poll_until TIMEOUT_S CMD...: runs CMD every 100 ms until it succeeds.
-poll_until() {
-	local deadline=$(( $(date +%s%N) + $1 * 1000000000 )); shift
-	while ! "$@" >/dev/null 2>&1; do
-		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-}
 kdp_cleanup() {
 	local p n
 	for p in $pids; do kill "$p" 2>/dev/null; done
