@@ -1,29 +1,55 @@
 # sysplex - top-level build.  `make` builds bin/*, `make test` runs every test
 # tier, `make demo` starts the default emulated sysplex, shows it working and
 # tears it down.  `make deps` installs the Debian packages below (only when one
-# is missing); `make`, `make test` and `make demo` run it first.
+# is missing); `make demo`, `make test`, `make test-stress` and `make bench`
+# run it first.  A plain `make` never installs anything: when a package it
+# needs to build is missing it says which and stops (`make deps` gets them).
 #
 # Modules are folders; each is a static library built from every .c in it.
 # Unit tests: tests/unit/test_<name>.c -> build/tests/test_<name> (cmocka).
+# `make SANITIZE=1 ...` (ASan/UBSan) builds into build-san/ and bin-san/, so
+# it never mixes with a plain build; its tests run the bin-san/ programs.
+# `make -s` prints no CC/LINK lines; `make V=1` prints the full commands.
 
-DEBIAN_PKGS = build-essential pkg-config libzmq3-dev libsqlite3-dev libuv1-dev \
-	libcmocka-dev liblua5.4-dev libmnl-dev libedit-dev iproute2 nftables curl \
-	tshark python3 python3-scapy iperf3 sqlite3 jq procps psmisc haproxy wrk
+# Needed to build (checked by `make`) and, in addition, to run the demo and
+# the tests (installed by `make deps`).
+BUILD_PKGS = build-essential pkg-config libzmq3-dev libsqlite3-dev libuv1-dev \
+	libcmocka-dev liblua5.4-dev libmnl-dev libedit-dev
+RUN_PKGS = iproute2 nftables curl tshark python3 python3-scapy iperf3 sqlite3 jq procps \
+	psmisc haproxy wrk stress-ng
+DEBIAN_PKGS = $(BUILD_PKGS) $(RUN_PKGS)
 
 CC ?= cc
 PKG_LIBS = libzmq sqlite3 libuv lua5.4 libmnl libedit
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-	-Werror -I. -D_GNU_SOURCE
+override CPPFLAGS += -I. -D_GNU_SOURCE
+WFLAGS = -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
 LDLIBS_ALL = -lpthread -lm
 ifeq ($(SANITIZE),1)
-CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDFLAGS += -fsanitize=address,undefined
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 BUILD = build-san
+BIN = bin-san
 else
+SANFLAGS =
 BUILD = build
-endif
 BIN = bin
+endif
+ALL_CFLAGS = $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(SANFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+# Quiet rules: the CC/LINK lines are left out under `make -s`; V=1 shows the
+# commands themselves instead.
+ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+say = :
+else
+say = echo
+endif
+ifeq ($(V),1)
+Q =
+say = :
+else
+Q = @
+endif
 
 # pkg-config is only consulted once the packages are present.
 pc = $(shell pkg-config --cflags $(1) 2>/dev/null)
@@ -55,20 +81,35 @@ PROGS = $(BIN)/tcpip-stack $(BIN)/client-agent $(BIN)/sysplex $(BIN)/sysplex-htt
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BINS = $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
-.PHONY: all deps test test-unit test-config test-netns test-wire test-long test-lua demo bench \
-	fuzz clean format check-deps
-all: deps
+.PHONY: all progs deps check-deps test test-unit test-config test-netns test-long test-lua \
+	test-stress demo bench fuzz clean
+# Objects of the unit tests and benchmarks are kept (not intermediate files).
+.SECONDARY:
+
+all: check-deps
 	@$(MAKE) --no-print-directory progs
 
 progs: $(PROGS) $(UNIT_BINS) $(BENCH_BINS)
 
+# missing_pkgs PACKAGES: those of PACKAGES that dpkg does not list as installed.
+missing_pkgs = for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done | tr '\n' ' ' | sed 's/ *$$//'
+
+# Says which packages needed to build are missing and how to get them.
+check-deps:
+	@missing=$$($(call missing_pkgs,$(BUILD_PKGS))); \
+	if [ -n "$$missing" ]; then \
+	  echo "make: missing Debian packages needed to build: $$missing" >&2; \
+	  echo "make: \`make deps\` (as root) installs them, with those the demo and the tests need" >&2; \
+	  exit 1; \
+	fi
+
 # Installs missing Debian packages (needs root; a no-op when all are present).
 deps:
-	@missing=""; for p in $(DEBIAN_PKGS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
-	done; \
+	@missing=$$($(call missing_pkgs,$(DEBIAN_PKGS))); \
 	if [ -n "$$missing" ]; then \
-	  echo "make deps: installing:$$missing"; \
+	  echo "make deps: installing: $$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "make deps: must run as root to install packages" >&2; exit 1; fi; \
 	  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections; \
 	  export DEBIAN_FRONTEND=noninteractive; \
@@ -77,8 +118,8 @@ deps:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) $(EXT_CFLAGS) -MMD -MP -c $< -o $@
+	@$(say) "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(EXT_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIBA_LIB): $(call obj,$(LIB_SRC))
 $(LIBA_WIRE): $(call obj,$(WIRE_SRC))
@@ -94,25 +135,27 @@ $(BIN)/sysplex: $(call obj,$(PLEX_SRC)) $(MODLIBS)
 $(BIN)/sysplex-httpd: $(call obj,$(HTTPD_SRC)) $(MODLIBS)
 $(PROGS):
 	@mkdir -p $(BIN)
-	@echo "  LINK    $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(EXT_LIBS) $(LDLIBS_ALL)
+	@$(say) "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) $(LDLIBS_ALL)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(MODLIBS)
 	@mkdir -p $(dir $@)
-	@echo "  LINK    $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(EXT_LIBS) -lcmocka $(LDLIBS_ALL)
+	@$(say) "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) -lcmocka $(LDLIBS_ALL)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(MODLIBS)
 	@mkdir -p $(dir $@)
-	@echo "  LINK    $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(EXT_LIBS) $(LDLIBS_ALL)
+	@$(say) "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) $(LDLIBS_ALL)
 
 # ---- tests ---------------------------------------------------------------------
 # Tier 1: unit tests (cmocka, one binary per module).  Tier 2: config golden
 # files.  Tier 3: namespace integration tests (root; real veths, TUN, ZeroMQ).
+# Under SANITIZE=1 every tier runs the sanitizer build (build-san/, bin-san/).
+TIERS = test-unit test-config test-netns
 test: deps
 	@$(MAKE) --no-print-directory progs
-	@$(MAKE) --no-print-directory test-unit test-config test-wire test-netns
+	@$(MAKE) --no-print-directory $(TIERS)
 
 test-unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; \
@@ -121,15 +164,18 @@ test-unit: $(UNIT_BINS)
 test-config: $(BIN)/tcpip-stack
 	@BIN=$(BIN) tests/config/run.sh
 
-test-wire: $(PROGS)
-	@if ls tests/wire/*.sh >/dev/null 2>&1; then \
-	  for t in tests/wire/*.sh; do BIN=$(BIN) bash $$t || exit 1; done; fi
-
 test-netns: $(PROGS)
 	@BIN=$(BIN) tests/netns/run.sh
 
 test-long: $(PROGS)
 	@BIN=$(BIN) LONG=1 tests/netns/run.sh
+
+# The whole suite (`make test`'s tiers) while every CPU is kept busy by
+# stress-ng at nice 19 (tests/stress.sh starts it and always stops it), as on
+# a slow, loaded machine; prints how long the suite took.
+test-stress: deps
+	@$(MAKE) --no-print-directory progs
+	@tests/stress.sh $(MAKE) --no-print-directory $(TIERS)
 
 # The operator console and the Lua scenarios alone (test-netns runs them too).
 test-lua: $(PROGS)
@@ -142,23 +188,26 @@ demo: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory progs
-	@BIN=$(BIN) bench/run.sh
+	@BIN=$(BIN) BUILD=$(BUILD) bench/run.sh
 
-# Fuzz harnesses (libFuzzer; clang).  `make fuzz` runs each for FUZZ_SECONDS.
+# Fuzz harnesses (libFuzzer; clang).  `make fuzz` runs each for FUZZ_SECONDS
+# and fails as soon as one finds a crash (its last lines are shown; the
+# crashing input is left in build-fuzz/ as crash-*).
 FUZZ_SECONDS ?= 20
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
 build-fuzz/%: tests/fuzz/%.c $(WIRE_SRC)
 	@mkdir -p build-fuzz
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -D_GNU_SOURCE -o $@ $^
+	@$(say) "  FUZZ-CC $@"
+	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $^
 fuzz: $(FUZZ_BINS)
-	@for f in $(FUZZ_BINS); do echo "== $$f"; mkdir -p build-fuzz/corpus-$$(basename $$f); \
-	  $$f -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$(basename $$f) 2>&1 | tail -2 || exit 1; done
-
-format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	@for f in $(FUZZ_BINS); do n=$$(basename $$f); echo "== $$f"; mkdir -p build-fuzz/corpus-$$n; \
+	  rc=0; (cd build-fuzz && ./$$n -max_total_time=$(FUZZ_SECONDS) corpus-$$n > $$n.log 2>&1) || rc=$$?; \
+	  tail -2 build-fuzz/$$n.log; \
+	  if [ $$rc != 0 ]; then echo "make fuzz: $$n failed (exit $$rc); full output in build-fuzz/$$n.log" >&2; exit 1; fi; \
+	done
 
 clean:
-	rm -rf build build-san build-fuzz $(BIN)
+	rm -rf build build-san build-fuzz bin bin-san
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -672,7 +672,7 @@ sysplex_row(struct stack *s, struct lib_sbuf *o, int json, int *n, const struct 
 				"\"status\":\"%s\",\"rank\":%u,\"dist\":\"%s\"}", *n ? "," : "",
 				ip6(d->addr, a), tcp, mvs, status, rank, ds);
 	} else {
-		char r[8] = "";
+		char r[12] = "";	/* room for any unsigned value */
 		if (rank)
 			snprintf(r, sizeof(r), "%03u", rank);
 		lib_sbuf_printf(o, "  %-8s %-8s %-11s %-4s %s\n", tcp, mvs, status, r, ds);
