@@ -29,3 +29,68 @@ cmdj() { sx cmd --system "$1" --json "$2"; }
 # start background jobs with `ip netns exec "$INST-HOST" ...` so that $! is
 # the program itself).
 in_host() { local h=$1; shift; ip netns exec "$INST-$h" "$@"; }
+
+# ---- held connections ----------------------------------------------------------
+# A connection that must be alive during an action is held open explicitly: a
+# download of HOLD_BYTES (10^15: years at any rate used here) paced by the
+# sample server at RATE bytes/s, so it never ends by itself; the test ends it
+# when it is done with it (end_held).  Never a transfer sized to be "probably
+# long enough".
+HOLD_BYTES=1000000000000000
+held_url() { echo "http://[$DVIPA]:$PORT/bytes/$HOLD_BYTES?rate=$1"; }
+# end_held PID...: ends held downloads by killing their clients (started in the
+# background with `ip netns exec "$INST-HOST" curl ...`, so $! is curl itself)
+# and reaps them.
+end_held() {
+	local p
+	for p in "$@"; do kill "$p" 2>/dev/null; done
+	for p in "$@"; do wait "$p" 2>/dev/null; done
+	return 0
+}
+# rx_bytes HOST: "LOCALPORT BYTES_RECEIVED" for every established TCP
+# connection of HOST to the DVIPA port (the kernel's own counters, ss -i).
+rx_bytes() {
+	in_host "$1" ss -Htin state established dst "[$DVIPA]:$PORT" | awk '
+		$0 !~ /^[ \t]/ { n = split($3, a, ":"); port = a[n]; next }
+		{ for (i = 1; i <= NF; i++) if ($i ~ /^bytes_received:/) { split($i, b, ":"); print port, b[2] } }'
+}
+# stalled HOST SNAPSHOT TIMEOUT [PORT...]: polls (every 0.2 s, for at most
+# TIMEOUT s) until every connection of SNAPSHOT (a file of rx_bytes output
+# taken earlier; only the given PORTs when some are given) has received more
+# bytes than it had then, i.e. is alive and moving.  Prints the local ports of
+# those that never did (closed or stuck); nothing when all are alive.
+stalled() {
+	local host=$1 snap=$2 deadline=$(( $(date +%s) + $3 )) left now; shift 3
+	if [ $# -gt 0 ]; then
+		left=$(printf '%s\n' "$@" | awk 'NR == FNR { want[$1] = 1; next } $1 in want' - "$snap")
+	else
+		left=$(cat "$snap")
+	fi
+	while [ -n "$left" ]; do
+		now=$(rx_bytes "$host")
+		left=$(awk 'NR == FNR { now[$1] = $2; next } !($1 in now) || now[$1] + 0 <= $2 + 0' \
+			<(echo "$now") <(echo "$left"))
+		[ -n "$left" ] && [ "$(date +%s)" -lt "$deadline" ] || break
+		sleep 0.2
+	done
+	[ -z "$left" ] || echo "$left" | awk '{ print $1 }' | tr '\n' ' '
+}
+# check_pattern: reads a body of the sample server on stdin (byte i is
+# i mod 251) and prints "BYTES intact" or "BYTES corrupt at OFFSET".
+check_pattern() {
+	python3 -c '
+import sys
+pat = bytes(i % 251 for i in range(251 * 1100))
+f, n = sys.stdin.buffer, 0
+while True:
+    b = f.read(251 * 1024)
+    if not b:
+        break
+    o = n % 251
+    if b != pat[o:o + len(b)]:
+        k = next(i for i in range(len(b)) if b[i] != (n + i) % 251)
+        print(n, "corrupt at", n + k)
+        sys.exit(0)
+    n += len(b)
+print(n, "intact")'
+}
