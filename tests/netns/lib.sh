@@ -89,7 +89,7 @@ while True:
     o = n % 251
     if b != pat[o:o + len(b)]:
         k = next(i for i in range(len(b)) if b[i] != (n + i) % 251)
-        print(n, "corrupt at", n + k)
+        print(n + len(b), "corrupt at", n + k)
         sys.exit(0)
     n += len(b)
 print(n, "intact")'
