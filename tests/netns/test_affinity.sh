@@ -13,7 +13,7 @@ return t
 LUA
 sx up "$tmp/aff.lua" >/dev/null || fail "sysplex up"
 for c in CLIENT1 CLIENT2; do
-	for i in $(seq 10); do ip netns exec "$INST-$c" curl -s -m 3 -H 'Connection: close' "http://[$DVIPA]:$PORT/"; done > "$tmp/$c"
+	for i in $(seq 10); do ip netns exec "$INST-$c" curl -s -m 30 -H 'Connection: close' "http://[$DVIPA]:$PORT/"; done > "$tmp/$c"
 	[ "$(sort -u "$tmp/$c" | wc -l)" = 1 ] || fail "$c spread over targets despite TIMEDAFFINITY: $(sort "$tmp/$c" | uniq -c)"
 	ok "$c: 10 of 10 connections to $(head -1 "$tmp/$c")"
 done
@@ -21,8 +21,8 @@ t=$(head -1 "$tmp/CLIENT1")
 pid=$(awk -v h="$t" '$1 == "proc" && $2 == h && $3 == "httpd" {print $4}' "/run/sysplex/$INST/state")
 kill "$pid"
 rdy0() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq -e ".vdpt[] | select(.destname == \"${t}TCPCS\" and .rdy == 0)" >/dev/null; }
-poll_until 3 rdy0 || fail "$t's Rdy did not drop"
-r=$(ip netns exec "$INST-CLIENT1" curl -s -m 3 -H 'Connection: close' "http://[$DVIPA]:$PORT/")
+poll_until 30 rdy0 || fail "$t's Rdy did not drop"
+r=$(ip netns exec "$INST-CLIENT1" curl -s -m 30 -H 'Connection: close' "http://[$DVIPA]:$PORT/")
 [ -n "$r" ] && [ "$r" != "$t" ] || fail "with $t's listener gone the client got '$r'"
 ok "listener gone on $t: CLIENT1's next connection went to $r"
 exit 0

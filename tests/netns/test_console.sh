@@ -10,15 +10,17 @@
 # and leave the stacks working; the interactive console (a pty) completes
 # command words with TAB and keeps its history in ~/.sysplex_history.
 . tests/netns/lib.sh
-tmp=$(mktemp -d); trap 'cleanup; rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d); pids=""; trap 'kill $pids 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
 
 sx up >/dev/null || fail "sysplex up"
-# Two live connections so that VCRT, CONN and the binding caches have rows.
+# Two connections held open (paced, unbounded) so that VCRT, CONN and the
+# binding caches have rows; the test ends them after the displays.
 for c in CLIENT1 CLIENT2; do
-	ip netns exec "$INST-$c" curl -s -m 20 --limit-rate 500k -o /dev/null "http://[$DVIPA]:$PORT/bytes/5000000" &
+	ip netns exec "$INST-$c" curl -s -o /dev/null "$(held_url 500000)" &
+	pids="$pids $!"
 done
 live() { [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq .records)" -ge 2 ]; }
-poll_until 5 live || fail "no live connections in the VCRT"
+poll_until 60 live || fail "no live connections in the VCRT"
 
 # cmd TEXT: the text form, then the JSON form checked with a jq filter.
 # check CMD TEXT-REGEX JQ-FILTER [SYS]
@@ -69,6 +71,8 @@ grep '^{' "$tmp/console" | jq -e . >/dev/null || fail "console: an answer is not
 [ "$(grep '^{' "$tmp/console" | tail -2 | jq -r .system | tr '\n' ' ')" = "SYSB SYSC " ] || fail "console SYSTEM/ROUTE went elsewhere"
 [ "$(grep -c 'END OF THE REPORT' "$tmp/console")" -ge 10 ] || fail "console text answers: $(head -40 "$tmp/console")"
 ok "the console on stdin answers all $n displays in text and JSON; SYSTEM and ROUTE switch stacks"
+for p in $pids; do kill -0 $p 2>/dev/null || fail "a held download ended before the test ended it"; done
+end_held $pids
 
 # Actions, each in both forms; the sysplex returns to its start state.
 vary() { # SYS FORM ACTION
@@ -89,17 +93,17 @@ vary SYSB text RESUME,TARGET;      [ "$(qflag)" = false ] || fail "RESUME,TARGET
 member() { cmdj SYSA 'D XCF,GROUP,EZBTCPCS' | jq -r ".members[] | select(.mvsname == \"$1\") | .status"; }
 vary SYSC text LEAVEGROUP
 left() { [ "$(member SYSC)" != ACTIVE ]; }
-poll_until 3 left || fail "SYSC still ACTIVE after LEAVEGROUP"
+poll_until 30 left || fail "SYSC still ACTIVE after LEAVEGROUP"
 vary SYSC json JOINGROUP
 joined() { [ "$(member SYSC)" = ACTIVE ] && [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq '[.vdpt[] | select(.rdy > 0)] | length')" = 3 ]; }
-poll_until 5 joined || fail "SYSC not back after JOINGROUP"
+poll_until 30 joined || fail "SYSC not back after JOINGROUP"
 owner() { for s in SYSA SYSB SYSC; do sx cmd --system $s SYSPLEX\$ROLE | grep -q ' ACTIVE DIST' && echo $s; done; }
 vary SYSA json DEACTIVATE,DVIPA=$DVIPA
 b_owns() { [ "$(owner)" = SYSB ]; }
-poll_until 5 b_owns || fail "DEACTIVATE: owner is '$(owner)', not SYSB"
+poll_until 30 b_owns || fail "DEACTIVATE: owner is '$(owner)', not SYSB"
 vary SYSA text REACTIVATE,DVIPA=$DVIPA
 a_owns() { [ "$(owner)" = SYSA ]; }
-poll_until 8 a_owns || fail "REACTIVATE: owner is '$(owner)', not SYSA"
+poll_until 30 a_owns || fail "REACTIVATE: owner is '$(owner)', not SYSA"
 ok "V TCPIP,,SYSPLEX QUIESCE/RESUME (PORT, TARGET), LEAVEGROUP/JOINGROUP, DEACTIVATE/REACTIVATE in text and JSON"
 
 # Bad commands: one line, exit 8, the closest word suggested; JSON {"error"}.
@@ -129,7 +133,7 @@ rc=$?
 [ $rc = 8 ] || fail "console with bad commands exited $rc"
 [ "$(wc -l < "$tmp/badc")" = $(( $(wc -l < "$tmp/bad") + 3 )) ] || fail "console: not one line per bad command: $(cat "$tmp/badc")"
 grep -q "unknown command 'HALP'.*did you mean HELP" "$tmp/badc" || fail "console verb suggestion: $(cat "$tmp/badc")"
-ip netns exec "$INST-CLIENT1" curl -s -m 5 "http://[$DVIPA]:$PORT/" | grep -q SYS || fail "stacks broken after bad commands"
+ip netns exec "$INST-CLIENT1" curl -s -m 30 "http://[$DVIPA]:$PORT/" | grep -q SYS || fail "stacks broken after bad commands"
 ok "$(wc -l < "$tmp/bad") bad commands: one line each with the closest word, exit 8, in cmd and console"
 
 # The interactive console on a pty: TAB completion and history.
@@ -141,7 +145,7 @@ pid, fd = pty.fork()
 if pid == 0:
     os.execv(exe, [exe, "--instance", inst, "console", "--system", "SYSB"])
 pending = b""
-def read_until(token, timeout=10):
+def read_until(token, timeout=60):
     """Returns the output up to and including token; keeps the rest."""
     global pending
     end = time.time() + timeout
@@ -176,5 +180,4 @@ PY
 # libedit's history file encodes blanks as \040.
 grep -q 'TCPIP,TCPCS,NETSTAT,VIPADYN' "$tmp/.sysplex_history" && grep -q 'SYSTEM' "$tmp/.sysplex_history" || fail "history file: $(cat "$tmp/.sysplex_history" 2>&1)"
 ok "interactive console: TAB completion (D TCPIP,TCPCS,NETSTAT,VIPADYN, SYSTEM) and ~/.sysplex_history"
-wait
 exit 0
