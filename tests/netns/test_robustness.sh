@@ -24,19 +24,19 @@ done
 sx cmd --system SYSA 'D TCPIP,TCPCS,NETSTAT,VCRTX' | grep -q 'did you mean VCRT' || fail "no suggestion for VCRTX"
 sx cmd --system SYSA --json 'D TCPIP,TCPCS,NETSTAT,VCRTX' | jq -e .error >/dev/null || fail "JSON error form"
 ok "bad commands rejected with one line (closest word suggested)"
-in_host CLIENT1 curl -s -m 5 "http://[$DVIPA]:$PORT/" | grep -q SYS || fail "stack broken after bad commands"
+in_host CLIENT1 curl -s -m 30 "http://[$DVIPA]:$PORT/" | grep -q SYS || fail "stack broken after bad commands"
 
 db=/run/sysplex/$INST/SYSA/stack.db
 [ -s "$db" ] || fail "no SQLite file $db"
 rm -f "$db" "$db-wal" "$db-shm"
 for i in $(seq 20); do
-	in_host CLIENT2 curl -s -m 5 -H 'Connection: close' "http://[$DVIPA]:$PORT/" | grep -q SYS || fail "request $i failed after losing stack.db"
+	in_host CLIENT2 curl -s -m 30 -H 'Connection: close' "http://[$DVIPA]:$PORT/" | grep -q SYS || fail "request $i failed after losing stack.db"
 done
 ok "forwarding continued after stack.db was deleted"
 re() { [ "$(cmdj SYSA SYSPLEX\$STATS | jq .store.reopened)" -ge 1 ] && [ -s "$db" ]; }
-poll_until 5 re || fail "store did not recreate stack.db: $(cmdj SYSA SYSPLEX\$STATS | jq .store)"
+poll_until 30 re || fail "store did not recreate stack.db: $(cmdj SYSA SYSPLEX\$STATS | jq .store)"
 rows() { [ "$(sqlite3 "$db" 'select count(*) from vdpt where rdy > 0')" = 3 ]; }
-poll_until 5 rows || fail "recreated stack.db lacks the VDPT rows"
+poll_until 30 rows || fail "recreated stack.db lacks the VDPT rows"
 grep -q "stack.db" "/run/sysplex/$INST/SYSA/stack.log" || fail "loss of stack.db not reported in the log"
 ok "stack.db recreated with its tables and the loss reported"
 exit 0
