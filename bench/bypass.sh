@@ -62,7 +62,7 @@ too_big() { sx exec SYSC -- nstat -az Icmp6OutPktTooBigs 2>/dev/null | awk '$1 =
 # connections stay in SYSA's VCRT; product bug 2 in bench/README.md drops
 # them when SYSC is a destination of more than one DVIPA of SYSA).
 survives() {
-	sx exec CLIENT1 -- timeout 10 iperf3 -c fd00:100::2 -p 5201 -t 3 -b 10M -M 1380 -J 2>/dev/null |
+	sx exec CLIENT1 -- timeout 60 iperf3 -c fd00:100::2 -p 5201 -t 3 -b 10M -M 1380 -J 2>/dev/null |
 		jq -e '.end.sum_received.bytes > 2500000' >/dev/null 2>&1
 }
 # plex_up [2|3]: bench/topology.lua (all of it, or the workaround with only
@@ -123,7 +123,7 @@ for p in iperf3 jq tshark nstat; do command -v $p >/dev/null || die "$p is missi
 say "== bypass.sh: instance $INST, iperf3 uploads from CLIENT1, ${SECS} s each, MSS $MSS"
 plex_up
 WORKAROUND=""
-if ! rdy_stable 3 fd00:100::2:5201 fd00:100::3:5201; then
+if ! rdy_stable 30 fd00:100::2:5201 fd00:100::3:5201; then
 	say "NOTE: SYSA's VDPT does not keep Rdy > 0 for SYSC on both DVIPA2 and DVIPA3"
 	say "      (product bug 1 in bench/README.md); (a) and (b) run on the workaround"
 	say "      topology BENCH_ONLY_DVIPA=2, (c) on BENCH_ONLY_DVIPA=3"
@@ -137,7 +137,7 @@ fi
 if [ -n "$WORKAROUND" ]; then
 	plex_down
 	plex_up 2
-	rdy_stable 10 fd00:100::2:5201 || die "DVIPA2 not ready even on the workaround topology"
+	rdy_stable 60 fd00:100::2:5201 || die "DVIPA2 not ready even on the workaround topology"
 fi
 PTB=0; TB0=$(too_big)
 
@@ -156,7 +156,7 @@ if [ -n "$WORKAROUND" ]; then
 	PTB=$(( PTB + $(too_big) - TB0 ))
 	plex_down
 	plex_up 3
-	rdy_stable 10 fd00:100::3:5201 || die "DVIPA3 not ready even on the workaround topology"
+	rdy_stable 60 fd00:100::3:5201 || die "DVIPA3 not ready even on the workaround topology"
 	TB0=$(too_big)
 fi
 M0=$(cmdj SYSA 'SYSPLEX$STATS')
@@ -195,7 +195,7 @@ cap=$TMP/syn-bu.pcapng
 "${SX[@]}" exec CLIENT1 -- tshark -i lan0 -s 256 -w "$cap" -q >/dev/null 2>&1 &
 TSHARK=$!
 PIDS="$PIDS $TSHARK"
-poll_until 10 test -s "$cap" || die "tshark did not start"
+poll_until 30 test -s "$cap" || die "tshark did not start"
 sx exec CLIENT1 -- iperf3 -c fd00:100::3 -p 5201 -t 1 -b 200M -M $MSS >/dev/null 2>&1 ||
 	say "   (the short iperf3 run to fd00:100::3 failed)"
 kill -INT "$TSHARK" 2>/dev/null; wait "$TSHARK" 2>/dev/null

@@ -50,7 +50,7 @@ stat_rx() { cmdj SYSA 'SYSPLEX$STATS' | jq .rx_pkts; }
 # connections stay in SYSA's VCRT; product bug 2 in bench/README.md drops
 # them when SYSC is a destination of more than one DVIPA of SYSA).
 survives() {
-	sx exec CLIENT1 -- timeout 10 iperf3 -c fd00:100::2 -p 5201 -t 3 -b 10M -M 1380 -J 2>/dev/null |
+	sx exec CLIENT1 -- timeout 60 iperf3 -c fd00:100::2 -p 5201 -t 3 -b 10M -M 1380 -J 2>/dev/null |
 		jq -e '.end.sum_received.bytes > 2500000' >/dev/null 2>&1
 }
 # plex_up [2|3]: the sysplex of bench/topology.lua (all of it, or the
@@ -65,7 +65,7 @@ plex_up() {
 		"${SX[@]}" exec SYSC -- "$BIN/sysplex-httpd" -a fd00:100::2 -p 8080 -n SYSC >/dev/null 2>&1 &
 		PIDS="$PIDS $!"
 	fi
-	poll_until 10 sx exec CLIENT1 -- curl -s -f -m 1 -o /dev/null 'http://[fd00:1::3]:8081/' ||
+	poll_until 30 sx exec CLIENT1 -- curl -s -f -m 5 -o /dev/null 'http://[fd00:1::3]:8081/' ||
 		die "baseline server on SYSC does not answer"
 }
 
@@ -75,7 +75,7 @@ for p in wrk iperf3 jq curl; do command -v $p >/dev/null || die "$p is missing (
 say "== distributor.sh: instance $INST, ${SECS} s per measurement, wrk -t2 -c32"
 plex_up
 WORKAROUND=""
-if ! rdy_stable 3 fd00:100::2:5201 fd00:100::2:8080 fd00:100::3:5201; then
+if ! rdy_stable 30 fd00:100::2:5201 fd00:100::2:8080 fd00:100::3:5201; then
 	# Product bug 1 (bench/README.md): SYSC is a destination of three DVIPAs
 	# of SYSA and only the one it reports last keeps Rdy > 0.
 	say "NOTE: SYSA's VDPT does not keep Rdy > 0 for SYSC on both DVIPA2 and DVIPA3"
@@ -91,7 +91,7 @@ fi
 if [ -n "$WORKAROUND" ]; then
 	cleanup; PIDS=""
 	plex_up 2
-	rdy_stable 10 fd00:100::2:5201 fd00:100::2:8080 || die "DVIPA2 not ready even on the workaround topology"
+	rdy_stable 60 fd00:100::2:5201 fd00:100::2:8080 || die "DVIPA2 not ready even on the workaround topology"
 	WORKAROUND=" (workaround topology)"
 fi
 say "ready$WORKAROUND: SYSA VDPT $(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' |

@@ -5,18 +5,20 @@
 -- target have run the return routability test with the client, the client
 -- agent gets a Binding Update (home = DVIPA, care-of = the target's XCF
 -- address) and sends that connection's packets straight to the target.
--- Three slow downloads from CLIENT1 (one per target, ROUNDROBIN) are
--- followed in SYSA's `D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL` (bypass NONE ->
--- TESTING -> BOUND, care-of) and in the agent's binding cache
--- (`D MIP6,BINDINGS,CLIENT1`).  Expected: every connection gets BOUND with
--- care-of = its target, the agent holds the same binding, SYSA stops
--- forwarding the connection's packets while the agent's direct counter
--- grows, every download completes, and the bindings go when they end.
+-- Three paced downloads from CLIENT1 (one per target, ROUNDROBIN), held open
+-- until the script has seen what it needs, are followed in SYSA's
+-- `D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL` (bypass NONE -> TESTING -> BOUND,
+-- care-of) and in the agent's binding cache (`D MIP6,BINDINGS,CLIENT1`).
+-- Expected: every connection gets BOUND with care-of = its target, the agent
+-- holds the same binding, SYSA stops forwarding the connection's packets
+-- while the agent's direct counter grows, every download stays alive until
+-- the script ends it, and the bindings go when they end.
 --
 --   sysplex run lua-scripts/bypass.lua [long]
--- long: 200 MB downloads instead of 20 MB.
+-- long: each connection is followed for 300 samples (30 s) once bound
+-- instead of 20.
 local long = args[1] == "long"
-local size = long and 200000000 or 20000000
+local want_samples = long and 300 or 20
 local me = address("CLIENT1").lan
 local names = {}
 for _, s in ipairs(systems()) do
@@ -31,8 +33,10 @@ for _, e in ipairs((cmd("SYSA", "D TCPIP,TCPCS,NETSTAT,VCRT") or { vcrt = {} }).
 	end
 end
 
-local l = load{ client = "CLIENT1", connections = 3, count = 3, bytes = size, pace = size / 4,
-	idle_timeout = 5 }
+-- Held open: a length no pace here reaches the end of (10^15 bytes), read at
+-- 5 MB/s each, ended by l:stop() below.
+local l = load{ client = "CLIENT1", connections = 3, count = 3, bytes = 1000000000000000, pace = 5000000,
+	idle_timeout = 30 }
 local conns = {}	-- sport -> { path = "...", fwd_bound = n, fwd_max = n }
 local bound_agent = {}
 
@@ -64,6 +68,7 @@ local function sample()
 			end
 			if e.bypass == "BOUND" then
 				c.bound = true
+				c.samples = (c.samples or 0) + 1
 				c.careof = e.careof
 				c.fwd_bound = c.fwd_bound or e.fwdpkts
 				c.fwd_max = math.max(c.fwd_max or 0, e.fwdpkts)
@@ -82,11 +87,23 @@ local function sample()
 	end
 end
 
-while not l.done do
+-- Sampled until the three connections are bound and each was seen bound
+-- want_samples times (at most 120 s), then ended.
+local function seen_enough()
+	local n = 0
+	for _, x in pairs(conns) do
+		if (x.samples or 0) >= want_samples and x.agent then
+			n = n + 1
+		end
+	end
+	return n >= 3
+end
+local deadline = now() + 120
+while not seen_enough() and not l.done and now() < deadline do
 	sample()
 	wait(0.1)
 end
-local c = l:wait()
+local c = l:stop()
 local n, bound, agreed, quiet, direct, nonrouting = 0, 0, 0, 0, 0, 0
 for sport, x in pairs(conns) do
 	n = n + 1
@@ -114,8 +131,9 @@ expect(nonrouting >= 1, "a connection went direct to a target other than the rou
 expect(agreed == bound, string.format("the agent's binding cache holds the same care-of (%d of %d)", agreed, bound))
 expect(quiet == bound, string.format("SYSA forwarded no packet of a bound connection (%d of %d)", quiet, bound))
 expect(direct == bound, string.format("the agent sent packets direct (%d of %d)", direct, bound))
-expect(c.ok == 3, string.format("all 3 downloads of %d MB complete (%d ok, %d failed)", size // 1000000,
-	c.ok, c.failed))
+expect(c.abandoned == 3 and c.ok + c.failed + c.reset == 0, string.format(
+	"the 3 downloads stayed alive until the script ended them (%d ended by it; %d ok, %d failed, %d reset before)",
+	c.abandoned, c.ok, c.failed, c.reset))
 expect(wait_until(function()
 	local b = cmd("D MIP6,BINDINGS,CLIENT1")
 	if not b then
@@ -127,4 +145,4 @@ expect(wait_until(function()
 		end
 	end
 	return true
-end, 5), "the bindings went when the connections ended")
+end, 30), "the bindings went when the connections ended")

@@ -17,15 +17,15 @@ local rounds, hold = long and 3 or 1, long and 10 or 2
 
 local watch = watch_owners(dvipa, 0.05)
 
-local l = load{ client = "CLIENT2", connections = 4, bytes = 50000, idle_timeout = 3 }
-expect(wait_until(function() return l.ok >= 10 end, 10), "load running")
+local l = load{ client = "CLIENT2", connections = 4, bytes = 50000, idle_timeout = 15 }
+expect(wait_until(function() return l.ok >= 10 end, 60), "load running")
 for round = 1, rounds do
 	partition({ "SYSA" }, { "SYSB", "SYSC" })
 	local t = now()
 	expect(wait_until(function()
 		local o = owners(dvipa)
 		return #o == 1 and o[1] == "SYSB"
-	end, 5), string.format("round %d: SYSB owns %s during the partition", round, dvipa))
+	end, 30), string.format("round %d: SYSB owns %s during the partition", round, dvipa))
 	log("SYSB is the owner %.2f s after the partition", now() - t)
 	local xcf = cmd("SYSB", "D XCF,GROUP,EZBTCPCS") or { members = {} }
 	local sysa = "?"
@@ -37,17 +37,19 @@ for round = 1, rounds do
 	expect(sysa ~= "ACTIVE", "round " .. round .. ": SYSB sees SYSA as " .. sysa .. " in EZBTCPCS")
 	local n = l.ok
 	wait(hold)
-	expect(l.ok > n + 5, string.format("round %d: clients served during the partition (%d)", round, l.ok - n))
+	expect(wait_until(function() return l.ok > n + 5 end, 60),
+		string.format("round %d: clients served during the partition (%d)", round, l.ok - n))
 	heal()
 	t = now()
 	expect(wait_until(function()
 		local o = owners(dvipa)
 		return #o == 1 and o[1] == "SYSA"
-	end, 8), string.format("round %d: SYSA owns %s again after the heal", round, dvipa))
+	end, 30), string.format("round %d: SYSA owns %s again after the heal", round, dvipa))
 	log("SYSA is the owner %.2f s after the heal", now() - t)
 	n = l.ok
 	wait(hold)
-	expect(l.ok > n + 5, string.format("round %d: clients served after the heal (%d)", round, l.ok - n))
+	expect(wait_until(function() return l.ok > n + 5 end, 60),
+		string.format("round %d: clients served after the heal (%d)", round, l.ok - n))
 end
 local w = watch:stop()
 local c = l:stop()

@@ -23,7 +23,7 @@ expect(route and route.group == "EZBTCPCS" and #route.members == 3, "cmd() with 
 local b = cmd("D MIP6,BINDINGS")
 expect(b and type(b.bindings) == "table" and b.counters ~= nil, "cmd(\"D MIP6,BINDINGS\")")
 
-local code, out = exec("CLIENT1", "curl", "-s", "-m", "5", "http://[" .. dvipa .. "]:8080/")
+local code, out = exec("CLIENT1", "curl", "-s", "-m", "30", "http://[" .. dvipa .. "]:8080/")
 expect(code == 0 and out:match("^SYS[ABC]"), "exec() returns the exit code and output: " ..
 	(tostring(out):gsub("%s+$", "")))
 code = exec("SYSA", "sh -c 'exit 7'")
@@ -32,13 +32,17 @@ expect(code == 7, "exec() returns a failing exit code (" .. tostring(code) .. ")
 expect(link("SYSB", { loss = 0, delay = 0 }) and link("CLIENT2", { loss = 0, delay = 0 }),
 	"link() on a stack and on a client agent")
 local function curl_time()
-	local rc, o = exec("CLIENT1", "curl", "-s", "-o", "/dev/null", "-m", "10", "-w", "%{time_total}",
+	local rc, o = exec("CLIENT1", "curl", "-s", "-o", "/dev/null", "-m", "30", "-w", "%{time_total}",
 		"http://[" .. dvipa .. "]:8080/")
 	return rc == 0 and tonumber(o) or 99
 end
-local fast = curl_time()
+-- The fastest of three requests, so that a slow moment does not count.
+local function best_time()
+	return math.min(curl_time(), curl_time(), curl_time())
+end
+local fast = best_time()
 link("CLIENT1", { delay = 150 })
-local slow = curl_time()
+local slow = best_time()
 link("CLIENT1", { delay = 0 })
 expect(slow >= 0.3 and slow > fast + 0.25, string.format(
 	"link(CLIENT1, {delay = 150}) slows a request down (%.3f s -> %.3f s)", fast, slow))
@@ -51,7 +55,7 @@ expect(wait_until(function()
 			return m.status ~= "ACTIVE"
 		end
 	end
-end, 3), "hang(): SYSA sees the hung SYSC fail")
+end, 30), "hang(): SYSA sees the hung SYSC fail")
 resume("SYSC")
 expect(wait_until(function()
 	local g = cmd("SYSA", "D XCF,GROUP,EZBTCPCS")
@@ -60,7 +64,7 @@ expect(wait_until(function()
 			return m.status == "ACTIVE"
 		end
 	end
-end, 5), "resume(): SYSC is ACTIVE again")
+end, 30), "resume(): SYSC is ACTIVE again")
 expect(wait_until(function()
 	local n = 0
 	for _, e in ipairs((cmd("SYSA", "D TCPIP,TCPCS,NETSTAT,VDPT") or { vdpt = {} }).vdpt) do
@@ -69,7 +73,7 @@ expect(wait_until(function()
 		end
 	end
 	return n == 3
-end, 5), "resume(): SYSA's VDPT has 3 ready targets again")
+end, 30), "resume(): SYSA's VDPT has 3 ready targets again")
 
 local h = load{ client = "CLIENT2", connections = 4, count = 40, bytes = 20000 }
 local samples = {}
@@ -79,7 +83,7 @@ local t = spawn(function()
 		wait(0.05)
 	end
 end)
-local c = h:wait(20)
+local c = h:wait(60)
 expect(c.done and c.ok == 40 and c.failed == 0 and c.reset == 0 and c.started == 40,
 	string.format("load{count=40} ended by itself: %d ok, %d failed, %d reset", c.ok, c.failed, c.reset))
 local by = 0
