@@ -413,7 +413,7 @@ test_batches_reopen_load(void **state)
 	open_store(f, 20);
 	add_conns(f, 2000);
 	add_vdpt(f, 10);
-	run_until(f, cond_written, 2010, 5000);
+	run_until(f, cond_written, 2010, 30000);
 	st = stats(f);
 	/* Everything queued before the loop ran went in one transaction. */
 	assert_int_equal(st.flushes, 1);
@@ -431,7 +431,7 @@ test_batches_reopen_load(void **state)
 	assert_int_equal(vipa_vdpt_remove(f->vdpt, dvipa, 8003, dest), 0);
 	vipa_store_vdpt_del(f->store, dvipa, 8003, dest);
 	want = 2010 + removed + 300 + 2;
-	run_until(f, cond_written, want, 5000);
+	run_until(f, cond_written, want, 30000);
 	st = stats(f);
 	assert_int_equal(st.flushes, 2);
 	assert_int_equal(st.written, want);
@@ -471,7 +471,7 @@ test_overflow_rewrites(void **state)
 	assert_true(removed > 0);
 	assert_int_equal(stats(f).dropped, 70000 - 65536 + removed);
 	/* The rewrite writes one row per entry of the tables. */
-	run_until(f, cond_written, vipa_vcrt_count(f->vcrt) + 20, 20000);
+	run_until(f, cond_written, vipa_vcrt_count(f->vcrt) + 20, 60000);
 	st = stats(f);
 	assert_int_equal(st.errors, 0);
 	assert_int_equal(st.flushes, 1);
@@ -480,7 +480,7 @@ test_overflow_rewrites(void **state)
 	/* Afterwards changes flow normally again. */
 	removed = remove_conns(f, 5);
 	add_conns(f, 100);
-	run_until(f, cond_written, st.written + removed + 100, 5000);
+	run_until(f, cond_written, st.written + removed + 100, 30000);
 	assert_int_equal(stats(f).flushes, 2);
 	assert_db_equals_tables(f->path, f->vcrt, f->vdpt);
 }
@@ -496,14 +496,14 @@ test_unlinked_file_recreated(void **state)
 	open_store(f, 10);
 	add_conns(f, 3000);
 	add_vdpt(f, 8);
-	run_until(f, cond_written, 3008, 5000);
+	run_until(f, cond_written, 3008, 30000);
 	assert_int_equal(stat(f->path, &sb1), 0);
 
 	/* An operator removes stack.db while the stack runs. */
 	assert_int_equal(unlink(f->path), 0);
 	add_conns(f, 10);	/* changes keep coming meanwhile */
 	st = stats(f);
-	run_until(f, cond_reopened_and_flushed, 1ull << 32 | st.flushes, 5000);
+	run_until(f, cond_reopened_and_flushed, 1ull << 32 | st.flushes, 30000);
 	st = stats(f);
 	assert_int_equal(st.reopened, 1);
 	assert_int_equal(st.errors, 0);
@@ -518,7 +518,7 @@ test_unlinked_file_recreated(void **state)
 	assert_int_equal(unlink(f->path), 0);
 	remove_conns(f, 2);
 	st = stats(f);
-	run_until(f, cond_reopened_and_flushed, 2ull << 32 | st.flushes, 5000);
+	run_until(f, cond_reopened_and_flushed, 2ull << 32 | st.flushes, 30000);
 	assert_int_equal(stats(f).reopened, 2);
 	assert_int_equal(stats(f).errors, 0);
 	assert_db_equals_tables(f->path, f->vcrt, f->vdpt);
