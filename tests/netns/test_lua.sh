@@ -9,13 +9,16 @@
 . tests/netns/lib.sh
 tmp=$(mktemp -d); trap 'cleanup; rm -rf "$tmp"' EXIT
 
+# leak.lua's sleeps get an argument of this run's own (other tests may run
+# leak.lua on the same machine at the same time).
+SLEEP=300.$$$RANDOM
 # Nothing of the instance may be left: namespaces, run directory, processes.
 no_leftovers() {
 	local what=$1 n p
 	n=$(ip netns list | grep -c "^$INST-")
 	[ "$n" = 0 ] || fail "$what: $n namespace(s) $INST-* left: $(ip netns list | grep "^$INST-" | tr '\n' ' ')"
 	[ ! -e "/run/sysplex/$INST" ] || fail "$what: /run/sysplex/$INST left"
-	p=$(ps -eo pid,args | grep -v grep | grep -E -- "--instance $INST |/run/sysplex/$INST/|sleep 300" || true)
+	p=$(ps -eo pid,args | grep -v grep | grep -E -- "--instance $INST |/run/sysplex/$INST/|sleep ${SLEEP//./[.]}( |$)" || true)
 	[ -z "$p" ] || fail "$what: processes left: $p"
 }
 run() { sx run "$@" > "$tmp/out" 2>&1; echo $? > "$tmp/rc"; }
@@ -48,8 +51,9 @@ no_leftovers "pure fixtures"
 run tests/lua/exit.lua
 [ "$(rc)" = 0 ] || fail "os.exit(0) script exited $(rc): $(cat "$tmp/out")"
 no_leftovers "os.exit() with a load running"
-run tests/lua/leak.lua
-[ "$(rc)" = 3 ] && grep -q 'stopping 3 child processes' "$tmp/out" || fail "leak.lua: $(cat "$tmp/out")"
+run tests/lua/leak.lua "$SLEEP"
+[ "$(rc)" = 3 ] && grep -q 'stopping 3 child processes' "$tmp/out" && grep -q ' 1 passed, 0 failed' "$tmp/out" ||
+	fail "leak.lua: $(cat "$tmp/out")"
 no_leftovers "an error with a load, a task and two commands in flight"
 ok "os.exit() and errors leave no namespace or process behind"
 
