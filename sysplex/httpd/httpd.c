@@ -645,13 +645,16 @@ worker_paced(struct worker *w)
 	int waiting = 0;
 
 	for (; c; c = nx) {
+		int r;
+
 		nx = c->next;
 		if (!c->paced_wait)
 			continue;
-		if (conn_write(c) == 1)
+		r = conn_write(c);
+		if (r == 1)
 			conn_process(c);
-		else if (c->paced_wait)
-			waiting = 1;
+		else if (r == 0 && c->paced_wait)
+			waiting = 1;	/* (r == -1: closed and freed) */
 	}
 	return waiting;
 }
