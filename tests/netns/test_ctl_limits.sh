@@ -79,6 +79,6 @@ ok "lines longer than the buffer refused whole by the stack and the agent; nothi
 [ "$(pids)" = "$before" ] || fail "a stack was restarted or died: $before -> $(pids)"
 sx status --json | jq -e '[.hosts[].daemons[] | .alive] | all' >/dev/null || fail "a daemon died: $(sx status)"
 for s in SYSA SYSB SYSC; do cmdj $s 'D TCPIP,TCPCS,NETSTAT,VIPADYN' | jq -e .vipadyn >/dev/null || fail "$s does not answer"; done
-in_host CLIENT1 curl -s -m 5 "http://[$DVIPA]:$PORT/" | grep -q SYS || fail "the DVIPA does not serve"
+in_host CLIENT1 curl -s -m 30 "http://[$DVIPA]:$PORT/" | grep -q SYS || fail "the DVIPA does not serve"
 ok "every stack alive and answering; the DVIPA serves"
 exit 0

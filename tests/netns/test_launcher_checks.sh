@@ -35,8 +35,9 @@ ok "xcf != DYNAMICXCF refused: $(echo "$out" | head -1)"
 # 2. Servers listening on ::.
 topo "$tmp/any.lua" 'for _, s in ipairs(t.systems) do s.httpd = { addr = "::", port = 8080 } end'
 sx up "$tmp/any.lua" > "$tmp/up.out" 2>&1 || fail "up with httpd.addr = \"::\": $(cat "$tmp/up.out")"
-[ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq '[.vdpt[] | select(.rdy > 0)] | length')" = 3 ] || fail "the :: listeners do not count for Rdy"
-for i in $(seq 9); do in_host CLIENT1 curl -s -m 5 -H 'Connection: close' "http://[$DVIPA]:$PORT/"; done | sort -u > "$tmp/names"
+rdy3() { [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq '[.vdpt[] | select(.rdy > 0)] | length')" = 3 ]; }
+poll_until 30 rdy3 || fail "the :: listeners do not count for Rdy"
+for i in $(seq 9); do in_host CLIENT1 curl -s -m 30 -H 'Connection: close' "http://[$DVIPA]:$PORT/"; done | sort -u > "$tmp/names"
 [ "$(cat "$tmp/names" | tr '\n' ' ')" = "SYSA SYSB SYSC " ] || fail "not every :: server answered: $(cat "$tmp/names")"
 ok "httpd.addr = \"::\": up ready, Rdy 3, every system serves"
 # NETSTAT,CONN: the DVIPA's sockets (here the :: listener), z/OS rows.
@@ -68,13 +69,15 @@ out=$(sx cmd --system SYSB 'V TCPIP,TCPCS,SYSPLEX,QUIESCE,PORT=9999' 2>&1); rc=$
 echo "$out" | grep -q "^EZD1199I .*FAILED" && ! echo "$out" | grep -q EZD1198I || fail "QUIESCE,PORT=9999: $out"
 qflag() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq -r '.vdpt[] | select(.destxcf == "fd00:10::2") | .quiesced'; }
 sx cmd --system SYSB 'V TCPIP,TCPCS,SYSPLEX,QUIESCE,TARGET' >/dev/null || fail "QUIESCE,TARGET"
-poll_until 10 test "$(qflag)" = true || fail "QUIESCE,TARGET not in the VDPT"
+quiesced() { [ "$(qflag)" = true ]; }
+poll_until 30 quiesced || fail "QUIESCE,TARGET not in the VDPT"
 out=$(sx cmd --system SYSB 'V TCPIP,TCPCS,SYSPLEX,RESUME,PORT=8080' 2>&1); rc=$?
 [ $rc = 8 ] && echo "$out" | grep -q "RESUME,TARGET" || fail "RESUME,PORT after QUIESCE,TARGET: rc $rc: $out"
 [ "$(qflag)" = true ] || fail "the VDPT no longer shows SYSB QUIESCED"
 out=$(sx cmd --system SYSB 'V TCPIP,TCPCS,SYSPLEX,RESUME,TARGET' 2>&1) || fail "RESUME,TARGET: $out"
 echo "$out" | grep -q "^EZD1198I .*COMPLETED" || fail "RESUME,TARGET: $out"
-poll_until 10 test "$(qflag)" = false || fail "RESUME,TARGET not in the VDPT"
+resumed() { [ "$(qflag)" = false ]; }
+poll_until 30 resumed || fail "RESUME,TARGET not in the VDPT"
 a=$(sx link SYSA loss=0 delay=0) && b=$(sx link CLIENT1 loss=0 delay=0) || fail "link: $a $b"
 echo "$a" | grep -qx "sysplex: SYSA: LINK OF SYSA: LOSS 0% DELAY 0 MS (IN THE STACK'S TUN DATA PATH)" &&
 	echo "$b" | grep -qx "sysplex: CLIENT1: LINK OF CLIENT1: LOSS 0% DELAY 0 MS (IN THE AGENT'S TUN DATA PATH)" ||
@@ -87,7 +90,7 @@ topo "$tmp/noxcf.lua" 't.systems[3].xcf = nil' 't.clients[2].agent = false'
 sx up "$tmp/noxcf.lua" > "$tmp/up.out" 2>&1 || fail "up with SYSC's xcf left out: $(cat "$tmp/up.out")"
 [ "$(sx status --json | jq -r '.hosts[] | select(.name == "SYSC") | .xcf')" = fd00:10::3 ] || fail "SYSC's xcf not taken from its PROFILE"
 for i in $(seq 30); do
-	in_host CLIENT1 curl -s -m 5 -H 'Connection: close' "http://[$DVIPA]:$PORT/" || fail "request $i failed"
+	in_host CLIENT1 curl -s -m 30 -H 'Connection: close' "http://[$DVIPA]:$PORT/" || fail "request $i failed"
 done | sort | uniq -c > "$tmp/spread"
 [ "$(wc -l < "$tmp/spread")" = 3 ] || fail "not every system served: $(cat "$tmp/spread")"
 out=$(sx link CLIENT2 loss=5 2>&1); rc=$?

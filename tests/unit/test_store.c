@@ -623,7 +623,7 @@ assert_store_works(struct fixture *f)
 	vipa_store_attach(f->store, f->vcrt, f->vdpt);
 	add_conns(f, 500);
 	add_vdpt(f, 6);
-	run_until(f, cond_written, 506, 5000);
+	run_until(f, cond_written, 506, 30000);
 	assert_db_equals_tables(f->path, f->vcrt, f->vdpt);
 }
 
@@ -771,8 +771,8 @@ test_unwritable_runs_disabled(void **state)
 	assert_int_equal(stats(f).dropped, 0);
 	/* Once a file can be made, it is, with everything in it. */
 	assert_int_equal(mkdir(sub, 0700), 0);
-	run_until(f, cond_active, 0, 10000);
-	run_until(f, cond_written, 3004, 5000);
+	run_until(f, cond_active, 0, 30000);
+	run_until(f, cond_written, 3004, 30000);
 	assert_db_equals_tables(f->path, f->vcrt, f->vdpt);
 	vipa_store_close(&f->store);
 	uv_run(&f->loop, UV_RUN_DEFAULT);
