@@ -84,7 +84,7 @@ BENCH_BINS = $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 .PHONY: all progs deps check-deps test test-unit test-config test-netns test-long test-lua \
 	test-stress demo bench fuzz clean
 # Objects of the unit tests and benchmarks are kept (not intermediate files).
-.SECONDARY:
+.SECONDARY: $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRC) $(BENCH_SRC))
 
 all: check-deps
 	@$(MAKE) --no-print-directory progs
@@ -216,7 +216,8 @@ clean:
 # running kernel's BTF (vmlinux.h made by bpftool), embedded in skeleton
 # headers (bpftool gen skeleton) under $(BUILD)/kdp/, and loaded by
 # kdp/kdp.c (libkdp.a, linked with -lbpf).  Kept as one block on purpose.
-DEBIAN_PKGS += clang llvm libbpf-dev bpftool linux-libc-dev ethtool
+BUILD_PKGS += clang llvm libbpf-dev bpftool linux-libc-dev
+RUN_PKGS += ethtool
 BPF_CLANG ?= clang
 BPFTOOL ?= bpftool
 KDP_SRC = $(filter-out %.bpf.c,$(wildcard kdp/*.c))
@@ -232,24 +233,24 @@ export KDPGEN := $(abspath $(BUILD)/bench/kdp_gen)
 
 $(BUILD)/kdp/vmlinux.h:
 	@mkdir -p $(dir $@)
-	@echo "  BTF     $@"
-	@$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+	@$(say) "  BTF     $@"
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 $(BUILD)/kdp/%.bpf.o: kdp/%.bpf.c kdp/kdp_bpf.h kdp/kdp_abi.h $(BUILD)/kdp/vmlinux.h
-	@echo "  BPF     $<"
-	@$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+	@$(say) "  BPF     $<"
+	$(Q)$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
 $(BUILD)/kdp/%.skel.h: $(BUILD)/kdp/%.bpf.o
-	@echo "  SKEL    $@"
-	@$(BPFTOOL) gen skeleton $< name kdp_$* > $@.tmp && mv $@.tmp $@
+	@$(say) "  SKEL    $@"
+	$(Q)$(BPFTOOL) gen skeleton $< name kdp_$* > $@.tmp && mv $@.tmp $@
 .SECONDARY: $(patsubst kdp/%.bpf.c,$(BUILD)/kdp/%.bpf.o,$(KDP_BPF))
 $(call obj,$(KDP_SRC)): $(KDP_SKELS)
-$(call obj,$(KDP_SRC)): CFLAGS += -I$(BUILD)/kdp
+$(call obj,$(KDP_SRC)): override CPPFLAGS += -I$(BUILD)/kdp
 $(LIBA_KDP): $(call obj,$(KDP_SRC))
 $(BUILD)/tests/test_kdp: $(BUILD)/tests/unit/test_kdp.o $(LIBA_KDP) $(MODLIBS)
 	@mkdir -p $(dir $@)
-	@echo "  LINK    $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(EXT_LIBS) $(KDP_LIBS) -lcmocka $(LDLIBS_ALL)
+	@$(say) "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) $(KDP_LIBS) -lcmocka $(LDLIBS_ALL)
 $(BUILD)/tests/kdpctl: $(BUILD)/tests/tools/kdpctl.o $(LIBA_KDP) $(MODLIBS)
 	@mkdir -p $(dir $@)
-	@echo "  LINK    $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(EXT_LIBS) $(KDP_LIBS) $(LDLIBS_ALL)
+	@$(say) "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) $(KDP_LIBS) $(LDLIBS_ALL)
 progs: $(LIBA_KDP) $(BUILD)/tests/kdpctl
