@@ -8,10 +8,20 @@ INST=${INST:-t$(( $$ % 100000 ))$(printf '%x' $(( RANDOM % 16 )))}
 DVIPA=fd00:100::1
 PORT=8080
 sx() { "$BIN/sysplex" --instance "$INST" "$@"; }
-cleanup() { sx down >/dev/null 2>&1 || true; }
+# After a failure the instance's run directory (every daemon's log, the
+# state, the SQLite files) is kept in $SYSPLEX_TEST_LOGS (default /tmp) for
+# a post-mortem, then the instance is removed.
+cleanup() {
+	if [ -n "${FAILED:-}" ] && [ -d "/run/sysplex/$INST" ]; then
+		local keep=${SYSPLEX_TEST_LOGS:-/tmp}/sysplex-$(basename "$0" .sh)-$INST
+		rm -rf "$keep" && cp -r "/run/sysplex/$INST" "$keep" 2>/dev/null &&
+			echo "  logs of instance $INST kept in $keep" >&2
+	fi
+	sx down >/dev/null 2>&1 || true
+}
 trap cleanup EXIT INT TERM
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+fail() { echo "FAIL: $*" >&2; FAILED=1; exit 1; }
 ok() { echo "  ok: $*"; }
 
 # poll_until TIMEOUT_S CMD...: runs CMD every 100 ms until it succeeds.
