@@ -12,10 +12,11 @@
  *   - per connection (our RFC 5094 vendor option WIRE_VSO_CONN in the BU):
  *     kept in a vipa_vcrt keyed by (home address, client address, home port,
  *     client port); in struct vipa_conn: coa = care-of address, bu_seq =
- *     sequence number, last_ms = expiry (monotonic ms), created_ms = when
- *     created, pkts_fwd/bytes_fwd = packets sent straight to the care-of
- *     address, bypass_ms = last use, bu_ms = last BRR sent, fin_ms = when
- *     the client's FIN was seen (0 none);
+ *     sequence number, bu_life = lifetime granted by the last accepted BU
+ *     (s), last_ms = expiry (monotonic ms), created_ms = when created,
+ *     pkts_fwd/bytes_fwd = packets sent straight to the care-of address,
+ *     bypass_ms = last use, bu_ms = last BRR sent (0: none since the last
+ *     BU), fin_ms = when the client's FIN was seen (0 none);
  *   - per home address (a standard mobile node's binding): a small array.
  */
 #ifndef SYSPLEX_AGENT_H
@@ -65,6 +66,7 @@ struct agent_counters {
 	uint64_t rx[8], tx[8];		/* Mobility Header messages by type */
 	uint64_t bu_accepted, bu_deleted, bu_rejected, hao_in;
 	uint64_t conn_ended;		/* bindings ended by what the client sent (SYN, RST, FIN) */
+	uint64_t bu_refreshed;		/* accepted BUs that renewed a live per-connection entry */
 };
 
 struct agent {

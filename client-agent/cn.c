@@ -347,7 +347,10 @@ on_bu(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct
 				c->created_ms = now;
 			memcpy(c->coa, coa, 16);
 			memcpy(c->dest_xcf, coa, 16);
+			if (!created)
+				a->cnt.bu_refreshed++;
 			c->bu_seq = m->bu.seq;
+			c->bu_life = (uint16_t)(granted * 4u);
 			c->last_ms = now + granted * 4000ull;
 			/* A refresh does not extend an ending connection's binding. */
 			if (c->fin_ms && c->last_ms > c->fin_ms + AGENT_FIN_LINGER_MS)
@@ -663,16 +666,24 @@ static int
 tick_conn(struct vipa_conn *c, void *arg)
 {
 	struct tick_ctx *t = arg;
+	uint64_t life_ms = c->bu_life * 1000ull, every_ms = life_ms / 8;
 	struct mip6_msg m;
 
 	if (c->last_ms <= t->now)
 		return 1;	/* expired */
 	if (c->fin_ms)
 		return 0;	/* the connection is ending: no refresh */
-	/* RFC 6275 9.5.5: a binding about to expire and in use: ask the mobile
-	 * node (through the target, claim 1) for a new Binding Update. */
-	if (c->last_ms - t->now < (c->last_ms - c->created_ms) / 4 + 1000 &&
-	    t->now - c->bypass_ms < 10000 && t->now - c->bu_ms > 10000) {
+	/* RFC 6275 9.5.5: a binding about to expire (in the last quarter of
+	 * the lifetime it was granted) and in use (a packet within 10 s): ask
+	 * the mobile node (through the target, claim 1) for a new Binding
+	 * Update; again every eighth of the lifetime (1..10 s) until one
+	 * comes. */
+	if (every_ms < 1000)
+		every_ms = 1000;
+	if (every_ms > 10000)
+		every_ms = 10000;
+	if (c->last_ms - t->now < life_ms / 4 + 1000 &&
+	    t->now - c->bypass_ms < 10000 && t->now - c->bu_ms > every_ms) {
 		init_msg(&m, MIP6_MH_BRR);
 		wire_vso_conn_add(&m.opts, c->key.cport, c->key.dport);
 		send_rh2(t->a, c->key.client, c->coa, c->key.dvipa, &m, NULL);
@@ -717,8 +728,10 @@ show_conn(struct vipa_conn *c, void *arg)
 	if (s->json)
 		lib_sbuf_printf(s->o, "%s{\"kind\":\"connection\",\"home\":\"%s\",\"home_port\":%u,"
 				"\"client\":\"%s\",\"client_port\":%u,\"careof\":\"%s\",\"seq\":%u,"
-				"\"lifetime_left\":%ld,\"direct_pkts\":%llu,\"direct_bytes\":%llu}",
-				s->n ? "," : "", h, c->key.dport, me, c->key.cport, co, c->bu_seq, left,
+				"\"lifetime\":%u,\"lifetime_left\":%ld,\"direct_pkts\":%llu,"
+				"\"direct_bytes\":%llu}",
+				s->n ? "," : "", h, c->key.dport, me, c->key.cport, co, c->bu_seq,
+				c->bu_life, left,
 				(unsigned long long)c->pkts_fwd, (unsigned long long)c->bytes_fwd);
 	else
 		lib_sbuf_printf(s->o, "  %s..%u  FROM %s..%u  CAREOF %s  SEQ %u  LEFT %lds  DIRECT %llu PKTS\n",
@@ -761,12 +774,14 @@ agent_cn_show(struct agent *a, int json, struct lib_sbuf *o)
 	if (json) {
 		lib_sbuf_printf(o, "],\"records\":%d,\"counters\":{\"tun_pkts\":%llu,\"direct_pkts\":%llu,"
 				"\"direct_bytes\":%llu,\"bu_accepted\":%llu,\"bu_deleted\":%llu,"
-				"\"bu_rejected\":%llu,\"hao_in\":%llu,\"conn_ended\":%llu,\"rx\":[", s.n,
+				"\"bu_rejected\":%llu,\"bu_refreshed\":%llu,\"hao_in\":%llu,\"conn_ended\":%llu,"
+				"\"rx\":[", s.n,
 				(unsigned long long)a->cnt.pkts, (unsigned long long)a->cnt.direct_pkts,
 				(unsigned long long)a->cnt.direct_bytes,
 				(unsigned long long)a->cnt.bu_accepted,
 				(unsigned long long)a->cnt.bu_deleted,
-				(unsigned long long)a->cnt.bu_rejected, (unsigned long long)a->cnt.hao_in,
+				(unsigned long long)a->cnt.bu_rejected,
+				(unsigned long long)a->cnt.bu_refreshed, (unsigned long long)a->cnt.hao_in,
 				(unsigned long long)a->cnt.conn_ended);
 		for (i = 0; i < 8; i++)
 			lib_sbuf_printf(o, "%s%llu", i ? "," : "", (unsigned long long)a->cnt.rx[i]);

@@ -301,9 +301,10 @@ bindings_text(const struct agent_reply *r, int n, struct lib_sbuf *out)
 				lib_sbuf_printf(out, "  HOME:     %s (ALL TRAFFIC)\n",
 						plex_json_str(e, "home", "?"));
 			}
-			lib_sbuf_printf(out, "    CAREOF: %s  SEQ: %lld  LIFETIME LEFT: %lldS\n",
+			lib_sbuf_printf(out, "    CAREOF: %s  SEQ: %lld  LIFETIME LEFT: %lldS OF %lldS\n",
 					plex_json_str(e, "careof", "?"), plex_json_int(e, "seq", 0),
-					plex_json_int(e, "lifetime_left", 0));
+					plex_json_int(e, "lifetime_left", 0),
+					plex_json_int(e, "lifetime", 0));
 			lib_sbuf_printf(out, "    DIRECT: %lld PKTS  %lld BYTES\n",
 					plex_json_int(e, "direct_pkts", 0),
 					plex_json_int(e, "direct_bytes", 0));

@@ -852,12 +852,15 @@ show_stats(struct stack *s, struct lib_sbuf *o)
 			(unsigned long long)st.reopened, (unsigned long long)st.moved_aside);
 	lib_sbuf_printf(o, "},\"mip6\":{\"started\":%llu,\"bound\":%llu,\"deletes\":%llu,"
 			"\"target_lost\":%llu,\"gave_up\":%llu,\"copies\":%llu,\"bind_info\":%llu,"
-			"\"ba_errors\":%llu,\"syn_to_bu_ms_sum\":%llu,\"tx\":[",
+			"\"ba_errors\":%llu,\"syn_to_bu_ms_sum\":%llu,\"refreshes\":%llu,"
+			"\"refreshed\":%llu,\"bind_lifetime\":%u,\"tx\":[",
 			(unsigned long long)s->mip6.started, (unsigned long long)s->mip6.bound,
 			(unsigned long long)s->mip6.deletes, (unsigned long long)s->mip6.target_lost,
 			(unsigned long long)s->mip6.gave_up, (unsigned long long)s->mip6.copies,
 			(unsigned long long)s->mip6.bind_info, (unsigned long long)s->mip6.ba_errors,
-			(unsigned long long)s->mip6.syn_to_bu_ms_sum);
+			(unsigned long long)s->mip6.syn_to_bu_ms_sum,
+			(unsigned long long)s->mip6.refreshes, (unsigned long long)s->mip6.refreshed,
+			s->prof.bindlife ? s->prof.bindlife : MIP6_MAX_RR_BINDING_LIFETIME);
 	for (i = 0; i < 8; i++)
 		lib_sbuf_printf(o, "%s%llu", i ? "," : "", (unsigned long long)s->mip6.tx[i]);
 	lib_sbuf_printf(o, "],\"rx\":[");

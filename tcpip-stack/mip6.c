@@ -42,7 +42,13 @@
 #define STACK_TOKEN_USE_S 180		/* < MAX_TOKEN_LIFETIME (210 s) */
 #define STACK_RETRY_MS 1000
 #define STACK_MAX_TRIES 5
-#define STACK_BU_LIFETIME_S MIP6_MAX_RR_BINDING_LIFETIME
+
+/* The binding lifetime this stack asks for (IPCONFIG6 MIP6BINDLIFETIME). */
+static unsigned
+bind_life_s(const struct stack *s)
+{
+	return s->prof.bindlife ? s->prof.bindlife : MIP6_MAX_RR_BINDING_LIFETIME;
+}
 
 struct rr_entry {
 	int used;
@@ -224,19 +230,22 @@ try_bind(struct stack *s, struct vipa_conn *c)
 	struct mip6_msg m;
 	int ok_h, ok_c;
 
-	if (c->bypass != VIPA_BYPASS_TESTING)
+	if (c->bypass != VIPA_BYPASS_TESTING && !c->refreshing)
 		return;
 	ok_h = rr_ensure(s, c->key.client, c->key.dvipa, c->key.dvipa, 0);
 	ok_c = rr_ensure(s, c->key.client, c->key.dvipa, c->dest_xcf, 1);
 	if (!ok_h || !ok_c)
 		return;
-	if (c->bu_ms && now - c->bu_ms < STACK_RETRY_MS)
+	if (c->bu_tries && now - c->bu_ms < STACK_RETRY_MS)
 		return;		/* waiting for the BA */
 	h = rr_find(c->key.client, c->key.dvipa, 0, 0);
 	co = rr_find(c->key.client, c->dest_xcf, 1, 0);
 	if (c->bu_tries >= STACK_MAX_TRIES) {
-		/* No BA: the client is no Mobile IPv6 correspondent; stay routed. */
+		/* No BA: the client is no Mobile IPv6 correspondent (or, for a
+		 * refresh, no longer answers); stay routed: a binding it may
+		 * still hold expires on its own. */
 		set_bypass(c, VIPA_BYPASS_NONE);
+		c->refreshing = 0;
 		s->mip6.gave_up++;
 		return;
 	}
@@ -257,7 +266,7 @@ try_bind(struct stack *s, struct vipa_conn *c)
 	c->bu_seq = bu_seq_next++;
 	m.bu.seq = c->bu_seq;
 	m.bu.flags = MIP6_BU_F_A;
-	m.bu.lifetime = STACK_BU_LIFETIME_S / 4;
+	m.bu.lifetime = (uint16_t)(bind_life_s(s) / 4);
 	m.opts.present = MIP6_OPTF(MIP6_OPT_NONCE) | MIP6_OPTF(MIP6_OPT_ALTCOA) |
 			 MIP6_OPTF(MIP6_OPT_AUTH);
 	m.opts.home_nonce_idx = h->idx;
@@ -268,7 +277,7 @@ try_bind(struct stack *s, struct vipa_conn *c)
 	if (send_mh(s, c->key.dvipa, c->key.client, &m, kbm, c->dest_xcf) == 0) {
 		c->bu_ms = now;
 		c->bu_tries++;
-		if (c->bu_tries == 1)
+		if (c->bu_tries == 1 && !c->refreshing)
 			s->mip6.syn_to_bu_ms_sum += now - c->created_ms;
 	}
 }
@@ -385,21 +394,48 @@ stack_mip6_seq_seen(struct stack *s, uint16_t seq)
 		bu_seq_next = 1;
 }
 
+/*
+ * Starts the refresh of a bound connection's binding (claim 1: the client's
+ * binding refresh request "to send another Binding Update").  The
+ * connection stays BOUND meanwhile: the client's entry is valid until its
+ * lifetime ends.  A refresh proves return routability anew: tokens obtained
+ * before the Binding Update that registered the current binding (bu_ms) are
+ * not reused for it, so every refresh runs a fresh HoTI/CoTI exchange (RFC
+ * 6275 caps bindings made by return routability at MAX_RR_BINDING_LIFETIME
+ * so that the test is repeated); tokens a later test got are shared.
+ */
+static void
+refresh_start(struct stack *s, struct vipa_conn *c)
+{
+	struct rr_entry *e;
+
+	if (c->bypass != VIPA_BYPASS_BOUND || c->refreshing)
+		return;
+	if ((e = rr_find(c->key.client, c->key.dvipa, 0, 0)) && e->have && e->got_ms <= c->bu_ms)
+		e->have = 0;
+	if ((e = rr_find(c->key.client, c->dest_xcf, 1, 0)) && e->have && e->got_ms <= c->bu_ms)
+		e->have = 0;
+	c->refreshing = 1;
+	c->bu_tries = 0;
+	s->mip6.refreshes++;
+	try_bind(s, c);
+}
+
 static int
 tick_conn(struct vipa_conn *c, void *arg)
 {
 	struct stack *s = arg;
+	unsigned life = c->bu_life ? c->bu_life : bind_life_s(s);
 
-	if (c->bypass == VIPA_BYPASS_TESTING)
+	if (c->bypass == VIPA_BYPASS_TESTING || c->refreshing)
 		try_bind(s, c);
 	else if (c->bypass == VIPA_BYPASS_BOUND &&
-		 lib_now_ms() - c->bypass_ms > (STACK_BU_LIFETIME_S - 60) * 1000ull) {
-		/* Refresh the binding before it expires at the client. */
-		set_bypass(c, VIPA_BYPASS_TESTING);
-		c->bu_tries = 0;
-		c->bu_ms = 0;
-		try_bind(s, c);
-	}
+		 lib_now_ms() - c->bu_ms > life * 1000ull * 7 / 8)
+		/* No refresh request came (the client sends one only for a
+		 * binding in use): refresh before the binding expires at the
+		 * client.  A binding learned from a target's report (bu_ms 0,
+		 * after a takeover) is refreshed at once, with our own tokens. */
+		refresh_start(s, c);
 	return 0;
 }
 
@@ -438,7 +474,8 @@ retry_client(struct vipa_conn *c, void *arg)
 {
 	struct for_client *f = arg;
 
-	if (c->bypass == VIPA_BYPASS_TESTING && memcmp(c->key.client, f->client, 16) == 0) {
+	if ((c->bypass == VIPA_BYPASS_TESTING || c->refreshing) &&
+	    memcmp(c->key.client, f->client, 16) == 0) {
 		try_bind(f->s, c);
 		f->n++;
 	}
@@ -490,7 +527,7 @@ send_bind_info(struct stack *s, const struct vipa_conn *c)
 	b.bypass = c->bypass;
 	memcpy(b.coa, c->coa, 16);
 	b.seq = c->bu_seq;
-	b.lifetime = STACK_BU_LIFETIME_S;
+	b.lifetime = c->bu_life ? c->bu_life : (uint16_t)bind_life_s(s);
 	if (memcmp(c->dest_xcf, s->xcfaddr, 16) == 0) {
 		stack_mip6_apply_bind_info(s, &b);
 		return;
@@ -577,7 +614,7 @@ on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const s
 	if (m->ba.status == MIP6_BA_SEQ_OUT_OF_WINDOW) {
 		/* The BA carries the client's last accepted sequence number, not
 		 * ours (RFC 6275 9.5.1). */
-		if (c && c->bypass == VIPA_BYPASS_TESTING && c->bu_tries) {
+		if (c && (c->bypass == VIPA_BYPASS_TESTING || c->refreshing) && c->bu_tries) {
 			if (!ba_auth_ok(client, home, c->dest_xcf, c->dest_xcf, mh, mhlen)) {
 				lib_verdict(&s->bus_verdicts, "BA with a wrong authenticator");
 				return;
@@ -610,9 +647,17 @@ on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const s
 		}
 		memcpy(c->coa, c->dest_xcf, 16);
 		set_bypass(c, VIPA_BYPASS_BOUND);
+		/* The client may grant less than we asked for (RFC 6275 9.5.1);
+		 * the binding's lifetime runs from when the BU was sent (bu_ms,
+		 * kept: the next refresh is due from there). */
+		c->bu_life = m->ba.lifetime ? (uint16_t)(m->ba.lifetime * 4u) :
+			     (uint16_t)bind_life_s(s);
+		if (c->refreshing)
+			s->mip6.refreshed++;
+		else
+			s->mip6.bound++;
+		c->refreshing = 0;
 		c->bu_tries = 0;
-		c->bu_ms = 0;
-		s->mip6.bound++;
 		/* Claim 1: record the state and send the target a binding
 		 * information request with it. */
 		send_bind_info(s, c);
@@ -635,6 +680,7 @@ on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const s
 	}
 	default:
 		set_bypass(c, VIPA_BYPASS_NONE);
+		c->refreshing = 0;
 		break;
 	}
 }
@@ -650,12 +696,7 @@ refresh_conn(struct vipa_conn *c, void *arg)
 		return 0;
 	if (!a->all && (c->key.cport != a->cport || c->key.dport != a->dport))
 		return 0;
-	if (c->bypass == VIPA_BYPASS_BOUND) {
-		set_bypass(c, VIPA_BYPASS_TESTING);
-		c->bu_tries = 0;
-		c->bu_ms = 0;
-		try_bind(a->s, c);
-	}
+	refresh_start(a->s, c);
 	return 0;
 }
 

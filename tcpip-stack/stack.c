@@ -579,8 +579,18 @@ on_tgt_conn(struct stack *s, const struct xcf_member_info *from, const uint8_t *
 			lib_verdict(&s->bus_verdicts, "connection reported by a stack it is not routed to");
 			continue;
 		}
-		c->bypass = r->bypass;
-		memcpy(c->coa, r->coa, 16);
+		/* The target's view of the bypass (what our BIND_INFO told it) is
+		 * taken for a connection learned from it (after a takeover), or
+		 * for one we hold no bypass state of our own for (reloaded after
+		 * a restart, bound meanwhile by the interim owner).  Otherwise
+		 * ours is newer: a report sent before our BIND_INFO reached the
+		 * target says NONE for a connection we have just bound, and
+		 * losing BOUND would lose the deleting BU at its end. */
+		if (created || (c->bypass == VIPA_BYPASS_NONE && !c->bu_tries &&
+				r->bypass == VIPA_BYPASS_BOUND)) {
+			c->bypass = r->bypass;
+			memcpy(c->coa, r->coa, 16);
+		}
 		if (r->bypass == VIPA_BYPASS_BOUND && r->seq &&
 		    (!c->bu_seq || mip6_seq_newer(r->seq, c->bu_seq))) {
 			/* A binding another routing stack made: our next BU for it

@@ -87,6 +87,7 @@ struct stack_mip6_counters {
 	uint64_t tx[8], rx[8];		/* Mobility Header messages by type */
 	uint64_t started, bound, deletes, target_lost, gave_up, copies, bind_info,
 		 ba_errors;
+	uint64_t refreshes, refreshed;	/* binding refreshes started / acknowledged */
 	uint64_t syn_to_bu_ms_sum;	/* sum over bypassed connections: SYN to first BU */
 	uint64_t last_tick_ms;
 };

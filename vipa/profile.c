@@ -22,8 +22,10 @@
  *    (the bracketed VIPADISTRIBUTE keywords in any order), only between
  *    VIPADYNAMIC and ENDVIPADYNAMIC.
  *  - IPCONFIG6 [DYNAMICXCF ipv6addr [INTFID x:x:x:x]] [MOBILEIPV6|NOMOBILEIPV6]
- *    [other options, skipped].  NOMOBILEIPV6 (ours): this stack, as a target,
- *    does not take part in the Mobile IPv6 bypass.
+ *    [MIP6BINDLIFETIME secs] [other options, skipped].  NOMOBILEIPV6 (ours):
+ *    this stack, as a target, does not take part in the Mobile IPv6 bypass.
+ *    MIP6BINDLIFETIME (ours): the binding lifetime this stack asks for in its
+ *    Binding Updates as a routing stack, 4..420 in steps of 4 (default 420).
  *  - MOBILEIPV6 is our extension: it enables the Mobile IPv6 route
  *    optimization (the bypass) for the DVIPA.  NOMOBILEIPV6 is the default.
  *
@@ -739,6 +741,27 @@ parse_ipconfig6(struct parser *ps)
 				return rc;
 			continue;
 		}
+		if (kw(ps->tok, "MIP6BINDLIFETIME")) {
+			long v;
+
+			if (p->bindlife)
+				return perr(ps, ps->tokline, "MIP6BINDLIFETIME given twice");
+			if ((rc = next(ps)) < 0)
+				return rc;
+			if (at_end(ps))
+				return perr(ps, here(ps), "MIP6BINDLIFETIME needs a number of seconds");
+			v = number(ps->tok);
+			if (v < VIPA_BINDLIFE_UNIT || v > VIPA_BINDLIFE_MAX || v % VIPA_BINDLIFE_UNIT)
+				return perr(ps, ps->tokline,
+					    "MIP6BINDLIFETIME %s must be a multiple of %d from %d to %d "
+					    "(Binding Update lifetimes count 4-second units, at most "
+					    "MAX_RR_BINDING_LIFETIME)", ps->tok, VIPA_BINDLIFE_UNIT,
+					    VIPA_BINDLIFE_UNIT, VIPA_BINDLIFE_MAX);
+			p->bindlife = (uint16_t)v;
+			if ((rc = next(ps)) < 0)
+				return rc;
+			continue;
+		}
 		if (!kw(ps->tok, "DYNAMICXCF")) {
 			if ((rc = next(ps)) < 0)
 				return rc;
@@ -944,14 +967,18 @@ vipa_profile_print(const struct vipa_profile *p, FILE *out)
 	char a[INET6_ADDRSTRLEN];
 	int i, j;
 
-	if (p->has_dynxcf) {
-		fprintf(out, "IPCONFIG6 DYNAMICXCF %s", lib_ip6_str(p->dynxcf, a, sizeof(a)));
-		if (p->has_intfid)
+	if (p->has_dynxcf || p->nomip6 || p->bindlife) {
+		fputs("IPCONFIG6", out);
+		if (p->has_dynxcf)
+			fprintf(out, " DYNAMICXCF %s", lib_ip6_str(p->dynxcf, a, sizeof(a)));
+		if (p->has_dynxcf && p->has_intfid)
 			fprintf(out, " INTFID %x:%x:%x:%x", (p->intfid[0] << 8) | p->intfid[1],
 				(p->intfid[2] << 8) | p->intfid[3], (p->intfid[4] << 8) | p->intfid[5],
 				(p->intfid[6] << 8) | p->intfid[7]);
 		if (p->nomip6)
 			fputs(" NOMOBILEIPV6", out);
+		if (p->bindlife)
+			fprintf(out, " MIP6BINDLIFETIME %u", p->bindlife);
 		fputc('\n', out);
 	}
 	if (p->ndefine == 0 && p->ndist == 0)

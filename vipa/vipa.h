@@ -27,6 +27,9 @@
 #define VIPA_IFNAME_LEN 16
 #define VIPA_MIN_RANK 1
 #define VIPA_MAX_RANK 254
+/* MIP6BINDLIFETIME: RFC 6275 MAX_RR_BINDING_LIFETIME, in the BU's 4 s units */
+#define VIPA_BINDLIFE_MAX 420
+#define VIPA_BINDLIFE_UNIT 4
 
 /* ---- PROFILE ------------------------------------------------------------ */
 enum vipa_distmethod {
@@ -73,6 +76,9 @@ struct vipa_profile {
 	int has_intfid;
 	int nomip6;			/* IPCONFIG6 NOMOBILEIPV6: this stack, as a target,
 					 * does not support the MIPv6 bypass (our extension) */
+	uint16_t bindlife;		/* IPCONFIG6 MIP6BINDLIFETIME seconds (ours): the
+					 * binding lifetime this stack asks for in its BUs
+					 * as a routing stack; 0 = not given (the maximum) */
 	int ndefine;
 	struct vipa_define define[VIPA_MAX_DVIPA * 2];
 	int ndist;
@@ -171,9 +177,12 @@ struct vipa_conn {
 	uint64_t bytes_fwd;
 	/* Mobile IPv6 bypass bookkeeping (routing stack) */
 	uint16_t bu_seq;		/* sequence number of the last BU sent */
+	uint16_t bu_life;		/* lifetime (s) of the binding, as granted */
 	uint8_t bu_tries;		/* BUs sent without a BA */
+	uint8_t refreshing;		/* a refresh of the binding is under way */
 	uint64_t bypass_ms;		/* when the bypass state last changed */
-	uint64_t bu_ms;			/* when the last BU was sent */
+	uint64_t bu_ms;			/* when the last BU was sent (bound: the one
+					 * that registered the binding) */
 	uint64_t fin_ms;		/* routing stack: client FIN or RST seen */
 };
 
