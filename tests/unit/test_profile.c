@@ -603,6 +603,20 @@ static const struct err_case err_cases[] = {
 	{ "IPCONFIG6 DYNAMICXCF fd00:10::1\n"
 	  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
 	  NAME ":2: IPCONFIG6: token longer than 63 characters" },
+	/* MIP6BINDLIFETIME: 4..420 seconds in the BU's 4-second units. */
+	{ "IPCONFIG6 DYNAMICXCF fd00:10::1 MIP6BINDLIFETIME 0\n",
+	  NAME ":1: IPCONFIG6: MIP6BINDLIFETIME 0 must be a multiple of 4 from 4 to 420 "
+	  "(Binding Update lifetimes count 4-second units, at most MAX_RR_BINDING_LIFETIME)" },
+	{ "IPCONFIG6 DYNAMICXCF fd00:10::1 MIP6BINDLIFETIME 424\n",
+	  NAME ":1: IPCONFIG6: MIP6BINDLIFETIME 424 must be a multiple of 4 from 4 to 420 "
+	  "(Binding Update lifetimes count 4-second units, at most MAX_RR_BINDING_LIFETIME)" },
+	{ "IPCONFIG6 MIP6BINDLIFETIME -4\n",
+	  NAME ":1: IPCONFIG6: MIP6BINDLIFETIME -4 must be a multiple of 4 from 4 to 420 "
+	  "(Binding Update lifetimes count 4-second units, at most MAX_RR_BINDING_LIFETIME)" },
+	{ "IPCONFIG6 MIP6BINDLIFETIME 8 MIP6BINDLIFETIME 8\n",
+	  NAME ":1: IPCONFIG6: MIP6BINDLIFETIME given twice" },
+	{ "IPCONFIG6 DYNAMICXCF fd00:10::1 MIP6BINDLIFETIME\n",
+	  NAME ":1: IPCONFIG6: MIP6BINDLIFETIME needs a number of seconds" },
 	/* The first error stops parsing: line 3 is reported, not line 4. */
 	{ HDR "VIPADEFINE DVIPA1 10.0.0.1\nVIPADEFINE DVIPA2 10.0.0.2\n",
 	  NAME ":3: VIPADEFINE: IPv4 DVIPAs are not supported by this emulator" },
@@ -621,6 +635,21 @@ test_errors(void **state)
 			fail_msg("case %zu: rc %d\n  got:  %s\n  want: %s\nprofile:\n%s", i, rc,
 				 err, err_cases[i].want, err_cases[i].text);
 	}
+}
+
+/* IPCONFIG6 MIP6BINDLIFETIME: absent = 0 (the stack asks for 420 s); the
+ * bounds 4 and 420 are accepted. */
+static void
+test_bindlife(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("IPCONFIG6 DYNAMICXCF fd00:10::1\n", &prof), 0);
+	assert_int_equal(prof.bindlife, 0);
+	assert_int_equal(parse("IPCONFIG6 MIP6BINDLIFETIME 4 DYNAMICXCF fd00:10::1\n", &prof), 0);
+	assert_int_equal(prof.bindlife, 4);
+	assert_true(prof.has_dynxcf);
+	assert_int_equal(parse("IPCONFIG6 DYNAMICXCF fd00:10::1\n  mip6bindlifetime 420\n", &prof), 0);
+	assert_int_equal(prof.bindlife, 420);
 }
 
 /* A NUL byte inside the buffer is an invalid character, not the end. */
@@ -874,6 +903,7 @@ main(void)
 		cmocka_unit_test(test_distribute_on_backup),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_bindlife),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_print_exact),
