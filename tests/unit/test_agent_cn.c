@@ -9,7 +9,9 @@
  *    the old binding is gone; before, it went straight to the old target;
  *  - an RST goes direct, then the binding is gone;
  *  - after the client's FIN the binding lives AGENT_FIN_LINGER_MS at most
- *    and no Binding Refresh Request is sent for it (one is, without a FIN).
+ *    and no Binding Refresh Request is sent for it (one is, without a FIN);
+ *  - the Binding Refresh Request comes in the last quarter of the lifetime
+ *    the last BU was granted, however old the binding is.
  * Packets are built byte by byte; what the agent writes to its TUN goes
  * into a pipe the test reads.
  */
@@ -56,8 +58,10 @@ setup(void **state)
 	memcpy(c->coa, COA, 16);
 	c->bu_seq = 5;
 	c->bypass = VIPA_BYPASS_BOUND;
-	/* Made 400 s ago, 100 s left: a refresh would be due soon. */
-	c->created_ms = lib_now_ms() - 400000;
+	/* Made 320 s ago for 420 s, 100 s left: in the last quarter of its
+	 * lifetime, so a refresh would be due. */
+	c->created_ms = lib_now_ms() - 320000;
+	c->bu_life = 420;
 	c->last_ms = lib_now_ms() + 100000;
 	return 0;
 }
@@ -202,6 +206,38 @@ test_brr_without_fin(void **state)
 	assert_int_equal(ag.cnt.tx[MIP6_MH_BRR], 1);
 }
 
+/* The request is timed from the lifetime the last BU was granted, not from
+ * when the binding was first made: a binding made 400 s ago and just
+ * refreshed for 16 s gets no request until its last quarter (plus 1 s), then
+ * one, and the next one only an eighth of the lifetime (at least 1 s) later.
+ * Before, the agent took (expiry - creation) / 4, which grows with every
+ * refresh, and asked again at once after each refresh. */
+static void
+test_brr_from_granted_lifetime(void **state)
+{
+	struct vipa_conn *c;
+	char junk[256];
+
+	(void)state;
+	assert_true(went_direct(WIRE_TCP_ACK));		/* in use */
+	c = binding();
+	c->created_ms = lib_now_ms() - 400000;
+	c->bu_life = 16;
+	c->last_ms = lib_now_ms() + 10000;		/* 10 of 16 s left */
+	agent_cn_tick(&ag);
+	assert_int_equal(read(pipefd[0], junk, sizeof(junk)), -1);
+	assert_int_equal(ag.cnt.tx[MIP6_MH_BRR], 0);
+	c->last_ms = lib_now_ms() + 4500;		/* within 16 / 4 + 1 s */
+	agent_cn_tick(&ag);
+	assert_true(read(pipefd[0], junk, sizeof(junk)) > 0);
+	assert_int_equal(ag.cnt.tx[MIP6_MH_BRR], 1);
+	agent_cn_tick(&ag);				/* not again at once */
+	assert_int_equal(ag.cnt.tx[MIP6_MH_BRR], 1);
+	c->bu_ms = lib_now_ms() - 2100;			/* 16 / 8 s later: again */
+	agent_cn_tick(&ag);
+	assert_int_equal(ag.cnt.tx[MIP6_MH_BRR], 2);
+}
+
 int
 main(void)
 {
@@ -211,6 +247,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rst_goes_direct_then_ends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fin_limits_the_binding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_brr_without_fin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_brr_from_granted_lifetime, setup, teardown),
 	};
 
 	lib_log_init("test", LIB_LOG_WARN);
