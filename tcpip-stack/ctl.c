@@ -835,7 +835,7 @@ show_stats(struct stack *s, struct lib_sbuf *o)
 	lib_sbuf_printf(o, "{\"system\":\"%s\",\"rx_pkts\":%llu,\"rx_bytes\":%llu,\"fwd_pkts\":%llu,"
 			"\"fwd_bytes\":%llu,\"local_pkts\":%llu,\"strip_pkts\":%llu,\"new_conns\":%llu,"
 			"\"no_target\":%llu,\"no_entry\":%llu,\"tun_write_err\":%llu,\"link_dropped\":%llu,\"ptb_sent\":%llu,"
-			"\"vcrt\":%zu,\"store\":{\"state\":\"%s\",\"queued\":%llu,\"written\":%llu,"
+			"\"full_reports\":%llu,\"vcrt\":%zu,\"store\":{\"state\":\"%s\",\"queued\":%llu,\"written\":%llu,"
 			"\"flushes\":%llu,\"errors\":%llu,\"dropped\":%llu,\"reopened\":%llu,"
 			"\"moved_aside\":%llu",
 			s->sysname,
@@ -845,7 +845,7 @@ show_stats(struct stack *s, struct lib_sbuf *o)
 			(unsigned long long)s->cnt.new_conns, (unsigned long long)s->cnt.no_target,
 			(unsigned long long)s->cnt.no_entry, (unsigned long long)s->cnt.tun_write_err,
 			(unsigned long long)s->cnt.link_dropped, (unsigned long long)s->cnt.ptb_sent,
-			vipa_vcrt_count(s->vcrt), vipa_store_state_name(si.state),
+			(unsigned long long)s->cnt.full_reports, vipa_vcrt_count(s->vcrt), vipa_store_state_name(si.state),
 			(unsigned long long)st.queued,
 			(unsigned long long)st.written, (unsigned long long)st.flushes,
 			(unsigned long long)st.errors, (unsigned long long)st.dropped,

@@ -81,6 +81,7 @@ struct stack_counters {
 	uint64_t tun_write_err;
 	uint64_t link_dropped;		/* SYSPLEX$LINK loss and delay-line overflow */
 	uint64_t ptb_sent;		/* Packet Too Big: rewritten packet would not fit */
+	uint64_t full_reports;		/* target: full connection reports sent to owners */
 };
 
 struct stack_mip6_counters {

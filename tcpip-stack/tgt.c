@@ -264,6 +264,7 @@ stack_tgt_report_full(struct stack *s, struct stack_dvipa *d)
 		return;
 	send_listen(s, d);
 	nev = 0;
+	s->cnt.full_reports++;
 	vipa_vcrt_foreach(s->tconn, full_cb, &f);
 	flush_events(s, f.dv, 1);
 	nev = 0;
