@@ -40,7 +40,7 @@ poll_until 15 cap_ready || fail "tshark did not start: $(cat "$tmp/tshark.err")"
 
 # An endless download paced at 200 kB/s: alive until the test ends it.
 ip netns exec "$INST-CLIENT1" curl -s -o /dev/null --local-port $SPORT \
-	"http://[$DVIPA]:$PORT/bytes/1000000000000?rate=200000" &
+	"$(held_url 200000)" &
 dl=$!
 # (jq -e succeeds on empty input: test the whole table, never a filtered row.)
 bound() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' | jq -e ".vcrt[] | select(.sport == $SPORT and .bypass == \"BOUND\")" >/dev/null; }

@@ -38,7 +38,7 @@ ok "SYSA's directed bus messages to SYSC are dropped (reports from SYSC still fl
 
 for port in 42201 42202 42203; do
 	ip netns exec "$INST-CLIENT1" curl -s -o /dev/null --local-port $port \
-		"http://[$DVIPA]:$PORT/bytes/1000000000000?rate=100000" &
+		"$(held_url 100000)" &
 	pids="$pids $!"
 done
 on_sysc() { vcrt | jq -e '[.vcrt[] | select(.destxcf == "fd00:10::3" and .bypass == "BOUND" and .sport >= 42201 and .sport <= 42203)] | length == 1' >/dev/null; }
