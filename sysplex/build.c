@@ -11,6 +11,7 @@
  * safe after a crash and when run twice.
  */
 #include "sysplex/sysplex.h"
+#include "xcf/xcf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -201,11 +202,12 @@ plex_write_config(const struct plex_inst *in, const struct plex_topo *t)
 	if (mkdir_p1(path, 0700) < 0)
 		return -1;
 	lib_sbuf_printf(&b,
-			"; couple data set of instance %s, written by `sysplex up` from\n"
+			"; couple config of instance %s, written by `sysplex up` from\n"
 			"; %s\n"
 			"SYSPLEX %s\n"
-			"INTERVAL %u FAILURE %u\n",
-			in->name, t->path, t->sysplex, t->hb_ms, t->fail_ms);
+			"INTERVAL %u FAILURE %u\n"
+			"CDS %s/cds.db LEASE %u\n",
+			in->name, t->path, t->sysplex, t->hb_ms, t->fail_ms, in->rundir, t->lease_ms);
 	for (i = 0; i < t->nhosts; i++) {
 		const struct plex_host *h = &t->h[i];
 
@@ -217,11 +219,11 @@ plex_write_config(const struct plex_inst *in, const struct plex_topo *t)
 		if (!h->is_system)
 			continue;
 		if (t->transport_ipc)
-			lib_sbuf_printf(&b, "MEMBER %s %s ipc://%s/xcf/%s\n", h->name, h->tcpname,
-					in->rundir, h->name);
+			lib_sbuf_printf(&b, "MEMBER %s %s ipc://%s/xcf/%s WEIGHT %u\n", h->name,
+					h->tcpname, in->rundir, h->name, h->weight ? h->weight : 1);
 		else
-			lib_sbuf_printf(&b, "MEMBER %s %s tcp://[%s]:%u\n", h->name, h->tcpname,
-					h->lan, t->xcf_port);
+			lib_sbuf_printf(&b, "MEMBER %s %s tcp://[%s]:%u WEIGHT %u\n", h->name,
+					h->tcpname, h->lan, t->xcf_port, h->weight ? h->weight : 1);
 		snprintf(path, sizeof(path), "%s/%s/profile", in->rundir, h->name);
 		if (write_file(path, h->profile ? h->profile : "; no PROFILE in the topology\n",
 			       0644) < 0) {
@@ -234,6 +236,17 @@ plex_write_config(const struct plex_inst *in, const struct plex_topo *t)
 		rc = b.oom ? -1 : write_file(path, b.s, 0644);
 	}
 	lib_sbuf_free(&b);
+	if (rc == 0) {
+		/* The couple data set every stack opens (through its agent). */
+		static struct xcf_couple cp;
+		char err[600];
+
+		if (xcf_couple_parse(&cp, path, err, sizeof(err)) < 0 ||
+		    xcf_cds_format(cp.cds, &cp, err, sizeof(err)) < 0) {
+			fprintf(stderr, "sysplex: %s\n", err);
+			rc = -1;
+		}
+	}
 	return rc;
 }
 

@@ -51,6 +51,7 @@ struct plex_host {
 	int is_system;			/* 1 = system (runs a stack), 0 = client */
 	int index;			/* 1-based; the LAN-side veth is INST<index> */
 	char tcpname[9];		/* systems: stack name, default TCPCS */
+	unsigned weight;		/* systems: SFM policy weight (1) */
 	char lan[PLEX_ADDR_LEN];	/* address on lan0, canonical text */
 	char xcf[PLEX_ADDR_LEN];	/* systems: DYNAMICXCF address, "" if none */
 	char *profile;			/* systems: PROFILE text (malloc'd), or NULL */
@@ -67,6 +68,7 @@ struct plex_topo {
 	int lan_plen;
 	unsigned mtu;
 	unsigned hb_ms, fail_ms;	/* couple: interval_ms, failure_ms */
+	unsigned lease_ms;		/* couple: lease_ms (the CDS lease) */
 	int transport_ipc;		/* couple.transport: 0 "tcp" (default), 1 "ipc" */
 	unsigned xcf_port;		/* couple.port: ROUTER port for tcp (PUB = +1) */
 	int nroutes;
@@ -132,7 +134,8 @@ int plex_ns_sysctl(const char *ns, const char *key, const char *val);
  * sysctls for topology t.  Prints a one-line error and returns -1 on failure
  * (the caller tears down). */
 int plex_build(const struct plex_inst *in, const struct plex_topo *t);
-/* Writes couple.cfg and every system's profile into the run directory. */
+/* Writes couple.cfg and every system's profile into the run directory, and
+ * formats the couple data set (RUNDIR/cds.db) the couple config names. */
 int plex_write_config(const struct plex_inst *in, const struct plex_topo *t);
 /* Removes everything of the instance: recorded pids, processes inside its
  * namespaces, every INST-* namespace, the run directory.  Quiet unless

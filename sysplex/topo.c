@@ -6,19 +6,23 @@
  *   return {
  *     sysplex = "PLEX1",                       -- 1..8 of A-Z 0-9
  *     lan = { prefix = "fd00:1::/64", mtu = 1500 },
- *     couple = { interval_ms = 50, failure_ms = 250, transport = "tcp", port = 7000 },
+ *     couple = { interval_ms = 50, failure_ms = 250, lease_ms = 400, transport = "tcp",
+ *                port = 7000 },
  *     client_routes = { "fd00:100::/64" },     -- on-link routes on clients
  *     systems = {
  *       { name = "SYSA", tcpname = "TCPCS", lan = "fd00:1::1", xcf = "fd00:10::1",
- *         profile = [[ ...z/OS PROFILE text... ]],
+ *         weight = 1, profile = [[ ...z/OS PROFILE text... ]],
  *         httpd = { addr = "fd00:100::1", port = 8080 } },
  *     },
  *     clients = { { name = "CLIENT1", lan = "fd00:1::101", agent = true } },
  *   }
  *
  * Optional: tcpname (TCPCS), lan of a host (system N gets PREFIX::N, client N
- * gets PREFIX::100+N, in hex), xcf, profile, httpd, agent (false), mtu (1500),
- * couple (50/250 ms, transport "tcp", port 7000), client_routes (none).
+ * gets PREFIX::100+N, in hex), xcf, weight (1; the system's SFM policy weight,
+ * 1-9999), profile, httpd, agent (false), mtu (1500), couple (50/250 ms,
+ * lease 400 ms, transport "tcp", port 7000), client_routes (none).
+ * couple.lease_ms is the lease a system holds on the couple data set (see
+ * docs/DESIGN.md): at least 4 x interval_ms.
  * A system's stack takes its XCF (care-of) address from its PROFILE's
  * IPCONFIG6 DYNAMICXCF, which every system needs; xcf, when given, must be
  * that address (the launcher routes it), and is taken from the PROFILE when
@@ -297,8 +301,8 @@ check_xcf(struct tctx *c, struct plex_host *h, const char *where)
 static void
 load_host(struct tctx *c, struct plex_topo *t, int is_system, int nth, const uint8_t net[16])
 {
-	static const char *const sys_keys[] = { "name", "tcpname", "lan", "xcf", "profile",
-						"httpd", NULL };
+	static const char *const sys_keys[] = { "name", "tcpname", "lan", "xcf", "weight",
+						"profile", "httpd", NULL };
 	static const char *const cli_keys[] = { "name", "lan", "agent", NULL };
 	static const char *const httpd_keys[] = { "addr", "port", NULL };
 	struct plex_host *h = &t->h[t->nhosts];
@@ -351,6 +355,9 @@ load_host(struct tctx *c, struct plex_topo *t, int is_system, int nth, const uin
 		return;
 	}
 	lib_strlcpy(h->tcpname, "TCPCS", sizeof(h->tcpname));
+	v = 1;
+	get_int(c, where, "weight", 1, 9999, &v);
+	h->weight = (unsigned)v;
 	if (get_str(c, where, "tcpname", h->tcpname, sizeof(h->tcpname)) == 1 &&
 	    !valid_hostname(h->tcpname, 8))
 		tfail(c, "%s.tcpname: expected 1..8 of A-Z 0-9", where);
@@ -427,8 +434,8 @@ load_table(struct tctx *c, struct plex_topo *t)
 	static const char *const top_keys[] = { "sysplex", "lan", "couple", "client_routes",
 						 "systems", "clients", NULL };
 	static const char *const lan_keys[] = { "prefix", "mtu", NULL };
-	static const char *const couple_keys[] = { "interval_ms", "failure_ms", "transport",
-						   "port", NULL };
+	static const char *const couple_keys[] = { "interval_ms", "failure_ms", "lease_ms",
+						   "transport", "port", NULL };
 	lua_State *L = c->L;
 	char buf[PLEX_ADDR_LEN];
 	uint8_t net[16];
@@ -462,6 +469,7 @@ load_table(struct tctx *c, struct plex_topo *t)
 
 	t->hb_ms = 50;
 	t->fail_ms = 250;
+	t->lease_ms = 400;
 	t->xcf_port = 7000;
 	if (lua_getfield(L, -1, "couple") == LUA_TTABLE) {
 		check_keys(c, "couple", couple_keys);
@@ -469,8 +477,12 @@ load_table(struct tctx *c, struct plex_topo *t)
 			t->hb_ms = (unsigned)v;
 		if (get_int(c, "couple", "failure_ms", 1, 600000, &v) == 1)
 			t->fail_ms = (unsigned)v;
+		if (get_int(c, "couple", "lease_ms", 1, 600000, &v) == 1)
+			t->lease_ms = (unsigned)v;
 		if (t->fail_ms <= t->hb_ms)
 			tfail(c, "couple.failure_ms must be larger than couple.interval_ms");
+		else if (t->lease_ms < 4 * t->hb_ms)
+			tfail(c, "couple.lease_ms must be at least 4 x couple.interval_ms");
 		if (get_str(c, "couple", "transport", buf, sizeof(buf)) == 1) {
 			if (strcmp(buf, "ipc") == 0)
 				t->transport_ipc = 1;

@@ -218,14 +218,21 @@ show_vipadyn(struct stack *s, int json, struct lib_sbuf *o)
 	char a[64], t[32];
 	int i, n = 0;
 
+	/* A stack out of the sysplex group has no dynamic VIPA (z/OS deletes
+	 * them at LEAVEGROUP; VIPADCFG keeps the definitions for JOINGROUP). */
+	int member = xcf_joined(s->xcf) && !s->left_group;
+
 	if (json)
-		lib_sbuf_printf(o, "{\"system\":\"%s\",\"stack\":\"%s\",\"vipadyn\":[", s->sysname,
-				s->tcpname);
+		lib_sbuf_printf(o, "{\"system\":\"%s\",\"stack\":\"%s\",\"member\":%s,\"vipadyn\":[",
+				s->sysname, s->tcpname, member ? "true" : "false");
 	else {
 		header(s, o);
+		if (!member)
+			lib_sbuf_printf(o, "EZZ8269I %s IS NOT A MEMBER OF A SYSPLEX GROUP: NO DYNAMIC "
+					"VIPA\n", s->tcpname);
 		lib_sbuf_printf(o, "DYNAMIC VIPA:\n");
 	}
-	for (i = 0; i < s->ndv; i++) {
+	for (i = 0; i < s->ndv && member; i++) {
 		const struct stack_dvipa *d = &s->dv[i];
 		if (!d->defined && !d->backup && !d->target && !d->owned)
 			continue;
@@ -686,13 +693,18 @@ show_sysplex_vipadyn(struct stack *s, int json, struct lib_sbuf *o)
 	char a[64];
 	int i, j, n = 0;
 
+	int member = xcf_joined(s->xcf) && !s->left_group;
+
 	if (json)
-		lib_sbuf_printf(o, "{\"system\":\"%s\",\"stack\":\"%s\",\"sysplex_vipadyn\":[",
-				s->sysname, s->tcpname);
-	else
+		lib_sbuf_printf(o, "{\"system\":\"%s\",\"stack\":\"%s\",\"member\":%s,"
+				"\"sysplex_vipadyn\":[", s->sysname, s->tcpname, member ? "true" : "false");
+	else {
 		lib_sbuf_printf(o, "EZZ8260I SYSPLEX CS V2R5 %u\nVIPA DYNAMIC DISPLAY FROM %s AT %s\n",
 				++report_seq, s->tcpname, s->sysname);
-	for (i = 0; i < s->ndv; i++) {
+		if (!member)
+			lib_sbuf_printf(o, "EZZ8269I %s IS NOT A MEMBER OF A SYSPLEX GROUP\n", s->tcpname);
+	}
+	for (i = 0; i < s->ndv && member; i++) {
 		const struct stack_dvipa *d = &s->dv[i];
 		int shown_self = 0;
 
@@ -745,10 +757,14 @@ member_state(enum xcf_member_state st)
 	case XCF_ACTIVE: return "ACTIVE";
 	case XCF_FAILED: return "FAILED";
 	case XCF_LEFT: return "LEFT";
+	case XCF_PARTITIONED: return "PARTITIONED";
+	case XCF_JOINING: return "JOINING";
 	default: return "NOTJOINED";
 	}
 }
 
+/* Every member as we see it: ourselves by our own state (a stack that left
+ * still hears the others, so they keep theirs). */
 static void
 show_group(struct stack *s, int json, int xcf_style, struct lib_sbuf *o)
 {
@@ -757,35 +773,27 @@ show_group(struct stack *s, int json, int xcf_style, struct lib_sbuf *o)
 
 	if (json) {
 		lib_sbuf_printf(o, "{\"group\":\"EZBTCPCS\",\"members\":[");
-		for (i = 0; i < n; i++) {
-			int self = strcmp(m[i].member, s->member) == 0;
-			const char *st = self ? (xcf_joined(s->xcf) ? "ACTIVE" : "LEFT") :
-				member_state(m[i].state);
+		for (i = 0; i < n; i++)
 			lib_sbuf_printf(o, "%s{\"member\":\"%s\",\"mvsname\":\"%s\",\"tcpname\":\"%s\","
-					"\"status\":\"%s\"}", k++ ? "," : "", m[i].member,
-					self ? s->sysname : m[i].sysname, self ? s->tcpname : m[i].tcpname, st);
-		}
+					"\"status\":\"%s\",\"in_doubt\":%s}", k++ ? "," : "", m[i].member,
+					m[i].sysname, m[i].tcpname, member_state(m[i].state),
+					m[i].in_doubt ? "true" : "false");
 		lib_sbuf_printf(o, "],\"records\":%d}\n", k);
 		return;
 	}
 	if (xcf_style) {
 		lib_sbuf_printf(o, "IXC333I  DISPLAY XCF\nINFORMATION FOR GROUP EZBTCPCS\n"
 				"    MEMBER NAME:     SYSTEM:   STATUS:\n");
-		for (i = 0; i < n; i++) {
-			int self = strcmp(m[i].member, s->member) == 0;
-			lib_sbuf_printf(o, "    %-16s %-9s %s\n", m[i].member, self ? s->sysname : m[i].sysname,
-					self ? (xcf_joined(s->xcf) ? "ACTIVE" : "LEFT") : member_state(m[i].state));
-		}
+		for (i = 0; i < n; i++)
+			lib_sbuf_printf(o, "    %-16s %-9s %s%s\n", m[i].member, m[i].sysname,
+					member_state(m[i].state), m[i].in_doubt ? " (IN DOUBT)" : "");
 		return;
 	}
 	lib_sbuf_printf(o, "EZZ8270I SYSPLEX CS V2R5 %u\nSYSPLEX GROUP EZBTCPCS SEEN FROM %s AT %s\n"
 			"  MEMBER           MVSNAME  TCPNAME  STATUS\n", ++report_seq, s->tcpname, s->sysname);
-	for (i = 0; i < n; i++) {
-		int self = strcmp(m[i].member, s->member) == 0;
-		lib_sbuf_printf(o, "  %-16s %-8s %-8s %s\n", m[i].member, self ? s->sysname : m[i].sysname,
-				self ? s->tcpname : m[i].tcpname,
-				self ? (xcf_joined(s->xcf) ? "ACTIVE" : "LEFT") : member_state(m[i].state));
-	}
+	for (i = 0; i < n; i++)
+		lib_sbuf_printf(o, "  %-16s %-8s %-8s %s%s\n", m[i].member, m[i].sysname, m[i].tcpname,
+				member_state(m[i].state), m[i].in_doubt ? " (IN DOUBT)" : "");
 	lib_sbuf_printf(o, "%d OF %d RECORDS DISPLAYED\n", n, n);
 }
 
@@ -796,12 +804,77 @@ show_xcf_groups(struct stack *s, int json, struct lib_sbuf *o)
 	int i, n = xcf_members(s->xcf, m, XCF_MAX_MEMBERS), live = 0;
 
 	for (i = 0; i < n; i++)
-		if (m[i].state == XCF_ACTIVE || (strcmp(m[i].member, s->member) == 0 && xcf_joined(s->xcf)))
+		if (m[i].state == XCF_ACTIVE)
 			live++;
 	if (json)
 		lib_sbuf_printf(o, "{\"groups\":[{\"name\":\"EZBTCPCS\",\"members\":%d}]}\n", live);
 	else
 		lib_sbuf_printf(o, "IXC331I  DISPLAY XCF\nGROUPS(SIZE):  EZBTCPCS(%d)\n", live);
+}
+
+/* D XCF,COUPLE: the couple data set as this system last read it. */
+static void
+show_couple(struct stack *s, int json, struct lib_sbuf *o)
+{
+	static struct xcf_cds_view v;
+	int i;
+
+	if (xcf_cds_view(s->xcf, &v) < 0) {
+		lib_sbuf_printf(o, json ? "{\"error\":\"no couple data set\"}\n" :
+				"IXC357I  DISPLAY XCF\nNO COUPLE DATA SET\n");
+		return;
+	}
+	if (json) {
+		lib_sbuf_printf(o, "{\"system\":\"%s\",\"sysplex\":\"%s\",\"cds\":", s->sysname,
+				v.sysplex);
+		lib_sbuf_json_str(o, v.path);
+		lib_sbuf_printf(o, ",\"interval_ms\":%u,\"failure_ms\":%u,\"lease_ms\":%u,"
+				"\"isolate_ms\":%u,\"reachable\":%s,\"fault\":%s,\"error\":",
+				v.hb_ms, v.fail_ms, v.lease_ms, v.isolate_ms,
+				v.reachable ? "true" : "false", v.fault ? "true" : "false");
+		lib_sbuf_json_str(o, v.error);
+		lib_sbuf_printf(o, ",\"read_age_ms\":%llu,\"self\":{\"status\":\"%s\","
+				"\"lease_left_ms\":%llu},\"slots\":[", (unsigned long long)v.read_age_ms,
+				member_state(v.self_state), (unsigned long long)v.lease_left_ms);
+		for (i = 0; i < v.n; i++) {
+			const struct xcf_slot *t = &v.slot[i];
+
+			lib_sbuf_printf(o, "%s{\"system\":\"%s\",\"member\":\"%s\",\"status\":\"%s\","
+					"\"incarnation\":%llu,\"beat\":%llu,\"unchanged_ms\":%llu,"
+					"\"weight\":%u,\"in_doubt\":%s,\"partitioned_by\":", i ? "," : "",
+					t->sysname, t->member, xcf_slot_state_name(t->state),
+					(unsigned long long)t->incarnation, (unsigned long long)t->beat,
+					(unsigned long long)v.unchanged_ms[i], t->weight,
+					v.in_doubt[i] ? "true" : "false");
+			lib_sbuf_json_str(o, t->pill_inc ? t->pill_by : "");
+			lib_sbuf_printf(o, ",\"reason\":");
+			lib_sbuf_json_str(o, t->pill_inc ? t->reason : "");
+			lib_sbuf_printf(o, ",\"pill_incarnation\":%llu}", (unsigned long long)t->pill_inc);
+		}
+		lib_sbuf_printf(o, "],\"records\":%d}\n", v.n);
+		return;
+	}
+	lib_sbuf_printf(o, "IXC357I  DISPLAY XCF\nSYSPLEX %s COUPLE DATA SET AS SEEN FROM %s\n"
+			"  DSN: %s\n  INTERVAL: %u MS  FAILURE: %u MS  LEASE: %u MS  ISOLATE: %u MS\n",
+			v.sysplex, s->sysname, v.path, v.hb_ms, v.fail_ms, v.lease_ms, v.isolate_ms);
+	lib_sbuf_printf(o, "  %s: %s, LEASE %llu MS LEFT, LAST READ %llu MS AGO%s%s\n", s->sysname,
+			member_state(v.self_state), (unsigned long long)v.lease_left_ms,
+			(unsigned long long)v.read_age_ms, v.reachable ? "" : ", NOT REACHABLE: ",
+			v.reachable ? "" : v.error);
+	lib_sbuf_printf(o, "  SYSTEM   STATUS       INCARNATION           BEAT  UNCHANGED WEIGHT "
+			"PARTITIONED BY\n");
+	for (i = 0; i < v.n; i++) {
+		const struct xcf_slot *t = &v.slot[i];
+		char by[80] = "";
+
+		if (t->pill_inc)
+			snprintf(by, sizeof(by), "%s (%s)", t->pill_by, t->reason);
+		lib_sbuf_printf(o, "  %-8s %-12s %-19llu %6llu %7llu MS %6u %s%s\n", t->sysname,
+				xcf_slot_state_name(t->state), (unsigned long long)t->incarnation,
+				(unsigned long long)t->beat, (unsigned long long)v.unchanged_ms[i],
+				t->weight, by, v.in_doubt[i] ? " IN DOUBT" : "");
+	}
+	lib_sbuf_printf(o, "%d OF %d RECORDS DISPLAYED\n", v.n, v.n);
 }
 
 /* ---- private queries for the launcher, tests and benchmarks ---------------------------- */
@@ -817,8 +890,14 @@ show_role(struct stack *s, struct lib_sbuf *o)
 		const char *ds = stack_dvipa_diststat(d);
 		if (!d->defined && !d->backup && !d->target && !d->owned)
 			continue;
-		lib_sbuf_printf(o, "%s %s %s\n", ip6(d->addr, a), stack_dvipa_status(d),
-				ds[0] ? ds : "-");
+		lib_sbuf_printf(o, "%s %s %s", ip6(d->addr, a), stack_dvipa_status(d), ds[0] ? ds : "-");
+		/* The owner's monotonic activation time and the time of this
+		 * answer (one clock for every stack on the host): two answers
+		 * prove two owners at once only if their intervals overlap. */
+		if (d->owned)
+			lib_sbuf_printf(o, " SINCE=%llu NOW=%llu", (unsigned long long)d->active_since_ms,
+					(unsigned long long)lib_now_ms());
+		lib_sbuf_printf(o, "\n");
 	}
 }
 
@@ -891,7 +970,7 @@ static const char *const sysplex_reports[] = { "VIPADYN", "GROUP" };
 static const char *const actions[] = { "LEAVEGROUP", "JOINGROUP", "DEACTIVATE", "REACTIVATE",
 				       "QUIESCE", "RESUME" };
 static const char *const verbs[] = { "D", "DISPLAY", "V", "VARY", "SYSPLEX$ROLE",
-				      "SYSPLEX$STATS", "SYSPLEX$LINK" };
+				      "SYSPLEX$STATS", "SYSPLEX$LINK", "SYSPLEX$CDS" };
 
 static int
 fail(struct lib_sbuf *o, int json, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -1016,15 +1095,20 @@ do_vary(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
 	return ok_msg(o, json, msg);
 }
 
-/* D TCPIP,tcp,NETSTAT,report[,DETAIL] | D TCPIP,tcp,SYSPLEX,report | D XCF,GROUP[,name] */
+/* D TCPIP,tcp,NETSTAT,report[,DETAIL] | D TCPIP,tcp,SYSPLEX,report | D XCF,GROUP[,name] |
+ * D XCF,COUPLE */
 static int
 do_display(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
 {
 	int i, detail = 0;
 
 	if (ntok >= 1 && strcmp(tok[0], "XCF") == 0) {
+		if (ntok == 2 && (strcmp(tok[1], "COUPLE") == 0 || strcmp(tok[1], "CPL") == 0)) {
+			show_couple(s, json, o);
+			return 0;
+		}
 		if (ntok < 2 || (strcmp(tok[1], "GROUP") != 0 && strcmp(tok[1], "G") != 0))
-			return fail(o, json, "expected D XCF,GROUP[,EZBTCPCS]");
+			return fail(o, json, "expected D XCF,GROUP[,EZBTCPCS] or D XCF,COUPLE");
 		if (ntok == 2)
 			show_xcf_groups(s, json, o);
 		else if (ntok == 3 && strcmp(tok[2], "EZBTCPCS") == 0)
@@ -1034,7 +1118,7 @@ do_display(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
 		return 0;
 	}
 	if (ntok < 1 || strcmp(tok[0], "TCPIP") != 0)
-		return fail(o, json, "expected D TCPIP,tcpname,NETSTAT,report or D TCPIP,,SYSPLEX,report or D XCF,GROUP");
+		return fail(o, json, "expected D TCPIP,tcpname,NETSTAT,report or D TCPIP,,SYSPLEX,report or D XCF,GROUP or D XCF,COUPLE");
 	if (ntok < 4)
 		return fail(o, json, "expected D TCPIP,tcpname,NETSTAT,report (VDPT, VCRT, VIPADYN, VIPADCFG, HOME, CONN, CONFIG)");
 	if (tok[1][0] && strcmp(tok[1], s->tcpname) != 0)
@@ -1123,6 +1207,19 @@ stack_ctl_exec(struct stack *s, const char *line, int json, struct lib_sbuf *o)
 		show_stats(s, o);
 		return 0;
 	}
+	if (strcmp(verb, "SYSPLEX$CDS") == 0) {
+		char msg[160];
+		int lost;
+
+		if (ntok != 1 || (strcmp(tok[0], "LOSS") != 0 && strcmp(tok[0], "RESTORE") != 0))
+			return fail(o, json, "expected SYSPLEX$CDS LOSS or SYSPLEX$CDS RESTORE");
+		lost = tok[0][0] == 'L';
+		if (xcf_cds_fault(s->xcf, lost) < 0)
+			return fail(o, json, "%s has no couple data set", s->sysname);
+		snprintf(msg, sizeof(msg), "COUPLE DATA SET %s FROM %s (fault injected in the stack's "
+			 "CDS client)", lost ? "NOT REACHABLE" : "REACHABLE AGAIN", s->sysname);
+		return ok_msg(o, json, msg);
+	}
 	if (strcmp(verb, "SYSPLEX$LINK") == 0) {
 		memmove(tok + 1, tok, sizeof(tok[0]) * (size_t)ntok);
 		tok[0] = verb;
@@ -1141,7 +1238,12 @@ static int
 exec_cb(const char *line, int json, struct lib_sbuf *out, void *arg)
 {
 	struct stack *s = arg;
-	int rc = stack_ctl_exec(s, line, json, out);
+	int rc;
+
+	/* Reporting a DVIPA ACTIVE is an owner action: the lease first (after
+	 * SIGCONT this runs before any timer). */
+	stack_own_guard(s);
+	rc = stack_ctl_exec(s, line, json, out);
 
 	if (rc < 0)
 		lib_verdict(&s->ctl_verdicts, "bad operator command");

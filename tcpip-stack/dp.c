@@ -316,6 +316,9 @@ tun_cb(uv_poll_t *h, int status, int events)
 	LIB_UNUSED(events);
 	if (status < 0)
 		return;
+	/* Owner actions need a valid lease: checked before the batch (after
+	 * SIGCONT this callback may run before any timer). */
+	stack_own_guard(s);
 	for (i = 0; i < STACK_RX_BUDGET; i++) {
 		uint8_t *frame = s->rxbuf + STACK_HEADROOM;
 		ssize_t n = read(s->tun_fd, frame, STACK_PKT_MAX);

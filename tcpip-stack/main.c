@@ -3,9 +3,12 @@
  *
  *   tcpip-stack -n PROFILE
  *   tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR [-v]
+ *   tcpip-stack --cds-agent FD CDSPATH      (internal: the couple data set agent
+ *                                           the stack starts, xcf/cds.c)
  *
- * A malformed PROFILE or couple data set never starts the daemon: the error
- * names FILE:LINE and the statement, and the exit status is 1.
+ * A malformed PROFILE or couple config never starts the daemon: the error
+ * names FILE:LINE and the statement, and the exit status is 1.  The couple
+ * config must name a couple data set (CDS statement).
  */
 #include "tcpip-stack/stack.h"
 
@@ -64,6 +67,19 @@ main(int argc, char **argv)
 	char err[512];
 	int ch, verbose = 0;
 
+	if (argc == 4 && strcmp(argv[1], "--cds-agent") == 0) {
+		char *end;
+		long fd = strtol(argv[2], &end, 10);
+
+		if (*end || fd < 3 || fd > 1024)
+			usage();
+		lib_log_init("CDS-AGENT", LIB_LOG_INFO);
+		/* Our stack's signals are not ours: we end when it does. */
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGPIPE, SIG_IGN);
+		return xcf_cds_serve((int)fd, argv[3]);
+	}
 	while ((ch = getopt(argc, argv, "n:p:c:s:t:i:d:vMh")) != -1) {
 		switch (ch) {
 		case 'n':
@@ -97,6 +113,11 @@ main(int argc, char **argv)
 	}
 	if (xcf_couple_parse(&s.couple, couple, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (!s.couple.cds[0]) {
+		fprintf(stderr, "%s: no CDS statement: the stack needs a couple data set "
+			"(CDS /path/cds.db), which `sysplex up` creates\n", couple);
 		return 1;
 	}
 	lib_strlcpy(s.sysname, sysname, sizeof(s.sysname));

@@ -88,6 +88,8 @@ nd_cb(uv_poll_t *h, int status, int events)
 	LIB_UNUSED(events);
 	if (status < 0)
 		return;
+	/* Answering for a DVIPA is an owner action: lease first. */
+	stack_own_guard(s);
 	for (i = 0; i < 64; i++) {
 		uint8_t buf[1500];
 		struct sockaddr_in6 from;

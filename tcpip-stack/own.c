@@ -1,30 +1,41 @@
 /*
- * own.c - who owns each DVIPA: the backup chain, takeover, takeback and the
- * partition rule.  Every stack evaluates the same rule on the same facts
- * (the VIPA_ADV of every live member), so they agree without a vote.
+ * own.c - who owns each DVIPA: the backup chain, takeover, takeback, and the
+ * guard every owner action passes.  Every stack evaluates the same rule on
+ * the same facts (the VIPA_ADV of every live member), so they agree without
+ * a vote; the couple data set (xcf/sfm.c) decides who is in the sysplex.
  *
  * The rule, per DVIPA:
  *  - Candidates are the live members that define it: the VIPADEFINE stack
  *    first, then VIPABACKUP stacks by rank (highest first), ties by member
  *    name.  A DEACTIVATEd stack is no candidate.
- *  - Quorum: a stack that cannot see more than half of the couple data set's
- *    members (exactly half counts when the first member listed is among
- *    them) owns nothing: it gives its DVIPAs up at once, as z/OS sysplex
- *    partitioning removes an isolated system.  So after any partition at
- *    most one side can own a DVIPA; with two systems only the side holding
- *    the first-listed system can (docs/DESIGN.md).
+ *  - Owning needs a lease (stack_own_allowed): we are a member of the
+ *    sysplex whose last status update in the couple data set succeeded less
+ *    than LEASE ago (xcf_lease_ok), and we did not LEAVEGROUP.  Every owner
+ *    action checks it first (stack_own_guard: forwarding in dp.c, neighbour
+ *    advertisements in ndp.c, reporting ACTIVE in ctl.c, the VIPA_ADV we
+ *    publish); a stack that fails it gives every DVIPA up at once, with no
+ *    MOVING grace.  So a hung or cut-off owner stops by itself, and a stack
+ *    resumed after SIGSTOP stops in its first I/O callback.
  *  - Takeover: when no live member advertises the DVIPA ACTIVE, the best
- *    live candidate activates it, but only takeover_delay_ms after the owner
- *    vanished: the old owner, if merely cut off, gives up as soon as it
- *    loses quorum (same failure-detection time), so two owners never
- *    overlap.
+ *    live candidate activates it, but only when the sysplex is settled
+ *    (xcf_settled): nobody is in doubt, i.e. every system the couple data set
+ *    has in the sysplex is a member we hear, and every system SFM removed
+ *    has surely stopped (its lease ran out).  A failed owner is therefore
+ *    replaced only after SFM partitioned it out; an owner cut off by a
+ *    partition is either pilled (then it stops within LEASE, before the
+ *    winner may act) or it stays, on the side SFM keeps.  Safety depends on
+ *    the lease, not on how fast anybody runs (xcf/sfm.c has the argument).
  *  - Takeback: the VIPADEFINE stack, when it is live again and the DVIPA is
  *    MOVEABLE IMMEDIATE, gets it back at once; WHENIDLE waits until the
  *    current owner has no connection for it.  The owner giving it up keeps
  *    forwarding for STACK_MOVING_MS (status MOVING), so packets that still
  *    reach it during the switch are not lost; the new owner rebuilds its
- *    VCRT from the targets' full reports.
- *  - Two active owners (healed partition): the worse candidate gives up.
+ *    VCRT from the targets' full reports.  Every way back (restart, JOINGROUP,
+ *    a rejoin after SFM removed a stack) is a new incarnation that starts
+ *    owning nothing and takes the DVIPA back by this rule, so WHENIDLE holds
+ *    on all of them.
+ *  - Two active owners (two stacks activating on the same facts at once):
+ *    the worse candidate gives up.
  */
 #include "tcpip-stack/stack.h"
 
@@ -59,21 +70,44 @@ member_live(struct stack *s, const char *member)
 }
 
 int
-stack_own_quorum(struct stack *s)
+stack_own_allowed(struct stack *s)
 {
-	struct xcf_member_info m[XCF_MAX_MEMBERS];
-	int i, n, live = 0, first_live = 0;
+	return !s->left_group && xcf_lease_ok(s->xcf);
+}
 
+static void give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace,
+		    const char *why);
+static void finish_moving(struct stack *s, struct stack_dvipa *d);
+
+/* Why we may not own, for the messages. */
+static const char *
+not_allowed_why(struct stack *s)
+{
+	if (s->left_group)
+		return "LEFT THE SYSPLEX GROUP";
 	if (!xcf_joined(s->xcf))
-		return 0;
-	n = xcf_members(s->xcf, m, XCF_MAX_MEMBERS);
-	for (i = 0; i < n; i++) {
-		int up = strcmp(m[i].member, s->member) == 0 || m[i].state == XCF_ACTIVE;
-		live += up;
-		if (i == 0)
-			first_live = up;
+		return "NOT A MEMBER OF THE SYSPLEX";
+	return "NO VALID LEASE ON THE COUPLE DATA SET";
+}
+
+int
+stack_own_guard(struct stack *s)
+{
+	const char *why;
+	int i;
+
+	if (stack_own_allowed(s))
+		return 1;
+	why = not_allowed_why(s);
+	for (i = 0; i < s->ndv; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+
+		if (d->owned)
+			give_up(s, d, "", 0, why);
+		else if (d->moving)
+			finish_moving(s, d);
 	}
-	return 2 * live > n || (2 * live == n && first_live);
+	return 0;
 }
 
 static struct stack_cand *
@@ -259,13 +293,14 @@ drop_dvipa_conn(struct vipa_conn *c, void *arg)
 
 /* Gives the DVIPA up.  to: the member it goes to ("" when unknown), grace:
  * keep forwarding for STACK_MOVING_MS (a takeback or a conflict), otherwise
- * stop at once (quorum lost, or deactivated). */
+ * stop at once (lease lost, or deactivated: why). */
 static void
-give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace)
+give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace, const char *why)
 {
 	char a[64];
 
 	d->owned = 0;
+	d->active_since_ms = 0;
 	/* The new owner answers for it from now on; we only forward what
 	 * still reaches us. */
 	stack_ndp_join(s, d->addr, 0);
@@ -293,8 +328,7 @@ give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace)
 			 m ? m->sysname : "?");
 	}
 	else
-		log_info("EZZ8302I VIPA %s GIVEN UP BY %s: %s", a, s->tcpname,
-			 d->deactivated ? "DEACTIVATED" : "NO QUORUM IN THE SYSPLEX");
+		log_info("EZZ8302I VIPA %s GIVEN UP BY %s: %s", a, s->tcpname, why);
 	stack_publish_vipa_adv(s);
 }
 
@@ -336,7 +370,7 @@ void
 stack_own_evaluate(struct stack *s)
 {
 	uint64_t now = lib_now_ms();
-	int quorum = stack_own_quorum(s);
+	int allowed = stack_own_guard(s), settled = xcf_settled(s->xcf);
 	int i, j;
 
 	for (i = 0; i < s->ndv; i++) {
@@ -361,8 +395,8 @@ stack_own_evaluate(struct stack *s)
 		if (d->owned) {
 			uint8_t o, r;
 
-			if (!quorum || d->deactivated) {
-				give_up(s, d, "", 0);
+			if (d->deactivated) {
+				give_up(s, d, "", 0, "DEACTIVATED");
 				continue;
 			}
 			if (!self_cand(d, &o, &r)) {
@@ -371,7 +405,7 @@ stack_own_evaluate(struct stack *s)
 			}
 			if (active && better(active->origin, active->rank, active->member, o, r,
 					     s->member)) {
-				give_up(s, d, active->member, 1);
+				give_up(s, d, active->member, 1, "");
 				continue;
 			}
 			if (active) {
@@ -387,13 +421,15 @@ stack_own_evaluate(struct stack *s)
 				if (definer->flags & WIRE_VIPA_F_WHENIDLE)
 					vipa_vcrt_foreach(s->vcrt, conns_of, &cnt);
 				if (cnt.n == 0)
-					give_up(s, d, definer->member, 1);
+					give_up(s, d, definer->member, 1, "");
 			}
 			continue;
 		}
 		/* (A stack still forwarding a DVIPA it gave up may take it back at
-		 * once when it is the best candidate again: REACTIVATE.) */
-		if (!quorum || active || !all_heard(s) || s->left_group)
+		 * once when it is the best candidate again: REACTIVATE.)  Nothing
+		 * is taken while somebody is in doubt: a failed owner must have
+		 * been partitioned out of the sysplex first. */
+		if (!allowed || !settled || active || !all_heard(s) || s->left_group)
 			continue;
 		if (now < s->settle_until_ms) {
 			wake_at(s, s->settle_until_ms, now);
@@ -401,13 +437,26 @@ stack_own_evaluate(struct stack *s)
 		}
 		if (!best_is_self(s, d))
 			continue;
-		/* The owner failed (it did not hand the DVIPA over): wait until an
-		 * owner that was only cut off has surely given up. */
-		if (d->owner_lost_ms && now - d->owner_lost_ms < s->takeover_delay_ms) {
-			wake_at(s, d->owner_lost_ms + s->takeover_delay_ms, now);
-			continue;
-		}
 		stack_dvipa_activate(s, d, d->owner_lost_ms || d->last_owner[0] ? d->last_owner : NULL);
 		d->owner_lost_ms = 0;
 	}
+}
+
+void
+stack_own_out(struct stack *s)
+{
+	int i;
+
+	for (i = 0; i < s->ndv; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+
+		if (d->owned)
+			give_up(s, d, "", 0, not_allowed_why(s));
+		else if (d->moving)
+			finish_moving(s, d);
+		d->ncand = 0;
+		d->owner[0] = '\0';
+		d->owner_lost_ms = 0;
+	}
+	s->nheard = 0;
 }

@@ -148,7 +148,8 @@ stack_publish_vipa_adv(struct stack *s)
 		m.v[m.n].rank = d->rank;
 		/* A deactivated stack is no candidate, even while it still
 		 * forwards what reaches it (MOVING). */
-		m.v[m.n].status = d->owned ? WIRE_VIPA_ACTIVE : d->deactivated ? WIRE_VIPA_DEACTIVATED :
+		m.v[m.n].status = d->owned && stack_own_allowed(s) ? WIRE_VIPA_ACTIVE :
+				  d->deactivated ? WIRE_VIPA_DEACTIVATED :
 				  d->moving ? WIRE_VIPA_MOVING : WIRE_VIPA_BACKUP_ST;
 		m.v[m.n].flags = (d->has_dist ? WIRE_VIPA_F_DIST : 0) |
 				 (d->has_dist && d->dist.mip6 ? WIRE_VIPA_F_MIP6 : 0) |
@@ -285,6 +286,7 @@ stack_dvipa_activate(struct stack *s, struct stack_dvipa *d, const char *from)
 	d->owned = 1;
 	d->moving = 0;
 	d->activated_wall_ms = lib_wall_ms();
+	d->active_since_ms = lib_now_ms();
 	lib_strlcpy(d->owner, s->member, sizeof(d->owner));
 	dvipa_local(s, d, 1);
 	stack_dvipa_route_in(s, d, 1);
@@ -307,8 +309,11 @@ stack_dvipa_activate(struct stack *s, struct stack_dvipa *d, const char *from)
 		static struct wire_xcf_dist_adv m;
 
 		publish_dist_adv(s, d);
-		/* The owner may be a target of its own distribution too. */
+		/* The owner may be a target of its own distribution too: its
+		 * listeners go into the new VDPT at once (in a two-system sysplex
+		 * it is the only target left). */
 		build_dist_adv(d, &m);
+		d->listen_dirty = 1;
 		apply_dist(s, d, &m, s->member);
 	}
 	stack_publish_vipa_adv(s);
@@ -325,8 +330,13 @@ join_cb(struct xcf *x, const struct xcf_member_info *m, void *arg)
 	LIB_UNUSED(x);
 	log_info("EZD1176I %s HAS JOINED XCF GROUP %s (MEMBER %s)", m->sysname,
 		 s->couple.group[0] ? s->couple.group : "EZBTCPCS", m->member);
-	if (strcmp(m->member, s->member) == 0)
+	if (strcmp(m->member, s->member) == 0) {
+		/* We are a member (again): process the VIPADYNAMIC block once the
+		 * group's advertisements are in (own.c). */
+		s->settle_until_ms = lib_now_ms() + s->couple.fail_ms + 2 * s->couple.hb_ms;
+		stack_publish_vipa_adv(s);
 		return;
+	}
 	/* A newcomer learns our definitions and distributions at once. */
 	stack_publish_vipa_adv(s);
 	for (i = 0; i < s->ndv; i++)
@@ -353,8 +363,26 @@ leave_cb(struct xcf *x, const struct xcf_member_info *m, void *arg)
 	int i, n;
 
 	LIB_UNUSED(x);
-	log_info("EZD1177I %s HAS %s XCF GROUP %s", m->member,
-		 m->state == XCF_FAILED ? "FAILED IN" : "LEFT", "EZBTCPCS");
+	if (strcmp(m->member, s->member) == 0) {
+		/* We left (LEAVEGROUP, shutdown) or SFM removed us. */
+		log_info("EZD1177I %s HAS %s XCF GROUP %s", m->member,
+			 m->state == XCF_PARTITIONED ? "BEEN PARTITIONED OUT OF" : "LEFT", "EZBTCPCS");
+		stack_own_out(s);
+		for (i = 0; i < s->ndv; i++) {
+			struct stack_dvipa *d = &s->dv[i];
+			if (d->target) {
+				d->target = 0;
+				dvipa_local(s, d, 0);
+			}
+		}
+		return;
+	}
+	/* While we are a member the others' departures are theirs; when we
+	 * leave, xcf reports everybody as gone from our view (no message). */
+	if (xcf_joined(s->xcf))
+		log_info("EZD1177I %s HAS %s XCF GROUP %s", m->member,
+			 m->state == XCF_FAILED ? "FAILED IN" :
+			 m->state == XCF_PARTITIONED ? "BEEN PARTITIONED OUT OF" : "LEFT", "EZBTCPCS");
 	/* Routing stack: a departed target gets no new connections and its
 	 * connections (their TCP state lived there) leave the tables. */
 	vipa_vcrt_foreach(s->vcrt, drop_conn_of_dest, &a);
@@ -365,6 +393,14 @@ leave_cb(struct xcf *x, const struct xcf_member_info *m, void *arg)
 		if (strcmp(s->dv[i].owner, m->member) == 0 && !s->dv[i].owned)
 			s->dv[i].owner[0] = '\0';
 	stack_own_on_leave(s, m);
+}
+
+/* SFM completed a removal, or our lease lapsed or came back. */
+static void
+sfm_cb(struct xcf *x, void *arg)
+{
+	LIB_UNUSED(x);
+	stack_own_evaluate(arg);
 }
 
 static void
@@ -650,6 +686,7 @@ msg_cb(struct xcf *x, const struct xcf_member_info *from, uint8_t type, const ui
 
 	LIB_UNUSED(x);
 	LIB_UNUSED(group);
+	stack_own_guard(s);	/* some of these make us act as the owner */
 	switch (type) {
 	case WIRE_XCF_VIPA_ADV: {
 		static struct wire_xcf_vipa_adv m;
@@ -726,6 +763,7 @@ adv_timer_cb(uv_timer_t *t)
 	struct stack *s = t->data;
 	int i;
 
+	stack_own_guard(s);
 	stack_publish_vipa_adv(s);
 	for (i = 0; i < s->ndv; i++) {
 		if (s->dv[i].owned && s->dv[i].has_dist)
@@ -740,6 +778,7 @@ adv_timer_cb(uv_timer_t *t)
 static void
 poll_timer_cb(uv_timer_t *t)
 {
+	stack_own_guard(t->data);
 	stack_tgt_poll(t->data);
 	stack_mip6_tick(t->data);
 	stack_own_evaluate(t->data);
@@ -842,11 +881,22 @@ load_profile(struct stack *s)
 	}
 }
 
+/* The couple data set server of this stack: an agent process running our
+ * own binary (main.c: --cds-agent), so that a stopped stack never holds the
+ * data set's lock (xcf/cds.c). */
+static int
+stack_cds_connect(void *arg)
+{
+	struct stack *s = arg;
+
+	return xcf_cds_spawn("/proc/self/exe", s->couple.cds);
+}
+
 int
 stack_init(struct stack *s, uv_loop_t *loop)
 {
 	struct xcf_config xc;
-	struct xcf_cbs cbs = { join_cb, leave_cb, msg_cb };
+	struct xcf_cbs cbs = { join_cb, leave_cb, msg_cb, sfm_cb };
 	char path[300], err[512];
 	int r;
 
@@ -896,6 +946,8 @@ stack_init(struct stack *s, uv_loop_t *loop)
 	xc.sysname = s->sysname;
 	xc.tcpname = s->tcpname;
 	memcpy(xc.xcfaddr, s->xcfaddr, 16);
+	xc.cds_connect = stack_cds_connect;
+	xc.cds_arg = s;
 	s->xcf = xcf_new(loop, &xc, &cbs, s);
 	if (!s->xcf) {
 		log_warnx("%s is not a member of the couple data set: %s", s->sysname,
@@ -908,16 +960,15 @@ stack_init(struct stack *s, uv_loop_t *loop)
 	}
 	if (stack_dp_start(s) < 0 || stack_ctl_start(s) < 0)
 		return -1;
+	/* Join first, then process the VIPADYNAMIC block (as z/OS does): our
+	 * DVIPAs are activated by own.c once we are a member and the group's
+	 * advertisements are in (a backup may own a DVIPA we define: then we
+	 * take it back).  join_cb(ourselves) comes when the couple data set has
+	 * registered us. */
 	if (xcf_join(s->xcf) < 0) {
 		log_warnx("EZZ8269I %s IS NOT A MEMBER OF A SYSPLEX GROUP", s->tcpname);
 		return -1;
 	}
-	/* Join first, then process the VIPADYNAMIC block (as z/OS does): our
-	 * DVIPAs are activated by own.c once the group's advertisements are in
-	 * (a backup may own a DVIPA we define: then we take it back). */
-	s->settle_until_ms = lib_now_ms() + s->couple.fail_ms + 2 * s->couple.hb_ms;
-	s->takeover_delay_ms = 2 * s->couple.hb_ms;
-	stack_publish_vipa_adv(s);
 
 	uv_timer_init(loop, &s->poll_timer);
 	s->poll_timer.data = s;
@@ -946,27 +997,19 @@ stack_leavegroup(struct stack *s, char *msg, size_t len)
 		return -1;
 	}
 	s->left_group = 1;
-	/* Orderly: hand our DVIPAs over (the backups see DEACTIVATED-free
-	 * candidates without us), stop being a target, then leave. */
-	for (i = 0; i < s->ndv; i++) {
-		struct stack_dvipa *d = &s->dv[i];
-		if (d->target && !d->owned) {
-			d->target = 0;
-			dvipa_local(s, d, 0);
-		}
-	}
+	/* Orderly: stop owning first (the guard gives every DVIPA up and says
+	 * so in our VIPA_ADV), then record LEFT in the couple data set and
+	 * leave: leave_cb(ourselves) stops our target roles and clears our view
+	 * of the group. */
+	stack_own_guard(s);
 	xcf_leave(s->xcf);
-	stack_own_evaluate(s);		/* no quorum any more: gives up what we own */
 	for (i = 0; i < s->ndv; i++) {
 		struct stack_dvipa *d = &s->dv[i];
 		if (d->target) {
 			d->target = 0;
 			dvipa_local(s, d, 0);
 		}
-		d->ncand = 0;
-		d->owner[0] = '\0';
 	}
-	s->nheard = 0;
 	snprintf(msg, len, "EZZ8263I %s LEFT SYSPLEX GROUP EZBTCPCS", s->tcpname);
 	return 0;
 }
@@ -974,8 +1017,9 @@ stack_leavegroup(struct stack *s, char *msg, size_t len)
 int
 stack_joingroup(struct stack *s, char *msg, size_t len)
 {
-	if (!s->left_group && xcf_joined(s->xcf)) {
-		snprintf(msg, len, "EZZ8266I %s IS ALREADY A MEMBER OF SYSPLEX GROUP EZBTCPCS", s->tcpname);
+	if (!s->left_group) {
+		snprintf(msg, len, "EZZ8266I %s IS ALREADY A MEMBER OF SYSPLEX GROUP EZBTCPCS%s",
+			 s->tcpname, xcf_joined(s->xcf) ? "" : " (REJOINING THE SYSPLEX)");
 		return -1;
 	}
 	if (xcf_join(s->xcf) < 0) {
@@ -983,8 +1027,8 @@ stack_joingroup(struct stack *s, char *msg, size_t len)
 		return -1;
 	}
 	s->left_group = 0;
-	s->settle_until_ms = lib_now_ms() + s->couple.fail_ms + 2 * s->couple.hb_ms;
-	stack_publish_vipa_adv(s);
+	/* With a couple data set the join completes when it registered us
+	 * (join_cb); the answer says the join is under way. */
 	snprintf(msg, len, "EZZ8264I %s JOINED SYSPLEX GROUP EZBTCPCS", s->tcpname);
 	return 0;
 }
@@ -1108,12 +1152,10 @@ close_walk_cb(uv_handle_t *h, void *arg)
 void
 stack_shutdown(struct stack *s)
 {
-	int i;
-
+	/* Stop owning first, then record LEFT and leave (as LEAVEGROUP). */
+	s->left_group = 1;
+	stack_own_guard(s);
 	xcf_leave(s->xcf);
-	for (i = 0; i < s->ndv; i++)
-		if (s->dv[i].owned)
-			stack_dvipa_route_in(s, &s->dv[i], 0);
 	stack_ctl_stop(s);
 	stack_ndp_stop(s);
 	stack_dp_stop(s);

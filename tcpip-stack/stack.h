@@ -50,6 +50,7 @@ struct stack_dvipa {
 	int owned;			/* we are the routing stack now */
 	int activated_ms_valid;
 	uint64_t activated_wall_ms;
+	uint64_t active_since_ms;	/* lib_now_ms() of the activation (SYSPLEX$ROLE) */
 	char owner[XCF_NAME_LEN + 1];	/* current routing stack ("" unknown) */
 	/* target side: the owner's distribution as last advertised */
 	int target;			/* we are a target of it */
@@ -66,7 +67,7 @@ struct stack_dvipa {
 	int moving;			/* given up; still forwarding until moving_until_ms */
 	uint64_t moving_until_ms;
 	char moving_to[XCF_NAME_LEN + 1];
-	uint64_t owner_lost_ms;		/* when its active owner vanished */
+	uint64_t owner_lost_ms;		/* its active owner vanished (for the message) */
 	char last_owner[XCF_NAME_LEN + 1];
 	int deactivated;		/* V TCPIP,,SYSPLEX,DEACTIVATE */
 	uint8_t quiesced[VIPA_MAX_PORTS];	/* target: V TCPIP,,SYSPLEX,QUIESCE per adv.ports[i] */
@@ -149,7 +150,6 @@ struct stack {
 		uint64_t incarnation;
 	} heard[XCF_MAX_MEMBERS];
 	int nheard;
-	unsigned takeover_delay_ms;	/* after an owner fails (see own.c) */
 	uv_timer_t own_timer;		/* re-evaluates ownership when a wait ends */
 };
 
@@ -170,12 +170,19 @@ void stack_dvipa_route_in(struct stack *s, struct stack_dvipa *d, int on);
 void stack_publish_vipa_adv(struct stack *s);
 struct stack_dvipa *stack_dvipa_get(struct stack *s, const uint8_t addr[16]);
 
-/* own.c: who owns each DVIPA (backup chain, takeover, takeback, quorum) */
+/* own.c: who owns each DVIPA (backup chain, takeover, takeback, the lease) */
 void stack_own_on_adv(struct stack *s, const struct xcf_member_info *from,
 		      const struct wire_xcf_vipa_adv *m);
 void stack_own_on_leave(struct stack *s, const struct xcf_member_info *m);
 void stack_own_evaluate(struct stack *s);
-int stack_own_quorum(struct stack *s);
+/* May we act as an owner now (member with a valid CDS lease, not left)? */
+int stack_own_allowed(struct stack *s);
+/* The first thing every owner action does: 1 when allowed; otherwise every
+ * owned or MOVING DVIPA is given up at once, and 0. */
+int stack_own_guard(struct stack *s);
+/* We are out of the sysplex (LEAVEGROUP, or removed by SFM): give every
+ * DVIPA up and forget what the others advertised. */
+void stack_own_out(struct stack *s);
 
 /* ndp.c: neighbour advertisements for owned DVIPAs */
 int stack_ndp_start(struct stack *s);

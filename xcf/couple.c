@@ -1,6 +1,7 @@
 /*
- * couple.c - the couple data set: parsing the file that lists the systems of
- * the sysplex (syntax in xcf.h) and deriving each member's endpoints.
+ * couple.c - the couple config: parsing the file that lists the systems of
+ * the sysplex, their SFM weights and the couple data set (syntax in xcf.h),
+ * and deriving each member's endpoints.
  *
  * Contract: xcf_couple_parse_buf() fills *c completely or returns -EINVAL
  * with one line "FILE:LINE: what" in err; nothing here touches ZeroMQ.
@@ -24,6 +25,7 @@
 #define XCF_DEFAULT_GROUP "EZBTCPCS"
 #define XCF_DEFAULT_HB_MS 50
 #define XCF_DEFAULT_FAIL_MS 250
+#define XCF_DEFAULT_LEASE_MS 400
 
 static int
 couple_err(char *err, size_t errlen, const char *name, int line, const char *fmt, ...)
@@ -151,9 +153,9 @@ parse_member(struct xcf_couple *c, char **w, int nw, const char *name, int linen
 	char rtr[XCF_EP_LEN + 8], pub[XCF_EP_LEN + 8];
 	int i, rc;
 
-	if (nw != 4)
+	if (nw != 4 && !(nw == 6 && strcasecmp(w[4], "WEIGHT") == 0))
 		return couple_err(err, errlen, name, lineno,
-				  "MEMBER: expected MEMBER SYSNAME TCPNAME ENDPOINT");
+				  "MEMBER: expected MEMBER SYSNAME TCPNAME ENDPOINT [WEIGHT n]");
 	if (!valid_name(w[1]))
 		return couple_err(err, errlen, name, lineno,
 				  "MEMBER: system name '%s' is not 1-8 of A-Z 0-9 @#$", w[1]);
@@ -180,6 +182,10 @@ parse_member(struct xcf_couple *c, char **w, int nw, const char *name, int linen
 	}
 	m = &c->m[c->n];
 	memset(m, 0, sizeof(*m));
+	m->weight = 1;
+	if (nw == 6 && parse_uint(w[5], 1, XCF_WEIGHT_MAX, &m->weight) < 0)
+		return couple_err(err, errlen, name, lineno,
+				  "MEMBER: WEIGHT '%s' is not a number 1-%d", w[5], XCF_WEIGHT_MAX);
 	lib_strlcpy(m->sysname, w[1], sizeof(m->sysname));
 	lib_strlcpy(m->tcpname, w[2], sizeof(m->tcpname));
 	snprintf(m->member, sizeof(m->member), "%s%s", w[1], w[2]);
@@ -194,7 +200,7 @@ parse_member(struct xcf_couple *c, char **w, int nw, const char *name, int linen
 
 /* What has been seen so far, for duplicate and end-of-file checks. */
 struct couple_seen {
-	int sysplex, group;
+	int sysplex, group, cds;
 	int interval;		/* 1 = INTERVAL, 2 = FAILURE */
 	int interval_line;	/* last line giving either */
 };
@@ -266,6 +272,23 @@ parse_line(struct xcf_couple *c, char *line, const char *name, int lineno,
 		seen->interval_line = lineno;
 		return 0;
 	}
+	if (strcasecmp(w[0], "CDS") == 0) {
+		if (nw != 2 && !(nw == 4 && strcasecmp(w[2], "LEASE") == 0))
+			return couple_err(err, errlen, name, lineno,
+					  "CDS: expected CDS PATH [LEASE ms]");
+		if (seen->cds)
+			return couple_err(err, errlen, name, lineno, "CDS given twice");
+		if (w[1][0] != '/' || strlen(w[1]) >= sizeof(c->cds))
+			return couple_err(err, errlen, name, lineno,
+					  "CDS: '%s' is not an absolute path shorter than %zu bytes",
+					  w[1], sizeof(c->cds));
+		if (nw == 4 && parse_uint(w[3], 1, 600000, &c->lease_ms) < 0)
+			return couple_err(err, errlen, name, lineno,
+					  "CDS: LEASE '%s' is not a number of ms (1-600000)", w[3]);
+		lib_strlcpy(c->cds, w[1], sizeof(c->cds));
+		seen->cds = lineno;
+		return 0;
+	}
 	if (strcasecmp(w[0], "MEMBER") == 0)
 		return parse_member(c, w, nw, name, lineno, err, errlen);
 	return couple_err(err, errlen, name, lineno, "unknown statement '%s'", w[0]);
@@ -285,6 +308,7 @@ xcf_couple_parse_buf(struct xcf_couple *c, const char *name, const char *buf, si
 	lib_strlcpy(c->group, XCF_DEFAULT_GROUP, sizeof(c->group));
 	c->hb_ms = XCF_DEFAULT_HB_MS;
 	c->fail_ms = XCF_DEFAULT_FAIL_MS;
+	c->lease_ms = XCF_DEFAULT_LEASE_MS;
 	if (err && errlen)
 		err[0] = '\0';
 	while (off < len) {
@@ -313,6 +337,10 @@ xcf_couple_parse_buf(struct xcf_couple *c, const char *name, const char *buf, si
 		return couple_err(err, errlen, name, seen.interval_line,
 				  "FAILURE (%u ms) must be longer than INTERVAL (%u ms)", c->fail_ms,
 				  c->hb_ms);
+	if (seen.cds && c->lease_ms < 4 * c->hb_ms)
+		return couple_err(err, errlen, name, seen.cds,
+				  "CDS: LEASE (%u ms) must be at least 4 x INTERVAL (%u ms)",
+				  c->lease_ms, 4 * c->hb_ms);
 	if (!seen.sysplex)
 		return couple_err(err, errlen, name, lineno, "no SYSPLEX statement");
 	if (c->n == 0)

@@ -38,7 +38,16 @@
  * a heartbeat at once, so it learns of us before anything our application
  * sends it from join_cb.  Application messages are only delivered from
  * ACTIVE peers with the incarnation we know.  Our own xcf_leave() reports
- * every active peer, then ourselves, as XCF_LEFT: we no longer see them.
+ * every active peer, then ourselves, as XCF_LEFT: we no longer take part.
+ *
+ * Bus and membership are separate: the sockets stay open from the first
+ * xcf_join to xcf_destroy (x->bus), and peers are tracked from their
+ * heartbeats all that time, but only a member (x->joined) heartbeats, sends,
+ * receives application messages and gets callbacks.  With a couple data set
+ * we become a member when sfm.c has registered our incarnation in it, and
+ * stop being one when SFM removed us or we lost the CDS (xcf_stop_member);
+ * after xcf_leave we keep hearing the others, so displays stay true.  On
+ * becoming a member, join_cb reports ourselves, then every peer we hear.
  */
 #include "xcf/xcf.h"
 
@@ -53,56 +62,12 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "wire/wire.h"
+#include "xcf/internal.h"
 
 #define XCF_PASS_BUDGET 128	/* messages handled per pump pass */
 #define XCF_SUB_RCVHWM 100	/* per publisher: stale beats beyond this are dropped */
 #define XCF_LEAVE_LINGER_MS 100	/* time given to LEAVE (and last sends) to flush */
-#define XCF_FRAME_MAX (WIRE_XCF_HDR_LEN + WIRE_XCF_MAX_BODY)
 
-/* Sockets we receive on come first; the PUB is watched only so that its
- * commands (new subscribers) are processed promptly. */
-enum { ZS_ROUTER, ZS_DEALER, ZS_SUB, ZS_NRECV, ZS_PUB = ZS_NRECV, ZS_NPOLL };
-
-struct xcf_poll {
-	uv_poll_t h;
-	struct xcf *x;
-};
-
-struct xcf_peer {
-	struct xcf_member_info info;
-	const struct xcf_couple_member *cm;
-	uint64_t left_inc;		/* incarnation that said LEAVE: ignore its beats */
-};
-
-struct xcf {
-	uv_loop_t *loop;
-	struct xcf_couple couple;
-	struct xcf_cbs cbs;
-	void *arg;
-	int self;			/* index of ourselves in couple.m / m */
-	struct xcf_peer m[XCF_MAX_MEMBERS];
-	struct lib_verdicts verdicts;
-
-	int joined;
-	unsigned gen;			/* bumped by every join, leave and destroy */
-	int destroyed;
-	int handles;			/* open libuv handles; the last close frees x */
-	uint64_t incarnation;
-	uint32_t seq;
-
-	void *ctx;
-	void *zs[ZS_NPOLL];		/* ROUTER, DEALER, SUB, PUB */
-	struct xcf_poll *poll[ZS_NPOLL];
-	uv_timer_t hb_timer, fail_timer;
-	uv_prepare_t prepare;
-	uv_idle_t idle;
-	int idle_on;
-
-	char idbuf[256];
-	uint8_t txbuf[XCF_FRAME_MAX];
-	uint8_t rxbuf[XCF_FRAME_MAX + 1];	/* one more byte detects oversize frames */
-};
 
 /* ---- lookups ------------------------------------------------------------- */
 
@@ -129,13 +94,25 @@ xcf_joined(const struct xcf *x)
 	return x && x->joined;
 }
 
+enum xcf_member_state
+xcf_self_state(const struct xcf *x)
+{
+	return x ? x->self_state : XCF_NOTJOINED;
+}
+
 int
 xcf_members(const struct xcf *x, struct xcf_member_info *out, int max)
 {
+	uint64_t now = lib_now_ms();
 	int i;
 
-	for (i = 0; i < x->couple.n && i < max; i++)
+	for (i = 0; i < x->couple.n && i < max; i++) {
 		out[i] = x->m[i].info;
+		if (i == x->self)
+			out[i].state = x->self_state;
+		else
+			out[i].in_doubt = xcf_sfm_in_doubt(x, i, now);
+	}
 	return i;
 }
 
@@ -269,11 +246,16 @@ xcf_send(struct xcf *x, const char *member, uint8_t type, const void *body, size
 
 /* ---- membership changes ---------------------------------------------------- */
 
-static void
-peer_down(struct xcf *x, struct xcf_peer *p, enum xcf_member_state why)
+/* A peer stopped being active (failed, left, or removed by SFM).  The
+ * application hears of it only while we are a member. */
+void
+xcf_peer_down(struct xcf *x, struct xcf_peer *p, enum xcf_member_state why)
 {
+	int was = p->info.state == XCF_ACTIVE;
+
 	p->info.state = why;
-	if (x->cbs.leave_cb)
+	x->view_changed_ms = lib_now_ms();
+	if (was && x->joined && x->cbs.leave_cb)
 		x->cbs.leave_cb(x, &p->info, x->arg);
 }
 
@@ -288,6 +270,9 @@ peer_up(struct xcf *x, struct xcf_peer *p, const struct wire_xcf_hdr *h,
 	p->info.state = XCF_ACTIVE;
 	p->info.joined_ms = lib_wall_ms();
 	p->info.last_hb_ms = now;
+	x->view_changed_ms = now;
+	if (!x->joined)
+		return;
 	/* Answer at once, so the newcomer knows us before it sees whatever our
 	 * application sends it from join_cb (same PUB pipe, so in order). */
 	send_heartbeat(x);
@@ -314,6 +299,11 @@ on_heartbeat(struct xcf *x, struct xcf_peer *p, const struct wire_xcf_hdr *h,
 	}
 	if (hb.state != 1)
 		return;		/* a member on its way out: its LEAVE follows */
+	if (p->sfm.dead_inc && h->incarnation <= p->sfm.dead_inc) {
+		/* SFM removed that life: it will notice and rejoin anew. */
+		lib_verdict(&x->verdicts, "HEARTBEAT from a member partitioned out");
+		return;
+	}
 	if (p->info.state == XCF_ACTIVE) {
 		if (p->info.incarnation == h->incarnation) {
 			p->info.last_hb_ms = now;
@@ -327,7 +317,7 @@ on_heartbeat(struct xcf *x, struct xcf_peer *p, const struct wire_xcf_hdr *h,
 			return;
 		}
 		/* Restarted without us noticing: the old incarnation failed. */
-		peer_down(x, p, XCF_FAILED);
+		xcf_peer_down(x, p, XCF_FAILED);
 		if (x->gen != gen)
 			return;
 		peer_up(x, p, h, &hb, now);
@@ -352,7 +342,7 @@ on_leave(struct xcf *x, struct xcf_peer *p, const struct wire_xcf_hdr *h)
 		return;
 	}
 	p->left_inc = h->incarnation;
-	peer_down(x, p, XCF_LEFT);
+	xcf_peer_down(x, p, XCF_LEFT);
 }
 
 /*
@@ -401,6 +391,8 @@ on_frame(struct xcf *x, const uint8_t *frame, size_t len, const char *id, size_t
 			on_leave(x, p, &h);
 		return;
 	}
+	if (!x->joined)
+		return;		/* not a member: nothing for us */
 	if (p->info.state != XCF_ACTIVE) {
 		lib_verdict(&x->verdicts, "message from an inactive member");
 		return;
@@ -535,10 +527,10 @@ run(struct xcf *x)
 {
 	int more;
 
-	if (!x->joined)
+	if (!x->bus)
 		return;
 	more = pump(x, XCF_PASS_BUDGET);
-	if (x->joined)
+	if (x->bus)
 		set_idle(x, more);
 }
 
@@ -583,7 +575,7 @@ fail_timer_cb(uv_timer_t *t)
 	uint64_t now;
 	int i, more;
 
-	if (!x->joined)
+	if (!x->bus)
 		return;
 	/* Read what is queued first: heartbeats waiting unread because the loop
 	 * was busy must not make their senders look failed. */
@@ -602,7 +594,7 @@ fail_timer_cb(uv_timer_t *t)
 			continue;
 		if (now - p->info.last_hb_ms <= x->couple.fail_ms)
 			continue;
-		peer_down(x, p, XCF_FAILED);
+		xcf_peer_down(x, p, XCF_FAILED);
 		if (x->gen != gen)
 			return;
 	}
@@ -674,6 +666,7 @@ close_bus(struct xcf *x, int linger)
 			;
 		x->ctx = NULL;
 	}
+	x->bus = 0;
 	x->joined = 0;
 	x->gen++;
 }
@@ -803,8 +796,8 @@ watch(struct xcf *x, int k)
  * always newer, and 20 random bits (getrandom) below, so that two starts in
  * the same millisecond differ.
  */
-static uint64_t
-new_incarnation(uint64_t old)
+uint64_t
+xcf_new_incarnation(uint64_t old)
 {
 	uint64_t r = 0, inc;
 
@@ -816,8 +809,10 @@ new_incarnation(uint64_t old)
 	return inc;
 }
 
-int
-xcf_join(struct xcf *x)
+/* Binds, connects to every peer, starts watching: from now on we hear the
+ * others' heartbeats (but are not a member yet). */
+static int
+open_bus(struct xcf *x)
 {
 	const struct xcf_couple_member *cm = &x->couple.m[x->self];
 	char rtr[XCF_EP_LEN + 8], pub[XCF_EP_LEN + 8];
@@ -826,8 +821,6 @@ xcf_join(struct xcf *x)
 	unsigned check_ms;
 	int i, rc;
 
-	if (x->joined)
-		return -EALREADY;
 	if ((rc = xcf_endpoints(cm->endpoint, rtr, sizeof(rtr), pub, sizeof(pub))) < 0)
 		return rc;
 	if ((rc = ipc_prepare(rtr)) < 0 || (rc = ipc_prepare(pub)) < 0)
@@ -871,14 +864,7 @@ xcf_join(struct xcf *x)
 	for (i = 0; i < ZS_NPOLL; i++)
 		if ((rc = watch(x, i)) < 0)
 			goto fail;
-
-	x->incarnation = new_incarnation(x->incarnation);
-	x->seq = 0;
-	self->incarnation = x->incarnation;
-	self->state = XCF_ACTIVE;
-	self->joined_ms = lib_wall_ms();
-	self->last_hb_ms = lib_now_ms();
-	x->joined = 1;
+	x->bus = 1;
 	x->gen++;
 	check_ms = x->couple.fail_ms / 4;
 	if (check_ms > x->couple.hb_ms)
@@ -888,44 +874,114 @@ xcf_join(struct xcf *x)
 	uv_timer_start(&x->hb_timer, hb_timer_cb, x->couple.hb_ms, x->couple.hb_ms);
 	uv_timer_start(&x->fail_timer, fail_timer_cb, check_ms, check_ms);
 	uv_prepare_start(&x->prepare, prepare_cb);
-	send_heartbeat(x);
-	if (x->cbs.join_cb)
-		x->cbs.join_cb(x, self, x->arg);
 	return 0;
 fail:
 	close_bus(x, 0);
 	return rc;
 }
 
-int
-xcf_leave(struct xcf *x)
+void
+xcf_become_member(struct xcf *x)
 {
-	int left[XCF_MAX_MEMBERS];
+	struct xcf_member_info *self = &x->m[x->self].info;
 	unsigned gen;
 	int i;
 
-	if (!x->joined)
-		return 0;
-	pub_frame(x, WIRE_XCF_LEAVE, NULL, 0);
-	close_bus(x, XCF_LEAVE_LINGER_MS);
-	/* We no longer see anybody: every active member leaves our view,
-	 * ourselves last.  Their next heartbeat after a rejoin is a join. */
-	for (i = 0; i < x->couple.n; i++) {
-		left[i] = x->m[i].info.state == XCF_ACTIVE;
-		if (left[i])
-			x->m[i].info.state = XCF_LEFT;
-	}
+	x->seq = 0;
+	self->incarnation = x->incarnation;
+	self->state = XCF_ACTIVE;
+	self->joined_ms = lib_wall_ms();
+	self->last_hb_ms = lib_now_ms();
+	x->joined = 1;
+	x->self_state = XCF_ACTIVE;
+	x->gen++;
 	gen = x->gen;
-	for (i = 0; i <= x->couple.n; i++) {
-		int k = i < x->couple.n ? i : x->self;
+	send_heartbeat(x);
+	if (x->cbs.join_cb)
+		x->cbs.join_cb(x, self, x->arg);
+	/* Everybody we already hear joins our view now. */
+	for (i = 0; i < x->couple.n && x->gen == gen; i++)
+		if (i != x->self && x->m[i].info.state == XCF_ACTIVE && x->cbs.join_cb)
+			x->cbs.join_cb(x, &x->m[i].info, x->arg);
+}
 
-		if (!left[k] || (i < x->couple.n && k == x->self))
+/* Ends our membership: every active peer, then ourselves, leaves our view
+ * (the callbacks get a copy with state `peer_why` / `self_why`); the peers
+ * keep being tracked. */
+static void
+end_membership(struct xcf *x, enum xcf_member_state peer_why, enum xcf_member_state self_why)
+{
+	int active[XCF_MAX_MEMBERS];
+	struct xcf_member_info copy;
+	unsigned gen;
+	int i;
+
+	x->joined = 0;
+	x->self_state = self_why;
+	x->m[x->self].info.state = self_why;
+	x->gen++;
+	gen = x->gen;
+	for (i = 0; i < x->couple.n; i++)
+		active[i] = i != x->self && x->m[i].info.state == XCF_ACTIVE;
+	for (i = 0; i < x->couple.n && x->gen == gen; i++) {
+		if (!active[i] || !x->cbs.leave_cb)
 			continue;
-		if (x->cbs.leave_cb)
-			x->cbs.leave_cb(x, &x->m[k].info, x->arg);
-		if (x->gen != gen)
-			break;
+		copy = x->m[i].info;
+		copy.state = peer_why;
+		x->cbs.leave_cb(x, &copy, x->arg);
 	}
+	if (x->gen == gen && x->cbs.leave_cb)
+		x->cbs.leave_cb(x, &x->m[x->self].info, x->arg);
+}
+
+void
+xcf_stop_member(struct xcf *x, enum xcf_member_state why)
+{
+	if (!x->joined)
+		return;
+	end_membership(x, XCF_LEFT, why);
+}
+
+int
+xcf_join(struct xcf *x)
+{
+	int rc;
+
+	if (x->joined || x->self_state == XCF_JOINING)
+		return -EALREADY;
+	if (!x->bus && (rc = open_bus(x)) < 0)
+		return rc;
+	x->incarnation = xcf_new_incarnation(x->incarnation);
+	x->m[x->self].info.incarnation = x->incarnation;
+	if (!x->has_cds) {
+		xcf_become_member(x);
+		return 0;
+	}
+	x->self_state = XCF_JOINING;
+	x->m[x->self].info.state = XCF_JOINING;
+	xcf_sfm_start(x);
+	return 0;
+}
+
+int
+xcf_leave(struct xcf *x)
+{
+	if (!x->joined) {
+		if (x->self_state == XCF_JOINING) {
+			/* Joining, not a member yet: just stop trying. */
+			x->self_state = XCF_LEFT;
+			x->m[x->self].info.state = XCF_LEFT;
+			x->join_inc = 0;
+		}
+		return 0;
+	}
+	if (x->has_cds)
+		xcf_sfm_leave(x);
+	pub_frame(x, WIRE_XCF_LEAVE, NULL, 0);
+	/* We no longer take part: every active member leaves our view,
+	 * ourselves last.  We keep hearing them (displays); a rejoin reports
+	 * them again. */
+	end_membership(x, XCF_LEFT, XCF_LEFT);
 	return 0;
 }
 
@@ -989,6 +1045,12 @@ xcf_new(uv_loop_t *loop, const struct xcf_config *cfg, const struct xcf_cbs *cbs
 		lib_strlcpy(mi->tcpname, cm->tcpname, sizeof(mi->tcpname));
 	}
 	memcpy(x->m[self].info.xcfaddr, cfg->xcfaddr, 16);
+	x->self_state = XCF_NOTJOINED;
+	if (xcf_sfm_init(x, cfg) < 0) {
+		free(x);
+		errno = EINVAL;
+		return NULL;
+	}
 	uv_timer_init(loop, &x->hb_timer);
 	uv_timer_init(loop, &x->fail_timer);
 	uv_prepare_init(loop, &x->prepare);
@@ -996,6 +1058,9 @@ xcf_new(uv_loop_t *loop, const struct xcf_config *cfg, const struct xcf_cbs *cbs
 	x->hb_timer.data = x->fail_timer.data = x;
 	x->prepare.data = x->idle.data = x;
 	x->handles = 4;
+	uv_timer_init(loop, &x->cds_timer);
+	x->cds_timer.data = x;
+	x->handles++;
 	return x;
 }
 
@@ -1007,11 +1072,14 @@ xcf_destroy(struct xcf **xp)
 	if (!xp || !(x = *xp))
 		return;
 	*xp = NULL;
-	/* No LEAVE and no callbacks: to the others this looks like a failure. */
-	if (x->joined)
-		close_bus(x, 0);
+	/* No LEAVE and no callbacks: to the others this looks like a failure
+	 * (a LEAVE just published by xcf_leave is given time to go out). */
+	xcf_sfm_destroy(x);
+	if (x->bus)
+		close_bus(x, XCF_LEAVE_LINGER_MS);
 	x->destroyed = 1;
 	x->gen++;
+	uv_close((uv_handle_t *)&x->cds_timer, handle_close_cb);
 	uv_close((uv_handle_t *)&x->hb_timer, handle_close_cb);
 	uv_close((uv_handle_t *)&x->fail_timer, handle_close_cb);
 	uv_close((uv_handle_t *)&x->prepare, handle_close_cb);

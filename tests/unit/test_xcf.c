@@ -287,7 +287,7 @@ msg_cb(struct xcf *x, const struct xcf_member_info *from, uint8_t type, const ui
 	memcpy(m->body, body, len < sizeof(m->body) ? len : sizeof(m->body));
 }
 
-static const struct xcf_cbs cbs = {join_cb, leave_cb, msg_cb};
+static const struct xcf_cbs cbs = {join_cb, leave_cb, msg_cb, NULL};
 
 static int
 count_ev(const struct node *n, char kind, const char *member, enum xcf_member_state st)

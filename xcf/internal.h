@@ -1,0 +1,161 @@
+/*
+ * internal.h - what the files of the xcf module share and nobody else sees:
+ * struct xcf (the bus and the SFM state of one member), the bus functions
+ * sfm.c calls, and the request/reply records between a member and its CDS
+ * server.  Not a public header: only the .c files of xcf/ include it.
+ */
+#ifndef SYSPLEX_XCF_INTERNAL_H
+#define SYSPLEX_XCF_INTERNAL_H
+
+#include "xcf/xcf.h"
+#include "wire/wire.h"
+
+#define XCF_FRAME_MAX (WIRE_XCF_HDR_LEN + WIRE_XCF_MAX_BODY)
+#define XCF_MAX_PILLS XCF_MAX_MEMBERS
+
+/* Sockets we receive on come first; the PUB is watched only so that its
+ * commands (new subscribers) are processed promptly. */
+enum { ZS_ROUTER, ZS_DEALER, ZS_SUB, ZS_NRECV, ZS_PUB = ZS_NRECV, ZS_NPOLL };
+
+struct xcf_poll {
+	uv_poll_t h;
+	struct xcf *x;
+};
+
+/* SFM's record of one system (sfm.c). */
+struct xcf_sfm_peer {
+	int have_slot;
+	struct xcf_slot slot;		/* as last read from the CDS */
+	/* The (incarnation, beat) we last read and when we first read it: the
+	 * write that produced it had started before seen_ms. */
+	uint64_t seen_inc, seen_beat, seen_ms;
+	uint64_t doubt_inc, doubt_since_ms;	/* in doubt since (this incarnation) */
+	uint64_t removed_inc;		/* IXC105I issued: out of the sysplex */
+	uint64_t dead_inc;		/* its heartbeats up to this incarnation are ignored */
+	uint64_t waiting_logged_inc;	/* "the other side prevails" logged */
+};
+
+struct xcf_peer {
+	struct xcf_member_info info;
+	const struct xcf_couple_member *cm;
+	uint64_t left_inc;		/* incarnation that said LEAVE: ignore its beats */
+	struct xcf_sfm_peer sfm;
+};
+
+enum cds_op { CDS_OP_READ = 1, CDS_OP_BEAT, CDS_OP_REGISTER, CDS_OP_PILL, CDS_OP_LEAVE,
+	      CDS_OP_MAX = CDS_OP_LEAVE };
+#define CDS_MAGIC 0x43445331u	/* "CDS1" */
+
+/* A request to the CDS server and its answer.  Both ends run the same build
+ * on the same host (the agent is our own binary), so these are sent as the
+ * raw records over a SOCK_SEQPACKET socketpair; the receiver checks the size,
+ * the magic, the operation, the counts and terminates every string.  A
+ * server on another host would need a real wire encoding. */
+struct cds_req {
+	uint32_t magic, op;
+	uint64_t seq;
+	char sys[9];
+	uint64_t inc;
+	char victim[9];
+	uint64_t victim_inc, expect_beat;
+	char reason[XCF_REASON_LEN];
+};
+struct cds_rep {
+	uint32_t magic, op;
+	uint64_t seq;
+	int32_t rc;			/* 0, XCF_CDS_OUT, -errno */
+	int32_t n;			/* slots that follow */
+	uint64_t beat;			/* PILL: the victim's beat at the pill */
+	char err[120];
+	struct xcf_slot slot[XCF_MAX_MEMBERS];
+};
+
+struct xcf_pill {
+	int idx;
+	uint64_t inc, expect_beat;
+	char reason[XCF_REASON_LEN];
+};
+
+struct xcf {
+	uv_loop_t *loop;
+	struct xcf_couple couple;
+	struct xcf_cbs cbs;
+	void *arg;
+	int self;			/* index of ourselves in couple.m / m */
+	struct xcf_peer m[XCF_MAX_MEMBERS];
+	struct lib_verdicts verdicts;
+
+	int bus;			/* sockets open: we hear the others */
+	int joined;			/* a member: heartbeats, callbacks, messages */
+	enum xcf_member_state self_state;	/* ACTIVE, JOINING, LEFT, NOTJOINED */
+	unsigned gen;			/* bumped by every join, leave and destroy */
+	int destroyed;
+	int handles;			/* open libuv handles; the last close frees x */
+	uint64_t incarnation;
+	uint32_t seq;
+	uint64_t view_changed_ms;	/* last time a peer joined or failed */
+
+	void *ctx;
+	void *zs[ZS_NPOLL];		/* ROUTER, DEALER, SUB, PUB */
+	struct xcf_poll *poll[ZS_NPOLL];
+	uv_timer_t hb_timer, fail_timer;
+	uv_prepare_t prepare;
+	uv_idle_t idle;
+	int idle_on;
+
+	/* ---- SFM and the CDS (sfm.c) ---- */
+	int has_cds;
+	int (*cds_connect)(void *arg);
+	void *cds_arg;
+	unsigned margin_ms, isolate_ms;	/* lease/8; lease + margin */
+	int cds_fd;			/* connection to the CDS server, -1 none */
+	struct xcf_poll *cds_poll;
+	uint64_t cds_next_connect_ms;	/* back-off after a failed connect */
+	uv_timer_t cds_timer;
+	int fault;			/* cds-loss injected */
+	int outstanding;		/* a request is in flight */
+	struct cds_req req;		/* ... this one */
+	uint64_t req_sent_ms;
+	uint64_t req_seq;
+	struct xcf_pill pills[XCF_MAX_PILLS];
+	int npills;
+	uint64_t join_inc;		/* incarnation we are registering, 0 none */
+	uint64_t pending_leave_inc;	/* registered after xcf_leave: take it back */
+	uint64_t lease_until;		/* lib_now_ms() bound of our lease */
+	int lease_lapsed;		/* told the application it lapsed */
+	int last_failed;		/* the last CDS operation failed */
+	uint64_t read_ms;		/* last successful read of every slot */
+	int nslot;
+	char cds_error[120];
+	int error_logged;
+	int waiting_logged;		/* JOINING: "waiting for ..." logged */
+	uint64_t join_wait_ms;		/* JOINING: since when we wait to hear somebody */
+	int settled_last;		/* xcf_settled() at the last evaluation */
+	struct cds_rep rep;		/* receive buffer */
+
+	char idbuf[256];
+	uint8_t txbuf[XCF_FRAME_MAX];
+	uint8_t rxbuf[XCF_FRAME_MAX + 1];	/* one more byte detects oversize frames */
+};
+
+/* xcf.c: bus functions SFM uses. */
+void xcf_peer_down(struct xcf *x, struct xcf_peer *p, enum xcf_member_state why);
+/* We are a member from now on (the CDS registered us, or there is none). */
+void xcf_become_member(struct xcf *x);
+/* We are no longer a member (removed by SFM, or cut off from the CDS):
+ * silent (no LEAVE), callbacks as xcf_leave, our state `why`. */
+void xcf_stop_member(struct xcf *x, enum xcf_member_state why);
+uint64_t xcf_new_incarnation(uint64_t old);
+
+/* sfm.c: called by xcf.c. */
+int xcf_sfm_init(struct xcf *x, const struct xcf_config *cfg);
+void xcf_sfm_start(struct xcf *x);		/* xcf_join with a CDS */
+int xcf_sfm_leave(struct xcf *x);		/* xcf_leave: LEFT in our slot */
+void xcf_sfm_destroy(struct xcf *x);
+int xcf_sfm_in_doubt(const struct xcf *x, int i, uint64_t now);
+
+/* cds.c: the request handler a server runs (exposed for tests). */
+void xcf_cds_handle(struct xcf_cds **db, const char *path, const struct cds_req *q,
+		    struct cds_rep *r);
+
+#endif
