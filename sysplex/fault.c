@@ -20,6 +20,11 @@
  *                                    or client agent), which drops / delays
  *                                    packets in its own TUN data path: this
  *                                    kernel has no netem
+ *   sysplex cds-loss SYS / cds-restore SYS
+ *                                    SYSPLEX$CDS LOSS / RESTORE to the
+ *                                    system's stack: its couple data set
+ *                                    client fails every operation, as if the
+ *                                    data set could not be reached from it
  *
  * Only the stack is touched by kill/hang/restart: the host's sample server
  * keeps running (its sockets live in the host's kernel namespace).  The
@@ -528,6 +533,43 @@ link_cmd(const struct plex_inst *in, int argc, char **argv)
 	return 0;
 }
 
+/* ---- couple data set loss ------------------------------------------------------------ */
+
+static int
+cds_cmd(const struct plex_inst *in, const char *verb, int argc, char **argv)
+{
+	static struct plex_state st;
+	struct lib_sbuf body;
+	char path[PATH_MAX];
+	const char *cmd = strcmp(verb, "cds-loss") == 0 ? "SYSPLEX$CDS LOSS" : "SYSPLEX$CDS RESTORE";
+	int i, rc = 8, r;
+
+	if (argc != 1)
+		return fault_usage(verb);
+	if (plex_state_read(in, &st) < 0) {
+		plex_not_up(in);
+		return 1;
+	}
+	if ((i = find_system(in, &st, argv[0])) < 0)
+		return 1;
+	snprintf(path, sizeof(path), "%s/%s/ctl.sock", in->rundir, st.h[i].name);
+	r = plex_ctl(path, cmd, 0, 5000, &rc, &body);
+	if (r < 0) {
+		fprintf(stderr, "sysplex: %s: the stack does not answer (%s): %s\n", st.h[i].name, path,
+			strerror(-r));
+		return 1;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "sysplex: %s: %s refused: %s", st.h[i].name, cmd,
+			body.s ? body.s : "\n");
+		lib_sbuf_free(&body);
+		return 1;
+	}
+	printf("sysplex: %s: %s", st.h[i].name, body.s ? body.s : "\n");
+	lib_sbuf_free(&body);
+	return 0;
+}
+
 /* ---- entry ------------------------------------------------------------------------------- */
 
 int
@@ -546,6 +588,8 @@ plex_cmd_fault(const struct plex_inst *in, const char *verb, int argc, char **ar
 		return heal(in, argc);
 	if (strcmp(verb, "link") == 0)
 		return link_cmd(in, argc, argv);
+	if (strcmp(verb, "cds-loss") == 0 || strcmp(verb, "cds-restore") == 0)
+		return cds_cmd(in, verb, argc, argv);
 	if (argc != 1)
 		return fault_usage(verb);
 	sig = strcmp(verb, "kill") == 0 ? SIGKILL : strcmp(verb, "hang") == 0 ? SIGSTOP : SIGCONT;

@@ -15,6 +15,7 @@
  *   sysplex [--instance NAME] partition SYS[,SYS...] [SYS[,SYS...]]
  *   sysplex [--instance NAME] heal
  *   sysplex [--instance NAME] link HOST [loss=PCT] [delay=MS]
+ *   sysplex [--instance NAME] cds-loss|cds-restore SYS
  *   sysplex [--instance NAME] load CLIENT [options]
  *   sysplex [--instance NAME] run [--seed N] [--timeout SEC] SCRIPT.lua [ARG...]
  *
@@ -68,6 +69,8 @@ usage(FILE *f)
 		"  heal  remove the partition\n"
 		"  link HOST [loss=PCT] [delay=MS]\n"
 		"        packet loss / delay in the TUN data path of HOST's stack or agent\n"
+		"  cds-loss SYS | cds-restore SYS\n"
+		"        make the couple data set unreachable from SYS's stack / reachable again\n"
 		"  load CLIENT [--connections N] [--rate R] [--bytes N] [--count N] ...\n"
 		"        HTTP load from a client; prints JSON counts (see sysplex load --help)\n"
 		"  run [--seed N] [--timeout SEC] SCRIPT.lua [ARG...]\n"
@@ -544,7 +547,8 @@ main(int argc, char **argv)
 	} else if (strcmp(args[0], "kill") == 0 || strcmp(args[0], "restart") == 0 ||
 		   strcmp(args[0], "hang") == 0 || strcmp(args[0], "resume") == 0 ||
 		   strcmp(args[0], "partition") == 0 || strcmp(args[0], "heal") == 0 ||
-		   strcmp(args[0], "link") == 0) {
+		   strcmp(args[0], "link") == 0 || strcmp(args[0], "cds-loss") == 0 ||
+		   strcmp(args[0], "cds-restore") == 0) {
 		rc = plex_cmd_fault(&in, args[0], n - 1, args + 1);
 	} else if (strcmp(args[0], "load") == 0) {
 		rc = plex_cmd_load(&in, n - 1, args + 1);
