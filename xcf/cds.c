@@ -577,8 +577,8 @@ xcf_cds_handle(struct xcf_cds **db, const char *path, const struct cds_req *q0, 
 int
 xcf_cds_serve(int fd, const char *path)
 {
-	static struct cds_req q;
-	static struct cds_rep r;
+	struct cds_req q;
+	struct cds_rep r;
 	struct xcf_cds *db = NULL;
 
 	for (;;) {
