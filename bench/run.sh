@@ -8,7 +8,8 @@
 #   2. bench/distributor.sh    new connections/s, requests/s, forwarding pkt/s
 #   3. bench/bypass.sh         bulk upload: physical vs routed vs bypass
 #   4. bench/takeover.sh       kill -9 of the routing stack: time to the first
-#                              new connection served by the backup, losses
+#                              new connection served by the backup, losses,
+#                              in the three- and the two-system sysplex
 #   5. bench/kdp.sh            small packets through the kernel data path
 #                              (eBPF, standalone) vs straight to the target
 #
@@ -73,7 +74,9 @@ row "bytes SYSA forwarded of (c)'s data conn" "$(v fwd_bytes_c_data_conn)" bytes
 row "SYN -> BU, on the wire (fresh conn)" "$(v syn_to_bu_ms_wire)" ms
 row "SYN -> BU, routing stack average" "$(v syn_to_bu_ms_avg)" ms
 tk=$(cat "$LOG"/*.out 2>/dev/null | awk '/^  median/ { print $2, $5, $8; exit }')
-row "takeover: first new conn after kill -9 (median p90 p99)" "${tk:--}" ms "(keepalived VRRP default about 3000 ms)"
+tk2=$(cat "$LOG"/*.out 2>/dev/null | awk '/^  median/ { n++; if (n == 2) { print $2, $5, $8; exit } }')
+row "takeover 3 systems: first new conn after kill -9 (median p90 p99)" "${tk:--}" ms "(keepalived VRRP default about 3000 ms)"
+row "takeover 2 systems: first new conn after kill -9 (median p90 p99)" "${tk2:--}" ms "x$(r takeover_ms_median_2sys takeover_ms_median_3sys) of 3 systems"
 row "takeover: connections lost" "$(cat "$LOG"/*.out 2>/dev/null | awk '/connections lost:/ { print $3 " of " $5; exit }')" "" "(to surviving targets)"
 row "kernel path pkt/s  straight to target (RH2)" "$(v kdp_rx_pps_b_direct_rh2)" pkt/s "(bench/kdp.sh, no daemons)"
 row "kernel path pkt/s  via routing stack program" "$(v kdp_rx_pps_c_via_rs)" pkt/s "x$(r kdp_rx_pps_c_via_rs kdp_rx_pps_b_direct_rh2) of straight"

@@ -1,93 +1,101 @@
 #!/usr/bin/env bash
-# takeover.sh - the takeover benchmark: over RUNS (default 20) kill -9 / restart
-# cycles of the routing stack SYSA in one emulated sysplex, the time from the
-# kill to the first new connection served by the backup (median, p90, p99,
-# max), and how many of 40 live connections to SYSB/SYSC were lost across all
-# cycles.  Each cycle: 40 downloads (20 per client) held open (paced at
-# 20 kB/s, a length they never reach) and routed to SYSB/SYSC (SYSA quiesced
-# as a target so the kill measures takeover, not the loss of SYSA's own
-# connections), kill -9 SYSA, a new connection from CLIENT2 every 10 ms
-# (0.1 s timeout each, so the figure is at most about 110 ms late) until one
-# is served, restart SYSA, wait for its takeback, then count the held
-# connections that are no longer established and receiving (a lost one),
-# and end them.
+# takeover.sh - kill -9 of the routing stack SYSA, RUNS (default 20) times, in
+# the three-system default sysplex and in the two-system one
+# (sysplex/topologies/two.lua), in the same run: the time from the kill to
+# the first new connection served by the backup SYSB (median, p90, p99, max)
+# and how many of 40 live connections to the surviving targets were lost
+# across all cycles.  The backup takes over once Sysplex Failure Management
+# has partitioned SYSA out through the couple data set (SYSA's lease has run
+# out: LEASE 400 ms + ISOLATE margin), in both sysplexes.
+#
+# Each cycle: SYSA quiesced as a target (so the kill measures takeover, not
+# the loss of SYSA's own connections); 40 endless paced downloads (2^40 bytes
+# at 20 kB/s, split over the clients) routed to the other targets; kill -9
+# SYSA; a new connection from the probe client every 10 ms (0.1 s timeout
+# each, so the figure is at most about 110 ms late) until one is served;
+# restart SYSA and wait for its takeback; every download must still be
+# receiving (else it counts as lost); then the test ends them.
 # Prints numbers; asserts nothing.  Reference: keepalived's VRRP default
 # failover is about 3 s (advert_int 1 s x 3).
 set -u
+cd "$(dirname "$0")/.."
 BIN=${BIN:-bin}; BIN=$(cd "$BIN" && pwd)
 RUNS=${RUNS:-20}
 INST=bt$$
 DVIPA=fd00:100::1
-. "$(dirname "$0")/lib.sh"
-PIDS=""
-trap 'kill $PIDS 2>/dev/null; sx down >/dev/null 2>&1' EXIT
-owner() { for s in SYSA SYSB SYSC; do sx cmd --system $s SYSPLEX\$ROLE 2>/dev/null | grep -q ' ACTIVE DIST' && echo $s; done; }
+. bench/lib.sh
+tmp=$(mktemp -d)
+trap 'dl_stop; sx down >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-# rx HOST: "LOCALPORT BYTES_RECEIVED" of HOST's established connections to
-# the DVIPA port (the kernel's counters).
-rx() {
-	ip netns exec "$INST-$1" ss -Htin state established dst "[$DVIPA]:8080" | awk '
-		$0 !~ /^[ \t]/ { n = split($3, a, ":"); port = a[n]; next }
-		{ for (i = 1; i <= NF; i++) if ($i ~ /^bytes_received:/) { split($i, b, ":"); print port, b[2] } }'
+owner() { local s; for s in $SYSTEMS; do sx cmd --system $s 'SYSPLEX$ROLE' 2>/dev/null | grep -q " ACTIVE DIST" && echo $s; done; }
+records() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT' 2>/dev/null | jq '.records // 0'; }
+routed40() { [ "$(records)" -ge 40 ]; }
+a_owns() { [ "$(owner)" = SYSA ]; }
+
+DL_PIDS=""
+dl_stop() { [ -n "$DL_PIDS" ] && kill $DL_PIDS 2>/dev/null; wait $DL_PIDS 2>/dev/null; DL_PIDS=""; return 0; }
+# dl_start CLIENT N: N endless downloads from CLIENT into $tmp/dl.CLIENT.i
+dl_start() {
+	local i
+	for i in $(seq "$2"); do
+		ip netns exec "$INST-$1" curl -s -o "$tmp/dl.$1.$i" "http://[$DVIPA]:8080/bytes/1099511627776?rate=20000" &
+		DL_PIDS="$DL_PIDS $!"
+	done
 }
-# moving HOST FILE: every connection of FILE (rx output) is still
-# established and has received more since.
-moving() {
-	awk 'NR == FNR { now[$1] = $2; next } !($1 in now) || now[$1] + 0 <= $2 + 0 { bad++ } END { exit bad > 0 }' \
-		<(rx "$1") "$2"
-}
-# lost HOST FILE: how many connections of FILE are not moving.
-lost_n() {
-	awk 'NR == FNR { now[$1] = $2; next } !($1 in now) || now[$1] + 0 <= $2 + 0 { bad++ } END { print bad + 0 }' \
-		<(rx "$1") "$2"
+# dl_flowing: how many downloads are alive and grow by 10 kB (20 s at most).
+dl_flowing() {
+	local f n=0 end=$(( $(date +%s) + 20 )); declare -A base
+	for f in "$tmp"/dl.*; do base[$f]=$(stat -c %s "$f"); done
+	for f in "$tmp"/dl.*; do
+		while [ "$(stat -c %s "$f")" -lt $(( ${base[$f]} + 10000 )) ] && [ "$(date +%s)" -lt "$end" ]; do
+			sleep 0.1
+		done
+		[ "$(stat -c %s "$f")" -ge $(( ${base[$f]} + 10000 )) ] && n=$((n + 1))
+	done
+	echo $n
 }
 
-sx up >/dev/null || { echo "bench/takeover: sysplex up failed" >&2; exit 1; }
-tmp=$(mktemp -d)
-live40() { [ "$(sx cmd --json 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq '[.vcrt[] | select(.state == "ESTABLISHED")] | length')" -ge 40 ]; }
-times=(); lost=0; total=0
-for r in $(seq "$RUNS"); do
-	sx cmd --system SYSA 'V TCPIP,TCPCS,SYSPLEX,QUIESCE,TARGET' >/dev/null
-	PIDS=""
-	for c in CLIENT1 CLIENT2; do
-		for i in $(seq 20); do echo "url = \"http://[$DVIPA]:8080/bytes/1000000000000000?rate=20000\""; echo "output = /dev/null"; done > "$tmp/$c.cfg"
-		ip netns exec "$INST-$c" curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max 20 \
-			-w '%{http_code} %{size_download}\n' -K "$tmp/$c.cfg" > "$tmp/$c.$r" &
-		PIDS="$PIDS $!"
+# measure LABEL TOPOLOGY PROBE CLIENT...: RUNS cycles; sets MEDIAN_<LABEL>.
+measure() {
+	local label=$1 topo=$2 probe=$3; shift 3
+	local clients="$*" per=$(( 40 / $# )) r c t0 ok lost=0 total=0 times=()
+	sx up $topo >/dev/null || die "sysplex up $topo failed"
+	SYSTEMS=$(sx status --json | jq -r '.hosts[] | select(.role == "system") | .name' | tr '\n' ' ')
+	say "== $label: systems $SYSTEMS, probe $probe, $RUNS runs"
+	for r in $(seq "$RUNS"); do
+		rm -f "$tmp"/dl.*
+		sx cmd --system SYSA 'V TCPIP,TCPCS,SYSPLEX,QUIESCE,TARGET' >/dev/null
+		for c in $clients; do dl_start $c $per; done
+		poll_until 20 routed40 || die "$label run $r: only $(records) connections routed"
+		t0=$(now_ms)
+		sx kill SYSA >/dev/null
+		while :; do
+			if ip netns exec "$INST-$probe" curl -s -m 0.1 -H 'Connection: close' "http://[$DVIPA]:8080/" 2>/dev/null | grep -q SYS; then
+				break
+			fi
+			[ $(( $(now_ms) - t0 )) -gt 10000 ] && break
+			sleep 0.01
+		done
+		times+=($(( $(now_ms) - t0 )))
+		sx restart SYSA >/dev/null
+		poll_until 20 a_owns || say "  (run $r: SYSA did not take the DVIPA back)"
+		ok=$(dl_flowing)
+		dl_stop
+		lost=$((lost + 40 - ok)); total=$((total + 40))
+		printf '  run %2d: first new connection after %5d ms; %d of 40 downloads still flowing\n' "$r" "${times[-1]}" "$ok"
 	done
-	poll_until 60 live40 || die "run $r: the 40 downloads are not all in SYSA's VCRT"
-	t0=$(now_ms)
-	sx kill SYSA >/dev/null
-	while :; do
-		if ip netns exec "$INST-CLIENT2" curl -s -m 0.1 -H 'Connection: close' "http://[$DVIPA]:8080/" 2>/dev/null | grep -q SYS; then
-			break
-		fi
-		[ $(( $(now_ms) - t0 )) -gt 10000 ] && break
-		sleep 0.01
-	done
-	times+=($(( $(now_ms) - t0 )))
-	if [ -n "${BENCH_DEBUG:-}" ]; then
-		echo "kill at $(date -d @$((t0 / 1000)) +%T).$((t0 % 1000))"
-		grep -h "FAILED\|TAKEN" "/run/sysplex/$INST"/SYS[BC]/stack.log | tail -3
-	fi
-	sx restart SYSA >/dev/null
-	isa() { [ "$(owner)" = SYSA ]; }
-	poll_until 60 isa || die "run $r: SYSA did not take the DVIPA back"
-	# Lost: no longer established, or received nothing more within 30 s.
-	for c in CLIENT1 CLIENT2; do rx $c > "$tmp/$c.rx"; done
-	poll_until 30 eval 'moving CLIENT1 "$tmp/CLIENT1.rx" && moving CLIENT2 "$tmp/CLIENT2.rx"'
-	gone=$(( 40 - $(cat "$tmp"/CLIENT*.rx | wc -l) + $(lost_n CLIENT1 "$tmp/CLIENT1.rx") + $(lost_n CLIENT2 "$tmp/CLIENT2.rx") ))
-	kill $PIDS 2>/dev/null; wait $PIDS 2>/dev/null
-	lost=$((lost + gone)); total=$((total + 40))
-	printf 'run %2d: first new connection after %5d ms; %d of 40 connections alive after the takeback\n' "$r" "${times[-1]}" "$((40 - gone))"
-done
-sorted=($(printf '%s\n' "${times[@]}" | sort -n))
-n=${#sorted[@]}
-pct() { local i=$(( ($1 * n + 99) / 100 - 1 )); [ $i -lt 0 ] && i=0; echo "${sorted[$i]}"; }
-echo
-echo "takeover over $n kill -9 runs of the routing stack (time to first new connection served):"
-printf '  median %d ms   p90 %d ms   p99 %d ms   max %d ms\n' "$(pct 50)" "$(pct 90)" "$(pct 99)" "${sorted[$((n - 1))]}"
-printf '  connections lost: %d of %d live connections to surviving targets\n' "$lost" "$total"
-printf '  reference: keepalived VRRP default failover about 3000 ms; ratio median/3000 = %s\n' \
-	"$(awk -v m="$(pct 50)" 'BEGIN { printf "%.2f", m / 3000 }')"
-rm -rf "$tmp"
+	sx down >/dev/null
+	local sorted=($(printf '%s\n' "${times[@]}" | sort -n)) n=${#times[@]}
+	pct() { local i=$(( ($1 * n + 99) / 100 - 1 )); [ $i -lt 0 ] && i=0; echo "${sorted[$i]}"; }
+	say "takeover, $label, over $n kill -9 runs of the routing stack (time to first new connection served):"
+	printf '  median %d ms   p90 %d ms   p99 %d ms   max %d ms\n' "$(pct 50)" "$(pct 90)" "$(pct 99)" "${sorted[$((n - 1))]}"
+	printf '  connections lost: %d of %d live connections to surviving targets\n' "$lost" "$total"
+	fig "takeover_ms_median_$label" "$(pct 50)" ms "$label"
+	eval "MEDIAN_$label=$(pct 50)"
+}
+
+measure 3sys "" CLIENT2 CLIENT1 CLIENT2
+measure 2sys sysplex/topologies/two.lua CLIENT1 CLIENT1
+say ""
+say "same run: 2-system median ${MEDIAN_2sys} ms, 3-system median ${MEDIAN_3sys} ms (ratio 2/3 = $(ratio "$MEDIAN_2sys" "$MEDIAN_3sys"))"
+say "reference: keepalived VRRP default failover about 3000 ms; ratio 2-system median/3000 = $(ratio "$MEDIAN_2sys" 3000)"
