@@ -2,12 +2,13 @@
 --
 -- `partition({"SYSA"}, {"SYSB", "SYSC"})` drops every packet between the two
 -- sides (nftables in each system's namespace; the coupling bus runs over
--- the LAN, so XCF is cut too; clients still reach every system).  Expected,
--- as z/OS partitioning removes an isolated system: SYSA, alone and without
--- a majority, gives the DVIPA up; SYSB takes it over; at no sampled instant
--- do two stacks own it;
--- clients keep being served.  After heal(), SYSA takes the DVIPA back
--- (IMMEDIATE), again never with two owners, and service continues.
+-- the LAN, so XCF is cut too; clients still reach every system; both sides
+-- still reach the couple data set).  Expected: Sysplex Failure Management
+-- keeps the heavier side (SYSB and SYSC), SYSA is partitioned out and gives
+-- the DVIPA up, SYSB takes it over once SYSA's lease has run out; never two
+-- owners at once; clients keep being served.  After heal(), SYSA rejoins as
+-- a new incarnation and takes the DVIPA back (IMMEDIATE), again never with
+-- two owners, and service continues.
 --
 --   sysplex run lua-scripts/partition.lua [long]
 -- long: three partition/heal rounds, holding each state 10 s.

@@ -107,7 +107,7 @@ static const char *const words[] = {
 	"D", "V", "ROUTE", "TCPIP", "NETSTAT", "SYSPLEX", "XCF", "VDPT", "VCRT", "VIPADYN",
 	"VIPADCFG", "HOME", "CONN", "CONFIG", "GROUP", "DETAIL", "LEAVEGROUP", "JOINGROUP", "DEACTIVATE",
 	"REACTIVATE", "QUIESCE", "RESUME", "DVIPA=", "PORT=", "TARGET", "MIP6", "BINDINGS",
-	"EZBTCPCS", "SYSTEM", "JSON", "ON", "OFF", "HELP", "EXIT", "*ALL",
+	"EZBTCPCS", "COUPLE", "SYSTEM", "JSON", "ON", "OFF", "HELP", "EXIT", "*ALL",
 };
 
 static struct plex_state cst;		/* the state the completer sees */

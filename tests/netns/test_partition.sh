@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Proves (partitions): with the coupling bus over the LAN, an
 # nftables partition between SYSA and {SYSB, SYSC} never leaves the DVIPA with
-# two active owners at any sampled instant: SYSA, seeing no majority, gives
-# it up, and SYSB takes over; clients keep being served.  After the heal,
-# still at most one owner at every sample, SYSA takes the DVIPA back and
-# service resumes.
+# two active owners at any sampled instant: Sysplex Failure Management keeps
+# the heavier side, SYSA is partitioned out and gives the DVIPA up, and SYSB
+# takes over; clients keep being served.  After the heal, still at most one
+# owner at every sample, SYSA rejoins and takes the DVIPA back and service
+# resumes.
 . tests/netns/lib.sh
 tmp=$(mktemp -d); trap 'cleanup; rm -rf "$tmp"' EXIT
 owners() {
