@@ -888,8 +888,10 @@ static int
 stack_cds_connect(void *arg)
 {
 	struct stack *s = arg;
+	char name[64];
 
-	return xcf_cds_spawn("/proc/self/exe", s->couple.cds);
+	snprintf(name, sizeof(name), "tcpip-stack-cds-agent-%s", s->sysname);
+	return xcf_cds_spawn("/proc/self/exe", name, s->couple.cds);
 }
 
 int

@@ -606,7 +606,7 @@ out:
 }
 
 int
-xcf_cds_spawn(const char *exe, const char *path)
+xcf_cds_spawn(const char *exe, const char *argv0, const char *path)
 {
 	char fdarg[16], *argv[5];
 	pid_t pid, parent = getpid();
@@ -617,7 +617,7 @@ xcf_cds_spawn(const char *exe, const char *path)
 	/* Everything the child needs is built before fork: after it, only
 	 * async-signal-safe calls (the parent has threads). */
 	snprintf(fdarg, sizeof(fdarg), "%d", 3);
-	argv[0] = (char *)exe;
+	argv[0] = (char *)(argv0 ? argv0 : exe);
 	argv[1] = "--cds-agent";
 	argv[2] = fdarg;
 	argv[3] = (char *)path;

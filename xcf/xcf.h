@@ -280,8 +280,9 @@ const char *xcf_slot_state_name(uint8_t st);
 /* A CDS server on fd (a SOCK_SEQPACKET socket): answers requests until the
  * peer closes it; opens path lazily and again after an error.  Returns 0. */
 int xcf_cds_serve(int fd, const char *path);
-/* Starts the agent process: `exe --cds-agent FD PATH`, connected to us by a
- * socketpair; the agent dies with us.  Returns our end, or -errno. */
-int xcf_cds_spawn(const char *exe, const char *path);
+/* Starts the agent process: `exe --cds-agent FD PATH` (argv[0] = argv0 when
+ * not NULL, for ps), connected to us by a socketpair; the agent dies with
+ * us.  Returns our end, or -errno. */
+int xcf_cds_spawn(const char *exe, const char *argv0, const char *path);
 
 #endif
