@@ -10,9 +10,12 @@
 #
 # Each cycle: SYSA quiesced as a target (so the kill measures takeover, not
 # the loss of SYSA's own connections); 40 endless paced downloads (2^40 bytes
-# at 20 kB/s, split over the clients) routed to the other targets; kill -9
-# SYSA; a new connection from the probe client every 10 ms (0.1 s timeout
-# each, so the figure is at most about 110 ms late) until one is served;
+# at 20 kB/s) from CLIENT1 routed to the other targets; kill -9 SYSA; a new
+# connection from CLIENT2 every 10 ms (0.1 s timeout each, so the figure is
+# at most about 110 ms late) until one is served (the probe client has no
+# Mobile IPv6 bindings of its own: a new connection could otherwise reuse the
+# port of a bound download and reach a target directly, past the takeover;
+# the two-system topology gets a second client for that);
 # restart SYSA and wait for its takeback; every download must still be
 # receiving (else it counts as lost); then the test ends them.
 # Prints numbers; asserts nothing.  Reference: keepalived's VRRP default
@@ -63,7 +66,7 @@ measure() {
 	SYSTEMS=$(sx status --json | jq -r '.hosts[] | select(.role == "system") | .name' | tr '\n' ' ')
 	say "== $label: systems $SYSTEMS, probe $probe, $RUNS runs"
 	for r in $(seq "$RUNS"); do
-		rm -f "$tmp"/dl.*
+		rm -f "$tmp"/dl.*.*
 		sx cmd --system SYSA 'V TCPIP,TCPCS,SYSPLEX,QUIESCE,TARGET' >/dev/null
 		for c in $clients; do dl_start $c $per; done
 		poll_until 20 routed40 || die "$label run $r: only $(records) connections routed"
@@ -94,8 +97,13 @@ measure() {
 	eval "MEDIAN_$label=$(pct 50)"
 }
 
-measure 3sys "" CLIENT2 CLIENT1 CLIENT2
-measure 2sys sysplex/topologies/two.lua CLIENT1 CLIENT1
+cat > "$tmp/two.lua" <<LUA
+local t = dofile("$(pwd)/sysplex/topologies/two.lua")
+t.clients[2] = { name = "CLIENT2", lan = "fd00:1::102", agent = true }
+return t
+LUA
+measure 3sys "" CLIENT2 CLIENT1
+measure 2sys "$tmp/two.lua" CLIENT2 CLIENT1
 say ""
 say "same run: 2-system median ${MEDIAN_2sys} ms, 3-system median ${MEDIAN_3sys} ms (ratio 2/3 = $(ratio "$MEDIAN_2sys" "$MEDIAN_3sys"))"
 say "reference: keepalived VRRP default failover about 3000 ms; ratio 2-system median/3000 = $(ratio "$MEDIAN_2sys" 3000)"

@@ -456,13 +456,52 @@ heal(const struct plex_inst *in, int argc)
 
 /* ---- link ----------------------------------------------------------------------------- */
 
+/* Sends cmd to the daemon of host idx (a system's stack, a client's agent)
+ * and prints its answer; 0, or 1 after printing why not. */
+static int
+daemon_cmd(const struct plex_inst *in, const struct plex_state *st, int idx, const char *cmd)
+{
+	const char *host = st->h[idx].name;
+	struct lib_sbuf body;
+	char path[PATH_MAX];
+	int rc = 8, r;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", in->rundir, host,
+		 st->h[idx].is_system ? "ctl.sock" : "agent.ctl");
+	r = plex_ctl(path, cmd, 0, 5000, &rc, &body);
+	if (r < 0) {
+		/* Worded as D MIP6,BINDINGS words it. */
+		if (!st->h[idx].is_system && (r == -ENOENT || r == -ECONNREFUSED))
+			fprintf(stderr, "sysplex: %s: no client agent runs there (agent = true in the "
+					"topology starts one): loss and delay act only in an agent's "
+					"TUN data path\n", host);
+		else if (r == -ENOENT || r == -ECONNREFUSED)
+			fprintf(stderr, "sysplex: %s: the stack is not running (`sysplex restart %s`)\n",
+				host, host);
+		else if (r == -ETIMEDOUT)
+			fprintf(stderr, "sysplex: %s: the %s does not answer on %s (hung?)\n", host,
+				st->h[idx].is_system ? "stack" : "client agent", path);
+		else
+			fprintf(stderr, "sysplex: %s: no answer from %s: %s\n", host, path,
+				strerror(-r));
+		return 1;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "sysplex: %s: %s refused: %s", host, cmd, body.s ? body.s : "\n");
+		lib_sbuf_free(&body);
+		return 1;
+	}
+	printf("sysplex: %s: %s", host, body.s ? body.s : "\n");
+	lib_sbuf_free(&body);
+	return 0;
+}
+
 static int
 link_cmd(const struct plex_inst *in, int argc, char **argv)
 {
 	static struct plex_state st;
-	struct lib_sbuf body;
-	char cmd[128] = "SYSPLEX$LINK", path[PATH_MAX];
-	int i, idx, rc = 8, r, any = 0;
+	char cmd[128] = "SYSPLEX$LINK";
+	int i, idx, any = 0;
 
 	if (argc < 2)
 		return fault_usage("link");
@@ -502,35 +541,7 @@ link_cmd(const struct plex_inst *in, int argc, char **argv)
 		fprintf(stderr, "sysplex: instance %s has no host %s\n", in->name, argv[0]);
 		return 1;
 	}
-	snprintf(path, sizeof(path), "%s/%s/%s", in->rundir, st.h[idx].name,
-		 st.h[idx].is_system ? "ctl.sock" : "agent.ctl");
-	r = plex_ctl(path, cmd, 0, 5000, &rc, &body);
-	if (r < 0) {
-		/* Worded as D MIP6,BINDINGS words it. */
-		if (!st.h[idx].is_system && (r == -ENOENT || r == -ECONNREFUSED))
-			fprintf(stderr, "sysplex: %s: no client agent runs there (agent = true in the "
-					"topology starts one): loss and delay act only in an agent's "
-					"TUN data path\n", st.h[idx].name);
-		else if (r == -ENOENT || r == -ECONNREFUSED)
-			fprintf(stderr, "sysplex: %s: the stack is not running (`sysplex restart %s`)\n",
-				st.h[idx].name, st.h[idx].name);
-		else if (r == -ETIMEDOUT)
-			fprintf(stderr, "sysplex: %s: the %s does not answer on %s (hung?)\n",
-				st.h[idx].name, st.h[idx].is_system ? "stack" : "client agent", path);
-		else
-			fprintf(stderr, "sysplex: %s: no answer from %s: %s\n", st.h[idx].name, path,
-				strerror(-r));
-		return 1;
-	}
-	if (rc != 0) {
-		fprintf(stderr, "sysplex: %s: %s refused: %s", st.h[idx].name, cmd,
-			body.s ? body.s : "\n");
-		lib_sbuf_free(&body);
-		return 1;
-	}
-	printf("sysplex: %s: %s", st.h[idx].name, body.s ? body.s : "\n");
-	lib_sbuf_free(&body);
-	return 0;
+	return daemon_cmd(in, &st, idx, cmd);
 }
 
 /* ---- couple data set loss ------------------------------------------------------------ */
@@ -539,10 +550,7 @@ static int
 cds_cmd(const struct plex_inst *in, const char *verb, int argc, char **argv)
 {
 	static struct plex_state st;
-	struct lib_sbuf body;
-	char path[PATH_MAX];
-	const char *cmd = strcmp(verb, "cds-loss") == 0 ? "SYSPLEX$CDS LOSS" : "SYSPLEX$CDS RESTORE";
-	int i, rc = 8, r;
+	int i;
 
 	if (argc != 1)
 		return fault_usage(verb);
@@ -552,22 +560,8 @@ cds_cmd(const struct plex_inst *in, const char *verb, int argc, char **argv)
 	}
 	if ((i = find_system(in, &st, argv[0])) < 0)
 		return 1;
-	snprintf(path, sizeof(path), "%s/%s/ctl.sock", in->rundir, st.h[i].name);
-	r = plex_ctl(path, cmd, 0, 5000, &rc, &body);
-	if (r < 0) {
-		fprintf(stderr, "sysplex: %s: the stack does not answer (%s): %s\n", st.h[i].name, path,
-			strerror(-r));
-		return 1;
-	}
-	if (rc != 0) {
-		fprintf(stderr, "sysplex: %s: %s refused: %s", st.h[i].name, cmd,
-			body.s ? body.s : "\n");
-		lib_sbuf_free(&body);
-		return 1;
-	}
-	printf("sysplex: %s: %s", st.h[i].name, body.s ? body.s : "\n");
-	lib_sbuf_free(&body);
-	return 0;
+	return daemon_cmd(in, &st, i, strcmp(verb, "cds-loss") == 0 ? "SYSPLEX$CDS LOSS" :
+			  "SYSPLEX$CDS RESTORE");
 }
 
 /* ---- entry ------------------------------------------------------------------------------- */

@@ -120,6 +120,18 @@ routed_to() {
 	cmdj "$1" 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq -r ".vcrt[] | select(.sport == $2) | .destxcf"
 }
 
+# whenidle_hold WHAT PORT...: for 3 s SYSB stays the owner (WHENIDLE: it
+# routes the downloads on PORT...), and they keep flowing; prints the samples.
+whenidle_hold() {
+	local what=$1 n=0 o end=$(( $(date +%s) + 3 )); shift
+	while [ "$(date +%s)" -lt "$end" ]; do
+		o=$(owner_of $SYSTEMS); [ "$o" = SYSB ] || fail "$what: owner '$o' while SYSB still routes connections (WHENIDLE)"
+		n=$((n + 1)); sleep 0.1
+	done
+	dl_grows "$@" || fail "$what: a download through SYSB stalled or ended"
+	echo $n
+}
+
 # ---- the couple data set -------------------------------------------------------------
 # slot SYS FROM FIELD: a field of SYS's slot in the couple data set as FROM
 # reads it (D XCF,COUPLE).

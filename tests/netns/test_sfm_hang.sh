@@ -46,12 +46,7 @@ for run in $(seq "$RUNS"); do
 	[ "$(grep -c "IXC105I SYSA IS NO LONGER ACTIVE IN SYSPLEX .*PARTITIONED OUT BY" "$log")" -gt "$learned" ] ||
 		fail "run $run: the resumed SYSA did not learn it was partitioned out"
 	# WHENIDLE: SYSB keeps the DVIPA while it routes live connections.
-	end=$(( $(date +%s) + 3 )); n=0
-	while [ "$(date +%s)" -lt "$end" ]; do
-		o=$(owner_of $SYSTEMS); [ "$o" = SYSB ] || fail "run $run: owner '$o' while SYSB still routes connections (WHENIDLE)"
-		n=$((n + 1)); sleep 0.1
-	done
-	dl_grows $ports || fail "run $run: a download through SYSB stalled or ended"
+	n=$(whenidle_hold "run $run" $ports) || exit 1
 	dl_stop
 	poll_until 30 is_owner SYSA || fail "run $run: SYSA did not take the DVIPA back once SYSB was idle (owner '$(owner_of $SYSTEMS)')"
 	serve CLIENT2 || fail "run $run: no service after the takeback"

@@ -24,7 +24,7 @@ is_owner SYSA || fail "SYSA does not own the DVIPA after up"
 base=47000
 # path NAME 'OUT COMMAND' 'BACK COMMAND'
 path() {
-	local name=$1 out=$2 back=$3 ports n end o
+	local name=$1 out=$2 back=$3 ports n
 	base=$((base + 10)); ports=$(seq $base $((base + 3)))
 	watch_start "$DVIPA" $SYSTEMS
 	eval "$out" >/dev/null || fail "$name: $out"
@@ -34,12 +34,7 @@ path() {
 	poll_until 20 routed || fail "$name: SYSB does not route the downloads"
 	eval "$back" >/dev/null || fail "$name: $back"
 	poll_until 30 a_back || fail "$name: SYSA did not come back ($(slot SYSA SYSB status), $(member SYSA SYSB))"
-	end=$(( $(date +%s) + 3 )); n=0
-	while [ "$(date +%s)" -lt "$end" ]; do
-		o=$(owner_of $SYSTEMS); [ "$o" = SYSB ] || fail "$name: owner '$o' while SYSB still routes connections (WHENIDLE)"
-		n=$((n + 1)); sleep 0.1
-	done
-	dl_grows $ports || fail "$name: a download through SYSB stalled or ended"
+	n=$(whenidle_hold "$name" $ports) || exit 1
 	dl_stop
 	poll_until 30 is_owner SYSA || fail "$name: SYSA did not take the DVIPA back once SYSB was idle (owner '$(owner_of $SYSTEMS)')"
 	watch_check "$name: SYSA back, waited $n samples while SYSB routed connections (WHENIDLE), then took the DVIPA back"
