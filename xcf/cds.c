@@ -511,8 +511,9 @@ terminate_strings(struct cds_req *q)
 	q->reason[sizeof(q->reason) - 1] = '\0';
 }
 
-void
-xcf_cds_handle(struct xcf_cds **db, const char *path, const struct cds_req *q0, struct cds_rep *r)
+/* Answers one request; opens the file first when it is not open. */
+static void
+cds_handle(struct xcf_cds **db, const char *path, const struct cds_req *q0, struct cds_rep *r)
 {
 	struct cds_req q = *q0;
 	char err[200];
@@ -592,7 +593,7 @@ xcf_cds_serve(int fd, const char *path)
 			log_warnx("CDS server: request of %zd bytes ignored", n);
 			continue;
 		}
-		xcf_cds_handle(&db, path, &q, &r);
+		cds_handle(&db, path, &q, &r);
 		if (r.rc < 0 && r.rc != -EPERM && r.rc != -ESTALE)
 			log_warnx("CDS server: %s", r.err);
 		while (send(fd, &r, sizeof(r), MSG_NOSIGNAL) < 0) {

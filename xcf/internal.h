@@ -154,8 +154,4 @@ int xcf_sfm_leave(struct xcf *x);		/* xcf_leave: LEFT in our slot */
 void xcf_sfm_destroy(struct xcf *x);
 int xcf_sfm_in_doubt(const struct xcf *x, int i, uint64_t now);
 
-/* cds.c: the request handler a server runs (exposed for tests). */
-void xcf_cds_handle(struct xcf_cds **db, const char *path, const struct cds_req *q,
-		    struct cds_rep *r);
-
 #endif
