@@ -26,7 +26,7 @@ poll_until 30 outC || fail "SYSC was not partitioned out (slot: $(slot SYSC SYSA
 grep -q "IXC105I SYSC IS NO LONGER ACTIVE IN SYSPLEX .*COUPLE DATA SET IS NOT REACHABLE" \
 	"/run/sysplex/$INST/SYSC/stack.log" || fail "SYSC did not say it left for lack of the couple data set"
 is_owner SYSA || fail "the owner changed while a target lost the couple data set: '$(owner_of $SYSTEMS)'"
-serve CLIENT1 || fail "no service while SYSC is out"
+poll_until 20 serve CLIENT1 || fail "no service while SYSC is out"
 ok "SYSC lost the couple data set: it left, SFM partitioned it out, SYSA kept the DVIPA"
 sx cds-restore SYSC >/dev/null || fail "sysplex cds-restore SYSC"
 backC() { [ "$(slot SYSC SYSA status)" = ACTIVE ] && [ "$(member SYSC SYSA)" = ACTIVE ]; }
@@ -45,12 +45,12 @@ poll_until 30 is_owner SYSB || fail "SYSB did not take over (owner '$(owner_of $
 grep -q "EZZ8302I VIPA $DVIPA GIVEN UP BY TCPCS: NO VALID LEASE ON THE COUPLE DATA SET" \
 	"/run/sysplex/$INST/SYSA/stack.log" || fail "SYSA did not give the DVIPA up for lack of a lease"
 [ "$(slot SYSA SYSB status)" = PARTITIONED ] || fail "SYSA's slot as SYSB reads it: $(slot SYSA SYSB status)"
-serve CLIENT2 || fail "no service with SYSB routing"
+poll_until 20 serve CLIENT2 || fail "no service with SYSB routing"
 ok "SYSA lost the couple data set: its lease ran out, it gave the DVIPA up, SFM partitioned it out, SYSB took over"
 sx cds-restore SYSA >/dev/null || fail "sysplex cds-restore SYSA"
 poll_until 30 is_owner SYSA || fail "SYSA did not take the DVIPA back after cds-restore (owner '$(owner_of $SYSTEMS)')"
 [ "$(slot SYSA SYSB incarnation)" != "$incA" ] || fail "SYSA rejoined under its old incarnation"
-serve CLIENT1 || fail "no service after SYSA took the DVIPA back"
+poll_until 20 serve CLIENT1 || fail "no service after SYSA took the DVIPA back"
 ok "cds-restore SYSA: it rejoined as a new incarnation and took the DVIPA back"
 watch_check "couple data set lost and restored"
 

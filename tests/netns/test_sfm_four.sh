@@ -17,7 +17,7 @@ watch_start "$DVIPA" $SYSTEMS
 
 sx kill SYSA >/dev/null || fail "sysplex kill SYSA"
 poll_until 30 is_owner SYSB || fail "SYSB did not take over from SYSA (owner '$(owner_of $SYSTEMS)')"
-serve CLIENT1 || fail "no service with SYSB routing"
+poll_until 20 serve CLIENT1 || fail "no service with SYSB routing"
 ok "kill -9 SYSA: SYSB (rank 100) took over and serves"
 
 sx kill SYSB >/dev/null || fail "sysplex kill SYSB"
@@ -28,7 +28,7 @@ for s in SYSA SYSB; do
 done
 grep -q "IXC105I SYSPLEX PARTITIONING HAS COMPLETED FOR SYSB" "/run/sysplex/$INST/SYSC/stack.log" \
 	|| fail "no IXC105I for SYSB on SYSC"
-for i in 1 2 3 4 5 6; do serve CLIENT2 || fail "connection $i not served with SYSC routing"; done
+for i in 1 2 3 4 5 6; do poll_until 20 serve CLIENT2 || fail "connection $i not served with SYSC routing"; done
 ok "kill -9 SYSB: the sysplex shrank to SYSC and SYSD; SYSC (rank 50) took over and serves"
 
 incA=$(slot SYSA SYSC incarnation); incB=$(slot SYSB SYSC incarnation)
@@ -42,7 +42,7 @@ done
 	|| fail "SYSA or SYSB kept its old incarnation"
 members() { for s in $SYSTEMS; do [ "$(member $s SYSC)" = ACTIVE ] || return 1; done; }
 poll_until 10 members || fail "not every system is ACTIVE in EZBTCPCS as SYSC sees it"
-serve CLIENT1 || fail "no service after SYSA took the DVIPA back"
+poll_until 20 serve CLIENT1 || fail "no service after SYSA took the DVIPA back"
 ok "SYSA and SYSB restarted: both rejoined as new incarnations, the DVIPA returned to SYSA"
 watch_check "sequential failures and restarts"
 exit 0

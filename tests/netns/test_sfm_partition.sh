@@ -30,7 +30,7 @@ partition_round() {
 		grep -q "IXC105I $s IS NO LONGER ACTIVE IN SYSPLEX .*PARTITIONED OUT BY" "/run/sysplex/$INST/$s/stack.log" ||
 			fail "$a|$b: $s did not learn it was partitioned out"
 	done
-	serve CLIENT1 || fail "$a|$b: no service during the partition"
+	poll_until 20 serve CLIENT1 || fail "$a|$b: no service during the partition"
 	ok "partition $a|$b: '$losers' partitioned out by SFM, $during owns and serves"
 	sx heal >/dev/null || fail "sysplex heal"
 	back() { for s in $SYSTEMS; do [ "$(slot $s $from status)" = ACTIVE ] || return 1; done; }
@@ -40,7 +40,7 @@ partition_round() {
 		[ "$(grep "^$s " "$tmp/inc.before")" != "$(grep "^$s " "$tmp/inc.after")" ] || fail "$s rejoined under its old incarnation"
 	done
 	poll_until 30 is_owner "$after" || fail "$a|$b: owner '$(owner_of $SYSTEMS)' after the heal (want $after)"
-	serve CLIENT1 || fail "$a|$b: no service after the heal"
+	poll_until 20 serve CLIENT1 || fail "$a|$b: no service after the heal"
 	watch_check "$a|$b and heal: '$losers' rejoined as new incarnations, $after owns"
 }
 

@@ -49,7 +49,7 @@ poll_until 30 is_owner SYSA || fail "SYSA did not take the DVIPA back (owner '$(
 grep -q "EZZ8303I VIPA $DVIPA GIVEN TO TCPCS ON SYSA" "$log" || fail "no EZZ8303I on SYSB"
 [ "$(slot SYSA SYSB status)" = ACTIVE ] && [ "$(slot SYSA SYSB incarnation)" != "$inc" ] \
 	|| fail "SYSA's slot after the restart: $(slot SYSA SYSB status) incarnation $(slot SYSA SYSB incarnation)"
-serve CLIENT1 || fail "no service after the takeback"
+poll_until 20 serve CLIENT1 || fail "no service after the takeback"
 ok "restarted SYSA rejoined as a new incarnation and took the DVIPA back (IMMEDIATE)"
 dl_grows $onB || fail "a download routed to SYSB stalled or ended after the takeback"
 ok "no connection to SYSB lost through the takeback"
