@@ -16,7 +16,7 @@ watch_start() {
 	WATCH_DIR=$(mktemp -d -p "$tmp")
 	WATCH_PIDS=""
 	for s in "$@"; do
-		( while [ ! -e "$WATCH_DIR/stop" ]; do
+		( while [ -d "$WATCH_DIR" ] && [ ! -e "$WATCH_DIR/stop" ]; do
 			r=$(sx cmd --timeout 3 --system "$s" 'SYSPLEX$ROLE' 2>/dev/null | grep "^$d ACTIVE DIST")
 			echo "$s ${r:-none}" >> "$WATCH_DIR/answers"
 			sleep 0.05
@@ -27,6 +27,7 @@ watch_start() {
 watch_stop() {
 	touch "$WATCH_DIR/stop"
 	wait $WATCH_PIDS 2>/dev/null
+	WATCH_PIDS=""
 	awk '
 	{ n++ }
 	$2 != "none" {
@@ -50,6 +51,13 @@ watch_stop() {
 		}
 	}
 	END { printf "answers %d active %d doubles %d\n", n, act, d + 0 }' "$WATCH_DIR/answers"
+}
+# sfm_cleanup: for the tests' EXIT trap: ends the watch loops and downloads
+# a failed test left running.
+sfm_cleanup() {
+	[ -n "${WATCH_PIDS:-}" ] && kill $WATCH_PIDS 2>/dev/null
+	WATCH_PIDS=""
+	dl_stop
 }
 # watch_check WHAT: stops the watch and fails on two owners at once.
 watch_check() {

@@ -11,7 +11,7 @@
 #     back.
 # Never two owners at once; clients served throughout (after the takeover).
 . tests/netns/lib.sh
-tmp=$(mktemp -d); trap 'cleanup; rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d); trap 'sfm_cleanup; cleanup; rm -rf "$tmp"' EXIT
 . tests/netns/sfm_lib.sh
 SYSTEMS="SYSA SYSB SYSC"
 

@@ -7,7 +7,7 @@
 # serves; restart SYSA and SYSB: both rejoin as new incarnations and the DVIPA
 # returns to SYSA.  Never two owners at once all along.
 . tests/netns/lib.sh
-tmp=$(mktemp -d); trap 'cleanup; rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d); trap 'sfm_cleanup; cleanup; rm -rf "$tmp"' EXIT
 . tests/netns/sfm_lib.sh
 SYSTEMS="SYSA SYSB SYSC SYSD"
 

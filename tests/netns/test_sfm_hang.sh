@@ -10,7 +10,7 @@
 # owners at once before, during and after.  RUNS=N repeats hang/resume/takeback
 # N times in one sysplex (default 1; `RUNS=20 bash tests/netns/test_sfm_hang.sh`).
 . tests/netns/lib.sh
-tmp=$(mktemp -d); trap 'dl_stop; sx resume SYSA >/dev/null 2>&1; cleanup; rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d); trap 'sfm_cleanup; sx resume SYSA >/dev/null 2>&1; cleanup; rm -rf "$tmp"' EXIT
 . tests/netns/sfm_lib.sh
 SYSTEMS="SYSA SYSB SYSC"
 RUNS=${RUNS:-1}

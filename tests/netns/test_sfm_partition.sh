@@ -12,7 +12,7 @@
 #   four systems A,B|C,D (tie; SYSA's side wins) and A|B,C,D (SYSB's side
 #     wins and SYSB takes over; after the heal SYSA takes it back).
 . tests/netns/lib.sh
-tmp=$(mktemp -d); trap 'cleanup; rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d); trap 'sfm_cleanup; cleanup; rm -rf "$tmp"' EXIT
 . tests/netns/sfm_lib.sh
 
 incs() { for s in $SYSTEMS; do echo "$s $(slot $s $1 incarnation)"; done; }

@@ -8,7 +8,7 @@
 # takes the DVIPA back (IMMEDIATE), again losing nothing on SYSB; never two
 # owners at once, before, during or after.
 . tests/netns/lib.sh
-tmp=$(mktemp -d); trap 'dl_stop; cleanup; rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d); trap 'sfm_cleanup; cleanup; rm -rf "$tmp"' EXIT
 . tests/netns/sfm_lib.sh
 SYSTEMS="SYSA SYSB"
 PORTS=$(seq 45001 45008)

@@ -8,7 +8,7 @@
 # have ended.  Never two owners at once.  (A restart: test_whenidle.sh; a
 # hang: test_sfm_hang.sh.)
 . tests/netns/lib.sh
-tmp=$(mktemp -d); trap 'dl_stop; cleanup; rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d); trap 'sfm_cleanup; cleanup; rm -rf "$tmp"' EXIT
 . tests/netns/sfm_lib.sh
 SYSTEMS="SYSA SYSB SYSC"
 cat > "$tmp/topo.lua" <<LUA
