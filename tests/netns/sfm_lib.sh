@@ -140,6 +140,17 @@ whenidle_hold() {
 	echo $n
 }
 
+# routing_diag SYS CLIENT PORT...: one line on where the downloads are, for
+# a failure message: each port's target in SYS's VCRT (- when absent), the
+# client's neighbour entry for the DVIPA, SYS's drop counters.
+routing_diag() {
+	local s=$1 c=$2 p; shift 2
+	for p in "$@"; do echo -n "$p:$(routed_to "$s" "$p" | head -1) "; done
+	echo -n "| $c neigh: $(ip netns exec "$INST-$c" ip -6 neigh show "$DVIPA" 2>/dev/null | tr '\n' ' ')"
+	echo -n "| $s drops: $(cmdj "$s" 'SYSPLEX$STATS' 2>/dev/null | jq -c .drops.tun 2>/dev/null)"
+	echo "| curls alive: $(for p in "$@"; do dl_alive "$p" && echo -n "$p "; done)"
+}
+
 # ---- the couple data set -------------------------------------------------------------
 # slot SYS FROM FIELD: a field of SYS's slot in the couple data set as FROM
 # reads it (D XCF,COUPLE).

@@ -37,7 +37,7 @@ for run in $(seq "$RUNS"); do
 	ports=$(seq $((46000 + run * 10)) $((46003 + run * 10)))
 	dl_start CLIENT1 $ports
 	routed() { for p in $ports; do [ -n "$(routed_to SYSB $p)" ] || return 1; done; }
-	poll_until 20 routed || fail "run $run: SYSB does not route the downloads"
+	poll_until 20 routed || fail "run $run: SYSB does not route the downloads: $(routing_diag SYSB CLIENT1 $ports)"
 	while [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 2000 ]; do sleep 0.05; done
 	sx resume SYSA >/dev/null || fail "run $run: sysplex resume SYSA"
 	rejoined() { [ "$(slot SYSA SYSB status)" = ACTIVE ] && [ "$(slot SYSA SYSB incarnation)" != "$inc" ] &&

@@ -48,8 +48,8 @@ partition_round() {
 SYSTEMS="SYSA SYSB"
 sx up sysplex/topologies/two.lua >/dev/null || fail "sysplex up two.lua"
 partition_round SYSA SYSB SYSA SYSB SYSA
-grep -q "IXC102A XCF SIGNALLING WITH SYSA LOST: ITS SIDE OF THE SYSPLEX (WEIGHT 1) PREVAILS OVER OURS (WEIGHT 1)" \
-	"/run/sysplex/$INST/SYSB/stack.log" || fail "SYSB did not log that SYSA's side prevails"
+grep -q "IXC101I SYSPLEX PARTITIONING IN PROGRESS FOR SYSB REQUESTED BY SYSA. REASON: XCF SIGNALLING LOST (SFM WEIGHT)" \
+	"/run/sysplex/$INST/SYSA/stack.log" || fail "SYSA did not partition SYSB out by the SFM policy"
 sx down >/dev/null
 
 # Two systems, SYSB heavier.

@@ -21,7 +21,7 @@ watch_start "$DVIPA" $SYSTEMS
 # Eight endless downloads, routed round robin to SYSA and SYSB.
 dl_start CLIENT1 $PORTS
 routed() { for p in $PORTS; do [ -n "$(routed_to SYSA $p)" ] || return 1; done; }
-poll_until 20 routed || fail "the downloads are not all in SYSA's VCRT"
+poll_until 20 routed || fail "the downloads are not all in SYSA's VCRT: $(routing_diag SYSA CLIENT1 $PORTS)"
 onB=""; onA=""
 for p in $PORTS; do
 	case $(routed_to SYSA $p) in fd00:10::2) onB="$onB $p";; *) onA="$onA $p";; esac

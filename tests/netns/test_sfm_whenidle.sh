@@ -31,7 +31,7 @@ path() {
 	poll_until 30 b_owns || fail "$name: SYSB did not take the DVIPA over (owner '$(owner_of SYSB SYSC)')"
 	dl_start CLIENT1 $ports
 	routed() { for p in $ports; do [ -n "$(routed_to SYSB $p)" ] || return 1; done; }
-	poll_until 20 routed || fail "$name: SYSB does not route the downloads"
+	poll_until 20 routed || fail "$name: SYSB does not route the downloads: $(routing_diag SYSB CLIENT1 $ports)"
 	eval "$back" >/dev/null || fail "$name: $back"
 	poll_until 30 a_back || fail "$name: SYSA did not come back ($(slot SYSA SYSB status), $(member SYSA SYSB))"
 	n=$(whenidle_hold "$name" $ports) || exit 1
