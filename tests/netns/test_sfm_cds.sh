@@ -23,7 +23,7 @@ incC=$(slot SYSC SYSA incarnation)
 sx cds-loss SYSC >/dev/null || fail "sysplex cds-loss SYSC"
 outC() { [ "$(slot SYSC SYSA status)" = PARTITIONED ]; }
 poll_until 30 outC || fail "SYSC was not partitioned out (slot: $(slot SYSC SYSA status))"
-grep -q "IXC105I SYSC IS NO LONGER ACTIVE IN SYSPLEX .*COUPLE DATA SET IS NOT REACHABLE" \
+poll_until 10 grep -q "IXC105I SYSC IS NO LONGER ACTIVE IN SYSPLEX .*COUPLE DATA SET IS NOT REACHABLE" \
 	"/run/sysplex/$INST/SYSC/stack.log" || fail "SYSC did not say it left for lack of the couple data set"
 is_owner SYSA || fail "the owner changed while a target lost the couple data set: '$(owner_of $SYSTEMS)'"
 poll_until 20 serve CLIENT1 || fail "no service while SYSC is out"
@@ -42,7 +42,7 @@ v=$(cmdj SYSA 'D XCF,COUPLE')
 lost() { [ "$(cmdj SYSA 'D XCF,COUPLE' | jq -r .reachable)" = false ]; }
 poll_until 10 lost || fail "D XCF,COUPLE on SYSA still says reachable"
 poll_until 30 is_owner SYSB || fail "SYSB did not take over (owner '$(owner_of $SYSTEMS)')"
-grep -q "EZZ8302I VIPA $DVIPA GIVEN UP BY TCPCS: NO VALID LEASE ON THE COUPLE DATA SET" \
+poll_until 10 grep -q "EZZ8302I VIPA $DVIPA GIVEN UP BY TCPCS: NO VALID LEASE ON THE COUPLE DATA SET" \
 	"/run/sysplex/$INST/SYSA/stack.log" || fail "SYSA did not give the DVIPA up for lack of a lease"
 [ "$(slot SYSA SYSB status)" = PARTITIONED ] || fail "SYSA's slot as SYSB reads it: $(slot SYSA SYSB status)"
 poll_until 20 serve CLIENT2 || fail "no service with SYSB routing"

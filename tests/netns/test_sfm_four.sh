@@ -26,7 +26,7 @@ for s in SYSA SYSB; do
 	[ "$(slot $s SYSD status)" = PARTITIONED ] || fail "$s's slot as SYSD reads it: $(slot $s SYSD status)"
 	[ "$(member $s SYSD)" = PARTITIONED ] || fail "SYSD sees $s as $(member $s SYSD) in EZBTCPCS"
 done
-grep -q "IXC105I SYSPLEX PARTITIONING HAS COMPLETED FOR SYSB" "/run/sysplex/$INST/SYSC/stack.log" \
+poll_until 10 grep -q "IXC105I SYSPLEX PARTITIONING HAS COMPLETED FOR SYSB" "/run/sysplex/$INST/SYSC/stack.log" \
 	|| fail "no IXC105I for SYSB on SYSC"
 for i in 1 2 3 4 5 6; do poll_until 20 serve CLIENT2 || fail "connection $i not served with SYSC routing"; done
 ok "kill -9 SYSB: the sysplex shrank to SYSC and SYSD; SYSC (rank 50) took over and serves"

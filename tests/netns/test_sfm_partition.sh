@@ -27,7 +27,7 @@ partition_round() {
 	poll_until 30 out || fail "$a|$b: not all of '$losers' partitioned out ($(for s in $losers; do echo -n "$s=$(slot $s $from status) "; done))"
 	poll_until 30 is_owner "$during" || fail "$a|$b: owner '$(owner_of $SYSTEMS)' (want $during)"
 	for s in $losers; do
-		grep -q "IXC105I $s IS NO LONGER ACTIVE IN SYSPLEX .*PARTITIONED OUT BY" "/run/sysplex/$INST/$s/stack.log" ||
+		poll_until 10 grep -q "IXC105I $s IS NO LONGER ACTIVE IN SYSPLEX .*PARTITIONED OUT BY" "/run/sysplex/$INST/$s/stack.log" ||
 			fail "$a|$b: $s did not learn it was partitioned out"
 	done
 	poll_until 20 serve CLIENT1 || fail "$a|$b: no service during the partition"
