@@ -834,8 +834,10 @@ show_couple(struct stack *s, int json, struct lib_sbuf *o)
 				v.reachable ? "true" : "false", v.fault ? "true" : "false");
 		lib_sbuf_json_str(o, v.error);
 		lib_sbuf_printf(o, ",\"read_age_ms\":%llu,\"self\":{\"status\":\"%s\","
-				"\"lease_left_ms\":%llu},\"slots\":[", (unsigned long long)v.read_age_ms,
-				member_state(v.self_state), (unsigned long long)v.lease_left_ms);
+				"\"lease_left_ms\":%llu,\"lease_lapses\":%llu,\"update_ms_max\":%llu},"
+				"\"slots\":[", (unsigned long long)v.read_age_ms,
+				member_state(v.self_state), (unsigned long long)v.lease_left_ms,
+				(unsigned long long)v.lapses, (unsigned long long)v.beat_ms_max);
 		for (i = 0; i < v.n; i++) {
 			const struct xcf_slot *t = &v.slot[i];
 
@@ -857,10 +859,12 @@ show_couple(struct stack *s, int json, struct lib_sbuf *o)
 	lib_sbuf_printf(o, "IXC357I  DISPLAY XCF\nSYSPLEX %s COUPLE DATA SET AS SEEN FROM %s\n"
 			"  DSN: %s\n  INTERVAL: %u MS  FAILURE: %u MS  LEASE: %u MS  ISOLATE: %u MS\n",
 			v.sysplex, s->sysname, v.path, v.hb_ms, v.fail_ms, v.lease_ms, v.isolate_ms);
-	lib_sbuf_printf(o, "  %s: %s, LEASE %llu MS LEFT, LAST READ %llu MS AGO%s%s\n", s->sysname,
+	lib_sbuf_printf(o, "  %s: %s, LEASE %llu MS LEFT, LAST READ %llu MS AGO%s%s\n"
+			"  LEASE LAPSES: %llu  SLOWEST STATUS UPDATE: %llu MS\n", s->sysname,
 			member_state(v.self_state), (unsigned long long)v.lease_left_ms,
 			(unsigned long long)v.read_age_ms, v.reachable ? "" : ", NOT REACHABLE: ",
-			v.reachable ? "" : v.error);
+			v.reachable ? "" : v.error, (unsigned long long)v.lapses,
+			(unsigned long long)v.beat_ms_max);
 	lib_sbuf_printf(o, "  SYSTEM   STATUS       INCARNATION           BEAT  UNCHANGED WEIGHT "
 			"PARTITIONED BY\n");
 	for (i = 0; i < v.n; i++) {

@@ -123,6 +123,8 @@ struct xcf {
 	uint64_t pending_leave_inc;	/* registered after xcf_leave: take it back */
 	uint64_t lease_until;		/* lib_now_ms() bound of our lease */
 	int lease_lapsed;		/* told the application it lapsed */
+	uint64_t lapses;		/* how often it lapsed while we were a member */
+	uint64_t beat_ms_max;		/* slowest successful status update (round trip) */
 	int last_failed;		/* the last CDS operation failed */
 	uint64_t read_ms;		/* last successful read of every slot */
 	int nslot;

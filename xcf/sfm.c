@@ -596,7 +596,11 @@ on_reply(struct xcf *x, struct cds_rep *r)
 			go_out(x, why);
 			return;
 		}
+		if (x->lease_until && now >= x->lease_until)
+			x->lapses++;	/* renewed only after it had run out */
 		x->lease_until = x->req_sent_ms + x->couple.lease_ms;
+		if (now - x->req_sent_ms > x->beat_ms_max)
+			x->beat_ms_max = now - x->req_sent_ms;
 		if (x->lease_lapsed && now < x->lease_until) {
 			x->lease_lapsed = 0;
 			log_info("IXC467I %s RENEWED ITS LEASE ON THE COUPLE DATA SET", self_sys(x));
@@ -839,6 +843,8 @@ xcf_cds_view(const struct xcf *x, struct xcf_cds_view *v)
 	lib_strlcpy(v->error, x->cds_error, sizeof(v->error));
 	v->read_age_ms = x->read_ms ? now - x->read_ms : 0;
 	v->lease_left_ms = xcf_lease_left_ms(x);
+	v->lapses = x->lapses;
+	v->beat_ms_max = x->beat_ms_max;
 	v->self_state = x->self_state;
 	for (i = 0; i < x->couple.n; i++) {
 		const struct xcf_peer *p = &x->m[i];

@@ -228,6 +228,8 @@ struct xcf_cds_view {
 	char error[120];		/* last error, "" none */
 	uint64_t read_age_ms;		/* since the last successful read */
 	uint64_t lease_left_ms;
+	uint64_t lapses;		/* times our lease lapsed while a member */
+	uint64_t beat_ms_max;		/* slowest status update round trip */
 	enum xcf_member_state self_state;
 	int n;
 	struct xcf_slot slot[XCF_MAX_MEMBERS];

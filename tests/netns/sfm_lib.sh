@@ -16,11 +16,32 @@ watch_start() {
 	WATCH_DIR=$(mktemp -d -p "$tmp")
 	WATCH_PIDS=""
 	for s in "$@"; do
-		( while [ -d "$WATCH_DIR" ] && [ ! -e "$WATCH_DIR/stop" ]; do
-			r=$(sx cmd --timeout 3 --system "$s" 'SYSPLEX$ROLE' 2>/dev/null | grep "^$d ACTIVE DIST")
-			echo "$s ${r:-none}" >> "$WATCH_DIR/answers"
-			sleep 0.05
-		done ) &
+		# One small perl loop per system talks to its ctl.sock directly (no
+		# process per sample: the watch must not load the machine it
+		# watches).
+		perl -MIO::Socket::UNIX -MIO::Select -e '
+			my ($sock, $dir, $sys, $dvipa) = @ARGV;
+			$| = 1;
+			while (-d $dir && ! -e "$dir/stop") {
+				my $c = IO::Socket::UNIX->new(Peer => $sock);
+				my $ans = "";
+				if ($c) {
+					print $c "SYSPLEX\$ROLE\n";
+					my $sel = IO::Select->new($c);
+					while ($sel->can_read(3)) {
+						my $n = sysread($c, my $buf, 4096);
+						last unless $n;
+						$ans .= $buf;
+					}
+					close $c;
+				}
+				my ($line) = grep { /^\Q$dvipa\E ACTIVE DIST/ } split /\n/, $ans;
+				if (open my $f, ">>", "$dir/answers") {
+					print $f "$sys " . ($line // "none") . "\n";
+					close $f;
+				}
+				select(undef, undef, undef, 0.05);
+			}' "/run/sysplex/$INST/$s/ctl.sock" "$WATCH_DIR" "$s" "$d" &
 		WATCH_PIDS="$WATCH_PIDS $!"
 	done
 }
@@ -52,9 +73,18 @@ watch_stop() {
 	}
 	END { printf "answers %d active %d doubles %d\n", n, act, d + 0 }' "$WATCH_DIR/answers"
 }
-# sfm_cleanup: for the tests' EXIT trap: ends the watch loops and downloads
-# a failed test left running.
+# sfm_cleanup: for the tests' EXIT trap (first in it): ends the watch loops
+# and downloads a failed test left running, and keeps the daemons' logs of a
+# failed test in ${SYSPLEX_TEST_LOGS:-/tmp}/sysplex-TEST-PID.
 sfm_cleanup() {
+	local rc=$? keep
+	if [ "$rc" != 0 ] && [ -d "/run/sysplex/$INST" ]; then
+		keep=${SYSPLEX_TEST_LOGS:-/tmp}/sysplex-$(basename "$0" .sh)-$$
+		mkdir -p "$keep" && for f in /run/sysplex/"$INST"/*/*.log; do
+			cp "$f" "$keep/$(basename "$(dirname "$f")")-$(basename "$f")" 2>/dev/null
+		done
+		echo "  (logs of the failed run in $keep)" >&2
+	fi
 	[ -n "${WATCH_PIDS:-}" ] && kill $WATCH_PIDS 2>/dev/null
 	WATCH_PIDS=""
 	dl_stop
@@ -122,6 +152,15 @@ dl_stop() {
 	for f in "$tmp"/dl.*.pid; do [ -e "$f" ] && { wait "$(cat "$f")" 2>/dev/null; rm -f "$f"; }; done
 	return 0
 }
+# listening SYS...: every system's sample server still listens on 8080 (the
+# downloads the test ended must not have taken a server down).
+listening() {
+	local s
+	for s in "$@"; do
+		[ -n "$(ip netns exec "$INST-$s" ss -Hltn 'sport = :8080' 2>/dev/null)" ] ||
+			fail "the sample server of $s no longer listens after the test ended its downloads ($(tail -3 "/run/sysplex/$INST/$s/httpd.log" | tr '\n' ' '))"
+	done
+}
 # routed_to SYS PORT: the target (DYNAMICXCF address) the routing stack SYS
 # has for the connection from local port PORT.
 routed_to() {
@@ -148,6 +187,10 @@ routing_diag() {
 	for p in "$@"; do echo -n "$p:$(routed_to "$s" "$p" | head -1) "; done
 	echo -n "| $c neigh: $(ip netns exec "$INST-$c" ip -6 neigh show "$DVIPA" 2>/dev/null | tr '\n' ' ')"
 	echo -n "| $s drops: $(cmdj "$s" 'SYSPLEX$STATS' 2>/dev/null | jq -c .drops.tun 2>/dev/null)"
+	echo -n "| $s VDPT: $(cmdj "$s" 'D TCPIP,TCPCS,NETSTAT,VDPT' 2>/dev/null | jq -c '[.vdpt[] | [.destxcf, .rdy, .quiesced]]' 2>/dev/null)"
+	echo -n "| stack drops: $(for t in $SYSTEMS; do echo -n "$t=$(cmdj "$t" 'SYSPLEX$STATS' 2>/dev/null | jq -c '.drops.stack' 2>/dev/null) "; done)"
+	echo -n "| listeners: $(for t in $SYSTEMS; do echo -n "$t=$(ip netns exec "$INST-$t" ss -Hltn 'sport = :8080' 2>/dev/null | awk '{print $4}' | tr '\n' ',') "; done)"
+	echo -n "| roles: $(for t in $SYSTEMS; do echo -n "$t=$(sx cmd --timeout 2 --system $t 'SYSPLEX$ROLE' 2>/dev/null | cut -d' ' -f2,3 | tr '\n' ' ')"; done)"
 	echo "| curls alive: $(for p in "$@"; do dl_alive "$p" && echo -n "$p "; done)"
 }
 

@@ -49,6 +49,7 @@ for run in $(seq "$RUNS"); do
 	n=$(whenidle_hold "run $run" $ports) || exit 1
 	dl_stop
 	poll_until 30 is_owner SYSA || fail "run $run: SYSA did not take the DVIPA back once SYSB was idle (owner '$(owner_of $SYSTEMS)')"
+	listening $SYSTEMS
 	poll_until 20 serve CLIENT2 || fail "run $run: no service after the takeback"
 	out=$(watch_stop)
 	echo "$out" | grep -q ' doubles 0$' || fail "run $run: $(echo "$out" | tr '\n' ';')"

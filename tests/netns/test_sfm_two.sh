@@ -56,6 +56,7 @@ ok "no connection to SYSB lost through the takeback"
 revived=0; for p in $onA; do dl_grows $p 2>/dev/null && revived=$((revived + 1)); done
 dl_stop
 watch_check "kill, takeover, restart, takeback"
+listening $SYSTEMS
 # Connections terminated on the killed stack itself live in its kernel, which
 # outlives the daemon here: reported, not asserted.
 echo "  info: $revived of $(echo $onA | wc -w) downloads terminated on SYSA itself flow again after its restart"

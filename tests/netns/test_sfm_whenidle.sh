@@ -37,6 +37,7 @@ path() {
 	n=$(whenidle_hold "$name" $ports) || exit 1
 	dl_stop
 	poll_until 30 is_owner SYSA || fail "$name: SYSA did not take the DVIPA back once SYSB was idle (owner '$(owner_of $SYSTEMS)')"
+	listening $SYSTEMS
 	watch_check "$name: SYSA back, waited $n samples while SYSB routed connections (WHENIDLE), then took the DVIPA back"
 }
 path "partition and heal" "sx partition SYSA SYSB,SYSC" "sx heal"
