@@ -53,6 +53,6 @@ for run in $(seq "$RUNS"); do
 	poll_until 20 serve CLIENT2 || fail "run $run: no service after the takeback"
 	out=$(watch_stop)
 	echo "$out" | grep -q ' doubles 0$' || fail "run $run: $(echo "$out" | tr '\n' ';')"
-	ok "run $run: hung SYSA partitioned out, SYSB owner ${takeover} ms after the hang; resumed SYSA rejoined as a new incarnation, waited $n samples while SYSB routed connections (WHENIDLE), then took the DVIPA back; never two owners at once ($(echo "$out" | tail -1))"
+	ok "run $run: hung SYSA partitioned out, SYSB owner ${takeover} ms after the hang; resumed SYSA rejoined as a new incarnation, waited $n samples while SYSB routed connections (WHENIDLE), then took the DVIPA back; never two owners at once ($(echo "$out" | tail -1)); $(cmdj SYSB 'D XCF,COUPLE' | jq -r '.self | "SYSB: \(.lease_lapses) lease lapses, slowest status update \(.update_ms_max) ms"')"
 done
 exit 0
