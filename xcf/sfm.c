@@ -242,18 +242,12 @@ cds_disconnect(struct xcf *x)
 
 static void on_reply(struct xcf *x, struct cds_rep *r);
 
+/* Reads and handles every answer the CDS server has sent. */
 static void
-cds_poll_cb(uv_poll_t *h, int status, int events)
+cds_drain(struct xcf *x)
 {
-	struct xcf *x = ((struct xcf_poll *)h->data)->x;
 	unsigned gen = x->gen;
 
-	LIB_UNUSED(events);
-	if (status < 0) {
-		cds_error(x, "the CDS server connection failed: %s", uv_strerror(status));
-		cds_disconnect(x);
-		return;
-	}
 	while (x->cds_fd >= 0 && !x->destroyed) {
 		ssize_t n = recv(x->cds_fd, &x->rep, sizeof(x->rep), MSG_DONTWAIT);
 		int i;
@@ -296,6 +290,20 @@ cds_poll_cb(uv_poll_t *h, int status, int events)
 							 x->pending_leave_inc))
 			send_next(x, lib_now_ms());
 	}
+}
+
+static void
+cds_poll_cb(uv_poll_t *h, int status, int events)
+{
+	struct xcf *x = ((struct xcf_poll *)h->data)->x;
+
+	LIB_UNUSED(events);
+	if (status < 0) {
+		cds_error(x, "the CDS server connection failed: %s", uv_strerror(status));
+		cds_disconnect(x);
+		return;
+	}
+	cds_drain(x);
 }
 
 static int
@@ -688,6 +696,14 @@ cds_timer_cb(uv_timer_t *t)
 
 	if (!x->bus || x->destroyed)
 		return;
+	/* An answer may be waiting that the loop has not read yet (after
+	 * SIGCONT a due timer can run before the I/O callbacks): read it first,
+	 * so that a stopped stack learns what the data set says (a pill) rather
+	 * than taking its own stop for a server that does not answer. */
+	cds_drain(x);
+	if (x->destroyed || !x->bus)
+		return;
+	now = lib_now_ms();
 	if (x->joined && now >= x->lease_until && !x->lease_lapsed) {
 		x->lease_lapsed = 1;
 		log_warnx("IXC467I THE LEASE OF %s ON THE COUPLE DATA SET EXPIRED %llu MS AGO: IT "
