@@ -691,8 +691,8 @@ static void
 cds_timer_cb(uv_timer_t *t)
 {
 	struct xcf *x = t->data;
-	uint64_t now = lib_now_ms();
-	unsigned gen = x->gen;
+	uint64_t now;
+	unsigned gen;
 
 	if (!x->bus || x->destroyed)
 		return;
@@ -704,6 +704,7 @@ cds_timer_cb(uv_timer_t *t)
 	if (x->destroyed || !x->bus)
 		return;
 	now = lib_now_ms();
+	gen = x->gen;
 	if (x->joined && now >= x->lease_until && !x->lease_lapsed) {
 		x->lease_lapsed = 1;
 		log_warnx("IXC467I THE LEASE OF %s ON THE COUPLE DATA SET EXPIRED %llu MS AGO: IT "
