@@ -73,18 +73,10 @@ watch_stop() {
 	}
 	END { printf "answers %d active %d doubles %d\n", n, act, d + 0 }' "$WATCH_DIR/answers"
 }
-# sfm_cleanup: for the tests' EXIT trap (first in it): ends the watch loops
-# and downloads a failed test left running, and keeps the daemons' logs of a
-# failed test in ${SYSPLEX_TEST_LOGS:-/tmp}/sysplex-TEST-PID.
+# sfm_cleanup: for the tests' EXIT trap (before lib.sh's cleanup, which keeps
+# a failed test's logs): ends the watch loops and downloads a failed test
+# left running.
 sfm_cleanup() {
-	local rc=$? keep
-	if [ "$rc" != 0 ] && [ -d "/run/sysplex/$INST" ]; then
-		keep=${SYSPLEX_TEST_LOGS:-/tmp}/sysplex-$(basename "$0" .sh)-$$
-		mkdir -p "$keep" && for f in /run/sysplex/"$INST"/*/*.log; do
-			cp "$f" "$keep/$(basename "$(dirname "$f")")-$(basename "$f")" 2>/dev/null
-		done
-		echo "  (logs of the failed run in $keep)" >&2
-	fi
 	[ -n "${WATCH_PIDS:-}" ] && kill $WATCH_PIDS 2>/dev/null
 	WATCH_PIDS=""
 	dl_stop
@@ -121,13 +113,13 @@ served_after() {
 }
 
 # ---- endless paced downloads ------------------------------------------------------
-# dl_start CLIENT PORT...: one download per local port of 2^40 bytes at
-# 20 kB/s: it never ends by itself; dl_stop ends them all.
+# dl_start CLIENT PORT...: one held download per local port (held_url,
+# 20 kB/s): it never ends by itself; dl_stop ends them all.
 dl_start() {
 	local c=$1 p; shift
 	for p in "$@"; do
 		ip netns exec "$INST-$c" curl -s -o "$tmp/dl.$p" --local-port "$p" \
-			"http://[$DVIPA]:$PORT/bytes/1099511627776?rate=20000" &
+			"$(held_url 20000)" &
 		echo $! > "$tmp/dl.$p.pid"
 	done
 }
