@@ -57,7 +57,7 @@ vipa_vdpt_service(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port,
 {
 	int i;
 
-	if (method != VIPA_DIST_ROUNDROBIN && method != VIPA_DIST_WEIGHTEDACTIVE)
+	if (method < VIPA_DIST_ROUNDROBIN || method > VIPA_DIST_HOTSTANDBY)
 		return -EINVAL;
 	i = vdpt_svc_find(t, dvipa, port);
 	if (i >= 0) {

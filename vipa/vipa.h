@@ -31,40 +31,106 @@
 #define VIPA_BINDLIFE_MAX 420
 #define VIPA_BINDLIFE_UNIT 4
 
-/* ---- PROFILE ------------------------------------------------------------ */
+/* ---- PROFILE ------------------------------------------------------------
+ *
+ * Addresses: every address is 16 bytes.  An IPv4 address is stored
+ * IPv4-mapped (::ffff:a.b.c.d, RFC 4291 2.5.5.2) and the structure that holds
+ * it says so with a `v4` flag; vipa_addr_str() prints dotted quad for it.
+ */
+#define VIPA_MAX_DIST 64		/* VIPADISTRIBUTE statements in effect */
+#define VIPA_MAX_RANGE 64		/* VIPARANGE statements in effect */
+#define VIPA_MAX_VROUTE 32		/* VIPAROUTE statements in effect */
+#define VIPA_MAX_WARN 32		/* warnings kept (more are only counted) */
+#define VIPA_WARN_LEN 160
+#define VIPA_SAF_LEN 8
+#define VIPA_HS_MAX_BACKUP 31		/* HOTSTANDBY: backups on one statement */
+#define VIPA_OPTLOCAL_MAX 16
+#define VIPA_ADDRSTRLEN 46		/* INET6_ADDRSTRLEN */
+
 enum vipa_distmethod {
-	VIPA_DIST_ROUNDROBIN = 1,
+	VIPA_DIST_ROUNDROBIN = 1,	/* values 1 and 2 cross the XCF bus */
 	VIPA_DIST_WEIGHTEDACTIVE = 2,
+	VIPA_DIST_BASEWLM = 3,		/* the z/OS default */
+	VIPA_DIST_SERVERWLM = 4,
+	VIPA_DIST_HOTSTANDBY = 5,
 };
-enum vipa_moveable { VIPA_MOVE_IMMEDIATE = 1, VIPA_MOVE_WHENIDLE = 2 };
+/* The DISTMETHOD when a VIPADISTRIBUTE names none (z/OS: BASEWLM). */
+#define VIPA_DIST_DEFAULT VIPA_DIST_BASEWLM
+enum vipa_moveable {
+	VIPA_MOVE_IMMEDIATE = 1,	/* VIPADEFINE / VIPABACKUP */
+	VIPA_MOVE_WHENIDLE = 2,
+	VIPA_MOVE_NONDISRUPTIVE = 3,	/* VIPARANGE */
+	VIPA_MOVE_DISRUPTIVE = 4,
+};
+/* HOTSTANDBY server type of a DESTIP. */
+enum vipa_srvtype { VIPA_SRV_NONE = 0, VIPA_SRV_PREFERRED = 1, VIPA_SRV_BACKUP = 2 };
 
 struct vipa_dest {
 	uint8_t xcf[16];	/* the target's DYNAMICXCF address */
 	uint16_t weight;	/* WEIGHTEDACTIVE weight, 1 when not given */
+	uint8_t srvtype;	/* HOTSTANDBY: enum vipa_srvtype */
+	uint8_t rank;		/* HOTSTANDBY BACKUP rank 1..254 */
 };
 
-/* A VIPADEFINE or VIPABACKUP statement. */
+/* A VIPADEFINE or VIPABACKUP statement (an IPv4 statement naming several
+ * addresses gives one entry per address). */
 struct vipa_define {
 	int backup;			/* 0 = VIPADEFINE, 1 = VIPABACKUP */
 	uint8_t rank;			/* VIPABACKUP rank 1..254; 0 for VIPADEFINE */
 	enum vipa_moveable moveable;
-	char ifname[VIPA_IFNAME_LEN + 1];	/* IPv6 interface name, e.g. DVIPA1 */
+	char ifname[VIPA_IFNAME_LEN + 1];	/* IPv6 interface name, e.g. DVIPA1; "" for IPv4 */
 	uint8_t addr[16];
+	uint8_t v4;			/* IPv4 DVIPA (addr IPv4-mapped) */
+	uint8_t plen;			/* IPv4: address_mask as a prefix length */
+	uint8_t src;			/* 0 = the profile, 1 = an OBEYFILE */
 	int line;			/* where it was defined */
 };
 
-/* A VIPADISTRIBUTE DEFINE statement. */
+/* A VIPADISTRIBUTE DEFINE statement (as left after any DELETE). */
 struct vipa_distribute {
 	enum vipa_distmethod method;
 	uint16_t timedaff;		/* TIMEDAFFINITY seconds, 0 = none */
-	char ifname[VIPA_IFNAME_LEN + 1];	/* as written (interface name) */
+	char ifname[VIPA_IFNAME_LEN + 1];	/* as written (interface name); "" for IPv4 */
 	uint8_t dvipa[16];		/* resolved from the VIPADEFINE/VIPABACKUP */
+	uint8_t v4;			/* IPv4 DVIPA */
 	int nports;
 	uint16_t ports[VIPA_MAX_PORTS];
 	int destall;			/* DESTIP ALL */
 	int ndest;
 	struct vipa_dest dest[VIPA_MAX_DEST];
 	int mip6;			/* MOBILEIPV6 (our extension), default NOMOBILEIPV6 */
+	uint8_t optlocal;		/* OPTLOCAL value 0..16 when has_optlocal */
+	uint8_t has_optlocal;		/* OPTLOCAL given (default NOOPTLOCAL) */
+	uint8_t sysplexports;		/* SYSPLEXPORTS */
+	uint8_t autoswitchback;		/* HOTSTANDBY: AUTOSWITCHBACK (default) */
+	uint8_t healthswitch;		/* HOTSTANDBY: HEALTHSWITCH (default) */
+	uint8_t has_proctype;		/* BASEWLM PROCTYPE given */
+	uint8_t proc_cp, proc_zaap, proc_ziip;	/* PROCTYPE percentages, sum 100 */
+	uint8_t xcost_zaap, xcost_ziip;	/* SERVERWLM PROCXCOST 1..100 (default 1) */
+	uint8_t ilweighting;		/* SERVERWLM ILWEIGHTING 0..3 (default 0) */
+	uint8_t src;
+	int line;
+};
+
+/* A VIPARANGE DEFINE statement. */
+struct vipa_range {
+	enum vipa_moveable moveable;	/* NONDISRUPTIVE (default) or DISRUPTIVE */
+	char ifname[VIPA_IFNAME_LEN + 1];	/* IPv6 interface name; "" for IPv4 */
+	uint8_t addr[16];		/* as written (not masked) */
+	uint8_t plen;			/* prefix length of the subnet */
+	uint8_t v4;
+	char saf[VIPA_SAF_LEN + 1];	/* SAF resname, "" none */
+	uint8_t src;
+	int line;
+};
+
+/* A VIPAROUTE DEFINE statement: forward to the target whose DYNAMICXCF
+ * address is xcf by encapsulating (GRE) to target. */
+struct vipa_vroute {
+	uint8_t xcf[16];
+	uint8_t target[16];
+	uint8_t v4;
+	uint8_t src;
 	int line;
 };
 
@@ -74,6 +140,10 @@ struct vipa_profile {
 	uint8_t dynxcf[16];		/* IPCONFIG6 DYNAMICXCF address */
 	uint8_t intfid[8];		/* INTFID, all zero when absent */
 	int has_intfid;
+	int has_dynxcf4;		/* IPCONFIG DYNAMICXCF given */
+	uint8_t dynxcf4[16];		/* its address, IPv4-mapped */
+	uint8_t dynxcf4_plen;		/* its subnet mask as a prefix length */
+	uint8_t dynxcf4_cost;		/* its cost metric */
 	int nomip6;			/* IPCONFIG6 NOMOBILEIPV6: this stack, as a target,
 					 * does not support the MIPv6 bypass (our extension) */
 	uint16_t bindlife;		/* IPCONFIG6 MIP6BINDLIFETIME seconds (ours): the
@@ -82,12 +152,20 @@ struct vipa_profile {
 	int ndefine;
 	struct vipa_define define[VIPA_MAX_DVIPA * 2];
 	int ndist;
-	struct vipa_distribute dist[VIPA_MAX_DVIPA];
+	struct vipa_distribute dist[VIPA_MAX_DIST];
+	int nrange;
+	struct vipa_range range[VIPA_MAX_RANGE];
+	int nvroute;
+	struct vipa_vroute vroute[VIPA_MAX_VROUTE];
+	/* Statements skipped with a warning ("FILE:LINE: STATEMENT: ..."). */
+	int nwarn;			/* all of them */
+	char warn[VIPA_MAX_WARN][VIPA_WARN_LEN];	/* the first VIPA_MAX_WARN */
 };
 
 /*
  * Parses a PROFILE.  On error returns -EINVAL and writes one line into err:
- * "FILE:LINE: STATEMENT: what is wrong" (no trailing newline).
+ * "FILE:LINE: STATEMENT: what is wrong" (no trailing newline).  Statements
+ * that are accepted but skipped are listed in p->warn (same form).
  */
 int vipa_profile_parse_file(struct vipa_profile *p, const char *path, char *err, size_t errlen);
 /* Same, from a buffer; `name` is used in messages in place of a file name. */
@@ -96,10 +174,62 @@ int vipa_profile_parse_buf(struct vipa_profile *p, const char *name, const char 
 /* Prints the normalized profile (upper-case keywords, one statement a line,
  * canonical addresses, defaults spelled out), as `tcpip-stack -n` does. */
 void vipa_profile_print(const struct vipa_profile *p, FILE *out);
-/* Finds the VIPADISTRIBUTE for dvipa, or NULL. */
+/* Writes the warnings, one a line, and "... N more" when some were not kept. */
+void vipa_profile_print_warnings(const struct vipa_profile *p, FILE *out);
+/* Finds the first VIPADISTRIBUTE for dvipa, or NULL. */
 const struct vipa_distribute *vipa_profile_dist(const struct vipa_profile *p,
 						const uint8_t dvipa[16]);
+/* Finds the VIPADISTRIBUTE distributing (dvipa, port), or NULL. */
+const struct vipa_distribute *vipa_profile_dist_port(const struct vipa_profile *p,
+						     const uint8_t dvipa[16], uint16_t port);
+/* Finds the most specific VIPARANGE containing addr, or NULL. */
+const struct vipa_range *vipa_profile_range_match(const struct vipa_profile *p,
+						  const uint8_t addr[16]);
+/* Finds the VIPAROUTE for a target's DYNAMICXCF address, or NULL. */
+const struct vipa_vroute *vipa_profile_vroute(const struct vipa_profile *p,
+					      const uint8_t xcf[16]);
 const char *vipa_distmethod_name(enum vipa_distmethod m);
+/* True when a is IPv4-mapped (::ffff:a.b.c.d). */
+int vipa_addr_is_v4(const uint8_t a[16]);
+/* Dotted quad for an IPv4-mapped address, RFC 5952 text otherwise. */
+const char *vipa_addr_str(const uint8_t a[16], char *buf, size_t len);
+
+/*
+ * OBEYFILE: a change to a running profile (V TCPIP,tcpname,OBEYFILE,FILE).
+ * The file is read as a continuation of the running profile `cur`: its
+ * statements add to or delete from a copy, `next`, checked exactly as at
+ * start up.  When any statement is wrong nothing is applied: the function
+ * returns -EINVAL, err says where and why, *nchg is 0 and `next` is
+ * unspecified.  On success `next` is the new profile and chg[0..*nchg) the
+ * changes from cur to next, in the order a stack applies them (deletions
+ * first, then additions); -ENOSPC when more than `cap` changes.
+ * IPCONFIG6/IPCONFIG DYNAMICXCF cannot change (an error unless identical).
+ */
+enum vipa_change_kind {
+	VIPA_CHG_DIST_DEL = 1,		/* (dvipa, port, dest) no longer distributed */
+	VIPA_CHG_DVIPA_DEL,		/* VIPADELETE: define[] index in cur */
+	VIPA_CHG_RANGE_DEL,		/* range[] index in cur */
+	VIPA_CHG_VROUTE_DEL,		/* vroute[] index in cur */
+	VIPA_CHG_DVIPA_ADD,		/* new VIPADEFINE/VIPABACKUP: define[] index in next */
+	VIPA_CHG_RANGE_ADD,		/* range[] index in next */
+	VIPA_CHG_VROUTE_ADD,		/* vroute[] index in next */
+	VIPA_CHG_DIST_ADD,		/* (dvipa, port, dest) newly distributed: dist[] in next */
+};
+struct vipa_change {
+	enum vipa_change_kind kind;
+	int index;			/* see the kind */
+	uint8_t addr[16];		/* DVIPA, range address or VIPAROUTE xcf */
+	uint16_t port;			/* DIST_*: the port */
+	int destall;			/* DIST_*: DESTIP ALL */
+	uint8_t dest[16];		/* DIST_*: the destination unless destall */
+};
+int vipa_profile_obey_buf(const struct vipa_profile *cur, struct vipa_profile *next,
+			  const char *name, const char *buf, size_t len,
+			  struct vipa_change *chg, int cap, int *nchg, char *err, size_t errlen);
+int vipa_profile_obey_file(const struct vipa_profile *cur, struct vipa_profile *next,
+			   const char *path, struct vipa_change *chg, int cap, int *nchg,
+			   char *err, size_t errlen);
+const char *vipa_change_name(enum vipa_change_kind k);
 
 /* ---- VDPT: destination port table ------------------------------------------- */
 #define VIPA_VDPT_MAX 1024
