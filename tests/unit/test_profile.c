@@ -88,7 +88,7 @@ print_str(const struct vipa_profile *p)
 }
 
 /* Copies a profile with the fields that legitimately differ after a round
- * trip (path and line numbers) cleared. */
+ * trip (path, line numbers, where an entry came from, warnings) cleared. */
 static void
 strip(const struct vipa_profile *p, struct vipa_profile *out)
 {
@@ -97,9 +97,15 @@ strip(const struct vipa_profile *p, struct vipa_profile *out)
 	memcpy(out, p, sizeof(*out));
 	memset(out->path, 0, sizeof(out->path));
 	for (i = 0; i < out->ndefine; i++)
-		out->define[i].line = 0;
+		out->define[i].line = out->define[i].src = 0;
 	for (i = 0; i < out->ndist; i++)
-		out->dist[i].line = 0;
+		out->dist[i].line = out->dist[i].src = 0;
+	for (i = 0; i < out->nrange; i++)
+		out->range[i].line = out->range[i].src = 0;
+	for (i = 0; i < out->nvroute; i++)
+		out->vroute[i].line = out->vroute[i].src = 0;
+	out->nwarn = 0;
+	memset(out->warn, 0, sizeof(out->warn));
 }
 
 /* Parses text, prints it, parses the print and checks the two structures are
