@@ -16,6 +16,17 @@
  *  - WEIGHTEDACTIVE picks the lowest (active + 1) / weight, compared by
  *    cross-multiplication in 64 bits; among equals the first one found from
  *    the cursor wins, so ties rotate.
+ *  - BASEWLM and SERVERWLM weigh each eligible entry by
+ *    vipa_wlm_effective(wlm, tsr).  When every eligible entry has the same
+ *    weight (in particular before any WLM data, all 0) the pick is exactly
+ *    ROUNDROBIN's.  Otherwise smooth weighted round robin over the entries'
+ *    swrr state (in slot order from the cursor) gives each its share: over
+ *    any sum-of-weights picks with a fixed set, exactly its weight.
+ *  - HOTSTANDBY gives every connection to the active target
+ *    (vipa_hs_choose's rules over the eligible entries, healthy meaning
+ *    tsr > 0 when HEALTHSWITCH); the service remembers it for
+ *    NOAUTOSWITCHBACK.  Entries whose hs_type was never set count as
+ *    backups of rank 0.
  *  - pick increments the chosen entry's totalconn (it wraps at 2^32); the
  *    caller owns `active` (increment when the connection enters the VCRT,
  *    decrement when it leaves).
@@ -78,7 +89,31 @@ vipa_vdpt_service(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port,
 	t->svc[i].port = port;
 	t->svc[i].method = method;
 	t->svc[i].cursor = 0;
+	t->svc[i].autoswitchback = 1;
+	t->svc[i].healthswitch = 1;
+	t->svc[i].has_active = 0;
 	return 0;
+}
+
+int
+vipa_vdpt_service_hs(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port,
+		     int autoswitchback, int healthswitch)
+{
+	int i = vdpt_svc_find(t, dvipa, port);
+
+	if (i < 0)
+		return -ENOENT;
+	t->svc[i].autoswitchback = autoswitchback != 0;
+	t->svc[i].healthswitch = healthswitch != 0;
+	return 0;
+}
+
+enum vipa_distmethod
+vipa_vdpt_method(const struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port)
+{
+	int i = vdpt_svc_find(t, dvipa, port);
+
+	return i < 0 ? (enum vipa_distmethod)0 : t->svc[i].method;
 }
 
 struct vipa_vdpt_entry *
@@ -113,6 +148,7 @@ vipa_vdpt_get(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port,
 	e->port = port;
 	memcpy(e->dest_xcf, dest_xcf, 16);
 	e->weight = 1;
+	e->tsr = 100;
 	return e;
 }
 
@@ -153,12 +189,57 @@ vipa_vdpt_remove_dest(struct vipa_vdpt *t, const uint8_t dest_xcf[16])
 	return removed;
 }
 
+/* An entry that may get a new connection of service si. */
+static int
+vdpt_eligible(const struct vipa_vdpt_entry *e, const uint8_t dvipa[16], uint16_t port)
+{
+	return e->used && e->rdy > 0 && !(e->flags & VIPA_VDPT_F_QUIESCED) &&
+	       vdpt_same_svc(e->dvipa, e->port, dvipa, port);
+}
+
+/* HOTSTANDBY: the active entry of service si, or NULL. */
+static struct vipa_vdpt_entry *
+vdpt_pick_hs(struct vipa_vdpt *t, int si, const uint8_t dvipa[16], uint16_t port)
+{
+	struct vipa_vdpt_entry *e, *best = NULL, *cur = NULL;
+	struct vipa_hs_cand cb, cc;
+	int j;
+
+	for (j = 0; j < t->n; j++) {
+		e = &t->e[j];
+		if (!vdpt_eligible(e, dvipa, port) || (t->svc[si].healthswitch && e->tsr == 0))
+			continue;
+		if (t->svc[si].has_active && memcmp(e->dest_xcf, t->svc[si].active, 16) == 0)
+			cur = e;
+		cc.srvtype = e->hs_type;
+		cc.rank = e->hs_rank;
+		cc.available = 1;
+		if (best) {
+			struct vipa_hs_cand two[2] = { cb, cc };
+
+			if (vipa_hs_choose(two, 2, -1, 1) != 1)
+				continue;
+		}
+		best = e;
+		cb = cc;
+	}
+	if (cur && !t->svc[si].autoswitchback)
+		best = cur;
+	if (best) {
+		t->svc[si].has_active = 1;
+		memcpy(t->svc[si].active, best->dest_xcf, 16);
+	}
+	return best;
+}
+
 struct vipa_vdpt_entry *
 vipa_vdpt_pick(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port)
 {
 	struct vipa_vdpt_entry *e, *best = NULL;
 	uint64_t best_load = 0, best_w = 1, load, w;
 	int si, n, start, k, j, best_j = -1;
+	enum vipa_distmethod method;
+	int wlm_equal = 1;
 
 	si = vdpt_svc_find(t, dvipa, port);
 	if (si < 0)
@@ -166,16 +247,64 @@ vipa_vdpt_pick(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port)
 	n = t->n;
 	if (n == 0)
 		return NULL;
+	method = t->svc[si].method;
+	if (method == VIPA_DIST_HOTSTANDBY) {
+		best = vdpt_pick_hs(t, si, dvipa, port);
+		if (best)
+			best->totalconn++;
+		return best;
+	}
 	start = (int)(t->svc[si].cursor % (uint32_t)n);
+	if (method == VIPA_DIST_BASEWLM || method == VIPA_DIST_SERVERWLM) {
+		/* Equal weights (no WLM data yet included): plain ROUNDROBIN. */
+		uint32_t first = 0, ew;
+		int seen = 0;
+
+		for (j = 0; j < n && wlm_equal; j++) {
+			e = &t->e[j];
+			if (!vdpt_eligible(e, dvipa, port))
+				continue;
+			ew = vipa_wlm_effective(e->wlm, e->tsr);
+			if (seen++ && ew != first)
+				wlm_equal = 0;
+			first = ew;
+		}
+	}
+	if ((method == VIPA_DIST_BASEWLM || method == VIPA_DIST_SERVERWLM) && !wlm_equal) {
+		/* Smooth weighted round robin, candidates in slot order from the
+		 * cursor (the cursor only moves with ROUNDROBIN picks, so the
+		 * order is fixed while the weights differ). */
+		int64_t total = 0;
+
+		for (k = 0; k < n; k++) {
+			j = start + k;
+			if (j >= n)
+				j -= n;
+			e = &t->e[j];
+			if (!vdpt_eligible(e, dvipa, port))
+				continue;
+			w = vipa_wlm_effective(e->wlm, e->tsr);
+			if (w == 0)
+				continue;
+			total += (int64_t)w;
+			e->swrr += (int32_t)w;
+			if (best == NULL || e->swrr > best->swrr)
+				best = e;
+		}
+		if (best == NULL)
+			return NULL;
+		best->swrr -= (int32_t)total;
+		best->totalconn++;
+		return best;
+	}
 	for (k = 0; k < n; k++) {
 		j = start + k;
 		if (j >= n)
 			j -= n;
 		e = &t->e[j];
-		if (!e->used || e->rdy == 0 || (e->flags & VIPA_VDPT_F_QUIESCED) ||
-		    !vdpt_same_svc(e->dvipa, e->port, dvipa, port))
+		if (!vdpt_eligible(e, dvipa, port))
 			continue;
-		if (t->svc[si].method == VIPA_DIST_ROUNDROBIN) {
+		if (method != VIPA_DIST_WEIGHTEDACTIVE) {
 			best = e;
 			best_j = j;
 			break;
@@ -199,4 +328,36 @@ vipa_vdpt_pick(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port)
 	t->svc[si].cursor = (uint32_t)best_j + 1;
 	best->totalconn++;	/* unsigned: wraps at 2^32 as z/OS's counter does */
 	return best;
+}
+
+const char *
+vipa_vdpt_flags(const struct vipa_vdpt *t, const struct vipa_vdpt_entry *e, char *buf, size_t len)
+{
+	char f[8];
+	size_t n = 0;
+	int si;
+
+	si = vdpt_svc_find(t, e->dvipa, e->port);
+	if (si >= 0) {
+		switch (t->svc[si].method) {
+		case VIPA_DIST_BASEWLM:
+			f[n++] = 'B';
+			break;
+		case VIPA_DIST_SERVERWLM:
+			f[n++] = 'S';
+			break;
+		case VIPA_DIST_HOTSTANDBY:
+			f[n++] = t->svc[si].has_active &&
+					 memcmp(t->svc[si].active, e->dest_xcf, 16) == 0 ? 'A' : 'H';
+			break;
+		default:
+			break;
+		}
+	}
+	if (e->flags & VIPA_VDPT_F_QUIESCED)
+		f[n++] = 'Q';
+	f[n] = '\0';
+	if (len)
+		lib_strlcpy(buf, f, len);
+	return buf;
 }

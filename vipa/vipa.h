@@ -248,6 +248,12 @@ struct vipa_vdpt_entry {
 	uint32_t active;		/* connections it currently has in the VCRT */
 	uint8_t flags;			/* VIPA_VDPT_F_* */
 	uint64_t last_report_ms;
+	/* Distribution by WLM weights and HOTSTANDBY (see vipa_vdpt_pick). */
+	uint8_t wlm;			/* BASEWLM system / SERVERWLM server weight 0..64 */
+	uint8_t tsr;			/* target server responsiveness 0..100 (100 when new) */
+	uint8_t hs_type;		/* HOTSTANDBY: enum vipa_srvtype */
+	uint8_t hs_rank;		/* HOTSTANDBY BACKUP rank */
+	int32_t swrr;			/* smooth weighted round-robin state */
 };
 
 struct vipa_vdpt {
@@ -260,6 +266,10 @@ struct vipa_vdpt {
 		uint16_t port;
 		enum vipa_distmethod method;
 		uint32_t cursor;
+		uint8_t autoswitchback;	/* HOTSTANDBY options (default 1, 1) */
+		uint8_t healthswitch;
+		uint8_t has_active;	/* HOTSTANDBY: the active target is known */
+		uint8_t active[16];	/* its DYNAMICXCF address */
 	} svc[VIPA_MAX_DVIPA * VIPA_MAX_PORTS];
 	int nsvc;
 };
@@ -275,14 +285,127 @@ int vipa_vdpt_remove(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port
 		     const uint8_t dest_xcf[16]);
 /* Removes every entry of a destination (target left the group); returns how many. */
 int vipa_vdpt_remove_dest(struct vipa_vdpt *t, const uint8_t dest_xcf[16]);
+/* Sets the HOTSTANDBY options of a declared service; -ENOENT if none. */
+int vipa_vdpt_service_hs(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port,
+			 int autoswitchback, int healthswitch);
+/* The method of a declared service, 0 if none. */
+enum vipa_distmethod vipa_vdpt_method(const struct vipa_vdpt *t, const uint8_t dvipa[16],
+				      uint16_t port);
 /*
  * Chooses the target for a new connection to (dvipa, port) among entries with
  * rdy > 0 and not quiesced: ROUNDROBIN rotates evenly; WEIGHTEDACTIVE picks
- * the entry with the lowest active/weight ratio (ties rotate).  Increments
- * the chosen entry's totalconn.  Returns the entry or NULL when none is ready.
+ * the entry with the lowest active/weight ratio (ties rotate); BASEWLM and
+ * SERVERWLM share new connections in proportion to wlm * tsr (smooth
+ * weighted round robin; entries of weight 0 get none unless all are 0, and
+ * when all weights are equal it is exactly ROUNDROBIN); HOTSTANDBY gives
+ * every connection to the active target (vipa_hs_choose's rules, the
+ * HEALTHSWITCH health being tsr > 0).  Increments the chosen entry's
+ * totalconn.  Returns the entry or NULL when none is ready.
  */
 struct vipa_vdpt_entry *vipa_vdpt_pick(struct vipa_vdpt *t, const uint8_t dvipa[16],
 				       uint16_t port);
+/*
+ * The FLG letters of a VDPT row for D TCPIP,,NETSTAT,VDPT: B = the WLM
+ * column is a BASEWLM system weight, S = a SERVERWLM server weight; for
+ * HOTSTANDBY A = the active target, H = a hot standby; Q = quiesced.
+ * Writes at most 4 letters and a NUL into buf (at least 5 bytes).
+ */
+const char *vipa_vdpt_flags(const struct vipa_vdpt *t, const struct vipa_vdpt_entry *e,
+			    char *buf, size_t len);
+
+/* ---- WLM: the emulated Workload Manager (pure functions, dist.c) ------------ */
+#define VIPA_WLM_MAX 64			/* the highest WLM weight */
+struct vipa_wlm_sys {
+	uint32_t capacity;		/* relative processing capacity, 0 = none */
+	uint8_t load;			/* percent of the capacity in use, 0..100 */
+};
+/*
+ * BASEWLM system weights: spare_i = capacity_i * (100 - load_i); the system
+ * with the most spare capacity gets VIPA_WLM_MAX, every other one
+ * round(VIPA_WLM_MAX * spare_i / spare_max), at least 1 when it has any
+ * spare capacity; no spare capacity gives 0.  When no system has spare
+ * capacity all weights are 0 (the pick then treats them as equal).
+ */
+void vipa_wlm_system_weights(const struct vipa_wlm_sys *s, int n, uint8_t *w);
+/*
+ * Server efficiency fraction (SEF, 0..100), measured by a target for one
+ * listener over an interval: accept efficiency 100 * accepted / (accepted +
+ * dropped) (100 when nothing arrived), lowered by the fill of the accept
+ * queue: * (100 - fill / 2) / 100 with fill = 100 * backlog / backlog_max.
+ */
+uint8_t vipa_wlm_sef(uint32_t accepted, uint32_t dropped, uint32_t backlog,
+		     uint32_t backlog_max);
+/* SERVERWLM server weight a target reports: system weight * SEF / 100,
+ * rounded, at least 1 when both are non-zero. */
+uint8_t vipa_wlm_server_weight(uint8_t sys_weight, uint8_t sef);
+/*
+ * Target server responsiveness as the routing stack sees it.  TCSR (target
+ * connectivity success rate) = 100 * established / sent over a decaying
+ * window (each update keeps 3/4 of the history); TSR = TCSR * SEF / 100.
+ */
+struct vipa_tsr_state {
+	uint64_t sent, est;		/* connections sent / established, decayed,
+					 * in 1/1024ths */
+};
+uint8_t vipa_tsr_update(struct vipa_tsr_state *st, uint32_t sent, uint32_t est, uint8_t sef);
+/* The weight a pick uses: wlm * tsr / 100, at least 1 when both are non-zero. */
+uint32_t vipa_wlm_effective(uint8_t wlm, uint8_t tsr);
+/*
+ * Smooth weighted round robin over n weights (nginx's algorithm): every
+ * candidate's current value grows by its weight, the largest (the first
+ * among equals) is chosen and loses the total.  Over any sum(w) picks each
+ * candidate is chosen exactly w_i times.  Weight-0 candidates are never
+ * chosen; returns -1 when all weights are 0.  cur[] is the caller's state.
+ */
+int vipa_swrr_pick(int32_t *cur, const uint32_t *w, int n);
+
+/* HOTSTANDBY: one candidate target. */
+struct vipa_hs_cand {
+	uint8_t srvtype;		/* enum vipa_srvtype */
+	uint8_t rank;			/* BACKUP rank (higher is preferred) */
+	uint8_t available;		/* ready, not quiesced and (HEALTHSWITCH) healthy */
+};
+/*
+ * The active target: with AUTOSWITCHBACK the PREFERRED one while it is
+ * available, else the available BACKUP of the highest rank (the first listed
+ * among equal ranks).  With NOAUTOSWITCHBACK the current active target
+ * (index `current`, -1 none) stays while it is available; otherwise the same
+ * order picks a new one.  Returns the index, or -1 when none is available.
+ */
+int vipa_hs_choose(const struct vipa_hs_cand *c, int n, int current, int autoswitchback);
+
+/* ---- SYSPLEXPORTS: ephemeral port blocks per target (pure, sysports.c) ------ */
+#define VIPA_SYSPORTS_BLOCK 64		/* ports in a block */
+#define VIPA_SYSPORTS_NBLOCK (65536 / VIPA_SYSPORTS_BLOCK)
+#define VIPA_SYSPORTS_MAX_TGT 32
+/*
+ * The routing stack of a SYSPLEXPORTS DVIPA owns one of these and hands out
+ * blocks of VIPA_SYSPORTS_BLOCK ephemeral ports to targets (over XCF), so no
+ * two targets ever use the same source port with the DVIPA; it also answers
+ * which target owns the port of an inbound packet for a connection a target
+ * opened.  Blocks are allocated next-fit (a block freed is the last to be
+ * reused), inside [lo, hi] rounded inwards to whole blocks.
+ */
+struct vipa_sysports {
+	uint16_t first_block, last_block;	/* the range, in blocks */
+	uint16_t next;				/* next-fit cursor (block) */
+	uint8_t owner[VIPA_SYSPORTS_NBLOCK];	/* 0 free, else target slot + 1 */
+	uint8_t tgt[VIPA_SYSPORTS_MAX_TGT][16];	/* target DYNAMICXCF addresses */
+	uint8_t tgt_used[VIPA_SYSPORTS_MAX_TGT];
+};
+/* -EINVAL when [lo, hi] holds no whole block. */
+int vipa_sysports_init(struct vipa_sysports *sp, uint16_t lo, uint16_t hi);
+/* Gives the target a free block; returns its first port, -ENOSPC when none
+ * is free or there are already VIPA_SYSPORTS_MAX_TGT targets. */
+int vipa_sysports_alloc(struct vipa_sysports *sp, const uint8_t xcf[16]);
+/* Frees the block holding port if the target owns it; -ENOENT otherwise. */
+int vipa_sysports_release(struct vipa_sysports *sp, const uint8_t xcf[16], uint16_t port);
+/* Frees every block of a target (it left); returns how many. */
+int vipa_sysports_release_all(struct vipa_sysports *sp, const uint8_t xcf[16]);
+/* The owner of port: copies its address and returns 0, -ENOENT if free. */
+int vipa_sysports_owner(const struct vipa_sysports *sp, uint16_t port, uint8_t xcf[16]);
+/* Blocks a target holds (for D TCPIP,,SYSPLEX,PORTS). */
+int vipa_sysports_count(const struct vipa_sysports *sp, const uint8_t xcf[16]);
 
 /* ---- VCRT: connection routing table ------------------------------------------ */
 enum vipa_conn_state { VIPA_CONN_SYN = 1, VIPA_CONN_EST = 2 };
