@@ -638,4 +638,162 @@ int mip6_bu_authenticator(const uint8_t kbm[MIP6_KBM_LEN], const uint8_t coa[16]
 			  size_t auth_off, uint8_t out[MIP6_AUTH_LEN]);
 int mip6_seq_newer(uint16_t a, uint16_t b);
 
+
+/* ---- IPv4 (RFC 791) and its checksums --------------------------------------
+ *
+ *  0                   1                   2                   3
+ * +-------+-------+---------------+-------------------------------+
+ * |Version|  IHL  |Type of Service|          Total Length         |
+ * +-------+-------+---------------+-----+-------------------------+
+ * |         Identification        |Flags|      Fragment Offset    |
+ * +---------------+---------------+-----+-------------------------+
+ * |  Time to Live |    Protocol   |         Header Checksum       |
+ * +---------------+---------------+-------------------------------+
+ * |                       Source Address                          |
+ * +---------------------------------------------------------------+
+ * |                    Destination Address                        |
+ * +---------------------------------------------------------------+
+ * |                    Options (IHL > 5), up to 40 bytes           |
+ * +---------------------------------------------------------------+
+ *
+ * IPv4 pseudo-header for TCP/UDP checksums (RFC 793 3.1, RFC 768):
+ * source (4) | destination (4) | zero (1) | protocol (1) | length (2).
+ */
+#define WIRE_IP4_HDR_LEN 20
+#define WIRE_IP4_HDR_MAX 60
+#define WIRE_PROTO_ICMP 1
+#define WIRE_PROTO_IPIP 4
+#define WIRE_PROTO_GRE 47
+#define WIRE_IP4_DF 0x4000
+#define WIRE_IP4_MF 0x2000
+#define WIRE_IP4_OFFMASK 0x1fff
+struct wire_ip4 {
+	uint8_t hlen;			/* header length in bytes, 20..60 */
+	uint8_t tos;
+	uint16_t tot_len;
+	uint16_t id;
+	uint16_t frag;			/* flags and fragment offset as on the wire */
+	uint8_t ttl;
+	uint8_t proto;
+	uint16_t csum;			/* as read; ignored by the encoder */
+	uint8_t src[4], dst[4];
+};
+/*
+ * Decodes the header: version 4, 20 <= IHL*4 <= total length <= len.  Bytes
+ * beyond the total length are ignored.  The header checksum is not checked
+ * (wire_ip4_csum_ok does).
+ */
+int wire_ip4_decode(struct wire_ip4 *h, const uint8_t *p, size_t len, const char **reason);
+/* Writes a 20-byte header (hlen must be 20) with its checksum computed. */
+ssize_t wire_ip4_encode(const struct wire_ip4 *h, uint8_t *p, size_t cap);
+/* True when the header at p (len bytes available) has a valid checksum. */
+int wire_ip4_csum_ok(const uint8_t *p, size_t len);
+
+/* An IPv4 packet with its TCP ports and flags (fragments: no L4). */
+struct wire_pkt4 {
+	struct wire_ip4 ip;
+	uint16_t l4_off;		/* offset of the upper-layer header */
+	int is_fragment;		/* MF set or a non-zero offset */
+	uint16_t sport, dport;		/* TCP or UDP, first fragment only */
+	uint8_t tcp_flags;
+	uint8_t tcp_hlen;		/* TCP header length in bytes */
+};
+int wire_ip4_parse(struct wire_pkt4 *pk, const uint8_t *pkt, size_t len, const char **reason);
+
+/* TCP/UDP checksum over the IPv4 pseudo-header and data (fold of the sum,
+ * inverted: the value for the checksum field when it held 0, or 0 when the
+ * data already carries a correct checksum). */
+uint16_t wire_csum_ip4(const uint8_t src[4], const uint8_t dst[4], uint8_t proto, const void *data,
+		       size_t len);
+/* Incremental update (RFC 1624 eqn. 3) of a checksum field when 4 or 2
+ * covered bytes change from old to new. */
+uint16_t wire_csum_replace4(uint16_t csum, const uint8_t old[4], const uint8_t new_[4]);
+uint16_t wire_csum_replace2(uint16_t csum, uint16_t old, uint16_t new_);
+/*
+ * Rewrites the destination address of the IPv4 packet at pkt in place and
+ * updates the header checksum and, for the first fragment of TCP or UDP, the
+ * transport checksum incrementally (a UDP checksum of 0 stays 0).  -EMSGSIZE
+ * or -EINVAL when the packet is truncated or not IPv4; unchanged then.
+ */
+int wire_ip4_set_dst(uint8_t *pkt, size_t len, const uint8_t dst[4]);
+/*
+ * Builds, into out, an ICMP Destination Unreachable / Fragmentation Needed
+ * (type 3 code 4, next-hop MTU per RFC 1191) from src to the source of the
+ * IPv4 packet orig, quoting its header and first 8 bytes of data (RFC 792).
+ * Returns the length of the whole IPv4 packet, -ENOSPC, or -EINVAL when orig
+ * is not an IPv4 packet that may get one (not DF, or an ICMP error itself is
+ * left to the caller: this only checks the header).
+ */
+ssize_t wire_icmp4_frag_needed(uint8_t *out, size_t cap, const uint8_t src[4], const uint8_t *orig,
+			       size_t orig_len, uint16_t mtu);
+
+/* ---- GRE (RFC 2784; Key and Sequence Number, RFC 2890) ----------------------
+ *
+ * +-+-+-+-+-------------------------------+-----+-------------------------------+
+ * |C| |K|S|          Reserved0            | Ver |        Protocol Type          |
+ * +-+-+-+-+-------------------------------+-----+-------------------------------+
+ * |      Checksum (C set)                 |       Reserved1 (C set)             |
+ * +---------------------------------------+-------------------------------------+
+ * |                              Key (K set)                                    |
+ * +-----------------------------------------------------------------------------+
+ * |                      Sequence Number (S set)                                |
+ * +-----------------------------------------------------------------------------+
+ * Ver must be 0; the other Reserved0 bits must be 0 (RFC 2784 2.3, the
+ * receiver discards otherwise).  The checksum covers the GRE header and
+ * payload.  The emulator's VIPAROUTE and IPv4 DYNAMICXCF forwarding use the
+ * 4-byte form (no C, K, S): IPv4 in GRE in IPv4, 24 bytes of overhead.
+ */
+#define WIRE_GRE_C 0x8000
+#define WIRE_GRE_K 0x2000
+#define WIRE_GRE_S 0x1000
+#define WIRE_GRE_VER 0x0007
+#define WIRE_GRE_HDR_MIN 4
+#define WIRE_GRE_HDR_MAX 16
+#define WIRE_ETHERTYPE_IP 0x0800
+#define WIRE_ETHERTYPE_IPV6 0x86dd
+struct wire_gre {
+	uint8_t has_csum, has_key, has_seq;
+	uint16_t proto;			/* EtherType of the payload */
+	uint16_t csum;			/* as read (has_csum) */
+	uint32_t key, seq;
+};
+/* Header length for g's flags. */
+size_t wire_gre_hlen(const struct wire_gre *g);
+/* Decodes the header; *hlen gets its length. */
+int wire_gre_decode(struct wire_gre *g, const uint8_t *p, size_t len, size_t *hlen,
+		    const char **reason);
+/* Encodes the header; a checksum field is written as 0 (wire_gre_csum_set
+ * fills it once the payload follows). */
+ssize_t wire_gre_encode(const struct wire_gre *g, uint8_t *p, size_t cap);
+/* Sets / checks the GRE checksum over header + payload (len bytes at p). */
+void wire_gre_csum_set(uint8_t *p, size_t len);
+int wire_gre_csum_ok(const uint8_t *p, size_t len);
+/*
+ * IPv4-in-GRE-in-IPv4, in place: pkt points at an IPv4 packet of len bytes
+ * with at least WIRE_IP4_HDR_LEN + wire_gre_hlen(g) writable bytes before it.
+ * The outer header (src -> dst, protocol 47, TTL 64, the inner TOS and DF
+ * bit, identification `id`) and the GRE header are written there; the GRE
+ * checksum is filled when g->has_csum.  Returns the new length (the packet
+ * now starts at pkt - overhead); -EMSGSIZE when the result would pass 65535
+ * or the inner packet is truncated, -EINVAL when it is not IPv4.
+ */
+ssize_t wire_gre4_encap(uint8_t *pkt, size_t len, const uint8_t src[4], const uint8_t dst[4],
+			const struct wire_gre *g, uint16_t id);
+/* What wire_gre4_decap found. */
+struct wire_gre4_info {
+	struct wire_ip4 outer;
+	struct wire_gre gre;
+	size_t inner_off;		/* offset of the inner packet */
+	size_t inner_len;		/* its length (up to the outer total length) */
+};
+/*
+ * Checks an outer IPv4 packet carrying GRE: a valid outer header (checksum
+ * included), not a fragment, protocol 47, a valid GRE header (checksum
+ * verified when present: -EBADMSG) carrying IPv4 or IPv6, and an inner
+ * packet of at least its fixed header.  Nothing is modified: the inner
+ * packet is at pkt + inner_off.
+ */
+int wire_gre4_decap(struct wire_gre4_info *info, const uint8_t *pkt, size_t len,
+		    const char **reason);
+
 #endif
