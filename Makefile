@@ -192,16 +192,20 @@ bench: deps
 
 # Fuzz harnesses (libFuzzer; clang).  `make fuzz` runs each for FUZZ_SECONDS
 # and fails as soon as one finds a crash (its last lines are shown; the
-# crashing input is left in build-fuzz/ as crash-*).
+# crashing input is left in build-fuzz/ as crash-*).  A harness's seed inputs,
+# when it has some, are in tests/fuzz/seed-NAME/.
 FUZZ_SECONDS ?= 20
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
 build-fuzz/%: tests/fuzz/%.c $(WIRE_SRC)
 	@mkdir -p build-fuzz
 	@$(say) "  FUZZ-CC $@"
-	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $^
+	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $(filter tests/fuzz/% wire/%,$^)
+# The PROFILE harness includes the parser's sources itself.
+build-fuzz/fuzz_profile: vipa/profile.c vipa/vipa.h lib/util.c lib/lib.h
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); echo "== $$f"; mkdir -p build-fuzz/corpus-$$n; \
-	  rc=0; (cd build-fuzz && ./$$n -max_total_time=$(FUZZ_SECONDS) corpus-$$n > $$n.log 2>&1) || rc=$$?; \
+	  seeds=; [ -d tests/fuzz/seed-$$n ] && seeds=../tests/fuzz/seed-$$n; \
+	  rc=0; (cd build-fuzz && ./$$n -max_total_time=$(FUZZ_SECONDS) corpus-$$n $$seeds > $$n.log 2>&1) || rc=$$?; \
 	  tail -2 build-fuzz/$$n.log; \
 	  if [ $$rc != 0 ]; then echo "make fuzz: $$n failed (exit $$rc); full output in build-fuzz/$$n.log" >&2; exit 1; fi; \
 	done
