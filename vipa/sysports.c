@@ -43,19 +43,27 @@ tgt_slot(const struct vipa_sysports *sp, const uint8_t xcf[16])
 }
 
 int
-vipa_sysports_alloc(struct vipa_sysports *sp, const uint8_t xcf[16])
+vipa_sysports_alloc_n(struct vipa_sysports *sp, const uint8_t xcf[16], int count)
 {
 	int slot = tgt_slot(sp, xcf), i;
-	uint32_t nb, k, b;
+	uint32_t nb, k, b, j;
 
-	if (sp->last_block < sp->first_block || sp->last_block == 0)
+	if (count < 1 || sp->last_block < sp->first_block || sp->last_block == 0)
 		return -ENOSPC;
 	nb = (uint32_t)sp->last_block - sp->first_block + 1;
+	if ((uint32_t)count > nb)
+		return -ENOSPC;
+	/* Next-fit: the first run of `count` free blocks from the cursor (a
+	 * run does not wrap around the end of the range). */
 	for (k = 0; k < nb; k++) {
 		b = sp->next + k;
 		if (b > sp->last_block)
 			b -= nb;
-		if (sp->owner[b])
+		if (b + (uint32_t)count - 1 > sp->last_block)
+			continue;
+		for (j = 0; j < (uint32_t)count && !sp->owner[b + j]; j++)
+			;
+		if (j < (uint32_t)count)
 			continue;
 		if (slot < 0) {
 			for (i = 0; i < VIPA_SYSPORTS_MAX_TGT && sp->tgt_used[i]; i++)
@@ -66,11 +74,19 @@ vipa_sysports_alloc(struct vipa_sysports *sp, const uint8_t xcf[16])
 			sp->tgt_used[slot] = 1;
 			memcpy(sp->tgt[slot], xcf, 16);
 		}
-		sp->owner[b] = (uint8_t)(slot + 1);
-		sp->next = (uint16_t)(b + 1 > sp->last_block ? sp->first_block : b + 1);
-		return (int)(b * VIPA_SYSPORTS_BLOCK);
+		for (j = 0; j < (uint32_t)count; j++)
+			sp->owner[b + j] = (uint8_t)(slot + 1);
+		b += (uint32_t)count;
+		sp->next = (uint16_t)(b > sp->last_block ? sp->first_block : b);
+		return (int)((b - (uint32_t)count) * VIPA_SYSPORTS_BLOCK);
 	}
 	return -ENOSPC;
+}
+
+int
+vipa_sysports_alloc(struct vipa_sysports *sp, const uint8_t xcf[16])
+{
+	return vipa_sysports_alloc_n(sp, xcf, 1);
 }
 
 /* Forgets a target that holds no block any more. */

@@ -398,6 +398,9 @@ int vipa_sysports_init(struct vipa_sysports *sp, uint16_t lo, uint16_t hi);
 /* Gives the target a free block; returns its first port, -ENOSPC when none
  * is free or there are already VIPA_SYSPORTS_MAX_TGT targets. */
 int vipa_sysports_alloc(struct vipa_sysports *sp, const uint8_t xcf[16]);
+/* The same for `count` consecutive blocks (one contiguous port range, e.g.
+ * for a target's ip_local_port_range); returns the first port. */
+int vipa_sysports_alloc_n(struct vipa_sysports *sp, const uint8_t xcf[16], int count);
 /* Frees the block holding port if the target owns it; -ENOENT otherwise. */
 int vipa_sysports_release(struct vipa_sysports *sp, const uint8_t xcf[16], uint16_t port);
 /* Frees every block of a target (it left); returns how many. */

@@ -441,12 +441,42 @@ test_sysports(void **state)
 		xcf(1 + blk % VIPA_SYSPORTS_MAX_TGT, t);
 		assert_memory_equal(o, t, 16);
 	}
-	/* A 33rd target cannot be added even with free blocks. */
+	/* Contiguous runs: 16 blocks (1024 ports) for one target, never
+	 * overlapping another's, refused when no run is free. */
+	assert_int_equal(vipa_sysports_init(&sp, 1024, 1024 + 64 * 40 - 1), 0);
 	xcf(1, a);
+	xcf(2, b);
+	assert_int_equal(vipa_sysports_alloc(&sp, b), 1024);
+	assert_int_equal(vipa_sysports_alloc_n(&sp, a, 16), 1024 + 64);
+	assert_int_equal(vipa_sysports_alloc_n(&sp, b, 16), 1024 + 64 * 17);
+	assert_int_equal(vipa_sysports_alloc_n(&sp, a, 16), -ENOSPC);	/* 7 left */
+	assert_int_equal(vipa_sysports_alloc_n(&sp, a, 7), 1024 + 64 * 33);
+	assert_int_equal(vipa_sysports_count(&sp, a), 23);
+	assert_int_equal(vipa_sysports_owner(&sp, 1024 + 64 * 17 - 1, o), 0);
+	assert_memory_equal(o, a, 16);
+	assert_int_equal(vipa_sysports_owner(&sp, 1024 + 64 * 17, o), 0);
+	assert_memory_equal(o, b, 16);
+	assert_int_equal(vipa_sysports_alloc_n(&sp, a, 0), -ENOSPC);
+	assert_int_equal(vipa_sysports_alloc_n(&sp, a, 41), -ENOSPC);
+	assert_int_equal(vipa_sysports_release_all(&sp, b), 17);
+	assert_int_equal(vipa_sysports_alloc_n(&sp, b, 16), 1024 + 64 * 17);
+	/* A 33rd target cannot be added even with free blocks. */
+	assert_int_equal(vipa_sysports_init(&sp, 1024, 65535), 0);
+	for (i = 0; i < VIPA_SYSPORTS_MAX_TGT; i++) {
+		uint8_t t[16];
+
+		xcf(1 + i, t);
+		assert_true(vipa_sysports_alloc(&sp, t) >= 0);
+	}
+	xcf(1, a);
+	assert_int_equal(vipa_sysports_alloc(&sp, a), 1024 + 64 * 32);
 	assert_int_equal(vipa_sysports_release(&sp, a, 1024), 0);
 	xcf(99, b);
 	assert_int_equal(vipa_sysports_alloc(&sp, b), -ENOSPC);
-	assert_int_equal(vipa_sysports_alloc(&sp, a), 1024);
+	assert_int_equal(vipa_sysports_alloc(&sp, a), 1024 + 64 * 33);
+	/* Once target 1 holds nothing its place is free for another. */
+	assert_int_equal(vipa_sysports_release_all(&sp, a), 2);
+	assert_int_equal(vipa_sysports_alloc(&sp, b), 1024 + 64 * 34);
 }
 
 int
