@@ -8,7 +8,10 @@
 # samples).  An ACTIVE answer carries SINCE (its activation) and NOW (the
 # answer) on the host's one monotonic clock: that stack owned the DVIPA all
 # through [SINCE, NOW].  watch_stop prints every pair of such intervals of two
-# systems that overlap - two owners at the same instant, proven - and a last
+# systems that overlap by at least a millisecond (the clock's resolution: a
+# handover in which one stack gives up and the other activates within the
+# same millisecond shows as two intervals touching at one instant, which is
+# no overlap) - two owners at the same instant, proven - and a last
 # line "answers N active M doubles D".  Two answers taken at two instants of
 # a handover never count: only overlapping proven ownership does.
 watch_start() {
@@ -64,7 +67,7 @@ watch_stop() {
 			if (t == s) continue
 			lo = cs[s] > cs[t] ? cs[s] : cs[t]
 			hi = cl[s] < cl[t] ? cl[s] : cl[t]
-			if (lo > hi) continue
+			if (lo >= hi) continue
 			k = s < t ? s ":" cs[s] ":" t ":" cs[t] : t ":" cs[t] ":" s ":" cs[s]
 			if (k in seen) continue
 			seen[k] = 1; d++
