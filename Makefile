@@ -5,7 +5,8 @@
 # run it first.  A plain `make` never installs anything: when a package it
 # needs to build is missing it says which and stops (`make deps` gets them).
 #
-# Modules are folders; each is a static library built from every .c in it.
+# Modules are folders; each is a static library built from every .c in it
+# (testsrv/: all but httpd.c, the sample server's program).
 # Unit tests: tests/unit/test_<name>.c -> build/tests/test_<name> (cmocka).
 # `make SANITIZE=1 ...` (ASan/UBSan) builds into build-san/ and bin-san/, so
 # it never mixes with a plain build; its tests run the bin-san/ programs.
@@ -62,7 +63,8 @@ VIPA_SRC = $(wildcard vipa/*.c)
 STACK_SRC = $(wildcard tcpip-stack/*.c)
 AGENT_SRC = $(wildcard client-agent/*.c)
 PLEX_SRC = $(wildcard sysplex/*.c)
-HTTPD_SRC = $(wildcard sysplex/httpd/*.c)
+HTTPD_SRC = testsrv/httpd.c
+TESTSRV_SRC = $(filter-out $(HTTPD_SRC),$(wildcard testsrv/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC = $(wildcard bench/*.c)
@@ -73,6 +75,7 @@ LIBA_LIB  = $(BUILD)/liblib.a
 LIBA_WIRE = $(BUILD)/libwire.a
 LIBA_XCF  = $(BUILD)/libxcf.a
 LIBA_VIPA = $(BUILD)/libvipa.a
+LIBA_TESTSRV = $(BUILD)/libtestsrv.a
 MODLIBS = $(LIBA_VIPA) $(LIBA_XCF) $(LIBA_WIRE) $(LIBA_LIB)
 EXT_CFLAGS = $(call pc,$(PKG_LIBS))
 EXT_LIBS = $(call pl,$(PKG_LIBS))
@@ -125,13 +128,14 @@ $(LIBA_LIB): $(call obj,$(LIB_SRC))
 $(LIBA_WIRE): $(call obj,$(WIRE_SRC))
 $(LIBA_XCF): $(call obj,$(XCF_SRC))
 $(LIBA_VIPA): $(call obj,$(VIPA_SRC))
+$(LIBA_TESTSRV): $(call obj,$(TESTSRV_SRC))
 $(BUILD)/lib%.a:
 	@mkdir -p $(dir $@)
 	@rm -f $@ && ar rcs $@ $^
 
 $(BIN)/tcpip-stack: $(call obj,$(STACK_SRC)) $(MODLIBS)
 $(BIN)/client-agent: $(call obj,$(AGENT_SRC)) $(MODLIBS)
-$(BIN)/sysplex: $(call obj,$(PLEX_SRC)) $(MODLIBS)
+$(BIN)/sysplex: $(call obj,$(PLEX_SRC)) $(LIBA_TESTSRV) $(MODLIBS)
 $(BIN)/sysplex-httpd: $(call obj,$(HTTPD_SRC)) $(MODLIBS)
 $(PROGS):
 	@mkdir -p $(BIN)
