@@ -10,7 +10,7 @@
  * the CLI and the API behave alike) and yields; the completion callback
  * pushes the results and resumes the task.  Nothing blocks the loop, so
  * loads keep reporting while a script waits.  The public API is written in
- * Lua on top of these primitives (lua_prelude.c).
+ * Lua on top of these primitives (prelude.lua, embedded at build time).
  *
  * Guarantees.
  *  - Lua errors are reported as "SCRIPT:LINE: message" (API misuse too: the
@@ -43,8 +43,6 @@
 #define RUN_HOOK_EVERY 10000
 #define RUN_OUT_MAX (32u << 20)
 #define RUN_MAX_EVENTS 100000
-
-extern const char plex_lua_prelude[];
 
 struct run;
 
