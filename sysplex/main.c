@@ -28,7 +28,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -83,43 +82,6 @@ usage(FILE *f)
 		"source tree, to find the default topology).  Most commands need root.\n");
 }
 
-const char *
-plex_self_dir(void)
-{
-	static char dir[PATH_MAX];
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (dir[0])
-		return dir;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0) {
-		lib_strlcpy(dir, ".", sizeof(dir));
-		return dir;
-	}
-	exe[n] = '\0';
-	lib_strlcpy(dir, dirname(exe), sizeof(dir));
-	return dir;
-}
-
-const char *
-plex_bin_dir(void)
-{
-	const char *d = getenv("SYSPLEX_BIN_DIR");
-
-	return d && *d ? d : plex_self_dir();
-}
-
-int
-plex_check_root(void)
-{
-	if (geteuid() != 0) {
-		fprintf(stderr, "sysplex: must run as root (it creates network namespaces)\n");
-		return -1;
-	}
-	return 0;
-}
-
 static int
 valid_instance(const char *s)
 {
@@ -131,25 +93,6 @@ valid_instance(const char *s)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
 			return 0;
 	return 1;
-}
-
-static const char *
-inst_opt(const struct plex_inst *in, char *buf, size_t len)
-{
-	if (strcmp(in->name, "plex") == 0)
-		buf[0] = '\0';
-	else
-		snprintf(buf, len, " --instance %s", in->name);
-	return buf;
-}
-
-void
-plex_not_up(const struct plex_inst *in)
-{
-	char o[32];
-
-	fprintf(stderr, "sysplex: instance %s is not up (no %s); start it with `sysplex%s up`\n",
-		in->name, in->statefile, inst_opt(in, o, sizeof(o)));
 }
 
 /* ---- down ---------------------------------------------------------------- */

@@ -53,17 +53,6 @@ plex_closest(const char *w, const char *const *words, size_t n)
 	return NULL;
 }
 
-int
-plex_state_index(const struct plex_state *st, const char *name, int systems_only)
-{
-	int i;
-
-	for (i = 0; i < st->nhosts; i++)
-		if ((!systems_only || st->h[i].is_system) && strcasecmp(st->h[i].name, name) == 0)
-			return i;
-	return -1;
-}
-
 static int reject(struct lib_sbuf *out, int json, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -132,13 +132,21 @@ plex_state_read(const struct plex_inst *in, struct plex_state *st)
 	return 0;
 }
 
-const struct plex_state_host *
-plex_state_host(const struct plex_state *st, const char *name)
+int
+plex_state_index(const struct plex_state *st, const char *name, int systems_only)
 {
 	int i;
 
 	for (i = 0; i < st->nhosts; i++)
-		if (strcasecmp(st->h[i].name, name) == 0)
-			return &st->h[i];
-	return NULL;
+		if ((!systems_only || st->h[i].is_system) && strcasecmp(st->h[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+const struct plex_state_host *
+plex_state_host(const struct plex_state *st, const char *name)
+{
+	int i = plex_state_index(st, name, 0);
+
+	return i < 0 ? NULL : &st->h[i];
 }

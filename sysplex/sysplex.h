@@ -6,21 +6,33 @@
  * all down again.  docs/RUNTIME.md is the contract for every name, address
  * and command line used here.
  *
- * Files:
- *   main.c   command line, `down` / `status` / `exec` / `cmd`
- *   up.c     `up`: build, start the daemons, wait until the DVIPA answers
- *   topo.c   the Lua topology file -> struct plex_topo
- *   build.c  namespaces, bridge, veths, addresses, routes, sysctls, run dir
- *   proc.c   running programs (fork/exec), daemons, pids, killing
- *   state.c  the state file
- *   ctl.c    the control-socket client (ctl.sock protocol)
- *   json.c   strict JSON parser and writer
- *   opcmd.c  operator commands: ROUTE, launcher displays, routing to a stack
- *   console.c `console` (libedit) and `cmd`
- *   fault.c  `kill`, `restart`, `hang`, `resume`, `partition`, `heal`, `link`
- *   load.c   `load`: the HTTP load generator run inside a client
- *   lua.c    `run`: Lua scenarios on a libuv loop (prelude.lua: the API
- *            part written in Lua, embedded at build time)
+ * Files, by level: a file calls only files of the levels below its own
+ * (and lib/, testsrv/ and the other modules), never one of its level or
+ * above, so there is no circle among them.
+ *   4  main.c    command line, `down` / `status` / `exec`; dispatches to the
+ *                command files
+ *   3  up.c      `up`: build, start the daemons, wait until the DVIPA answers
+ *      console.c `console` (libedit) and `cmd`
+ *      fault.c   `kill`, `restart`, `hang`, `resume`, `partition`, `heal`,
+ *                `link`, `cds-loss`, `cds-restore`
+ *      load.c    `load`: the HTTP load generator (testsrv/) inside a client
+ *      lua.c     `run`: Lua scenarios on a libuv loop; the API's Lua half is
+ *                prelude.lua, embedded at build time (plex_lua_prelude)
+ *   2  opcmd.c   operator commands: ROUTE, launcher displays, routing to a
+ *                stack
+ *   1  build.c   namespaces, bridge, veths, addresses, routes, sysctls, run
+ *                dir, teardown, the instance lock
+ *      ctl.c     the control-socket client (ctl.sock protocol)
+ *   0  env.c     the program's and the daemons' directories, the default
+ *                topology, the root check, "not up", the stack's argv
+ *      proc.c    running programs (fork/exec), daemons, pids, killing
+ *      state.c   the state file
+ *      topo.c    the Lua topology file -> struct plex_topo
+ *      json.c    strict JSON parser and writer
+ *
+ * Concurrency: the commands are sequential programs that block with
+ * timeouts (poll on a pipe or socket, short sleeps while polling for a
+ * state); `run` (lua.c) and `load` (testsrv/load.c) each run one libuv loop.
  *
  * Conventions: functions return 0 / a negative errno (or -1 after printing a
  * one-line error to stderr, as documented per function).  Nothing here uses a
@@ -196,6 +208,8 @@ int plex_state_write(const struct plex_inst *in, const struct plex_state *st);
 /* Reads the state; -ENOENT when there is none. */
 int plex_state_read(const struct plex_inst *in, struct plex_state *st);
 const struct plex_state_host *plex_state_host(const struct plex_state *st, const char *name);
+/* Index into st->h of system/host `name` (case-insensitive), -1 if none. */
+int plex_state_index(const struct plex_state *st, const char *name, int systems_only);
 
 /* ---- control sockets (ctl.c) ------------------------------------------------ */
 /* Sends "[JSON ]cmd\n" to the Unix socket at path and reads the whole reply.
@@ -257,21 +271,14 @@ int plex_opcmd(const struct plex_inst *in, const struct plex_state *st, const ch
 /* The word of words[0..n) closest to w (case-insensitive edit distance at
  * most 2, or a prefix), or NULL. */
 const char *plex_closest(const char *w, const char *const *words, size_t n);
-/* Index into st->h of system/host `name` (case-insensitive), -1 if none. */
-int plex_state_index(const struct plex_state *st, const char *name, int systems_only);
 
-/* ---- commands (main.c, up.c, console.c, fault.c, load.c, lua.c) ---------------- */
+/* ---- where the launcher runs (env.c) ------------------------------------------- */
 /* Directory of the running sysplex binary. */
 const char *plex_self_dir(void);
 /* Directory of the daemons: $SYSPLEX_BIN_DIR, else plex_self_dir(). */
 const char *plex_bin_dir(void);
+/* 0 as root; else prints why root is needed and returns -1. */
 int plex_check_root(void);
-int plex_cmd_up(const struct plex_inst *in, int argc, char **argv);
-int plex_cmd_cmd(const struct plex_inst *in, int argc, char **argv);
-int plex_cmd_console(const struct plex_inst *in, int argc, char **argv);
-int plex_cmd_fault(const struct plex_inst *in, const char *verb, int argc, char **argv);
-int plex_cmd_load(const struct plex_inst *in, int argc, char **argv);
-int plex_cmd_run(const struct plex_inst *in, int argc, char **argv);
 /* Prints "sysplex: instance I is not up ..." to stderr. */
 void plex_not_up(const struct plex_inst *in);
 /* The argv that starts system h's stack (as `up` does); strings live in
@@ -280,6 +287,14 @@ void plex_stack_argv(const struct plex_inst *in, const char *bindir, const char 
 		     const char *tcpname, char *argv[14], char bufs[4][PATH_MAX]);
 /* Finds the default topology (SYSPLEX_HOME or next to the binary). */
 int plex_default_topology(char *path, size_t len);
+
+/* ---- commands (up.c, console.c, fault.c, load.c, lua.c), called by main.c ------ */
+int plex_cmd_up(const struct plex_inst *in, int argc, char **argv);
+int plex_cmd_cmd(const struct plex_inst *in, int argc, char **argv);
+int plex_cmd_console(const struct plex_inst *in, int argc, char **argv);
+int plex_cmd_fault(const struct plex_inst *in, const char *verb, int argc, char **argv);
+int plex_cmd_load(const struct plex_inst *in, int argc, char **argv);
+int plex_cmd_run(const struct plex_inst *in, int argc, char **argv);
 /* sysplex/prelude.lua, NUL-terminated (generated by the Makefile). */
 extern const char plex_lua_prelude[];
 

@@ -151,32 +151,6 @@ spawn(struct up *u, const struct plex_host *h, const char *role, char **argv, co
 	return 0;
 }
 
-void
-plex_stack_argv(const struct plex_inst *in, const char *bindir, const char *sys,
-		const char *tcpname, char *argv[14], char bufs[4][PATH_MAX])
-{
-	int n = 0;
-
-	snprintf(bufs[0], PATH_MAX, "%s/tcpip-stack", bindir);
-	snprintf(bufs[1], PATH_MAX, "%s/%s/profile", in->rundir, sys);
-	snprintf(bufs[2], PATH_MAX, "%s/couple.cfg", in->rundir);
-	snprintf(bufs[3], PATH_MAX, "%s/%s", in->rundir, sys);
-	argv[n++] = bufs[0];
-	argv[n++] = "-p";
-	argv[n++] = bufs[1];
-	argv[n++] = "-c";
-	argv[n++] = bufs[2];
-	argv[n++] = "-s";
-	argv[n++] = (char *)sys;
-	argv[n++] = "-t";
-	argv[n++] = (char *)tcpname;
-	argv[n++] = "-i";
-	argv[n++] = "lan0";
-	argv[n++] = "-d";
-	argv[n++] = bufs[3];
-	argv[n] = NULL;
-}
-
 static int
 start_daemons(struct up *u)
 {
@@ -489,18 +463,6 @@ summary(struct up *u, uint64_t t0)
 		       u->st.h[u->routing].tcpname);
 	if (!u->have_agent)
 		printf("  note: no client-agent in %s; clients run without it\n", u->bindir);
-}
-
-int
-plex_default_topology(char *path, size_t len)
-{
-	const char *home = getenv("SYSPLEX_HOME");
-
-	if (home && *home)
-		snprintf(path, len, "%s/sysplex/topologies/default.lua", home);
-	else
-		snprintf(path, len, "%s/../sysplex/topologies/default.lua", plex_self_dir());
-	return access(path, R_OK);
 }
 
 /* Refuses when the instance exists; cleans a stale run directory.  Called

@@ -1,0 +1,108 @@
+/*
+ * env.c - what the launcher's commands share about where they run: the
+ * program's own directory and the daemons' (plex_self_dir, plex_bin_dir),
+ * the default topology, the root check, the "instance is not up" message and
+ * the command line that starts a system's stack (`up` and `restart` start it
+ * alike).  It calls no other file of the launcher, so every command file may
+ * call it (levels: sysplex.h).
+ */
+#include "sysplex/sysplex.h"
+
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *
+plex_self_dir(void)
+{
+	static char dir[PATH_MAX];
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (dir[0])
+		return dir;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0) {
+		lib_strlcpy(dir, ".", sizeof(dir));
+		return dir;
+	}
+	exe[n] = '\0';
+	lib_strlcpy(dir, dirname(exe), sizeof(dir));
+	return dir;
+}
+
+const char *
+plex_bin_dir(void)
+{
+	const char *d = getenv("SYSPLEX_BIN_DIR");
+
+	return d && *d ? d : plex_self_dir();
+}
+
+int
+plex_check_root(void)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "sysplex: must run as root (it creates network namespaces)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+inst_opt(const struct plex_inst *in, char *buf, size_t len)
+{
+	if (strcmp(in->name, "plex") == 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf, len, " --instance %s", in->name);
+	return buf;
+}
+
+void
+plex_not_up(const struct plex_inst *in)
+{
+	char o[32];
+
+	fprintf(stderr, "sysplex: instance %s is not up (no %s); start it with `sysplex%s up`\n",
+		in->name, in->statefile, inst_opt(in, o, sizeof(o)));
+}
+
+int
+plex_default_topology(char *path, size_t len)
+{
+	const char *home = getenv("SYSPLEX_HOME");
+
+	if (home && *home)
+		snprintf(path, len, "%s/sysplex/topologies/default.lua", home);
+	else
+		snprintf(path, len, "%s/../sysplex/topologies/default.lua", plex_self_dir());
+	return access(path, R_OK);
+}
+
+void
+plex_stack_argv(const struct plex_inst *in, const char *bindir, const char *sys,
+		const char *tcpname, char *argv[14], char bufs[4][PATH_MAX])
+{
+	int n = 0;
+
+	snprintf(bufs[0], PATH_MAX, "%s/tcpip-stack", bindir);
+	snprintf(bufs[1], PATH_MAX, "%s/%s/profile", in->rundir, sys);
+	snprintf(bufs[2], PATH_MAX, "%s/couple.cfg", in->rundir);
+	snprintf(bufs[3], PATH_MAX, "%s/%s", in->rundir, sys);
+	argv[n++] = bufs[0];
+	argv[n++] = "-p";
+	argv[n++] = bufs[1];
+	argv[n++] = "-c";
+	argv[n++] = bufs[2];
+	argv[n++] = "-s";
+	argv[n++] = (char *)sys;
+	argv[n++] = "-t";
+	argv[n++] = (char *)tcpname;
+	argv[n++] = "-i";
+	argv[n++] = "lan0";
+	argv[n++] = "-d";
+	argv[n++] = bufs[3];
+	argv[n] = NULL;
+}
