@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -99,45 +100,59 @@ testsrv_load_defaults(struct testsrv_load_opts *o)
 	o->report_ms = 200;
 }
 
-static int
-parse_num(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-
-	if (end == s || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
+/* The numeric options: name, range, type and where the value goes. */
+enum opt_type { OPT_INT, OPT_UINT, OPT_LL, OPT_DOUBLE };
+static const struct load_optdef {
+	const char *name;
+	double lo, hi;
+	enum opt_type type;
+	size_t off;
+} optdefs[] = {
+#define OPT(n, lo, hi, t, f) { n, lo, hi, t, offsetof(struct testsrv_load_opts, f) }
+	OPT("--connections", 1, TESTSRV_LOAD_MAX_CONN, OPT_INT, conns),
+	OPT("--rate", 0, 1e6, OPT_DOUBLE, rate),
+	OPT("--bytes", 0, 1e15, OPT_LL, bytes),
+	OPT("--count", 0, 1e9, OPT_INT, count),
+	OPT("--duration", 0, 1e6, OPT_DOUBLE, duration),
+	OPT("--pace", 0, 1e12, OPT_DOUBLE, pace),
+	OPT("--port", 1, 65535, OPT_UINT, port),
+	OPT("--connect-timeout", 0.01, 3600, OPT_DOUBLE, connect_to),
+	OPT("--idle-timeout", 0.01, 3600, OPT_DOUBLE, idle_to),
+	OPT("--report-ms", 10, 60000, OPT_UINT, report_ms),
+#undef OPT
+};
 
 int
-testsrv_load_option(struct testsrv_load_opts *o, const char *name, const char *a)
+testsrv_load_option(struct testsrv_load_opts *o, const char *name, const char *value)
 {
+	const struct load_optdef *d = NULL;
+	char *end, *f;
 	double v;
+	size_t i;
 
-	if (strcmp(name, "--connections") == 0 && parse_num(a, 1, TESTSRV_LOAD_MAX_CONN, &v) == 0)
-		o->conns = (int)v;
-	else if (strcmp(name, "--rate") == 0 && parse_num(a, 0, 1e6, &v) == 0)
-		o->rate = v;
-	else if (strcmp(name, "--bytes") == 0 && parse_num(a, 0, 1e15, &v) == 0)
-		o->bytes = (long long)v;
-	else if (strcmp(name, "--count") == 0 && parse_num(a, 0, 1e9, &v) == 0)
-		o->count = (int)v;
-	else if (strcmp(name, "--duration") == 0 && parse_num(a, 0, 1e6, &v) == 0)
-		o->duration = v;
-	else if (strcmp(name, "--pace") == 0 && parse_num(a, 0, 1e12, &v) == 0)
-		o->pace = v;
-	else if (strcmp(name, "--port") == 0 && parse_num(a, 1, 65535, &v) == 0)
-		o->port = (unsigned)v;
-	else if (strcmp(name, "--connect-timeout") == 0 && parse_num(a, 0.01, 3600, &v) == 0)
-		o->connect_to = v;
-	else if (strcmp(name, "--idle-timeout") == 0 && parse_num(a, 0.01, 3600, &v) == 0)
-		o->idle_to = v;
-	else if (strcmp(name, "--report-ms") == 0 && parse_num(a, 10, 60000, &v) == 0)
-		o->report_ms = (unsigned)v;
-	else
+	for (i = 0; i < LIB_ARRAY_LEN(optdefs) && !d; i++)
+		if (strcmp(optdefs[i].name, name) == 0)
+			d = &optdefs[i];
+	if (!d)
 		return -1;
+	v = strtod(value, &end);
+	if (end == value || *end || v < d->lo || v > d->hi)
+		return -1;
+	f = (char *)o + d->off;
+	switch (d->type) {
+	case OPT_INT:
+		*(int *)(void *)f = (int)v;
+		break;
+	case OPT_UINT:
+		*(unsigned *)(void *)f = (unsigned)v;
+		break;
+	case OPT_LL:
+		*(long long *)(void *)f = (long long)v;
+		break;
+	case OPT_DOUBLE:
+		*(double *)(void *)f = v;
+		break;
+	}
 	return 0;
 }
 
