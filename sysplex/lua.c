@@ -886,68 +886,61 @@ grace_cb(uv_timer_t *tm)
 		kill(lh->c->proc.pid, SIGTERM);
 }
 
-/* h:stop([grace]) -> counts: SIGTERM (abandon open connections) or, with
- * grace seconds, SIGUSR1 (no new connections; end when the open ones have
- * ended) then SIGTERM after grace. */
+/* Arms the load's timer: SIGTERM to it after s seconds. */
+static void
+grace_start(struct loadh *lh, double s)
+{
+	if (!lh->grace_on) {
+		uv_timer_init(lh->r->loop, &lh->grace);
+		lh->grace.data = lh;
+		lh->grace_on = 1;
+	}
+	uv_timer_start(&lh->grace, grace_cb, (uint64_t)(s * 1000), 0);
+}
+
+/* h:stop([grace]) and h:wait([timeout]) -> counts, once the load has ended.
+ * stop: SIGTERM (abandon open connections) or, with grace seconds, SIGUSR1
+ * (no new connections; end when the open ones have ended) then SIGTERM
+ * after grace.  wait: until the load ends by itself (count or duration);
+ * after timeout seconds it is stopped. */
 static int
-l_load_stop(lua_State *L)
+load_end(lua_State *L, const char *what, int stop)
 {
 	struct loadh *lh = check_load(L, 1);
-	double grace = luaL_optnumber(L, 2, 0);
+	double secs = luaL_optnumber(L, 2, 0);
 	struct task *t;
 
 	if (lh->done) {
 		push_counts(L, lh);
 		return 1;
 	}
-	t = yielding_task(L, "load:stop");
+	t = yielding_task(L, what);
 	if (lh->waiter)
-		return luaL_error(L, "load:stop: another task already waits for this load");
-	if (lh->c->exited) {
+		return luaL_error(L, "%s: another task already waits for this load", what);
+	if (stop && lh->c->exited) {
 		/* Gone already; its output is still being read. */
-	} else if (grace > 0) {
-		kill(lh->c->proc.pid, SIGUSR1);
-		if (!lh->grace_on) {
-			uv_timer_init(lh->r->loop, &lh->grace);
-			lh->grace.data = lh;
-			lh->grace_on = 1;
-		}
-		uv_timer_start(&lh->grace, grace_cb, (uint64_t)(grace * 1000), 0);
-	} else {
+	} else if (stop && secs <= 0) {
 		kill(lh->c->proc.pid, SIGTERM);
+	} else if (secs > 0) {
+		if (stop)
+			kill(lh->c->proc.pid, SIGUSR1);
+		grace_start(lh, secs);
 	}
 	lh->waiter = t;
 	t->pending = 1;
 	return lua_yield(L, 0);
 }
 
-/* h:wait([timeout]) -> counts: until the load ends by itself (count or
- * duration); after timeout seconds it is stopped. */
+static int
+l_load_stop(lua_State *L)
+{
+	return load_end(L, "load:stop", 1);
+}
+
 static int
 l_load_wait(lua_State *L)
 {
-	struct loadh *lh = check_load(L, 1);
-	double timeout = luaL_optnumber(L, 2, 0);
-	struct task *t;
-
-	if (lh->done) {
-		push_counts(L, lh);
-		return 1;
-	}
-	t = yielding_task(L, "load:wait");
-	if (lh->waiter)
-		return luaL_error(L, "load:wait: another task already waits for this load");
-	if (timeout > 0) {
-		if (!lh->grace_on) {
-			uv_timer_init(lh->r->loop, &lh->grace);
-			lh->grace.data = lh;
-			lh->grace_on = 1;
-		}
-		uv_timer_start(&lh->grace, grace_cb, (uint64_t)(timeout * 1000), 0);
-	}
-	lh->waiter = t;
-	t->pending = 1;
-	return lua_yield(L, 0);
+	return load_end(L, "load:wait", 0);
 }
 
 /* sx.load({args}) -> handle | nil, err */
