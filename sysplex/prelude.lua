@@ -147,21 +147,19 @@ local function fault(what, args)
 	return true
 end
 
-function kill(sys)
-	return fault("kill(" .. tostring(sys) .. ")", { "kill", check_host(sys, "kill") })
+-- The fault on one system called name: name(sys) runs `sysplex VERB SYS`.
+local function system_fault(name, verb)
+	return function(sys)
+		return fault(name .. "(" .. tostring(sys) .. ")", { verb, check_host(sys, name) })
+	end
 end
 
-function restart(sys)
-	return fault("restart(" .. tostring(sys) .. ")", { "restart", check_host(sys, "restart") })
-end
-
-function hang(sys)
-	return fault("hang(" .. tostring(sys) .. ")", { "hang", check_host(sys, "hang") })
-end
-
-function resume(sys)
-	return fault("resume(" .. tostring(sys) .. ")", { "resume", check_host(sys, "resume") })
-end
+kill = system_fault("kill", "kill")
+restart = system_fault("restart", "restart")
+hang = system_fault("hang", "hang")
+resume = system_fault("resume", "resume")
+cds_loss = system_fault("cds_loss", "cds-loss")
+cds_restore = system_fault("cds_restore", "cds-restore")
 
 local function side(x, fn)
 	if type(x) == "string" then
@@ -187,15 +185,6 @@ end
 function heal()
 	return fault("heal()", { "heal" })
 end
-
-function cds_loss(sys)
-	return fault("cds_loss(" .. tostring(sys) .. ")", { "cds-loss", check_host(sys, "cds_loss") })
-end
-
-function cds_restore(sys)
-	return fault("cds_restore(" .. tostring(sys) .. ")", { "cds-restore", check_host(sys, "cds_restore") })
-end
-
 
 function link(host, o)
 	host = check_host(host, "link")
@@ -401,26 +390,24 @@ function status()
 	return sx.json_decode(out) or { up = false, instance = sx.instance }
 end
 
-function systems()
+-- The names of the hosts of one role ("system" or "client").
+local function host_names(role)
 	ensure_up()
 	local r = {}
 	for _, h in ipairs(hosts()) do
-		if h.role == "system" then
+		if h.role == role then
 			r[#r + 1] = h.name
 		end
 	end
 	return r
 end
 
+function systems()
+	return host_names("system")
+end
+
 function clients()
-	ensure_up()
-	local r = {}
-	for _, h in ipairs(hosts()) do
-		if h.role == "client" then
-			r[#r + 1] = h.name
-		end
-	end
-	return r
+	return host_names("client")
 end
 
 -- A host's addresses: { lan = ..., xcf = ... } (xcf nil for clients).
