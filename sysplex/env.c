@@ -1,9 +1,9 @@
 /*
  * env.c - what the launcher's commands share about where they run: the
  * program's own directory and the daemons' (plex_self_dir, plex_bin_dir),
- * the default topology, the root check, the "instance is not up" message and
- * the command line that starts a system's stack (`up` and `restart` start it
- * alike).  It calls no other file of the launcher, so every command file may
+ * the default topology, the root check, valid names, the program of each
+ * daemon role, the "instance is not up" message and the command line that
+ * starts a system's stack (`up` and `restart` start it alike).  It calls no other file of the launcher, so every command file may
  * call it (levels: sysplex.h).
  */
 #include "sysplex/sysplex.h"
@@ -48,6 +48,32 @@ plex_check_root(void)
 		return -1;
 	}
 	return 0;
+}
+
+int
+plex_name_ok(const char *s, size_t max, int upper)
+{
+	char lo = upper ? 'A' : 'a', hi = upper ? 'Z' : 'z';
+	size_t i, n = strlen(s);
+
+	if (n < 1 || n > max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= lo && s[i] <= hi) || (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+const char *
+plex_prog_name(const char *role)
+{
+	if (strcmp(role, "stack") == 0)
+		return "tcpip-stack";
+	if (strcmp(role, "httpd") == 0)
+		return "sysplex-httpd";
+	if (strcmp(role, "agent") == 0)
+		return "client-agent";
+	return role;
 }
 
 static const char *

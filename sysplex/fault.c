@@ -506,28 +506,28 @@ link_cmd(const struct plex_inst *in, int argc, char **argv)
 	if (argc < 2)
 		return fault_usage("link");
 	for (i = 1; i < argc; i++) {
+		static const struct {
+			const char *key, *word, *unit;
+			long max;
+		} opts[] = { { "loss=", "LOSS", "percent", 100 },
+			     { "delay=", "DELAY", "milliseconds", 10000 } };
+		size_t k, kl = 0;
 		char *end;
 		long v;
 
-		if (strncasecmp(argv[i], "loss=", 5) == 0) {
-			v = strtol(argv[i] + 5, &end, 10);
-			if (argv[i][5] == '\0' || *end || v < 0 || v > 100) {
-				fprintf(stderr, "sysplex: link: loss must be a whole number of percent "
-						"0..100, not '%s'\n", argv[i] + 5);
-				return 2;
-			}
-			snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " LOSS=%ld", v);
-		} else if (strncasecmp(argv[i], "delay=", 6) == 0) {
-			v = strtol(argv[i] + 6, &end, 10);
-			if (argv[i][6] == '\0' || *end || v < 0 || v > 10000) {
-				fprintf(stderr, "sysplex: link: delay must be a whole number of "
-						"milliseconds 0..10000, not '%s'\n", argv[i] + 6);
-				return 2;
-			}
-			snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " DELAY=%ld", v);
-		} else {
+		for (k = 0; k < LIB_ARRAY_LEN(opts); k++)
+			if (strncasecmp(argv[i], opts[k].key, kl = strlen(opts[k].key)) == 0)
+				break;
+		if (k == LIB_ARRAY_LEN(opts))
 			return fault_usage("link");
+		v = strtol(argv[i] + kl, &end, 10);
+		if (argv[i][kl] == '\0' || *end || v < 0 || v > opts[k].max) {
+			fprintf(stderr, "sysplex: link: %.*s must be a whole number of %s 0..%ld, "
+					"not '%s'\n", (int)kl - 1, opts[k].key, opts[k].unit,
+				opts[k].max, argv[i] + kl);
+			return 2;
 		}
+		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " %s=%ld", opts[k].word, v);
 		any = 1;
 	}
 	if (!any)

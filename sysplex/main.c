@@ -82,19 +82,6 @@ usage(FILE *f)
 		"source tree, to find the default topology).  Most commands need root.\n");
 }
 
-static int
-valid_instance(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n < 1 || n > PLEX_INST_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
-			return 0;
-	return 1;
-}
-
 /* ---- down ---------------------------------------------------------------- */
 
 static int
@@ -172,18 +159,6 @@ daemon_state(const struct plex_proc *p, int alive, int stack_answered)
 	if (strcmp(p->role, "stack") == 0 && !stack_answered)
 		return "not answering";
 	return "running";
-}
-
-static const char *
-prog_name(const char *role)
-{
-	if (strcmp(role, "stack") == 0)
-		return "tcpip-stack";
-	if (strcmp(role, "httpd") == 0)
-		return "sysplex-httpd";
-	if (strcmp(role, "agent") == 0)
-		return "client-agent";
-	return role;
 }
 
 static int
@@ -301,7 +276,7 @@ cmd_status(const struct plex_inst *in, int argc, char **argv)
 				lib_sbuf_printf(&o, "%s{\"role\":", nd ? "," : "");
 				lib_sbuf_json_str(&o, p->role);
 				lib_sbuf_printf(&o, ",\"program\":");
-				lib_sbuf_json_str(&o, prog_name(p->role));
+				lib_sbuf_json_str(&o, plex_prog_name(p->role));
 				lib_sbuf_printf(&o, ",\"pid\":%d,\"alive\":%s,\"state\":\"%s\"",
 						(int)p->pid, alive ? "true" : "false", state);
 				if (is_stack)
@@ -316,7 +291,7 @@ cmd_status(const struct plex_inst *in, int argc, char **argv)
 				snprintf(up, sizeof(up), "%s", state);
 				for (char *u = up; *u; u++)
 					*u = (char)(strcmp(state, "running") ? toupper((unsigned char)*u) : *u);
-				lib_sbuf_printf(&o, "    %-14s pid %-8d %-13s %s\n", prog_name(p->role),
+				lib_sbuf_printf(&o, "    %-14s pid %-8d %-13s %s\n", plex_prog_name(p->role),
 						(int)p->pid, up, p->log);
 				if (is_stack && !strcmp(state, "hung"))
 					lib_sbuf_printf(&o, "      stopped by `sysplex hang`: it answers no "
@@ -469,7 +444,7 @@ main(int argc, char **argv)
 		free(args);
 		return n == 0 ? 2 : 0;
 	}
-	if (!valid_instance(inst)) {
+	if (!plex_name_ok(inst, PLEX_INST_MAX, 0)) {
 		fprintf(stderr, "sysplex: bad instance name \"%s\": expected 1..8 of a-z 0-9\n", inst);
 		free(args);
 		return 2;

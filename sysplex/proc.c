@@ -61,6 +61,26 @@ status_code(int st)
 	return 255;
 }
 
+/* pipe2(p, O_CLOEXEC), then fork: the child's pid (0 in the child), or
+ * -errno with nothing left open. */
+static pid_t
+pipe_fork(int p[2])
+{
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		close(p[0]);
+		close(p[1]);
+		return -e;
+	}
+	return pid;
+}
+
 int
 plex_run(char *const argv[], char *out, size_t outlen, int timeout_ms)
 {
@@ -71,15 +91,9 @@ plex_run(char *const argv[], char *out, size_t outlen, int timeout_ms)
 
 	if (out && outlen)
 		out[0] = '\0';
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		return -e;
-	}
+	pid = pipe_fork(p);
+	if (pid < 0)
+		return (int)pid;
 	if (pid == 0) {
 		child_reset(p[1]);
 		if (out) {
@@ -178,15 +192,9 @@ plex_spawn(const char *ns, char *const argv[], const char *logpath)
 		args[n++] = argv[i];
 	args[n] = NULL;
 	/* A close-on-exec pipe tells the parent whether exec worked. */
-	if (pipe2(errp, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(errp[0]);
-		close(errp[1]);
-		return -e;
-	}
+	pid = pipe_fork(errp);
+	if (pid < 0)
+		return pid;
 	if (pid == 0) {
 		int fd, e;
 

@@ -23,11 +23,11 @@
  *   1  build.c   namespaces, bridge, veths, addresses, routes, sysctls, run
  *                dir, teardown, the instance lock
  *      ctl.c     the control-socket client (ctl.sock protocol)
+ *      topo.c    the Lua topology file -> struct plex_topo
  *   0  env.c     the program's and the daemons' directories, the default
- *                topology, the root check, "not up", the stack's argv
+ *                topology, the root check, names, "not up", the stack's argv
  *      proc.c    running programs (fork/exec), daemons, pids, killing
  *      state.c   the state file
- *      topo.c    the Lua topology file -> struct plex_topo
  *      json.c    strict JSON parser and writer
  *
  * Concurrency: the commands are sequential programs that block with
@@ -279,6 +279,11 @@ const char *plex_self_dir(void);
 const char *plex_bin_dir(void);
 /* 0 as root; else prints why root is needed and returns -1. */
 int plex_check_root(void);
+/* Is s 1..max characters of [a-z0-9] ([A-Z0-9] with upper)? */
+int plex_name_ok(const char *s, size_t max, int upper);
+/* The program a daemon of this role runs ("stack": "tcpip-stack", "httpd":
+ * "sysplex-httpd", "agent": "client-agent"; else role itself). */
+const char *plex_prog_name(const char *role);
 /* Prints "sysplex: instance I is not up ..." to stderr. */
 void plex_not_up(const struct plex_inst *in);
 /* The argv that starts system h's stack (as `up` does); strings live in

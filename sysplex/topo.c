@@ -116,30 +116,42 @@ check_keys(struct tctx *c, const char *where, const char *const *allowed)
 	}
 }
 
+/* Pushes field `key` of the table at the top.  Returns 1 when it has type
+ * `type` (it stays pushed), 0 when absent (nil) and -1 on a type error
+ * (reported: "expected WHAT"); nothing stays pushed then. */
+static int
+field(struct tctx *c, const char *where, const char *key, int type, const char *what)
+{
+	lua_State *L = c->L;
+	int t = lua_getfield(L, -1, key);
+
+	if (t == type)
+		return 1;
+	if (t != LUA_TNIL)
+		tfail(c, "%s.%s: expected %s, got %s", where, key, what, lua_typename(L, t));
+	lua_pop(L, 1);
+	return t == LUA_TNIL ? 0 : -1;
+}
+
 /* Reads string field `key` of the table at the top into buf.  Returns 1 when
  * present, 0 when absent (nil), -1 on a type error (reported). */
 static int
 get_str(struct tctx *c, const char *where, const char *key, char *buf, size_t len)
 {
-	lua_State *L = c->L;
-	int t = lua_getfield(L, -1, key), r = 0;
+	int r = field(c, where, key, LUA_TSTRING, "a string");
+	const char *s;
+	size_t l;
 
-	if (t == LUA_TSTRING) {
-		size_t l;
-		const char *s = lua_tolstring(L, -1, &l);
-
-		if (l >= len || strlen(s) != l) {
-			tfail(c, "%s.%s: too long (at most %zu characters)", where, key, len - 1);
-			r = -1;
-		} else {
-			memcpy(buf, s, l + 1);
-			r = 1;
-		}
-	} else if (t != LUA_TNIL) {
-		tfail(c, "%s.%s: expected a string, got %s", where, key, lua_typename(L, t));
+	if (r <= 0)
+		return r;
+	s = lua_tolstring(c->L, -1, &l);
+	if (l >= len || strlen(s) != l) {
+		tfail(c, "%s.%s: too long (at most %zu characters)", where, key, len - 1);
 		r = -1;
+	} else {
+		memcpy(buf, s, l + 1);
 	}
-	lua_pop(L, 1);
+	lua_pop(c->L, 1);
 	return r;
 }
 
@@ -148,41 +160,31 @@ static int
 get_int(struct tctx *c, const char *where, const char *key, long long lo, long long hi,
 	long long *out)
 {
-	lua_State *L = c->L;
-	int t = lua_getfield(L, -1, key), r = 0, isint = 0;
+	int r = field(c, where, key, LUA_TNUMBER, "an integer"), isint = 0;
+	lua_Integer v;
 
-	if (t == LUA_TNUMBER) {
-		lua_Integer v = lua_tointegerx(L, -1, &isint);
-
-		if (!isint || v < lo || v > hi) {
-			tfail(c, "%s.%s: expected an integer %lld..%lld", where, key, lo, hi);
-			r = -1;
-		} else {
-			*out = v;
-			r = 1;
-		}
-	} else if (t != LUA_TNIL) {
-		tfail(c, "%s.%s: expected an integer, got %s", where, key, lua_typename(L, t));
+	if (r <= 0)
+		return r;
+	v = lua_tointegerx(c->L, -1, &isint);
+	if (!isint || v < lo || v > hi) {
+		tfail(c, "%s.%s: expected an integer %lld..%lld", where, key, lo, hi);
 		r = -1;
+	} else {
+		*out = v;
 	}
-	lua_pop(L, 1);
+	lua_pop(c->L, 1);
 	return r;
 }
 
 static int
 get_bool(struct tctx *c, const char *where, const char *key, int *out)
 {
-	lua_State *L = c->L;
-	int t = lua_getfield(L, -1, key), r = 0;
+	int r = field(c, where, key, LUA_TBOOLEAN, "true or false");
 
-	if (t == LUA_TBOOLEAN) {
-		*out = lua_toboolean(L, -1);
-		r = 1;
-	} else if (t != LUA_TNIL) {
-		tfail(c, "%s.%s: expected true or false, got %s", where, key, lua_typename(L, t));
-		r = -1;
-	}
-	lua_pop(L, 1);
+	if (r <= 0)
+		return r;
+	*out = lua_toboolean(c->L, -1);
+	lua_pop(c->L, 1);
 	return r;
 }
 
@@ -249,14 +251,7 @@ in_prefix(const uint8_t a[16], const uint8_t net[16], int plen)
 static int
 valid_hostname(const char *n, size_t max)
 {
-	size_t i, l = strlen(n);
-
-	if (l < 1 || l > max)
-		return 0;
-	for (i = 0; i < l; i++)
-		if (!((n[i] >= 'A' && n[i] <= 'Z') || (n[i] >= '0' && n[i] <= '9')))
-			return 0;
-	return strcmp(n, "LAN") != 0;
+	return plex_name_ok(n, max, 1) && strcmp(n, "LAN") != 0;
 }
 
 /*

@@ -59,18 +59,6 @@ struct up {
 	char waiting_log[PATH_MAX];	/* the log most likely to explain it */
 };
 
-static const char *
-prog_of(const char *role)
-{
-	if (strcmp(role, "stack") == 0)
-		return "tcpip-stack";
-	if (strcmp(role, "httpd") == 0)
-		return "sysplex-httpd";
-	if (strcmp(role, "agent") == 0)
-		return "client-agent";
-	return role;
-}
-
 /* Does the PROFILE text contain a VIPADISTRIBUTE statement outside comments? */
 static int
 profile_distributes(const char *p)
@@ -440,7 +428,7 @@ summary(struct up *u, uint64_t t0)
 			if (strcmp(u->st.p[j].host, h->name) != 0)
 				continue;
 			n = snprintf(daemons + dl, sizeof(daemons) - dl, "%s%s %d", dl ? ", " : "",
-				     prog_of(u->st.p[j].role), (int)u->st.p[j].pid);
+				     plex_prog_name(u->st.p[j].role), (int)u->st.p[j].pid);
 			if (n > 0 && (size_t)n < sizeof(daemons) - dl)
 				dl += (size_t)n;
 		}
@@ -663,7 +651,7 @@ plex_cmd_up(const struct plex_inst *in, int argc, char **argv)
 			const struct plex_proc *p = &u.st.p[dead];
 
 			fprintf(stderr, "sysplex: %s on %s (pid %d) %s during start-up\n",
-				prog_of(p->role), p->host, (int)p->pid, how);
+				plex_prog_name(p->role), p->host, (int)p->pid, how);
 			plex_tail(p->log, 15);
 			goto fail;
 		}
