@@ -166,6 +166,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(MODLIBS)
 	@$(say) "  LINK    $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) -lcmocka $(LDLIBS_ALL)
 
+# The load generator's test links testsrv/ as well.
+$(BUILD)/tests/test_testsrv: $(BUILD)/tests/unit/test_testsrv.o $(LIBA_TESTSRV) $(MODLIBS)
+	@mkdir -p $(dir $@)
+	@$(say) "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) -lcmocka $(LDLIBS_ALL)
+
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(MODLIBS)
 	@mkdir -p $(dir $@)
 	@$(say) "  LINK    $@"
