@@ -508,8 +508,10 @@ end
 -- (every system asked at the same time) and logs any two owners at once:
 -- two systems whose ACTIVE answers prove overlapping ownership (each owner
 -- was ACTIVE from its SINCE to the NOW of its latest answer, on the one
--- clock of this host), so answers from two different instants of a handover
--- are not mistaken for two owners.  h:stop() ends it and returns
+-- clock of this host) and the two intervals overlap by at least a
+-- millisecond, the clock's resolution: answers from two different instants
+-- of a handover, or a give-up and an activation within one millisecond, are
+-- not mistaken for two owners.  h:stop() ends it and returns
 -- { samples = n, doubles = n, same_sample = n } (same_sample: samples with
 -- two ACTIVE answers, overlapping or not).
 function watch_owners(dvipa, interval)
@@ -524,7 +526,7 @@ function watch_owners(dvipa, interval)
 			for _, o in ipairs(a) do
 				local c = h.cur[o.sys]
 				if not o.since or not o.now then
-					o.since, o.now = -h.samples, -h.samples
+					o.since, o.now = -h.samples - 1, -h.samples
 				end
 				if c and c.since == o.since then
 					c.last = math.max(c.last, o.now)
@@ -534,7 +536,7 @@ function watch_owners(dvipa, interval)
 			end
 			for s1, c1 in pairs(h.cur) do
 				for s2, c2 in pairs(h.cur) do
-					if s1 < s2 and math.max(c1.since, c2.since) <= math.min(c1.last, c2.last) then
+					if s1 < s2 and math.max(c1.since, c2.since) < math.min(c1.last, c2.last) then
 						local key = s1 .. ":" .. c1.since .. ":" .. s2 .. ":" .. c2.since
 						if not h.seen[key] then
 							h.seen[key] = true
