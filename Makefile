@@ -15,13 +15,13 @@
 # Needed to build (checked by `make`) and, in addition, to run the demo and
 # the tests (installed by `make deps`).
 BUILD_PKGS = build-essential pkg-config libzmq3-dev libsqlite3-dev libuv1-dev \
-	libcmocka-dev liblua5.4-dev libmnl-dev libedit-dev lua5.4
+	libcmocka-dev liblua5.4-dev libmnl-dev libedit-dev lua5.4 libjansson-dev
 RUN_PKGS = iproute2 nftables curl tshark python3 python3-scapy iperf3 sqlite3 jq procps \
 	psmisc haproxy wrk stress-ng
 DEBIAN_PKGS = $(BUILD_PKGS) $(RUN_PKGS)
 
 CC ?= cc
-PKG_LIBS = libzmq sqlite3 libuv lua5.4 libmnl libedit
+PKG_LIBS = libzmq sqlite3 libuv lua5.4 libmnl libedit jansson
 CFLAGS ?= -O2 -g
 override CPPFLAGS += -I. -D_GNU_SOURCE
 WFLAGS = -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror

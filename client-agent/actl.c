@@ -1,101 +1,154 @@
 /*
  * actl.c - the agent's control socket (STATEDIR/agent.ctl, mode 0600, served
- * by lib/ctlsrv.c) and the client side used by `client-agent --show`.
- * Commands: SHOW (the binding cache and counters), SYSPLEX$LINK LOSS= DELAY=
- * (fault injection in the agent's TUN path).
+ * by lib/ctl.c), its display and the client side used by
+ * `client-agent --show`.  Commands: SHOW (the binding cache and counters, one
+ * result object answered as JSON or rendered as text), SYSPLEX$LINK LOSS=
+ * DELAY= (fault injection in the agent's TUN path).
  */
 #include "client-agent/agent.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <poll.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
-/* One line, as text or {"error": ...}; RC=8. */
-static int
-refuse(struct lib_sbuf *body, int json, const char *msg)
+/* ---- SHOW -------------------------------------------------------------------- */
+
+struct show_ctx {
+	json_t *rows;
+	uint64_t now;
+};
+
+static json_t *
+addr(const uint8_t a[16])
 {
-	if (json) {
-		lib_sbuf_printf(body, "{\"error\":");
-		lib_sbuf_json_str(body, msg);
-		lib_sbuf_printf(body, "}\n");
-	} else {
-		lib_sbuf_printf(body, "%s\n", msg);
-	}
-	return -1;
+	char buf[64];
+
+	return json_string(lib_ip6_str(a, buf, sizeof(buf)));
 }
 
-/* SYSPLEX$LINK LOSS=pct DELAY=ms, worded as the stacks word it. */
-static int
-do_link(struct agent *a, char *args, int json, struct lib_sbuf *body)
+/* Seconds from now until the monotonic time t (0 when past). */
+static json_int_t
+secs_left(uint64_t t, uint64_t now)
 {
-	int loss = a->link_loss_pct, delay = (int)a->link_delay_ms;
-	char *t, *save = NULL, msg[200];
-	const char *host = strrchr(a->statedir, '/');
+	return t > now ? (json_int_t)((t - now) / 1000) : 0;
+}
 
-	for (t = strtok_r(args, " ,", &save); t; t = strtok_r(NULL, " ,", &save)) {
-		char *end;
-		long v;
+static int
+show_conn(struct vipa_conn *c, void *arg)
+{
+	struct show_ctx *s = arg;
 
-		if (strncmp(t, "LOSS=", 5) == 0) {
-			v = strtol(t + 5, &end, 10);
-			if (!t[5] || *end || v < 0 || v > 100) {
-				snprintf(msg, sizeof(msg), "LOSS must be a whole number of percent 0..100, "
-					 "not '%.40s'", t + 5);
-				return refuse(body, json, msg);
-			}
-			loss = (int)v;
-		} else if (strncmp(t, "DELAY=", 6) == 0) {
-			v = strtol(t + 6, &end, 10);
-			if (!t[6] || *end || v < 0 || v > 10000) {
-				snprintf(msg, sizeof(msg), "DELAY must be a whole number of milliseconds "
-					 "0..10000, not '%.40s'", t + 6);
-				return refuse(body, json, msg);
-			}
-			delay = (int)v;
-		} else {
-			snprintf(msg, sizeof(msg), "unexpected operand '%.40s': expected LOSS=pct DELAY=ms",
-				 t);
-			return refuse(body, json, msg);
-		}
-	}
-	if (agent_link(a, loss, (unsigned)delay) < 0)
-		return refuse(body, json, "cannot set up the delay line");
-	snprintf(msg, sizeof(msg), "LINK OF %.20s: LOSS %d%% DELAY %d MS (IN THE AGENT'S TUN DATA PATH)",
-		 host && host[1] ? host + 1 : a->lanif, loss, delay);
-	if (json) {
-		lib_sbuf_printf(body, "{\"ok\":true,\"message\":");
-		lib_sbuf_json_str(body, msg);
-		lib_sbuf_printf(body, "}\n");
-	} else {
-		lib_sbuf_printf(body, "%s\n", msg);
-	}
+	json_array_append_new(s->rows, json_pack("{s:s,s:o,s:i,s:o,s:i,s:o,s:i,s:i,s:I,s:I,s:I}",
+		"kind", "connection", "home", addr(c->key.dvipa), "home_port", c->key.dport,
+		"client", addr(c->key.client), "client_port", c->key.cport, "careof", addr(c->coa),
+		"seq", c->bu_seq, "lifetime", c->bu_life, "lifetime_left", secs_left(c->last_ms, s->now),
+		"direct_pkts", (json_int_t)c->pkts_fwd, "direct_bytes", (json_int_t)c->bytes_fwd));
 	return 0;
 }
 
-static int
-exec_cb(const char *cmd, int json, struct lib_sbuf *body, void *arg)
+static json_t *
+u64_array(const uint64_t *v, size_t n)
 {
-	struct agent *a = arg;
-	char line[LIB_CTL_LINE_MAX];
+	json_t *a = json_array();
 	size_t i;
 
-	if (lib_strlcpy(line, cmd, sizeof(line)) >= sizeof(line))
-		return refuse(body, json, "command line too long; nothing was done");
-	for (i = 0; line[i]; i++)
-		line[i] = (char)toupper((unsigned char)line[i]);
-	if (strcmp(line, "SHOW") == 0) {
-		agent_cn_show(a, json, body);
-		return 0;
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_integer((json_int_t)v[i]));
+	return a;
+}
+
+/* The binding cache and the counters: SHOW's result object. */
+json_t *
+agent_ctl_show(struct agent *a)
+{
+	struct show_ctx s = { json_array(), lib_now_ms() };
+	const struct agent_counters *c = &a->cnt;
+	json_t *drops = json_object(), *r;
+	int i;
+
+	vipa_vcrt_foreach(a->conns, show_conn, &s);
+	for (i = 0; i < AGENT_MAX_HOME; i++) {
+		const struct agent_home_binding *b = &a->home[i];
+
+		if (b->used)
+			json_array_append_new(s.rows, json_pack("{s:s,s:o,s:o,s:i,s:I,s:I,s:I}",
+				"kind", "home", "home", addr(b->home), "careof", addr(b->coa),
+				"seq", b->seq, "lifetime_left", secs_left(b->expires_ms, s.now),
+				"direct_pkts", (json_int_t)b->pkts, "direct_bytes", (json_int_t)b->bytes));
 	}
-	if (strncmp(line, "SYSPLEX$LINK", 12) == 0 && (line[12] == '\0' || line[12] == ' '))
-		return do_link(a, line + 12, json, body);
-	return refuse(body, json, "unknown command: expected SHOW or SYSPLEX$LINK");
+	for (i = 0; i < a->verdicts.n; i++)
+		json_object_set_new(drops, a->verdicts.v[i].reason,
+				    json_integer((json_int_t)a->verdicts.v[i].count));
+	r = json_pack("{s:o,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o},s:o}",
+		"bindings", s.rows, "records", (json_int_t)json_array_size(s.rows),
+		"counters", "tun_pkts", (json_int_t)c->pkts, "direct_pkts", (json_int_t)c->direct_pkts,
+		"direct_bytes", (json_int_t)c->direct_bytes, "bu_accepted", (json_int_t)c->bu_accepted,
+		"bu_deleted", (json_int_t)c->bu_deleted, "bu_rejected", (json_int_t)c->bu_rejected,
+		"bu_refreshed", (json_int_t)c->bu_refreshed, "hao_in", (json_int_t)c->hao_in,
+		"conn_ended", (json_int_t)c->conn_ended, "rx", u64_array(c->rx, 8),
+		"tx", u64_array(c->tx, 8), "drops", drops, "lan", lib_json_str(a->lanif));
+	return r;
+}
+
+#define S(o, k) lib_json_gets((o), (k), "?")
+#define U(o, k) ((unsigned long long)lib_json_geti((o), (k), 0))
+
+/* SHOW as text. */
+void
+agent_ctl_render(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	const json_t *e, *c = json_object_get(r, "counters");
+	size_t i;
+
+	LIB_UNUSED(arg);
+	lib_sbuf_printf(o, "BINDING CACHE OF THE CORRESPONDENT NODE ON %s:\n", S(r, "lan"));
+	json_array_foreach(json_object_get(r, "bindings"), i, e) {
+		if (strcmp(S(e, "kind"), "connection") == 0)
+			lib_sbuf_printf(o, "  %s..%llu  FROM %s..%llu", S(e, "home"), U(e, "home_port"),
+					S(e, "client"), U(e, "client_port"));
+		else
+			lib_sbuf_printf(o, "  %s (ALL TRAFFIC)", S(e, "home"));
+		lib_sbuf_printf(o, "  CAREOF %s  SEQ %llu  LEFT %llus  DIRECT %llu PKTS\n",
+				S(e, "careof"), U(e, "seq"), U(e, "lifetime_left"), U(e, "direct_pkts"));
+	}
+	lib_sbuf_printf(o, "%llu BINDING(S); %llu PACKETS SENT DIRECT; %llu BU REJECTED\n",
+			U(r, "records"), U(c, "direct_pkts"), U(c, "bu_rejected"));
+}
+
+/* ---- commands ------------------------------------------------------------------ */
+
+/* SYSPLEX$LINK LOSS=pct DELAY=ms, worded as the stacks word it. */
+static int
+do_link(struct agent *a, char **tok, int ntok, int json, struct lib_sbuf *body)
+{
+	const char *host = strrchr(a->statedir, '/');
+	long loss = a->link_loss_pct, delay = a->link_delay_ms;
+	char err[LIB_CTL_LINE_MAX + 128];
+
+	if (lib_ctl_link_parse(tok, ntok, &loss, &delay, err, sizeof(err)) < 0)
+		return lib_ctl_error(body, json, "%s", err);
+	if (agent_link(a, (int)loss, (unsigned)delay) < 0)
+		return lib_ctl_error(body, json, "cannot set up the delay line");
+	return lib_ctl_ok(body, json, "LINK OF %.20s: LOSS %ld%% DELAY %ld MS (IN THE AGENT'S TUN DATA "
+			  "PATH)", host && host[1] ? host + 1 : a->lanif, loss, delay);
+}
+
+static int
+exec_cb(const char *line, int json, struct lib_sbuf *body, void *arg)
+{
+	struct agent *a = arg;
+	struct lib_ctl_cmd c;
+	char err[LIB_CTL_LINE_MAX + 128];
+
+	if (lib_ctl_parse(line, &c, err, sizeof(err)) < 0)
+		return lib_ctl_error(body, json, "%s", err);
+	if (strcmp(c.verb, "SHOW") == 0 && c.ntok == 0)
+		return lib_ctl_result(body, json, agent_ctl_show(a), agent_ctl_render, NULL);
+	if (strcmp(c.verb, "SYSPLEX$LINK") == 0)
+		return do_link(a, c.tok, c.ntok, json, body);
+	return lib_ctl_error(body, json, "unknown command: expected SHOW or SYSPLEX$LINK");
 }
 
 int
@@ -104,7 +157,10 @@ agent_ctl_start(struct agent *a)
 	char path[256], err[300];
 
 	mkdir(a->statedir, 0700);
-	snprintf(path, sizeof(path), "%s/agent.ctl", a->statedir);
+	if (lib_ctl_path(path, sizeof(path), a->statedir, NULL, 1) < 0) {
+		log_warnx("control socket in %s: the path is too long", a->statedir);
+		return -1;
+	}
 	a->ctl = lib_ctl_start(a->loop, path, exec_cb, a, err, sizeof(err));
 	if (!a->ctl) {
 		log_warnx("%s", err);
@@ -124,40 +180,19 @@ agent_ctl_stop(struct agent *a)
 int
 agent_ctl_client(const char *statedir, const char *cmd, int json)
 {
-	struct sockaddr_un sa;
-	char buf[4096], req[256];
-	int fd, first = 1, rc = 1;
-	struct pollfd p;
-	ssize_t n;
+	struct lib_sbuf body;
+	char path[256];
+	int rc = 8, r;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/agent.ctl", statedir);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "client-agent: no agent answers at %s: %s\n", sa.sun_path,
-			strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	r = lib_ctl_path(path, sizeof(path), statedir, NULL, 1);
+	if (r == 0)
+		r = lib_ctl_call(path, cmd, json, 5000, &rc, &body);
+	if (r < 0) {
+		fprintf(stderr, "client-agent: no agent answers at %s: %s\n", path, strerror(-r));
 		return 1;
 	}
-	snprintf(req, sizeof(req), "%s%s\n", json ? "JSON " : "", cmd);
-	lib_write_all(fd, req, strlen(req));
-	p.fd = fd;
-	p.events = POLLIN;
-	while (poll(&p, 1, 5000) > 0 && (n = read(fd, buf, sizeof(buf))) > 0) {
-		char *body = buf;
-		if (first) {
-			char *nl = memchr(buf, '\n', (size_t)n);
-			if (!nl || strncmp(buf, "RC=", 3) != 0)
-				break;
-			rc = atoi(buf + 3) == 0 ? 0 : 1;
-			body = nl + 1;
-			n -= body - buf;
-			first = 0;
-		}
-		fwrite(body, 1, (size_t)n, stdout);
-	}
-	close(fd);
-	return first ? 1 : rc;
+	if (body.s)
+		fwrite(body.s, 1, body.len, stdout);
+	lib_sbuf_free(&body);
+	return rc == 0 ? 0 : 1;
 }

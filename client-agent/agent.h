@@ -6,7 +6,7 @@
  *   agent.c  command line, TUN device, routing, the per-packet loop
  *   cn.c     return routability (Kcn, nonces, HoT/CoT), Binding Update
  *            checks, the binding cache, BA/BE/BRR
- *   actl.c   control socket (agent.ctl) and --show
+ *   actl.c   control socket (agent.ctl), the SHOW display, --show
  *
  * The binding cache has two kinds of entries:
  *   - per connection (our RFC 5094 vendor option WIRE_VSO_CONN in the BU):
@@ -106,16 +106,18 @@ uint8_t *agent_cn_outbound(struct agent *a, uint8_t *frame, size_t *flen);
 void agent_cn_inbound_hao(struct agent *a, uint8_t *frame, size_t flen);
 /* Once a second: nonces, expiry, Binding Refresh Requests. */
 void agent_cn_tick(struct agent *a);
-/* Writes the binding cache as text or JSON. */
-void agent_cn_show(struct agent *a, int json, struct lib_sbuf *o);
 
 /* agent.c: writes a frame to the TUN through SYSPLEX$LINK's loss and delay */
 void agent_tun_write(struct agent *a, const uint8_t *frame, size_t len);
 int agent_link(struct agent *a, int loss_pct, unsigned delay_ms);
 
-/* actl.c */
+/* actl.c: the control socket (SHOW, SYSPLEX$LINK) and `--show` */
 int agent_ctl_start(struct agent *a);
 void agent_ctl_stop(struct agent *a);
 int agent_ctl_client(const char *statedir, const char *cmd, int json);
+/* SHOW's result object (docs/CONSOLE.md: the binding cache, its count, the
+ * counters, the LAN interface) and its text; NULL when out of memory. */
+struct json_t *agent_ctl_show(struct agent *a);
+void agent_ctl_render(const struct json_t *r, struct lib_sbuf *o, void *arg);
 
 #endif

@@ -72,6 +72,8 @@ struct lib_sbuf {
 };
 void lib_sbuf_printf(struct lib_sbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Appends len bytes (they may include NUL; the buffer stays NUL-terminated). */
+void lib_sbuf_add(struct lib_sbuf *b, const void *data, size_t len);
 /* Appends s as a JSON string literal (with quotes, escaped); the _n form
  * takes a length (the bytes may include NUL). */
 void lib_sbuf_json_str(struct lib_sbuf *b, const char *s);
@@ -163,20 +165,104 @@ void lib_delay_destroy(struct lib_delay **d);
 /* 1 with probability pct/100 (xorshift; not for cryptography). */
 int lib_chance(unsigned pct);
 
-/* ---- control sockets (lib/ctlsrv.c) ------------------------------------------
+/* ---- JSON (lib/json.c, jansson) ------------------------------------------------
+ * A display is built as one jansson object (its result), written as compact
+ * JSON or rendered as text from that same object.  Integers are 64-bit
+ * (json_int_t) both ways.  The header does not include <jansson.h>: files
+ * that build or read objects include it themselves. */
+struct json_t;
+#define LIB_JSON_DEPTH 64		/* the deepest nesting lib_json_parse takes */
+/* A JSON string of s ("" for NULL); bytes that are not UTF-8 become '?'.
+ * NULL only when out of memory. */
+struct json_t *lib_json_str(const char *s);
+/* As lib_json_str, but JSON null for NULL or "". */
+struct json_t *lib_json_str_or_null(const char *s);
+/* Members of object o, for renderers: the string (dflt when absent or not a
+ * string), the integer (dflt when absent or not a number), the boolean (0
+ * unless true). */
+const char *lib_json_gets(const struct json_t *o, const char *key, const char *dflt);
+long long lib_json_geti(const struct json_t *o, const char *key, long long dflt);
+int lib_json_getb(const struct json_t *o, const char *key);
+/* Appends v as compact JSON (members in the order they were set) and a line
+ * end; 0 or -1 (out of memory, b->oom set). */
+int lib_json_dump(struct lib_sbuf *b, const struct json_t *v);
+/* Parses exactly one JSON value of len bytes, strictly (RFC 8259: no
+ * trailing text, no comments, valid UTF-8, nesting at most LIB_JSON_DEPTH;
+ * strings may hold \u0000; integers must fit 64 bits).  The caller
+ * json_decref's it.  NULL on error with "offset N: why" in err. */
+struct json_t *lib_json_parse(const char *s, size_t len, char *err, size_t errlen);
+
+/* ---- the control protocol (lib/ctl.c) ----------------------------------------
  * The daemons' operator interface (docs/RUNTIME.md): a Unix stream socket,
  * mode 0600, one request line per connection, "[JSON ]COMMAND\n", answered
- * with "RC=0\n" or "RC=8\n" and the body exec wrote, then closed.  exec
- * returns 0 for RC=0 and a negative value for RC=8; the line it gets has the
- * JSON prefix and the line end removed. */
+ * with "RC=0\n" or "RC=8\n" and a body, then closed. */
 #define LIB_CTL_LINE_MAX 1024		/* request bytes with the line end: longer is refused */
-#define LIB_CTL_MAX_OPERANDS 16		/* operands lib_ctl_operands accepts */
+#define LIB_CTL_MAX_OPERANDS 16		/* operands a command takes */
+#define LIB_CTL_STACK_SOCK "ctl.sock"	/* in a stack's state directory */
+#define LIB_CTL_AGENT_SOCK "agent.ctl"	/* in a client agent's state directory */
+
+/* Where a daemon's control socket is: DIR/SOCK, or DIR/HOST/SOCK when host
+ * is not NULL (the launcher: DIR is the instance's run directory); SOCK is
+ * the agent's when agent is non-zero, else the stack's.  -ENAMETOOLONG when
+ * it does not fit len or a Unix socket address. */
+int lib_ctl_path(char *buf, size_t len, const char *dir, const char *host, int agent);
+
+/* The server.  exec gets the line without its JSON prefix and line end, and
+ * writes the body into out (lib_ctl_result, lib_ctl_ok, lib_ctl_error);
+ * it returns 0 for RC=0 and a negative value for RC=8. */
 struct lib_ctl;
 typedef int (*lib_ctl_exec_cb)(const char *line, int json, struct lib_sbuf *out, void *arg);
 struct lib_ctl *lib_ctl_start(struct uv_loop_s *loop, const char *path, lib_ctl_exec_cb exec,
 			      void *arg, char *err, size_t errlen);
 /* Closes the socket and removes its file (the loop must run once more). */
 void lib_ctl_stop(struct lib_ctl **c);
+
+/* The client: sends "[JSON ]cmd\n" (cmd is one line) to the socket at path
+ * and reads the whole reply, however many reads it takes, until the server
+ * closes, all within timeout_ms.  0 with *rc (n of "RC=n") and body (the
+ * rest, NUL-terminated; lib_sbuf_free it), or -errno: -ETIMEDOUT, -ENOENT /
+ * -ECONNREFUSED (nobody serves there), -EPROTO (no status line), -EMSGSIZE
+ * (a reply over 64 MiB), -EINVAL (cmd holds a line break). */
+int lib_ctl_call(const char *path, const char *cmd, int json, int timeout_ms, int *rc,
+		 struct lib_sbuf *body);
+/* The same with "JSON " and the body parsed: 0 with *reply (json_decref it)
+ * and *rc, or -errno (the call failed, err says why) or -EBADMSG (the body
+ * is not JSON, err says where). */
+int lib_ctl_call_json(const char *path, const char *cmd, int timeout_ms, int *rc,
+		      struct json_t **reply, char *err, size_t errlen);
+/* Splits a reply of len bytes into its status (*rc) and *body; -EPROTO when
+ * it does not start with a status line "RC=n". */
+int lib_ctl_reply_parse(const char *s, size_t len, int *rc, const char **body);
+
+/* Answers.  A display: result (the reference is taken) written as compact
+ * JSON when json is set or render is NULL, else rendered as text by
+ * render(result, out, arg); 0, or -1 with an error answer when result is
+ * NULL (out of memory). */
+typedef void (*lib_ctl_render_cb)(const struct json_t *result, struct lib_sbuf *out, void *arg);
+int lib_ctl_result(struct lib_sbuf *out, int json, struct json_t *result, lib_ctl_render_cb render,
+		   void *arg);
+/* A one-line success: text "msg", or {"ok":true,"message":"msg"}; returns 0. */
+int lib_ctl_ok(struct lib_sbuf *out, int json, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A refusal: one line naming what was expected, text or {"error":"msg"};
+ * returns -1 (RC=8). */
+int lib_ctl_error(struct lib_sbuf *out, int json, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The request.  lib_ctl_parse upper-cases line into c->buf and splits it
+ * into the verb (the first word) and its operands (lib_ctl_operands).  A
+ * blank line gives the verb "".  Refused with a one-line reason in err: a
+ * line of more than LIB_CTL_LINE_MAX - 1 characters (-EMSGSIZE), one with a
+ * character that is not printable ASCII (-EILSEQ), more than
+ * LIB_CTL_MAX_OPERANDS operands (-E2BIG; c->verb is still set). */
+struct lib_ctl_cmd {
+	char buf[LIB_CTL_LINE_MAX];
+	char *verb;
+	/* One slot more than operands: a caller may put the verb in front. */
+	char *tok[LIB_CTL_MAX_OPERANDS + 1];
+	int ntok;
+};
+int lib_ctl_parse(const char *line, struct lib_ctl_cmd *c, char *err, size_t errlen);
 /*
  * Splits the operands of a command in place: separated by commas or blanks
  * (blanks also separate: "VCRT DETAIL" = "VCRT,DETAIL"), empty fields kept
@@ -185,7 +271,26 @@ void lib_ctl_stop(struct lib_ctl **c);
  * are more than max (tok is then unusable).
  */
 int lib_ctl_operands(char *p, char **tok, int max);
+/* KEY=VALUE operands with whole-number values: each of tok[0..n) must name
+ * one of opts (case-insensitively) and hold a number in [min, max], stored
+ * in *val.  -ENOENT for another operand ("unexpected operand 'X': expected
+ * <expected>"), -EINVAL for a bad value ("KEY must be <unit>MIN..MAX, not
+ * 'V'", KEY as written); the message goes to err. */
+struct lib_ctl_opt {
+	const char *key;		/* e.g. "LOSS" */
+	const char *unit;		/* e.g. "a whole number of percent ", or "" */
+	long min, max;
+	long *val;
+};
+int lib_ctl_options(char *const *tok, int n, const struct lib_ctl_opt *opts, int nopts,
+		    const char *expected, char *err, size_t errlen);
+/* The operands of SYSPLEX$LINK (docs/RUNTIME.md): LOSS=pct (0..100) and
+ * DELAY=ms (0..10000); *loss and *delay keep their values for an operand not
+ * given.  0, or as lib_ctl_options. */
+int lib_ctl_link_parse(char *const *tok, int n, long *loss, long *delay, char *err, size_t errlen);
 
+/* "A, B or C" of words[0..n) into buf ("" for none); returns buf. */
+const char *lib_word_list(char *buf, size_t len, const char *const *words, size_t n);
 /* The word of `words` closest to w (edit distance at most 2), or NULL: for
  * "did you mean" in answers to bad commands. */
 const char *lib_closest_word(const char *w, const char *const *words, size_t n);

@@ -103,6 +103,17 @@ lib_sbuf_printf(struct lib_sbuf *b, const char *fmt, ...)
 }
 
 void
+lib_sbuf_add(struct lib_sbuf *b, const void *data, size_t len)
+{
+	sbuf_grow(b, len);
+	if (b->oom)
+		return;
+	memcpy(b->s + b->len, data, len);
+	b->len += len;
+	b->s[b->len] = '\0';
+}
+
+void
 lib_sbuf_json_strn(struct lib_sbuf *b, const char *s, size_t len)
 {
 	size_t i;
@@ -193,4 +204,18 @@ lib_closest_word(const char *w, const char *const *words, size_t n)
 		}
 	}
 	return best;
+}
+
+const char *
+lib_word_list(char *buf, size_t len, const char *const *words, size_t n)
+{
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		strncat(buf, words[i], len - strlen(buf) - 1);
+		if (i + 1 < n)
+			strncat(buf, i + 2 == n ? " or " : ", ", len - strlen(buf) - 1);
+	}
+	return buf;
 }

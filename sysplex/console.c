@@ -193,6 +193,7 @@ console_err(struct console *c, const char *fmt, ...) __attribute__((format(print
 static void
 console_err(struct console *c, const char *fmt, ...)
 {
+	struct lib_sbuf b = { 0 };
 	char msg[600];
 	va_list ap;
 
@@ -200,16 +201,9 @@ console_err(struct console *c, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	c->failed = 1;
-	if (c->json) {
-		struct lib_sbuf b = { 0 };
-
-		lib_sbuf_printf(&b, "{\"error\":");
-		lib_sbuf_json_str(&b, msg);
-		printf("%s}\n", b.s ? b.s : "");
-		lib_sbuf_free(&b);
-	} else {
-		printf("%s\n", msg);
-	}
+	lib_ctl_error(&b, c->json, "%s", msg);
+	fputs(b.s ? b.s : "", stdout);
+	lib_sbuf_free(&b);
 }
 
 /* Picks the routing stack as the current system, else the first system. */

@@ -36,6 +36,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <jansson.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -243,17 +244,15 @@ restart(const struct plex_inst *in, int argc, char **argv)
 	}
 	plex_unlock(in, fd, 0);
 
-	snprintf(path, sizeof(path), "%s/%s/ctl.sock", in->rundir, st.h[i].name);
+	lib_ctl_path(path, sizeof(path), in->rundir, st.h[i].name, 0);
 	end = lib_now_ms() + timeout_ms;
 	for (;;) {
-		struct lib_sbuf body;
-		int rc = 8;
+		json_t *roles;
 
-		if (plex_ctl(path, "SYSPLEX$ROLE", 0, 500, &rc, &body) == 0 && rc == 0) {
-			lib_sbuf_free(&body);
+		if (plex_role(in, st.h[i].name, 500, &roles) == 0) {
+			json_decref(roles);
 			break;
 		}
-		lib_sbuf_free(&body);
 		if (!plex_pid_alive(p->pid, p->starttime)) {
 			fprintf(stderr, "sysplex: %s: the restarted stack (pid %d) exited\n", p->host,
 				(int)pid);
@@ -466,9 +465,9 @@ daemon_cmd(const struct plex_inst *in, const struct plex_state *st, int idx, con
 	char path[PATH_MAX];
 	int rc = 8, r;
 
-	snprintf(path, sizeof(path), "%s/%s/%s", in->rundir, host,
-		 st->h[idx].is_system ? "ctl.sock" : "agent.ctl");
-	r = plex_ctl(path, cmd, 0, 5000, &rc, &body);
+	r = lib_ctl_path(path, sizeof(path), in->rundir, host, !st->h[idx].is_system);
+	if (r == 0)
+		r = lib_ctl_call(path, cmd, 0, 5000, &rc, &body);
 	if (r < 0) {
 		/* Worded as D MIP6,BINDINGS words it. */
 		if (!st->h[idx].is_system && (r == -ENOENT || r == -ECONNREFUSED))
@@ -500,38 +499,26 @@ static int
 link_cmd(const struct plex_inst *in, int argc, char **argv)
 {
 	static struct plex_state st;
-	char cmd[128] = "SYSPLEX$LINK";
-	int i, idx, any = 0;
+	char cmd[128], err[LIB_CTL_LINE_MAX + 128];
+	long loss = -1, delay = -1;
+	int idx, r;
 
 	if (argc < 2)
 		return fault_usage("link");
-	for (i = 1; i < argc; i++) {
-		static const struct {
-			const char *key, *word, *unit;
-			long max;
-		} opts[] = { { "loss=", "LOSS", "percent", 100 },
-			     { "delay=", "DELAY", "milliseconds", 10000 } };
-		size_t k, kl = 0;
-		char *end;
-		long v;
-
-		for (k = 0; k < LIB_ARRAY_LEN(opts); k++)
-			if (strncasecmp(argv[i], opts[k].key, kl = strlen(opts[k].key)) == 0)
-				break;
-		if (k == LIB_ARRAY_LEN(opts))
-			return fault_usage("link");
-		v = strtol(argv[i] + kl, &end, 10);
-		if (argv[i][kl] == '\0' || *end || v < 0 || v > opts[k].max) {
-			fprintf(stderr, "sysplex: link: %.*s must be a whole number of %s 0..%ld, "
-					"not '%s'\n", (int)kl - 1, opts[k].key, opts[k].unit,
-				opts[k].max, argv[i] + kl);
-			return 2;
-		}
-		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " %s=%ld", opts[k].word, v);
-		any = 1;
-	}
-	if (!any)
+	/* The stacks' and agents' own reading of SYSPLEX$LINK (keys in either
+	 * case); only what is given is sent. */
+	r = lib_ctl_link_parse(argv + 1, argc - 1, &loss, &delay, err, sizeof(err));
+	if (r == -ENOENT)
 		return fault_usage("link");
+	if (r < 0) {
+		fprintf(stderr, "sysplex: link: %s\n", err);
+		return 2;
+	}
+	snprintf(cmd, sizeof(cmd), "SYSPLEX$LINK");
+	if (loss >= 0)
+		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " LOSS=%ld", loss);
+	if (delay >= 0)
+		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " DELAY=%ld", delay);
 	if (plex_state_read(in, &st) < 0) {
 		plex_not_up(in);
 		return 1;

@@ -30,6 +30,7 @@
 #include "sysplex/sysplex.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
@@ -86,7 +87,7 @@ struct loadh {
 	struct run *r;
 	struct child *c;
 	char client[PLEX_HOST_MAX + 1];
-	struct plex_json *last;		/* the last report */
+	json_t *last;			/* the last report */
 	struct lib_sbuf line;		/* partial output line */
 	struct load_event *ev;
 	size_t nev, evcap;
@@ -600,36 +601,34 @@ l_sleep(lua_State *L)
 /* ---- JSON -> Lua --------------------------------------------------------------------------- */
 
 static void
-push_json(lua_State *L, const struct plex_json *v)
+push_json(lua_State *L, const json_t *v)
 {
+	const char *k;
+	json_t *e;
 	size_t i;
 
 	luaL_checkstack(L, 4, "JSON nesting");
-	switch (v->type) {
-	case PLEX_JSON_NULL: lua_pushnil(L); break;
-	case PLEX_JSON_TRUE: lua_pushboolean(L, 1); break;
-	case PLEX_JSON_FALSE: lua_pushboolean(L, 0); break;
-	case PLEX_JSON_NUMBER:
-		if (v->is_int)
-			lua_pushinteger(L, (lua_Integer)v->i);
-		else
-			lua_pushnumber(L, v->num);
-		break;
-	case PLEX_JSON_STRING: lua_pushlstring(L, v->str, v->len); break;
-	case PLEX_JSON_ARRAY:
-		lua_createtable(L, (int)v->n, 0);
-		for (i = 0; i < v->n; i++) {
-			push_json(L, v->items[i]);
+	switch (json_typeof(v)) {
+	case JSON_TRUE: lua_pushboolean(L, 1); break;
+	case JSON_FALSE: lua_pushboolean(L, 0); break;
+	case JSON_INTEGER: lua_pushinteger(L, (lua_Integer)json_integer_value(v)); break;
+	case JSON_REAL: lua_pushnumber(L, json_real_value(v)); break;
+	case JSON_STRING: lua_pushlstring(L, json_string_value(v), json_string_length(v)); break;
+	case JSON_ARRAY:
+		lua_createtable(L, (int)json_array_size(v), 0);
+		json_array_foreach(v, i, e) {
+			push_json(L, e);
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 		}
 		break;
-	case PLEX_JSON_OBJECT:
-		lua_createtable(L, 0, (int)v->n);
-		for (i = 0; i < v->n; i++) {
-			push_json(L, v->items[i]);
-			lua_setfield(L, -2, v->keys[i]);
+	case JSON_OBJECT:
+		lua_createtable(L, 0, (int)json_object_size(v));
+		json_object_foreach((json_t *)v, k, e) {
+			push_json(L, e);
+			lua_setfield(L, -2, k);
 		}
 		break;
+	default: lua_pushnil(L); break;
 	}
 }
 
@@ -640,7 +639,7 @@ l_json_decode(lua_State *L)
 	size_t len;
 	const char *s = luaL_checklstring(L, 1, &len);
 	char err[160];
-	struct plex_json *v = plex_json_parse(s, len, err, sizeof(err));
+	json_t *v = lib_json_parse(s, len, err, sizeof(err));
 
 	if (!v) {
 		lua_pushnil(L);
@@ -648,7 +647,7 @@ l_json_decode(lua_State *L)
 		return 2;
 	}
 	push_json(L, v);
-	plex_json_free(&v);
+	json_decref(v);
 	return 1;
 }
 
@@ -657,7 +656,7 @@ l_json_decode(lua_State *L)
 static const char *LOAD_MT = "sysplex.load";
 
 static void
-load_event_add(struct loadh *lh, const struct plex_json *e)
+load_event_add(struct loadh *lh, const json_t *e)
 {
 	struct load_event *x;
 
@@ -673,29 +672,27 @@ load_event_add(struct loadh *lh, const struct plex_json *e)
 		lh->evcap = nc;
 	}
 	x = &lh->ev[lh->nev++];
-	lib_strlcpy(x->target, plex_json_str(e, "target", "?"), sizeof(x->target));
-	lib_strlcpy(x->why, plex_json_str(e, "why", "?"), sizeof(x->why));
-	x->start = (uint64_t)plex_json_int(e, "start_ms", 0);
-	x->end = (uint64_t)plex_json_int(e, "end_ms", 0);
-	x->port = (unsigned)plex_json_int(e, "port", 0);
+	lib_strlcpy(x->target, lib_json_gets(e, "target", "?"), sizeof(x->target));
+	lib_strlcpy(x->why, lib_json_gets(e, "why", "?"), sizeof(x->why));
+	x->start = (uint64_t)lib_json_geti(e, "start_ms", 0);
+	x->end = (uint64_t)lib_json_geti(e, "end_ms", 0);
+	x->port = (unsigned)lib_json_geti(e, "port", 0);
 }
 
 static void
 load_line(struct loadh *lh, const char *s, size_t n)
 {
-	struct plex_json *v = plex_json_parse(s, n, NULL, 0);
-	const struct plex_json *ev;
+	json_t *v = lib_json_parse(s, n, NULL, 0), *e;
 	size_t i;
 
-	if (!v || v->type != PLEX_JSON_OBJECT) {
-		plex_json_free(&v);
+	if (!json_is_object(v)) {
+		json_decref(v);
 		return;
 	}
-	ev = plex_json_get(v, "events");
-	for (i = 0; ev && ev->type == PLEX_JSON_ARRAY && i < ev->n; i++)
-		load_event_add(lh, ev->items[i]);
-	lh->ev_dropped += (unsigned long long)plex_json_int(v, "events_dropped", 0);
-	plex_json_free(&lh->last);
+	json_array_foreach(json_object_get(v, "events"), i, e)
+		load_event_add(lh, e);
+	lh->ev_dropped += (unsigned long long)lib_json_geti(v, "events_dropped", 0);
+	json_decref(lh->last);
 	lh->last = v;
 }
 
@@ -760,7 +757,7 @@ check_load(lua_State *L, int i)
 static unsigned long long
 last_num(const struct loadh *lh, const char *k)
 {
-	return (unsigned long long)plex_json_int(lh->last, k, 0);
+	return (unsigned long long)lib_json_geti(lh->last, k, 0);
 }
 
 static void
@@ -790,7 +787,7 @@ push_events(lua_State *L, struct loadh *lh)
 static void
 push_sub(lua_State *L, struct loadh *lh, const char *k)
 {
-	const struct plex_json *v = plex_json_get(lh->last, k);
+	const json_t *v = json_object_get(lh->last, k);
 
 	if (v)
 		push_json(L, v);
@@ -851,9 +848,7 @@ l_load_index(lua_State *L)
 	else if (strcmp(k, "events") == 0)
 		push_events(L, lh);
 	else if (strcmp(k, "t") == 0) {
-		const struct plex_json *v = plex_json_get(lh->last, "t");
-
-		lua_pushnumber(L, v ? v->num : 0);
+		lua_pushnumber(L, json_number_value(json_object_get(lh->last, "t")));
 	}
 	else if (strcmp(k, "started") == 0 || strcmp(k, "ok") == 0 || strcmp(k, "failed") == 0 ||
 		 strcmp(k, "reset") == 0 || strcmp(k, "active") == 0 || strcmp(k, "bytes") == 0 ||
@@ -1410,7 +1405,8 @@ plex_cmd_run(const struct plex_inst *in, int argc, char **argv)
 		struct loadh *lh = r.loads;
 
 		r.loads = lh->next;
-		plex_json_free(&lh->last);
+		json_decref(lh->last);
+		lh->last = NULL;
 		lib_sbuf_free(&lh->line);
 		free(lh->ev);
 		free(lh);

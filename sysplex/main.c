@@ -28,6 +28,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -103,46 +104,6 @@ cmd_down(const struct plex_inst *in, int argc, char **argv)
 
 /* ---- status -------------------------------------------------------------- */
 
-/* Appends the SYSPLEX$ROLE lines of a system (or nothing) to out as text or
- * a JSON array.  Returns 1 when its stack answered, 0 when not. */
-static int
-roles(const struct plex_inst *in, const char *sys, int json, struct lib_sbuf *out)
-{
-	struct lib_sbuf body;
-	char path[PATH_MAX], *save = NULL, *l;
-	int rc = -1, first = 1, answered = 0;
-
-	snprintf(path, sizeof(path), "%s/%s/ctl.sock", in->rundir, sys);
-	if (json)
-		lib_sbuf_printf(out, "[");
-	if (plex_ctl(path, "SYSPLEX$ROLE", 0, 500, &rc, &body) == 0 && rc == 0)
-		answered = 1;
-	if (answered && body.s) {
-		for (l = strtok_r(body.s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-			char a[64], status[32], dist[32];
-
-			if (sscanf(l, "%63s %31s %31s", a, status, dist) != 3)
-				continue;
-			if (json) {
-				lib_sbuf_printf(out, "%s{\"dvipa\":", first ? "" : ",");
-				lib_sbuf_json_str(out, a);
-				lib_sbuf_printf(out, ",\"status\":");
-				lib_sbuf_json_str(out, status);
-				lib_sbuf_printf(out, ",\"dist\":");
-				lib_sbuf_json_str(out, dist);
-				lib_sbuf_printf(out, "}");
-			} else {
-				lib_sbuf_printf(out, "    dvipa %s %s %s\n", a, status, dist);
-			}
-			first = 0;
-		}
-	}
-	lib_sbuf_free(&body);
-	if (json)
-		lib_sbuf_printf(out, "]");
-	return answered;
-}
-
 /* What a daemon is doing: "running", "hung" (stopped: `sysplex hang`),
  * "not answering" (a stack whose control socket does not answer) or
  * "dead". */
@@ -161,14 +122,163 @@ daemon_state(const struct plex_proc *p, int alive, int stack_answered)
 	return "running";
 }
 
+/* One host of the status: its namespace, daemons and (systems) DVIPAs;
+ * *healthy is cleared when something is wrong with it. */
+static json_t *
+status_host(const struct plex_inst *in, const struct plex_state *st,
+	    const struct plex_state_host *h, int *healthy)
+{
+	int j, ns_ok = plex_ns_exists(h->ns), answered = 0;
+	json_t *daemons = json_array(), *roles = NULL, *dvipas = json_array(), *e;
+	size_t k;
+
+	if (!ns_ok)
+		*healthy = 0;
+	if (h->is_system && plex_role(in, h->name, 500, &roles) == 0) {
+		answered = 1;
+		json_array_foreach(json_object_get(roles, "dvipas"), k, e)
+			json_array_append_new(dvipas, json_pack("{s:O,s:O,s:O}", "dvipa",
+				json_object_get(e, "dvipa"), "status", json_object_get(e, "status"),
+				"dist", json_object_get(e, "dist")));
+		json_decref(roles);
+	}
+	for (j = 0; j < st->nprocs; j++) {
+		const struct plex_proc *p = &st->p[j];
+		const char *state;
+		int alive;
+		json_t *d;
+
+		if (strcmp(p->host, h->name) != 0)
+			continue;
+		alive = plex_pid_alive(p->pid, p->starttime);
+		state = daemon_state(p, alive, answered);
+		if (strcmp(state, "running") != 0)
+			*healthy = 0;
+		d = json_pack("{s:o,s:s,s:i,s:b,s:s}", "role", lib_json_str(p->role),
+			      "program", plex_prog_name(p->role), "pid", (int)p->pid, "alive", alive,
+			      "state", state);
+		if (d && strcmp(p->role, "stack") == 0)
+			json_object_set_new(d, "answering", json_boolean(alive && answered));
+		if (d)
+			json_object_set_new(d, "log", lib_json_str(p->log));
+		json_array_append_new(daemons, d);
+	}
+	return json_pack("{s:o,s:s,s:o,s:b,s:o,s:o,s:o,s:o,s:o}", "name", lib_json_str(h->name),
+			 "role", h->is_system ? "system" : "client", "namespace", lib_json_str(h->ns),
+			 "namespace_exists", ns_ok, "lan", lib_json_str(h->lan),
+			 "xcf", lib_json_str_or_null(h->xcf), "tcpname", lib_json_str_or_null(h->tcpname),
+			 "daemons", daemons, "dvipas", dvipas);
+}
+
+/* `sysplex status` as one object (docs/CONSOLE.md). */
+static json_t *
+status_result(const struct plex_inst *in, const struct plex_state *st)
+{
+	char lan[64], dvipa[PLEX_ADDR_LEN] = "", path[PATH_MAX], part[256] = "";
+	int i, routing, lan_ok, healthy = 1;
+	json_t *r, *hosts = json_array();
+	FILE *pf;
+
+	plex_ns_name(in, "LAN", lan, sizeof(lan));
+	lan_ok = plex_ns_exists(lan);
+	routing = plex_find_routing(in, st, 500, dvipa, sizeof(dvipa));
+	for (i = 0; i < st->nhosts; i++)
+		json_array_append_new(hosts, status_host(in, st, &st->h[i], &healthy));
+	snprintf(path, sizeof(path), "%s/partition", in->rundir);
+	if ((pf = fopen(path, "re")) != NULL) {
+		if (!fgets(part, sizeof(part), pf))
+			part[0] = '\0';
+		fclose(pf);
+		part[strcspn(part, "\n")] = '\0';
+	}
+	r = json_pack("{s:o,s:b,s:o,s:o,s:o,s:o}", "instance", lib_json_str(in->name), "up", lan_ok,
+		      "sysplex", lib_json_str(st->sysplex), "topology", lib_json_str(st->topology),
+		      "rundir", lib_json_str(in->rundir),
+		      "routing_stack", routing >= 0 ? lib_json_str(st->h[routing].name) : json_null());
+	if (!r)
+		return NULL;
+	if (routing >= 0)
+		json_object_set_new(r, "routing_dvipa", lib_json_str(dvipa));
+	json_object_set_new(r, "hosts", hosts);
+	json_object_set_new(r, "partition", lib_json_str_or_null(part));
+	json_object_set_new(r, "healthy", json_boolean(healthy && lan_ok));
+	return r;
+}
+
+#define JS(o, k) lib_json_gets((o), (k), "")
+
+/* The host of r named name (NULL when none). */
+static const json_t *
+status_find(const json_t *r, const char *name)
+{
+	const json_t *h;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "hosts"), i, h)
+		if (strcmp(JS(h, "name"), name) == 0)
+			return h;
+	return NULL;
+}
+
+static void
+status_text(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	const char *routing = lib_json_gets(r, "routing_stack", NULL), *part;
+	const json_t *h, *d;
+	size_t i, j;
+
+	LIB_UNUSED(arg);
+	lib_sbuf_printf(o, "instance %s: sysplex %s%s (topology %s)\n", JS(r, "instance"),
+			JS(r, "sysplex"), lib_json_getb(r, "up") ? "" : " - LAN namespace missing",
+			JS(r, "topology"));
+	if (routing)
+		lib_sbuf_printf(o, "routing stack: %s (%s) for DVIPA %s\n", routing,
+				JS(status_find(r, routing), "tcpname"), JS(r, "routing_dvipa"));
+	lib_sbuf_printf(o, "%-8s %-7s %-16s %-20s %s\n", "HOST", "ROLE", "NAMESPACE", "LAN", "XCF");
+	json_array_foreach(json_object_get(r, "hosts"), i, h) {
+		const char *xcf = lib_json_gets(h, "xcf", "-");
+
+		lib_sbuf_printf(o, "%-8s %-7s %-16s %-20s %s%s\n", JS(h, "name"), JS(h, "role"),
+				JS(h, "namespace"), JS(h, "lan"), xcf,
+				lib_json_getb(h, "namespace_exists") ? "" : "  (namespace missing)");
+		json_array_foreach(json_object_get(h, "daemons"), j, d) {
+			const char *state = JS(d, "state");
+			int stack = strcmp(JS(d, "role"), "stack") == 0;
+			char up[32];
+
+			lib_strlcpy(up, state, sizeof(up));
+			for (char *u = up; *u && strcmp(state, "running"); u++)
+				*u = (char)toupper((unsigned char)*u);
+			lib_sbuf_printf(o, "    %-14s pid %-8lld %-13s %s\n", JS(d, "program"),
+					lib_json_geti(d, "pid", 0), up, JS(d, "log"));
+			if (stack && !strcmp(state, "hung"))
+				lib_sbuf_printf(o, "      stopped by `sysplex hang`: it answers no "
+						"command and sends no heartbeat (`sysplex resume %s`)\n",
+						JS(h, "name"));
+			else if (stack && !strcmp(state, "not answering"))
+				lib_sbuf_printf(o, "      its control socket does not answer "
+						"SYSPLEX$ROLE within 0.5 s\n");
+		}
+		json_array_foreach(json_object_get(h, "dvipas"), j, d)
+			lib_sbuf_printf(o, "    dvipa %s %s %s\n", JS(d, "dvipa"), JS(d, "status"),
+					JS(d, "dist"));
+	}
+	if ((part = lib_json_gets(r, "partition", NULL)) != NULL)
+		lib_sbuf_printf(o, "partition: %s (`sysplex heal` removes it)\n", part);
+	if (!lib_json_getb(r, "healthy"))
+		lib_sbuf_printf(o, "WARNING: some daemons are dead, hung or not answering, or "
+				    "namespaces are gone (`sysplex resume`, `sysplex restart`, or `sysplex "
+				    "down` then `sysplex up`)\n");
+}
+
 static int
 cmd_status(const struct plex_inst *in, int argc, char **argv)
 {
 	static struct plex_state st;
 	struct lib_sbuf o = { 0 };
 	char names[PLEX_MAX_HOSTS + 8][64];
-	int i, j, json = 0, healthy = 1, lan_ok, routing;
-	char dvipa[PLEX_ADDR_LEN] = "";
+	int i, json = 0, up;
+	json_t *r;
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0) {
@@ -182,8 +292,11 @@ cmd_status(const struct plex_inst *in, int argc, char **argv)
 		int nn = plex_ns_list(in, names, (int)LIB_ARRAY_LEN(names));
 
 		if (json) {
-			printf("{\"instance\":\"%s\",\"up\":false,\"leftover_namespaces\":%d,"
-			       "\"hosts\":[]}\n", in->name, nn);
+			lib_ctl_result(&o, 1, json_pack("{s:o,s:b,s:i,s:[]}", "instance",
+							 lib_json_str(in->name), "up", 0,
+							 "leftover_namespaces", nn, "hosts"), NULL, NULL);
+			fputs(o.s ? o.s : "", stdout);
+			lib_sbuf_free(&o);
 		} else {
 			plex_not_up(in);
 			if (nn > 0)
@@ -192,161 +305,13 @@ cmd_status(const struct plex_inst *in, int argc, char **argv)
 		}
 		return 1;
 	}
-	{
-		char lan[64];
-
-		plex_ns_name(in, "LAN", lan, sizeof(lan));
-		lan_ok = plex_ns_exists(lan);
-	}
-	routing = plex_find_routing(in, &st, 500, dvipa, sizeof(dvipa));
-	if (json) {
-		lib_sbuf_printf(&o, "{\"instance\":");
-		lib_sbuf_json_str(&o, in->name);
-		lib_sbuf_printf(&o, ",\"up\":%s,\"sysplex\":", lan_ok ? "true" : "false");
-		lib_sbuf_json_str(&o, st.sysplex);
-		lib_sbuf_printf(&o, ",\"topology\":");
-		lib_sbuf_json_str(&o, st.topology);
-		lib_sbuf_printf(&o, ",\"rundir\":");
-		lib_sbuf_json_str(&o, in->rundir);
-		lib_sbuf_printf(&o, ",\"routing_stack\":");
-		if (routing >= 0) {
-			lib_sbuf_json_str(&o, st.h[routing].name);
-			lib_sbuf_printf(&o, ",\"routing_dvipa\":");
-			lib_sbuf_json_str(&o, dvipa);
-		} else {
-			lib_sbuf_printf(&o, "null");
-		}
-		lib_sbuf_printf(&o, ",\"hosts\":[");
-	} else {
-		lib_sbuf_printf(&o, "instance %s: sysplex %s%s (topology %s)\n", in->name, st.sysplex,
-				lan_ok ? "" : " - LAN namespace missing", st.topology);
-		if (routing >= 0)
-			lib_sbuf_printf(&o, "routing stack: %s (%s) for DVIPA %s\n",
-					st.h[routing].name, st.h[routing].tcpname, dvipa);
-		lib_sbuf_printf(&o, "%-8s %-7s %-16s %-20s %s\n", "HOST", "ROLE", "NAMESPACE", "LAN",
-				"XCF");
-	}
-	for (i = 0; i < st.nhosts; i++) {
-		const struct plex_state_host *h = &st.h[i];
-		int ns_ok = plex_ns_exists(h->ns), nd = 0, answered = 0;
-		struct lib_sbuf rl = { 0 };
-
-		if (!ns_ok)
-			healthy = 0;
-		if (json) {
-			lib_sbuf_printf(&o, "%s{\"name\":", i ? "," : "");
-			lib_sbuf_json_str(&o, h->name);
-			lib_sbuf_printf(&o, ",\"role\":\"%s\",\"namespace\":",
-					h->is_system ? "system" : "client");
-			lib_sbuf_json_str(&o, h->ns);
-			lib_sbuf_printf(&o, ",\"namespace_exists\":%s,\"lan\":",
-					ns_ok ? "true" : "false");
-			lib_sbuf_json_str(&o, h->lan);
-			lib_sbuf_printf(&o, ",\"xcf\":");
-			if (h->xcf[0])
-				lib_sbuf_json_str(&o, h->xcf);
-			else
-				lib_sbuf_printf(&o, "null");
-			lib_sbuf_printf(&o, ",\"tcpname\":");
-			if (h->tcpname[0])
-				lib_sbuf_json_str(&o, h->tcpname);
-			else
-				lib_sbuf_printf(&o, "null");
-			lib_sbuf_printf(&o, ",\"daemons\":[");
-		} else {
-			lib_sbuf_printf(&o, "%-8s %-7s %-16s %-20s %s%s\n", h->name,
-					h->is_system ? "system" : "client", h->ns, h->lan,
-					h->xcf[0] ? h->xcf : "-",
-					ns_ok ? "" : "  (namespace missing)");
-		}
-		if (h->is_system)
-			answered = roles(in, h->name, json, &rl);
-		for (j = 0; j < st.nprocs; j++) {
-			const struct plex_proc *p = &st.p[j];
-			const char *state;
-			int alive, is_stack = strcmp(p->role, "stack") == 0;
-
-			if (strcmp(p->host, h->name) != 0)
-				continue;
-			alive = plex_pid_alive(p->pid, p->starttime);
-			state = daemon_state(p, alive, answered);
-			if (strcmp(state, "running") != 0)
-				healthy = 0;
-			if (json) {
-				lib_sbuf_printf(&o, "%s{\"role\":", nd ? "," : "");
-				lib_sbuf_json_str(&o, p->role);
-				lib_sbuf_printf(&o, ",\"program\":");
-				lib_sbuf_json_str(&o, plex_prog_name(p->role));
-				lib_sbuf_printf(&o, ",\"pid\":%d,\"alive\":%s,\"state\":\"%s\"",
-						(int)p->pid, alive ? "true" : "false", state);
-				if (is_stack)
-					lib_sbuf_printf(&o, ",\"answering\":%s",
-							alive && answered ? "true" : "false");
-				lib_sbuf_printf(&o, ",\"log\":");
-				lib_sbuf_json_str(&o, p->log);
-				lib_sbuf_printf(&o, "}");
-			} else {
-				char up[32];
-
-				snprintf(up, sizeof(up), "%s", state);
-				for (char *u = up; *u; u++)
-					*u = (char)(strcmp(state, "running") ? toupper((unsigned char)*u) : *u);
-				lib_sbuf_printf(&o, "    %-14s pid %-8d %-13s %s\n", plex_prog_name(p->role),
-						(int)p->pid, up, p->log);
-				if (is_stack && !strcmp(state, "hung"))
-					lib_sbuf_printf(&o, "      stopped by `sysplex hang`: it answers no "
-							"command and sends no heartbeat (`sysplex resume %s`)\n",
-							h->name);
-				else if (is_stack && !strcmp(state, "not answering"))
-					lib_sbuf_printf(&o, "      its control socket does not answer "
-							"SYSPLEX$ROLE within 0.5 s\n");
-			}
-			nd++;
-		}
-		if (json) {
-			lib_sbuf_printf(&o, "],\"dvipas\":");
-			if (h->is_system)
-				lib_sbuf_printf(&o, "%s", rl.s ? rl.s : "[]");
-			else
-				lib_sbuf_printf(&o, "[]");
-			lib_sbuf_printf(&o, "}");
-		} else if (h->is_system && rl.s) {
-			lib_sbuf_printf(&o, "%s", rl.s);
-		}
-		lib_sbuf_free(&rl);
-	}
-	if (!lan_ok)
-		healthy = 0;
-	{
-		char path[PATH_MAX], part[256] = "";
-		FILE *pf;
-
-		snprintf(path, sizeof(path), "%s/partition", in->rundir);
-		if ((pf = fopen(path, "re")) != NULL) {
-			if (!fgets(part, sizeof(part), pf))
-				part[0] = '\0';
-			fclose(pf);
-			part[strcspn(part, "\n")] = '\0';
-		}
-		if (json) {
-			lib_sbuf_printf(&o, "],\"partition\":");
-			if (part[0])
-				lib_sbuf_json_str(&o, part);
-			else
-				lib_sbuf_printf(&o, "null");
-			lib_sbuf_printf(&o, ",\"healthy\":%s}\n", healthy ? "true" : "false");
-		} else if (part[0]) {
-			lib_sbuf_printf(&o, "partition: %s (`sysplex heal` removes it)\n", part);
-		}
-	}
-	if (!json && !healthy)
-		lib_sbuf_printf(&o, "WARNING: some daemons are dead, hung or not answering, or "
-				    "namespaces are gone (`sysplex resume`, `sysplex restart`, or `sysplex "
-				    "down` then `sysplex up`)\n");
+	r = status_result(in, &st);
+	up = lib_json_getb(r, "up");
+	lib_ctl_result(&o, json, r, status_text, NULL);
 	if (o.s)
 		fputs(o.s, stdout);
 	lib_sbuf_free(&o);
-	return lan_ok ? 0 : 1;
+	return up ? 0 : 1;
 }
 
 /* ---- exec ---------------------------------------------------------------- */

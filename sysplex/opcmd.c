@@ -25,7 +25,7 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -53,64 +53,24 @@ plex_closest(const char *w, const char *const *words, size_t n)
 	return NULL;
 }
 
-static int reject(struct lib_sbuf *out, int json, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /* A refused command: one line in out, RC=8. */
-static int
-reject(struct lib_sbuf *out, int json, const char *fmt, ...)
-{
-	char msg[700];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (json) {
-		lib_sbuf_printf(out, "{\"error\":");
-		lib_sbuf_json_str(out, msg);
-		lib_sbuf_printf(out, "}\n");
-	} else {
-		lib_sbuf_printf(out, "%s\n", msg);
-	}
-	return 8;
-}
-
-/* "A, B or C" into buf from the hosts of st (systems or clients). */
-static void
-host_list(const struct plex_state *st, int systems, char *buf, size_t len,
-	  const char *names[PLEX_MAX_HOSTS], size_t *nn)
-{
-	int i, k = 0, n = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < st->nhosts; i++)
-		if (st->h[i].is_system == systems)
-			n++;
-	for (i = 0; i < st->nhosts; i++) {
-		if (st->h[i].is_system != systems)
-			continue;
-		if (names)
-			names[k] = st->h[i].name;
-		k++;
-		strncat(buf, st->h[i].name, len - strlen(buf) - 1);
-		if (k < n)
-			strncat(buf, k + 1 == n ? " or " : ", ", len - strlen(buf) - 1);
-	}
-	if (nn)
-		*nn = (size_t)k;
-}
+#define reject(out, json, ...) (lib_ctl_error((out), (json), __VA_ARGS__), 8)
 
 static int
 unknown_host(const struct plex_state *st, int systems, const char *what, const char *name,
 	     int json, struct lib_sbuf *out)
 {
-	const char *names[PLEX_MAX_HOSTS] = { 0 };
+	const char *names[PLEX_MAX_HOSTS];
 	char list[512];
 	const char *sug;
 	size_t n = 0;
+	int i;
 
-	host_list(st, systems, list, sizeof(list), names, &n);
+	for (i = 0; i < st->nhosts; i++)
+		if (st->h[i].is_system == systems)
+			names[n++] = st->h[i].name;
+	lib_word_list(list, sizeof(list), names, n);
 	sug = plex_closest(name, names, n);
 	if (sug)
 		return reject(out, json, "%s: no %s '%s' in this sysplex: expected %s (did you "
@@ -118,12 +78,6 @@ unknown_host(const struct plex_state *st, int systems, const char *what, const c
 			      list[0] ? list : "none", sug);
 	return reject(out, json, "%s: no %s '%s' in this sysplex: expected %s", what,
 		      systems ? "system" : "client", name, list[0] ? list : "none");
-}
-
-static void
-ctl_path(const struct plex_inst *in, const char *host, const char *sock, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/%s/%s", in->rundir, host, sock);
 }
 
 /* Sends line to system idx; 0/8 with the body in out, -1 with err. */
@@ -135,8 +89,9 @@ to_stack(const struct plex_inst *in, const struct plex_state *st, int idx, const
 	char path[PATH_MAX];
 	int rc = 8, r;
 
-	ctl_path(in, st->h[idx].name, "ctl.sock", path, sizeof(path));
-	r = plex_ctl(path, line, json, timeout_ms, &rc, &body);
+	r = lib_ctl_path(path, sizeof(path), in->rundir, st->h[idx].name, 0);
+	if (r == 0)
+		r = lib_ctl_call(path, line, json, timeout_ms, &rc, &body);
 	if (r < 0) {
 		lib_sbuf_printf(err, "%s: no answer from %s: %s", st->h[idx].name, path,
 				r == -EPROTO ? "reply without an RC= status line"
@@ -146,7 +101,7 @@ to_stack(const struct plex_inst *in, const struct plex_state *st, int idx, const
 		return -1;
 	}
 	if (body.s)
-		lib_sbuf_printf(out, "%s", body.s);
+		lib_sbuf_add(out, body.s, body.len);
 	lib_sbuf_free(&body);
 	return rc == 0 ? 0 : 8;
 }
@@ -158,214 +113,120 @@ first_live(const struct plex_inst *in, const struct plex_state *st, int timeout_
 	int i;
 
 	for (i = 0; i < st->nhosts; i++) {
-		struct lib_sbuf body;
-		char path[PATH_MAX];
-		int rc = 8;
+		json_t *roles;
 
-		if (!st->h[i].is_system)
-			continue;
-		ctl_path(in, st->h[i].name, "ctl.sock", path, sizeof(path));
-		if (plex_ctl(path, "SYSPLEX$ROLE", 0, timeout_ms, &rc, &body) == 0 && rc == 0) {
-			lib_sbuf_free(&body);
+		if (st->h[i].is_system && plex_role(in, st->h[i].name, timeout_ms, &roles) == 0) {
+			json_decref(roles);
 			return i;
 		}
-		lib_sbuf_free(&body);
 	}
 	return -1;
 }
 
-/* Splits an upper-cased copy of line into the verb and comma-separated
- * operands (blanks also separate; empty operands kept).  Returns the
- * number of operands. */
-static int
-split_cmd(const char *line, char *buf, size_t len, char **verb, char **tok, int max)
-{
-	char *p;
-	int n = 0;
-	size_t k;
-
-	lib_strlcpy(buf, line, len);
-	for (k = 0; buf[k]; k++)
-		buf[k] = (char)toupper((unsigned char)buf[k]);
-	p = buf;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	*verb = p;
-	p += strcspn(p, " \t");
-	if (*p)
-		*p++ = '\0';
-	while (*p == ' ' || *p == '\t')
-		p++;
-	for (k = 0; p[k]; k++)
-		if (p[k] == ' ' || p[k] == '\t')
-			p[k] = ',';
-	if (*p) {
-		tok[n++] = p;
-		for (; *p && n < max; p++)
-			if (*p == ',') {
-				*p = '\0';
-				tok[n++] = p + 1;
-			}
-		while (n > 0 && tok[n - 1][0] == '\0')
-			n--;
-	}
-	return n;
-}
-
 /* ---- D MIP6,BINDINGS ----------------------------------------------------------- */
-
-static struct plex_json *
-json_clone(const struct plex_json *v)
-{
-	struct lib_sbuf b = { 0 };
-	struct plex_json *c;
-
-	plex_json_write(v, &b);
-	c = b.s ? plex_json_parse(b.s, b.len, NULL, 0) : NULL;
-	lib_sbuf_free(&b);
-	return c;
-}
 
 /* Adds the numbers of src into dst where both have them (numbers, arrays
  * of numbers, objects of those: every agent answers with the same shape). */
 static void
-sum_into(struct plex_json *dst, const struct plex_json *src)
+sum_into(json_t *dst, const json_t *src)
 {
-	size_t i, j;
+	const char *k;
+	json_t *v;
+	size_t i;
 
-	if (!dst || !src || dst->type != src->type)
-		return;
-	if (dst->type == PLEX_JSON_NUMBER) {
-		if (dst->is_int && src->is_int)
-			dst->i += src->i;
-		dst->num += src->num;
-	} else if (dst->type == PLEX_JSON_ARRAY) {
-		for (i = 0; i < dst->n && i < src->n; i++)
-			sum_into(dst->items[i], src->items[i]);
-	} else if (dst->type == PLEX_JSON_OBJECT) {
-		for (j = 0; j < src->n; j++)
-			for (i = 0; i < dst->n; i++)
-				if (strcmp(dst->keys[i], src->keys[j]) == 0) {
-					sum_into(dst->items[i], src->items[j]);
-					break;
-				}
-	}
+	if (json_is_integer(dst) && json_is_integer(src))
+		json_integer_set(dst, json_integer_value(dst) + json_integer_value(src));
+	else if (json_is_number(dst) && json_is_number(src))
+		json_real_set(dst, json_number_value(dst) + json_number_value(src));
+	else if (json_is_array(dst) && json_is_array(src))
+		json_array_foreach(dst, i, v)
+			sum_into(v, json_array_get(src, i));
+	else if (json_is_object(dst) && json_is_object(src))
+		json_object_foreach(dst, k, v)
+			sum_into(v, json_object_get(src, k));
 }
 
-struct agent_reply {
-	const char *host;
-	struct plex_json *v;		/* parsed JSON SHOW, or NULL */
-	char why[PATH_MAX + 256];	/* when v is NULL */
-};
-
-static void
-bindings_text(const struct agent_reply *r, int n, struct lib_sbuf *out)
+/* The answers of the agents as one result object: {"bindings": [each
+ * binding with its "host" first], "records", "counters" (the sum),
+ * "clients": [{"host", "records", "counters"} or {"host", "error"}]}. */
+static json_t *
+bindings_result(const char *const *host, json_t *const *reply, json_t *const *why, int n)
 {
-	int i, total = 0;
+	json_t *all = json_array(), *clients = json_array(), *sum = NULL, *e;
+	int i;
 	size_t j;
 
-	lib_sbuf_printf(out, "MIP6 BINDING CACHES OF THE CORRESPONDENT NODES (CLIENT AGENTS)\n");
 	for (i = 0; i < n; i++) {
-		const struct plex_json *b, *c;
+		const json_t *c;
 
-		if (!r[i].v) {
-			lib_sbuf_printf(out, "CLIENT: %s  NO ANSWER FROM THE AGENT (%s)\n", r[i].host,
-					r[i].why);
+		if (!reply[i]) {
+			json_array_append_new(clients, json_pack("{s:o,s:O}", "host",
+				lib_json_str(host[i]), "error", why[i]));
 			continue;
 		}
-		b = plex_json_get(r[i].v, "bindings");
-		c = plex_json_get(r[i].v, "counters");
-		lib_sbuf_printf(out, "CLIENT: %s\n", r[i].host);
-		for (j = 0; b && b->type == PLEX_JSON_ARRAY && j < b->n; j++) {
-			const struct plex_json *e = b->items[j];
-			const char *kind = plex_json_str(e, "kind", "?");
+		json_array_foreach(json_object_get(reply[i], "bindings"), j, e) {
+			json_t *b = json_pack("{s:o}", "host", lib_json_str(host[i]));
 
-			if (strcmp(kind, "connection") == 0) {
-				lib_sbuf_printf(out, "  HOME:     %s..%lld\n", plex_json_str(e, "home", "?"),
-						plex_json_int(e, "home_port", 0));
-				lib_sbuf_printf(out, "    CLIENT: %s..%lld\n",
-						plex_json_str(e, "client", "?"),
-						plex_json_int(e, "client_port", 0));
-			} else {
-				lib_sbuf_printf(out, "  HOME:     %s (ALL TRAFFIC)\n",
-						plex_json_str(e, "home", "?"));
-			}
-			lib_sbuf_printf(out, "    CAREOF: %s  SEQ: %lld  LIFETIME LEFT: %lldS OF %lldS\n",
-					plex_json_str(e, "careof", "?"), plex_json_int(e, "seq", 0),
-					plex_json_int(e, "lifetime_left", 0),
-					plex_json_int(e, "lifetime", 0));
-			lib_sbuf_printf(out, "    DIRECT: %lld PKTS  %lld BYTES\n",
-					plex_json_int(e, "direct_pkts", 0),
-					plex_json_int(e, "direct_bytes", 0));
-			total++;
+			json_object_update(b, e);
+			json_array_append_new(all, b);
 		}
-		lib_sbuf_printf(out, "  %lld BINDING(S); %lld PACKETS SENT DIRECT; %lld BU ACCEPTED; "
-				"%lld BU REJECTED\n", plex_json_int(r[i].v, "records", 0),
-				plex_json_int(c, "direct_pkts", 0), plex_json_int(c, "bu_accepted", 0),
-				plex_json_int(c, "bu_rejected", 0));
-	}
-	lib_sbuf_printf(out, "%d OF %d RECORDS DISPLAYED\nEND OF THE REPORT\n", total, total);
-}
-
-static void
-bindings_json(const struct agent_reply *r, int n, struct lib_sbuf *out)
-{
-	struct plex_json *sum = NULL;
-	int i, total = 0, first = 1;
-	size_t j;
-
-	lib_sbuf_printf(out, "{\"bindings\":[");
-	for (i = 0; i < n; i++) {
-		const struct plex_json *b = r[i].v ? plex_json_get(r[i].v, "bindings") : NULL;
-
-		for (j = 0; b && b->type == PLEX_JSON_ARRAY && j < b->n; j++) {
-			const struct plex_json *e = b->items[j];
-			struct lib_sbuf one = { 0 };
-
-			/* {"host":"CLIENT1", ...the agent's fields}. */
-			plex_json_write(e, &one);
-			lib_sbuf_printf(out, "%s{\"host\":", first ? "" : ",");
-			lib_sbuf_json_str(out, r[i].host);
-			if (one.s && one.len > 2)
-				lib_sbuf_printf(out, ",%s", one.s + 1);
-			else
-				lib_sbuf_printf(out, "}");
-			lib_sbuf_free(&one);
-			first = 0;
-			total++;
-		}
-	}
-	lib_sbuf_printf(out, "],\"records\":%d,\"counters\":", total);
-	for (i = 0; i < n; i++) {
-		const struct plex_json *c = r[i].v ? plex_json_get(r[i].v, "counters") : NULL;
-
-		if (!c)
-			continue;
-		if (!sum)
-			sum = json_clone(c);
-		else
+		c = json_object_get(reply[i], "counters");
+		json_array_append_new(clients, json_pack("{s:o,s:I,s:O?}", "host",
+			lib_json_str(host[i]), "records", (json_int_t)lib_json_geti(reply[i], "records", 0),
+			"counters", c));
+		if (c && !sum)
+			sum = json_deep_copy(c);
+		else if (c)
 			sum_into(sum, c);
 	}
-	if (sum)
-		plex_json_write(sum, out);
-	else
-		lib_sbuf_printf(out, "{}");
-	plex_json_free(&sum);
-	lib_sbuf_printf(out, ",\"clients\":[");
-	for (i = 0; i < n; i++) {
-		lib_sbuf_printf(out, "%s{\"host\":", i ? "," : "");
-		lib_sbuf_json_str(out, r[i].host);
-		if (r[i].v) {
-			lib_sbuf_printf(out, ",\"records\":%lld,\"counters\":",
-					plex_json_int(r[i].v, "records", 0));
-			plex_json_write(plex_json_get(r[i].v, "counters"), out);
-		} else {
-			lib_sbuf_printf(out, ",\"error\":");
-			lib_sbuf_json_str(out, r[i].why);
+	return json_pack("{s:o,s:I,s:o,s:o}", "bindings", all,
+			 "records", (json_int_t)json_array_size(all),
+			 "counters", sum ? sum : json_object(), "clients", clients);
+}
+
+#define JS(o, k) lib_json_gets((o), (k), "?")
+#define JI(o, k) lib_json_geti((o), (k), 0)
+
+static void
+bindings_text(const json_t *r, struct lib_sbuf *out, void *arg)
+{
+	const json_t *bindings = json_object_get(r, "bindings"), *c, *e;
+	size_t i, j;
+
+	LIB_UNUSED(arg);
+	lib_sbuf_printf(out, "MIP6 BINDING CACHES OF THE CORRESPONDENT NODES (CLIENT AGENTS)\n");
+	json_array_foreach(json_object_get(r, "clients"), i, c) {
+		const json_t *cnt = json_object_get(c, "counters");
+
+		if (json_object_get(c, "error")) {
+			lib_sbuf_printf(out, "CLIENT: %s  NO ANSWER FROM THE AGENT (%s)\n", JS(c, "host"),
+					JS(c, "error"));
+			continue;
 		}
-		lib_sbuf_printf(out, "}");
+		lib_sbuf_printf(out, "CLIENT: %s\n", JS(c, "host"));
+		json_array_foreach(bindings, j, e) {
+			if (strcmp(JS(e, "host"), JS(c, "host")) != 0)
+				continue;
+			if (strcmp(JS(e, "kind"), "connection") == 0) {
+				lib_sbuf_printf(out, "  HOME:     %s..%lld\n", JS(e, "home"),
+						JI(e, "home_port"));
+				lib_sbuf_printf(out, "    CLIENT: %s..%lld\n", JS(e, "client"),
+						JI(e, "client_port"));
+			} else {
+				lib_sbuf_printf(out, "  HOME:     %s (ALL TRAFFIC)\n", JS(e, "home"));
+			}
+			lib_sbuf_printf(out, "    CAREOF: %s  SEQ: %lld  LIFETIME LEFT: %lldS OF %lldS\n",
+					JS(e, "careof"), JI(e, "seq"), JI(e, "lifetime_left"),
+					JI(e, "lifetime"));
+			lib_sbuf_printf(out, "    DIRECT: %lld PKTS  %lld BYTES\n", JI(e, "direct_pkts"),
+					JI(e, "direct_bytes"));
+		}
+		lib_sbuf_printf(out, "  %lld BINDING(S); %lld PACKETS SENT DIRECT; %lld BU ACCEPTED; "
+				"%lld BU REJECTED\n", JI(c, "records"), JI(cnt, "direct_pkts"),
+				JI(cnt, "bu_accepted"), JI(cnt, "bu_rejected"));
 	}
-	lib_sbuf_printf(out, "]}\n");
+	lib_sbuf_printf(out, "%zu OF %zu RECORDS DISPLAYED\nEND OF THE REPORT\n",
+			json_array_size(bindings), json_array_size(bindings));
 }
 
 static int
@@ -373,8 +234,9 @@ show_bindings(const struct plex_inst *in, const struct plex_state *st, char **to
 	      int json, int timeout_ms, struct lib_sbuf *out, struct lib_sbuf *err)
 {
 	static const char *const mip6_reports[] = { "BINDINGS" };
-	struct agent_reply r[PLEX_MAX_HOSTS];
-	int i, n = 0, answered = 0, want = -1;
+	const char *host[PLEX_MAX_HOSTS];
+	json_t *reply[PLEX_MAX_HOSTS], *why[PLEX_MAX_HOSTS];
+	int i, n = 0, answered = 0, want = -1, rc;
 
 	if (ntok < 2)
 		return reject(out, json, "expected D MIP6,BINDINGS[,clientname]");
@@ -394,45 +256,48 @@ show_bindings(const struct plex_inst *in, const struct plex_state *st, char **to
 			return unknown_host(st, 0, "D MIP6,BINDINGS", tok[2], json, out);
 	}
 	for (i = 0; i < st->nhosts; i++) {
-		struct lib_sbuf body;
-		char path[PATH_MAX], perr[128];
-		int rc = 8, x;
+		char path[PATH_MAX], perr[160], w[PATH_MAX + 256] = "";
+		int x;
 
 		if (st->h[i].is_system || (want >= 0 && i != want))
 			continue;
-		memset(&r[n], 0, sizeof(r[n]));
-		r[n].host = st->h[i].name;
-		ctl_path(in, st->h[i].name, "agent.ctl", path, sizeof(path));
-		x = plex_ctl(path, "SHOW", 1, timeout_ms, &rc, &body);
-		if (x < 0)
-			snprintf(r[n].why, sizeof(r[n].why), "%s: %s", path,
+		host[n] = st->h[i].name;
+		rc = 8;
+		x = lib_ctl_path(path, sizeof(path), in->rundir, host[n], 1);
+		if (x == 0)
+			x = lib_ctl_call_json(path, "SHOW", timeout_ms, &rc, &reply[n], perr, sizeof(perr));
+		if (x == -EBADMSG)
+			snprintf(w, sizeof(w), "bad JSON from the agent: %s", perr);
+		else if (x < 0)
+			snprintf(w, sizeof(w), "%s: %s", path,
 				 x == -ENOENT ? "no client agent runs there" : strerror(-x));
 		else if (rc != 0)
-			snprintf(r[n].why, sizeof(r[n].why), "SHOW refused: %.200s",
-				 body.s ? body.s : "");
-		else if (!(r[n].v = plex_json_parse(body.s ? body.s : "", body.len, perr,
-						    sizeof(perr))))
-			snprintf(r[n].why, sizeof(r[n].why), "bad JSON from the agent: %s", perr);
+			snprintf(w, sizeof(w), "SHOW refused: %.200s", lib_json_gets(reply[n], "error", ""));
 		else
 			answered++;
-		r[n].why[strcspn(r[n].why, "\n")] = '\0';
-		lib_sbuf_free(&body);
+		why[n] = NULL;
+		if (w[0]) {
+			json_decref(reply[n]);
+			reply[n] = NULL;
+			w[strcspn(w, "\n")] = '\0';
+			why[n] = lib_json_str(w);
+		}
 		n++;
 	}
 	if (n == 0)
 		return reject(out, json, "D MIP6,BINDINGS: this sysplex has no clients");
 	if (!answered && want >= 0) {
-		lib_sbuf_printf(err, "%s: %s", r[0].host, r[0].why);
-		plex_json_free(&r[0].v);
-		return -1;
+		lib_sbuf_printf(err, "%s: %s", host[0], json_string_value(why[0]));
+		rc = -1;
+	} else {
+		rc = lib_ctl_result(out, json, bindings_result(host, reply, why, n), bindings_text,
+				    NULL) < 0 ? 8 : answered ? 0 : 8;
 	}
-	if (json)
-		bindings_json(r, n, out);
-	else
-		bindings_text(r, n, out);
-	for (i = 0; i < n; i++)
-		plex_json_free(&r[i].v);
-	return answered ? 0 : 8;
+	for (i = 0; i < n; i++) {
+		json_decref(reply[i]);
+		json_decref(why[i]);
+	}
+	return rc;
 }
 
 /* ---- ROUTE --------------------------------------------------------------------- */
@@ -440,14 +305,29 @@ show_bindings(const struct plex_inst *in, const struct plex_state *st, char **to
 static int route(const struct plex_inst *in, const struct plex_state *st, const char *rest,
 		 int json, int timeout_ms, struct lib_sbuf *out, struct lib_sbuf *err);
 
+/* One stack's JSON answer as a member of ROUTE *ALL's object: the answer's
+ * value, null for an empty answer, {"error": why} when it could not be
+ * asked, the text itself when it is not JSON. */
+static json_t *
+routed_answer(int r, const struct lib_sbuf *o, const struct lib_sbuf *e)
+{
+	json_t *v;
+
+	if (r < 0)
+		return json_pack("{s:o}", "error", lib_json_str(e->s ? e->s : "no answer"));
+	if (!o->s || strspn(o->s, " \t\r\n") == o->len)
+		return json_null();
+	v = lib_json_parse(o->s, o->len, NULL, 0);
+	return v ? v : lib_json_str(o->s);
+}
+
 static int
 route_all(const struct plex_inst *in, const struct plex_state *st, const char *cmd, int json,
 	  int timeout_ms, struct lib_sbuf *out, struct lib_sbuf *err)
 {
-	int i, rc = 0, first = 1;
+	json_t *all = json ? json_object() : NULL;
+	int i, rc = 0;
 
-	if (json)
-		lib_sbuf_printf(out, "{");
 	for (i = 0; i < st->nhosts; i++) {
 		struct lib_sbuf o = { 0 }, e = { 0 };
 		int r;
@@ -458,33 +338,20 @@ route_all(const struct plex_inst *in, const struct plex_state *st, const char *c
 		if (r != 0)
 			rc = 8;
 		if (json) {
-			lib_sbuf_printf(out, "%s", first ? "" : ",");
-			lib_sbuf_json_str(out, st->h[i].name);
-			lib_sbuf_printf(out, ":");
-			if (r < 0) {
-				lib_sbuf_printf(out, "{\"error\":");
-				lib_sbuf_json_str(out, e.s ? e.s : "no answer");
-				lib_sbuf_printf(out, "}");
-			} else {
-				/* The stack's JSON without its trailing newline. */
-				while (o.len && (o.s[o.len - 1] == '\n' || o.s[o.len - 1] == '\r'))
-					o.s[--o.len] = '\0';
-				lib_sbuf_printf(out, "%s", o.len ? o.s : "null");
-			}
+			json_object_set_new(all, st->h[i].name, routed_answer(r, &o, &e));
 		} else {
 			lib_sbuf_printf(out, "%-8s RESPONSES ---------------------------------------\n",
 					st->h[i].name);
 			if (r < 0)
 				lib_sbuf_printf(out, "%s\n", e.s ? e.s : "no answer");
 			else if (o.s)
-				lib_sbuf_printf(out, "%s", o.s);
+				lib_sbuf_add(out, o.s, o.len);
 		}
-		first = 0;
 		lib_sbuf_free(&o);
 		lib_sbuf_free(&e);
 	}
-	if (json)
-		lib_sbuf_printf(out, "}\n");
+	if (json && lib_ctl_result(out, 1, all, NULL, NULL) < 0)
+		rc = 8;
 	LIB_UNUSED(err);
 	return rc;
 }
@@ -533,22 +400,32 @@ int
 plex_opcmd(const struct plex_inst *in, const struct plex_state *st, const char *sys,
 	   const char *line, int json, int timeout_ms, struct lib_sbuf *out, struct lib_sbuf *err)
 {
-	char buf[1100], *verb, *tok[16];
+	struct lib_ctl_cmd c;
+	char tabless[LIB_CTL_LINE_MAX], why[LIB_CTL_LINE_MAX + 128];
 	const char *p = line;
-	int ntok, idx = -1, display;
+	int r, idx = -1, display;
+	size_t k;
 
 	while (*p == ' ' || *p == '\t')
 		p++;
-	if (strlen(p) > 1000)
-		return reject(out, json, "command too long (at most 1000 characters)");
 	if (strpbrk(p, "\r\n"))
 		return reject(out, json, "a command is one line (no line breaks)");
-	ntok = split_cmd(p, buf, sizeof(buf), &verb, tok, (int)LIB_ARRAY_LEN(tok));
-	if (strcmp(verb, "ROUTE") == 0 || strcmp(verb, "RO") == 0)
+	/* The launcher's own reading of the line: the stack's (lib_ctl_parse),
+	 * except that tabs separate words too. */
+	lib_strlcpy(tabless, p, sizeof(tabless));
+	for (k = 0; tabless[k]; k++)
+		if (tabless[k] == '\t')
+			tabless[k] = ' ';
+	r = lib_ctl_parse(strlen(p) < sizeof(tabless) ? tabless : p, &c, why, sizeof(why));
+	if (r == -EMSGSIZE)
+		return reject(out, json, "%s", why);
+	if (strcmp(c.verb, "ROUTE") == 0 || strcmp(c.verb, "RO") == 0)
 		return route(in, st, p + strcspn(p, " \t"), json, timeout_ms, out, err);
-	display = strcmp(verb, "D") == 0 || strcmp(verb, "DISPLAY") == 0;
-	if (display && ntok >= 1 && strcmp(tok[0], "MIP6") == 0)
-		return show_bindings(in, st, tok, ntok, json, timeout_ms, out, err);
+	if (r < 0)
+		return reject(out, json, "%s", why);
+	display = strcmp(c.verb, "D") == 0 || strcmp(c.verb, "DISPLAY") == 0;
+	if (display && c.ntok >= 1 && strcmp(c.tok[0], "MIP6") == 0)
+		return show_bindings(in, st, c.tok, c.ntok, json, timeout_ms, out, err);
 	if (sys && sys[0]) {
 		idx = plex_state_index(st, sys, 1);
 		if (idx < 0)

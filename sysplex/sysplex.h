@@ -22,13 +22,12 @@
  *                stack
  *   1  build.c   namespaces, bridge, veths, addresses, routes, sysctls, run
  *                dir, teardown, the instance lock
- *      ctl.c     the control-socket client (ctl.sock protocol)
+ *      ctl.c     SYSPLEX$ROLE and the routing stack (the protocol: lib/ctl.c)
  *      topo.c    the Lua topology file -> struct plex_topo
  *   0  env.c     the program's and the daemons' directories, the default
  *                topology, the root check, names, "not up", the stack's argv
  *      proc.c    running programs (fork/exec), daemons, pids, killing
  *      state.c   the state file
- *      json.c    strict JSON parser and writer
  *
  * Concurrency: the commands are sequential programs that block with
  * timeouts (poll on a pipe or socket, short sleeps while polling for a
@@ -211,51 +210,17 @@ const struct plex_state_host *plex_state_host(const struct plex_state *st, const
 /* Index into st->h of system/host `name` (case-insensitive), -1 if none. */
 int plex_state_index(const struct plex_state *st, const char *name, int systems_only);
 
-/* ---- control sockets (ctl.c) ------------------------------------------------ */
-/* Sends "[JSON ]cmd\n" to the Unix socket at path and reads the whole reply.
- * On success returns 0, *rc holds n of the "RC=n" status line and body the
- * rest (NUL-terminated, caller frees with lib_sbuf_free).  -errno when the
- * socket does not answer in time or the reply has no status line (-EPROTO). */
-int plex_ctl(const char *path, const char *cmd, int json, int timeout_ms, int *rc,
-	     struct lib_sbuf *body);
+/* ---- the stacks' control sockets (ctl.c; the protocol: lib/ctl.c) ------------ */
+struct json_t;
+/* Asks system sys's stack JSON SYSPLEX$ROLE: 0 with *reply (json_decref it),
+ * whose "dvipas" holds per DVIPA {"dvipa", "status", "dist"}, or -errno when
+ * the stack does not answer it with RC=0 in time. */
+int plex_role(const struct plex_inst *in, const char *sys, int timeout_ms, struct json_t **reply);
 /* Asks every system's stack `SYSPLEX$ROLE` and returns the index (into
  * st->h) of the first one that is ACTIVE with DIST or DIST/DEST for some
  * DVIPA, with that DVIPA in dvipa; -1 when none. */
 int plex_find_routing(const struct plex_inst *in, const struct plex_state *st, int timeout_ms,
 		      char *dvipa, size_t dlen);
-
-/* ---- JSON (json.c) ------------------------------------------------------------ */
-#define PLEX_JSON_DEPTH 64
-enum plex_json_type {
-	PLEX_JSON_NULL,
-	PLEX_JSON_FALSE,
-	PLEX_JSON_TRUE,
-	PLEX_JSON_NUMBER,
-	PLEX_JSON_STRING,
-	PLEX_JSON_ARRAY,
-	PLEX_JSON_OBJECT,
-};
-struct plex_json {
-	enum plex_json_type type;
-	int is_int;			/* numbers: the text was an integer that fits i */
-	long long i;
-	double num;
-	char *str;			/* strings: NUL-terminated (may hold NULs: len) */
-	size_t len;
-	size_t n, cap;			/* arrays, objects: items (and keys) */
-	struct plex_json **items;
-	char **keys;
-};
-/* Parses exactly one JSON value (strict RFC 8259, see json.c).  NULL on
- * error with "offset N: what" in err. */
-struct plex_json *plex_json_parse(const char *s, size_t len, char *err, size_t errlen);
-void plex_json_free(struct plex_json **v);
-/* Member of an object (NULL when absent or obj is not an object). */
-const struct plex_json *plex_json_get(const struct plex_json *obj, const char *key);
-const char *plex_json_str(const struct plex_json *obj, const char *key, const char *dflt);
-long long plex_json_int(const struct plex_json *obj, const char *key, long long dflt);
-/* Appends v as compact JSON. */
-void plex_json_write(const struct plex_json *v, struct lib_sbuf *b);
 
 /* ---- operator commands (opcmd.c) ------------------------------------------------
  * plex_opcmd runs one console command line: `ROUTE sys,cmd` / `ROUTE *ALL,cmd`,

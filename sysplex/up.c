@@ -23,6 +23,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,41 +202,21 @@ start_daemons(struct up *u)
 	return 0;
 }
 
-/* Counts VDPT entries with Rdy > 0 in a JSON reply ("rdy": N, any case);
- * -1 when the reply has no rdy field at all. */
+/* The VDPT entries with Rdy > 0 in a JSON VDPT answer; -1 when it is not
+ * one. */
 static int
-count_rdy(const char *s)
+count_rdy(const json_t *vdpt)
 {
-	int n = 0, seen = 0;
+	const json_t *rows = json_object_get(vdpt, "vdpt"), *e;
+	int n = 0;
+	size_t i;
 
-	for (const char *p = s; (p = strcasestr(p, "\"rdy\"")) != NULL;) {
-		p += 5;
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
-		if (*p != ':')
-			continue;
-		p++;
-		while (*p == ' ' || *p == '\t' || *p == '"')
-			p++;
-		seen = 1;
-		if (isdigit((unsigned char)*p) && strtol(p, NULL, 10) > 0)
-			n++;
-	}
-	return seen ? n : -1;
-}
-
-/* Parses the text trailer "n OF m RECORDS DISPLAYED"; -1 when absent. */
-static int
-count_records(const char *s)
-{
-	const char *p = strcasestr(s, "RECORDS DISPLAYED"), *q;
-
-	if (!p)
+	if (!json_is_array(rows))
 		return -1;
-	/* Back to the start of the line: "n OF m RECORDS DISPLAYED". */
-	for (q = p; q > s && q[-1] != '\n'; q--)
-		;
-	return (int)strtol(q, NULL, 10);
+	json_array_foreach(rows, i, e)
+		if (lib_json_geti(e, "rdy", 0) > 0)
+			n++;
+	return n;
 }
 
 static int
@@ -290,21 +271,20 @@ static int
 poll_ready(struct up *u)
 {
 	const struct plex_topo *t = &u->topo;
-	char path[160], cmd[96];
+	char path[160], cmd[96], err[160];
 	int i, rc, n;
 
 	/* 1. Every stack answers SYSPLEX$ROLE. */
 	for (i = 0; i < t->nhosts; i++) {
 		const struct plex_host *h = &t->h[i];
-		struct lib_sbuf body;
+		json_t *roles;
 
 		if (!h->is_system)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/ctl.sock", u->in->rundir, h->name);
-		rc = -1;
-		n = plex_ctl(path, "SYSPLEX$ROLE", 0, 1000, &rc, &body);
-		lib_sbuf_free(&body);
-		if (n < 0 || rc != 0) {
+		lib_ctl_path(path, sizeof(path), u->in->rundir, h->name, 0);
+		n = plex_role(u->in, h->name, 1000, &roles);
+		json_decref(roles);
+		if (n < 0) {
 			snprintf(u->waiting_for, sizeof(u->waiting_for),
 				 "%s: %s answering SYSPLEX$ROLE with RC=0", h->name, path);
 			snprintf(u->waiting_log, sizeof(u->waiting_log), "%s/%s/stack.log",
@@ -327,20 +307,15 @@ poll_ready(struct up *u)
 		count_expected(u);
 		if (u->expect_rdy > 0) {
 			const struct plex_state_host *r = &u->st.h[u->routing];
-			struct lib_sbuf body;
+			json_t *vdpt;
 
-			snprintf(path, sizeof(path), "%s/%s/ctl.sock", u->in->rundir, r->name);
 			snprintf(cmd, sizeof(cmd), "D TCPIP,%s,NETSTAT,VDPT", r->tcpname);
 			n = -1;
-			if (plex_ctl(path, cmd, 1, 1000, &rc, &body) == 0) {
-				if (rc == 0 && body.s)
-					n = count_rdy(body.s);
-				lib_sbuf_free(&body);
-			}
-			if (n < 0 && plex_ctl(path, cmd, 0, 1000, &rc, &body) == 0) {
-				if (rc == 0 && body.s)
-					n = count_records(body.s);
-				lib_sbuf_free(&body);
+			if (lib_ctl_path(path, sizeof(path), u->in->rundir, r->name, 0) == 0 &&
+			    lib_ctl_call_json(path, cmd, 1000, &rc, &vdpt, err, sizeof(err)) == 0) {
+				if (rc == 0)
+					n = count_rdy(vdpt);
+				json_decref(vdpt);
 			}
 			u->vdpt_rdy = n;
 			if (n < u->expect_rdy) {

@@ -130,6 +130,7 @@ struct stack {
 	uv_timer_t poll_timer, adv_timer;
 	uv_signal_t sigterm, sigint;
 	struct lib_ctl *ctl;
+	unsigned ctl_reports;		/* number of the last NETSTAT/SYSPLEX report header */
 
 	/* routing stack: generation of the full connection report in progress
 	 * from each target (see on_tgt_conn) */
@@ -222,7 +223,23 @@ int stack_joingroup(struct stack *s, char *msg, size_t len);
 int stack_deactivate(struct stack *s, const uint8_t dvipa[16], int on, char *msg, size_t len);
 int stack_quiesce(struct stack *s, int port /* -1 = TARGET */, int on, char *msg, size_t len);
 
-/* ctl.c: control socket and displays */
+/* display.c: the operator displays as result objects (docs/CONSOLE.md has
+ * their shapes; render.h the text renderers); NULL when out of memory. */
+struct json_t *stack_show_vdpt(struct stack *s);
+struct json_t *stack_show_vcrt(struct stack *s);
+struct json_t *stack_show_vipadyn(struct stack *s);
+struct json_t *stack_show_vipadcfg(struct stack *s);
+struct json_t *stack_show_home(struct stack *s);
+struct json_t *stack_show_conn(struct stack *s);
+struct json_t *stack_show_config(struct stack *s);
+struct json_t *stack_show_sysplex_vipadyn(struct stack *s);
+struct json_t *stack_show_group(struct stack *s);
+struct json_t *stack_show_xcf_groups(struct stack *s);
+struct json_t *stack_show_couple(struct stack *s);
+struct json_t *stack_show_role(struct stack *s);
+struct json_t *stack_show_stats(struct stack *s);
+
+/* ctl.c: control socket and commands */
 int stack_ctl_start(struct stack *s);
 void stack_ctl_stop(struct stack *s);
 /* Executes one command line; output (status line not included) into out.

@@ -1,0 +1,807 @@
+/*
+ * display.c - what the stack's operator displays show, as result objects:
+ * each display reads the stack's state once into one JSON object (jansson),
+ * which ctl.c writes as the JSON answer or hands to a text renderer
+ * (render.c).  Nothing here formats text; every name from outside (PROFILE,
+ * coupling bus, kernel) goes in through lib_json_str, so it is escaped by
+ * construction.  The shapes are those of docs/CONSOLE.md.
+ */
+#include "tcpip-stack/stack.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <ifaddrs.h>
+#include <jansson.h>
+#include <net/if.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- helpers --------------------------------------------------------------- */
+
+/* An IPv6 address as a JSON string. */
+static json_t *
+addr(const uint8_t a[16])
+{
+	char buf[64];
+
+	return json_string(lib_ip6_str(a, buf, sizeof(buf)));
+}
+
+static json_t *
+u64(uint64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+static void
+set(json_t *o, const char *key, json_t *v)
+{
+	json_object_set_new(o, key, v);
+}
+
+/* A stack answer: {"system": ..., "stack": ...} to which the display adds. */
+static json_t *
+answer(struct stack *s)
+{
+	json_t *r = json_object();
+
+	set(r, "system", lib_json_str(s->sysname));
+	set(r, "stack", lib_json_str(s->tcpname));
+	return r;
+}
+
+/* rows as `key` and their count as "records". */
+static json_t *
+with_rows(json_t *r, const char *key, json_t *rows)
+{
+	size_t n = json_array_size(rows);
+
+	set(r, key, rows);
+	set(r, "records", json_integer((json_int_t)n));
+	return r;
+}
+
+static const char *
+state_name(uint8_t st)
+{
+	return st == VIPA_CONN_EST ? "ESTABLISHED" : "SYN-RECEIVED";
+}
+
+static const char *
+bypass_name(uint8_t b)
+{
+	switch (b) {
+	case VIPA_BYPASS_TESTING: return "TESTING";
+	case VIPA_BYPASS_BOUND: return "BOUND";
+	default: return "NONE";
+	}
+}
+
+/* Is the stack the routing stack of any DVIPA? */
+static int
+is_distributor(struct stack *s)
+{
+	int i;
+
+	for (i = 0; i < s->ndv; i++)
+		if (s->dv[i].owned && s->dv[i].has_dist)
+			return 1;
+	return 0;
+}
+
+/* A stack out of the sysplex group has no dynamic VIPA (z/OS deletes them
+ * at LEAVEGROUP; VIPADCFG keeps the definitions for JOINGROUP). */
+static int
+is_member(struct stack *s)
+{
+	return xcf_joined(s->xcf) && !s->left_group;
+}
+
+/* ---- VDPT ------------------------------------------------------------------ */
+
+static int
+cmp_vdpt(const void *a, const void *b)
+{
+	const struct vipa_vdpt_entry *x = *(const struct vipa_vdpt_entry *const *)a;
+	const struct vipa_vdpt_entry *y = *(const struct vipa_vdpt_entry *const *)b;
+	int c = memcmp(x->dvipa, y->dvipa, 16);
+
+	if (c)
+		return c;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return memcmp(x->dest_xcf, y->dest_xcf, 16);
+}
+
+json_t *
+stack_show_vdpt(struct stack *s)
+{
+	const struct vipa_vdpt_entry *rows[VIPA_VDPT_MAX];
+	json_t *a = json_array();
+	int i, n = 0;
+
+	for (i = 0; i < s->vdpt->n; i++)
+		if (s->vdpt->e[i].used)
+			rows[n++] = &s->vdpt->e[i];
+	qsort(rows, (size_t)n, sizeof(rows[0]), cmp_vdpt);
+	for (i = 0; i < n; i++) {
+		const struct vipa_vdpt_entry *e = rows[i];
+
+		json_array_append_new(a, json_pack("{s:o,s:i,s:o,s:o,s:i,s:I,s:I,s:i,s:b}",
+			"dest", addr(e->dvipa), "port", e->port, "destxcf", addr(e->dest_xcf),
+			"destname", lib_json_str(e->dest_name), "rdy", e->rdy,
+			"totalconn", (json_int_t)e->totalconn, "actconn", (json_int_t)e->active,
+			"weight", e->weight, "quiesced", (e->flags & VIPA_VDPT_F_QUIESCED) != 0));
+	}
+	return with_rows(answer(s), "vdpt", a);
+}
+
+/* ---- VCRT ------------------------------------------------------------------ */
+
+static int
+vcrt_row(struct vipa_conn *c, void *arg)
+{
+	int bound = c->bypass == VIPA_BYPASS_BOUND;
+
+	json_array_append_new(arg, json_pack("{s:o,s:i,s:o,s:i,s:o,s:s,s:s,s:o,s:o,s:o,s:I}",
+		"dest", addr(c->key.dvipa), "dport", c->key.dport, "source", addr(c->key.client),
+		"sport", c->key.cport, "destxcf", addr(c->dest_xcf), "state", state_name(c->state),
+		"bypass", bypass_name(c->bypass), "careof", bound ? addr(c->coa) : json_null(),
+		"fwdpkts", u64(c->pkts_fwd), "fwdbytes", u64(c->bytes_fwd),
+		"bound_after_ms", bound && c->bypass_ms >= c->created_ms ?
+		(json_int_t)(c->bypass_ms - c->created_ms) : (json_int_t)-1));
+	return 0;
+}
+
+json_t *
+stack_show_vcrt(struct stack *s)
+{
+	/* The distributor shows every routed connection, a target those it
+	 * terminates. */
+	int owner = is_distributor(s);
+	json_t *r = answer(s), *a = json_array();
+
+	set(r, "role", json_string(owner ? "distributor" : "target"));
+	vipa_vcrt_foreach(owner ? s->vcrt : s->tconn, vcrt_row, a);
+	return with_rows(r, "vcrt", a);
+}
+
+/* ---- VIPADYN / VIPADCFG ---------------------------------------------------- */
+
+static const char *
+origin_name(const struct stack_dvipa *d)
+{
+	if (d->defined)
+		return "VIPADEFINE";
+	if (d->backup)
+		return "VIPABACKUP";
+	return "VIPADISTRIBUTE";
+}
+
+/* Does this stack have anything of d to show? */
+static int
+dvipa_shown(const struct stack_dvipa *d)
+{
+	return d->defined || d->backup || d->target || d->owned;
+}
+
+json_t *
+stack_show_vipadyn(struct stack *s)
+{
+	int i, member = is_member(s);
+	json_t *r = answer(s), *a = json_array();
+
+	set(r, "member", json_boolean(member));
+	for (i = 0; i < s->ndv && member; i++) {
+		const struct stack_dvipa *d = &s->dv[i];
+		json_t *row;
+
+		if (!dvipa_shown(d))
+			continue;
+		row = json_pack("{s:o,s:o,s:s,s:s,s:s,s:i,s:o}", "ipaddr", addr(d->addr),
+				"intfname", lib_json_str(d->ifname), "status", stack_dvipa_status(d),
+				"origin", origin_name(d), "diststat", stack_dvipa_diststat(d),
+				"rank", d->rank, "owner", lib_json_str(d->owner));
+		/* When this stack activated it (wall clock): ACTTIME. */
+		if (row && d->owned)
+			set(row, "acttime_ms", u64(d->activated_wall_ms));
+		json_array_append_new(a, row);
+	}
+	return with_rows(r, "vipadyn", a);
+}
+
+static const char *
+moveable_name(enum vipa_moveable m)
+{
+	return m == VIPA_MOVE_WHENIDLE ? "WHENIDLE" : "IMMEDIATE";
+}
+
+/* The configuration as normalized PROFILE statements (vipa_profile_print). */
+static json_t *
+profile_text(const struct vipa_profile *p)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	json_t *v;
+
+	if (!f)
+		return NULL;
+	vipa_profile_print(p, f);
+	fclose(f);
+	v = lib_json_str(buf);
+	free(buf);
+	return v;
+}
+
+json_t *
+stack_show_vipadcfg(struct stack *s)
+{
+	const struct vipa_profile *p = &s->prof;
+	json_t *def = json_array(), *bak = json_array(), *dis = json_array(), *r = answer(s);
+	int i, j;
+
+	for (i = 0; i < p->ndefine; i++) {
+		const struct vipa_define *d = &p->define[i];
+
+		if (d->backup)
+			json_array_append_new(bak, json_pack("{s:o,s:o,s:i,s:s}", "intfname",
+				lib_json_str(d->ifname), "ipaddr", addr(d->addr), "rank", d->rank,
+				"moveable", moveable_name(d->moveable)));
+		else
+			json_array_append_new(def, json_pack("{s:o,s:o,s:s}", "intfname",
+				lib_json_str(d->ifname), "ipaddr", addr(d->addr),
+				"moveable", moveable_name(d->moveable)));
+	}
+	for (i = 0; i < p->ndist; i++) {
+		const struct vipa_distribute *d = &p->dist[i];
+		json_t *ports = json_array(), *dest;
+
+		for (j = 0; j < d->nports; j++)
+			json_array_append_new(ports, json_integer(d->ports[j]));
+		if (d->destall) {
+			dest = json_string("ALL");
+		} else {
+			dest = json_array();
+			for (j = 0; j < d->ndest; j++)
+				json_array_append_new(dest, addr(d->dest[j].xcf));
+		}
+		json_array_append_new(dis, json_pack("{s:o,s:o,s:o,s:s,s:b,s:i}", "ipaddr",
+			addr(d->dvipa), "ports", ports, "destxcf", dest,
+			"distmethod", vipa_distmethod_name(d->method), "mobileipv6", d->mip6 != 0,
+			"timedaffinity", d->timedaff));
+	}
+	set(r, "vipadcfg", json_pack("{s:o,s:o,s:o}", "define", def, "backup", bak,
+				     "distribute", dis));
+	set(r, "profile", profile_text(p));
+	return r;
+}
+
+/* ---- HOME and CONN --------------------------------------------------------- */
+
+json_t *
+stack_show_home(struct stack *s)
+{
+	struct ifaddrs *ifa, *i;
+	json_t *a;
+
+	if (getifaddrs(&ifa) < 0)
+		return json_pack("{s:s}", "error", "getifaddrs failed");
+	a = json_array();
+	for (i = ifa; i; i = i->ifa_next) {
+		const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)i->ifa_addr;
+
+		if (!sa || sa->sin6_family != AF_INET6 || IN6_IS_ADDR_LINKLOCAL(&sa->sin6_addr) ||
+		    IN6_IS_ADDR_LOOPBACK(&sa->sin6_addr))
+			continue;
+		json_array_append_new(a, json_pack("{s:o,s:o}", "address",
+						   addr(sa->sin6_addr.s6_addr), "link",
+						   lib_json_str(i->ifa_name)));
+	}
+	freeifaddrs(ifa);
+	return with_rows(answer(s), "home", a);
+}
+
+static const char *
+tcp_state(uint8_t st)
+{
+	static const char *const names[] = { "?", "ESTABLSH", "SYNSENT", "SYNRCVD", "FINWAIT1",
+					     "FINWAIT2", "TIMEWAIT", "CLOSED", "CLOSWAIT", "LASTACK",
+					     "LISTEN", "CLOSING" };
+	return st < LIB_ARRAY_LEN(names) ? names[st] : "?";
+}
+
+/* One row of the CONN report. */
+struct conn_row {
+	struct lib_sock so;
+	char user[9];
+};
+
+struct conn_ctx {
+	struct stack *s;
+	struct conn_row *rows;
+	int n, cap;
+};
+
+/* Does the socket belong to a DVIPA this stack knows: bound to it, or a
+ * listener on :: for one of its distributed ports? */
+static int
+on_dvipa(struct stack *s, const struct lib_sock *so)
+{
+	static const uint8_t any[16];
+	int i, j;
+
+	for (i = 0; i < s->ndv; i++) {
+		const struct stack_dvipa *d = &s->dv[i];
+
+		if (memcmp(so->laddr, d->addr, 16) == 0)
+			return 1;
+		if (so->state != TCP_LISTEN || memcmp(so->laddr, any, 16) != 0)
+			continue;
+		for (j = 0; j < d->adv.nports; j++)
+			if (d->adv.ports[j] == so->lport)
+				return 1;
+		if (stack_dvipa_is_dist_port(d, so->lport))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+conn_collect(const struct lib_sock *so, void *arg)
+{
+	struct conn_ctx *c = arg;
+
+	if (!on_dvipa(c->s, so))
+		return 0;
+	if (c->n == c->cap) {
+		int cap = c->cap ? 2 * c->cap : 64;
+		struct conn_row *r = realloc(c->rows, (size_t)cap * sizeof(*r));
+
+		if (!r)
+			return 1;
+		c->rows = r;
+		c->cap = cap;
+	}
+	memset(&c->rows[c->n], 0, sizeof(c->rows[0]));
+	c->rows[c->n].so = *so;
+	lib_strlcpy(c->rows[c->n].user, "?", sizeof(c->rows[0].user));
+	c->n++;
+	return 0;
+}
+
+static int
+cmp_row_inode(const void *a, const void *b)
+{
+	uint32_t x = ((const struct conn_row *)a)->so.inode, y = ((const struct conn_row *)b)->so.inode;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The user id of each socket, as z/OS shows the job name: the command name
+ * of the process holding it (upper case, 8 characters), found through
+ * /proc/PID/fd of the processes in our network namespace. */
+static void
+conn_owners(struct conn_ctx *c)
+{
+	struct stat self, ns;
+	struct dirent *p, *f;
+	DIR *proc, *fds;
+	char path[300], link[64], comm[64];
+
+	if (c->n == 0 || stat("/proc/self/ns/net", &self) < 0 || !(proc = opendir("/proc")))
+		return;
+	qsort(c->rows, (size_t)c->n, sizeof(c->rows[0]), cmp_row_inode);
+	while ((p = readdir(proc)) != NULL) {
+		FILE *cf;
+
+		if (p->d_name[0] < '1' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", p->d_name);
+		if (stat(path, &ns) < 0 || ns.st_ino != self.st_ino || ns.st_dev != self.st_dev)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", p->d_name);
+		comm[0] = '\0';
+		if ((cf = fopen(path, "re")) != NULL) {
+			if (!fgets(comm, sizeof(comm), cf))
+				comm[0] = '\0';
+			fclose(cf);
+		}
+		comm[strcspn(comm, "\n")] = '\0';
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		if (!(fds = opendir(path)))
+			continue;
+		while ((f = readdir(fds)) != NULL) {
+			struct conn_row key, *r;
+			char fp[600];
+			ssize_t n;
+			unsigned long ino;
+
+			snprintf(fp, sizeof(fp), "%s/%s", path, f->d_name);
+			n = readlink(fp, link, sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = '\0';
+			if (sscanf(link, "socket:[%lu]", &ino) != 1)
+				continue;
+			key.so.inode = (uint32_t)ino;
+			r = bsearch(&key, c->rows, (size_t)c->n, sizeof(c->rows[0]), cmp_row_inode);
+			if (r && comm[0]) {
+				size_t i, k = 0;
+
+				/* A job name: A-Z 0-9, eight at most. */
+				for (i = 0; comm[i] && k < 8; i++)
+					if (isalnum((unsigned char)comm[i]))
+						r->user[k++] = (char)toupper((unsigned char)comm[i]);
+				r->user[k] = '\0';
+				if (!k)
+					lib_strlcpy(r->user, "?", sizeof(r->user));
+			}
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+}
+
+/* D TCPIP,tcp,NETSTAT,CONN: the TCP connections and listeners of the
+ * DVIPAs this stack knows (user id, connection id, state, the sockets); the
+ * coupling bus's own sockets are not shown. */
+json_t *
+stack_show_conn(struct stack *s)
+{
+	struct conn_ctx c = { s, NULL, 0, 0 };
+	json_t *a = json_array();
+	int i;
+
+	lib_diag_tcp6(0xfff & ~(1u << TCP_TIME_WAIT), conn_collect, &c);
+	conn_owners(&c);
+	for (i = 0; i < c.n; i++) {
+		const struct conn_row *w = &c.rows[i];
+		char id[16];
+
+		snprintf(id, sizeof(id), "%08X", w->so.inode);
+		json_array_append_new(a, json_pack("{s:o,s:s,s:o,s:i,s:o,s:i,s:s}",
+			"userid", lib_json_str(w->user), "conn", id, "local", addr(w->so.laddr),
+			"lport", w->so.lport, "remote", addr(w->so.raddr), "rport", w->so.rport,
+			"state", tcp_state(w->so.state)));
+	}
+	free(c.rows);
+	return with_rows(answer(s), "conn", a);
+}
+
+/* ---- CONFIG: the stack's configuration and persistence --------------------- */
+
+json_t *
+stack_show_config(struct stack *s)
+{
+	struct vipa_store_info *si = calloc(1, sizeof(*si));
+	struct vipa_store_stats st;
+	json_t *r;
+
+	if (!si)
+		return NULL;
+	vipa_store_info(s->store, si);
+	vipa_store_stats(s->store, &st);
+	r = answer(s);
+	set(r, "config", json_pack("{s:o,s:s,s:o,s:b,s:o,s:I,s:s}", "member", lib_json_str(s->member),
+				   "group", "EZBTCPCS", "dynamicxcf", addr(s->xcfaddr),
+				   "mobileipv6", !s->no_mip6, "lan", lib_json_str(s->lanif),
+				   "lan_mtu", (json_int_t)s->lan_mtu, "tun", STACK_TUN_NAME));
+	set(r, "persistence", json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+		"status", vipa_store_state_name(si->state), "file", lib_json_str_or_null(si->path),
+		"disabled_reason", lib_json_str_or_null(si->disabled_why),
+		"moved_to", lib_json_str_or_null(si->moved_to),
+		"moved_reason", lib_json_str_or_null(si->moved_why),
+		"moved_aside", u64(st.moved_aside), "recreated", u64(st.reopened),
+		"written", u64(st.written), "flushes", u64(st.flushes), "errors", u64(st.errors)));
+	free(si);
+	return r;
+}
+
+/* ---- sysplex-wide displays ------------------------------------------------- */
+
+static const char *
+cand_status(uint8_t st)
+{
+	switch (st) {
+	case WIRE_VIPA_ACTIVE: return "ACTIVE";
+	case WIRE_VIPA_MOVING: return "MOVING";
+	case WIRE_VIPA_QUIESCING: return "QUIESCING";
+	case WIRE_VIPA_DEACTIVATED: return "DEACTIVATED";
+	default: return "BACKUP";
+	}
+}
+
+/* Is member m a destination of DVIPA d, as far as this stack knows? */
+static int
+is_dest(struct stack *s, const struct stack_dvipa *d, const char *member)
+{
+	const struct xcf_member_info *mi;
+	int i;
+
+	if (strcmp(member, s->member) == 0)
+		return d->target;
+	mi = xcf_member(s->xcf, member);
+	if (!mi || mi->state != XCF_ACTIVE || !d->adv.nports)
+		return 0;
+	if (d->adv.ndest == 0)
+		return 1;
+	for (i = 0; i < d->adv.ndest; i++)
+		if (memcmp(d->adv.dest[i].xcf, mi->xcfaddr, 16) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+sysplex_row(struct stack *s, json_t *a, const struct stack_dvipa *d, const char *member,
+	    const char *status, unsigned rank, int dist)
+{
+	const struct xcf_member_info *mi = xcf_member(s->xcf, member);
+	int self = strcmp(member, s->member) == 0, dest = is_dest(s, d, member);
+	const char *mvs = self ? s->sysname : mi ? mi->sysname : "?";
+	const char *tcp = self ? s->tcpname : mi ? mi->tcpname : "?";
+
+	json_array_append_new(a, json_pack("{s:o,s:o,s:o,s:s,s:I,s:s}", "ipaddr", addr(d->addr),
+		"tcpname", lib_json_str(tcp), "mvsname", lib_json_str(mvs), "status", status,
+		"rank", (json_int_t)rank,
+		"dist", dist && dest ? "BOTH" : dist ? "DIST" : dest ? "DEST" : ""));
+}
+
+json_t *
+stack_show_sysplex_vipadyn(struct stack *s)
+{
+	struct xcf_member_info m[XCF_MAX_MEMBERS];
+	int i, j, k, nm, member = is_member(s);
+	json_t *r = answer(s), *a = json_array();
+
+	set(r, "member", json_boolean(member));
+	nm = member ? xcf_members(s->xcf, m, XCF_MAX_MEMBERS) : 0;
+	for (i = 0; i < s->ndv && member; i++) {
+		const struct stack_dvipa *d = &s->dv[i];
+		int shown_self = 0;
+
+		if (!d->ncand && !dvipa_shown(d))
+			continue;
+		if (dvipa_shown(d)) {
+			sysplex_row(s, a, d, s->member,
+				    d->owned || (!d->defined && !d->backup) ? "ACTIVE" : stack_dvipa_status(d),
+				    d->backup ? d->rank : 0, d->owned && d->has_dist);
+			shown_self = 1;
+		}
+		for (j = 0; j < d->ncand; j++) {
+			const struct stack_cand *c = &d->cand[j];
+
+			if (shown_self && strcmp(c->member, s->member) == 0)
+				continue;
+			sysplex_row(s, a, d, c->member, cand_status(c->status),
+				    c->origin == WIRE_VIPA_BACKUP ? c->rank : 0,
+				    c->status == WIRE_VIPA_ACTIVE && (c->flags & WIRE_VIPA_F_DIST ||
+								     d->adv.nports));
+		}
+		/* Targets that define nothing for it. */
+		for (k = 0; k < nm; k++) {
+			int listed = strcmp(m[k].member, s->member) == 0 && shown_self;
+
+			for (j = 0; j < d->ncand && !listed; j++)
+				if (strcmp(d->cand[j].member, m[k].member) == 0)
+					listed = 1;
+			if (!listed && strcmp(m[k].member, s->member) != 0 && is_dest(s, d, m[k].member))
+				sysplex_row(s, a, d, m[k].member, "ACTIVE", 0, 0);
+		}
+	}
+	return with_rows(r, "sysplex_vipadyn", a);
+}
+
+static const char *
+member_state(enum xcf_member_state st)
+{
+	switch (st) {
+	case XCF_ACTIVE: return "ACTIVE";
+	case XCF_FAILED: return "FAILED";
+	case XCF_LEFT: return "LEFT";
+	case XCF_PARTITIONED: return "PARTITIONED";
+	case XCF_JOINING: return "JOINING";
+	default: return "NOTJOINED";
+	}
+}
+
+/* Every member as we see it: ourselves by our own state (a stack that left
+ * still hears the others, so they keep theirs). */
+json_t *
+stack_show_group(struct stack *s)
+{
+	struct xcf_member_info m[XCF_MAX_MEMBERS];
+	int i, n = xcf_members(s->xcf, m, XCF_MAX_MEMBERS);
+	json_t *r = answer(s), *a = json_array();
+
+	set(r, "group", json_string("EZBTCPCS"));
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:o,s:o,s:o,s:s,s:b}", "member",
+			lib_json_str(m[i].member), "mvsname", lib_json_str(m[i].sysname),
+			"tcpname", lib_json_str(m[i].tcpname), "status", member_state(m[i].state),
+			"in_doubt", m[i].in_doubt != 0));
+	return with_rows(r, "members", a);
+}
+
+json_t *
+stack_show_xcf_groups(struct stack *s)
+{
+	struct xcf_member_info m[XCF_MAX_MEMBERS];
+	int i, n = xcf_members(s->xcf, m, XCF_MAX_MEMBERS), live = 0;
+
+	for (i = 0; i < n; i++)
+		if (m[i].state == XCF_ACTIVE)
+			live++;
+	return json_pack("{s:[{s:s,s:i}]}", "groups", "name", "EZBTCPCS", "members", live);
+}
+
+/* D XCF,COUPLE: the couple data set as this system last read it. */
+json_t *
+stack_show_couple(struct stack *s)
+{
+	struct xcf_cds_view *v = calloc(1, sizeof(*v));
+	json_t *r, *a;
+	int i;
+
+	if (!v)
+		return NULL;
+	if (xcf_cds_view(s->xcf, v) < 0) {
+		free(v);
+		return json_pack("{s:s}", "error", "no couple data set");
+	}
+	a = json_array();
+	for (i = 0; i < v->n; i++) {
+		const struct xcf_slot *t = &v->slot[i];
+
+		json_array_append_new(a, json_pack("{s:o,s:o,s:s,s:o,s:o,s:o,s:I,s:b,s:o,s:o,s:o}",
+			"system", lib_json_str(t->sysname), "member", lib_json_str(t->member),
+			"status", xcf_slot_state_name(t->state), "incarnation", u64(t->incarnation),
+			"beat", u64(t->beat), "unchanged_ms", u64(v->unchanged_ms[i]),
+			"weight", (json_int_t)t->weight, "in_doubt", v->in_doubt[i] != 0,
+			"partitioned_by", lib_json_str(t->pill_inc ? t->pill_by : ""),
+			"reason", lib_json_str(t->pill_inc ? t->reason : ""),
+			"pill_incarnation", u64(t->pill_inc)));
+	}
+	r = json_pack("{s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:b,s:b,s:o,s:o,s:{s:s,s:o,s:o,s:o}}",
+		"system", lib_json_str(s->sysname), "sysplex", lib_json_str(v->sysplex),
+		"cds", lib_json_str(v->path), "interval_ms", (json_int_t)v->hb_ms,
+		"failure_ms", (json_int_t)v->fail_ms, "lease_ms", (json_int_t)v->lease_ms,
+		"isolate_ms", (json_int_t)v->isolate_ms, "reachable", v->reachable != 0,
+		"fault", v->fault != 0, "error", lib_json_str(v->error),
+		"read_age_ms", u64(v->read_age_ms),
+		"self", "status", member_state(v->self_state), "lease_left_ms", u64(v->lease_left_ms),
+		"lease_lapses", u64(v->lapses), "update_ms_max", u64(v->beat_ms_max));
+	free(v);
+	if (!r) {
+		json_decref(a);
+		return NULL;
+	}
+	return with_rows(r, "slots", a);
+}
+
+/* ---- private queries for the launcher, tests and benchmarks ---------------- */
+
+/* SYSPLEX$ROLE: per DVIPA its status and distribution role here; an owned
+ * one with the owner's monotonic activation time and the time of this
+ * answer (one clock for every stack on the host): two answers prove two
+ * owners at once only if their intervals overlap. */
+json_t *
+stack_show_role(struct stack *s)
+{
+	json_t *a = json_array();
+	int i;
+
+	for (i = 0; i < s->ndv; i++) {
+		const struct stack_dvipa *d = &s->dv[i];
+		const char *ds = stack_dvipa_diststat(d);
+		json_t *row;
+
+		if (!dvipa_shown(d))
+			continue;
+		row = json_pack("{s:o,s:s,s:s}", "dvipa", addr(d->addr), "status",
+				stack_dvipa_status(d), "dist", ds[0] ? ds : "-");
+		if (row && d->owned) {
+			set(row, "since_ms", u64(d->active_since_ms));
+			set(row, "now_ms", u64(lib_now_ms()));
+		}
+		json_array_append_new(a, row);
+	}
+	return with_rows(answer(s), "dvipas", a);
+}
+
+struct counter {
+	const char *name;
+	uint64_t v;
+};
+
+static json_t *
+add_counters(json_t *o, const struct counter *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		set(o, c[i].name, u64(c[i].v));
+	return o;
+}
+
+static json_t *
+counter_array(const uint64_t *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, u64(v[i]));
+	return a;
+}
+
+static json_t *
+verdicts(const struct lib_verdicts *vs)
+{
+	json_t *o = json_object();
+	int i;
+
+	for (i = 0; vs && i < vs->n; i++)
+		set(o, vs->v[i].reason, u64(vs->v[i].count));
+	return o;
+}
+
+/* SYSPLEX$STATS: the stack's counters. */
+json_t *
+stack_show_stats(struct stack *s)
+{
+	struct vipa_store_stats st;
+	struct vipa_store_info *si = calloc(1, sizeof(*si));
+	const struct stack_counters *c = &s->cnt;
+	const struct stack_mip6_counters *m = &s->mip6;
+	json_t *r, *store, *mip6;
+
+	if (!si)
+		return NULL;
+	vipa_store_stats(s->store, &st);
+	vipa_store_info(s->store, si);
+	{
+		const struct counter top[] = {
+			{ "rx_pkts", c->rx_pkts }, { "rx_bytes", c->rx_bytes },
+			{ "fwd_pkts", c->fwd_pkts }, { "fwd_bytes", c->fwd_bytes },
+			{ "local_pkts", c->local_pkts }, { "strip_pkts", c->strip_pkts },
+			{ "new_conns", c->new_conns }, { "no_target", c->no_target },
+			{ "no_entry", c->no_entry }, { "tun_write_err", c->tun_write_err },
+			{ "link_dropped", c->link_dropped }, { "ptb_sent", c->ptb_sent },
+			{ "full_reports", c->full_reports }, { "vcrt", vipa_vcrt_count(s->vcrt) },
+		};
+		const struct counter sto[] = {
+			{ "queued", st.queued }, { "written", st.written }, { "flushes", st.flushes },
+			{ "errors", st.errors }, { "dropped", st.dropped }, { "reopened", st.reopened },
+			{ "moved_aside", st.moved_aside },
+		};
+		const struct counter mc[] = {
+			{ "started", m->started }, { "bound", m->bound }, { "deletes", m->deletes },
+			{ "target_lost", m->target_lost }, { "gave_up", m->gave_up },
+			{ "copies", m->copies }, { "bind_info", m->bind_info },
+			{ "ba_errors", m->ba_errors }, { "syn_to_bu_ms_sum", m->syn_to_bu_ms_sum },
+			{ "refreshes", m->refreshes }, { "refreshed", m->refreshed },
+			{ "bind_lifetime", s->prof.bindlife ? s->prof.bindlife
+							    : MIP6_MAX_RR_BINDING_LIFETIME },
+		};
+
+		r = json_object();
+		set(r, "system", lib_json_str(s->sysname));
+		add_counters(r, top, LIB_ARRAY_LEN(top));
+		store = json_object();
+		set(store, "state", json_string(vipa_store_state_name(si->state)));
+		set(r, "store", add_counters(store, sto, LIB_ARRAY_LEN(sto)));
+		mip6 = add_counters(json_object(), mc, LIB_ARRAY_LEN(mc));
+		set(mip6, "tx", counter_array(m->tx, 8));
+		set(mip6, "rx", counter_array(m->rx, 8));
+		set(r, "mip6", mip6);
+		set(r, "drops", json_pack("{s:o,s:o,s:o}", "tun", verdicts(&s->tun_verdicts),
+					  "stack", verdicts(&s->bus_verdicts),
+					  "xcf", verdicts(xcf_verdicts(s->xcf))));
+	}
+	free(si);
+	return r;
+}

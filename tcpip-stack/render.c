@@ -1,0 +1,334 @@
+/*
+ * render.c - the z/OS text of the stack's operator displays, rendered from
+ * their result objects (display.c builds them; docs/CONSOLE.md).  A renderer
+ * reads nothing but its object and struct stack_render (the report counter
+ * of the headers, DETAIL), so each one is tested alone
+ * (tests/unit/test_render.c).
+ */
+#include "tcpip-stack/render.h"
+
+#include <jansson.h>
+#include <string.h>
+#include <time.h>
+
+#define S(o, k) lib_json_gets((o), (k), "")
+#define U(o, k) ((unsigned long long)lib_json_geti((o), (k), 0))
+#define B(o, k) lib_json_getb((o), (k))
+
+static const json_t *
+rows(const json_t *r, const char *key)
+{
+	return json_object_get(r, key);
+}
+
+/* "EZD0101I NETSTAT CS V2R5 TCPCS n": the next report number. */
+static unsigned
+next_seq(struct stack_render *ctx)
+{
+	return ctx && ctx->seq ? ++*ctx->seq : 0;
+}
+
+static void
+netstat_header(const json_t *r, struct lib_sbuf *o, struct stack_render *ctx)
+{
+	unsigned seq = next_seq(ctx);
+
+	lib_sbuf_printf(o, "EZD0101I NETSTAT CS V2R5 %s %u\n", S(r, "stack"), seq);
+}
+
+static void
+records(struct lib_sbuf *o, size_t n, int end)
+{
+	lib_sbuf_printf(o, "%zu OF %zu RECORDS DISPLAYED\n%s", n, n, end ? "END OF THE REPORT\n" : "");
+}
+
+void
+stack_render_vdpt(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	struct stack_render *ctx = arg;
+	const json_t *e;
+	size_t i;
+
+	netstat_header(r, o, ctx);
+	lib_sbuf_printf(o, "DYNAMIC VIPA DESTINATION PORT TABLE FOR TCP/IP STACKS:\n");
+	json_array_foreach(rows(r, "vdpt"), i, e) {
+		unsigned long long w = U(e, "weight");
+
+		lib_sbuf_printf(o, "DEST:         %s..%llu\n", S(e, "dest"), U(e, "port"));
+		lib_sbuf_printf(o, "  DESTXCF:    %s\n", S(e, "destxcf"));
+		lib_sbuf_printf(o, "  TOTALCONN:  %010llu  RDY: %03llu  WLM: %02llu  TSR: 100\n",
+				U(e, "totalconn"), U(e, "rdy"), w > 99 ? 99 : w);
+		lib_sbuf_printf(o, "  FLG: %s\n", B(e, "quiesced") ? "QUIESCED" : "");
+		if (ctx && ctx->detail) {
+			const char *n = S(e, "destname");
+
+			lib_sbuf_printf(o, "  DESTNAME:   %s\n", n[0] ? n : "-");
+			lib_sbuf_printf(o, "  ACTCONN:    %010llu\n", U(e, "actconn"));
+		}
+	}
+	records(o, json_array_size(rows(r, "vdpt")), 1);
+}
+
+void
+stack_render_vcrt(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	struct stack_render *ctx = arg;
+	int owner = strcmp(S(r, "role"), "distributor") == 0;
+	const json_t *e;
+	size_t i;
+
+	netstat_header(r, o, ctx);
+	lib_sbuf_printf(o, "DYNAMIC VIPA CONNECTION ROUTING TABLE:\n");
+	json_array_foreach(rows(r, "vcrt"), i, e) {
+		lib_sbuf_printf(o, "DEST:         %s..%llu\n", S(e, "dest"), U(e, "dport"));
+		lib_sbuf_printf(o, "  SOURCE:     %s..%llu\n", S(e, "source"), U(e, "sport"));
+		lib_sbuf_printf(o, "  DESTXCF:    %s\n", S(e, "destxcf"));
+		if (!ctx || !ctx->detail)
+			continue;
+		lib_sbuf_printf(o, "  STATE:      %s\n", S(e, "state"));
+		lib_sbuf_printf(o, "  BYPASS:     %s", S(e, "bypass"));
+		if (strcmp(S(e, "bypass"), "BOUND") == 0) {
+			long long after = lib_json_geti(e, "bound_after_ms", -1);
+
+			lib_sbuf_printf(o, "  CAREOF: %s", S(e, "careof"));
+			if (after >= 0)
+				lib_sbuf_printf(o, "  BOUND AFTER: %lld MS", after);
+		}
+		lib_sbuf_printf(o, "\n");
+		if (owner)
+			lib_sbuf_printf(o, "  FWDPKTS:    %010llu  FWDBYTES: %llu\n", U(e, "fwdpkts"),
+					U(e, "fwdbytes"));
+	}
+	records(o, json_array_size(rows(r, "vcrt")), 1);
+}
+
+void
+stack_render_vipadyn(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	const json_t *e;
+	size_t i;
+
+	netstat_header(r, o, arg);
+	if (!B(r, "member"))
+		lib_sbuf_printf(o, "EZZ8269I %s IS NOT A MEMBER OF A SYSPLEX GROUP: NO DYNAMIC VIPA\n",
+				S(r, "stack"));
+	lib_sbuf_printf(o, "DYNAMIC VIPA:\n");
+	json_array_foreach(rows(r, "vipadyn"), i, e) {
+		const char *ifn = S(e, "intfname");
+
+		lib_sbuf_printf(o, "  INTFNAME: %s\n", ifn[0] ? ifn : "-");
+		lib_sbuf_printf(o, "    IPADDR: %s\n", S(e, "ipaddr"));
+		lib_sbuf_printf(o, "    STATUS: %-10s ORIGIN: %-14s DISTSTAT: %s\n", S(e, "status"),
+				S(e, "origin"), S(e, "diststat"));
+		if (json_object_get(e, "acttime_ms")) {
+			time_t tt = (time_t)(U(e, "acttime_ms") / 1000);
+			struct tm tm;
+			char t[32];
+
+			gmtime_r(&tt, &tm);
+			strftime(t, sizeof(t), "%m/%d/%Y %H:%M:%S", &tm);
+			lib_sbuf_printf(o, "    ACTTIME: %s\n", t);
+		}
+	}
+	records(o, json_array_size(rows(r, "vipadyn")), 1);
+}
+
+void
+stack_render_vipadcfg(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	netstat_header(r, o, arg);
+	lib_sbuf_printf(o, "DYNAMIC VIPA INFORMATION:\n%sEND OF THE REPORT\n", S(r, "profile"));
+}
+
+void
+stack_render_home(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	const json_t *e;
+	size_t i;
+
+	if (json_object_get(r, "error")) {
+		stack_render_error(r, o, arg);
+		return;
+	}
+	netstat_header(r, o, arg);
+	lib_sbuf_printf(o, "HOME ADDRESS LIST:\n");
+	json_array_foreach(rows(r, "home"), i, e)
+		lib_sbuf_printf(o, "LINKNAME:   %s\n  ADDRESS:  %s\n", S(e, "link"), S(e, "address"));
+	records(o, json_array_size(rows(r, "home")), 1);
+}
+
+void
+stack_render_conn(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	const json_t *e;
+	size_t i;
+
+	netstat_header(r, o, arg);
+	lib_sbuf_printf(o, "USER ID  CONN     STATE\n");
+	json_array_foreach(rows(r, "conn"), i, e)
+		lib_sbuf_printf(o, "%-8s %s %s\n  LOCAL SOCKET:   %s..%llu\n  FOREIGN SOCKET: %s..%llu\n",
+				S(e, "userid"), S(e, "conn"), S(e, "state"), S(e, "local"),
+				U(e, "lport"), S(e, "remote"), U(e, "rport"));
+	records(o, json_array_size(rows(r, "conn")), 1);
+}
+
+void
+stack_render_config(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	const json_t *c = json_object_get(r, "config"), *p = json_object_get(r, "persistence");
+	const char *file = S(p, "file");
+
+	netstat_header(r, o, arg);
+	lib_sbuf_printf(o, "IPV6 CONFIGURATION TABLE:\n");
+	lib_sbuf_printf(o, "  DYNAMICXCF: %s  MOBILEIPV6: %s\n", S(c, "dynamicxcf"),
+			B(c, "mobileipv6") ? "YES" : "NO");
+	lib_sbuf_printf(o, "  LAN INTERFACE: %s  MTU: %llu  TUN INTERFACE: %s\n", S(c, "lan"),
+			U(c, "lan_mtu"), S(c, "tun"));
+	lib_sbuf_printf(o, "SYSPLEX CONFIGURATION:\n");
+	lib_sbuf_printf(o, "  GROUP: %s  MEMBER: %s  MVSNAME: %s\n", S(c, "group"), S(c, "member"),
+			S(r, "system"));
+	lib_sbuf_printf(o, "PERSISTENCE (VCRT AND VDPT STORE):\n");
+	lib_sbuf_printf(o, "  STATUS: %s\n", S(p, "status"));
+	lib_sbuf_printf(o, "  FILE: %s\n", file[0] ? file : "-");
+	if (S(p, "disabled_reason")[0])
+		lib_sbuf_printf(o, "  NOT WRITTEN: %s\n", S(p, "disabled_reason"));
+	if (S(p, "moved_to")[0]) {
+		lib_sbuf_printf(o, "  UNUSABLE FILE MOVED TO: %s\n", S(p, "moved_to"));
+		lib_sbuf_printf(o, "    BECAUSE: %s\n", S(p, "moved_reason"));
+	}
+	lib_sbuf_printf(o, "  ROWS WRITTEN: %llu  FLUSHES: %llu  ERRORS: %llu  RECREATED: %llu  "
+			"MOVED ASIDE: %llu\n", U(p, "written"), U(p, "flushes"), U(p, "errors"),
+			U(p, "recreated"), U(p, "moved_aside"));
+	lib_sbuf_printf(o, "END OF THE REPORT\n");
+}
+
+void
+stack_render_sysplex_vipadyn(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	const char *last = NULL;
+	const json_t *e;
+	size_t i;
+
+	lib_sbuf_printf(o, "EZZ8260I SYSPLEX CS V2R5 %u\nVIPA DYNAMIC DISPLAY FROM %s AT %s\n",
+			next_seq(arg), S(r, "stack"), S(r, "system"));
+	if (!B(r, "member"))
+		lib_sbuf_printf(o, "EZZ8269I %s IS NOT A MEMBER OF A SYSPLEX GROUP\n", S(r, "stack"));
+	/* The rows of one DVIPA follow each other: one heading per DVIPA. */
+	json_array_foreach(rows(r, "sysplex_vipadyn"), i, e) {
+		const char *ip = S(e, "ipaddr");
+		unsigned long long rank = U(e, "rank");
+		char rk[24] = "";
+
+		if (!last || strcmp(last, ip) != 0)
+			lib_sbuf_printf(o, "IPADDR: %s\n  TCPNAME  MVSNAME  STATUS      RANK DIST\n"
+					"  -------- -------- ----------- ---- ----\n", ip);
+		last = ip;
+		if (rank)
+			snprintf(rk, sizeof(rk), "%03llu", rank);
+		lib_sbuf_printf(o, "  %-8s %-8s %-11s %-4s %s\n", S(e, "tcpname"), S(e, "mvsname"),
+				S(e, "status"), rk, S(e, "dist"));
+	}
+	records(o, json_array_size(rows(r, "sysplex_vipadyn")), 0);
+}
+
+/* D TCPIP,,SYSPLEX,GROUP */
+void
+stack_render_group(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	const json_t *e;
+	size_t i;
+
+	lib_sbuf_printf(o, "EZZ8270I SYSPLEX CS V2R5 %u\nSYSPLEX GROUP %s SEEN FROM %s AT %s\n"
+			"  MEMBER           MVSNAME  TCPNAME  STATUS\n", next_seq(arg), S(r, "group"),
+			S(r, "stack"), S(r, "system"));
+	json_array_foreach(rows(r, "members"), i, e)
+		lib_sbuf_printf(o, "  %-16s %-8s %-8s %s%s\n", S(e, "member"), S(e, "mvsname"),
+				S(e, "tcpname"), S(e, "status"), B(e, "in_doubt") ? " (IN DOUBT)" : "");
+	records(o, json_array_size(rows(r, "members")), 0);
+}
+
+/* D XCF,GROUP,EZBTCPCS: the same object, as XCF shows it. */
+void
+stack_render_xcf_group(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	const json_t *e;
+	size_t i;
+
+	LIB_UNUSED(arg);
+	lib_sbuf_printf(o, "IXC333I  DISPLAY XCF\nINFORMATION FOR GROUP %s\n"
+			"    MEMBER NAME:     SYSTEM:   STATUS:\n", S(r, "group"));
+	json_array_foreach(rows(r, "members"), i, e)
+		lib_sbuf_printf(o, "    %-16s %-9s %s%s\n", S(e, "member"), S(e, "mvsname"),
+				S(e, "status"), B(e, "in_doubt") ? " (IN DOUBT)" : "");
+}
+
+void
+stack_render_xcf_groups(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	const json_t *e;
+	size_t i;
+
+	LIB_UNUSED(arg);
+	lib_sbuf_printf(o, "IXC331I  DISPLAY XCF\nGROUPS(SIZE):");
+	json_array_foreach(rows(r, "groups"), i, e)
+		lib_sbuf_printf(o, "  %s(%llu)", S(e, "name"), U(e, "members"));
+	lib_sbuf_printf(o, "\n");
+}
+
+void
+stack_render_couple(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	const json_t *self = json_object_get(r, "self"), *e;
+	int reachable = B(r, "reachable");
+	size_t i;
+
+	LIB_UNUSED(arg);
+	if (json_object_get(r, "error") && !json_object_get(r, "cds")) {
+		lib_sbuf_printf(o, "IXC357I  DISPLAY XCF\nNO COUPLE DATA SET\n");
+		return;
+	}
+	lib_sbuf_printf(o, "IXC357I  DISPLAY XCF\nSYSPLEX %s COUPLE DATA SET AS SEEN FROM %s\n"
+			"  DSN: %s\n  INTERVAL: %llu MS  FAILURE: %llu MS  LEASE: %llu MS  ISOLATE: %llu MS\n",
+			S(r, "sysplex"), S(r, "system"), S(r, "cds"), U(r, "interval_ms"),
+			U(r, "failure_ms"), U(r, "lease_ms"), U(r, "isolate_ms"));
+	lib_sbuf_printf(o, "  %s: %s, LEASE %llu MS LEFT, LAST READ %llu MS AGO%s%s\n"
+			"  LEASE LAPSES: %llu  SLOWEST STATUS UPDATE: %llu MS\n", S(r, "system"),
+			S(self, "status"), U(self, "lease_left_ms"), U(r, "read_age_ms"),
+			reachable ? "" : ", NOT REACHABLE: ", reachable ? "" : S(r, "error"),
+			U(self, "lease_lapses"), U(self, "update_ms_max"));
+	lib_sbuf_printf(o, "  SYSTEM   STATUS       INCARNATION           BEAT  UNCHANGED WEIGHT "
+			"PARTITIONED BY\n");
+	json_array_foreach(rows(r, "slots"), i, e) {
+		char by[80] = "";
+
+		if (U(e, "pill_incarnation"))
+			snprintf(by, sizeof(by), "%s (%s)", S(e, "partitioned_by"), S(e, "reason"));
+		lib_sbuf_printf(o, "  %-8s %-12s %-19llu %6llu %7llu MS %6llu %s%s\n", S(e, "system"),
+				S(e, "status"), U(e, "incarnation"), U(e, "beat"), U(e, "unchanged_ms"),
+				U(e, "weight"), by, B(e, "in_doubt") ? " IN DOUBT" : "");
+	}
+	records(o, json_array_size(rows(r, "slots")), 0);
+}
+
+void
+stack_render_role(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	const json_t *e;
+	size_t i;
+
+	LIB_UNUSED(arg);
+	json_array_foreach(rows(r, "dvipas"), i, e) {
+		lib_sbuf_printf(o, "%s %s %s", S(e, "dvipa"), S(e, "status"), S(e, "dist"));
+		if (json_object_get(e, "since_ms"))
+			lib_sbuf_printf(o, " SINCE=%llu NOW=%llu", U(e, "since_ms"), U(e, "now_ms"));
+		lib_sbuf_printf(o, "\n");
+	}
+}
+
+/* An answer that is only {"error": why}: the reason, one line. */
+void
+stack_render_error(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	LIB_UNUSED(arg);
+	lib_sbuf_printf(o, "%s\n", S(r, "error"));
+}
