@@ -117,6 +117,9 @@ agent_ctl_render(const json_t *r, struct lib_sbuf *o, void *arg)
 			U(r, "records"), U(c, "direct_pkts"), U(c, "bu_rejected"));
 }
 
+#undef S
+#undef U
+
 /* ---- commands ------------------------------------------------------------------ */
 
 /* SYSPLEX$LINK LOSS=pct DELAY=ms, worded as the stacks word it. */

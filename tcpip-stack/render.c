@@ -332,3 +332,7 @@ stack_render_error(const json_t *r, struct lib_sbuf *o, void *arg)
 	LIB_UNUSED(arg);
 	lib_sbuf_printf(o, "%s\n", S(r, "error"));
 }
+
+#undef S
+#undef U
+#undef B
