@@ -124,18 +124,9 @@ agent_ctl_render(const json_t *r, struct lib_sbuf *o, void *arg)
 
 /* SYSPLEX$LINK LOSS=pct DELAY=ms, worded as the stacks word it. */
 static int
-do_link(struct agent *a, char **tok, int ntok, int json, struct lib_sbuf *body)
+set_link(void *arg, int loss_pct, unsigned delay_ms)
 {
-	const char *host = strrchr(a->statedir, '/');
-	long loss = a->link_loss_pct, delay = a->link_delay_ms;
-	char err[LIB_CTL_LINE_MAX + 128];
-
-	if (lib_ctl_link_parse(tok, ntok, &loss, &delay, err, sizeof(err)) < 0)
-		return lib_ctl_error(body, json, "%s", err);
-	if (agent_link(a, (int)loss, (unsigned)delay) < 0)
-		return lib_ctl_error(body, json, "cannot set up the delay line");
-	return lib_ctl_ok(body, json, "LINK OF %.20s: LOSS %ld%% DELAY %ld MS (IN THE AGENT'S TUN DATA "
-			  "PATH)", host && host[1] ? host + 1 : a->lanif, loss, delay);
+	return agent_link(arg, loss_pct, delay_ms);
 }
 
 static int
@@ -149,27 +140,24 @@ exec_cb(const char *line, int json, struct lib_sbuf *body, void *arg)
 		return lib_ctl_error(body, json, "%s", err);
 	if (strcmp(c.verb, "SHOW") == 0 && c.ntok == 0)
 		return lib_ctl_result(body, json, agent_ctl_show(a), agent_ctl_render, NULL);
-	if (strcmp(c.verb, "SYSPLEX$LINK") == 0)
-		return do_link(a, c.tok, c.ntok, json, body);
+	if (strcmp(c.verb, "SYSPLEX$LINK") == 0) {
+		const char *host = strrchr(a->statedir, '/');
+		char name[21];
+
+		/* The host: the state directory's last part (/run/sysplex/INST/CLIENT1). */
+		lib_strlcpy(name, host && host[1] ? host + 1 : a->lanif, sizeof(name));
+		return lib_ctl_link(body, json, c.tok, c.ntok, a->link_loss_pct, a->link_delay_ms,
+				    set_link, a, name, "AGENT'S");
+	}
 	return lib_ctl_error(body, json, "unknown command: expected SHOW or SYSPLEX$LINK");
 }
 
 int
 agent_ctl_start(struct agent *a)
 {
-	char path[256], err[300];
-
 	mkdir(a->statedir, 0700);
-	if (lib_ctl_path(path, sizeof(path), a->statedir, NULL, 1) < 0) {
-		log_warnx("control socket in %s: the path is too long", a->statedir);
-		return -1;
-	}
-	a->ctl = lib_ctl_start(a->loop, path, exec_cb, a, err, sizeof(err));
-	if (!a->ctl) {
-		log_warnx("%s", err);
-		return -1;
-	}
-	return 0;
+	a->ctl = lib_ctl_open(a->loop, a->statedir, 1, exec_cb, a);
+	return a->ctl ? 0 : -1;
 }
 
 void

@@ -261,6 +261,21 @@ lib_ctl_start(struct uv_loop_s *loop, const char *path, lib_ctl_exec_cb exec, vo
 	return c;
 }
 
+struct lib_ctl *
+lib_ctl_open(struct uv_loop_s *loop, const char *dir, int agent, lib_ctl_exec_cb exec, void *arg)
+{
+	char path[256], err[300];
+	struct lib_ctl *c;
+
+	if (lib_ctl_path(path, sizeof(path), dir, NULL, agent) < 0) {
+		log_warnx("control socket in %s: the path is too long", dir);
+		return NULL;
+	}
+	if (!(c = lib_ctl_start(loop, path, exec, arg, err, sizeof(err))))
+		log_warnx("%s", err);
+	return c;
+}
+
 void
 lib_ctl_stop(struct lib_ctl **cp)
 {
@@ -276,15 +291,16 @@ lib_ctl_stop(struct lib_ctl **cp)
 
 /* ---- answers ---------------------------------------------------------------- */
 
-/* A one-line message: text "msg\n", or {key: msg} (with "ok":true first for
- * a success). */
-static void
-one_line(struct lib_sbuf *out, int json, int ok, const char *fmt, va_list ap)
+void
+lib_ctl_say(struct lib_sbuf *out, int json, int ok, const char *fmt, ...)
 {
 	char msg[LIB_CTL_LINE_MAX + 512];
+	va_list ap;
 	json_t *o;
 
+	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	if (!json) {
 		lib_sbuf_printf(out, "%s\n", msg);
 		return;
@@ -294,28 +310,6 @@ one_line(struct lib_sbuf *out, int json, int ok, const char *fmt, va_list ap)
 	if (!o || lib_json_dump(out, o) < 0)
 		out->oom = 1;
 	json_decref(o);
-}
-
-int
-lib_ctl_error(struct lib_sbuf *out, int json, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	one_line(out, json, 0, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-int
-lib_ctl_ok(struct lib_sbuf *out, int json, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	one_line(out, json, 1, fmt, ap);
-	va_end(ap);
-	return 0;
 }
 
 int
@@ -640,6 +634,21 @@ lib_ctl_link_parse(char *const *tok, int n, long *loss, long *delay, char *err, 
 	};
 
 	return lib_ctl_options(tok, n, opts, 2, "LOSS=pct DELAY=ms", err, errlen);
+}
+
+int
+lib_ctl_link(struct lib_sbuf *out, int json, char *const *tok, int n, long loss, long delay,
+	     int (*set)(void *arg, int loss_pct, unsigned delay_ms), void *arg, const char *host,
+	     const char *who)
+{
+	char err[LIB_CTL_LINE_MAX + 128];
+
+	if (lib_ctl_link_parse(tok, n, &loss, &delay, err, sizeof(err)) < 0)
+		return lib_ctl_error(out, json, "%s", err);
+	if (set(arg, (int)loss, (unsigned)delay) < 0)
+		return lib_ctl_error(out, json, "cannot set up the delay line");
+	return lib_ctl_ok(out, json, "LINK OF %s: LOSS %ld%% DELAY %ld MS (IN THE %s TUN DATA PATH)",
+			  host, loss, delay, who);
 }
 
 int

@@ -214,6 +214,10 @@ struct lib_ctl;
 typedef int (*lib_ctl_exec_cb)(const char *line, int json, struct lib_sbuf *out, void *arg);
 struct lib_ctl *lib_ctl_start(struct uv_loop_s *loop, const char *path, lib_ctl_exec_cb exec,
 			      void *arg, char *err, size_t errlen);
+/* lib_ctl_start on the socket of the daemon whose state directory is dir
+ * (lib_ctl_path); NULL after logging why not. */
+struct lib_ctl *lib_ctl_open(struct uv_loop_s *loop, const char *dir, int agent,
+			     lib_ctl_exec_cb exec, void *arg);
 /* Closes the socket and removes its file (the loop must run once more). */
 void lib_ctl_stop(struct lib_ctl **c);
 
@@ -241,13 +245,13 @@ int lib_ctl_reply_parse(const char *s, size_t len, int *rc, const char **body);
 typedef void (*lib_ctl_render_cb)(const struct json_t *result, struct lib_sbuf *out, void *arg);
 int lib_ctl_result(struct lib_sbuf *out, int json, struct json_t *result, lib_ctl_render_cb render,
 		   void *arg);
-/* A one-line success: text "msg", or {"ok":true,"message":"msg"}; returns 0. */
-int lib_ctl_ok(struct lib_sbuf *out, int json, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* A refusal: one line naming what was expected, text or {"error":"msg"};
- * returns -1 (RC=8). */
-int lib_ctl_error(struct lib_sbuf *out, int json, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* A one-line answer: text "msg\n", or {"ok":true,"message":"msg"} (ok) or
+ * {"error":"msg"}.  lib_ctl_ok is a success (0), lib_ctl_error a refusal
+ * naming what was expected (-1: RC=8). */
+void lib_ctl_say(struct lib_sbuf *out, int json, int ok, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+#define lib_ctl_ok(out, json, ...) (lib_ctl_say((out), (json), 1, __VA_ARGS__), 0)
+#define lib_ctl_error(out, json, ...) (lib_ctl_say((out), (json), 0, __VA_ARGS__), -1)
 
 /* The request.  lib_ctl_parse upper-cases line into c->buf and splits it
  * into the verb (the first word) and its operands (lib_ctl_operands).  A
@@ -288,6 +292,13 @@ int lib_ctl_options(char *const *tok, int n, const struct lib_ctl_opt *opts, int
  * DELAY=ms (0..10000); *loss and *delay keep their values for an operand not
  * given.  0, or as lib_ctl_options. */
 int lib_ctl_link_parse(char *const *tok, int n, long *loss, long *delay, char *err, size_t errlen);
+/* SYSPLEX$LINK as a daemon answers it: parses tok (loss and delay are the
+ * current values), applies the result with set(arg, loss, delay) and
+ * answers "LINK OF <host>: LOSS p% DELAY d MS (IN THE <who> TUN DATA PATH)";
+ * a bad operand or a failed set gets the one-line refusal (-1). */
+int lib_ctl_link(struct lib_sbuf *out, int json, char *const *tok, int n, long loss, long delay,
+		 int (*set)(void *arg, int loss_pct, unsigned delay_ms), void *arg, const char *host,
+		 const char *who);
 
 /* "A, B or C" of words[0..n) into buf ("" for none); returns buf. */
 const char *lib_word_list(char *buf, size_t len, const char *const *words, size_t n);

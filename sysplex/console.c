@@ -201,7 +201,7 @@ console_err(struct console *c, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	c->failed = 1;
-	lib_ctl_error(&b, c->json, "%s", msg);
+	lib_ctl_say(&b, c->json, 0, "%s", msg);
 	fputs(b.s ? b.s : "", stdout);
 	lib_sbuf_free(&b);
 }

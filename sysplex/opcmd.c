@@ -55,7 +55,7 @@ plex_closest(const char *w, const char *const *words, size_t n)
 
 
 /* A refused command: one line in out, RC=8. */
-#define reject(out, json, ...) (lib_ctl_error((out), (json), __VA_ARGS__), 8)
+#define reject(out, json, ...) (lib_ctl_say((out), (json), 0, __VA_ARGS__), 8)
 
 static int
 unknown_host(const struct plex_state *st, int systems, const char *what, const char *name,

@@ -17,27 +17,26 @@
 
 typedef struct json_t *(*show_fn)(struct stack *s);
 
-struct display {
+/* The displays: D TCPIP,tcp,NETSTAT,name and D TCPIP,,SYSPLEX,name (VIPAD
+ * is z/OS's short form of VIPADYN), each a builder and a text renderer. */
+enum { NETSTAT, SYSPLEX };
+static const struct display {
+	int kind;
 	const char *name;
 	show_fn show;
 	lib_ctl_render_cb render;
-};
-
-/* D TCPIP,tcp,NETSTAT,report */
-static const struct display netstat[] = {
-	{ "VDPT", stack_show_vdpt, stack_render_vdpt },
-	{ "VCRT", stack_show_vcrt, stack_render_vcrt },
-	{ "VIPADYN", stack_show_vipadyn, stack_render_vipadyn },
-	{ "VIPADCFG", stack_show_vipadcfg, stack_render_vipadcfg },
-	{ "HOME", stack_show_home, stack_render_home },
-	{ "CONN", stack_show_conn, stack_render_conn },
-	{ "CONFIG", stack_show_config, stack_render_config },
-};
-/* D TCPIP,,SYSPLEX,report (VIPAD is z/OS's short form of VIPADYN) */
-static const struct display sysplex[] = {
-	{ "VIPADYN", stack_show_sysplex_vipadyn, stack_render_sysplex_vipadyn },
-	{ "GROUP", stack_show_group, stack_render_group },
-	{ "VIPAD", stack_show_sysplex_vipadyn, stack_render_sysplex_vipadyn },
+} displays[] = {
+	{ NETSTAT, "VDPT", stack_show_vdpt, stack_render_vdpt },
+	{ NETSTAT, "VCRT", stack_show_vcrt, stack_render_vcrt },
+	{ NETSTAT, "VIPADYN", stack_show_vipadyn, stack_render_vipadyn },
+	{ NETSTAT, "VIPADCFG", stack_show_vipadcfg, stack_render_vipadcfg },
+	{ NETSTAT, "HOME", stack_show_home, stack_render_home },
+	{ NETSTAT, "CONN", stack_show_conn, stack_render_conn },
+	{ NETSTAT, "CONFIG", stack_show_config, stack_render_config },
+	{ SYSPLEX, "VIPADYN", stack_show_sysplex_vipadyn, stack_render_sysplex_vipadyn },
+	{ SYSPLEX, "GROUP", stack_show_group, stack_render_group },
+	{ SYSPLEX, "VIPAD", stack_show_sysplex_vipadyn, stack_render_sysplex_vipadyn },
+	{ -1, NULL, NULL, NULL },
 };
 
 static const char *const actions[] = { "LEAVEGROUP", "JOINGROUP", "DEACTIVATE", "REACTIVATE",
@@ -54,17 +53,6 @@ show(struct stack *s, lib_ctl_render_cb render, show_fn fn, int detail, int json
 	return lib_ctl_result(o, json, fn(s), render, &ctx);
 }
 
-static const struct display *
-find(const struct display *t, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(t[i].name, name) == 0)
-			return &t[i];
-	return NULL;
-}
-
 static int
 unknown_word(struct lib_sbuf *o, int json, const char *what, const char *w,
 	     const char *const *words, size_t n)
@@ -79,32 +67,30 @@ unknown_word(struct lib_sbuf *o, int json, const char *what, const char *w,
 	return lib_ctl_error(o, json, "unknown %s '%s': expected %s", what, w, list);
 }
 
-/* The names of t for "expected ..." (the aliases after the first n). */
+/* D TCPIP,...,kind,name[,DETAIL]: the display, or the refusal that names
+ * the displays of that kind. */
 static int
-unknown_display(struct lib_sbuf *o, int json, const char *what, const char *w,
-		const struct display *t, size_t n)
+display(struct stack *s, int kind, const char *name, int detail, int json, struct lib_sbuf *o)
 {
-	const char *words[LIB_ARRAY_LEN(netstat)];
-	size_t i;
+	const char *words[LIB_ARRAY_LEN(displays)];
+	const struct display *d;
+	size_t n = 0;
 
-	for (i = 0; i < n && i < LIB_ARRAY_LEN(words); i++)
-		words[i] = t[i].name;
-	return unknown_word(o, json, what, w, words, i);
+	for (d = displays; d->name; d++) {
+		if (d->kind == kind && strcmp(d->name, name) == 0)
+			return show(s, d->render, d->show, detail, json, o);
+		if (d->kind == kind && strcmp(d->name, "VIPAD") != 0)
+			words[n++] = d->name;
+	}
+	return unknown_word(o, json, kind == NETSTAT ? "NETSTAT report" : "SYSPLEX report", name,
+			    words, n);
 }
 
 /* SYSPLEX$LINK LOSS=pct DELAY=ms: fault injection in our TUN data path. */
 static int
-do_link(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
+set_link(void *arg, int loss_pct, unsigned delay_ms)
 {
-	long loss = s->link_loss_pct, delay = s->link_delay_ms;
-	char err[LIB_CTL_LINE_MAX + 128];
-
-	if (lib_ctl_link_parse(tok, ntok, &loss, &delay, err, sizeof(err)) < 0)
-		return lib_ctl_error(o, json, "%s", err);
-	if (stack_dp_link(s, (int)loss, (unsigned)delay) < 0)
-		return lib_ctl_error(o, json, "cannot set up the delay line");
-	return lib_ctl_ok(o, json, "LINK OF %s: LOSS %ld%% DELAY %ld MS (IN THE STACK'S TUN DATA PATH)",
-			  s->sysname, loss, delay);
+	return stack_dp_link(arg, loss_pct, delay_ms);
 }
 
 /* SYSPLEX$CDS LOSS|RESTORE: fault injection in our couple data set client. */
@@ -179,7 +165,7 @@ do_display_xcf(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf 
 	if (ntok == 2)
 		return show(s, stack_render_xcf_groups, stack_show_xcf_groups, 0, json, o);
 	if (ntok == 3 && strcmp(tok[2], "EZBTCPCS") == 0)
-		return show(s, stack_render_xcf_group, stack_show_group, 0, json, o);
+		return show(s, stack_render_group, stack_show_group, STACK_RENDER_XCF, json, o);
 	return lib_ctl_error(o, json, "unknown XCF group '%s': expected EZBTCPCS", ntok > 2 ? tok[2] : "");
 }
 
@@ -187,7 +173,6 @@ do_display_xcf(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf 
 static int
 do_display(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
 {
-	const struct display *d;
 	int i, detail = 0;
 
 	if (ntok >= 1 && strcmp(tok[0], "XCF") == 0)
@@ -204,9 +189,7 @@ do_display(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
 	if (strcmp(tok[2], "SYSPLEX") == 0) {
 		if (ntok != 4)
 			return lib_ctl_error(o, json, "unexpected operand '%s' after %s", tok[4], tok[3]);
-		if (!(d = find(sysplex, LIB_ARRAY_LEN(sysplex), tok[3])))
-			return unknown_display(o, json, "SYSPLEX report", tok[3], sysplex, 2);
-		return show(s, d->render, d->show, 0, json, o);
+		return display(s, SYSPLEX, tok[3], 0, json, o);
 	}
 	if (strcmp(tok[2], "NETSTAT") != 0 && strcmp(tok[2], "N") != 0) {
 		static const char *const kinds[] = { "NETSTAT", "SYSPLEX" };
@@ -219,10 +202,7 @@ do_display(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
 		else
 			return lib_ctl_error(o, json, "unexpected operand '%s': expected DETAIL", tok[i]);
 	}
-	if (!(d = find(netstat, LIB_ARRAY_LEN(netstat), tok[3])))
-		return unknown_display(o, json, "NETSTAT report", tok[3], netstat,
-				       LIB_ARRAY_LEN(netstat));
-	return show(s, d->render, d->show, detail, json, o);
+	return display(s, NETSTAT, tok[3], detail, json, o);
 }
 
 int
@@ -244,7 +224,8 @@ stack_ctl_exec(struct stack *s, const char *line, int json, struct lib_sbuf *o)
 	if (strcmp(verb, "SYSPLEX$CDS") == 0)
 		return do_cds(s, c.tok, c.ntok, json, o);
 	if (strcmp(verb, "SYSPLEX$LINK") == 0)
-		return do_link(s, c.tok, c.ntok, json, o);
+		return lib_ctl_link(o, json, c.tok, c.ntok, s->link_loss_pct, s->link_delay_ms,
+				    set_link, s, s->sysname, "STACK'S");
 	if (strcmp(verb, "D") == 0 || strcmp(verb, "DISPLAY") == 0)
 		return do_display(s, c.tok, c.ntok, json, o);
 	if (strcmp(verb, "V") == 0 || strcmp(verb, "VARY") == 0)
@@ -272,18 +253,8 @@ exec_cb(const char *line, int json, struct lib_sbuf *out, void *arg)
 int
 stack_ctl_start(struct stack *s)
 {
-	char path[256], err[300];
-
-	if (lib_ctl_path(path, sizeof(path), s->statedir, NULL, 0) < 0) {
-		log_warnx("control socket in %s: the path is too long", s->statedir);
-		return -1;
-	}
-	s->ctl = lib_ctl_start(s->loop, path, exec_cb, s, err, sizeof(err));
-	if (!s->ctl) {
-		log_warnx("%s", err);
-		return -1;
-	}
-	return 0;
+	s->ctl = lib_ctl_open(s->loop, s->statedir, 0, exec_cb, s);
+	return s->ctl ? 0 : -1;
 }
 
 void

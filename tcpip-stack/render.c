@@ -42,95 +42,108 @@ records(struct lib_sbuf *o, size_t n, int end)
 	lib_sbuf_printf(o, "%zu OF %zu RECORDS DISPLAYED\n%s", n, n, end ? "END OF THE REPORT\n" : "");
 }
 
-void
-stack_render_vdpt(const json_t *r, struct lib_sbuf *o, void *arg)
+/* The NETSTAT table reports: the numbered header, an optional note, the
+ * title, one entry per row of r[key] (row()), the trailer. */
+typedef void (*row_fn)(const json_t *e, struct lib_sbuf *o, int detail, int owner);
+
+static void
+netstat_table(const json_t *r, struct lib_sbuf *o, struct stack_render *ctx, const char *note,
+	      const char *title, const char *key, row_fn row)
 {
-	struct stack_render *ctx = arg;
-	const json_t *e;
-	size_t i;
-
-	netstat_header(r, o, ctx);
-	lib_sbuf_printf(o, "DYNAMIC VIPA DESTINATION PORT TABLE FOR TCP/IP STACKS:\n");
-	json_array_foreach(rows(r, "vdpt"), i, e) {
-		unsigned long long w = U(e, "weight");
-
-		lib_sbuf_printf(o, "DEST:         %s..%llu\n", S(e, "dest"), U(e, "port"));
-		lib_sbuf_printf(o, "  DESTXCF:    %s\n", S(e, "destxcf"));
-		lib_sbuf_printf(o, "  TOTALCONN:  %010llu  RDY: %03llu  WLM: %02llu  TSR: 100\n",
-				U(e, "totalconn"), U(e, "rdy"), w > 99 ? 99 : w);
-		lib_sbuf_printf(o, "  FLG: %s\n", B(e, "quiesced") ? "QUIESCED" : "");
-		if (ctx && ctx->detail) {
-			const char *n = S(e, "destname");
-
-			lib_sbuf_printf(o, "  DESTNAME:   %s\n", n[0] ? n : "-");
-			lib_sbuf_printf(o, "  ACTCONN:    %010llu\n", U(e, "actconn"));
-		}
-	}
-	records(o, json_array_size(rows(r, "vdpt")), 1);
-}
-
-void
-stack_render_vcrt(const json_t *r, struct lib_sbuf *o, void *arg)
-{
-	struct stack_render *ctx = arg;
 	int owner = strcmp(S(r, "role"), "distributor") == 0;
 	const json_t *e;
 	size_t i;
 
 	netstat_header(r, o, ctx);
-	lib_sbuf_printf(o, "DYNAMIC VIPA CONNECTION ROUTING TABLE:\n");
-	json_array_foreach(rows(r, "vcrt"), i, e) {
-		lib_sbuf_printf(o, "DEST:         %s..%llu\n", S(e, "dest"), U(e, "dport"));
-		lib_sbuf_printf(o, "  SOURCE:     %s..%llu\n", S(e, "source"), U(e, "sport"));
-		lib_sbuf_printf(o, "  DESTXCF:    %s\n", S(e, "destxcf"));
-		if (!ctx || !ctx->detail)
-			continue;
-		lib_sbuf_printf(o, "  STATE:      %s\n", S(e, "state"));
-		lib_sbuf_printf(o, "  BYPASS:     %s", S(e, "bypass"));
-		if (strcmp(S(e, "bypass"), "BOUND") == 0) {
-			long long after = lib_json_geti(e, "bound_after_ms", -1);
+	lib_sbuf_printf(o, "%s%s\n", note ? note : "", title);
+	json_array_foreach(rows(r, key), i, e)
+		row(e, o, ctx && ctx->detail, owner);
+	records(o, json_array_size(rows(r, key)), 1);
+}
 
-			lib_sbuf_printf(o, "  CAREOF: %s", S(e, "careof"));
-			if (after >= 0)
-				lib_sbuf_printf(o, "  BOUND AFTER: %lld MS", after);
-		}
-		lib_sbuf_printf(o, "\n");
-		if (owner)
-			lib_sbuf_printf(o, "  FWDPKTS:    %010llu  FWDBYTES: %llu\n", U(e, "fwdpkts"),
-					U(e, "fwdbytes"));
+static void
+vdpt_row(const json_t *e, struct lib_sbuf *o, int detail, int owner)
+{
+	unsigned long long w = U(e, "weight");
+	const char *n = S(e, "destname");
+
+	LIB_UNUSED(owner);
+	lib_sbuf_printf(o, "DEST:         %s..%llu\n  DESTXCF:    %s\n", S(e, "dest"), U(e, "port"),
+			S(e, "destxcf"));
+	lib_sbuf_printf(o, "  TOTALCONN:  %010llu  RDY: %03llu  WLM: %02llu  TSR: 100\n",
+			U(e, "totalconn"), U(e, "rdy"), w > 99 ? 99 : w);
+	lib_sbuf_printf(o, "  FLG: %s\n", B(e, "quiesced") ? "QUIESCED" : "");
+	if (detail)
+		lib_sbuf_printf(o, "  DESTNAME:   %s\n  ACTCONN:    %010llu\n", n[0] ? n : "-",
+				U(e, "actconn"));
+}
+
+void
+stack_render_vdpt(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	netstat_table(r, o, arg, NULL, "DYNAMIC VIPA DESTINATION PORT TABLE FOR TCP/IP STACKS:",
+		      "vdpt", vdpt_row);
+}
+
+/* DETAIL: the bypass, and on the distributor what it forwarded. */
+static void
+vcrt_row(const json_t *e, struct lib_sbuf *o, int detail, int owner)
+{
+	lib_sbuf_printf(o, "DEST:         %s..%llu\n  SOURCE:     %s..%llu\n  DESTXCF:    %s\n",
+			S(e, "dest"), U(e, "dport"), S(e, "source"), U(e, "sport"), S(e, "destxcf"));
+	if (!detail)
+		return;
+	lib_sbuf_printf(o, "  STATE:      %s\n  BYPASS:     %s", S(e, "state"), S(e, "bypass"));
+	if (strcmp(S(e, "bypass"), "BOUND") == 0) {
+		long long after = lib_json_geti(e, "bound_after_ms", -1);
+
+		lib_sbuf_printf(o, "  CAREOF: %s", S(e, "careof"));
+		if (after >= 0)
+			lib_sbuf_printf(o, "  BOUND AFTER: %lld MS", after);
 	}
-	records(o, json_array_size(rows(r, "vcrt")), 1);
+	lib_sbuf_printf(o, "\n");
+	if (owner)
+		lib_sbuf_printf(o, "  FWDPKTS:    %010llu  FWDBYTES: %llu\n", U(e, "fwdpkts"),
+				U(e, "fwdbytes"));
+}
+
+void
+stack_render_vcrt(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	netstat_table(r, o, arg, NULL, "DYNAMIC VIPA CONNECTION ROUTING TABLE:", "vcrt", vcrt_row);
+}
+
+static void
+vipadyn_row(const json_t *e, struct lib_sbuf *o, int detail, int owner)
+{
+	const char *ifn = S(e, "intfname");
+
+	LIB_UNUSED(detail);
+	LIB_UNUSED(owner);
+	lib_sbuf_printf(o, "  INTFNAME: %s\n    IPADDR: %s\n", ifn[0] ? ifn : "-", S(e, "ipaddr"));
+	lib_sbuf_printf(o, "    STATUS: %-10s ORIGIN: %-14s DISTSTAT: %s\n", S(e, "status"),
+			S(e, "origin"), S(e, "diststat"));
+	/* When this stack activated it (owned only). */
+	if (json_object_get(e, "acttime_ms")) {
+		time_t tt = (time_t)(U(e, "acttime_ms") / 1000);
+		struct tm tm;
+		char t[32];
+
+		gmtime_r(&tt, &tm);
+		strftime(t, sizeof(t), "%m/%d/%Y %H:%M:%S", &tm);
+		lib_sbuf_printf(o, "    ACTTIME: %s\n", t);
+	}
 }
 
 void
 stack_render_vipadyn(const json_t *r, struct lib_sbuf *o, void *arg)
 {
-	const json_t *e;
-	size_t i;
+	char note[128] = "";
 
-	netstat_header(r, o, arg);
 	if (!B(r, "member"))
-		lib_sbuf_printf(o, "EZZ8269I %s IS NOT A MEMBER OF A SYSPLEX GROUP: NO DYNAMIC VIPA\n",
-				S(r, "stack"));
-	lib_sbuf_printf(o, "DYNAMIC VIPA:\n");
-	json_array_foreach(rows(r, "vipadyn"), i, e) {
-		const char *ifn = S(e, "intfname");
-
-		lib_sbuf_printf(o, "  INTFNAME: %s\n", ifn[0] ? ifn : "-");
-		lib_sbuf_printf(o, "    IPADDR: %s\n", S(e, "ipaddr"));
-		lib_sbuf_printf(o, "    STATUS: %-10s ORIGIN: %-14s DISTSTAT: %s\n", S(e, "status"),
-				S(e, "origin"), S(e, "diststat"));
-		if (json_object_get(e, "acttime_ms")) {
-			time_t tt = (time_t)(U(e, "acttime_ms") / 1000);
-			struct tm tm;
-			char t[32];
-
-			gmtime_r(&tt, &tm);
-			strftime(t, sizeof(t), "%m/%d/%Y %H:%M:%S", &tm);
-			lib_sbuf_printf(o, "    ACTTIME: %s\n", t);
-		}
-	}
-	records(o, json_array_size(rows(r, "vipadyn")), 1);
+		snprintf(note, sizeof(note), "EZZ8269I %s IS NOT A MEMBER OF A SYSPLEX GROUP: NO "
+			 "DYNAMIC VIPA\n", S(r, "stack"));
+	netstat_table(r, o, arg, note, "DYNAMIC VIPA:", "vipadyn", vipadyn_row);
 }
 
 void
@@ -140,36 +153,37 @@ stack_render_vipadcfg(const json_t *r, struct lib_sbuf *o, void *arg)
 	lib_sbuf_printf(o, "DYNAMIC VIPA INFORMATION:\n%sEND OF THE REPORT\n", S(r, "profile"));
 }
 
+static void
+home_row(const json_t *e, struct lib_sbuf *o, int detail, int owner)
+{
+	LIB_UNUSED(detail);
+	LIB_UNUSED(owner);
+	lib_sbuf_printf(o, "LINKNAME:   %s\n  ADDRESS:  %s\n", S(e, "link"), S(e, "address"));
+}
+
 void
 stack_render_home(const json_t *r, struct lib_sbuf *o, void *arg)
 {
-	const json_t *e;
-	size_t i;
-
-	if (json_object_get(r, "error")) {
+	if (json_object_get(r, "error"))
 		stack_render_error(r, o, arg);
-		return;
-	}
-	netstat_header(r, o, arg);
-	lib_sbuf_printf(o, "HOME ADDRESS LIST:\n");
-	json_array_foreach(rows(r, "home"), i, e)
-		lib_sbuf_printf(o, "LINKNAME:   %s\n  ADDRESS:  %s\n", S(e, "link"), S(e, "address"));
-	records(o, json_array_size(rows(r, "home")), 1);
+	else
+		netstat_table(r, o, arg, NULL, "HOME ADDRESS LIST:", "home", home_row);
+}
+
+static void
+conn_row(const json_t *e, struct lib_sbuf *o, int detail, int owner)
+{
+	LIB_UNUSED(detail);
+	LIB_UNUSED(owner);
+	lib_sbuf_printf(o, "%-8s %s %s\n  LOCAL SOCKET:   %s..%llu\n  FOREIGN SOCKET: %s..%llu\n",
+			S(e, "userid"), S(e, "conn"), S(e, "state"), S(e, "local"), U(e, "lport"),
+			S(e, "remote"), U(e, "rport"));
 }
 
 void
 stack_render_conn(const json_t *r, struct lib_sbuf *o, void *arg)
 {
-	const json_t *e;
-	size_t i;
-
-	netstat_header(r, o, arg);
-	lib_sbuf_printf(o, "USER ID  CONN     STATE\n");
-	json_array_foreach(rows(r, "conn"), i, e)
-		lib_sbuf_printf(o, "%-8s %s %s\n  LOCAL SOCKET:   %s..%llu\n  FOREIGN SOCKET: %s..%llu\n",
-				S(e, "userid"), S(e, "conn"), S(e, "state"), S(e, "local"),
-				U(e, "lport"), S(e, "remote"), U(e, "rport"));
-	records(o, json_array_size(rows(r, "conn")), 1);
+	netstat_table(r, o, arg, NULL, "USER ID  CONN     STATE", "conn", conn_row);
 }
 
 void
@@ -231,35 +245,35 @@ stack_render_sysplex_vipadyn(const json_t *r, struct lib_sbuf *o, void *arg)
 	records(o, json_array_size(rows(r, "sysplex_vipadyn")), 0);
 }
 
-/* D TCPIP,,SYSPLEX,GROUP */
+/* D TCPIP,,SYSPLEX,GROUP, or with STACK_RENDER_XCF D XCF,GROUP,EZBTCPCS (the
+ * same object as XCF shows it). */
 void
 stack_render_group(const json_t *r, struct lib_sbuf *o, void *arg)
 {
+	struct stack_render *ctx = arg;
+	int xcf = ctx && ctx->detail == STACK_RENDER_XCF;
 	const json_t *e;
 	size_t i;
 
-	lib_sbuf_printf(o, "EZZ8270I SYSPLEX CS V2R5 %u\nSYSPLEX GROUP %s SEEN FROM %s AT %s\n"
-			"  MEMBER           MVSNAME  TCPNAME  STATUS\n", next_seq(arg), S(r, "group"),
-			S(r, "stack"), S(r, "system"));
-	json_array_foreach(rows(r, "members"), i, e)
-		lib_sbuf_printf(o, "  %-16s %-8s %-8s %s%s\n", S(e, "member"), S(e, "mvsname"),
-				S(e, "tcpname"), S(e, "status"), B(e, "in_doubt") ? " (IN DOUBT)" : "");
-	records(o, json_array_size(rows(r, "members")), 0);
-}
+	if (xcf)
+		lib_sbuf_printf(o, "IXC333I  DISPLAY XCF\nINFORMATION FOR GROUP %s\n"
+				"    MEMBER NAME:     SYSTEM:   STATUS:\n", S(r, "group"));
+	else
+		lib_sbuf_printf(o, "EZZ8270I SYSPLEX CS V2R5 %u\nSYSPLEX GROUP %s SEEN FROM %s AT %s\n"
+				"  MEMBER           MVSNAME  TCPNAME  STATUS\n", next_seq(ctx),
+				S(r, "group"), S(r, "stack"), S(r, "system"));
+	json_array_foreach(rows(r, "members"), i, e) {
+		const char *doubt = B(e, "in_doubt") ? " (IN DOUBT)" : "";
 
-/* D XCF,GROUP,EZBTCPCS: the same object, as XCF shows it. */
-void
-stack_render_xcf_group(const json_t *r, struct lib_sbuf *o, void *arg)
-{
-	const json_t *e;
-	size_t i;
-
-	LIB_UNUSED(arg);
-	lib_sbuf_printf(o, "IXC333I  DISPLAY XCF\nINFORMATION FOR GROUP %s\n"
-			"    MEMBER NAME:     SYSTEM:   STATUS:\n", S(r, "group"));
-	json_array_foreach(rows(r, "members"), i, e)
-		lib_sbuf_printf(o, "    %-16s %-9s %s%s\n", S(e, "member"), S(e, "mvsname"),
-				S(e, "status"), B(e, "in_doubt") ? " (IN DOUBT)" : "");
+		if (xcf)
+			lib_sbuf_printf(o, "    %-16s %-9s %s%s\n", S(e, "member"), S(e, "mvsname"),
+					S(e, "status"), doubt);
+		else
+			lib_sbuf_printf(o, "  %-16s %-8s %-8s %s%s\n", S(e, "member"), S(e, "mvsname"),
+					S(e, "tcpname"), S(e, "status"), doubt);
+	}
+	if (!xcf)
+		records(o, json_array_size(rows(r, "members")), 0);
 }
 
 void
@@ -310,6 +324,14 @@ stack_render_couple(const json_t *r, struct lib_sbuf *o, void *arg)
 	records(o, json_array_size(rows(r, "slots")), 0);
 }
 
+/* An answer that is only {"error": why}: the reason, one line. */
+void
+stack_render_error(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	LIB_UNUSED(arg);
+	lib_sbuf_printf(o, "%s\n", S(r, "error"));
+}
+
 void
 stack_render_role(const json_t *r, struct lib_sbuf *o, void *arg)
 {
@@ -323,14 +345,6 @@ stack_render_role(const json_t *r, struct lib_sbuf *o, void *arg)
 			lib_sbuf_printf(o, " SINCE=%llu NOW=%llu", U(e, "since_ms"), U(e, "now_ms"));
 		lib_sbuf_printf(o, "\n");
 	}
-}
-
-/* An answer that is only {"error": why}: the reason, one line. */
-void
-stack_render_error(const json_t *r, struct lib_sbuf *o, void *arg)
-{
-	LIB_UNUSED(arg);
-	lib_sbuf_printf(o, "%s\n", S(r, "error"));
 }
 
 #undef S

@@ -12,8 +12,9 @@
 
 struct stack_render {
 	unsigned *seq;			/* the report counter of NETSTAT/SYSPLEX headers */
-	int detail;			/* VDPT, VCRT: the DETAIL lines */
+	int detail;			/* VDPT, VCRT: the DETAIL lines; group: STACK_RENDER_XCF */
 };
+#define STACK_RENDER_XCF 2		/* the group as D XCF,GROUP,EZBTCPCS shows it */
 
 void stack_render_vdpt(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_vcrt(const struct json_t *r, struct lib_sbuf *o, void *arg);
@@ -24,7 +25,6 @@ void stack_render_conn(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_config(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_sysplex_vipadyn(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_group(const struct json_t *r, struct lib_sbuf *o, void *arg);
-void stack_render_xcf_group(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_xcf_groups(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_couple(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_role(const struct json_t *r, struct lib_sbuf *o, void *arg);

@@ -106,12 +106,29 @@ static const char vcrt_rows[] =
 	"\"destxcf\":\"fd00:10::2\",\"state\":\"SYN-RECEIVED\",\"bypass\":\"NONE\",\"careof\":null,"
 	"\"fwdpkts\":0,\"fwdbytes\":0,\"bound_after_ms\":-1}],\"records\":2}";
 
+/* The DETAIL text of vcrt_rows; fwd: with the distributor's counters. */
+static void
+vcrt_detail(char *buf, size_t len, const char *stack, unsigned seq, int fwd)
+{
+	snprintf(buf, len,
+		 "EZD0101I NETSTAT CS V2R5 %s %u\n"
+		 "DYNAMIC VIPA CONNECTION ROUTING TABLE:\n"
+		 "DEST:         fd00:100::1..8080\n  SOURCE:     fd00:1::101..40000\n"
+		 "  DESTXCF:    fd00:10::3\n  STATE:      ESTABLISHED\n"
+		 "  BYPASS:     BOUND  CAREOF: fd00:10::3  BOUND AFTER: 42 MS\n%s"
+		 "DEST:         fd00:100::1..8080\n  SOURCE:     fd00:1::102..40001\n"
+		 "  DESTXCF:    fd00:10::2\n  STATE:      SYN-RECEIVED\n  BYPASS:     NONE\n%s"
+		 "2 OF 2 RECORDS DISPLAYED\nEND OF THE REPORT\n", stack, seq,
+		 fwd ? "  FWDPKTS:    0000000011  FWDBYTES: 9007199254740993\n" : "",
+		 fwd ? "  FWDPKTS:    0000000000  FWDBYTES: 0\n" : "");
+}
+
 static void
 test_vcrt(void **state)
 {
 	unsigned seq = 0;
 	struct stack_render plain = { &seq, 0 }, detail = { &seq, 1 };
-	char obj[1200];
+	char obj[1200], want[1200];
 
 	(void)state;
 	snprintf(obj, sizeof(obj), "{\"system\":\"SYSA\",\"stack\":\"TCPCS\",\"role\":\"distributor\",%s",
@@ -126,39 +143,13 @@ test_vcrt(void **state)
 	      "  SOURCE:     fd00:1::102..40001\n"
 	      "  DESTXCF:    fd00:10::2\n"
 	      "2 OF 2 RECORDS DISPLAYED\nEND OF THE REPORT\n");
-	check(stack_render_vcrt, obj, &detail,
-	      "EZD0101I NETSTAT CS V2R5 TCPCS 2\n"
-	      "DYNAMIC VIPA CONNECTION ROUTING TABLE:\n"
-	      "DEST:         fd00:100::1..8080\n"
-	      "  SOURCE:     fd00:1::101..40000\n"
-	      "  DESTXCF:    fd00:10::3\n"
-	      "  STATE:      ESTABLISHED\n"
-	      "  BYPASS:     BOUND  CAREOF: fd00:10::3  BOUND AFTER: 42 MS\n"
-	      "  FWDPKTS:    0000000011  FWDBYTES: 9007199254740993\n"
-	      "DEST:         fd00:100::1..8080\n"
-	      "  SOURCE:     fd00:1::102..40001\n"
-	      "  DESTXCF:    fd00:10::2\n"
-	      "  STATE:      SYN-RECEIVED\n"
-	      "  BYPASS:     NONE\n"
-	      "  FWDPKTS:    0000000000  FWDBYTES: 0\n"
-	      "2 OF 2 RECORDS DISPLAYED\nEND OF THE REPORT\n");
+	vcrt_detail(want, sizeof(want), "TCPCS", 2, 1);
+	check(stack_render_vcrt, obj, &detail, want);
 	/* A target: no forwarding counters. */
 	snprintf(obj, sizeof(obj), "{\"system\":\"SYSB\",\"stack\":\"TCPB\",\"role\":\"target\",%s",
 		 vcrt_rows);
-	check(stack_render_vcrt, obj, &detail,
-	      "EZD0101I NETSTAT CS V2R5 TCPB 3\n"
-	      "DYNAMIC VIPA CONNECTION ROUTING TABLE:\n"
-	      "DEST:         fd00:100::1..8080\n"
-	      "  SOURCE:     fd00:1::101..40000\n"
-	      "  DESTXCF:    fd00:10::3\n"
-	      "  STATE:      ESTABLISHED\n"
-	      "  BYPASS:     BOUND  CAREOF: fd00:10::3  BOUND AFTER: 42 MS\n"
-	      "DEST:         fd00:100::1..8080\n"
-	      "  SOURCE:     fd00:1::102..40001\n"
-	      "  DESTXCF:    fd00:10::2\n"
-	      "  STATE:      SYN-RECEIVED\n"
-	      "  BYPASS:     NONE\n"
-	      "2 OF 2 RECORDS DISPLAYED\nEND OF THE REPORT\n");
+	vcrt_detail(want, sizeof(want), "TCPB", 3, 0);
+	check(stack_render_vcrt, obj, &detail, want);
 }
 
 static void
@@ -289,7 +280,8 @@ test_sysplex_displays(void **state)
 	      "  SYSATCPCS        SYSA     TCPCS    ACTIVE (IN DOUBT)\n"
 	      "  SYSBTCPCS        SYSB     TCPCS    LEFT\n"
 	      "2 OF 2 RECORDS DISPLAYED\n");
-	check(stack_render_xcf_group, group, &ctx,
+	ctx.detail = STACK_RENDER_XCF;
+	check(stack_render_group, group, &ctx,
 	      "IXC333I  DISPLAY XCF\n"
 	      "INFORMATION FOR GROUP EZBTCPCS\n"
 	      "    MEMBER NAME:     SYSTEM:   STATUS:\n"
