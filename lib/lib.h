@@ -74,10 +74,6 @@ void lib_sbuf_printf(struct lib_sbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Appends len bytes (they may include NUL; the buffer stays NUL-terminated). */
 void lib_sbuf_add(struct lib_sbuf *b, const void *data, size_t len);
-/* Appends s as a JSON string literal (with quotes, escaped); the _n form
- * takes a length (the bytes may include NUL). */
-void lib_sbuf_json_str(struct lib_sbuf *b, const char *s);
-void lib_sbuf_json_strn(struct lib_sbuf *b, const char *s, size_t len);
 void lib_sbuf_free(struct lib_sbuf *b);
 
 /* Writes all of buf to fd, retrying on EINTR/short writes; 0 or -errno. */

@@ -114,30 +114,6 @@ lib_sbuf_add(struct lib_sbuf *b, const void *data, size_t len)
 }
 
 void
-lib_sbuf_json_strn(struct lib_sbuf *b, const char *s, size_t len)
-{
-	size_t i;
-
-	lib_sbuf_printf(b, "\"");
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			lib_sbuf_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			lib_sbuf_printf(b, "\\u%04x", c);
-		else
-			lib_sbuf_printf(b, "%c", c);
-	}
-	lib_sbuf_printf(b, "\"");
-}
-
-void
-lib_sbuf_json_str(struct lib_sbuf *b, const char *s)
-{
-	lib_sbuf_json_strn(b, s, strlen(s));
-}
-
-void
 lib_sbuf_free(struct lib_sbuf *b)
 {
 	free(b->s);

@@ -19,6 +19,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -476,47 +477,56 @@ start_one(struct load *l)
 	return 0;
 }
 
+static json_t *
+ull(unsigned long long v)
+{
+	return json_integer((json_int_t)v);
+}
+
+/* One report line: the counts so far, per target and per reason, and the
+ * failures since the last report. */
 static void
 report(struct load *l, int final)
 {
-	struct lib_sbuf o = { 0 };
+	json_t *r, *by = json_object(), *why = json_object(), *ev = json_array();
+	char *s;
 	int i;
 
-	lib_sbuf_printf(&o, "{\"t\":%.3f,\"started\":%llu,\"ok\":%llu,\"failed\":%llu,"
-			    "\"reset\":%llu,\"active\":%llu,\"bytes\":%llu,\"abandoned\":%llu,"
-			    "\"final\":%s,\"by\":{",
-			(double)(lib_now_ms() - l->t0) / 1000.0, l->started, l->tot.ok, l->tot.failed,
-			l->tot.reset, l->tot.active, l->bytes_in, l->abandoned,
-			final ? "true" : "false");
 	for (i = 0; i <= l->ntargets; i++) {
 		const struct counts *b = i < l->ntargets ? &l->by[i] : &l->by[LOAD_MAX_TARGETS];
+		json_t *name = lib_json_str(i < l->ntargets ? l->tname[i] : "?");
 
-		if (i == l->ntargets && !b->ok && !b->failed && !b->reset && !b->active)
+		if (i == l->ntargets && !b->ok && !b->failed && !b->reset && !b->active) {
+			json_decref(name);
 			break;
-		lib_sbuf_printf(&o, "%s", i ? "," : "");
-		lib_sbuf_json_str(&o, i < l->ntargets ? l->tname[i] : "?");
-		lib_sbuf_printf(&o, ":{\"ok\":%llu,\"failed\":%llu,\"reset\":%llu,\"active\":%llu}",
-				b->ok, b->failed, b->reset, b->active);
+		}
+		json_object_set_new(by, json_string_value(name), json_pack("{s:o,s:o,s:o,s:o}",
+			"ok", ull(b->ok), "failed", ull(b->failed), "reset", ull(b->reset),
+			"active", ull(b->active)));
+		json_decref(name);
 	}
-	lib_sbuf_printf(&o, "},\"why\":{");
-	for (i = 0; i < l->nwhy; i++) {
-		lib_sbuf_printf(&o, "%s", i ? "," : "");
-		lib_sbuf_json_str(&o, l->why[i]);
-		lib_sbuf_printf(&o, ":%llu", l->whyc[i]);
-	}
-	lib_sbuf_printf(&o, "},\"events_dropped\":%llu,\"events\":[", l->ev_dropped);
-	for (i = 0; i < l->nev; i++) {
-		lib_sbuf_printf(&o, "%s{\"target\":", i ? "," : "");
-		lib_sbuf_json_str(&o, l->ev[i].target >= 0 ? l->tname[l->ev[i].target] : "?");
-		lib_sbuf_printf(&o, ",\"why\":\"%s\",\"start_ms\":%llu,\"end_ms\":%llu,\"port\":%u}",
-				l->ev[i].why, (unsigned long long)l->ev[i].start,
-				(unsigned long long)l->ev[i].end, l->ev[i].port);
-	}
-	lib_sbuf_printf(&o, "]}\n");
+	for (i = 0; i < l->nwhy; i++)
+		json_object_set_new(why, l->why[i], ull(l->whyc[i]));
+	for (i = 0; i < l->nev; i++)
+		json_array_append_new(ev, json_pack("{s:o,s:s,s:o,s:o,s:i}", "target",
+			lib_json_str(l->ev[i].target >= 0 ? l->tname[l->ev[i].target] : "?"),
+			"why", l->ev[i].why, "start_ms", ull(l->ev[i].start), "end_ms", ull(l->ev[i].end),
+			"port", (int)l->ev[i].port));
+	r = json_pack("{s:f,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o}",
+		"t", (double)(lib_now_ms() - l->t0) / 1000.0, "started", ull(l->started),
+		"ok", ull(l->tot.ok), "failed", ull(l->tot.failed), "reset", ull(l->tot.reset),
+		"active", ull(l->tot.active), "bytes", ull(l->bytes_in), "abandoned", ull(l->abandoned),
+		"final", final, "by", by, "why", why, "events_dropped", ull(l->ev_dropped), "events", ev);
 	l->nev = 0;
-	if (o.s)
-		lib_write_all(1, o.s, o.len);
-	lib_sbuf_free(&o);
+	/* Seconds to the millisecond: at most 12 significant digits. */
+	if (r && (s = json_dumps(r, JSON_COMPACT | JSON_REAL_PRECISION(12))) != NULL) {
+		size_t n = strlen(s);
+
+		s[n] = '\n';	/* json_dumps' NUL becomes the line end */
+		lib_write_all(1, s, n + 1);
+		free(s);
+	}
+	json_decref(r);
 }
 
 /* Pace refill, timeouts and new connections: every LOAD_TICK_MS. */
