@@ -1,6 +1,7 @@
 /*
  * lib.h - shared support for every sysplex program: logging, drop-reason
- * counters, small string/buffer helpers and libuv glue.
+ * counters, small string/buffer helpers and libuv glue, the control protocol
+ * of the daemons (both ends) and JSON through jansson.
  *
  * Contract:
  *  - Logging goes to stderr (daemons run with stderr redirected to a log file

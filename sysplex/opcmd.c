@@ -20,6 +20,9 @@
  *
  * Errors the launcher finds itself are one line in the stack's style, with
  * the closest word suggested, in out (RC=8) - "{"error": ...}" for JSON.
+ * The launcher reads a line as the stacks do (lib_ctl_parse: the same limits
+ * and messages), and builds its own displays as result objects (jansson)
+ * from which the text is rendered.
  */
 #include "sysplex/sysplex.h"
 

@@ -211,7 +211,6 @@ const struct plex_state_host *plex_state_host(const struct plex_state *st, const
 int plex_state_index(const struct plex_state *st, const char *name, int systems_only);
 
 /* ---- the stacks' control sockets (ctl.c; the protocol: lib/ctl.c) ------------ */
-struct json_t;
 /* Asks system sys's stack JSON SYSPLEX$ROLE: 0 with *reply (json_decref it),
  * whose "dvipas" holds per DVIPA {"dvipa", "status", "dist"}, or -errno when
  * the stack does not answer it with RC=0 in time. */
