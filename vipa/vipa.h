@@ -458,6 +458,27 @@ int vipa_vcrt_remove(struct vipa_vcrt *t, const struct vipa_conn_key *k);
 /* Calls cb for every entry; cb returns non-zero to remove that entry. */
 void vipa_vcrt_foreach(struct vipa_vcrt *t, int (*cb)(struct vipa_conn *c, void *arg), void *arg);
 
+/* ---- connection digest (vipa/digest.c) ------------------------------------------
+ * A count and an order-independent 64-bit hash of a set of connections (of
+ * one DVIPA, by convention), updated in O(1) per connection added or
+ * removed; equal sets give equal digests whatever the order of the updates.
+ * Targets and routing stack compare digests to notice that their views of a
+ * DVIPA's connections diverged.  Add a key only when it was not in the set,
+ * remove one only when it was.  A zeroed struct is the empty set. */
+#define VIPA_DIGEST_KEY_LEN 36	/* the canonical bytes hashed per connection */
+struct vipa_digest {
+	uint64_t count;
+	uint64_t sum;		/* sum modulo 2^64 of vipa_digest_hash of the members */
+};
+/* SipHash-2-4 with a fixed key of DVIPA | client | be16 DVIPA port | be16
+ * client port: the same on every stack. */
+uint64_t vipa_digest_hash(const struct vipa_conn_key *k);
+void vipa_digest_add(struct vipa_digest *d, const struct vipa_conn_key *k);
+void vipa_digest_del(struct vipa_digest *d, const struct vipa_conn_key *k);
+int vipa_digest_equal(const struct vipa_digest *a, const struct vipa_digest *b);
+/* From scratch: the digest of the table's connections of one DVIPA (O(n)). */
+void vipa_digest_vcrt(struct vipa_vcrt *t, const uint8_t dvipa[16], struct vipa_digest *d);
+
 /* ---- SQLite write-behind store -------------------------------------------------- */
 struct vipa_store;
 struct vipa_store_stats {
