@@ -252,6 +252,7 @@ clean:
 BUILD_PKGS += clang llvm libbpf-dev bpftool linux-libc-dev
 RUN_PKGS += ethtool
 BPF_CLANG ?= clang
+BPF_STRIP ?= llvm-strip
 BPFTOOL ?= bpftool
 KDP_SRC = $(filter-out %.bpf.c,$(wildcard kdp/*.c))
 KDP_BPF = $(wildcard kdp/*.bpf.c)
@@ -271,9 +272,12 @@ $(BUILD)/kdp/vmlinux.h:
 $(BUILD)/kdp/%.bpf.o: kdp/%.bpf.c kdp/kdp_bpf.h kdp/kdp_abi.h $(BUILD)/kdp/vmlinux.h
 	@$(say) "  BPF     $<"
 	$(Q)$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+# The DWARF is dropped from the embedded object (libbpf needs only .BTF and
+# .BTF.ext; the tracing programs' DWARF is most of their object's size).
 $(BUILD)/kdp/%.skel.h: $(BUILD)/kdp/%.bpf.o
 	@$(say) "  SKEL    $@"
-	$(Q)$(BPFTOOL) gen skeleton $< name kdp_$* > $@.tmp && mv $@.tmp $@
+	$(Q)$(BPF_STRIP) -g $< -o $@.o && $(BPFTOOL) gen skeleton $@.o name kdp_$* > $@.tmp && \
+	  mv $@.tmp $@ && rm -f $@.o
 .SECONDARY: $(patsubst kdp/%.bpf.c,$(BUILD)/kdp/%.bpf.o,$(KDP_BPF))
 $(call obj,$(KDP_SRC)): $(KDP_SKELS)
 $(call obj,$(KDP_SRC)): override CPPFLAGS += -I$(BUILD)/kdp
@@ -282,6 +286,14 @@ $(BUILD)/tests/test_kdp: $(BUILD)/tests/unit/test_kdp.o $(LIBA_KDP) $(MODLIBS)
 	@mkdir -p $(dir $@)
 	@$(say) "  LINK    $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) $(KDP_LIBS) -lcmocka $(LDLIBS_ALL)
+$(BUILD)/tests/test_kdp_events: $(BUILD)/tests/unit/test_kdp_events.o $(LIBA_KDP) $(MODLIBS)
+	@mkdir -p $(dir $@)
+	@$(say) "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) $(KDP_LIBS) -lcmocka $(LDLIBS_ALL)
+$(BUILD)/bench/kdp_events: $(BUILD)/bench/kdp_events.o $(LIBA_KDP) $(MODLIBS)
+	@mkdir -p $(dir $@)
+	@$(say) "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) $(KDP_LIBS) $(LDLIBS_ALL)
 $(BUILD)/tests/kdpctl: $(BUILD)/tests/tools/kdpctl.o $(LIBA_KDP) $(MODLIBS)
 	@mkdir -p $(dir $@)
 	@$(say) "  LINK    $@"

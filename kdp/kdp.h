@@ -166,6 +166,117 @@ int kdp_stats(struct kdp *k, uint64_t out[KDP_STAT_COUNT]);
 /* "seen", "fwd", ..., "loss"; NULL out of range. */
 const char *kdp_stat_name(int i);
 
+/* ---- connection events ------------------------------------------------------ */
+/*
+ * The TCP connections on the watched local addresses (a target's DVIPAs) of
+ * the caller's network namespace, as they are established and as they end,
+ * and the listeners on them, pushed by the kernel (kdp/events.bpf.c, the
+ * inet_sock_set_state tracepoint) into a ring buffer: what tcpip-stack/tgt.c
+ * learns today by dumping the whole socket table every 100 ms.  A
+ * connection is established when it reaches ESTABLISHED and ends when its
+ * socket is gone or in TIME_WAIT (the client may send until then);
+ * listeners are counted per socket.  An event source is independent of the
+ * tc programs above: it needs no device.
+ *
+ * Use: kdp_ev_open; kdp_ev_addr_set for each DVIPA (KDP_EV_WATCH_CONN |
+ * KDP_EV_WATCH_LISTEN) and for :: (KDP_EV_WATCH_LISTEN: wildcard
+ * listeners); one full sock_diag dump (lib_diag_tcp6) for what existed
+ * before; then call kdp_ev_consume whenever kdp_ev_fd polls readable (a
+ * libuv uv_poll_t) and when kdp_ev_timeout_ms has passed (a uv_timer_t,
+ * re-armed after each call).  Events are idempotent with respect to a dump
+ * taken after they were queued: an ESTABLISHED for a connection already
+ * known, an ENDED for one not known, are no-ops for the consumer.
+ *
+ * Lingering: when we close first and the client has not sent its FIN, the
+ * socket becomes a FIN_WAIT2 timewait socket, which no tracepoint follows;
+ * the connection is alive (the client's FIN must still reach us).  The
+ * instance then gives KDP_EV_LINGER and looks the connection up with exact
+ * sock_diag requests, 2 ms, 10 ms, 50 ms, 250 ms after and then every
+ * second, until it is in TIME_WAIT or gone: then KDP_EV_ENDED with
+ * KDP_EV_F_TW.  The cost is one lookup per check of such a connection
+ * (normally one: the client's FIN follows ours within a round trip), none
+ * for the others.  A new connection on the same 4-tuple ends the old one
+ * first.
+ *
+ * Loss: when the ring is full the kernel drops events and counts them.
+ * kdp_ev_consume then ends its round with one KDP_EV_LOST event (count =
+ * events dropped since the previous one): the consumer must resynchronise
+ * with a full dump (and keep consuming: what is queued after the dump
+ * replays idempotently).  kdp_ev_lost gives the running total.
+ *
+ * kdp_ev_open failing (no CAP_BPF/CAP_PERFMON, no BTF, a kernel without the
+ * tracepoint) means "keep polling": it returns a negative errno and, in
+ * err, one line fit for a log saying what failed and why.
+ */
+struct kdp_ev;
+
+struct kdp_ev_opts {
+	unsigned ring_bytes;	/* ring buffer size: a power of 2 >= 4096; 0: 1 MiB
+				 * (16,384 events: 56 bytes and an 8-byte header) */
+	unsigned max_addrs;	/* watched addresses; 0: 256 */
+	unsigned max_linger;	/* lingering connections watched at once; 0: 65536
+				 * (beyond, a lingering connection is reported
+				 * ended at once) */
+};
+
+#define KDP_EV_WATCH_CONN 0x1	/* report connections on the address */
+#define KDP_EV_WATCH_LISTEN 0x2	/* report listeners on the address */
+
+enum kdp_ev_type {
+	KDP_EV_ESTABLISHED = 1,
+	KDP_EV_ENDED = 2,
+	KDP_EV_LISTEN = 3,
+	KDP_EV_UNLISTEN = 4,
+	KDP_EV_LINGER = 5,	/* still alive as a FIN_WAIT2 timewait socket
+				 * (informational: ENDED follows) */
+	KDP_EV_LOST = 6,	/* events were dropped: resynchronise */
+};
+
+#define KDP_EV_F_ACTIVE 0x1	/* established by connect() from the address */
+#define KDP_EV_F_TW 0x2		/* ended after lingering: found in TIME_WAIT or gone
+				 * by a lookup, or replaced by a new connection */
+
+struct kdp_event {
+	enum kdp_ev_type type;
+	uint8_t laddr[16];	/* local: the watched address (:: for wildcard listeners) */
+	uint8_t raddr[16];	/* remote: the client (:: for listeners) */
+	uint16_t lport, rport;	/* host byte order */
+	uint8_t oldstate;	/* TCP states (netinet/tcp.h TCP_ESTABLISHED ...) */
+	uint8_t newstate;	/* ENDED: TCP_TIME_WAIT or TCP_CLOSE */
+	uint8_t flags;		/* KDP_EV_F_* */
+	int err;		/* ENDED: the socket's error (ECONNRESET, ETIMEDOUT) or 0 */
+	uint64_t ts_ms;		/* when, lib_now_ms's clock */
+	uint64_t lost;		/* KDP_EV_LOST: events dropped since the last one */
+};
+
+int kdp_ev_open(struct kdp_ev **out, const struct kdp_ev_opts *o, char *err, size_t errlen);
+/* Detaches the program, frees the ring; nulls *e; safe with NULL. */
+void kdp_ev_close(struct kdp_ev **e);
+/* A descriptor that polls readable while events wait (an epoll descriptor). */
+int kdp_ev_fd(const struct kdp_ev *e);
+/* Watches a local address (flags KDP_EV_WATCH_*), or changes its flags;
+ * -ENOSPC when max_addrs are watched. */
+int kdp_ev_addr_set(struct kdp_ev *e, const uint8_t addr[16], unsigned flags);
+int kdp_ev_addr_del(struct kdp_ev *e, const uint8_t addr[16]);
+/* Delivers every waiting event to cb, in the order the kernel queued them
+ * (per socket, the order of its state changes), then KDP_EV_LOST if events
+ * were dropped since the last round, then the ends of lingering connections
+ * whose lookup is due and finds them over.  Never blocks (lookups are
+ * netlink round trips, at most 256 a call).  Returns the number of events
+ * delivered, or a negative errno. */
+typedef void (*kdp_ev_cb)(const struct kdp_event *ev, void *arg);
+int kdp_ev_consume(struct kdp_ev *e, kdp_ev_cb cb, void *arg);
+/* Milliseconds until kdp_ev_consume has lookups due (0: now), -1 when no
+ * connection lingers. */
+int kdp_ev_timeout_ms(const struct kdp_ev *e);
+/* Events dropped since kdp_ev_open (ring full). */
+uint64_t kdp_ev_lost(const struct kdp_ev *e);
+/* Connections lingering now. */
+unsigned kdp_ev_lingering(const struct kdp_ev *e);
+/* "ESTABLISHED", "ENDED", "LISTEN", "UNLISTEN", "LINGER", "LOST"; NULL
+ * otherwise. */
+const char *kdp_ev_type_name(int type);
+
 /* ---- tests ---------------------------------------------------------------- */
 enum kdp_prog {
 	KDP_PROG_STACK_IN,	/* stack, tc ingress */

@@ -20,6 +20,10 @@
  *   kdp_bconn  HASH       struct kdp_conn_key -> struct kdp_bind_val
  *   kdp_bhome  HASH       struct kdp_addr -> struct kdp_bind_val
  *   kdp_stats  PERCPU_ARRAY[KDP_ST_MAX] __u64
+ * Connection events object (events.bpf.c, tracing programs, no device):
+ *   kdp_evaddr HASH       struct kdp_addr -> __u32 KDP_EVA_* (watched addresses)
+ *   kdp_evring RINGBUF    struct kdp_ev_rec records
+ *   .rodata    kdp_ev_netns (namespace inode number), .bss kdp_ev_lost
  */
 #ifndef SYSPLEX_KDP_ABI_H
 #define SYSPLEX_KDP_ABI_H
@@ -104,6 +108,33 @@ enum kdp_stat {
 	KDP_ST_PASS_ERROR,	/* a helper failed; packet left as it was */
 	KDP_ST_LOSS,		/* dropped by fault injection */
 	KDP_ST_MAX
+};
+
+/* Connection events (events.bpf.c).  Address flags: which events a
+ * watched local address gives. */
+#define KDP_EVA_CONN 0x1	/* connections on it (a DVIPA) */
+#define KDP_EVA_LISTEN 0x2	/* listeners on it (a DVIPA, or :: for wildcards) */
+
+/* Record types, and flags. */
+#define KDP_EVT_ESTABLISHED 1
+#define KDP_EVT_ENDED 2
+#define KDP_EVT_LISTEN 3
+#define KDP_EVT_UNLISTEN 4
+#define KDP_EVT_LINGER 5	/* now a FIN_WAIT2 timewait socket: alive, watched by lookups */
+#define KDP_EVF_ACTIVE 0x1	/* established by connect() */
+
+/* One ring buffer record: 56 bytes, ports in host byte order, states as
+ * in linux/tcp.h (TCP_ESTABLISHED = 1 ... TCP_CLOSING = 11). */
+struct kdp_ev_rec {
+	__u8 laddr[16];		/* local address (the DVIPA, or :: for a listener) */
+	__u8 raddr[16];		/* remote address (the client) */
+	__u16 lport, rport;
+	__u8 type;		/* KDP_EVT_* */
+	__u8 oldstate, newstate;
+	__u8 flags;		/* KDP_EVF_* */
+	__s32 err;		/* the socket's error at the end (ECONNRESET, ETIMEDOUT) */
+	__u32 pad;
+	__u64 ts_ns;		/* CLOCK_MONOTONIC */
 };
 
 /* tc return codes (linux/pkt_cls.h; tcx uses the same numbers). */

@@ -9,6 +9,12 @@
  * non-zero return from cb ends the walk early.  Returns the number of sockets
  * passed to cb, or -errno.  Not for packet paths (it allocates a dump buffer).
  *
+ * lib_diag_tcp6_state asks for one socket: the same request without
+ * NLM_F_DUMP and with the 4-tuple in its inet_diag_sockid (src = local,
+ * cookie INET_DIAG_NOCOOKIE); the kernel answers with that socket's message
+ * or an NLMSG_ERROR (ENOENT).  Its lookup falls back to a listener on the
+ * local port, so the answer's tuple is compared with the question's.
+ *
  * Each reply is a struct inet_diag_msg:
  * +---------------+---------------+---------------+---------------+
  * | idiag_family  | idiag_state   | idiag_timer   | idiag_retrans |
@@ -128,4 +134,106 @@ out:
 		mnl_socket_close(sk);
 	free(buf);
 	return err ? err : w.count;
+}
+
+struct lib_diag {
+	struct mnl_socket *sk;
+	uint32_t portid, seq;
+	char buf[8192];
+};
+
+int
+lib_diag_open(struct lib_diag **out)
+{
+	struct lib_diag *d = calloc(1, sizeof(*d));
+	int e;
+
+	*out = NULL;
+	if (!d)
+		return -ENOMEM;
+	d->sk = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
+	if (!d->sk || mnl_socket_bind(d->sk, 0, MNL_SOCKET_AUTOPID) < 0) {
+		e = -errno;
+		lib_diag_close(&d);
+		return e;
+	}
+	d->portid = mnl_socket_get_portid(d->sk);
+	d->seq = (uint32_t)time(NULL);
+	*out = d;
+	return 0;
+}
+
+void
+lib_diag_close(struct lib_diag **dp)
+{
+	struct lib_diag *d = dp ? *dp : NULL;
+
+	if (!d)
+		return;
+	if (d->sk)
+		mnl_socket_close(d->sk);
+	free(d);
+	*dp = NULL;
+}
+
+struct diag_one {
+	const struct inet_diag_sockid *id;
+	int state;
+};
+
+static int
+diag_one_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct diag_one *o = data;
+	const struct inet_diag_msg *m;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+		return MNL_CB_OK;
+	m = mnl_nlmsg_get_payload(nlh);
+	/* A listener answers for a connection that is gone. */
+	if (m->idiag_family == AF_INET6 && m->id.idiag_sport == o->id->idiag_sport &&
+	    m->id.idiag_dport == o->id->idiag_dport &&
+	    memcmp(m->id.idiag_src, o->id->idiag_src, 16) == 0 &&
+	    memcmp(m->id.idiag_dst, o->id->idiag_dst, 16) == 0)
+		o->state = m->idiag_state;
+	return MNL_CB_OK;
+}
+
+int
+lib_diag_tcp6_state(struct lib_diag *d, const uint8_t laddr[16], uint16_t lport,
+		    const uint8_t raddr[16], uint16_t rport)
+{
+	struct inet_diag_req_v2 *req;
+	struct diag_one o = { NULL, -ENOENT };
+	struct nlmsghdr *nlh;
+	ssize_t n;
+	int r;
+
+	memset(d->buf, 0, MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*req)));
+	nlh = mnl_nlmsg_put_header(d->buf);
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = ++d->seq;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = AF_INET6;
+	req->sdiag_protocol = IPPROTO_TCP;
+	req->idiag_states = ~0u;
+	req->id.idiag_sport = htons(lport);
+	req->id.idiag_dport = htons(rport);
+	memcpy(req->id.idiag_src, laddr, 16);
+	memcpy(req->id.idiag_dst, raddr, 16);
+	req->id.idiag_cookie[0] = req->id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	o.id = &req->id;
+	if (mnl_socket_sendto(d->sk, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	/* The request stays in d->buf's head; the answer goes after it. */
+	do
+		n = mnl_socket_recvfrom(d->sk, d->buf + 256, sizeof(d->buf) - 256);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	r = mnl_cb_run(d->buf + 256, (size_t)n, d->seq, d->portid, diag_one_cb, &o);
+	if (r == MNL_CB_ERROR)
+		return errno == ENOENT ? -ENOENT : (errno ? -errno : -EIO);
+	return o.state;
 }

@@ -140,6 +140,16 @@ struct lib_sock {
 	uint32_t uid, inode;	/* owner and socket inode (0 when the socket is gone) */
 };
 int lib_diag_tcp6(uint32_t states, int (*cb)(const struct lib_sock *s, void *arg), void *arg);
+/* One socket by its 4-tuple (an exact request, no dump: O(1) in the kernel),
+ * on a netlink socket kept open in the namespace where lib_diag_open ran.
+ * lib_diag_tcp6_state returns its TCP_* state (a timewait socket gives its
+ * substate, TCP_FIN_WAIT2 or TCP_TIME_WAIT), -ENOENT when there is no such
+ * connection, or another -errno. */
+struct lib_diag;
+int lib_diag_open(struct lib_diag **out);
+void lib_diag_close(struct lib_diag **d);
+int lib_diag_tcp6_state(struct lib_diag *d, const uint8_t laddr[16], uint16_t lport,
+			const uint8_t raddr[16], uint16_t rport);
 
 /* ---- delay line and loss (lib/delay.c): fault injection in our data paths --
  * The kernel here has no netem, so `sysplex link` delays and drops packets in
