@@ -1274,6 +1274,12 @@ kdp_ev_close(struct kdp_ev **ep)
 }
 
 int
+kdp_ev_prog_fd(const struct kdp_ev *e)
+{
+	return bpf_program__fd(e->skel->progs.kdp_ev_state);
+}
+
+int
 kdp_ev_fd(const struct kdp_ev *e)
 {
 	return ring_buffer__epoll_fd(e->rb);

@@ -286,5 +286,7 @@ enum kdp_prog {
 /* The program's file descriptor (for BPF_PROG_TEST_RUN), -ENOENT when the
  * instance's role has no such program. */
 int kdp_prog_fd(const struct kdp *k, enum kdp_prog p);
+/* The connection events' program (for its run statistics, bpf_enable_stats). */
+int kdp_ev_prog_fd(const struct kdp_ev *e);
 
 #endif

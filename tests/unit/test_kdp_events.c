@@ -847,8 +847,9 @@ test_overflow(void **state)
 	}
 	for (i = 10; i < 15; i++)
 		wait_count(e, &l, KDP_EV_ENDED, CLI[1], cp[i], 1);
-	before = l.n;
+	before = count(&l, KDP_EV_ENDED, NULL, 0);
 	assert_int_equal(before, 5);
+	assert_int_equal(l.n, before + count(&l, KDP_EV_LINGER, NULL, 0));
 	assert_int_equal(l.lost_events, 0);
 	for (i = 15; i < HELD; i++) {
 		close(s[i]);
