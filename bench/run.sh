@@ -12,6 +12,9 @@
 #                              in the three- and the two-system sysplex
 #   5. bench/kdp.sh            small packets through the kernel data path
 #                              (eBPF, standalone) vs straight to the target
+#   6. build/bench/kdp_events  connection events (tracepoint + ring buffer)
+#                              vs the targets' 100 ms socket table dump, with
+#                              1k/10k/100k idle connections held
 #
 # Each networked benchmark builds and tears down its own emulated sysplex
 # (instance bd<pid> / bp<pid>).  Environment: BIN (bin), BUILD (build),
@@ -47,6 +50,11 @@ step distributor bash bench/distributor.sh
 step bypass bash bench/bypass.sh
 step takeover bash bench/takeover.sh
 step kdp bash bench/kdp.sh
+if [ -x "$BUILD/bench/kdp_events" ]; then
+	step kdp_events "$BUILD/bench/kdp_events"
+else
+	echo "(kdp_events not built: $BUILD/bench/kdp_events; \`make progs\` builds it)"
+fi
 
 # v NAME: the value of result line NAME from any benchmark's output.
 v() { cat "$LOG"/*.out 2>/dev/null | awk -v n="$1" '$1 == n { print $2; exit }'; }
@@ -81,6 +89,14 @@ row "takeover: connections lost" "$(cat "$LOG"/*.out 2>/dev/null | awk '/connect
 row "kernel path pkt/s  straight to target (RH2)" "$(v kdp_rx_pps_b_direct_rh2)" pkt/s "(bench/kdp.sh, no daemons)"
 row "kernel path pkt/s  via routing stack program" "$(v kdp_rx_pps_c_via_rs)" pkt/s "x$(r kdp_rx_pps_c_via_rs kdp_rx_pps_b_direct_rh2) of straight"
 row "kernel path pkt/s  via Linux IPv6 forwarding" "$(v kdp_rx_pps_d_via_rs_linux)" pkt/s "x$(r kdp_rx_pps_c_via_rs kdp_rx_pps_d_via_rs_linux) BPF/Linux"
+row "conn events: churn CPU/conn, no observer" "$(v churn_cpu_us_per_conn_none)" us "(build/bench/kdp_events)"
+row "conn events: churn CPU/conn, events on" "$(v churn_cpu_us_per_conn_events)" us "x$(r churn_cpu_us_per_conn_events churn_cpu_us_per_conn_none) of none"
+row "conn events: churn CPU/conn, destroy notif." "$(v churn_cpu_us_per_conn_destroy)" us "x$(r churn_cpu_us_per_conn_destroy churn_cpu_us_per_conn_none) of none (ends only)"
+row "conn events: consumer per event" "$(v consume_ns_per_event)" ns
+for n in 1000 10000 100000; do
+	row "idle $n conns: 100 ms dump CPU" "$(v idle_dump_cpu_ms_per_s_$n)" ms/s
+	row "idle $n conns: event path CPU" "$(v idle_events_cpu_ms_per_s_$n)" ms/s "dump/events x$(v idle_dump_over_events_$n)"
+done
 if grep -q 'workaround topolog' "$LOG"/*.out 2>/dev/null; then
 	echo "  NOTE: measured on the workaround topologies (bench/README.md, \"Product bugs\")"
 fi
