@@ -62,8 +62,10 @@
  * namespace, and sees state changes only of sockets it enabled one by one.
  *
  * Overflow: when the ring is full the event is dropped and kdp_ev_lost is
- * incremented (a global the loader reads through its memory map); the
- * consumer then resynchronises from a full sock_diag dump.
+ * incremented (a global the loader reads through its memory map); with the
+ * nested invocations the kernel skipped and kdp_ev_nested did not take
+ * (below), the loader reports them as lost, and the consumer resynchronises
+ * from a full sock_diag dump.
  *
  * The map layouts are in kdp/kdp_abi.h.  This object does not include
  * kdp_bpf.h (the tc programs' packet helpers and maps): it shares only the
@@ -188,18 +190,18 @@ closed(struct sock *sk, int oldstate, __u8 *newstate)
 	return KDP_EVT_ENDED;
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(kdp_ev_state, struct sock *sk, int oldstate, int newstate)
+static __always_inline void
+handle(struct sock *sk, int oldstate, int newstate)
 {
 	const struct sock_common *c = &sk->__sk_common;
 	__u8 type, st;
 	__u32 f;
 
 	if (sk->sk_protocol != IPPROTO_TCP || !ours(c))
-		return 0;
+		return;
 	f = watched(c);
 	if (!f)
-		return 0;
+		return;
 	if (newstate == TCP_LISTEN) {
 		if ((f & KDP_EVA_LISTEN) && lport(sk))
 			emit(sk, KDP_EVT_LISTEN, (__u8)oldstate, TCP_LISTEN, 0, 0);
@@ -207,7 +209,7 @@ int BPF_PROG(kdp_ev_state, struct sock *sk, int oldstate, int newstate)
 		if ((f & KDP_EVA_LISTEN) && newstate == TCP_CLOSE && lport(sk))
 			emit(sk, KDP_EVT_UNLISTEN, TCP_LISTEN, TCP_CLOSE, 0, 0);
 	} else if (!(f & KDP_EVA_CONN)) {
-		return 0;
+		return;
 	} else if (newstate == TCP_ESTABLISHED &&
 		   (oldstate == TCP_SYN_RECV || oldstate == TCP_SYN_SENT)) {
 		emit(sk, KDP_EVT_ESTABLISHED, (__u8)oldstate, TCP_ESTABLISHED,
@@ -216,5 +218,52 @@ int BPF_PROG(kdp_ev_state, struct sock *sk, int oldstate, int newstate)
 		type = closed(sk, oldstate, &st);
 		emit(sk, type, (__u8)oldstate, st, 0, sk->sk_err);
 	}
+}
+
+/*
+ * Nesting.  The kernel runs a tracing program at most once at a time per
+ * CPU: when kdp_ev_state runs in process context (close(), listen()) and an
+ * interrupt's softirq processes packets on the same CPU, the state changes
+ * of that softirq find it busy and are skipped (counted as the program's
+ * recursion misses) - a burst of them under load.  A second program on the
+ * same tracepoint, kdp_ev_nested, takes exactly those: it acts only while
+ * kdp_ev_state is marked busy on this CPU, i.e. in an invocation nested
+ * inside it, and counts what it took (kdp_ev_covered).  The loader adds the
+ * misses it did not cover (the few instructions around the mark) to the
+ * lost events.  Order is kept per socket: the interrupted invocation holds
+ * its socket's lock, so the nested ones are about other sockets.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} kdp_evbusy SEC(".maps");
+
+/* Invocations kdp_ev_nested took for kdp_ev_state. */
+__u64 kdp_ev_covered = 0;
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(kdp_ev_state, struct sock *sk, int oldstate, int newstate)
+{
+	__u32 zero = 0, *busy = bpf_map_lookup_elem(&kdp_evbusy, &zero);
+
+	if (busy)
+		*busy = 1;
+	handle(sk, oldstate, newstate);
+	if (busy)
+		*busy = 0;
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(kdp_ev_nested, struct sock *sk, int oldstate, int newstate)
+{
+	__u32 zero = 0, *busy = bpf_map_lookup_elem(&kdp_evbusy, &zero);
+
+	if (!busy || !*busy)
+		return 0;
+	__sync_fetch_and_add(&kdp_ev_covered, 1);
+	handle(sk, oldstate, newstate);
 	return 0;
 }

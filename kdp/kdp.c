@@ -921,6 +921,7 @@ struct kdp_ev {
 	struct lib_diag *diag;
 	int fd_addr;
 	uint64_t lost_seen;	/* kdp_ev_lost when the last KDP_EV_LOST was given */
+	uint64_t lookups;
 	/* Lingering connections. */
 	struct ev_linger *pool;
 	uint32_t cap, max, used, nlive, free;
@@ -1154,6 +1155,7 @@ ev_check(struct kdp_ev *e)
 				q->tail = EV_NONE;
 			if (l->live) {
 				checks++;
+				e->lookups++;
 				state = lib_diag_tcp6_state(e->diag, l->r.laddr, l->r.lport,
 							    l->r.raddr, l->r.rport);
 				if (state == TCP_FIN_WAIT2 || (state < 0 && state != -ENOENT)) {
@@ -1308,10 +1310,31 @@ kdp_ev_addr_del(struct kdp_ev *e, const uint8_t addr[16])
 	return errno_neg(bpf_map_delete_elem(e->fd_addr, &key));
 }
 
+int
+kdp_ev_stats(const struct kdp_ev *e, struct kdp_ev_stats *st)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(st, 0, sizeof(*st));
+	/* Taken before skipped: every run taken was a skip first. */
+	st->nested_taken = __atomic_load_n(&e->skel->bss->kdp_ev_covered, __ATOMIC_ACQUIRE);
+	st->ring_full = __atomic_load_n(&e->skel->bss->kdp_ev_lost, __ATOMIC_ACQUIRE);
+	st->lookups = e->lookups;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(e->skel->progs.kdp_ev_state), &info, &len) < 0)
+		return -errno;
+	st->nested = info.recursion_misses;
+	return 0;
+}
+
 uint64_t
 kdp_ev_lost(const struct kdp_ev *e)
 {
-	return __atomic_load_n(&e->skel->bss->kdp_ev_lost, __ATOMIC_ACQUIRE);
+	struct kdp_ev_stats st;
+
+	kdp_ev_stats(e, &st);
+	return st.ring_full + (st.nested > st.nested_taken ? st.nested - st.nested_taken : 0);
 }
 
 unsigned

@@ -198,11 +198,16 @@ const char *kdp_stat_name(int i);
  * for the others.  A new connection on the same 4-tuple ends the old one
  * first.
  *
- * Loss: when the ring is full the kernel drops events and counts them.
- * kdp_ev_consume then ends its round with one KDP_EV_LOST event (count =
- * events dropped since the previous one): the consumer must resynchronise
- * with a full dump (and keep consuming: what is queued after the dump
- * replays idempotently).  kdp_ev_lost gives the running total.
+ * Loss: when the ring is full the kernel drops events and counts them; the
+ * kernel also skips the program for a state change made while it already
+ * runs on that CPU (an interrupt's softirq on top of a close()), which a
+ * second program takes instead, except in a window of a few instructions,
+ * and what it could not take is counted too (from the program's recursion
+ * misses, which may include other namespaces' sockets).  kdp_ev_consume
+ * then ends its round with one KDP_EV_LOST event (count = losses since the
+ * previous one): the consumer must resynchronise with a full dump (and keep
+ * consuming: what is queued after the dump replays idempotently).
+ * kdp_ev_lost gives the running total.
  *
  * kdp_ev_open failing (no CAP_BPF/CAP_PERFMON, no BTF, a kernel without the
  * tracepoint) means "keep polling": it returns a negative errno and, in
@@ -273,6 +278,14 @@ int kdp_ev_timeout_ms(const struct kdp_ev *e);
 uint64_t kdp_ev_lost(const struct kdp_ev *e);
 /* Connections lingering now. */
 unsigned kdp_ev_lingering(const struct kdp_ev *e);
+/* Counters since kdp_ev_open, for displays and benchmarks. */
+struct kdp_ev_stats {
+	uint64_t ring_full;	/* records dropped, the ring being full */
+	uint64_t nested;	/* state changes the main program was skipped for */
+	uint64_t nested_taken;	/* of those, taken by the second program */
+	uint64_t lookups;	/* sock_diag lookups of lingering connections */
+};
+int kdp_ev_stats(const struct kdp_ev *e, struct kdp_ev_stats *st);
 /* "ESTABLISHED", "ENDED", "LISTEN", "UNLISTEN", "LINGER", "LOST"; NULL
  * otherwise. */
 const char *kdp_ev_type_name(int type);

@@ -8,16 +8,19 @@
  * What is checked:
  *  - 2000 short connections (open and closed within a few milliseconds,
  *    four ways of closing in turn: client first, server first, client RST,
- *    server half-close first) are each reported established exactly once and
- *    ended exactly once, in that order, and nothing else is reported;
+ *    server half-close first), each on a 4-tuple of its own, are each
+ *    reported established exactly once and ended exactly once, in that
+ *    order (a LINGER, if any, between them), and nothing else is reported;
  *  - long connections: reported established and not ended while they live,
  *    also half-closed either way (CLOSE_WAIT; the server's FIN_WAIT2, both as
  *    a full socket and as the timewait socket close() leaves while the
- *    client's FIN is still due: a route the client still needs); ended when
- *    the socket is gone or in TIME_WAIT, with the state and flags saying how;
+ *    client's FIN is still due: reported LINGER, looked up again and again,
+ *    not ended while the client may still send); ended when the socket is
+ *    gone or in TIME_WAIT, with the states and flags saying how;
  *  - RST from the client (ECONNRESET), an abort by the server, an RST to a
  *    lingering FIN_WAIT2 timewait socket, its tcp_fin_timeout expiry, and a
- *    retransmission timeout (TCP_USER_TIMEOUT, ETIMEDOUT) end connections;
+ *    retransmission timeout (TCP_USER_TIMEOUT, ETIMEDOUT, the client's
+ *    packets dropped by nftables) end connections;
  *  - listeners on a watched address and on :: (watched for listeners only),
  *    one event per SO_REUSEPORT socket, and their closing; nothing for
  *    listeners or connections on unwatched addresses, nor after an address
@@ -264,6 +267,22 @@ wait_lookups(struct kdp_ev *e, struct evlog *l, int n)
 	}
 }
 
+/* Consumes until no connection lingers (their lookups are due in up to a
+ * second each), as a daemon's timer would. */
+static void
+wait_no_linger(struct kdp_ev *e, struct evlog *l)
+{
+	uint64_t end = now_ms() + DEADLINE_MS;
+
+	drain(e, l);
+	while (kdp_ev_lingering(e)) {
+		if (now_ms() > end)
+			fail_msg("%u connections still lingering", kdp_ev_lingering(e));
+		pump(e, l, 100);
+	}
+	drain(e, l);
+}
+
 /* ---- the socket table -------------------------------------------------------------- */
 
 struct find_sock {
@@ -363,7 +382,7 @@ test_short_connections(void **state)
 	struct kdp_ev *e = open_ev(0);
 	struct evlog l = {0};
 	int lfd = listener(DV, PORT, 0), i;
-	size_t j, ended = 0;
+	size_t j, ended = 0, missing = 0;
 
 	(void)state;
 	for (i = 0; i < N; i++) {
@@ -396,12 +415,15 @@ test_short_connections(void **state)
 		if (i % 64 == 63)
 			drain(e, &l);
 	}
-	/* Every connection ends: wait for the last end of each. */
-	for (i = 0; i < N; i++)
-		wait_count(e, &l, KDP_EV_ENDED, CLI[cli[i]], cport[i], 1);
+	/* Every connection ends: the kernel settles (no live socket: every
+	 * event is queued before the state it reports shows), then the
+	 * lingering ones are looked up until none is left. */
 	wait_live(0);
-	drain(e, &l);
-	assert_int_equal(l.lost, 0);
+	wait_no_linger(e, &l);
+	/* Exact, unless the source said it lost events (it may, rarely: a
+	 * state change nested in the program's run at the wrong instruction;
+	 * the daemon then resynchronises): what is missing is then at most
+	 * what it said it lost, and nothing is ever reported twice. */
 	for (i = 0; i < N; i++) {
 		size_t est = SIZE_MAX, end = SIZE_MAX, linger = SIZE_MAX, n_est = 0, n_end = 0;
 		size_t n_linger = 0;
@@ -428,20 +450,31 @@ test_short_connections(void **state)
 				assert_int_equal(v->oldstate, TCP_FIN_WAIT2);
 			}
 		}
-		if (n_est != 1 || n_end != 1 || est > end || n_linger > 1 ||
-		    (n_linger && (linger < est || linger > end)))
+		missing += (n_est == 0) + (n_end == 0);
+		if (n_est > 1 || n_end > 1 || (n_est && n_end && est > end) || n_linger > 1 ||
+		    (n_linger && ((n_est && linger < est) || (n_end && linger > end))) ||
+		    (!l.lost && (n_est != 1 || n_end != 1)))
 			fail_msg("connection %d (port %u): %zu established, %zu ended, %zu lingered, "
-				 "order %zu %zu %zu", i, cport[i], n_est, n_end, n_linger, est, linger,
-				 end);
+				 "order %zu %zu %zu, %llu lost", i, cport[i], n_est, n_end, n_linger, est,
+				 linger, end, (unsigned long long)l.lost);
 	}
+	if (missing > l.lost)
+		fail_msg("%zu events missing, %llu reported lost", missing,
+			 (unsigned long long)l.lost);
+	if (l.lost)
+		fprintf(stderr, "test_kdp_events: %llu events reported lost (nested), %zu missing\n",
+			(unsigned long long)l.lost, missing);
 	/* Nothing else: N of each, the listener, and the lingering ones'
 	 * LINGER (each before its end, at most one each). */
 	for (j = 0; j < l.n; j++)
 		ended += l.v[j].type == KDP_EV_ENDED;
-	assert_int_equal(ended, N);
-	assert_int_equal(count(&l, KDP_EV_ESTABLISHED, NULL, 0), N);
-	assert_int_equal(count(&l, KDP_EV_LISTEN, NULL, 0), 1);
-	assert_int_equal(l.n, 2 * N + 1 + count(&l, KDP_EV_LINGER, NULL, 0));
+	assert_int_equal(ended + count(&l, KDP_EV_ESTABLISHED, NULL, 0) + missing, 2 * N);
+	if (!l.lost)
+		assert_int_equal(count(&l, KDP_EV_LISTEN, NULL, 0), 1);
+	assert_int_equal(l.n, ended + count(&l, KDP_EV_ESTABLISHED, NULL, 0) +
+				      count(&l, KDP_EV_LISTEN, NULL, 0) +
+				      count(&l, KDP_EV_LINGER, NULL, 0));
+	assert_true(count(&l, KDP_EV_LISTEN, NULL, 0) <= 1);
 	assert_int_equal(kdp_ev_lingering(e), 0);
 	close(lfd);
 	log_free(&l);
@@ -463,6 +496,7 @@ test_long_connections(void **state)
 	enum { N = 200 };
 	static int c[N], s[N];
 	static uint16_t cp[N];
+	struct kdp_ev_stats st;
 	struct kdp_ev *e = open_ev(0);
 	struct evlog l = {0};
 	const struct kdp_event *v;
@@ -517,6 +551,8 @@ test_long_connections(void **state)
 	/* Looked up again and again, still alive: not ended. */
 	wait_lookups(e, &l, 2);
 	expect_no_end(e, &l, CLI[2], cp[2]);
+	assert_int_equal(kdp_ev_stats(e, &st), 0);
+	assert_true(st.lookups >= 2);
 	/* Straight from ESTABLISHED too (FIN_WAIT1, the ACK, then timewait). */
 	close(s[3]);
 	wait_state(CLI[3], cp[3], TCP_FIN_WAIT2);
@@ -789,6 +825,7 @@ test_overflow(void **state)
 {
 	enum { HELD = 30, CHURN = 100 };
 	struct kdp_ev *e = open_ev(4096);	/* 64 records */
+	struct kdp_ev_stats st;
 	struct evlog l = {0};
 	struct resync r = {0};
 	static int c[HELD], s[HELD];
@@ -824,8 +861,14 @@ test_overflow(void **state)
 				 expected);
 		pump(e, &l, 100);
 	}
-	assert_int_equal(l.n + l.lost, expected);
-	assert_true(l.lost >= expected - 64);
+	/* Dropped for a full ring: exactly what was not delivered (unless a
+	 * nested state change was lost too, which the loss count includes). */
+	assert_int_equal(kdp_ev_stats(e, &st), 0);
+	assert_true(st.ring_full >= expected - 64);
+	assert_true(l.n + st.ring_full <= expected);
+	assert_true(l.n + l.lost >= expected);
+	if (l.lost == st.ring_full)
+		assert_int_equal(l.n + st.ring_full, expected);
 	assert_true(l.lost_events >= 1);
 	assert_int_equal(l.lost, kdp_ev_lost(e));
 
@@ -866,6 +909,7 @@ static void
 test_api(void **state)
 {
 	struct kdp_ev_opts o = { .ring_bytes = 5000 };
+	struct kdp_ev_stats st;
 	char err[KDP_ERR_LEN];
 	struct kdp_ev *e;
 	uint8_t a[16];
@@ -892,6 +936,10 @@ test_api(void **state)
 	assert_int_equal(kdp_ev_addr_del(e, a), -ENOENT);
 	assert_int_equal(kdp_ev_consume(e, NULL, NULL), 0);
 	assert_int_equal(kdp_ev_lost(e), 0);
+	assert_int_equal(kdp_ev_timeout_ms(e), -1);
+	assert_int_equal(kdp_ev_lingering(e), 0);
+	assert_int_equal(kdp_ev_stats(e, &st), 0);
+	assert_true(st.ring_full == 0 && st.lookups == 0 && st.nested_taken <= st.nested);
 	kdp_ev_close(&e);
 	assert_null(e);
 	kdp_ev_close(&e);
