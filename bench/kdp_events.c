@@ -824,6 +824,10 @@ bench_idle(unsigned held, struct kdp_ev *e)
 	}
 	cpu_ev = (thread_cpu_s() - c0) / seconds;
 	p1 = prog_stats(e);
+	/* Counted against the event path: the program's time in the kernel,
+	 * although its runs are the host's other TCP state changes (other
+	 * namespaces: rejected by the namespace test), none of ours. */
+	cpu_ev += (double)(p1.ns - p0.ns) / 1e9 / seconds;
 
 	/* Per second at the 100 ms period: 10 dumps (when a dump takes longer
 	 * than the period, fewer ran; the demand is still 10). */
@@ -837,8 +841,8 @@ bench_idle(unsigned held, struct kdp_ev *e)
 	fig(name, per_dump * 10 * 1e3, "ms/s", cmt);
 	cpu_dump = per_dump * 10;
 	snprintf(name, sizeof(name), "idle_events_cpu_ms_per_s_%u", held);
-	snprintf(cmt, sizeof(cmt), "consumer; the program ran %llu times (%llu ns); %llu events",
-		 (unsigned long long)(p1.cnt - p0.cnt), (unsigned long long)(p1.ns - p0.ns),
+	snprintf(cmt, sizeof(cmt), "consumer + program; it ran %llu times in %.0f s (the host's "
+		 "other state changes), %llu events", (unsigned long long)(p1.cnt - p0.cnt), seconds,
 		 (unsigned long long)(cnt.est + cnt.end + cnt.other));
 	fig(name, cpu_ev * 1e3, "ms/s", cmt);
 	snprintf(name, sizeof(name), "idle_dump_over_events_%u", held);
@@ -942,5 +946,7 @@ main(void)
 		printf("?\n");
 	if (statsfd >= 0)
 		close(statsfd);
+	free(cfd);
+	free(sfd);
 	return 0;
 }
