@@ -27,7 +27,6 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -908,7 +907,7 @@ struct ev_linger {
 	struct kdp_ev_rec r;	/* the LINGER record: tuple, states */
 	uint64_t due_ms;
 	uint32_t hnext, qnext;	/* hash chain, queue or free list (EV_NONE: end) */
-	uint8_t stage, live;
+	uint8_t live;
 };
 
 struct ev_queue {
@@ -945,16 +944,6 @@ ev_fail(char *err, size_t errlen, int e, const char *fmt, ...)
 	r = vfail(err, errlen, e, "connection events", fmt, ap);
 	va_end(ap);
 	return r;
-}
-
-/* CLOCK_MONOTONIC in milliseconds (bpf_ktime_get_ns's clock, lib_now_ms's). */
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static void
@@ -1063,7 +1052,6 @@ ev_enqueue(struct kdp_ev *e, uint32_t i, unsigned stage)
 {
 	struct ev_queue *q = &e->q[stage];
 
-	e->pool[i].stage = (uint8_t)stage;
 	e->pool[i].due_ms = e->now + ev_delay_ms[stage];
 	e->pool[i].qnext = EV_NONE;
 	if (q->tail == EV_NONE)
@@ -1222,7 +1210,7 @@ kdp_ev_open(struct kdp_ev **out, const struct kdp_ev_opts *o, char *err, size_t 
 	for (i = 0; i < EV_STAGES; i++)
 		e->q[i].head = e->q[i].tail = EV_NONE;
 	if (getrandom(&e->seed, sizeof(e->seed), GRND_NONBLOCK) != sizeof(e->seed))
-		e->seed = (uint64_t)(uintptr_t)e ^ mono_ms();
+		e->seed = (uint64_t)(uintptr_t)e ^ lib_now_ms();
 	if ((r = lib_diag_open(&e->diag)) < 0) {
 		r = ev_fail(err, errlen, r, "opening a sock_diag socket");
 		goto out;
@@ -1352,7 +1340,7 @@ kdp_ev_consume(struct kdp_ev *e, kdp_ev_cb cb, void *arg)
 	e->cb = cb;
 	e->arg = arg;
 	e->n = 0;
-	e->now = mono_ms();
+	e->now = lib_now_ms();
 	r = ring_buffer__consume(e->rb);
 	if (r >= 0) {
 		/* Read after draining: a drop after this read left records in
@@ -1393,7 +1381,7 @@ kdp_ev_timeout_ms(const struct kdp_ev *e)
 	}
 	if (due == UINT64_MAX)
 		return -1;
-	now = mono_ms();
+	now = lib_now_ms();
 	return due <= now ? 0 : (int)(due - now);
 }
 
