@@ -725,7 +725,8 @@ bench_consumer(unsigned n, int *cfd, int *sfd)
 	{
 		double end = now_s() + 60;
 
-		while (cnt.end < n && now_s() < end) {
+		/* Until all ended, or none lingers after events were lost. */
+		while (cnt.end < n && !(cnt.lost && !kdp_ev_lingering(e)) && now_s() < end) {
 			struct pollfd p = { .fd = kdp_ev_fd(e), .events = POLLIN };
 			int t = kdp_ev_timeout_ms(e);
 
@@ -739,7 +740,8 @@ bench_consumer(unsigned n, int *cfd, int *sfd)
 
 		memset(&h, 0, sizeof(h));
 		lib_diag_tcp6(~0u, hist_cb, &h);
-		printf("NOTE: %llu of %u not ended; server sockets by state:", (unsigned long long)(n - cnt.end), n);
+		printf("NOTE: %llu of %u not ended; server sockets by state:",
+		       (unsigned long long)(n - cnt.end), n);
 		for (i = 0; i < 16; i++)
 			if (h.n[i])
 				printf(" %u:%u", i, h.n[i]);
