@@ -222,23 +222,37 @@ handle(struct sock *sk, int oldstate, int newstate)
 
 /*
  * Nesting.  The kernel runs a tracing program at most once at a time per
- * CPU: when kdp_ev_state runs in process context (close(), listen()) and an
- * interrupt's softirq processes packets on the same CPU, the state changes
- * of that softirq find it busy and are skipped (counted as the program's
- * recursion misses) - a burst of them under load.  A second program on the
- * same tracepoint, kdp_ev_nested, takes exactly those: it acts only while
- * kdp_ev_state is marked busy on this CPU, i.e. in an invocation nested
- * inside it, and counts what it took (kdp_ev_covered).  The loader adds the
- * misses it did not cover (the few instructions around the mark) to the
- * lost events.  Order is kept per socket: the interrupted invocation holds
- * its socket's lock, so the nested ones are about other sockets.
+ * CPU: when kdp_ev_state runs in process context (any TCP socket's close()
+ * or listen() on the host) and an interrupt's softirq processes packets or
+ * timers on the same CPU, the state changes of that softirq find it busy
+ * and are skipped (counted as the program's recursion misses) - bursts of
+ * them under load.  A second program on the same tracepoint, kdp_ev_nested,
+ * runs after it in every invocation and takes exactly those it skipped:
+ * kdp_ev_state marks each invocation it handled in a per-CPU slot as its
+ * last instruction (socket, old and new state); kdp_ev_nested finds its own
+ * invocation marked (and clears the mark) or handles it itself.  A skipped
+ * nested invocation is never marked: the interrupted run either has not
+ * marked yet or marked its own, other socket.  The one imperfection is a
+ * duplicate, never a loss: an interrupt between the two programs of one
+ * invocation whose softirq runs both again leaves the outer second program
+ * a foreign mark, and it reports the outer change a second time (consumers
+ * apply events idempotently).  Order is kept per socket: an interrupted
+ * process-context run holds its socket's lock, so the nested ones are
+ * about other sockets.  kdp_ev_covered counts what kdp_ev_nested took; the
+ * loader reports recursion misses beyond it as lost.
  */
+struct kdp_ev_mark {
+	__u64 sk;
+	__u32 states;	/* oldstate << 8 | newstate */
+	__u32 pad;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32);
-} kdp_evbusy SEC(".maps");
+	__type(value, struct kdp_ev_mark);
+} kdp_evmark SEC(".maps");
 
 /* Invocations kdp_ev_nested took for kdp_ev_state. */
 __u64 kdp_ev_covered = 0;
@@ -246,23 +260,31 @@ __u64 kdp_ev_covered = 0;
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(kdp_ev_state, struct sock *sk, int oldstate, int newstate)
 {
-	__u32 zero = 0, *busy = bpf_map_lookup_elem(&kdp_evbusy, &zero);
+	__u32 zero = 0;
+	struct kdp_ev_mark *m;
 
-	if (busy)
-		*busy = 1;
 	handle(sk, oldstate, newstate);
-	if (busy)
-		*busy = 0;
+	m = bpf_map_lookup_elem(&kdp_evmark, &zero);
+	if (m) {
+		m->sk = (__u64)(unsigned long)sk;
+		m->states = (__u32)oldstate << 8 | (__u32)newstate;
+	}
 	return 0;
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(kdp_ev_nested, struct sock *sk, int oldstate, int newstate)
 {
-	__u32 zero = 0, *busy = bpf_map_lookup_elem(&kdp_evbusy, &zero);
+	__u32 zero = 0;
+	struct kdp_ev_mark *m = bpf_map_lookup_elem(&kdp_evmark, &zero);
 
-	if (!busy || !*busy)
+	if (!m)
 		return 0;
+	if (m->sk == (__u64)(unsigned long)sk &&
+	    m->states == ((__u32)oldstate << 8 | (__u32)newstate)) {
+		m->sk = 0;
+		return 0;
+	}
 	__sync_fetch_and_add(&kdp_ev_covered, 1);
 	handle(sk, oldstate, newstate);
 	return 0;

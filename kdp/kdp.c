@@ -1264,9 +1264,13 @@ kdp_ev_close(struct kdp_ev **ep)
 }
 
 int
-kdp_ev_prog_fd(const struct kdp_ev *e)
+kdp_ev_prog_fd(const struct kdp_ev *e, int i)
 {
-	return bpf_program__fd(e->skel->progs.kdp_ev_state);
+	if (i == 0)
+		return bpf_program__fd(e->skel->progs.kdp_ev_state);
+	if (i == 1)
+		return bpf_program__fd(e->skel->progs.kdp_ev_nested);
+	return -ENOENT;
 }
 
 int

@@ -198,12 +198,12 @@ const char *kdp_stat_name(int i);
  * for the others.  A new connection on the same 4-tuple ends the old one
  * first.
  *
- * Loss: when the ring is full the kernel drops events and counts them; the
+ * Loss: when the ring is full the kernel drops events and counts them.  The
  * kernel also skips the program for a state change made while it already
- * runs on that CPU (an interrupt's softirq on top of a close()), which a
- * second program takes instead, except in a window of a few instructions,
- * and what it could not take is counted too (from the program's recursion
- * misses, which may include other namespaces' sockets).  kdp_ev_consume
+ * runs on that CPU (an interrupt's softirq on top of a close()); a second
+ * program takes those instead (rarely reporting a change twice: apply
+ * events idempotently), and skips it did not take, if any, are counted as
+ * lost too (they may be other namespaces' sockets).  kdp_ev_consume
  * then ends its round with one KDP_EV_LOST event (count = losses since the
  * previous one): the consumer must resynchronise with a full dump (and keep
  * consuming: what is queued after the dump replays idempotently).
@@ -282,7 +282,8 @@ unsigned kdp_ev_lingering(const struct kdp_ev *e);
 struct kdp_ev_stats {
 	uint64_t ring_full;	/* records dropped, the ring being full */
 	uint64_t nested;	/* state changes the main program was skipped for */
-	uint64_t nested_taken;	/* of those, taken by the second program */
+	uint64_t nested_taken;	/* changes the second program took (the skipped
+				 * ones, and rare duplicates) */
 	uint64_t lookups;	/* sock_diag lookups of lingering connections */
 };
 int kdp_ev_stats(const struct kdp_ev *e, struct kdp_ev_stats *st);
@@ -299,7 +300,8 @@ enum kdp_prog {
 /* The program's file descriptor (for BPF_PROG_TEST_RUN), -ENOENT when the
  * instance's role has no such program. */
 int kdp_prog_fd(const struct kdp *k, enum kdp_prog p);
-/* The connection events' program (for its run statistics, bpf_enable_stats). */
-int kdp_ev_prog_fd(const struct kdp_ev *e);
+/* The connection events' programs, 0 the main one, 1 the one taking nested
+ * invocations (for their run statistics, bpf_enable_stats); -ENOENT else. */
+int kdp_ev_prog_fd(const struct kdp_ev *e, int i);
 
 #endif

@@ -22,7 +22,7 @@
  *   kdp_stats  PERCPU_ARRAY[KDP_ST_MAX] __u64
  * Connection events object (events.bpf.c, tracing programs, no device):
  *   kdp_evaddr HASH       struct kdp_addr -> __u32 KDP_EVA_* (watched addresses)
- *   kdp_evbusy PERCPU_ARRAY[1] __u32 (kdp_ev_state running on this CPU)
+ *   kdp_evmark PERCPU_ARRAY[1] struct kdp_ev_mark (the invocation kdp_ev_state handled)
  *   kdp_evring RINGBUF    struct kdp_ev_rec records
  *   .rodata    kdp_ev_netns (namespace inode number)
  *   .bss       kdp_ev_lost (ring full), kdp_ev_covered (nested runs taken)
