@@ -5,7 +5,9 @@
  * tables.  The daemons stay the control plane: they own the VCRT, the
  * binding cache and every decision; the programs only apply the entries
  * they are given, and leave every packet they do not fully understand
- * unchanged to the slow path (the TUN and its daemon).
+ * unchanged to the slow path (the TUN and its daemon).  A second, separate
+ * part (kdp_ev_*, at the end) reports a target's connections and listeners
+ * from the kernel as they change, instead of socket table polling.
  *
  * Roles (one instance per LAN device and process):
  *   KDP_ROLE_STACK   tc ingress of a stack's LAN device: RH2 strip for the
