@@ -755,10 +755,12 @@ bench_consumer(unsigned n, int *cfd, int *sfd)
 			if (h.n[i])
 				printf(" %u:%u", i, h.n[i]);
 		kdp_ev_stats(e, &st);
-		printf(" (lingering %u; events: %llu est %llu other %llu lost; nested %llu taken %llu)\n",
+		printf(" (lingering %u; events: %llu est %llu other %llu lost; nested %llu taken %llu; "
+		       "queued %llu delivered %llu closes %llu)\n",
 		       kdp_ev_lingering(e), (unsigned long long)cnt.est, (unsigned long long)cnt.other,
 		       (unsigned long long)cnt.lost, (unsigned long long)st.nested,
-		       (unsigned long long)st.nested_taken);
+		       (unsigned long long)st.nested_taken, (unsigned long long)st.queued,
+		       (unsigned long long)st.delivered, (unsigned long long)st.closes);
 	}
 	kdp_ev_stats(e, &st);
 	snprintf(cmt, sizeof(cmt), "server closes first: %llu lingered, %llu ended, %llu lookups",

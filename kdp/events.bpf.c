@@ -88,8 +88,12 @@ char LICENSE[] SEC("license") = "GPL";
  * namespace to watch (the verifier sees a constant). */
 const volatile __u32 kdp_ev_netns = 0;
 
-/* Events dropped because the ring was full (read through the .bss map). */
+/* Events dropped because the ring was full, and events queued (read
+ * through the .bss map). */
 __u64 kdp_ev_lost = 0;
+__u64 kdp_ev_queued = 0;
+/* Closes of watched connections seen (whatever became of them). */
+__u64 kdp_ev_closes = 0;
 
 /* The watched local addresses: struct kdp_addr -> KDP_EVA_* flags. */
 struct {
@@ -155,6 +159,7 @@ emit(struct sock *sk, __u8 type, __u8 oldstate, __u8 newstate, __u8 flags, int e
 	r->pad = 0;
 	r->ts_ns = bpf_ktime_get_ns();
 	bpf_ringbuf_submit(r, 0);
+	__sync_fetch_and_add(&kdp_ev_queued, 1);
 }
 
 /* 1 for the states of a live connection that the dump reports. */
@@ -215,6 +220,7 @@ handle(struct sock *sk, int oldstate, int newstate)
 		emit(sk, KDP_EVT_ESTABLISHED, (__u8)oldstate, TCP_ESTABLISHED,
 		     oldstate == TCP_SYN_SENT ? KDP_EVF_ACTIVE : 0, 0);
 	} else if (newstate == TCP_CLOSE && connected(oldstate)) {
+		__sync_fetch_and_add(&kdp_ev_closes, 1);
 		type = closed(sk, oldstate, &st);
 		emit(sk, type, (__u8)oldstate, st, 0, sk->sk_err);
 	}

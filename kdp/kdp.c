@@ -920,7 +920,7 @@ struct kdp_ev {
 	struct lib_diag *diag;
 	int fd_addr;
 	uint64_t lost_seen;	/* kdp_ev_lost when the last KDP_EV_LOST was given */
-	uint64_t lookups;
+	uint64_t lookups, records;
 	/* Lingering connections. */
 	struct ev_linger *pool;
 	uint32_t cap, max, used, nlive, free;
@@ -1104,6 +1104,7 @@ ev_sample_cb(void *ctx, void *data, size_t size)
 	uint64_t ts;
 	uint32_t i, *link;
 
+	e->records++;
 	if (size < sizeof(*r))
 		return 0;
 	ts = ns_to_ms(r->ts_ns);
@@ -1312,6 +1313,9 @@ kdp_ev_stats(const struct kdp_ev *e, struct kdp_ev_stats *st)
 	/* Taken before skipped: every run taken was a skip first. */
 	st->nested_taken = __atomic_load_n(&e->skel->bss->kdp_ev_covered, __ATOMIC_ACQUIRE);
 	st->ring_full = __atomic_load_n(&e->skel->bss->kdp_ev_lost, __ATOMIC_ACQUIRE);
+	st->queued = __atomic_load_n(&e->skel->bss->kdp_ev_queued, __ATOMIC_ACQUIRE);
+	st->closes = __atomic_load_n(&e->skel->bss->kdp_ev_closes, __ATOMIC_ACQUIRE);
+	st->delivered = e->records;
 	st->lookups = e->lookups;
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(bpf_program__fd(e->skel->progs.kdp_ev_state), &info, &len) < 0)

@@ -282,6 +282,9 @@ uint64_t kdp_ev_lost(const struct kdp_ev *e);
 unsigned kdp_ev_lingering(const struct kdp_ev *e);
 /* Counters since kdp_ev_open, for displays and benchmarks. */
 struct kdp_ev_stats {
+	uint64_t queued;	/* records the kernel queued */
+	uint64_t closes;	/* closes of watched connections the programs saw */
+	uint64_t delivered;	/* records kdp_ev_consume took from the ring */
 	uint64_t ring_full;	/* records dropped, the ring being full */
 	uint64_t nested;	/* state changes the main program was skipped for */
 	uint64_t nested_taken;	/* changes the second program took (the skipped

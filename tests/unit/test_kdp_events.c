@@ -243,9 +243,17 @@ wait_count_at(int line, struct kdp_ev *e, struct evlog *l, int type, const uint8
 
 	drain(e, l);
 	while (count(l, type, raddr, rport) < n) {
-		if (now_ms() > end)
-			fail_msg("line %d: waited %d ms for %zu %s events, have %zu", line,
-				 DEADLINE_MS, n, kdp_ev_type_name(type), count(l, type, raddr, rport));
+		if (now_ms() > end) {
+			struct kdp_ev_stats st;
+
+			kdp_ev_stats(e, &st);
+			fail_msg("line %d: waited %d ms for %zu %s events, have %zu (queued %llu "
+				 "delivered %llu, ring full %llu, nested %llu taken %llu)", line,
+				 DEADLINE_MS, n, kdp_ev_type_name(type), count(l, type, raddr, rport),
+				 (unsigned long long)st.queued, (unsigned long long)st.delivered,
+				 (unsigned long long)st.ring_full, (unsigned long long)st.nested,
+				 (unsigned long long)st.nested_taken);
+		}
 		pump(e, l, 100);
 	}
 }
@@ -453,10 +461,18 @@ test_short_connections(void **state)
 		missing += (n_est == 0) + (n_end == 0);
 		if (n_est > 1 || n_end > 1 || (n_est && n_end && est > end) || n_linger > 1 ||
 		    (n_linger && ((n_est && linger < est) || (n_end && linger > end))) ||
-		    (!l.lost && (n_est != 1 || n_end != 1)))
+		    (!l.lost && (n_est != 1 || n_end != 1))) {
+			struct kdp_ev_stats st;
+
+			kdp_ev_stats(e, &st);
 			fail_msg("connection %d (port %u): %zu established, %zu ended, %zu lingered, "
-				 "order %zu %zu %zu, %llu lost", i, cport[i], n_est, n_end, n_linger, est,
-				 linger, end, (unsigned long long)l.lost);
+				 "order %zu %zu %zu, %llu lost; closes seen %llu, queued %llu, "
+				 "delivered %llu, nested %llu taken %llu", i, cport[i], n_est, n_end,
+				 n_linger, est, linger, end, (unsigned long long)l.lost,
+				 (unsigned long long)st.closes, (unsigned long long)st.queued,
+				 (unsigned long long)st.delivered, (unsigned long long)st.nested,
+				 (unsigned long long)st.nested_taken);
+		}
 	}
 	if (missing > l.lost)
 		fail_msg("%zu events missing, %llu reported lost", missing,
@@ -652,6 +668,7 @@ test_resets_and_timeouts(void **state)
 			  "nft add rule ip6 kevt in ip6 daddr fd00:1::199 drop"));
 	memset(buf, 'x', sizeof(buf));
 	assert_int_equal(send(s2, buf, sizeof(buf), MSG_DONTWAIT), (ssize_t)sizeof(buf));
+	wait_state(CLI_GONE, cp2, -1);	/* the kernel gave up */
 	wait_count(e, &l, KDP_EV_ENDED, CLI_GONE, cp2, 1);
 	v = find(&l, KDP_EV_ENDED, CLI_GONE, cp2);
 	assert_int_equal(v->err, ETIMEDOUT);
