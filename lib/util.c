@@ -1,5 +1,5 @@
 /*
- * util.c - time, strings, IPv6 text forms, a growable text buffer for
+ * util.c - strings, IPv6 text forms, a growable text buffer for
  * command output, and a write-all helper.
  */
 #include "lib/lib.h"
@@ -8,32 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-uint64_t
-lib_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t
-lib_now_ms(void)
-{
-	return lib_now_ns() / 1000000ull;
-}
-
-uint64_t
-lib_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000ull + (uint64_t)ts.tv_nsec / 1000000ull;
-}
 
 size_t
 lib_strlcpy(char *dst, const char *src, size_t size)
