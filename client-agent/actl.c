@@ -4,6 +4,8 @@
  * `client-agent --show`.  Commands: SHOW (the binding cache and counters, one
  * result object answered as JSON or rendered as text), SYSPLEX$LINK LOSS=
  * DELAY= (fault injection in the agent's TUN path).
+ *
+ * Level 2 of client-agent/ (agent.h): calls cn.c (its state) and link.c.
  */
 #include "client-agent/agent.h"
 
@@ -36,15 +38,16 @@ secs_left(uint64_t t, uint64_t now)
 }
 
 static int
-show_conn(struct vipa_conn *c, void *arg)
+show_conn(void *entry, void *arg)
 {
+	const struct agent_conn_binding *c = entry;
 	struct show_ctx *s = arg;
 
 	json_array_append_new(s->rows, json_pack("{s:s,s:o,s:i,s:o,s:i,s:o,s:i,s:i,s:I,s:I,s:I}",
-		"kind", "connection", "home", addr(c->key.dvipa), "home_port", c->key.dport,
-		"client", addr(c->key.client), "client_port", c->key.cport, "careof", addr(c->coa),
-		"seq", c->bu_seq, "lifetime", c->bu_life, "lifetime_left", secs_left(c->last_ms, s->now),
-		"direct_pkts", (json_int_t)c->pkts_fwd, "direct_bytes", (json_int_t)c->bytes_fwd));
+		"kind", "connection", "home", addr(c->key.home), "home_port", c->key.home_port,
+		"client", addr(c->key.client), "client_port", c->key.client_port, "careof", addr(c->coa),
+		"seq", c->seq, "lifetime", c->life_s, "lifetime_left", secs_left(c->expires_ms, s->now),
+		"direct_pkts", (json_int_t)c->pkts, "direct_bytes", (json_int_t)c->bytes));
 	return 0;
 }
 
@@ -68,9 +71,9 @@ agent_ctl_show(struct agent *a)
 	json_t *drops = json_object(), *r;
 	int i;
 
-	vipa_vcrt_foreach(a->conns, show_conn, &s);
+	lib_tab_foreach(a->cn.conns, show_conn, &s);
 	for (i = 0; i < AGENT_MAX_HOME; i++) {
-		const struct agent_home_binding *b = &a->home[i];
+		const struct agent_home_binding *b = &a->cn.home[i];
 
 		if (b->used)
 			json_array_append_new(s.rows, json_pack("{s:s,s:o,s:o,s:i,s:I,s:I,s:I}",
@@ -146,7 +149,7 @@ exec_cb(const char *line, int json, struct lib_sbuf *body, void *arg)
 
 		/* The host: the state directory's last part (/run/sysplex/INST/CLIENT1). */
 		lib_strlcpy(name, host && host[1] ? host + 1 : a->lanif, sizeof(name));
-		return lib_ctl_link(body, json, c.tok, c.ntok, a->link_loss_pct, a->link_delay_ms,
+		return lib_ctl_link(body, json, c.tok, c.ntok, a->link.loss_pct, a->link.delay_ms,
 				    set_link, a, name, "AGENT'S");
 	}
 	return lib_ctl_error(body, json, "unknown command: expected SHOW or SYSPLEX$LINK");

@@ -1,10 +1,8 @@
 /*
- * agent.c - client-agent: the Mobile IPv6 correspondent node of a client
- * host, on a TUN device that sees every packet the host sends to the DVIPA
- * prefixes it was given.
- *
- *   client-agent -i TUNIF -l LANIF -r PREFIX[/LEN] [-r ...] -d STATEDIR [-v]
- *   client-agent --show [--json] -d STATEDIR
+ * agent.c - start-up and shut-down of client-agent, the Mobile IPv6
+ * correspondent node of a client host, on a TUN device that sees every
+ * packet the host sends to the DVIPA prefixes it was given; and the loop's
+ * callbacks: the per-packet loop on the TUN, the one-second timer, signals.
  *
  * Routing (rtnetlink; removed again on exit):
  *   rule 40: fwmark MIP6 lookup 102  (table 102: default dev TUNIF) for
@@ -17,82 +15,17 @@
  * When the agent is gone its (non-persistent) TUN disappears with the routes
  * of tables 101 and 102, so the host falls back to the LAN route in main: a
  * client without the agent keeps working through the routing stack.
+ *
+ * Level 3 of client-agent/ (agent.h): calls actl.c, cn.c and link.c.
  */
 #include "client-agent/agent.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: client-agent -i TUNIF -l LANIF -r PREFIX[/LEN] [-r ...] -d STATEDIR [-v]\n"
-			"       client-agent --show [--json] -d STATEDIR\n");
-	exit(2);
-}
-
-static int
-parse_prefix(const char *arg, uint8_t out[16], int *plen)
-{
-	char buf[64], *slash;
-
-	lib_strlcpy(buf, arg, sizeof(buf));
-	*plen = 128;
-	slash = strchr(buf, '/');
-	if (slash) {
-		char *end;
-		long l = strtol(slash + 1, &end, 10);
-		if (*end || l < 0 || l > 128)
-			return -EINVAL;
-		*plen = (int)l;
-		*slash = '\0';
-	}
-	return lib_ip6_parse(buf, out);
-}
-
-static void
-delay_out_cb(const uint8_t *frame, size_t len, void *arg)
-{
-	struct agent *a = arg;
-
-	if (write(a->tun_fd, frame, len) < 0)
-		lib_verdict(&a->verdicts, "TUN write failed");
-}
-
-void
-agent_tun_write(struct agent *a, const uint8_t *frame, size_t len)
-{
-	if (a->link_loss_pct && lib_chance((unsigned)a->link_loss_pct)) {
-		a->link_dropped++;
-		return;
-	}
-	if (a->link_delay_ms && a->delay) {
-		if (lib_delay_push(a->delay, frame, len) < 0)
-			a->link_dropped++;
-		return;
-	}
-	delay_out_cb(frame, len, a);
-}
-
-int
-agent_link(struct agent *a, int loss_pct, unsigned delay_ms)
-{
-	if (delay_ms && !a->delay) {
-		a->delay = lib_delay_new(a->loop, 64u << 20, delay_out_cb, a);
-		if (!a->delay)
-			return -1;
-	}
-	if (a->delay)
-		lib_delay_set(a->delay, delay_ms);
-	a->link_loss_pct = loss_pct;
-	a->link_delay_ms = delay_ms;
-	return 0;
-}
 
 static void
 tun_cb(uv_poll_t *h, int status, int events)
@@ -222,59 +155,23 @@ signal_cb(uv_signal_t *sig, int signum)
 	uv_stop(a->loop);
 }
 
-int
-main(int argc, char **argv)
+void
+agent_start(struct agent *a, uv_loop_t *loop)
 {
-	static struct agent a;
-	static const struct option longopts[] = {
-		{ "show", no_argument, NULL, 'S' },
-		{ "json", no_argument, NULL, 'J' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct lib_tun_opts o = { .vnet_hdr = 1, .offload = 1, .txqlen = 10000 };
 	char path[128];
 	unsigned mtu = 1500;
-	int ch, verbose = 0, show = 0, json = 0, r;
+	int r;
 	FILE *f;
 
-	while ((ch = getopt_long(argc, argv, "i:l:r:d:vh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'i': lib_strlcpy(a.tunif, optarg, sizeof(a.tunif)); break;
-		case 'l': lib_strlcpy(a.lanif, optarg, sizeof(a.lanif)); break;
-		case 'd': lib_strlcpy(a.statedir, optarg, sizeof(a.statedir)); break;
-		case 'v': verbose = 1; break;
-		case 'S': show = 1; break;
-		case 'J': json = 1; break;
-		case 'r':
-			if (a.nprefix == AGENT_MAX_PREFIX ||
-			    parse_prefix(optarg, a.prefix[a.nprefix], &a.plen[a.nprefix]) < 0) {
-				fprintf(stderr, "client-agent: bad prefix '%s' (expected ADDR[/LEN])\n",
-					optarg);
-				return 1;
-			}
-			a.nprefix++;
-			break;
-		default: usage();
-		}
-	}
-	if (show) {
-		if (!a.statedir[0] || optind != argc)
-			usage();
-		return agent_ctl_client(a.statedir, "SHOW", json);
-	}
-	if (!a.tunif[0] || !a.lanif[0] || !a.statedir[0] || !a.nprefix || optind != argc)
-		usage();
-	lib_log_init("client-agent", verbose ? LIB_LOG_DEBUG : LIB_LOG_INFO);
-	a.verdicts.what = "agent";
-	a.mh_fd = a.tun_fd = -1;
-	signal(SIGPIPE, SIG_IGN);
-
-	a.nl = lib_nl_open();
-	if (!a.nl)
+	a->verdicts.what = "agent";
+	a->tun_fd = -1;
+	a->nl = lib_nl_open();
+	if (!a->nl)
 		fatal("rtnetlink");
-	if (lib_nl_ifindex(a.lanif) <= 0)
-		fatalx("LAN interface %s does not exist", a.lanif);
-	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", a.lanif);
+	if (lib_nl_ifindex(a->lanif) <= 0)
+		fatalx("LAN interface %s does not exist", a->lanif);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", a->lanif);
 	if ((f = fopen(path, "r"))) {
 		if (fscanf(f, "%u", &mtu) != 1)
 			mtu = 1500;
@@ -282,46 +179,48 @@ main(int argc, char **argv)
 	}
 	/* Bound traffic gains a 24-byte RH2: keep full-size packets fitting. */
 	o.mtu = mtu - WIRE_RH2_LEN;
-	a.tun_fd = lib_tun_open(a.tunif, &o);
-	if (a.tun_fd < 0)
-		fatalx("cannot open TUN %s: %s", a.tunif, strerror(-a.tun_fd));
-	a.tun_ifindex = lib_nl_ifindex(a.tunif);
+	a->tun_fd = lib_tun_open(a->tunif, &o);
+	if (a->tun_fd < 0)
+		fatalx("cannot open TUN %s: %s", a->tunif, strerror(-a->tun_fd));
+	a->tun_ifindex = lib_nl_ifindex(a->tunif);
 	lib_sysctl_set("net/ipv6/conf/all/forwarding", "1");
-	a.rxbuf = malloc(AGENT_HEADROOM + AGENT_PKT_MAX);
-	if (!a.rxbuf)
+	a->rxbuf = malloc(AGENT_HEADROOM + AGENT_PKT_MAX);
+	if (!a->rxbuf)
 		fatalx("out of memory");
-	a.loop = uv_default_loop();
-	if ((r = agent_cn_init(&a)) < 0)
+	a->loop = loop;
+	if ((r = agent_cn_init(a, AGENT_CONNS_MAX)) < 0 || (r = agent_cn_start(a)) < 0)
 		fatalx("correspondent node: %s", strerror(-r));
-	if (agent_ctl_start(&a) < 0)
+	if (agent_ctl_start(a) < 0)
 		fatalx("control socket");
-	routes(&a, 1);
+	routes(a, 1);
 
-	uv_poll_init(a.loop, &a.poll, a.tun_fd);
-	a.poll.data = &a;
-	uv_poll_start(&a.poll, UV_READABLE, tun_cb);
-	uv_timer_init(a.loop, &a.timer);
-	a.timer.data = &a;
-	uv_timer_start(&a.timer, timer_cb, 1000, 1000);
-	uv_signal_init(a.loop, &a.sigterm);
-	a.sigterm.data = &a;
-	uv_signal_start(&a.sigterm, signal_cb, SIGTERM);
-	uv_signal_init(a.loop, &a.sigint);
-	a.sigint.data = &a;
-	uv_signal_start(&a.sigint, signal_cb, SIGINT);
-	log_info("correspondent node on %s: %d prefix(es) routed through it", a.tunif, a.nprefix);
-	uv_run(a.loop, UV_RUN_DEFAULT);
+	uv_poll_init(a->loop, &a->poll, a->tun_fd);
+	a->poll.data = a;
+	uv_poll_start(&a->poll, UV_READABLE, tun_cb);
+	uv_timer_init(a->loop, &a->timer);
+	a->timer.data = a;
+	uv_timer_start(&a->timer, timer_cb, 1000, 1000);
+	uv_signal_init(a->loop, &a->sigterm);
+	a->sigterm.data = a;
+	uv_signal_start(&a->sigterm, signal_cb, SIGTERM);
+	uv_signal_init(a->loop, &a->sigint);
+	a->sigint.data = a;
+	uv_signal_start(&a->sigint, signal_cb, SIGINT);
+}
 
-	routes(&a, 0);
+void
+agent_stop(struct agent *a)
+{
+	routes(a, 0);
 	log_info("stopped: %llu packets, %llu sent direct to a care-of address",
-		 (unsigned long long)a.cnt.pkts, (unsigned long long)a.cnt.direct_pkts);
-	uv_poll_stop(&a.poll);
-	uv_timer_stop(&a.timer);
-	lib_delay_destroy(&a.delay);
-	agent_ctl_stop(&a);
-	agent_cn_close(&a);
-	close(a.tun_fd);
-	lib_nl_close(&a.nl);
-	free(a.rxbuf);
-	return 0;
+		 (unsigned long long)a->cnt.pkts, (unsigned long long)a->cnt.direct_pkts);
+	uv_poll_stop(&a->poll);
+	uv_timer_stop(&a->timer);
+	agent_link_fini(a);
+	agent_ctl_stop(a);
+	agent_cn_stop(a);
+	agent_cn_fini(a);
+	close(a->tun_fd);
+	lib_nl_close(&a->nl);
+	free(a->rxbuf);
 }

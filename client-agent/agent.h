@@ -2,22 +2,25 @@
  * agent.h - internal header of client-agent, the Mobile IPv6 correspondent
  * node (RFC 6275) of a client host.  Not a module header.
  *
- * Parts:
- *   agent.c  command line, TUN device, routing, the per-packet loop
- *   cn.c     return routability (Kcn, nonces, HoT/CoT), Binding Update
- *            checks, the binding cache, BA/BE/BRR
- *   actl.c   control socket (agent.ctl), the SHOW display, --show
+ * Files, in levels: a file calls only files on lower levels.  Every file
+ * keeps its state in its own struct below, hung off struct agent, with init
+ * (memory, no I/O) and fini, and start / stop where it has sockets.
+ *
+ *   L4 main.c    options, --show, the process
+ *   L3 agent.c   start-up and shut-down: TUN device, routing and nftables,
+ *                the per-packet loop, the timer, signals
+ *   L2 actl.c    control socket (agent.ctl), the SHOW display, --show
+ *   L1 cn.c      return routability (Kcn, nonces, HoT/CoT), Binding Update
+ *                checks, the binding cache, BA/BE/BRR
+ *   L0 link.c    SYSPLEX$LINK: loss and delay on the TUN path
+ * Every file but main.c goes into libagent.a, which the unit tests link.
  *
  * The binding cache has two kinds of entries:
  *   - per connection (our RFC 5094 vendor option WIRE_VSO_CONN in the BU):
- *     kept in a vipa_vcrt keyed by (home address, client address, home port,
- *     client port); in struct vipa_conn: coa = care-of address, bu_seq =
- *     sequence number, bu_life = lifetime granted by the last accepted BU
- *     (s), last_ms = expiry (monotonic ms), created_ms = when created,
- *     pkts_fwd/bytes_fwd = packets sent straight to the care-of address,
- *     bypass_ms = last use, bu_ms = last BRR sent (0: none since the last
- *     BU), fin_ms = when the client's FIN was seen (0 none);
- *   - per home address (a standard mobile node's binding): a small array.
+ *     struct agent_conn_binding in a lib_tab keyed by (home address, client
+ *     address, home port, client port);
+ *   - per home address (a standard mobile node's binding): a small array of
+ *     struct agent_home_binding.
  */
 #ifndef SYSPLEX_AGENT_H
 #define SYSPLEX_AGENT_H
@@ -26,7 +29,6 @@
 #include <uv.h>
 
 #include "lib/lib.h"
-#include "vipa/vipa.h"
 #include "wire/wire.h"
 
 #define AGENT_TABLE 101			/* to PREFIX -> dev TUN */
@@ -44,6 +46,27 @@
 #define AGENT_NONCES 16
 #define AGENT_NONCE_EVERY_MS 30000
 #define AGENT_FIN_LINGER_MS 10000	/* a bound connection's binding after the client's FIN */
+#define AGENT_CONNS_MAX (1 << 14)	/* per-connection bindings */
+
+/* A per-connection binding: what a BU with WIRE_VSO_CONN registered. */
+struct agent_conn_key {
+	uint8_t home[16];		/* the home address (the DVIPA) */
+	uint8_t client[16];		/* our address on the connection */
+	uint16_t home_port;
+	uint16_t client_port;
+};
+struct agent_conn_binding {
+	struct agent_conn_key key;
+	uint8_t coa[16];		/* the care-of address (the target) */
+	uint16_t seq;			/* sequence number of the last accepted BU */
+	uint16_t life_s;		/* lifetime granted by the last accepted BU */
+	uint64_t created_ms;
+	uint64_t expires_ms;		/* monotonic: the binding ends here */
+	uint64_t last_use_ms;		/* last packet sent to the care-of address */
+	uint64_t brr_ms;		/* last Binding Refresh Request; 0 none since the BU */
+	uint64_t fin_ms;		/* the client's FIN was seen; 0 none */
+	uint64_t pkts, bytes;		/* sent straight to the care-of address */
+};
 
 struct agent_home_binding {
 	int used;
@@ -69,6 +92,29 @@ struct agent_counters {
 	uint64_t bu_refreshed;		/* accepted BUs that renewed a live per-connection entry */
 };
 
+/* cn.c: the correspondent node */
+struct agent_cn {
+	uint8_t kcn[MIP6_KCN_LEN];
+	struct agent_nonce nonces[AGENT_NONCES];
+	uint16_t nonce_idx;		/* index of the newest nonce */
+	struct lib_tab *conns;		/* struct agent_conn_binding */
+	struct agent_home_binding home[AGENT_MAX_HOME];
+	int mh_fd;			/* raw Mobility Header socket, -1 closed */
+	uv_poll_t mh_poll;
+	int mh_poll_init;
+	uint8_t mhbuf[MIP6_MAX_LEN];	/* a Mobility Header being sent */
+	uint8_t pkt[WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + WIRE_RH2_LEN + MIP6_MAX_LEN];
+	uint8_t rxbuf[MIP6_MAX_LEN + 64];	/* a Mobility Header received */
+};
+
+/* link.c: SYSPLEX$LINK fault injection on the TUN path */
+struct agent_link {
+	int loss_pct;
+	unsigned delay_ms;
+	struct lib_delay *delay;
+	uint64_t dropped;
+};
+
 struct agent {
 	uv_loop_t *loop;
 	char tunif[16], lanif[16], statedir[200];
@@ -76,29 +122,36 @@ struct agent {
 	uint8_t prefix[AGENT_MAX_PREFIX][16];
 	int plen[AGENT_MAX_PREFIX];
 	struct lib_nl *nl;
-	int tun_fd, tun_ifindex, mh_fd;
-	uv_poll_t poll, mh_poll;
+	int tun_fd, tun_ifindex;
+	uv_poll_t poll;
 	uv_timer_t timer;
 	uv_signal_t sigterm, sigint;
 	struct lib_ctl *ctl;
 	uint8_t *rxbuf;
-	uint8_t kcn[MIP6_KCN_LEN];
-	struct agent_nonce nonces[AGENT_NONCES];
-	uint16_t nonce_idx;		/* index of the newest nonce */
-	struct vipa_vcrt *conns;	/* per-connection bindings */
-	struct agent_home_binding home[AGENT_MAX_HOME];
 	int nft_ok;			/* inbound Home Address steering installed */
-	int link_loss_pct;		/* SYSPLEX$LINK: fault injection on the TUN path */
-	unsigned link_delay_ms;
-	struct lib_delay *delay;
-	uint64_t link_dropped;
 	struct agent_counters cnt;
 	struct lib_verdicts verdicts;
+	/* the files' own state */
+	struct agent_cn cn;
+	struct agent_link link;
 };
 
-/* cn.c */
-int agent_cn_init(struct agent *a);
-void agent_cn_close(struct agent *a);
+/* ---- L0 link.c ------------------------------------------------------------------------ */
+/* Writes a frame to the TUN through SYSPLEX$LINK's loss and delay. */
+void agent_tun_write(struct agent *a, const uint8_t *frame, size_t len);
+int agent_link(struct agent *a, int loss_pct, unsigned delay_ms);
+void agent_link_fini(struct agent *a);
+
+/* ---- L1 cn.c -------------------------------------------------------------------------- */
+/* Kcn, the first nonce, a binding cache for conns_max connections; no I/O. */
+int agent_cn_init(struct agent *a, size_t conns_max);
+/* The raw Mobility Header socket, polled on a->loop. */
+int agent_cn_start(struct agent *a);
+void agent_cn_stop(struct agent *a);
+void agent_cn_fini(struct agent *a);
+/* One Mobility Header from src to our address me (HoTI, CoTI, BU). */
+void agent_cn_rx_mh(struct agent *a, const uint8_t src[16], const uint8_t me[16],
+		    const uint8_t *mh, size_t mhlen);
 /* Per packet, from the TUN: rewrites toward a care-of address when bound.
  * Returns the frame to write (may start before `frame`) and its length. */
 uint8_t *agent_cn_outbound(struct agent *a, uint8_t *frame, size_t *flen);
@@ -107,11 +160,7 @@ void agent_cn_inbound_hao(struct agent *a, uint8_t *frame, size_t flen);
 /* Once a second: nonces, expiry, Binding Refresh Requests. */
 void agent_cn_tick(struct agent *a);
 
-/* agent.c: writes a frame to the TUN through SYSPLEX$LINK's loss and delay */
-void agent_tun_write(struct agent *a, const uint8_t *frame, size_t len);
-int agent_link(struct agent *a, int loss_pct, unsigned delay_ms);
-
-/* actl.c: the control socket (SHOW, SYSPLEX$LINK) and `--show` */
+/* ---- L2 actl.c ------------------------------------------------------------------------ */
 int agent_ctl_start(struct agent *a);
 void agent_ctl_stop(struct agent *a);
 int agent_ctl_client(const char *statedir, const char *cmd, int json);
@@ -119,5 +168,12 @@ int agent_ctl_client(const char *statedir, const char *cmd, int json);
  * counters, the LAN interface) and its text; NULL when out of memory. */
 struct json_t *agent_ctl_show(struct agent *a);
 void agent_ctl_render(const struct json_t *r, struct lib_sbuf *o, void *arg);
+
+/* ---- L3 agent.c ----------------------------------------------------------------------- */
+/* Everything but the loop: TUN, correspondent node, control socket,
+ * routes, handles.  Exits with a message on failure (start-up only). */
+void agent_start(struct agent *a, uv_loop_t *loop);
+/* Undoes agent_start (the routes first). */
+void agent_stop(struct agent *a);
 
 #endif

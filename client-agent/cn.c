@@ -30,6 +30,10 @@
  * the routing stack, which chooses its target), after an RST (sent direct,
  * then the binding ends), and AGENT_FIN_LINGER_MS after the client's FIN
  * (the last ACKs may go through the routing stack; no refresh is asked for).
+ *
+ * State: struct agent_cn (agent.h).  Level 1 of client-agent/ (agent.h):
+ * calls no other file of the agent.  Its I/O: the raw Mobility Header
+ * socket (mh_fd) and writes of built packets into the TUN (tun_fd).
  */
 #include "client-agent/agent.h"
 
@@ -45,19 +49,16 @@
 #define IPPROTO_MH 135
 #endif
 
-static uint8_t mhbuf[MIP6_MAX_LEN];
-static uint8_t pktbuf[WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + WIRE_RH2_LEN + MIP6_MAX_LEN];
-
 /* ---- nonces -------------------------------------------------------------------- */
 
 static void
 nonce_new(struct agent *a)
 {
-	struct agent_nonce *n = &a->nonces[(uint16_t)(a->nonce_idx + 1) % AGENT_NONCES];
+	struct agent_nonce *n = &a->cn.nonces[(uint16_t)(a->cn.nonce_idx + 1) % AGENT_NONCES];
 
-	a->nonce_idx++;
+	a->cn.nonce_idx++;
 	n->used = 1;
-	n->idx = a->nonce_idx;
+	n->idx = a->cn.nonce_idx;
 	n->created_ms = lib_now_ms();
 	if (getrandom(n->nonce, sizeof(n->nonce), 0) != sizeof(n->nonce))
 		memset(n->nonce, 0, sizeof(n->nonce));	/* never reached on Linux */
@@ -66,7 +67,7 @@ nonce_new(struct agent *a)
 static const struct agent_nonce *
 nonce_get(struct agent *a, uint16_t idx)
 {
-	const struct agent_nonce *n = &a->nonces[idx % AGENT_NONCES];
+	const struct agent_nonce *n = &a->cn.nonces[idx % AGENT_NONCES];
 
 	if (!n->used || n->idx != idx ||
 	    lib_now_ms() - n->created_ms > MIP6_MAX_NONCE_LIFETIME * 1000ull)
@@ -82,8 +83,9 @@ static void
 send_raw(struct agent *a, const uint8_t dst[16], const struct mip6_msg *m,
 	 const uint8_t *kbm, const uint8_t *auth_coa, const uint8_t src[16])
 {
+	uint8_t *mhbuf = a->cn.mhbuf;
 	struct sockaddr_in6 sa;
-	ssize_t n = mip6_msg_encode(m, mhbuf, sizeof(mhbuf));
+	ssize_t n = mip6_msg_encode(m, mhbuf, sizeof(a->cn.mhbuf));
 
 	if (n < 0) {
 		lib_verdict(&a->verdicts, "cannot encode a Mobility Header");
@@ -98,7 +100,7 @@ send_raw(struct agent *a, const uint8_t dst[16], const struct mip6_msg *m,
 	memset(&sa, 0, sizeof(sa));
 	sa.sin6_family = AF_INET6;
 	memcpy(&sa.sin6_addr, dst, 16);
-	if (sendto(a->mh_fd, mhbuf, (size_t)n, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (sendto(a->cn.mh_fd, mhbuf, (size_t)n, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		lib_verdict(&a->verdicts, "sending a Mobility Header failed");
 	else
 		a->cnt.tx[m->type]++;
@@ -112,7 +114,7 @@ static void
 send_rh2(struct agent *a, const uint8_t src[16], const uint8_t coa[16], const uint8_t home[16],
 	 const struct mip6_msg *m, const uint8_t *kbm)
 {
-	uint8_t *ip = pktbuf + WIRE_VNET_HDR_LEN, *rh = ip + WIRE_IP6_HDR_LEN;
+	uint8_t *pkt = a->cn.pkt, *ip = pkt + WIRE_VNET_HDR_LEN, *rh = ip + WIRE_IP6_HDR_LEN;
 	uint8_t *mh = rh + WIRE_RH2_LEN;
 	ssize_t n = mip6_msg_encode(m, mh, MIP6_MAX_LEN);
 	size_t plen;
@@ -129,7 +131,7 @@ send_rh2(struct agent *a, const uint8_t src[16], const uint8_t coa[16], const ui
 	}
 	/* The checksum covers the final destination: the home address. */
 	mip6_csum_set(src, home, mh, (size_t)n);
-	memset(pktbuf, 0, WIRE_VNET_HDR_LEN);
+	memset(pkt, 0, WIRE_VNET_HDR_LEN);
 	plen = WIRE_RH2_LEN + (size_t)n;
 	ip[0] = 0x60;
 	ip[1] = ip[2] = ip[3] = 0;
@@ -145,7 +147,7 @@ send_rh2(struct agent *a, const uint8_t src[16], const uint8_t coa[16], const ui
 	rh[3] = 1;
 	memset(rh + 4, 0, 4);
 	memcpy(rh + 8, home, 16);
-	if (write(a->tun_fd, pktbuf, WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + plen) < 0)
+	if (write(a->tun_fd, pkt, WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + plen) < 0)
 		lib_verdict(&a->verdicts, "TUN write of a Mobility Header failed");
 	else
 		a->cnt.tx[m->type]++;
@@ -189,20 +191,20 @@ copy_vso(struct mip6_opts *dst, const struct mip6_vso *v)
 static void
 on_init(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct mip6_msg *in)
 {
-	const struct agent_nonce *n = nonce_get(a, a->nonce_idx);
+	const struct agent_nonce *n = nonce_get(a, a->cn.nonce_idx);
 	int care_of = in->type == MIP6_MH_COTI;
 	struct mip6_msg m;
 	struct mip6_test *t;
 
 	if (!n) {
 		nonce_new(a);
-		n = nonce_get(a, a->nonce_idx);
+		n = nonce_get(a, a->cn.nonce_idx);
 	}
 	init_msg(&m, care_of ? MIP6_MH_COT : MIP6_MH_HOT);
 	t = care_of ? &m.cot : &m.hot;
 	t->nonce_idx = n->idx;
 	memcpy(t->cookie, care_of ? in->coti.cookie : in->hoti.cookie, MIP6_COOKIE_LEN);
-	mip6_keygen_token(a->kcn, src, n->nonce, care_of, t->token);
+	mip6_keygen_token(a->cn.kcn, src, n->nonce, care_of, t->token);
 	/* Claim 1: the CoT carries the mobility option asking the target to
 	 * forward a copy to the routing stack (echoed from the CoTI). */
 	if (care_of)
@@ -246,10 +248,12 @@ home_find(struct agent *a, const uint8_t home[16], int create)
 	int i;
 
 	for (i = 0; i < AGENT_MAX_HOME; i++) {
-		if (a->home[i].used && memcmp(a->home[i].home, home, 16) == 0)
-			return &a->home[i];
-		if (!a->home[i].used && !f)
-			f = &a->home[i];
+		struct agent_home_binding *b = &a->cn.home[i];
+
+		if (b->used && memcmp(b->home, home, 16) == 0)
+			return b;
+		if (!b->used && !f)
+			f = b;
 	}
 	if (!create || !f)
 		return NULL;
@@ -300,9 +304,9 @@ on_bu(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct
 		send_ba(a, me, home, coa, st, m->bu.seq, 0, NULL, conn, 0);
 		return;
 	}
-	mip6_keygen_token(a->kcn, home, hn->nonce, 0, htok);
+	mip6_keygen_token(a->cn.kcn, home, hn->nonce, 0, htok);
 	if (!deleting)
-		mip6_keygen_token(a->kcn, coa, cn->nonce, 1, ctok);
+		mip6_keygen_token(a->cn.kcn, coa, cn->nonce, 1, ctok);
 	mip6_kbm(htok, deleting ? NULL : ctok, kbm);
 	if (mip6_bu_authenticator(kbm, coa, me, mh, mhlen, m->opts.auth_off, auth) < 0 ||
 	    memcmp(auth, mh + m->opts.auth_off, MIP6_AUTH_LEN) != 0) {
@@ -316,28 +320,28 @@ on_bu(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct
 	direct = !deleting;
 
 	if (conn) {
-		struct vipa_conn_key k;
-		struct vipa_conn *c;
+		struct agent_conn_key k;
+		struct agent_conn_binding *c;
 		int created = 0;
 
 		memset(&k, 0, sizeof(k));
-		memcpy(k.dvipa, home, 16);
+		memcpy(k.home, home, 16);
 		memcpy(k.client, me, 16);
-		k.cport = cport;
-		k.dport = dport;
-		c = vipa_vcrt_lookup(a->conns, &k);
-		if (c && !mip6_seq_newer(m->bu.seq, c->bu_seq)) {
+		k.client_port = cport;
+		k.home_port = dport;
+		c = lib_tab_lookup(a->cn.conns, &k);
+		if (c && !mip6_seq_newer(m->bu.seq, c->seq)) {
 			reject(a, "BU with an old sequence number");
-			send_ba(a, me, home, coa, MIP6_BA_SEQ_OUT_OF_WINDOW, c->bu_seq, 0, kbm, conn, 0);
+			send_ba(a, me, home, coa, MIP6_BA_SEQ_OUT_OF_WINDOW, c->seq, 0, kbm, conn, 0);
 			return;
 		}
 		if (deleting) {
 			if (c) {
-				vipa_vcrt_remove(a->conns, &k);
+				lib_tab_remove(a->cn.conns, &k);
 				a->cnt.bu_deleted++;
 			}
 		} else {
-			c = vipa_vcrt_insert(a->conns, &k, &created);
+			c = lib_tab_insert(a->cn.conns, &k, &created);
 			if (!c) {
 				reject(a, "binding cache full");
 				send_ba(a, me, home, coa, MIP6_BA_NO_RESOURCES, m->bu.seq, 0, kbm, conn, 0);
@@ -346,17 +350,15 @@ on_bu(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct
 			if (created)
 				c->created_ms = now;
 			memcpy(c->coa, coa, 16);
-			memcpy(c->dest_xcf, coa, 16);
 			if (!created)
 				a->cnt.bu_refreshed++;
-			c->bu_seq = m->bu.seq;
-			c->bu_life = (uint16_t)(granted * 4u);
-			c->last_ms = now + granted * 4000ull;
+			c->seq = m->bu.seq;
+			c->life_s = (uint16_t)(granted * 4u);
+			c->expires_ms = now + granted * 4000ull;
 			/* A refresh does not extend an ending connection's binding. */
-			if (c->fin_ms && c->last_ms > c->fin_ms + AGENT_FIN_LINGER_MS)
-				c->last_ms = c->fin_ms + AGENT_FIN_LINGER_MS;
-			c->bypass = VIPA_BYPASS_BOUND;
-			c->bu_ms = 0;
+			if (c->fin_ms && c->expires_ms > c->fin_ms + AGENT_FIN_LINGER_MS)
+				c->expires_ms = c->fin_ms + AGENT_FIN_LINGER_MS;
+			c->brr_ms = 0;
 			a->cnt.bu_accepted++;
 		}
 	} else {
@@ -402,11 +404,11 @@ send_be(struct agent *a, const uint8_t to[16], const uint8_t me[16], uint8_t sta
 }
 
 /* One Mobility Header addressed to us (src, me). */
-static void
-handle_mh(struct agent *a, const uint8_t src[16], const uint8_t me[16], const uint8_t *mh,
-	  size_t mhlen)
+void
+agent_cn_rx_mh(struct agent *a, const uint8_t src[16], const uint8_t me[16], const uint8_t *mh,
+	       size_t mhlen)
 {
-	static struct mip6_msg m;
+	struct mip6_msg m;	/* 1.2 KB */
 	const char *why = "malformed Mobility Header";
 	int r;
 
@@ -451,17 +453,17 @@ mh_cb(uv_poll_t *h, int status, int events)
 	if (status < 0)
 		return;
 	for (i = 0; i < 64; i++) {
-		static uint8_t buf[MIP6_MAX_LEN + 64];
+		uint8_t *buf = a->cn.rxbuf;
 		union {
 			struct cmsghdr hdr;
 			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 		} cbuf;
 		struct sockaddr_in6 from;
-		struct iovec iov = { buf, sizeof(buf) };
+		struct iovec iov = { buf, sizeof(a->cn.rxbuf) };
 		struct msghdr msg = { &from, sizeof(from), &iov, 1, &cbuf, sizeof(cbuf), 0 };
 		struct cmsghdr *c;
 		const uint8_t *me = NULL;
-		ssize_t n = recvmsg(a->mh_fd, &msg, MSG_DONTWAIT);
+		ssize_t n = recvmsg(a->cn.mh_fd, &msg, MSG_DONTWAIT);
 
 		if (n < 0)
 			return;
@@ -472,7 +474,7 @@ mh_cb(uv_poll_t *h, int status, int events)
 			lib_verdict(&a->verdicts, "Mobility Header without destination or truncated");
 			continue;
 		}
-		handle_mh(a, from.sin6_addr.s6_addr, me, buf, (size_t)n);
+		agent_cn_rx_mh(a, from.sin6_addr.s6_addr, me, buf, (size_t)n);
 	}
 }
 
@@ -499,35 +501,35 @@ agent_cn_outbound(struct agent *a, uint8_t *frame, size_t *flen)
 		return frame;
 	now = lib_now_ms();
 	if (pk.proto == WIRE_PROTO_TCP && pk.tcp_hlen) {
-		struct vipa_conn_key k;
-		struct vipa_conn *c;
+		struct agent_conn_key k;
+		struct agent_conn_binding *c;
 
-		memcpy(k.dvipa, pk.dst, 16);
+		memcpy(k.home, pk.dst, 16);
 		memcpy(k.client, pk.src, 16);
-		k.dport = pk.dport;
-		k.cport = pk.sport;
-		c = vipa_vcrt_lookup(a->conns, &k);
+		k.home_port = pk.dport;
+		k.client_port = pk.sport;
+		c = lib_tab_lookup(a->cn.conns, &k);
 		if (c && (pk.tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK)) == WIRE_TCP_SYN) {
 			/* A new connection on the ports of a bound one: the binding
 			 * was for the old connection only. */
-			vipa_vcrt_remove(a->conns, &k);
+			lib_tab_remove(a->cn.conns, &k);
 			a->cnt.conn_ended++;
 			c = NULL;
 		}
-		if (c && c->last_ms > now) {
+		if (c && c->expires_ms > now) {
 			memcpy(coa_buf, c->coa, 16);
 			coa = coa_buf;
-			c->pkts_fwd++;
-			c->bytes_fwd += len;
-			c->bypass_ms = now;
+			c->pkts++;
+			c->bytes += len;
+			c->last_use_ms = now;
 			if (pk.tcp_flags & WIRE_TCP_RST) {
 				/* This one goes direct, then the binding ends. */
-				vipa_vcrt_remove(a->conns, &k);
+				lib_tab_remove(a->cn.conns, &k);
 				a->cnt.conn_ended++;
 			} else if ((pk.tcp_flags & WIRE_TCP_FIN) && !c->fin_ms) {
 				c->fin_ms = now;
-				if (c->last_ms > now + AGENT_FIN_LINGER_MS) {
-					c->last_ms = now + AGENT_FIN_LINGER_MS;
+				if (c->expires_ms > now + AGENT_FIN_LINGER_MS) {
+					c->expires_ms = now + AGENT_FIN_LINGER_MS;
 					a->cnt.conn_ended++;
 				}
 			}
@@ -536,7 +538,7 @@ agent_cn_outbound(struct agent *a, uint8_t *frame, size_t *flen)
 	if (!coa) {
 		int i;
 		for (i = 0; i < AGENT_MAX_HOME; i++) {
-			struct agent_home_binding *b = &a->home[i];
+			struct agent_home_binding *b = &a->cn.home[i];
 			if (b->used && b->expires_ms > now && memcmp(b->home, pk.dst, 16) == 0) {
 				coa = b->coa;
 				b->pkts++;
@@ -608,7 +610,7 @@ agent_cn_inbound_hao(struct agent *a, uint8_t *frame, size_t flen)
 			return;
 		}
 		{
-			static struct mip6_msg m;
+			struct mip6_msg m;	/* 1.2 KB */
 			if (mip6_msg_decode(&m, pkt + pk.l4_off, mhlen, &why) < 0) {
 				lib_verdict(&a->verdicts, why);
 				return;
@@ -663,13 +665,14 @@ struct tick_ctx {
 };
 
 static int
-tick_conn(struct vipa_conn *c, void *arg)
+tick_conn(void *entry, void *arg)
 {
+	struct agent_conn_binding *c = entry;
 	struct tick_ctx *t = arg;
-	uint64_t life_ms = c->bu_life * 1000ull, every_ms = life_ms / 8;
+	uint64_t life_ms = c->life_s * 1000ull, every_ms = life_ms / 8;
 	struct mip6_msg m;
 
-	if (c->last_ms <= t->now)
+	if (c->expires_ms <= t->now)
 		return 1;	/* expired */
 	if (c->fin_ms)
 		return 0;	/* the connection is ending: no refresh */
@@ -682,12 +685,12 @@ tick_conn(struct vipa_conn *c, void *arg)
 		every_ms = 1000;
 	if (every_ms > 10000)
 		every_ms = 10000;
-	if (c->last_ms - t->now < life_ms / 4 + 1000 &&
-	    t->now - c->bypass_ms < 10000 && t->now - c->bu_ms > every_ms) {
+	if (c->expires_ms - t->now < life_ms / 4 + 1000 &&
+	    t->now - c->last_use_ms < 10000 && t->now - c->brr_ms > every_ms) {
 		init_msg(&m, MIP6_MH_BRR);
-		wire_vso_conn_add(&m.opts, c->key.cport, c->key.dport);
-		send_rh2(t->a, c->key.client, c->coa, c->key.dvipa, &m, NULL);
-		c->bu_ms = t->now;
+		wire_vso_conn_add(&m.opts, c->key.client_port, c->key.home_port);
+		send_rh2(t->a, c->key.client, c->coa, c->key.home, &m, NULL);
+		c->brr_ms = t->now;
 	}
 	return 0;
 }
@@ -696,49 +699,73 @@ void
 agent_cn_tick(struct agent *a)
 {
 	struct tick_ctx t = { a, lib_now_ms() };
-	const struct agent_nonce *cur = &a->nonces[a->nonce_idx % AGENT_NONCES];
+	const struct agent_nonce *cur = &a->cn.nonces[a->cn.nonce_idx % AGENT_NONCES];
 	int i;
 
 	if (!cur->used || t.now - cur->created_ms >= AGENT_NONCE_EVERY_MS)
 		nonce_new(a);
-	vipa_vcrt_foreach(a->conns, tick_conn, &t);
+	lib_tab_foreach(a->cn.conns, tick_conn, &t);
 	for (i = 0; i < AGENT_MAX_HOME; i++)
-		if (a->home[i].used && a->home[i].expires_ms <= t.now)
-			a->home[i].used = 0;
+		if (a->cn.home[i].used && a->cn.home[i].expires_ms <= t.now)
+			a->cn.home[i].used = 0;
 }
 
 /* ---- set-up ----------------------------------------------------------------------------------- */
 
 int
-agent_cn_init(struct agent *a)
+agent_cn_init(struct agent *a, size_t conns_max)
 {
-	int on = 1, off = 4;
+	struct agent_cn *c = &a->cn;
 
-	if (getrandom(a->kcn, sizeof(a->kcn), 0) != sizeof(a->kcn))
+	memset(c, 0, sizeof(*c));
+	c->mh_fd = -1;
+	if (getrandom(c->kcn, sizeof(c->kcn), 0) != sizeof(c->kcn))
 		return -EIO;
 	nonce_new(a);
-	a->conns = vipa_vcrt_new(1 << 14);
-	if (!a->conns)
+	c->conns = lib_tab_new(conns_max, sizeof(struct agent_conn_key),
+			       sizeof(struct agent_conn_binding));
+	if (!c->conns)
 		return -ENOMEM;
+	return 0;
+}
+
+int
+agent_cn_start(struct agent *a)
+{
+	struct agent_cn *c = &a->cn;
+	int on = 1, off = 4;
+
 	/* Receives HoTI, CoTI and BU (with no such socket the kernel answers
 	 * ICMPv6 Parameter Problem); the kernel checksums what we send. */
-	a->mh_fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_MH);
-	if (a->mh_fd < 0)
+	c->mh_fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_MH);
+	if (c->mh_fd < 0)
 		return -errno;
-	if (setsockopt(a->mh_fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0 ||
-	    setsockopt(a->mh_fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off)) < 0)
+	if (setsockopt(c->mh_fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0 ||
+	    setsockopt(c->mh_fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off)) < 0)
 		return -errno;
-	uv_poll_init(a->loop, &a->mh_poll, a->mh_fd);
-	a->mh_poll.data = a;
-	uv_poll_start(&a->mh_poll, UV_READABLE, mh_cb);
+	uv_poll_init(a->loop, &c->mh_poll, c->mh_fd);
+	c->mh_poll_init = 1;
+	c->mh_poll.data = a;
+	uv_poll_start(&c->mh_poll, UV_READABLE, mh_cb);
 	return 0;
 }
 
 void
-agent_cn_close(struct agent *a)
+agent_cn_stop(struct agent *a)
 {
-	uv_poll_stop(&a->mh_poll);
-	if (a->mh_fd >= 0)
-		close(a->mh_fd);
-	vipa_vcrt_destroy(&a->conns);
+	struct agent_cn *c = &a->cn;
+
+	if (c->mh_poll_init) {
+		uv_poll_stop(&c->mh_poll);
+		c->mh_poll_init = 0;
+	}
+	if (c->mh_fd >= 0)
+		close(c->mh_fd);
+	c->mh_fd = -1;
+}
+
+void
+agent_cn_fini(struct agent *a)
+{
+	lib_tab_destroy(&a->cn.conns);
 }

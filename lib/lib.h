@@ -52,7 +52,9 @@ void lib_verdict(struct lib_verdicts *vs, const char *reason);
 uint64_t lib_verdict_count(const struct lib_verdicts *vs, const char *reason);
 uint64_t lib_verdict_total(const struct lib_verdicts *vs);
 
-/* ---- time ------------------------------------------------------------ */
+/* ---- time (lib/clock.c) ------------------------------------------------
+ * The clock is a file of its own, with nothing else in it: unit tests of the
+ * daemons' decisions link their own clock in its place. */
 uint64_t lib_now_ms(void);	/* CLOCK_MONOTONIC in ms */
 uint64_t lib_now_ns(void);	/* CLOCK_MONOTONIC in ns */
 uint64_t lib_wall_ms(void);	/* CLOCK_REALTIME in ms */
@@ -79,6 +81,33 @@ void lib_sbuf_free(struct lib_sbuf *b);
 
 /* Writes all of buf to fd, retrying on EINTR/short writes; 0 or -errno. */
 int lib_write_all(int fd, const void *buf, size_t len);
+
+/* ---- fixed-capacity hash tables (lib/tab.c) --------------------------------
+ * An open-addressing table of up to `cap` entries of entry_size bytes each,
+ * from a pool allocated (and touched) at creation: lookups, inserts and
+ * removals never allocate, so it serves on packet paths.  An entry is a
+ * struct whose first key_len bytes are its key (its first member, with no
+ * padding inside); the rest is the payload.  Pointers to entries stay valid
+ * until the entry is removed.  Entries are 8-byte aligned.  The hash is
+ * seeded per table from getrandom(2), so remote peers cannot aim at one
+ * chain. */
+struct lib_tab;
+/* NULL with errno EINVAL (cap 0 or above 2^30, key_len 0 or above
+ * entry_size, entry_size above 64 KiB) or ENOMEM. */
+struct lib_tab *lib_tab_new(size_t cap, size_t key_len, size_t entry_size);
+void lib_tab_destroy(struct lib_tab **t);	/* *t becomes NULL; safe with NULL */
+size_t lib_tab_count(const struct lib_tab *t);
+size_t lib_tab_capacity(const struct lib_tab *t);
+void *lib_tab_lookup(struct lib_tab *t, const void *key);
+/* Returns the existing entry, or a new one with the key copied in and the
+ * payload zeroed (*created says which, when created is not NULL); NULL
+ * when the table is full. */
+void *lib_tab_insert(struct lib_tab *t, const void *key, int *created);
+int lib_tab_remove(struct lib_tab *t, const void *key);	/* 0 or -ENOENT */
+/* Calls cb for every entry; cb returns non-zero to remove that entry.  cb
+ * may remove or insert other entries (inserted ones may or may not be
+ * visited) but never changes a key. */
+void lib_tab_foreach(struct lib_tab *t, int (*cb)(void *entry, void *arg), void *arg);
 
 /* ---- TUN devices (lib/tun.c) ------------------------------------------------
  * Opens (creating if needed) TUN device `ifname` in the current namespace,

@@ -7,6 +7,9 @@
  * result object) and its text renderer (render.c); the answer is that object
  * as JSON, or its text.  A bad command gets one line naming what was
  * expected (lib_ctl_error); it never affects the daemon.
+ *
+ * Level 9 of tcpip-stack/ (stack.h): calls display.c, render.c, vary.c,
+ * dp.c and own.c.
  */
 #include "tcpip-stack/stack.h"
 #include "tcpip-stack/render.h"
@@ -224,7 +227,7 @@ stack_ctl_exec(struct stack *s, const char *line, int json, struct lib_sbuf *o)
 	if (strcmp(verb, "SYSPLEX$CDS") == 0)
 		return do_cds(s, c.tok, c.ntok, json, o);
 	if (strcmp(verb, "SYSPLEX$LINK") == 0)
-		return lib_ctl_link(o, json, c.tok, c.ntok, s->link_loss_pct, s->link_delay_ms,
+		return lib_ctl_link(o, json, c.tok, c.ntok, s->dp.link_loss_pct, s->dp.link_delay_ms,
 				    set_link, s, s->sysname, "STACK'S");
 	if (strcmp(verb, "D") == 0 || strcmp(verb, "DISPLAY") == 0)
 		return do_display(s, c.tok, c.ntok, json, o);

@@ -5,6 +5,9 @@
  * (render.c).  Nothing here formats text; every name from outside (PROFILE,
  * coupling bus, kernel) goes in through lib_json_str, so it is escaped by
  * construction.  The shapes are those of docs/CONSOLE.md.
+ *
+ * Level 8 of tcpip-stack/ (stack.h): reads the state of every file; calls
+ * dvipa.c.
  */
 #include "tcpip-stack/stack.h"
 
@@ -165,7 +168,7 @@ stack_show_vcrt(struct stack *s)
 	json_t *r = answer(s), *a = json_array();
 
 	set(r, "role", json_string(owner ? "distributor" : "target"));
-	vipa_vcrt_foreach(owner ? s->vcrt : s->tconn, vcrt_row, a);
+	vipa_vcrt_foreach(owner ? s->vcrt : s->tgt.conns, vcrt_row, a);
 	return with_rows(r, "vcrt", a);
 }
 
@@ -756,7 +759,7 @@ stack_show_stats(struct stack *s)
 	struct vipa_store_stats st;
 	struct vipa_store_info *si = calloc(1, sizeof(*si));
 	const struct stack_counters *c = &s->cnt;
-	const struct stack_mip6_counters *m = &s->mip6;
+	const struct stack_mip6 *m = &s->mip6;
 	json_t *r, *store, *mip6;
 
 	if (!si)

@@ -19,12 +19,45 @@
  * Reads and writes carry a virtio-net header, so TCP super-packets of up to
  * 64 KB cross the TUN in one system call.  Per-packet work allocates nothing:
  * one receive buffer with headroom for the RH2 is reused.
+ *
+ * TIMEDAFFINITY: a table (lib_tab) of struct stack_affinity keyed by (DVIPA,
+ * client, port): a client's new connections go to the target of its
+ * previous one while that target is ready, until the entry expires.
+ *
+ * State: struct stack_dp (stack.h).  Level 7 of tcpip-stack/ (stack.h):
+ * calls own.c (the lease guard), dist.c (a VCRT entry that goes), mip6.c
+ * (Mobility Headers) and dvipa.c.
  */
 #include "tcpip-stack/stack.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+int
+stack_dp_init(struct stack *s)
+{
+	struct stack_dp *p = &s->dp;
+
+	memset(p, 0, sizeof(*p));
+	p->rxbuf = malloc(STACK_HEADROOM + STACK_PKT_MAX);
+	p->affinity = lib_tab_new(STACK_AFFINITY_MAX, sizeof(struct stack_affinity_key),
+				  sizeof(struct stack_affinity));
+	if (!p->rxbuf || !p->affinity) {
+		stack_dp_fini(s);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+stack_dp_fini(struct stack *s)
+{
+	free(s->dp.rxbuf);
+	s->dp.rxbuf = NULL;
+	lib_tab_destroy(&s->dp.affinity);
+}
 
 static void
 tun_write_now(struct stack *s, const uint8_t *frame, size_t len)
@@ -49,12 +82,12 @@ delay_out_cb(const uint8_t *frame, size_t len, void *arg)
 static void
 tun_write(struct stack *s, const uint8_t *frame, size_t len)
 {
-	if (s->link_loss_pct && lib_chance((unsigned)s->link_loss_pct)) {
+	if (s->dp.link_loss_pct && lib_chance((unsigned)s->dp.link_loss_pct)) {
 		s->cnt.link_dropped++;
 		return;
 	}
-	if (s->link_delay_ms && s->delay) {
-		if (lib_delay_push(s->delay, frame, len) < 0)
+	if (s->dp.link_delay_ms && s->dp.delay) {
+		if (lib_delay_push(s->dp.delay, frame, len) < 0)
 			s->cnt.link_dropped++;
 		return;
 	}
@@ -64,15 +97,15 @@ tun_write(struct stack *s, const uint8_t *frame, size_t len)
 int
 stack_dp_link(struct stack *s, int loss_pct, unsigned delay_ms)
 {
-	if (delay_ms && !s->delay) {
-		s->delay = lib_delay_new(s->loop, 64u << 20, delay_out_cb, s);
-		if (!s->delay)
+	if (delay_ms && !s->dp.delay) {
+		s->dp.delay = lib_delay_new(s->loop, 64u << 20, delay_out_cb, s);
+		if (!s->dp.delay)
 			return -ENOMEM;
 	}
-	if (s->delay)
-		lib_delay_set(s->delay, delay_ms);
-	s->link_loss_pct = loss_pct;
-	s->link_delay_ms = delay_ms;
+	if (s->dp.delay)
+		lib_delay_set(s->dp.delay, delay_ms);
+	s->dp.link_loss_pct = loss_pct;
+	s->dp.link_delay_ms = delay_ms;
 	return 0;
 }
 
@@ -85,8 +118,7 @@ stack_dp_link(struct stack *s, int loss_pct, unsigned delay_ms)
 static void
 send_ptb(struct stack *s, const uint8_t *pkt, size_t len, uint32_t mtu)
 {
-	static uint8_t out[WIRE_VNET_HDR_LEN + 1280];
-	uint8_t *ip = out + WIRE_VNET_HDR_LEN, *icmp = ip + WIRE_IP6_HDR_LEN;
+	uint8_t *out = s->dp.ptb, *ip = out + WIRE_VNET_HDR_LEN, *icmp = ip + WIRE_IP6_HDR_LEN;
 	size_t quote = len < 1280 - WIRE_IP6_HDR_LEN - 8 ? len : 1280 - WIRE_IP6_HDR_LEN - 8;
 	size_t plen = 8 + quote;
 	uint16_t ck;
@@ -146,6 +178,30 @@ forward(struct stack *s, const struct wire_pkt *pk, uint8_t *pkt, size_t len,
 }
 
 static void
+affinity_key(struct stack_affinity_key *ak, const struct vipa_conn_key *k)
+{
+	memset(ak, 0, sizeof(*ak));
+	memcpy(ak->dvipa, k->dvipa, 16);
+	memcpy(ak->client, k->client, 16);
+	ak->port = k->dport;
+}
+
+static int
+affinity_expire(void *entry, void *arg)
+{
+	const struct stack_affinity *a = entry;
+
+	LIB_UNUSED(arg);
+	return a->expires_ms <= lib_now_ms();
+}
+
+void
+stack_dp_expire(struct stack *s)
+{
+	lib_tab_foreach(s->dp.affinity, affinity_expire, NULL);
+}
+
+static void
 distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, uint8_t *pkt,
 	   size_t len, struct wire_vnet_hdr *vh)
 {
@@ -162,7 +218,7 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 	    (pk->tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) == WIRE_TCP_SYN) {
 		/* A new connection on the ports of one that ended before its
 		 * target reported the end: it is routed afresh (and counted). */
-		stack_conn_removed(s, c, 0);
+		stack_dist_conn_removed(s, c, 0);
 		vipa_vcrt_remove(s->vcrt, &k);
 		c = NULL;
 	}
@@ -179,13 +235,13 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 		if (d->dist.timedaff) {
 			/* TIMEDAFFINITY: a client's new connections go to the target
 			 * of its previous ones while that target is ready. */
-			struct vipa_conn_key ak = k;
-			struct vipa_conn *a;
+			struct stack_affinity_key ak;
+			struct stack_affinity *a;
 
-			ak.cport = 0;
-			a = vipa_vcrt_lookup(s->affinity, &ak);
-			if (a && a->last_ms > lib_now_ms()) {
-				e = vipa_vdpt_get(s->vdpt, d->addr, pk->dport, a->dest_xcf, 0);
+			affinity_key(&ak, &k);
+			a = lib_tab_lookup(s->dp.affinity, &ak);
+			if (a && a->expires_ms > lib_now_ms()) {
+				e = vipa_vdpt_get(s->vdpt, d->addr, pk->dport, a->target, 0);
 				if (e && (!e->rdy || (e->flags & VIPA_VDPT_F_QUIESCED)))
 					e = NULL;
 				if (e)
@@ -206,15 +262,14 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 		}
 		memcpy(c->dest_xcf, e->dest_xcf, 16);
 		if (d->dist.timedaff) {
-			struct vipa_conn_key ak = k;
-			struct vipa_conn *a;
-			int ac = 0;
+			struct stack_affinity_key ak;
+			struct stack_affinity *a;
 
-			ak.cport = 0;
-			a = vipa_vcrt_insert(s->affinity, &ak, &ac);
+			affinity_key(&ak, &k);
+			a = lib_tab_insert(s->dp.affinity, &ak, NULL);
 			if (a) {
-				memcpy(a->dest_xcf, e->dest_xcf, 16);
-				a->last_ms = lib_now_ms() + d->dist.timedaff * 1000ull;
+				memcpy(a->target, e->dest_xcf, 16);
+				a->expires_ms = lib_now_ms() + d->dist.timedaff * 1000ull;
 			}
 		}
 		c->state = VIPA_CONN_SYN;
@@ -227,7 +282,7 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 	c->bytes_fwd += len;
 	/* As a z/OS distributor does, watch the client's FIN and RST: a
 	 * connection the target never saw established is forgotten soon
-	 * after (see syn_expire in stack.c). */
+	 * after (see syn_expire in dist.c). */
 	if ((pk->tcp_flags & (WIRE_TCP_FIN | WIRE_TCP_RST)) && !c->fin_ms)
 		c->fin_ms = lib_now_ms();
 	forward(s, pk, pkt, len, vh, c->dest_xcf);
@@ -320,7 +375,7 @@ tun_cb(uv_poll_t *h, int status, int events)
 	 * SIGCONT this callback may run before any timer). */
 	stack_own_guard(s);
 	for (i = 0; i < STACK_RX_BUDGET; i++) {
-		uint8_t *frame = s->rxbuf + STACK_HEADROOM;
+		uint8_t *frame = s->dp.rxbuf + STACK_HEADROOM;
 		ssize_t n = read(s->tun_fd, frame, STACK_PKT_MAX);
 
 		if (n < 0) {
@@ -340,20 +395,21 @@ tun_cb(uv_poll_t *h, int status, int events)
 int
 stack_dp_start(struct stack *s)
 {
-	int r = uv_poll_init(s->loop, &s->tun_poll, s->tun_fd);
+	int r = uv_poll_init(s->loop, &s->dp.tun_poll, s->tun_fd);
 
 	if (r < 0) {
 		log_warnx("uv_poll_init on TUN: %s", uv_strerror(r));
 		return -1;
 	}
-	s->tun_poll.data = s;
-	return uv_poll_start(&s->tun_poll, UV_READABLE, tun_cb) < 0 ? -1 : 0;
+	s->dp.tun_poll_init = 1;
+	s->dp.tun_poll.data = s;
+	return uv_poll_start(&s->dp.tun_poll, UV_READABLE, tun_cb) < 0 ? -1 : 0;
 }
 
 void
 stack_dp_stop(struct stack *s)
 {
-	lib_delay_destroy(&s->delay);
-	if (uv_is_active((uv_handle_t *)&s->tun_poll))
-		uv_poll_stop(&s->tun_poll);
+	lib_delay_destroy(&s->dp.delay);
+	if (s->dp.tun_poll_init && uv_is_active((uv_handle_t *)&s->dp.tun_poll))
+		uv_poll_stop(&s->dp.tun_poll);
 }

@@ -29,6 +29,11 @@
  * STACK_TOKEN_USE_S, so later connections of the same client reuse them.
  * Every packet is built here and written into the TUN (the kernel routes it
  * out of the LAN); checksums and authenticators are computed here.
+ *
+ * State: struct stack_mip6 (stack.h): the return routability tests, the
+ * deletions waiting for a token and those sent lately, the BU sequence
+ * counter, the counters.  Level 4 of tcpip-stack/ (stack.h): calls tgt.c
+ * (a target's entry for a binding it is told of), bus.c and dvipa.c.
  */
 #include "tcpip-stack/stack.h"
 
@@ -37,11 +42,10 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#define RR_MAX 1024
-#define PEND_MAX 1024
 #define STACK_TOKEN_USE_S 180		/* < MAX_TOKEN_LIFETIME (210 s) */
 #define STACK_RETRY_MS 1000
 #define STACK_MAX_TRIES 5
+#define RECENT_DEL_MS 10000		/* how long a deletion may be refused and retried */
 
 /* The binding lifetime this stack asks for (IPCONFIG6 MIP6BINDLIFETIME). */
 static unsigned
@@ -50,44 +54,12 @@ bind_life_s(const struct stack *s)
 	return s->prof.bindlife ? s->prof.bindlife : MIP6_MAX_RR_BINDING_LIFETIME;
 }
 
-struct rr_entry {
-	int used;
-	uint8_t client[16];
-	uint8_t addr[16];		/* home (DVIPA) or care-of address tested */
-	uint8_t dvipa[16];		/* the DVIPA the test is for */
-	int care_of;
-	uint8_t cookie[MIP6_COOKIE_LEN];
-	uint8_t token[MIP6_TOKEN_LEN];
-	uint16_t idx;
-	int have, tries;
-	uint64_t sent_ms, got_ms;
-};
-
-struct pend_del {
-	int used;
-	uint8_t client[16], dvipa[16];
-	uint16_t cport, dport;
-	uint64_t since_ms;
-	int retried;			/* a repeat after status 135 */
-};
-
-/* Deleting BUs sent lately, so a status-135 answer can be retried once. */
-#define RECENT_DEL_MAX 256
-#define RECENT_DEL_MS 10000
-struct recent_del {
-	int used, retried;
-	uint8_t client[16], dvipa[16];
-	uint16_t cport, dport;
-	uint64_t sent_ms;
-};
-
-static struct rr_entry rr[RR_MAX];
-static struct pend_del pend[PEND_MAX];
-static struct recent_del recent[RECENT_DEL_MAX];
-static unsigned recent_next;
-static uint16_t bu_seq_next = 1;
-static uint8_t pktbuf[WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + MIP6_MAX_LEN];
-static uint8_t txbuf[WIRE_XCF_MAX_BODY];
+void
+stack_mip6_init(struct stack *s)
+{
+	memset(&s->mip6, 0, sizeof(s->mip6));
+	s->mip6.bu_seq_next = 1;
+}
 
 /* ---- building and sending ----------------------------------------------------- */
 
@@ -95,7 +67,7 @@ static int
 send_mh(struct stack *s, const uint8_t src[16], const uint8_t dst[16], const struct mip6_msg *m,
 	const uint8_t *kbm, const uint8_t *auth_coa)
 {
-	uint8_t *ip = pktbuf + WIRE_VNET_HDR_LEN, *mh = ip + WIRE_IP6_HDR_LEN;
+	uint8_t *pkt = s->mip6.pkt, *ip = pkt + WIRE_VNET_HDR_LEN, *mh = ip + WIRE_IP6_HDR_LEN;
 	ssize_t n = mip6_msg_encode(m, mh, MIP6_MAX_LEN);
 
 	if (n < 0) {
@@ -109,7 +81,7 @@ send_mh(struct stack *s, const uint8_t src[16], const uint8_t dst[16], const str
 			return -EINVAL;
 	}
 	mip6_csum_set(src, dst, mh, (size_t)n);
-	memset(pktbuf, 0, WIRE_VNET_HDR_LEN);
+	memset(pkt, 0, WIRE_VNET_HDR_LEN);
 	ip[0] = 0x60;
 	ip[1] = ip[2] = ip[3] = 0;
 	ip[4] = (uint8_t)(n >> 8);
@@ -118,7 +90,7 @@ send_mh(struct stack *s, const uint8_t src[16], const uint8_t dst[16], const str
 	ip[7] = 64;
 	memcpy(ip + 8, src, 16);
 	memcpy(ip + 24, dst, 16);
-	if (write(s->tun_fd, pktbuf, WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + (size_t)n) < 0) {
+	if (write(s->tun_fd, pkt, WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + (size_t)n) < 0) {
 		lib_verdict(&s->tun_verdicts, "TUN write of a Mobility Header failed");
 		return -errno;
 	}
@@ -128,14 +100,15 @@ send_mh(struct stack *s, const uint8_t src[16], const uint8_t dst[16], const str
 
 /* ---- return routability (the routing stack as mobile node) ----------------------- */
 
-static struct rr_entry *
-rr_find(const uint8_t client[16], const uint8_t addr[16], int care_of, int create)
+static struct stack_mip6_rr *
+rr_find(struct stack *s, const uint8_t client[16], const uint8_t addr[16], int care_of,
+	int create)
 {
-	struct rr_entry *freee = NULL, *oldest = NULL;
+	struct stack_mip6_rr *freee = NULL, *oldest = NULL;
 	int i;
 
-	for (i = 0; i < RR_MAX; i++) {
-		struct rr_entry *e = &rr[i];
+	for (i = 0; i < STACK_MIP6_RR_MAX; i++) {
+		struct stack_mip6_rr *e = &s->mip6.rr[i];
 		if (!e->used) {
 			if (!freee)
 				freee = e;
@@ -160,7 +133,7 @@ rr_find(const uint8_t client[16], const uint8_t addr[16], int care_of, int creat
 }
 
 static int
-rr_fresh(const struct rr_entry *e, uint64_t now)
+rr_fresh(const struct stack_mip6_rr *e, uint64_t now)
 {
 	return e && e->have && now - e->got_ms < STACK_TOKEN_USE_S * 1000ull;
 }
@@ -171,7 +144,7 @@ static int
 rr_ensure(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16],
 	  const uint8_t addr[16], int care_of)
 {
-	struct rr_entry *e = rr_find(client, addr, care_of, 1);
+	struct stack_mip6_rr *e = rr_find(s, client, addr, care_of, 1);
 	uint64_t now = lib_now_ms();
 	struct mip6_msg m;
 
@@ -224,7 +197,7 @@ set_bypass(struct vipa_conn *c, uint8_t state)
 static void
 try_bind(struct stack *s, struct vipa_conn *c)
 {
-	struct rr_entry *h, *co;
+	struct stack_mip6_rr *h, *co;
 	uint8_t kbm[MIP6_KBM_LEN];
 	uint64_t now = lib_now_ms();
 	struct mip6_msg m;
@@ -238,8 +211,8 @@ try_bind(struct stack *s, struct vipa_conn *c)
 		return;
 	if (c->bu_tries && now - c->bu_ms < STACK_RETRY_MS)
 		return;		/* waiting for the BA */
-	h = rr_find(c->key.client, c->key.dvipa, 0, 0);
-	co = rr_find(c->key.client, c->dest_xcf, 1, 0);
+	h = rr_find(s, c->key.client, c->key.dvipa, 0, 0);
+	co = rr_find(s, c->key.client, c->dest_xcf, 1, 0);
 	if (c->bu_tries >= STACK_MAX_TRIES) {
 		/* No BA: the client is no Mobile IPv6 correspondent (or, for a
 		 * refresh, no longer answers); stay routed: a binding it may
@@ -263,7 +236,7 @@ try_bind(struct stack *s, struct vipa_conn *c)
 	memset(&m, 0, sizeof(m));
 	m.proto = WIRE_PROTO_NONE;
 	m.type = MIP6_MH_BU;
-	c->bu_seq = bu_seq_next++;
+	c->bu_seq = s->mip6.bu_seq_next++;
 	m.bu.seq = c->bu_seq;
 	m.bu.flags = MIP6_BU_F_A;
 	m.bu.lifetime = (uint16_t)(bind_life_s(s) / 4);
@@ -289,18 +262,18 @@ static int
 send_delete(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16], uint16_t cport,
 	    uint16_t dport, int retried)
 {
-	const struct rr_entry *h;
+	const struct stack_mip6_rr *h;
 	uint8_t kbm[MIP6_KBM_LEN];
 	struct mip6_msg m;
-	struct recent_del *r;
+	struct stack_mip6_recent *r;
 
 	if (!rr_ensure(s, client, dvipa, dvipa, 0))
 		return 0;
-	h = rr_find(client, dvipa, 0, 0);
+	h = rr_find(s, client, dvipa, 0, 0);
 	memset(&m, 0, sizeof(m));
 	m.proto = WIRE_PROTO_NONE;
 	m.type = MIP6_MH_BU;
-	m.bu.seq = bu_seq_next++;
+	m.bu.seq = s->mip6.bu_seq_next++;
 	m.bu.flags = 0;
 	m.bu.lifetime = 0;
 	m.opts.present = MIP6_OPTF(MIP6_OPT_NONCE) | MIP6_OPTF(MIP6_OPT_ALTCOA) |
@@ -313,7 +286,7 @@ send_delete(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16], 
 	mip6_kbm(h->token, NULL, kbm);
 	send_mh(s, dvipa, client, &m, kbm, dvipa);
 	s->mip6.deletes++;
-	r = &recent[recent_next++ % RECENT_DEL_MAX];
+	r = &s->mip6.recent[s->mip6.recent_next++ % STACK_MIP6_RECENT_MAX];
 	r->used = 1;
 	r->retried = retried;
 	memcpy(r->client, client, 16);
@@ -332,22 +305,24 @@ queue_delete(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16],
 
 	if (send_delete(s, client, dvipa, cport, dport, retried))
 		return;
-	for (i = 0; i < PEND_MAX; i++) {
-		if (pend[i].used)
+	for (i = 0; i < STACK_MIP6_PEND_MAX; i++) {
+		struct stack_mip6_pend *p = &s->mip6.pend[i];
+
+		if (p->used)
 			continue;
-		pend[i].used = 1;
-		memcpy(pend[i].client, client, 16);
-		memcpy(pend[i].dvipa, dvipa, 16);
-		pend[i].cport = cport;
-		pend[i].dport = dport;
-		pend[i].since_ms = lib_now_ms();
-		pend[i].retried = retried;
+		p->used = 1;
+		memcpy(p->client, client, 16);
+		memcpy(p->dvipa, dvipa, 16);
+		p->cport = cport;
+		p->dport = dport;
+		p->since_ms = lib_now_ms();
+		p->retried = retried;
 		return;
 	}
 	lib_verdict(&s->bus_verdicts, "binding deletion queue full");
 }
 
-/* ---- hooks from stack.c ------------------------------------------------------------ */
+/* ---- hooks from dist.c ------------------------------------------------------------ */
 
 int
 stack_mip6_enabled(struct stack *s, const struct vipa_conn *c)
@@ -386,12 +361,13 @@ stack_mip6_conn_ended(struct stack *s, const struct vipa_conn *c, int target_los
 void
 stack_mip6_seq_seen(struct stack *s, uint16_t seq)
 {
-	LIB_UNUSED(s);
+	uint16_t *next = &s->mip6.bu_seq_next;
+
 	/* Wrap-around order (RFC 6275 9.5.1): keep the counter ahead. */
-	if (seq == bu_seq_next || mip6_seq_newer(seq, bu_seq_next))
-		bu_seq_next = (uint16_t)(seq + 1);
-	if (bu_seq_next == 0)
-		bu_seq_next = 1;
+	if (seq == *next || mip6_seq_newer(seq, *next))
+		*next = (uint16_t)(seq + 1);
+	if (*next == 0)
+		*next = 1;
 }
 
 /*
@@ -407,13 +383,13 @@ stack_mip6_seq_seen(struct stack *s, uint16_t seq)
 static void
 refresh_start(struct stack *s, struct vipa_conn *c)
 {
-	struct rr_entry *e;
+	struct stack_mip6_rr *e;
 
 	if (c->bypass != VIPA_BYPASS_BOUND || c->refreshing)
 		return;
-	if ((e = rr_find(c->key.client, c->key.dvipa, 0, 0)) && e->have && e->got_ms <= c->bu_ms)
+	if ((e = rr_find(s, c->key.client, c->key.dvipa, 0, 0)) && e->have && e->got_ms <= c->bu_ms)
 		e->have = 0;
-	if ((e = rr_find(c->key.client, c->dest_xcf, 1, 0)) && e->have && e->got_ms <= c->bu_ms)
+	if ((e = rr_find(s, c->key.client, c->dest_xcf, 1, 0)) && e->have && e->got_ms <= c->bu_ms)
 		e->have = 0;
 	c->refreshing = 1;
 	c->bu_tries = 0;
@@ -445,13 +421,14 @@ stack_mip6_tick(struct stack *s)
 	uint64_t now = lib_now_ms();
 	int i;
 
-	for (i = 0; i < PEND_MAX; i++) {
-		if (!pend[i].used)
+	for (i = 0; i < STACK_MIP6_PEND_MAX; i++) {
+		struct stack_mip6_pend *p = &s->mip6.pend[i];
+
+		if (!p->used)
 			continue;
-		if (send_delete(s, pend[i].client, pend[i].dvipa, pend[i].cport, pend[i].dport,
-				pend[i].retried) ||
-		    now - pend[i].since_ms > 15000)
-			pend[i].used = 0;
+		if (send_delete(s, p->client, p->dvipa, p->cport, p->dport, p->retried) ||
+		    now - p->since_ms > 15000)
+			p->used = 0;
 	}
 	/* Retries and refreshes: a walk of the VCRT twice a second, once any
 	 * bypass was started. */
@@ -487,7 +464,7 @@ static void
 on_test(struct stack *s, const uint8_t client[16], const uint8_t addr[16], int care_of,
 	const struct mip6_msg *m)
 {
-	struct rr_entry *e = rr_find(client, addr, care_of, 0);
+	struct stack_mip6_rr *e = rr_find(s, client, addr, care_of, 0);
 	const struct mip6_test *t = care_of ? &m->cot : &m->hot;
 	struct for_client f = { s, client, 0 };
 	int i;
@@ -505,11 +482,13 @@ on_test(struct stack *s, const uint8_t client[16], const uint8_t addr[16], int c
 	s->mip6.rx[m->type]++;
 	vipa_vcrt_foreach(s->vcrt, retry_client, &f);
 	if (!care_of)
-		for (i = 0; i < PEND_MAX; i++)
-			if (pend[i].used && memcmp(pend[i].client, client, 16) == 0 &&
-			    send_delete(s, pend[i].client, pend[i].dvipa, pend[i].cport, pend[i].dport,
-					pend[i].retried))
-				pend[i].used = 0;
+		for (i = 0; i < STACK_MIP6_PEND_MAX; i++) {
+			struct stack_mip6_pend *p = &s->mip6.pend[i];
+
+			if (p->used && memcmp(p->client, client, 16) == 0 &&
+			    send_delete(s, p->client, p->dvipa, p->cport, p->dport, p->retried))
+				p->used = 0;
+		}
 }
 
 static void
@@ -533,20 +512,20 @@ send_bind_info(struct stack *s, const struct vipa_conn *c)
 		return;
 	}
 	t = xcf_member_by_addr(s->xcf, c->dest_xcf);
-	n = wire_xcf_bind_info_encode(&b, txbuf, sizeof(txbuf));
+	n = wire_xcf_bind_info_encode(&b, s->mip6.txbuf, sizeof(s->mip6.txbuf));
 	if (t && n > 0)
-		stack_send(s, t->member, WIRE_XCF_BIND_INFO, txbuf, (size_t)n);
+		stack_send(s, t->member, WIRE_XCF_BIND_INFO, s->mip6.txbuf, (size_t)n);
 }
 
 /* Does the BA's Binding Authorization Data verify under the Kbm of the
  * tokens for (client, home) and, unless deleting, (client, tested care-of)?
  * auth_coa: the care-of address the BU named. */
 static int
-ba_auth_ok(const uint8_t client[16], const uint8_t home[16], const uint8_t *tested_coa,
+ba_auth_ok(struct stack *s, const uint8_t client[16], const uint8_t home[16], const uint8_t *tested_coa,
 	   const uint8_t auth_coa[16], const uint8_t *mh, size_t mhlen)
 {
-	const struct rr_entry *h = rr_find(client, home, 0, 0);
-	const struct rr_entry *co = tested_coa ? rr_find(client, tested_coa, 1, 0) : NULL;
+	const struct stack_mip6_rr *h = rr_find(s, client, home, 0, 0);
+	const struct stack_mip6_rr *co = tested_coa ? rr_find(s, client, tested_coa, 1, 0) : NULL;
 	uint8_t kbm[MIP6_KBM_LEN], auth[MIP6_AUTH_LEN];
 	int off = mip6_auth_off(mh, mhlen);
 
@@ -568,14 +547,14 @@ delete_rejected(struct stack *s, const uint8_t client[16], const uint8_t home[16
 	uint64_t now = lib_now_ms();
 	int i;
 
-	for (i = 0; i < RECENT_DEL_MAX; i++) {
-		struct recent_del *r = &recent[i];
+	for (i = 0; i < STACK_MIP6_RECENT_MAX; i++) {
+		struct stack_mip6_recent *r = &s->mip6.recent[i];
 
 		if (!r->used || r->cport != cport || r->dport != dport ||
 		    memcmp(r->client, client, 16) || memcmp(r->dvipa, home, 16) ||
 		    now - r->sent_ms > RECENT_DEL_MS)
 			continue;
-		if (!ba_auth_ok(client, home, NULL, home, mh, mhlen)) {
+		if (!ba_auth_ok(s, client, home, NULL, home, mh, mhlen)) {
 			lib_verdict(&s->bus_verdicts, "BA with a wrong authenticator");
 			return 1;
 		}
@@ -615,7 +594,7 @@ on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const s
 		/* The BA carries the client's last accepted sequence number, not
 		 * ours (RFC 6275 9.5.1). */
 		if (c && (c->bypass == VIPA_BYPASS_TESTING || c->refreshing) && c->bu_tries) {
-			if (!ba_auth_ok(client, home, c->dest_xcf, c->dest_xcf, mh, mhlen)) {
+			if (!ba_auth_ok(s, client, home, c->dest_xcf, c->dest_xcf, mh, mhlen)) {
 				lib_verdict(&s->bus_verdicts, "BA with a wrong authenticator");
 				return;
 			}
@@ -641,7 +620,7 @@ on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const s
 			lib_verdict(&s->bus_verdicts, "BA without Binding Authorization Data");
 			return;
 		}
-		if (!ba_auth_ok(client, home, c->dest_xcf, c->dest_xcf, mh, mhlen)) {
+		if (!ba_auth_ok(s, client, home, c->dest_xcf, c->dest_xcf, mh, mhlen)) {
 			lib_verdict(&s->bus_verdicts, "BA with a wrong authenticator");
 			return;
 		}
@@ -668,11 +647,11 @@ on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const s
 	case MIP6_BA_EXPIRED_HOME_NONCE:
 	case MIP6_BA_EXPIRED_COA_NONCE:
 	case MIP6_BA_EXPIRED_NONCES: {
-		struct rr_entry *e;
-		if (m->ba.status != MIP6_BA_EXPIRED_COA_NONCE && (e = rr_find(client, home, 0, 0)))
+		struct stack_mip6_rr *e;
+		if (m->ba.status != MIP6_BA_EXPIRED_COA_NONCE && (e = rr_find(s, client, home, 0, 0)))
 			e->have = 0;
 		if (m->ba.status != MIP6_BA_EXPIRED_HOME_NONCE &&
-		    (e = rr_find(client, c->dest_xcf, 1, 0)))
+		    (e = rr_find(s, client, c->dest_xcf, 1, 0)))
 			e->have = 0;
 		c->bu_ms = 0;
 		try_bind(s, c);
@@ -782,7 +761,7 @@ stack_mip6_rx_owner(struct stack *s, const struct wire_pkt *pk, const uint8_t *p
 void
 stack_mip6_rx_target(struct stack *s, const struct wire_pkt *pk, const uint8_t *pkt, size_t len)
 {
-	static struct wire_xcf_mip6_copy cp;
+	struct wire_xcf_mip6_copy copy, *cp = &copy;	/* 2 KB */
 	const uint8_t *mh = pkt + pk->l4_off;
 	size_t mhlen;
 	const uint8_t *dvipa = pk->rh2_home;
@@ -819,19 +798,19 @@ stack_mip6_rx_target(struct stack *s, const struct wire_pkt *pk, const uint8_t *
 		lib_verdict(&s->tun_verdicts, "Mobility Header at our care-of address for no known DVIPA");
 		return;
 	}
-	memcpy(cp.src, pk->src, 16);
-	memcpy(cp.dst, pk->rh2_home ? pk->rh2_home : pk->dst, 16);
-	memcpy(cp.coa, pk->dst, 16);
-	cp.mhlen = (uint16_t)mhlen;
-	memcpy(cp.mh, mh, mhlen);
+	memcpy(cp->src, pk->src, 16);
+	memcpy(cp->dst, pk->rh2_home ? pk->rh2_home : pk->dst, 16);
+	memcpy(cp->coa, pk->dst, 16);
+	cp->mhlen = (uint16_t)mhlen;
+	memcpy(cp->mh, mh, mhlen);
 	s->mip6.copies++;
 	if (d->owned) {
-		owner_rx(s, cp.src, cp.dst, cp.coa, cp.mh, cp.mhlen);
+		owner_rx(s, cp->src, cp->dst, cp->coa, cp->mh, cp->mhlen);
 		return;
 	}
-	n = wire_xcf_mip6_copy_encode(&cp, txbuf, sizeof(txbuf));
+	n = wire_xcf_mip6_copy_encode(cp, s->mip6.txbuf, sizeof(s->mip6.txbuf));
 	if (n > 0)
-		stack_send(s, d->owner, WIRE_XCF_MIP6_COPY, txbuf, (size_t)n);
+		stack_send(s, d->owner, WIRE_XCF_MIP6_COPY, s->mip6.txbuf, (size_t)n);
 }
 
 /* From the bus: a target's copy. */
@@ -839,7 +818,7 @@ void
 stack_mip6_on_copy(struct stack *s, const struct xcf_member_info *from, const uint8_t *b,
 		   size_t len)
 {
-	static struct wire_xcf_mip6_copy cp;
+	struct wire_xcf_mip6_copy cp;	/* 2 KB */
 	const char *why = "malformed MIP6_COPY";
 	struct stack_dvipa *d;
 
@@ -873,15 +852,9 @@ stack_mip6_apply_bind_info(struct stack *s, const struct wire_xcf_bind_info *b)
 	memcpy(k.client, b->client, 16);
 	k.dport = b->dport;
 	k.cport = b->cport;
-	c = vipa_vcrt_insert(s->tconn, &k, &created);
+	c = stack_tgt_conn(s, &k, &created);
 	if (!c)
 		return;
-	if (created) {
-		memcpy(c->dest_xcf, s->xcfaddr, 16);
-		c->state = VIPA_CONN_EST;
-		c->created_ms = lib_now_ms();
-		c->last_ms = s->poll_gen;
-	}
 	c->bypass = b->bypass;
 	memcpy(c->coa, b->coa, 16);
 	c->bu_seq = b->seq;

@@ -10,6 +10,10 @@
  * The answer: a Neighbor Advertisement with Solicited and Override set and
  * our link-layer address, to the solicitation's source (or all-nodes for a
  * DAD probe from ::).  The kernel fills in the checksum.
+ *
+ * Level 1 of tcpip-stack/ (stack.h): calls only dvipa.c.  Answering is an
+ * owner action, so the lease is checked first: stack.c polls the socket and
+ * checks it (own.c) before it calls stack_ndp_answer.
  */
 #include "tcpip-stack/stack.h"
 
@@ -22,9 +26,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int nd_fd = -1;
-static uv_poll_t nd_poll;
-static uint8_t nd_mac[6];
+void
+stack_ndp_init(struct stack *s)
+{
+	memset(&s->ndp, 0, sizeof(s->ndp));
+	s->ndp.fd = -1;
+}
 
 static void
 solicited_node(const uint8_t a[16], struct in6_addr *g)
@@ -40,11 +47,11 @@ stack_ndp_join(struct stack *s, const uint8_t dvipa[16], int join)
 {
 	struct ipv6_mreq mr;
 
-	if (nd_fd < 0)
+	if (s->ndp.fd < 0)
 		return -ENOTCONN;
 	solicited_node(dvipa, &mr.ipv6mr_multiaddr);
 	mr.ipv6mr_interface = (unsigned)s->lan_ifindex;
-	if (setsockopt(nd_fd, IPPROTO_IPV6, join ? IPV6_ADD_MEMBERSHIP : IPV6_DROP_MEMBERSHIP, &mr,
+	if (setsockopt(s->ndp.fd, IPPROTO_IPV6, join ? IPV6_ADD_MEMBERSHIP : IPV6_DROP_MEMBERSHIP, &mr,
 		       sizeof(mr)) < 0 && errno != EADDRINUSE && errno != EADDRNOTAVAIL &&
 	    errno != EINVAL)
 		return -errno;
@@ -74,29 +81,23 @@ answer(struct stack *s, const struct sockaddr_in6 *from, const uint8_t target[16
 	memcpy(na + 8, target, 16);
 	na[24] = ND_OPT_TARGET_LINKADDR;
 	na[25] = 1;
-	memcpy(na + 26, nd_mac, 6);
-	if (sendto(nd_fd, na, sizeof(na), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+	memcpy(na + 26, s->ndp.mac, 6);
+	if (sendto(s->ndp.fd, na, sizeof(na), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 		lib_verdict(&s->tun_verdicts, "cannot send a neighbour advertisement");
 }
 
-static void
-nd_cb(uv_poll_t *h, int status, int events)
+void
+stack_ndp_answer(struct stack *s)
 {
-	struct stack *s = h->data;
 	int i;
 
-	LIB_UNUSED(events);
-	if (status < 0)
-		return;
-	/* Answering for a DVIPA is an owner action: lease first. */
-	stack_own_guard(s);
 	for (i = 0; i < 64; i++) {
 		uint8_t buf[1500];
 		struct sockaddr_in6 from;
 		socklen_t fl = sizeof(from);
 		struct stack_dvipa *d;
-		ssize_t n = recvfrom(nd_fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
-				     &fl);
+		ssize_t n = recvfrom(s->ndp.fd, buf, sizeof(buf), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &fl);
 
 		if (n < 0)
 			return;
@@ -109,44 +110,43 @@ nd_cb(uv_poll_t *h, int status, int events)
 }
 
 int
-stack_ndp_start(struct stack *s)
+stack_ndp_start(struct stack *s, uv_poll_cb readable)
 {
 	struct icmp6_filter f;
 	struct ifreq ifr;
-	int hops = 255;
+	int fd, hops = 255;
 
-	nd_fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
-	if (nd_fd < 0)
+	fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+	if (fd < 0)
 		return -errno;
 	ICMP6_FILTER_SETBLOCKALL(&f);
 	ICMP6_FILTER_SETPASS(ND_NEIGHBOR_SOLICIT, &f);
 	memset(&ifr, 0, sizeof(ifr));
 	lib_strlcpy(ifr.ifr_name, s->lanif, sizeof(ifr.ifr_name));
-	if (setsockopt(nd_fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0 ||
-	    setsockopt(nd_fd, SOL_SOCKET, SO_BINDTODEVICE, s->lanif, (socklen_t)strlen(s->lanif)) < 0 ||
-	    setsockopt(nd_fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) < 0 ||
-	    setsockopt(nd_fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||
-	    ioctl(nd_fd, SIOCGIFHWADDR, &ifr) < 0) {
+	if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, s->lanif, (socklen_t)strlen(s->lanif)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||
+	    ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
 		int e = errno;
-		close(nd_fd);
-		nd_fd = -1;
+		close(fd);
 		return -e;
 	}
-	memcpy(nd_mac, ifr.ifr_hwaddr.sa_data, 6);
-	uv_poll_init(s->loop, &nd_poll, nd_fd);
-	nd_poll.data = s;
-	uv_poll_start(&nd_poll, UV_READABLE, nd_cb);
+	s->ndp.fd = fd;
+	memcpy(s->ndp.mac, ifr.ifr_hwaddr.sa_data, 6);
+	uv_poll_init(s->loop, &s->ndp.poll, fd);
+	s->ndp.poll.data = s;
+	uv_poll_start(&s->ndp.poll, UV_READABLE, readable);
 	return 0;
 }
 
 void
 stack_ndp_stop(struct stack *s)
 {
-	LIB_UNUSED(s);
-	if (nd_fd < 0)
+	if (s->ndp.fd < 0)
 		return;
-	uv_poll_stop(&nd_poll);
-	uv_close((uv_handle_t *)&nd_poll, NULL);
-	close(nd_fd);
-	nd_fd = -1;
+	uv_poll_stop(&s->ndp.poll);
+	uv_close((uv_handle_t *)&s->ndp.poll, NULL);
+	close(s->ndp.fd);
+	s->ndp.fd = -1;
 }

@@ -36,10 +36,33 @@
  *    on all of them.
  *  - Two active owners (two stacks activating on the same facts at once):
  *    the worse candidate gives up.
+ *
+ * The facts are the VIPA_ADV every member publishes (stack_own_publish):
+ * each DVIPA it defines or backs up, with its rank and status.  Activating
+ * a DVIPA (taking it as routing stack) sets up its distribution (dist.c) and
+ * makes this stack a target of it too when it is one (tgt.c).
+ *
+ * State: struct stack_own (stack.h) and the candidates kept per DVIPA.
+ * Level 6 of tcpip-stack/ (stack.h): calls dist.c, tgt.c, net.c, ndp.c,
+ * bus.c and dvipa.c.
  */
 #include "tcpip-stack/stack.h"
 
 #include <string.h>
+
+void
+stack_own_init(struct stack *s)
+{
+	memset(&s->own, 0, sizeof(s->own));
+}
+
+void
+stack_own_fini(struct stack *s)
+{
+	if (s->own.timer_init && !uv_is_closing((uv_handle_t *)&s->own.timer))
+		uv_close((uv_handle_t *)&s->own.timer, NULL);
+	s->own.timer_init = 0;
+}
 
 /* Candidate order: lower is better. */
 static int
@@ -73,6 +96,37 @@ int
 stack_own_allowed(struct stack *s)
 {
 	return !s->left_group && xcf_lease_ok(s->xcf);
+}
+
+/* Our VIPA_ADV: what every member decides ownership from. */
+void
+stack_own_publish(struct stack *s)
+{
+	struct wire_xcf_vipa_adv m;
+	ssize_t n;
+	int i;
+
+	memset(&m, 0, sizeof(m));
+	for (i = 0; i < s->ndv && m.n < WIRE_XCF_MAX_VIPA; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+		if (!d->defined && !d->backup && !d->owned && !d->moving)
+			continue;
+		memcpy(m.v[m.n].addr, d->addr, 16);
+		m.v[m.n].origin = d->defined ? WIRE_VIPA_DEFINE : WIRE_VIPA_BACKUP;
+		m.v[m.n].rank = d->rank;
+		/* A deactivated stack is no candidate, even while it still
+		 * forwards what reaches it (MOVING). */
+		m.v[m.n].status = d->owned && stack_own_allowed(s) ? WIRE_VIPA_ACTIVE :
+				  d->deactivated ? WIRE_VIPA_DEACTIVATED :
+				  d->moving ? WIRE_VIPA_MOVING : WIRE_VIPA_BACKUP_ST;
+		m.v[m.n].flags = (d->has_dist ? WIRE_VIPA_F_DIST : 0) |
+				 (d->has_dist && d->dist.mip6 ? WIRE_VIPA_F_MIP6 : 0) |
+				 (d->moveable == VIPA_MOVE_WHENIDLE ? WIRE_VIPA_F_WHENIDLE : 0);
+		m.n++;
+	}
+	n = wire_xcf_vipa_adv_encode(&m, s->own.txbuf, sizeof(s->own.txbuf));
+	if (n > 0)
+		stack_publish(s, WIRE_XCF_VIPA_ADV, s->own.txbuf, (size_t)n);
 }
 
 static void give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace,
@@ -139,8 +193,8 @@ heard_index(struct stack *s, const char *member)
 {
 	int i;
 
-	for (i = 0; i < s->nheard; i++)
-		if (strcmp(s->heard[i].member, member) == 0)
+	for (i = 0; i < s->own.nheard; i++)
+		if (strcmp(s->own.heard[i].member, member) == 0)
 			return i;
 	return -1;
 }
@@ -158,10 +212,29 @@ all_heard(struct stack *s)
 		if (strcmp(m[i].member, s->member) == 0 || m[i].state != XCF_ACTIVE)
 			continue;
 		k = heard_index(s, m[i].member);
-		if (k < 0 || s->heard[k].incarnation != m[i].incarnation)
+		if (k < 0 || s->own.heard[k].incarnation != m[i].incarnation)
 			return 0;
 	}
 	return 1;
+}
+
+void
+stack_own_on_join(struct stack *s, const struct xcf_member_info *m)
+{
+	int i;
+
+	if (strcmp(m->member, s->member) == 0) {
+		/* We are a member (again): process the VIPADYNAMIC block once the
+		 * group's advertisements are in. */
+		s->own.settle_until_ms = lib_now_ms() + s->couple.fail_ms + 2 * s->couple.hb_ms;
+		stack_own_publish(s);
+		return;
+	}
+	/* A newcomer learns our definitions and distributions at once. */
+	stack_own_publish(s);
+	for (i = 0; i < s->ndv; i++)
+		if (s->dv[i].owned && s->dv[i].has_dist)
+			stack_dist_publish(s, &s->dv[i]);
 }
 
 void
@@ -170,11 +243,11 @@ stack_own_on_adv(struct stack *s, const struct xcf_member_info *from,
 {
 	int i, j, k = heard_index(s, from->member);
 
-	if (k < 0 && s->nheard < XCF_MAX_MEMBERS)
-		k = s->nheard++;
+	if (k < 0 && s->own.nheard < XCF_MAX_MEMBERS)
+		k = s->own.nheard++;
 	if (k >= 0) {
-		lib_strlcpy(s->heard[k].member, from->member, sizeof(s->heard[k].member));
-		s->heard[k].incarnation = from->incarnation;
+		lib_strlcpy(s->own.heard[k].member, from->member, sizeof(s->own.heard[k].member));
+		s->own.heard[k].incarnation = from->incarnation;
 	}
 
 	for (i = 0; i < s->ndv; i++) {
@@ -226,7 +299,7 @@ stack_own_on_leave(struct stack *s, const struct xcf_member_info *m)
 	int i, k = heard_index(s, m->member);
 
 	if (k >= 0)
-		s->heard[k] = s->heard[--s->nheard];
+		s->own.heard[k] = s->own.heard[--s->own.nheard];
 
 	for (i = 0; i < s->ndv; i++) {
 		struct stack_dvipa *d = &s->dv[i];
@@ -313,7 +386,7 @@ give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace, const
 		d->moving = 0;
 	}
 	if (!d->moving) {
-		stack_dvipa_route_in(s, d, 0);
+		stack_net_route_in(s, d, 0);
 		vipa_vcrt_foreach(s->vcrt, drop_dvipa_conn, d->addr);
 		if (d->inherited) {
 			d->has_dist = 0;
@@ -329,20 +402,100 @@ give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace, const
 	}
 	else
 		log_info("EZZ8302I VIPA %s GIVEN UP BY %s: %s", a, s->tcpname, why);
-	stack_publish_vipa_adv(s);
+	stack_own_publish(s);
 }
 
 static void
 finish_moving(struct stack *s, struct stack_dvipa *d)
 {
 	d->moving = 0;
-	stack_dvipa_route_in(s, d, 0);
+	stack_net_route_in(s, d, 0);
 	vipa_vcrt_foreach(s->vcrt, drop_dvipa_conn, d->addr);
 	if (d->inherited) {
 		d->has_dist = 0;
 		d->inherited = 0;
 	}
-	stack_publish_vipa_adv(s);
+	stack_own_publish(s);
+}
+
+/* A VCRT entry whose target is neither us nor a live member. */
+static int
+drop_stale_conn(struct vipa_conn *c, void *arg)
+{
+	struct stack *s = arg;
+
+	if (memcmp(c->dest_xcf, s->xcfaddr, 16) == 0 || xcf_member_by_addr(s->xcf, c->dest_xcf))
+		return 0;
+	vipa_store_conn_del(s->store, &c->key);
+	return 1;
+}
+
+/* We become the routing stack of the DVIPA (from: the owner we take it
+ * over from, NULL when we create it). */
+static void
+activate(struct stack *s, struct stack_dvipa *d, const char *from)
+{
+	char a[64];
+
+	if (d->owned)
+		return;
+	if (!d->has_dist && d->adv.nports) {
+		/* A backup without its own VIPADISTRIBUTE inherits the owner's. */
+		int i;
+
+		memset(&d->dist, 0, sizeof(d->dist));
+		d->dist.method = d->adv.method ? (enum vipa_distmethod)d->adv.method :
+						  VIPA_DIST_ROUNDROBIN;
+		d->dist.timedaff = d->adv.timedaff;
+		lib_strlcpy(d->dist.ifname, d->ifname, sizeof(d->dist.ifname));
+		memcpy(d->dist.dvipa, d->addr, 16);
+		d->dist.nports = d->adv.nports;
+		for (i = 0; i < d->adv.nports; i++)
+			d->dist.ports[i] = d->adv.ports[i];
+		d->dist.destall = d->adv.ndest == 0;
+		d->dist.ndest = d->adv.ndest;
+		for (i = 0; i < d->adv.ndest; i++) {
+			memcpy(d->dist.dest[i].xcf, d->adv.dest[i].xcf, 16);
+			d->dist.dest[i].weight = d->adv.dest[i].weight;
+		}
+		d->dist.mip6 = (d->adv.flags & WIRE_VIPA_F_MIP6) != 0;
+		d->has_dist = 1;
+		d->inherited = 1;
+	}
+	d->owned = 1;
+	d->moving = 0;
+	d->activated_wall_ms = lib_wall_ms();
+	d->active_since_ms = lib_now_ms();
+	lib_strlcpy(d->owner, s->member, sizeof(d->owner));
+	stack_net_dvipa_local(s, d, 1);
+	stack_net_route_in(s, d, 1);
+	lib_ip6_str(d->addr, a, sizeof(a));
+	/* Routes of a previous life (loaded from SQLite, or of a departed
+	 * target) are dropped; the targets' full reports rebuild the rest. */
+	vipa_vcrt_foreach(s->vcrt, drop_stale_conn, s);
+	if (from && from[0]) {
+		const struct xcf_member_info *m = xcf_member(s->xcf, from);
+		log_info("EZZ8301I VIPA %s TAKEN OVER FROM %s ON %s", a, m ? m->tcpname : from,
+			 m ? m->sysname : "?");
+	}
+	else
+		log_info("EZD1204I DYNAMIC VIPA %s WAS CREATED USING VIPADEFINE BY %s", a,
+			 s->tcpname);
+	if (d->has_dist) {
+		struct wire_xcf_dist_adv m;
+
+		stack_dist_setup(s, d);
+		log_info("EZD1207I DYNAMIC VIPA %s DISTRIBUTION IS ACTIVE FOR %d PORT(S)", a,
+			 d->dist.nports);
+		stack_dist_publish(s, d);
+		/* The owner may be a target of its own distribution too: its
+		 * listeners go into the new VDPT at once (in a two-system sysplex
+		 * it is the only target left). */
+		stack_dist_build_adv(d, &m);
+		d->listen_dirty = 1;
+		stack_tgt_apply_dist(s, d, &m, s->member);
+	}
+	stack_own_publish(s);
 }
 
 static void
@@ -356,14 +509,15 @@ own_timer_cb(uv_timer_t *t)
 static void
 wake_at(struct stack *s, uint64_t due, uint64_t now)
 {
-	if (!s->own_timer.data) {
-		uv_timer_init(s->loop, &s->own_timer);
-		s->own_timer.data = s;
+	if (!s->own.timer_init) {
+		uv_timer_init(s->loop, &s->own.timer);
+		s->own.timer.data = s;
+		s->own.timer_init = 1;
 	}
-	if (uv_is_active((uv_handle_t *)&s->own_timer) &&
-	    uv_timer_get_due_in(&s->own_timer) <= due - now)
+	if (uv_is_active((uv_handle_t *)&s->own.timer) &&
+	    uv_timer_get_due_in(&s->own.timer) <= due - now)
 		return;
-	uv_timer_start(&s->own_timer, own_timer_cb, due > now ? due - now : 0, 0);
+	uv_timer_start(&s->own.timer, own_timer_cb, due > now ? due - now : 0, 0);
 }
 
 void
@@ -411,7 +565,7 @@ stack_own_evaluate(struct stack *s)
 			if (active) {
 				/* We keep it: pull back clients the other owner's
 				 * advertisement may have taken. */
-				if (lib_ndisc_send_una(s->lanif, d->addr) < 0)
+				if (stack_net_announce(s, d) < 0)
 					lib_verdict(&s->bus_verdicts, "cannot re-announce a DVIPA");
 			}
 			/* Takeback by the returning VIPADEFINE stack. */
@@ -431,13 +585,13 @@ stack_own_evaluate(struct stack *s)
 		 * been partitioned out of the sysplex first. */
 		if (!allowed || !settled || active || !all_heard(s) || s->left_group)
 			continue;
-		if (now < s->settle_until_ms) {
-			wake_at(s, s->settle_until_ms, now);
+		if (now < s->own.settle_until_ms) {
+			wake_at(s, s->own.settle_until_ms, now);
 			continue;
 		}
 		if (!best_is_self(s, d))
 			continue;
-		stack_dvipa_activate(s, d, d->owner_lost_ms || d->last_owner[0] ? d->last_owner : NULL);
+		activate(s, d, d->owner_lost_ms || d->last_owner[0] ? d->last_owner : NULL);
 		d->owner_lost_ms = 0;
 	}
 }
@@ -458,5 +612,5 @@ stack_own_out(struct stack *s)
 		d->owner[0] = '\0';
 		d->owner_lost_ms = 0;
 	}
-	s->nheard = 0;
+	s->own.nheard = 0;
 }

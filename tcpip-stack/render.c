@@ -4,6 +4,8 @@
  * reads nothing but its object and struct stack_render (the report counter
  * of the headers, DETAIL), so each one is tested alone
  * (tests/unit/test_render.c).
+ *
+ * Level 0 of tcpip-stack/ (stack.h): calls no other file of the daemon.
  */
 #include "tcpip-stack/render.h"
 

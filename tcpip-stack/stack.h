@@ -12,6 +12,38 @@
  *    packet to the kernel;
  *    we report listeners (Rdy) and connections to the owner over XCF;
  *  - backup: VIPABACKUP rank, takes over when the owner is gone.
+ *
+ * Files, in levels: a file calls only files on lower levels; a lower file
+ * reaches an upper one only through a callback the upper one registered
+ * (libuv style: the xcf callbacks, self-delivery, the neighbour socket's
+ * readiness).  Every file keeps its state in its own struct below, hung off
+ * struct stack, with an init (memory, no I/O) and a fini; those with
+ * sockets or handles also start and stop.  docs/DESIGN.md draws the same
+ * picture.
+ *
+ *   L11 main.c     options, the process
+ *   L10 stack.c    assembly: start-up and shut-down of every file, timers,
+ *                  signals, the lease check before neighbour answers
+ *   L9  ctl.c      control socket and commands
+ *   L8  display.c  the operator displays as result objects
+ *       state.c    every file's state: init and fini in one place
+ *   L7  group.c    XCF callbacks: joins, departures, SFM, message dispatch
+ *       vary.c     operator actions V TCPIP,,SYSPLEX,...
+ *       dp.c       the TUN data plane, TIMEDAFFINITY
+ *   L6  own.c      who owns each DVIPA; activation; our VIPA_ADV
+ *   L5  dist.c     routing stack: DIST_ADV, VDPT and VCRT from the targets'
+ *                  reports, connection bookkeeping
+ *   L4  mip6.c     the Mobile IPv6 bypass (mobile node; target forwarding)
+ *   L3  tgt.c      the target side: becoming a target, socket polling, reports
+ *   L2  net.c      the kernel's network configuration (TUN, addresses,
+ *                  routes, rules, announcements)
+ *   L1  bus.c      sending on XCF; messages to ourselves queued, delivered
+ *                  from the loop
+ *       ndp.c      neighbour advertisements for owned DVIPAs
+ *   L0  dvipa.c    the DVIPA table
+ *       render.c   the displays' text from their result objects (render.h)
+ *
+ * Every file but main.c goes into libstack.a, which the unit tests link.
  */
 #ifndef SYSPLEX_STACK_H
 #define SYSPLEX_STACK_H
@@ -37,6 +69,11 @@
 #define STACK_MOVING_MS 3000		/* old owner keeps forwarding after giving a DVIPA up */
 #define STACK_FIN_LINGER_MS 2000	/* unconfirmed entry after the client's FIN/RST */
 #define STACK_FIN_TIMEOUT_MS 60000	/* any entry after the client's FIN/RST */
+#define STACK_VCRT_MAX (1 << 18)	/* routing stack: connections routed */
+#define STACK_TCONN_MAX (1 << 16)	/* target: connections terminated */
+#define STACK_AFFINITY_MAX (1 << 14)	/* TIMEDAFFINITY (client, DVIPA, port) entries */
+
+struct stack;
 
 struct stack_dvipa {
 	uint8_t addr[16];
@@ -85,13 +122,164 @@ struct stack_counters {
 	uint64_t full_reports;		/* target: full connection reports sent to owners */
 };
 
-struct stack_mip6_counters {
+/* ---- bus.c: what this stack sends on XCF ----------------------------------------- */
+
+/* How a message reaches the stack's message handler (group.c). */
+typedef void (*stack_deliver_fn)(struct stack *s, const struct xcf_member_info *from,
+				 uint8_t type, const uint8_t *body, size_t len);
+
+#define STACK_SELFQ_BYTES (8u << 20)	/* messages to ourselves per loop iteration */
+
+struct stack_bus {
+	stack_deliver_fn deliver;
+	struct xcf_member_info self;	/* the sender of what we send ourselves */
+	uv_idle_t idle;			/* delivers the queue from the loop */
+	int idle_init;
+	/* Two queues: new messages go into q[fill]; the loop swaps them and
+	 * delivers the other, so what a handler sends waits its turn. */
+	struct {
+		uint8_t *buf;
+		size_t len;
+	} q[2];
+	int fill;
+	uint64_t self_sent, self_dropped;
+};
+
+/* ---- ndp.c ------------------------------------------------------------------------ */
+
+struct stack_ndp {
+	int fd;				/* raw ICMPv6 on the LAN, -1 closed */
+	uv_poll_t poll;
+	uint8_t mac[6];
+};
+
+/* ---- tgt.c: the target side --------------------------------------------------------- */
+
+struct stack_tgt_event {
+	uint8_t dv;			/* index into s->dv */
+	struct wire_xcf_conn r;
+};
+
+#define STACK_TGT_EVQ_MAX 65536
+
+struct stack_tgt {
+	struct vipa_vcrt *conns;	/* connections we terminate */
+	uint64_t poll_gen;		/* socket table polls so far */
+	struct stack_tgt_event *evq;	/* connection events for the owners */
+	size_t nev;
+	uint16_t rdy[VIPA_MAX_DVIPA][VIPA_MAX_PORTS];	/* listeners found by a poll */
+	struct wire_xcf_tgt_conn connmsg;	/* the TGT_CONN being built */
+	uint8_t txbuf[WIRE_XCF_MAX_BODY];
+};
+
+/* ---- mip6.c: the Mobile IPv6 bypass ------------------------------------------------- */
+
+#define STACK_MIP6_RR_MAX 1024
+#define STACK_MIP6_PEND_MAX 1024
+#define STACK_MIP6_RECENT_MAX 256
+
+/* A return routability test of (client, tested address). */
+struct stack_mip6_rr {
+	int used;
+	uint8_t client[16];
+	uint8_t addr[16];		/* home (DVIPA) or care-of address tested */
+	uint8_t dvipa[16];		/* the DVIPA the test is for */
+	int care_of;
+	uint8_t cookie[MIP6_COOKIE_LEN];
+	uint8_t token[MIP6_TOKEN_LEN];
+	uint16_t idx;
+	int have, tries;
+	uint64_t sent_ms, got_ms;
+};
+
+/* A deleting BU waiting for a home token. */
+struct stack_mip6_pend {
+	int used;
+	uint8_t client[16], dvipa[16];
+	uint16_t cport, dport;
+	uint64_t since_ms;
+	int retried;			/* a repeat after status 135 */
+};
+
+/* A deleting BU sent lately, so a status-135 answer can be retried once. */
+struct stack_mip6_recent {
+	int used, retried;
+	uint8_t client[16], dvipa[16];
+	uint16_t cport, dport;
+	uint64_t sent_ms;
+};
+
+struct stack_mip6 {
+	/* counters (D TCPIP,,NETSTAT,STATS) */
 	uint64_t tx[8], rx[8];		/* Mobility Header messages by type */
 	uint64_t started, bound, deletes, target_lost, gave_up, copies, bind_info,
 		 ba_errors;
 	uint64_t refreshes, refreshed;	/* binding refreshes started / acknowledged */
 	uint64_t syn_to_bu_ms_sum;	/* sum over bypassed connections: SYN to first BU */
+	/* state */
 	uint64_t last_tick_ms;
+	uint16_t bu_seq_next;		/* sequence number of our next BU */
+	struct stack_mip6_rr rr[STACK_MIP6_RR_MAX];
+	struct stack_mip6_pend pend[STACK_MIP6_PEND_MAX];
+	struct stack_mip6_recent recent[STACK_MIP6_RECENT_MAX];
+	unsigned recent_next;
+	uint8_t pkt[WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + MIP6_MAX_LEN];
+	uint8_t txbuf[WIRE_XCF_MAX_BODY];
+};
+
+/* ---- dist.c: the routing stack's distribution ---------------------------------------- */
+
+struct stack_dist {
+	/* generation of the full connection report in progress from each
+	 * target (see stack_dist_on_conn) */
+	struct {
+		uint8_t dest[16];
+		uint64_t gen;
+	} fullgen[XCF_MAX_MEMBERS];
+	uint64_t full_gen;
+	struct wire_xcf_tgt_conn rx_conn;	/* a TGT_CONN being handled */
+	uint8_t txbuf[WIRE_XCF_MAX_BODY];
+};
+
+/* ---- own.c: ownership ---------------------------------------------------------------- */
+
+struct stack_own {
+	uint64_t settle_until_ms;	/* no activation before the group is known */
+	/* members whose VIPA_ADV we have heard since they joined */
+	struct {
+		char member[XCF_NAME_LEN + 1];
+		uint64_t incarnation;
+	} heard[XCF_MAX_MEMBERS];
+	int nheard;
+	uv_timer_t timer;		/* re-evaluates ownership when a wait ends */
+	int timer_init;
+	uint8_t txbuf[WIRE_XCF_MAX_BODY];
+};
+
+/* ---- dp.c: the data plane ------------------------------------------------------------ */
+
+/* TIMEDAFFINITY: a client's new connections to a DVIPA port go to the
+ * target of its previous one until expires_ms. */
+struct stack_affinity_key {
+	uint8_t dvipa[16];
+	uint8_t client[16];
+	uint16_t port;
+};
+struct stack_affinity {
+	struct stack_affinity_key key;
+	uint8_t target[16];		/* DYNAMICXCF address of the target */
+	uint64_t expires_ms;
+};
+
+struct stack_dp {
+	uv_poll_t tun_poll;
+	int tun_poll_init;
+	uint8_t *rxbuf;			/* STACK_HEADROOM + STACK_PKT_MAX */
+	struct lib_tab *affinity;	/* struct stack_affinity */
+	int link_loss_pct;		/* SYSPLEX$LINK: fault injection */
+	unsigned link_delay_ms;
+	struct lib_delay *delay;
+	uint8_t ptb[WIRE_VNET_HDR_LEN + 1280];	/* a Packet Too Big being built */
 };
 
 struct stack {
@@ -99,9 +287,6 @@ struct stack {
 	int no_mip6;			/* -M: this stack does not support the bypass */
 	int left_group;			/* V TCPIP,,SYSPLEX,LEAVEGROUP */
 	int quiesce_target;		/* V TCPIP,,SYSPLEX,QUIESCE,TARGET */
-	int link_loss_pct;		/* SYSPLEX$LINK: fault injection in dp.c */
-	unsigned link_delay_ms;
-	struct lib_delay *delay;
 	struct vipa_profile prof;
 	struct xcf_couple couple;
 	struct xcf *xcf;
@@ -113,95 +298,100 @@ struct stack {
 	struct lib_nl *nl;
 	int tun_fd, tun_ifindex;
 	unsigned lan_mtu;
-	uv_poll_t tun_poll;
-	uint8_t *rxbuf;			/* STACK_HEADROOM + STACK_PKT_MAX */
 
 	int ndv;
 	struct stack_dvipa dv[VIPA_MAX_DVIPA];
 
 	struct vipa_vdpt *vdpt;		/* routing stack: destination port table */
 	struct vipa_vcrt *vcrt;		/* routing stack: connection routing table */
-	struct vipa_vcrt *tconn;	/* target: connections we terminate */
-	struct vipa_vcrt *affinity;	/* TIMEDAFFINITY: key (DVIPA, client, port, 0),
-					 * dest_xcf = target, last_ms = expiry */
 	struct vipa_store *store;
-	uint64_t poll_gen;
 
 	uv_timer_t poll_timer, adv_timer;
 	uv_signal_t sigterm, sigint;
 	struct lib_ctl *ctl;
-	unsigned ctl_reports;		/* number of the last NETSTAT/SYSPLEX report header */
-
-	/* routing stack: generation of the full connection report in progress
-	 * from each target (see on_tgt_conn) */
-	struct {
-		uint8_t dest[16];
-		uint64_t gen;
-	} fullgen[XCF_MAX_MEMBERS];
-	uint64_t full_gen;
+	unsigned ctl_reports;		/* ctl.c: number of the last NETSTAT/SYSPLEX report header */
 
 	struct stack_counters cnt;
-	struct stack_mip6_counters mip6;
 	struct lib_verdicts tun_verdicts, bus_verdicts, ctl_verdicts;
 	uint64_t started_wall_ms;
-	uint64_t settle_until_ms;	/* no activation before the group is known */
-	/* members whose VIPA_ADV we have heard since they joined (own.c) */
-	struct {
-		char member[XCF_NAME_LEN + 1];
-		uint64_t incarnation;
-	} heard[XCF_MAX_MEMBERS];
-	int nheard;
-	uv_timer_t own_timer;		/* re-evaluates ownership when a wait ends */
+
+	/* the files' own state */
+	struct stack_bus bus;
+	struct stack_ndp ndp;
+	struct stack_tgt tgt;
+	struct stack_mip6 mip6;
+	struct stack_dist dist;
+	struct stack_own own;
+	struct stack_dp dp;
 };
 
-/* stack.c: roles, XCF message handling */
-int stack_init(struct stack *s, uv_loop_t *loop);
-void stack_shutdown(struct stack *s);
-int stack_send(struct stack *s, const char *member, uint8_t type, const void *body, size_t len);
+/* ---- L0 dvipa.c: the DVIPA table --------------------------------------------------- */
 struct stack_dvipa *stack_dvipa_find(struct stack *s, const uint8_t addr[16]);
+/* Finds or adds the entry (NULL when the table is full). */
+struct stack_dvipa *stack_dvipa_get(struct stack *s, const uint8_t addr[16]);
 int stack_dvipa_is_dist_port(const struct stack_dvipa *d, uint16_t port);
 const char *stack_dvipa_diststat(const struct stack_dvipa *d);
 const char *stack_dvipa_status(const struct stack_dvipa *d);
-/* Bookkeeping before a VCRT entry goes (VDPT active count, store, and the
- * Mobile IPv6 deletion BU); target_lost when its target left the group. */
-void stack_conn_removed(struct stack *s, const struct vipa_conn *c, int target_lost);
+/* The VIPADEFINE, VIPABACKUP and VIPADISTRIBUTE statements of s->prof. */
+void stack_dvipa_load_profile(struct stack *s);
 
-void stack_dvipa_activate(struct stack *s, struct stack_dvipa *d, const char *from);
-void stack_dvipa_route_in(struct stack *s, struct stack_dvipa *d, int on);
-void stack_publish_vipa_adv(struct stack *s);
-struct stack_dvipa *stack_dvipa_get(struct stack *s, const uint8_t addr[16]);
-
-/* own.c: who owns each DVIPA (backup chain, takeover, takeback, the lease) */
-void stack_own_on_adv(struct stack *s, const struct xcf_member_info *from,
-		      const struct wire_xcf_vipa_adv *m);
-void stack_own_on_leave(struct stack *s, const struct xcf_member_info *m);
-void stack_own_evaluate(struct stack *s);
-/* May we act as an owner now (member with a valid CDS lease, not left)? */
-int stack_own_allowed(struct stack *s);
-/* The first thing every owner action does: 1 when allowed; otherwise every
- * owned or MOVING DVIPA is given up at once, and 0. */
-int stack_own_guard(struct stack *s);
-/* We are out of the sysplex (LEAVEGROUP, or removed by SFM): give every
- * DVIPA up and forget what the others advertised. */
-void stack_own_out(struct stack *s);
-
-/* ndp.c: neighbour advertisements for owned DVIPAs */
-int stack_ndp_start(struct stack *s);
-void stack_ndp_stop(struct stack *s);
+/* ---- L1 ndp.c: neighbour advertisements for owned DVIPAs ---------------------------- */
+void stack_ndp_init(struct stack *s);
+/* Opens the socket on the LAN; `readable` is called when solicitations
+ * wait (it checks the lease, then calls stack_ndp_answer). */
+int stack_ndp_start(struct stack *s, uv_poll_cb readable);
+/* Reads waiting solicitations and answers those for DVIPAs we own. */
+void stack_ndp_answer(struct stack *s);
 int stack_ndp_join(struct stack *s, const uint8_t dvipa[16], int join);
+void stack_ndp_stop(struct stack *s);
 
-/* dp.c: the TUN data plane */
-int stack_dp_start(struct stack *s);
-/* Loss (percent) and delay (ms) applied to packets the TUN path handles. */
-int stack_dp_link(struct stack *s, int loss_pct, unsigned delay_ms);
-void stack_dp_stop(struct stack *s);
+/* ---- L1 bus.c: sending on XCF -------------------------------------------------------- */
+/* deliver: the handler that messages to ourselves go to (as bus messages
+ * go to the xcf msg_cb). */
+int stack_bus_init(struct stack *s, stack_deliver_fn deliver);
+void stack_bus_fini(struct stack *s);
+/* A directed message.  One to ourselves (the routing stack is its own
+ * target) is queued and handed to `deliver` from the loop, before it next
+ * polls for input, never from inside this call. */
+int stack_send(struct stack *s, const char *member, uint8_t type, const void *body, size_t len);
+/* A group message to every other member. */
+int stack_publish(struct stack *s, uint8_t type, const void *body, size_t len);
+/* Delivers the messages to ourselves queued so far (the loop does this;
+ * tests call it). */
+void stack_bus_deliver_queued(struct stack *s);
 
-/* tgt.c: target-side socket polling and reports */
+/* ---- L2 net.c: the kernel's network configuration ---------------------------------- */
+/* rtnetlink, the LAN's MTU, the TUN, sysctls, the care-of route, the local
+ * rule moved.  0, or -1 (logged). */
+int stack_net_setup(struct stack *s);
+void stack_net_close(struct stack *s);
+/* The DVIPA as a local address on our TUN (target, owner). */
+void stack_net_dvipa_local(struct stack *s, struct stack_dvipa *d, int on);
+/* The routing stack takes LAN-inbound packets for the DVIPA into its TUN
+ * and answers neighbour solicitations for it. */
+void stack_net_route_in(struct stack *s, struct stack_dvipa *d, int on);
+/* An unsolicited neighbour advertisement for the DVIPA; 0 or -errno. */
+int stack_net_announce(struct stack *s, const struct stack_dvipa *d);
+
+/* ---- L3 tgt.c: the target side --------------------------------------------------------- */
+int stack_tgt_init(struct stack *s);
+void stack_tgt_fini(struct stack *s);
+/* The owner's distribution (its DIST_ADV, or ours when we own it): are we a
+ * target of it?  Becoming one makes the DVIPA local and reports. */
+void stack_tgt_apply_dist(struct stack *s, struct stack_dvipa *d,
+			  const struct wire_xcf_dist_adv *m, const char *owner);
+/* We are no target of anything any more (we left the group). */
+void stack_tgt_stop_all(struct stack *s);
+/* Our entry for a connection we terminate, created ESTABLISHED when new. */
+struct vipa_conn *stack_tgt_conn(struct stack *s, const struct vipa_conn_key *k, int *created);
 void stack_tgt_poll(struct stack *s);
 void stack_tgt_report_full(struct stack *s, struct stack_dvipa *d);
+/* Full reports of every DVIPA we are a target of. */
+void stack_tgt_report_all(struct stack *s);
 
-/* mip6.c: the Mobile IPv6 bypass (routing stack as mobile node, target
- * forwarding copies) */
+/* ---- L4 mip6.c: the Mobile IPv6 bypass (routing stack as mobile node, target
+ * forwarding copies) ----------------------------------------------------------------------- */
+void stack_mip6_init(struct stack *s);
 int stack_mip6_enabled(struct stack *s, const struct vipa_conn *c);
 void stack_mip6_conn_established(struct stack *s, struct vipa_conn *c);
 void stack_mip6_conn_ended(struct stack *s, const struct vipa_conn *c, int target_lost);
@@ -217,14 +407,71 @@ void stack_mip6_apply_bind_info(struct stack *s, const struct wire_xcf_bind_info
  * BU we send from now on is numbered after it. */
 void stack_mip6_seq_seen(struct stack *s, uint16_t seq);
 
-/* Operator actions (stack.c): 0, or -1 with a message in err. */
+/* ---- L5 dist.c: the routing stack's distribution ------------------------------------------ */
+void stack_dist_init(struct stack *s);
+/* Our DIST_ADV of an owned DVIPA, built and published. */
+void stack_dist_build_adv(const struct stack_dvipa *d, struct wire_xcf_dist_adv *m);
+void stack_dist_publish(struct stack *s, struct stack_dvipa *d);
+/* Declares the services and VDPT rows of a DVIPA we now own. */
+void stack_dist_setup(struct stack *s, struct stack_dvipa *d);
+/* Bookkeeping before a VCRT entry goes (VDPT active count, store, and the
+ * Mobile IPv6 deletion BU); target_lost when its target left the group. */
+void stack_dist_conn_removed(struct stack *s, const struct vipa_conn *c, int target_lost);
+/* Entries whose end no target reported (timer). */
+void stack_dist_expire(struct stack *s);
+/* A target left: its connections and VDPT rows go. */
+void stack_dist_target_left(struct stack *s, const struct xcf_member_info *m);
+void stack_dist_on_adv(struct stack *s, const struct xcf_member_info *from, const uint8_t *b,
+		       size_t len);
+void stack_dist_on_listen(struct stack *s, const struct xcf_member_info *from, const uint8_t *b,
+			  size_t len);
+void stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const uint8_t *b,
+			size_t len);
+
+/* ---- L6 own.c: who owns each DVIPA (backup chain, takeover, takeback, the lease) ---------- */
+void stack_own_init(struct stack *s);
+void stack_own_fini(struct stack *s);
+/* Our VIPA_ADV: every DVIPA we define, back up, own or still forward. */
+void stack_own_publish(struct stack *s);
+/* A member joined (ourselves included). */
+void stack_own_on_join(struct stack *s, const struct xcf_member_info *m);
+void stack_own_on_adv(struct stack *s, const struct xcf_member_info *from,
+		      const struct wire_xcf_vipa_adv *m);
+void stack_own_on_leave(struct stack *s, const struct xcf_member_info *m);
+void stack_own_evaluate(struct stack *s);
+/* May we act as an owner now (member with a valid CDS lease, not left)? */
+int stack_own_allowed(struct stack *s);
+/* The first thing every owner action does: 1 when allowed; otherwise every
+ * owned or MOVING DVIPA is given up at once, and 0. */
+int stack_own_guard(struct stack *s);
+/* We are out of the sysplex (LEAVEGROUP, or removed by SFM): give every
+ * DVIPA up and forget what the others advertised. */
+void stack_own_out(struct stack *s);
+
+/* ---- L7 dp.c: the TUN data plane ------------------------------------------------------------ */
+int stack_dp_init(struct stack *s);
+int stack_dp_start(struct stack *s);
+/* Loss (percent) and delay (ms) applied to packets the TUN path handles. */
+int stack_dp_link(struct stack *s, int loss_pct, unsigned delay_ms);
+/* Expired TIMEDAFFINITY entries go (timer). */
+void stack_dp_expire(struct stack *s);
+void stack_dp_stop(struct stack *s);
+void stack_dp_fini(struct stack *s);
+
+/* ---- L7 group.c: the XCF callbacks ------------------------------------------------------------ */
+extern const struct xcf_cbs stack_group_cbs;	/* arg: the struct stack */
+/* Handles one message, from the bus or from ourselves (bus.c). */
+void stack_group_deliver(struct stack *s, const struct xcf_member_info *from, uint8_t type,
+			 const uint8_t *body, size_t len);
+
+/* ---- L7 vary.c: operator actions (0, or -1 with a message in msg) ------------------------------ */
 int stack_leavegroup(struct stack *s, char *msg, size_t len);
 int stack_joingroup(struct stack *s, char *msg, size_t len);
 int stack_deactivate(struct stack *s, const uint8_t dvipa[16], int on, char *msg, size_t len);
 int stack_quiesce(struct stack *s, int port /* -1 = TARGET */, int on, char *msg, size_t len);
 
-/* display.c: the operator displays as result objects (docs/CONSOLE.md has
- * their shapes; render.h the text renderers); NULL when out of memory. */
+/* ---- L8 display.c: the operator displays as result objects (docs/CONSOLE.md
+ * has their shapes; render.h the text renderers); NULL when out of memory. ---- */
 struct json_t *stack_show_vdpt(struct stack *s);
 struct json_t *stack_show_vcrt(struct stack *s);
 struct json_t *stack_show_vipadyn(struct stack *s);
@@ -239,11 +486,24 @@ struct json_t *stack_show_couple(struct stack *s);
 struct json_t *stack_show_role(struct stack *s);
 struct json_t *stack_show_stats(struct stack *s);
 
-/* ctl.c: control socket and commands */
+/* ---- L8 state.c: every file's state ---------------------------------------------------------- */
+/* From s->loop, sysname, tcpname, xcfaddr and prof: the member name, the
+ * tables, every file's init, the DVIPAs of the profile.  0 or -1 (logged). */
+int stack_state_init(struct stack *s);
+/* Closes the state's loop handles (run the loop once more afterwards)... */
+void stack_state_close(struct stack *s);
+/* ...then frees the rest. */
+void stack_state_fini(struct stack *s);
+
+/* ---- L9 ctl.c: control socket and commands ------------------------------------------------------ */
 int stack_ctl_start(struct stack *s);
 void stack_ctl_stop(struct stack *s);
 /* Executes one command line; output (status line not included) into out.
  * Returns 0 (RC=0) or -1 (RC=8). */
 int stack_ctl_exec(struct stack *s, const char *line, int json, struct lib_sbuf *out);
+
+/* ---- L10 stack.c: start-up and shut-down -------------------------------------------------------- */
+int stack_init(struct stack *s, uv_loop_t *loop);
+void stack_shutdown(struct stack *s);
 
 #endif

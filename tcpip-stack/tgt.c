@@ -11,40 +11,37 @@
  * client may still send (FIN_WAIT, CLOSE_WAIT, LAST_ACK), so its route must
  * stay.  A full report lists every live connection of a DVIPA, in chunks
  * flagged FULL, the first FIRST and the last LAST.
+ *
+ * A stack becomes a target of a DVIPA when the owner's DIST_ADV (or its own
+ * distribution, when it owns the DVIPA) lists it (stack_tgt_apply_dist): the
+ * DVIPA becomes a local address on our TUN and the owner gets a full report.
+ *
+ * Level 3 of tcpip-stack/ (stack.h): calls net.c, bus.c and dvipa.c.
  */
 #include "tcpip-stack/stack.h"
 
+#include <errno.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define TGT_EVQ_MAX 65536
-
-struct tgt_event {
-	uint8_t dv;			/* index into s->dv */
-	struct wire_xcf_conn r;
-};
-
-static uint8_t txbuf[WIRE_XCF_MAX_BODY];
-static struct wire_xcf_tgt_conn connmsg;
-static struct tgt_event *evq;
-static size_t nev;
 static const uint8_t in6_any[16];
 
 static void
 queue_event(struct stack *s, int dv, const struct vipa_conn *c, uint8_t event)
 {
+	struct stack_tgt *t = &s->tgt;
 	struct wire_xcf_conn *r;
 
-	if (!evq && !(evq = calloc(TGT_EVQ_MAX, sizeof(*evq))))
+	if (!t->evq && !(t->evq = calloc(STACK_TGT_EVQ_MAX, sizeof(*t->evq))))
 		return;
-	if (nev == TGT_EVQ_MAX) {
+	if (t->nev == STACK_TGT_EVQ_MAX) {
 		/* The next periodic full report repairs what is lost here. */
 		lib_verdict(&s->bus_verdicts, "connection event queue full");
 		return;
 	}
-	evq[nev].dv = (uint8_t)dv;
-	r = &evq[nev].r;
+	t->evq[t->nev].dv = (uint8_t)dv;
+	r = &t->evq[t->nev].r;
 	memset(r, 0, sizeof(*r));
 	r->event = event;
 	memcpy(r->dvipa, c->key.dvipa, 16);
@@ -56,48 +53,50 @@ queue_event(struct stack *s, int dv, const struct vipa_conn *c, uint8_t event)
 	/* The binding's last BU sequence number (BIND_INFO): a routing stack
 	 * that takes the DVIPA over continues it. */
 	r->seq = c->bypass == VIPA_BYPASS_BOUND ? c->bu_seq : 0;
-	nev++;
+	t->nev++;
 }
 
 static void
 send_connmsg(struct stack *s, const char *owner)
 {
-	ssize_t n = wire_xcf_tgt_conn_encode(&connmsg, txbuf, sizeof(txbuf));
+	ssize_t n = wire_xcf_tgt_conn_encode(&s->tgt.connmsg, s->tgt.txbuf, sizeof(s->tgt.txbuf));
 
 	if (n > 0)
-		stack_send(s, owner, WIRE_XCF_TGT_CONN, txbuf, (size_t)n);
+		stack_send(s, owner, WIRE_XCF_TGT_CONN, s->tgt.txbuf, (size_t)n);
 }
 
 /* Sends the queued events of DVIPA index dv to its owner, in chunks. */
 static void
 flush_events(struct stack *s, int dv, int full)
 {
+	struct stack_tgt *t = &s->tgt;
+	struct wire_xcf_tgt_conn *m = &t->connmsg;
 	struct stack_dvipa *d = &s->dv[dv];
 	size_t i;
 	int first = 1;
 
 	if (!d->owner[0])
 		return;
-	connmsg.n = 0;
-	memcpy(connmsg.scope, d->addr, 16);
-	for (i = 0; i <= nev; i++) {
-		int last = i == nev;
+	m->n = 0;
+	memcpy(m->scope, d->addr, 16);
+	for (i = 0; i <= t->nev; i++) {
+		int last = i == t->nev;
 
-		if (!last && evq[i].dv != dv)
+		if (!last && t->evq[i].dv != dv)
 			continue;
 		if (!last)
-			connmsg.c[connmsg.n++] = evq[i].r;
-		if (connmsg.n == WIRE_XCF_MAX_CONN || (last && (connmsg.n || full))) {
-			connmsg.flags = full ? WIRE_XCF_F_FULL : 0;
+			m->c[m->n++] = t->evq[i].r;
+		if (m->n == WIRE_XCF_MAX_CONN || (last && (m->n || full))) {
+			m->flags = full ? WIRE_XCF_F_FULL : 0;
 			if (full && first)
-				connmsg.flags |= WIRE_XCF_F_FIRST;
+				m->flags |= WIRE_XCF_F_FIRST;
 			/* A chunk that fills up exactly at the end is not known to be
 			 * the last: an empty LAST chunk follows it then. */
 			if (full && last)
-				connmsg.flags |= WIRE_XCF_F_LAST;
+				m->flags |= WIRE_XCF_F_LAST;
 			send_connmsg(s, d->owner);
 			first = 0;
-			connmsg.n = 0;
+			m->n = 0;
 		}
 	}
 }
@@ -113,16 +112,26 @@ port_index(const struct stack_dvipa *d, uint16_t port)
 	return -1;
 }
 
-struct poll_ctx {
-	struct stack *s;
-	uint16_t rdy[VIPA_MAX_DVIPA][VIPA_MAX_PORTS];
-};
+/* Our entry for a connection we terminate; a new one is ESTABLISHED (the
+ * kernel has the socket, or the routing stack told us of its binding). */
+struct vipa_conn *
+stack_tgt_conn(struct stack *s, const struct vipa_conn_key *k, int *created)
+{
+	struct vipa_conn *c = vipa_vcrt_insert(s->tgt.conns, k, created);
+
+	if (c && *created) {
+		memcpy(c->dest_xcf, s->xcfaddr, 16);
+		c->state = VIPA_CONN_EST;
+		c->created_ms = lib_now_ms();
+		c->listed_gen = s->tgt.poll_gen;
+	}
+	return c;
+}
 
 static int
 sock_cb(const struct lib_sock *so, void *arg)
 {
-	struct poll_ctx *p = arg;
-	struct stack *s = p->s;
+	struct stack *s = arg;
 	int i;
 
 	for (i = 0; i < s->ndv; i++) {
@@ -135,7 +144,7 @@ sock_cb(const struct lib_sock *so, void *arg)
 			continue;
 		if (so->state == TCP_LISTEN) {
 			if (memcmp(so->laddr, d->addr, 16) == 0 || memcmp(so->laddr, in6_any, 16) == 0)
-				p->rdy[i][pi]++;
+				s->tgt.rdy[i][pi]++;
 			continue;
 		}
 		if (memcmp(so->laddr, d->addr, 16) != 0)
@@ -144,18 +153,14 @@ sock_cb(const struct lib_sock *so, void *arg)
 		memcpy(k.client, so->raddr, 16);
 		k.dport = so->lport;
 		k.cport = so->rport;
-		c = vipa_vcrt_insert(s->tconn, &k, &created);
+		c = stack_tgt_conn(s, &k, &created);
 		if (!c) {
 			lib_verdict(&s->bus_verdicts, "target connection table full");
 			continue;
 		}
-		if (created) {
-			memcpy(c->dest_xcf, s->xcfaddr, 16);
-			c->state = VIPA_CONN_EST;
-			c->created_ms = lib_now_ms();
+		if (created)
 			queue_event(s, i, c, WIRE_CONN_EST);
-		}
-		c->last_ms = s->poll_gen;
+		c->listed_gen = s->tgt.poll_gen;
 	}
 	return 0;
 }
@@ -166,7 +171,7 @@ sweep_cb(struct vipa_conn *c, void *arg)
 	struct stack *s = arg;
 	struct stack_dvipa *d;
 
-	if (c->last_ms == s->poll_gen)
+	if (c->listed_gen == s->tgt.poll_gen)
 		return 0;
 	d = stack_dvipa_find(s, c->key.dvipa);
 	if (d)
@@ -177,7 +182,7 @@ sweep_cb(struct vipa_conn *c, void *arg)
 static void
 send_listen(struct stack *s, struct stack_dvipa *d)
 {
-	static struct wire_xcf_tgt_listen m;
+	struct wire_xcf_tgt_listen m;	/* 2.8 KB */
 	ssize_t n;
 	int i;
 
@@ -191,16 +196,16 @@ send_listen(struct stack *s, struct stack_dvipa *d)
 		m.l[m.n].weight = (s->quiesce_target || d->quiesced[i]) ? 0 : 1;
 		m.n++;
 	}
-	n = wire_xcf_tgt_listen_encode(&m, txbuf, sizeof(txbuf));
+	n = wire_xcf_tgt_listen_encode(&m, s->tgt.txbuf, sizeof(s->tgt.txbuf));
 	if (n > 0 && d->owner[0])
-		stack_send(s, d->owner, WIRE_XCF_TGT_LISTEN, txbuf, (size_t)n);
+		stack_send(s, d->owner, WIRE_XCF_TGT_LISTEN, s->tgt.txbuf, (size_t)n);
 	d->listen_dirty = 0;
 }
 
 void
 stack_tgt_poll(struct stack *s)
 {
-	static struct poll_ctx p;
+	struct stack_tgt *t = &s->tgt;
 	uint32_t states = (1u << TCP_LISTEN) | (1u << TCP_ESTABLISHED) | (1u << TCP_SYN_RECV) |
 			  (1u << TCP_FIN_WAIT1) | (1u << TCP_FIN_WAIT2) | (1u << TCP_CLOSE_WAIT) |
 			  (1u << TCP_LAST_ACK) | (1u << TCP_CLOSING);
@@ -210,32 +215,31 @@ stack_tgt_poll(struct stack *s)
 		any |= s->dv[i].target;
 	if (!any)
 		return;
-	memset(&p, 0, sizeof(p));
-	p.s = s;
-	s->poll_gen++;
-	nev = 0;
-	if (lib_diag_tcp6(states, sock_cb, &p) < 0) {
+	memset(t->rdy, 0, sizeof(t->rdy));
+	t->poll_gen++;
+	t->nev = 0;
+	if (lib_diag_tcp6(states, sock_cb, s) < 0) {
 		lib_verdict(&s->tun_verdicts, "socket table dump failed");
 		return;
 	}
-	vipa_vcrt_foreach(s->tconn, sweep_cb, s);
+	vipa_vcrt_foreach(t->conns, sweep_cb, s);
 	for (i = 0; i < s->ndv; i++) {
 		struct stack_dvipa *d = &s->dv[i];
 
 		if (!d->target)
 			continue;
 		for (j = 0; j < d->adv.nports; j++) {
-			if (d->rdy[j] != p.rdy[i][j]) {
-				d->rdy[j] = p.rdy[i][j];
+			if (d->rdy[j] != t->rdy[i][j]) {
+				d->rdy[j] = t->rdy[i][j];
 				d->listen_dirty = 1;
 			}
 		}
 		if (d->listen_dirty)
 			send_listen(s, d);
-		if (nev)
+		if (t->nev)
 			flush_events(s, i, 0);
 	}
-	nev = 0;
+	t->nev = 0;
 }
 
 struct full_ctx {
@@ -263,9 +267,81 @@ stack_tgt_report_full(struct stack *s, struct stack_dvipa *d)
 	if (!d->owner[0])
 		return;
 	send_listen(s, d);
-	nev = 0;
+	s->tgt.nev = 0;
 	s->cnt.full_reports++;
-	vipa_vcrt_foreach(s->tconn, full_cb, &f);
+	vipa_vcrt_foreach(s->tgt.conns, full_cb, &f);
 	flush_events(s, f.dv, 1);
-	nev = 0;
+	s->tgt.nev = 0;
+}
+
+void
+stack_tgt_report_all(struct stack *s)
+{
+	int i;
+
+	for (i = 0; i < s->ndv; i++)
+		if (s->dv[i].target)
+			stack_tgt_report_full(s, &s->dv[i]);
+}
+
+/* Applies a distribution (ours or advertised by the owner) on the target side. */
+void
+stack_tgt_apply_dist(struct stack *s, struct stack_dvipa *d, const struct wire_xcf_dist_adv *m,
+		     const char *owner)
+{
+	int i, me = m->ndest == 0;
+
+	for (i = 0; i < m->ndest && !me; i++)
+		if (memcmp(m->dest[i].xcf, s->xcfaddr, 16) == 0)
+			me = 1;
+	if (strcmp(d->owner, owner) != 0 || memcmp(&d->adv, m, sizeof(*m)) != 0)
+		d->listen_dirty = 1;
+	lib_strlcpy(d->owner, owner, sizeof(d->owner));
+	d->adv = *m;
+	if (me && !d->target) {
+		char a[64];
+		d->target = 1;
+		stack_net_dvipa_local(s, d, 1);
+		log_info("EZD1205I DYNAMIC VIPA %s IS A DESTINATION OF %s",
+			 lib_ip6_str(d->addr, a, sizeof(a)), owner);
+	} else if (!me && d->target) {
+		d->target = 0;
+		if (!d->owned)
+			stack_net_dvipa_local(s, d, 0);
+	}
+	if (d->target && d->listen_dirty)
+		stack_tgt_report_full(s, d);
+}
+
+void
+stack_tgt_stop_all(struct stack *s)
+{
+	int i;
+
+	for (i = 0; i < s->ndv; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+		if (d->target) {
+			d->target = 0;
+			stack_net_dvipa_local(s, d, 0);
+		}
+	}
+}
+
+int
+stack_tgt_init(struct stack *s)
+{
+	struct stack_tgt *t = &s->tgt;
+
+	memset(t, 0, sizeof(*t));
+	t->conns = vipa_vcrt_new(STACK_TCONN_MAX);
+	return t->conns ? 0 : -ENOMEM;
+}
+
+void
+stack_tgt_fini(struct stack *s)
+{
+	vipa_vcrt_destroy(&s->tgt.conns);
+	free(s->tgt.evq);
+	s->tgt.evq = NULL;
+	s->tgt.nev = 0;
 }

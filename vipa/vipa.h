@@ -410,7 +410,10 @@ int vipa_sysports_owner(const struct vipa_sysports *sp, uint16_t port, uint8_t x
 /* Blocks a target holds (for D TCPIP,,SYSPLEX,PORTS). */
 int vipa_sysports_count(const struct vipa_sysports *sp, const uint8_t xcf[16]);
 
-/* ---- VCRT: connection routing table ------------------------------------------ */
+/* ---- VCRT: connection routing table ------------------------------------------
+ * A lib_tab (lib/lib.h) of struct vipa_conn keyed by struct vipa_conn_key:
+ * the routing stack's table of the connections it routes, and a target's
+ * table of the connections it terminates. */
 enum vipa_conn_state { VIPA_CONN_SYN = 1, VIPA_CONN_EST = 2 };
 enum vipa_bypass { VIPA_BYPASS_NONE = 0, VIPA_BYPASS_TESTING = 1, VIPA_BYPASS_BOUND = 2 };
 
@@ -428,7 +431,10 @@ struct vipa_conn {
 	uint8_t bypass;			/* enum vipa_bypass */
 	uint8_t coa[16];		/* care-of address when bound */
 	uint64_t created_ms;
-	uint64_t last_ms;		/* last packet or report */
+	uint64_t listed_gen;		/* mark and sweep: generation of the last
+					 * complete listing that held it (routing
+					 * stack: its target's full report; target:
+					 * its socket table poll) */
 	uint64_t pkts_fwd;		/* packets the routing stack forwarded */
 	uint64_t bytes_fwd;
 	/* Mobile IPv6 bypass bookkeeping (routing stack) */

@@ -1,6 +1,6 @@
 /*
  * test_agent_cn.c - proves that a per-connection binding in the client
- * agent (client-agent/cn.c, compiled into this test) never outlives its
+ * agent (client-agent/cn.c, from libagent.a) never outlives its
  * connection, whatever becomes of the deleting Binding Update:
  *  - a segment of the bound connection goes to the care-of address (a Type 2
  *    Routing Header naming the home address is inserted);
@@ -22,8 +22,10 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
 
-#include "client-agent/cn.c"
+#include "client-agent/agent.h"
 
 static struct agent ag;
 static int pipefd[2];
@@ -36,33 +38,30 @@ static const uint8_t COA[16] = { 0xfd, 0, 0, 0x10, [15] = 2 };			/* fd00:10::2 *
 static int
 setup(void **state)
 {
-	struct vipa_conn_key k;
-	struct vipa_conn *c;
+	struct agent_conn_key k;
+	struct agent_conn_binding *c;
 	int created;
 
 	(void)state;
 	memset(&ag, 0, sizeof(ag));
-	ag.conns = vipa_vcrt_new(64);
-	assert_non_null(ag.conns);
+	assert_int_equal(agent_cn_init(&ag, 64), 0);
 	assert_int_equal(pipe2(pipefd, O_NONBLOCK | O_CLOEXEC), 0);
 	ag.tun_fd = pipefd[1];
-	ag.mh_fd = -1;
 	ag.verdicts.what = "agent";
 	memset(&k, 0, sizeof(k));
-	memcpy(k.dvipa, HOME, 16);
+	memcpy(k.home, HOME, 16);
 	memcpy(k.client, ME, 16);
-	k.dport = HPORT;
-	k.cport = CPORT;
-	c = vipa_vcrt_insert(ag.conns, &k, &created);
+	k.home_port = HPORT;
+	k.client_port = CPORT;
+	c = lib_tab_insert(ag.cn.conns, &k, &created);
 	assert_non_null(c);
 	memcpy(c->coa, COA, 16);
-	c->bu_seq = 5;
-	c->bypass = VIPA_BYPASS_BOUND;
+	c->seq = 5;
 	/* Made 320 s ago for 420 s, 100 s left: in the last quarter of its
 	 * lifetime, so a refresh would be due. */
 	c->created_ms = lib_now_ms() - 320000;
-	c->bu_life = 420;
-	c->last_ms = lib_now_ms() + 100000;
+	c->life_s = 420;
+	c->expires_ms = lib_now_ms() + 100000;
 	return 0;
 }
 
@@ -70,23 +69,23 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	vipa_vcrt_destroy(&ag.conns);
+	agent_cn_fini(&ag);
 	close(pipefd[0]);
 	close(pipefd[1]);
 	return 0;
 }
 
-static struct vipa_conn *
+static struct agent_conn_binding *
 binding(void)
 {
-	struct vipa_conn_key k;
+	struct agent_conn_key k;
 
 	memset(&k, 0, sizeof(k));
-	memcpy(k.dvipa, HOME, 16);
+	memcpy(k.home, HOME, 16);
 	memcpy(k.client, ME, 16);
-	k.dport = HPORT;
-	k.cport = CPORT;
-	return vipa_vcrt_lookup(ag.conns, &k);
+	k.home_port = HPORT;
+	k.client_port = CPORT;
+	return lib_tab_lookup(ag.cn.conns, &k);
 }
 
 /* A client segment ME..CPORT -> HOME..HPORT with flags, in a frame with
@@ -167,7 +166,7 @@ test_rst_goes_direct_then_ends(void **state)
 static void
 test_fin_limits_the_binding(void **state)
 {
-	struct vipa_conn *c;
+	struct agent_conn_binding *c;
 	uint64_t now;
 	char junk[256];
 
@@ -177,14 +176,14 @@ test_fin_limits_the_binding(void **state)
 	c = binding();
 	assert_non_null(c);
 	assert_true(c->fin_ms > 0);
-	assert_true(c->last_ms <= now + AGENT_FIN_LINGER_MS);
+	assert_true(c->expires_ms <= now + AGENT_FIN_LINGER_MS);
 	assert_true(went_direct(WIRE_TCP_ACK));	/* the last ACKs still go direct */
 	/* The binding is in use and near its end: no BRR all the same. */
 	agent_cn_tick(&ag);
 	assert_int_equal(read(pipefd[0], junk, sizeof(junk)), -1);
 	assert_int_equal(ag.cnt.tx[MIP6_MH_BRR], 0);
 	/* Once the linger is over, it is gone. */
-	c->last_ms = lib_now_ms();
+	c->expires_ms = lib_now_ms();
 	agent_cn_tick(&ag);
 	assert_null(binding());
 	assert_false(went_direct(WIRE_TCP_ACK));
@@ -193,14 +192,14 @@ test_fin_limits_the_binding(void **state)
 static void
 test_brr_without_fin(void **state)
 {
-	struct vipa_conn *c;
+	struct agent_conn_binding *c;
 	char junk[256];
 
 	(void)state;
 	/* The control case for the test above: in use, near its end, no FIN. */
 	assert_true(went_direct(WIRE_TCP_ACK));
 	c = binding();
-	c->last_ms = lib_now_ms() + 5000;
+	c->expires_ms = lib_now_ms() + 5000;
 	agent_cn_tick(&ag);
 	assert_true(read(pipefd[0], junk, sizeof(junk)) > 0);
 	assert_int_equal(ag.cnt.tx[MIP6_MH_BRR], 1);
@@ -215,25 +214,25 @@ test_brr_without_fin(void **state)
 static void
 test_brr_from_granted_lifetime(void **state)
 {
-	struct vipa_conn *c;
+	struct agent_conn_binding *c;
 	char junk[256];
 
 	(void)state;
 	assert_true(went_direct(WIRE_TCP_ACK));		/* in use */
 	c = binding();
 	c->created_ms = lib_now_ms() - 400000;
-	c->bu_life = 16;
-	c->last_ms = lib_now_ms() + 10000;		/* 10 of 16 s left */
+	c->life_s = 16;
+	c->expires_ms = lib_now_ms() + 10000;		/* 10 of 16 s left */
 	agent_cn_tick(&ag);
 	assert_int_equal(read(pipefd[0], junk, sizeof(junk)), -1);
 	assert_int_equal(ag.cnt.tx[MIP6_MH_BRR], 0);
-	c->last_ms = lib_now_ms() + 4500;		/* within 16 / 4 + 1 s */
+	c->expires_ms = lib_now_ms() + 4500;		/* within 16 / 4 + 1 s */
 	agent_cn_tick(&ag);
 	assert_true(read(pipefd[0], junk, sizeof(junk)) > 0);
 	assert_int_equal(ag.cnt.tx[MIP6_MH_BRR], 1);
 	agent_cn_tick(&ag);				/* not again at once */
 	assert_int_equal(ag.cnt.tx[MIP6_MH_BRR], 1);
-	c->bu_ms = lib_now_ms() - 2100;			/* 16 / 8 s later: again */
+	c->brr_ms = lib_now_ms() - 2100;			/* 16 / 8 s later: again */
 	agent_cn_tick(&ag);
 	assert_int_equal(ag.cnt.tx[MIP6_MH_BRR], 2);
 }

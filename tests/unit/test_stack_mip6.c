@@ -3,18 +3,18 @@
  * tcpip-stack/mip6.c (stack_mip6_rx_target): what a target does with a
  * Mobility Header that reaches its care-of address.
  *
- * The daemon file is compiled into this test, with the two functions of
- * stack.c it calls (stack_dvipa_find, stack_send) and xcf_member_by_addr
- * replaced by recorders.  Packets are built byte by byte and parsed with the
+ * The daemon's files come from libstack.a; the bus and the clock are the
+ * fakes of tests/unit/fake.h, and the XCF messages the stack sends are read
+ * from the fake bus.  Packets are built byte by byte and parsed with the
  * real wire_ip6_parse, as dp.c does.
  *  - A CoT whose COPYTO option names a DVIPA another stack owns is copied to
  *    that owner (XCF MIP6_COPY) with the client as source, the DVIPA as
  *    destination, our care-of address and the Mobility Header unchanged.
  *    The DVIPA comes out of a decoded message that only lives inside a
  *    block: it used to be read after that block had ended (use after
- *    scope).  mip6.c is compiled at -O1 here (below) because GCC at -O2
- *    folds that scope away and ASan (make SANITIZE=1) then cannot see it;
- *    at -O1 the old code fails this test under ASan.
+ *    scope).  Under `make SANITIZE=1` every memcmp is a call ASan checks
+ *    (-fno-builtin-memcmp, Makefile), and the old code fails this test
+ *    there: stack_dvipa_find reads the DVIPA after its scope ended.
  *  - A CoT for a DVIPA we own is handled here (counted as a copy, no bus
  *    message); for an unknown DVIPA, without COPYTO, or with a COPYTO of the
  *    wrong length nothing is sent and the drop is counted.
@@ -25,55 +25,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#pragma GCC optimize("O1")
-#include "tcpip-stack/mip6.c"
-#pragma GCC reset_options
+#include <string.h>
 
-/* ---- the rest of the daemon, as recorders ------------------------------------------- */
-
-static struct {
-	int n;
-	char member[XCF_NAME_LEN + 1];
-	uint8_t type;
-	uint8_t body[WIRE_XCF_MAX_BODY];
-	size_t len;
-} sent;
-
-struct stack_dvipa *
-stack_dvipa_find(struct stack *s, const uint8_t addr[16])
-{
-	int i;
-
-	for (i = 0; i < s->ndv; i++)
-		if (memcmp(s->dv[i].addr, addr, 16) == 0)
-			return &s->dv[i];
-	return NULL;
-}
-
-int
-stack_send(struct stack *s, const char *member, uint8_t type, const void *body, size_t len)
-{
-	(void)s;
-	sent.n++;
-	lib_strlcpy(sent.member, member, sizeof(sent.member));
-	sent.type = type;
-	assert_true(len <= sizeof(sent.body));
-	memcpy(sent.body, body, len);
-	sent.len = len;
-	return 0;
-}
-
-const struct xcf_member_info *
-xcf_member_by_addr(const struct xcf *x, const uint8_t addr[16])
-{
-	(void)x;
-	(void)addr;
-	return NULL;
-}
+#include "tests/unit/fake.h"
 
 /* ---- fixtures --------------------------------------------------------------------------- */
 
 static struct stack st;
+static const uint8_t OWNER_XCF[16] = { 0xfd, 0, 0, 0x10, [15] = 1 };		/* fd00:10::1 */
 static const uint8_t CLIENT[16] = { 0xfd, 0, 0, 1, [15] = 0x01, [14] = 0x01 };	/* fd00:1::101 */
 static const uint8_t COA[16] = { 0xfd, 0, 0, 0x10, [15] = 2 };			/* fd00:10::2 */
 static const uint8_t DV_OTHER[16] = { 0xfd, 0, 1, 0, [15] = 1 };		/* fd00:100::1 */
@@ -84,13 +43,10 @@ static int
 setup(void **state)
 {
 	(void)state;
-	memset(&st, 0, sizeof(st));
-	memset(&sent, 0, sizeof(sent));
-	st.tun_verdicts.what = "tun";
-	st.bus_verdicts.what = "xcf";
-	st.tun_fd = -1;
-	memcpy(st.xcfaddr, COA, 16);
-	lib_strlcpy(st.member, "SYSBTCPCS", sizeof(st.member));
+	fake_bus_reset();
+	fake_bus_member("SYSA", "TCPCS", OWNER_XCF, XCF_ACTIVE, 1);
+	fake_bus_member("SYSB", "TCPCS", COA, XCF_ACTIVE, 1);
+	fake_stack_init(&st, uv_default_loop(), "SYSB", COA);
 	st.ndv = 2;
 	memcpy(st.dv[0].addr, DV_OTHER, 16);
 	st.dv[0].target = 1;
@@ -99,6 +55,14 @@ setup(void **state)
 	st.dv[1].owned = 1;
 	st.dv[1].target = 1;
 	lib_strlcpy(st.dv[1].owner, "SYSBTCPCS", sizeof(st.dv[1].owner));
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	fake_stack_fini(&st);
 	return 0;
 }
 
@@ -160,16 +124,18 @@ static void
 test_cot_copied_to_owner(void **state)
 {
 	static struct wire_xcf_mip6_copy cp;
+	const struct fake_msg *sent;
 	uint8_t pkt[512];
 	size_t mhlen, len = build_cot(pkt, sizeof(pkt), DV_OTHER, 16, &mhlen);
 	const char *why = NULL;
 
 	(void)state;
 	rx(pkt, len);
-	assert_int_equal(sent.n, 1);
-	assert_string_equal(sent.member, "SYSATCPCS");
-	assert_int_equal(sent.type, WIRE_XCF_MIP6_COPY);
-	assert_int_equal(wire_xcf_mip6_copy_decode(&cp, sent.body, sent.len, &why), 0);
+	assert_int_equal(fake_bus.nsent, 1);
+	sent = fake_bus_last(1, 0);
+	assert_string_equal(sent->member, "SYSATCPCS");
+	assert_int_equal(sent->type, WIRE_XCF_MIP6_COPY);
+	assert_int_equal(wire_xcf_mip6_copy_decode(&cp, sent->body, sent->len, &why), 0);
 	assert_memory_equal(cp.src, CLIENT, 16);
 	assert_memory_equal(cp.dst, COA, 16);	/* a CoT is addressed to the care-of address */
 	assert_memory_equal(cp.coa, COA, 16);
@@ -187,7 +153,7 @@ test_cot_for_our_dvipa_handled_here(void **state)
 
 	(void)state;
 	rx(pkt, len);
-	assert_int_equal(sent.n, 0);
+	assert_int_equal(fake_bus.nsent, 0);
 	assert_int_equal(st.mip6.copies, 1);
 	/* No test was started for this cookie: the owner side drops it. */
 	assert_int_equal(lib_verdict_count(&st.bus_verdicts, "CoT with an unknown cookie"), 1);
@@ -206,7 +172,7 @@ test_cot_without_a_known_dvipa_dropped(void **state)
 	rx(pkt, len);
 	len = build_cot(pkt, sizeof(pkt), DV_OTHER, 8, &mhlen);
 	rx(pkt, len);
-	assert_int_equal(sent.n, 0);
+	assert_int_equal(fake_bus.nsent, 0);
 	assert_int_equal(st.mip6.copies, 0);
 	assert_int_equal(lib_verdict_count(&st.tun_verdicts,
 					   "Mobility Header at our care-of address for no known DVIPA"), 3);
@@ -216,9 +182,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_cot_copied_to_owner, setup),
-		cmocka_unit_test_setup(test_cot_for_our_dvipa_handled_here, setup),
-		cmocka_unit_test_setup(test_cot_without_a_known_dvipa_dropped, setup),
+		cmocka_unit_test_setup_teardown(test_cot_copied_to_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cot_for_our_dvipa_handled_here, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cot_without_a_known_dvipa_dropped, setup, teardown),
 	};
 
 	lib_log_init("test", LIB_LOG_WARN);

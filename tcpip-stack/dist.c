@@ -1,0 +1,384 @@
+/*
+ * dist.c - the routing stack's side of distribution: the DIST_ADV it
+ * publishes for a DVIPA it owns, the VDPT rows and services it sets up, and
+ * the VDPT and VCRT it keeps from the targets' reports (TGT_LISTEN,
+ * TGT_CONN), with the bookkeeping every VCRT entry gets before it goes.
+ *
+ * Messages (bodies in wire/):
+ *   DIST_ADV   group   the owner of a distributed DVIPA: ports and targets
+ *   TGT_LISTEN direct  target -> owner: listeners per port (Rdy), full report
+ *   TGT_CONN   direct  target -> owner: connections established / ended
+ * A full connection report comes in chunks flagged FULL (FIRST, ..., LAST);
+ * every connection it lists is marked with the report's generation
+ * (vipa_conn.listed_gen), and at LAST the target's established connections
+ * of that DVIPA not marked are swept.
+ *
+ * State: struct stack_dist (stack.h).  Level 5 of tcpip-stack/ (stack.h):
+ * calls mip6.c (a connection established or ended), tgt.c (becoming a
+ * target of an advertised distribution), bus.c and dvipa.c.
+ */
+#include "tcpip-stack/stack.h"
+
+#include <string.h>
+
+void
+stack_dist_build_adv(const struct stack_dvipa *d, struct wire_xcf_dist_adv *mp)
+{
+	struct wire_xcf_dist_adv m;
+	int i;
+
+	memset(&m, 0, sizeof(m));
+	memcpy(m.dvipa, d->addr, 16);
+	m.method = (uint8_t)d->dist.method;
+	m.flags = d->dist.mip6 ? WIRE_VIPA_F_MIP6 : 0;
+	m.timedaff = d->dist.timedaff;
+	m.nports = (uint8_t)d->dist.nports;
+	for (i = 0; i < d->dist.nports; i++)
+		m.ports[i] = d->dist.ports[i];
+	m.ndest = d->dist.destall ? 0 : (uint8_t)d->dist.ndest;
+	for (i = 0; i < m.ndest; i++) {
+		memcpy(m.dest[i].xcf, d->dist.dest[i].xcf, 16);
+		m.dest[i].weight = d->dist.dest[i].weight;
+	}
+	*mp = m;
+}
+
+void
+stack_dist_publish(struct stack *s, struct stack_dvipa *d)
+{
+	struct wire_xcf_dist_adv m;
+	ssize_t n;
+
+	stack_dist_build_adv(d, &m);
+	n = wire_xcf_dist_adv_encode(&m, s->dist.txbuf, sizeof(s->dist.txbuf));
+	if (n > 0)
+		stack_publish(s, WIRE_XCF_DIST_ADV, s->dist.txbuf, (size_t)n);
+}
+
+/* Routing stack: declare the services and VDPT rows of an owned DVIPA. */
+void
+stack_dist_setup(struct stack *s, struct stack_dvipa *d)
+{
+	int i, j;
+
+	for (i = 0; i < d->dist.nports; i++) {
+		vipa_vdpt_service(s->vdpt, d->addr, d->dist.ports[i], d->dist.method);
+		for (j = 0; !d->dist.destall && j < d->dist.ndest; j++) {
+			struct vipa_vdpt_entry *e = vipa_vdpt_get(s->vdpt, d->addr, d->dist.ports[i],
+								  d->dist.dest[j].xcf, 1);
+			if (e)
+				e->weight = d->dist.dest[j].weight ? d->dist.dest[j].weight : 1;
+		}
+	}
+}
+
+void
+stack_dist_on_adv(struct stack *s, const struct xcf_member_info *from, const uint8_t *b,
+		  size_t len)
+{
+	struct wire_xcf_dist_adv m;
+	struct stack_dvipa *d;
+	const char *why = NULL;
+
+	if (wire_xcf_dist_adv_decode(&m, b, len, &why) < 0) {
+		lib_verdict(&s->bus_verdicts, why ? why : "malformed DIST_ADV");
+		return;
+	}
+	d = stack_dvipa_get(s, m.dvipa);
+	if (!d) {
+		lib_verdict(&s->bus_verdicts, "too many DVIPAs");
+		return;
+	}
+	if (d->owned) {
+		/* Two owners: own.c settles it (the worse candidate gives up); keep ours. */
+		lib_verdict(&s->bus_verdicts, "DIST_ADV for a DVIPA we own");
+		return;
+	}
+	stack_tgt_apply_dist(s, d, &m, from->member);
+}
+
+static struct vipa_vdpt_entry *
+vdpt_for(struct stack *s, struct stack_dvipa *d, uint16_t port, const struct xcf_member_info *from)
+{
+	struct vipa_vdpt_entry *e;
+	int i, allowed = d->dist.destall;
+
+	for (i = 0; !allowed && i < d->dist.ndest; i++)
+		if (memcmp(d->dist.dest[i].xcf, from->xcfaddr, 16) == 0)
+			allowed = 1;
+	if (!allowed || !stack_dvipa_is_dist_port(d, port))
+		return NULL;
+	e = vipa_vdpt_get(s->vdpt, d->addr, port, from->xcfaddr, 1);
+	if (e) {
+		lib_strlcpy(e->dest_name, from->member, sizeof(e->dest_name));
+		if (!e->weight)
+			e->weight = 1;
+	}
+	return e;
+}
+
+void
+stack_dist_on_listen(struct stack *s, const struct xcf_member_info *from, const uint8_t *b,
+		     size_t len)
+{
+	struct wire_xcf_tgt_listen m;	/* 2.8 KB */
+	const char *why = NULL;
+	int i, j;
+
+	if (wire_xcf_tgt_listen_decode(&m, b, len, &why) < 0) {
+		lib_verdict(&s->bus_verdicts, why ? why : "malformed TGT_LISTEN");
+		return;
+	}
+	/* A full report replaces what this target said before about the
+	 * DVIPAs it lists (targets report each DVIPA on its own): ports of those
+	 * DVIPAs it no longer lists have no listener. */
+	if (m.flags & WIRE_XCF_F_FULL) {
+		for (i = 0; i < s->vdpt->n; i++) {
+			struct vipa_vdpt_entry *e = &s->vdpt->e[i];
+			int listed_dvipa = 0;
+
+			if (!e->used || memcmp(e->dest_xcf, from->xcfaddr, 16) != 0)
+				continue;
+			for (j = 0; j < m.n; j++)
+				if (memcmp(m.l[j].dvipa, e->dvipa, 16) == 0) {
+					listed_dvipa = 1;
+					if (m.l[j].port == e->port)
+						break;
+				}
+			if (listed_dvipa && j == m.n && e->rdy) {
+				e->rdy = 0;
+				vipa_store_vdpt_put(s->store, e);
+			}
+		}
+	}
+	for (i = 0; i < m.n; i++) {
+		struct stack_dvipa *d = stack_dvipa_find(s, m.l[i].dvipa);
+		struct vipa_vdpt_entry *e;
+
+		if (!d || !d->owned || !d->has_dist) {
+			lib_verdict(&s->bus_verdicts, "listener report for a DVIPA we do not distribute");
+			continue;
+		}
+		e = vdpt_for(s, d, m.l[i].port, from);
+		if (!e)
+			continue;
+		e->last_report_ms = lib_now_ms();
+		if (m.l[i].weight == 0 && !(e->flags & VIPA_VDPT_F_QUIESCED)) {
+			e->flags |= VIPA_VDPT_F_QUIESCED;
+			vipa_store_vdpt_put(s->store, e);
+		} else if (m.l[i].weight != 0 && (e->flags & VIPA_VDPT_F_QUIESCED)) {
+			e->flags &= (uint8_t)~VIPA_VDPT_F_QUIESCED;
+			vipa_store_vdpt_put(s->store, e);
+		}
+		if (m.flags & WIRE_XCF_F_MIP6)
+			e->flags &= (uint8_t)~VIPA_VDPT_F_NOMIP6;
+		else
+			e->flags |= VIPA_VDPT_F_NOMIP6;
+		if (e->rdy != m.l[i].rdy) {
+			e->rdy = m.l[i].rdy;
+			vipa_store_vdpt_put(s->store, e);
+		}
+	}
+}
+
+void
+stack_dist_conn_removed(struct stack *s, const struct vipa_conn *c, int target_lost)
+{
+	struct vipa_vdpt_entry *e = vipa_vdpt_get(s->vdpt, c->key.dvipa, c->key.dport,
+						  c->dest_xcf, 0);
+
+	if (e && e->active > 0)
+		e->active--;
+	stack_mip6_conn_ended(s, c, target_lost);
+	vipa_store_conn_del(s->store, &c->key);
+}
+
+static int
+conn_full_sweep(struct vipa_conn *c, void *arg)
+{
+	struct { struct stack *s; const uint8_t *dest; uint64_t gen; const uint8_t *scope; } *a = arg;
+
+	if (memcmp(c->dest_xcf, a->dest, 16) != 0 || c->state != VIPA_CONN_EST ||
+	    c->listed_gen == a->gen || memcmp(c->key.dvipa, a->scope, 16) != 0)
+		return 0;
+	stack_dist_conn_removed(a->s, c, 0);
+	return 1;
+}
+
+/* The generation of the full report a target is sending (FIRST starts one). */
+static uint64_t *
+full_gen_of(struct stack *s, const uint8_t dest[16], int first)
+{
+	struct stack_dist *t = &s->dist;
+	int i, freei = -1;
+
+	for (i = 0; i < XCF_MAX_MEMBERS; i++) {
+		if (memcmp(t->fullgen[i].dest, dest, 16) == 0 && t->fullgen[i].gen)
+			break;
+		if (!t->fullgen[i].gen && freei < 0)
+			freei = i;
+	}
+	if (i == XCF_MAX_MEMBERS) {
+		if (freei < 0)
+			freei = 0;
+		i = freei;
+		memcpy(t->fullgen[i].dest, dest, 16);
+		t->fullgen[i].gen = ++t->full_gen;
+	}
+	if (first)
+		t->fullgen[i].gen = ++t->full_gen;
+	return &t->fullgen[i].gen;
+}
+
+void
+stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const uint8_t *b,
+		   size_t len)
+{
+	struct wire_xcf_tgt_conn *mp = &s->dist.rx_conn;	/* 29 KB */
+	const char *why = NULL;
+	uint64_t now = lib_now_ms(), gen = 0;
+	int i;
+
+	if (wire_xcf_tgt_conn_decode(mp, b, len, &why) < 0) {
+		lib_verdict(&s->bus_verdicts, why ? why : "malformed TGT_CONN");
+		return;
+	}
+	if (mp->flags & WIRE_XCF_F_FULL)
+		gen = *full_gen_of(s, from->xcfaddr, mp->flags & WIRE_XCF_F_FIRST);
+	for (i = 0; i < mp->n; i++) {
+		const struct wire_xcf_conn *r = &mp->c[i];
+		struct stack_dvipa *d = stack_dvipa_find(s, r->dvipa);
+		struct vipa_conn_key k;
+		struct vipa_conn *c;
+		int created = 0;
+
+		if (!d || !d->owned) {
+			lib_verdict(&s->bus_verdicts, "connection report for a DVIPA we do not own");
+			continue;
+		}
+		memset(&k, 0, sizeof(k));
+		memcpy(k.dvipa, r->dvipa, 16);
+		memcpy(k.client, r->client, 16);
+		k.dport = r->dport;
+		k.cport = r->cport;
+		if (r->event == WIRE_CONN_END) {
+			c = vipa_vcrt_lookup(s->vcrt, &k);
+			/* An entry still in SYN state is a newer connection on the
+			 * same ports: the end is of the one before. */
+			if (c && c->state == VIPA_CONN_EST &&
+			    memcmp(c->dest_xcf, from->xcfaddr, 16) == 0) {
+				stack_dist_conn_removed(s, c, 0);
+				vipa_vcrt_remove(s->vcrt, &k);
+			}
+			continue;
+		}
+		c = vipa_vcrt_insert(s->vcrt, &k, &created);
+		if (!c) {
+			lib_verdict(&s->bus_verdicts, "VCRT full");
+			continue;
+		}
+		if (created) {
+			/* Learned from the target (e.g. after a takeover). */
+			struct vipa_vdpt_entry *e = vdpt_for(s, d, k.dport, from);
+			memcpy(c->dest_xcf, from->xcfaddr, 16);
+			c->created_ms = now;
+			if (e)
+				e->active++;
+		} else if (memcmp(c->dest_xcf, from->xcfaddr, 16) != 0) {
+			lib_verdict(&s->bus_verdicts, "connection reported by a stack it is not routed to");
+			continue;
+		}
+		/* The target's view of the bypass (what our BIND_INFO told it) is
+		 * taken for a connection learned from it (after a takeover), or
+		 * for one we hold no bypass state of our own for (reloaded after
+		 * a restart, bound meanwhile by the interim owner).  Otherwise
+		 * ours is newer: a report sent before our BIND_INFO reached the
+		 * target says NONE for a connection we have just bound, and
+		 * losing BOUND would lose the deleting BU at its end. */
+		if (created || (c->bypass == VIPA_BYPASS_NONE && !c->bu_tries &&
+				r->bypass == VIPA_BYPASS_BOUND)) {
+			c->bypass = r->bypass;
+			memcpy(c->coa, r->coa, 16);
+		}
+		if (r->bypass == VIPA_BYPASS_BOUND && r->seq &&
+		    (!c->bu_seq || mip6_seq_newer(r->seq, c->bu_seq))) {
+			/* A binding another routing stack made: our next BU for it
+			 * (refresh or deletion) must be newer than its last. */
+			c->bu_seq = r->seq;
+			stack_mip6_seq_seen(s, r->seq);
+		}
+		/* The target confirmed the connection: the claim's "notification that
+		 * the connection request has been accepted" updates the routing table. */
+		if (c->state != VIPA_CONN_EST || created) {
+			c->state = VIPA_CONN_EST;
+			vipa_store_conn_put(s->store, c);
+			/* ...and, on a DVIPA with MOBILEIPV6, starts the bypass. */
+			if (!created || r->bypass == VIPA_BYPASS_NONE)
+				stack_mip6_conn_established(s, c);
+		}
+		if (gen)
+			c->listed_gen = gen;
+	}
+	if ((mp->flags & WIRE_XCF_F_FULL) && (mp->flags & WIRE_XCF_F_LAST)) {
+		struct { struct stack *s; const uint8_t *dest; uint64_t gen; const uint8_t *scope; } a = {
+			s, from->xcfaddr, gen, mp->scope };
+		vipa_vcrt_foreach(s->vcrt, conn_full_sweep, &a);
+	}
+}
+
+/* Entries whose end no target reports: a connection that opened and closed
+ * between two polls of its target (confirmed never), or one whose END report
+ * was lost.  The target's END report is the normal way out. */
+static int
+syn_expire(struct vipa_conn *c, void *arg)
+{
+	struct stack *s = arg;
+	uint64_t now = lib_now_ms();
+
+	if (c->state == VIPA_CONN_SYN) {
+		if (now - c->created_ms < STACK_SYN_TIMEOUT_MS &&
+		    !(c->fin_ms && now - c->fin_ms >= STACK_FIN_LINGER_MS))
+			return 0;
+	} else if (!c->fin_ms || now - c->fin_ms < STACK_FIN_TIMEOUT_MS) {
+		return 0;
+	}
+	stack_dist_conn_removed(s, c, 0);
+	return 1;
+}
+
+void
+stack_dist_expire(struct stack *s)
+{
+	vipa_vcrt_foreach(s->vcrt, syn_expire, s);
+}
+
+static int
+drop_conn_of_dest(struct vipa_conn *c, void *arg)
+{
+	struct { struct stack *s; const uint8_t *dest; } *a = arg;
+
+	if (memcmp(c->dest_xcf, a->dest, 16) != 0)
+		return 0;
+	stack_dist_conn_removed(a->s, c, 1);
+	return 1;
+}
+
+/* Routing stack: a departed target gets no new connections and its
+ * connections (their TCP state lived there) leave the tables. */
+void
+stack_dist_target_left(struct stack *s, const struct xcf_member_info *m)
+{
+	struct { struct stack *s; const uint8_t *dest; } a = { s, m->xcfaddr };
+	int n;
+
+	vipa_vcrt_foreach(s->vcrt, drop_conn_of_dest, &a);
+	n = vipa_vdpt_remove_dest(s->vdpt, m->xcfaddr);
+	if (n > 0)
+		log_info("EZD1208I %d VDPT ENTRIES OF %s REMOVED", n, m->member);
+}
+
+void
+stack_dist_init(struct stack *s)
+{
+	memset(&s->dist, 0, sizeof(s->dist));
+}

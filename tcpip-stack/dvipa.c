@@ -1,0 +1,99 @@
+/*
+ * dvipa.c - the stack's table of DVIPAs (struct stack_dvipa): every DVIPA
+ * this stack defines, backs up, owns, is a target of, or has heard of, with
+ * what each file keeps about it.  Level 0 of tcpip-stack/ (stack.h): calls
+ * no other file of the daemon.
+ */
+#include "tcpip-stack/stack.h"
+
+#include <string.h>
+
+struct stack_dvipa *
+stack_dvipa_find(struct stack *s, const uint8_t addr[16])
+{
+	int i;
+
+	for (i = 0; i < s->ndv; i++)
+		if (memcmp(s->dv[i].addr, addr, 16) == 0)
+			return &s->dv[i];
+	return NULL;
+}
+
+struct stack_dvipa *
+stack_dvipa_get(struct stack *s, const uint8_t addr[16])
+{
+	struct stack_dvipa *d = stack_dvipa_find(s, addr);
+
+	if (d || s->ndv >= VIPA_MAX_DVIPA)
+		return d;
+	d = &s->dv[s->ndv++];
+	memset(d, 0, sizeof(*d));
+	memcpy(d->addr, addr, 16);
+	return d;
+}
+
+int
+stack_dvipa_is_dist_port(const struct stack_dvipa *d, uint16_t port)
+{
+	int i;
+
+	if (!d->has_dist)
+		return 0;
+	for (i = 0; i < d->dist.nports; i++)
+		if (d->dist.ports[i] == port)
+			return 1;
+	return 0;
+}
+
+const char *
+stack_dvipa_status(const struct stack_dvipa *d)
+{
+	if (d->owned)
+		return "ACTIVE";
+	if (d->moving)
+		return "MOVING";
+	if (d->deactivated)
+		return "DEACTIVATED";
+	if (d->defined || d->backup)
+		return "BACKUP";
+	return "ACTIVE";	/* a pure target: the DVIPA is active as a destination */
+}
+
+const char *
+stack_dvipa_diststat(const struct stack_dvipa *d)
+{
+	int dist = d->owned && d->has_dist;
+
+	if (dist && d->target)
+		return "DIST/DEST";
+	if (dist)
+		return "DIST";
+	if (d->target)
+		return "DEST";
+	return "";
+}
+
+void
+stack_dvipa_load_profile(struct stack *s)
+{
+	int i;
+
+	for (i = 0; i < s->prof.ndefine; i++) {
+		const struct vipa_define *v = &s->prof.define[i];
+		struct stack_dvipa *d = stack_dvipa_get(s, v->addr);
+		if (!d)
+			continue;
+		lib_strlcpy(d->ifname, v->ifname, sizeof(d->ifname));
+		d->defined = !v->backup;
+		d->backup = v->backup;
+		d->rank = v->rank;
+		d->moveable = v->moveable;
+	}
+	for (i = 0; i < s->prof.ndist; i++) {
+		struct stack_dvipa *d = stack_dvipa_get(s, s->prof.dist[i].dvipa);
+		if (!d)
+			continue;
+		d->has_dist = 1;
+		d->dist = s->prof.dist[i];
+	}
+}

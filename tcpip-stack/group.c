@@ -1,0 +1,128 @@
+/*
+ * group.c - the stack's side of the XCF group EZBTCPCS: members joining and
+ * leaving (ourselves included), SFM's changes to the sysplex view, and
+ * every message from another stack or from ourselves (bus.c), handed to the
+ * file it is for.
+ *
+ * Messages (bodies in wire/):
+ *   VIPA_ADV   group   every stack: its DVIPA definitions and status (own.c)
+ *   DIST_ADV   group   the owner of a distributed DVIPA (dist.c)
+ *   TGT_LISTEN direct  target -> owner: listeners per port (dist.c)
+ *   TGT_CONN   direct  target -> owner: connections (dist.c)
+ *   SYNC_REQ   direct  owner -> target: send full reports again (tgt.c)
+ *   MIP6_COPY  direct  target -> owner: a Mobility Header copy (mip6.c)
+ *   BIND_INFO  direct  owner -> target: a connection's binding (mip6.c)
+ * Every stack re-advertises every STACK_ADV_MS (stack.c), so a lost message
+ * is repaired within a second; reports are also re-sent whenever the owner
+ * of a DVIPA changes.
+ *
+ * Level 7 of tcpip-stack/ (stack.h): calls own.c, dist.c, mip6.c, tgt.c
+ * and dvipa.c.
+ */
+#include "tcpip-stack/stack.h"
+
+#include <string.h>
+
+static void
+join_cb(struct xcf *x, const struct xcf_member_info *m, void *arg)
+{
+	struct stack *s = arg;
+
+	LIB_UNUSED(x);
+	log_info("EZD1176I %s HAS JOINED XCF GROUP %s (MEMBER %s)", m->sysname,
+		 s->couple.group[0] ? s->couple.group : "EZBTCPCS", m->member);
+	stack_own_on_join(s, m);
+}
+
+static void
+leave_cb(struct xcf *x, const struct xcf_member_info *m, void *arg)
+{
+	struct stack *s = arg;
+	int i;
+
+	LIB_UNUSED(x);
+	if (strcmp(m->member, s->member) == 0) {
+		/* We left (LEAVEGROUP, shutdown) or SFM removed us. */
+		log_info("EZD1177I %s HAS %s XCF GROUP %s", m->member,
+			 m->state == XCF_PARTITIONED ? "BEEN PARTITIONED OUT OF" : "LEFT", "EZBTCPCS");
+		stack_own_out(s);
+		stack_tgt_stop_all(s);
+		return;
+	}
+	/* While we are a member the others' departures are theirs; when we
+	 * leave, xcf reports everybody as gone from our view (no message). */
+	if (xcf_joined(s->xcf))
+		log_info("EZD1177I %s HAS %s XCF GROUP %s", m->member,
+			 m->state == XCF_FAILED ? "FAILED IN" :
+			 m->state == XCF_PARTITIONED ? "BEEN PARTITIONED OUT OF" : "LEFT", "EZBTCPCS");
+	stack_dist_target_left(s, m);
+	for (i = 0; i < s->ndv; i++)
+		if (strcmp(s->dv[i].owner, m->member) == 0 && !s->dv[i].owned)
+			s->dv[i].owner[0] = '\0';
+	stack_own_on_leave(s, m);
+}
+
+/* SFM completed a removal, or our lease lapsed or came back. */
+static void
+sfm_cb(struct xcf *x, void *arg)
+{
+	LIB_UNUSED(x);
+	stack_own_evaluate(arg);
+}
+
+void
+stack_group_deliver(struct stack *s, const struct xcf_member_info *from, uint8_t type,
+		    const uint8_t *body, size_t len)
+{
+	const char *why = NULL;
+
+	stack_own_guard(s);	/* some of these make us act as the owner */
+	switch (type) {
+	case WIRE_XCF_VIPA_ADV: {
+		struct wire_xcf_vipa_adv m;
+		if (wire_xcf_vipa_adv_decode(&m, body, len, &why) < 0)
+			lib_verdict(&s->bus_verdicts, why ? why : "malformed VIPA_ADV");
+		else
+			stack_own_on_adv(s, from, &m);
+		break;
+	}
+	case WIRE_XCF_DIST_ADV:
+		stack_dist_on_adv(s, from, body, len);
+		break;
+	case WIRE_XCF_TGT_LISTEN:
+		stack_dist_on_listen(s, from, body, len);
+		break;
+	case WIRE_XCF_TGT_CONN:
+		stack_dist_on_conn(s, from, body, len);
+		break;
+	case WIRE_XCF_MIP6_COPY:
+		stack_mip6_on_copy(s, from, body, len);
+		break;
+	case WIRE_XCF_BIND_INFO:
+		stack_mip6_on_bind_info(s, body, len);
+		break;
+	case WIRE_XCF_TGT_SYNC_REQ: {
+		struct wire_xcf_sync_req m;
+		if (wire_xcf_sync_req_decode(&m, body, len, &why) < 0) {
+			lib_verdict(&s->bus_verdicts, why ? why : "malformed SYNC_REQ");
+			break;
+		}
+		stack_tgt_report_all(s);
+		break;
+	}
+	default:
+		lib_verdict(&s->bus_verdicts, "unhandled XCF message type");
+		break;
+	}
+}
+
+static void
+msg_cb(struct xcf *x, const struct xcf_member_info *from, uint8_t type, const uint8_t *body,
+       size_t len, int group, void *arg)
+{
+	LIB_UNUSED(x);
+	LIB_UNUSED(group);
+	stack_group_deliver(arg, from, type, body, len);
+}
+
+const struct xcf_cbs stack_group_cbs = { join_cb, leave_cb, msg_cb, sfm_cb };

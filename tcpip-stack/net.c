@@ -1,0 +1,134 @@
+/*
+ * net.c - what the stack changes in its system's kernel network
+ * configuration: the TUN device tcpip0, the sysctls, the care-of route, the
+ * local rule moved below the DVIPA rules, a DVIPA as a local address, the
+ * policy routing that takes a DVIPA's LAN-inbound packets into the TUN, and
+ * unsolicited neighbour advertisements.  Everything goes through lib/
+ * (rtnetlink, TUN, sysctl); without an rtnetlink handle (s->nl NULL, as in
+ * unit tests) every change fails and is logged, and nothing is touched.
+ *
+ * Level 2 of tcpip-stack/ (stack.h): calls ndp.c (joining the DVIPA's
+ * solicited-node group when routing it in).
+ */
+#include "tcpip-stack/stack.h"
+
+#include <string.h>
+#include <unistd.h>
+
+int
+stack_net_setup(struct stack *s)
+{
+	struct lib_tun_opts o = { .vnet_hdr = 1, .offload = 1, .multiqueue = 0,
+				  .mtu = 0, .txqlen = 10000 };
+	char path[128];
+	int r;
+
+	s->nl = lib_nl_open();
+	if (!s->nl) {
+		log_warn("rtnetlink");
+		return -1;
+	}
+	s->lan_ifindex = lib_nl_ifindex(s->lanif);
+	if (s->lan_ifindex <= 0) {
+		log_warnx("LAN interface %s does not exist", s->lanif);
+		return -1;
+	}
+	s->lan_mtu = 1500;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", s->lanif);
+	{
+		FILE *f = fopen(path, "r");
+		if (f) {
+			if (fscanf(f, "%u", &s->lan_mtu) != 1)
+				s->lan_mtu = 1500;
+			fclose(f);
+		}
+	}
+	/* The TUN takes full LAN-sized packets (a target receives RH2 packets of
+	 * up to the LAN MTU); the routing stack answers a packet that would not
+	 * fit once the RH2 is added with its own Packet Too Big (dp.c). */
+	o.mtu = s->lan_mtu;
+	s->tun_fd = lib_tun_open(STACK_TUN_NAME, &o);
+	if (s->tun_fd < 0) {
+		log_warnx("cannot open TUN %s: %s", STACK_TUN_NAME, strerror(-s->tun_fd));
+		return -1;
+	}
+	s->tun_ifindex = lib_nl_ifindex(STACK_TUN_NAME);
+	lib_sysctl_set("net/ipv6/conf/all/forwarding", "1");
+	/* TCP early demux would hand LAN-inbound segments for the DVIPA straight
+	 * to a local socket (when this stack is its own target) before policy
+	 * routing takes them to the TUN: the handshake then never completes. */
+	lib_sysctl_set("net/ipv4/ip_early_demux", "0");
+	lib_sysctl_set("net/ipv4/tcp_early_demux", "0");
+	/* Our DYNAMICXCF address is the care-of address: routed into the TUN,
+	 * never local (the kernel would reject the RH2 itself). */
+	r = lib_nl_route(s->nl, 1, 254, s->xcfaddr, 128, s->tun_ifindex, NULL);
+	if (r < 0) {
+		log_warnx("cannot route the DYNAMICXCF address into %s: %s", STACK_TUN_NAME,
+			  strerror(-r));
+		return -1;
+	}
+	/* Policy rules for DVIPAs must come before the local table. */
+	if (lib_nl_rule(s->nl, 1, STACK_PRIO_LOCAL, NULL, NULL, 0, 0, 255) < 0 ||
+	    lib_nl_rule(s->nl, 0, 0, NULL, NULL, 0, 0, 255) < 0) {
+		log_warnx("cannot move the local routing rule");
+		return -1;
+	}
+	return 0;
+}
+
+void
+stack_net_close(struct stack *s)
+{
+	lib_nl_close(&s->nl);
+	if (s->tun_fd >= 0)
+		close(s->tun_fd);
+	s->tun_fd = -1;
+}
+
+/* The DVIPA as a local address of this system lives on our TUN, not on lo:
+ * a stack that dies takes it along (its TUN goes with the process), as a
+ * failed z/OS stack's home addresses go, so its kernel cannot go on
+ * answering for the DVIPA on its own. */
+void
+stack_net_dvipa_local(struct stack *s, struct stack_dvipa *d, int on)
+{
+	int r = lib_nl_addr(s->nl, on, s->tun_ifindex, d->addr, 128, 1);
+	char a[64];
+
+	if (r < 0)
+		log_warnx("cannot %s DVIPA %s on %s: %s", on ? "add" : "remove",
+			  lib_ip6_str(d->addr, a, sizeof(a)), STACK_TUN_NAME, strerror(-r));
+}
+
+/* The routing stack takes LAN-inbound packets for the DVIPA into its TUN and
+ * answers neighbour solicitations for it (ndp.c). */
+void
+stack_net_route_in(struct stack *s, struct stack_dvipa *d, int on)
+{
+	char a[64];
+	int r = 0;
+
+	lib_ip6_str(d->addr, a, sizeof(a));
+	if (on) {
+		r |= lib_nl_route(s->nl, 1, STACK_TABLE_DVIPA, d->addr, 128, s->tun_ifindex, NULL);
+		r |= lib_nl_rule(s->nl, 1, STACK_PRIO_DVIPA, s->lanif, d->addr, 128, 0,
+				 STACK_TABLE_DVIPA);
+		r |= stack_ndp_join(s, d->addr, 1);
+		if (lib_ndisc_send_una(s->lanif, d->addr) < 0)
+			log_warnx("unsolicited neighbour advertisement for %s failed", a);
+	} else {
+		r |= stack_ndp_join(s, d->addr, 0);
+		r |= lib_nl_rule(s->nl, 0, STACK_PRIO_DVIPA, s->lanif, d->addr, 128, 0,
+				 STACK_TABLE_DVIPA);
+		r |= lib_nl_route(s->nl, 0, STACK_TABLE_DVIPA, d->addr, 128, s->tun_ifindex, NULL);
+	}
+	if (r < 0)
+		log_warnx("routing of DVIPA %s into %s could not be %s", a, STACK_TUN_NAME,
+			  on ? "set up" : "removed");
+}
+
+int
+stack_net_announce(struct stack *s, const struct stack_dvipa *d)
+{
+	return lib_ndisc_send_una(s->lanif, d->addr);
+}

@@ -1,0 +1,67 @@
+/*
+ * fake.h - the I/O edges the daemons' unit tests replace (test_stack_*):
+ * the XCF bus (tests/unit/fake_xcf.c: what xcf says about the members, our
+ * lease and whether the sysplex is settled, and every message sent) and the
+ * clock (tests/unit/fake_clock.c: lib_now_ms and friends, moved by hand);
+ * and a stack with the state stack_init gives it but none of its I/O
+ * (tests/unit/fake_stack.c).  The Makefile links these before libstack.a.
+ */
+#ifndef SYSPLEX_TESTS_FAKE_H
+#define SYSPLEX_TESTS_FAKE_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "tcpip-stack/stack.h"
+#include "xcf/xcf.h"
+
+/* ---- the bus ------------------------------------------------------------------- */
+#define FAKE_MAX_MSGS 64
+
+struct fake_msg {
+	char member[XCF_NAME_LEN + 1];	/* directed: the addressee */
+	uint8_t type;
+	size_t len;
+	uint8_t body[WIRE_XCF_MAX_BODY];
+};
+
+struct fake_bus {
+	struct xcf_member_info m[XCF_MAX_MEMBERS];	/* every member, ourselves too */
+	int n;
+	int joined, lease_ok, settled;
+	/* What was sent: the first FAKE_MAX_MSGS of each kind are kept, every
+	 * one is counted. */
+	int nsent, npub;
+	struct fake_msg sent[FAKE_MAX_MSGS];	/* xcf_send */
+	struct fake_msg pub[FAKE_MAX_MSGS];	/* xcf_publish */
+};
+extern struct fake_bus fake_bus;
+
+/* Empties the bus: no members, joined with a lease, settled. */
+void fake_bus_reset(void);
+/* Adds or updates a member. */
+struct xcf_member_info *fake_bus_member(const char *sysname, const char *tcpname,
+					const uint8_t xcfaddr[16], enum xcf_member_state st,
+					uint64_t incarnation);
+/* Forgets what was sent. */
+void fake_bus_clear_sent(void);
+/* How many directed (directed 1) or group (0) messages of `type` were sent
+ * (type 0: of any type); the last one kept, or NULL. */
+int fake_bus_count(int directed, uint8_t type);
+const struct fake_msg *fake_bus_last(int directed, uint8_t type);
+
+/* ---- the clock ------------------------------------------------------------------ */
+extern uint64_t fake_clock_ms;		/* lib_now_ms(); starts at 1000000 */
+void fake_clock_advance(uint64_t ms);
+
+/* ---- a stack without I/O ----------------------------------------------------------- */
+/* Every file's state as stack_init makes it, for member SYSNAME + "TCPCS" at
+ * xcfaddr; no TUN (tun_fd -1), no rtnetlink (network changes fail and are
+ * logged), no store, no control socket.  loop: where the self-delivery and
+ * ownership timers live (the test runs it, or calls
+ * stack_bus_deliver_queued). */
+void fake_stack_init(struct stack *s, uv_loop_t *loop, const char *sysname,
+		     const uint8_t xcfaddr[16]);
+void fake_stack_fini(struct stack *s);
+
+#endif
