@@ -13,7 +13,26 @@
  *  - the Binding Refresh Request comes in the last quarter of the lifetime
  *    the last BU was granted, however old the binding is.
  * Packets are built byte by byte; what the agent writes to its TUN goes
- * into a pipe the test reads.
+ * into a datagram socket pair the test reads.
+ *
+ * And the Binding Update checks of RFC 6275 9.5.1, in their order, with
+ * the agent's real raw Mobility Header socket in a network namespace of the
+ * test's own (root; without it these tests are skipped and say so), where
+ * the home, care-of and client addresses are local, so every answer the
+ * agent sends comes back to a raw socket of the test:
+ *  - a HoTI and a CoTI get a HoT and a CoT with the tokens of Kcn, the
+ *    tested address and the current nonce; a BU with them is accepted and
+ *    answered straight to the care-of address (RH2 naming the home address)
+ *    with a BA whose authenticator verifies, lifetime capped at
+ *    MAX_RR_BINDING_LIFETIME;
+ *  - the order: H flag -> BA 131 before anything else; no Nonce Indices or
+ *    Authorization Data -> discarded; an unknown or expired nonce index ->
+ *    BA 136 / 137 / 138 before the authenticator is looked at; a wrong
+ *    authenticator -> discarded before the sequence number is; a sequence
+ *    number not newer (modulo 2^16) -> BA 135 carrying the one held;
+ *  - quotas: a full per-connection cache or per-home table -> BA 130, while
+ *    existing bindings still refresh;
+ *  - lifetime 0 deletes the binding and is acknowledged to the home address.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,8 +40,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "client-agent/agent.h"
@@ -45,7 +69,7 @@ setup(void **state)
 	(void)state;
 	memset(&ag, 0, sizeof(ag));
 	assert_int_equal(agent_cn_init(&ag, 64), 0);
-	assert_int_equal(pipe2(pipefd, O_NONBLOCK | O_CLOEXEC), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pipefd), 0);
 	ag.tun_fd = pipefd[1];
 	ag.verdicts.what = "agent";
 	memset(&k, 0, sizeof(k));
@@ -237,18 +261,444 @@ test_brr_from_granted_lifetime(void **state)
 	assert_int_equal(ag.cnt.tx[MIP6_MH_BRR], 2);
 }
 
+/* ==== Binding Update checks (RFC 6275 9.5.1) ============================================ */
+
+static int capfd = -1;		/* raw MH socket of the test, -1 without a namespace */
+
+struct heard {
+	uint8_t from[16], to[16];
+	uint8_t mh[MIP6_MAX_LEN];
+	size_t len;
+	struct mip6_msg m;
+};
+
+static int
+setup_bu(void **state)
+{
+	(void)state;
+	if (capfd < 0)
+		skip();
+	memset(&ag, 0, sizeof(ag));
+	ag.loop = uv_default_loop();
+	ag.verdicts.what = "agent";
+	assert_int_equal(agent_cn_init(&ag, 2), 0);
+	assert_int_equal(agent_cn_start(&ag), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pipefd), 0);
+	ag.tun_fd = pipefd[1];
+	return 0;
+}
+
+static int
+teardown_bu(void **state)
+{
+	char junk[MIP6_MAX_LEN];
+
+	(void)state;
+	agent_cn_stop(&ag);
+	agent_cn_fini(&ag);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	uv_run(ag.loop, UV_RUN_NOWAIT);
+	while (recv(capfd, junk, sizeof(junk), MSG_DONTWAIT) >= 0)
+		;
+	return 0;
+}
+
+/* A Mobility Header from src to us (ME), as the MH socket hands it over. */
+static void
+mh_from(const uint8_t src[16], struct mip6_msg *m, int bad_auth, const uint8_t *kbm)
+{
+	uint8_t mh[MIP6_MAX_LEN];
+	ssize_t n;
+
+	m->proto = WIRE_PROTO_NONE;
+	n = mip6_msg_encode(m, mh, sizeof(mh));
+	assert_true(n > 0);
+	if (kbm) {
+		int off = mip6_auth_off(mh, (size_t)n);
+		const uint8_t *coa = (m->opts.present & MIP6_OPTF(MIP6_OPT_ALTCOA)) ?
+				     m->opts.alt_coa : src;
+
+		assert_true(off > 0);
+		assert_int_equal(mip6_bu_authenticator(kbm, coa, ME, mh, (size_t)n, (size_t)off,
+						       mh + off), 0);
+		if (bad_auth)
+			mh[off] ^= 0x80;
+	}
+	mip6_csum_set(src, ME, mh, (size_t)n);
+	agent_cn_rx_mh(&ag, src, ME, mh, (size_t)n);
+}
+
+/* The next Mobility Header the agent sent through its raw socket. */
+static void
+heard(struct heard *h)
+{
+	uint8_t cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	struct sockaddr_in6 from;
+	struct iovec iov = { h->mh, sizeof(h->mh) };
+	struct msghdr msg = { &from, sizeof(from), &iov, 1, cbuf, sizeof(cbuf), 0 };
+	struct pollfd p = { capfd, POLLIN, 0 };
+	struct cmsghdr *c;
+	const char *why = NULL;
+	ssize_t n;
+
+	/* Local delivery: at once; the deadline only bounds a failure. */
+	assert_int_equal(poll(&p, 1, 10000), 1);
+	n = recvmsg(capfd, &msg, MSG_DONTWAIT);
+	assert_true(n > 0);
+	h->len = (size_t)n;
+	memcpy(h->from, &from.sin6_addr, 16);
+	memset(h->to, 0, 16);
+	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO)
+			memcpy(h->to, ((struct in6_pktinfo *)CMSG_DATA(c))->ipi6_addr.s6_addr, 16);
+	assert_int_equal(mip6_msg_decode(&h->m, h->mh, h->len, &why), 0);
+}
+
+/* The BA the agent sent through its raw socket to the home address. */
+static uint8_t
+ba_to_home(uint16_t *seq)
+{
+	struct heard h;
+
+	heard(&h);
+	assert_int_equal(h.m.type, MIP6_MH_BA);
+	assert_memory_equal(h.to, HOME, 16);
+	if (seq)
+		*seq = h.m.ba.seq;
+	return h.m.ba.status;
+}
+
+static const struct agent_nonce *
+cur_nonce(void)
+{
+	return &ag.cn.nonces[ag.cn.nonce_idx % AGENT_NONCES];
+}
+
+/* Kbm for home (and coa unless deleting), from the nonce of index idx. */
+static void
+kbm_for(const uint8_t home[16], const uint8_t *coa, uint8_t out[MIP6_KBM_LEN])
+{
+	uint8_t h[MIP6_TOKEN_LEN], c[MIP6_TOKEN_LEN];
+
+	mip6_keygen_token(ag.cn.kcn, home, cur_nonce()->nonce, 0, h);
+	if (coa)
+		mip6_keygen_token(ag.cn.kcn, coa, cur_nonce()->nonce, 1, c);
+	mip6_kbm(h, coa ? c : NULL, out);
+}
+
+/* A BU from home naming COA, with the current nonce, for the connection
+ * (cport, HPORT), or for the home address when cport is 0. */
+static void
+bu_cport(uint16_t seq, uint16_t lifetime, uint8_t flags, uint16_t cport, const uint8_t home[16],
+	 int bad_auth)
+{
+	struct mip6_msg m;
+	uint8_t k[MIP6_KBM_LEN];
+	int deleting = lifetime == 0;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MIP6_MH_BU;
+	m.bu.seq = seq;
+	m.bu.flags = flags;
+	m.bu.lifetime = lifetime;
+	m.opts.present = MIP6_OPTF(MIP6_OPT_NONCE) | MIP6_OPTF(MIP6_OPT_AUTH) |
+			 MIP6_OPTF(MIP6_OPT_ALTCOA);
+	m.opts.home_nonce_idx = ag.cn.nonce_idx;
+	m.opts.coa_nonce_idx = ag.cn.nonce_idx;
+	memcpy(m.opts.alt_coa, COA, 16);
+	if (cport)
+		wire_vso_conn_add(&m.opts, cport, HPORT);
+	kbm_for(home, deleting ? NULL : COA, k);
+	mh_from(home, &m, bad_auth, k);
+}
+
+static void
+bu(uint16_t seq, uint16_t lifetime, uint8_t flags, int conn, const uint8_t home[16],
+   int bad_auth)
+{
+	bu_cport(seq, lifetime, flags, conn ? CPORT : 0, home, bad_auth);
+}
+
+/* The BA the agent sent straight to the care-of address (through its TUN,
+ * with an RH2 naming the home address); its authenticator verifies. */
+static void
+ba_direct(uint16_t seq, uint16_t lifetime)
+{
+	uint8_t buf[2048], k[MIP6_KBM_LEN], auth[MIP6_AUTH_LEN];
+	struct wire_pkt pk;
+	struct mip6_msg m;
+	const char *why = NULL;
+	const uint8_t *mh;
+	size_t mhlen;
+	ssize_t n = read(pipefd[0], buf, sizeof(buf));
+
+	assert_true(n > WIRE_VNET_HDR_LEN);
+	assert_int_equal(wire_ip6_parse(&pk, buf + WIRE_VNET_HDR_LEN, (size_t)n - WIRE_VNET_HDR_LEN,
+					&why), 0);
+	assert_memory_equal(pk.src, ME, 16);
+	assert_memory_equal(pk.dst, COA, 16);
+	assert_non_null(pk.rh2_home);
+	assert_memory_equal(pk.rh2_home, HOME, 16);
+	assert_int_equal(pk.proto, WIRE_PROTO_MH);
+	mh = buf + WIRE_VNET_HDR_LEN + pk.l4_off;
+	mhlen = (size_t)n - WIRE_VNET_HDR_LEN - pk.l4_off;
+	assert_true(mip6_csum_ok(ME, HOME, mh, mhlen));
+	assert_int_equal(mip6_msg_decode(&m, mh, mhlen, &why), 0);
+	assert_int_equal(m.type, MIP6_MH_BA);
+	assert_int_equal(m.ba.status, MIP6_BA_ACCEPTED);
+	assert_int_equal(m.ba.seq, seq);
+	assert_int_equal(m.ba.lifetime, lifetime);
+	kbm_for(HOME, COA, k);
+	assert_int_equal(mip6_bu_authenticator(k, COA, ME, mh, mhlen, m.opts.auth_off, auth), 0);
+	assert_memory_equal(auth, mh + m.opts.auth_off, MIP6_AUTH_LEN);
+}
+
+static void
+test_rr_then_bu_accepted(void **state)
+{
+	struct mip6_msg m;
+	struct heard h;
+	uint8_t tok[MIP6_TOKEN_LEN];
+	struct agent_conn_binding *c;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.type = MIP6_MH_HOTI;
+	memset(m.hoti.cookie, 0x11, MIP6_COOKIE_LEN);
+	mh_from(HOME, &m, 0, NULL);
+	heard(&h);
+	assert_int_equal(h.m.type, MIP6_MH_HOT);
+	assert_memory_equal(h.to, HOME, 16);
+	assert_memory_equal(h.m.hot.cookie, m.hoti.cookie, MIP6_COOKIE_LEN);
+	assert_int_equal(h.m.hot.nonce_idx, ag.cn.nonce_idx);
+	mip6_keygen_token(ag.cn.kcn, HOME, cur_nonce()->nonce, 0, tok);
+	assert_memory_equal(h.m.hot.token, tok, MIP6_TOKEN_LEN);
+	memset(&m, 0, sizeof(m));
+	m.type = MIP6_MH_COTI;
+	memset(m.coti.cookie, 0x22, MIP6_COOKIE_LEN);
+	mh_from(COA, &m, 0, NULL);
+	heard(&h);
+	assert_int_equal(h.m.type, MIP6_MH_COT);
+	assert_memory_equal(h.to, COA, 16);
+	mip6_keygen_token(ag.cn.kcn, COA, cur_nonce()->nonce, 1, tok);
+	assert_memory_equal(h.m.cot.token, tok, MIP6_TOKEN_LEN);
+
+	bu(9, 0xffff, MIP6_BU_F_A, 1, HOME, 0);
+	ba_direct(9, MIP6_MAX_RR_BINDING_LIFETIME / 4);	/* capped */
+	c = binding();
+	assert_non_null(c);
+	assert_memory_equal(c->coa, COA, 16);
+	assert_int_equal(c->seq, 9);
+	assert_int_equal(c->life_s, MIP6_MAX_RR_BINDING_LIFETIME);
+	assert_int_equal(ag.cnt.bu_accepted, 1);
+	assert_int_equal(ag.cnt.bu_rejected, 0);
+}
+
+static void
+test_bu_checks_in_order(void **state)
+{
+	struct mip6_msg m;
+	uint64_t rejected, ba_sent;
+	uint16_t seq;
+
+	(void)state;
+	/* H flag: BA 131 first, whatever else is wrong (bad authenticator). */
+	bu(1, 10, MIP6_BU_F_A | MIP6_BU_F_H, 1, HOME, 1);
+	assert_int_equal(ba_to_home(NULL), MIP6_BA_HOME_REG_UNSUPPORTED);
+
+	/* No Nonce Indices: discarded, nothing sent. */
+	ba_sent = ag.cnt.tx[MIP6_MH_BA];
+	memset(&m, 0, sizeof(m));
+	m.type = MIP6_MH_BU;
+	m.bu.seq = 1;
+	m.bu.flags = MIP6_BU_F_A;
+	m.bu.lifetime = 10;
+	m.opts.present = MIP6_OPTF(MIP6_OPT_AUTH);
+	mh_from(HOME, &m, 0, NULL);
+	assert_int_equal(ag.cnt.tx[MIP6_MH_BA], ba_sent);
+	assert_int_equal(lib_verdict_count(&ag.verdicts, "BU without Nonce Indices or Binding "
+					   "Authorization Data (discarded)"), 1);
+
+	/* Unknown nonce indices: 136 / 137 / 138, before the authenticator. */
+	memset(&m, 0, sizeof(m));
+	m.type = MIP6_MH_BU;
+	m.bu.seq = 1;
+	m.bu.flags = MIP6_BU_F_A;
+	m.bu.lifetime = 10;
+	m.opts.present = MIP6_OPTF(MIP6_OPT_NONCE) | MIP6_OPTF(MIP6_OPT_AUTH) |
+			 MIP6_OPTF(MIP6_OPT_ALTCOA);
+	memcpy(m.opts.alt_coa, COA, 16);
+	m.opts.home_nonce_idx = (uint16_t)(ag.cn.nonce_idx + 5);
+	m.opts.coa_nonce_idx = ag.cn.nonce_idx;
+	mh_from(HOME, &m, 0, NULL);
+	assert_int_equal(ba_to_home(NULL), MIP6_BA_EXPIRED_HOME_NONCE);
+	m.opts.home_nonce_idx = ag.cn.nonce_idx;
+	m.opts.coa_nonce_idx = (uint16_t)(ag.cn.nonce_idx + 5);
+	mh_from(HOME, &m, 0, NULL);
+	assert_int_equal(ba_to_home(NULL), MIP6_BA_EXPIRED_COA_NONCE);
+	m.opts.home_nonce_idx = (uint16_t)(ag.cn.nonce_idx + 5);
+	mh_from(HOME, &m, 0, NULL);
+	assert_int_equal(ba_to_home(NULL), MIP6_BA_EXPIRED_NONCES);
+	assert_null(binding());
+
+	/* A good binding at 100; then a wrong authenticator with an old
+	 * sequence number is discarded (the authenticator comes first)... */
+	bu(100, 10, MIP6_BU_F_A, 1, HOME, 0);
+	ba_direct(100, 10);
+	ba_sent = ag.cnt.tx[MIP6_MH_BA];
+	rejected = ag.cnt.bu_rejected;
+	bu(50, 10, MIP6_BU_F_A, 1, HOME, 1);
+	assert_int_equal(ag.cnt.tx[MIP6_MH_BA], ba_sent);
+	assert_int_equal(ag.cnt.bu_rejected, rejected + 1);
+	assert_int_equal(binding()->seq, 100);
+	/* ...an authentic one with it gets 135 and the number we hold. */
+	bu(100, 10, MIP6_BU_F_A, 1, HOME, 0);
+	assert_int_equal(ba_to_home(&seq), MIP6_BA_SEQ_OUT_OF_WINDOW);
+	assert_int_equal(seq, 100);
+	assert_int_equal(binding()->seq, 100);
+}
+
+static void
+test_sequence_numbers_wrap(void **state)
+{
+	uint16_t seq;
+
+	(void)state;
+	bu(65535, 10, MIP6_BU_F_A, 1, HOME, 0);
+	ba_direct(65535, 10);
+	bu(0, 10, MIP6_BU_F_A, 1, HOME, 0);		/* newer, modulo 2^16 */
+	ba_direct(0, 10);
+	bu(32767, 10, MIP6_BU_F_A, 1, HOME, 0);	/* 32767 ahead: newer */
+	ba_direct(32767, 10);
+	bu(65535, 10, MIP6_BU_F_A, 1, HOME, 0);	/* exactly 32768 ahead: not */
+	assert_int_equal(ba_to_home(&seq), MIP6_BA_SEQ_OUT_OF_WINDOW);
+	assert_int_equal(seq, 32767);
+	assert_int_equal(ag.cnt.bu_refreshed, 2);
+}
+
+static void
+test_expired_nonce(void **state)
+{
+	(void)state;
+	ag.cn.nonces[ag.cn.nonce_idx % AGENT_NONCES].created_ms -=
+		MIP6_MAX_NONCE_LIFETIME * 1000ull + 1;
+	bu(1, 10, MIP6_BU_F_A, 1, HOME, 0);
+	assert_int_equal(ba_to_home(NULL), MIP6_BA_EXPIRED_NONCES);
+	assert_null(binding());
+}
+
+static void
+test_connection_cache_quota(void **state)
+{
+	(void)state;
+	/* The cache of this agent holds two connections. */
+	bu_cport(1, 10, MIP6_BU_F_A, CPORT, HOME, 0);
+	ba_direct(1, 10);
+	bu_cport(1, 10, MIP6_BU_F_A, CPORT + 1, HOME, 0);
+	ba_direct(1, 10);
+	bu_cport(1, 10, MIP6_BU_F_A, CPORT + 2, HOME, 0);
+	assert_int_equal(ba_to_home(NULL), MIP6_BA_NO_RESOURCES);
+	assert_int_equal(lib_tab_count(ag.cn.conns), 2);
+	/* A binding held still refreshes. */
+	bu_cport(2, 10, MIP6_BU_F_A, CPORT, HOME, 0);
+	ba_direct(2, 10);
+	assert_int_equal(ag.cnt.bu_refreshed, 1);
+}
+
+static void
+test_home_binding_quota(void **state)
+{
+	uint8_t home[16];
+	int i;
+
+	(void)state;
+	memcpy(home, HOME, 16);
+	home[13] = 0x42;
+	for (i = 0; i < AGENT_MAX_HOME; i++) {
+		home[15] = (uint8_t)i;
+		bu(1, 10, 0, 0, home, 0);	/* standard mobile nodes: no A flag */
+	}
+	assert_int_equal(ag.cnt.bu_accepted, AGENT_MAX_HOME);
+	bu(1, 10, MIP6_BU_F_A, 0, HOME, 0);	/* one more, asking for a BA */
+	assert_int_equal(ba_to_home(NULL), MIP6_BA_NO_RESOURCES);
+	assert_int_equal(ag.cnt.bu_accepted, AGENT_MAX_HOME);
+}
+
+static void
+test_lifetime_zero_deletes(void **state)
+{
+	(void)state;
+	bu(1, 10, MIP6_BU_F_A, 1, HOME, 0);
+	ba_direct(1, 10);
+	assert_non_null(binding());
+	/* Deleting: the home token alone authorizes it. */
+	bu(2, 0, MIP6_BU_F_A, 1, HOME, 0);
+	assert_int_equal(ba_to_home(NULL), MIP6_BA_ACCEPTED);
+	assert_null(binding());
+	assert_int_equal(ag.cnt.bu_deleted, 1);
+}
+
+/* Everything below happens in a network namespace of our own: lo up, the
+ * addresses of the home, the care-of and the client local. */
+static int
+namespace_up(void)
+{
+	struct lib_nl *nl;
+	int on = 1, r = 0;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_agent_cn: not root: the Binding Update tests need a "
+			"network namespace and are skipped\\n");
+		return -1;
+	}
+	if (unshare(CLONE_NEWNET) != 0) {
+		perror("test_agent_cn: unshare(CLONE_NEWNET)");
+		return -1;
+	}
+	nl = lib_nl_open();
+	if (!nl)
+		return -1;
+	r |= lib_nl_link_set(nl, lib_nl_ifindex("lo"), 1, 0, 0);
+	r |= lib_nl_addr(nl, 1, lib_nl_ifindex("lo"), HOME, 128, 1);
+	r |= lib_nl_addr(nl, 1, lib_nl_ifindex("lo"), ME, 128, 1);
+	r |= lib_nl_addr(nl, 1, lib_nl_ifindex("lo"), COA, 128, 1);
+	lib_nl_close(&nl);
+	if (r < 0)
+		return -1;
+	capfd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_MH);
+	if (capfd < 0 || setsockopt(capfd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0)
+		return -1;
+	return 0;
+}
+
 int
 main(void)
 {
+#define TC(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define TB(f) cmocka_unit_test_setup_teardown(f, setup_bu, teardown_bu)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_bound_segments_go_direct, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_new_syn_ends_the_binding, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rst_goes_direct_then_ends, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fin_limits_the_binding, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_brr_without_fin, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_brr_from_granted_lifetime, setup, teardown),
+		TC(test_bound_segments_go_direct),
+		TC(test_new_syn_ends_the_binding),
+		TC(test_rst_goes_direct_then_ends),
+		TC(test_fin_limits_the_binding),
+		TC(test_brr_without_fin),
+		TC(test_brr_from_granted_lifetime),
+		TB(test_rr_then_bu_accepted),
+		TB(test_bu_checks_in_order),
+		TB(test_sequence_numbers_wrap),
+		TB(test_expired_nonce),
+		TB(test_connection_cache_quota),
+		TB(test_home_binding_quota),
+		TB(test_lifetime_zero_deletes),
 	};
+#undef TC
+#undef TB
 
-	lib_log_init("test", LIB_LOG_WARN);
+	lib_log_init("test", LIB_LOG_ERR);
+	if (namespace_up() < 0 && capfd >= 0) {
+		close(capfd);
+		capfd = -1;
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,28 @@
  *  - A CoT for a DVIPA we own is handled here (counted as a copy, no bus
  *    message); for an unknown DVIPA, without COPYTO, or with a COPYTO of the
  *    wrong length nothing is sent and the drop is counted.
+ *
+ * And the routing stack as the mobile node of the DVIPA, against a
+ * correspondent node the test plays (its Kcn and nonce are the test's; the
+ * HoT reaches the stack as from its TUN, the CoT and the BA as MIP6_COPY
+ * from the target); what the stack writes into its TUN is read from a
+ * datagram socket pair:
+ *  - an established connection starts the return routability tests (HoTI
+ *    from the DVIPA, CoTI from the target's care-of address naming the
+ *    DVIPA in COPYTO); the BU waits for both tokens, then carries the
+ *    target as Alternate Care-of Address, the connection option, the nonce
+ *    indices and an authenticator the correspondent node verifies;
+ *  - an authentic BA binds the connection (care-of = target) and sends the
+ *    target BIND_INFO; a forged one changes nothing;
+ *  - unanswered BUs are repeated each second, the tests are run again
+ *    halfway, and after the fifth BU the connection stays routed (gave_up);
+ *  - status 135 numbers the next BU after the client's last accepted one;
+ *  - near the end of the lifetime the binding is refreshed with fresh tests
+ *    and stays BOUND meanwhile; a client's BRR starts the same;
+ *  - a connection's end deletes the binding (lifetime 0, care-of = home,
+ *    home token only), after a fresh home test when the token is old; a
+ *    departed target counts as target lost; a connection never bound
+ *    sends nothing; a target that does not support the bypass gets none.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +48,8 @@
 #include <cmocka.h>
 
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "tests/unit/fake.h"
 
@@ -178,14 +202,573 @@ test_cot_without_a_known_dvipa_dropped(void **state)
 					   "Mobility Header at our care-of address for no known DVIPA"), 3);
 }
 
+/* ==== the routing stack as mobile node ================================================ */
+
+#define HOME DV_OTHER			/* the DVIPA we own here */
+#define NONCE_IDX 7
+#define CPORT 40001
+#define DPORT 8080
+
+static const uint8_t KCN[MIP6_KCN_LEN] = { 0x4b, 0x63, 0x6e, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+					   12, 13, 14, 15, 16, 17 };
+static const uint8_t NONCE[MIP6_NONCE_LEN] = { 0x6e, 0x6f, 0x6e, 0x63, 0x65, 1, 2, 3 };
+static int tunfd[2];
+static struct vipa_conn *conn;
+
+/* A Mobility Header the stack wrote into its TUN. */
+struct sent_mh {
+	uint8_t src[16], dst[16];
+	uint8_t mh[MIP6_MAX_LEN];
+	size_t mhlen;
+	struct mip6_msg m;
+};
+
+static int
+setup_mn(void **state)
+{
+	struct stack_dvipa *d;
+	struct vipa_vdpt_entry *e;
+	struct vipa_conn_key k;
+
+	(void)state;
+	fake_bus_reset();
+	fake_bus_member("SYSA", "TCPCS", OWNER_XCF, XCF_ACTIVE, 1);
+	fake_bus_member("SYSB", "TCPCS", COA, XCF_ACTIVE, 1);
+	fake_stack_init(&st, uv_default_loop(), "SYSA", OWNER_XCF);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, tunfd), 0);
+	st.tun_fd = tunfd[1];
+	d = stack_dvipa_get(&st, HOME);
+	d->defined = 1;
+	d->owned = 1;
+	d->has_dist = 1;
+	d->dist.mip6 = 1;
+	d->dist.nports = 1;
+	d->dist.ports[0] = DPORT;
+	d->dist.destall = 1;
+	lib_strlcpy(d->owner, "SYSATCPCS", sizeof(d->owner));
+	e = vipa_vdpt_get(st.vdpt, HOME, DPORT, COA, 1);
+	assert_non_null(e);
+	e->rdy = 1;
+	e->weight = 1;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.dvipa, HOME, 16);
+	memcpy(k.client, CLIENT, 16);
+	k.dport = DPORT;
+	k.cport = CPORT;
+	conn = vipa_vcrt_insert(st.vcrt, &k, NULL);
+	assert_non_null(conn);
+	memcpy(conn->dest_xcf, COA, 16);
+	conn->state = VIPA_CONN_EST;
+	conn->created_ms = lib_now_ms();
+	return 0;
+}
+
+static int
+teardown_mn(void **state)
+{
+	(void)state;
+	close(tunfd[0]);
+	close(tunfd[1]);
+	st.tun_fd = -1;
+	fake_stack_fini(&st);
+	return 0;
+}
+
+/* The next Mobility Header the stack wrote; 0 when there is none. */
+static int
+next_mh(struct sent_mh *o)
+{
+	uint8_t buf[WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + MIP6_MAX_LEN];
+	struct wire_pkt pk;
+	const char *why = NULL;
+	ssize_t n = read(tunfd[0], buf, sizeof(buf));
+
+	if (n < 0)
+		return 0;
+	assert_true(n > WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN);
+	assert_int_equal(wire_ip6_parse(&pk, buf + WIRE_VNET_HDR_LEN, (size_t)n - WIRE_VNET_HDR_LEN,
+					&why), 0);
+	assert_int_equal(pk.proto, WIRE_PROTO_MH);
+	memcpy(o->src, pk.src, 16);
+	memcpy(o->dst, pk.dst, 16);
+	o->mhlen = (size_t)n - WIRE_VNET_HDR_LEN - pk.l4_off;
+	memcpy(o->mh, buf + WIRE_VNET_HDR_LEN + pk.l4_off, o->mhlen);
+	assert_true(mip6_csum_ok(o->src, o->dst, o->mh, o->mhlen));
+	assert_int_equal(mip6_msg_decode(&o->m, o->mh, o->mhlen, &why), 0);
+	return 1;
+}
+
+static void
+next_mh_of(struct sent_mh *o, uint8_t type)
+{
+	assert_true(next_mh(o));
+	assert_int_equal(o->m.type, type);
+}
+
+static int
+nothing_sent(void)
+{
+	struct sent_mh o;
+
+	return !next_mh(&o);
+}
+
+/* The correspondent node's tokens and binding management keys. */
+static void
+token(const uint8_t addr[16], int care_of, uint8_t out[MIP6_TOKEN_LEN])
+{
+	mip6_keygen_token(KCN, addr, NONCE, care_of, out);
+}
+
+static void
+kbm(int deleting, uint8_t out[MIP6_KBM_LEN])
+{
+	uint8_t h[MIP6_TOKEN_LEN], c[MIP6_TOKEN_LEN];
+
+	token(HOME, 0, h);
+	token(COA, 1, c);
+	mip6_kbm(h, deleting ? NULL : c, out);
+}
+
+/* A packet client -> the DVIPA reaching the owner's TUN. */
+static void
+deliver_owner(const uint8_t *mh, size_t mhlen)
+{
+	uint8_t pkt[WIRE_IP6_HDR_LEN + MIP6_MAX_LEN];
+	struct wire_pkt pk;
+	const char *why = NULL;
+
+	memset(pkt, 0, WIRE_IP6_HDR_LEN);
+	pkt[0] = 0x60;
+	pkt[4] = (uint8_t)(mhlen >> 8);
+	pkt[5] = (uint8_t)mhlen;
+	pkt[6] = WIRE_PROTO_MH;
+	pkt[7] = 64;
+	memcpy(pkt + 8, CLIENT, 16);
+	memcpy(pkt + 24, HOME, 16);
+	memcpy(pkt + WIRE_IP6_HDR_LEN, mh, mhlen);
+	assert_int_equal(wire_ip6_parse(&pk, pkt, WIRE_IP6_HDR_LEN + mhlen, &why), 0);
+	stack_mip6_rx_owner(&st, &pk, pkt, WIRE_IP6_HDR_LEN + mhlen);
+}
+
+/* The target's copy of a Mobility Header client -> dst that reached its
+ * care-of address. */
+static void
+deliver_copy(const uint8_t dst[16], const uint8_t *mh, size_t mhlen)
+{
+	static struct wire_xcf_mip6_copy cp;
+	uint8_t body[WIRE_XCF_MAX_BODY];
+	ssize_t n;
+
+	memcpy(cp.src, CLIENT, 16);
+	memcpy(cp.dst, dst, 16);
+	memcpy(cp.coa, COA, 16);
+	cp.mhlen = (uint16_t)mhlen;
+	memcpy(cp.mh, mh, mhlen);
+	n = wire_xcf_mip6_copy_encode(&cp, body, sizeof(body));
+	assert_true(n > 0);
+	stack_mip6_on_copy(&st, xcf_member(NULL, "SYSBTCPCS"), body, (size_t)n);
+}
+
+/* The correspondent node answers a HoTI (the HoT goes to the DVIPA) or a
+ * CoTI (the CoT goes to the care-of address; the target copies it). */
+static void
+answer_init(const struct sent_mh *init)
+{
+	int care_of = init->m.type == MIP6_MH_COTI;
+	struct mip6_test *t;
+	struct mip6_msg m;
+	uint8_t mh[MIP6_MAX_LEN];
+	ssize_t n;
+
+	assert_true(init->m.type == MIP6_MH_HOTI || care_of);
+	assert_memory_equal(init->dst, CLIENT, 16);
+	memset(&m, 0, sizeof(m));
+	m.proto = WIRE_PROTO_NONE;
+	m.type = care_of ? MIP6_MH_COT : MIP6_MH_HOT;
+	t = care_of ? &m.cot : &m.hot;
+	t->nonce_idx = NONCE_IDX;
+	memcpy(t->cookie, care_of ? init->m.coti.cookie : init->m.hoti.cookie, MIP6_COOKIE_LEN);
+	token(init->src, care_of, t->token);
+	n = mip6_msg_encode(&m, mh, sizeof(mh));
+	assert_true(n > 0);
+	mip6_csum_set(CLIENT, init->src, mh, (size_t)n);
+	if (care_of)
+		deliver_copy(init->src, mh, (size_t)n);
+	else
+		deliver_owner(mh, (size_t)n);
+}
+
+/* The correspondent node's BA to the care-of address (copied by the
+ * target); a wrong authenticator when forged. */
+static void
+send_ba(uint8_t status, uint16_t seq, uint16_t lifetime, int forged)
+{
+	struct mip6_msg m;
+	uint8_t mh[MIP6_MAX_LEN], k[MIP6_KBM_LEN];
+	ssize_t n;
+	int off;
+
+	memset(&m, 0, sizeof(m));
+	m.proto = WIRE_PROTO_NONE;
+	m.type = MIP6_MH_BA;
+	m.ba.status = status;
+	m.ba.seq = seq;
+	m.ba.lifetime = lifetime;
+	m.opts.present = MIP6_OPTF(MIP6_OPT_AUTH);
+	wire_vso_conn_add(&m.opts, CPORT, DPORT);
+	n = mip6_msg_encode(&m, mh, sizeof(mh));
+	assert_true(n > 0);
+	off = mip6_auth_off(mh, (size_t)n);
+	assert_true(off > 0);
+	kbm(0, k);
+	assert_int_equal(mip6_bu_authenticator(k, COA, CLIENT, mh, (size_t)n, (size_t)off, mh + off), 0);
+	if (forged)
+		mh[off] ^= 0x01;
+	mip6_csum_set(CLIENT, HOME, mh, (size_t)n);
+	deliver_copy(HOME, mh, (size_t)n);
+}
+
+/* A BU's authenticator, checked as the correspondent node checks it. */
+static void
+assert_bu_authentic(const struct sent_mh *bu, int deleting)
+{
+	uint8_t k[MIP6_KBM_LEN], auth[MIP6_AUTH_LEN];
+
+	kbm(deleting, k);
+	assert_int_equal(mip6_bu_authenticator(k, bu->m.opts.alt_coa, CLIENT, bu->mh, bu->mhlen,
+					       bu->m.opts.auth_off, auth), 0);
+	assert_memory_equal(auth, bu->mh + bu->m.opts.auth_off, MIP6_AUTH_LEN);
+}
+
+static void
+assert_bu_for_conn(const struct sent_mh *bu)
+{
+	uint16_t cport, dport;
+
+	assert_int_equal(bu->m.type, MIP6_MH_BU);
+	assert_memory_equal(bu->src, HOME, 16);
+	assert_memory_equal(bu->dst, CLIENT, 16);
+	assert_int_equal(wire_vso_conn_find(&bu->m.opts, &cport, &dport), 1);
+	assert_int_equal(cport, CPORT);
+	assert_int_equal(dport, DPORT);
+	assert_true(bu->m.opts.present & MIP6_OPTF(MIP6_OPT_NONCE));
+	assert_int_equal(bu->m.opts.home_nonce_idx, NONCE_IDX);
+}
+
+/* Both tests, answered: returns the BU that follows. */
+static void
+tests_answered(struct sent_mh *bu)
+{
+	struct sent_mh h, c;
+
+	next_mh_of(&h, MIP6_MH_HOTI);
+	next_mh_of(&c, MIP6_MH_COTI);
+	answer_init(&h);
+	answer_init(&c);
+	next_mh_of(bu, MIP6_MH_BU);
+}
+
+/* The connection bound through a full exchange; returns its BU. */
+static void
+bound(struct sent_mh *bu)
+{
+	stack_mip6_conn_established(&st, conn);
+	tests_answered(bu);
+	send_ba(MIP6_BA_ACCEPTED, bu->m.bu.seq, bu->m.bu.lifetime, 0);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_BOUND);
+	assert_true(nothing_sent());
+}
+
+static void
+test_mn_tests_then_bu(void **state)
+{
+	struct sent_mh h, c, bu;
+	const uint8_t *copyto = NULL;
+	int i;
+
+	(void)state;
+	stack_mip6_conn_established(&st, conn);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_TESTING);
+	assert_int_equal(st.mip6.started, 1);
+	next_mh_of(&h, MIP6_MH_HOTI);
+	assert_memory_equal(h.src, HOME, 16);
+	next_mh_of(&c, MIP6_MH_COTI);
+	assert_memory_equal(c.src, COA, 16);	/* claim 1: from the target's care-of address */
+	for (i = 0; i < c.m.opts.n_vso; i++)
+		if (c.m.opts.vso[i].subtype == WIRE_VSO_COPYTO && c.m.opts.vso[i].len == 16)
+			copyto = c.m.opts.vso[i].data;
+	assert_non_null(copyto);
+	assert_memory_equal(copyto, HOME, 16);
+	assert_true(nothing_sent());
+	/* One token is not enough. */
+	answer_init(&h);
+	assert_true(nothing_sent());
+	answer_init(&c);
+	next_mh_of(&bu, MIP6_MH_BU);
+	assert_bu_for_conn(&bu);
+	assert_int_equal(bu.m.bu.seq, 1);
+	assert_int_equal(bu.m.bu.flags, MIP6_BU_F_A);
+	assert_int_equal(bu.m.bu.lifetime, MIP6_MAX_RR_BINDING_LIFETIME / 4);
+	assert_memory_equal(bu.m.opts.alt_coa, COA, 16);
+	assert_int_equal(bu.m.opts.coa_nonce_idx, NONCE_IDX);
+	assert_bu_authentic(&bu, 0);
+	assert_int_equal(conn->bu_seq, 1);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_TESTING);
+}
+
+static void
+test_mn_ba_binds_and_tells_the_target(void **state)
+{
+	static struct wire_xcf_bind_info b;
+	const struct fake_msg *f;
+	const char *why = NULL;
+	struct sent_mh bu;
+
+	(void)state;
+	stack_mip6_conn_established(&st, conn);
+	tests_answered(&bu);
+	send_ba(MIP6_BA_ACCEPTED, bu.m.bu.seq, 60, 0);	/* granted: 240 s */
+	assert_int_equal(conn->bypass, VIPA_BYPASS_BOUND);
+	assert_memory_equal(conn->coa, COA, 16);
+	assert_int_equal(conn->bu_life, 240);
+	assert_int_equal(st.mip6.bound, 1);
+	f = fake_bus_last(1, WIRE_XCF_BIND_INFO);
+	assert_non_null(f);
+	assert_string_equal(f->member, "SYSBTCPCS");
+	assert_int_equal(wire_xcf_bind_info_decode(&b, f->body, f->len, &why), 0);
+	assert_memory_equal(b.dvipa, HOME, 16);
+	assert_memory_equal(b.client, CLIENT, 16);
+	assert_int_equal(b.cport, CPORT);
+	assert_int_equal(b.dport, DPORT);
+	assert_int_equal(b.bypass, VIPA_BYPASS_BOUND);
+	assert_memory_equal(b.coa, COA, 16);
+	assert_int_equal(b.seq, bu.m.bu.seq);
+	assert_int_equal(b.lifetime, 240);
+}
+
+static void
+test_mn_forged_ba_changes_nothing(void **state)
+{
+	struct sent_mh bu;
+
+	(void)state;
+	stack_mip6_conn_established(&st, conn);
+	tests_answered(&bu);
+	send_ba(MIP6_BA_ACCEPTED, bu.m.bu.seq, 105, 1);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_TESTING);
+	assert_int_equal(st.mip6.bound, 0);
+	assert_int_equal(fake_bus_count(1, WIRE_XCF_BIND_INFO), 0);
+	assert_int_equal(lib_verdict_count(&st.bus_verdicts, "BA with a wrong authenticator"), 1);
+}
+
+/* The 500 ms housekeeping walk, a second later. */
+static void
+second_passes(void)
+{
+	fake_clock_advance(1000);
+	stack_mip6_tick(&st);
+}
+
+static void
+test_mn_unanswered_bu_gives_up(void **state)
+{
+	struct sent_mh bu, h, c;
+
+	(void)state;
+	stack_mip6_conn_established(&st, conn);
+	tests_answered(&bu);			/* BU 1 */
+	assert_true(nothing_sent());
+	second_passes();
+	next_mh_of(&bu, MIP6_MH_BU);		/* BU 2 */
+	assert_true(nothing_sent());
+	/* Halfway: the correspondent may have a new Kcn; test again. */
+	second_passes();
+	next_mh_of(&h, MIP6_MH_HOTI);
+	next_mh_of(&c, MIP6_MH_COTI);
+	assert_true(nothing_sent());
+	answer_init(&h);
+	answer_init(&c);
+	next_mh_of(&bu, MIP6_MH_BU);		/* BU 3 */
+	second_passes();
+	next_mh_of(&bu, MIP6_MH_BU);		/* BU 4 */
+	assert_int_equal(conn->bypass, VIPA_BYPASS_TESTING);
+	second_passes();
+	assert_true(nothing_sent());
+	assert_int_equal(conn->bypass, VIPA_BYPASS_NONE);	/* stays routed */
+	assert_int_equal(st.mip6.gave_up, 1);
+	second_passes();
+	assert_true(nothing_sent());
+}
+
+static void
+test_mn_seq_out_of_window_renumbers(void **state)
+{
+	struct sent_mh bu;
+
+	(void)state;
+	stack_mip6_conn_established(&st, conn);
+	tests_answered(&bu);
+	assert_int_equal(bu.m.bu.seq, 1);
+	/* The client holds a binding numbered 500 (another routing stack's). */
+	send_ba(MIP6_BA_SEQ_OUT_OF_WINDOW, 500, 0, 0);
+	next_mh_of(&bu, MIP6_MH_BU);
+	assert_int_equal(bu.m.bu.seq, 501);
+	assert_bu_authentic(&bu, 0);
+	assert_int_equal(st.mip6.ba_errors, 1);
+	send_ba(MIP6_BA_ACCEPTED, 501, 105, 0);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_BOUND);
+}
+
+static void
+test_mn_refresh_before_expiry(void **state)
+{
+	struct sent_mh bu, h, c;
+
+	(void)state;
+	bound(&bu);
+	/* 7/8 of the 420 s lifetime: not yet... */
+	fake_clock_advance(367000);
+	stack_mip6_tick(&st);
+	assert_true(nothing_sent());
+	/* ...now: fresh tests (the tokens are older than the binding's BU). */
+	fake_clock_advance(1000);
+	stack_mip6_tick(&st);
+	assert_int_equal(st.mip6.refreshes, 1);
+	next_mh_of(&h, MIP6_MH_HOTI);
+	next_mh_of(&c, MIP6_MH_COTI);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_BOUND);	/* still valid at the client */
+	answer_init(&h);
+	answer_init(&c);
+	next_mh_of(&bu, MIP6_MH_BU);
+	assert_int_equal(bu.m.bu.seq, 2);
+	assert_bu_authentic(&bu, 0);
+	send_ba(MIP6_BA_ACCEPTED, 2, 105, 0);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_BOUND);
+	assert_int_equal(st.mip6.refreshed, 1);
+	assert_int_equal(st.mip6.bound, 1);
+	assert_int_equal(fake_bus_count(1, WIRE_XCF_BIND_INFO), 2);
+}
+
+static void
+test_mn_brr_starts_a_refresh(void **state)
+{
+	struct sent_mh bu, h;
+	struct mip6_msg m;
+	uint8_t mh[MIP6_MAX_LEN];
+	ssize_t n;
+
+	(void)state;
+	bound(&bu);
+	fake_clock_advance(5000);
+	memset(&m, 0, sizeof(m));
+	m.proto = WIRE_PROTO_NONE;
+	m.type = MIP6_MH_BRR;
+	wire_vso_conn_add(&m.opts, CPORT, DPORT);
+	n = mip6_msg_encode(&m, mh, sizeof(mh));
+	assert_true(n > 0);
+	mip6_csum_set(CLIENT, HOME, mh, (size_t)n);
+	deliver_copy(HOME, mh, (size_t)n);	/* via the target, claim 1 */
+	assert_int_equal(st.mip6.refreshes, 1);
+	next_mh_of(&h, MIP6_MH_HOTI);
+}
+
+static void
+test_mn_connection_end_deletes_the_binding(void **state)
+{
+	struct sent_mh bu, del;
+
+	(void)state;
+	bound(&bu);
+	stack_mip6_conn_ended(&st, conn, 0);
+	next_mh_of(&del, MIP6_MH_BU);
+	assert_bu_for_conn(&del);
+	assert_int_equal(del.m.bu.lifetime, 0);
+	assert_int_equal(del.m.bu.flags, 0);
+	assert_memory_equal(del.m.opts.alt_coa, HOME, 16);	/* care-of = home */
+	assert_true(del.m.bu.seq == 2);
+	assert_bu_authentic(&del, 1);
+	assert_int_equal(st.mip6.deletes, 1);
+	assert_int_equal(st.mip6.target_lost, 0);
+}
+
+static void
+test_mn_target_lost_deletes_too(void **state)
+{
+	struct sent_mh bu, del;
+
+	(void)state;
+	bound(&bu);
+	stack_mip6_conn_ended(&st, conn, 1);
+	next_mh_of(&del, MIP6_MH_BU);
+	assert_int_equal(del.m.bu.lifetime, 0);
+	assert_memory_equal(del.m.opts.alt_coa, HOME, 16);
+	assert_int_equal(st.mip6.target_lost, 1);
+}
+
+static void
+test_mn_deletion_waits_for_a_fresh_home_token(void **state)
+{
+	struct sent_mh bu, h, del;
+
+	(void)state;
+	bound(&bu);
+	fake_clock_advance(200000);		/* the tokens are too old to use */
+	stack_mip6_conn_ended(&st, conn, 0);
+	next_mh_of(&h, MIP6_MH_HOTI);
+	assert_true(nothing_sent());
+	assert_int_equal(st.mip6.deletes, 0);
+	answer_init(&h);
+	next_mh_of(&del, MIP6_MH_BU);
+	assert_int_equal(del.m.bu.lifetime, 0);
+	assert_bu_authentic(&del, 1);
+	assert_int_equal(st.mip6.deletes, 1);
+}
+
+static void
+test_mn_unbound_connection_sends_no_deletion(void **state)
+{
+	(void)state;
+	stack_mip6_conn_ended(&st, conn, 0);
+	assert_true(nothing_sent());
+	assert_int_equal(st.mip6.deletes, 0);
+}
+
+static void
+test_mn_target_without_bypass_stays_routed(void **state)
+{
+	(void)state;
+	vipa_vdpt_get(st.vdpt, HOME, DPORT, COA, 0)->flags |= VIPA_VDPT_F_NOMIP6;
+	stack_mip6_conn_established(&st, conn);
+	assert_true(nothing_sent());
+	assert_int_equal(conn->bypass, VIPA_BYPASS_NONE);
+	assert_int_equal(st.mip6.started, 0);
+}
+
 int
 main(void)
 {
+#define TT(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define TM(f) cmocka_unit_test_setup_teardown(f, setup_mn, teardown_mn)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_cot_copied_to_owner, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cot_for_our_dvipa_handled_here, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cot_without_a_known_dvipa_dropped, setup, teardown),
+		TT(test_cot_copied_to_owner),
+		TT(test_cot_for_our_dvipa_handled_here),
+		TT(test_cot_without_a_known_dvipa_dropped),
+		TM(test_mn_tests_then_bu),
+		TM(test_mn_ba_binds_and_tells_the_target),
+		TM(test_mn_forged_ba_changes_nothing),
+		TM(test_mn_unanswered_bu_gives_up),
+		TM(test_mn_seq_out_of_window_renumbers),
+		TM(test_mn_refresh_before_expiry),
+		TM(test_mn_brr_starts_a_refresh),
+		TM(test_mn_connection_end_deletes_the_binding),
+		TM(test_mn_target_lost_deletes_too),
+		TM(test_mn_deletion_waits_for_a_fresh_home_token),
+		TM(test_mn_unbound_connection_sends_no_deletion),
+		TM(test_mn_target_without_bypass_stays_routed),
 	};
+#undef TT
+#undef TM
 
 	lib_log_init("test", LIB_LOG_WARN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
