@@ -119,6 +119,12 @@ tab_hash(const struct lib_tab *t, const uint8_t *k, size_t n)
 	uint64_t a = t->seed[0], b = t->seed[1], x, y;
 	size_t i = 0, rem;
 
+	if (n > 32 && n <= 40) {
+		/* One round and one final mix, straight (the 4-tuple). */
+		a = tab_mum(tab_load64(k) ^ a, tab_load64(k + 8) ^ t->seed[2]);
+		b = tab_mum(tab_load64(k + 16) ^ b, tab_load64(k + 24) ^ t->seed[3]);
+		return tab_mum(a ^ tab_load64(k + n - 8) ^ t->seed[3], b ^ t->seed[2]);
+	}
 	for (; n - i > 32; i += 32) {
 		a = tab_mum(tab_load64(k + i) ^ a, tab_load64(k + i + 8) ^ t->seed[2]);
 		b = tab_mum(tab_load64(k + i + 16) ^ b, tab_load64(k + i + 24) ^ t->seed[3]);
@@ -145,18 +151,12 @@ tab_hash(const struct lib_tab *t, const uint8_t *k, size_t n)
 	return tab_mum(a ^ x ^ t->seed[3], b ^ y ^ t->seed[2]);
 }
 
-/* Compares 8 bytes at a time; the last word may overlap the one before. */
+/* With n a constant (the 4-tuple's probe) the compiler expands this in
+ * place; otherwise it is a call. */
 static inline __attribute__((always_inline)) int
 tab_key_eq(const uint8_t *a, const uint8_t *b, size_t n)
 {
-	size_t i;
-
-	if (n < 8)
-		return memcmp(a, b, n) == 0;
-	for (i = 0; i + 8 < n; i += 8)
-		if (tab_load64(a + i) != tab_load64(b + i))
-			return 0;
-	return tab_load64(a + n - 8) == tab_load64(b + n - 8);
+	return memcmp(a, b, n) == 0;
 }
 
 static inline uint8_t *
@@ -320,7 +320,7 @@ tab_find_n(const struct lib_tab *t, const uint8_t *k, size_t n, size_t *pos, uin
  * any other length takes the general one. */
 #define TAB_KEY_4TUPLE 36
 
-static inline int
+static inline __attribute__((always_inline)) int
 tab_find(const struct lib_tab *t, const uint8_t *k, size_t *pos, uint32_t *dist, uint32_t *tag)
 {
 	if (t->key_len == TAB_KEY_4TUPLE)
@@ -328,15 +328,32 @@ tab_find(const struct lib_tab *t, const uint8_t *k, size_t *pos, uint32_t *dist,
 	return tab_find_n(t, k, t->key_len, pos, dist, tag);
 }
 
-void *
-lib_tab_lookup(struct lib_tab *t, const void *k)
+static inline __attribute__((always_inline)) void *
+tab_lookup_n(const struct lib_tab *t, const uint8_t *k, size_t n)
 {
 	size_t pos;
 	uint32_t dist, tag;
 
-	if (!tab_find(t, k, &pos, &dist, &tag))
+	if (!tab_find_n(t, k, n, &pos, &dist, &tag))
 		return NULL;
 	return tab_entry(t, t->slot[pos].idx);
+}
+
+/* The packet path's lookup: the 4-tuple's probe in place, any other
+ * key length in a function of its own (so neither crowds the other's
+ * registers). */
+static __attribute__((noinline)) void *
+tab_lookup_any(const struct lib_tab *t, const uint8_t *k)
+{
+	return tab_lookup_n(t, k, t->key_len);
+}
+
+void *
+lib_tab_lookup(struct lib_tab *t, const void *k)
+{
+	if (t->key_len != TAB_KEY_4TUPLE)
+		return tab_lookup_any(t, k);
+	return tab_lookup_n(t, k, TAB_KEY_4TUPLE);
 }
 
 void *

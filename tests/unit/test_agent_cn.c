@@ -639,6 +639,31 @@ test_lifetime_zero_deletes(void **state)
 	assert_int_equal(ag.cnt.bu_deleted, 1);
 }
 
+/* A new namespace may drop what is sent before IPv6 on lo is up: a probe
+ * (a BRR to the home address) goes around until one comes back. */
+static int
+path_ready(void)
+{
+	uint8_t mh[8] = { WIRE_PROTO_NONE, 0, MIP6_MH_BRR, 0, 0, 0, 0, 0 }, buf[64];
+	struct sockaddr_in6 sa;
+	struct pollfd p = { capfd, POLLIN, 0 };
+	int tries;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin6_family = AF_INET6;
+	memcpy(&sa.sin6_addr, HOME, 16);
+	for (tries = 0; tries < 200; tries++) {
+		if (sendto(capfd, mh, sizeof(mh), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			return -1;
+		if (poll(&p, 1, 50) == 1) {
+			while (recv(capfd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+				;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 /* Everything below happens in a network namespace of our own: lo up, the
  * addresses of the home, the care-of and the client local. */
 static int
@@ -669,7 +694,7 @@ namespace_up(void)
 	capfd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_MH);
 	if (capfd < 0 || setsockopt(capfd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0)
 		return -1;
-	return 0;
+	return path_ready();
 }
 
 int

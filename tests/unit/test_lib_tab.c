@@ -1,0 +1,249 @@
+/*
+ * test_lib_tab.c - proves lib/tab.c, the fixed-capacity hash table, for
+ * keys of every length class its hash and probe treat apart (1, 3, 4, 7, 8,
+ * 15, 16, 17, 32, 33, the 34 of TIMEDAFFINITY, the 36 of a 4-tuple, 40, 41,
+ * 64, 100 bytes) and payloads of odd sizes; the VCRT's own tests
+ * (test_vipa_tables.c) cover the 4-tuple through vipa/vcrt.c.
+ *  - A million random inserts, removals and lookups against a reference:
+ *    the same entry (pointer) comes back for a key until it is removed,
+ *    inserts are refused when the table is full, the count is right.
+ *  - A new entry has its key copied in and its payload zeroed, even where a
+ *    removed entry left bytes behind; entries are 8-byte aligned.
+ *  - Keys that differ only in their last byte, or only inside the bytes a
+ *    round and the tail both read, are different keys.
+ *  - foreach visits every entry once and removes those its callback asks
+ *    for, while the callback removes others too.
+ *  - Bad sizes are refused with EINVAL.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/lib.h"
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t
+rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+/* Key i of length n: mostly constant bytes (as addresses are), the index
+ * spread over a few of them. */
+static void
+make_key(uint8_t *k, size_t n, uint32_t i)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		k[j] = (uint8_t)(0xfd ^ j);
+	for (j = 0; j < 4 && j < n; j++)
+		k[n - 1 - (j * 5) % n] ^= (uint8_t)(i >> (8 * j));
+}
+
+static void
+random_ops(size_t key_len, size_t entry_size)
+{
+	/* A one-byte key has 256 values only. */
+	const size_t nkeys = key_len == 1 ? 256 : 3000, cap = key_len == 1 ? 200 : 2000;
+	const size_t ops = 200000;
+	uint8_t *keys = calloc(nkeys, key_len);
+	uint8_t **ref = calloc(nkeys, sizeof(*ref));
+	struct lib_tab *t = lib_tab_new(cap, key_len, entry_size);
+	size_t i, j, op, count = 0;
+	uint8_t *e;
+	int created;
+
+	assert_non_null(keys);
+	assert_non_null(ref);
+	assert_non_null(t);
+	assert_int_equal(lib_tab_capacity(t), cap);
+	for (i = 0; i < nkeys; i++)
+		make_key(keys + i * key_len, key_len, (uint32_t)i);
+	for (op = 0; op < ops; op++) {
+		uint64_t r = rng();
+		const uint8_t *k;
+
+		i = (size_t)(r >> 32) % nkeys;
+		k = keys + i * key_len;
+		switch (r & 3) {
+		case 0:
+		case 1:
+			e = lib_tab_insert(t, k, &created);
+			if (ref[i]) {
+				assert_ptr_equal(e, ref[i]);
+				assert_int_equal(created, 0);
+			} else if (count == cap) {
+				assert_null(e);
+			} else {
+				assert_non_null(e);
+				assert_int_equal(created, 1);
+				assert_int_equal((uintptr_t)e % 8, 0);
+				assert_memory_equal(e, k, key_len);
+				for (j = key_len; j < entry_size; j++)
+					assert_int_equal(e[j], 0);
+				/* Leave bytes behind for the next user of the slot. */
+				memset(e + key_len, 0xa5, entry_size - key_len);
+				ref[i] = e;
+				count++;
+			}
+			break;
+		case 2:
+			assert_int_equal(lib_tab_remove(t, k), ref[i] ? 0 : -ENOENT);
+			if (ref[i])
+				count--;
+			ref[i] = NULL;
+			break;
+		default:
+			assert_ptr_equal(lib_tab_lookup(t, k), ref[i]);
+			break;
+		}
+		assert_int_equal(lib_tab_count(t), count);
+	}
+	for (i = 0; i < nkeys; i++)
+		assert_ptr_equal(lib_tab_lookup(t, keys + i * key_len), ref[i]);
+	lib_tab_destroy(&t);
+	assert_null(t);
+	lib_tab_destroy(&t);
+	free(keys);
+	free(ref);
+}
+
+static void
+test_random_ops_every_key_length(void **state)
+{
+	static const size_t lens[] = { 1, 3, 4, 7, 8, 15, 16, 17, 32, 33, 34, 36, 40, 41, 64, 100 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		random_ops(lens[i], lens[i]);		/* key only */
+		random_ops(lens[i], lens[i] + 13);	/* an odd payload */
+	}
+}
+
+static void
+test_near_keys_differ(void **state)
+{
+	static const size_t lens[] = { 8, 16, 34, 36, 41 };
+	uint8_t a[64], b[64];
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		size_t n = lens[i];
+
+		for (j = 0; j < n; j++) {
+			struct lib_tab *t = lib_tab_new(8, n, n + 8);
+
+			assert_non_null(t);
+			memset(a, 0x11, n);
+			memcpy(b, a, n);
+			b[j] ^= 0x01;		/* one bit, at every position */
+			assert_non_null(lib_tab_insert(t, a, NULL));
+			assert_null(lib_tab_lookup(t, b));
+			assert_non_null(lib_tab_insert(t, b, NULL));
+			assert_int_equal(lib_tab_count(t), 2);
+			assert_ptr_not_equal(lib_tab_lookup(t, a), lib_tab_lookup(t, b));
+			lib_tab_destroy(&t);
+		}
+	}
+}
+
+struct walk {
+	struct lib_tab *t;
+	int seen[512];
+	uint8_t victim[34];
+};
+
+static int
+walk_cb(void *entry, void *arg)
+{
+	struct walk *w = arg;
+	uint8_t *e = entry;
+	int i = e[0] | e[1] << 8;
+
+	w->seen[i]++;
+	if (i == 7)
+		lib_tab_remove(w->t, w->victim);	/* another entry, from inside */
+	return i % 3 == 0;			/* and every third one itself */
+}
+
+static void
+test_foreach_removes(void **state)
+{
+	struct walk w;
+	uint8_t k[34];
+	int i, left = 0;
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	w.t = lib_tab_new(512, sizeof(k), 48);
+	assert_non_null(w.t);
+	for (i = 0; i < 500; i++) {
+		memset(k, 0, sizeof(k));
+		k[0] = (uint8_t)i;
+		k[1] = (uint8_t)(i >> 8);
+		assert_non_null(lib_tab_insert(w.t, k, NULL));
+	}
+	memset(w.victim, 0, sizeof(w.victim));
+	w.victim[0] = 200;			/* 200 % 3 != 0 */
+	lib_tab_foreach(w.t, walk_cb, &w);
+	for (i = 0; i < 500; i++) {
+		assert_true(w.seen[i] <= 1);
+		if (i != 200)
+			assert_int_equal(w.seen[i], 1);
+		memset(k, 0, sizeof(k));
+		k[0] = (uint8_t)i;
+		k[1] = (uint8_t)(i >> 8);
+		if (i % 3 != 0 && i != 200) {
+			assert_non_null(lib_tab_lookup(w.t, k));
+			left++;
+		} else {
+			assert_null(lib_tab_lookup(w.t, k));
+		}
+	}
+	assert_int_equal(lib_tab_count(w.t), left);
+	lib_tab_destroy(&w.t);
+}
+
+static void
+test_bad_sizes(void **state)
+{
+	(void)state;
+	errno = 0;
+	assert_null(lib_tab_new(0, 8, 16));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(lib_tab_new(10, 0, 16));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(lib_tab_new(10, 17, 16));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(lib_tab_new(10, 8, 65537));
+	assert_int_equal(errno, EINVAL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_random_ops_every_key_length),
+		cmocka_unit_test(test_near_keys_differ),
+		cmocka_unit_test(test_foreach_removes),
+		cmocka_unit_test(test_bad_sizes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
