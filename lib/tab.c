@@ -119,12 +119,6 @@ tab_hash(const struct lib_tab *t, const uint8_t *k, size_t n)
 	uint64_t a = t->seed[0], b = t->seed[1], x, y;
 	size_t i = 0, rem;
 
-	if (n > 32 && n <= 40) {
-		/* One round and one final mix, straight (the 4-tuple). */
-		a = tab_mum(tab_load64(k) ^ a, tab_load64(k + 8) ^ t->seed[2]);
-		b = tab_mum(tab_load64(k + 16) ^ b, tab_load64(k + 24) ^ t->seed[3]);
-		return tab_mum(a ^ tab_load64(k + n - 8) ^ t->seed[3], b ^ t->seed[2]);
-	}
 	for (; n - i > 32; i += 32) {
 		a = tab_mum(tab_load64(k + i) ^ a, tab_load64(k + i + 8) ^ t->seed[2]);
 		b = tab_mum(tab_load64(k + i + 16) ^ b, tab_load64(k + i + 24) ^ t->seed[3]);
