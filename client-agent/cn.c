@@ -133,14 +133,7 @@ send_rh2(struct agent *a, const uint8_t src[16], const uint8_t coa[16], const ui
 	mip6_csum_set(src, home, mh, (size_t)n);
 	memset(pkt, 0, WIRE_VNET_HDR_LEN);
 	plen = WIRE_RH2_LEN + (size_t)n;
-	ip[0] = 0x60;
-	ip[1] = ip[2] = ip[3] = 0;
-	ip[4] = (uint8_t)(plen >> 8);
-	ip[5] = (uint8_t)plen;
-	ip[6] = WIRE_PROTO_ROUTING;
-	ip[7] = 64;
-	memcpy(ip + 8, src, 16);
-	memcpy(ip + 24, coa, 16);
+	wire_ip6_hdr_encode(ip, WIRE_IP6_HDR_LEN, src, coa, WIRE_PROTO_ROUTING, (uint16_t)plen);
 	rh[0] = WIRE_PROTO_MH;
 	rh[1] = 2;
 	rh[2] = 2;

@@ -77,24 +77,20 @@ stack_dist_on_adv(struct stack *s, const struct xcf_member_info *from, const uin
 		  size_t len)
 {
 	struct wire_xcf_dist_adv m;
-	struct stack_dvipa *d;
+	struct stack_dvipa *d = NULL;
 	const char *why = NULL;
 
-	if (wire_xcf_dist_adv_decode(&m, b, len, &why) < 0) {
-		lib_verdict(&s->bus_verdicts, why ? why : "malformed DIST_ADV");
-		return;
-	}
-	d = stack_dvipa_get(s, m.dvipa);
-	if (!d) {
-		lib_verdict(&s->bus_verdicts, "too many DVIPAs");
-		return;
-	}
-	if (d->owned) {
+	if (wire_xcf_dist_adv_decode(&m, b, len, &why) < 0)
+		why = why ? why : "malformed DIST_ADV";
+	else if (!(d = stack_dvipa_get(s, m.dvipa)))
+		why = "too many DVIPAs";
+	else if (d->owned)
 		/* Two owners: own.c settles it (the worse candidate gives up); keep ours. */
-		lib_verdict(&s->bus_verdicts, "DIST_ADV for a DVIPA we own");
-		return;
-	}
-	stack_tgt_apply_dist(s, d, &m, from->member);
+		why = "DIST_ADV for a DVIPA we own";
+	else
+		stack_tgt_apply_dist(s, d, &m, from->member);
+	if (why)
+		lib_verdict(&s->bus_verdicts, why);
 }
 
 static struct vipa_vdpt_entry *

@@ -124,13 +124,8 @@ send_ptb(struct stack *s, const uint8_t *pkt, size_t len, uint32_t mtu)
 	uint16_t ck;
 
 	memset(out, 0, WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + 8);
-	ip[0] = 0x60;
-	ip[4] = (uint8_t)(plen >> 8);
-	ip[5] = (uint8_t)plen;
-	ip[6] = WIRE_PROTO_ICMPV6;
-	ip[7] = 64;
-	memcpy(ip + 8, pkt + 24, 16);		/* from the DVIPA ... */
-	memcpy(ip + 24, pkt + 8, 16);		/* ... to the client */
+	/* From the DVIPA to the client. */
+	wire_ip6_hdr_encode(ip, WIRE_IP6_HDR_LEN, pkt + 24, pkt + 8, WIRE_PROTO_ICMPV6, (uint16_t)plen);
 	icmp[0] = 2;				/* Packet Too Big */
 	icmp[4] = (uint8_t)(mtu >> 24);
 	icmp[5] = (uint8_t)(mtu >> 16);

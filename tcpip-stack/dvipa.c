@@ -11,12 +11,11 @@
 struct stack_dvipa *
 stack_dvipa_find(struct stack *s, const uint8_t addr[16])
 {
-	int i;
+	struct stack_dvipa *d, *end = s->dv + s->ndv;
 
-	for (i = 0; i < s->ndv; i++)
-		if (memcmp(s->dv[i].addr, addr, 16) == 0)
-			return &s->dv[i];
-	return NULL;
+	for (d = s->dv; d < end && memcmp(d->addr, addr, 16) != 0; d++)
+		;
+	return d < end ? d : NULL;
 }
 
 struct stack_dvipa *

@@ -70,50 +70,67 @@ sfm_cb(struct xcf *x, void *arg)
 	stack_own_evaluate(arg);
 }
 
+static void
+on_vipa_adv(struct stack *s, const struct xcf_member_info *from, const uint8_t *b, size_t len)
+{
+	struct wire_xcf_vipa_adv m;
+	const char *why = NULL;
+
+	if (wire_xcf_vipa_adv_decode(&m, b, len, &why) < 0)
+		lib_verdict(&s->bus_verdicts, why ? why : "malformed VIPA_ADV");
+	else
+		stack_own_on_adv(s, from, &m);
+}
+
+static void
+on_sync_req(struct stack *s, const struct xcf_member_info *from, const uint8_t *b, size_t len)
+{
+	struct wire_xcf_sync_req m;
+	const char *why = NULL;
+
+	LIB_UNUSED(from);
+	if (wire_xcf_sync_req_decode(&m, b, len, &why) < 0)
+		lib_verdict(&s->bus_verdicts, why ? why : "malformed SYNC_REQ");
+	else
+		stack_tgt_report_all(s);
+}
+
+static void
+on_bind_info(struct stack *s, const struct xcf_member_info *from, const uint8_t *b, size_t len)
+{
+	LIB_UNUSED(from);
+	stack_mip6_on_bind_info(s, b, len);
+}
+
+/* Which file handles which message. */
+static const struct {
+	uint8_t type;
+	void (*fn)(struct stack *s, const struct xcf_member_info *from, const uint8_t *b,
+		   size_t len);
+} handlers[] = {
+	{ WIRE_XCF_VIPA_ADV, on_vipa_adv },
+	{ WIRE_XCF_DIST_ADV, stack_dist_on_adv },
+	{ WIRE_XCF_TGT_LISTEN, stack_dist_on_listen },
+	{ WIRE_XCF_TGT_CONN, stack_dist_on_conn },
+	{ WIRE_XCF_MIP6_COPY, stack_mip6_on_copy },
+	{ WIRE_XCF_BIND_INFO, on_bind_info },
+	{ WIRE_XCF_TGT_SYNC_REQ, on_sync_req },
+};
+
 void
 stack_group_deliver(struct stack *s, const struct xcf_member_info *from, uint8_t type,
 		    const uint8_t *body, size_t len)
 {
-	const char *why = NULL;
+	size_t i;
 
 	stack_own_guard(s);	/* some of these make us act as the owner */
-	switch (type) {
-	case WIRE_XCF_VIPA_ADV: {
-		struct wire_xcf_vipa_adv m;
-		if (wire_xcf_vipa_adv_decode(&m, body, len, &why) < 0)
-			lib_verdict(&s->bus_verdicts, why ? why : "malformed VIPA_ADV");
-		else
-			stack_own_on_adv(s, from, &m);
-		break;
-	}
-	case WIRE_XCF_DIST_ADV:
-		stack_dist_on_adv(s, from, body, len);
-		break;
-	case WIRE_XCF_TGT_LISTEN:
-		stack_dist_on_listen(s, from, body, len);
-		break;
-	case WIRE_XCF_TGT_CONN:
-		stack_dist_on_conn(s, from, body, len);
-		break;
-	case WIRE_XCF_MIP6_COPY:
-		stack_mip6_on_copy(s, from, body, len);
-		break;
-	case WIRE_XCF_BIND_INFO:
-		stack_mip6_on_bind_info(s, body, len);
-		break;
-	case WIRE_XCF_TGT_SYNC_REQ: {
-		struct wire_xcf_sync_req m;
-		if (wire_xcf_sync_req_decode(&m, body, len, &why) < 0) {
-			lib_verdict(&s->bus_verdicts, why ? why : "malformed SYNC_REQ");
-			break;
+	for (i = 0; i < LIB_ARRAY_LEN(handlers); i++) {
+		if (handlers[i].type == type) {
+			handlers[i].fn(s, from, body, len);
+			return;
 		}
-		stack_tgt_report_all(s);
-		break;
 	}
-	default:
-		lib_verdict(&s->bus_verdicts, "unhandled XCF message type");
-		break;
-	}
+	lib_verdict(&s->bus_verdicts, "unhandled XCF message type");
 }
 
 static void

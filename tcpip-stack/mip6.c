@@ -82,14 +82,7 @@ send_mh(struct stack *s, const uint8_t src[16], const uint8_t dst[16], const str
 	}
 	mip6_csum_set(src, dst, mh, (size_t)n);
 	memset(pkt, 0, WIRE_VNET_HDR_LEN);
-	ip[0] = 0x60;
-	ip[1] = ip[2] = ip[3] = 0;
-	ip[4] = (uint8_t)(n >> 8);
-	ip[5] = (uint8_t)n;
-	ip[6] = WIRE_PROTO_MH;
-	ip[7] = 64;
-	memcpy(ip + 8, src, 16);
-	memcpy(ip + 24, dst, 16);
+	wire_ip6_hdr_encode(ip, WIRE_IP6_HDR_LEN, src, dst, WIRE_PROTO_MH, (uint16_t)n);
 	if (write(s->tun_fd, pkt, WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + (size_t)n) < 0) {
 		lib_verdict(&s->tun_verdicts, "TUN write of a Mobility Header failed");
 		return -errno;

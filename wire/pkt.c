@@ -161,6 +161,23 @@ parse_l4(struct wire_pkt *pk, const uint8_t *pkt, size_t off, size_t end, uint8_
 	return 0;
 }
 
+ssize_t
+wire_ip6_hdr_encode(uint8_t *p, size_t cap, const uint8_t src[16], const uint8_t dst[16],
+		    uint8_t next_hdr, uint16_t payload_len)
+{
+	static const uint8_t version_class_flow[4] = { 0x60, 0, 0, 0 };
+
+	if (cap < WIRE_IP6_HDR_LEN)
+		return -ENOSPC;
+	memcpy(p, version_class_flow, sizeof(version_class_flow));
+	put16(p + IP6_OFF_PLEN, payload_len);
+	p[IP6_OFF_NXT] = next_hdr;
+	p[IP6_OFF_HLIM] = 64;
+	memcpy(p + IP6_OFF_SRC, src, 16);
+	memcpy(p + IP6_OFF_DST, dst, 16);
+	return WIRE_IP6_HDR_LEN;
+}
+
 int
 wire_ip6_parse(struct wire_pkt *pk, const uint8_t *pkt, size_t len, const char **reason)
 {

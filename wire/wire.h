@@ -134,6 +134,14 @@ struct wire_pkt {
  * payload length, so they parse like any other packet).
  */
 int wire_ip6_parse(struct wire_pkt *pk, const uint8_t *pkt, size_t len, const char **reason);
+/*
+ * Writes the 40-byte fixed IPv6 header of a packet we build: version 6,
+ * traffic class and flow label 0, hop limit 64, the next header and the
+ * payload length given.  Returns WIRE_IP6_HDR_LEN, or -ENOSPC when cap is
+ * smaller.
+ */
+ssize_t wire_ip6_hdr_encode(uint8_t *p, size_t cap, const uint8_t src[16], const uint8_t dst[16],
+			    uint8_t next_hdr, uint16_t payload_len);
 
 /*
  * In-place Type 2 Routing Header rewrite for the forwarding paths.

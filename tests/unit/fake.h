@@ -63,5 +63,7 @@ void fake_clock_advance(uint64_t ms);
 void fake_stack_init(struct stack *s, uv_loop_t *loop, const char *sysname,
 		     const uint8_t xcfaddr[16]);
 void fake_stack_fini(struct stack *s);
+/* A cmocka teardown: fake_stack_fini of the stack the setup left in *state. */
+int fake_stack_teardown(void **state);
 
 #endif

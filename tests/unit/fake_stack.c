@@ -29,3 +29,10 @@ fake_stack_fini(struct stack *s)
 		uv_run(s->loop, UV_RUN_NOWAIT);
 	stack_state_fini(s);
 }
+
+int
+fake_stack_teardown(void **state)
+{
+	fake_stack_fini(*state);
+	return 0;
+}

@@ -454,35 +454,40 @@ ba_direct(uint16_t seq, uint16_t lifetime)
 	assert_memory_equal(auth, mh + m.opts.auth_off, MIP6_AUTH_LEN);
 }
 
+/* A HoTI from HOME (care_of 0) or a CoTI from COA (1) gets its answer at
+ * that address: the cookie back, the current nonce's index, and the token
+ * of Kcn, the address and that nonce. */
 static void
-test_rr_then_bu_accepted(void **state)
+init_answered(int care_of)
 {
+	const uint8_t *addr = care_of ? COA : HOME;
+	const struct mip6_test *t;
 	struct mip6_msg m;
 	struct heard h;
 	uint8_t tok[MIP6_TOKEN_LEN];
+
+	memset(&m, 0, sizeof(m));
+	m.type = care_of ? MIP6_MH_COTI : MIP6_MH_HOTI;
+	memset(care_of ? m.coti.cookie : m.hoti.cookie, 0x11 + care_of, MIP6_COOKIE_LEN);
+	mh_from(addr, &m, 0, NULL);
+	heard(&h);
+	assert_int_equal(h.m.type, care_of ? MIP6_MH_COT : MIP6_MH_HOT);
+	assert_memory_equal(h.to, addr, 16);
+	t = care_of ? &h.m.cot : &h.m.hot;
+	assert_memory_equal(t->cookie, care_of ? m.coti.cookie : m.hoti.cookie, MIP6_COOKIE_LEN);
+	assert_int_equal(t->nonce_idx, ag.cn.nonce_idx);
+	mip6_keygen_token(ag.cn.kcn, addr, cur_nonce()->nonce, care_of, tok);
+	assert_memory_equal(t->token, tok, MIP6_TOKEN_LEN);
+}
+
+static void
+test_rr_then_bu_accepted(void **state)
+{
 	struct agent_conn_binding *c;
 
 	(void)state;
-	memset(&m, 0, sizeof(m));
-	m.type = MIP6_MH_HOTI;
-	memset(m.hoti.cookie, 0x11, MIP6_COOKIE_LEN);
-	mh_from(HOME, &m, 0, NULL);
-	heard(&h);
-	assert_int_equal(h.m.type, MIP6_MH_HOT);
-	assert_memory_equal(h.to, HOME, 16);
-	assert_memory_equal(h.m.hot.cookie, m.hoti.cookie, MIP6_COOKIE_LEN);
-	assert_int_equal(h.m.hot.nonce_idx, ag.cn.nonce_idx);
-	mip6_keygen_token(ag.cn.kcn, HOME, cur_nonce()->nonce, 0, tok);
-	assert_memory_equal(h.m.hot.token, tok, MIP6_TOKEN_LEN);
-	memset(&m, 0, sizeof(m));
-	m.type = MIP6_MH_COTI;
-	memset(m.coti.cookie, 0x22, MIP6_COOKIE_LEN);
-	mh_from(COA, &m, 0, NULL);
-	heard(&h);
-	assert_int_equal(h.m.type, MIP6_MH_COT);
-	assert_memory_equal(h.to, COA, 16);
-	mip6_keygen_token(ag.cn.kcn, COA, cur_nonce()->nonce, 1, tok);
-	assert_memory_equal(h.m.cot.token, tok, MIP6_TOKEN_LEN);
+	init_answered(0);
+	init_answered(1);
 
 	bu(9, 0xffff, MIP6_BU_F_A, 1, HOME, 0);
 	ba_direct(9, MIP6_MAX_RR_BINDING_LIFETIME / 4);	/* capped */

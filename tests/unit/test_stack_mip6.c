@@ -66,7 +66,6 @@ static const uint8_t DV_UNKNOWN[16] = { 0xfd, 0, 1, 0, [15] = 9 };
 static int
 setup(void **state)
 {
-	(void)state;
 	fake_bus_reset();
 	fake_bus_member("SYSA", "TCPCS", OWNER_XCF, XCF_ACTIVE, 1);
 	fake_bus_member("SYSB", "TCPCS", COA, XCF_ACTIVE, 1);
@@ -79,16 +78,10 @@ setup(void **state)
 	st.dv[1].owned = 1;
 	st.dv[1].target = 1;
 	lib_strlcpy(st.dv[1].owner, "SYSBTCPCS", sizeof(st.dv[1].owner));
+	*state = &st;
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	fake_stack_fini(&st);
-	return 0;
-}
 
 /* Builds client -> our care-of address: IPv6 + a CoT carrying a COPYTO
  * option of copyto_len bytes naming dvipa (no option when copyto_len is 0).
@@ -118,14 +111,7 @@ build_cot(uint8_t *pkt, size_t cap, const uint8_t dvipa[16], uint8_t copyto_len,
 	n = mip6_msg_encode(&m, mh, cap - WIRE_IP6_HDR_LEN);
 	assert_true(n > 0);
 	mip6_csum_set(CLIENT, COA, mh, (size_t)n);
-	memset(pkt, 0, WIRE_IP6_HDR_LEN);
-	pkt[0] = 0x60;
-	pkt[4] = (uint8_t)(n >> 8);
-	pkt[5] = (uint8_t)n;
-	pkt[6] = WIRE_PROTO_MH;
-	pkt[7] = 64;
-	memcpy(pkt + 8, CLIENT, 16);
-	memcpy(pkt + 24, COA, 16);
+	wire_ip6_hdr_encode(pkt, cap, CLIENT, COA, WIRE_PROTO_MH, (uint16_t)n);
 	*mhlen = (size_t)n;
 	return WIRE_IP6_HDR_LEN + (size_t)n;
 }
@@ -338,14 +324,7 @@ deliver_owner(const uint8_t *mh, size_t mhlen)
 	struct wire_pkt pk;
 	const char *why = NULL;
 
-	memset(pkt, 0, WIRE_IP6_HDR_LEN);
-	pkt[0] = 0x60;
-	pkt[4] = (uint8_t)(mhlen >> 8);
-	pkt[5] = (uint8_t)mhlen;
-	pkt[6] = WIRE_PROTO_MH;
-	pkt[7] = 64;
-	memcpy(pkt + 8, CLIENT, 16);
-	memcpy(pkt + 24, HOME, 16);
+	wire_ip6_hdr_encode(pkt, sizeof(pkt), CLIENT, HOME, WIRE_PROTO_MH, (uint16_t)mhlen);
 	memcpy(pkt + WIRE_IP6_HDR_LEN, mh, mhlen);
 	assert_int_equal(wire_ip6_parse(&pk, pkt, WIRE_IP6_HDR_LEN + mhlen, &why), 0);
 	stack_mip6_rx_owner(&st, &pk, pkt, WIRE_IP6_HDR_LEN + mhlen);
@@ -673,37 +652,38 @@ test_mn_brr_starts_a_refresh(void **state)
 	next_mh_of(&h, MIP6_MH_HOTI);
 }
 
+/* A bound connection ends (its target left the group, or not): the
+ * deleting BU. */
 static void
-test_mn_connection_end_deletes_the_binding(void **state)
+binding_deleted(int target_lost)
 {
 	struct sent_mh bu, del;
 
-	(void)state;
 	bound(&bu);
-	stack_mip6_conn_ended(&st, conn, 0);
+	stack_mip6_conn_ended(&st, conn, target_lost);
 	next_mh_of(&del, MIP6_MH_BU);
 	assert_bu_for_conn(&del);
 	assert_int_equal(del.m.bu.lifetime, 0);
 	assert_int_equal(del.m.bu.flags, 0);
 	assert_memory_equal(del.m.opts.alt_coa, HOME, 16);	/* care-of = home */
-	assert_true(del.m.bu.seq == 2);
+	assert_int_equal(del.m.bu.seq, 2);
 	assert_bu_authentic(&del, 1);
 	assert_int_equal(st.mip6.deletes, 1);
-	assert_int_equal(st.mip6.target_lost, 0);
+	assert_int_equal(st.mip6.target_lost, target_lost);
+}
+
+static void
+test_mn_connection_end_deletes_the_binding(void **state)
+{
+	(void)state;
+	binding_deleted(0);
 }
 
 static void
 test_mn_target_lost_deletes_too(void **state)
 {
-	struct sent_mh bu, del;
-
 	(void)state;
-	bound(&bu);
-	stack_mip6_conn_ended(&st, conn, 1);
-	next_mh_of(&del, MIP6_MH_BU);
-	assert_int_equal(del.m.bu.lifetime, 0);
-	assert_memory_equal(del.m.opts.alt_coa, HOME, 16);
-	assert_int_equal(st.mip6.target_lost, 1);
+	binding_deleted(1);
 }
 
 static void
@@ -748,7 +728,7 @@ test_mn_target_without_bypass_stays_routed(void **state)
 int
 main(void)
 {
-#define TT(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define TT(f) cmocka_unit_test_setup_teardown(f, setup, fake_stack_teardown)
 #define TM(f) cmocka_unit_test_setup_teardown(f, setup_mn, teardown_mn)
 	const struct CMUnitTest tests[] = {
 		TT(test_cot_copied_to_owner),

@@ -6,7 +6,8 @@
  * clock are the fakes of tests/unit/fake.h.  Each test is stack SYSA with
  * SYSB and SYSC alive beside it, and one DVIPA.
  *  - Candidate order: the VIPADEFINE stack first, then VIPABACKUP by rank
- *    (highest first), ties by member name; a DEACTIVATED stack is none.
+ *    (highest first), ties by member name; a DEACTIVATED stack is none, and
+ *    our own DEACTIVATE gives the DVIPA up at once.
  *  - Nothing is taken before our own join has settled, before every live
  *    member has told us its definitions (its current incarnation), or while
  *    the sysplex is not settled: a failed owner is replaced only once SFM
@@ -48,16 +49,10 @@ setup(void **state)
 	fake_bus_member("SYSC", "TCPCS", XC, XCF_ACTIVE, 1);
 	fake_bus.joined = 0;		/* until our join completes: no lease */
 	fake_stack_init(&st, uv_default_loop(), "SYSA", XA);
+	*state = &st;
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	fake_stack_fini(&st);
-	return 0;
-}
 
 static struct stack_dvipa *
 dv(void)
@@ -124,6 +119,26 @@ joined_and_settled(void)
 	fake_clock_advance(1000);
 }
 
+/* What a stack says of the DVIPA in its VIPA_ADV (origin 0: nothing). */
+struct said {
+	uint8_t origin, rank, status, flags;
+};
+#define NOTHING ((struct said){ 0, 0, 0, 0 })
+#define DEFINER(st) ((struct said){ WIRE_VIPA_DEFINE, 0, (st), 0 })
+#define BACKUP(rank, st) ((struct said){ WIRE_VIPA_BACKUP, (rank), (st), 0 })
+
+/* The facts of a test: our definition (us.origin, us.rank), what SYSB and
+ * SYSC advertise; we joined and the group settled; ownership evaluated. */
+static void
+facts(struct said us, struct said b, struct said c)
+{
+	define(us.origin, us.rank, VIPA_MOVE_IMMEDIATE);
+	adv("SYSB", b.origin, b.rank, b.status, b.flags);
+	adv("SYSC", c.origin, c.rank, c.status, c.flags);
+	joined_and_settled();
+	stack_own_evaluate(&st);
+}
+
 /* SYS's departure as the bus reports it (state: FAILED, LEFT, ...). */
 static void
 departs(const char *sys, enum xcf_member_state state)
@@ -156,11 +171,9 @@ published_status(void)
 static void
 own_after_takeover(enum vipa_moveable mv)
 {
-	define(WIRE_VIPA_BACKUP, 100, mv);
-	adv("SYSB", WIRE_VIPA_DEFINE, 0, WIRE_VIPA_ACTIVE, 0);
-	adv("SYSC", WIRE_VIPA_BACKUP, 50, WIRE_VIPA_BACKUP_ST, 0);
-	joined_and_settled();
-	stack_own_evaluate(&st);
+	facts(BACKUP(100, 0), DEFINER(WIRE_VIPA_ACTIVE),
+	      BACKUP(50, WIRE_VIPA_BACKUP_ST));
+	dv()->moveable = mv;
 	assert_false(dv()->owned);
 	departs("SYSB", XCF_PARTITIONED);
 	assert_true(dv()->owned);
@@ -180,11 +193,8 @@ static void
 test_backups_by_rank(void **state)
 {
 	(void)state;
-	define(WIRE_VIPA_BACKUP, 100, VIPA_MOVE_IMMEDIATE);
-	adv("SYSB", WIRE_VIPA_BACKUP, 200, WIRE_VIPA_BACKUP_ST, 0);
-	adv("SYSC", WIRE_VIPA_BACKUP, 150, WIRE_VIPA_BACKUP_ST, 0);
-	joined_and_settled();
-	stack_own_evaluate(&st);
+	facts(BACKUP(100, 0), BACKUP(200, WIRE_VIPA_BACKUP_ST),
+	      BACKUP(150, WIRE_VIPA_BACKUP_ST));
 	assert_false(dv()->owned);	/* SYSB (200) is the best */
 	departs("SYSB", XCF_LEFT);
 	assert_false(dv()->owned);	/* then SYSC (150) */
@@ -194,41 +204,41 @@ test_backups_by_rank(void **state)
 	assert_string_equal(dv()->owner, "SYSATCPCS");
 }
 
+/* One decision each, from fresh facts: do we take the DVIPA? */
 static void
-test_equal_rank_goes_by_member_name(void **state)
+test_candidate_order(void **state)
 {
-	(void)state;
-	define(WIRE_VIPA_BACKUP, 100, VIPA_MOVE_IMMEDIATE);
-	adv("SYSB", WIRE_VIPA_BACKUP, 100, WIRE_VIPA_BACKUP_ST, 0);
-	adv("SYSC", 0, 0, 0, 0);
-	joined_and_settled();
-	stack_own_evaluate(&st);
-	assert_true(dv()->owned);	/* SYSATCPCS < SYSBTCPCS */
+	const struct {
+		struct said us, b, c;
+		int owned;
+	} cases[] = {
+		/* equal rank: by member name, SYSATCPCS < SYSBTCPCS */
+		{ BACKUP(100, 0), BACKUP(100, WIRE_VIPA_BACKUP_ST), NOTHING, 1 },
+		/* the VIPADEFINE stack beats any backup */
+		{ BACKUP(254, 0), NOTHING, DEFINER(WIRE_VIPA_BACKUP_ST), 0 },
+		/* a DEACTIVATEd stack is no candidate */
+		{ BACKUP(10, 0), DEFINER(WIRE_VIPA_DEACTIVATED), NOTHING, 1 },
+		/* higher rank first */
+		{ BACKUP(100, 0), NOTHING, BACKUP(101, WIRE_VIPA_BACKUP_ST), 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < LIB_ARRAY_LEN(cases); i++) {
+		if (i) {
+			fake_stack_teardown(state);
+			setup(state);
+		}
+		facts(cases[i].us, cases[i].b, cases[i].c);
+		assert_int_equal(dv()->owned, cases[i].owned);
+	}
 }
 
 static void
-test_definer_beats_any_backup(void **state)
+test_deactivated_gives_up_at_once(void **state)
 {
 	(void)state;
-	define(WIRE_VIPA_BACKUP, 254, VIPA_MOVE_IMMEDIATE);
-	adv("SYSB", 0, 0, 0, 0);
-	adv("SYSC", WIRE_VIPA_DEFINE, 0, WIRE_VIPA_BACKUP_ST, 0);
-	joined_and_settled();
-	stack_own_evaluate(&st);
-	assert_false(dv()->owned);
-}
-
-static void
-test_deactivated_is_no_candidate(void **state)
-{
-	(void)state;
-	define(WIRE_VIPA_BACKUP, 10, VIPA_MOVE_IMMEDIATE);
-	adv("SYSB", WIRE_VIPA_DEFINE, 0, WIRE_VIPA_DEACTIVATED, 0);
-	adv("SYSC", 0, 0, 0, 0);
-	joined_and_settled();
-	stack_own_evaluate(&st);
+	facts(DEFINER(0), NOTHING, BACKUP(10, WIRE_VIPA_BACKUP_ST));
 	assert_true(dv()->owned);
-	/* Our own DEACTIVATE gives it up at once. */
 	dv()->deactivated = 1;
 	stack_own_evaluate(&st);
 	assert_false(dv()->owned);
@@ -286,11 +296,8 @@ static void
 test_failed_owner_replaced_only_once_partitioned(void **state)
 {
 	(void)state;
-	define(WIRE_VIPA_BACKUP, 100, VIPA_MOVE_IMMEDIATE);
-	adv("SYSB", WIRE_VIPA_DEFINE, 0, WIRE_VIPA_ACTIVE, 0);
-	adv("SYSC", 0, 0, 0, 0);
-	joined_and_settled();
-	stack_own_evaluate(&st);
+	facts(BACKUP(100, 0), DEFINER(WIRE_VIPA_ACTIVE),
+	      NOTHING);
 	assert_false(dv()->owned);
 	/* SYSB's heartbeats stop: it is in doubt until SFM has removed it. */
 	fake_bus.settled = 0;
@@ -390,19 +397,23 @@ test_takeback_whenidle_waits_for_the_last_connection(void **state)
 
 /* ---- two owners ---------------------------------------------------------------------- */
 
+/* Our definition (us), SYSC a backup of rank `rank`: we own the DVIPA,
+ * then SYSC advertises it ACTIVE too.  Returns whether we still own it. */
+static int
+second_owner_appears(struct said us, uint8_t rank)
+{
+	facts(us, NOTHING, BACKUP(50, WIRE_VIPA_BACKUP_ST));
+	assert_true(dv()->owned);
+	adv("SYSC", WIRE_VIPA_BACKUP, rank, WIRE_VIPA_ACTIVE, 0);
+	return dv()->owned;
+}
+
 static void
 test_worse_of_two_owners_gives_up(void **state)
 {
 	(void)state;
-	define(WIRE_VIPA_BACKUP, 100, VIPA_MOVE_IMMEDIATE);
-	adv("SYSB", 0, 0, 0, 0);
-	adv("SYSC", WIRE_VIPA_BACKUP, 50, WIRE_VIPA_BACKUP_ST, 0);
-	joined_and_settled();
-	stack_own_evaluate(&st);
-	assert_true(dv()->owned);
-	/* SYSC activated on the same facts, and is better (rank 200 now). */
-	adv("SYSC", WIRE_VIPA_BACKUP, 200, WIRE_VIPA_ACTIVE, 0);
-	assert_false(dv()->owned);
+	/* SYSC activated on the same facts, and is better (rank 200). */
+	assert_false(second_owner_appears(BACKUP(100, 0), 200));
 	assert_true(dv()->moving);
 	assert_string_equal(dv()->moving_to, "SYSCTCPCS");
 }
@@ -411,14 +422,7 @@ static void
 test_better_of_two_owners_keeps_it(void **state)
 {
 	(void)state;
-	define(WIRE_VIPA_DEFINE, 0, VIPA_MOVE_IMMEDIATE);
-	adv("SYSB", 0, 0, 0, 0);
-	adv("SYSC", WIRE_VIPA_BACKUP, 200, WIRE_VIPA_BACKUP_ST, 0);
-	joined_and_settled();
-	stack_own_evaluate(&st);
-	assert_true(dv()->owned);
-	adv("SYSC", WIRE_VIPA_BACKUP, 200, WIRE_VIPA_ACTIVE, 0);
-	assert_true(dv()->owned);
+	assert_true(second_owner_appears(DEFINER(0), 200));
 	assert_false(dv()->moving);
 }
 
@@ -481,12 +485,11 @@ test_out_of_the_sysplex_forgets_everything(void **state)
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, fake_stack_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_backups_by_rank),
-		T(test_equal_rank_goes_by_member_name),
-		T(test_definer_beats_any_backup),
-		T(test_deactivated_is_no_candidate),
+		T(test_candidate_order),
+		T(test_deactivated_gives_up_at_once),
 		T(test_waits_for_own_join_to_settle),
 		T(test_waits_for_every_member_to_be_heard),
 		T(test_a_new_incarnation_must_be_heard_again),

@@ -9,6 +9,8 @@
  *    in hand-built fragments, and rejects every truncation and every
  *    malformation cleanly (each buffer is an exact-size heap copy, so an
  *    over-read is caught by AddressSanitizer under SANITIZE=1);
+ *  - wire_ip6_hdr_encode writes the fixed header of Scapy's TCP SYN byte for
+ *    byte, and refuses a buffer shorter than 40 bytes;
  *  - wire_rh2_insert of a TCP SYN gives byte for byte the packet Scapy built
  *    with the same RH2, its TCP checksum stays valid against the home
  *    address, and insert then strip restores the packet and vnet header.
@@ -842,6 +844,23 @@ test_rh2_errors(void **state)
 
 /* The care-of address may be read from the very bytes that move. */
 static void
+test_ip6_hdr_encode_matches_scapy(void **state)
+{
+	uint8_t buf[sizeof(scapy_tcp_syn)];
+
+	(void)state;
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(wire_ip6_hdr_encode(buf, sizeof(buf), CLI, DVIPA, WIRE_PROTO_TCP,
+					     sizeof(scapy_tcp_syn) - WIRE_IP6_HDR_LEN),
+			 WIRE_IP6_HDR_LEN);
+	memcpy(buf + WIRE_IP6_HDR_LEN, scapy_tcp_syn + WIRE_IP6_HDR_LEN,
+	       sizeof(scapy_tcp_syn) - WIRE_IP6_HDR_LEN);
+	assert_memory_equal(buf, scapy_tcp_syn, sizeof(scapy_tcp_syn));
+	assert_int_equal(wire_ip6_hdr_encode(buf, WIRE_IP6_HDR_LEN - 1, CLI, DVIPA, WIRE_PROTO_TCP, 0),
+			 -ENOSPC);
+}
+
+static void
 test_rh2_insert_coa_aliases_packet(void **state)
 {
 	uint8_t buf[256];
@@ -879,6 +898,7 @@ main(void)
 		cmocka_unit_test(test_rh2_roundtrip),
 		cmocka_unit_test(test_rh2_errors),
 		cmocka_unit_test(test_rh2_insert_coa_aliases_packet),
+		cmocka_unit_test(test_ip6_hdr_encode_matches_scapy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
