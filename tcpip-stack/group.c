@@ -16,8 +16,7 @@
  * is repaired within a second; reports are also re-sent whenever the owner
  * of a DVIPA changes.
  *
- * Level 7 of tcpip-stack/ (stack.h): calls own.c, dist.c, mip6.c, tgt.c
- * and dvipa.c.
+ * Level 7 of tcpip-stack/ (stack.h): calls own.c, dist.c, mip6.c and tgt.c.
  */
 #include "tcpip-stack/stack.h"
 
