@@ -9,6 +9,8 @@
  * A malformed PROFILE or couple config never starts the daemon: the error
  * names FILE:LINE and the statement, and the exit status is 1.  The couple
  * config must name a couple data set (CDS statement).
+ *
+ * Level 10 of tcpip-stack/ (stack.h), the top: calls stack.c.
  */
 #include "tcpip-stack/stack.h"
 
