@@ -5,7 +5,8 @@
  * result object answered as JSON or rendered as text), SYSPLEX$LINK LOSS=
  * DELAY= (fault injection in the agent's TUN path).
  *
- * Level 2 of client-agent/ (agent.h): calls cn.c (its state) and link.c.
+ * Level 2 of client-agent/ (agent.h): reads the binding cache (cn.c's state)
+ * and calls link.c.
  */
 #include "client-agent/agent.h"
 
