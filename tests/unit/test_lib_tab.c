@@ -246,5 +246,6 @@ main(void)
 		cmocka_unit_test(test_bad_sizes),
 	};
 
+	lib_log_init("test_lib_tab", LIB_LOG_WARN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
