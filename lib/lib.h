@@ -59,6 +59,14 @@ uint64_t lib_now_ms(void);	/* CLOCK_MONOTONIC in ms */
 uint64_t lib_now_ns(void);	/* CLOCK_MONOTONIC in ns */
 uint64_t lib_wall_ms(void);	/* CLOCK_REALTIME in ms */
 
+/* ---- scheduling (lib/util.c) -------------------------------------------
+ * Puts the calling process (and what it forks and execs later) under
+ * SCHED_RR at the lowest real-time priority, as cluster daemons whose
+ * timers decide membership do (corosync, sbd): heartbeats and the couple
+ * data set lease then keep their timing on a machine that is busy with
+ * other work.  Returns 0 or -errno (-EPERM without CAP_SYS_NICE). */
+int lib_sched_realtime(void);
+
 /* ---- strings / addresses ---------------------------------------------- */
 /* strlcpy semantics; returns strlen(src). */
 size_t lib_strlcpy(char *dst, const char *src, size_t size);

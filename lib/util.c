@@ -6,9 +6,22 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+int
+lib_sched_realtime(void)
+{
+	struct sched_param sp;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.sched_priority = sched_get_priority_min(SCHED_RR);
+	if (sp.sched_priority < 0 || sched_setscheduler(0, SCHED_RR, &sp) < 0)
+		return -errno;
+	return 0;
+}
 
 size_t
 lib_strlcpy(char *dst, const char *src, size_t size)

@@ -27,8 +27,9 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: tcpip-stack -n PROFILE\n"
-		"       tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR [-v] [-M]\n"
-		"  -M  this stack does not support the Mobile IPv6 bypass (its connections stay routed)\n");
+		"       tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR [-v] [-M] [-N]\n"
+		"  -M  this stack does not support the Mobile IPv6 bypass (its connections stay routed)\n"
+		"  -N  normal scheduling (default: SCHED_RR at the lowest real-time priority)\n");
 	exit(2);
 }
 
@@ -67,7 +68,7 @@ main(int argc, char **argv)
 	const char *profile = NULL, *couple = NULL, *sysname = NULL, *tcpname = "TCPCS";
 	const char *lanif = NULL, *statedir = NULL;
 	char err[512];
-	int ch, verbose = 0;
+	int ch, verbose = 0, realtime = 1, rc;
 
 	if (argc == 4 && strcmp(argv[1], "--cds-agent") == 0) {
 		char *end;
@@ -82,7 +83,7 @@ main(int argc, char **argv)
 		signal(SIGPIPE, SIG_IGN);
 		return xcf_cds_serve((int)fd, argv[3]);
 	}
-	while ((ch = getopt(argc, argv, "n:p:c:s:t:i:d:vMh")) != -1) {
+	while ((ch = getopt(argc, argv, "n:p:c:s:t:i:d:vMNh")) != -1) {
 		switch (ch) {
 		case 'n':
 			return check_only(optarg);
@@ -94,6 +95,7 @@ main(int argc, char **argv)
 		case 'd': statedir = optarg; break;
 		case 'v': verbose = 1; break;
 		case 'M': s.no_mip6 = 1; break;
+		case 'N': realtime = 0; break;
 		default: usage();
 		}
 	}
@@ -104,6 +106,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	lib_log_init(sysname, verbose ? LIB_LOG_DEBUG : LIB_LOG_INFO);
+	/* Membership timing (heartbeats, the couple data set lease, which the
+	 * CDS agent we fork inherits) must not depend on how busy the machine is. */
+	if (realtime && (rc = lib_sched_realtime()) < 0)
+		log_warnx("real-time scheduling unavailable (%s): heartbeats and the couple data "
+			 "set lease may miss their deadlines on a busy machine", strerror(-rc));
 
 	if (vipa_profile_parse_file(&s.prof, profile, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
