@@ -95,7 +95,7 @@ def bu(hni, flags="A"):
         MIP6OptBindingAuthData(olen=12, authenticator=auth)])
 send(bu(1), verbose=0)                  # a live nonce index (a new agent's first), wrong authenticator
 send(bu(1), verbose=0)
-send(bu(2), verbose=0)                  # not issued yet
+send(bu(1000), verbose=0)               # not issued yet (one every 30 s: hours away)
 send(bu(60000), verbose=0)              # unknown nonce index
 send(bu(1, flags="AH"), verbose=0)      # home registration
 PYEOF
