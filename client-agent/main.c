@@ -4,6 +4,7 @@
  *
  *   client-agent -i TUNIF -l LANIF -r PREFIX[/LEN] [-r ...] -d STATEDIR [-v]
  *   client-agent --show [--json] -d STATEDIR
+ *   client-agent -h | -V
  *
  * Level 4 of client-agent/ (agent.h), the top: calls agent.c and actl.c.
  */
@@ -15,11 +16,47 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { OPT_SHOW = LIB_OPT_LONG, OPT_JSON };
+
+/* The options: getopt_long's and --help's (lib/opt.c); the manual page
+ * client-agent(8) documents each (tests/man/check.sh). */
+static const struct lib_opt opts[] = {
+	{ 'i', "tun", "TUNIF", "the TUN device to create (packets to the routed prefixes)" },
+	{ 'l', "lan", "LANIF", "the LAN interface the client reaches the sysplex on" },
+	{ 'r', "route", "PREFIX[/LEN]", "a prefix (DVIPAs) routed through the agent; repeatable" },
+	{ 'd', "statedir", "STATEDIR", "where the control socket agent.ctl is" },
+	{ 'v', "verbose", NULL, "debug messages" },
+	{ OPT_SHOW, "show", NULL, "ask a running agent for its binding cache and exit" },
+	{ OPT_JSON, "json", NULL, "with --show: the answer as JSON" },
+	{ 'h', "help", NULL, "show this help and exit" },
+	{ 'V', "version", NULL, "show the version and exit" },
+	{ 0, NULL, NULL, NULL },
+};
+
+static const char synopsis[] =
+	"usage: client-agent -i TUNIF -l LANIF -r PREFIX[/LEN] [-r ...] -d STATEDIR [-v]\n"
+	"       client-agent --show [--json] -d STATEDIR\n"
+	"       client-agent -h | -V\n";
+
+static void
+help(void)
+{
+	printf("%s\nThe Mobile IPv6 correspondent node of a client host: takes the packets to the\n"
+	       "routed prefixes, accepts the sysplex's binding updates and sends the packets of a\n"
+	       "bound connection straight to its target.  Ends on SIGTERM or SIGINT.\n\nOptions:\n",
+	       synopsis);
+	lib_opt_help(stdout, opts);
+	printf("\nExit status:\n"
+	       "  0  ended by a signal, or --show answered\n"
+	       "  1  a bad prefix, the agent could not start, or --show got no answer\n"
+	       "  2  usage error\n"
+	       "\nSee client-agent(8).\n");
+}
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: client-agent -i TUNIF -l LANIF -r PREFIX[/LEN] [-r ...] -d STATEDIR [-v]\n"
-			"       client-agent --show [--json] -d STATEDIR\n");
+	fprintf(stderr, "%sTry 'client-agent --help'.\n", synopsis);
 	exit(2);
 }
 
@@ -46,26 +83,28 @@ int
 main(int argc, char **argv)
 {
 	static struct agent a;
-	static const struct option longopts[] = {
-		{ "show", no_argument, NULL, 'S' },
-		{ "json", no_argument, NULL, 'J' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct lib_getopt g;
+	const char *arg;
 	int ch, verbose = 0, show = 0, json = 0;
 
-	while ((ch = getopt_long(argc, argv, "i:l:r:d:vh", longopts, NULL)) != -1) {
+	if (lib_opt_init(&g, opts, 0) < 0)
+		return 2;
+	g.prog = "client-agent";
+	while ((ch = lib_opt_next(&g, argc, argv, &arg)) != -1) {
 		switch (ch) {
-		case 'i': lib_strlcpy(a.tunif, optarg, sizeof(a.tunif)); break;
-		case 'l': lib_strlcpy(a.lanif, optarg, sizeof(a.lanif)); break;
-		case 'd': lib_strlcpy(a.statedir, optarg, sizeof(a.statedir)); break;
+		case 'i': lib_strlcpy(a.tunif, arg, sizeof(a.tunif)); break;
+		case 'l': lib_strlcpy(a.lanif, arg, sizeof(a.lanif)); break;
+		case 'd': lib_strlcpy(a.statedir, arg, sizeof(a.statedir)); break;
 		case 'v': verbose = 1; break;
-		case 'S': show = 1; break;
-		case 'J': json = 1; break;
+		case OPT_SHOW: show = 1; break;
+		case OPT_JSON: json = 1; break;
+		case 'h': help(); return 0;
+		case 'V': lib_opt_version(stdout, "client-agent"); return 0;
 		case 'r':
 			if (a.nprefix == AGENT_MAX_PREFIX ||
-			    parse_prefix(optarg, a.prefix[a.nprefix], &a.plen[a.nprefix]) < 0) {
+			    parse_prefix(arg, a.prefix[a.nprefix], &a.plen[a.nprefix]) < 0) {
 				fprintf(stderr, "client-agent: bad prefix '%s' (expected ADDR[/LEN])\n",
-					optarg);
+					arg);
 				return 1;
 			}
 			a.nprefix++;

@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <getopt.h>
 #include <stdio.h>
 
 #define LIB_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -349,5 +350,38 @@ const char *lib_word_list(char *buf, size_t len, const char *const *words, size_
 /* The word of `words` closest to w (edit distance at most 2), or NULL: for
  * "did you mean" in answers to bad commands. */
 const char *lib_closest_word(const char *w, const char *const *words, size_t n);
+
+/* ---- command lines (lib/opt.c) ----------------------------------------------
+ * A program's options are one table, terminated by { 0 }, from which
+ * getopt_long's arguments and the OPTIONS part of --help are both made.  key
+ * is the short letter, or LIB_OPT_LONG + n for an option with only a long
+ * name; lib_opt_next returns the key, -1 after the last option, '?' for an
+ * unknown option or a missing argument (after printing which to stderr,
+ * prefixed by g->prog). */
+#define LIB_OPT_LONG 256
+#define LIB_OPT_MAX 32
+struct lib_opt {
+	int key;
+	const char *name;		/* long name without "--", or NULL */
+	const char *arg;		/* the argument's name, NULL for none */
+	const char *help;		/* one line */
+};
+struct lib_getopt {
+	const struct lib_opt *opts;
+	const char *prog;		/* for messages */
+	char shortopts[3 * LIB_OPT_MAX + 3];
+	struct option longopts[LIB_OPT_MAX + 1];
+};
+/* -1 when the table is too long.  stop_at_operand: options end at the
+ * first operand (else they are taken from anywhere, as getopt_long does). */
+int lib_opt_init(struct lib_getopt *g, const struct lib_opt *opts, int stop_at_operand);
+int lib_opt_next(struct lib_getopt *g, int argc, char **argv, const char **arg);
+/* One line per option: "  -p, --profile FILE   what it does". */
+void lib_opt_help(FILE *f, const struct lib_opt *opts);
+/* "PROG (sysplex) VERSION" */
+void lib_opt_version(FILE *f, const char *prog);
+/* The version of the programs, made by the Makefile from its RELEASE and
+ * git (build/gen/version.c). */
+extern const char lib_version[];
 
 #endif

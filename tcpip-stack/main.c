@@ -1,10 +1,11 @@
 /*
  * main.c - tcpip-stack: one emulated z/OS TCP/IP stack.
  *
+ *   tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR [-MNv]
  *   tcpip-stack -n PROFILE
- *   tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR [-v]
  *   tcpip-stack --cds-agent FD CDSPATH      (internal: the couple data set agent
  *                                           the stack starts, xcf/cds.c)
+ *   tcpip-stack -h | -V
  *
  * A malformed PROFILE or couple config never starts the daemon: the error
  * names FILE:LINE and the statement, and the exit status is 1.  The couple
@@ -22,14 +23,52 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+enum { OPT_CDS_AGENT = LIB_OPT_LONG };
+
+/* The options: getopt_long's and --help's (lib/opt.c); the manual page
+ * tcpip-stack(8) documents each (tests/man/check.sh). */
+static const struct lib_opt opts[] = {
+	{ 'p', "profile", "PROFILE", "the TCP/IP PROFILE (sysplex-profile(5))" },
+	{ 'c', "couple", "COUPLE", "the couple config: members, bus endpoints, couple data set" },
+	{ 's', "sysname", "SYSNAME", "this system's name (1-8 of A-Z 0-9 $ # @)" },
+	{ 't', "tcpname", "TCPNAME", "the stack's job name (default TCPCS)" },
+	{ 'i', "lan", "LANIF", "the LAN interface (the DYNAMICXCF network)" },
+	{ 'd', "statedir", "STATEDIR", "control socket, log of the store, stack.db" },
+	{ 'M', "no-mip6", NULL, "no Mobile IPv6 bypass from this stack (connections stay routed)" },
+	{ 'N', "normal-sched", NULL, "normal scheduling (default: SCHED_RR, lowest real-time priority)" },
+	{ 'v', "verbose", NULL, "debug messages" },
+	{ 'n', "check", "PROFILE", "check PROFILE, print it normalized and exit" },
+	{ OPT_CDS_AGENT, "cds-agent", "FD", "internal: the couple data set agent the stack starts" },
+	{ 'h', "help", NULL, "show this help and exit" },
+	{ 'V', "version", NULL, "show the version and exit" },
+	{ 0, NULL, NULL, NULL },
+};
+
+static const char synopsis[] =
+	"usage: tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR [-MNv]\n"
+	"       tcpip-stack -n PROFILE\n"
+	"       tcpip-stack --cds-agent FD CDSPATH\n"
+	"       tcpip-stack -h | -V\n";
+
+static void
+help(void)
+{
+	printf("%s\nOne emulated z/OS TCP/IP stack: joins the sysplex named by the couple config,\n"
+	       "owns, backs up and distributes the DVIPAs of its PROFILE, answers operator\n"
+	       "commands on STATEDIR/ctl.sock.  Ends on SIGTERM or SIGINT.\n\nOptions:\n",
+	       synopsis);
+	lib_opt_help(stdout, opts);
+	printf("\nExit status:\n"
+	       "  0  ended by a signal after a clean shutdown, or -n: the profile is valid\n"
+	       "  1  the profile, couple config or names are wrong, or the stack could not start\n"
+	       "  2  usage error\n"
+	       "\nSee tcpip-stack(8), sysplex-profile(5).\n");
+}
+
 static void
 usage(void)
 {
-	fprintf(stderr,
-		"usage: tcpip-stack -n PROFILE\n"
-		"       tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR [-v] [-M] [-N]\n"
-		"  -M  this stack does not support the Mobile IPv6 bypass (its connections stay routed)\n"
-		"  -N  normal scheduling (default: SCHED_RR at the lowest real-time priority)\n");
+	fprintf(stderr, "%sTry 'tcpip-stack --help'.\n", synopsis);
 	exit(2);
 }
 
@@ -70,34 +109,43 @@ main(int argc, char **argv)
 	char err[512];
 	int ch, verbose = 0, realtime = 1, rc;
 
-	if (argc == 4 && strcmp(argv[1], "--cds-agent") == 0) {
-		char *end;
-		long fd = strtol(argv[2], &end, 10);
+	struct lib_getopt g;
+	const char *arg, *cds_fd = NULL;
 
-		if (*end || fd < 3 || fd > 1024)
+	if (lib_opt_init(&g, opts, 0) < 0)
+		return 2;
+	g.prog = "tcpip-stack";
+	while ((ch = lib_opt_next(&g, argc, argv, &arg)) != -1) {
+		switch (ch) {
+		case 'n':
+			return check_only(arg);
+		case 'p': profile = arg; break;
+		case 'c': couple = arg; break;
+		case 's': sysname = arg; break;
+		case 't': tcpname = arg; break;
+		case 'i': lanif = arg; break;
+		case 'd': statedir = arg; break;
+		case 'v': verbose = 1; break;
+		case 'M': s.no_mip6 = 1; break;
+		case 'N': realtime = 0; break;
+		case OPT_CDS_AGENT: cds_fd = arg; break;
+		case 'h': help(); return 0;
+		case 'V': lib_opt_version(stdout, "tcpip-stack"); return 0;
+		default: usage();
+		}
+	}
+	if (cds_fd) {
+		char *end;
+		long fd = strtol(cds_fd, &end, 10);
+
+		if (*end || fd < 3 || fd > 1024 || optind != argc - 1)
 			usage();
 		lib_log_init("CDS-AGENT", LIB_LOG_INFO);
 		/* Our stack's signals are not ours: we end when it does. */
 		signal(SIGINT, SIG_IGN);
 		signal(SIGTERM, SIG_IGN);
 		signal(SIGPIPE, SIG_IGN);
-		return xcf_cds_serve((int)fd, argv[3]);
-	}
-	while ((ch = getopt(argc, argv, "n:p:c:s:t:i:d:vMNh")) != -1) {
-		switch (ch) {
-		case 'n':
-			return check_only(optarg);
-		case 'p': profile = optarg; break;
-		case 'c': couple = optarg; break;
-		case 's': sysname = optarg; break;
-		case 't': tcpname = optarg; break;
-		case 'i': lanif = optarg; break;
-		case 'd': statedir = optarg; break;
-		case 'v': verbose = 1; break;
-		case 'M': s.no_mip6 = 1; break;
-		case 'N': realtime = 0; break;
-		default: usage();
-		}
+		return xcf_cds_serve((int)fd, argv[optind]);
 	}
 	if (!profile || !couple || !sysname || !lanif || !statedir || optind != argc)
 		usage();
