@@ -19,6 +19,8 @@
  *   sysplex [--instance NAME] load CLIENT [options]
  *   sysplex [--instance NAME] run [--seed N] [--timeout SEC] SCRIPT.lua [ARG...]
  *
+ *   sysplex help [COMMAND] | sysplex COMMAND --help | sysplex --version
+ *
  * The instance is --instance NAME, else $SYSPLEX_INSTANCE, else "plex".
  * Exit status: 0 success, 1 failure, 2 usage; `cmd` exits 0 for RC=0 and 8
  * for anything else; `exec` exits with the command's status; `run` exits 1
@@ -35,52 +37,199 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* ---- the commands and their options -------------------------------------------
+ * One table: --help, `sysplex help COMMAND` and the check of each command's
+ * options (before the command's own parser runs) are made from it, and the
+ * manual page sysplex(8) documents each entry (tests/man/check.sh). */
+
+enum { O_TIMEOUT = LIB_OPT_LONG, O_JSON, O_SYSTEM, O_SEED, O_MAXSTEPS, O_SAVELOGS, O_CONNS,
+       O_RATE, O_BYTES, O_COUNT, O_DURATION, O_PACE, O_DVIPA, O_PORT, O_CONNTO, O_IDLETO,
+       O_REPORTMS };
+
+#define O_HELP { 'h', "help", NULL, "show the command's help and exit" }
+#define O_END { 0, NULL, NULL, NULL }
+static const struct lib_opt up_opts[] = {
+	{ O_TIMEOUT, "timeout", "SEC", "wait at most SEC (default 20) for the DVIPA to answer" },
+	O_HELP, O_END,
+};
+static const struct lib_opt status_opts[] = {
+	{ O_JSON, "json", NULL, "the status as one JSON object" }, O_HELP, O_END,
+};
+static const struct lib_opt cmd_opts[] = {
+	{ O_SYSTEM, "system", "SYS", "send it to the stack of system SYS" },
+	{ O_JSON, "json", NULL, "the answer as one JSON object" },
+	{ O_TIMEOUT, "timeout", "SEC", "wait at most SEC (default 5) for the answer" },
+	O_HELP, O_END,
+};
+static const struct lib_opt console_opts[] = {
+	{ O_SYSTEM, "system", "SYS", "start with SYS as the current system" },
+	{ O_JSON, "json", NULL, "start with JSON answers (JSON ON)" },
+	O_HELP, O_END,
+};
+static const struct lib_opt restart_opts[] = {
+	{ O_TIMEOUT, "timeout", "SEC", "wait at most SEC (default 20) for the stack to answer" },
+	O_HELP, O_END,
+};
+static const struct lib_opt load_opts[] = {
+	{ O_CONNS, "connections", "N", "concurrent connections kept open (default 4)" },
+	{ O_RATE, "rate", "R", "at most R new connections per second (default 0: no limit)" },
+	{ O_BYTES, "bytes", "N", "each connection does GET /bytes/N (default 100000)" },
+	{ O_COUNT, "count", "N", "stop after N connections have ended (default 0: no limit)" },
+	{ O_DURATION, "duration", "S", "stop after S seconds (default 0: no limit)" },
+	{ O_PACE, "pace", "BPS", "read at most BPS bytes/s per connection (default 0: no limit)" },
+	{ O_DVIPA, "dvipa", "ADDR", "the server's address (default: the topology's first server)" },
+	{ O_PORT, "port", "P", "the server's port (default: the topology's first server)" },
+	{ O_CONNTO, "connect-timeout", "S", "a connect not done in S seconds fails (default 5)" },
+	{ O_IDLETO, "idle-timeout", "S", "a connection idle S seconds fails (default 5)" },
+	{ O_REPORTMS, "report-ms", "MS", "report interval (default 200)" },
+	O_HELP, O_END,
+};
+static const struct lib_opt run_opts[] = {
+	{ O_SEED, "seed", "N", "seed of math.random (default 1)" },
+	{ O_TIMEOUT, "timeout", "SEC", "stop the script after SEC (default 900)" },
+	{ O_MAXSTEPS, "max-steps", "N", "stop a script running N VM instructions without waiting" },
+	{ O_SAVELOGS, "save-logs", "DIR", "copy the daemons' logs to DIR at the end" },
+	O_HELP, O_END,
+};
+static const struct lib_opt no_opts[] = { O_HELP, O_END };
+
+/* free: the operands are free text (a command, a command line), so only
+ * the options before the first operand are checked. */
+static const struct plex_cmd {
+	const char *name, *args, *what;
+	const struct lib_opt *opts;
+	int free;
+} cmds[] = {
+	{ "up", "[--timeout SEC] [TOPOLOGY.lua]",
+	  "build the namespaces, LAN and daemons of an emulated sysplex and wait until\n"
+	  "the DVIPA answers (default topology: topologies/default.lua)", up_opts, 0 },
+	{ "down", "", "stop every daemon and remove every namespace and file of the instance\n"
+	  "(safe to run twice, or after a crash)", no_opts, 0 },
+	{ "status", "[--json]", "hosts, namespaces, daemons, pids and whether each is alive",
+	  status_opts, 0 },
+	{ "exec", "HOST [--] CMD [ARG...]", "run a command inside a host (e.g. CLIENT1, SYSA, LAN)",
+	  no_opts, 1 },
+	{ "cmd", "[--system SYS] [--json] [--timeout SEC] COMMAND",
+	  "send an operator command, e.g. 'D TCPIP,TCPCS,NETSTAT,VDPT', to a stack (default:\n"
+	  "the routing stack); exit 0 for RC=0, else 8", cmd_opts, 1 },
+	{ "console", "[--system SYS] [--json]",
+	  "interactive operator console (line editing, history, TAB completion); reads\n"
+	  "commands from stdin when it is not a terminal", console_opts, 0 },
+	{ "kill", "SYS", "SIGKILL the stack of system SYS", no_opts, 0 },
+	{ "hang", "SYS", "SIGSTOP the stack of system SYS", no_opts, 0 },
+	{ "resume", "SYS", "SIGCONT the stack of system SYS", no_opts, 0 },
+	{ "restart", "SYS [--timeout SEC]",
+	  "kill the stack if alive, start it again, wait until it answers", restart_opts, 0 },
+	{ "partition", "SYS[,SYS...] [SYS[,SYS...]]",
+	  "cut the network (bus included) between two groups of systems (the second\n"
+	  "group defaults to every other system)", no_opts, 0 },
+	{ "heal", "", "remove the partition", no_opts, 0 },
+	{ "link", "HOST [loss=PCT] [delay=MS]",
+	  "packet loss / delay in the TUN data path of HOST's stack or agent", no_opts, 0 },
+	{ "cds-loss", "SYS", "make the couple data set unreachable from SYS's stack", no_opts, 0 },
+	{ "cds-restore", "SYS", "make the couple data set reachable from SYS's stack again",
+	  no_opts, 0 },
+	{ "load", "HOST [OPTIONS]",
+	  "HTTP load from a client host; prints cumulative counts as one JSON object\n"
+	  "per line", load_opts, 0 },
+	{ "run", "[OPTIONS] SCRIPT.lua [ARG...]",
+	  "run a Lua scenario (sysplex-lua(7)); starts the default sysplex when the\n"
+	  "instance is not up and removes it at the end", run_opts, 1 },
+	{ "help", "[COMMAND]", "this text, or a command's options", no_opts, 0 },
+	{ NULL, NULL, NULL, NULL, 0 },
+};
+
+enum { G_INSTANCE = 'I' };
+static const struct lib_opt global_opts[] = {
+	{ G_INSTANCE, "instance", "NAME", "the instance ([a-z0-9]{1,8}; default $SYSPLEX_INSTANCE, else plex)" },
+	{ 'h', "help", NULL, "show this help and exit" },
+	{ 'V', "version", NULL, "show the version and exit" },
+	O_END,
+};
+
+static const struct plex_cmd *
+find_cmd(const char *name)
+{
+	const struct plex_cmd *c;
+
+	for (c = cmds; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-		"usage: sysplex [--instance NAME] COMMAND [ARGS]\n"
-		"\n"
-		"  up [--timeout SEC] [TOPOLOGY.lua]\n"
-		"        build the namespaces, LAN and daemons of an emulated sysplex and wait\n"
-		"        (default 20 s) until the DVIPA answers; default topology:\n"
-		"        sysplex/topologies/default.lua\n"
-		"  down  stop every daemon and remove every namespace and file of the\n"
-		"        instance (safe to run twice, or after a crash)\n"
-		"  status [--json]\n"
-		"        hosts, namespaces, daemons, pids and whether each is alive\n"
-		"  exec HOST [--] CMD [ARG...]\n"
-		"        run a command inside a host (e.g. CLIENT1, SYSA, LAN)\n"
-		"  cmd [--system SYS] [--json] [--timeout SEC] COMMAND\n"
-		"        send an operator command, e.g. 'D TCPIP,TCPCS,NETSTAT,VDPT', to a\n"
-		"        stack (default: the routing stack; 'ROUTE SYSB,...' also names one;\n"
-		"        'D MIP6,BINDINGS[,CLIENTn]' shows the client agents' binding caches);\n"
-		"        exit 0 for RC=0, else 8 (docs/CONSOLE.md)\n"
-		"  console [--system SYS] [--json]\n"
-		"        interactive operator console (line editing, history, TAB completion);\n"
-		"        reads commands from stdin when it is not a terminal\n"
-		"  kill SYS | hang SYS | resume SYS\n"
-		"        SIGKILL / SIGSTOP / SIGCONT the stack of system SYS\n"
-		"  restart SYS [--timeout SEC]\n"
-		"        kill the stack if alive, start it again, wait until it answers\n"
-		"  partition SYS[,SYS...] [SYS[,SYS...]]\n"
-		"        cut the network (bus included) between two groups of systems\n"
-		"        (nftables; the second group defaults to every other system)\n"
-		"  heal  remove the partition\n"
-		"  link HOST [loss=PCT] [delay=MS]\n"
-		"        packet loss / delay in the TUN data path of HOST's stack or agent\n"
-		"  cds-loss SYS | cds-restore SYS\n"
-		"        make the couple data set unreachable from SYS's stack / reachable again\n"
-		"  load CLIENT [--connections N] [--rate R] [--bytes N] [--count N] ...\n"
-		"        HTTP load from a client; prints JSON counts (see sysplex load --help)\n"
-		"  run [--seed N] [--timeout SEC] SCRIPT.lua [ARG...]\n"
-		"        run a Lua scenario (docs/LUA.md); starts the default sysplex when\n"
-		"        the instance is not up and removes it at the end\n"
-		"\n"
-		"The instance is NAME ([a-z0-9]{1,8}), else $SYSPLEX_INSTANCE, else \"plex\".\n"
-		"Environment: SYSPLEX_BIN_DIR (where tcpip-stack, sysplex-httpd and\n"
-		"client-agent are; default: this program's directory), SYSPLEX_HOME (the\n"
-		"source tree, to find the default topology).  Most commands need root.\n");
+	const struct plex_cmd *c;
+
+	fprintf(f, "usage: sysplex [--instance NAME] COMMAND [ARGS]\n"
+		   "       sysplex COMMAND --help\n"
+		   "       sysplex -h | -V\n\n"
+		   "Builds, drives and breaks an emulated z/OS Parallel Sysplex of network\n"
+		   "namespaces on this machine.  Most commands need root.\n\nCommands:\n");
+	for (c = cmds; c->name; c++)
+		fprintf(f, "  %s%s%s\n", c->name, c->args[0] ? " " : "", c->args);
+	fprintf(f, "\nOptions:\n");
+	lib_opt_help(f, global_opts);
+	fprintf(f, "\nEnvironment:\n"
+		   "  SYSPLEX_INSTANCE  the instance when --instance is not given\n"
+		   "  SYSPLEX_BIN_DIR   where tcpip-stack, sysplex-httpd and client-agent are\n"
+		   "                    (default: this program's directory)\n"
+		   "  SYSPLEX_HOME      the source tree, to find the default topology\n"
+		   "\nExit status:\n"
+		   "  0  success\n"
+		   "  1  failure\n"
+		   "  2  usage error\n"
+		   "  cmd: 8 when the command's RC is not 0; exec: the command's status;\n"
+		   "  run: 1 when an expectation failed, 3 when the script stopped on an error\n"
+		   "\nSee sysplex(8), sysplex-lua(7), tcpip-stack(8).\n");
+}
+
+static void
+cmd_help(FILE *f, const struct plex_cmd *c)
+{
+	fprintf(f, "usage: sysplex [--instance NAME] %s%s%s\n\n%c%s.\n\nOptions:\n", c->name,
+		c->args[0] ? " " : "", c->args, toupper((unsigned char)c->what[0]), c->what + 1);
+	lib_opt_help(f, c->opts);
+}
+
+/* Checks the options of a command against its table before its own parser
+ * sees them: 0 to go on, else the exit status (--help: 0 after the help). */
+static int
+cmd_check_opts(const struct plex_cmd *c, int argc, char **argv, int *done)
+{
+	struct lib_getopt g;
+	char **v = calloc((size_t)argc + 2, sizeof(*v)), prog[64];
+	const char *arg;
+	int ch, rc = 0;
+
+	*done = 0;
+	if (!v || lib_opt_init(&g, c->opts, c->free) < 0) {
+		free(v);
+		return 1;
+	}
+	snprintf(prog, sizeof(prog), "sysplex %s", c->name);
+	g.prog = prog;
+	v[0] = prog;
+	memcpy(v + 1, argv, (size_t)argc * sizeof(*v));
+	optind = 0;
+	while ((ch = lib_opt_next(&g, argc + 1, v, &arg)) != -1) {
+		if (ch == 'h') {
+			cmd_help(stdout, c);
+			*done = 1;
+			break;
+		}
+		if (ch == '?') {
+			fprintf(stderr, "Try 'sysplex %s --help'.\n", c->name);
+			*done = 1;
+			rc = 2;
+			break;
+		}
+	}
+	optind = 0;
+	free(v);
+	return rc;
 }
 
 /* ---- down ---------------------------------------------------------------- */
@@ -375,8 +524,9 @@ main(int argc, char **argv)
 {
 	struct plex_inst in;
 	const char *inst = getenv("SYSPLEX_INSTANCE");
+	const struct plex_cmd *c;
 	char **args;
-	int i, n = 0, stop = 0, rc;
+	int i, n = 0, stop = 0, rc, done;
 
 	lib_log_init("sysplex", LIB_LOG_INFO);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -403,11 +553,43 @@ main(int argc, char **argv)
 	}
 	if (!inst || !*inst)
 		inst = "plex";
-	if (n == 0 || strcmp(args[0], "help") == 0 || strcmp(args[0], "--help") == 0 ||
-	    strcmp(args[0], "-h") == 0) {
-		usage(n == 0 ? stderr : stdout);
+	if (n == 0) {
+		usage(stderr);
 		free(args);
-		return n == 0 ? 2 : 0;
+		return 2;
+	}
+	if (strcmp(args[0], "--help") == 0 || strcmp(args[0], "-h") == 0 ||
+	    (strcmp(args[0], "help") == 0 && n == 1)) {
+		usage(stdout);
+		free(args);
+		return 0;
+	}
+	if (strcmp(args[0], "--version") == 0 || strcmp(args[0], "-V") == 0) {
+		lib_opt_version(stdout, "sysplex");
+		free(args);
+		return 0;
+	}
+	if (!(c = find_cmd(args[0]))) {
+		fprintf(stderr, "sysplex: unknown %s \"%s\"\n",
+			args[0][0] == '-' ? "option" : "command", args[0]);
+		fprintf(stderr, "Try 'sysplex --help'.\n");
+		free(args);
+		return 2;
+	}
+	if (strcmp(c->name, "help") == 0) {
+		const struct plex_cmd *h = n == 2 ? find_cmd(args[1]) : NULL;
+
+		if (h)
+			cmd_help(stdout, h);
+		else
+			fprintf(stderr, "usage: sysplex help [COMMAND]\n");
+		free(args);
+		return h ? 0 : 2;
+	}
+	rc = cmd_check_opts(c, n - 1, args + 1, &done);
+	if (done) {
+		free(args);
+		return rc;
 	}
 	if (!plex_name_ok(inst, PLEX_INST_MAX, 0)) {
 		fprintf(stderr, "sysplex: bad instance name \"%s\": expected 1..8 of a-z 0-9\n", inst);
@@ -438,9 +620,7 @@ main(int argc, char **argv)
 	} else if (strcmp(args[0], "run") == 0) {
 		rc = plex_cmd_run(&in, n - 1, args + 1);
 	} else {
-		fprintf(stderr, "sysplex: unknown command \"%s\"\n", args[0]);
-		usage(stderr);
-		rc = 2;
+		rc = 2;		/* not reached: every command of cmds[] is dispatched */
 	}
 	free(args);
 	return rc;
