@@ -107,7 +107,7 @@ PROGS = $(BIN)/tcpip-stack $(BIN)/client-agent $(BIN)/sysplex $(BIN)/sysplex-htt
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BINS = $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
-.PHONY: all progs deps check-deps test test-unit test-config test-netns test-long test-lua \
+.PHONY: all progs deps check-deps test test-unit test-config test-man test-netns test-long test-lua \
 	test-stress demo bench fuzz clean
 # Objects of the unit tests and benchmarks are kept (not intermediate files).
 .SECONDARY: $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRC) $(FAKE_SRC) $(BENCH_SRC))
@@ -226,7 +226,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(MODLIBS)
 # Tier 1: unit tests (cmocka, one binary per module).  Tier 2: config golden
 # files.  Tier 3: namespace integration tests (root; real veths, TUN, ZeroMQ).
 # Under SANITIZE=1 every tier runs the sanitizer build (build-san/, bin-san/).
-TIERS = test-unit test-config test-netns
+TIERS = test-unit test-config test-man test-netns
 test: deps
 	@$(MAKE) --no-print-directory progs
 	@$(MAKE) --no-print-directory $(TIERS)
@@ -240,6 +240,12 @@ test-config: $(BIN)/tcpip-stack
 
 test-netns: $(PROGS)
 	@BIN=$(BIN) tests/netns/run.sh
+
+# The manual pages against the programs (tests/man/check.py) and `make
+# install`/`make uninstall` into a scratch DESTDIR (tests/man/test_install.sh).
+test-man: $(PROGS)
+	@BIN=$(BIN) python3 tests/man/check.py
+	@tests/man/test_install.sh
 
 test-long: $(PROGS)
 	@BIN=$(BIN) LONG=1 tests/netns/run.sh

@@ -579,6 +579,9 @@ main(int argc, char **argv)
 	if (strcmp(c->name, "help") == 0) {
 		const struct plex_cmd *h = n == 2 ? find_cmd(args[1]) : NULL;
 
+		if (n == 2 && (strcmp(args[1], "--help") == 0 || strcmp(args[1], "-h") == 0))
+			h = c;
+
 		if (h)
 			cmd_help(stdout, h);
 		else
