@@ -1,6 +1,6 @@
 -- sfm.lua - Sysplex Failure Management in a two-system sysplex.
 --
--- up("sysplex/topologies/two.lua"): SYSA owns fd00:100::1, SYSB is its
+-- up("two.lua"): SYSA owns fd00:100::1, SYSB is its
 -- backup.  Under load from CLIENT1:
 -- 1. kill("SYSA"): SFM partitions SYSA out through the couple data set and
 --    SYSB takes over; no connection to SYSB is lost; restart("SYSA") takes it
@@ -18,7 +18,7 @@ local long = args[1] == "long"
 local dvipa = "fd00:100::1"
 local rounds = long and 3 or 1
 
-up("sysplex/topologies/two.lua")
+up("two.lua")
 local function owner_is(sys, t)
 	return wait_until(function()
 		local o = owners(dvipa)

@@ -96,15 +96,27 @@ plex_not_up(const struct plex_inst *in)
 }
 
 int
-plex_default_topology(char *path, size_t len)
+plex_shipped_topology(const char *name, char *path, size_t len)
 {
 	const char *home = getenv("SYSPLEX_HOME");
 
-	if (home && *home)
-		snprintf(path, len, "%s/sysplex/topologies/default.lua", home);
-	else
-		snprintf(path, len, "%s/../sysplex/topologies/default.lua", plex_self_dir());
+	if (home && *home) {
+		snprintf(path, len, "%s/sysplex/topologies/%s", home, name);
+		return access(path, R_OK);
+	}
+	/* Installed (PREFIX/sbin and PREFIX/share/sysplex), else the build
+	 * tree (bin/ and sysplex/topologies/). */
+	snprintf(path, len, "%s/../share/sysplex/topologies/%s", plex_self_dir(), name);
+	if (access(path, R_OK) == 0)
+		return 0;
+	snprintf(path, len, "%s/../sysplex/topologies/%s", plex_self_dir(), name);
 	return access(path, R_OK);
+}
+
+int
+plex_default_topology(char *path, size_t len)
+{
+	return plex_shipped_topology("default.lua", path, len);
 }
 
 void

@@ -109,10 +109,14 @@ function up(topology)
 				topology = alt
 			end
 		end
-		if not f then
+		-- A bare name found nowhere here is a shipped topology, which
+		-- `sysplex up` finds (it fails when there is none).
+		if not f and topology:find("/", 1, true) then
 			raise("up(): no topology file " .. topology)
 		end
-		f:close()
+		if f then
+			f:close()
+		end
 		args[2] = topology
 	end
 	sx.set_owned(true)

@@ -254,7 +254,11 @@ void plex_not_up(const struct plex_inst *in);
  * bufs, which the caller provides (PATH_MAX each, 4 of them). */
 void plex_stack_argv(const struct plex_inst *in, const char *bindir, const char *sys,
 		     const char *tcpname, char *argv[14], char bufs[4][PATH_MAX]);
-/* Finds the default topology (SYSPLEX_HOME or next to the binary). */
+/* The shipped topology file `name` (e.g. "two.lua") into path: under
+ * $SYSPLEX_HOME/sysplex/topologies, else PREFIX/share/sysplex/topologies
+ * of an installed launcher, else sysplex/topologies of the build tree; 0
+ * when it is readable.  plex_default_topology: "default.lua". */
+int plex_shipped_topology(const char *name, char *path, size_t len);
 int plex_default_topology(char *path, size_t len);
 
 /* ---- commands (up.c, console.c, fault.c, load.c, lua.c), called by main.c ------ */

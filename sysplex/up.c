@@ -533,6 +533,10 @@ plex_cmd_up(const struct plex_inst *in, int argc, char **argv)
 				"(modprobe tun, or run the container with --device /dev/net/tun)\n");
 		return 1;
 	}
+	/* A bare name that is not a file here is a shipped topology. */
+	if (topo_path[0] && !strchr(topo_path, '/') && access(topo_path, R_OK) < 0 &&
+	    plex_shipped_topology(topo_path, path, sizeof(path)) == 0)
+		lib_strlcpy(topo_path, path, sizeof(topo_path));
 	if (!topo_path[0] && plex_default_topology(topo_path, sizeof(topo_path)) < 0) {
 		fprintf(stderr, "sysplex: cannot find the default topology %s (set SYSPLEX_HOME to "
 				"the source tree or name a topology file)\n", topo_path);
