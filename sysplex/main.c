@@ -581,9 +581,11 @@ main(int argc, char **argv)
 
 		if (n == 2 && (strcmp(args[1], "--help") == 0 || strcmp(args[1], "-h") == 0))
 			h = c;
-
 		if (h)
 			cmd_help(stdout, h);
+		else if (n == 2)
+			fprintf(stderr, "sysplex: unknown command \"%s\"\nTry 'sysplex --help'.\n",
+				args[1]);
 		else
 			fprintf(stderr, "usage: sysplex help [COMMAND]\n");
 		free(args);
