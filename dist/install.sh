@@ -7,8 +7,8 @@
 # DEST and MANIFEST are paths on the installed system; $DESTDIR is put in
 # front of every path written or removed.  install copies each SRC to DEST
 # with MODE and records in MANIFEST every file it wrote ("f PATH") and every
-# directory it had to create ("d PATH"); installing again adds to the
-# manifest.  uninstall removes exactly the files recorded, then the recorded
+# directory it had to create ("d PATH"; DESTDIR itself is made when
+# missing, and not recorded); installing again adds to the manifest.  uninstall removes exactly the files recorded, then the recorded
 # directories that are empty (the deepest first), then the manifest: what
 # was there before the first install stays.
 set -eu
@@ -24,8 +24,13 @@ install)
 	[ -f "$D$manifest" ] && cat "$D$manifest" > "$new"
 	# mkdirs PATH: creates the missing directories of PATH, outermost
 	# first, and records each.
+	# DESTDIR itself, when missing, is made and not recorded.
 	mkdirs() {
 		[ -d "$D$1" ] && return 0
+		if [ "$1" = / ]; then
+			mkdir -p "$D" || fail "cannot create $D"
+			return 0
+		fi
 		mkdirs "$(dirname "$1")"
 		mkdir "$D$1" || fail "cannot create $D$1"
 		echo "d $1" >> "$new"

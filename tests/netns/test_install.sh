@@ -13,7 +13,7 @@
 #     serves; a scenario's up("two.lua") finds the shipped two.lua;
 #  3. `make uninstall` removes exactly that: $tmp is left as it was before
 #     (a directory and a file that were there before the install stay),
-#     also after installing twice.
+#     also after installing twice; a DESTDIR that does not exist is made.
 . tests/netns/lib.sh
 top=$(pwd)
 tmp=$(mktemp -d) work=$(mktemp -d)
@@ -90,4 +90,9 @@ mk uninstall > "$work/uninstall.out" 2>&1 || fail "make uninstall: $(tail -5 "$w
 diff "$work/before" "$work/after" > "$work/diff" || fail "make uninstall left or removed something: $(cat "$work/diff")"
 [ "$(cat "$P/share/man/keep")" = mine ] || fail "the admin's file under share/man is gone"
 mk uninstall > /dev/null 2>&1 && fail "a second make uninstall found a manifest"
+# A DESTDIR that does not exist yet is made (and stays: it is not the install's).
+make -s --no-print-directory -C "$top" SANITIZE=$san DESTDIR="$work/new/root" install > "$work/new.out" 2>&1 ||
+	fail "make install into a new DESTDIR: $(tail -3 "$work/new.out")"
+make -s --no-print-directory -C "$top" SANITIZE=$san DESTDIR="$work/new/root" uninstall > /dev/null 2>&1 &&
+	[ -z "$(ls -A "$work/new/root")" ] || fail "install/uninstall into a new DESTDIR left $(ls -A "$work/new/root")"
 ok "make uninstall left $tmp as it was before the install"
