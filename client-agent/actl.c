@@ -85,7 +85,8 @@ agent_ctl_show(struct agent *a)
 	for (i = 0; i < a->verdicts.n; i++)
 		json_object_set_new(drops, a->verdicts.v[i].reason,
 				    json_integer((json_int_t)a->verdicts.v[i].count));
-	r = json_pack("{s:o,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o},s:o}",
+	r = json_pack("{s:s,s:o,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o},s:o}",
+		"mode", a->standard ? "standard" : "agent",
 		"bindings", s.rows, "records", (json_int_t)json_array_size(s.rows),
 		"counters", "tun_pkts", (json_int_t)c->pkts, "direct_pkts", (json_int_t)c->direct_pkts,
 		"direct_bytes", (json_int_t)c->direct_bytes, "bu_accepted", (json_int_t)c->bu_accepted,
@@ -107,7 +108,9 @@ agent_ctl_render(const json_t *r, struct lib_sbuf *o, void *arg)
 	size_t i;
 
 	LIB_UNUSED(arg);
-	lib_sbuf_printf(o, "BINDING CACHE OF THE CORRESPONDENT NODE ON %s:\n", S(r, "lan"));
+	lib_sbuf_printf(o, "BINDING CACHE OF THE CORRESPONDENT NODE ON %s (%s):\n", S(r, "lan"),
+			strcmp(S(r, "mode"), "standard") == 0 ? "STANDARD RFC 6275, VENDOR OPTIONS SKIPPED" :
+			"SYSPLEX AGENT");
 	json_array_foreach(json_object_get(r, "bindings"), i, e) {
 		if (strcmp(S(e, "kind"), "connection") == 0)
 			lib_sbuf_printf(o, "  %s..%llu  FROM %s..%llu", S(e, "home"), U(e, "home_port"),

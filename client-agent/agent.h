@@ -15,6 +15,12 @@
  *   L0 link.c    SYSPLEX$LINK: loss and delay on the TUN path
  * Every file but main.c goes into libagent.a, which the unit tests link.
  *
+ * With --standard (a->standard) it is a plain RFC 6275 correspondent node:
+ * every mobility option it does not know is skipped (6.2.1, 9.5.1), our
+ * vendor options included, so it never echoes COPYTO, binds every BU per
+ * home address and answers without WIRE_VSO_CONN - what any standard node
+ * does; the tests use it to prove that the bypass needs nothing more.
+ *
  * The binding cache has two kinds of entries:
  *   - per connection (our RFC 5094 vendor option WIRE_VSO_CONN in the BU):
  *     struct agent_conn_binding in a lib_tab keyed by (home address, client
@@ -71,8 +77,11 @@ struct agent_conn_binding {
 struct agent_home_binding {
 	int used;
 	uint8_t home[16], coa[16];
+	uint8_t me[16];			/* our address the BU came to */
 	uint16_t seq;
+	uint16_t life_s;		/* lifetime granted by the last accepted BU */
 	uint64_t expires_ms, created_ms, last_use_ms;
+	uint64_t brr_ms;		/* last Binding Refresh Request; 0 none since the BU */
 	uint64_t pkts, bytes;
 };
 
@@ -129,6 +138,8 @@ struct agent {
 	struct lib_ctl *ctl;
 	uint8_t *rxbuf;
 	int nft_ok;			/* inbound Home Address steering installed */
+	int standard;			/* --standard: a plain RFC 6275 correspondent node
+					 * that skips our vendor options as unknown */
 	struct agent_counters cnt;
 	struct lib_verdicts verdicts;
 	/* the files' own state */

@@ -374,9 +374,14 @@ on_bu(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct
 				send_ba(a, me, home, coa, MIP6_BA_NO_RESOURCES, m->bu.seq, 0, kbm, NULL, 0);
 				return;
 			}
+			if (memcmp(b->coa, coa, 16) == 0 && b->seq)
+				a->cnt.bu_refreshed++;
 			memcpy(b->coa, coa, 16);
+			memcpy(b->me, me, 16);
 			b->seq = m->bu.seq;
+			b->life_s = (uint16_t)(granted * 4u);
 			b->expires_ms = now + granted * 4000ull;
+			b->brr_ms = 0;
 			a->cnt.bu_accepted++;
 		}
 	}
@@ -420,6 +425,10 @@ agent_cn_rx_mh(struct agent *a, const uint8_t src[16], const uint8_t me[16], con
 		lib_verdict(&a->verdicts, why);
 		return;
 	}
+	if (a->standard)
+		/* RFC 6275 6.2.1: options a node does not understand are
+		 * skipped; a standard node knows no vendor option. */
+		m.opts.n_vso = 0;
 	a->cnt.rx[m.type]++;
 	switch (m.type) {
 	case MIP6_MH_HOTI:
@@ -608,6 +617,8 @@ agent_cn_inbound_hao(struct agent *a, uint8_t *frame, size_t flen)
 				lib_verdict(&a->verdicts, why);
 				return;
 			}
+			if (a->standard)
+				m.opts.n_vso = 0;	/* unknown options: skipped */
 			if (!(m.opts.present & MIP6_OPTF(MIP6_OPT_ALTCOA))) {
 				m.opts.present |= MIP6_OPTF(MIP6_OPT_ALTCOA);
 				memcpy(m.opts.alt_coa, coa, 16);
@@ -698,9 +709,31 @@ agent_cn_tick(struct agent *a)
 	if (!cur->used || t.now - cur->created_ms >= AGENT_NONCE_EVERY_MS)
 		nonce_new(a);
 	lib_tab_foreach(a->cn.conns, tick_conn, &t);
-	for (i = 0; i < AGENT_MAX_HOME; i++)
-		if (a->cn.home[i].used && a->cn.home[i].expires_ms <= t.now)
-			a->cn.home[i].used = 0;
+	for (i = 0; i < AGENT_MAX_HOME; i++) {
+		struct agent_home_binding *b = &a->cn.home[i];
+		uint64_t life_ms = b->life_s * 1000ull, every_ms = life_ms / 8;
+		struct mip6_msg m;
+
+		if (!b->used)
+			continue;
+		if (b->expires_ms <= t.now) {
+			b->used = 0;
+			continue;
+		}
+		/* RFC 6275 9.5.5, as for a per-connection binding: a binding in
+		 * use about to expire gets a Binding Refresh Request (a standard
+		 * one: no option), through the care-of address. */
+		if (every_ms < 1000)
+			every_ms = 1000;
+		if (every_ms > 10000)
+			every_ms = 10000;
+		if (b->expires_ms - t.now < life_ms / 4 + 1000 && t.now - b->last_use_ms < 10000 &&
+		    t.now - b->brr_ms > every_ms) {
+			init_msg(&m, MIP6_MH_BRR);
+			send_rh2(a, b->me, b->coa, b->home, &m, NULL);
+			b->brr_ms = t.now;
+		}
+	}
 }
 
 /* ---- set-up ----------------------------------------------------------------------------------- */

@@ -2,7 +2,7 @@
  * main.c - client-agent: the Mobile IPv6 correspondent node of a client
  * host (agent.c says how it works).
  *
- *   client-agent -i TUNIF -l LANIF -r PREFIX[/LEN] [-r ...] -d STATEDIR [-v]
+ *   client-agent -i TUNIF -l LANIF -r PREFIX[/LEN] [-r ...] -d STATEDIR [--standard] [-v]
  *   client-agent --show [--json] -d STATEDIR
  *   client-agent -h | -V
  *
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_SHOW = LIB_OPT_LONG, OPT_JSON };
+enum { OPT_SHOW = LIB_OPT_LONG, OPT_JSON, OPT_STANDARD };
 
 /* The options: getopt_long's and --help's (lib/opt.c); the manual page
  * client-agent(8) documents each (tests/man/check.sh). */
@@ -25,6 +25,9 @@ static const struct lib_opt opts[] = {
 	{ 'l', "lan", "LANIF", "the LAN interface the client reaches the sysplex on" },
 	{ 'r', "route", "PREFIX[/LEN]", "a prefix (DVIPAs) routed through the agent; repeatable" },
 	{ 'd', "statedir", "STATEDIR", "where the control socket agent.ctl is" },
+	{ OPT_STANDARD, "standard", NULL, "a plain RFC 6275 correspondent node: skip every vendor "
+	  "mobility option as unknown (no COPYTO echoed, every BU binds the home address, BAs "
+	  "without the connection option)" },
 	{ 'v', "verbose", NULL, "debug messages" },
 	{ OPT_SHOW, "show", NULL, "ask a running agent for its binding cache and exit" },
 	{ OPT_JSON, "json", NULL, "with --show: the answer as JSON" },
@@ -34,7 +37,7 @@ static const struct lib_opt opts[] = {
 };
 
 static const char synopsis[] =
-	"usage: client-agent -i TUNIF -l LANIF -r PREFIX[/LEN] [-r ...] -d STATEDIR [-v]\n"
+	"usage: client-agent -i TUNIF -l LANIF -r PREFIX[/LEN] [-r ...] -d STATEDIR [--standard] [-v]\n"
 	"       client-agent --show [--json] -d STATEDIR\n"
 	"       client-agent -h | -V\n";
 
@@ -98,6 +101,7 @@ main(int argc, char **argv)
 		case 'v': verbose = 1; break;
 		case OPT_SHOW: show = 1; break;
 		case OPT_JSON: json = 1; break;
+		case OPT_STANDARD: a.standard = 1; break;
 		case 'h': help(); return 0;
 		case 'V': lib_opt_version(stdout, "client-agent"); return 0;
 		case 'r':
@@ -122,7 +126,8 @@ main(int argc, char **argv)
 	lib_log_init("client-agent", verbose ? LIB_LOG_DEBUG : LIB_LOG_INFO);
 	signal(SIGPIPE, SIG_IGN);
 	agent_start(&a, uv_default_loop());
-	log_info("correspondent node on %s: %d prefix(es) routed through it", a.tunif, a.nprefix);
+	log_info("correspondent node on %s: %d prefix(es) routed through it%s", a.tunif, a.nprefix,
+		 a.standard ? " (standard RFC 6275: vendor options skipped)" : "");
 	uv_run(a.loop, UV_RUN_DEFAULT);
 	agent_stop(&a);
 	return 0;

@@ -69,7 +69,7 @@ struct plex_host {
 	int has_httpd;
 	char httpd_addr[PLEX_ADDR_LEN];
 	unsigned httpd_port;
-	int agent;			/* clients: run client-agent */
+	int agent;			/* clients: run client-agent (2: --standard) */
 };
 
 struct plex_topo {

@@ -19,7 +19,8 @@
  *
  * Optional: tcpname (TCPCS), lan of a host (system N gets PREFIX::N, client N
  * gets PREFIX::100+N, in hex), xcf, weight (1; the system's SFM policy weight,
- * 1-9999), profile, httpd, agent (false), mtu (1500), couple (50/250 ms,
+ * 1-9999), profile, httpd, agent (false; "standard" runs client-agent
+ * --standard, a plain RFC 6275 correspondent node), mtu (1500), couple (50/250 ms,
  * lease 400 ms, transport "tcp", port 7000), client_routes (none).
  * couple.lease_ms is the lease a system holds on the couple data set (see
  * docs/DESIGN.md): at least 4 x interval_ms.
@@ -346,7 +347,18 @@ load_host(struct tctx *c, struct plex_topo *t, int is_system, int nth, const uin
 		inet_ntop(AF_INET6, a, h->lan, sizeof(h->lan));
 	}
 	if (!is_system) {
-		get_bool(c, where, "agent", &h->agent);
+		/* agent = true | false | "standard" (client-agent --standard). */
+		if (lua_getfield(L, -1, "agent") == LUA_TSTRING) {
+			if (strcmp(lua_tostring(L, -1), "standard") == 0)
+				h->agent = 2;
+			else
+				tfail(c, "%s.agent: expected true, false or \"standard\", got \"%s\"",
+				      where, lua_tostring(L, -1));
+			lua_pop(L, 1);
+		} else {
+			lua_pop(L, 1);
+			get_bool(c, where, "agent", &h->agent);
+		}
 		return;
 	}
 	lib_strlcpy(h->tcpname, "TCPCS", sizeof(h->tcpname));

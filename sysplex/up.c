@@ -176,7 +176,7 @@ start_daemons(struct up *u)
 	}
 	for (i = 0; i < t->nhosts && u->have_agent; i++) {
 		const struct plex_host *h = &t->h[i];
-		char *argv[8 + 2 * PLEX_MAX_ROUTES];
+		char *argv[9 + 2 * PLEX_MAX_ROUTES];
 		int n = 0;
 
 		if (h->is_system || !h->agent)
@@ -195,6 +195,8 @@ start_daemons(struct up *u)
 		}
 		argv[n++] = "-d";
 		argv[n++] = dir;
+		if (h->agent == 2)
+			argv[n++] = "--standard";
 		argv[n] = NULL;
 		if (spawn(u, h, "agent", argv, log) < 0)
 			return -1;

@@ -144,15 +144,36 @@ stack_show_vdpt(struct stack *s)
 
 /* ---- VCRT ------------------------------------------------------------------ */
 
+struct vcrt_ctx {
+	struct stack *s;
+	int owner;
+	json_t *a;
+};
+
+/* Which kind of correspondent node the client is: the routing stack learns
+ * it (stack_mip6_cn_kind); a target knows it from the binding information. */
+static const char *
+cn_name(struct vcrt_ctx *x, const struct vipa_conn *c)
+{
+	if (x->owner)
+		return stack_mip6_cn_kind_name(stack_mip6_cn_kind(x->s, c->key.client));
+	if (c->bypass == VIPA_BYPASS_NONE)
+		return stack_mip6_cn_kind_name(STACK_CN_UNKNOWN);
+	return stack_mip6_cn_kind_name(c->per_home ? STACK_CN_STANDARD : STACK_CN_AGENT);
+}
+
 static int
 vcrt_row(struct vipa_conn *c, void *arg)
 {
+	struct vcrt_ctx *x = arg;
 	int bound = c->bypass == VIPA_BYPASS_BOUND;
 
-	json_array_append_new(arg, json_pack("{s:o,s:i,s:o,s:i,s:o,s:s,s:s,s:o,s:o,s:o,s:I}",
+	json_array_append_new(x->a, json_pack("{s:o,s:i,s:o,s:i,s:o,s:s,s:s,s:s?,s:s,s:o,s:o,s:o,s:I}",
 		"dest", addr(c->key.dvipa), "dport", c->key.dport, "source", addr(c->key.client),
 		"sport", c->key.cport, "destxcf", addr(c->dest_xcf), "state", state_name(c->state),
-		"bypass", bypass_name(c->bypass), "careof", bound ? addr(c->coa) : json_null(),
+		"bypass", bypass_name(c->bypass),
+		"binding", c->bypass == VIPA_BYPASS_NONE ? NULL : c->per_home ? "HOME" : "CONNECTION",
+		"cn", cn_name(x, c), "careof", bound ? addr(c->coa) : json_null(),
 		"fwdpkts", u64(c->pkts_fwd), "fwdbytes", u64(c->bytes_fwd),
 		"bound_after_ms", bound && c->bypass_ms >= c->created_ms ?
 		(json_int_t)(c->bypass_ms - c->created_ms) : (json_int_t)-1));
@@ -165,11 +186,12 @@ stack_show_vcrt(struct stack *s)
 	/* The distributor shows every routed connection, a target those it
 	 * terminates. */
 	int owner = is_distributor(s);
-	json_t *r = answer(s), *a = json_array();
+	json_t *r = answer(s);
+	struct vcrt_ctx x = { s, owner, json_array() };
 
 	set(r, "role", json_string(owner ? "distributor" : "target"));
-	vipa_vcrt_foreach(owner ? s->vcrt : s->tgt.conns, vcrt_row, a);
-	return with_rows(r, "vcrt", a);
+	vipa_vcrt_foreach(owner ? s->vcrt : s->tgt.conns, vcrt_row, &x);
+	return with_rows(r, "vcrt", x.a);
 }
 
 /* ---- VIPADYN / VIPADCFG ---------------------------------------------------- */
@@ -787,6 +809,9 @@ stack_show_stats(struct stack *s)
 			{ "copies", m->copies }, { "bind_info", m->bind_info },
 			{ "ba_errors", m->ba_errors }, { "syn_to_bu_ms_sum", m->syn_to_bu_ms_sum },
 			{ "refreshes", m->refreshes }, { "refreshed", m->refreshed },
+			{ "home_bound", m->home_bound }, { "home_released", m->home_released },
+			{ "home_conns", m->home_conns }, { "home_conflicts", m->home_conflicts },
+			{ "homes", lib_tab_count(m->homes) },
 			{ "bind_lifetime", s->prof.bindlife ? s->prof.bindlife
 							    : MIP6_MAX_RR_BINDING_LIFETIME },
 		};

@@ -244,6 +244,8 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 	for (i = 0; i < mp->n; i++) {
 		const struct wire_xcf_conn *r = &mp->c[i];
 		struct stack_dvipa *d = stack_dvipa_find(s, r->dvipa);
+		uint8_t rb = r->bypass & WIRE_XCF_BYPASS_STATE;	/* the binding's state */
+		struct vipa_vdpt_entry *e = NULL;
 		struct vipa_conn_key k;
 		struct vipa_conn *c;
 		int created = 0;
@@ -274,8 +276,10 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 			continue;
 		}
 		if (created) {
-			/* Learned from the target (e.g. after a takeover). */
-			struct vipa_vdpt_entry *e = vdpt_for(s, d, k.dport, from);
+			/* Learned from the target (e.g. after a takeover, or a
+			 * connection that reached it under a per-home-address
+			 * binding). */
+			e = vdpt_for(s, d, k.dport, from);
 			memcpy(c->dest_xcf, from->xcfaddr, 16);
 			c->created_ms = now;
 			if (e)
@@ -291,12 +295,16 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 		 * ours is newer: a report sent before our BIND_INFO reached the
 		 * target says NONE for a connection we have just bound, and
 		 * losing BOUND would lose the deleting BU at its end. */
-		if (created || (c->bypass == VIPA_BYPASS_NONE && !c->bu_tries &&
-				r->bypass == VIPA_BYPASS_BOUND)) {
-			c->bypass = r->bypass;
-			memcpy(c->coa, r->coa, 16);
+		if (created || (c->bypass == VIPA_BYPASS_NONE && !c->bu_tries && !c->per_home &&
+				rb == VIPA_BYPASS_BOUND)) {
+			if (rb == VIPA_BYPASS_BOUND)
+				/* ...with the binding it is under (a standard
+				 * client's per-home-address binding included). */
+				stack_mip6_conn_learned(s, c, r);
+			else
+				c->bypass = rb;
 		}
-		if (r->bypass == VIPA_BYPASS_BOUND && r->seq &&
+		if (rb == VIPA_BYPASS_BOUND && r->seq &&
 		    (!c->bu_seq || mip6_seq_newer(r->seq, c->bu_seq))) {
 			/* A binding another routing stack made: our next BU for it
 			 * (refresh or deletion) must be newer than its last. */
@@ -309,8 +317,12 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 			c->state = VIPA_CONN_EST;
 			vipa_store_conn_put(s->store, c);
 			/* ...and, on a DVIPA with MOBILEIPV6, starts the bypass. */
-			if (!created || r->bypass == VIPA_BYPASS_NONE)
+			if (!created || rb == VIPA_BYPASS_NONE)
 				stack_mip6_conn_established(s, c);
+			/* A new connection that reached its target directly under
+			 * the client's binding: the binding chose the target. */
+			if (created && e && c->per_home && c->bypass == VIPA_BYPASS_BOUND)
+				e->totalconn++;
 		}
 		if (gen)
 			c->listed_gen = gen;

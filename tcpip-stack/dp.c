@@ -227,7 +227,25 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 			return;
 		}
 		e = NULL;
-		if (d->dist.timedaff) {
+		if (d->dist.mip6) {
+			/* A standard client's per-home-address binding (being made,
+			 * or made but not yet in effect at the client) sends all its
+			 * traffic to the DVIPA to one target: its new connections go
+			 * there too.  A target that cannot take one ends the binding
+			 * (the third BU), and the connection is distributed. */
+			const uint8_t *ht = stack_mip6_home_target(s, k.client, d->addr);
+
+			if (ht) {
+				e = vipa_vdpt_get(s->vdpt, d->addr, pk->dport, ht, 0);
+				if (e && (!e->rdy || (e->flags & VIPA_VDPT_F_QUIESCED)))
+					e = NULL;
+				if (e)
+					e->totalconn++;
+				else
+					stack_mip6_home_release(s, k.client, d->addr);
+			}
+		}
+		if (!e && d->dist.timedaff) {
 			/* TIMEDAFFINITY: a client's new connections go to the target
 			 * of its previous ones while that target is ready. */
 			struct stack_affinity_key ak;
@@ -250,6 +268,8 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 			lib_verdict(&s->tun_verdicts, "no ready target (Rdy 0 everywhere)");
 			return;
 		}
+		if (d->dist.mip6)
+			stack_mip6_home_pick(s, k.client, d->addr, e->dest_xcf);
 		c = vipa_vcrt_insert(s->vcrt, &k, &created);
 		if (!c) {
 			lib_verdict(&s->tun_verdicts, "VCRT full");

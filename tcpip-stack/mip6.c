@@ -54,11 +54,75 @@ bind_life_s(const struct stack *s)
 	return s->prof.bindlife ? s->prof.bindlife : MIP6_MAX_RR_BINDING_LIFETIME;
 }
 
-void
+int
 stack_mip6_init(struct stack *s)
 {
 	memset(&s->mip6, 0, sizeof(s->mip6));
 	s->mip6.bu_seq_next = 1;
+	s->mip6.peers = lib_tab_new(STACK_MIP6_PEERS_MAX, 16, sizeof(struct stack_mip6_peer));
+	s->mip6.homes = lib_tab_new(STACK_MIP6_HOMES_MAX, sizeof(struct stack_mip6_home_key),
+				    sizeof(struct stack_mip6_home));
+	if (!s->mip6.peers || !s->mip6.homes) {
+		stack_mip6_fini(s);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+stack_mip6_fini(struct stack *s)
+{
+	lib_tab_destroy(&s->mip6.peers);
+	lib_tab_destroy(&s->mip6.homes);
+}
+
+/* ---- the kind of correspondent node of each client -------------------------------- */
+
+static int
+peer_forget_old(void *entry, void *arg)
+{
+	const struct stack_mip6_peer *p = entry;
+
+	return lib_now_ms() - p->seen_ms > *(const uint64_t *)arg;
+}
+
+static void
+peer_learn(struct stack *s, const uint8_t client[16], int kind)
+{
+	struct stack_mip6_peer *p = lib_tab_insert(s->mip6.peers, client, NULL);
+
+	if (!p) {
+		/* Full: forget the clients not heard from for ten minutes. */
+		uint64_t age = 600000;
+
+		lib_tab_foreach(s->mip6.peers, peer_forget_old, &age);
+		p = lib_tab_insert(s->mip6.peers, client, NULL);
+	}
+	if (!p)
+		return;
+	if (p->kind != kind && p->kind != STACK_CN_UNKNOWN) {
+		char a[64];
+
+		log_info("MIP6 correspondent node %s is now %s (was %s)",
+			 lib_ip6_str(client, a, sizeof(a)), stack_mip6_cn_kind_name(kind),
+			 stack_mip6_cn_kind_name(p->kind));
+	}
+	p->kind = (uint8_t)kind;
+	p->seen_ms = lib_now_ms();
+}
+
+int
+stack_mip6_cn_kind(struct stack *s, const uint8_t client[16])
+{
+	const struct stack_mip6_peer *p = lib_tab_lookup(s->mip6.peers, client);
+
+	return p ? p->kind : STACK_CN_UNKNOWN;
+}
+
+const char *
+stack_mip6_cn_kind_name(int kind)
+{
+	return kind == STACK_CN_AGENT ? "AGENT" : kind == STACK_CN_STANDARD ? "STANDARD" : "UNKNOWN";
 }
 
 /* ---- building and sending ----------------------------------------------------- */
@@ -184,6 +248,44 @@ set_bypass(struct vipa_conn *c, uint8_t state)
 	}
 }
 
+/* A BU registering care-of address coa for the client's home address
+ * dvipa, under the Kbm of the tokens held for (client, dvipa) and (client,
+ * coa).  With cport or dport: our vendor option WIRE_VSO_CONN (a
+ * per-connection binding at our correspondent node); without: a plain RFC
+ * 6275 BU (a per-home-address binding). */
+static int
+send_bu(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16], const uint8_t coa[16],
+	uint16_t seq, uint16_t cport, uint16_t dport)
+{
+	const struct stack_mip6_rr *h = rr_find(s, client, dvipa, 0, 0);
+	const struct stack_mip6_rr *co = rr_find(s, client, coa, 1, 0);
+	uint8_t kbm[MIP6_KBM_LEN];
+	struct mip6_msg m;
+
+	if (!h || !co)
+		return -EINVAL;
+	memset(&m, 0, sizeof(m));
+	m.proto = WIRE_PROTO_NONE;
+	m.type = MIP6_MH_BU;
+	m.bu.seq = seq;
+	m.bu.flags = MIP6_BU_F_A;
+	m.bu.lifetime = (uint16_t)(bind_life_s(s) / 4);
+	m.opts.present = MIP6_OPTF(MIP6_OPT_NONCE) | MIP6_OPTF(MIP6_OPT_ALTCOA) |
+			 MIP6_OPTF(MIP6_OPT_AUTH);
+	m.opts.home_nonce_idx = h->idx;
+	m.opts.coa_nonce_idx = co->idx;
+	memcpy(m.opts.alt_coa, coa, 16);
+	if (cport || dport)
+		wire_vso_conn_add(&m.opts, cport, dport);
+	mip6_kbm(h->token, co->token, kbm);
+	return send_mh(s, dvipa, client, &m, kbm, coa);
+}
+
+static void home_join(struct stack *s, struct vipa_conn *c);
+static void home_try(struct stack *s, struct stack_mip6_home *h);
+static struct stack_mip6_home *home_get(struct stack *s, const uint8_t client[16],
+					const uint8_t dvipa[16], int create);
+
 /* Sends the BU of a connection once both keygen tokens are in (claim 1:
  * "once both the Care-of Test message and the Home Test message have been
  * received at the routing stack"). */
@@ -191,17 +293,30 @@ static void
 try_bind(struct stack *s, struct vipa_conn *c)
 {
 	struct stack_mip6_rr *h, *co;
-	uint8_t kbm[MIP6_KBM_LEN];
 	uint64_t now = lib_now_ms();
-	struct mip6_msg m;
 	int ok_h, ok_c;
 
+	if (c->per_home) {
+		/* Its bypass is the client's binding of the DVIPA. */
+		struct stack_mip6_home *hb = home_get(s, c->key.client, c->key.dvipa, 0);
+
+		if (hb)
+			home_try(s, hb);
+		return;
+	}
 	if (c->bypass != VIPA_BYPASS_TESTING && !c->refreshing)
 		return;
 	ok_h = rr_ensure(s, c->key.client, c->key.dvipa, c->key.dvipa, 0);
 	ok_c = rr_ensure(s, c->key.client, c->key.dvipa, c->dest_xcf, 1);
 	if (!ok_h || !ok_c)
 		return;
+	if (!c->refreshing && !c->bu_tries &&
+	    stack_mip6_cn_kind(s, c->key.client) == STACK_CN_STANDARD) {
+		/* Its CoT told us: a standard correspondent node, which binds the
+		 * home address, not the connection. */
+		home_join(s, c);
+		return;
+	}
 	if (c->bu_tries && now - c->bu_ms < STACK_RETRY_MS)
 		return;		/* waiting for the BA */
 	h = rr_find(s, c->key.client, c->key.dvipa, 0, 0);
@@ -226,21 +341,9 @@ try_bind(struct stack *s, struct vipa_conn *c)
 		try_bind(s, c);
 		return;
 	}
-	memset(&m, 0, sizeof(m));
-	m.proto = WIRE_PROTO_NONE;
-	m.type = MIP6_MH_BU;
 	c->bu_seq = s->mip6.bu_seq_next++;
-	m.bu.seq = c->bu_seq;
-	m.bu.flags = MIP6_BU_F_A;
-	m.bu.lifetime = (uint16_t)(bind_life_s(s) / 4);
-	m.opts.present = MIP6_OPTF(MIP6_OPT_NONCE) | MIP6_OPTF(MIP6_OPT_ALTCOA) |
-			 MIP6_OPTF(MIP6_OPT_AUTH);
-	m.opts.home_nonce_idx = h->idx;
-	m.opts.coa_nonce_idx = co->idx;
-	memcpy(m.opts.alt_coa, c->dest_xcf, 16);
-	wire_vso_conn_add(&m.opts, c->key.cport, c->key.dport);
-	mip6_kbm(h->token, co->token, kbm);
-	if (send_mh(s, c->key.dvipa, c->key.client, &m, kbm, c->dest_xcf) == 0) {
+	if (send_bu(s, c->key.client, c->key.dvipa, c->dest_xcf, c->bu_seq, c->key.cport,
+		    c->key.dport) == 0) {
 		c->bu_ms = now;
 		c->bu_tries++;
 		if (c->bu_tries == 1 && !c->refreshing)
@@ -315,6 +418,378 @@ queue_delete(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16],
 	lib_verdict(&s->bus_verdicts, "binding deletion queue full");
 }
 
+/* ---- per-home-address bindings (standard correspondent nodes) ---------------------
+ *
+ * A standard RFC 6275 correspondent node skips our vendor options (9.5.1,
+ * 6.2.1): it binds the home address, so from its BA on every packet of the
+ * client to the DVIPA - new connections included - goes straight to the
+ * care-of address.  The routing stack keeps that binding as one record per
+ * (DVIPA, client) and keeps the VCRT true to it:
+ *  - it is made only while every connection of the client to the DVIPA is
+ *    on one target that takes all of the DVIPA's distributed ports (ready,
+ *    not quiesced, with the bypass); all of them carry vipa_conn.per_home;
+ *  - the distributor sends the client's new connections to that target
+ *    while the binding is being made or is made (stack_mip6_home_target);
+ *    once it is made they reach the target directly, which reports them,
+ *    and they are recorded with the binding's state (the copy of the BU
+ *    information) and the target told (BIND_INFO);
+ *  - a connection that must go elsewhere (the target no longer takes new
+ *    connections, or one went elsewhere before the binding was known) ends
+ *    the binding: a BU with care-of = home = DVIPA (the third BU), after
+ *    which all the client's packets come to the distributor again, whose
+ *    VCRT entries send each connection where it is;
+ *  - the deleting BU goes when the last connection under the binding ends,
+ *    or when the target fails (the fourth BU, care-of = home = DVIPA).
+ */
+
+static void send_bind_info(struct stack *s, const struct vipa_conn *c);
+
+static struct stack_mip6_home *
+home_get(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16], int create)
+{
+	struct stack_mip6_home_key k;
+	struct stack_mip6_home *h;
+	int created = 0;
+
+	memcpy(k.dvipa, dvipa, 16);
+	memcpy(k.client, client, 16);
+	if (!create)
+		return lib_tab_lookup(s->mip6.homes, &k);
+	h = lib_tab_insert(s->mip6.homes, &k, &created);
+	if (h && created) {
+		h->created_ms = h->state_ms = lib_now_ms();
+		h->state = VIPA_BYPASS_TESTING;
+	}
+	return h;
+}
+
+static void
+home_set_state(struct stack_mip6_home *h, uint8_t state)
+{
+	if (h->state != state) {
+		h->state = state;
+		h->state_ms = lib_now_ms();
+	}
+}
+
+/* May every packet of a client to the DVIPA go to target coa?  It must take
+ * each distributed port of the DVIPA: ready, not quiesced, with the bypass. */
+static int
+home_target_ok(struct stack *s, const uint8_t dvipa[16], const uint8_t coa[16])
+{
+	struct stack_dvipa *d = stack_dvipa_find(s, dvipa);
+	int i;
+
+	if (!d || !d->owned || !d->has_dist || !d->dist.mip6 || !d->dist.nports)
+		return 0;
+	for (i = 0; i < d->dist.nports; i++) {
+		const struct vipa_vdpt_entry *e = vipa_vdpt_get(s->vdpt, dvipa, d->dist.ports[i], coa, 0);
+
+		if (!e || !e->rdy || (e->flags & (VIPA_VDPT_F_QUIESCED | VIPA_VDPT_F_NOMIP6)))
+			return 0;
+	}
+	return 1;
+}
+
+/* The connection comes under the binding and takes its state; tell: send
+ * the target the binding information even when the state is unchanged (a
+ * refresh's new sequence number). */
+static void
+home_attach(struct stack *s, struct stack_mip6_home *h, struct vipa_conn *c, int tell)
+{
+	uint8_t was = c->bypass;
+
+	if (!c->per_home) {
+		c->per_home = 1;
+		h->nconn++;
+		s->mip6.home_conns++;
+	}
+	c->bu_tries = 0;
+	c->refreshing = 0;
+	if (h->state == VIPA_BYPASS_BOUND) {
+		memcpy(c->coa, h->coa, 16);
+		c->bu_seq = h->seq;
+		c->bu_life = h->life;
+		c->bu_ms = h->bu_ms;
+		set_bypass(c, VIPA_BYPASS_BOUND);
+		if (tell || was != VIPA_BYPASS_BOUND)
+			send_bind_info(s, c);
+	} else {
+		set_bypass(c, h->state);
+		if (was == VIPA_BYPASS_BOUND)
+			send_bind_info(s, c);
+	}
+}
+
+enum { HOME_CHECK, HOME_ATTACH, HOME_TELL, HOME_DETACH, HOME_UNBIND };
+
+struct home_walk {
+	struct stack *s;
+	struct stack_mip6_home *h;
+	int what;
+	int conflicts;			/* connections on another target */
+};
+
+static int
+home_walk_cb(struct vipa_conn *c, void *arg)
+{
+	struct home_walk *w = arg;
+	uint8_t was = c->bypass;
+
+	if (memcmp(c->key.client, w->h->key.client, 16) || memcmp(c->key.dvipa, w->h->key.dvipa, 16))
+		return 0;
+	switch (w->what) {
+	case HOME_CHECK:
+		if (memcmp(c->dest_xcf, w->h->coa, 16) != 0 || !c->per_home)
+			w->conflicts++;
+		break;
+	case HOME_ATTACH:
+	case HOME_TELL:
+		if (memcmp(c->dest_xcf, w->h->coa, 16) != 0)
+			w->conflicts++;
+		else
+			home_attach(w->s, w->h, c, w->what == HOME_TELL);
+		break;
+	case HOME_DETACH:
+	case HOME_UNBIND:
+		if (!c->per_home)
+			break;
+		if (w->what == HOME_DETACH)
+			c->per_home = 0;
+		c->bu_tries = 0;
+		c->refreshing = 0;
+		set_bypass(c, VIPA_BYPASS_NONE);
+		if (was == VIPA_BYPASS_BOUND)
+			send_bind_info(w->s, c);
+		break;
+	}
+	return 0;
+}
+
+static int
+home_walk(struct stack *s, struct stack_mip6_home *h, int what)
+{
+	struct home_walk w = { s, h, what, 0 };
+
+	vipa_vcrt_foreach(s->vcrt, home_walk_cb, &w);
+	return w.conflicts;
+}
+
+/* The binding goes.  When the client may hold it, a BU with care-of = home
+ * = DVIPA deletes it there; the client's connections left are routed by the
+ * distributor again (their VCRT entries are where their packets go now). */
+static void
+home_drop(struct stack *s, struct stack_mip6_home *h, int target_lost)
+{
+	struct stack_mip6_home_key k = h->key;
+	int may_hold = h->sent;
+
+	if (h->nconn)
+		home_walk(s, h, HOME_DETACH);
+	lib_tab_remove(s->mip6.homes, &k);
+	if (!may_hold)
+		return;
+	if (target_lost)
+		s->mip6.target_lost++;
+	queue_delete(s, k.client, k.dvipa, 0, 0, 0);
+}
+
+/* A connection that the binding would send elsewhere: the third BU. */
+static void
+home_release(struct stack *s, struct stack_mip6_home *h)
+{
+	char a[64], b[64], t[64];
+
+	if (h->sent)
+		log_info("MIP6 per-home-address binding of %s for %s released: a connection "
+			 "must go elsewhere than %s", lib_ip6_str(h->key.client, a, sizeof(a)),
+			 lib_ip6_str(h->key.dvipa, b, sizeof(b)), lib_ip6_str(h->coa, t, sizeof(t)));
+	s->mip6.home_released++;
+	home_drop(s, h, 0);
+}
+
+/* Sends the binding's BU once both tokens are in (the per-connection rules:
+ * retries each second, a fresh test halfway, given up after the fifth). */
+static void
+home_try(struct stack *s, struct stack_mip6_home *h)
+{
+	uint64_t now = lib_now_ms();
+	struct stack_mip6_rr *rh, *rc;
+	int ok_h, ok_c;
+
+	if ((h->state != VIPA_BYPASS_TESTING && !h->refreshing) || !h->nconn)
+		return;
+	ok_h = rr_ensure(s, h->key.client, h->key.dvipa, h->key.dvipa, 0);
+	ok_c = rr_ensure(s, h->key.client, h->key.dvipa, h->coa, 1);
+	if (!ok_h || !ok_c)
+		return;
+	if (h->bu_tries && now - h->bu_ms < STACK_RETRY_MS)
+		return;
+	rh = rr_find(s, h->key.client, h->key.dvipa, 0, 0);
+	rc = rr_find(s, h->key.client, h->coa, 1, 0);
+	if (h->bu_tries >= STACK_MAX_TRIES) {
+		/* No BA: the connections stay routed (a binding the client may
+		 * still hold expires on its own); new ones keep off it. */
+		home_set_state(h, VIPA_BYPASS_NONE);
+		h->refreshing = 0;
+		home_walk(s, h, HOME_UNBIND);
+		s->mip6.gave_up++;
+		return;
+	}
+	if (h->bu_tries == STACK_MAX_TRIES / 2) {
+		rh->have = 0;
+		rc->have = 0;
+		h->bu_tries++;
+		h->bu_ms = 0;
+		home_try(s, h);
+		return;
+	}
+	if (!h->sent && (home_walk(s, h, HOME_CHECK) || !home_target_ok(s, h->key.dvipa, h->coa))) {
+		/* The binding would send a connection to the wrong target. */
+		s->mip6.home_conflicts++;
+		home_drop(s, h, 0);
+		return;
+	}
+	h->seq = s->mip6.bu_seq_next++;
+	if (send_bu(s, h->key.client, h->key.dvipa, h->coa, h->seq, 0, 0) == 0) {
+		if (!h->bu_tries && !h->refreshing)
+			s->mip6.started++;
+		h->bu_ms = now;
+		h->bu_tries++;
+		h->sent = 1;
+	}
+}
+
+/* A standard client's connection joins the client's binding of the DVIPA,
+ * made now when there is none. */
+static void
+home_join(struct stack *s, struct vipa_conn *c)
+{
+	struct stack_mip6_home *h = home_get(s, c->key.client, c->key.dvipa, 0);
+
+	if (h && memcmp(h->coa, c->dest_xcf, 16) != 0) {
+		if (!h->nconn && !h->sent) {
+			/* Picked for a connection that went elsewhere: follow it. */
+			memcpy(h->coa, c->dest_xcf, 16);
+		} else {
+			s->mip6.home_conflicts++;
+			home_release(s, h);
+			set_bypass(c, VIPA_BYPASS_NONE);
+			return;
+		}
+	}
+	if (!h && !(h = home_get(s, c->key.client, c->key.dvipa, 1))) {
+		set_bypass(c, VIPA_BYPASS_NONE);
+		return;
+	}
+	if (!h->nconn)
+		memcpy(h->coa, c->dest_xcf, 16);
+	home_attach(s, h, c, 0);
+	home_try(s, h);
+}
+
+static void
+home_refresh_start(struct stack *s, struct stack_mip6_home *h)
+{
+	struct stack_mip6_rr *e;
+
+	if (h->state != VIPA_BYPASS_BOUND || h->refreshing)
+		return;
+	if ((e = rr_find(s, h->key.client, h->key.dvipa, 0, 0)) && e->have && e->got_ms <= h->bu_ms)
+		e->have = 0;
+	if ((e = rr_find(s, h->key.client, h->coa, 1, 0)) && e->have && e->got_ms <= h->bu_ms)
+		e->have = 0;
+	h->refreshing = 1;
+	h->bu_tries = 0;
+	s->mip6.refreshes++;
+	home_try(s, h);
+}
+
+static int
+home_tick(void *entry, void *arg)
+{
+	struct stack_mip6_home *h = entry;
+	struct stack *s = arg;
+	uint64_t now = lib_now_ms();
+	unsigned life = h->life ? h->life : bind_life_s(s);
+
+	if (!h->nconn)
+		/* Picked by the distributor for a connection that never came. */
+		return !h->sent && now - h->created_ms > STACK_SYN_TIMEOUT_MS;
+	if (h->state == VIPA_BYPASS_BOUND && !home_target_ok(s, h->key.dvipa, h->coa))
+		home_release(s, h);
+	else if (h->state == VIPA_BYPASS_TESTING || h->refreshing)
+		home_try(s, h);
+	else if (h->state == VIPA_BYPASS_BOUND && now - h->bu_ms > life * 1000ull * 7 / 8)
+		home_refresh_start(s, h);
+	return 0;
+}
+
+const uint8_t *
+stack_mip6_home_target(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16])
+{
+	const struct stack_mip6_home *h;
+
+	if (!lib_tab_count(s->mip6.homes))
+		return NULL;
+	h = home_get(s, client, dvipa, 0);
+	return h && (h->state == VIPA_BYPASS_TESTING || h->state == VIPA_BYPASS_BOUND) ? h->coa : NULL;
+}
+
+void
+stack_mip6_home_release(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16])
+{
+	struct stack_mip6_home *h = home_get(s, client, dvipa, 0);
+
+	if (h)
+		home_release(s, h);
+}
+
+void
+stack_mip6_home_pick(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16],
+		     const uint8_t target[16])
+{
+	struct stack_mip6_home *h;
+
+	if (stack_mip6_cn_kind(s, client) != STACK_CN_STANDARD || home_get(s, client, dvipa, 0) ||
+	    !home_target_ok(s, dvipa, target))
+		return;
+	if ((h = home_get(s, client, dvipa, 1)))
+		memcpy(h->coa, target, 16);
+}
+
+void
+stack_mip6_conn_learned(struct stack *s, struct vipa_conn *c, const struct wire_xcf_conn *r)
+{
+	struct stack_mip6_home *h;
+
+	c->bypass = VIPA_BYPASS_BOUND;
+	memcpy(c->coa, r->coa, 16);
+	if (!(r->bypass & WIRE_XCF_BYPASS_HOME))
+		return;
+	peer_learn(s, c->key.client, STACK_CN_STANDARD);
+	h = home_get(s, c->key.client, c->key.dvipa, 1);
+	if (!h)
+		return;
+	if (!h->nconn && !h->sent) {
+		/* Another routing stack made it: refresh it at once with our own
+		 * tokens (bu_ms 0), numbered after its last BU. */
+		memcpy(h->coa, r->coa, 16);
+		home_set_state(h, VIPA_BYPASS_BOUND);
+		h->sent = 1;
+		h->seq = r->seq;
+		h->bu_ms = 0;
+		h->life = (uint16_t)bind_life_s(s);
+	}
+	if (r->seq && mip6_seq_newer(r->seq, h->seq))
+		h->seq = r->seq;
+	if (!c->per_home) {
+		c->per_home = 1;
+		h->nconn++;
+	}
+	c->bu_seq = h->seq;
+}
+
 /* ---- hooks from dist.c ------------------------------------------------------------ */
 
 int
@@ -333,8 +808,15 @@ stack_mip6_enabled(struct stack *s, const struct vipa_conn *c)
 void
 stack_mip6_conn_established(struct stack *s, struct vipa_conn *c)
 {
-	if (c->bypass != VIPA_BYPASS_NONE || c->bu_tries || !stack_mip6_enabled(s, c))
+	if (c->per_home || c->bypass != VIPA_BYPASS_NONE || c->bu_tries ||
+	    !stack_mip6_enabled(s, c))
 		return;
+	if (stack_mip6_cn_kind(s, c->key.client) == STACK_CN_STANDARD) {
+		/* Under the client's binding of the DVIPA (it reached its target
+		 * directly when the binding is made), or the start of one. */
+		home_join(s, c);
+		return;
+	}
 	set_bypass(c, VIPA_BYPASS_TESTING);
 	s->mip6.started++;
 	try_bind(s, c);
@@ -343,6 +825,17 @@ stack_mip6_conn_established(struct stack *s, struct vipa_conn *c)
 void
 stack_mip6_conn_ended(struct stack *s, const struct vipa_conn *c, int target_lost)
 {
+	if (c->per_home) {
+		/* The deleting BU only when the client's last connection under
+		 * the binding has ended (or its target is gone). */
+		struct stack_mip6_home *h = home_get(s, c->key.client, c->key.dvipa, 0);
+
+		if (h && h->nconn)
+			h->nconn--;
+		if (h && !h->nconn)
+			home_drop(s, h, target_lost);
+		return;
+	}
 	/* Only a client that may hold a binding needs a deleting BU. */
 	if (c->bypass != VIPA_BYPASS_BOUND && !c->bu_tries)
 		return;
@@ -378,7 +871,7 @@ refresh_start(struct stack *s, struct vipa_conn *c)
 {
 	struct stack_mip6_rr *e;
 
-	if (c->bypass != VIPA_BYPASS_BOUND || c->refreshing)
+	if (c->bypass != VIPA_BYPASS_BOUND || c->refreshing || c->per_home)
 		return;
 	if ((e = rr_find(s, c->key.client, c->key.dvipa, 0, 0)) && e->have && e->got_ms <= c->bu_ms)
 		e->have = 0;
@@ -396,6 +889,8 @@ tick_conn(struct vipa_conn *c, void *arg)
 	struct stack *s = arg;
 	unsigned life = c->bu_life ? c->bu_life : bind_life_s(s);
 
+	if (c->per_home)
+		return 0;	/* the binding's own tick (home_tick) */
 	if (c->bypass == VIPA_BYPASS_TESTING || c->refreshing)
 		try_bind(s, c);
 	else if (c->bypass == VIPA_BYPASS_BOUND &&
@@ -425,9 +920,10 @@ stack_mip6_tick(struct stack *s)
 	}
 	/* Retries and refreshes: a walk of the VCRT twice a second, once any
 	 * bypass was started. */
-	if (s->mip6.started && now - s->mip6.last_tick_ms >= 500) {
+	if ((s->mip6.started || lib_tab_count(s->mip6.homes)) && now - s->mip6.last_tick_ms >= 500) {
 		s->mip6.last_tick_ms = now;
 		vipa_vcrt_foreach(s->vcrt, tick_conn, s);
+		lib_tab_foreach(s->mip6.homes, home_tick, s);
 	}
 }
 
@@ -438,6 +934,32 @@ struct for_client {
 	const uint8_t *client;
 	int n;
 };
+
+static int
+retry_home(void *entry, void *arg)
+{
+	struct stack_mip6_home *h = entry;
+	struct for_client *f = arg;
+
+	if ((h->state == VIPA_BYPASS_TESTING || h->refreshing) &&
+	    memcmp(h->key.client, f->client, 16) == 0)
+		home_try(f->s, h);
+	return 0;
+}
+
+/* Does a CoT echo the COPYTO option of our CoTI?  Only our correspondent
+ * node does; a standard one skips the unknown option (RFC 6275 9.5.1). */
+static int
+echoes_copyto(const struct mip6_msg *m)
+{
+	int i;
+
+	for (i = 0; i < m->opts.n_vso; i++)
+		if (m->opts.vso[i].vendor_id == WIRE_VSO_VENDOR &&
+		    m->opts.vso[i].subtype == WIRE_VSO_COPYTO)
+			return 1;
+	return 0;
+}
 
 static int
 retry_client(struct vipa_conn *c, void *arg)
@@ -473,7 +995,11 @@ on_test(struct stack *s, const uint8_t client[16], const uint8_t addr[16], int c
 	e->got_ms = lib_now_ms();
 	e->tries = 0;
 	s->mip6.rx[m->type]++;
+	if (care_of)
+		peer_learn(s, client, echoes_copyto(m) ? STACK_CN_AGENT : STACK_CN_STANDARD);
 	vipa_vcrt_foreach(s->vcrt, retry_client, &f);
+	if (lib_tab_count(s->mip6.homes))
+		lib_tab_foreach(s->mip6.homes, retry_home, &f);
 	if (!care_of)
 		for (i = 0; i < STACK_MIP6_PEND_MAX; i++) {
 			struct stack_mip6_pend *p = &s->mip6.pend[i];
@@ -496,7 +1022,7 @@ send_bind_info(struct stack *s, const struct vipa_conn *c)
 	b.dport = c->key.dport;
 	memcpy(b.client, c->key.client, 16);
 	b.cport = c->key.cport;
-	b.bypass = c->bypass;
+	b.bypass = (uint8_t)(c->bypass | (c->per_home ? WIRE_XCF_BYPASS_HOME : 0));
 	memcpy(b.coa, c->coa, 16);
 	b.seq = c->bu_seq;
 	b.lifetime = c->bu_life ? c->bu_life : (uint16_t)bind_life_s(s);
@@ -564,6 +1090,125 @@ delete_rejected(struct stack *s, const uint8_t client[16], const uint8_t home[16
 	return 0;
 }
 
+/* A per-connection BU of ours (sent before the client's kind was known)
+ * acknowledged without the connection option: a standard correspondent node,
+ * which bound the home address.  Finds that connection. */
+struct by_seq {
+	const uint8_t *client, *home;
+	uint16_t seq;
+	struct vipa_conn *c;
+};
+
+static int
+by_seq_cb(struct vipa_conn *c, void *arg)
+{
+	struct by_seq *b = arg;
+
+	if (!b->c && !c->per_home && c->bu_tries && c->bu_seq == b->seq &&
+	    memcmp(c->key.client, b->client, 16) == 0 && memcmp(c->key.dvipa, b->home, 16) == 0)
+		b->c = c;
+	return 0;
+}
+
+/* Accepted: the binding is made (or refreshed); every connection under it
+ * records its state and its target is told. */
+static void
+home_bound(struct stack *s, struct stack_mip6_home *h, const struct mip6_msg *m)
+{
+	h->life = m->ba.lifetime ? (uint16_t)(m->ba.lifetime * 4u) : (uint16_t)bind_life_s(s);
+	if (h->refreshing)
+		s->mip6.refreshed++;
+	else
+		s->mip6.home_bound++;
+	h->refreshing = 0;
+	h->bu_tries = 0;
+	home_set_state(h, VIPA_BYPASS_BOUND);
+	peer_learn(s, h->key.client, STACK_CN_STANDARD);
+	if (home_walk(s, h, HOME_TELL)) {
+		/* A connection of the client on another target: its packets now
+		 * go to this one.  The binding goes at once (third BU). */
+		s->mip6.home_conflicts++;
+		home_release(s, h);
+	}
+}
+
+/* A BA without our connection option: the acknowledgement of a
+ * per-home-address binding. */
+static void
+on_ba_home(struct stack *s, const uint8_t client[16], const uint8_t home[16],
+	   const struct mip6_msg *m, const uint8_t *mh, size_t mhlen)
+{
+	struct stack_mip6_home *h = home_get(s, client, home, 0);
+	int ok = m->ba.status == MIP6_BA_ACCEPTED || m->ba.status == MIP6_BA_ACCEPTED_PREFIX_DISC;
+
+	if (m->ba.status == MIP6_BA_SEQ_OUT_OF_WINDOW) {
+		if (h && (h->state == VIPA_BYPASS_TESTING || h->refreshing) && h->bu_tries) {
+			if (!ba_auth_ok(s, client, home, h->coa, h->coa, mh, mhlen)) {
+				lib_verdict(&s->bus_verdicts, "BA with a wrong authenticator");
+				return;
+			}
+			s->mip6.ba_errors++;
+			stack_mip6_seq_seen(s, m->ba.seq);
+			h->bu_ms = 0;
+			home_try(s, h);
+			return;
+		}
+		if (!delete_rejected(s, client, home, 0, 0, m, mh, mhlen))
+			lib_verdict(&s->bus_verdicts, "BA for no outstanding BU");
+		return;
+	}
+	if (!h || !h->bu_tries || h->seq != m->ba.seq) {
+		struct by_seq b = { client, home, m->ba.seq, NULL };
+
+		if (!h && ok && mip6_auth_off(mh, mhlen) >= 0) {
+			vipa_vcrt_foreach(s->vcrt, by_seq_cb, &b);
+			if (b.c && ba_auth_ok(s, client, home, b.c->dest_xcf, b.c->dest_xcf, mh, mhlen) &&
+			    (h = home_get(s, client, home, 1))) {
+				memcpy(h->coa, b.c->dest_xcf, 16);
+				h->seq = m->ba.seq;
+				h->sent = 1;
+				h->bu_ms = b.c->bu_ms;
+				home_bound(s, h, m);
+				return;
+			}
+		}
+		lib_verdict(&s->bus_verdicts, "BA for no outstanding BU");
+		return;
+	}
+	if (ok) {
+		if (mip6_auth_off(mh, mhlen) < 0) {
+			lib_verdict(&s->bus_verdicts, "BA without Binding Authorization Data");
+			return;
+		}
+		if (!ba_auth_ok(s, client, home, h->coa, h->coa, mh, mhlen)) {
+			lib_verdict(&s->bus_verdicts, "BA with a wrong authenticator");
+			return;
+		}
+		home_bound(s, h, m);
+		return;
+	}
+	s->mip6.ba_errors++;
+	switch (m->ba.status) {
+	case MIP6_BA_EXPIRED_HOME_NONCE:
+	case MIP6_BA_EXPIRED_COA_NONCE:
+	case MIP6_BA_EXPIRED_NONCES: {
+		struct stack_mip6_rr *e;
+		if (m->ba.status != MIP6_BA_EXPIRED_COA_NONCE && (e = rr_find(s, client, home, 0, 0)))
+			e->have = 0;
+		if (m->ba.status != MIP6_BA_EXPIRED_HOME_NONCE && (e = rr_find(s, client, h->coa, 1, 0)))
+			e->have = 0;
+		h->bu_ms = 0;
+		home_try(s, h);
+		break;
+	}
+	default:
+		home_set_state(h, VIPA_BYPASS_NONE);
+		h->refreshing = 0;
+		home_walk(s, h, HOME_UNBIND);
+		break;
+	}
+}
+
 static void
 on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const struct mip6_msg *m,
       const uint8_t *mh, size_t mhlen)
@@ -573,8 +1218,7 @@ on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const s
 	uint16_t cport, dport;
 
 	if (wire_vso_conn_find(&m->opts, &cport, &dport) != 1) {
-		/* Acknowledgement of a per-home-address binding: none are sent. */
-		lib_verdict(&s->bus_verdicts, "BA without our connection option");
+		on_ba_home(s, client, home, m, mh, mhlen);
 		return;
 	}
 	memset(&k, 0, sizeof(k));
@@ -619,6 +1263,7 @@ on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const s
 		}
 		memcpy(c->coa, c->dest_xcf, 16);
 		set_bypass(c, VIPA_BYPASS_BOUND);
+		peer_learn(s, client, STACK_CN_AGENT);
 		/* The client may grant less than we asked for (RFC 6275 9.5.1);
 		 * the binding's lifetime runs from when the BU was sent (bu_ms,
 		 * kept: the next refresh is due from there). */
@@ -678,10 +1323,16 @@ on_brr(struct stack *s, const uint8_t client[16], const uint8_t home[16], const 
 	struct { struct stack *s; const uint8_t *client, *home; int all; uint16_t cport, dport; } a = {
 		s, client, home, 1, 0, 0 };
 
+	struct stack_mip6_home *h;
+
 	if (wire_vso_conn_find(&m->opts, &a.cport, &a.dport) == 1)
 		a.all = 0;
 	s->mip6.rx[MIP6_MH_BRR]++;
 	vipa_vcrt_foreach(s->vcrt, refresh_conn, &a);
+	/* A standard node's BRR names no connection: its binding of the home
+	 * address. */
+	if (a.all && (h = home_get(s, client, home, 0)))
+		home_refresh_start(s, h);
 }
 
 /* Handles a Mobility Header for the routing stack: HoT and BE from the LAN,
@@ -748,9 +1399,94 @@ stack_mip6_rx_owner(struct stack *s, const struct wire_pkt *pk, const uint8_t *p
 	owner_rx(s, pk->src, pk->dst, pk->dst, pkt + pk->l4_off, mhlen);
 }
 
+/* Target: the DVIPAs a CoT without a usable COPYTO may be for.  A DVIPA we
+ * serve (as a target, or as its owner) with an owner, narrowed to those the
+ * client has connections to when that is known (a scan of our connections,
+ * at most 64 a second); when in doubt, every DVIPA we serve: each routing
+ * stack ignores the cookies it did not send. */
+struct cot_scan {
+	struct stack *s;
+	const uint8_t *client;
+	uint8_t hit[VIPA_MAX_DVIPA];
+	int n;
+};
+
+static int
+cot_scan_cb(struct vipa_conn *c, void *arg)
+{
+	struct cot_scan *x = arg;
+	struct stack_dvipa *d;
+
+	if (memcmp(c->key.client, x->client, 16) == 0 &&
+	    (d = stack_dvipa_find(x->s, c->key.dvipa)) && !x->hit[d - x->s->dv]) {
+		x->hit[d - x->s->dv] = 1;
+		x->n++;
+	}
+	return 0;
+}
+
+static int
+cot_candidates(struct stack *s, const uint8_t client[16], uint8_t cand[VIPA_MAX_DVIPA])
+{
+	static struct cot_scan x;	/* 1 call at a time: the loop's */
+	uint64_t sec = lib_now_ms() / 1000;
+	int i, n = 0, owners = 0;
+	const char *first = NULL;
+
+	memset(cand, 0, VIPA_MAX_DVIPA);
+	for (i = 0; i < s->ndv; i++)
+		if ((s->dv[i].target || s->dv[i].owned) && s->dv[i].owner[0]) {
+			cand[i] = 1;
+			n++;
+			if (!first || strcmp(first, s->dv[i].owner) != 0)
+				owners++;
+			if (!first)
+				first = s->dv[i].owner;
+		}
+	if (owners <= 1)
+		return n;		/* one routing stack: no need to know more */
+	if (s->mip6.scan_sec != sec) {
+		s->mip6.scan_sec = sec;
+		s->mip6.scans = 0;
+	}
+	if (s->mip6.scans >= 64)
+		return n;
+	s->mip6.scans++;
+	memset(&x, 0, sizeof(x));
+	x.s = s;
+	x.client = client;
+	vipa_vcrt_foreach(s->tgt.conns, cot_scan_cb, &x);
+	if (!x.n)
+		return n;
+	for (i = 0, n = 0; i < s->ndv; i++) {
+		cand[i] = cand[i] && x.hit[i];
+		n += cand[i];
+	}
+	return n;
+}
+
+/* Sends (or, for our own DVIPA, hands) the copy to the routing stack of d,
+ * once per routing stack. */
+static void
+copy_to_owner(struct stack *s, struct stack_dvipa *d, struct wire_xcf_mip6_copy *cp)
+{
+	ssize_t n;
+
+	s->mip6.copies++;
+	if (d->owned) {
+		owner_rx(s, cp->src, cp->dst, cp->coa, cp->mh, cp->mhlen);
+		return;
+	}
+	n = wire_xcf_mip6_copy_encode(cp, s->mip6.txbuf, sizeof(s->mip6.txbuf));
+	if (n > 0)
+		stack_send(s, d->owner, WIRE_XCF_MIP6_COPY, s->mip6.txbuf, (size_t)n);
+}
+
 /* From dp.c: a Mobility Header packet that reached our care-of address
  * (CoT without RH2; BA or BRR with an RH2 naming `home`).  The routing
- * stack of the DVIPA gets a copy. */
+ * stack of the DVIPA gets a copy: for a BA or a BRR the RH2's home address
+ * names it; for a CoT our COPYTO option when the client echoed it, else the
+ * DVIPAs we serve that the client has connections to (cot_candidates). */
 void
 stack_mip6_rx_target(struct stack *s, const struct wire_pkt *pk, const uint8_t *pkt, size_t len)
 {
@@ -759,9 +1495,9 @@ stack_mip6_rx_target(struct stack *s, const struct wire_pkt *pk, const uint8_t *
 	size_t mhlen;
 	const uint8_t *dvipa = pk->rh2_home;
 	uint8_t copyto[16];		/* the DVIPA a CoT names; lives as long as dvipa */
+	uint8_t cand[VIPA_MAX_DVIPA];
 	struct stack_dvipa *d;
-	ssize_t n;
-	int i;
+	int i, j, is_cot;
 
 	if (pk->l4_off >= len || (size_t)pk->payload_len + WIRE_IP6_HDR_LEN > len) {
 		lib_verdict(&s->tun_verdicts, "truncated Mobility Header");
@@ -772,22 +1508,28 @@ stack_mip6_rx_target(struct stack *s, const struct wire_pkt *pk, const uint8_t *
 		lib_verdict(&s->tun_verdicts, "Mobility Header too long to copy");
 		return;
 	}
-	if (!dvipa && mhlen >= MIP6_HDR_LEN && mh[2] == MIP6_MH_COT) {
-		/* The CoT says whose routing stack wants it (WIRE_VSO_COPYTO). */
+	is_cot = !dvipa && mhlen >= MIP6_HDR_LEN && mh[2] == MIP6_MH_COT;
+	if (is_cot) {
+		/* Our correspondent node echoes WIRE_VSO_COPYTO. */
 		struct mip6_msg m;
 		const char *why = NULL;
 
+		if (mip6_msg_decode(&m, mh, mhlen, &why) < 0) {
+			lib_verdict(&s->tun_verdicts, why ? why : "malformed Mobility Header");
+			return;
+		}
 		/* Copied out: the decoded message ends with this block. */
-		if (mip6_msg_decode(&m, mh, mhlen, &why) == 0)
-			for (i = 0; i < m.opts.n_vso && !dvipa; i++)
-				if (m.opts.vso[i].vendor_id == WIRE_VSO_VENDOR &&
-				    m.opts.vso[i].subtype == WIRE_VSO_COPYTO && m.opts.vso[i].len == 16) {
-					memcpy(copyto, m.opts.vso[i].bytes, 16);
-					dvipa = copyto;
-				}
+		for (i = 0; i < m.opts.n_vso && !dvipa; i++)
+			if (m.opts.vso[i].vendor_id == WIRE_VSO_VENDOR &&
+			    m.opts.vso[i].subtype == WIRE_VSO_COPYTO && m.opts.vso[i].len == 16) {
+				memcpy(copyto, m.opts.vso[i].bytes, 16);
+				dvipa = copyto;
+			}
 	}
 	d = dvipa ? stack_dvipa_find(s, dvipa) : NULL;
-	if (!d || !d->owner[0]) {
+	if (dvipa && (!d || !d->owner[0]))
+		d = NULL;
+	if (!d && !is_cot) {
 		lib_verdict(&s->tun_verdicts, "Mobility Header at our care-of address for no known DVIPA");
 		return;
 	}
@@ -796,14 +1538,23 @@ stack_mip6_rx_target(struct stack *s, const struct wire_pkt *pk, const uint8_t *
 	memcpy(cp->coa, pk->dst, 16);
 	cp->mhlen = (uint16_t)mhlen;
 	memcpy(cp->mh, mh, mhlen);
-	s->mip6.copies++;
-	if (d->owned) {
-		owner_rx(s, cp->src, cp->dst, cp->coa, cp->mh, cp->mhlen);
+	if (d) {
+		copy_to_owner(s, d, cp);
 		return;
 	}
-	n = wire_xcf_mip6_copy_encode(cp, s->mip6.txbuf, sizeof(s->mip6.txbuf));
-	if (n > 0)
-		stack_send(s, d->owner, WIRE_XCF_MIP6_COPY, s->mip6.txbuf, (size_t)n);
+	if (!cot_candidates(s, pk->src, cand)) {
+		lib_verdict(&s->tun_verdicts, "CoT at our care-of address while we serve no DVIPA");
+		return;
+	}
+	for (i = 0; i < s->ndv; i++) {
+		if (!cand[i])
+			continue;
+		for (j = 0; j < i; j++)
+			if (cand[j] && strcmp(s->dv[j].owner, s->dv[i].owner) == 0)
+				break;
+		if (j == i)
+			copy_to_owner(s, &s->dv[i], cp);
+	}
 }
 
 /* From the bus: a target's copy. */
@@ -848,7 +1599,8 @@ stack_mip6_apply_bind_info(struct stack *s, const struct wire_xcf_bind_info *b)
 	c = stack_tgt_conn(s, &k, &created);
 	if (!c)
 		return;
-	c->bypass = b->bypass;
+	c->bypass = b->bypass & WIRE_XCF_BYPASS_STATE;
+	c->per_home = (b->bypass & WIRE_XCF_BYPASS_HOME) != 0;
 	memcpy(c->coa, b->coa, 16);
 	c->bu_seq = b->seq;
 	s->mip6.bind_info++;

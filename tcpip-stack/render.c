@@ -104,6 +104,11 @@ vcrt_row(const json_t *e, struct lib_sbuf *o, int detail, int owner)
 			lib_sbuf_printf(o, "  BOUND AFTER: %lld MS", after);
 	}
 	lib_sbuf_printf(o, "\n");
+	if (json_is_string(json_object_get(e, "binding")))
+		lib_sbuf_printf(o, "  BINDING:    %s\n",
+				strcmp(S(e, "binding"), "HOME") == 0 ? "PER HOME ADDRESS" : "PER CONNECTION");
+	if (json_is_string(json_object_get(e, "cn")))
+		lib_sbuf_printf(o, "  CLIENT CN:  %s\n", S(e, "cn"));
 	if (owner)
 		lib_sbuf_printf(o, "  FWDPKTS:    %010llu  FWDBYTES: %llu\n", U(e, "fwdpkts"),
 				U(e, "fwdbytes"));

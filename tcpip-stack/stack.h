@@ -209,6 +209,38 @@ struct stack_mip6_recent {
 	uint64_t sent_ms;
 };
 
+/* Which kind of correspondent node a client is (learned from its CoT:
+ * ours echoes WIRE_VSO_COPYTO, a standard RFC 6275 node skips it; and from
+ * its BA: ours echoes WIRE_VSO_CONN, a standard one binds the home address). */
+enum stack_cn_kind { STACK_CN_UNKNOWN = 0, STACK_CN_AGENT = 1, STACK_CN_STANDARD = 2 };
+#define STACK_MIP6_PEERS_MAX 16384
+struct stack_mip6_peer {
+	uint8_t client[16];		/* key */
+	uint8_t kind;			/* enum stack_cn_kind */
+	uint64_t seen_ms;
+};
+
+/* A standard client's per-home-address binding of a DVIPA: every packet
+ * of the client to the DVIPA goes to coa (the target) while it is BOUND at
+ * the client.  All the client's connections to the DVIPA are on that target
+ * and carry vipa_conn.per_home; nconn counts them. */
+#define STACK_MIP6_HOMES_MAX 16384
+struct stack_mip6_home_key {
+	uint8_t dvipa[16];
+	uint8_t client[16];
+};
+struct stack_mip6_home {
+	struct stack_mip6_home_key key;
+	uint8_t coa[16];		/* the target (care-of address) */
+	uint8_t state;			/* enum vipa_bypass: TESTING, BOUND, NONE (gave up) */
+	uint8_t bu_tries, refreshing;
+	uint8_t sent;			/* a BU was sent: the client may hold it */
+	uint16_t seq;			/* sequence number of the last BU sent */
+	uint16_t life;			/* granted lifetime (s) */
+	uint32_t nconn;			/* connections under it */
+	uint64_t created_ms, bu_ms, state_ms;
+};
+
 struct stack_mip6 {
 	/* counters (D TCPIP,,NETSTAT,STATS) */
 	uint64_t tx[8], rx[8];		/* Mobility Header messages by type */
@@ -216,7 +248,12 @@ struct stack_mip6 {
 		 ba_errors;
 	uint64_t refreshes, refreshed;	/* binding refreshes started / acknowledged */
 	uint64_t syn_to_bu_ms_sum;	/* sum over bypassed connections: SYN to first BU */
+	uint64_t home_bound, home_released, home_conns, home_conflicts;	/* per home address */
 	/* state */
+	struct lib_tab *peers;		/* struct stack_mip6_peer by client */
+	struct lib_tab *homes;		/* struct stack_mip6_home by (DVIPA, client) */
+	uint64_t scan_sec;		/* target: CoT copies narrowed by a table scan... */
+	unsigned scans;			/* ...in that second (bounded) */
 	uint64_t last_tick_ms;
 	uint16_t bu_seq_next;		/* sequence number of our next BU */
 	struct stack_mip6_rr rr[STACK_MIP6_RR_MAX];
@@ -391,7 +428,26 @@ void stack_tgt_report_all(struct stack *s);
 
 /* ---- L4 mip6.c: the Mobile IPv6 bypass (routing stack as mobile node, target
  * forwarding copies) ----------------------------------------------------------------------- */
-void stack_mip6_init(struct stack *s);
+int stack_mip6_init(struct stack *s);
+void stack_mip6_fini(struct stack *s);
+/* What we know of a client's correspondent node (enum stack_cn_kind). */
+int stack_mip6_cn_kind(struct stack *s, const uint8_t client[16]);
+const char *stack_mip6_cn_kind_name(int kind);
+/* Distributor, for a new connection of the client to the DVIPA: the target
+ * its per-home-address binding (being made, or made) sends it to, or NULL. */
+const uint8_t *stack_mip6_home_target(struct stack *s, const uint8_t client[16],
+				      const uint8_t dvipa[16]);
+/* The binding's target cannot take the connection: the binding goes (a
+ * BU with care-of = home when the client may hold it), so the client's new
+ * connections come to the distributor again. */
+void stack_mip6_home_release(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16]);
+/* Distributor: a standard client's new connection went to target; its next
+ * ones follow it (the binding about to be made covers them all). */
+void stack_mip6_home_pick(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16],
+			  const uint8_t target[16]);
+/* A connection learned from a target's report with the binding state the
+ * target holds (r->bypass, with WIRE_XCF_BYPASS_HOME): takeover. */
+void stack_mip6_conn_learned(struct stack *s, struct vipa_conn *c, const struct wire_xcf_conn *r);
 int stack_mip6_enabled(struct stack *s, const struct vipa_conn *c);
 void stack_mip6_conn_established(struct stack *s, struct vipa_conn *c);
 void stack_mip6_conn_ended(struct stack *s, const struct vipa_conn *c, int target_lost);

@@ -48,7 +48,7 @@ queue_event(struct stack *s, int dv, const struct vipa_conn *c, uint8_t event)
 	r->dport = c->key.dport;
 	memcpy(r->client, c->key.client, 16);
 	r->cport = c->key.cport;
-	r->bypass = c->bypass;
+	r->bypass = (uint8_t)(c->bypass | (c->per_home ? WIRE_XCF_BYPASS_HOME : 0));
 	memcpy(r->coa, c->coa, 16);
 	/* The binding's last BU sequence number (BIND_INFO): a routing stack
 	 * that takes the DVIPA over continues it. */

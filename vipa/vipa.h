@@ -442,6 +442,9 @@ struct vipa_conn {
 	uint16_t bu_life;		/* lifetime (s) of the binding, as granted */
 	uint8_t bu_tries;		/* BUs sent without a BA */
 	uint8_t refreshing;		/* a refresh of the binding is under way */
+	uint8_t per_home;		/* its bypass is the client's per-home-address
+					 * binding of the DVIPA (a standard RFC 6275
+					 * correspondent node), not its own */
 	uint64_t bypass_ms;		/* when the bypass state last changed */
 	uint64_t bu_ms;			/* when the last BU was sent (bound: the one
 					 * that registered the binding) */

@@ -306,8 +306,14 @@ ssize_t wire_xcf_tgt_listen_encode(const struct wire_xcf_tgt_listen *m, uint8_t 
  * list are gone),
  * n u16, n x {event u8, dvipa 16, dport u16, client 16, cport u16, bypass u8, coa 16,
  * seq u16}: seq is the sequence number of the last Binding Update sent for a
- * bound connection (from BIND_INFO), so a new routing stack continues it. */
+ * bound connection (from BIND_INFO), so a new routing stack continues it.
+ * bypass: the state (enum vipa_bypass) in the low bits; WIRE_XCF_BYPASS_HOME
+ * set when the binding is the client's per-home-address binding of the
+ * DVIPA (a standard RFC 6275 correspondent node), clear when it is the
+ * connection's own (also in BIND_INFO). */
 #define WIRE_XCF_MAX_CONN 512
+#define WIRE_XCF_BYPASS_HOME 0x80
+#define WIRE_XCF_BYPASS_STATE 0x7f
 enum wire_conn_event { WIRE_CONN_EST = 1, WIRE_CONN_END = 2 };
 struct wire_xcf_conn {
 	uint8_t event;

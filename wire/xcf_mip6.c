@@ -85,7 +85,7 @@ wire_xcf_bind_info_decode(struct wire_xcf_bind_info *m, const uint8_t *p, size_t
 	wire_rd_bytes(&r, m->coa, 16);
 	m->seq = wire_rd_u16(&r);
 	m->lifetime = wire_rd_u16(&r);
-	if (!r.err && m->bypass > 2) {
+	if (!r.err && (m->bypass & WIRE_XCF_BYPASS_STATE) > 2) {
 		if (reason)
 			*reason = "BIND_INFO: unknown bypass state";
 		return -EINVAL;

@@ -100,10 +100,11 @@ test_vdpt(void **state)
 
 static const char vcrt_rows[] =
 	"\"vcrt\":[{\"dest\":\"fd00:100::1\",\"dport\":8080,\"source\":\"fd00:1::101\",\"sport\":40000,"
-	"\"destxcf\":\"fd00:10::3\",\"state\":\"ESTABLISHED\",\"bypass\":\"BOUND\",\"careof\":\"fd00:10::3\","
+	"\"destxcf\":\"fd00:10::3\",\"state\":\"ESTABLISHED\",\"bypass\":\"BOUND\",\"binding\":\"HOME\","
+	"\"cn\":\"STANDARD\",\"careof\":\"fd00:10::3\","
 	"\"fwdpkts\":11,\"fwdbytes\":9007199254740993,\"bound_after_ms\":42},"
 	"{\"dest\":\"fd00:100::1\",\"dport\":8080,\"source\":\"fd00:1::102\",\"sport\":40001,"
-	"\"destxcf\":\"fd00:10::2\",\"state\":\"SYN-RECEIVED\",\"bypass\":\"NONE\",\"careof\":null,"
+	"\"destxcf\":\"fd00:10::2\",\"state\":\"SYN-RECEIVED\",\"bypass\":\"NONE\",\"cn\":\"UNKNOWN\",\"careof\":null,"
 	"\"fwdpkts\":0,\"fwdbytes\":0,\"bound_after_ms\":-1}],\"records\":2}";
 
 /* The DETAIL text of vcrt_rows; fwd: with the distributor's counters. */
@@ -115,9 +116,11 @@ vcrt_detail(char *buf, size_t len, const char *stack, unsigned seq, int fwd)
 		 "DYNAMIC VIPA CONNECTION ROUTING TABLE:\n"
 		 "DEST:         fd00:100::1..8080\n  SOURCE:     fd00:1::101..40000\n"
 		 "  DESTXCF:    fd00:10::3\n  STATE:      ESTABLISHED\n"
-		 "  BYPASS:     BOUND  CAREOF: fd00:10::3  BOUND AFTER: 42 MS\n%s"
+		 "  BYPASS:     BOUND  CAREOF: fd00:10::3  BOUND AFTER: 42 MS\n"
+		 "  BINDING:    PER HOME ADDRESS\n  CLIENT CN:  STANDARD\n%s"
 		 "DEST:         fd00:100::1..8080\n  SOURCE:     fd00:1::102..40001\n"
-		 "  DESTXCF:    fd00:10::2\n  STATE:      SYN-RECEIVED\n  BYPASS:     NONE\n%s"
+		 "  DESTXCF:    fd00:10::2\n  STATE:      SYN-RECEIVED\n  BYPASS:     NONE\n"
+		 "  CLIENT CN:  UNKNOWN\n%s"
 		 "2 OF 2 RECORDS DISPLAYED\nEND OF THE REPORT\n", stack, seq,
 		 fwd ? "  FWDPKTS:    0000000011  FWDBYTES: 9007199254740993\n" : "",
 		 fwd ? "  FWDPKTS:    0000000000  FWDBYTES: 0\n" : "");
@@ -333,7 +336,7 @@ test_agent_show(void **state)
 {
 	(void)state;
 	check(agent_ctl_render,
-	      "{\"bindings\":[{\"kind\":\"connection\",\"home\":\"fd00:100::1\",\"home_port\":8080,"
+	      "{\"mode\":\"standard\",\"bindings\":[{\"kind\":\"connection\",\"home\":\"fd00:100::1\",\"home_port\":8080,"
 	      "\"client\":\"fd00:1::101\",\"client_port\":35934,\"careof\":\"fd00:10::2\",\"seq\":1,"
 	      "\"lifetime\":420,\"lifetime_left\":416,\"direct_pkts\":299,\"direct_bytes\":21672},"
 	      "{\"kind\":\"home\",\"home\":\"fd00:100::2\",\"careof\":\"fd00:10::3\",\"seq\":7,"
@@ -341,7 +344,7 @@ test_agent_show(void **state)
 	      "\"counters\":{\"tun_pkts\":317,\"direct_pkts\":299,\"direct_bytes\":28848,\"bu_accepted\":1,"
 	      "\"bu_deleted\":0,\"bu_rejected\":3,\"bu_refreshed\":0,\"hao_in\":0,\"conn_ended\":0,"
 	      "\"rx\":[0,1,1,0,0,1,0,0],\"tx\":[0,0,0,1,1,0,1,0],\"drops\":{}},\"lan\":\"lan0\"}", NULL,
-	      "BINDING CACHE OF THE CORRESPONDENT NODE ON lan0:\n"
+	      "BINDING CACHE OF THE CORRESPONDENT NODE ON lan0 (STANDARD RFC 6275, VENDOR OPTIONS SKIPPED):\n"
 	      "  fd00:100::1..8080  FROM fd00:1::101..35934  CAREOF fd00:10::2  SEQ 1  LEFT 416s  "
 	      "DIRECT 299 PKTS\n"
 	      "  fd00:100::2 (ALL TRAFFIC)  CAREOF fd00:10::3  SEQ 7  LEFT 0s  DIRECT 9007199254740993 PKTS\n"

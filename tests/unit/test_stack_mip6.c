@@ -62,6 +62,7 @@ static const uint8_t COA[16] = { 0xfd, 0, 0, 0x10, [15] = 2 };			/* fd00:10::2 *
 static const uint8_t DV_OTHER[16] = { 0xfd, 0, 1, 0, [15] = 1 };		/* fd00:100::1 */
 static const uint8_t DV_OURS[16] = { 0xfd, 0, 1, 0, [15] = 2 };			/* fd00:100::2 */
 static const uint8_t DV_UNKNOWN[16] = { 0xfd, 0, 1, 0, [15] = 9 };
+static const uint8_t COA2[16] = { 0xfd, 0, 0, 0x10, [15] = 3 };		/* fd00:10::3 */
 
 static int
 setup(void **state)
@@ -169,23 +170,49 @@ test_cot_for_our_dvipa_handled_here(void **state)
 	assert_int_equal(lib_verdict_count(&st.bus_verdicts, "CoT with an unknown cookie"), 1);
 }
 
+/* A standard correspondent node's CoT carries no COPYTO: the target finds
+ * the routing stack itself.  When the client has connections to one of the
+ * DVIPAs we serve, its owner gets the copy; when in doubt (no connection
+ * known, an unknown DVIPA named, a malformed COPYTO), every routing stack of
+ * a DVIPA we serve does - each ignores the cookies it did not send. */
 static void
-test_cot_without_a_known_dvipa_dropped(void **state)
+test_cot_without_copyto_goes_to_the_candidates(void **state)
 {
 	uint8_t pkt[512];
 	size_t mhlen, len;
+	struct vipa_conn_key k;
+	int created = 0, i;
+	const uint8_t copyto_len[3] = { 16, 0, 8 };
 
 	(void)state;
-	len = build_cot(pkt, sizeof(pkt), DV_UNKNOWN, 16, &mhlen);
-	rx(pkt, len);
+	for (i = 0; i < 3; i++) {
+		/* DV_UNKNOWN named; none; a COPYTO of the wrong length. */
+		len = build_cot(pkt, sizeof(pkt), DV_UNKNOWN, copyto_len[i], &mhlen);
+		rx(pkt, len);
+	}
+	assert_int_equal(fake_bus_count(1, WIRE_XCF_MIP6_COPY), 3);	/* to SYSA */
+	assert_int_equal(st.mip6.copies, 6);	/* and 3 handled here (we own DV_OURS) */
+	assert_int_equal(lib_verdict_count(&st.bus_verdicts, "CoT with an unknown cookie"), 3);
+	/* The client has a connection to DV_OTHER here: only SYSA gets it. */
+	memset(&k, 0, sizeof(k));
+	memcpy(k.dvipa, DV_OTHER, 16);
+	memcpy(k.client, CLIENT, 16);
+	k.dport = 8080;
+	k.cport = 40000;
+	assert_non_null(stack_tgt_conn(&st, &k, &created));
 	len = build_cot(pkt, sizeof(pkt), DV_OTHER, 0, &mhlen);
 	rx(pkt, len);
-	len = build_cot(pkt, sizeof(pkt), DV_OTHER, 8, &mhlen);
+	assert_int_equal(fake_bus_count(1, WIRE_XCF_MIP6_COPY), 4);
+	assert_string_equal(fake_bus_last(1, WIRE_XCF_MIP6_COPY)->member, "SYSATCPCS");
+	assert_int_equal(st.mip6.copies, 7);
+	/* We serve no DVIPA at all: dropped, counted. */
+	st.dv[0].target = 0;
+	st.dv[1].target = 0;
+	st.dv[1].owned = 0;
 	rx(pkt, len);
-	assert_int_equal(fake_bus.nsent, 0);
-	assert_int_equal(st.mip6.copies, 0);
+	assert_int_equal(st.mip6.copies, 7);
 	assert_int_equal(lib_verdict_count(&st.tun_verdicts,
-					   "Mobility Header at our care-of address for no known DVIPA"), 3);
+					   "CoT at our care-of address while we serve no DVIPA"), 1);
 }
 
 /* ==== the routing stack as mobile node ================================================ */
@@ -200,6 +227,9 @@ static const uint8_t KCN[MIP6_KCN_LEN] = { 0x4b, 0x63, 0x6e, 1, 2, 3, 4, 5, 6, 7
 static const uint8_t NONCE[MIP6_NONCE_LEN] = { 0x6e, 0x6f, 0x6e, 0x63, 0x65, 1, 2, 3 };
 static int tunfd[2];
 static struct vipa_conn *conn;
+/* The correspondent node the test plays: ours (echoes COPYTO and the
+ * connection option) or, with std_cn, a standard RFC 6275 node. */
+static int std_cn;
 
 /* A Mobility Header the stack wrote into its TUN. */
 struct sent_mh {
@@ -217,9 +247,11 @@ setup_mn(void **state)
 	struct vipa_conn_key k;
 
 	(void)state;
+	std_cn = 0;
 	fake_bus_reset();
 	fake_bus_member("SYSA", "TCPCS", OWNER_XCF, XCF_ACTIVE, 1);
 	fake_bus_member("SYSB", "TCPCS", COA, XCF_ACTIVE, 1);
+	fake_bus_member("SYSC", "TCPCS", COA2, XCF_ACTIVE, 1);
 	fake_stack_init(&st, uv_default_loop(), "SYSA", OWNER_XCF);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, tunfd), 0);
 	st.tun_fd = tunfd[1];
@@ -233,6 +265,10 @@ setup_mn(void **state)
 	d->dist.destall = 1;
 	lib_strlcpy(d->owner, "SYSATCPCS", sizeof(d->owner));
 	e = vipa_vdpt_get(st.vdpt, HOME, DPORT, COA, 1);
+	assert_non_null(e);
+	e->rdy = 1;
+	e->weight = 1;
+	e = vipa_vdpt_get(st.vdpt, HOME, DPORT, COA2, 1);
 	assert_non_null(e);
 	e->rdy = 1;
 	e->weight = 1;
@@ -369,6 +405,14 @@ answer_init(const struct sent_mh *init)
 	t->nonce_idx = NONCE_IDX;
 	memcpy(t->cookie, care_of ? init->m.coti.cookie : init->m.hoti.cookie, MIP6_COOKIE_LEN);
 	token(init->src, care_of, t->token);
+	if (care_of && !std_cn) {
+		/* Our correspondent node echoes the COPYTO option. */
+		int i;
+
+		for (i = 0; i < init->m.opts.n_vso; i++)
+			if (init->m.opts.vso[i].subtype == WIRE_VSO_COPYTO)
+				m.opts.vso[m.opts.n_vso++] = init->m.opts.vso[i];
+	}
 	n = mip6_msg_encode(&m, mh, sizeof(mh));
 	assert_true(n > 0);
 	mip6_csum_set(CLIENT, init->src, mh, (size_t)n);
@@ -395,7 +439,8 @@ send_ba(uint8_t status, uint16_t seq, uint16_t lifetime, int forged)
 	m.ba.seq = seq;
 	m.ba.lifetime = lifetime;
 	m.opts.present = MIP6_OPTF(MIP6_OPT_AUTH);
-	wire_vso_conn_add(&m.opts, CPORT, DPORT);
+	if (!std_cn)
+		wire_vso_conn_add(&m.opts, CPORT, DPORT);
 	n = mip6_msg_encode(&m, mh, sizeof(mh));
 	assert_true(n > 0);
 	off = mip6_auth_off(mh, (size_t)n);
@@ -733,7 +778,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		TT(test_cot_copied_to_owner),
 		TT(test_cot_for_our_dvipa_handled_here),
-		TT(test_cot_without_a_known_dvipa_dropped),
+		TT(test_cot_without_copyto_goes_to_the_candidates),
 		TM(test_mn_tests_then_bu),
 		TM(test_mn_ba_binds_and_tells_the_target),
 		TM(test_mn_forged_ba_changes_nothing),
