@@ -33,6 +33,10 @@
  *  - quotas: a full per-connection cache or per-home table -> BA 130, while
  *    existing bindings still refresh;
  *  - lifetime 0 deletes the binding and is acknowledged to the home address.
+ * And --standard: the agent as a plain RFC 6275 correspondent node skips
+ * our vendor options (no COPYTO echoed, the BU binds the home address, the
+ * BA carries none); a per-home-address binding in use near its end gets a
+ * Binding Refresh Request without options through the care-of address.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -644,6 +648,108 @@ test_lifetime_zero_deletes(void **state)
 	assert_int_equal(ag.cnt.bu_deleted, 1);
 }
 
+/* ==== --standard: a plain RFC 6275 correspondent node =================================== */
+
+/* A standard node skips the options it does not know, our vendor options
+ * among them: its CoT does not echo COPYTO, a BU with the connection option
+ * binds the home address, and its BA carries no vendor option.  (Our agent,
+ * the control: echoes COPYTO and binds the connection.) */
+static void
+cot_echo(int standard, int *echoed)
+{
+	struct mip6_msg m;
+	struct heard h;
+	struct mip6_vso *v;
+
+	ag.standard = standard;
+	memset(&m, 0, sizeof(m));
+	m.type = MIP6_MH_COTI;
+	memset(m.coti.cookie, 0x22, MIP6_COOKIE_LEN);
+	v = &m.opts.vso[m.opts.n_vso++];
+	v->vendor_id = WIRE_VSO_VENDOR;
+	v->subtype = WIRE_VSO_COPYTO;
+	v->len = 16;
+	memcpy(v->bytes, HOME, 16);
+	mh_from(COA, &m, 0, NULL);
+	heard(&h);
+	assert_int_equal(h.m.type, MIP6_MH_COT);
+	*echoed = h.m.opts.n_vso;
+}
+
+static void
+test_standard_skips_vendor_options(void **state)
+{
+	uint8_t buf[2048];
+	struct wire_pkt pk;
+	struct mip6_msg m;
+	const char *why = NULL;
+	ssize_t n;
+	int echoed;
+
+	(void)state;
+	cot_echo(0, &echoed);
+	assert_int_equal(echoed, 1);
+	cot_echo(1, &echoed);
+	assert_int_equal(echoed, 0);
+	init_answered(0);
+	bu(9, 60, MIP6_BU_F_A, 1, HOME, 0);		/* with the connection option */
+	assert_null(binding());
+	assert_true(ag.cn.home[0].used);		/* the home address is bound */
+	assert_memory_equal(ag.cn.home[0].coa, COA, 16);
+	assert_int_equal(ag.cn.home[0].life_s, 240);
+	n = read(pipefd[0], buf, sizeof(buf));
+	assert_true(n > WIRE_VNET_HDR_LEN);
+	assert_int_equal(wire_ip6_parse(&pk, buf + WIRE_VNET_HDR_LEN, (size_t)n - WIRE_VNET_HDR_LEN,
+					&why), 0);
+	assert_int_equal(mip6_msg_decode(&m, buf + WIRE_VNET_HDR_LEN + pk.l4_off,
+					 (size_t)n - WIRE_VNET_HDR_LEN - pk.l4_off, &why), 0);
+	assert_int_equal(m.type, MIP6_MH_BA);
+	assert_int_equal(m.ba.status, MIP6_BA_ACCEPTED);
+	assert_int_equal(m.opts.n_vso, 0);
+	assert_memory_equal(pk.dst, COA, 16);		/* straight to the care-of address */
+	assert_int_equal(ag.cnt.bu_accepted, 1);
+}
+
+/* A per-home-address binding in use near its end gets a Binding Refresh
+ * Request without any option, through the care-of address. */
+static void
+test_home_binding_brr(void **state)
+{
+	struct agent_home_binding *b = &ag.cn.home[0];
+	uint8_t buf[512];
+	struct wire_pkt pk;
+	struct mip6_msg m;
+	const char *why = NULL;
+	ssize_t n;
+
+	(void)state;
+	lib_tab_remove(ag.cn.conns, &binding()->key);
+	b->used = 1;
+	memcpy(b->home, HOME, 16);
+	memcpy(b->coa, COA, 16);
+	memcpy(b->me, ME, 16);
+	b->life_s = 16;
+	b->expires_ms = lib_now_ms() + 10000;
+	assert_true(went_direct(WIRE_TCP_ACK));		/* in use */
+	agent_cn_tick(&ag);
+	assert_int_equal(read(pipefd[0], buf, sizeof(buf)), -1);	/* not yet */
+	b->expires_ms = lib_now_ms() + 4500;
+	agent_cn_tick(&ag);
+	n = read(pipefd[0], buf, sizeof(buf));
+	assert_true(n > WIRE_VNET_HDR_LEN);
+	assert_int_equal(wire_ip6_parse(&pk, buf + WIRE_VNET_HDR_LEN, (size_t)n - WIRE_VNET_HDR_LEN,
+					&why), 0);
+	assert_memory_equal(pk.dst, COA, 16);
+	assert_non_null(pk.rh2_home);
+	assert_memory_equal(pk.rh2_home, HOME, 16);
+	assert_int_equal(mip6_msg_decode(&m, buf + WIRE_VNET_HDR_LEN + pk.l4_off,
+					 (size_t)n - WIRE_VNET_HDR_LEN - pk.l4_off, &why), 0);
+	assert_int_equal(m.type, MIP6_MH_BRR);
+	assert_int_equal(m.opts.n_vso, 0);
+	agent_cn_tick(&ag);				/* not again at once */
+	assert_int_equal(ag.cnt.tx[MIP6_MH_BRR], 1);
+}
+
 /* A new namespace may drop what is sent before IPv6 on lo is up: a probe
  * (a BRR to the home address) goes around until one comes back. */
 static int
@@ -721,6 +827,8 @@ main(void)
 		TB(test_connection_cache_quota),
 		TB(test_home_binding_quota),
 		TB(test_lifetime_zero_deletes),
+		TB(test_standard_skips_vendor_options),
+		TC(test_home_binding_brr),
 	};
 #undef TC
 #undef TB

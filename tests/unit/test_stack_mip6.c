@@ -770,6 +770,373 @@ test_mn_target_without_bypass_stays_routed(void **state)
 	assert_int_equal(st.mip6.started, 0);
 }
 
+/* ==== a standard RFC 6275 correspondent node: per-home-address bindings ============== */
+
+/* Another connection of the client to the DVIPA, routed to target dest. */
+static struct vipa_conn *
+another_conn(uint16_t cport, const uint8_t dest[16])
+{
+	struct vipa_conn_key k;
+	struct vipa_conn *c;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.dvipa, HOME, 16);
+	memcpy(k.client, CLIENT, 16);
+	k.dport = DPORT;
+	k.cport = cport;
+	c = vipa_vcrt_insert(st.vcrt, &k, NULL);
+	assert_non_null(c);
+	memcpy(c->dest_xcf, dest, 16);
+	c->state = VIPA_CONN_EST;
+	c->created_ms = lib_now_ms();
+	return c;
+}
+
+static void
+assert_bu_for_home(const struct sent_mh *bu)
+{
+	uint16_t cport, dport;
+
+	assert_int_equal(bu->m.type, MIP6_MH_BU);
+	assert_memory_equal(bu->src, HOME, 16);
+	assert_memory_equal(bu->dst, CLIENT, 16);
+	/* A plain RFC 6275 BU: no vendor option at all. */
+	assert_int_equal(wire_vso_conn_find(&bu->m.opts, &cport, &dport), 0);
+	assert_int_equal(bu->m.opts.n_vso, 0);
+	assert_true(bu->m.opts.present & MIP6_OPTF(MIP6_OPT_NONCE));
+}
+
+static const struct stack_mip6_home *
+home_of_client(void)
+{
+	struct stack_mip6_home_key k;
+
+	memcpy(k.dvipa, HOME, 16);
+	memcpy(k.client, CLIENT, 16);
+	return lib_tab_lookup(st.mip6.homes, &k);
+}
+
+/* The connection bound per home address through a full exchange with a
+ * standard node (its CoT has no COPYTO); returns the BU. */
+static void
+home_bound_std(struct sent_mh *bu)
+{
+	std_cn = 1;
+	stack_mip6_conn_established(&st, conn);
+	tests_answered(bu);
+	assert_int_equal(stack_mip6_cn_kind(&st, CLIENT), STACK_CN_STANDARD);
+	assert_bu_for_home(bu);
+	assert_memory_equal(bu->m.opts.alt_coa, COA, 16);
+	assert_bu_authentic(bu, 0);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_TESTING);
+	send_ba(MIP6_BA_ACCEPTED, bu->m.bu.seq, 60, 0);
+	assert_true(nothing_sent());
+}
+
+static void
+test_std_cot_learns_the_kind_and_binds_the_home_address(void **state)
+{
+	static struct wire_xcf_bind_info b;
+	const struct fake_msg *f;
+	const char *why = NULL;
+	struct sent_mh bu;
+
+	(void)state;
+	home_bound_std(&bu);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_BOUND);
+	assert_int_equal(conn->per_home, 1);
+	assert_memory_equal(conn->coa, COA, 16);
+	assert_int_equal(conn->bu_seq, bu.m.bu.seq);
+	assert_int_equal(conn->bu_life, 240);
+	assert_non_null(home_of_client());
+	assert_int_equal(home_of_client()->state, VIPA_BYPASS_BOUND);
+	assert_int_equal(home_of_client()->nconn, 1);
+	assert_int_equal(st.mip6.home_bound, 1);
+	/* The target learns that the binding is the client's per home address. */
+	f = fake_bus_last(1, WIRE_XCF_BIND_INFO);
+	assert_non_null(f);
+	assert_int_equal(wire_xcf_bind_info_decode(&b, f->body, f->len, &why), 0);
+	assert_int_equal(b.bypass, VIPA_BYPASS_BOUND | WIRE_XCF_BYPASS_HOME);
+	assert_int_equal(b.cport, CPORT);
+	/* The distributor's choice for this client's new connections: the target. */
+	assert_memory_equal(stack_mip6_home_target(&st, CLIENT, HOME), COA, 16);
+}
+
+/* Claim 1 for a per-home-address binding: new connections reach the bound
+ * target directly, which reports them; each is recorded with the binding's
+ * state, no BU.  The deleting BU goes only when the last one has ended. */
+static void
+test_std_new_connections_under_the_binding_then_deleted_after_the_last(void **state)
+{
+	struct sent_mh bu, del;
+	struct vipa_conn *more[3];
+	int i;
+
+	(void)state;
+	home_bound_std(&bu);
+	for (i = 0; i < 3; i++) {
+		more[i] = another_conn((uint16_t)(CPORT + 1 + i), COA);
+		stack_mip6_conn_established(&st, more[i]);
+		assert_int_equal(more[i]->bypass, VIPA_BYPASS_BOUND);
+		assert_int_equal(more[i]->per_home, 1);
+		assert_int_equal(more[i]->bu_seq, bu.m.bu.seq);
+		assert_memory_equal(more[i]->coa, COA, 16);
+	}
+	assert_true(nothing_sent());		/* no BU for them */
+	assert_int_equal(home_of_client()->nconn, 4);
+	assert_int_equal(fake_bus_count(1, WIRE_XCF_BIND_INFO), 4);
+	/* They end one by one: nothing until the last. */
+	for (i = 0; i < 3; i++) {
+		struct vipa_conn_key k = more[i]->key;
+
+		stack_mip6_conn_ended(&st, more[i], 0);
+		vipa_vcrt_remove(st.vcrt, &k);
+		assert_true(nothing_sent());
+	}
+	assert_int_equal(home_of_client()->nconn, 1);
+	stack_mip6_conn_ended(&st, conn, 0);
+	next_mh_of(&del, MIP6_MH_BU);
+	assert_bu_for_home(&del);
+	assert_int_equal(del.m.bu.lifetime, 0);
+	assert_memory_equal(del.m.opts.alt_coa, HOME, 16);	/* care-of = home */
+	assert_bu_authentic(&del, 1);
+	assert_null(home_of_client());
+	assert_int_equal(st.mip6.deletes, 1);
+}
+
+/* The target fails: the fourth BU (care-of = home = DVIPA), once for the
+ * binding, when its last connection leaves the tables. */
+static void
+test_std_target_lost_sends_the_fourth_bu_once(void **state)
+{
+	struct sent_mh bu, del;
+	struct vipa_conn *other;
+
+	(void)state;
+	home_bound_std(&bu);
+	other = another_conn(CPORT + 1, COA);
+	stack_mip6_conn_established(&st, other);
+	stack_mip6_conn_ended(&st, other, 1);
+	assert_true(nothing_sent());
+	stack_mip6_conn_ended(&st, conn, 1);
+	next_mh_of(&del, MIP6_MH_BU);
+	assert_memory_equal(del.m.opts.alt_coa, HOME, 16);
+	assert_int_equal(del.m.bu.lifetime, 0);
+	assert_true(nothing_sent());
+	assert_int_equal(st.mip6.target_lost, 1);
+}
+
+/* A connection of a bound client that goes to another target (the binding
+ * would send its packets to the wrong one): the third BU ends the binding,
+ * and every connection of the client is routed again. */
+static void
+test_std_connection_elsewhere_ends_the_binding(void **state)
+{
+	struct sent_mh bu, del;
+	struct vipa_conn *other;
+
+	(void)state;
+	home_bound_std(&bu);
+	other = another_conn(CPORT + 1, COA2);
+	stack_mip6_conn_established(&st, other);
+	next_mh_of(&del, MIP6_MH_BU);
+	assert_memory_equal(del.m.opts.alt_coa, HOME, 16);
+	assert_int_equal(del.m.bu.lifetime, 0);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_NONE);
+	assert_int_equal(conn->per_home, 0);
+	assert_int_equal(other->bypass, VIPA_BYPASS_NONE);
+	assert_null(home_of_client());
+	assert_null(stack_mip6_home_target(&st, CLIENT, HOME));
+	assert_int_equal(st.mip6.home_released, 1);
+}
+
+/* The bound target stops taking new connections (Rdy 0): the third BU, so
+ * that the client's new connections come to the distributor again. */
+static void
+test_std_target_not_ready_releases(void **state)
+{
+	struct sent_mh bu, del;
+
+	(void)state;
+	home_bound_std(&bu);
+	vipa_vdpt_get(st.vdpt, HOME, DPORT, COA, 0)->rdy = 0;
+	second_passes();
+	next_mh_of(&del, MIP6_MH_BU);
+	assert_memory_equal(del.m.opts.alt_coa, HOME, 16);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_NONE);
+	assert_null(home_of_client());
+}
+
+/* A standard client with connections on two targets is not bound: the
+ * binding would take one of them to the wrong target. */
+static void
+test_std_no_binding_while_connections_are_on_two_targets(void **state)
+{
+	struct sent_mh h, c;
+	struct vipa_conn *other;
+
+	(void)state;
+	std_cn = 1;
+	other = another_conn(CPORT + 1, COA2);
+	stack_mip6_conn_established(&st, conn);
+	next_mh_of(&h, MIP6_MH_HOTI);
+	next_mh_of(&c, MIP6_MH_COTI);
+	answer_init(&h);
+	answer_init(&c);
+	assert_true(nothing_sent());		/* no BU */
+	assert_int_equal(conn->bypass, VIPA_BYPASS_NONE);
+	assert_int_equal(other->bypass, VIPA_BYPASS_NONE);
+	assert_null(home_of_client());
+	assert_int_equal(st.mip6.home_conflicts, 1);
+}
+
+/* The distributor keeps a standard client's new connections on one target
+ * from its first SYN, so that they can all be bound. */
+static void
+test_std_distributor_keeps_the_client_on_one_target(void **state)
+{
+	(void)state;
+	assert_null(stack_mip6_home_target(&st, CLIENT, HOME));
+	stack_mip6_home_pick(&st, CLIENT, HOME, COA2);	/* kind unknown: nothing */
+	assert_null(stack_mip6_home_target(&st, CLIENT, HOME));
+	std_cn = 1;
+	stack_mip6_conn_established(&st, conn);
+	{
+		struct sent_mh h, c, bu;
+
+		next_mh_of(&h, MIP6_MH_HOTI);
+		next_mh_of(&c, MIP6_MH_COTI);
+		answer_init(&c);		/* the kind is known from the CoT */
+		assert_int_equal(stack_mip6_cn_kind(&st, CLIENT), STACK_CN_STANDARD);
+		assert_null(stack_mip6_home_target(&st, CLIENT, HOME));
+		answer_init(&h);
+		next_mh_of(&bu, MIP6_MH_BU);	/* the binding is being made */
+		assert_bu_for_home(&bu);
+	}
+	stack_mip6_home_pick(&st, CLIENT, DV_OURS, COA);	/* not distributed here */
+	assert_null(stack_mip6_home_target(&st, CLIENT, DV_OURS));
+	/* The binding being made is to COA: later SYNs go there too. */
+	assert_memory_equal(stack_mip6_home_target(&st, CLIENT, HOME), COA, 16);
+	stack_mip6_home_release(&st, CLIENT, HOME);
+	assert_null(stack_mip6_home_target(&st, CLIENT, HOME));
+	/* A pick for a client without a binding starts one on the target picked. */
+	stack_mip6_home_pick(&st, CLIENT, HOME, COA2);
+	assert_memory_equal(stack_mip6_home_target(&st, CLIENT, HOME), COA2, 16);
+}
+
+/* Our per-connection BU answered by a standard node (its kind was not
+ * known: the CoT echoed COPYTO), i.e. a BA without the connection option:
+ * a per-home-address binding was made, and the routing stack records it. */
+static void
+test_std_ba_without_the_option_for_a_connection_bu(void **state)
+{
+	struct sent_mh bu;
+
+	(void)state;
+	stack_mip6_conn_established(&st, conn);
+	tests_answered(&bu);
+	assert_bu_for_conn(&bu);
+	std_cn = 1;			/* the BA without the option */
+	send_ba(MIP6_BA_ACCEPTED, bu.m.bu.seq, 60, 0);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_BOUND);
+	assert_int_equal(conn->per_home, 1);
+	assert_int_equal(stack_mip6_cn_kind(&st, CLIENT), STACK_CN_STANDARD);
+	assert_non_null(home_of_client());
+	assert_int_equal(home_of_client()->seq, bu.m.bu.seq);
+	/* A forged one for another sequence number changes nothing. */
+	send_ba(MIP6_BA_ACCEPTED, 999, 60, 0);
+	assert_int_equal(lib_verdict_count(&st.bus_verdicts, "BA for no outstanding BU"), 1);
+}
+
+/* Takeover: a connection learned from a target's report under a standard
+ * client's binding rebuilds the binding (and the client's kind); it is
+ * refreshed at once with our own tokens and a BU numbered after the
+ * report's; its end deletes it. */
+static void
+test_std_binding_rebuilt_from_a_report(void **state)
+{
+	struct wire_xcf_conn r;
+	struct sent_mh h, c, bu, del;
+
+	(void)state;
+	std_cn = 1;
+	memset(&r, 0, sizeof(r));
+	r.bypass = VIPA_BYPASS_BOUND | WIRE_XCF_BYPASS_HOME;
+	memcpy(r.coa, COA, 16);
+	r.seq = 700;
+	stack_mip6_seq_seen(&st, r.seq);
+	stack_mip6_conn_learned(&st, conn, &r);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_BOUND);
+	assert_int_equal(conn->per_home, 1);
+	assert_int_equal(stack_mip6_cn_kind(&st, CLIENT), STACK_CN_STANDARD);
+	assert_int_equal(home_of_client()->state, VIPA_BYPASS_BOUND);
+	assert_memory_equal(stack_mip6_home_target(&st, CLIENT, HOME), COA, 16);
+	second_passes();
+	next_mh_of(&h, MIP6_MH_HOTI);
+	next_mh_of(&c, MIP6_MH_COTI);
+	answer_init(&h);
+	answer_init(&c);
+	next_mh_of(&bu, MIP6_MH_BU);
+	assert_bu_for_home(&bu);
+	assert_int_equal(bu.m.bu.seq, 701);
+	send_ba(MIP6_BA_ACCEPTED, 701, 60, 0);
+	assert_int_equal(st.mip6.refreshed, 1);
+	assert_int_equal(conn->bu_seq, 701);
+	stack_mip6_conn_ended(&st, conn, 0);
+	next_mh_of(&del, MIP6_MH_BU);
+	assert_int_equal(del.m.bu.seq, 702);
+	assert_int_equal(del.m.bu.lifetime, 0);
+}
+
+/* A standard node's BRR (no option) refreshes its binding. */
+static void
+test_std_brr_refreshes_the_binding(void **state)
+{
+	struct sent_mh bu, h;
+	struct mip6_msg m;
+	uint8_t mh[MIP6_MAX_LEN];
+	ssize_t n;
+
+	(void)state;
+	home_bound_std(&bu);
+	fake_clock_advance(5000);
+	memset(&m, 0, sizeof(m));
+	m.proto = WIRE_PROTO_NONE;
+	m.type = MIP6_MH_BRR;
+	n = mip6_msg_encode(&m, mh, sizeof(mh));
+	assert_true(n > 0);
+	mip6_csum_set(CLIENT, HOME, mh, (size_t)n);
+	deliver_copy(HOME, mh, (size_t)n);
+	assert_int_equal(st.mip6.refreshes, 1);
+	next_mh_of(&h, MIP6_MH_HOTI);
+}
+
+/* The target records the binding information's kind and reports it. */
+static void
+test_std_target_keeps_the_kind(void **state)
+{
+	struct wire_xcf_bind_info b;
+	struct vipa_conn_key k;
+	struct vipa_conn *c;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	memcpy(b.dvipa, HOME, 16);
+	memcpy(b.client, CLIENT, 16);
+	b.dport = DPORT;
+	b.cport = CPORT;
+	b.bypass = VIPA_BYPASS_BOUND | WIRE_XCF_BYPASS_HOME;
+	memcpy(b.coa, COA, 16);
+	b.seq = 9;
+	stack_mip6_apply_bind_info(&st, &b);
+	k = conn->key;
+	c = vipa_vcrt_lookup(st.tgt.conns, &k);
+	assert_non_null(c);
+	assert_int_equal(c->bypass, VIPA_BYPASS_BOUND);
+	assert_int_equal(c->per_home, 1);
+	assert_int_equal(c->bu_seq, 9);
+}
+
 int
 main(void)
 {
@@ -791,6 +1158,17 @@ main(void)
 		TM(test_mn_deletion_waits_for_a_fresh_home_token),
 		TM(test_mn_unbound_connection_sends_no_deletion),
 		TM(test_mn_target_without_bypass_stays_routed),
+		TM(test_std_cot_learns_the_kind_and_binds_the_home_address),
+		TM(test_std_new_connections_under_the_binding_then_deleted_after_the_last),
+		TM(test_std_target_lost_sends_the_fourth_bu_once),
+		TM(test_std_connection_elsewhere_ends_the_binding),
+		TM(test_std_target_not_ready_releases),
+		TM(test_std_no_binding_while_connections_are_on_two_targets),
+		TM(test_std_distributor_keeps_the_client_on_one_target),
+		TM(test_std_ba_without_the_option_for_a_connection_bu),
+		TM(test_std_binding_rebuilt_from_a_report),
+		TM(test_std_brr_refreshes_the_binding),
+		TM(test_std_target_keeps_the_kind),
 	};
 #undef TT
 #undef TM
