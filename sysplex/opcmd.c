@@ -151,7 +151,8 @@ sum_into(json_t *dst, const json_t *src)
 
 /* The answers of the agents as one result object: {"bindings": [each
  * binding with its "host" first], "records", "counters" (the sum),
- * "clients": [{"host", "records", "counters"} or {"host", "error"}]}. */
+ * "clients": [{"host", "mode" (agent or standard), "records", "counters"} or
+ * {"host", "error"}]}. */
 static json_t *
 bindings_result(const char *const *host, json_t *const *reply, json_t *const *why, int n)
 {
@@ -174,9 +175,9 @@ bindings_result(const char *const *host, json_t *const *reply, json_t *const *wh
 			json_array_append_new(all, b);
 		}
 		c = json_object_get(reply[i], "counters");
-		json_array_append_new(clients, json_pack("{s:o,s:I,s:O?}", "host",
-			lib_json_str(host[i]), "records", (json_int_t)lib_json_geti(reply[i], "records", 0),
-			"counters", c));
+		json_array_append_new(clients, json_pack("{s:o,s:s,s:I,s:O?}", "host",
+			lib_json_str(host[i]), "mode", lib_json_gets(reply[i], "mode", "agent"),
+			"records", (json_int_t)lib_json_geti(reply[i], "records", 0), "counters", c));
 		if (c && !sum)
 			sum = json_deep_copy(c);
 		else if (c)
@@ -206,7 +207,9 @@ bindings_text(const json_t *r, struct lib_sbuf *out, void *arg)
 					JS(c, "error"));
 			continue;
 		}
-		lib_sbuf_printf(out, "CLIENT: %s\n", JS(c, "host"));
+		lib_sbuf_printf(out, "CLIENT: %s  MODE: %s\n", JS(c, "host"),
+				strcmp(JS(c, "mode"), "standard") == 0 ?
+				"STANDARD (RFC 6275, PER HOME ADDRESS)" : "AGENT (PER CONNECTION)");
 		json_array_foreach(bindings, j, e) {
 			if (strcmp(JS(e, "host"), JS(c, "host")) != 0)
 				continue;
