@@ -9,13 +9,31 @@
 # number; care-of address changed to one that did not complete the care-of
 # test) and BUs forged with Scapy (wrong authenticator; unknown nonce index;
 # H flag) are rejected, counted, and never change where traffic goes.
+# With STANDARD=1 (test_mip6_wire_standard.sh) the clients run
+# client-agent --standard, a plain RFC 6275 correspondent node: the same
+# checks hold, with a per-home-address binding, and no vendor option in the
+# CoT, the BU's answer or anything the client sends.
 . tests/netns/lib.sh
 tmp=$(mktemp -d); trap 'kill $tpid $cpid 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
 PY=/usr/bin/python3
 tpid= cpid=
 agent() { sx exec "$1" -- "$BIN/client-agent" --show --json -d "/run/sysplex/$INST/$1"; }
 
-sx up >/dev/null || fail "sysplex up"
+STANDARD=${STANDARD:-0}
+if [ "$STANDARD" = 1 ]; then
+	KIND=home
+	cat > "$tmp/std.lua" <<LUA
+local t = dofile("$(pwd)/sysplex/topologies/default.lua")
+t.clients[1].agent = "standard"
+t.clients[2].agent = "standard"
+return t
+LUA
+	sx up "$tmp/std.lua" >/dev/null || fail "sysplex up (standard correspondent nodes)"
+	[ "$(agent CLIENT2 | jq -r .mode)" = standard ] || fail "CLIENT2's agent is not --standard"
+else
+	KIND=connection
+	sx up >/dev/null || fail "sysplex up"
+fi
 ip netns exec "$INST-CLIENT2" tshark -n -q -i lan0 -f 'ip6 and not ip6 proto 6 and not icmp6' -w "$tmp/cap.pcapng" 2> "$tmp/tshark.err" &
 tpid=$!
 cap_ready() { grep -q "Capturing on" "$tmp/tshark.err"; }
@@ -23,11 +41,11 @@ poll_until 60 cap_ready || fail "tshark did not start: $(cat "$tmp/tshark.err")"
 # A download held open (paced, unbounded) until the replays are checked.
 ip netns exec "$INST-CLIENT2" curl -s -o /dev/null "$(held_url 200000)" &
 cpid=$!
-bound() { agent CLIENT2 | jq -e '[.bindings[] | select(.kind == "connection")] | length > 0' >/dev/null; }
+bound() { agent CLIENT2 | jq --arg k "$KIND" -e '[.bindings[] | select(.kind == $k)] | length > 0' >/dev/null; }
 poll_until 60 bound || fail "no binding while the connection lives: $(agent CLIENT2 | jq -c '{bindings, counters}'); the download $(kill -0 $cpid 2>/dev/null && echo runs || echo ended)"
 have_ba() { tshark -n -r "$tmp/cap.pcapng" -Y 'mip6.mhtype == 6' 2>/dev/null | grep -q .; }
 poll_until 60 have_ba || fail "no BA in the capture: $(tshark -n -r "$tmp/cap.pcapng" 2>&1 | tail -20; cat "$tmp/tshark.err")"
-careof=$(agent CLIENT2 | jq -r '[.bindings[] | select(.kind == "connection")][0].careof')
+careof=$(agent CLIENT2 | jq --arg k "$KIND" -r '[.bindings[] | select(.kind == $k)][0].careof')
 # Replays of the captured Binding Update while the binding exists: as it was
 # (an old sequence number), and with the care-of address changed to an
 # address that did not complete the care-of test (checksum recomputed).
@@ -47,14 +65,15 @@ before=$(agent CLIENT2 | jq -c .counters.drops)
 in_host CLIENT1 $PY "$tmp/replay.py" || fail "scapy replay failed"
 replayed() { agent CLIENT2 | jq -e '.counters.drops["BU with an old sequence number"] >= 1 and .counters.drops["BU with a wrong authenticator (discarded)"] >= 1' >/dev/null; }
 poll_until 30 replayed || fail "replayed BUs not rejected as expected: before $before after $(agent CLIENT2 | jq -c .counters.drops)"
-[ "$(agent CLIENT2 | jq -r '[.bindings[] | select(.kind == "connection")][0].careof')" = "$careof" ] ||
+[ "$(agent CLIENT2 | jq --arg k "$KIND" -r '[.bindings[] | select(.kind == $k)][0].careof')" = "$careof" ] ||
 	fail "a replayed BU changed the binding: $(agent CLIENT2 | jq -c '{bindings, counters}'); the download $(kill -0 $cpid 2>/dev/null && echo runs || echo ended)"
 ok "replayed BU (old sequence number) and one with another care-of address rejected; binding unchanged ($careof)"
 kill -0 $cpid 2>/dev/null || fail "the held download ended before the test ended it"
 end_held $cpid
 # Killing the client ends the connection with an RST: the agent ends the
 # binding itself (conn_ended), or the routing stack's deleting BU (lifetime
-# 0, bu_deleted) does if it comes first.
+# 0, bu_deleted) does if it comes first; a per-home-address binding only by
+# the deleting BU.
 gone() { agent CLIENT2 | jq -e '.records == 0 and (.counters.bu_deleted + .counters.conn_ended) >= 1' >/dev/null; }
 poll_until 30 gone || fail "binding not deleted after the test ended the connection: $(agent CLIENT2 | jq -c '{records, counters}')"
 kill -TERM $tpid; wait $tpid 2>/dev/null
@@ -70,7 +89,15 @@ field() { tshark -n -r "$tmp/cap.pcapng" -Y "$1" -T fields -e "$2" | grep -v '^$
 [ -n "$(field 'mip6.mhtype == 5' mip6.bu.seqnr)" ] || fail "BU without a sequence number field"
 [ -n "$(field 'mip6.mhtype == 5' mip6.ni.hni)" ] || fail "BU without Nonce Indices"
 [ -n "$(field 'mip6.mhtype == 5' mip6.bad.auth)" ] || fail "BU without Binding Authorization Data"
-[ "$(field 'mip6.mhtype == 5' mip6.vsm.vendorId)" = 2 ] || fail "BU without our vendor-specific option"
+if [ "$STANDARD" = 1 ]; then
+	# The routing stack knows a standard node from its CoT: the BUs to it
+	# carry no vendor option, and nothing the node sends carries one.
+	[ -z "$(field 'mip6.mhtype == 5 && ipv6.dst == fd00:1::102' mip6.vsm.vendorId)" ] || fail "BU to a standard node with our vendor option"
+	[ -z "$(field 'mipv6 && ipv6.src == fd00:1::102' mip6.vsm.vendorId)" ] || fail "the standard node sent a vendor option"
+	[ "$(field 'mip6.mhtype == 5 && mip6.bu.lifetime == 0' ipv6.dst)" = fd00:1::102 ] || fail "no deleting BU to the standard node"
+else
+	[ "$(field 'mip6.mhtype == 5' mip6.vsm.vendorId)" = 2 ] || fail "BU without our vendor-specific option"
+fi
 [ "$(field 'mip6.mhtype == 6' mip6.ba.status)" = 0 ] || fail "no accepted BA"
 [ "$(field 'mip6.mhtype == 6' ipv6.routing.type)" = 2 ] || fail "BA not sent with a Type 2 Routing Header"
 [ "$(field 'mip6.mhtype == 6' ipv6.routing.mipv6.home_address)" = "$DVIPA" ] || fail "BA's RH2 home address is not the DVIPA"
@@ -78,7 +105,8 @@ field() { tshark -n -r "$tmp/cap.pcapng" -Y "$1" -T fields -e "$2" | grep -v '^$
 [ "$(field 'mip6.mhtype == 2' ipv6.src | cut -c1-8)" = "fd00:10:" ] || fail "CoTI source is not a target's care-of address"
 data=$(tshark -n -r "$tmp/cap.pcapng" -Y 'ipv6.routing.type == 2 && tcp' -T fields -e ipv6.dst | sort -u | head -1)
 [ -n "$data" ] || fail "no TCP segment sent direct with an RH2"
-ok "fields: BU seq/nonce indices/auth/vendor option, BA status 0 via RH2 home $DVIPA, TCP direct to $data"
+[ "$STANDARD" = 1 ] && vso="no vendor option to or from the standard node, its deleting BU" || vso="vendor option"
+ok "fields: BU seq/nonce indices/auth/$vso, BA status 0 via RH2 home $DVIPA, TCP direct to $data"
 
 # Forged Binding Updates from CLIENT2, pretending to be the routing stack.
 before=$(agent CLIENT1 | jq .counters.bu_rejected)
