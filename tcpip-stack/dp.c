@@ -20,6 +20,11 @@
  * 64 KB cross the TUN in one system call.  Per-packet work allocates nothing:
  * one receive buffer with headroom for the RH2 is reused.
  *
+ * A standard RFC 6275 client with a per-home-address binding (being made,
+ * or made) has its new connections sent to the binding's target
+ * (stack_mip6_home_target); a target that cannot take one ends the binding
+ * first (the third BU), so that the VCRT and the client agree.
+ *
  * TIMEDAFFINITY: a table (lib_tab) of struct stack_affinity keyed by (DVIPA,
  * client, port): a client's new connections go to the target of its
  * previous one while that target is ready, until the entry expires.

@@ -7,7 +7,9 @@
  *   target reports the connection established (TGT_CONN)        -> VCRT EST
  *   routing stack: HoTI  src DVIPA       -> client -> HoT back to the DVIPA
  *   routing stack: CoTI  src target CoA  -> client -> CoT to the target, which
- *                  forwards a copy (MIP6_COPY, asked for by WIRE_VSO_COPYTO)
+ *                  forwards a copy (MIP6_COPY, asked for by WIRE_VSO_COPYTO;
+ *                  a standard node does not echo it: the target finds the
+ *                  routing stack from the DVIPAs it serves)
  *   both tokens in: BU src DVIPA, Alternate CoA = target, per-connection
  *                  (WIRE_VSO_CONN), Nonce Indices, Authorization Data
  *   client: BA directly to the target (RH2, home = DVIPA) -> copy to the
@@ -15,6 +17,11 @@
  *   connection ended: BU lifetime 0 deletes the client's entry
  *   target lost: BU with care-of = home = DVIPA (and lifetime 0)
  *   client BRR (via the target) -> fresh return routability, new BU
+ *
+ * A standard RFC 6275 correspondent node (it does not echo COPYTO in its
+ * CoT) gets one binding per (client, DVIPA) instead, with plain BUs: see
+ * "per-home-address bindings" below.  Each client's kind is kept in
+ * s->mip6.peers, each such binding in s->mip6.homes.
  *
  * Sequence numbers: one counter for every BU this stack sends, kept newer
  * than the last sequence number of every binding it learned from a target's
@@ -32,7 +39,7 @@
  *
  * State: struct stack_mip6 (stack.h): the return routability tests, the
  * deletions waiting for a token and those sent lately, the BU sequence
- * counter, the counters.  Level 4 of tcpip-stack/ (stack.h): calls tgt.c
+ * counter, the clients' kinds, the per-home-address bindings, the counters.  Level 4 of tcpip-stack/ (stack.h): calls tgt.c
  * (a target's entry for a binding it is told of), bus.c and dvipa.c.
  */
 #include "tcpip-stack/stack.h"
