@@ -528,7 +528,7 @@ home_attach(struct stack *s, struct stack_mip6_home *h, struct vipa_conn *c, int
 	}
 }
 
-enum { HOME_CHECK, HOME_ATTACH, HOME_TELL, HOME_DETACH, HOME_UNBIND };
+enum { HOME_ATTACH, HOME_TELL, HOME_DETACH, HOME_UNBIND };
 
 struct home_walk {
 	struct stack *s;
@@ -546,10 +546,6 @@ home_walk_cb(struct vipa_conn *c, void *arg)
 	if (memcmp(c->key.client, w->h->key.client, 16) || memcmp(c->key.dvipa, w->h->key.dvipa, 16))
 		return 0;
 	switch (w->what) {
-	case HOME_CHECK:
-		if (memcmp(c->dest_xcf, w->h->coa, 16) != 0 || !c->per_home)
-			w->conflicts++;
-		break;
 	case HOME_ATTACH:
 	case HOME_TELL:
 		if (memcmp(c->dest_xcf, w->h->coa, 16) != 0)
@@ -651,8 +647,9 @@ home_try(struct stack *s, struct stack_mip6_home *h)
 		home_try(s, h);
 		return;
 	}
-	if (!h->sent && (home_walk(s, h, HOME_CHECK) || !home_target_ok(s, h->key.dvipa, h->coa))) {
-		/* The binding would send a connection to the wrong target. */
+	if (!h->sent && (home_walk(s, h, HOME_ATTACH) || !home_target_ok(s, h->key.dvipa, h->coa))) {
+		/* Every connection of the client to the DVIPA comes under the
+		 * binding: it would send one on another target to the wrong one. */
 		s->mip6.home_conflicts++;
 		home_drop(s, h, 0);
 		return;

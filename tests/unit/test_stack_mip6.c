@@ -990,6 +990,35 @@ test_std_no_binding_while_connections_are_on_two_targets(void **state)
 	assert_int_equal(st.mip6.home_conflicts, 1);
 }
 
+/* Connections that were all on one target before the client's kind was
+ * known come under one binding, made by one BU. */
+static void
+test_std_connections_on_one_target_share_one_binding(void **state)
+{
+	struct sent_mh bu;
+	struct vipa_conn *more[2];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		more[i] = another_conn((uint16_t)(CPORT + 1 + i), COA);
+		stack_mip6_conn_established(&st, more[i]);
+	}
+	std_cn = 1;
+	stack_mip6_conn_established(&st, conn);
+	tests_answered(&bu);
+	assert_bu_for_home(&bu);
+	assert_true(nothing_sent());		/* one BU for the three */
+	send_ba(MIP6_BA_ACCEPTED, bu.m.bu.seq, 60, 0);
+	assert_int_equal(home_of_client()->nconn, 3);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_BOUND);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(more[i]->bypass, VIPA_BYPASS_BOUND);
+		assert_int_equal(more[i]->per_home, 1);
+	}
+	assert_true(nothing_sent());
+}
+
 /* The distributor keeps a standard client's new connections on one target
  * from its first SYN, so that they can all be bound. */
 static void
@@ -1164,6 +1193,7 @@ main(void)
 		TM(test_std_connection_elsewhere_ends_the_binding),
 		TM(test_std_target_not_ready_releases),
 		TM(test_std_no_binding_while_connections_are_on_two_targets),
+		TM(test_std_connections_on_one_target_share_one_binding),
 		TM(test_std_distributor_keeps_the_client_on_one_target),
 		TM(test_std_ba_without_the_option_for_a_connection_bu),
 		TM(test_std_binding_rebuilt_from_a_report),
