@@ -151,10 +151,26 @@ sum_into(json_t *dst, const json_t *src)
 
 /* The answers of the agents as one result object: {"bindings": [each
  * binding with its "host" first], "records", "counters" (the sum),
- * "clients": [{"host", "mode" (agent or standard), "records", "counters"} or
- * {"host", "error"}]}. */
+ * "clients": [{"host", "mode" (agent or standard), "cn" (the kind the
+ * routing stack learned: AGENT, STANDARD or UNKNOWN), "records", "counters"}
+ * or {"host", "error"}], "routing_stack": the system asked}. */
+/* What the routing stack learned of the client at lan (rs: its SYSPLEX$MIP6
+ * answer): "AGENT", "STANDARD" or "UNKNOWN". */
+static const char *
+learned_cn(const json_t *rs, const char *lan)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(rs, "clients"), i, e)
+		if (strcmp(lib_json_gets(e, "client", ""), lan) == 0)
+			return lib_json_gets(e, "cn", "UNKNOWN");
+	return "UNKNOWN";
+}
+
 static json_t *
-bindings_result(const char *const *host, json_t *const *reply, json_t *const *why, int n)
+bindings_result(const char *const *host, const char *const *lan, json_t *const *reply,
+		json_t *const *why, int n, const json_t *rs, const char *rsname)
 {
 	json_t *all = json_array(), *clients = json_array(), *sum = NULL, *e;
 	int i;
@@ -175,17 +191,19 @@ bindings_result(const char *const *host, json_t *const *reply, json_t *const *wh
 			json_array_append_new(all, b);
 		}
 		c = json_object_get(reply[i], "counters");
-		json_array_append_new(clients, json_pack("{s:o,s:s,s:I,s:O?}", "host",
+		json_array_append_new(clients, json_pack("{s:o,s:s,s:s?,s:I,s:O?}", "host",
 			lib_json_str(host[i]), "mode", lib_json_gets(reply[i], "mode", "agent"),
+			"cn", rs ? learned_cn(rs, lan[i]) : NULL,
 			"records", (json_int_t)lib_json_geti(reply[i], "records", 0), "counters", c));
 		if (c && !sum)
 			sum = json_deep_copy(c);
 		else if (c)
 			sum_into(sum, c);
 	}
-	return json_pack("{s:o,s:I,s:o,s:o}", "bindings", all,
+	return json_pack("{s:o,s:I,s:o,s:o,s:s?}", "bindings", all,
 			 "records", (json_int_t)json_array_size(all),
-			 "counters", sum ? sum : json_object(), "clients", clients);
+			 "counters", sum ? sum : json_object(), "clients", clients,
+			 "routing_stack", rs ? rsname : NULL);
 }
 
 #define JS(o, k) lib_json_gets((o), (k), "?")
@@ -210,6 +228,9 @@ bindings_text(const json_t *r, struct lib_sbuf *out, void *arg)
 		lib_sbuf_printf(out, "CLIENT: %s  MODE: %s\n", JS(c, "host"),
 				strcmp(JS(c, "mode"), "standard") == 0 ?
 				"STANDARD (RFC 6275, PER HOME ADDRESS)" : "AGENT (PER CONNECTION)");
+		if (json_object_get(c, "cn"))
+			lib_sbuf_printf(out, "  CN AS LEARNED BY THE ROUTING STACK %s: %s\n",
+					JS(r, "routing_stack"), JS(c, "cn"));
 		json_array_foreach(bindings, j, e) {
 			if (strcmp(JS(e, "host"), JS(c, "host")) != 0)
 				continue;
@@ -240,8 +261,9 @@ show_bindings(const struct plex_inst *in, const struct plex_state *st, char **to
 	      int json, int timeout_ms, struct lib_sbuf *out, struct lib_sbuf *err)
 {
 	static const char *const mip6_reports[] = { "BINDINGS" };
-	const char *host[PLEX_MAX_HOSTS];
-	json_t *reply[PLEX_MAX_HOSTS], *why[PLEX_MAX_HOSTS];
+	const char *host[PLEX_MAX_HOSTS], *lan[PLEX_MAX_HOSTS];
+	json_t *reply[PLEX_MAX_HOSTS], *why[PLEX_MAX_HOSTS], *rs = NULL;
+	int ri;
 	int i, n = 0, answered = 0, want = -1, rc;
 
 	if (ntok < 2)
@@ -268,6 +290,7 @@ show_bindings(const struct plex_inst *in, const struct plex_state *st, char **to
 		if (st->h[i].is_system || (want >= 0 && i != want))
 			continue;
 		host[n] = st->h[i].name;
+		lan[n] = st->h[i].lan;
 		rc = 8;
 		x = lib_ctl_path(path, sizeof(path), in->rundir, host[n], 1);
 		if (x == 0)
@@ -296,8 +319,21 @@ show_bindings(const struct plex_inst *in, const struct plex_state *st, char **to
 		lib_sbuf_printf(err, "%s: %s", host[0], json_string_value(why[0]));
 		rc = -1;
 	} else {
-		rc = lib_ctl_result(out, json, bindings_result(host, reply, why, n), bindings_text,
-				    NULL) < 0 ? 8 : answered ? 0 : 8;
+		/* What the routing stack learned of each client (none: not shown). */
+		char path[PATH_MAX], perr[160];
+		int src = 8;
+
+		ri = plex_find_routing(in, st, timeout_ms, NULL, 0);
+		if (ri >= 0 && (lib_ctl_path(path, sizeof(path), in->rundir, st->h[ri].name, 0) < 0 ||
+				lib_ctl_call_json(path, "SYSPLEX$MIP6", timeout_ms, &src, &rs, perr,
+						  sizeof(perr)) < 0 || src != 0)) {
+			json_decref(rs);
+			rs = NULL;
+		}
+		rc = lib_ctl_result(out, json, bindings_result(host, lan, reply, why, n, rs,
+							       ri >= 0 ? st->h[ri].name : ""),
+				    bindings_text, NULL) < 0 ? 8 : answered ? 0 : 8;
+		json_decref(rs);
 	}
 	for (i = 0; i < n; i++) {
 		json_decref(reply[i]);

@@ -224,6 +224,8 @@ stack_ctl_exec(struct stack *s, const char *line, int json, struct lib_sbuf *o)
 		return show(s, stack_render_role, stack_show_role, 0, json, o);
 	if (strcmp(verb, "SYSPLEX$STATS") == 0)
 		return show(s, NULL, stack_show_stats, 0, json, o);
+	if (strcmp(verb, "SYSPLEX$MIP6") == 0)
+		return show(s, stack_render_mip6, stack_show_mip6, 0, json, o);
 	if (strcmp(verb, "SYSPLEX$CDS") == 0)
 		return do_cds(s, c.tok, c.ntok, json, o);
 	if (strcmp(verb, "SYSPLEX$LINK") == 0)

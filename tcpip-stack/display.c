@@ -737,6 +737,43 @@ stack_show_role(struct stack *s)
 	return with_rows(answer(s), "dvipas", a);
 }
 
+/* SYSPLEX$MIP6: the correspondent nodes the routing stack knows (the kind
+ * it learned of each client) and the per-home-address bindings of the
+ * standard ones: {"clients": [{"client", "cn"}], "homes": [{"client",
+ * "dvipa", "careof", "state", "conns", "seq", "lifetime"}]}. */
+static int
+mip6_peer_row(void *entry, void *arg)
+{
+	const struct stack_mip6_peer *p = entry;
+
+	json_array_append_new(arg, json_pack("{s:o,s:s}", "client", addr(p->client), "cn",
+					     stack_mip6_cn_kind_name(p->kind)));
+	return 0;
+}
+
+static int
+mip6_home_row(void *entry, void *arg)
+{
+	const struct stack_mip6_home *h = entry;
+
+	json_array_append_new(arg, json_pack("{s:o,s:o,s:o,s:s,s:I,s:i,s:i}", "client",
+		addr(h->key.client), "dvipa", addr(h->key.dvipa), "careof", addr(h->coa), "state",
+		bypass_name(h->state), "conns", (json_int_t)h->nconn, "seq", h->seq, "lifetime",
+		h->life));
+	return 0;
+}
+
+json_t *
+stack_show_mip6(struct stack *s)
+{
+	json_t *homes = json_array(), *r = answer(s), *clients = json_array();
+
+	lib_tab_foreach(s->mip6.peers, mip6_peer_row, clients);
+	lib_tab_foreach(s->mip6.homes, mip6_home_row, homes);
+	set(r, "homes", homes);
+	return with_rows(r, "clients", clients);
+}
+
 struct counter {
 	const char *name;
 	uint64_t v;

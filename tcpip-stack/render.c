@@ -340,6 +340,23 @@ stack_render_error(const json_t *r, struct lib_sbuf *o, void *arg)
 }
 
 void
+stack_render_mip6(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	const json_t *e;
+	size_t i;
+
+	LIB_UNUSED(arg);
+	lib_sbuf_printf(o, "MIP6 CORRESPONDENT NODES KNOWN TO %s:\n", S(r, "system"));
+	json_array_foreach(rows(r, "clients"), i, e)
+		lib_sbuf_printf(o, "  CLIENT: %s  CN: %s\n", S(e, "client"), S(e, "cn"));
+	lib_sbuf_printf(o, "PER-HOME-ADDRESS BINDINGS:\n");
+	json_array_foreach(rows(r, "homes"), i, e)
+		lib_sbuf_printf(o, "  CLIENT: %s  HOME: %s  CAREOF: %s  STATE: %s  CONNS: %llu  SEQ: %llu\n",
+				S(e, "client"), S(e, "dvipa"), S(e, "careof"), S(e, "state"), U(e, "conns"),
+				U(e, "seq"));
+}
+
+void
 stack_render_role(const json_t *r, struct lib_sbuf *o, void *arg)
 {
 	const json_t *e;

@@ -18,6 +18,8 @@ struct stack_render {
 
 void stack_render_vdpt(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_vcrt(const struct json_t *r, struct lib_sbuf *o, void *arg);
+/* SYSPLEX$MIP6: the clients' kinds and the per-home-address bindings. */
+void stack_render_mip6(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_vipadyn(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_vipadcfg(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_home(const struct json_t *r, struct lib_sbuf *o, void *arg);

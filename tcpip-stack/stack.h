@@ -541,6 +541,7 @@ struct json_t *stack_show_xcf_groups(struct stack *s);
 struct json_t *stack_show_couple(struct stack *s);
 struct json_t *stack_show_role(struct stack *s);
 struct json_t *stack_show_stats(struct stack *s);
+struct json_t *stack_show_mip6(struct stack *s);
 
 /* ---- L8 state.c: every file's state ---------------------------------------------------------- */
 /* From s->loop, sysname, tcpname, xcfaddr and prof: the member name, the

@@ -16,7 +16,8 @@
 #    bound standard client from the targets' reports (VCRT,DETAIL), the
 #    connection lives on, and its end deletes the binding (from SYSB);
 # and a mix: CLIENT1 with our agent (per-connection binding, CN AGENT) and
-# CLIENT2 standard (per home address, CN STANDARD) at once, both bypassed.
+# CLIENT2 standard (per home address, CN STANDARD) at once, both bypassed,
+# shown so by VCRT,DETAIL and D MIP6,BINDINGS.
 . tests/netns/lib.sh
 tmp=$(mktemp -d); pids=""; trap 'kill $pids 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
 agent() { sx exec "$1" -- "$BIN/client-agent" --show --json -d "/run/sysplex/$INST/$1"; }
@@ -158,7 +159,12 @@ poll_until 60 bound_home $C2 43002 || fail "CLIENT2 (standard) not bound per hom
 	fail "CLIENT1's cache: $(agent CLIENT1 | jq -c .bindings)"
 [ "$(homes CLIENT2)" = 1 ] || fail "CLIENT2's cache: $(agent CLIENT2 | jq -c .bindings)"
 d=$(sx cmd 'D MIP6,BINDINGS')
-echo "$d" | grep -q "CLIENT: CLIENT2  MODE: STANDARD" || fail "D MIP6,BINDINGS: $d"
+echo "$d" | grep -q "CLIENT: CLIENT2  MODE: STANDARD" && echo "$d" | grep -q "CN AS LEARNED BY THE ROUTING STACK SYSA: STANDARD" ||
+	fail "D MIP6,BINDINGS: $d"
+sx cmd --json 'D MIP6,BINDINGS' | jq -e '.routing_stack == "SYSA" and ([.clients[] | {host, mode, cn}] ==
+	[{"host":"CLIENT1","mode":"agent","cn":"AGENT"},{"host":"CLIENT2","mode":"standard","cn":"STANDARD"}])' >/dev/null ||
+	fail "D MIP6,BINDINGS JSON: $(sx cmd --json 'D MIP6,BINDINGS' | jq -c '.clients')"
+ok "D MIP6,BINDINGS: each client's mode and the kind the routing stack learned (AGENT, STANDARD)"
 rx_bytes CLIENT1 > "$tmp/m1.rx"; rx_bytes CLIENT2 > "$tmp/m2.rx"
 s="$(stalled CLIENT1 "$tmp/m1.rx" 60 43001)$(stalled CLIENT2 "$tmp/m2.rx" 60 43002)"
 [ -z "$s" ] || fail "mixed clients' connections stalled: $s"
