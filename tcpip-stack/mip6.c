@@ -787,6 +787,8 @@ stack_mip6_conn_learned(struct stack *s, struct vipa_conn *c, const struct wire_
 	}
 	if (r->seq && mip6_seq_newer(r->seq, h->seq))
 		h->seq = r->seq;
+	if (r->seq)
+		stack_mip6_seq_seen(s, r->seq);	/* our next BU must be newer */
 	if (!c->per_home) {
 		c->per_home = 1;
 		h->nconn++;

@@ -332,6 +332,22 @@ test_couple_and_role(void **state)
 }
 
 static void
+test_mip6(void **state)
+{
+	(void)state;
+	check(stack_render_mip6,
+	      "{\"system\":\"SYSA\",\"stack\":\"TCPCS\",\"homes\":[{\"client\":\"fd00:1::102\","
+	      "\"dvipa\":\"fd00:100::1\",\"careof\":\"fd00:10::3\",\"state\":\"BOUND\",\"conns\":4,"
+	      "\"seq\":12,\"lifetime\":240}],\"clients\":[{\"client\":\"fd00:1::101\",\"cn\":\"AGENT\"},"
+	      "{\"client\":\"fd00:1::102\",\"cn\":\"STANDARD\"}],\"records\":2}", NULL,
+	      "MIP6 CORRESPONDENT NODES KNOWN TO SYSA:\n"
+	      "  CLIENT: fd00:1::101  CN: AGENT\n"
+	      "  CLIENT: fd00:1::102  CN: STANDARD\n"
+	      "PER-HOME-ADDRESS BINDINGS:\n"
+	      "  CLIENT: fd00:1::102  HOME: fd00:100::1  CAREOF: fd00:10::3  STATE: BOUND  CONNS: 4  SEQ: 12\n");
+}
+
+static void
 test_agent_show(void **state)
 {
 	(void)state;
@@ -361,6 +377,7 @@ main(void)
 		cmocka_unit_test(test_home_conn_config),
 		cmocka_unit_test(test_sysplex_displays),
 		cmocka_unit_test(test_couple_and_role),
+		cmocka_unit_test(test_mip6),
 		cmocka_unit_test(test_agent_show),
 	};
 

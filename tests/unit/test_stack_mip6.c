@@ -1117,6 +1117,65 @@ test_std_binding_rebuilt_from_a_report(void **state)
 	assert_int_equal(del.m.bu.lifetime, 0);
 }
 
+/* The same through the bus: a target's full report (TGT_CONN) after a
+ * takeover names a connection under a standard client's binding (the
+ * WIRE_XCF_BYPASS_HOME flag); the new routing stack records it under a
+ * rebuilt binding, and the distributor sends the client's next connections
+ * to that target. */
+static void
+test_std_report_rebuilds_the_binding(void **state)
+{
+	static struct wire_xcf_tgt_conn m;
+	uint8_t body[WIRE_XCF_MAX_BODY];
+	struct vipa_conn_key k;
+	struct vipa_conn *c;
+	ssize_t n;
+
+	(void)state;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.dvipa, HOME, 16);
+	memcpy(k.client, CLIENT, 16);
+	k.dport = DPORT;
+	k.cport = CPORT + 7;
+	memset(&m, 0, sizeof(m));
+	m.flags = WIRE_XCF_F_FULL | WIRE_XCF_F_FIRST | WIRE_XCF_F_LAST;
+	memcpy(m.scope, HOME, 16);
+	m.n = 1;
+	m.c[0].event = WIRE_CONN_EST;
+	memcpy(m.c[0].dvipa, HOME, 16);
+	m.c[0].dport = DPORT;
+	memcpy(m.c[0].client, CLIENT, 16);
+	m.c[0].cport = k.cport;
+	m.c[0].bypass = VIPA_BYPASS_BOUND | WIRE_XCF_BYPASS_HOME;
+	memcpy(m.c[0].coa, COA, 16);
+	m.c[0].seq = 300;
+	n = wire_xcf_tgt_conn_encode(&m, body, sizeof(body));
+	assert_true(n > 0);
+	stack_dist_on_conn(&st, xcf_member(NULL, "SYSBTCPCS"), body, (size_t)n);
+	c = vipa_vcrt_lookup(st.vcrt, &k);
+	assert_non_null(c);
+	assert_int_equal(c->bypass, VIPA_BYPASS_BOUND);
+	assert_int_equal(c->per_home, 1);
+	assert_int_equal(c->bu_seq, 300);
+	assert_int_equal(stack_mip6_cn_kind(&st, CLIENT), STACK_CN_STANDARD);
+	assert_int_equal(home_of_client()->state, VIPA_BYPASS_BOUND);
+	assert_int_equal(home_of_client()->nconn, 1);
+	assert_memory_equal(stack_mip6_home_target(&st, CLIENT, HOME), COA, 16);
+	assert_int_equal(st.mip6.bu_seq_next, 301);
+	/* Without the flag: a per-connection binding, as before. */
+	m.c[0].cport = k.cport = CPORT + 8;
+	m.c[0].bypass = VIPA_BYPASS_BOUND;
+	memcpy(m.c[0].client, COA2, 16);	/* another client */
+	memcpy(k.client, COA2, 16);
+	n = wire_xcf_tgt_conn_encode(&m, body, sizeof(body));
+	stack_dist_on_conn(&st, xcf_member(NULL, "SYSBTCPCS"), body, (size_t)n);
+	c = vipa_vcrt_lookup(st.vcrt, &k);
+	assert_non_null(c);
+	assert_int_equal(c->bypass, VIPA_BYPASS_BOUND);
+	assert_int_equal(c->per_home, 0);
+	assert_null(stack_mip6_home_target(&st, COA2, HOME));
+}
+
 /* A standard node's BRR (no option) refreshes its binding. */
 static void
 test_std_brr_refreshes_the_binding(void **state)
@@ -1197,6 +1256,7 @@ main(void)
 		TM(test_std_distributor_keeps_the_client_on_one_target),
 		TM(test_std_ba_without_the_option_for_a_connection_bu),
 		TM(test_std_binding_rebuilt_from_a_report),
+		TM(test_std_report_rebuilds_the_binding),
 		TM(test_std_brr_refreshes_the_binding),
 		TM(test_std_target_keeps_the_kind),
 	};
