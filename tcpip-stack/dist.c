@@ -295,8 +295,12 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 		 * ours is newer: a report sent before our BIND_INFO reached the
 		 * target says NONE for a connection we have just bound, and
 		 * losing BOUND would lose the deleting BU at its end. */
+		/* A per-home-address binding only for an entry that never had a
+		 * bypass state here: one we released (the third BU) must not come
+		 * back from a report the target sent before it heard of that. */
 		if (created || (c->bypass == VIPA_BYPASS_NONE && !c->bu_tries && !c->per_home &&
-				rb == VIPA_BYPASS_BOUND)) {
+				rb == VIPA_BYPASS_BOUND &&
+				(!(r->bypass & WIRE_XCF_BYPASS_HOME) || !c->bypass_ms))) {
 			if (rb == VIPA_BYPASS_BOUND)
 				/* ...with the binding it is under (a standard
 				 * client's per-home-address binding included). */

@@ -772,6 +772,31 @@ test_mn_target_without_bypass_stays_routed(void **state)
 
 /* ==== a standard RFC 6275 correspondent node: per-home-address bindings ============== */
 
+/* SYSB's report (TGT_CONN) of one connection of client from cport, with
+ * the binding state it holds. */
+static void
+report_conn(const uint8_t client[16], uint16_t cport, uint8_t bypass, uint16_t seq)
+{
+	static struct wire_xcf_tgt_conn m;
+	uint8_t body[WIRE_XCF_MAX_BODY];
+	ssize_t n;
+
+	memset(&m, 0, sizeof(m));
+	memcpy(m.scope, HOME, 16);
+	m.n = 1;
+	m.c[0].event = WIRE_CONN_EST;
+	memcpy(m.c[0].dvipa, HOME, 16);
+	m.c[0].dport = DPORT;
+	memcpy(m.c[0].client, client, 16);
+	m.c[0].cport = cport;
+	m.c[0].bypass = bypass;
+	memcpy(m.c[0].coa, COA, 16);
+	m.c[0].seq = seq;
+	n = wire_xcf_tgt_conn_encode(&m, body, sizeof(body));
+	assert_true(n > 0);
+	stack_dist_on_conn(&st, xcf_member(NULL, "SYSBTCPCS"), body, (size_t)n);
+}
+
 /* Another connection of the client to the DVIPA, routed to target dest. */
 static struct vipa_conn *
 another_conn(uint16_t cport, const uint8_t dest[16])
@@ -948,6 +973,12 @@ test_std_connection_elsewhere_ends_the_binding(void **state)
 	assert_null(home_of_client());
 	assert_null(stack_mip6_home_target(&st, CLIENT, HOME));
 	assert_int_equal(st.mip6.home_released, 1);
+	/* A report the target sent before it heard of the release does not
+	 * bring the binding back. */
+	report_conn(CLIENT, CPORT, VIPA_BYPASS_BOUND | WIRE_XCF_BYPASS_HOME, bu.m.bu.seq);
+	assert_int_equal(conn->per_home, 0);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_NONE);
+	assert_null(home_of_client());
 }
 
 /* The bound target stops taking new connections (Rdy 0): the third BU, so
@@ -1125,11 +1156,8 @@ test_std_binding_rebuilt_from_a_report(void **state)
 static void
 test_std_report_rebuilds_the_binding(void **state)
 {
-	static struct wire_xcf_tgt_conn m;
-	uint8_t body[WIRE_XCF_MAX_BODY];
 	struct vipa_conn_key k;
 	struct vipa_conn *c;
-	ssize_t n;
 
 	(void)state;
 	memset(&k, 0, sizeof(k));
@@ -1137,21 +1165,7 @@ test_std_report_rebuilds_the_binding(void **state)
 	memcpy(k.client, CLIENT, 16);
 	k.dport = DPORT;
 	k.cport = CPORT + 7;
-	memset(&m, 0, sizeof(m));
-	m.flags = WIRE_XCF_F_FULL | WIRE_XCF_F_FIRST | WIRE_XCF_F_LAST;
-	memcpy(m.scope, HOME, 16);
-	m.n = 1;
-	m.c[0].event = WIRE_CONN_EST;
-	memcpy(m.c[0].dvipa, HOME, 16);
-	m.c[0].dport = DPORT;
-	memcpy(m.c[0].client, CLIENT, 16);
-	m.c[0].cport = k.cport;
-	m.c[0].bypass = VIPA_BYPASS_BOUND | WIRE_XCF_BYPASS_HOME;
-	memcpy(m.c[0].coa, COA, 16);
-	m.c[0].seq = 300;
-	n = wire_xcf_tgt_conn_encode(&m, body, sizeof(body));
-	assert_true(n > 0);
-	stack_dist_on_conn(&st, xcf_member(NULL, "SYSBTCPCS"), body, (size_t)n);
+	report_conn(CLIENT, k.cport, VIPA_BYPASS_BOUND | WIRE_XCF_BYPASS_HOME, 300);
 	c = vipa_vcrt_lookup(st.vcrt, &k);
 	assert_non_null(c);
 	assert_int_equal(c->bypass, VIPA_BYPASS_BOUND);
@@ -1163,12 +1177,9 @@ test_std_report_rebuilds_the_binding(void **state)
 	assert_memory_equal(stack_mip6_home_target(&st, CLIENT, HOME), COA, 16);
 	assert_int_equal(st.mip6.bu_seq_next, 301);
 	/* Without the flag: a per-connection binding, as before. */
-	m.c[0].cport = k.cport = CPORT + 8;
-	m.c[0].bypass = VIPA_BYPASS_BOUND;
-	memcpy(m.c[0].client, COA2, 16);	/* another client */
+	report_conn(COA2, CPORT + 8, VIPA_BYPASS_BOUND, 0);	/* another client */
 	memcpy(k.client, COA2, 16);
-	n = wire_xcf_tgt_conn_encode(&m, body, sizeof(body));
-	stack_dist_on_conn(&st, xcf_member(NULL, "SYSBTCPCS"), body, (size_t)n);
+	k.cport = CPORT + 8;
 	c = vipa_vcrt_lookup(st.vcrt, &k);
 	assert_non_null(c);
 	assert_int_equal(c->bypass, VIPA_BYPASS_BOUND);
