@@ -202,6 +202,33 @@ rr_fresh(const struct stack_mip6_rr *e, uint64_t now)
 	return e && e->have && now - e->got_ms < STACK_TOKEN_USE_S * 1000ull;
 }
 
+/* Forgets the tokens of (client, home) and (client, coa) obtained at or
+ * before `before_ms` (all of them: UINT64_MAX), so that the next BU runs
+ * fresh tests first.  which: 1 the home token, 2 the care-of token, 3 both. */
+static void
+rr_forget(struct stack *s, const uint8_t client[16], const uint8_t home[16], const uint8_t coa[16],
+	  int which, uint64_t before_ms)
+{
+	struct stack_mip6_rr *e;
+
+	if ((which & 1) && (e = rr_find(s, client, home, 0, 0)) && e->got_ms <= before_ms)
+		e->have = 0;
+	if ((which & 2) && (e = rr_find(s, client, coa, 1, 0)) && e->got_ms <= before_ms)
+		e->have = 0;
+}
+
+/* Which tokens a BA status says expired (1 home, 2 care-of, 3 both; 0 none). */
+static int
+rr_expired_by(uint8_t status)
+{
+	switch (status) {
+	case MIP6_BA_EXPIRED_HOME_NONCE: return 1;
+	case MIP6_BA_EXPIRED_COA_NONCE: return 2;
+	case MIP6_BA_EXPIRED_NONCES: return 3;
+	default: return 0;
+	}
+}
+
 /* Makes sure a token for (client, addr) is held or being obtained; 1 when
  * a fresh one is held. */
 static int
@@ -299,7 +326,6 @@ static struct stack_mip6_home *home_get(struct stack *s, const uint8_t client[16
 static void
 try_bind(struct stack *s, struct vipa_conn *c)
 {
-	struct stack_mip6_rr *h, *co;
 	uint64_t now = lib_now_ms();
 	int ok_h, ok_c;
 
@@ -326,8 +352,6 @@ try_bind(struct stack *s, struct vipa_conn *c)
 	}
 	if (c->bu_tries && now - c->bu_ms < STACK_RETRY_MS)
 		return;		/* waiting for the BA */
-	h = rr_find(s, c->key.client, c->key.dvipa, 0, 0);
-	co = rr_find(s, c->key.client, c->dest_xcf, 1, 0);
 	if (c->bu_tries >= STACK_MAX_TRIES) {
 		/* No BA: the client is no Mobile IPv6 correspondent (or, for a
 		 * refresh, no longer answers); stay routed: a binding it may
@@ -341,8 +365,7 @@ try_bind(struct stack *s, struct vipa_conn *c)
 		/* Unanswered BUs: a correspondent silently discards a BU whose
 		 * authenticator it cannot verify, e.g. after it restarted with a
 		 * new Kcn.  Test again before the last tries. */
-		h->have = 0;
-		co->have = 0;
+		rr_forget(s, c->key.client, c->key.dvipa, c->dest_xcf, 3, UINT64_MAX);
 		c->bu_tries++;
 		c->bu_ms = 0;
 		try_bind(s, c);
@@ -617,7 +640,6 @@ static void
 home_try(struct stack *s, struct stack_mip6_home *h)
 {
 	uint64_t now = lib_now_ms();
-	struct stack_mip6_rr *rh, *rc;
 	int ok_h, ok_c;
 
 	if ((h->state != VIPA_BYPASS_TESTING && !h->refreshing) || !h->nconn)
@@ -628,8 +650,6 @@ home_try(struct stack *s, struct stack_mip6_home *h)
 		return;
 	if (h->bu_tries && now - h->bu_ms < STACK_RETRY_MS)
 		return;
-	rh = rr_find(s, h->key.client, h->key.dvipa, 0, 0);
-	rc = rr_find(s, h->key.client, h->coa, 1, 0);
 	if (h->bu_tries >= STACK_MAX_TRIES) {
 		/* No BA: the connections stay routed (a binding the client may
 		 * still hold expires on its own); new ones keep off it. */
@@ -640,8 +660,7 @@ home_try(struct stack *s, struct stack_mip6_home *h)
 		return;
 	}
 	if (h->bu_tries == STACK_MAX_TRIES / 2) {
-		rh->have = 0;
-		rc->have = 0;
+		rr_forget(s, h->key.client, h->key.dvipa, h->coa, 3, UINT64_MAX);
 		h->bu_tries++;
 		h->bu_ms = 0;
 		home_try(s, h);
@@ -695,14 +714,9 @@ home_join(struct stack *s, struct vipa_conn *c)
 static void
 home_refresh_start(struct stack *s, struct stack_mip6_home *h)
 {
-	struct stack_mip6_rr *e;
-
 	if (h->state != VIPA_BYPASS_BOUND || h->refreshing)
 		return;
-	if ((e = rr_find(s, h->key.client, h->key.dvipa, 0, 0)) && e->have && e->got_ms <= h->bu_ms)
-		e->have = 0;
-	if ((e = rr_find(s, h->key.client, h->coa, 1, 0)) && e->have && e->got_ms <= h->bu_ms)
-		e->have = 0;
+	rr_forget(s, h->key.client, h->key.dvipa, h->coa, 3, h->bu_ms);
 	h->refreshing = 1;
 	h->bu_tries = 0;
 	s->mip6.refreshes++;
@@ -875,14 +889,9 @@ stack_mip6_seq_seen(struct stack *s, uint16_t seq)
 static void
 refresh_start(struct stack *s, struct vipa_conn *c)
 {
-	struct stack_mip6_rr *e;
-
 	if (c->bypass != VIPA_BYPASS_BOUND || c->refreshing || c->per_home)
 		return;
-	if ((e = rr_find(s, c->key.client, c->key.dvipa, 0, 0)) && e->have && e->got_ms <= c->bu_ms)
-		e->have = 0;
-	if ((e = rr_find(s, c->key.client, c->dest_xcf, 1, 0)) && e->have && e->got_ms <= c->bu_ms)
-		e->have = 0;
+	rr_forget(s, c->key.client, c->key.dvipa, c->dest_xcf, 3, c->bu_ms);
 	c->refreshing = 1;
 	c->bu_tries = 0;
 	s->mip6.refreshes++;
@@ -1194,25 +1203,15 @@ on_ba_home(struct stack *s, const uint8_t client[16], const uint8_t home[16],
 		return;
 	}
 	s->mip6.ba_errors++;
-	switch (m->ba.status) {
-	case MIP6_BA_EXPIRED_HOME_NONCE:
-	case MIP6_BA_EXPIRED_COA_NONCE:
-	case MIP6_BA_EXPIRED_NONCES: {
-		struct stack_mip6_rr *e;
-		if (m->ba.status != MIP6_BA_EXPIRED_COA_NONCE && (e = rr_find(s, client, home, 0, 0)))
-			e->have = 0;
-		if (m->ba.status != MIP6_BA_EXPIRED_HOME_NONCE && (e = rr_find(s, client, h->coa, 1, 0)))
-			e->have = 0;
+	if (rr_expired_by(m->ba.status)) {
+		rr_forget(s, client, home, h->coa, rr_expired_by(m->ba.status), UINT64_MAX);
 		h->bu_ms = 0;
 		home_try(s, h);
-		break;
+		return;
 	}
-	default:
-		home_set_state(h, VIPA_BYPASS_NONE);
-		h->refreshing = 0;
-		home_walk(s, h, HOME_UNBIND);
-		break;
-	}
+	home_set_state(h, VIPA_BYPASS_NONE);
+	h->refreshing = 0;
+	home_walk(s, h, HOME_UNBIND);
 }
 
 static void
@@ -1287,25 +1286,14 @@ on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const s
 		return;
 	}
 	s->mip6.ba_errors++;
-	switch (m->ba.status) {
-	case MIP6_BA_EXPIRED_HOME_NONCE:
-	case MIP6_BA_EXPIRED_COA_NONCE:
-	case MIP6_BA_EXPIRED_NONCES: {
-		struct stack_mip6_rr *e;
-		if (m->ba.status != MIP6_BA_EXPIRED_COA_NONCE && (e = rr_find(s, client, home, 0, 0)))
-			e->have = 0;
-		if (m->ba.status != MIP6_BA_EXPIRED_HOME_NONCE &&
-		    (e = rr_find(s, client, c->dest_xcf, 1, 0)))
-			e->have = 0;
+	if (rr_expired_by(m->ba.status)) {
+		rr_forget(s, client, home, c->dest_xcf, rr_expired_by(m->ba.status), UINT64_MAX);
 		c->bu_ms = 0;
 		try_bind(s, c);
-		break;
+		return;
 	}
-	default:
-		set_bypass(c, VIPA_BYPASS_NONE);
-		c->refreshing = 0;
-		break;
-	}
+	set_bypass(c, VIPA_BYPASS_NONE);
+	c->refreshing = 0;
 }
 
 /* A client's Binding Refresh Request (claim 1: "a binding refresh request to
