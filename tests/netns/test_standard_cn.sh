@@ -36,6 +36,11 @@ t.clients[1].agent = "standard"
 t.clients[2].agent = "standard"
 return t
 LUA
+# A topology's agent is true, false or "standard"; anything else is refused.
+sed 's/agent = "standard"/agent = "always"/' "$tmp/std.lua" > "$tmp/bad.lua"
+out=$(sx up "$tmp/bad.lua" 2>&1) && fail "up with agent = \"always\" succeeded"
+echo "$out" | grep -qF 'clients[1] (CLIENT1).agent: expected true, false or "standard", got "always"' ||
+	fail "agent = \"always\" not refused with where and why: $out"
 sx up "$tmp/std.lua" >/dev/null || fail "sysplex up"
 [ "$(agent CLIENT1 | jq -r .mode)" = standard ] && [ "$(agent CLIENT2 | jq -r .mode)" = standard ] ||
 	fail "the agents do not run --standard"
