@@ -730,7 +730,12 @@ home_tick(void *entry, void *arg)
 	struct stack *s = arg;
 	uint64_t now = lib_now_ms();
 	unsigned life = h->life ? h->life : bind_life_s(s);
+	const struct stack_dvipa *d = stack_dvipa_find(s, h->key.dvipa);
 
+	if (!d || !d->owned)
+		/* Given up: its connections left our VCRT without a BU (the new
+		 * routing stack learns the binding from the targets). */
+		return 1;
 	if (!h->nconn)
 		/* Picked by the distributor for a connection that never came. */
 		return !h->sent && now - h->created_ms > STACK_SYN_TIMEOUT_MS;

@@ -998,6 +998,26 @@ test_std_target_not_ready_releases(void **state)
 	assert_null(home_of_client());
 }
 
+/* The DVIPA is given up (its VCRT entries go without a BU: the new routing
+ * stack learns the binding from the targets): the binding is forgotten
+ * silently, no BU is sent for it. */
+static void
+test_std_binding_forgotten_when_the_dvipa_is_given_up(void **state)
+{
+	struct sent_mh bu;
+	struct vipa_conn_key k;
+
+	(void)state;
+	home_bound_std(&bu);
+	stack_dvipa_find(&st, HOME)->owned = 0;
+	k = conn->key;
+	vipa_vcrt_remove(st.vcrt, &k);		/* as own.c's give_up does */
+	second_passes();
+	assert_true(nothing_sent());
+	assert_null(home_of_client());
+	assert_int_equal(st.mip6.deletes, 0);
+}
+
 /* A standard client with connections on two targets is not bound: the
  * binding would take one of them to the wrong target. */
 static void
@@ -1263,6 +1283,7 @@ main(void)
 		TM(test_std_connection_elsewhere_ends_the_binding),
 		TM(test_std_target_not_ready_releases),
 		TM(test_std_no_binding_while_connections_are_on_two_targets),
+		TM(test_std_binding_forgotten_when_the_dvipa_is_given_up),
 		TM(test_std_connections_on_one_target_share_one_binding),
 		TM(test_std_distributor_keeps_the_client_on_one_target),
 		TM(test_std_ba_without_the_option_for_a_connection_bu),
