@@ -25,9 +25,7 @@ static const struct lib_opt opts[] = {
 	{ 'l', "lan", "LANIF", "the LAN interface the client reaches the sysplex on" },
 	{ 'r', "route", "PREFIX[/LEN]", "a prefix (DVIPAs) routed through the agent; repeatable" },
 	{ 'd', "statedir", "STATEDIR", "where the control socket agent.ctl is" },
-	{ OPT_STANDARD, "standard", NULL, "a plain RFC 6275 correspondent node: skip every vendor "
-	  "mobility option as unknown (no COPYTO echoed, every BU binds the home address, BAs "
-	  "without the connection option)" },
+	{ OPT_STANDARD, "standard", NULL, "a plain RFC 6275 node: vendor mobility options skipped" },
 	{ 'v', "verbose", NULL, "debug messages" },
 	{ OPT_SHOW, "show", NULL, "ask a running agent for its binding cache and exit" },
 	{ OPT_JSON, "json", NULL, "with --show: the answer as JSON" },
