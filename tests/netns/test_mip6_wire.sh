@@ -76,6 +76,12 @@ end_held $cpid
 # the deleting BU.
 gone() { agent CLIENT2 | jq -e '.records == 0 and (.counters.bu_deleted + .counters.conn_ended) >= 1' >/dev/null; }
 poll_until 30 gone || fail "binding not deleted after the test ended the connection: $(agent CLIENT2 | jq -c '{records, counters}')"
+if [ "$STANDARD" = 1 ]; then
+	# The node has taken the deleting BU; the capture, a process of its own,
+	# may still have it in its buffer: stop it only once it wrote it.
+	del_seen() { tshark -n -r "$tmp/cap.pcapng" -Y 'mip6.mhtype == 5 && mip6.bu.lifetime == 0' 2>/dev/null | grep -q .; }
+	poll_until 30 del_seen || fail "no deleting BU to the standard node in the capture: $(agent CLIENT2 | jq -c .counters)"
+fi
 kill -TERM $tpid; wait $tpid 2>/dev/null
 tshark -n -r "$tmp/cap.pcapng" -V > "$tmp/dissect.txt" 2>&1 || fail "tshark could not read the capture"
 if grep -qiE 'malformed|Expert Info \(Error' "$tmp/dissect.txt"; then
