@@ -219,11 +219,12 @@ plex_write_config(const struct plex_inst *in, const struct plex_topo *t)
 		if (!h->is_system)
 			continue;
 		if (t->transport_ipc)
-			lib_sbuf_printf(&b, "MEMBER %s %s ipc://%s/xcf/%s WEIGHT %u\n", h->name,
+			lib_sbuf_printf(&b, "MEMBER %s %s ipc://%s/xcf/%s WEIGHT %u", h->name,
 					h->tcpname, in->rundir, h->name, h->weight ? h->weight : 1);
 		else
-			lib_sbuf_printf(&b, "MEMBER %s %s tcp://[%s]:%u WEIGHT %u\n", h->name,
+			lib_sbuf_printf(&b, "MEMBER %s %s tcp://[%s]:%u WEIGHT %u", h->name,
 					h->tcpname, h->lan, t->xcf_port, h->weight ? h->weight : 1);
+		lib_sbuf_printf(&b, " CAPACITY %u LOAD %u\n", h->wlm_capacity, h->wlm_load);
 		snprintf(path, sizeof(path), "%s/%s/profile", in->rundir, h->name);
 		if (write_file(path, h->profile ? h->profile : "; no PROFILE in the topology\n",
 			       0644) < 0) {

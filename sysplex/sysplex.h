@@ -57,12 +57,16 @@
 #define PLEX_ADDR_LEN 64		/* IPv6 text, with room for "/plen" */
 
 /* ---- topology (topo.c) ----------------------------------------------------- */
+/* A system's emulated WLM capacity (as xcf/'s couple config takes it). */
+#define PLEX_WLM_CAPACITY_DEFAULT 100
+#define PLEX_WLM_CAPACITY_MAX 1000000
 struct plex_host {
 	char name[PLEX_HOST_MAX + 1];	/* SYSA, CLIENT1 */
 	int is_system;			/* 1 = system (runs a stack), 0 = client */
 	int index;			/* 1-based; the LAN-side veth is INST<index> */
 	char tcpname[9];		/* systems: stack name, default TCPCS */
 	unsigned weight;		/* systems: SFM policy weight (1) */
+	unsigned wlm_capacity, wlm_load;	/* systems: emulated WLM at start (100, 0) */
 	char lan[PLEX_ADDR_LEN];	/* address on lan0, canonical text */
 	char xcf[PLEX_ADDR_LEN];	/* systems: DYNAMICXCF address, "" if none */
 	char *profile;			/* systems: PROFILE text (malloc'd), or NULL */

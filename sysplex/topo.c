@@ -22,6 +22,10 @@
  * 1-9999), profile, httpd, agent (false; "standard" runs client-agent
  * --standard, a plain RFC 6275 correspondent node), mtu (1500), couple (50/250 ms,
  * lease 400 ms, transport "tcp", port 7000), client_routes (none).
+ * wlm = { capacity = 100, load = 0 } of a system: its emulated WLM system at
+ * start, relative capacity 0..1000000 (default 100) and load 0..100 percent
+ * (default 0); the stacks' BASEWLM and SERVERWLM weights come from them, and
+ * `V TCPIP,tcpname,WLM,CAPACITY=n,LOAD=pct` changes them at run time.
  * couple.lease_ms is the lease a system holds on the couple data set (see
  * docs/DESIGN.md): at least 4 x interval_ms.
  * A system's stack takes its XCF (care-of) address from its PROFILE's
@@ -298,7 +302,8 @@ static void
 load_host(struct tctx *c, struct plex_topo *t, int is_system, int nth, const uint8_t net[16])
 {
 	static const char *const sys_keys[] = { "name", "tcpname", "lan", "xcf", "weight",
-						"profile", "httpd", NULL };
+						"profile", "httpd", "wlm", NULL };
+	static const char *const wlm_keys[] = { "capacity", "load", NULL };
 	static const char *const cli_keys[] = { "name", "lan", "agent", NULL };
 	static const char *const httpd_keys[] = { "addr", "port", NULL };
 	struct plex_host *h = &t->h[t->nhosts];
@@ -365,6 +370,22 @@ load_host(struct tctx *c, struct plex_topo *t, int is_system, int nth, const uin
 	v = 1;
 	get_int(c, where, "weight", 1, 9999, &v);
 	h->weight = (unsigned)v;
+	h->wlm_capacity = PLEX_WLM_CAPACITY_DEFAULT;
+	if (lua_getfield(L, -1, "wlm") == LUA_TTABLE) {
+		char w2[80];
+
+		snprintf(w2, sizeof(w2), "%s.wlm", where);
+		check_keys(c, w2, wlm_keys);
+		v = PLEX_WLM_CAPACITY_DEFAULT;
+		get_int(c, w2, "capacity", 0, PLEX_WLM_CAPACITY_MAX, &v);
+		h->wlm_capacity = (unsigned)v;
+		v = 0;
+		get_int(c, w2, "load", 0, 100, &v);
+		h->wlm_load = (unsigned)v;
+	} else if (!lua_isnil(L, -1)) {
+		tfail(c, "%s.wlm: expected a table { capacity = ..., load = ... }", where);
+	}
+	lua_pop(L, 1);
 	if (get_str(c, where, "tcpname", h->tcpname, sizeof(h->tcpname)) == 1 &&
 	    !valid_hostname(h->tcpname, 8))
 		tfail(c, "%s.tcpname: expected 1..8 of A-Z 0-9", where);

@@ -111,17 +111,47 @@ do_cds(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
 			  "client)", lost ? "NOT REACHABLE" : "REACHABLE AGAIN", s->sysname);
 }
 
-/* V TCPIP,tcp,SYSPLEX,ACTION[,OPERAND] */
+/* V TCPIP,tcp,WLM,CAPACITY=n,LOAD=pct (ours: the emulated WLM). */
+static int
+do_wlm(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
+{
+	long cap = -1, load = -1;
+	const struct lib_ctl_opt opts[] = {
+		{ "CAPACITY", "a whole number ", 0, 1000000, &cap },
+		{ "LOAD", "a whole number of percent ", 0, 100, &load },
+	};
+	char err[LIB_CTL_LINE_MAX + 128], msg[256];
+
+	if (ntok < 4)
+		return lib_ctl_error(o, json, "expected V TCPIP,%s,WLM,CAPACITY=n,LOAD=pct (one or both)",
+				     s->tcpname);
+	if (lib_ctl_options(&tok[3], ntok - 3, opts, 2, "CAPACITY=n or LOAD=pct", err,
+			    sizeof(err)) < 0)
+		return lib_ctl_error(o, json, "%s", err);
+	stack_wlm_set(s, cap, load, msg, sizeof(msg));
+	log_info("%s", msg);
+	return lib_ctl_ok(o, json, "%s", msg);
+}
+
+/* V TCPIP,tcp,SYSPLEX,ACTION[,OPERAND] | V TCPIP,tcp,WLM,... */
 static int
 do_vary(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
 {
 	char msg[256];
 	int r = -1;
 
+	if (ntok >= 3 && strcmp(tok[0], "TCPIP") == 0 && strcmp(tok[2], "WLM") == 0) {
+		if (tok[1][0] && strcmp(tok[1], s->tcpname) != 0)
+			return lib_ctl_error(o, json, "EZZ0334I TCP/IP STACK %s NOT FOUND (this stack is %s)",
+					     tok[1], s->tcpname);
+		return do_wlm(s, tok, ntok, json, o);
+	}
+
 	if (ntok < 4 || strcmp(tok[0], "TCPIP") != 0 || strcmp(tok[2], "SYSPLEX") != 0)
 		return lib_ctl_error(o, json, "expected V TCPIP,tcpname,SYSPLEX,action (LEAVEGROUP, "
 				     "JOINGROUP, DEACTIVATE,DVIPA=a, REACTIVATE,DVIPA=a, "
-				     "QUIESCE,PORT=n|TARGET, RESUME,PORT=n|TARGET)");
+				     "QUIESCE,PORT=n|TARGET, RESUME,PORT=n|TARGET) or "
+				     "V TCPIP,tcpname,WLM,CAPACITY=n,LOAD=pct");
 	if (tok[1][0] && strcmp(tok[1], s->tcpname) != 0)
 		return lib_ctl_error(o, json, "EZZ0334I TCP/IP STACK %s NOT FOUND (this stack is %s)",
 				     tok[1], s->tcpname);

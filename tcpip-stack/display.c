@@ -132,12 +132,24 @@ stack_show_vdpt(struct stack *s)
 	qsort(rows, (size_t)n, sizeof(rows[0]), cmp_vdpt);
 	for (i = 0; i < n; i++) {
 		const struct vipa_vdpt_entry *e = rows[i];
+		enum vipa_distmethod m = vipa_vdpt_method(s->vdpt, e->dvipa, e->port);
+		char flg[8];
+		json_t *row;
 
-		json_array_append_new(a, json_pack("{s:o,s:i,s:o,s:o,s:i,s:I,s:I,s:i,s:b}",
+		vipa_vdpt_flags(s->vdpt, e, flg, sizeof(flg));
+		row = json_pack("{s:o,s:i,s:o,s:o,s:i,s:I,s:I,s:i,s:b,s:i,s:i,s:s,s:s}",
 			"dest", addr(e->dvipa), "port", e->port, "destxcf", addr(e->dest_xcf),
 			"destname", lib_json_str(e->dest_name), "rdy", e->rdy,
 			"totalconn", (json_int_t)e->totalconn, "actconn", (json_int_t)e->active,
-			"weight", e->weight, "quiesced", (e->flags & VIPA_VDPT_F_QUIESCED) != 0));
+			"weight", e->weight, "quiesced", (e->flags & VIPA_VDPT_F_QUIESCED) != 0,
+			"wlm", e->wlm, "tsr", e->tsr, "flg", flg,
+			"distmethod", m ? vipa_distmethod_name(m) : "");
+		/* What the target reported of its WLM system and server. */
+		if (row && e->has_wlm)
+			json_object_set_new(row, "wlmsys", json_pack("{s:I,s:i,s:i,s:i}",
+				"capacity", (json_int_t)e->capacity, "load", e->load,
+				"sysweight", e->sys_wlm, "sef", e->sef));
+		json_array_append_new(a, row);
 	}
 	return with_rows(answer(s), "vdpt", a);
 }

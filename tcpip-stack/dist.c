@@ -31,6 +31,12 @@ stack_dist_build_adv(const struct stack_dvipa *d, struct wire_xcf_dist_adv *mp)
 	memcpy(m.dvipa, d->addr, 16);
 	m.method = (uint8_t)d->dist.method;
 	m.flags = d->dist.mip6 ? WIRE_VIPA_F_MIP6 : 0;
+	if (d->dist.method == VIPA_DIST_HOTSTANDBY) {
+		if (!d->dist.autoswitchback)
+			m.flags |= WIRE_VIPA_F_NOSWITCHBACK;
+		if (!d->dist.healthswitch)
+			m.flags |= WIRE_VIPA_F_NOHEALTHSW;
+	}
 	m.timedaff = d->dist.timedaff;
 	m.nports = (uint8_t)d->dist.nports;
 	for (i = 0; i < d->dist.nports; i++)
@@ -39,6 +45,8 @@ stack_dist_build_adv(const struct stack_dvipa *d, struct wire_xcf_dist_adv *mp)
 	for (i = 0; i < m.ndest; i++) {
 		memcpy(m.dest[i].xcf, d->dist.dest[i].xcf, 16);
 		m.dest[i].weight = d->dist.dest[i].weight;
+		m.dest[i].srvtype = d->dist.dest[i].srvtype;
+		m.dest[i].rank = d->dist.dest[i].rank;
 	}
 	*mp = m;
 }
@@ -63,12 +71,19 @@ stack_dist_setup(struct stack *s, struct stack_dvipa *d)
 
 	for (i = 0; i < d->dist.nports; i++) {
 		vipa_vdpt_service(s->vdpt, d->addr, d->dist.ports[i], d->dist.method);
+		if (d->dist.method == VIPA_DIST_HOTSTANDBY)
+			vipa_vdpt_service_hs(s->vdpt, d->addr, d->dist.ports[i],
+					     d->dist.autoswitchback, d->dist.healthswitch);
 		for (j = 0; !d->dist.destall && j < d->dist.ndest; j++) {
 			struct vipa_vdpt_entry *e = vipa_vdpt_get(s->vdpt, d->addr, d->dist.ports[i],
 								  d->dist.dest[j].xcf, 1);
-			if (e)
+			if (e) {
 				e->weight = d->dist.dest[j].weight ? d->dist.dest[j].weight : 1;
+				e->hs_type = d->dist.dest[j].srvtype;
+				e->hs_rank = d->dist.dest[j].rank;
+			}
 		}
+		vipa_vdpt_wlm_update(s->vdpt, d->addr, d->dist.ports[i]);
 	}
 }
 
@@ -174,7 +189,36 @@ stack_dist_on_listen(struct stack *s, const struct xcf_member_info *from, const 
 			e->rdy = m.l[i].rdy;
 			vipa_store_vdpt_put(s->store, e);
 		}
+		/* The target's WLM system and the listener's SEF: the weights of
+		 * the service are recomputed when any of them changes. */
+		if (!e->has_wlm || e->capacity != m.capacity || e->load != m.load ||
+		    e->sef != m.l[i].sef) {
+			e->has_wlm = 1;
+			e->capacity = m.capacity;
+			e->load = m.load > 100 ? 100 : m.load;
+			e->sef = m.l[i].sef > 100 ? 100 : m.l[i].sef;
+			vipa_vdpt_wlm_update(s->vdpt, e->dvipa, e->port);
+		}
 	}
+}
+
+void
+stack_dist_confirm(struct stack *s, struct vipa_conn *c)
+{
+	struct vipa_vdpt_entry *e;
+
+	if (c->confirmed)
+		return;
+	c->confirmed = 1;
+	e = vipa_vdpt_get(s->vdpt, c->key.dvipa, c->key.dport, c->dest_xcf, 0);
+	if (e)
+		e->confirmed++;
+}
+
+void
+stack_dist_tsr_tick(struct stack *s)
+{
+	vipa_vdpt_tsr_tick(s->vdpt);
 }
 
 void
@@ -282,6 +326,8 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 			e = vdpt_for(s, d, k.dport, from);
 			memcpy(c->dest_xcf, from->xcfaddr, 16);
 			c->created_ms = now;
+			/* Not sent by us: no part of the TSR's sent/established. */
+			c->confirmed = 1;
 			if (e)
 				e->active++;
 		} else if (memcmp(c->dest_xcf, from->xcfaddr, 16) != 0) {
@@ -318,6 +364,7 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 		/* The target confirmed the connection: the claim's "notification that
 		 * the connection request has been accepted" updates the routing table. */
 		if (c->state != VIPA_CONN_EST || created) {
+			stack_dist_confirm(s, c);
 			c->state = VIPA_CONN_EST;
 			vipa_store_conn_put(s->store, c);
 			/* ...and, on a DVIPA with MOBILEIPV6, starts the bypass. */

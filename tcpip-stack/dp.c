@@ -297,7 +297,10 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 		e->active++;
 		s->cnt.new_conns++;
 		vipa_store_conn_put(s->store, c);
-	}
+	} else if (!c->confirmed && (pk->tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) ==
+					 WIRE_TCP_ACK)
+		/* The client answers the target's SYN-ACK: established (TSR). */
+		stack_dist_confirm(s, c);
 	c->pkts_fwd++;
 	c->bytes_fwd += len;
 	/* As a z/OS distributor does, watch the client's FIN and RST: a

@@ -177,6 +177,13 @@ main(int argc, char **argv)
 			"(CDS /path/cds.db), which `sysplex up` creates\n", couple);
 		return 1;
 	}
+	for (ch = 0; ch < s.couple.n; ch++)
+		if (strcmp(s.couple.m[ch].sysname, sysname) == 0) {
+			/* Our emulated WLM system, as the couple config starts it. */
+			s.wlm_set = 1;
+			s.wlm_capacity = s.couple.m[ch].capacity;
+			s.wlm_load = (uint8_t)s.couple.m[ch].load;
+		}
 	lib_strlcpy(s.sysname, sysname, sizeof(s.sysname));
 	lib_strlcpy(s.tcpname, tcpname, sizeof(s.tcpname));
 	lib_strlcpy(s.lanif, lanif, sizeof(s.lanif));

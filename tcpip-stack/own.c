@@ -457,8 +457,12 @@ activate(struct stack *s, struct stack_dvipa *d, const char *from)
 		for (i = 0; i < d->adv.ndest; i++) {
 			memcpy(d->dist.dest[i].xcf, d->adv.dest[i].xcf, 16);
 			d->dist.dest[i].weight = d->adv.dest[i].weight;
+			d->dist.dest[i].srvtype = d->adv.dest[i].srvtype;
+			d->dist.dest[i].rank = d->adv.dest[i].rank;
 		}
 		d->dist.mip6 = (d->adv.flags & WIRE_VIPA_F_MIP6) != 0;
+		d->dist.autoswitchback = !(d->adv.flags & WIRE_VIPA_F_NOSWITCHBACK);
+		d->dist.healthswitch = !(d->adv.flags & WIRE_VIPA_F_NOHEALTHSW);
 		d->has_dist = 1;
 		d->inherited = 1;
 	}

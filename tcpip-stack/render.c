@@ -66,18 +66,24 @@ netstat_table(const json_t *r, struct lib_sbuf *o, struct stack_render *ctx, con
 static void
 vdpt_row(const json_t *e, struct lib_sbuf *o, int detail, int owner)
 {
-	unsigned long long w = U(e, "weight");
 	const char *n = S(e, "destname");
+	const json_t *w = json_object_get(e, "wlmsys");
 
 	LIB_UNUSED(owner);
 	lib_sbuf_printf(o, "DEST:         %s..%llu\n  DESTXCF:    %s\n", S(e, "dest"), U(e, "port"),
 			S(e, "destxcf"));
-	lib_sbuf_printf(o, "  TOTALCONN:  %010llu  RDY: %03llu  WLM: %02llu  TSR: 100\n",
-			U(e, "totalconn"), U(e, "rdy"), w > 99 ? 99 : w);
-	lib_sbuf_printf(o, "  FLG: %s\n", B(e, "quiesced") ? "QUIESCED" : "");
-	if (detail)
-		lib_sbuf_printf(o, "  DESTNAME:   %s\n  ACTCONN:    %010llu\n", n[0] ? n : "-",
-				U(e, "actconn"));
+	lib_sbuf_printf(o, "  TOTALCONN:  %010llu  RDY: %03llu  WLM: %02llu  TSR: %03llu\n",
+			U(e, "totalconn"), U(e, "rdy"), U(e, "wlm"), U(e, "tsr"));
+	if (detail && S(e, "distmethod")[0])
+		lib_sbuf_printf(o, "  DISTMETHOD: %s\n", S(e, "distmethod"));
+	lib_sbuf_printf(o, "  FLG: %s\n", S(e, "flg"));
+	if (!detail)
+		return;
+	lib_sbuf_printf(o, "  DESTNAME:   %s\n  ACTCONN:    %010llu\n", n[0] ? n : "-",
+			U(e, "actconn"));
+	if (w)
+		lib_sbuf_printf(o, "  SYSTEM:     CAPACITY %llu  LOAD %03llu%%  SYSWEIGHT %02llu  SEF %03llu\n",
+				U(w, "capacity"), U(w, "load"), U(w, "sysweight"), U(w, "sef"));
 }
 
 void

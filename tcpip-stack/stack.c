@@ -40,6 +40,7 @@ adv_timer_cb(uv_timer_t *t)
 			stack_tgt_report_full(s, &s->dv[i]);
 	}
 	stack_dist_expire(s);
+	stack_dist_tsr_tick(s);
 	stack_dp_expire(s);
 }
 

@@ -162,8 +162,21 @@ struct stack_tgt_event {
 
 #define STACK_TGT_EVQ_MAX 65536
 
+/* The server efficiency fraction (SEF) of one listener (DVIPA, port), as the
+ * target measures it: of the connections its socket polls find, `acc` were
+ * found accepted by the server, `late` counts the polls that found one still
+ * waiting in the accept queue after a full poll interval; both decayed every
+ * second (3/4 of the history kept), in 1/1024ths. */
+struct stack_tgt_sef {
+	uint32_t acc, late;		/* this second */
+	uint64_t dacc, dlate;		/* decayed */
+	uint8_t sef;			/* 0..100, reported in TGT_LISTEN */
+};
+
 struct stack_tgt {
 	struct vipa_vcrt *conns;	/* connections we terminate */
+	struct stack_tgt_sef sef[VIPA_MAX_DVIPA][VIPA_MAX_PORTS];
+	uint64_t sef_ms;		/* last SEF interval */
 	uint64_t poll_gen;		/* socket table polls so far */
 	struct stack_tgt_event *evq;	/* connection events for the owners */
 	size_t nev;
@@ -324,6 +337,11 @@ struct stack {
 	int no_mip6;			/* -M: this stack does not support the bypass */
 	int left_group;			/* V TCPIP,,SYSPLEX,LEAVEGROUP */
 	int quiesce_target;		/* V TCPIP,,SYSPLEX,QUIESCE,TARGET */
+	/* The emulated WLM system this stack runs on (-W, V TCPIP,,WLM),
+	 * reported to the routing stacks in TGT_LISTEN. */
+	int wlm_set;			/* set before stack_state_init (else 100, 0) */
+	uint32_t wlm_capacity;		/* relative capacity, 0 = none */
+	uint8_t wlm_load;		/* percent in use */
 	struct vipa_profile prof;
 	struct xcf_couple couple;
 	struct xcf *xcf;
@@ -425,6 +443,11 @@ void stack_tgt_poll(struct stack *s);
 void stack_tgt_report_full(struct stack *s, struct stack_dvipa *d);
 /* Full reports of every DVIPA we are a target of. */
 void stack_tgt_report_all(struct stack *s);
+/* Our WLM system's capacity and load changed: every owner hears it now. */
+void stack_tgt_wlm_changed(struct stack *s);
+/* The SEF of a connection count interval (pure; unit-tested):
+ * vipa_wlm_sef over the decayed counts, after folding acc/late in. */
+uint8_t stack_tgt_sef_update(struct stack_tgt_sef *f);
 
 /* ---- L4 mip6.c: the Mobile IPv6 bypass (routing stack as mobile node, target
  * forwarding copies) ----------------------------------------------------------------------- */
@@ -475,6 +498,12 @@ void stack_dist_setup(struct stack *s, struct stack_dvipa *d);
 void stack_dist_conn_removed(struct stack *s, const struct vipa_conn *c, int target_lost);
 /* Entries whose end no target reported (timer). */
 void stack_dist_expire(struct stack *s);
+/* A connection we routed was seen established (the client completed the
+ * handshake through us, or its target reported it): counted once for its
+ * target's TSR. */
+void stack_dist_confirm(struct stack *s, struct vipa_conn *c);
+/* One TSR interval (timer, every second). */
+void stack_dist_tsr_tick(struct stack *s);
 /* A target left: its connections and VDPT rows go. */
 void stack_dist_target_left(struct stack *s, const struct xcf_member_info *m);
 void stack_dist_on_adv(struct stack *s, const struct xcf_member_info *from, const uint8_t *b,
@@ -525,6 +554,9 @@ int stack_leavegroup(struct stack *s, char *msg, size_t len);
 int stack_joingroup(struct stack *s, char *msg, size_t len);
 int stack_deactivate(struct stack *s, const uint8_t dvipa[16], int on, char *msg, size_t len);
 int stack_quiesce(struct stack *s, int port /* -1 = TARGET */, int on, char *msg, size_t len);
+/* V TCPIP,tcp,WLM,CAPACITY=n,LOAD=n: this system's emulated WLM figures
+ * (capacity < 0 or load < 0: unchanged). */
+int stack_wlm_set(struct stack *s, long capacity, long load, char *msg, size_t len);
 
 /* ---- L8 display.c: the operator displays as result objects (docs/CONSOLE.md
  * has their shapes; render.h the text renderers); NULL when out of memory. ---- */

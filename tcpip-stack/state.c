@@ -28,6 +28,10 @@ stack_state_init(struct stack *s)
 		return -1;
 	}
 	vipa_vdpt_init(s->vdpt);
+	if (!s->wlm_set) {
+		s->wlm_capacity = 100;
+		s->wlm_load = 0;
+	}
 	stack_ndp_init(s);
 	stack_dist_init(s);
 	stack_own_init(s);

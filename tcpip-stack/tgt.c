@@ -16,6 +16,17 @@
  * distribution, when it owns the DVIPA) lists it (stack_tgt_apply_dist): the
  * DVIPA becomes a local address on our TUN and the owner gets a full report.
  *
+ * WLM: every listener report carries our emulated WLM system's capacity and
+ * load and, per listener, its server efficiency fraction (SEF).  The SEF is
+ * measured from the same polls: a connected socket without an inode is still
+ * in the listener's accept queue (the server has not accept()ed it); one
+ * found there on two polls in a row waited a full poll interval.  Per second
+ * (decayed, struct stack_tgt_sef) SEF = 100 * accepted / (accepted + late)
+ * with accepted = connections found accepted, late = polls that found one
+ * still waiting after a full interval: a hung server (SIGSTOP, all workers
+ * busy) goes to 0 while its queue holds connections, a slow one lower the
+ * slower it accepts, and a server that keeps up stays at 100.
+ *
  * Level 3 of tcpip-stack/ (stack.h): calls net.c, bus.c and dvipa.c.
  */
 #include "tcpip-stack/stack.h"
@@ -149,6 +160,7 @@ sock_cb(const struct lib_sock *so, void *arg)
 		}
 		if (memcmp(so->laddr, d->addr, 16) != 0)
 			continue;
+		memset(&k, 0, sizeof(k));
 		memcpy(k.dvipa, d->addr, 16);
 		memcpy(k.client, so->raddr, 16);
 		k.dport = so->lport;
@@ -161,6 +173,18 @@ sock_cb(const struct lib_sock *so, void *arg)
 		if (created)
 			queue_event(s, i, c, WIRE_CONN_EST);
 		c->listed_gen = s->tgt.poll_gen;
+		/* SEF: still in the accept queue (no inode: nobody accepted it). */
+		if (so->state == TCP_SYN_RECV) {
+			/* The handshake is not complete: not the server's yet. */
+		} else if (so->inode == 0) {
+			if (c->unaccepted < 255)
+				c->unaccepted++;
+			if (c->unaccepted >= 2)
+				s->tgt.sef[i][pi].late++;
+		} else if (!c->confirmed) {
+			c->confirmed = 1;
+			s->tgt.sef[i][pi].acc++;
+		}
 	}
 	return 0;
 }
@@ -188,18 +212,75 @@ send_listen(struct stack *s, struct stack_dvipa *d)
 
 	memset(&m, 0, sizeof(m));
 	m.flags = WIRE_XCF_F_FULL | (s->no_mip6 ? 0 : WIRE_XCF_F_MIP6);
+	m.capacity = s->wlm_capacity;
+	m.load = s->wlm_load;
 	for (i = 0; i < d->adv.nports && m.n < WIRE_XCF_MAX_LISTEN; i++) {
 		memcpy(m.l[m.n].dvipa, d->addr, 16);
 		m.l[m.n].port = d->adv.ports[i];
 		m.l[m.n].rdy = d->rdy[i];
 		/* Weight 0: quiesced (no new connections, existing ones go on). */
 		m.l[m.n].weight = (s->quiesce_target || d->quiesced[i]) ? 0 : 1;
+		m.l[m.n].sef = s->tgt.sef[d - s->dv][i].sef;
 		m.n++;
 	}
 	n = wire_xcf_tgt_listen_encode(&m, s->tgt.txbuf, sizeof(s->tgt.txbuf));
 	if (n > 0 && d->owner[0])
 		stack_send(s, d->owner, WIRE_XCF_TGT_LISTEN, s->tgt.txbuf, (size_t)n);
 	d->listen_dirty = 0;
+}
+
+uint8_t
+stack_tgt_sef_update(struct stack_tgt_sef *f)
+{
+	uint64_t acc, late;
+
+	/* As vipa_tsr_update: 3/4 of the history kept, loss rounded up. */
+	f->dacc = f->dacc - (f->dacc + 3) / 4 + (uint64_t)f->acc * 1024;
+	f->dlate = f->dlate - (f->dlate + 3) / 4 + (uint64_t)f->late * 1024;
+	f->acc = f->late = 0;
+	acc = f->dacc >> 10;
+	late = f->dlate >> 10;
+	if (acc + late == 0 && (f->dacc || f->dlate)) {
+		/* Small remains: compare them unscaled. */
+		acc = f->dacc;
+		late = f->dlate;
+	}
+	f->sef = vipa_wlm_sef((uint32_t)(acc > UINT32_MAX ? UINT32_MAX : acc),
+			      (uint32_t)(late > UINT32_MAX ? UINT32_MAX : late), 0, 0);
+	return f->sef;
+}
+
+/* Every second: the SEF of every listener; a change is reported at once. */
+static void
+sef_interval(struct stack *s)
+{
+	uint64_t now = lib_now_ms();
+	int i, j;
+
+	if (now - s->tgt.sef_ms < 1000)
+		return;
+	s->tgt.sef_ms = now;
+	for (i = 0; i < s->ndv; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+
+		for (j = 0; j < VIPA_MAX_PORTS; j++) {
+			uint8_t old = s->tgt.sef[i][j].sef;
+
+			if (stack_tgt_sef_update(&s->tgt.sef[i][j]) != old && d->target &&
+			    j < d->adv.nports)
+				d->listen_dirty = 1;
+		}
+	}
+}
+
+void
+stack_tgt_wlm_changed(struct stack *s)
+{
+	int i;
+
+	for (i = 0; i < s->ndv; i++)
+		if (s->dv[i].target)
+			send_listen(s, &s->dv[i]);
 }
 
 void
@@ -223,6 +304,7 @@ stack_tgt_poll(struct stack *s)
 		return;
 	}
 	vipa_vcrt_foreach(t->conns, sweep_cb, s);
+	sef_interval(s);
 	for (i = 0; i < s->ndv; i++) {
 		struct stack_dvipa *d = &s->dv[i];
 
@@ -331,8 +413,12 @@ int
 stack_tgt_init(struct stack *s)
 {
 	struct stack_tgt *t = &s->tgt;
+	int i, j;
 
 	memset(t, 0, sizeof(*t));
+	for (i = 0; i < VIPA_MAX_DVIPA; i++)
+		for (j = 0; j < VIPA_MAX_PORTS; j++)
+			t->sef[i][j].sef = 100;
 	t->conns = vipa_vcrt_new(STACK_TCONN_MAX);
 	return t->conns ? 0 : -ENOMEM;
 }

@@ -37,6 +37,8 @@
 #include <errno.h>
 #include <string.h>
 
+#define VIPA_WLM_SVC_MAX 64
+
 void
 vipa_vdpt_init(struct vipa_vdpt *t)
 {
@@ -149,6 +151,7 @@ vipa_vdpt_get(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port,
 	memcpy(e->dest_xcf, dest_xcf, 16);
 	e->weight = 1;
 	e->tsr = 100;
+	e->sef = 100;
 	return e;
 }
 
@@ -360,4 +363,55 @@ vipa_vdpt_flags(const struct vipa_vdpt *t, const struct vipa_vdpt_entry *e, char
 	if (len)
 		lib_strlcpy(buf, f, len);
 	return buf;
+}
+
+void
+vipa_vdpt_wlm_update(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port)
+{
+	/* A service has one entry per target: at most the sysplex's members. */
+	struct vipa_wlm_sys sys[VIPA_WLM_SVC_MAX] = { { 0, 0 } };
+	uint8_t w[VIPA_WLM_SVC_MAX];
+	int idx[VIPA_WLM_SVC_MAX];
+	int i, n = 0, si = vdpt_svc_find(t, dvipa, port);
+	enum vipa_distmethod m = si >= 0 ? t->svc[si].method : (enum vipa_distmethod)0;
+
+	for (i = 0; i < t->n; i++) {
+		struct vipa_vdpt_entry *e = &t->e[i];
+
+		if (!e->used || !vdpt_same_svc(e->dvipa, e->port, dvipa, port))
+			continue;
+		if (!e->has_wlm || n == VIPA_WLM_SVC_MAX) {
+			e->sys_wlm = e->wlm = 0;
+			continue;
+		}
+		sys[n].capacity = e->capacity;
+		sys[n].load = e->load;
+		idx[n++] = i;
+	}
+	vipa_wlm_system_weights(sys, n, w);
+	for (i = 0; i < n; i++) {
+		struct vipa_vdpt_entry *e = &t->e[idx[i]];
+
+		e->sys_wlm = w[i];
+		e->wlm = m == VIPA_DIST_SERVERWLM ? vipa_wlm_server_weight(w[i], e->sef) : w[i];
+	}
+}
+
+void
+vipa_vdpt_tsr_tick(struct vipa_vdpt *t)
+{
+	int i;
+
+	for (i = 0; i < t->n; i++) {
+		struct vipa_vdpt_entry *e = &t->e[i];
+		uint32_t sent, est;
+
+		if (!e->used)
+			continue;
+		sent = e->totalconn - e->tsr_sent_seen;	/* both wrap alike */
+		est = e->confirmed - e->tsr_est_seen;
+		e->tsr_sent_seen = e->totalconn;
+		e->tsr_est_seen = e->confirmed;
+		e->tsr = vipa_tsr_update(&e->tsr_st, sent, est, e->has_wlm ? e->sef : 100);
+	}
 }

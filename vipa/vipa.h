@@ -48,7 +48,7 @@
 #define VIPA_ADDRSTRLEN 46		/* INET6_ADDRSTRLEN */
 
 enum vipa_distmethod {
-	VIPA_DIST_ROUNDROBIN = 1,	/* values 1 and 2 cross the XCF bus */
+	VIPA_DIST_ROUNDROBIN = 1,	/* the values cross the XCF bus (DIST_ADV) */
 	VIPA_DIST_WEIGHTEDACTIVE = 2,
 	VIPA_DIST_BASEWLM = 3,		/* the z/OS default */
 	VIPA_DIST_SERVERWLM = 4,
@@ -232,6 +232,11 @@ int vipa_profile_obey_file(const struct vipa_profile *cur, struct vipa_profile *
 const char *vipa_change_name(enum vipa_change_kind k);
 
 /* ---- VDPT: destination port table ------------------------------------------- */
+/* TSR history (vipa_tsr_update). */
+struct vipa_tsr_state {
+	uint64_t sent, est;		/* connections sent / established, decayed,
+					 * in 1/1024ths */
+};
 #define VIPA_VDPT_MAX 1024
 #define VIPA_VDPT_F_QUIESCED 0x01
 #define VIPA_VDPT_F_NOMIP6 0x02	/* target does not support the MIPv6 bypass */
@@ -254,6 +259,16 @@ struct vipa_vdpt_entry {
 	uint8_t hs_type;		/* HOTSTANDBY: enum vipa_srvtype */
 	uint8_t hs_rank;		/* HOTSTANDBY BACKUP rank */
 	int32_t swrr;			/* smooth weighted round-robin state */
+	/* What the target reports of its emulated WLM system and listener
+	 * (TGT_LISTEN), and the routing stack's TSR bookkeeping. */
+	uint8_t has_wlm;		/* capacity/load/sef reported */
+	uint8_t load;			/* the target system's load, percent */
+	uint8_t sef;			/* the listener's server efficiency fraction */
+	uint8_t sys_wlm;		/* its BASEWLM system weight (vipa_vdpt_wlm_update) */
+	uint32_t capacity;		/* the target system's capacity */
+	uint32_t confirmed;		/* connections seen established (wraps) */
+	uint32_t tsr_sent_seen, tsr_est_seen;	/* totalconn / confirmed at the last tick */
+	struct vipa_tsr_state tsr_st;
 };
 
 struct vipa_vdpt {
@@ -312,6 +327,22 @@ struct vipa_vdpt_entry *vipa_vdpt_pick(struct vipa_vdpt *t, const uint8_t dvipa[
  */
 const char *vipa_vdpt_flags(const struct vipa_vdpt *t, const struct vipa_vdpt_entry *e,
 			    char *buf, size_t len);
+/*
+ * Recomputes the WLM weights of the entries of (dvipa, port) from what their
+ * targets reported (has_wlm): sys_wlm = the BASEWLM system weights
+ * (vipa_wlm_system_weights) over the service's reporting targets; wlm =
+ * sys_wlm, or for SERVERWLM the server weight vipa_wlm_server_weight(sys_wlm,
+ * sef).  Entries without a report get 0 (a pick shares evenly while none has
+ * reported, and gives them nothing while others have weights).
+ */
+void vipa_vdpt_wlm_update(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port);
+/*
+ * One TSR interval (the routing stack calls it every second): for every
+ * entry, the connections sent (totalconn) and seen established (confirmed)
+ * since the last tick update its TSR (vipa_tsr_update with the entry's SEF,
+ * 100 until the target reported one).
+ */
+void vipa_vdpt_tsr_tick(struct vipa_vdpt *t);
 
 /* ---- WLM: the emulated Workload Manager (pure functions, dist.c) ------------ */
 #define VIPA_WLM_MAX 64			/* the highest WLM weight */
@@ -343,10 +374,6 @@ uint8_t vipa_wlm_server_weight(uint8_t sys_weight, uint8_t sef);
  * connectivity success rate) = 100 * established / sent over a decaying
  * window (each update keeps 3/4 of the history); TSR = TCSR * SEF / 100.
  */
-struct vipa_tsr_state {
-	uint64_t sent, est;		/* connections sent / established, decayed,
-					 * in 1/1024ths */
-};
 uint8_t vipa_tsr_update(struct vipa_tsr_state *st, uint32_t sent, uint32_t est, uint8_t sef);
 /* The weight a pick uses: wlm * tsr / 100, at least 1 when both are non-zero. */
 uint32_t vipa_wlm_effective(uint8_t wlm, uint8_t tsr);
@@ -449,6 +476,11 @@ struct vipa_conn {
 	uint64_t bu_ms;			/* when the last BU was sent (bound: the one
 					 * that registered the binding) */
 	uint64_t fin_ms;		/* routing stack: client FIN or RST seen */
+	uint8_t confirmed;		/* routing stack: counted in its VDPT entry's
+					 * `confirmed` (the TSR's established);
+					 * target: counted as accepted for the SEF */
+	uint8_t unaccepted;		/* target: consecutive polls that found the
+					 * socket still in the listener's accept queue */
 };
 
 struct vipa_vcrt;

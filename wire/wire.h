@@ -192,7 +192,8 @@ ssize_t wire_rh2_strip(uint8_t *pkt, size_t len, struct wire_vnet_hdr *vh);
  * +-------+-------+-------+-------+
  * |      body ...
  */
-#define WIRE_XCF_VERSION 2	/* 2: TGT_CONN records carry the BU sequence number */
+#define WIRE_XCF_VERSION 3	/* 2: TGT_CONN records carry the BU sequence number;
+				 * 3: WLM data in TGT_LISTEN, HOTSTANDBY in DIST_ADV */
 #define WIRE_XCF_HDR_LEN 36
 #define WIRE_XCF_NAME_LEN 16
 #define WIRE_XCF_MAX_BODY 65000
@@ -261,7 +262,11 @@ int wire_xcf_vipa_adv_decode(struct wire_xcf_vipa_adv *m, const uint8_t *p, size
 ssize_t wire_xcf_vipa_adv_encode(const struct wire_xcf_vipa_adv *m, uint8_t *p, size_t cap);
 
 /* DIST_ADV body: dvipa 16, method u8, flags u8, timedaff u16, nports u8,
- * ports u16 x nports, ndest u8 (0 = DESTIP ALL), ndest x {xcf 16, weight u16} */
+ * ports u16 x nports, ndest u8 (0 = DESTIP ALL), ndest x {xcf 16, weight u16,
+ * srvtype u8, rank u8} (srvtype and rank: HOTSTANDBY PREFERRED / BACKUP rank;
+ * flags WIRE_VIPA_F_NOSWITCHBACK and WIRE_VIPA_F_NOHEALTHSW its options) */
+#define WIRE_VIPA_F_NOSWITCHBACK 0x08	/* DIST_ADV: HOTSTANDBY NOAUTOSWITCHBACK */
+#define WIRE_VIPA_F_NOHEALTHSW 0x10	/* DIST_ADV: HOTSTANDBY NOHEALTHSWITCH */
 #define WIRE_XCF_MAX_PORTS 64
 #define WIRE_XCF_MAX_DEST 32
 struct wire_xcf_dist_adv {
@@ -275,6 +280,7 @@ struct wire_xcf_dist_adv {
 	struct {
 		uint8_t xcf[16];
 		uint16_t weight;
+		uint8_t srvtype, rank;
 	} dest[WIRE_XCF_MAX_DEST];
 };
 int wire_xcf_dist_adv_decode(struct wire_xcf_dist_adv *m, const uint8_t *p, size_t len,
@@ -282,7 +288,9 @@ int wire_xcf_dist_adv_decode(struct wire_xcf_dist_adv *m, const uint8_t *p, size
 ssize_t wire_xcf_dist_adv_encode(const struct wire_xcf_dist_adv *m, uint8_t *p, size_t cap);
 
 /* TGT_LISTEN body: flags u8 (1 = full report: replaces earlier ones), n u8,
- * n x {dvipa 16, port u16, rdy u16, weight u16} */
+ * capacity u32, load u8 (the sender's emulated WLM system: relative capacity
+ * and percent in use), n x {dvipa 16, port u16, rdy u16, weight u16 (0 =
+ * quiesced), sef u8 (server efficiency fraction 0..100 of the listener)} */
 #define WIRE_XCF_MAX_LISTEN 128
 #define WIRE_XCF_F_FULL 0x01
 #define WIRE_XCF_F_FIRST 0x02
@@ -291,9 +299,12 @@ ssize_t wire_xcf_dist_adv_encode(const struct wire_xcf_dist_adv *m, uint8_t *p, 
 struct wire_xcf_tgt_listen {
 	uint8_t flags;
 	uint8_t n;
+	uint32_t capacity;
+	uint8_t load;
 	struct {
 		uint8_t dvipa[16];
 		uint16_t port, rdy, weight;
+		uint8_t sef;
 	} l[WIRE_XCF_MAX_LISTEN];
 };
 int wire_xcf_tgt_listen_decode(struct wire_xcf_tgt_listen *m, const uint8_t *p, size_t len,

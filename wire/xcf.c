@@ -325,6 +325,8 @@ wire_xcf_dist_adv_decode(struct wire_xcf_dist_adv *m, const uint8_t *p, size_t l
 	for (i = 0; i < m->ndest; i++) {
 		wire_rd_bytes(&r, m->dest[i].xcf, 16);
 		m->dest[i].weight = wire_rd_u16(&r);
+		m->dest[i].srvtype = wire_rd_u8(&r);
+		m->dest[i].rank = wire_rd_u8(&r);
 	}
 	if ((rc = rd_finish(&r, "DIST_ADV truncated", reason)) < 0)
 		return rc;
@@ -351,6 +353,8 @@ wire_xcf_dist_adv_encode(const struct wire_xcf_dist_adv *m, uint8_t *p, size_t c
 	for (i = 0; i < m->ndest; i++) {
 		wire_wr_bytes(&w, m->dest[i].xcf, 16);
 		wire_wr_u16(&w, m->dest[i].weight);
+		wire_wr_u8(&w, m->dest[i].srvtype);
+		wire_wr_u8(&w, m->dest[i].rank);
 	}
 	return wire_wr_result(&w);
 }
@@ -367,6 +371,8 @@ wire_xcf_tgt_listen_decode(struct wire_xcf_tgt_listen *m, const uint8_t *p, size
 	wire_rd_init(&r, p, len);
 	m->flags = wire_rd_u8(&r);
 	m->n = wire_rd_u8(&r);
+	m->capacity = wire_rd_u32(&r);
+	m->load = wire_rd_u8(&r);
 	if (r.err) {
 		SET_REASON(reason, "TGT_LISTEN truncated");
 		return -EMSGSIZE;
@@ -380,6 +386,7 @@ wire_xcf_tgt_listen_decode(struct wire_xcf_tgt_listen *m, const uint8_t *p, size
 		m->l[i].port = wire_rd_u16(&r);
 		m->l[i].rdy = wire_rd_u16(&r);
 		m->l[i].weight = wire_rd_u16(&r);
+		m->l[i].sef = wire_rd_u8(&r);
 	}
 	if ((rc = rd_finish(&r, "TGT_LISTEN truncated", reason)) < 0)
 		return rc;
@@ -397,11 +404,14 @@ wire_xcf_tgt_listen_encode(const struct wire_xcf_tgt_listen *m, uint8_t *p, size
 	wire_wr_init(&w, p, cap);
 	wire_wr_u8(&w, m->flags);
 	wire_wr_u8(&w, m->n);
+	wire_wr_u32(&w, m->capacity);
+	wire_wr_u8(&w, m->load);
 	for (i = 0; i < m->n; i++) {
 		wire_wr_bytes(&w, m->l[i].dvipa, 16);
 		wire_wr_u16(&w, m->l[i].port);
 		wire_wr_u16(&w, m->l[i].rdy);
 		wire_wr_u16(&w, m->l[i].weight);
+		wire_wr_u8(&w, m->l[i].sef);
 	}
 	return wire_wr_result(&w);
 }

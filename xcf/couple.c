@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -153,9 +154,10 @@ parse_member(struct xcf_couple *c, char **w, int nw, const char *name, int linen
 	char rtr[XCF_EP_LEN + 8], pub[XCF_EP_LEN + 8];
 	int i, rc;
 
-	if (nw != 4 && !(nw == 6 && strcasecmp(w[4], "WEIGHT") == 0))
+	if (nw < 4 || nw % 2 != 0)
 		return couple_err(err, errlen, name, lineno,
-				  "MEMBER: expected MEMBER SYSNAME TCPNAME ENDPOINT [WEIGHT n]");
+				  "MEMBER: expected MEMBER SYSNAME TCPNAME ENDPOINT [WEIGHT n] "
+				  "[CAPACITY n] [LOAD pct]");
 	if (!valid_name(w[1]))
 		return couple_err(err, errlen, name, lineno,
 				  "MEMBER: system name '%s' is not 1-8 of A-Z 0-9 @#$", w[1]);
@@ -183,9 +185,34 @@ parse_member(struct xcf_couple *c, char **w, int nw, const char *name, int linen
 	m = &c->m[c->n];
 	memset(m, 0, sizeof(*m));
 	m->weight = 1;
-	if (nw == 6 && parse_uint(w[5], 1, XCF_WEIGHT_MAX, &m->weight) < 0)
-		return couple_err(err, errlen, name, lineno,
-				  "MEMBER: WEIGHT '%s' is not a number 1-%d", w[5], XCF_WEIGHT_MAX);
+	m->capacity = XCF_CAPACITY_DEFAULT;
+	for (i = 4; i < nw; i += 2) {
+		static const struct { const char *kw; unsigned lo, hi; size_t off; } kws[] = {
+			{ "WEIGHT", 1, XCF_WEIGHT_MAX, offsetof(struct xcf_couple_member, weight) },
+			{ "CAPACITY", 0, XCF_CAPACITY_MAX, offsetof(struct xcf_couple_member, capacity) },
+			{ "LOAD", 0, 100, offsetof(struct xcf_couple_member, load) },
+		};
+		unsigned v = 0;
+		size_t k;
+
+		for (k = 0; k < sizeof(kws) / sizeof(kws[0]); k++)
+			if (strcasecmp(w[i], kws[k].kw) == 0)
+				break;
+		if (k == sizeof(kws) / sizeof(kws[0]))
+			return couple_err(err, errlen, name, lineno,
+					  "MEMBER: unknown keyword '%s': expected WEIGHT n, CAPACITY n or "
+					  "LOAD pct",
+					  w[i]);
+		if (m->seen & (1u << k))
+			return couple_err(err, errlen, name, lineno, "MEMBER: %s given twice",
+					  kws[k].kw);
+		m->seen |= 1u << k;
+		if (parse_uint(w[i + 1], kws[k].lo, kws[k].hi, &v) < 0)
+			return couple_err(err, errlen, name, lineno,
+					  "MEMBER: %s '%s' is not a number %u-%u", kws[k].kw, w[i + 1],
+					  kws[k].lo, kws[k].hi);
+		*(unsigned *)((char *)m + kws[k].off) = v;
+	}
 	lib_strlcpy(m->sysname, w[1], sizeof(m->sysname));
 	lib_strlcpy(m->tcpname, w[2], sizeof(m->tcpname));
 	snprintf(m->member, sizeof(m->member), "%s%s", w[1], w[2]);

@@ -41,6 +41,8 @@
 
 #define XCF_PATH_LEN 200
 #define XCF_WEIGHT_MAX 9999
+#define XCF_CAPACITY_MAX 1000000
+#define XCF_CAPACITY_DEFAULT 100
 
 /* The couple config: which systems form the sysplex, where they listen, and
  * where the couple data set is.  File syntax, one statement per line, ';'
@@ -56,6 +58,11 @@
  *     MEMBER SYSB TCPCS tcp://192.0.2.2:7000
  *                                          (WEIGHT 1-9999, the SFM policy's
  *                                          system weight, default 1)
+ *     MEMBER SYSC TCPCS tcp://192.0.2.3:7000 CAPACITY 300 LOAD 20
+ *                                          (the emulated WLM: the system's
+ *                                          relative capacity 0-1000000,
+ *                                          default 100, and load 0-100 %,
+ *                                          default 0, at start)
  * Without a CDS statement the bus runs without SFM (membership from
  * heartbeats alone); the TCP/IP stack refuses such a config.
  */
@@ -65,6 +72,9 @@ struct xcf_couple_member {
 	char member[XCF_NAME_LEN + 1];	/* sysname + tcpname, e.g. SYSATCPCS */
 	char endpoint[XCF_EP_LEN];	/* base endpoint as written */
 	unsigned weight;		/* SFM policy weight (1 when not given) */
+	unsigned capacity;		/* WLM capacity (XCF_CAPACITY_DEFAULT) */
+	unsigned load;			/* WLM load, percent (0) */
+	unsigned seen;			/* keywords given (parser) */
 };
 struct xcf_couple {
 	char sysplex[9];

@@ -102,6 +102,9 @@ test_couple_cds(void **state)
 		{"SYSPLEX P\nMEMBER A B ipc://x WEIGHT 0\n", "t.cfg:2: ", "WEIGHT"},
 		{"SYSPLEX P\nMEMBER A B ipc://x WEIGHT 10000\n", "t.cfg:2: ", "WEIGHT"},
 		{"SYSPLEX P\nMEMBER A B ipc://x HEAVY 3\n", "t.cfg:2: ", "WEIGHT n"},
+		{"SYSPLEX P\nMEMBER A B ipc://x LOAD 101\n", "t.cfg:2: ", "LOAD '101' is not a number 0-100"},
+		{"SYSPLEX P\nMEMBER A B ipc://x CAPACITY -1\n", "t.cfg:2: ", "CAPACITY"},
+		{"SYSPLEX P\nMEMBER A B ipc://x LOAD 1 LOAD 2\n", "t.cfg:2: ", "LOAD given twice"},
 	};
 	struct xcf_couple c;
 	char err[256];
@@ -114,6 +117,14 @@ test_couple_cds(void **state)
 	assert_int_equal(c.lease_ms, 80);
 	assert_int_equal(c.m[0].weight, 7);
 	assert_int_equal(c.m[1].weight, 1);
+	/* The emulated WLM system of a member: CAPACITY 100 and LOAD 0 unless given. */
+	assert_int_equal(c.m[0].capacity, 100);
+	assert_int_equal(c.m[0].load, 0);
+	assert_int_equal(parse(&c, "SYSPLEX P\nMEMBER A T ipc://a LOAD 30 WEIGHT 2 CAPACITY 250\n",
+			       err, sizeof(err)), 0);
+	assert_int_equal(c.m[0].capacity, 250);
+	assert_int_equal(c.m[0].load, 30);
+	assert_int_equal(c.m[0].weight, 2);
 	assert_int_equal(parse(&c, "SYSPLEX P\nCDS /x.db\nMEMBER A T ipc://a\n", err, sizeof(err)), 0);
 	assert_int_equal(c.lease_ms, 400);
 	assert_int_equal(parse(&c, "SYSPLEX P\nMEMBER A T ipc://a\n", err, sizeof(err)), 0);

@@ -493,6 +493,8 @@ make_dist(struct wire_xcf_dist_adv *m, int nports, int ndest)
 	for (i = 0; i < ndest; i++) {
 		fill(m->dest[i].xcf, 16, (uint8_t)(0x40 + i));
 		m->dest[i].weight = (uint16_t)(i + 1);
+		m->dest[i].srvtype = (uint8_t)(i % 3);
+		m->dest[i].rank = (uint8_t)(i * 7);
 	}
 }
 
@@ -508,7 +510,7 @@ test_dist_adv(void **state)
 	for (k = 0; k < ARRAY_LEN(np); k++) {
 		make_dist(&dist_in, np[k], nd[k]);
 		n = wire_xcf_dist_adv_encode(&dist_in, body, sizeof(body));
-		assert_int_equal(n, 16 + 1 + 1 + 2 + 1 + 2 * np[k] + 1 + 18 * nd[k]);
+		assert_int_equal(n, 16 + 1 + 1 + 2 + 1 + 2 * np[k] + 1 + 20 * nd[k]);
 		check_body(WIRE_XCF_DIST_ADV, (size_t)n, dec_dist, &dist_out, &dist_in,
 			   sizeof(dist_in), &dist_out);
 		check_enospc(enc_dist, &dist_in, (size_t)n);
@@ -523,7 +525,7 @@ test_dist_adv(void **state)
 	assert_string_equal(why, "DIST_ADV has too many ports");
 	body[20] = 0;
 	body[21] = WIRE_XCF_MAX_DEST + 1;
-	assert_int_equal(wire_xcf_dist_adv_decode(&dist_out, body, 22 + 18 * 33, &why), -EINVAL);
+	assert_int_equal(wire_xcf_dist_adv_decode(&dist_out, body, 22 + 20 * 33, &why), -EINVAL);
 	assert_string_equal(why, "DIST_ADV has too many destinations");
 	dist_in.nports = WIRE_XCF_MAX_PORTS + 1;
 	assert_int_equal(wire_xcf_dist_adv_encode(&dist_in, body, sizeof(body)), -EINVAL);
@@ -542,11 +544,14 @@ make_listen(struct wire_xcf_tgt_listen *m, int n)
 	memset(m, 0, sizeof(*m));
 	m->flags = WIRE_XCF_F_FULL;
 	m->n = (uint8_t)n;
+	m->capacity = 0x01020304u;
+	m->load = 77;
 	for (i = 0; i < n; i++) {
 		fill(m->l[i].dvipa, 16, (uint8_t)i);
 		m->l[i].port = (uint16_t)(80 + i);
 		m->l[i].rdy = (uint16_t)i;
 		m->l[i].weight = (uint16_t)(1000 - i);
+		m->l[i].sef = (uint8_t)(100 - i % 101);
 	}
 }
 
@@ -562,7 +567,7 @@ test_tgt_listen(void **state)
 	for (k = 0; k < ARRAY_LEN(cnt); k++) {
 		make_listen(&listen_in, cnt[k]);
 		n = wire_xcf_tgt_listen_encode(&listen_in, body, sizeof(body));
-		assert_int_equal(n, 2 + 22 * cnt[k]);
+		assert_int_equal(n, 2 + 5 + 23 * cnt[k]);
 		check_body(WIRE_XCF_TGT_LISTEN, (size_t)n, dec_listen, &listen_out, &listen_in,
 			   sizeof(listen_in), &listen_out);
 		check_enospc(enc_listen, &listen_in, (size_t)n);
@@ -570,7 +575,7 @@ test_tgt_listen(void **state)
 	memset(body, 0, sizeof(body));
 	body[1] = WIRE_XCF_MAX_LISTEN + 1;
 	why = NULL;
-	assert_int_equal(wire_xcf_tgt_listen_decode(&listen_out, body, 2 + 22 * 129, &why),
+	assert_int_equal(wire_xcf_tgt_listen_decode(&listen_out, body, 2 + 5 + 23 * 129, &why),
 			 -EINVAL);
 	assert_string_equal(why, "TGT_LISTEN has too many entries");
 	listen_in.n = WIRE_XCF_MAX_LISTEN + 1;
