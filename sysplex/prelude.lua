@@ -256,6 +256,26 @@ function cmd_text(sys, text, o)
 	return run_cmd(sys, text, o, false)
 end
 
+-- wlm(sys, {capacity = n, load = pct}): the emulated WLM system of sys
+-- (V TCPIP,,WLM,CAPACITY=n,LOAD=pct on its stack).
+function wlm(sys, o)
+	sys = check_host(sys, "wlm")
+	if type(o) ~= "table" or (o.capacity == nil and o.load == nil) then
+		raise("wlm(sys, {capacity = n, load = pct}): give capacity, load or both")
+	end
+	local ops = {}
+	for _, k in ipairs({ "capacity", "load" }) do
+		if o[k] ~= nil then
+			local v = math.tointeger(o[k])
+			if v == nil then
+				raise("wlm(" .. sys .. "): " .. k .. " must be a whole number, got " .. tostring(o[k]))
+			end
+			ops[#ops + 1] = k:upper() .. "=" .. v
+		end
+	end
+	return run_cmd(sys, "V TCPIP,,WLM," .. table.concat(ops, ","), o, true)
+end
+
 function exec(host, ...)
 	host = check_host(host, "exec")
 	local argv, timeout = { ... }, 60
