@@ -443,8 +443,10 @@ void stack_tgt_poll(struct stack *s);
 void stack_tgt_report_full(struct stack *s, struct stack_dvipa *d);
 /* Full reports of every DVIPA we are a target of. */
 void stack_tgt_report_all(struct stack *s);
-/* Our WLM system's capacity and load changed: every owner hears it now. */
-void stack_tgt_wlm_changed(struct stack *s);
+/* V TCPIP,tcp,WLM,CAPACITY=n,LOAD=n: this system's emulated WLM figures
+ * (capacity < 0 or load < 0: unchanged); every owner we are a target of
+ * hears them at once.  0, with the console message in msg. */
+int stack_wlm_set(struct stack *s, long capacity, long load, char *msg, size_t len);
 /* The SEF of a connection count interval (pure; unit-tested):
  * vipa_wlm_sef over the decayed counts, after folding acc/late in. */
 uint8_t stack_tgt_sef_update(struct stack_tgt_sef *f);
@@ -554,9 +556,6 @@ int stack_leavegroup(struct stack *s, char *msg, size_t len);
 int stack_joingroup(struct stack *s, char *msg, size_t len);
 int stack_deactivate(struct stack *s, const uint8_t dvipa[16], int on, char *msg, size_t len);
 int stack_quiesce(struct stack *s, int port /* -1 = TARGET */, int on, char *msg, size_t len);
-/* V TCPIP,tcp,WLM,CAPACITY=n,LOAD=n: this system's emulated WLM figures
- * (capacity < 0 or load < 0: unchanged). */
-int stack_wlm_set(struct stack *s, long capacity, long load, char *msg, size_t len);
 
 /* ---- L8 display.c: the operator displays as result objects (docs/CONSOLE.md
  * has their shapes; render.h the text renderers); NULL when out of memory. ---- */

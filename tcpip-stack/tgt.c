@@ -273,8 +273,9 @@ sef_interval(struct stack *s)
 	}
 }
 
-void
-stack_tgt_wlm_changed(struct stack *s)
+/* Our WLM system changed: every owner hears it now. */
+static void
+wlm_changed(struct stack *s)
 {
 	int i;
 
@@ -282,6 +283,20 @@ stack_tgt_wlm_changed(struct stack *s)
 		if (s->dv[i].target)
 			send_listen(s, &s->dv[i]);
 }
+
+int
+stack_wlm_set(struct stack *s, long capacity, long load, char *msg, size_t len)
+{
+	if (capacity >= 0)
+		s->wlm_capacity = (uint32_t)capacity;
+	if (load >= 0)
+		s->wlm_load = (uint8_t)(load > 100 ? 100 : load);
+	wlm_changed(s);
+	snprintf(msg, len, "EZD1270I WLM SYSTEM %s: CAPACITY %u LOAD %u%%", s->sysname,
+		 s->wlm_capacity, s->wlm_load);
+	return 0;
+}
+
 
 void
 stack_tgt_poll(struct stack *s)

@@ -1,9 +1,8 @@
 /*
  * vary.c - the operator actions of V TCPIP,tcp,SYSPLEX,...: LEAVEGROUP,
  * JOINGROUP, DEACTIVATE / REACTIVATE of a DVIPA, QUIESCE / RESUME of a
- * target or port; and V TCPIP,tcp,WLM, which sets the capacity and load of
- * the emulated WLM system the stack runs on.  Each returns 0, or -1, with
- * the z/OS message for the console in msg either way (ctl.c shows it).
+ * target or port.  Each returns 0, or -1, with the z/OS message for the
+ * console in msg either way (ctl.c shows it).
  *
  * Level 7 of tcpip-stack/ (stack.h): calls own.c, tgt.c, ndp.c and dvipa.c.
  */
@@ -154,18 +153,5 @@ stack_quiesce(struct stack *s, int port, int on, char *msg, size_t len)
 	else
 		snprintf(msg, len, "EZD1198I THE VARY TCPIP,,SYSPLEX,%s COMMAND COMPLETED SUCCESSFULLY "
 			 "FOR THE TARGET", verb);
-	return 0;
-}
-
-int
-stack_wlm_set(struct stack *s, long capacity, long load, char *msg, size_t len)
-{
-	if (capacity >= 0)
-		s->wlm_capacity = (uint32_t)capacity;
-	if (load >= 0)
-		s->wlm_load = (uint8_t)(load > 100 ? 100 : load);
-	stack_tgt_wlm_changed(s);
-	snprintf(msg, len, "EZD1270I WLM SYSTEM %s: CAPACITY %u LOAD %u%%", s->sysname,
-		 s->wlm_capacity, s->wlm_load);
 	return 0;
 }
