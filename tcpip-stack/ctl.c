@@ -133,6 +133,34 @@ do_wlm(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
 	return lib_ctl_ok(o, json, "%s", msg);
 }
 
+/* V TCPIP,tcp,OBEYFILE,path: the file name as written (the command line is
+ * upper-cased for parsing; a Unix path keeps its case). */
+static int
+do_obey(struct stack *s, const struct lib_ctl_cmd *c, const char *line, int json,
+	struct lib_sbuf *o)
+{
+	char path[LIB_CTL_LINE_MAX], msg[LIB_CTL_LINE_MAX + 512];
+	size_t off;
+	int r;
+
+	if (c->ntok != 4 || !c->tok[3][0])
+		return lib_ctl_error(o, json, "expected V TCPIP,%s,OBEYFILE,file (one file name, "
+				     "without commas or blanks)", s->tcpname);
+	if (c->tok[1][0] && strcmp(c->tok[1], s->tcpname) != 0)
+		return lib_ctl_error(o, json, "EZZ0334I TCP/IP STACK %s NOT FOUND (this stack is %s)",
+				     c->tok[1], s->tcpname);
+	off = (size_t)(c->tok[3] - c->buf);
+	lib_strlcpy(path, line + off, sizeof(path));
+	path[strlen(c->tok[3])] = '\0';
+	r = stack_obey(s, path, msg, sizeof(msg));
+	if (r < 0) {
+		log_warnx("%s", msg);
+		return lib_ctl_error(o, json, "%s", msg);
+	}
+	log_info("%s", msg);
+	return lib_ctl_ok(o, json, "%s", msg);
+}
+
 /* V TCPIP,tcp,SYSPLEX,ACTION[,OPERAND] | V TCPIP,tcp,WLM,... */
 static int
 do_vary(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
@@ -263,6 +291,10 @@ stack_ctl_exec(struct stack *s, const char *line, int json, struct lib_sbuf *o)
 				    set_link, s, s->sysname, "STACK'S");
 	if (strcmp(verb, "D") == 0 || strcmp(verb, "DISPLAY") == 0)
 		return do_display(s, c.tok, c.ntok, json, o);
+	if ((strcmp(verb, "V") == 0 || strcmp(verb, "VARY") == 0) && c.ntok >= 3 &&
+	    strcmp(c.tok[0], "TCPIP") == 0 &&
+	    (strcmp(c.tok[2], "OBEYFILE") == 0 || strcmp(c.tok[2], "O") == 0))
+		return do_obey(s, &c, line, json, o);
 	if (strcmp(verb, "V") == 0 || strcmp(verb, "VARY") == 0)
 		return do_vary(s, c.tok, c.ntok, json, o);
 	return unknown_word(o, json, "command", verb, verbs, LIB_ARRAY_LEN(verbs));

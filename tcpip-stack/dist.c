@@ -63,27 +63,33 @@ stack_dist_publish(struct stack *s, struct stack_dvipa *d)
 		stack_publish(s, WIRE_XCF_DIST_ADV, s->dist.txbuf, (size_t)n);
 }
 
-/* Routing stack: declare the services and VDPT rows of an owned DVIPA. */
+/* Routing stack: declare the services and VDPT rows of an owned DVIPA,
+ * each port with the method and destinations of its own statement. */
 void
 stack_dist_setup(struct stack *s, struct stack_dvipa *d)
 {
 	int i, j;
 
 	for (i = 0; i < d->dist.nports; i++) {
-		vipa_vdpt_service(s->vdpt, d->addr, d->dist.ports[i], d->dist.method);
-		if (d->dist.method == VIPA_DIST_HOTSTANDBY)
-			vipa_vdpt_service_hs(s->vdpt, d->addr, d->dist.ports[i],
-					     d->dist.autoswitchback, d->dist.healthswitch);
-		for (j = 0; !d->dist.destall && j < d->dist.ndest; j++) {
-			struct vipa_vdpt_entry *e = vipa_vdpt_get(s->vdpt, d->addr, d->dist.ports[i],
-								  d->dist.dest[j].xcf, 1);
+		uint16_t port = d->dist.ports[i];
+		const struct vipa_distribute *v = stack_dvipa_dist_for(s, d, port);
+
+		if (!v)
+			continue;
+		vipa_vdpt_service(s->vdpt, d->addr, port, v->method);
+		if (v->method == VIPA_DIST_HOTSTANDBY)
+			vipa_vdpt_service_hs(s->vdpt, d->addr, port, v->autoswitchback,
+					     v->healthswitch);
+		for (j = 0; !v->destall && j < v->ndest; j++) {
+			struct vipa_vdpt_entry *e = vipa_vdpt_get(s->vdpt, d->addr, port,
+								  v->dest[j].xcf, 1);
 			if (e) {
-				e->weight = d->dist.dest[j].weight ? d->dist.dest[j].weight : 1;
-				e->hs_type = d->dist.dest[j].srvtype;
-				e->hs_rank = d->dist.dest[j].rank;
+				e->weight = v->dest[j].weight ? v->dest[j].weight : 1;
+				e->hs_type = v->dest[j].srvtype;
+				e->hs_rank = v->dest[j].rank;
 			}
 		}
-		vipa_vdpt_wlm_update(s->vdpt, d->addr, d->dist.ports[i]);
+		vipa_vdpt_wlm_update(s->vdpt, d->addr, port);
 	}
 }
 
@@ -111,13 +117,17 @@ stack_dist_on_adv(struct stack *s, const struct xcf_member_info *from, const uin
 static struct vipa_vdpt_entry *
 vdpt_for(struct stack *s, struct stack_dvipa *d, uint16_t port, const struct xcf_member_info *from)
 {
+	const struct vipa_distribute *v = stack_dvipa_dist_for(s, d, port);
 	struct vipa_vdpt_entry *e;
-	int i, allowed = d->dist.destall;
+	int i, allowed;
 
-	for (i = 0; !allowed && i < d->dist.ndest; i++)
-		if (memcmp(d->dist.dest[i].xcf, from->xcfaddr, 16) == 0)
+	if (!v)
+		return NULL;
+	allowed = v->destall;
+	for (i = 0; !allowed && i < v->ndest; i++)
+		if (memcmp(v->dest[i].xcf, from->xcfaddr, 16) == 0)
 			allowed = 1;
-	if (!allowed || !stack_dvipa_is_dist_port(d, port))
+	if (!allowed)
 		return NULL;
 	e = vipa_vdpt_get(s->vdpt, d->addr, port, from->xcfaddr, 1);
 	if (e) {

@@ -223,7 +223,9 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 		c = NULL;
 	}
 	if (!c) {
+		const struct vipa_distribute *v;
 		struct vipa_vdpt_entry *e;
+		unsigned timedaff;
 
 		if ((pk->tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) != WIRE_TCP_SYN) {
 			/* Not a new connection and not one we route. */
@@ -250,7 +252,9 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 					stack_mip6_home_release(s, k.client, d->addr);
 			}
 		}
-		if (!e && d->dist.timedaff) {
+		v = stack_dvipa_dist_for(s, d, pk->dport);
+		timedaff = v ? v->timedaff : 0;
+		if (!e && timedaff) {
 			/* TIMEDAFFINITY: a client's new connections go to the target
 			 * of its previous ones while that target is ready. */
 			struct stack_affinity_key ak;
@@ -281,7 +285,7 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 			return;
 		}
 		memcpy(c->dest_xcf, e->dest_xcf, 16);
-		if (d->dist.timedaff) {
+		if (timedaff) {
 			struct stack_affinity_key ak;
 			struct stack_affinity *a;
 
@@ -289,7 +293,7 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 			a = lib_tab_insert(s->dp.affinity, &ak, NULL);
 			if (a) {
 				memcpy(a->target, e->dest_xcf, 16);
-				a->expires_ms = lib_now_ms() + d->dist.timedaff * 1000ull;
+				a->expires_ms = lib_now_ms() + timedaff * 1000ull;
 			}
 		}
 		c->state = VIPA_CONN_SYN;
@@ -309,6 +313,23 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 	if ((pk->tcp_flags & (WIRE_TCP_FIN | WIRE_TCP_RST)) && !c->fin_ms)
 		c->fin_ms = lib_now_ms();
 	forward(s, pk, pkt, len, vh, c->dest_xcf);
+}
+
+/* A segment of a connection we route on a port that is no longer
+ * distributed (an OBEYFILE deleted its VIPADISTRIBUTE): it keeps its route
+ * until it ends; a new connection on such a port is the owner's own. */
+static int
+routed_before(struct stack *s, const struct stack_dvipa *d, const struct wire_pkt *pk)
+{
+	struct vipa_conn_key k;
+
+	if ((pk->tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) == WIRE_TCP_SYN)
+		return 0;
+	memcpy(k.dvipa, d->addr, 16);
+	memcpy(k.client, pk->src, 16);
+	k.dport = pk->dport;
+	k.cport = pk->sport;
+	return vipa_vcrt_lookup(s->vcrt, &k) != NULL;
 }
 
 static void
@@ -376,7 +397,8 @@ handle_packet(struct stack *s, uint8_t *frame, size_t flen)
 		stack_mip6_rx_owner(s, &pk, pkt, len);
 		return;
 	}
-	if (pk.proto == WIRE_PROTO_TCP && pk.tcp_hlen && stack_dvipa_is_dist_port(d, pk.dport)) {
+	if (pk.proto == WIRE_PROTO_TCP && pk.tcp_hlen &&
+	    (stack_dvipa_is_dist_port(d, pk.dport) || routed_before(s, d, &pk))) {
 		distribute(s, d, &pk, pkt, len, &vh);
 		return;
 	}

@@ -72,6 +72,77 @@ stack_dvipa_diststat(const struct stack_dvipa *d)
 	return "";
 }
 
+/* Another VIPADISTRIBUTE for the same DVIPA: its ports and destinations
+ * join the DVIPA's summary (what the DIST_ADV advertises); the statement
+ * itself stays in the profile, where stack_dvipa_dist_for finds it. */
+static void
+dist_merge(struct vipa_distribute *m, const struct vipa_distribute *v)
+{
+	int i, j;
+
+	for (i = 0; i < v->nports && m->nports < VIPA_MAX_PORTS; i++) {
+		for (j = 0; j < m->nports && m->ports[j] != v->ports[i]; j++)
+			;
+		if (j == m->nports)
+			m->ports[m->nports++] = v->ports[i];
+	}
+	if (v->destall)
+		m->destall = 1;
+	for (i = 0; i < v->ndest && m->ndest < VIPA_MAX_DEST; i++) {
+		for (j = 0; j < m->ndest && memcmp(m->dest[j].xcf, v->dest[i].xcf, 16) != 0; j++)
+			;
+		if (j == m->ndest)
+			m->dest[m->ndest++] = v->dest[i];
+	}
+	if (v->mip6)
+		m->mip6 = 1;
+}
+
+const struct vipa_distribute *
+stack_dvipa_dist_for(const struct stack *s, const struct stack_dvipa *d, uint16_t port)
+{
+	const struct vipa_distribute *v;
+
+	if (!d->has_dist)
+		return NULL;
+	if (!d->inherited && (v = vipa_profile_dist_port(&s->prof, d->addr, port)))
+		return v;
+	return stack_dvipa_is_dist_port(d, port) ? &d->dist : NULL;
+}
+
+void
+stack_dvipa_load_dists(struct stack *s)
+{
+	int i;
+
+	for (i = 0; i < s->ndv; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+
+		if (d->inherited)
+			continue;
+		d->has_dist = 0;
+		memset(&d->dist, 0, sizeof(d->dist));
+	}
+	for (i = 0; i < s->prof.ndist; i++) {
+		const struct vipa_distribute *v = &s->prof.dist[i];
+		struct stack_dvipa *d = stack_dvipa_get(s, v->dvipa);
+
+		if (!d)
+			continue;
+		if (d->inherited) {
+			/* Our own statement replaces what we inherited. */
+			d->inherited = 0;
+			d->has_dist = 0;
+		}
+		if (!d->has_dist) {
+			d->has_dist = 1;
+			d->dist = *v;
+			continue;
+		}
+		dist_merge(&d->dist, v);
+	}
+}
+
 void
 stack_dvipa_load_profile(struct stack *s)
 {
@@ -88,11 +159,5 @@ stack_dvipa_load_profile(struct stack *s)
 		d->rank = v->rank;
 		d->moveable = v->moveable;
 	}
-	for (i = 0; i < s->prof.ndist; i++) {
-		struct stack_dvipa *d = stack_dvipa_get(s, s->prof.dist[i].dvipa);
-		if (!d)
-			continue;
-		d->has_dist = 1;
-		d->dist = s->prof.dist[i];
-	}
+	stack_dvipa_load_dists(s);
 }

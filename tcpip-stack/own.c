@@ -601,6 +601,20 @@ stack_own_evaluate(struct stack *s)
 }
 
 void
+stack_own_delete(struct stack *s, struct stack_dvipa *d)
+{
+	if (d->owned)
+		give_up(s, d, "", 0, "VIPADELETE");
+	else if (d->moving)
+		finish_moving(s, d);
+	d->defined = 0;
+	d->backup = 0;
+	d->rank = 0;
+	d->deactivated = 0;
+	stack_own_publish(s);
+}
+
+void
 stack_own_out(struct stack *s)
 {
 	int i;

@@ -91,6 +91,8 @@ struct stack_dvipa {
 	char owner[XCF_NAME_LEN + 1];	/* current routing stack ("" unknown) */
 	/* target side: the owner's distribution as last advertised */
 	int target;			/* we are a target of it */
+	int draining;			/* no longer a destination (OBEYFILE), a target
+					 * still while our connections of it live */
 	struct wire_xcf_dist_adv adv;
 	int listen_dirty;		/* send a full listener report */
 	uint16_t rdy[VIPA_MAX_PORTS];	/* listeners per adv.ports[i] */
@@ -387,8 +389,18 @@ struct stack_dvipa *stack_dvipa_get(struct stack *s, const uint8_t addr[16]);
 int stack_dvipa_is_dist_port(const struct stack_dvipa *d, uint16_t port);
 const char *stack_dvipa_diststat(const struct stack_dvipa *d);
 const char *stack_dvipa_status(const struct stack_dvipa *d);
-/* The VIPADEFINE, VIPABACKUP and VIPADISTRIBUTE statements of s->prof. */
+/* The VIPADEFINE, VIPABACKUP and VIPADISTRIBUTE statements of s->prof.
+ * Several VIPADISTRIBUTEs of one DVIPA (other ports, other destinations)
+ * are summed up in d->dist: the union of their ports and destinations,
+ * which the DIST_ADV carries; each port keeps its own statement. */
 void stack_dvipa_load_profile(struct stack *s);
+/* The same for the VIPADISTRIBUTEs alone (again after an OBEYFILE): a
+ * DVIPA's own statements replace what it had (or inherited). */
+void stack_dvipa_load_dists(struct stack *s);
+/* The statement distributing (DVIPA, port): our profile's, or the
+ * inherited summary; NULL when the port is not distributed. */
+const struct vipa_distribute *stack_dvipa_dist_for(const struct stack *s,
+						   const struct stack_dvipa *d, uint16_t port);
 
 /* ---- L1 ndp.c: neighbour advertisements for owned DVIPAs ---------------------------- */
 void stack_ndp_init(struct stack *s);
@@ -531,6 +543,9 @@ int stack_own_allowed(struct stack *s);
 /* The first thing every owner action does: 1 when allowed; otherwise every
  * owned or MOVING DVIPA is given up at once, and 0. */
 int stack_own_guard(struct stack *s);
+/* VIPADELETE (OBEYFILE): we no longer define or back up the DVIPA; owned,
+ * it is given up at once (a backup takes it over). */
+void stack_own_delete(struct stack *s, struct stack_dvipa *d);
 /* We are out of the sysplex (LEAVEGROUP, or removed by SFM): give every
  * DVIPA up and forget what the others advertised. */
 void stack_own_out(struct stack *s);
@@ -556,6 +571,8 @@ int stack_leavegroup(struct stack *s, char *msg, size_t len);
 int stack_joingroup(struct stack *s, char *msg, size_t len);
 int stack_deactivate(struct stack *s, const uint8_t dvipa[16], int on, char *msg, size_t len);
 int stack_quiesce(struct stack *s, int port /* -1 = TARGET */, int on, char *msg, size_t len);
+/* V TCPIP,tcp,OBEYFILE,path: a profile change, all or nothing (see vary.c). */
+int stack_obey(struct stack *s, const char *path, char *msg, size_t len);
 
 /* ---- L8 display.c: the operator displays as result objects (docs/CONSOLE.md
  * has their shapes; render.h the text renderers); NULL when out of memory. ---- */

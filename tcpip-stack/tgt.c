@@ -151,9 +151,12 @@ sock_cb(const struct lib_sock *so, void *arg)
 		struct vipa_conn *c;
 		int pi, created = 0;
 
-		if (!d->target || (pi = port_index(d, so->lport)) < 0)
+		if (!d->target)
 			continue;
+		pi = port_index(d, so->lport);
 		if (so->state == TCP_LISTEN) {
+			if (pi < 0)
+				continue;
 			if (memcmp(so->laddr, d->addr, 16) == 0 || memcmp(so->laddr, in6_any, 16) == 0)
 				s->tgt.rdy[i][pi]++;
 			continue;
@@ -165,6 +168,14 @@ sock_cb(const struct lib_sock *so, void *arg)
 		memcpy(k.client, so->raddr, 16);
 		k.dport = so->lport;
 		k.cport = so->rport;
+		if (pi < 0) {
+			/* A port no longer distributed (OBEYFILE): the connections
+			 * we have on it stay ours until they end; no new ones. */
+			c = vipa_vcrt_lookup(s->tgt.conns, &k);
+			if (c)
+				c->listed_gen = s->tgt.poll_gen;
+			continue;
+		}
 		c = stack_tgt_conn(s, &k, &created);
 		if (!c) {
 			lib_verdict(&s->bus_verdicts, "target connection table full");
@@ -227,6 +238,34 @@ send_listen(struct stack *s, struct stack_dvipa *d)
 	if (n > 0 && d->owner[0])
 		stack_send(s, d->owner, WIRE_XCF_TGT_LISTEN, s->tgt.txbuf, (size_t)n);
 	d->listen_dirty = 0;
+}
+
+static int
+count_dvipa(struct vipa_conn *c, void *arg)
+{
+	struct { const uint8_t *dvipa; int n; } *a = arg;
+
+	if (memcmp(c->key.dvipa, a->dvipa, 16) == 0)
+		a->n++;
+	return 0;
+}
+
+/* A draining target without connections of the DVIPA is no target any more. */
+static void
+drain_check(struct stack *s, struct stack_dvipa *d)
+{
+	struct { const uint8_t *dvipa; int n; } a = { d->addr, 0 };
+	char txt[64];
+
+	vipa_vcrt_foreach(s->tgt.conns, count_dvipa, &a);
+	if (a.n)
+		return;
+	d->draining = 0;
+	d->target = 0;
+	if (!d->owned)
+		stack_net_dvipa_local(s, d, 0);
+	log_info("EZD1209I DYNAMIC VIPA %s IS NO LONGER A DESTINATION OF %s",
+		 lib_ip6_str(d->addr, txt, sizeof(txt)), d->owner[0] ? d->owner : "ITS OWNER");
 }
 
 uint8_t
@@ -335,6 +374,8 @@ stack_tgt_poll(struct stack *s)
 			send_listen(s, d);
 		if (t->nev)
 			flush_events(s, i, 0);
+		if (d->draining)
+			drain_check(s, d);
 	}
 	t->nev = 0;
 }
@@ -391,20 +432,25 @@ stack_tgt_apply_dist(struct stack *s, struct stack_dvipa *d, const struct wire_x
 	for (i = 0; i < m->ndest && !me; i++)
 		if (memcmp(m->dest[i].xcf, s->xcfaddr, 16) == 0)
 			me = 1;
+	if (m->nports == 0)
+		me = 0;		/* no distribution left (OBEYFILE) */
 	if (strcmp(d->owner, owner) != 0 || memcmp(&d->adv, m, sizeof(*m)) != 0)
 		d->listen_dirty = 1;
 	lib_strlcpy(d->owner, owner, sizeof(d->owner));
 	d->adv = *m;
+	if (me)
+		d->draining = 0;
 	if (me && !d->target) {
 		char a[64];
 		d->target = 1;
 		stack_net_dvipa_local(s, d, 1);
 		log_info("EZD1205I DYNAMIC VIPA %s IS A DESTINATION OF %s",
 			 lib_ip6_str(d->addr, a, sizeof(a)), owner);
-	} else if (!me && d->target) {
-		d->target = 0;
-		if (!d->owned)
-			stack_net_dvipa_local(s, d, 0);
+	} else if (!me && d->target && !d->draining) {
+		/* Taken out of the destinations: our connections of it keep the
+		 * DVIPA (and their routes) until they end (stack_tgt_poll). */
+		d->draining = 1;
+		drain_check(s, d);
 	}
 	if (d->target && d->listen_dirty)
 		stack_tgt_report_full(s, d);
@@ -417,6 +463,7 @@ stack_tgt_stop_all(struct stack *s)
 
 	for (i = 0; i < s->ndv; i++) {
 		struct stack_dvipa *d = &s->dv[i];
+		d->draining = 0;
 		if (d->target) {
 			d->target = 0;
 			stack_net_dvipa_local(s, d, 0);

@@ -1,14 +1,30 @@
 /*
  * vary.c - the operator actions of V TCPIP,tcp,SYSPLEX,...: LEAVEGROUP,
  * JOINGROUP, DEACTIVATE / REACTIVATE of a DVIPA, QUIESCE / RESUME of a
- * target or port.  Each returns 0, or -1, with the z/OS message for the
- * console in msg either way (ctl.c shows it).
+ * target or port; V TCPIP,tcp,OBEYFILE,file.  Each returns 0, or -1, with
+ * the z/OS message for the console in msg either way (ctl.c shows it).
  *
- * Level 7 of tcpip-stack/ (stack.h): calls own.c, tgt.c, ndp.c and dvipa.c.
+ * OBEYFILE applies a profile change to the running stack, all or nothing:
+ * the file is checked as a continuation of the running profile
+ * (vipa_profile_obey_file, the start-up errors); only when every statement
+ * is right are the changes applied, in the order the change list gives:
+ * the VDPT rows of deleted distributions go (connections already routed
+ * keep their VCRT entries and routes until they end, on the routing stack
+ * and on the targets), VIPADELETEd DVIPAs are given up (a backup takes them
+ * over), then the new profile's definitions and distributions are set up,
+ * advertised (VIPA_ADV, DIST_ADV) and ownership is evaluated again.
+ * VIPARANGE and VIPAROUTE changes enter the profile (and VIPADCFG).
+ *
+ * Level 7 of tcpip-stack/ (stack.h): calls own.c, dist.c, tgt.c, ndp.c and
+ * dvipa.c.
  */
 #include "tcpip-stack/stack.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define OBEY_MAX_CHANGES 1024
 
 int
 stack_leavegroup(struct stack *s, char *msg, size_t len)
@@ -153,5 +169,97 @@ stack_quiesce(struct stack *s, int port, int on, char *msg, size_t len)
 	else
 		snprintf(msg, len, "EZD1198I THE VARY TCPIP,,SYSPLEX,%s COMMAND COMPLETED SUCCESSFULLY "
 			 "FOR THE TARGET", verb);
+	return 0;
+}
+
+/* The VDPT rows of a deleted (DVIPA, port, destination); destall: all. */
+static void
+obey_dist_del(struct stack *s, const struct vipa_change *c)
+{
+	int i;
+
+	for (i = s->vdpt->n - 1; i >= 0; i--) {
+		struct vipa_vdpt_entry *e = &s->vdpt->e[i];
+
+		if (!e->used || e->port != c->port || memcmp(e->dvipa, c->addr, 16) != 0 ||
+		    (!c->destall && memcmp(e->dest_xcf, c->dest, 16) != 0))
+			continue;
+		vipa_store_vdpt_del(s->store, e->dvipa, e->port, e->dest_xcf);
+		vipa_vdpt_remove(s->vdpt, c->addr, c->port, e->dest_xcf);
+	}
+}
+
+int
+stack_obey(struct stack *s, const char *path, char *msg, size_t len)
+{
+	struct vipa_profile *next = malloc(sizeof(*next));
+	struct vipa_change *chg = calloc(OBEY_MAX_CHANGES, sizeof(*chg));
+	uint8_t had_dist[VIPA_MAX_DVIPA];
+	char err[512], a[64];
+	int i, n = 0, rc;
+
+	if (!next || !chg) {
+		free(next);
+		free(chg);
+		snprintf(msg, len, "EZZ0059I VARY OBEY FAILED FOR FILE %s: out of memory; nothing was "
+			 "applied", path);
+		return -1;
+	}
+	rc = vipa_profile_obey_file(&s->prof, next, path, chg, OBEY_MAX_CHANGES, &n, err,
+				    sizeof(err));
+	if (rc < 0) {
+		if (rc == -ENOSPC)
+			snprintf(err, sizeof(err), "%s: more than %d changes in one OBEYFILE", path,
+				 OBEY_MAX_CHANGES);
+		snprintf(msg, len, "EZZ0059I VARY OBEY FAILED, NOTHING WAS APPLIED: %s", err);
+		free(next);
+		free(chg);
+		return -1;
+	}
+	for (i = 0; i < s->ndv; i++)
+		had_dist[i] = (uint8_t)(s->dv[i].owned && s->dv[i].has_dist);
+	/* Deletions first, as the change list orders them. */
+	for (i = 0; i < n; i++) {
+		struct stack_dvipa *d = stack_dvipa_find(s, chg[i].addr);
+
+		vipa_addr_str(chg[i].addr, a, sizeof(a));
+		if (chg[i].kind == VIPA_CHG_DIST_DEL || chg[i].kind == VIPA_CHG_DIST_ADD) {
+			char b[64];
+
+			log_info("EZD1271I OBEYFILE %s: %s %s PORT %u DESTIP %s", path,
+				 vipa_change_name(chg[i].kind), a, chg[i].port,
+				 chg[i].destall ? "ALL" : vipa_addr_str(chg[i].dest, b, sizeof(b)));
+		} else {
+			log_info("EZD1271I OBEYFILE %s: %s %s", path, vipa_change_name(chg[i].kind), a);
+		}
+		if (chg[i].kind == VIPA_CHG_DIST_DEL && d && d->owned)
+			obey_dist_del(s, &chg[i]);
+		else if (chg[i].kind == VIPA_CHG_DVIPA_DEL && d)
+			stack_own_delete(s, d);
+	}
+	/* The new profile: definitions and distributions. */
+	memcpy(&s->prof, next, sizeof(s->prof));
+	free(next);
+	stack_dvipa_load_profile(s);
+	for (i = 0; i < s->ndv; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+		struct wire_xcf_dist_adv m;
+
+		if (!d->owned || (!d->has_dist && !(i < VIPA_MAX_DVIPA && had_dist[i])))
+			continue;
+		if (d->has_dist)
+			stack_dist_setup(s, d);
+		/* No distribution left: an advertisement without ports tells the
+		 * targets (their connections keep going until they end). */
+		stack_dist_publish(s, d);
+		stack_dist_build_adv(d, &m);
+		d->listen_dirty = 1;
+		stack_tgt_apply_dist(s, d, &m, s->member);
+	}
+	stack_own_publish(s);
+	stack_own_evaluate(s);
+	snprintf(msg, len, "EZZ0053I COMMAND VARY OBEY COMPLETED SUCCESSFULLY: %d CHANGE(S) FROM %s",
+		 n, path);
+	free(chg);
 	return 0;
 }

@@ -128,7 +128,7 @@ test_couple_bad(void **state)
 		{"SYSPLEX P\nINTERVAL 300\nMEMBER A B ipc://x\n", "t.cfg:2: ", "FAILURE"},
 		{"MEMBER A B ipc://x\n", "t.cfg:1: ", "no SYSPLEX"},
 		{"SYSPLEX P\n; nothing\n", "t.cfg:2: ", "no MEMBER"},
-		{"SYSPLEX P\nA B C D E F G H I\n", "t.cfg:2: ", "too many words"},
+		{"SYSPLEX P\nA B C D E F G H I J K L M\n", "t.cfg:2: ", "too many words"},
 	};
 	struct xcf_couple c;
 	char err[256], text[4096];
