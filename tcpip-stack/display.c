@@ -211,6 +211,8 @@ stack_show_vcrt(struct stack *s)
 static const char *
 origin_name(const struct stack_dvipa *d)
 {
+	if (d->range)
+		return "VIPARANGE BIND";
 	if (d->defined)
 		return "VIPADEFINE";
 	if (d->backup)
@@ -572,6 +574,22 @@ is_dest(struct stack *s, const struct stack_dvipa *d, const char *member)
 	return 0;
 }
 
+/* ORIGIN of a DVIPA in the sysplex: how its active owner defines it (ours
+ * when we own it; a VIPARANGE bind anywhere shows as such). */
+static const char *
+sysplex_origin(const struct stack_dvipa *d)
+{
+	int i;
+
+	if (d->owned)
+		return origin_name(d);
+	for (i = 0; i < d->ncand; i++)
+		if (d->cand[i].status == WIRE_VIPA_ACTIVE)
+			return d->cand[i].flags & WIRE_VIPA_F_RANGE ? "VIPARANGE BIND" :
+			       d->cand[i].origin == WIRE_VIPA_DEFINE ? "VIPADEFINE" : "VIPABACKUP";
+	return d->range ? "VIPARANGE BIND" : d->defined ? "VIPADEFINE" : d->backup ? "VIPABACKUP" : "";
+}
+
 static void
 sysplex_row(struct stack *s, json_t *a, const struct stack_dvipa *d, const char *member,
 	    const char *status, unsigned rank, int dist)
@@ -581,10 +599,11 @@ sysplex_row(struct stack *s, json_t *a, const struct stack_dvipa *d, const char 
 	const char *mvs = self ? s->sysname : mi ? mi->sysname : "?";
 	const char *tcp = self ? s->tcpname : mi ? mi->tcpname : "?";
 
-	json_array_append_new(a, json_pack("{s:o,s:o,s:o,s:s,s:I,s:s}", "ipaddr", addr(d->addr),
+	json_array_append_new(a, json_pack("{s:o,s:o,s:o,s:s,s:I,s:s,s:s}", "ipaddr", addr(d->addr),
 		"tcpname", lib_json_str(tcp), "mvsname", lib_json_str(mvs), "status", status,
 		"rank", (json_int_t)rank,
-		"dist", dist && dest ? "BOTH" : dist ? "DIST" : dest ? "DEST" : ""));
+		"dist", dist && dest ? "BOTH" : dist ? "DIST" : dest ? "DEST" : "",
+		"origin", sysplex_origin(d)));
 }
 
 json_t *

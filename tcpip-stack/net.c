@@ -59,6 +59,10 @@ stack_net_setup(struct stack *s)
 	 * routing takes them to the TUN: the handshake then never completes. */
 	lib_sysctl_set("net/ipv4/ip_early_demux", "0");
 	lib_sysctl_set("net/ipv4/tcp_early_demux", "0");
+	/* VIPARANGE: a server binds an address of the range before it is a
+	 * DVIPA here (z/OS creates the DVIPA at the bind; we see the listener
+	 * in the next socket poll and create it then). */
+	lib_sysctl_set("net/ipv6/ip_nonlocal_bind", "1");
 	/* Our DYNAMICXCF address is the care-of address: routed into the TUN,
 	 * never local (the kernel would reject the RH2 itself). */
 	r = lib_nl_route(s->nl, 1, 254, s->xcfaddr, 128, s->tun_ifindex, NULL);

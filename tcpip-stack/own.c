@@ -120,6 +120,7 @@ stack_own_publish(struct stack *s)
 				  d->deactivated ? WIRE_VIPA_DEACTIVATED :
 				  d->moving ? WIRE_VIPA_MOVING : WIRE_VIPA_BACKUP_ST;
 		m.v[m.n].flags = (d->has_dist ? WIRE_VIPA_F_DIST : 0) |
+				 (d->range ? WIRE_VIPA_F_RANGE : 0) |
 				 (d->has_dist && d->dist.mip6 ? WIRE_VIPA_F_MIP6 : 0) |
 				 (d->moveable == VIPA_MOVE_WHENIDLE ? WIRE_VIPA_F_WHENIDLE : 0);
 		m.n++;
@@ -483,8 +484,8 @@ activate(struct stack *s, struct stack_dvipa *d, const char *from)
 			 m ? m->sysname : "?");
 	}
 	else
-		log_info("EZD1204I DYNAMIC VIPA %s WAS CREATED USING VIPADEFINE BY %s", a,
-			 s->tcpname);
+		log_info("EZD1204I DYNAMIC VIPA %s WAS CREATED USING %s BY %s", a,
+			 d->range ? "BIND" : "VIPADEFINE", s->tcpname);
 	if (d->has_dist) {
 		struct wire_xcf_dist_adv m;
 
@@ -597,6 +598,55 @@ stack_own_evaluate(struct stack *s)
 			continue;
 		activate(s, d, d->owner_lost_ms || d->last_owner[0] ? d->last_owner : NULL);
 		d->owner_lost_ms = 0;
+	}
+}
+
+void
+stack_own_ranges(struct stack *s)
+{
+	struct stack_tgt *t = &s->tgt;
+	char a[64];
+	int i, j;
+
+	if (!t->range_polled)
+		return;
+	for (i = 0; i < t->nrange_seen; i++) {
+		const struct vipa_range *r = vipa_profile_range_match(&s->prof, t->range_seen[i]);
+		struct stack_dvipa *d = stack_dvipa_find(s, t->range_seen[i]);
+
+		if (!r || (d && (d->range || d->defined || d->backup)))
+			continue;	/* ours already, or a DVIPA defined otherwise */
+		if (!d && !(d = stack_dvipa_get(s, t->range_seen[i]))) {
+			lib_verdict(&s->bus_verdicts, "DVIPA table full: no DVIPA for a VIPARANGE bind");
+			continue;
+		}
+		d->range = 1;
+		d->defined = 1;
+		d->rank = 0;
+		d->moveable = r->moveable;
+		lib_strlcpy(d->ifname, r->ifname, sizeof(d->ifname));
+		log_info("EZD1210I BIND TO %s IN VIPARANGE %s/%u: DYNAMIC VIPA REQUESTED BY %s",
+			 vipa_addr_str(d->addr, a, sizeof(a)), r->ifname[0] ? r->ifname : "-",
+			 r->plen, s->tcpname);
+		stack_own_publish(s);
+	}
+	for (i = 0; i < s->ndv; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+
+		if (!d->range)
+			continue;
+		for (j = 0; j < t->nrange_seen; j++)
+			if (memcmp(t->range_seen[j], d->addr, 16) == 0)
+				break;
+		if (j < t->nrange_seen)
+			continue;
+		/* Its server is gone: so is the application-instance DVIPA. */
+		d->range = 0;
+		stack_own_delete(s, d);
+		if (!d->target)
+			stack_net_dvipa_local(s, d, 0);
+		log_info("EZD1211I DYNAMIC VIPA %s DELETED: NO SERVER IS BOUND TO IT ON %s",
+			 vipa_addr_str(d->addr, a, sizeof(a)), s->tcpname);
 	}
 }
 

@@ -246,9 +246,15 @@ stack_render_sysplex_vipadyn(const json_t *r, struct lib_sbuf *o, void *arg)
 		unsigned long long rank = U(e, "rank");
 		char rk[24] = "";
 
-		if (!last || strcmp(last, ip) != 0)
-			lib_sbuf_printf(o, "IPADDR: %s\n  TCPNAME  MVSNAME  STATUS      RANK DIST\n"
-					"  -------- -------- ----------- ---- ----\n", ip);
+		if (!last || strcmp(last, ip) != 0) {
+			const char *org = S(e, "origin");
+
+			lib_sbuf_printf(o, "IPADDR: %s\n", ip);
+			if (org[0])
+				lib_sbuf_printf(o, "  ORIGIN: %s\n", org);
+			lib_sbuf_printf(o, "  TCPNAME  MVSNAME  STATUS      RANK DIST\n"
+					"  -------- -------- ----------- ---- ----\n");
+		}
 		last = ip;
 		if (rank)
 			snprintf(rk, sizeof(rk), "%03llu", rank);

@@ -49,6 +49,7 @@ poll_timer_cb(uv_timer_t *t)
 {
 	stack_own_guard(t->data);
 	stack_tgt_poll(t->data);
+	stack_own_ranges(t->data);
 	stack_mip6_tick(t->data);
 	stack_own_evaluate(t->data);
 }

@@ -91,6 +91,8 @@ struct stack_dvipa {
 	char owner[XCF_NAME_LEN + 1];	/* current routing stack ("" unknown) */
 	/* target side: the owner's distribution as last advertised */
 	int target;			/* we are a target of it */
+	int range;			/* an application-instance DVIPA: created by a
+					 * server's bind() in a VIPARANGE here */
 	int draining;			/* no longer a destination (OBEYFILE), a target
 					 * still while our connections of it live */
 	struct wire_xcf_dist_adv adv;
@@ -183,6 +185,11 @@ struct stack_tgt {
 	struct stack_tgt_event *evq;	/* connection events for the owners */
 	size_t nev;
 	uint16_t rdy[VIPA_MAX_DVIPA][VIPA_MAX_PORTS];	/* listeners found by a poll */
+	/* Listeners on addresses inside our VIPARANGEs, found by the last
+	 * poll (own.c makes and deletes application-instance DVIPAs of them). */
+	uint8_t range_seen[VIPA_MAX_DVIPA][16];
+	int nrange_seen;
+	int range_polled;		/* the last poll looked for them */
 	struct wire_xcf_tgt_conn connmsg;	/* the TGT_CONN being built */
 	uint8_t txbuf[WIRE_XCF_MAX_BODY];
 };
@@ -543,6 +550,10 @@ int stack_own_allowed(struct stack *s);
 /* The first thing every owner action does: 1 when allowed; otherwise every
  * owned or MOVING DVIPA is given up at once, and 0. */
 int stack_own_guard(struct stack *s);
+/* VIPARANGE: an application-instance DVIPA for every listener the last
+ * socket poll found on an address inside one of our VIPARANGEs, deleted
+ * when its listener is gone (see own.c). */
+void stack_own_ranges(struct stack *s);
 /* VIPADELETE (OBEYFILE): we no longer define or back up the DVIPA; owned,
  * it is given up at once (a backup takes it over). */
 void stack_own_delete(struct stack *s, struct stack_dvipa *d);

@@ -139,11 +139,31 @@ stack_tgt_conn(struct stack *s, const struct vipa_conn_key *k, int *created)
 	return c;
 }
 
+/* A listener on an address inside a VIPARANGE of ours (not :: or a
+ * DVIPA defined otherwise): remembered for own.c. */
+static void
+range_listener(struct stack *s, const uint8_t addr[16])
+{
+	struct stack_tgt *t = &s->tgt;
+	int i;
+
+	if (!vipa_profile_range_match(&s->prof, addr))
+		return;
+	for (i = 0; i < t->nrange_seen; i++)
+		if (memcmp(t->range_seen[i], addr, 16) == 0)
+			return;
+	if (t->nrange_seen < VIPA_MAX_DVIPA)
+		memcpy(t->range_seen[t->nrange_seen++], addr, 16);
+}
+
 static int
 sock_cb(const struct lib_sock *so, void *arg)
 {
 	struct stack *s = arg;
 	int i;
+
+	if (so->state == TCP_LISTEN && s->prof.nrange)
+		range_listener(s, so->laddr);
 
 	for (i = 0; i < s->ndv; i++) {
 		struct stack_dvipa *d = &s->dv[i];
@@ -348,15 +368,23 @@ stack_tgt_poll(struct stack *s)
 
 	for (i = 0; i < s->ndv; i++)
 		any |= s->dv[i].target;
-	if (!any)
+	t->range_polled = 0;
+	if (!any && !s->prof.nrange)
 		return;
+	/* With VIPARANGEs but no target role, only the listeners. */
+	if (!any)
+		states = 1u << TCP_LISTEN;
 	memset(t->rdy, 0, sizeof(t->rdy));
+	t->nrange_seen = 0;
 	t->poll_gen++;
 	t->nev = 0;
 	if (lib_diag_tcp6(states, sock_cb, s) < 0) {
 		lib_verdict(&s->tun_verdicts, "socket table dump failed");
 		return;
 	}
+	t->range_polled = s->prof.nrange > 0;
+	if (!any)
+		return;
 	vipa_vcrt_foreach(t->conns, sweep_cb, s);
 	sef_interval(s);
 	for (i = 0; i < s->ndv; i++) {

@@ -250,6 +250,7 @@ enum wire_vipa_status {
 #define WIRE_VIPA_F_MIP6 0x01
 #define WIRE_VIPA_F_WHENIDLE 0x02
 #define WIRE_VIPA_F_DIST 0x04	/* this stack has its own VIPADISTRIBUTE for it */
+#define WIRE_VIPA_F_RANGE 0x20	/* VIPA_ADV: an application-instance DVIPA (VIPARANGE bind) */
 struct wire_xcf_vipa_adv {
 	uint8_t n;
 	struct {

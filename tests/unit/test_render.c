@@ -259,22 +259,30 @@ test_sysplex_displays(void **state)
 	(void)state;
 	check(stack_render_sysplex_vipadyn,
 	      "{\"system\":\"SYSC\",\"stack\":\"TCPCS\",\"member\":true,\"sysplex_vipadyn\":["
-	      "{\"ipaddr\":\"fd00:100::1\",\"tcpname\":\"TCPCS\",\"mvsname\":\"SYSC\",\"status\":\"ACTIVE\",\"rank\":0,\"dist\":\"DEST\"},"
-	      "{\"ipaddr\":\"fd00:100::1\",\"tcpname\":\"TCPCS\",\"mvsname\":\"SYSB\",\"status\":\"BACKUP\",\"rank\":5,\"dist\":\"DEST\"},"
-	      "{\"ipaddr\":\"fd00:100::2\",\"tcpname\":\"TCPCS\",\"mvsname\":\"SYSA\",\"status\":\"ACTIVE\",\"rank\":0,\"dist\":\"BOTH\"}],"
-	      "\"records\":3}", &ctx,
+	      "{\"ipaddr\":\"fd00:100::1\",\"tcpname\":\"TCPCS\",\"mvsname\":\"SYSC\",\"status\":\"ACTIVE\",\"rank\":0,\"dist\":\"DEST\",\"origin\":\"VIPADEFINE\"},"
+	      "{\"ipaddr\":\"fd00:100::1\",\"tcpname\":\"TCPCS\",\"mvsname\":\"SYSB\",\"status\":\"BACKUP\",\"rank\":5,\"dist\":\"DEST\",\"origin\":\"VIPADEFINE\"},"
+	      "{\"ipaddr\":\"fd00:100::2\",\"tcpname\":\"TCPCS\",\"mvsname\":\"SYSA\",\"status\":\"ACTIVE\",\"rank\":0,\"dist\":\"BOTH\",\"origin\":\"VIPADEFINE\"},"
+	      "{\"ipaddr\":\"fd00:200::5\",\"tcpname\":\"TCPCS\",\"mvsname\":\"SYSB\",\"status\":\"ACTIVE\",\"rank\":0,\"dist\":\"\",\"origin\":\"VIPARANGE BIND\"}],"
+	      "\"records\":4}", &ctx,
 	      "EZZ8260I SYSPLEX CS V2R5 10\n"
 	      "VIPA DYNAMIC DISPLAY FROM TCPCS AT SYSC\n"
 	      "IPADDR: fd00:100::1\n"
+	      "  ORIGIN: VIPADEFINE\n"
 	      "  TCPNAME  MVSNAME  STATUS      RANK DIST\n"
 	      "  -------- -------- ----------- ---- ----\n"
 	      "  TCPCS    SYSC     ACTIVE           DEST\n"
 	      "  TCPCS    SYSB     BACKUP      005  DEST\n"
 	      "IPADDR: fd00:100::2\n"
+	      "  ORIGIN: VIPADEFINE\n"
 	      "  TCPNAME  MVSNAME  STATUS      RANK DIST\n"
 	      "  -------- -------- ----------- ---- ----\n"
 	      "  TCPCS    SYSA     ACTIVE           BOTH\n"
-	      "3 OF 3 RECORDS DISPLAYED\n");
+	      "IPADDR: fd00:200::5\n"
+	      "  ORIGIN: VIPARANGE BIND\n"
+	      "  TCPNAME  MVSNAME  STATUS      RANK DIST\n"
+	      "  -------- -------- ----------- ---- ----\n"
+	      "  TCPCS    SYSB     ACTIVE           \n"
+	      "4 OF 4 RECORDS DISPLAYED\n");
 	check(stack_render_sysplex_vipadyn,
 	      "{\"system\":\"SYSC\",\"stack\":\"TCPCS\",\"member\":false,\"sysplex_vipadyn\":[],\"records\":0}",
 	      &ctx,
