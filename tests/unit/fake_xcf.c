@@ -170,3 +170,20 @@ xcf_settled(const struct xcf *x)
 	LIB_UNUSED(x);
 	return fake_bus.settled;
 }
+
+/* V TCPIP,,SYSPLEX,LEAVEGROUP / JOINGROUP (vary.c): the bus says so. */
+int
+xcf_join(struct xcf *x)
+{
+	(void)x;
+	fake_bus.joined = 1;
+	return 0;
+}
+
+int
+xcf_leave(struct xcf *x)
+{
+	(void)x;
+	fake_bus.joined = 0;
+	return 0;
+}
