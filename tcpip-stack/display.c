@@ -255,7 +255,18 @@ stack_show_vipadyn(struct stack *s)
 static const char *
 moveable_name(enum vipa_moveable m)
 {
-	return m == VIPA_MOVE_WHENIDLE ? "WHENIDLE" : "IMMEDIATE";
+	switch (m) {
+	case VIPA_MOVE_WHENIDLE: return "WHENIDLE";
+	case VIPA_MOVE_NONDISRUPTIVE: return "NONDISRUPTIVE";
+	case VIPA_MOVE_DISRUPTIVE: return "DISRUPTIVE";
+	default: return "IMMEDIATE";
+	}
+}
+
+static const char *
+srvtype_name(uint8_t t)
+{
+	return t == VIPA_SRV_PREFERRED ? "PREFERRED" : t == VIPA_SRV_BACKUP ? "BACKUP" : "";
 }
 
 /* The configuration as normalized PROFILE statements (vipa_profile_print). */
@@ -280,7 +291,8 @@ json_t *
 stack_show_vipadcfg(struct stack *s)
 {
 	const struct vipa_profile *p = &s->prof;
-	json_t *def = json_array(), *bak = json_array(), *dis = json_array(), *r = answer(s);
+	json_t *def = json_array(), *bak = json_array(), *dis = json_array(), *rng = json_array();
+	json_t *r = answer(s);
 	int i, j;
 
 	for (i = 0; i < p->ndefine; i++) {
@@ -295,9 +307,16 @@ stack_show_vipadcfg(struct stack *s)
 				lib_json_str(d->ifname), "ipaddr", addr(d->addr),
 				"moveable", moveable_name(d->moveable)));
 	}
+	for (i = 0; i < p->nrange; i++) {
+		const struct vipa_range *g = &p->range[i];
+
+		json_array_append_new(rng, json_pack("{s:o,s:o,s:i,s:s,s:o}", "intfname",
+			lib_json_str(g->ifname), "ipaddr", addr(g->addr), "prefixlen", g->plen,
+			"moveable", moveable_name(g->moveable), "saf", lib_json_str(g->saf)));
+	}
 	for (i = 0; i < p->ndist; i++) {
 		const struct vipa_distribute *d = &p->dist[i];
-		json_t *ports = json_array(), *dest;
+		json_t *ports = json_array(), *dest, *dests = json_array(), *row;
 
 		for (j = 0; j < d->nports; j++)
 			json_array_append_new(ports, json_integer(d->ports[j]));
@@ -305,16 +324,26 @@ stack_show_vipadcfg(struct stack *s)
 			dest = json_string("ALL");
 		} else {
 			dest = json_array();
-			for (j = 0; j < d->ndest; j++)
+			for (j = 0; j < d->ndest; j++) {
 				json_array_append_new(dest, addr(d->dest[j].xcf));
+				json_array_append_new(dests, json_pack("{s:o,s:i,s:s,s:i}", "destxcf",
+					addr(d->dest[j].xcf), "weight", d->dest[j].weight,
+					"srvtype", srvtype_name(d->dest[j].srvtype), "rank",
+					d->dest[j].rank));
+			}
 		}
-		json_array_append_new(dis, json_pack("{s:o,s:o,s:o,s:s,s:b,s:i}", "ipaddr",
-			addr(d->dvipa), "ports", ports, "destxcf", dest,
+		row = json_pack("{s:o,s:o,s:o,s:o,s:s,s:b,s:i,s:b}", "ipaddr",
+			addr(d->dvipa), "ports", ports, "destxcf", dest, "dests", dests,
 			"distmethod", vipa_distmethod_name(d->method), "mobileipv6", d->mip6 != 0,
-			"timedaffinity", d->timedaff));
+			"timedaffinity", d->timedaff, "sysplexports", d->sysplexports != 0);
+		if (row && d->method == VIPA_DIST_HOTSTANDBY) {
+			set(row, "autoswitchback", json_boolean(d->autoswitchback));
+			set(row, "healthswitch", json_boolean(d->healthswitch));
+		}
+		json_array_append_new(dis, row);
 	}
-	set(r, "vipadcfg", json_pack("{s:o,s:o,s:o}", "define", def, "backup", bak,
-				     "distribute", dis));
+	set(r, "vipadcfg", json_pack("{s:o,s:o,s:o,s:o}", "define", def, "backup", bak,
+				     "range", rng, "distribute", dis));
 	set(r, "profile", profile_text(p));
 	return r;
 }

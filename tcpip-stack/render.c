@@ -159,11 +159,78 @@ stack_render_vipadyn(const json_t *r, struct lib_sbuf *o, void *arg)
 	netstat_table(r, o, arg, note, "DYNAMIC VIPA:", "vipadyn", vipadyn_row);
 }
 
+/* One VIPA DEFINE / BACKUP / RANGE entry: the interface name of an IPv6
+ * one, then its address. */
+static void
+cfg_addr(const json_t *e, struct lib_sbuf *o, int range)
+{
+	const char *ifn = S(e, "intfname");
+
+	if (ifn[0])
+		lib_sbuf_printf(o, "    INTFNAME: %s\n  ", ifn);
+	if (range)
+		lib_sbuf_printf(o, "    IPADDR/PREFIXLEN: %s/%llu\n", S(e, "ipaddr"), U(e, "prefixlen"));
+	else
+		lib_sbuf_printf(o, "    IPADDR: %s\n", S(e, "ipaddr"));
+}
+
+/* D TCPIP,tcp,NETSTAT,VIPADCFG: the VIPADYNAMIC configuration, z/OS's
+ * sections: VIPA BACKUP, VIPA DEFINE, VIPA RANGE, VIPA DISTRIBUTE (one DEST
+ * per port and destination). */
 void
 stack_render_vipadcfg(const json_t *r, struct lib_sbuf *o, void *arg)
 {
+	const json_t *c = json_object_get(r, "vipadcfg"), *e, *p, *x;
+	size_t i, j, k;
+
 	netstat_header(r, o, arg);
-	lib_sbuf_printf(o, "DYNAMIC VIPA INFORMATION:\n%sEND OF THE REPORT\n", S(r, "profile"));
+	lib_sbuf_printf(o, "DYNAMIC VIPA INFORMATION:\n");
+	if (json_array_size(json_object_get(c, "backup")))
+		lib_sbuf_printf(o, "  VIPA BACKUP:\n");
+	json_array_foreach(json_object_get(c, "backup"), i, e) {
+		cfg_addr(e, o, 0);
+		lib_sbuf_printf(o, "      RANK: %03llu  MOVEABLE: %s\n", U(e, "rank"), S(e, "moveable"));
+	}
+	if (json_array_size(json_object_get(c, "define")))
+		lib_sbuf_printf(o, "  VIPA DEFINE:\n");
+	json_array_foreach(json_object_get(c, "define"), i, e) {
+		cfg_addr(e, o, 0);
+		lib_sbuf_printf(o, "      MOVEABLE: %s\n", S(e, "moveable"));
+	}
+	if (json_array_size(json_object_get(c, "range")))
+		lib_sbuf_printf(o, "  VIPA RANGE:\n");
+	json_array_foreach(json_object_get(c, "range"), i, e) {
+		cfg_addr(e, o, 1);
+		lib_sbuf_printf(o, "      MOVEABLE: %s%s%s\n", S(e, "moveable"),
+				S(e, "saf")[0] ? "  SAF: " : "", S(e, "saf"));
+	}
+	if (json_array_size(json_object_get(c, "distribute")))
+		lib_sbuf_printf(o, "  VIPA DISTRIBUTE:\n");
+	json_array_foreach(json_object_get(c, "distribute"), i, e) {
+		const json_t *dests = json_object_get(e, "dests");
+		size_t nd = json_array_size(dests);
+		char aff[24] = "NO";
+
+		if (U(e, "timedaffinity"))
+			snprintf(aff, sizeof(aff), "%llu", U(e, "timedaffinity"));
+		json_array_foreach(json_object_get(e, "ports"), j, p) {
+			for (k = 0; k < (nd ? nd : 1); k++) {
+				x = nd ? json_array_get(dests, k) : NULL;
+				lib_sbuf_printf(o, "    DEST:        %s..%lld\n      DESTXCF:   %s\n",
+						S(e, "ipaddr"), (long long)json_integer_value(p),
+						x ? S(x, "destxcf") : "ALL");
+				lib_sbuf_printf(o, "      SYSPT:     %s  TIMAFF: %s  FLG: %s%s\n",
+						B(e, "sysplexports") ? "YES" : "NO", aff,
+						S(e, "distmethod"), B(e, "mobileipv6") ? " MOBILEIPV6" : "");
+				if (x && S(x, "srvtype")[0] && U(x, "rank"))
+					lib_sbuf_printf(o, "      SRVTYPE:   %s  RANK: %03llu\n",
+							S(x, "srvtype"), U(x, "rank"));
+				else if (x && S(x, "srvtype")[0])
+					lib_sbuf_printf(o, "      SRVTYPE:   %s\n", S(x, "srvtype"));
+			}
+		}
+	}
+	lib_sbuf_printf(o, "END OF THE REPORT\n");
 }
 
 static void

@@ -35,7 +35,7 @@ check() {
 }
 N='EZD0101I NETSTAT CS V2R5 TCPCS [0-9]+'
 check 'D TCPIP,TCPCS,NETSTAT,VIPADCFG' "$N" '.vipadcfg.define[0].ipaddr == "fd00:100::1" and .vipadcfg.distribute[0].ports == [8080]' SYSA
-check 'D TCPIP,TCPCS,NETSTAT,VIPADCFG' "VIPABACKUP 100" '.vipadcfg.backup[0].rank == 100' SYSB
+check 'D TCPIP,TCPCS,NETSTAT,VIPADCFG' "RANK: 100" '.vipadcfg.backup[0].rank == 100' SYSB
 check 'D TCPIP,TCPCS,NETSTAT,VIPADYN' "$N.*|ACTIVE" '.vipadyn[0].status == "ACTIVE" and (.vipadyn[0].diststat | test("DIST"))' SYSA
 check 'D TCPIP,TCPCS,NETSTAT,VIPADYN' "BACKUP" '.vipadyn[0].status == "BACKUP" and .vipadyn[0].rank == 100' SYSB
 check 'D TCPIP,TCPCS,NETSTAT,VDPT' '3 OF 3 RECORDS DISPLAYED' '.records == 3 and ([.vdpt[] | select(.rdy > 0)] | length) == 3'
