@@ -156,3 +156,43 @@ vipa_sysports_count(const struct vipa_sysports *sp, const uint8_t xcf[16])
 			n++;
 	return n;
 }
+
+int
+vipa_sysports_claim(struct vipa_sysports *sp, const uint8_t xcf[16], uint16_t port, int count)
+{
+	int slot = tgt_slot(sp, xcf), i;
+	uint32_t b = port / VIPA_SYSPORTS_BLOCK, j;
+
+	if (count < 1 || port % VIPA_SYSPORTS_BLOCK || b < sp->first_block ||
+	    b + (uint32_t)count - 1 > sp->last_block)
+		return -EINVAL;
+	for (j = 0; j < (uint32_t)count; j++)
+		if (sp->owner[b + j] && (slot < 0 || sp->owner[b + j] != slot + 1))
+			return -EBUSY;
+	if (slot < 0) {
+		for (i = 0; i < VIPA_SYSPORTS_MAX_TGT && sp->tgt_used[i]; i++)
+			;
+		if (i == VIPA_SYSPORTS_MAX_TGT)
+			return -ENOSPC;
+		slot = i;
+		sp->tgt_used[slot] = 1;
+		memcpy(sp->tgt[slot], xcf, 16);
+	}
+	for (j = 0; j < (uint32_t)count; j++)
+		sp->owner[b + j] = (uint8_t)(slot + 1);
+	return port;
+}
+
+int
+vipa_sysports_first(const struct vipa_sysports *sp, const uint8_t xcf[16])
+{
+	int slot = tgt_slot(sp, xcf);
+	uint32_t b;
+
+	if (slot < 0)
+		return -ENOENT;
+	for (b = sp->first_block; b <= sp->last_block; b++)
+		if (sp->owner[b] == slot + 1)
+			return (int)(b * VIPA_SYSPORTS_BLOCK);
+	return -ENOENT;
+}

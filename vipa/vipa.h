@@ -436,6 +436,13 @@ int vipa_sysports_release_all(struct vipa_sysports *sp, const uint8_t xcf[16]);
 int vipa_sysports_owner(const struct vipa_sysports *sp, uint16_t port, uint8_t xcf[16]);
 /* Blocks a target holds (for D TCPIP,,SYSPLEX,PORTS). */
 int vipa_sysports_count(const struct vipa_sysports *sp, const uint8_t xcf[16]);
+/* Gives the target exactly the `count` blocks from `port` (a block
+ * boundary): a target keeping its ports across a change of routing stack.
+ * Returns port; -EBUSY when another target holds one of them, -EINVAL when
+ * they are not inside the range, -ENOSPC when there are too many targets. */
+int vipa_sysports_claim(struct vipa_sysports *sp, const uint8_t xcf[16], uint16_t port, int count);
+/* The first port of the target's lowest block; -ENOENT when it has none. */
+int vipa_sysports_first(const struct vipa_sysports *sp, const uint8_t xcf[16]);
 
 /* ---- VCRT: connection routing table ------------------------------------------
  * A lib_tab (lib/lib.h) of struct vipa_conn keyed by struct vipa_conn_key:

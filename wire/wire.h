@@ -207,7 +207,8 @@ enum wire_xcf_type {
 	WIRE_XCF_TGT_SYNC_REQ = 7,	/* directed to target: report everything again */
 	WIRE_XCF_MIP6_COPY = 8,	/* directed: a copy of a Mobility Header packet */
 	WIRE_XCF_BIND_INFO = 9,	/* directed owner->target: binding state of a conn */
-	WIRE_XCF_TYPE_MAX = 9
+	WIRE_XCF_SYSPORTS = 10,	/* directed: SYSPLEXPORTS ephemeral port blocks */
+	WIRE_XCF_TYPE_MAX = 10
 };
 struct wire_xcf_hdr {
 	uint8_t version;
@@ -251,6 +252,7 @@ enum wire_vipa_status {
 #define WIRE_VIPA_F_WHENIDLE 0x02
 #define WIRE_VIPA_F_DIST 0x04	/* this stack has its own VIPADISTRIBUTE for it */
 #define WIRE_VIPA_F_RANGE 0x20	/* VIPA_ADV: an application-instance DVIPA (VIPARANGE bind) */
+#define WIRE_VIPA_F_SYSPORTS 0x40	/* DIST_ADV: SYSPLEXPORTS (targets ask for port blocks) */
 struct wire_xcf_vipa_adv {
 	uint8_t n;
 	struct {
@@ -370,6 +372,22 @@ struct wire_xcf_mip6_copy {
 int wire_xcf_mip6_copy_decode(struct wire_xcf_mip6_copy *m, const uint8_t *p, size_t len,
 			      const char **reason);
 ssize_t wire_xcf_mip6_copy_encode(const struct wire_xcf_mip6_copy *m, uint8_t *p, size_t cap);
+
+/* SYSPORTS body: dvipa 16, op u8, first u16, count u16.  op REQ (target ->
+ * owner): give me `count` blocks of WIRE_SYSPORTS_BLOCK ephemeral ports for
+ * connections from the DVIPA; GRANT (owner -> target): ports first ..
+ * first + count * block - 1 are yours (count 0: refused); RELEASE (target ->
+ * owner): I give my blocks back. */
+enum wire_sysports_op { WIRE_SYSPORTS_REQ = 1, WIRE_SYSPORTS_GRANT = 2, WIRE_SYSPORTS_RELEASE = 3 };
+struct wire_xcf_sysports {
+	uint8_t dvipa[16];
+	uint8_t op;
+	uint16_t first;
+	uint16_t count;
+};
+int wire_xcf_sysports_decode(struct wire_xcf_sysports *m, const uint8_t *p, size_t len,
+			     const char **reason);
+ssize_t wire_xcf_sysports_encode(const struct wire_xcf_sysports *m, uint8_t *p, size_t cap);
 
 /* BIND_INFO body (owner -> target; claim 1's "binding information request"
  * with the state information): one connection's binding state:

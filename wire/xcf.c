@@ -512,3 +512,41 @@ wire_xcf_sync_req_encode(const struct wire_xcf_sync_req *m, uint8_t *p, size_t c
 	wire_wr_bytes(&w, m->dvipa, 16);
 	return wire_wr_result(&w);
 }
+
+/* ---- SYSPORTS ---------------------------------------------------------------- */
+
+int
+wire_xcf_sysports_decode(struct wire_xcf_sysports *m, const uint8_t *p, size_t len,
+			 const char **reason)
+{
+	struct wire_rd r;
+	int rc;
+
+	wire_rd_init(&r, p, len);
+	wire_rd_bytes(&r, m->dvipa, 16);
+	m->op = wire_rd_u8(&r);
+	m->first = wire_rd_u16(&r);
+	m->count = wire_rd_u16(&r);
+	if ((rc = rd_finish(&r, "SYSPORTS truncated", reason)) < 0)
+		return rc;
+	if (m->op < WIRE_SYSPORTS_REQ || m->op > WIRE_SYSPORTS_RELEASE) {
+		SET_REASON(reason, "SYSPORTS has an unknown operation");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+ssize_t
+wire_xcf_sysports_encode(const struct wire_xcf_sysports *m, uint8_t *p, size_t cap)
+{
+	struct wire_wr w;
+
+	if (m->op < WIRE_SYSPORTS_REQ || m->op > WIRE_SYSPORTS_RELEASE)
+		return -EINVAL;
+	wire_wr_init(&w, p, cap);
+	wire_wr_bytes(&w, m->dvipa, 16);
+	wire_wr_u8(&w, m->op);
+	wire_wr_u16(&w, m->first);
+	wire_wr_u16(&w, m->count);
+	return wire_wr_result(&w);
+}

@@ -26,6 +26,7 @@ static struct wire_xcf_tgt_conn tc;
 static struct wire_xcf_sync_req sr;
 static struct wire_xcf_mip6_copy mc;
 static struct wire_xcf_bind_info bi;
+static struct wire_xcf_sysports sp;
 
 /* A decoder that accepted p[0..len) must have produced its exact encoding. */
 static void
@@ -78,6 +79,8 @@ bodies(const uint8_t *p, size_t len)
 	why = NULL;
 	if (wire_xcf_bind_info_decode(&bi, p, len, &why) == 0)
 		same(wire_xcf_bind_info_encode(&bi, out, sizeof(out)), p, len);
+	if (wire_xcf_sysports_decode(&sp, p, len, &why) == 0)
+		same(wire_xcf_sysports_encode(&sp, out, sizeof(out)), p, len);
 	else if (!why)
 		abort();
 }

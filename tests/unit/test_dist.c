@@ -479,6 +479,35 @@ test_sysports(void **state)
 	assert_int_equal(vipa_sysports_alloc(&sp, b), 1024 + 64 * 34);
 }
 
+/* A target keeps its ports across a change of routing stack: the new one
+ * gives it exactly the blocks it asks for, unless another holds them. */
+static void
+test_sysports_claim(void **state)
+{
+	static struct vipa_sysports sp;
+	uint8_t a[16], b[16], o[16];
+
+	(void)state;
+	xcf(1, a);
+	xcf(2, b);
+	assert_int_equal(vipa_sysports_init(&sp, 32768, 60999), 0);
+	assert_int_equal(vipa_sysports_first(&sp, a), -ENOENT);
+	assert_int_equal(vipa_sysports_claim(&sp, a, 40960, 4), 40960);
+	assert_int_equal(vipa_sysports_count(&sp, a), 4);
+	assert_int_equal(vipa_sysports_first(&sp, a), 40960);
+	assert_int_equal(vipa_sysports_owner(&sp, 40960 + 4 * 64 - 1, o), 0);
+	assert_memory_equal(o, a, 16);
+	/* Claiming again what it holds is fine; another target cannot. */
+	assert_int_equal(vipa_sysports_claim(&sp, a, 40960, 4), 40960);
+	assert_int_equal(vipa_sysports_claim(&sp, b, 40960 + 3 * 64, 2), -EBUSY);
+	assert_int_equal(vipa_sysports_claim(&sp, b, 40961, 1), -EINVAL);	/* not a block start */
+	assert_int_equal(vipa_sysports_claim(&sp, b, 1024, 1), -EINVAL);	/* outside the range */
+	assert_int_equal(vipa_sysports_claim(&sp, b, 60928, 2), -EINVAL);	/* runs past the end */
+	/* The allocator then never hands out the claimed blocks. */
+	assert_int_equal(vipa_sysports_alloc_n(&sp, b, 4), 32768);
+	assert_true(vipa_sysports_first(&sp, b) == 32768);
+}
+
 int
 main(void)
 {
@@ -492,6 +521,7 @@ main(void)
 		cmocka_unit_test(test_hs_choose),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_sysports),
+		cmocka_unit_test(test_sysports_claim),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

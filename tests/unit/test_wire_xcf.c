@@ -217,6 +217,16 @@ enc_sync(const void *m, uint8_t *p, size_t c)
 {
 	return wire_xcf_sync_req_encode(m, p, c);
 }
+static int
+dec_sysports(void *m, const uint8_t *p, size_t l, const char **r)
+{
+	return wire_xcf_sysports_decode(m, p, l, r);
+}
+static ssize_t
+enc_sysports(const void *m, uint8_t *p, size_t c)
+{
+	return wire_xcf_sysports_encode(m, p, c);
+}
 
 /* ---- envelope ------------------------------------------------------------------ */
 
@@ -674,6 +684,35 @@ test_sync_req(void **state)
 	check_enospc(enc_sync, &in, 16);
 }
 
+/* SYSPORTS: 21 bytes, every operation; an unknown one is refused both ways. */
+static void
+test_sysports(void **state)
+{
+	struct wire_xcf_sysports in, out, scratch;
+	const char *why = NULL;
+	ssize_t n;
+	int op;
+
+	(void)state;
+	for (op = WIRE_SYSPORTS_REQ; op <= WIRE_SYSPORTS_RELEASE; op++) {
+		memset(&in, 0, sizeof(in));
+		fill(in.dvipa, 16, 0xfd);
+		in.op = (uint8_t)op;
+		in.first = (uint16_t)(1024 * op);
+		in.count = (uint16_t)(op * 3);
+		n = wire_xcf_sysports_encode(&in, body, sizeof(body));
+		assert_int_equal(n, 21);
+		check_body(WIRE_XCF_SYSPORTS, (size_t)n, dec_sysports, &out, &in, sizeof(in),
+			   &scratch);
+		check_enospc(enc_sysports, &in, 21);
+	}
+	body[16] = 9;
+	assert_int_equal(wire_xcf_sysports_decode(&out, body, 21, &why), -EINVAL);
+	assert_string_equal(why, "SYSPORTS has an unknown operation");
+	in.op = 0;
+	assert_int_equal(wire_xcf_sysports_encode(&in, body, sizeof(body)), -EINVAL);
+}
+
 /* Decoders accept a NULL reason pointer. */
 static void
 test_null_reason(void **state)
@@ -705,6 +744,7 @@ main(void)
 		cmocka_unit_test(test_tgt_listen),
 		cmocka_unit_test(test_tgt_conn),
 		cmocka_unit_test(test_sync_req),
+		cmocka_unit_test(test_sysports),
 		cmocka_unit_test(test_null_reason),
 	};
 
