@@ -38,6 +38,7 @@ static const struct display {
 	{ NETSTAT, "CONFIG", stack_show_config, stack_render_config },
 	{ SYSPLEX, "VIPADYN", stack_show_sysplex_vipadyn, stack_render_sysplex_vipadyn },
 	{ SYSPLEX, "GROUP", stack_show_group, stack_render_group },
+	{ SYSPLEX, "PORTS", stack_show_sysplex_ports, stack_render_sysplex_ports },
 	{ SYSPLEX, "VIPAD", stack_show_sysplex_vipadyn, stack_render_sysplex_vipadyn },
 	{ -1, NULL, NULL, NULL },
 };

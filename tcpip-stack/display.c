@@ -680,6 +680,70 @@ stack_show_sysplex_vipadyn(struct stack *s)
 	return with_rows(r, "sysplex_vipadyn", a);
 }
 
+/* ---- SYSPLEX,PORTS ---------------------------------------------------------- */
+
+/* The port blocks of one target as ranges of consecutive blocks. */
+static json_t *
+port_ranges(const struct vipa_sysports *sp, int slot)
+{
+	json_t *a = json_array();
+	uint32_t b, start = 0;
+	int in = 0;
+
+	for (b = sp->first_block; b <= (uint32_t)sp->last_block + 1; b++) {
+		int mine = b <= sp->last_block && sp->owner[b] == slot + 1;
+
+		if (mine && !in) {
+			start = b;
+			in = 1;
+		} else if (!mine && in) {
+			json_array_append_new(a, json_pack("{s:I,s:I}", "first",
+				(json_int_t)(start * VIPA_SYSPORTS_BLOCK), "last",
+				(json_int_t)(b * VIPA_SYSPORTS_BLOCK - 1)));
+			in = 0;
+		}
+	}
+	return a;
+}
+
+/* D TCPIP,,SYSPLEX,PORTS: on a routing stack, the ephemeral port blocks of
+ * each SYSPLEXPORTS DVIPA it owns, per target; on a target, the ports it
+ * was given. */
+json_t *
+stack_show_sysplex_ports(struct stack *s)
+{
+	json_t *r = answer(s), *a = json_array();
+	int i, j;
+
+	for (i = 0; i < s->ndv; i++) {
+		const struct stack_dvipa *d = &s->dv[i];
+
+		if (!d->owned || !d->sp_init)
+			continue;
+		for (j = 0; j < VIPA_SYSPORTS_MAX_TGT; j++) {
+			const struct xcf_member_info *m;
+			char name[XCF_NAME_LEN + 1] = "";
+
+			if (!d->sp.tgt_used[j])
+				continue;
+			if (memcmp(d->sp.tgt[j], s->xcfaddr, 16) == 0)
+				lib_strlcpy(name, s->member, sizeof(name));
+			else if ((m = xcf_member_by_addr(s->xcf, d->sp.tgt[j])))
+				lib_strlcpy(name, m->member, sizeof(name));
+			json_array_append_new(a, json_pack("{s:o,s:o,s:o,s:i,s:o}", "dvipa",
+				addr(d->addr), "destxcf", addr(d->sp.tgt[j]), "destname",
+				lib_json_str(name), "blocks", vipa_sysports_count(&d->sp, d->sp.tgt[j]),
+				"ranges", port_ranges(&d->sp, j)));
+		}
+	}
+	if (s->tgt.sp_want)
+		set(r, "local", json_pack("{s:o,s:I,s:I,s:o}", "dvipa", addr(s->tgt.sp_dvipa),
+			"first", (json_int_t)s->tgt.sp_first, "last", (json_int_t)(s->tgt.sp_count ?
+			s->tgt.sp_first + s->tgt.sp_count * VIPA_SYSPORTS_BLOCK - 1 : 0),
+			"from", lib_json_str(s->tgt.sp_owner)));
+	return with_rows(r, "ports", a);
+}
+
 static const char *
 member_state(enum xcf_member_state st)
 {

@@ -37,6 +37,8 @@ stack_dist_build_adv(const struct stack_dvipa *d, struct wire_xcf_dist_adv *mp)
 		if (!d->dist.healthswitch)
 			m.flags |= WIRE_VIPA_F_NOHEALTHSW;
 	}
+	if (d->dist.sysplexports)
+		m.flags |= WIRE_VIPA_F_SYSPORTS;
 	m.timedaff = d->dist.timedaff;
 	m.nports = (uint8_t)d->dist.nports;
 	for (i = 0; i < d->dist.nports; i++)
@@ -441,9 +443,85 @@ stack_dist_target_left(struct stack *s, const struct xcf_member_info *m)
 	int n;
 
 	vipa_vcrt_foreach(s->vcrt, drop_conn_of_dest, &a);
+	for (n = 0; n < s->ndv; n++)
+		if (s->dv[n].sp_init)
+			vipa_sysports_release_all(&s->dv[n].sp, m->xcfaddr);
 	n = vipa_vdpt_remove_dest(s->vdpt, m->xcfaddr);
 	if (n > 0)
 		log_info("EZD1208I %d VDPT ENTRIES OF %s REMOVED", n, m->member);
+}
+
+static void
+sysports_send(struct stack *s, const char *member, const uint8_t dvipa[16], uint8_t op,
+	      uint16_t first, uint16_t count)
+{
+	struct wire_xcf_sysports m;
+	uint8_t b[64];
+	ssize_t n;
+
+	memset(&m, 0, sizeof(m));
+	memcpy(m.dvipa, dvipa, 16);
+	m.op = op;
+	m.first = first;
+	m.count = count;
+	n = wire_xcf_sysports_encode(&m, b, sizeof(b));
+	if (n > 0)
+		stack_send(s, member, WIRE_XCF_SYSPORTS, b, (size_t)n);
+}
+
+void
+stack_dist_on_sysports(struct stack *s, const struct xcf_member_info *from,
+		       const struct wire_xcf_sysports *m)
+{
+	struct stack_dvipa *d = stack_dvipa_find(s, m->dvipa);
+	int count = m->count, first;
+	char a[64];
+
+	if (!d || !d->owned || !d->has_dist || !d->dist.sysplexports) {
+		lib_verdict(&s->bus_verdicts, "SYSPLEXPORTS request for a DVIPA we do not distribute "
+			    "with SYSPLEXPORTS");
+		return;
+	}
+	if (!d->sp_init) {
+		if (vipa_sysports_init(&d->sp, STACK_SYSPORTS_LO, STACK_SYSPORTS_HI) < 0)
+			return;
+		d->sp_init = 1;
+	}
+	if (m->op == WIRE_SYSPORTS_RELEASE) {
+		vipa_sysports_release_all(&d->sp, from->xcfaddr);
+		return;
+	}
+	if (count < 1 || count > STACK_SYSPORTS_BLOCKS * 4)
+		count = STACK_SYSPORTS_BLOCKS;
+	if (vipa_sysports_count(&d->sp, from->xcfaddr) > 0) {
+		/* Asked again (a lost grant): the same blocks. */
+		count = vipa_sysports_count(&d->sp, from->xcfaddr);
+		first = vipa_sysports_first(&d->sp, from->xcfaddr);
+	} else if (m->first && (first = vipa_sysports_claim(&d->sp, from->xcfaddr, m->first,
+							      count)) >= 0) {
+		/* It keeps the ports another routing stack gave it. */
+	} else {
+		first = vipa_sysports_alloc_n(&d->sp, from->xcfaddr, count);
+	}
+	vipa_addr_str(d->addr, a, sizeof(a));
+	if (first < 0) {
+		log_warnx("EZD1273I SYSPLEXPORTS: NO FREE PORTS OF %s FOR %s", a, from->member);
+		sysports_send(s, from->member, d->addr, WIRE_SYSPORTS_GRANT, 0, 0);
+		return;
+	}
+	log_info("EZD1272I SYSPLEXPORTS: PORTS %d-%d OF %s GIVEN TO %s", first,
+		 first + count * VIPA_SYSPORTS_BLOCK - 1, a, from->member);
+	sysports_send(s, from->member, d->addr, WIRE_SYSPORTS_GRANT, (uint16_t)first,
+		      (uint16_t)count);
+}
+
+const uint8_t *
+stack_dist_port_owner(struct stack *s, struct stack_dvipa *d, uint16_t port, uint8_t buf[16])
+{
+	LIB_UNUSED(s);
+	if (!d->sp_init || vipa_sysports_owner(&d->sp, port, buf) < 0)
+		return NULL;
+	return buf;
 }
 
 void

@@ -402,6 +402,17 @@ handle_packet(struct stack *s, uint8_t *frame, size_t flen)
 		distribute(s, d, &pk, pkt, len, &vh);
 		return;
 	}
+	if (pk.proto == WIRE_PROTO_TCP && pk.tcp_hlen && d->sp_init) {
+		/* SYSPLEXPORTS: a connection a target opened from the DVIPA (its
+		 * ephemeral port is in that target's blocks). */
+		uint8_t buf[16];
+		const uint8_t *x = stack_dist_port_owner(s, d, pk.dport, buf);
+
+		if (x && memcmp(x, s->xcfaddr, 16) != 0) {
+			forward(s, &pk, pkt, len, &vh, x);
+			return;
+		}
+	}
 	/* Not distributed: the owner answers itself (ping, other ports). */
 	s->cnt.local_pkts++;
 	tun_write(s, frame, flen);

@@ -96,6 +96,8 @@ dist_merge(struct vipa_distribute *m, const struct vipa_distribute *v)
 	}
 	if (v->mip6)
 		m->mip6 = 1;
+	if (v->sysplexports)
+		m->sysplexports = 1;
 }
 
 const struct vipa_distribute *

@@ -12,6 +12,8 @@
  *   SYNC_REQ   direct  owner -> target: send full reports again (tgt.c)
  *   MIP6_COPY  direct  target -> owner: a Mobility Header copy (mip6.c)
  *   BIND_INFO  direct  owner -> target: a connection's binding (mip6.c)
+ *   SYSPORTS   direct  target -> owner: SYSPLEXPORTS request / release (dist.c);
+ *                      owner -> target: the grant (tgt.c)
  * Every stack re-advertises every STACK_ADV_MS (stack.c), so a lost message
  * is repaired within a second; reports are also re-sent whenever the owner
  * of a DVIPA changes.
@@ -101,6 +103,20 @@ on_bind_info(struct stack *s, const struct xcf_member_info *from, const uint8_t 
 	stack_mip6_on_bind_info(s, b, len);
 }
 
+static void
+on_sysports(struct stack *s, const struct xcf_member_info *from, const uint8_t *b, size_t len)
+{
+	struct wire_xcf_sysports m;
+	const char *why = NULL;
+
+	if (wire_xcf_sysports_decode(&m, b, len, &why) < 0)
+		lib_verdict(&s->bus_verdicts, why ? why : "malformed SYSPORTS");
+	else if (m.op == WIRE_SYSPORTS_GRANT)
+		stack_tgt_on_sysports(s, from, &m);
+	else
+		stack_dist_on_sysports(s, from, &m);
+}
+
 /* Which file handles which message. */
 static const struct {
 	uint8_t type;
@@ -114,6 +130,7 @@ static const struct {
 	{ WIRE_XCF_MIP6_COPY, stack_mip6_on_copy },
 	{ WIRE_XCF_BIND_INFO, on_bind_info },
 	{ WIRE_XCF_TGT_SYNC_REQ, on_sync_req },
+	{ WIRE_XCF_SYSPORTS, on_sysports },
 };
 
 void

@@ -331,6 +331,39 @@ stack_render_sysplex_vipadyn(const json_t *r, struct lib_sbuf *o, void *arg)
 	records(o, json_array_size(rows(r, "sysplex_vipadyn")), 0);
 }
 
+/* D TCPIP,,SYSPLEX,PORTS: per SYSPLEXPORTS DVIPA we own, each target's
+ * ephemeral port ranges; then the ports this stack was given. */
+void
+stack_render_sysplex_ports(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	const json_t *e, *g, *l = json_object_get(r, "local");
+	const char *last = NULL;
+	size_t i, j;
+
+	lib_sbuf_printf(o, "EZZ8260I SYSPLEX CS V2R5 %u\nSYSPLEX PORTS DISPLAY FROM %s AT %s\n",
+			next_seq(arg), S(r, "stack"), S(r, "system"));
+	json_array_foreach(rows(r, "ports"), i, e) {
+		const char *ip = S(e, "dvipa");
+		const char *n = S(e, "destname");
+
+		if (!last || strcmp(last, ip) != 0)
+			lib_sbuf_printf(o, "DVIPA: %s\n  DESTNAME         DESTXCF                  BLOCKS PORTS\n"
+					"  ---------------- ------------------------ ------ -----------\n", ip);
+		last = ip;
+		lib_sbuf_printf(o, "  %-16s %-24s %6llu", n[0] ? n : "-", S(e, "destxcf"),
+				U(e, "blocks"));
+		json_array_foreach(json_object_get(e, "ranges"), j, g)
+			lib_sbuf_printf(o, " %llu-%llu", U(g, "first"), U(g, "last"));
+		lib_sbuf_printf(o, "\n");
+	}
+	if (l && U(l, "last"))
+		lib_sbuf_printf(o, "LOCAL EPHEMERAL PORTS FOR %s: %llu-%llu (FROM %s)\n", S(l, "dvipa"),
+				U(l, "first"), U(l, "last"), S(l, "from"));
+	else if (l)
+		lib_sbuf_printf(o, "LOCAL EPHEMERAL PORTS FOR %s: REQUESTED\n", S(l, "dvipa"));
+	records(o, json_array_size(rows(r, "ports")), 0);
+}
+
 /* D TCPIP,,SYSPLEX,GROUP, or with STACK_RENDER_XCF D XCF,GROUP,EZBTCPCS (the
  * same object as XCF shows it). */
 void

@@ -25,6 +25,7 @@ void stack_render_vipadcfg(const struct json_t *r, struct lib_sbuf *o, void *arg
 void stack_render_home(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_conn(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_config(const struct json_t *r, struct lib_sbuf *o, void *arg);
+void stack_render_sysplex_ports(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_sysplex_vipadyn(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_group(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_xcf_groups(const struct json_t *r, struct lib_sbuf *o, void *arg);

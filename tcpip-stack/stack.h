@@ -72,6 +72,9 @@
 #define STACK_VCRT_MAX (1 << 18)	/* routing stack: connections routed */
 #define STACK_TCONN_MAX (1 << 16)	/* target: connections terminated */
 #define STACK_AFFINITY_MAX (1 << 14)	/* TIMEDAFFINITY (client, DVIPA, port) entries */
+#define STACK_SYSPORTS_LO 32768		/* SYSPLEXPORTS: the ephemeral ports shared out */
+#define STACK_SYSPORTS_HI 60999		/* (Linux's default ip_local_port_range) */
+#define STACK_SYSPORTS_BLOCKS 8		/* blocks of 64 a target asks for: 512 ports */
 
 struct stack;
 
@@ -112,6 +115,9 @@ struct stack_dvipa {
 	char last_owner[XCF_NAME_LEN + 1];
 	int deactivated;		/* V TCPIP,,SYSPLEX,DEACTIVATE */
 	uint8_t quiesced[VIPA_MAX_PORTS];	/* target: V TCPIP,,SYSPLEX,QUIESCE per adv.ports[i] */
+	/* SYSPLEXPORTS, routing stack: the port blocks handed to the targets */
+	int sp_init;
+	struct vipa_sysports sp;
 };
 
 struct stack_counters {
@@ -190,6 +196,13 @@ struct stack_tgt {
 	uint8_t range_seen[VIPA_MAX_DVIPA][16];
 	int nrange_seen;
 	int range_polled;		/* the last poll looked for them */
+	/* SYSPLEXPORTS, target: our ephemeral ports for connections from a
+	 * DVIPA (one run for the namespace: its ip_local_port_range) */
+	uint8_t sp_dvipa[16];		/* the DVIPA we asked for */
+	int sp_want;			/* we are a target of a SYSPLEXPORTS DVIPA */
+	uint16_t sp_first, sp_count;	/* granted: sp_count blocks from sp_first */
+	char sp_owner[XCF_NAME_LEN + 1];	/* who granted them */
+	uint64_t sp_ask_ms;
 	struct wire_xcf_tgt_conn connmsg;	/* the TGT_CONN being built */
 	uint8_t txbuf[WIRE_XCF_MAX_BODY];
 };
@@ -462,6 +475,9 @@ void stack_tgt_poll(struct stack *s);
 void stack_tgt_report_full(struct stack *s, struct stack_dvipa *d);
 /* Full reports of every DVIPA we are a target of. */
 void stack_tgt_report_all(struct stack *s);
+/* SYSPLEXPORTS: the routing stack granted (or refused) us port blocks. */
+void stack_tgt_on_sysports(struct stack *s, const struct xcf_member_info *from,
+			   const struct wire_xcf_sysports *m);
 /* V TCPIP,tcp,WLM,CAPACITY=n,LOAD=n: this system's emulated WLM figures
  * (capacity < 0 or load < 0: unchanged); every owner we are a target of
  * hears them at once.  0, with the console message in msg. */
@@ -525,6 +541,13 @@ void stack_dist_expire(struct stack *s);
 void stack_dist_confirm(struct stack *s, struct vipa_conn *c);
 /* One TSR interval (timer, every second). */
 void stack_dist_tsr_tick(struct stack *s);
+/* SYSPLEXPORTS: a target asks for port blocks, or gives them back. */
+void stack_dist_on_sysports(struct stack *s, const struct xcf_member_info *from,
+			    const struct wire_xcf_sysports *m);
+/* SYSPLEXPORTS: the target holding the DVIPA port (a connection it opened),
+ * or NULL. */
+const uint8_t *stack_dist_port_owner(struct stack *s, struct stack_dvipa *d, uint16_t port,
+				     uint8_t buf[16]);
 /* A target left: its connections and VDPT rows go. */
 void stack_dist_target_left(struct stack *s, const struct xcf_member_info *m);
 void stack_dist_on_adv(struct stack *s, const struct xcf_member_info *from, const uint8_t *b,
@@ -601,6 +624,7 @@ struct json_t *stack_show_couple(struct stack *s);
 struct json_t *stack_show_role(struct stack *s);
 struct json_t *stack_show_stats(struct stack *s);
 struct json_t *stack_show_mip6(struct stack *s);
+struct json_t *stack_show_sysplex_ports(struct stack *s);
 
 /* ---- L8 state.c: every file's state ---------------------------------------------------------- */
 /* From s->loop, sysname, tcpname, xcfaddr and prof: the member name, the

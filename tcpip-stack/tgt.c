@@ -423,6 +423,42 @@ full_cb(struct vipa_conn *c, void *arg)
 	return 0;
 }
 
+/* SYSPLEXPORTS: ask the routing stack of d for our port blocks (the ones we
+ * have, when another routing stack gave them to us). */
+static void
+sysports_ask(struct stack *s, struct stack_dvipa *d)
+{
+	struct stack_tgt *t = &s->tgt;
+	struct wire_xcf_sysports m;
+	uint8_t b[64];
+	ssize_t n;
+
+	if (!d->owner[0])
+		return;
+	memset(&m, 0, sizeof(m));
+	memcpy(m.dvipa, d->addr, 16);
+	m.op = WIRE_SYSPORTS_REQ;
+	m.first = t->sp_first;
+	m.count = t->sp_count ? t->sp_count : STACK_SYSPORTS_BLOCKS;
+	n = wire_xcf_sysports_encode(&m, b, sizeof(b));
+	if (n > 0)
+		stack_send(s, d->owner, WIRE_XCF_SYSPORTS, b, (size_t)n);
+	t->sp_ask_ms = lib_now_ms();
+}
+
+/* Until the current routing stack of our SYSPLEXPORTS DVIPA has granted our
+ * ports, ask it (again every second: a request or a grant may be lost). */
+static void
+sysports_check(struct stack *s, struct stack_dvipa *d)
+{
+	struct stack_tgt *t = &s->tgt;
+
+	if (!t->sp_want || memcmp(t->sp_dvipa, d->addr, 16) != 0 || !d->owner[0] ||
+	    strcmp(t->sp_owner, d->owner) == 0 || lib_now_ms() - t->sp_ask_ms < 1000)
+		return;
+	sysports_ask(s, d);
+}
+
 /* Sends the owner everything we know about a DVIPA: listeners and every live
  * connection (the owner drops our routes that are not listed). */
 void
@@ -432,6 +468,7 @@ stack_tgt_report_full(struct stack *s, struct stack_dvipa *d)
 
 	if (!d->owner[0])
 		return;
+	sysports_check(s, d);
 	send_listen(s, d);
 	s->tgt.nev = 0;
 	s->cnt.full_reports++;
@@ -448,6 +485,34 @@ stack_tgt_report_all(struct stack *s)
 	for (i = 0; i < s->ndv; i++)
 		if (s->dv[i].target)
 			stack_tgt_report_full(s, &s->dv[i]);
+}
+
+void
+stack_tgt_on_sysports(struct stack *s, const struct xcf_member_info *from,
+		      const struct wire_xcf_sysports *m)
+{
+	struct stack_tgt *t = &s->tgt;
+	char range[32], a[64];
+
+	if (!t->sp_want || memcmp(t->sp_dvipa, m->dvipa, 16) != 0) {
+		lib_verdict(&s->bus_verdicts, "SYSPLEXPORTS grant we did not ask for");
+		return;
+	}
+	vipa_addr_str(m->dvipa, a, sizeof(a));
+	if (m->count == 0 || (uint32_t)m->first + (uint32_t)m->count * VIPA_SYSPORTS_BLOCK > 65536) {
+		log_warnx("EZD1273I SYSPLEXPORTS: %s HAS NO PORTS OF %s FOR US", from->member, a);
+		return;
+	}
+	snprintf(range, sizeof(range), "%u %u", m->first,
+		 (unsigned)(m->first + m->count * VIPA_SYSPORTS_BLOCK - 1));
+	if (lib_sysctl_set("net/ipv4/ip_local_port_range", range) < 0)
+		log_warnx("SYSPLEXPORTS: cannot set ip_local_port_range to %s", range);
+	if (t->sp_first != m->first || t->sp_count != m->count)
+		log_info("EZD1274I SYSPLEXPORTS: EPHEMERAL PORTS %u-%u OF %s FROM %s", m->first,
+			 (unsigned)(m->first + m->count * VIPA_SYSPORTS_BLOCK - 1), a, from->member);
+	t->sp_first = m->first;
+	t->sp_count = m->count;
+	lib_strlcpy(t->sp_owner, from->member, sizeof(t->sp_owner));
 }
 
 /* Applies a distribution (ours or advertised by the owner) on the target side. */
@@ -468,6 +533,11 @@ stack_tgt_apply_dist(struct stack *s, struct stack_dvipa *d, const struct wire_x
 	d->adv = *m;
 	if (me)
 		d->draining = 0;
+	if (me && (m->flags & WIRE_VIPA_F_SYSPORTS) &&
+	    (!s->tgt.sp_want || memcmp(s->tgt.sp_dvipa, d->addr, 16) == 0)) {
+		s->tgt.sp_want = 1;
+		memcpy(s->tgt.sp_dvipa, d->addr, 16);
+	}
 	if (me && !d->target) {
 		char a[64];
 		d->target = 1;
