@@ -338,7 +338,32 @@ test_sysplex_displays(void **state)
 	      "    SYSBTCPCS        SYSB      LEFT\n");
 	check(stack_render_xcf_groups, "{\"groups\":[{\"name\":\"EZBTCPCS\",\"members\":3}]}", &ctx,
 	      "IXC331I  DISPLAY XCF\nGROUPS(SIZE):  EZBTCPCS(3)\n");
-	assert_int_equal(seq, 12);	/* the XCF displays have no report number */
+	check(stack_render_sysplex_ports,
+	      "{\"system\":\"SYSA\",\"stack\":\"TCPCS\",\"ports\":["
+	      "{\"dvipa\":\"fd00:100::1\",\"destxcf\":\"fd00:10::1\",\"destname\":\"SYSATCPCS\",\"blocks\":8,"
+	      "\"ranges\":[{\"first\":32768,\"last\":33279}]},"
+	      "{\"dvipa\":\"fd00:100::1\",\"destxcf\":\"fd00:10::2\",\"destname\":\"\",\"blocks\":3,"
+	      "\"ranges\":[{\"first\":33280,\"last\":33407},{\"first\":40960,\"last\":41023}]}],"
+	      "\"local\":{\"dvipa\":\"fd00:100::1\",\"first\":32768,\"last\":33279,\"from\":\"SYSATCPCS\"},"
+	      "\"records\":2}", &ctx,
+	      "EZZ8260I SYSPLEX CS V2R5 13\n"
+	      "SYSPLEX PORTS DISPLAY FROM TCPCS AT SYSA\n"
+	      "DVIPA: fd00:100::1\n"
+	      "  DESTNAME         DESTXCF                  BLOCKS PORTS\n"
+	      "  ---------------- ------------------------ ------ -----------\n"
+	      "  SYSATCPCS        fd00:10::1                    8 32768-33279\n"
+	      "  -                fd00:10::2                    3 33280-33407 40960-41023\n"
+	      "LOCAL EPHEMERAL PORTS FOR fd00:100::1: 32768-33279 (FROM SYSATCPCS)\n"
+	      "2 OF 2 RECORDS DISPLAYED\n");
+	check(stack_render_sysplex_ports,
+	      "{\"system\":\"SYSB\",\"stack\":\"TCPCS\",\"ports\":[],"
+	      "\"local\":{\"dvipa\":\"fd00:100::1\",\"first\":0,\"last\":0,\"from\":\"\"},"
+	      "\"records\":0}", &ctx,
+	      "EZZ8260I SYSPLEX CS V2R5 14\n"
+	      "SYSPLEX PORTS DISPLAY FROM TCPCS AT SYSB\n"
+	      "LOCAL EPHEMERAL PORTS FOR fd00:100::1: REQUESTED\n"
+	      "0 OF 0 RECORDS DISPLAYED\n");
+	assert_int_equal(seq, 14);	/* the XCF displays have no report number */
 }
 
 static void
