@@ -21,6 +21,8 @@
  *    it back up; no traffic keeps the last value.
  *  - V TCPIP,,WLM: the new capacity and load reach the owner in a TGT_LISTEN
  *    at once.
+ *  - A target of two DVIPAs keeps Rdy on both: a full report of one DVIPA
+ *    does not zero the other's rows (bench/README "Product bugs", 1).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -366,6 +368,41 @@ test_wlm_command_reports_at_once(void **state)
 	assert_int_equal(st.wlm_load, 90);
 }
 
+static void
+test_rdy_of_two_dvipas(void **state)
+{
+	static const uint8_t DV2[16] = { 0xfd, 0, 1, 0, [15] = 2 };
+	struct stack_dvipa *d2;
+	struct wire_xcf_tgt_listen m;
+	uint8_t b[512];
+	ssize_t n;
+
+	(void)state;
+	stack_dist_setup(&st, own(VIPA_DIST_ROUNDROBIN));
+	d2 = stack_dvipa_get(&st, DV2);
+	assert_non_null(d2);
+	d2->defined = d2->owned = d2->has_dist = 1;
+	d2->dist = stack_dvipa_find(&st, DV)->dist;
+	memcpy(d2->dist.dvipa, DV2, 16);
+	stack_dist_setup(&st, d2);
+	report(2, 100, 0, 100);		/* SYSC: DV port 8080, Rdy 1 */
+	memset(&m, 0, sizeof(m));
+	m.flags = WIRE_XCF_F_FULL;
+	m.capacity = 100;
+	m.n = 1;
+	memcpy(m.l[0].dvipa, DV2, 16);
+	m.l[0].port = 8080;
+	m.l[0].rdy = 2;
+	m.l[0].weight = 1;
+	m.l[0].sef = 100;
+	n = wire_xcf_tgt_listen_encode(&m, b, sizeof(b));
+	stack_dist_on_listen(&st, member(2), b, (size_t)n);
+	assert_int_equal(row(2)->rdy, 1);
+	assert_int_equal(vipa_vdpt_get(st.vdpt, DV2, 8080, XC, 0)->rdy, 2);
+	report(2, 100, 0, 100);
+	assert_int_equal(vipa_vdpt_get(st.vdpt, DV2, 8080, XC, 0)->rdy, 2);
+}
+
 int
 main(void)
 {
@@ -380,6 +417,7 @@ main(void)
 		cmocka_unit_test(test_sef_measure),
 		cmocka_unit_test_setup_teardown(test_wlm_command_reports_at_once, setup,
 						fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_rdy_of_two_dvipas, setup, fake_stack_teardown),
 	};
 
 	lib_log_init("test", LIB_LOG_WARN);
