@@ -173,13 +173,14 @@ struct stack_tgt_event {
 #define STACK_TGT_EVQ_MAX 65536
 
 /* The server efficiency fraction (SEF) of one listener (DVIPA, port), as the
- * target measures it: of the connections its socket polls find, `acc` were
- * found accepted by the server, `late` counts the polls that found one still
- * waiting in the accept queue after a full poll interval; both decayed every
- * second (3/4 of the history kept), in 1/1024ths. */
+ * target measures it: of its socket polls, `late` found a connection still
+ * waiting in the accept queue after a full poll interval (the server did not
+ * keep up); both counts decayed every second (3/4 of the history kept), in
+ * 1/1024ths.  SEF = 100 * (polls - late) / polls. */
 struct stack_tgt_sef {
-	uint32_t acc, late;		/* this second */
-	uint64_t dacc, dlate;		/* decayed */
+	uint32_t polls, late;		/* this second */
+	uint64_t dpolls, dlate;		/* decayed */
+	uint8_t late_now;		/* the current poll found one waiting */
 	uint8_t sef;			/* 0..100, reported in TGT_LISTEN */
 };
 
@@ -482,8 +483,9 @@ void stack_tgt_on_sysports(struct stack *s, const struct xcf_member_info *from,
  * (capacity < 0 or load < 0: unchanged); every owner we are a target of
  * hears them at once.  0, with the console message in msg. */
 int stack_wlm_set(struct stack *s, long capacity, long load, char *msg, size_t len);
-/* The SEF of a connection count interval (pure; unit-tested):
- * vipa_wlm_sef over the decayed counts, after folding acc/late in. */
+/* The SEF after one second of polls (pure; unit-tested): vipa_wlm_sef over
+ * the decayed counts (polls without a late connection as accepted, polls
+ * with one as dropped), after folding this second's in. */
 uint8_t stack_tgt_sef_update(struct stack_tgt_sef *f);
 
 /* ---- L4 mip6.c: the Mobile IPv6 bypass (routing stack as mobile node, target

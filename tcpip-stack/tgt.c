@@ -20,12 +20,12 @@
  * load and, per listener, its server efficiency fraction (SEF).  The SEF is
  * measured from the same polls: a connected socket without an inode is still
  * in the listener's accept queue (the server has not accept()ed it); one
- * found there on two polls in a row waited a full poll interval.  Per second
- * (decayed, struct stack_tgt_sef) SEF = 100 * accepted / (accepted + late)
- * with accepted = connections found accepted, late = polls that found one
- * still waiting after a full interval: a hung server (SIGSTOP, all workers
- * busy) goes to 0 while its queue holds connections, a slow one lower the
- * slower it accepts, and a server that keeps up stays at 100.
+ * found there on two polls in a row waited a full poll interval, and that
+ * poll is "late".  Per second (decayed, struct stack_tgt_sef) SEF = 100 *
+ * (polls - late polls) / polls: a hung server (SIGSTOP, all workers busy)
+ * goes to 0 while its queue holds connections, a slow one lower the longer
+ * its queue stays busy, a server that keeps up stays at 100, and one that
+ * caught up climbs back within seconds, traffic or not.
  *
  * Level 3 of tcpip-stack/ (stack.h): calls net.c, bus.c and dvipa.c.
  */
@@ -211,10 +211,9 @@ sock_cb(const struct lib_sock *so, void *arg)
 			if (c->unaccepted < 255)
 				c->unaccepted++;
 			if (c->unaccepted >= 2)
-				s->tgt.sef[i][pi].late++;
-		} else if (!c->confirmed) {
-			c->confirmed = 1;
-			s->tgt.sef[i][pi].acc++;
+				s->tgt.sef[i][pi].late_now = 1;
+		} else {
+			c->unaccepted = 0;
 		}
 	}
 	return 0;
@@ -291,21 +290,17 @@ drain_check(struct stack *s, struct stack_dvipa *d)
 uint8_t
 stack_tgt_sef_update(struct stack_tgt_sef *f)
 {
-	uint64_t acc, late;
+	uint64_t good;
 
 	/* As vipa_tsr_update: 3/4 of the history kept, loss rounded up. */
-	f->dacc = f->dacc - (f->dacc + 3) / 4 + (uint64_t)f->acc * 1024;
+	f->dpolls = f->dpolls - (f->dpolls + 3) / 4 + (uint64_t)f->polls * 1024;
 	f->dlate = f->dlate - (f->dlate + 3) / 4 + (uint64_t)f->late * 1024;
-	f->acc = f->late = 0;
-	acc = f->dacc >> 10;
-	late = f->dlate >> 10;
-	if (acc + late == 0 && (f->dacc || f->dlate)) {
-		/* Small remains: compare them unscaled. */
-		acc = f->dacc;
-		late = f->dlate;
-	}
-	f->sef = vipa_wlm_sef((uint32_t)(acc > UINT32_MAX ? UINT32_MAX : acc),
-			      (uint32_t)(late > UINT32_MAX ? UINT32_MAX : late), 0, 0);
+	if (f->dlate > f->dpolls)
+		f->dlate = f->dpolls;
+	f->polls = f->late = 0;
+	good = f->dpolls - f->dlate;
+	/* Both fit in 32 bits: at most 10 polls a second, decayed, x 1024. */
+	f->sef = vipa_wlm_sef((uint32_t)good, (uint32_t)f->dlate, 0, 0);
 	return f->sef;
 }
 
@@ -386,6 +381,17 @@ stack_tgt_poll(struct stack *s)
 	if (!any)
 		return;
 	vipa_vcrt_foreach(t->conns, sweep_cb, s);
+	/* SEF: one more poll of every listener we serve; late when it found
+	 * a connection waiting a full interval in the accept queue. */
+	for (i = 0; i < s->ndv; i++)
+		for (j = 0; s->dv[i].target && j < s->dv[i].adv.nports; j++) {
+			struct stack_tgt_sef *f = &t->sef[i][j];
+
+			f->polls++;
+			if (f->late_now)
+				f->late++;
+			f->late_now = 0;
+		}
 	sef_interval(s);
 	for (i = 0; i < s->ndv; i++) {
 		struct stack_dvipa *d = &s->dv[i];

@@ -484,8 +484,7 @@ struct vipa_conn {
 					 * that registered the binding) */
 	uint64_t fin_ms;		/* routing stack: client FIN or RST seen */
 	uint8_t confirmed;		/* routing stack: counted in its VDPT entry's
-					 * `confirmed` (the TSR's established);
-					 * target: counted as accepted for the SEF */
+					 * `confirmed` (the TSR's established) */
 	uint8_t unaccepted;		/* target: consecutive polls that found the
 					 * socket still in the listener's accept queue */
 };

@@ -305,36 +305,41 @@ test_sef_measure(void **state)
 	(void)state;
 	memset(&f, 0, sizeof(f));
 	f.sef = 100;
-	f.acc = 10;
+	assert_int_equal(stack_tgt_sef_update(&f), 100);	/* no poll yet */
+	f.polls = 10;
 	assert_int_equal(stack_tgt_sef_update(&f), 100);
-	/* A hung server: two connections wait, found on 10 polls a second. */
-	for (t = 0; t < 3; t++) {
-		f.late = 20;
+	/* A hung server: every poll finds a connection waiting. */
+	f.polls = f.late = 10;
+	assert_in_range(stack_tgt_sef_update(&f), 40, 45);
+	for (t = 0; t < 9; t++) {
+		f.polls = f.late = 10;
 		stack_tgt_sef_update(&f);
 	}
-	assert_true(f.sef <= 10);
-	for (t = 0; t < 7; t++) {
-		f.late = 20;
+	assert_true(f.sef <= 2);
+	for (t = 0; t < 20; t++) {
+		f.polls = f.late = 10;
 		stack_tgt_sef_update(&f);
 	}
 	assert_int_equal(f.sef, 0);
-	/* No traffic: the measure keeps its value. */
-	for (t = 0; t < 3; t++)
-		assert_int_equal(stack_tgt_sef_update(&f), 0);
-	/* Accepting again (10 a second, none late): back towards 100. */
-	for (t = 0; t < 20; t++) {
-		f.acc = 10;
+	/* It caught up (no traffic needed): back within seconds. */
+	for (t = 0; t < 5; t++) {
+		f.polls = 10;
 		stack_tgt_sef_update(&f);
 	}
-	assert_true(f.sef >= 95);
-	/* Slow: every connection waits 3 polls (2 late polls each). */
+	assert_in_range(f.sef, 70, 80);
+	for (t = 0; t < 15; t++) {
+		f.polls = 10;
+		stack_tgt_sef_update(&f);
+	}
+	assert_true(f.sef >= 99);
+	/* Slow: 3 polls of 10 find a connection waiting. */
 	memset(&f, 0, sizeof(f));
 	for (t = 0; t < 30; t++) {
-		f.acc = 10;
-		f.late = 20;
+		f.polls = 10;
+		f.late = 3;
 		stack_tgt_sef_update(&f);
 	}
-	assert_in_range(f.sef, 32, 34);
+	assert_int_equal(f.sef, 70);
 }
 
 static void
