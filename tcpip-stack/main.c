@@ -3,6 +3,8 @@
  *
  *   tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR [-MNv]
  *   tcpip-stack -n PROFILE
+ *   tcpip-stack -c COUPLE --cds-format CDSPATH   (make a couple data set)
+ *   tcpip-stack --cds-server ADDR:PORT CDSPATH   (serve it to separate hosts)
  *   tcpip-stack --cds-agent FD CDSPATH      (internal: the couple data set agent
  *                                           the stack starts, xcf/cds.c)
  *   tcpip-stack -h | -V
@@ -23,7 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { OPT_CDS_AGENT = LIB_OPT_LONG };
+enum { OPT_CDS_AGENT = LIB_OPT_LONG, OPT_CDS_SERVER, OPT_CDS_FORMAT };
 
 /* The options: getopt_long's and --help's (lib/opt.c); the manual page
  * tcpip-stack(8) documents each (tests/man/check.sh). */
@@ -38,6 +40,10 @@ static const struct lib_opt opts[] = {
 	{ 'N', "normal-sched", NULL, "normal scheduling (default: SCHED_RR, lowest real-time priority)" },
 	{ 'v', "verbose", NULL, "debug messages" },
 	{ 'n', "check", "PROFILE", "check PROFILE, print it normalized and exit" },
+	{ OPT_CDS_FORMAT, "cds-format", "CDSPATH",
+	  "make a new couple data set at CDSPATH for the systems of -c COUPLE, and exit" },
+	{ OPT_CDS_SERVER, "cds-server", "ADDR:PORT",
+	  "serve the couple data set CDSPATH to the stacks of other hosts on TCP ADDR:PORT" },
 	{ OPT_CDS_AGENT, "cds-agent", "FD", "internal: the couple data set agent the stack starts" },
 	{ 'h', "help", NULL, "show this help and exit" },
 	{ 'V', "version", NULL, "show the version and exit" },
@@ -47,6 +53,8 @@ static const struct lib_opt opts[] = {
 static const char synopsis[] =
 	"usage: tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR [-MNv]\n"
 	"       tcpip-stack -n PROFILE\n"
+	"       tcpip-stack -c COUPLE --cds-format CDSPATH\n"
+	"       tcpip-stack --cds-server ADDR:PORT CDSPATH\n"
 	"       tcpip-stack --cds-agent FD CDSPATH\n"
 	"       tcpip-stack -h | -V\n";
 
@@ -86,6 +94,35 @@ check_only(const char *path)
 	return 0;
 }
 
+/* --cds-format: a new couple data set, never over an existing file (a
+ * sysplex may be using it). */
+static int
+format_cds(const char *couple, const char *path, int args_ok)
+{
+	static struct xcf_couple cp;
+	char err[600];
+
+	if (!couple || !args_ok || path[0] != '/')
+		usage();
+	if (xcf_couple_parse(&cp, couple, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (access(path, F_OK) == 0) {
+		fprintf(stderr, "tcpip-stack: %s exists: a couple data set is never formatted over "
+			"(remove it first, with every system of sysplex %s stopped)\n", path,
+			cp.sysplex);
+		return 1;
+	}
+	if (xcf_cds_format(path, &cp, err, sizeof(err)) < 0) {
+		fprintf(stderr, "tcpip-stack: %s\n", err);
+		return 1;
+	}
+	printf("IXC286I COUPLE DATA SET %s FORMATTED FOR SYSPLEX %s, %d SYSTEMS\n", path,
+	       cp.sysplex, cp.n);
+	return 0;
+}
+
 static int
 valid_name(const char *n)
 {
@@ -110,7 +147,7 @@ main(int argc, char **argv)
 	int ch, verbose = 0, realtime = 1, rc;
 
 	struct lib_getopt g;
-	const char *arg, *cds_fd = NULL;
+	const char *arg, *cds_fd = NULL, *cds_server = NULL, *cds_format = NULL;
 
 	if (lib_opt_init(&g, opts, 0) < 0)
 		return 2;
@@ -129,6 +166,8 @@ main(int argc, char **argv)
 		case 'M': s.no_mip6 = 1; break;
 		case 'N': realtime = 0; break;
 		case OPT_CDS_AGENT: cds_fd = arg; break;
+		case OPT_CDS_SERVER: cds_server = arg; break;
+		case OPT_CDS_FORMAT: cds_format = arg; break;
 		case 'h': help(); return 0;
 		case 'V': lib_opt_version(stdout, "tcpip-stack"); return 0;
 		default: usage();
@@ -147,6 +186,14 @@ main(int argc, char **argv)
 		signal(SIGPIPE, SIG_IGN);
 		return xcf_cds_serve((int)fd, argv[optind]);
 	}
+	if (cds_server) {
+		if (optind != argc - 1 || argv[optind][0] != '/')
+			usage();
+		lib_log_init("CDS", LIB_LOG_INFO);
+		return xcf_cds_server(cds_server, argv[optind]);
+	}
+	if (cds_format)
+		return format_cds(couple, cds_format, optind == argc);
 	if (!profile || !couple || !sysname || !lanif || !statedir || optind != argc)
 		usage();
 	if (!valid_name(sysname) || !valid_name(tcpname)) {
@@ -174,7 +221,8 @@ main(int argc, char **argv)
 	}
 	if (!s.couple.cds[0]) {
 		fprintf(stderr, "%s: no CDS statement: the stack needs a couple data set "
-			"(CDS /path/cds.db), which `sysplex up` creates\n", couple);
+			"(CDS /path/cds.db, made by `sysplex up` or --cds-format, or CDS "
+			"tcp://ADDR:PORT, a --cds-server)\n", couple);
 		return 1;
 	}
 	for (ch = 0; ch < s.couple.n; ch++)

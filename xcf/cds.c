@@ -24,7 +24,10 @@
  * (PR_SET_PDEATHSIG, and end of file on the socket).  The request/reply
  * records are in xcf/internal.h.  On separate hosts the same requests would
  * go to an arbiter process (or an agent on shared storage) instead: a member
- * only needs a socket to a server (xcf_config.cds_connect).
+ * only needs a socket to a server (xcf_config.cds_connect).  That server is
+ * cdsnet.c: with `CDS tcp://ADDR:PORT` in the couple config the agent
+ * relays the requests to a CDS server on another host, which runs this
+ * file's code against its own SQLite file.
  *
  * Errors: SQLITE_BUSY is -EBUSY, a missing or foreign file -ENOENT /
  * -EPROTO, anything else -EIO, each with the SQLite message kept for the
@@ -512,8 +515,8 @@ terminate_strings(struct cds_req *q)
 }
 
 /* Answers one request; opens the file first when it is not open. */
-static void
-cds_handle(struct xcf_cds **db, const char *path, const struct cds_req *q0, struct cds_rep *r)
+void
+xcf_cds_handle(struct xcf_cds **db, const char *path, const struct cds_req *q0, struct cds_rep *r)
 {
 	struct cds_req q = *q0;
 	char err[200];
@@ -582,6 +585,8 @@ xcf_cds_serve(int fd, const char *path)
 	struct cds_rep r;
 	struct xcf_cds *db = NULL;
 
+	if (xcf_cds_is_remote(path))
+		return cds_net_relay(fd, path);
 	for (;;) {
 		ssize_t n = recv(fd, &q, sizeof(q), 0);
 
@@ -593,7 +598,7 @@ xcf_cds_serve(int fd, const char *path)
 			log_warnx("CDS server: request of %zd bytes ignored", n);
 			continue;
 		}
-		cds_handle(&db, path, &q, &r);
+		xcf_cds_handle(&db, path, &q, &r);
 		if (r.rc < 0 && r.rc != -EPERM && r.rc != -ESTALE)
 			log_warnx("CDS server: %s", r.err);
 		while (send(fd, &r, sizeof(r), MSG_NOSIGNAL) < 0) {

@@ -9,7 +9,7 @@
  * 1-8 characters of A-Z a-z 0-9 @ # $ as on z/OS.  Duplicate systems, member
  * names or endpoints, unknown statements and extra words are errors.
  */
-#include "xcf/xcf.h"
+#include "xcf/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -302,13 +302,21 @@ parse_line(struct xcf_couple *c, char *line, const char *name, int lineno,
 	if (strcasecmp(w[0], "CDS") == 0) {
 		if (nw != 2 && !(nw == 4 && strcasecmp(w[2], "LEASE") == 0))
 			return couple_err(err, errlen, name, lineno,
-					  "CDS: expected CDS PATH [LEASE ms]");
+					  "CDS: expected CDS PATH|tcp://ADDR:PORT [LEASE ms]");
 		if (seen->cds)
 			return couple_err(err, errlen, name, lineno, "CDS given twice");
-		if (w[1][0] != '/' || strlen(w[1]) >= sizeof(c->cds))
+		if (xcf_cds_is_remote(w[1])) {
+			struct sockaddr_storage ss;
+			socklen_t sl;
+
+			if (strlen(w[1]) >= sizeof(c->cds) || xcf_cds_addr(w[1], &ss, &sl) < 0)
+				return couple_err(err, errlen, name, lineno,
+						  "CDS: '%s' is not tcp://ADDR:PORT (numeric, "
+						  "an IPv6 address in brackets)", w[1]);
+		} else if (w[1][0] != '/' || strlen(w[1]) >= sizeof(c->cds))
 			return couple_err(err, errlen, name, lineno,
-					  "CDS: '%s' is not an absolute path shorter than %zu bytes",
-					  w[1], sizeof(c->cds));
+					  "CDS: '%s' is neither an absolute path shorter than %zu "
+					  "bytes nor tcp://ADDR:PORT", w[1], sizeof(c->cds));
 		if (nw == 4 && parse_uint(w[3], 1, 600000, &c->lease_ms) < 0)
 			return couple_err(err, errlen, name, lineno,
 					  "CDS: LEASE '%s' is not a number of ms (1-600000)", w[3]);

@@ -10,6 +10,8 @@
 #include "xcf/xcf.h"
 #include "wire/wire.h"
 
+#include <sys/socket.h>
+
 #define XCF_FRAME_MAX (WIRE_XCF_HDR_LEN + WIRE_XCF_MAX_BODY)
 #define XCF_MAX_PILLS XCF_MAX_MEMBERS
 
@@ -69,6 +71,31 @@ struct cds_rep {
 	char err[120];
 	struct xcf_slot slot[XCF_MAX_MEMBERS];
 };
+
+/* The records on TCP (cdsnet.c): fixed-size big-endian fields, names
+ * NUL-padded to their field. */
+#define CDS_NET_NAME 8
+#define CDS_NET_ERR 120
+#define CDS_NET_REQ_LEN (4 + 4 + 8 + CDS_NET_NAME + 8 + CDS_NET_NAME + 8 + 8 + XCF_REASON_LEN)
+#define CDS_NET_SLOT_LEN (CDS_NET_NAME + XCF_NAME_LEN + 4 + 4 + 8 + 1 + 8 + 8 + 8 + \
+			  CDS_NET_NAME + 8 + XCF_REASON_LEN)
+#define CDS_NET_REP_HDR_LEN (4 + 4 + 8 + 4 + 4 + 8 + CDS_NET_ERR)
+#define CDS_NET_REP_MAX (CDS_NET_REP_HDR_LEN + XCF_MAX_MEMBERS * CDS_NET_SLOT_LEN)
+/* Encoders write into buf (CDS_NET_REQ_LEN / CDS_NET_REP_MAX bytes) and
+ * return the length; decoders return 0, -EMSGSIZE (length) or -EPROTO
+ * (magic, operation). */
+size_t cds_net_req_encode(const struct cds_req *q, uint8_t *buf);
+int cds_net_req_decode(const uint8_t *buf, size_t len, struct cds_req *q);
+size_t cds_net_rep_encode(const struct cds_rep *r, uint8_t *buf);
+int cds_net_rep_decode(const uint8_t *buf, size_t len, struct cds_rep *r);
+/* Parses tcp://ADDR:PORT, ADDR:PORT or [IPV6]:PORT (numeric); 0 or -EINVAL. */
+int xcf_cds_addr(const char *s, struct sockaddr_storage *ss, socklen_t *sslen);
+/* The agent as a relay to the server named `server` (tcp://ADDR:PORT). */
+int cds_net_relay(int fd, const char *server);
+/* Answers one request from the file at path (cds.c), opening it first when
+ * *db is NULL. */
+void xcf_cds_handle(struct xcf_cds **db, const char *path, const struct cds_req *q,
+		    struct cds_rep *r);
 
 struct xcf_pill {
 	int idx;

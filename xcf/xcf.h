@@ -54,6 +54,9 @@
  *                                          (the couple data set, an SQLite
  *                                          file; LEASE ms optional, default
  *                                          400, at least 4 x INTERVAL)
+ *     CDS tcp://[2001:db8::10]:7400 LEASE 400
+ *                                          (or: a CDS server on another host,
+ *                                          tcpip-stack --cds-server, cdsnet.c)
  *     MEMBER SYSA TCPCS ipc:///run/sysplex/plex1/xcf/SYSA WEIGHT 10
  *     MEMBER SYSB TCPCS tcp://192.0.2.2:7000
  *                                          (WEIGHT 1-9999, the SFM policy's
@@ -296,5 +299,14 @@ int xcf_cds_serve(int fd, const char *path);
  * not NULL, for ps), connected to us by a socketpair; the agent dies with
  * us.  Returns our end, or -errno. */
 int xcf_cds_spawn(const char *exe, const char *argv0, const char *path);
+/* Does the couple config's CDS name a server (tcp://ADDR:PORT) rather than a
+ * file? */
+int xcf_cds_is_remote(const char *cds);
+/* The CDS server for systems on separate hosts (cdsnet.c): listens on
+ * ADDR:PORT ([IPV6]:PORT) and answers every system's requests from the
+ * couple data set at path, until SIGTERM or SIGINT.  Returns the exit
+ * status: 0 after a signal, 1 when the file or the address cannot be used,
+ * 2 when ADDR:PORT is malformed. */
+int xcf_cds_server(const char *addr, const char *path);
 
 #endif
