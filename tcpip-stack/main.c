@@ -3,6 +3,7 @@
  *
  *   tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR [-MNv]
  *   tcpip-stack -n PROFILE
+ *   tcpip-stack -d STATEDIR --cmd COMMAND [--json]   (an operator command)
  *   tcpip-stack -c COUPLE --cds-format CDSPATH   (make a couple data set)
  *   tcpip-stack --cds-server ADDR:PORT CDSPATH   (serve it to separate hosts)
  *   tcpip-stack --cds-agent FD CDSPATH      (internal: the couple data set agent
@@ -25,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { OPT_CDS_AGENT = LIB_OPT_LONG, OPT_CDS_SERVER, OPT_CDS_FORMAT };
+enum { OPT_CDS_AGENT = LIB_OPT_LONG, OPT_CDS_SERVER, OPT_CDS_FORMAT, OPT_CMD, OPT_JSON };
 
 /* The options: getopt_long's and --help's (lib/opt.c); the manual page
  * tcpip-stack(8) documents each (tests/man/check.sh). */
@@ -40,6 +41,8 @@ static const struct lib_opt opts[] = {
 	{ 'N', "normal-sched", NULL, "normal scheduling (default: SCHED_RR, lowest real-time priority)" },
 	{ 'v', "verbose", NULL, "debug messages" },
 	{ 'n', "check", "PROFILE", "check PROFILE, print it normalized and exit" },
+	{ OPT_CMD, "cmd", "COMMAND", "send an operator command to the stack of -d STATEDIR and exit" },
+	{ OPT_JSON, "json", NULL, "with --cmd: the answer as JSON" },
 	{ OPT_CDS_FORMAT, "cds-format", "CDSPATH",
 	  "make a new couple data set at CDSPATH for the systems of -c COUPLE, and exit" },
 	{ OPT_CDS_SERVER, "cds-server", "ADDR:PORT",
@@ -53,6 +56,7 @@ static const struct lib_opt opts[] = {
 static const char synopsis[] =
 	"usage: tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR [-MNv]\n"
 	"       tcpip-stack -n PROFILE\n"
+	"       tcpip-stack -d STATEDIR --cmd COMMAND [--json]\n"
 	"       tcpip-stack -c COUPLE --cds-format CDSPATH\n"
 	"       tcpip-stack --cds-server ADDR:PORT CDSPATH\n"
 	"       tcpip-stack --cds-agent FD CDSPATH\n"
@@ -67,8 +71,10 @@ help(void)
 	       synopsis);
 	lib_opt_help(stdout, opts);
 	printf("\nExit status:\n"
-	       "  0  ended by a signal after a clean shutdown, or -n: the profile is valid\n"
-	       "  1  the profile, couple config or names are wrong, or the stack could not start\n"
+	       "  0  ended by a signal after a clean shutdown, or -n: the profile is valid,\n"
+	       "     or --cmd: the command succeeded, or --cds-format: the data set was made\n"
+	       "  1  the profile, couple config or names are wrong, or the stack (or the CDS\n"
+	       "     server) could not start, or --cmd: the command failed or nobody answered\n"
 	       "  2  usage error\n"
 	       "\nSee tcpip-stack(8), sysplex-profile(5).\n");
 }
@@ -123,6 +129,27 @@ format_cds(const char *couple, const char *path, int args_ok)
 	return 0;
 }
 
+/* --cmd: one operator command to a running stack, its answer on stdout. */
+static int
+operator_cmd(const char *statedir, const char *cmd, int json)
+{
+	struct lib_sbuf body;
+	char path[256];
+	int rc = 8, r;
+
+	r = lib_ctl_path(path, sizeof(path), statedir, NULL, 0);
+	if (r == 0)
+		r = lib_ctl_call(path, cmd, json, 10000, &rc, &body);
+	if (r < 0) {
+		fprintf(stderr, "tcpip-stack: no stack answers at %s: %s\n", path, strerror(-r));
+		return 1;
+	}
+	if (body.s)
+		fwrite(body.s, 1, body.len, stdout);
+	lib_sbuf_free(&body);
+	return rc == 0 ? 0 : 1;
+}
+
 static int
 valid_name(const char *n)
 {
@@ -147,7 +174,8 @@ main(int argc, char **argv)
 	int ch, verbose = 0, realtime = 1, rc;
 
 	struct lib_getopt g;
-	const char *arg, *cds_fd = NULL, *cds_server = NULL, *cds_format = NULL;
+	const char *arg, *cds_fd = NULL, *cds_server = NULL, *cds_format = NULL, *cmd = NULL;
+	int json = 0;
 
 	if (lib_opt_init(&g, opts, 0) < 0)
 		return 2;
@@ -168,6 +196,8 @@ main(int argc, char **argv)
 		case OPT_CDS_AGENT: cds_fd = arg; break;
 		case OPT_CDS_SERVER: cds_server = arg; break;
 		case OPT_CDS_FORMAT: cds_format = arg; break;
+		case OPT_CMD: cmd = arg; break;
+		case OPT_JSON: json = 1; break;
 		case 'h': help(); return 0;
 		case 'V': lib_opt_version(stdout, "tcpip-stack"); return 0;
 		default: usage();
@@ -194,6 +224,11 @@ main(int argc, char **argv)
 	}
 	if (cds_format)
 		return format_cds(couple, cds_format, optind == argc);
+	if (cmd) {
+		if (!statedir || optind != argc)
+			usage();
+		return operator_cmd(statedir, cmd, json);
+	}
 	if (!profile || !couple || !sysname || !lanif || !statedir || optind != argc)
 		usage();
 	if (!valid_name(sysname) || !valid_name(tcpname)) {
