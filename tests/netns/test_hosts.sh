@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Proves: stacks on separate hosts, started without the launcher.  Four
+# network namespaces play four machines on one LAN (a bridge): HA, HB, HC
+# run the systems SYSA (owner and distributor of the DVIPA), SYSB (its
+# backup) and SYSC (a target, and the host of the couple data set server);
+# CL is a client host with the client agent.  The hosts share no file: each
+# has its own directory holding its copy of the couple config and its own
+# PROFILE and state; the couple data set is reached only through the CDS
+# server's TCP address.  Every daemon is started with the per-host commands
+# of docs/DEPLOY.md (not `sysplex up`).  Shown: the CDS server is formatted
+# and serves all three (each registers its slot), new connections to the
+# DVIPA land on more than one target, held connections are bound to their
+# targets (Mobile IPv6 bypass: the client sends to the care-of address
+# directly), and after kill -9 of SYSA's stack the backup SYSB takes the
+# DVIPA over, serves new connections, and no held connection on SYSB or SYSC
+# is lost.  A malformed record to the CDS server closes that connection with
+# one log line and the server goes on serving.
+. tests/netns/lib.sh
+tmp=$(mktemp -d); pids=""
+HOSTS="HA HB HC CL"
+teardown() {
+	local p h
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do wait "$p" 2>/dev/null; done
+	if [ -n "${FAILED:-}" ]; then
+		local keep=${SYSPLEX_TEST_LOGS:-/tmp}/sysplex-test_hosts-$INST
+		rm -rf "$keep" && cp -r "$tmp" "$keep" 2>/dev/null && echo "  logs kept in $keep" >&2
+	fi
+	for h in $HOSTS LAN; do ip netns del "$INST-$h" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap teardown EXIT INT TERM
+# on HOST CMD...: run on a host in the foreground.  Background jobs are
+# started with `ip netns exec` itself, so that $! is the program.
+on() { local h=$1; shift; ip netns exec "$INST-$h" "$@"; }
+N=6              # held connections, 25 kB/s each
+
+# ---- the network (what the machines' administrators and cables provide) ----
+ip netns add "$INST-LAN" || fail "netns"
+on LAN sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+on LAN ip link add br0 type bridge mcast_snooping 0
+on LAN ip link set br0 up
+i=0
+for h in $HOSTS; do
+	i=$((i + 1)); lan=fd00:1::$i; [ $h = CL ] && lan=fd00:1::101
+	ip netns add "$INST-$h" || fail "netns $h"
+	on $h ip link set lo up
+	on LAN ip link add "${INST}h$i" type veth peer name lan0 netns "$INST-$h"
+	on LAN ip link set "${INST}h$i" master br0 up
+	on $h ip link set lan0 up
+	on $h ip -6 addr add $lan/64 dev lan0 nodad
+	mkdir -p "$tmp/$h/etc" "$tmp/$h/var"
+done
+
+# ---- the files an administrator writes once and copies to every host ----
+cat > "$tmp/couple.cfg" <<EOF
+SYSPLEX PLEX1
+INTERVAL 50 FAILURE 250
+CDS tcp://[fd00:1::3]:7400 LEASE 400
+MEMBER SYSA TCPCS tcp://[fd00:1::1]:7000
+MEMBER SYSB TCPCS tcp://[fd00:1::2]:7000
+MEMBER SYSC TCPCS tcp://[fd00:1::3]:7000
+EOF
+for h in $HOSTS; do cp "$tmp/couple.cfg" "$tmp/$h/etc/couple.cfg"; done
+cat > "$tmp/HA/etc/SYSA.profile" <<EOF
+IPCONFIG6 DYNAMICXCF fd00:10::1
+VIPADYNAMIC
+  VIPADEFINE MOVEABLE IMMEDIATE DVIPA1 $DVIPA
+  VIPADISTRIBUTE DEFINE DISTMETHOD ROUNDROBIN MOBILEIPV6 DVIPA1 PORT $PORT DESTIP ALL
+ENDVIPADYNAMIC
+EOF
+cat > "$tmp/HB/etc/SYSB.profile" <<EOF
+IPCONFIG6 DYNAMICXCF fd00:10::2
+VIPADYNAMIC
+  VIPABACKUP 100 MOVEABLE IMMEDIATE DVIPA1 $DVIPA
+ENDVIPADYNAMIC
+EOF
+echo "IPCONFIG6 DYNAMICXCF fd00:10::3" > "$tmp/HC/etc/SYSC.profile"
+
+# ---- per-host commands (docs/DEPLOY.md) ----
+# HC: the couple data set and its server.
+on HC "$BIN/tcpip-stack" -c "$tmp/HC/etc/couple.cfg" --cds-format "$tmp/HC/var/cds.db" \
+	> "$tmp/format.out" || fail "--cds-format"
+grep -q "IXC286I COUPLE DATA SET .* FORMATTED FOR SYSPLEX PLEX1, 3 SYSTEMS" "$tmp/format.out" ||
+	fail "no IXC286I: $(cat "$tmp/format.out")"
+on HC "$BIN/tcpip-stack" -c "$tmp/HC/etc/couple.cfg" --cds-format "$tmp/HC/var/cds.db" \
+	2>/dev/null && fail "--cds-format formatted over an existing data set"
+ip netns exec "$INST-HC" "$BIN/tcpip-stack" --cds-server '[fd00:1::3]:7400' "$tmp/HC/var/cds.db" \
+	2> "$tmp/HC/cds-server.log" &
+pids="$pids $!"
+ok "couple data set formatted on HC (not over an existing one) and served on [fd00:1::3]:7400"
+
+# Every system host: a route to every other system's DYNAMICXCF address
+# through its LAN address, then the stack and the server application.
+start_system() {	# HOST SYS N
+	local h=$1 sys=$2 n=$3 j
+	for j in 1 2 3; do
+		[ $j = $n ] || on $h ip -6 route add fd00:10::$j/128 via fd00:1::$j dev lan0
+	done
+	ip netns exec "$INST-$h" "$BIN/tcpip-stack" -p "$tmp/$h/etc/$sys.profile" -c "$tmp/$h/etc/couple.cfg" \
+		-s $sys -i lan0 -d "$tmp/$h/var/$sys" 2> "$tmp/$h/stack.log" &
+	eval "pid_$sys=$!"; pids="$pids $!"
+	ip netns exec "$INST-$h" "$BIN/sysplex-httpd" -a $DVIPA -p $PORT -n $sys 2> "$tmp/$h/httpd.log" &
+	pids="$pids $!"
+}
+start_system HA SYSA 1
+start_system HB SYSB 2
+start_system HC SYSC 3
+# The client host: the DVIPA prefix on the LAN, the care-of addresses through
+# the systems' LAN addresses, and the client agent.
+on CL ip -6 route add fd00:100::/64 dev lan0
+for j in 1 2 3; do on CL ip -6 route add fd00:10::$j/128 via fd00:1::$j dev lan0; done
+ip netns exec "$INST-CL" "$BIN/client-agent" -i mip0 -l lan0 -r fd00:100::/64 -d "$tmp/CL/var/agent" \
+	2> "$tmp/CL/agent.log" &
+pids="$pids $!"
+
+cmd() { "$BIN/tcpip-stack" -d "$tmp/$1/var/$2" --cmd "$3" --json; }
+role() { "$BIN/tcpip-stack" -d "$tmp/$1/var/$2" --cmd 'SYSPLEX$ROLE' 2>/dev/null; }
+owner() { role HA SYSA | grep -q ' ACTIVE DIST' && echo SYSA; role HB SYSB | grep -q ' ACTIVE DIST' && echo SYSB; }
+slots_active() { [ "$(cmd HA SYSA 'D XCF,COUPLE' | jq '[.slots[]? | select(.status == "ACTIVE")] | length')" = 3 ]; }
+poll_until 60 slots_active || fail "not every system registered in the CDS: $(cmd HA SYSA 'D XCF,COUPLE')"
+ok "SYSA, SYSB, SYSC registered ACTIVE in the couple data set served by HC"
+ready() { [ "$(cmd HA SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq '[.vdpt[] | select(.rdy > 0)] | length')" = 3 ]; }
+poll_until 60 ready || fail "not 3 ready targets: $(cmd HA SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT')"
+
+# Distribution: new connections land on more than one target.
+: > "$tmp/served"
+for i in $(seq 6); do
+	on CL curl -s -m 10 -H 'Connection: close' "http://[$DVIPA]:$PORT/" >> "$tmp/served" ||
+		fail "connection $i to the DVIPA failed"
+	echo >> "$tmp/served"
+done
+nsrv=$(grep -o 'SYS[ABC]' "$tmp/served" | sort -u | wc -l)
+[ "$nsrv" -ge 2 ] || fail "6 connections all served by one target: $(cat "$tmp/served")"
+ok "6 new connections to the DVIPA served by $nsrv targets ($(grep -o 'SYS[ABC]' "$tmp/served" | sort | uniq -c | tr -s ' \n' ' '))"
+
+# Held connections, bound (bypass) to their targets.
+for i in $(seq $N); do echo "url = \"$(held_url 25000)\""; echo "output = /dev/null"; done > "$tmp/held.cfg"
+ip netns exec "$INST-CL" curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max $N \
+	-K "$tmp/held.cfg" > "$tmp/held.out" &
+cpid=$!; pids="$pids $cpid"
+vcrt() { cmd HA SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL'; }
+all_bound() { [ "$(vcrt | jq '[.vcrt[] | select(.bypass == "BOUND")] | length')" -ge $N ]; }
+poll_until 60 all_bound || fail "held connections not all bound: $(vcrt | jq -c .vcrt)"
+vcrt > "$tmp/vcrt.before"
+direct() { [ "$("$BIN/client-agent" --show --json -d "$tmp/CL/var/agent" | jq .counters.direct_pkts)" -gt 0 ]; }
+poll_until 30 direct || fail "the client agent sent nothing directly to a care-of address"
+ok "$N held connections bound to their targets ($(jq -r '[.vcrt[].destxcf] | sort | unique | join(" ")' "$tmp/vcrt.before")); the client sends to the care-of addresses directly"
+
+# Takeover: kill -9 of the owner's stack; the backup serves, nothing on the
+# surviving targets is lost.
+jq -r '.vcrt[] | select(.destxcf != "fd00:10::1") | .sport' "$tmp/vcrt.before" > "$tmp/survive"
+[ -s "$tmp/survive" ] || fail "no held connection on SYSB or SYSC: $(jq -c .vcrt "$tmp/vcrt.before")"
+rx_bytes CL > "$tmp/rx.before"
+t0=$(date +%s%N)
+kill -9 "$pid_SYSA"
+served=""
+while [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 60000 ]; do
+	if r=$(on CL curl -s --connect-timeout 0.3 -m 5 -H 'Connection: close' "http://[$DVIPA]:$PORT/") &&
+	   [ -n "$r" ]; then
+		served=$(( ($(date +%s%N) - t0) / 1000000 )); break
+	fi
+done
+[ -n "$served" ] || fail "no new connection served within 60 s of kill -9 of SYSA"
+isb() { [ "$(owner)" = SYSB ]; }
+poll_until 30 isb || fail "owner after the kill: '$(owner)'"
+grep -q "EZZ8301I VIPA $DVIPA TAKEN OVER FROM TCPCS ON SYSA" "$tmp/HB/stack.log" || fail "no EZZ8301I on SYSB"
+ok "SYSB took the DVIPA over and served a new connection $served ms after kill -9 of SYSA"
+rx_bytes CL > "$tmp/rx.after"
+lost=""
+for p in $(cat "$tmp/survive"); do grep -q "^$p " "$tmp/rx.after" || lost="$lost $p"; done
+[ -z "$lost" ] || fail "connections on SYSB/SYSC closed by the takeover:$lost"
+s=$(stalled CL "$tmp/rx.after" 60 $(cat "$tmp/survive"))
+[ -z "${s// /}" ] || fail "connections on SYSB/SYSC no longer receiving: $s"
+ok "0 of $(wc -l < "$tmp/survive") held connections on SYSB/SYSC lost: all still receiving"
+
+# The CDS server with a malformed record: that connection closes, one log
+# line, the server goes on (the systems' status updates keep renewing).
+on CL python3 -c '
+import socket, struct
+s = socket.create_connection(("fd00:1::3", 7400))
+s.sendall(struct.pack(">I", 1 << 20) + b"x" * 64)
+s.settimeout(10)
+assert s.recv(1) == b""' || fail "the CDS server did not close a connection with an oversized record"
+grep -q "closed after 0 requests: record of a wrong length" "$tmp/HC/cds-server.log" ||
+	fail "no log line for the oversized record: $(cat "$tmp/HC/cds-server.log")"
+b1=$(cmd HB SYSB 'D XCF,COUPLE' | jq '.slots[] | select(.system == "SYSB") | .beat')
+beating() { [ "$(cmd HB SYSB 'D XCF,COUPLE' | jq '.slots[] | select(.system == "SYSB") | .beat')" -gt "$b1" ]; }
+poll_until 30 beating || fail "SYSB's status updates stopped after the bad record"
+ok "an oversized record closed its connection with one log line; the server went on serving"
+end_held $cpid
+exit 0
