@@ -1,0 +1,223 @@
+/*
+ * test_cds_net.c - proves the wire encoding of the couple data set records
+ * on TCP (xcf/cdsnet.c):
+ *  - decode(encode(x)) == x for a request and for replies of 0, 1 and
+ *    XCF_MAX_MEMBERS slots, names that fill their field included (they come
+ *    back terminated);
+ *  - the encoding is big-endian at fixed offsets (magic first, "CDS1");
+ *  - every length other than the exact one is rejected (-EMSGSIZE) without
+ *    reading out of bounds (run it under ASan), and so is a count above
+ *    XCF_MAX_MEMBERS;
+ *  - bad magic and unknown operations are -EPROTO;
+ *  - the server addresses: tcp://ADDR:PORT, ADDR:PORT, [IPV6]:PORT accepted;
+ *    an IPv6 address without brackets, a port out of range, a name, an
+ *    empty host are refused.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "xcf/internal.h"
+
+static uint8_t buf[CDS_NET_REP_MAX + 16];
+static struct cds_rep rep_in, rep_out;
+
+static void
+fill_req(struct cds_req *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->magic = CDS_MAGIC;
+	q->op = CDS_OP_PILL;
+	q->seq = 0x0102030405060708ull;
+	strcpy(q->sys, "SYSA");
+	q->inc = 77;
+	strcpy(q->victim, "SYSB$#@1");	/* fills its 8-byte field */
+	q->victim_inc = 99;
+	q->expect_beat = 12345;
+	memset(q->reason, 'R', sizeof(q->reason) - 1);
+}
+
+static void
+test_req_roundtrip(void **state)
+{
+	struct cds_req q, d;
+	size_t len;
+	(void)state;
+
+	fill_req(&q);
+	len = cds_net_req_encode(&q, buf);
+	assert_int_equal(len, CDS_NET_REQ_LEN);
+	assert_memory_equal(buf, "\x43\x44\x53\x31\x00\x00\x00\x04", 8);
+	assert_int_equal(cds_net_req_decode(buf, len, &d), 0);
+	assert_int_equal(d.magic, q.magic);
+	assert_int_equal(d.op, q.op);
+	assert_true(d.seq == q.seq && d.inc == q.inc && d.victim_inc == q.victim_inc &&
+		    d.expect_beat == q.expect_beat);
+	assert_string_equal(d.sys, "SYSA");
+	assert_string_equal(d.victim, "SYSB$#@1");
+	assert_int_equal(strlen(d.reason), XCF_REASON_LEN - 1);
+}
+
+static void
+test_req_bad(void **state)
+{
+	struct cds_req q, d;
+	size_t len, l;
+	(void)state;
+
+	fill_req(&q);
+	len = cds_net_req_encode(&q, buf);
+	for (l = 0; l < len + 8; l++) {
+		uint8_t *copy;
+
+		if (l == len)
+			continue;
+		copy = malloc(l ? l : 1);	/* exact size: ASan sees any overread */
+		memcpy(copy, buf, l < len ? l : len);
+		if (l > len)
+			memset(copy + len, 0, l - len);
+		assert_int_equal(cds_net_req_decode(copy, l, &d), -EMSGSIZE);
+		free(copy);
+	}
+	buf[0] ^= 1;
+	assert_int_equal(cds_net_req_decode(buf, len, &d), -EPROTO);
+	buf[0] ^= 1;
+	buf[7] = 0;			/* op 0 */
+	assert_int_equal(cds_net_req_decode(buf, len, &d), -EPROTO);
+	buf[7] = CDS_OP_MAX + 1;
+	assert_int_equal(cds_net_req_decode(buf, len, &d), -EPROTO);
+}
+
+static void
+fill_rep(struct cds_rep *r, int n)
+{
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->magic = CDS_MAGIC;
+	r->op = CDS_OP_BEAT;
+	r->seq = 42;
+	r->rc = -ESTALE;
+	r->n = n;
+	r->beat = 1u << 31;
+	strcpy(r->err, "an error");
+	for (i = 0; i < n; i++) {
+		struct xcf_slot *s = &r->slot[i];
+
+		snprintf(s->sysname, sizeof(s->sysname), "SYS%05d", i);
+		snprintf(s->member, sizeof(s->member), "SYS%05dTCPCS%03d", i, i);
+		s->ord = i;
+		s->weight = 9999;
+		s->incarnation = 0xfedcba9876543210ull + (uint64_t)i;
+		s->state = XCF_SLOT_PARTITIONED;
+		s->beat = (uint64_t)i * 1000;
+		s->beat_wall_ms = 1700000000000ull;
+		s->pill_inc = 3;
+		strcpy(s->pill_by, "SYSC");
+		s->pill_wall_ms = 1700000000001ull;
+		strcpy(s->reason, "STATUS UPDATE MISSING");
+	}
+}
+
+static void
+test_rep_roundtrip(void **state)
+{
+	static const int counts[] = { 0, 1, XCF_MAX_MEMBERS };
+	size_t k;
+	(void)state;
+
+	for (k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
+		size_t len;
+
+		fill_rep(&rep_in, counts[k]);
+		len = cds_net_rep_encode(&rep_in, buf);
+		assert_int_equal(len, CDS_NET_REP_HDR_LEN + (size_t)counts[k] * CDS_NET_SLOT_LEN);
+		assert_int_equal(cds_net_rep_decode(buf, len, &rep_out), 0);
+		/* Every field, strings included, comes back as it was (the
+		 * structures were zeroed, so padding compares too). */
+		assert_memory_equal(&rep_in, &rep_out, sizeof(rep_in));
+	}
+}
+
+static void
+test_rep_bad(void **state)
+{
+	size_t len, l;
+	(void)state;
+
+	fill_rep(&rep_in, 3);
+	len = cds_net_rep_encode(&rep_in, buf);
+	for (l = 0; l < len + 8; l++) {
+		uint8_t *copy;
+
+		if (l == len)
+			continue;
+		copy = malloc(l ? l : 1);
+		memcpy(copy, buf, l < len ? l : len);
+		if (l > len)
+			memset(copy + len, 0, l - len);
+		assert_int_equal(cds_net_rep_decode(copy, l, &rep_out), -EMSGSIZE);
+		free(copy);
+	}
+	/* A count above the maximum, with a length that would match it. */
+	fill_rep(&rep_in, XCF_MAX_MEMBERS);
+	len = cds_net_rep_encode(&rep_in, buf);
+	buf[27] = XCF_MAX_MEMBERS + 1;	/* n: bytes 24..27 */
+	memset(buf + len, 0, CDS_NET_SLOT_LEN);
+	assert_int_equal(cds_net_rep_decode(buf, len + CDS_NET_SLOT_LEN, &rep_out), -EMSGSIZE);
+	buf[27] = XCF_MAX_MEMBERS;
+	buf[3] ^= 0x80;
+	assert_int_equal(cds_net_rep_decode(buf, len, &rep_out), -EPROTO);
+	/* A name filling its field is terminated on decoding. */
+	buf[3] ^= 0x80;
+	memset(buf + CDS_NET_REP_HDR_LEN, 'Z', CDS_NET_NAME + XCF_NAME_LEN);
+	assert_int_equal(cds_net_rep_decode(buf, len, &rep_out), 0);
+	assert_string_equal(rep_out.slot[0].sysname, "ZZZZZZZZ");
+	assert_int_equal(strlen(rep_out.slot[0].member), XCF_NAME_LEN);
+}
+
+static void
+test_addr(void **state)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	(void)state;
+
+	assert_int_equal(xcf_cds_addr("tcp://[fd00:1::3]:7400", &ss, &sl), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(xcf_cds_addr("[::]:7400", &ss, &sl), 0);
+	assert_int_equal(xcf_cds_addr("192.0.2.1:1", &ss, &sl), 0);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(xcf_cds_addr("tcp://192.0.2.1:65535", &ss, &sl), 0);
+	assert_int_equal(xcf_cds_addr("fd00::1:7400", &ss, &sl), -EINVAL);
+	assert_int_equal(xcf_cds_addr("[fd00::1]7400", &ss, &sl), -EINVAL);
+	assert_int_equal(xcf_cds_addr("192.0.2.1:0", &ss, &sl), -EINVAL);
+	assert_int_equal(xcf_cds_addr("192.0.2.1:65536", &ss, &sl), -EINVAL);
+	assert_int_equal(xcf_cds_addr("192.0.2.1:", &ss, &sl), -EINVAL);
+	assert_int_equal(xcf_cds_addr("192.0.2.1:7x", &ss, &sl), -EINVAL);
+	assert_int_equal(xcf_cds_addr("cds.example:7400", &ss, &sl), -EINVAL);
+	assert_int_equal(xcf_cds_addr(":7400", &ss, &sl), -EINVAL);
+	assert_int_equal(xcf_cds_addr("[]:7400", &ss, &sl), -EINVAL);
+	assert_true(xcf_cds_is_remote("tcp://[::1]:1"));
+	assert_false(xcf_cds_is_remote("/run/sysplex/x/cds.db"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_req_roundtrip),
+		cmocka_unit_test(test_req_bad),
+		cmocka_unit_test(test_rep_roundtrip),
+		cmocka_unit_test(test_rep_bad),
+		cmocka_unit_test(test_addr),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
