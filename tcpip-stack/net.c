@@ -3,7 +3,8 @@
  * configuration: the TUN device tcpip0, the sysctls, the care-of route, the
  * local rule moved below the DVIPA rules, a DVIPA as a local address, the
  * policy routing that takes a DVIPA's LAN-inbound packets into the TUN, and
- * unsolicited neighbour advertisements.  Everything goes through lib/
+ * unsolicited neighbour advertisements; at a clean exit it puts the local
+ * rule and the sysctls back as it found them.  Everything goes through lib/
  * (rtnetlink, TUN, sysctl); without an rtnetlink handle (s->nl NULL, as in
  * unit tests) every change fails and is logged, and nothing is touched.
  *
@@ -12,8 +13,45 @@
  */
 #include "tcpip-stack/stack.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The sysctls the stack sets, and to what (the order of s->sysctl_old). */
+static const struct {
+	const char *path, *value;
+} net_sysctls[] = {
+	{ "net/ipv6/conf/all/forwarding", "1" },
+	/* TCP early demux would hand LAN-inbound segments for the DVIPA
+	 * straight to a local socket (when this stack is its own target)
+	 * before policy routing takes them to the TUN: the handshake then
+	 * never completes. */
+	{ "net/ipv4/ip_early_demux", "0" },
+	{ "net/ipv4/tcp_early_demux", "0" },
+	/* VIPARANGE: a server binds an address of the range before it is a
+	 * DVIPA here (z/OS creates the DVIPA at the bind; we see the listener
+	 * in the next socket poll and create it then). */
+	{ "net/ipv6/ip_nonlocal_bind", "1" },
+};
+
+/* Reads /proc/sys/PATH into buf without its line end; 0 or -1. */
+static int
+sysctl_get(const char *path, char *buf, size_t len)
+{
+	char full[128];
+	FILE *f;
+	int ok;
+
+	snprintf(full, sizeof(full), "/proc/sys/%s", path);
+	if (!(f = fopen(full, "r")))
+		return -1;
+	ok = fgets(buf, (int)len, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
 
 int
 stack_net_setup(struct stack *s)
@@ -53,16 +91,12 @@ stack_net_setup(struct stack *s)
 		return -1;
 	}
 	s->tun_ifindex = lib_nl_ifindex(STACK_TUN_NAME);
-	lib_sysctl_set("net/ipv6/conf/all/forwarding", "1");
-	/* TCP early demux would hand LAN-inbound segments for the DVIPA straight
-	 * to a local socket (when this stack is its own target) before policy
-	 * routing takes them to the TUN: the handshake then never completes. */
-	lib_sysctl_set("net/ipv4/ip_early_demux", "0");
-	lib_sysctl_set("net/ipv4/tcp_early_demux", "0");
-	/* VIPARANGE: a server binds an address of the range before it is a
-	 * DVIPA here (z/OS creates the DVIPA at the bind; we see the listener
-	 * in the next socket poll and create it then). */
-	lib_sysctl_set("net/ipv6/ip_nonlocal_bind", "1");
+	for (size_t i = 0; i < sizeof(net_sysctls) / sizeof(net_sysctls[0]); i++) {
+		struct stack_sysctl *sv = &s->sysctl_old[i];
+
+		sv->saved = sysctl_get(net_sysctls[i].path, sv->old, sizeof(sv->old)) == 0;
+		lib_sysctl_set(net_sysctls[i].path, net_sysctls[i].value);
+	}
 	/* Our DYNAMICXCF address is the care-of address: routed into the TUN,
 	 * never local (the kernel would reject the RH2 itself). */
 	r = lib_nl_route(s->nl, 1, 254, s->xcfaddr, 128, s->tun_ifindex, NULL);
@@ -77,12 +111,31 @@ stack_net_setup(struct stack *s)
 		log_warnx("cannot move the local routing rule");
 		return -1;
 	}
+	s->local_rule_moved = 1;
 	return 0;
 }
 
+/* Puts back what stack_net_setup changed outside the TUN (the TUN, its
+ * addresses and routes go with it): the local rule at priority 0 and the
+ * sysctls' previous values.  Only at a clean exit; a killed stack leaves
+ * them, and its successor finds them as it would set them. */
 void
 stack_net_close(struct stack *s)
 {
+	if (s->nl && s->local_rule_moved &&
+	    (lib_nl_rule(s->nl, 1, 0, NULL, NULL, 0, 0, 255) < 0 ||
+	     lib_nl_rule(s->nl, 0, STACK_PRIO_LOCAL, NULL, NULL, 0, 0, 255) < 0))
+		log_warnx("cannot put the local routing rule back at priority 0");
+	s->local_rule_moved = 0;
+	for (size_t i = 0; i < sizeof(net_sysctls) / sizeof(net_sysctls[0]); i++) {
+		struct stack_sysctl *o = &s->sysctl_old[i];
+		char now[16];
+
+		if (o->saved && sysctl_get(net_sysctls[i].path, now, sizeof(now)) == 0 &&
+		    strcmp(now, o->old) != 0)
+			lib_sysctl_set(net_sysctls[i].path, o->old);
+		o->saved = 0;
+	}
 	lib_nl_close(&s->nl);
 	if (s->tun_fd >= 0)
 		close(s->tun_fd);

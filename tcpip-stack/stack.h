@@ -376,6 +376,13 @@ struct stack {
 	struct lib_nl *nl;
 	int tun_fd, tun_ifindex;
 	unsigned lan_mtu;
+	/* What net.c changed in the host and puts back at a clean exit: the
+	 * sysctls' values before (saved = read), the local rule moved. */
+	struct stack_sysctl {
+		char old[16];
+		int saved;
+	} sysctl_old[4];		/* as net.c's table */
+	int local_rule_moved;
 
 	int ndv;
 	struct stack_dvipa dv[VIPA_MAX_DVIPA];

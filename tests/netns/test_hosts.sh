@@ -14,7 +14,8 @@
 # directly), and after kill -9 of SYSA's stack the backup SYSB takes the
 # DVIPA over, serves new connections, and no held connection on SYSB or SYSC
 # is lost.  A malformed record to the CDS server closes that connection with
-# one log line and the server goes on serving.
+# one log line and the server goes on serving.  A stack stopped cleanly
+# leaves its host's rules and sysctls as it found them.
 . tests/netns/lib.sh
 tmp=$(mktemp -d); pids=""
 HOSTS="HA HB HC CL"
@@ -202,6 +203,18 @@ grep -q "closed after 0 requests: not a CDS request" "$tmp/HC/cds-server.log" ||
 b1=$(cmd HB SYSB 'D XCF,COUPLE' | jq '.slots[] | select(.system == "SYSB") | .beat')
 beating() { [ "$(cmd HB SYSB 'D XCF,COUPLE' | jq '.slots[] | select(.system == "SYSB") | .beat')" -gt "$b1" ]; }
 poll_until 30 beating || fail "SYSB's status updates stopped after the bad record"
-ok "an oversized record closed its connection with one log line; the server went on serving"
+ok "an oversized or malformed record closed its connection with one log line; the server went on serving"
 end_held $cpid
+
+# A clean stop puts the host back as the stack found it: the TUN is gone,
+# the local rule is at priority 0 again, no policy rule of ours is left,
+# the sysctls have their old values.
+kill -TERM "$pid_SYSB"; wait "$pid_SYSB" 2>/dev/null
+on HB ip link show tcpip0 >/dev/null 2>&1 && fail "tcpip0 still there after SYSB stopped"
+rules=$(on HB ip -6 rule show | tr -s ' \t' ' ')
+[ "$rules" = "$(printf '0: from all lookup local\n32766: from all lookup main')" ] ||
+	fail "policy rules left on HB after a clean stop: $rules"
+[ "$(on HB sysctl -n net.ipv6.conf.all.forwarding)$(on HB sysctl -n net.ipv4.tcp_early_demux)" = 01 ] ||
+	fail "sysctls not restored on HB: forwarding $(on HB sysctl -n net.ipv6.conf.all.forwarding), tcp_early_demux $(on HB sysctl -n net.ipv4.tcp_early_demux)"
+ok "SYSB stopped cleanly: its host's rules and sysctls are as before it started"
 exit 0
