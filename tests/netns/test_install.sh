@@ -37,7 +37,7 @@ done
 for f in lua-scripts/*.lua sysplex/topologies/*.lua; do
 	[ -f "$P/share/sysplex/$(basename "$(dirname "$f")")/$(basename "$f")" ] || fail "$f is not installed"
 done
-for u in tcpip-stack@.service client-agent@.service; do
+for u in tcpip-stack@.service client-agent@.service sysplex-cds@.service; do
 	[ -f "$P/lib/systemd/system/$u" ] || fail "unit $u is not installed"
 done
 manifest=$P/share/sysplex/install-manifest
@@ -59,7 +59,7 @@ for f in "$P"/share/man/man*/*; do
 done
 printf 'IPCONFIG6 DYNAMICXCF fd00:10::1\nVIPADYNAMIC\n VIPADEFINE MOVEABLE IMMEDIATE DVIPA1 fd00:100::1\nENDVIPADYNAMIC\n' > "$work/p"
 "$P/sbin/tcpip-stack" -n "$work/p" | grep -q 'VIPADEFINE' || fail "the installed tcpip-stack -n does not check a profile"
-for u in tcpip-stack client-agent; do
+for u in tcpip-stack client-agent sysplex-cds; do
 	# The units name /usr/local/sbin; verify a copy that names the DESTDIR.
 	sed "s|/usr/local/sbin|$P/sbin|g" "$P/lib/systemd/system/$u@.service" > "$work/$u@.service"
 	systemd-analyze verify --man=no "$work/$u@X.service" > "$work/verify" 2>&1 ||
