@@ -299,7 +299,8 @@ clean:
 # default topology), the manual pages, the docs, and systemd units for a
 # stack and a client agent on a host (templates: tcpip-stack@SYSA.service).
 # dist/install.sh keeps a manifest, $(MANIFEST), of every file written and
-# directory created; `make uninstall` (same PREFIX and DESTDIR) removes
+# directory created (and a unit for the couple data set server,
+# sysplex-cds@PLEX1.service); `make uninstall` (same PREFIX and DESTDIR) removes
 # exactly those.  Configuration is never installed: the units read it from
 # $(sysconfdir)/sysplex (docs/DEPLOY.md).
 PREFIX ?= /usr/local
