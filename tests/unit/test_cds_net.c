@@ -11,7 +11,9 @@
  *  - bad magic and unknown operations are -EPROTO;
  *  - the server addresses: tcp://ADDR:PORT, ADDR:PORT, [IPV6]:PORT accepted;
  *    an IPv6 address without brackets, a port out of range, a name, an
- *    empty host are refused.
+ *    empty host are refused;
+ *  - the couple config's CDS statement takes tcp://ADDR:PORT and says where
+ *    and why a malformed one is wrong.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -208,6 +210,27 @@ test_addr(void **state)
 	assert_false(xcf_cds_is_remote("/run/sysplex/x/cds.db"));
 }
 
+static void
+test_couple_cds(void **state)
+{
+	static struct xcf_couple c;
+	static const char good[] = "SYSPLEX P\nCDS tcp://[fd00:1::3]:7400 LEASE 800\n"
+				   "MEMBER SYSA TCPCS tcp://[fd00:1::1]:7000\n";
+	static const char bad[] = "SYSPLEX P\nCDS tcp://fd00:1::3:7400\n"
+				  "MEMBER SYSA TCPCS tcp://[fd00:1::1]:7000\n";
+	static const char rel[] = "SYSPLEX P\nCDS cds.db\nMEMBER SYSA TCPCS tcp://[fd00:1::1]:7000\n";
+	char err[300];
+	(void)state;
+
+	assert_int_equal(xcf_couple_parse_buf(&c, "c", good, strlen(good), err, sizeof(err)), 0);
+	assert_string_equal(c.cds, "tcp://[fd00:1::3]:7400");
+	assert_int_equal(c.lease_ms, 800);
+	assert_int_equal(xcf_couple_parse_buf(&c, "c", bad, strlen(bad), err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "c:2: CDS: 'tcp://fd00:1::3:7400' is not tcp://ADDR:PORT"));
+	assert_int_equal(xcf_couple_parse_buf(&c, "c", rel, strlen(rel), err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "neither an absolute path"));
+}
+
 int
 main(void)
 {
@@ -217,6 +240,7 @@ main(void)
 		cmocka_unit_test(test_rep_roundtrip),
 		cmocka_unit_test(test_rep_bad),
 		cmocka_unit_test(test_addr),
+		cmocka_unit_test(test_couple_cds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
