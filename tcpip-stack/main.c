@@ -220,6 +220,11 @@ main(int argc, char **argv)
 		if (optind != argc - 1 || argv[optind][0] != '/')
 			usage();
 		lib_log_init("CDS", LIB_LOG_INFO);
+		/* The members' leases run on its answers: the same scheduling
+		 * as theirs (its connections' processes inherit it). */
+		if (realtime && (rc = lib_sched_realtime()) < 0)
+			log_warnx("real-time scheduling unavailable (%s): the systems' leases may "
+				  "lapse on a busy machine", strerror(-rc));
 		return xcf_cds_server(cds_server, argv[optind]);
 	}
 	if (cds_format)
