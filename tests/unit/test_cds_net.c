@@ -27,7 +27,7 @@
 
 #include "xcf/internal.h"
 
-static uint8_t buf[CDS_NET_REP_MAX + 16];
+static uint8_t buf[CDS_NET_REP_MAX + CDS_NET_SLOT_LEN];	/* room for one slot too many */
 static struct cds_rep rep_in, rep_out;
 
 static void
@@ -112,8 +112,12 @@ fill_rep(struct cds_rep *r, int n)
 	for (i = 0; i < n; i++) {
 		struct xcf_slot *s = &r->slot[i];
 
-		snprintf(s->sysname, sizeof(s->sysname), "SYS%05d", i);
-		snprintf(s->member, sizeof(s->member), "SYS%05dTCPCS%03d", i, i);
+		/* Names that fill their fields: 8 and 16 characters. */
+		memcpy(s->sysname, "SYS00000", 8);
+		s->sysname[6] = (char)('0' + i / 10);
+		s->sysname[7] = (char)('0' + i % 10);
+		memcpy(s->member, s->sysname, 8);
+		memcpy(s->member + 8, "TCPCS000", 8);
 		s->ord = i;
 		s->weight = 9999;
 		s->incarnation = 0xfedcba9876543210ull + (uint64_t)i;
