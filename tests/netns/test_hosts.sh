@@ -217,4 +217,6 @@ rules=$(on HB ip -6 rule show | tr -s ' \t' ' ')
 [ "$(on HB sysctl -n net.ipv6.conf.all.forwarding)$(on HB sysctl -n net.ipv4.tcp_early_demux)" = 01 ] ||
 	fail "sysctls not restored on HB: forwarding $(on HB sysctl -n net.ipv6.conf.all.forwarding), tcp_early_demux $(on HB sysctl -n net.ipv4.tcp_early_demux)"
 ok "SYSB stopped cleanly: its host's rules and sysctls are as before it started"
+# Under `make SANITIZE=1` a report in any daemon's log is a failure.
+! grep -l "Sanitizer\|runtime error" "$tmp"/*/*.log || fail "sanitizer report in the logs above"
 exit 0
