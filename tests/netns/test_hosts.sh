@@ -13,7 +13,8 @@
 # targets (Mobile IPv6 bypass: the client sends to the care-of address
 # directly), and after kill -9 of SYSA's stack the backup SYSB takes the
 # DVIPA over, serves new connections, and no held connection on SYSB or SYSC
-# is lost.  A malformed record to the CDS server closes that connection with
+# is lost.  The CDS server stopped and restarted: the systems report it
+# unreachable, then go on by themselves, nobody partitioned out.  A malformed record to the CDS server closes that connection with
 # one log line and the server goes on serving.  A stack stopped cleanly
 # leaves its host's rules and sysctls as it found them.
 . tests/netns/lib.sh
@@ -88,7 +89,7 @@ on HC "$BIN/tcpip-stack" -c "$tmp/HC/etc/couple.cfg" --cds-format "$tmp/HC/var/c
 	2>/dev/null && fail "--cds-format formatted over an existing data set"
 ip netns exec "$INST-HC" "$BIN/tcpip-stack" --cds-server '[fd00:1::3]:7400' "$tmp/HC/var/cds.db" \
 	2> "$tmp/HC/cds-server.log" &
-pids="$pids $!"
+cds_pid=$!; pids="$pids $cds_pid"
 ok "couple data set formatted on HC (not over an existing one) and served on [fd00:1::3]:7400"
 
 # Every system host: a route to every other system's DYNAMICXCF address
@@ -174,6 +175,25 @@ for p in $(cat "$tmp/survive"); do grep -q "^$p " "$tmp/rx.after" || lost="$lost
 s=$(stalled CL "$tmp/rx.after" 60 $(cat "$tmp/survive"))
 [ -z "${s// /}" ] || fail "connections on SYSB/SYSC no longer receiving: $s"
 ok "0 of $(wc -l < "$tmp/survive") held connections on SYSB/SYSC lost: all still receiving"
+
+# The CDS server stopped and started again: while it is gone no lease is
+# renewed (D XCF,COUPLE says why); when it is back the systems go on by
+# themselves, nobody is partitioned out, and SYSB serves the DVIPA again.
+kill -TERM "$cds_pid"; wait "$cds_pid" 2>/dev/null
+unreachable() { [ "$(cmd HB SYSB 'D XCF,COUPLE' | jq .reachable)" = false ]; }
+poll_until 30 unreachable || fail "SYSB still reaches the stopped CDS server: $(cmd HB SYSB 'D XCF,COUPLE')"
+ok "CDS server stopped: SYSB reports it unreachable ($(cmd HB SYSB 'D XCF,COUPLE' | jq -r .error))"
+ip netns exec "$INST-HC" "$BIN/tcpip-stack" --cds-server '[fd00:1::3]:7400' "$tmp/HC/var/cds.db" \
+	2>> "$tmp/HC/cds-server.log" &
+cds_pid=$!; pids="$pids $cds_pid"
+both() { [ "$(cmd HB SYSB 'D XCF,COUPLE' | jq '[.slots[] | select(.status == "ACTIVE")] | length')" = 2 ] &&
+	 [ "$(cmd HB SYSB 'D XCF,COUPLE' | jq .reachable)" = true ] && isb; }
+poll_until 60 both || fail "after the CDS server came back: $(cmd HB SYSB 'D XCF,COUPLE' | jq -c '[.reachable, .slots]'), owner '$(owner)'"
+r=$(on CL curl -s -m 10 -H 'Connection: close' "http://[$DVIPA]:$PORT/") && [ -n "$r" ] ||
+	fail "no new connection served after the CDS server came back"
+grep -h "IXC101I\|IXC105I" "$tmp/HB/stack.log" "$tmp/HC/stack.log" | grep -qv "FOR SYSA" &&
+	fail "a system was partitioned out after the CDS outage: $(grep -h 'IXC10[15]I' "$tmp"/H[BC]/stack.log)"
+ok "CDS server back: SYSB and SYSC ACTIVE, nobody partitioned out, SYSB serves the DVIPA (by $r)"
 
 # The CDS server with a malformed record: that connection closes, one log
 # line, the server goes on (the systems' status updates keep renewing).
