@@ -549,7 +549,7 @@ xcf_cds_server(const char *addr, const char *path)
 	socklen_t sslen, fl;
 	char err[300];
 	struct xcf_cds *c;
-	int lfd, one = 1, nconn = 0, i;
+	int lfd, one = 1, nconn = 0, i, full = 0;
 	pid_t kids[CDS_NET_MAX_CONN];
 	struct sigaction sa;
 
@@ -598,11 +598,17 @@ xcf_cds_server(const char *addr, const char *path)
 				NI_NUMERICHOST) != 0)
 			lib_strlcpy(peer, "?", sizeof(peer));
 		if (nconn >= CDS_NET_MAX_CONN) {
-			log_warnx("CDS server: connection from %s refused: %d connections open",
-				  peer, nconn);
+			/* Logged once until a connection ends: a flood of
+			 * connections is no flood of log lines. */
+			if (!full)
+				log_warnx("CDS server: connection from %s refused: %d connections "
+					  "open (more are refused without a message until one ends)",
+					  peer, nconn);
+			full = 1;
 			close(fd);
 			continue;
 		}
+		full = 0;
 		tune(fd);
 		pid = fork();
 		if (pid == 0) {

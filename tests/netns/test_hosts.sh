@@ -224,6 +224,30 @@ b1=$(cmd HB SYSB 'D XCF,COUPLE' | jq '.slots[] | select(.system == "SYSB") | .be
 beating() { [ "$(cmd HB SYSB 'D XCF,COUPLE' | jq '.slots[] | select(.system == "SYSB") | .beat')" -gt "$b1" ]; }
 poll_until 30 beating || fail "SYSB's status updates stopped after the bad record"
 ok "an oversized or malformed record closed its connection with one log line; the server went on serving"
+# 80 idle connections more than it serves: the rest are refused, logged
+# once; the systems' connections, already open, keep being served.
+c1=$(cmd HC SYSC 'D XCF,COUPLE' | jq '.slots[] | select(.system == "SYSC") | .beat')
+ip netns exec "$INST-CL" python3 -c '
+import socket, time
+socks = []
+for i in range(80):
+    try:
+        socks.append(socket.create_connection(("fd00:1::3", 7400), timeout=5))
+    except OSError:
+        pass
+print(len(socks), flush=True)
+time.sleep(3600)' > "$tmp/flood.out" &
+fpid=$!; pids="$pids $fpid"
+flooded() { [ -s "$tmp/flood.out" ]; }
+poll_until 60 flooded || fail "connection flood did not start"
+refused() { grep -q "refused: 64 connections open" "$tmp/HC/cds-server.log"; }
+poll_until 30 refused || fail "no log line for the refused connections"
+sbeat() { [ "$(cmd HC SYSC 'D XCF,COUPLE' | jq '.slots[] | select(.system == "SYSC") | .beat')" -gt "$c1" ]; }
+poll_until 30 sbeat || fail "SYSC's status updates stopped during the connection flood"
+kill $fpid; wait $fpid 2>/dev/null
+[ "$(grep -c "refused: 64 connections open" "$tmp/HC/cds-server.log")" = 1 ] ||
+	fail "refused connections not logged once: $(grep -c refused "$tmp/HC/cds-server.log") lines"
+ok "80 idle connections: those over 64 refused with one log line; SYSC's status updates went on"
 end_held $cpid
 
 # A clean stop puts the host back as the stack found it: the TUN is gone,
