@@ -33,6 +33,9 @@ static const struct {
 	 * in the next socket poll and create it then). */
 	{ "net/ipv6/ip_nonlocal_bind", "1" },
 };
+_Static_assert(sizeof(net_sysctls) / sizeof(net_sysctls[0]) ==
+	       sizeof(((struct stack *)0)->sysctl_old) / sizeof(((struct stack *)0)->sysctl_old[0]),
+	       "struct stack's sysctl_old has one entry per sysctl of net_sysctls");
 
 /* Reads /proc/sys/PATH into buf without its line end; 0 or -1. */
 static int
