@@ -150,6 +150,10 @@ int lib_nl_link_set(struct lib_nl *nl, int ifindex, int up, unsigned mtu, unsign
 int lib_nl_addrgen_none(struct lib_nl *nl, int ifindex);
 int lib_nl_addr(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16], int plen,
 		int nodad);
+/* The same with a peer: the kernel routes peer/plen on the device instead of
+ * a/plen (a stays a local address). */
+int lib_nl_addr_peer(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16],
+		     const uint8_t peer[16], int plen, int nodad);
 /* IPv6 route in `table` (254 main, 255 local, other numbers allowed): dst/plen
  * out oif, via gw when gw != NULL. */
 int lib_nl_route(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16], int plen,
@@ -158,6 +162,26 @@ int lib_nl_route(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[1
  * optional fwmark (0 = none), action lookup `table`. */
 int lib_nl_rule(struct lib_nl *nl, int add, uint32_t prio, const char *iif, const uint8_t *dst,
 		int dst_plen, uint32_t fwmark, uint32_t table);
+/* One next hop of a unicast route, as lib_nl_routes reads it (a route with
+ * several next hops gives several entries).  IPv4 addresses are the first 4
+ * bytes of dst and gw. */
+struct lib_route {
+	uint8_t family;		/* AF_INET6 or AF_INET */
+	uint8_t plen;
+	uint8_t protocol;	/* RTPROT_KERNEL, RTPROT_STATIC, RTPROT_OSPF ... */
+	uint8_t type;		/* RTN_UNICAST */
+	uint8_t dst[16];
+	uint8_t gw[16];
+	int has_gw;
+	int oif;		/* 0 when none */
+	uint32_t metric;
+	uint32_t mtu;		/* the route's MTU metric, 0 when unset */
+	uint32_t table;
+};
+/* Reads the unicast routes of `table` (family AF_INET6, AF_INET or AF_UNSPEC
+ * for both, IPv6 first) into out.  Returns the number of entries, -ENOSPC
+ * when there are more than max, or -errno. */
+int lib_nl_routes(struct lib_nl *nl, int family, uint32_t table, struct lib_route *out, int max);
 /* Proxy neighbour entry (ip -6 neigh add proxy A dev IF). */
 int lib_nl_proxy_neigh(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16]);
 /* Writes value to /proc/sys/<path> (path like "net/ipv6/conf/lan0/proxy_ndp"). */

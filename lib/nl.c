@@ -1,7 +1,7 @@
 /*
  * nl.c - rtnetlink requests through libmnl (links, addresses, routes, policy
- * rules, proxy neighbours), sysctl writes and the unsolicited Neighbour
- * Advertisement sent when a DVIPA moves.
+ * rules, proxy neighbours), a dump of a routing table, sysctl writes and the
+ * unsolicited Neighbour Advertisement sent when a DVIPA moves.
  *
  * Contract:
  *  - Everything acts on the network namespace of the calling thread.
@@ -230,11 +230,20 @@ lib_nl_addrgen_none(struct lib_nl *nl, int ifindex)
 int
 lib_nl_addr(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16], int plen, int nodad)
 {
+	return lib_nl_addr_peer(nl, add, ifindex, a, a, plen, nodad);
+}
+
+/* IFA_LOCAL is the address; IFA_ADDRESS the peer (the address itself when
+ * there is none), whose prefix the kernel routes on the device. */
+int
+lib_nl_addr_peer(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16],
+		 const uint8_t peer[16], int plen, int nodad)
+{
 	char buf[512];
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 
-	if (!nl || ifindex <= 0 || plen < 0 || plen > 128)
+	if (!nl || ifindex <= 0 || plen < 0 || plen > 128 || !peer)
 		return -EINVAL;
 	memset(buf, 0, sizeof(buf));
 	nlh = nl_start(buf, add ? RTM_NEWADDR : RTM_DELADDR,
@@ -249,7 +258,7 @@ lib_nl_addr(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16], int pl
 		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
 	}
 	mnl_attr_put(nlh, IFA_LOCAL, 16, a);
-	mnl_attr_put(nlh, IFA_ADDRESS, 16, a);
+	mnl_attr_put(nlh, IFA_ADDRESS, 16, peer);
 	return nl_idem(add, nl_talk(nl, nlh));
 }
 
@@ -331,6 +340,182 @@ lib_nl_proxy_neigh(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16])
 	ndm->ndm_state = NUD_PERMANENT;
 	mnl_attr_put(nlh, NDA_DST, 16, a);
 	return nl_idem(add, nl_talk(nl, nlh));
+}
+
+/* ---- route dump ------------------------------------------------------------ */
+
+struct dump_ctx {
+	struct lib_route *out;
+	int max, n, truncated;
+	int family;
+	uint32_t table;
+};
+
+/* One entry per next hop: the fields every next hop shares are in base. */
+static void
+dump_add(struct dump_ctx *c, const struct lib_route *base, int oif, const void *gw, size_t gwlen)
+{
+	struct lib_route *r;
+
+	if (c->n >= c->max) {
+		c->truncated = 1;
+		return;
+	}
+	r = &c->out[c->n++];
+	*r = *base;
+	r->oif = oif;
+	if (gw && gwlen <= sizeof(r->gw)) {
+		memcpy(r->gw, gw, gwlen);
+		r->has_gw = 1;
+	}
+}
+
+static int
+dump_route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dump_ctx *c = data;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a, *gw = NULL, *mp = NULL;
+	struct lib_route base;
+	size_t alen;
+	uint32_t table;
+	int oif = 0;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)))
+		return MNL_CB_OK;
+	if (rtm->rtm_family != AF_INET6 && rtm->rtm_family != AF_INET)
+		return MNL_CB_OK;
+	if (c->family != AF_UNSPEC && rtm->rtm_family != c->family)
+		return MNL_CB_OK;
+	alen = rtm->rtm_family == AF_INET6 ? 16 : 4;
+	memset(&base, 0, sizeof(base));
+	base.family = rtm->rtm_family;
+	base.plen = rtm->rtm_dst_len;
+	base.protocol = rtm->rtm_protocol;
+	base.type = rtm->rtm_type;
+	table = rtm->rtm_table;
+	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
+		uint16_t len = mnl_attr_get_payload_len(a);
+
+		switch (mnl_attr_get_type(a)) {
+		case RTA_TABLE:
+			if (len == 4)
+				table = mnl_attr_get_u32(a);
+			break;
+		case RTA_DST:
+			if (len == alen)
+				memcpy(base.dst, mnl_attr_get_payload(a), alen);
+			break;
+		case RTA_OIF:
+			if (len == 4)
+				oif = (int)mnl_attr_get_u32(a);
+			break;
+		case RTA_GATEWAY:
+			if (len == alen)
+				gw = a;
+			break;
+		case RTA_PRIORITY:
+			if (len == 4)
+				base.metric = mnl_attr_get_u32(a);
+			break;
+		case RTA_MULTIPATH:
+			mp = a;
+			break;
+		case RTA_METRICS: {
+			const struct nlattr *m;
+
+			mnl_attr_for_each_nested(m, a)
+				if (mnl_attr_get_type(m) == RTAX_MTU &&
+				    mnl_attr_get_payload_len(m) == 4)
+					base.mtu = mnl_attr_get_u32(m);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	if (table != c->table || rtm->rtm_type != RTN_UNICAST)
+		return MNL_CB_OK;
+	base.table = table;
+	if (mp) {
+		/* struct rtnexthop records, each followed by its attributes. */
+		const char *p = mnl_attr_get_payload(mp);
+		size_t left = mnl_attr_get_payload_len(mp);
+
+		while (left >= sizeof(struct rtnexthop)) {
+			const struct rtnexthop *nh = (const struct rtnexthop *)p;
+			const void *nhgw = NULL;
+			size_t off = RTNH_ALIGN(sizeof(*nh));
+
+			if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > left)
+				break;
+			while (off + sizeof(struct nlattr) <= nh->rtnh_len) {
+				const struct nlattr *na = (const struct nlattr *)(p + off);
+
+				if (na->nla_len < sizeof(*na) || off + na->nla_len > nh->rtnh_len)
+					break;
+				if ((na->nla_type & NLA_TYPE_MASK) == RTA_GATEWAY &&
+				    na->nla_len == sizeof(*na) + alen)
+					nhgw = (const char *)na + sizeof(*na);
+				off += NLA_ALIGN(na->nla_len);
+			}
+			dump_add(c, &base, nh->rtnh_ifindex, nhgw, alen);
+			if ((size_t)RTNH_ALIGN(nh->rtnh_len) >= left)
+				break;
+			left -= (size_t)RTNH_ALIGN(nh->rtnh_len);
+			p += RTNH_ALIGN(nh->rtnh_len);
+		}
+		return MNL_CB_OK;
+	}
+	dump_add(c, &base, oif, gw ? mnl_attr_get_payload(gw) : NULL, alen);
+	return MNL_CB_OK;
+}
+
+int
+lib_nl_routes(struct lib_nl *nl, int family, uint32_t table, struct lib_route *out, int max)
+{
+	static const int fams[] = { AF_INET6, AF_INET };
+	char buf[16384];
+	struct dump_ctx c = { .out = out, .max = max, .family = family, .table = table };
+	size_t f;
+
+	if (!nl || !out || max < 0 ||
+	    (family != AF_UNSPEC && family != AF_INET && family != AF_INET6))
+		return -EINVAL;
+	for (f = 0; f < LIB_ARRAY_LEN(fams); f++) {
+		struct nlmsghdr *nlh;
+		struct rtmsg *rtm;
+		uint32_t seq;
+		int r;
+
+		if (family != AF_UNSPEC && family != fams[f])
+			continue;
+		memset(buf, 0, sizeof(struct nlmsghdr) + sizeof(struct rtmsg) + 64);
+		nlh = nl_start(buf, RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP);
+		seq = nlh->nlmsg_seq = ++nl->seq;
+		rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+		rtm->rtm_family = (unsigned char)fams[f];
+		if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
+			return -errno;
+		for (;;) {
+			ssize_t n = mnl_socket_recvfrom(nl->sk, buf, sizeof(buf));
+
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
+			r = mnl_cb_run(buf, (size_t)n, seq, nl->portid, dump_route_cb, &c);
+			if (r == MNL_CB_STOP)
+				break;
+			if (r < 0) {
+				if (errno == ESRCH || errno == EPROTO)
+					continue;	/* a stale reply to an earlier request */
+				return -errno;
+			}
+		}
+	}
+	return c.truncated ? -ENOSPC : c.n;
 }
 
 /* ---- sysctl ---------------------------------------------------------------- */

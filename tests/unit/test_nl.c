@@ -14,6 +14,9 @@
  *    neighbours appear after one add, survive a second add, and disappear
  *    after a delete and a second delete, every call returning 0;
  *  - sysctl writes read back;
+ *  - the route dump reads back what iproute2 added (gateways, next hops,
+ *    metric, MTU, tables, both families); an address with a peer routes
+ *    the peer and stays local;
  *  - the sock_diag dump sees a listener and both ends of a connection on ::1;
  *  - an unsolicited Neighbour Advertisement arrives on the far end of a veth
  *    with hop limit 255, the Override flag only, the target and the sender's
@@ -491,6 +494,106 @@ test_ndisc_una(void **state)
 	lib_nl_close(&nl);
 }
 
+
+/* Finds the dump entry for dst/plen (IPv6 text, or IPv4 with v4 = 1) whose
+ * gateway is gw (NULL: none); NULL when absent. */
+static const struct lib_route *
+find_route(const struct lib_route *r, int n, int v4, const char *dst, int plen, const char *gw)
+{
+	uint8_t d[16] = { 0 }, g[16] = { 0 };
+	int i, fam = v4 ? AF_INET : AF_INET6;
+	size_t alen = v4 ? 4 : 16;
+
+	assert_int_equal(inet_pton(fam, dst, d), 1);
+	if (gw)
+		assert_int_equal(inet_pton(fam, gw, g), 1);
+	for (i = 0; i < n; i++)
+		if (r[i].family == fam && r[i].plen == plen && memcmp(r[i].dst, d, alen) == 0 &&
+		    r[i].has_gw == (gw != NULL) && (!gw || memcmp(r[i].gw, g, alen) == 0))
+			return &r[i];
+	return NULL;
+}
+
+/* The dump against routes iproute2 made: connected, static with and without
+ * a gateway, two next hops of one route, a metric and an MTU, IPv4 beside
+ * IPv6, another table left out; an address with a peer routes the peer's
+ * prefix, not its own. */
+static void
+test_route_dump(void **state)
+{
+	struct lib_nl *nl = lib_nl_open();
+	struct lib_route r[64];
+	const struct lib_route *e;
+	uint8_t a[16], peer[16];
+	int n, vr0, i, v4 = 0;
+
+	(void)state;
+	assert_non_null(nl);
+	sh("ip link add vr0 type veth peer name vr1 && ip link set vr0 up && ip link set vr1 up");
+	sh("ip -6 addr add fd00:71::1/64 dev vr0 nodad && ip addr add 10.71.0.1/24 dev vr0");
+	sh("ip -6 route add fd00:72::/64 via fd00:71::2 dev vr0 metric 20 mtu 1400");
+	sh("ip -6 route add fd00:73::/64 nexthop via fd00:71::3 dev vr0 nexthop via fd00:71::4 dev vr0");
+	sh("ip -6 route add fd00:74::1/128 dev vr0 proto static");
+	sh("ip -6 route add fd00:75::/64 dev vr0 table 200");
+	sh("ip route add 10.72.0.0/16 via 10.71.0.2");
+	vr0 = lib_nl_ifindex("vr0");
+	n = lib_nl_routes(nl, AF_INET6, 254, r, 64);
+	assert_true(n > 0);
+	e = find_route(r, n, 0, "fd00:71::", 64, NULL);
+	assert_non_null(e);
+	assert_int_equal(e->oif, vr0);
+	assert_int_equal(e->protocol, 2 /* RTPROT_KERNEL */);
+	e = find_route(r, n, 0, "fd00:72::", 64, "fd00:71::2");
+	assert_non_null(e);
+	assert_int_equal(e->metric, 20);
+	assert_int_equal(e->mtu, 1400);
+	assert_int_equal(e->oif, vr0);
+	assert_non_null(find_route(r, n, 0, "fd00:73::", 64, "fd00:71::3"));
+	assert_non_null(find_route(r, n, 0, "fd00:73::", 64, "fd00:71::4"));
+	e = find_route(r, n, 0, "fd00:74::1", 128, NULL);
+	assert_non_null(e);
+	assert_int_equal(e->protocol, 4 /* RTPROT_STATIC */);
+	assert_null(find_route(r, n, 0, "fd00:75::", 64, NULL));
+	for (i = 0; i < n; i++) {
+		assert_int_equal(r[i].family, AF_INET6);
+		assert_int_equal(r[i].table, 254);
+	}
+	n = lib_nl_routes(nl, AF_INET6, 200, r, 64);
+	assert_int_equal(n, 1);
+	assert_non_null(find_route(r, n, 0, "fd00:75::", 64, NULL));
+	n = lib_nl_routes(nl, AF_UNSPEC, 254, r, 64);
+	assert_non_null(find_route(r, n, 1, "10.72.0.0", 16, "10.71.0.2"));
+	assert_non_null(find_route(r, n, 1, "10.71.0.0", 24, NULL));
+	for (i = 0; i < n; i++)
+		v4 += r[i].family == AF_INET;
+	assert_int_equal(v4, 2);
+	assert_int_equal(lib_nl_routes(nl, AF_INET6, 254, r, 2), -ENOSPC);
+	assert_int_equal(lib_nl_routes(nl, 7, 254, r, 64), -EINVAL);
+
+	/* A local address with a peer: the peer's prefix is routed on the
+	 * device, and the address stays local. */
+	ip6("fd00:76::1", a);
+	ip6("fd00:77::1", peer);
+	assert_int_equal(lib_nl_addr_peer(nl, 1, vr0, a, peer, 128, 1), 0);
+	assert_int_equal(lib_nl_addr_peer(nl, 1, vr0, a, peer, 128, 1), 0);
+	/* The kernel routes the peer from its address work queue: poll. */
+	for (i = 0; i < 100; i++) {
+		n = lib_nl_routes(nl, AF_INET6, 254, r, 64);
+		if (find_route(r, n, 0, "fd00:77::1", 128, NULL))
+			break;
+		usleep(10000);
+	}
+	assert_non_null(find_route(r, n, 0, "fd00:77::1", 128, NULL));
+	expect_output(1, "local fd00:76::1 dev vr0", "ip -6 route show table local");
+	expect_output(1, "inet6 fd00:76::1 peer fd00:77::1/128", "ip -6 addr show dev vr0");
+	assert_int_equal(lib_nl_addr_peer(nl, 0, vr0, a, peer, 128, 0), 0);
+	assert_int_equal(lib_nl_addr_peer(nl, 0, vr0, a, peer, 128, 0), 0);
+	expect_output(0, "fd00:76::1", "ip -6 addr show dev vr0");
+	assert_int_equal(lib_nl_addr_peer(nl, 1, vr0, a, NULL, 128, 0), -EINVAL);
+	sh("ip link del vr0");
+	lib_nl_close(&nl);
+}
+
 int
 main(void)
 {
@@ -501,6 +604,7 @@ main(void)
 		cmocka_unit_test(test_sysctl),
 		cmocka_unit_test(test_diag_tcp6),
 		cmocka_unit_test(test_ndisc_una),
+		cmocka_unit_test(test_route_dump),
 	};
 
 	if (geteuid() != 0) {
