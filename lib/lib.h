@@ -155,7 +155,8 @@ int lib_nl_addr(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16], in
 int lib_nl_addr_peer(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16],
 		     const uint8_t peer[16], int plen, int nodad);
 /* IPv6 route in `table` (254 main, 255 local, other numbers allowed): dst/plen
- * out oif, via gw when gw != NULL. */
+ * out oif, via gw when gw != NULL; protocol static (a delete removes only a
+ * static route, not the kernel's route of an address with the same prefix). */
 int lib_nl_route(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16], int plen,
 		 int oif, const uint8_t *gw);
 /* IPv6 policy rule: prio, optional iif name, optional dst/plen (dst NULL = any),

@@ -279,7 +279,9 @@ lib_nl_route(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16], 
 	rtm->rtm_family = AF_INET6;
 	rtm->rtm_dst_len = (uint8_t)plen;
 	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
-	rtm->rtm_protocol = add ? RTPROT_STATIC : RTPROT_UNSPEC;
+	/* Deletes name the protocol too: they remove only a route made here,
+	 * never the kernel's own route for the same prefix (an address's). */
+	rtm->rtm_protocol = RTPROT_STATIC;
 	rtm->rtm_scope = add ? RT_SCOPE_UNIVERSE : RT_SCOPE_NOWHERE;
 	rtm->rtm_type = RTN_UNICAST;
 	mnl_attr_put_u32(nlh, RTA_TABLE, table);

@@ -7,6 +7,15 @@
  *
  * A raw ICMPv6 socket bound to the LAN interface, filtered to Neighbor
  * Solicitations, joined to the solicited-node group of each owned DVIPA.
+ *
+ * The same switch advertises the DVIPA beyond the LAN: while we answer for
+ * it, a host route DVIPA/128 dev tcpip0 (protocol static) sits in the main
+ * table.  It carries no traffic (the policy rule and the local table come
+ * first), but on a routed network the system's zebra sees it as a kernel
+ * route and ospf6d redistributes it (docs/DESIGN.md, "Routed networks"):
+ * only the owner has it (targets hold the DVIPA as a local address whose
+ * peer is their care-of address, so zebra sees no connected route for the
+ * DVIPA on them), and a stack that dies takes it along with its TUN.
  * The answer: a Neighbor Advertisement with Solicited and Override set and
  * our link-layer address, to the solicitation's source (or all-nodes for a
  * DAD probe from ::).  The kernel fills in the checksum.
@@ -46,7 +55,10 @@ int
 stack_ndp_join(struct stack *s, const uint8_t dvipa[16], int join)
 {
 	struct ipv6_mreq mr;
+	int r = lib_nl_route(s->nl, join, 254, dvipa, 128, s->tun_ifindex, NULL);
 
+	if (r < 0)
+		return r;
 	if (s->ndp.fd < 0)
 		return -ENOTCONN;
 	solicited_node(dvipa, &mr.ipv6mr_multiaddr);

@@ -148,11 +148,14 @@ stack_net_close(struct stack *s)
 /* The DVIPA as a local address of this system lives on our TUN, not on lo:
  * a stack that dies takes it along (its TUN goes with the process), as a
  * failed z/OS stack's home addresses go, so its kernel cannot go on
- * answering for the DVIPA on its own. */
+ * answering for the DVIPA on its own.  Its peer is our DYNAMICXCF address
+ * (routed into the TUN anyway): a routing daemon then sees a connected
+ * route for that, not for the DVIPA, so only the owner's host route
+ * (ndp.c) advertises the DVIPA. */
 void
 stack_net_dvipa_local(struct stack *s, struct stack_dvipa *d, int on)
 {
-	int r = lib_nl_addr(s->nl, on, s->tun_ifindex, d->addr, 128, 1);
+	int r = lib_nl_addr_peer(s->nl, on, s->tun_ifindex, d->addr, s->xcfaddr, 128, 1);
 	char a[64];
 
 	if (r < 0)

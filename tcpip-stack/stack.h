@@ -437,6 +437,9 @@ void stack_ndp_init(struct stack *s);
 int stack_ndp_start(struct stack *s, uv_poll_cb readable);
 /* Reads waiting solicitations and answers those for DVIPAs we own. */
 void stack_ndp_answer(struct stack *s);
+/* Starts (join 1) or stops advertising a DVIPA as its owner: answering
+ * neighbour solicitations for it on the LAN, and its host route in the main
+ * table, which a routed network's OSPF redistributes. */
 int stack_ndp_join(struct stack *s, const uint8_t dvipa[16], int join);
 void stack_ndp_stop(struct stack *s);
 
