@@ -178,6 +178,7 @@ struct lib_route {
 	uint32_t metric;
 	uint32_t mtu;		/* the route's MTU metric, 0 when unset */
 	uint32_t table;
+	uint32_t nh_flags;	/* RTNH_F_LINKDOWN, RTNH_F_DEAD ... of the next hop */
 };
 /* Reads the unicast routes of `table` (family AF_INET6, AF_INET or AF_UNSPEC
  * for both, IPv6 first) into out.  Returns the number of entries, -ENOSPC

@@ -355,7 +355,8 @@ struct dump_ctx {
 
 /* One entry per next hop: the fields every next hop shares are in base. */
 static void
-dump_add(struct dump_ctx *c, const struct lib_route *base, int oif, const void *gw, size_t gwlen)
+dump_add(struct dump_ctx *c, const struct lib_route *base, int oif, const void *gw, size_t gwlen,
+	 uint32_t nh_flags)
 {
 	struct lib_route *r;
 
@@ -366,6 +367,7 @@ dump_add(struct dump_ctx *c, const struct lib_route *base, int oif, const void *
 	r = &c->out[c->n++];
 	*r = *base;
 	r->oif = oif;
+	r->nh_flags = nh_flags;
 	if (gw && gwlen <= sizeof(r->gw)) {
 		memcpy(r->gw, gw, gwlen);
 		r->has_gw = 1;
@@ -461,7 +463,7 @@ dump_route_cb(const struct nlmsghdr *nlh, void *data)
 					nhgw = (const char *)na + sizeof(*na);
 				off += NLA_ALIGN(na->nla_len);
 			}
-			dump_add(c, &base, nh->rtnh_ifindex, nhgw, alen);
+			dump_add(c, &base, nh->rtnh_ifindex, nhgw, alen, nh->rtnh_flags);
 			if ((size_t)RTNH_ALIGN(nh->rtnh_len) >= left)
 				break;
 			left -= (size_t)RTNH_ALIGN(nh->rtnh_len);
@@ -469,7 +471,7 @@ dump_route_cb(const struct nlmsghdr *nlh, void *data)
 		}
 		return MNL_CB_OK;
 	}
-	dump_add(c, &base, oif, gw ? mnl_attr_get_payload(gw) : NULL, alen);
+	dump_add(c, &base, oif, gw ? mnl_attr_get_payload(gw) : NULL, alen, rtm->rtm_flags);
 	return MNL_CB_OK;
 }
 

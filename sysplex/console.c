@@ -171,7 +171,8 @@ help(FILE *f)
 {
 	fprintf(f,
 		"Operator commands (z/OS syntax, sent to the current system's stack):\n"
-		"  D TCPIP,tcpname,NETSTAT,VIPADCFG | VIPADYN | VDPT[,DETAIL] | VCRT[,DETAIL] | HOME | CONN\n"
+		"  D TCPIP,tcpname,NETSTAT,VIPADCFG | VIPADYN | VDPT[,DETAIL] | VCRT[,DETAIL] | HOME | CONN |\n"
+		"        CONFIG | ROUTE[,DETAIL]\n"
 		"  D TCPIP,,SYSPLEX,VIPADYN | GROUP\n"
 		"  D XCF,GROUP[,EZBTCPCS]\n"
 		"  D MIP6,BINDINGS[,client]          the client agents' binding caches\n"

@@ -36,6 +36,7 @@ static const struct display {
 	{ NETSTAT, "HOME", stack_show_home, stack_render_home },
 	{ NETSTAT, "CONN", stack_show_conn, stack_render_conn },
 	{ NETSTAT, "CONFIG", stack_show_config, stack_render_config },
+	{ NETSTAT, "ROUTE", stack_show_route, stack_render_route },
 	{ SYSPLEX, "VIPADYN", stack_show_sysplex_vipadyn, stack_render_sysplex_vipadyn },
 	{ SYSPLEX, "GROUP", stack_show_group, stack_render_group },
 	{ SYSPLEX, "PORTS", stack_show_sysplex_ports, stack_render_sysplex_ports },
@@ -244,7 +245,7 @@ do_display(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
 				     "report or D XCF,GROUP or D XCF,COUPLE");
 	if (ntok < 4)
 		return lib_ctl_error(o, json, "expected D TCPIP,tcpname,NETSTAT,report (VDPT, VCRT, "
-				     "VIPADYN, VIPADCFG, HOME, CONN, CONFIG)");
+				     "VIPADYN, VIPADCFG, HOME, CONN, CONFIG, ROUTE)");
 	if (tok[1][0] && strcmp(tok[1], s->tcpname) != 0)
 		return lib_ctl_error(o, json, "EZZ0334I TCP/IP STACK %s NOT FOUND (this stack is %s)",
 				     tok[1], s->tcpname);

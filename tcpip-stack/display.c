@@ -12,11 +12,15 @@
 #include "tcpip-stack/stack.h"
 
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
 #include <ifaddrs.h>
 #include <jansson.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -538,6 +542,117 @@ stack_show_conn(struct stack *s)
 	}
 	free(c.rows);
 	return with_rows(answer(s), "conn", a);
+}
+
+/* ---- ROUTE: the routing table of the stack's system ------------------------- */
+
+#define ROUTE_MAX 4096
+
+/* z/OS route flags: U up, G via a gateway, H a host route, S static (put
+ * there by the launcher or a stack: not replaceable by a routing daemon),
+ * O learned by OSPF (installed by the system's routing daemon, which plays
+ * OMPROUTE). */
+static void
+route_flags(const struct lib_route *r, char *f)
+{
+	int n = 0;
+
+	if (!(r->nh_flags & (RTNH_F_LINKDOWN | RTNH_F_DEAD)))
+		f[n++] = 'U';
+	if (r->has_gw)
+		f[n++] = 'G';
+	if (r->plen == (r->family == AF_INET6 ? 128 : 32))
+		f[n++] = 'H';
+	if (r->protocol == RTPROT_STATIC || r->protocol == RTPROT_BOOT)
+		f[n++] = 'S';
+	if (r->protocol == RTPROT_OSPF)
+		f[n++] = 'O';
+	f[n] = '\0';
+}
+
+static const char *
+route_proto(uint8_t p)
+{
+	switch (p) {
+	case RTPROT_KERNEL: return "kernel";
+	case RTPROT_BOOT: return "boot";
+	case RTPROT_STATIC: return "static";
+	case RTPROT_REDIRECT: return "redirect";
+	case RTPROT_RA: return "ra";
+	case RTPROT_OSPF: return "ospf";
+	default: return "other";
+	}
+}
+
+/* The route's MTU, else its interface's. */
+static unsigned
+route_mtu(const struct lib_route *r, const char *ifname)
+{
+	char path[64];
+	unsigned mtu = 0;
+	FILE *f;
+
+	if (r->mtu || !ifname[0])
+		return r->mtu;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", ifname);
+	f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%u", &mtu) != 1)
+			mtu = 0;
+		fclose(f);
+	}
+	return mtu;
+}
+
+/* One route (one next hop): "DEFAULT" or ADDR/LEN, the gateway as an
+ * address or "::" / "0.0.0.0". */
+static json_t *
+route_row(const struct lib_route *r)
+{
+	static const uint8_t zero[16];
+	char dest[64], a[INET6_ADDRSTRLEN], gw[INET6_ADDRSTRLEN], flags[8], ifname[IF_NAMESIZE] = "";
+
+	if (r->oif > 0 && !if_indextoname((unsigned)r->oif, ifname))
+		snprintf(ifname, sizeof(ifname), "%d", r->oif);
+	if (r->plen == 0) {
+		snprintf(dest, sizeof(dest), "DEFAULT");
+	} else {
+		inet_ntop(r->family, r->dst, a, sizeof(a));
+		snprintf(dest, sizeof(dest), "%s/%u", a, r->plen);
+	}
+	inet_ntop(r->family, r->has_gw ? r->gw : zero, gw, sizeof(gw));
+	route_flags(r, flags);
+	return json_pack("{s:s,s:s,s:s,s:o,s:s,s:I,s:I,s:s}", "family",
+			 r->family == AF_INET6 ? "ipv6" : "ipv4", "destination", dest, "gateway", gw,
+			 "interface", lib_json_str(ifname), "flags", flags,
+			 "mtu", (json_int_t)route_mtu(r, ifname), "metric", (json_int_t)r->metric,
+			 "protocol", route_proto(r->protocol));
+}
+
+/* D TCPIP,tcp,NETSTAT,ROUTE: the main routing table of the system the stack
+ * runs in (rtnetlink), IPv4 then IPv6, one row per next hop. */
+json_t *
+stack_show_route(struct stack *s)
+{
+	struct lib_route *r = calloc(ROUTE_MAX, sizeof(*r));
+	int n, i, fam;
+	json_t *a;
+
+	n = r ? lib_nl_routes(s->nl, AF_UNSPEC, RT_TABLE_MAIN, r, ROUTE_MAX) : -ENOMEM;
+	if (n < 0) {
+		char why[128];
+
+		snprintf(why, sizeof(why), "cannot read the routing table: %s", strerror(-n));
+		free(r);
+		return json_pack("{s:s}", "error", why);
+	}
+	a = json_array();
+	for (fam = 0; fam < 2; fam++)
+		for (i = 0; i < n; i++)
+			if (r[i].family == (fam == 0 ? AF_INET : AF_INET6))
+				json_array_append_new(a, route_row(&r[i]));
+	free(r);
+	return with_rows(answer(s), "routes", a);
 }
 
 /* ---- CONFIG: the stack's configuration and persistence --------------------- */

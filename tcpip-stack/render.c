@@ -266,6 +266,50 @@ stack_render_conn(const json_t *r, struct lib_sbuf *o, void *arg)
 	netstat_table(r, o, arg, NULL, "USER ID  CONN     STATE", "conn", conn_row);
 }
 
+/* D TCPIP,tcp,NETSTAT,ROUTE[,DETAIL]: IPv4 routes one line each, IPv6
+ * routes a block each (the z/OS layouts); DETAIL adds the metric and the
+ * protocol that installed the route. */
+void
+stack_render_route(const json_t *r, struct lib_sbuf *o, void *arg)
+{
+	struct stack_render *ctx = arg;
+	int detail = ctx && ctx->detail, v6;
+	const json_t *e;
+	size_t i;
+
+	if (json_object_get(r, "error")) {
+		stack_render_error(r, o, arg);
+		return;
+	}
+	netstat_header(r, o, ctx);
+	for (v6 = 0; v6 < 2; v6++) {
+		const char *fam = v6 ? "ipv6" : "ipv4";
+
+		lib_sbuf_printf(o, v6 ? "IPV6 DESTINATIONS\n" : "IPV4 DESTINATIONS\nDESTINATION"
+				"        GATEWAY         FLAGS    REFCNT     INTERFACE\n");
+		json_array_foreach(rows(r, "routes"), i, e) {
+			if (strcmp(S(e, "family"), fam) != 0)
+				continue;
+			if (!v6) {
+				lib_sbuf_printf(o, "%-18s %-15s %-8s 0000000000 %s\n",
+						S(e, "destination"), S(e, "gateway"), S(e, "flags"),
+						S(e, "interface"));
+				if (detail)
+					lib_sbuf_printf(o, "  METRIC: %llu  PROTOCOL: %s  MTU: %llu\n",
+							U(e, "metric"), S(e, "protocol"), U(e, "mtu"));
+				continue;
+			}
+			lib_sbuf_printf(o, "DESTIP:   %s\n  GW:     %s\n  INTF:   %-17s REFCNT:  "
+					"0000000000\n  FLGS:   %-17s MTU:     %llu\n", S(e, "destination"),
+					S(e, "gateway"), S(e, "interface"), S(e, "flags"), U(e, "mtu"));
+			if (detail)
+				lib_sbuf_printf(o, "  METRIC: %-17llu PROTO:   %s\n", U(e, "metric"),
+						S(e, "protocol"));
+		}
+	}
+	records(o, json_array_size(rows(r, "routes")), 1);
+}
+
 void
 stack_render_config(const json_t *r, struct lib_sbuf *o, void *arg)
 {

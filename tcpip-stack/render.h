@@ -12,7 +12,7 @@
 
 struct stack_render {
 	unsigned *seq;			/* the report counter of NETSTAT/SYSPLEX headers */
-	int detail;			/* VDPT, VCRT: the DETAIL lines; group: STACK_RENDER_XCF */
+	int detail;			/* VDPT, VCRT, ROUTE: the DETAIL lines; group: STACK_RENDER_XCF */
 };
 #define STACK_RENDER_XCF 2		/* the group as D XCF,GROUP,EZBTCPCS shows it */
 
@@ -24,6 +24,7 @@ void stack_render_vipadyn(const struct json_t *r, struct lib_sbuf *o, void *arg)
 void stack_render_vipadcfg(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_home(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_conn(const struct json_t *r, struct lib_sbuf *o, void *arg);
+void stack_render_route(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_config(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_sysplex_ports(const struct json_t *r, struct lib_sbuf *o, void *arg);
 void stack_render_sysplex_vipadyn(const struct json_t *r, struct lib_sbuf *o, void *arg);

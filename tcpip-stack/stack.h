@@ -629,6 +629,7 @@ struct json_t *stack_show_vipadcfg(struct stack *s);
 struct json_t *stack_show_home(struct stack *s);
 struct json_t *stack_show_conn(struct stack *s);
 struct json_t *stack_show_config(struct stack *s);
+struct json_t *stack_show_route(struct stack *s);
 struct json_t *stack_show_sysplex_vipadyn(struct stack *s);
 struct json_t *stack_show_group(struct stack *s);
 struct json_t *stack_show_xcf_groups(struct stack *s);

@@ -7,7 +7,8 @@
  *    only with DETAIL, FWDPKTS only on the distributor, WLM capped at 99,
  *    ACTTIME only for an owned DVIPA, one heading per DVIPA in the SYSPLEX
  *    display, XCF and couple data set displays (with and without a CDS),
- *    SYSPLEX$ROLE's lines with SINCE/NOW only for an owned DVIPA;
+ *    SYSPLEX$ROLE's lines with SINCE/NOW only for an owned DVIPA; ROUTE's
+ *    IPv4 lines before its IPv6 blocks, METRIC/PROTO only with DETAIL;
  *  - the client agent's SHOW (client-agent/actl.c);
  *  - names with quotes or odd bytes reach the text as the object holds them.
  */
@@ -277,6 +278,50 @@ test_home_conn_config(void **state)
 	      "END OF THE REPORT\n");
 }
 
+/* ROUTE: IPv4 first, one line each, then IPv6 blocks whatever the order of
+ * the rows; METRIC/PROTO only with DETAIL; an error is its reason. */
+static void
+test_route(void **state)
+{
+	unsigned seq = 0;
+	struct stack_render plain = { &seq, 0 }, detail = { &seq, 1 };
+	static const char obj[] =
+		"{\"system\":\"SYSB\",\"stack\":\"TCPCS\",\"routes\":["
+		"{\"family\":\"ipv6\",\"destination\":\"fd00:100::1/128\",\"gateway\":\"fe80::1\","
+		"\"interface\":\"lan0\",\"flags\":\"UGHO\",\"mtu\":1500,\"metric\":20,\"protocol\":\"ospf\"},"
+		"{\"family\":\"ipv4\",\"destination\":\"DEFAULT\",\"gateway\":\"10.2.0.254\","
+		"\"interface\":\"lan0\",\"flags\":\"UGS\",\"mtu\":1500,\"metric\":0,\"protocol\":\"static\"}],"
+		"\"records\":2}";
+
+	(void)state;
+	check(stack_render_route, obj, &plain,
+	      "EZD0101I NETSTAT CS V2R5 TCPCS 1\n"
+	      "IPV4 DESTINATIONS\n"
+	      "DESTINATION        GATEWAY         FLAGS    REFCNT     INTERFACE\n"
+	      "DEFAULT            10.2.0.254      UGS      0000000000 lan0\n"
+	      "IPV6 DESTINATIONS\n"
+	      "DESTIP:   fd00:100::1/128\n"
+	      "  GW:     fe80::1\n"
+	      "  INTF:   lan0              REFCNT:  0000000000\n"
+	      "  FLGS:   UGHO              MTU:     1500\n"
+	      "2 OF 2 RECORDS DISPLAYED\nEND OF THE REPORT\n");
+	check(stack_render_route, obj, &detail,
+	      "EZD0101I NETSTAT CS V2R5 TCPCS 2\n"
+	      "IPV4 DESTINATIONS\n"
+	      "DESTINATION        GATEWAY         FLAGS    REFCNT     INTERFACE\n"
+	      "DEFAULT            10.2.0.254      UGS      0000000000 lan0\n"
+	      "  METRIC: 0  PROTOCOL: static  MTU: 1500\n"
+	      "IPV6 DESTINATIONS\n"
+	      "DESTIP:   fd00:100::1/128\n"
+	      "  GW:     fe80::1\n"
+	      "  INTF:   lan0              REFCNT:  0000000000\n"
+	      "  FLGS:   UGHO              MTU:     1500\n"
+	      "  METRIC: 20                PROTO:   ospf\n"
+	      "2 OF 2 RECORDS DISPLAYED\nEND OF THE REPORT\n");
+	check(stack_render_route, "{\"error\":\"cannot read the routing table: No buffer space available\"}",
+	      &plain, "cannot read the routing table: No buffer space available\n");
+}
+
 static void
 test_sysplex_displays(void **state)
 {
@@ -446,6 +491,7 @@ main(void)
 		cmocka_unit_test(test_vcrt),
 		cmocka_unit_test(test_vipadyn_and_cfg),
 		cmocka_unit_test(test_home_conn_config),
+		cmocka_unit_test(test_route),
 		cmocka_unit_test(test_sysplex_displays),
 		cmocka_unit_test(test_couple_and_role),
 		cmocka_unit_test(test_mip6),
