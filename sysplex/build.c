@@ -1,8 +1,10 @@
 /*
  * build.c - what `sysplex up` builds and `sysplex down` removes: the run
- * directory, the namespaces (INST-LAN with bridge br0, one per host), the
- * veth pairs (lan0 in the host, INST<index> in the LAN namespace, enslaved to
- * br0), addresses, routes and sysctls, exactly as docs/RUNTIME.md says.
+ * directory, the namespaces (INST-LAN with one bridge br<i> per segment, one
+ * namespace per host), the veth pairs (lan0, lan1 ... in the host,
+ * INST<index>, INST<index>_<k> in the LAN namespace, enslaved to the
+ * segment's bridge), addresses, routes and sysctls, exactly as
+ * docs/RUNTIME.md says.
  *
  * Namespaces and links are made with iproute2 (`ip`, fork/exec); sysctls are
  * written from a child that entered the namespace with setns(2).  Nothing is
@@ -251,65 +253,145 @@ plex_write_config(const struct plex_inst *in, const struct plex_topo *t)
 	return rc;
 }
 
+/* The LAN-side end of interface k of host h: INST<index>, INST<index>_<k>. */
+static void
+veth_peer(const struct plex_inst *in, const struct plex_host *h, int k, char *buf, size_t len)
+{
+	if (k == 0)
+		snprintf(buf, len, "%s%d", in->name, h->index);
+	else
+		snprintf(buf, len, "%s%d_%d", in->name, h->index, k);
+}
+
+/* The address (IPv6, or IPv4 with v4) of the first router of segment seg on
+ * that segment; NULL when it has none. */
+static const char *
+seg_router(const struct plex_topo *t, int seg, int v4)
+{
+	const struct plex_host *r;
+	int k;
+
+	if (t->seg[seg].router < 0)
+		return NULL;
+	r = &t->h[t->seg[seg].router];
+	for (k = 0; k < r->nif; k++)
+		if (r->ifs[k].seg == seg)
+			return v4 ? (r->ifs[k].addr4[0] ? r->ifs[k].addr4 : NULL) : r->ifs[k].addr;
+	return NULL;
+}
+
+/* One host's namespace, interfaces and addresses. */
+static int
+build_host(const struct plex_inst *in, const struct plex_topo *t, const struct plex_host *h,
+	   const char *lan)
+{
+	char ns[64], peer[32], mtu[16], br[16], addr[PLEX_ADDR_LEN + 8];
+	int k;
+
+	snprintf(mtu, sizeof(mtu), "%u", t->mtu);
+	plex_ns_name(in, h->name, ns, sizeof(ns));
+	if (ip(NULL, "netns", "add", ns, NULL) < 0 ||
+	    ip(ns, "link", "set", "lo", "up", NULL) < 0 ||
+	    plex_ns_sysctl(ns, "net.ipv6.conf.all.accept_dad", "0") < 0 ||
+	    plex_ns_sysctl(ns, "net.ipv6.conf.default.accept_dad", "0") < 0 ||
+	    plex_ns_sysctl(ns, "net.ipv6.conf.all.forwarding", "1") < 0)
+		return -1;
+	if (h->is_router && t->has_v4 && plex_ns_sysctl(ns, "net.ipv4.ip_forward", "1") < 0)
+		return -1;
+	for (k = 0; k < h->nif; k++) {
+		const struct plex_if *f = &h->ifs[k];
+		const struct plex_seg *g = &t->seg[f->seg];
+
+		veth_peer(in, h, k, peer, sizeof(peer));
+		snprintf(br, sizeof(br), "br%d", f->seg);
+		snprintf(addr, sizeof(addr), "%s/%d", f->addr, g->plen);
+		if (ip(lan, "link", "add", peer, "type", "veth", "peer", "name", f->name, "netns",
+		       ns, NULL) < 0 ||
+		    ip(lan, "link", "set", peer, "mtu", mtu, "master", br, "up", NULL) < 0 ||
+		    ip(ns, "link", "set", f->name, "mtu", mtu, "up", NULL) < 0 ||
+		    ip(ns, "-6", "addr", "add", addr, "dev", f->name, "nodad", NULL) < 0)
+			return -1;
+		if (f->addr4[0]) {
+			snprintf(addr, sizeof(addr), "%s/%d", f->addr4, g->plen4);
+			if (ip(ns, "-4", "addr", "add", addr, "dev", f->name, NULL) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Static routes.  One LAN: every host reaches every other system's
+ * DYNAMICXCF (care-of) address through that system's LAN address; clients
+ * reach the DVIPA prefixes on-link (the routing stack answers neighbour
+ * solicitations for a DVIPA itself, tcpip-stack/ndp.c).  Routed: systems
+ * and routers learn every route by OSPF; a client keeps the direct routes
+ * to the care-of addresses of the systems on its own segment, and reaches
+ * everything else, the DVIPA prefixes included, through its segment's
+ * (first) router, by default route.
+ */
+static int
+build_routes(const struct plex_inst *in, const struct plex_topo *t, const struct plex_host *h)
+{
+	char ns[64], dst[PLEX_ADDR_LEN + 8];
+	const char *gw = NULL, *gw4 = NULL;
+	int j, seg = h->ifs[0].seg;
+
+	if (h->is_router || (t->routed && h->is_system))
+		return 0;
+	plex_ns_name(in, h->name, ns, sizeof(ns));
+	for (j = 0; j < t->nhosts; j++) {
+		const struct plex_host *s = &t->h[j];
+
+		if (s == h || !s->is_system || !s->xcf[0] || s->ifs[0].seg != seg)
+			continue;
+		snprintf(dst, sizeof(dst), "%s/128", s->xcf);
+		if (ip(ns, "-6", "route", "add", dst, "via", s->lan, "dev", "lan0", NULL) < 0)
+			return -1;
+	}
+	if (h->is_system)
+		return 0;
+	if (t->routed) {
+		gw = seg_router(t, seg, 0);
+		gw4 = h->ifs[0].addr4[0] ? seg_router(t, seg, 1) : NULL;
+		if (gw && ip(ns, "-6", "route", "add", "default", "via", gw, "dev", "lan0", NULL) < 0)
+			return -1;
+		if (gw4 && ip(ns, "-4", "route", "add", "default", "via", gw4, "dev", "lan0",
+			      NULL) < 0)
+			return -1;
+	}
+	for (j = 0; j < t->nroutes; j++)
+		if (gw ? ip(ns, "-6", "route", "add", t->routes[j], "via", gw, "dev", "lan0", NULL)
+		       : ip(ns, "-6", "route", "add", t->routes[j], "dev", "lan0", NULL))
+			return -1;
+	return 0;
+}
+
 int
 plex_build(const struct plex_inst *in, const struct plex_topo *t)
 {
-	char lan[64], ns[64], peer[24], mtu[16], addr[PLEX_ADDR_LEN + 8], dst[PLEX_ADDR_LEN + 8];
-	int i, j;
+	char lan[64], br[16];
+	int i;
 
-	snprintf(mtu, sizeof(mtu), "%u", t->mtu);
 	plex_ns_name(in, "LAN", lan, sizeof(lan));
-	/* The LAN: a pure layer-2 bridge, no IPv6 of its own. */
+	/* The segments: pure layer-2 bridges, no IPv6 of their own. */
 	if (ip(NULL, "netns", "add", lan, NULL) < 0 ||
 	    plex_ns_sysctl(lan, "net.ipv6.conf.all.disable_ipv6", "1") < 0 ||
 	    plex_ns_sysctl(lan, "net.ipv6.conf.default.disable_ipv6", "1") < 0 ||
-	    ip(lan, "link", "set", "lo", "up", NULL) < 0 ||
-	    ip(lan, "link", "add", "br0", "type", "bridge", "mcast_snooping", "0", NULL) < 0 ||
-	    ip(lan, "link", "set", "br0", "up", NULL) < 0)
+	    ip(lan, "link", "set", "lo", "up", NULL) < 0)
 		return -1;
-
-	for (i = 0; i < t->nhosts; i++) {
-		const struct plex_host *h = &t->h[i];
-
-		plex_ns_name(in, h->name, ns, sizeof(ns));
-		snprintf(peer, sizeof(peer), "%s%d", in->name, h->index);
-		snprintf(addr, sizeof(addr), "%s/%d", h->lan, t->lan_plen);
-		if (ip(NULL, "netns", "add", ns, NULL) < 0 ||
-		    ip(ns, "link", "set", "lo", "up", NULL) < 0 ||
-		    plex_ns_sysctl(ns, "net.ipv6.conf.all.accept_dad", "0") < 0 ||
-		    plex_ns_sysctl(ns, "net.ipv6.conf.default.accept_dad", "0") < 0 ||
-		    plex_ns_sysctl(ns, "net.ipv6.conf.all.forwarding", "1") < 0 ||
-		    ip(lan, "link", "add", peer, "type", "veth", "peer", "name", "lan0", "netns", ns,
-		       NULL) < 0 ||
-		    ip(lan, "link", "set", peer, "mtu", mtu, "master", "br0", "up", NULL) < 0 ||
-		    ip(ns, "link", "set", "lan0", "mtu", mtu, "up", NULL) < 0 ||
-		    ip(ns, "-6", "addr", "add", addr, "dev", "lan0", "nodad", NULL) < 0)
+	for (i = 0; i < t->nsegs; i++) {
+		snprintf(br, sizeof(br), "br%d", i);
+		if (ip(lan, "link", "add", br, "type", "bridge", "mcast_snooping", "0", NULL) < 0 ||
+		    ip(lan, "link", "set", br, "up", NULL) < 0)
 			return -1;
 	}
-
-	/* Routes: every host reaches every other system's DYNAMICXCF (care-of)
-	 * address through that system's LAN address; clients reach the DVIPA
-	 * prefixes on-link (the routing stack answers neighbour solicitations
-	 * for a DVIPA itself, tcpip-stack/ndp.c). */
-	for (i = 0; i < t->nhosts; i++) {
-		const struct plex_host *h = &t->h[i];
-
-		plex_ns_name(in, h->name, ns, sizeof(ns));
-		for (j = 0; j < t->nhosts; j++) {
-			const struct plex_host *s = &t->h[j];
-
-			if (j == i || !s->is_system || !s->xcf[0])
-				continue;
-			snprintf(dst, sizeof(dst), "%s/128", s->xcf);
-			if (ip(ns, "-6", "route", "add", dst, "via", s->lan, "dev", "lan0", NULL) < 0)
-				return -1;
-		}
-		if (h->is_system)
-			continue;
-		for (j = 0; j < t->nroutes; j++)
-			if (ip(ns, "-6", "route", "add", t->routes[j], "dev", "lan0", NULL) < 0)
-				return -1;
-	}
+	for (i = 0; i < t->nhosts; i++)
+		if (build_host(in, t, &t->h[i], lan) < 0)
+			return -1;
+	for (i = 0; i < t->nhosts; i++)
+		if (build_routes(in, t, &t->h[i]) < 0)
+			return -1;
 	return 0;
 }
 

@@ -528,6 +528,11 @@ link_cmd(const struct plex_inst *in, int argc, char **argv)
 		fprintf(stderr, "sysplex: instance %s has no host %s\n", in->name, argv[0]);
 		return 1;
 	}
+	if (st.h[idx].is_router) {
+		fprintf(stderr, "sysplex: %s is a router: loss and delay act only in a stack's or a "
+				"client agent's TUN data path\n", st.h[idx].name);
+		return 1;
+	}
 	return daemon_cmd(in, &st, idx, cmd);
 }
 

@@ -1,6 +1,6 @@
 /*
  * main.c - bin/sysplex, the launcher: command line and the commands `down`,
- * `status` and `exec` (`up` lives in up.c, `cmd` and `console` in
+ * `status`, `exec` and `vtysh` (`up` lives in up.c, `cmd` and `console` in
  * console.c, the fault commands in fault.c, `load` in load.c, `run` in
  * lua.c).
  *
@@ -8,6 +8,7 @@
  *   sysplex [--instance NAME] down
  *   sysplex [--instance NAME] status [--json]
  *   sysplex [--instance NAME] exec HOST [--] CMD [ARG...]
+ *   sysplex [--instance NAME] vtysh HOST [VTYSH-ARG...]
  *   sysplex [--instance NAME] cmd [--system SYS] [--json] [--timeout SEC] COMMAND...
  *   sysplex [--instance NAME] console [--system SYS] [--json]
  *   sysplex [--instance NAME] kill|hang|resume SYS
@@ -109,6 +110,9 @@ static const struct plex_cmd {
 	  status_opts, 0 },
 	{ "exec", "HOST [--] CMD [ARG...]", "run a command inside a host (e.g. CLIENT1, SYSA, LAN)",
 	  no_opts, 1 },
+	{ "vtysh", "HOST [VTYSH-ARG...]",
+	  "FRR's shell for a router or a system of a routed topology, e.g.\n"
+	  "vtysh ROUTER1 -c 'show ipv6 route'", no_opts, 1 },
 	{ "cmd", "[--system SYS] [--json] [--timeout SEC] COMMAND",
 	  "send an operator command, e.g. 'D TCPIP,TCPCS,NETSTAT,VDPT', to a stack (default:\n"
 	  "the routing stack); exit 0 for RC=0, else 8", cmd_opts, 1 },
@@ -313,7 +317,7 @@ status_host(const struct plex_inst *in, const struct plex_state *st,
 		json_array_append_new(daemons, d);
 	}
 	return json_pack("{s:o,s:s,s:o,s:b,s:o,s:o,s:o,s:o,s:o}", "name", lib_json_str(h->name),
-			 "role", h->is_system ? "system" : "client", "namespace", lib_json_str(h->ns),
+			 "role", plex_host_role(h), "namespace", lib_json_str(h->ns),
 			 "namespace_exists", ns_ok, "lan", lib_json_str(h->lan),
 			 "xcf", lib_json_str_or_null(h->xcf), "tcpname", lib_json_str_or_null(h->tcpname),
 			 "daemons", daemons, "dvipas", dvipas);
@@ -465,10 +469,38 @@ cmd_status(const struct plex_inst *in, int argc, char **argv)
 
 /* ---- exec ---------------------------------------------------------------- */
 
+/* The host name arg in upper case into host and its namespace into ns;
+ * 0, or 1 after saying that there is no such host. */
+static int
+host_ns(const struct plex_inst *in, const char *arg, char *host, char *ns, size_t nslen)
+{
+	static struct plex_state st;
+	int i;
+
+	if (strlen(arg) > PLEX_HOST_MAX) {
+		fprintf(stderr, "sysplex: no host %s\n", arg);
+		return 1;
+	}
+	for (i = 0; arg[i]; i++)
+		host[i] = (char)toupper((unsigned char)arg[i]);
+	host[i] = '\0';
+	plex_ns_name(in, host, ns, nslen);
+	if (plex_ns_exists(ns))
+		return 0;
+	if (plex_state_read(in, &st) < 0) {
+		plex_not_up(in);
+	} else {
+		fprintf(stderr, "sysplex: instance %s has no host %s; hosts:", in->name, arg);
+		for (i = 0; i < st.nhosts; i++)
+			fprintf(stderr, " %s", st.h[i].name);
+		fprintf(stderr, " LAN\n");
+	}
+	return 1;
+}
+
 static int
 cmd_exec(const struct plex_inst *in, int argc, char **argv)
 {
-	static struct plex_state st;
 	char host[PLEX_HOST_MAX + 1], ns[64];
 	char *args[4 + 256];
 	int i, n = 0, first;
@@ -477,28 +509,8 @@ cmd_exec(const struct plex_inst *in, int argc, char **argv)
 		fprintf(stderr, "usage: sysplex [--instance NAME] exec HOST [--] CMD [ARG...]\n");
 		return 2;
 	}
-	if (strlen(argv[0]) > PLEX_HOST_MAX) {
-		fprintf(stderr, "sysplex: no host %s\n", argv[0]);
+	if (plex_check_root() < 0 || host_ns(in, argv[0], host, ns, sizeof(ns)))
 		return 1;
-	}
-	for (i = 0; argv[0][i]; i++)
-		host[i] = (char)toupper((unsigned char)argv[0][i]);
-	host[i] = '\0';
-	if (plex_check_root() < 0)
-		return 1;
-	plex_ns_name(in, host, ns, sizeof(ns));
-	if (!plex_ns_exists(ns)) {
-		if (plex_state_read(in, &st) < 0) {
-			plex_not_up(in);
-		} else {
-			fprintf(stderr, "sysplex: instance %s has no host %s; hosts:", in->name,
-				argv[0]);
-			for (i = 0; i < st.nhosts; i++)
-				fprintf(stderr, " %s", st.h[i].name);
-			fprintf(stderr, " LAN\n");
-		}
-		return 1;
-	}
 	first = strcmp(argv[1], "--") == 0 ? 2 : 1;
 	if (argc - first > 250) {
 		fprintf(stderr, "sysplex: too many arguments\n");
@@ -509,6 +521,48 @@ cmd_exec(const struct plex_inst *in, int argc, char **argv)
 	args[n++] = "exec";
 	args[n++] = ns;
 	for (i = first; i < argc; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	fflush(NULL);
+	execvp(args[0], args);
+	fprintf(stderr, "sysplex: cannot run ip: %s\n", strerror(errno));
+	return 127;
+}
+
+/* ---- vtysh --------------------------------------------------------------- */
+
+/* vtysh of a router's or a system's FRR: `ip netns exec NS vtysh
+ * --vty_socket RUNDIR/HOST/frr ARG...`. */
+static int
+cmd_vtysh(const struct plex_inst *in, int argc, char **argv)
+{
+	char host[PLEX_HOST_MAX + 1], ns[64], dir[PATH_MAX], sock[PATH_MAX + 16];
+	char *args[8 + 256];
+	struct stat sb;
+	int i, n = 0;
+
+	if (argc < 1 || argc > 250) {
+		fprintf(stderr, "usage: sysplex [--instance NAME] vtysh HOST [VTYSH-ARG...], e.g. "
+				"vtysh ROUTER1 -c 'show ipv6 route'\n");
+		return 2;
+	}
+	if (plex_check_root() < 0 || host_ns(in, argv[0], host, ns, sizeof(ns)))
+		return 1;
+	plex_frr_dir(in, host, dir, sizeof(dir));
+	snprintf(sock, sizeof(sock), "%s/zebra.vty", dir);
+	if (stat(sock, &sb) < 0) {
+		fprintf(stderr, "sysplex: %s runs no FRR (%s: %s): routers and the systems of a "
+				"topology with routers do\n", host, sock, strerror(errno));
+		return 1;
+	}
+	args[n++] = "ip";
+	args[n++] = "netns";
+	args[n++] = "exec";
+	args[n++] = ns;
+	args[n++] = "vtysh";
+	args[n++] = "--vty_socket";
+	args[n++] = dir;
+	for (i = 1; i < argc; i++)
 		args[n++] = argv[i];
 	args[n] = NULL;
 	fflush(NULL);
@@ -530,6 +584,8 @@ main(int argc, char **argv)
 
 	lib_log_init("sysplex", LIB_LOG_INFO);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 2 && strcmp(argv[1], "--frr-exec") == 0)
+		return plex_frr_exec(argc - 2, argv + 2);
 	/* Take --instance out wherever it is before a "--" (exec's command
 	 * follows "--" and keeps its own options). */
 	args = calloc((size_t)argc + 1, sizeof(*args));
@@ -610,6 +666,8 @@ main(int argc, char **argv)
 		rc = cmd_status(&in, n - 1, args + 1);
 	} else if (strcmp(args[0], "exec") == 0) {
 		rc = cmd_exec(&in, n - 1, args + 1);
+	} else if (strcmp(args[0], "vtysh") == 0) {
+		rc = cmd_vtysh(&in, n - 1, args + 1);
 	} else if (strcmp(args[0], "cmd") == 0) {
 		rc = plex_cmd_cmd(&in, n - 1, args + 1);
 	} else if (strcmp(args[0], "console") == 0) {

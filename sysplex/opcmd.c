@@ -71,7 +71,7 @@ unknown_host(const struct plex_state *st, int systems, const char *what, const c
 	int i;
 
 	for (i = 0; i < st->nhosts; i++)
-		if (st->h[i].is_system == systems)
+		if (st->h[i].is_system == systems && !st->h[i].is_router)
 			names[n++] = st->h[i].name;
 	lib_word_list(list, sizeof(list), names, n);
 	sug = plex_closest(name, names, n);
@@ -280,14 +280,14 @@ show_bindings(const struct plex_inst *in, const struct plex_state *st, char **to
 				  "[,clientname]", tok[3]);
 	if (ntok == 3 && tok[2][0]) {
 		want = plex_state_index(st, tok[2], 0);
-		if (want < 0 || st->h[want].is_system)
+		if (want < 0 || st->h[want].is_system || st->h[want].is_router)
 			return unknown_host(st, 0, "D MIP6,BINDINGS", tok[2], json, out);
 	}
 	for (i = 0; i < st->nhosts; i++) {
 		char path[PATH_MAX], perr[160], w[PATH_MAX + 256] = "";
 		int x;
 
-		if (st->h[i].is_system || (want >= 0 && i != want))
+		if (st->h[i].is_system || st->h[i].is_router || (want >= 0 && i != want))
 			continue;
 		host[n] = st->h[i].name;
 		lan[n] = st->h[i].lan;

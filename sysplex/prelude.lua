@@ -414,7 +414,7 @@ function status()
 	return sx.json_decode(out) or { up = false, instance = sx.instance }
 end
 
--- The names of the hosts of one role ("system" or "client").
+-- The names of the hosts of one role ("system", "client" or "router").
 local function host_names(role)
 	ensure_up()
 	local r = {}
@@ -432,6 +432,10 @@ end
 
 function clients()
 	return host_names("client")
+end
+
+function routers()
+	return host_names("router")
 end
 
 -- A host's addresses: { lan = ..., xcf = ... } (xcf nil for clients).

@@ -32,8 +32,8 @@ plex_state_write(const struct plex_inst *in, const struct plex_state *st)
 	for (i = 0; i < st->nhosts; i++) {
 		const struct plex_state_host *h = &st->h[i];
 
-		lib_sbuf_printf(&b, "host %s %s %s %s %s %s\n", h->name,
-				h->is_system ? "system" : "client", h->ns, h->lan,
+		lib_sbuf_printf(&b, "host %s %s %s %s %s %s\n", h->name, plex_host_role(h), h->ns,
+				h->lan,
 				h->xcf[0] ? h->xcf : "-", h->tcpname[0] ? h->tcpname : "-");
 	}
 	for (i = 0; i < st->nprocs; i++) {
@@ -113,6 +113,7 @@ plex_state_read(const struct plex_inst *in, struct plex_state *st)
 
 			lib_strlcpy(h->name, fl[1], sizeof(h->name));
 			h->is_system = strcmp(fl[2], "system") == 0;
+			h->is_router = strcmp(fl[2], "router") == 0;
 			lib_strlcpy(h->ns, fl[3], sizeof(h->ns));
 			lib_strlcpy(h->lan, fl[4], sizeof(h->lan));
 			lib_strlcpy(h->xcf, strcmp(fl[5], "-") ? fl[5] : "", sizeof(h->xcf));
@@ -141,6 +142,12 @@ plex_state_index(const struct plex_state *st, const char *name, int systems_only
 		if ((!systems_only || st->h[i].is_system) && strcasecmp(st->h[i].name, name) == 0)
 			return i;
 	return -1;
+}
+
+const char *
+plex_host_role(const struct plex_state_host *h)
+{
+	return h->is_system ? "system" : h->is_router ? "router" : "client";
 }
 
 const struct plex_state_host *

@@ -20,8 +20,10 @@
  *                prelude.lua, embedded at build time (plex_lua_prelude)
  *   2  opcmd.c   operator commands: ROUTE, launcher displays, routing to a
  *                stack
- *   1  build.c   namespaces, bridge, veths, addresses, routes, sysctls, run
+ *   1  build.c   namespaces, bridges, veths, addresses, routes, sysctls, run
  *                dir, teardown, the instance lock
+ *      frr.c     FRR (OSPF, BFD) of a routed topology: configurations, the
+ *                daemons' command lines, `--frr-exec`
  *      ctl.c     SYSPLEX$ROLE and the routing stack (the protocol: lib/ctl.c)
  *      topo.c    the Lua topology file -> struct plex_topo
  *   0  env.c     the program's and the daemons' directories, the default
@@ -53,21 +55,48 @@
 #define PLEX_HOST_MAX 12		/* host names: [A-Z0-9]{1,12} (systems 1..8) */
 #define PLEX_MAX_HOSTS 32
 #define PLEX_MAX_ROUTES 8
-#define PLEX_MAX_PROCS (PLEX_MAX_HOSTS * 3)
+#define PLEX_MAX_SEGS 8			/* LAN segments of a topology */
+#define PLEX_SEG_MAX 12			/* segment names: [A-Z0-9]{1,12} */
+#define PLEX_MAX_PROCS (PLEX_MAX_HOSTS * 6)
 #define PLEX_ADDR_LEN 64		/* IPv6 text, with room for "/plen" */
 
 /* ---- topology (topo.c) ----------------------------------------------------- */
 /* A system's emulated WLM capacity (as xcf/'s couple config takes it). */
 #define PLEX_WLM_CAPACITY_DEFAULT 100
 #define PLEX_WLM_CAPACITY_MAX 1000000
+/* A LAN segment: one bridge (br<i> in the LAN namespace). */
+struct plex_seg {
+	char name[PLEX_SEG_MAX + 1];	/* "LAN" for the one-LAN form */
+	char prefix[PLEX_ADDR_LEN];	/* canonical network address, without /len */
+	int plen;
+	uint8_t net[16];
+	unsigned mtu;
+	char prefix4[PLEX_ADDR_LEN];	/* IPv4 network, "" when the segment has none */
+	int plen4;
+	uint8_t net4[4];
+	int nrouters, nsystems, nclients;	/* hosts attached */
+	int router;			/* index into h[] of its first router, -1 */
+};
+
+/* One interface of a host: lan0 .. lanN, in the order of its segments. */
+struct plex_if {
+	int seg;			/* index into seg[] */
+	char name[16];			/* lan0, lan1 ... */
+	char addr[PLEX_ADDR_LEN];	/* IPv6, canonical text */
+	char addr4[PLEX_ADDR_LEN];	/* IPv4, "" when the segment has none */
+};
+
 struct plex_host {
-	char name[PLEX_HOST_MAX + 1];	/* SYSA, CLIENT1 */
-	int is_system;			/* 1 = system (runs a stack), 0 = client */
+	char name[PLEX_HOST_MAX + 1];	/* SYSA, CLIENT1, ROUTER1 */
+	int is_system;			/* 1 = system (runs a stack) */
+	int is_router;			/* 1 = router (runs FRR only); neither = client */
 	int index;			/* 1-based; the LAN-side veth is INST<index> */
 	char tcpname[9];		/* systems: stack name, default TCPCS */
 	unsigned weight;		/* systems: SFM policy weight (1) */
 	unsigned wlm_capacity, wlm_load;	/* systems: emulated WLM at start (100, 0) */
 	char lan[PLEX_ADDR_LEN];	/* address on lan0, canonical text */
+	int nif;			/* interfaces: 1, routers up to PLEX_MAX_SEGS */
+	struct plex_if ifs[PLEX_MAX_SEGS];
 	char xcf[PLEX_ADDR_LEN];	/* systems: DYNAMICXCF address, "" if none */
 	char *profile;			/* systems: PROFILE text (malloc'd), or NULL */
 	int has_httpd;
@@ -76,12 +105,23 @@ struct plex_host {
 	int agent;			/* clients: run client-agent (2: --standard) */
 };
 
+/* The routing protocol of a routed topology (one with routers): OSPFv3 (and
+ * OSPFv2 where segments have IPv4) in every router and system, by FRR. */
+struct plex_ospf {
+	unsigned hello_s, dead_s;	/* hello and dead intervals (1, 3) */
+	unsigned bfd_ms;		/* BFD transmit/receive interval, 0 = no BFD (100) */
+	unsigned bfd_mult;		/* BFD detect multiplier (3) */
+};
+
 struct plex_topo {
 	char path[PATH_MAX];
 	char sysplex[9];		/* sysplex name, e.g. PLEX1 */
-	char lan_prefix[PLEX_ADDR_LEN];	/* canonical network address */
-	int lan_plen;
-	unsigned mtu;
+	int nsegs;
+	struct plex_seg seg[PLEX_MAX_SEGS];	/* lan = {...} is one segment "LAN" */
+	unsigned mtu;			/* every segment's */
+	int routed;			/* it has routers: FRR runs in routers and systems */
+	int has_v4;			/* some segment has IPv4 (prefix4) */
+	struct plex_ospf ospf;
 	unsigned hb_ms, fail_ms;	/* couple: interval_ms, failure_ms */
 	unsigned lease_ms;		/* couple: lease_ms (the CDS lease) */
 	int transport_ipc;		/* couple.transport: 0 "tcp" (default), 1 "ipc" */
@@ -89,7 +129,7 @@ struct plex_topo {
 	int nroutes;
 	char routes[PLEX_MAX_ROUTES][PLEX_ADDR_LEN];	/* client_routes, "a/len" */
 	int nhosts;
-	struct plex_host h[PLEX_MAX_HOSTS];	/* systems first, then clients */
+	struct plex_host h[PLEX_MAX_HOSTS];	/* systems, then clients, then routers */
 };
 
 /* Loads and checks a topology file.  On error returns -1 with a one-line
@@ -166,6 +206,29 @@ int plex_lock(const struct plex_inst *in);
  * instance is down), which plex_lock copes with. */
 void plex_unlock(const struct plex_inst *in, int fd, int remove_file);
 
+/* ---- routing daemons of a routed topology (frr.c) ---------------------------- */
+/* Where the FRR daemons are: $SYSPLEX_FRR_DIR, else /usr/lib/frr. */
+const char *plex_frr_bindir(void);
+/* RUNDIR/HOST/frr into buf. */
+void plex_frr_dir(const struct plex_inst *in, const char *host, char *buf, size_t len);
+/* The FRR daemons host h runs, zebra first (none for clients, or when the
+ * topology has no routers); returns how many. */
+int plex_frr_daemons(const struct plex_topo *t, const struct plex_host *h, const char *out[4]);
+/* A routed topology needs FRR installed: 0, or -1 after saying what is
+ * missing. */
+int plex_frr_check(const struct plex_topo *t);
+/* Writes RUNDIR/HOST/frr/DAEMON.conf for every router and system (owned by
+ * the frr user).  0 / -1 (printed). */
+int plex_frr_write(const struct plex_inst *in, const struct plex_topo *t);
+/* The argv that starts one FRR daemon of host (through `sysplex --frr-exec`,
+ * every path in the host's frr directory); strings live in bufs. */
+void plex_frr_argv(const struct plex_inst *in, const char *host, const char *daemon,
+		   char *argv[24], char bufs[7][PATH_MAX]);
+/* `sysplex --frr-exec DIR PROGRAM ARG...` (argv after the option): binds DIR
+ * over /run/frr and DIR/tmp over /var/tmp in the current (private) mount
+ * namespace and execs PROGRAM; returns only on error (exit status). */
+int plex_frr_exec(int argc, char **argv);
+
 /* ---- state file (state.c) ---------------------------------------------------
  * Line format, one record a line, fields separated by single spaces:
  *   sysplex-state 1
@@ -174,9 +237,10 @@ void plex_unlock(const struct plex_inst *in, int fd, int remove_file);
  *   bindir PATH              (where the daemons were started from)
  *   sysplex NAME
  *   ns NAMESPACE
- *   host NAME system|client NAMESPACE LANADDR XCFADDR|- TCPNAME|-
+ *   host NAME system|client|router NAMESPACE LANADDR XCFADDR|- TCPNAME|-
  *   proc HOST ROLE PID STARTTIME NAMESPACE LOGFILE
- * ROLE is stack, httpd or agent.  Unknown lines are ignored.
+ * ROLE is stack, httpd or agent, or an FRR daemon: zebra, ospf6d, ospfd,
+ * bfdd.  LANADDR is the address on lan0.  Unknown lines are ignored.
  */
 struct plex_proc {
 	char host[PLEX_HOST_MAX + 1];
@@ -189,6 +253,7 @@ struct plex_proc {
 struct plex_state_host {
 	char name[PLEX_HOST_MAX + 1];
 	int is_system;
+	int is_router;			/* neither: a client */
 	char ns[64];
 	char lan[PLEX_ADDR_LEN];
 	char xcf[PLEX_ADDR_LEN];
@@ -211,6 +276,8 @@ int plex_state_write(const struct plex_inst *in, const struct plex_state *st);
 /* Reads the state; -ENOENT when there is none. */
 int plex_state_read(const struct plex_inst *in, struct plex_state *st);
 const struct plex_state_host *plex_state_host(const struct plex_state *st, const char *name);
+/* "system", "client" or "router". */
+const char *plex_host_role(const struct plex_state_host *h);
 /* Index into st->h of system/host `name` (case-insensitive), -1 if none. */
 int plex_state_index(const struct plex_state *st, const char *name, int systems_only);
 

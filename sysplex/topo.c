@@ -297,20 +297,105 @@ check_xcf(struct tctx *c, struct plex_host *h, const char *where)
 		      "uses: give the same address or leave xcf out", where, h->xcf, dyn);
 }
 
+/* Canonicalizes an IPv4 prefix "a.b.c.d/len" (8 <= len <= 24: room for the
+ * host numbers below) into out; -1 when malformed. */
+static int
+canon_prefix4(const char *in, char *out, size_t len, uint8_t net[4], int *plen)
+{
+	char buf[PLEX_ADDR_LEN], abuf[INET_ADDRSTRLEN], *slash, *end;
+	uint8_t a[4];
+	long l;
+	int i;
+
+	if (lib_strlcpy(buf, in, sizeof(buf)) >= sizeof(buf))
+		return -1;
+	slash = strchr(buf, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	l = strtol(slash + 1, &end, 10);
+	if (*end || slash[1] == '\0' || l < 8 || l > 24 || inet_pton(AF_INET, buf, a) != 1)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		int bits = (int)l - i * 8;
+		a[i] &= bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+	}
+	inet_ntop(AF_INET, a, abuf, sizeof(abuf));
+	snprintf(out, len, "%s", abuf);
+	memcpy(net, a, 4);
+	*plen = (int)l;
+	return 0;
+}
+
+/* Host number `id` in a segment: PREFIX::id (hex) and, with IPv4, the
+ * network's address + id (systems N, clients 100+N, routers 200+N in IPv4;
+ * N, 0x100+N, 0xff00+N in IPv6). */
+static void
+seg_addr(const struct plex_seg *g, unsigned id6, unsigned id4, struct plex_if *f)
+{
+	uint8_t a[16], b[4];
+
+	memcpy(a, g->net, 16);
+	a[14] |= (uint8_t)(id6 >> 8);
+	a[15] |= (uint8_t)id6;
+	inet_ntop(AF_INET6, a, f->addr, sizeof(f->addr));
+	f->addr4[0] = '\0';
+	if (g->prefix4[0]) {
+		memcpy(b, g->net4, 4);
+		b[3] = (uint8_t)(b[3] + id4);
+		inet_ntop(AF_INET, b, f->addr4, sizeof(f->addr4));
+	}
+}
+
+static int
+find_seg(const struct plex_topo *t, const char *name)
+{
+	int i;
+
+	for (i = 0; i < t->nsegs; i++)
+		if (strcmp(t->seg[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* The segment of a system or client: key "segment", which may be left out
+ * when there is only one. */
+static int
+host_seg(struct tctx *c, const struct plex_topo *t, const char *where)
+{
+	char name[PLEX_SEG_MAX + 2];
+	int r = get_str(c, where, "segment", name, sizeof(name)), i;
+
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		if (t->nsegs == 1)
+			return 0;
+		tfail(c, "%s.segment: required (the topology has %d segments)", where, t->nsegs);
+		return -1;
+	}
+	i = find_seg(t, name);
+	if (i < 0)
+		tfail(c, "%s.segment: no segment \"%s\" in segments", where, name);
+	return i;
+}
+
 /* Reads one entry of systems{} or clients{} (the table at the top). */
 static void
-load_host(struct tctx *c, struct plex_topo *t, int is_system, int nth, const uint8_t net[16])
+load_host(struct tctx *c, struct plex_topo *t, int is_system, int nth)
 {
-	static const char *const sys_keys[] = { "name", "tcpname", "lan", "xcf", "weight",
-						"profile", "httpd", "wlm", NULL };
+	static const char *const sys_keys[] = { "name", "tcpname", "segment", "lan", "xcf",
+						"weight", "profile", "httpd", "wlm", NULL };
 	static const char *const wlm_keys[] = { "capacity", "load", NULL };
-	static const char *const cli_keys[] = { "name", "lan", "agent", NULL };
+	static const char *const cli_keys[] = { "name", "segment", "lan", "agent", NULL };
 	static const char *const httpd_keys[] = { "addr", "port", NULL };
 	struct plex_host *h = &t->h[t->nhosts];
+	const struct plex_seg *g;
 	lua_State *L = c->L;
 	char where[64];
 	uint8_t a[16];
 	long long v;
+	int seg;
 
 	memset(h, 0, sizeof(*h));
 	snprintf(where, sizeof(where), "%s[%d]", is_system ? "systems" : "clients", nth);
@@ -335,22 +420,27 @@ load_host(struct tctx *c, struct plex_topo *t, int is_system, int nth, const uin
 	for (int i = 0; i < t->nhosts; i++)
 		if (strcmp(t->h[i].name, h->name) == 0)
 			tfail(c, "%s.name: duplicate host name", where);
+	seg = host_seg(c, t, where);
+	if (seg < 0)
+		return;
+	g = &t->seg[seg];
+	h->nif = 1;
+	h->ifs[0].seg = seg;
+	lib_strlcpy(h->ifs[0].name, "lan0", sizeof(h->ifs[0].name));
+	/* Default: PREFIX::N for the Nth system, PREFIX::100+N for the Nth
+	 * client (hex, as in docs/RUNTIME.md). */
+	seg_addr(g, is_system ? (unsigned)nth : 0x100u + (unsigned)nth,
+		 is_system ? (unsigned)nth : 100u + (unsigned)nth, &h->ifs[0]);
 	if (get_str(c, where, "lan", h->lan, sizeof(h->lan)) == 1) {
 		if (canon6(h->lan, sizeof(h->lan), a) < 0)
 			tfail(c, "%s.lan: \"%s\" is not an IPv6 address", where, h->lan);
-		else if (!in_prefix(a, net, t->lan_plen))
-			tfail(c, "%s.lan: %s is not inside lan.prefix %s/%d", where, h->lan,
-			      t->lan_prefix, t->lan_plen);
-	} else if (!c->failed) {
-		/* Default: PREFIX::N for the Nth system, PREFIX::100+N for the
-		 * Nth client (hex, as in docs/RUNTIME.md). */
-		unsigned id = is_system ? (unsigned)nth : 0x100u + (unsigned)nth;
-
-		memcpy(a, net, 16);
-		a[14] |= (uint8_t)(id >> 8);
-		a[15] |= (uint8_t)id;
-		inet_ntop(AF_INET6, a, h->lan, sizeof(h->lan));
+		else if (!in_prefix(a, g->net, g->plen))
+			tfail(c, "%s.lan: %s is not inside segment %s's prefix %s/%d", where, h->lan,
+			      g->name, g->prefix, g->plen);
+		else
+			lib_strlcpy(h->ifs[0].addr, h->lan, sizeof(h->ifs[0].addr));
 	}
+	lib_strlcpy(h->lan, h->ifs[0].addr, sizeof(h->lan));
 	if (!is_system) {
 		/* agent = true | false | "standard" (client-agent --standard). */
 		if (lua_getfield(L, -1, "agent") == LUA_TSTRING) {
@@ -423,10 +513,85 @@ load_host(struct tctx *c, struct plex_topo *t, int is_system, int nth, const uin
 	lua_pop(L, 1);
 }
 
-/* Loads the list systems{} or clients{} of the table at the top. */
+/* Reads one entry of routers{}: a name and the segments it joins (its
+ * interfaces lan0, lan1 ... in that order, at PREFIX::ff00+N of each). */
 static void
-load_hosts(struct tctx *c, struct plex_topo *t, const char *key, int is_system,
-	   const uint8_t net[16])
+load_router(struct tctx *c, struct plex_topo *t, int nth)
+{
+	static const char *const keys[] = { "name", "segments", NULL };
+	struct plex_host *h = &t->h[t->nhosts];
+	lua_State *L = c->L;
+	lua_Integer i, n;
+	char where[64];
+
+	memset(h, 0, sizeof(*h));
+	snprintf(where, sizeof(where), "routers[%d]", nth);
+	if (!lua_istable(L, -1)) {
+		tfail(c, "%s: expected a table", where);
+		return;
+	}
+	check_keys(c, where, keys);
+	h->is_router = 1;
+	h->index = t->nhosts + 1;
+	if (get_str(c, where, "name", h->name, sizeof(h->name)) <= 0) {
+		tfail(c, "%s.name: required", where);
+		return;
+	}
+	if (!valid_hostname(h->name, PLEX_HOST_MAX)) {
+		tfail(c, "%s.name: \"%s\": expected 1..%d of A-Z 0-9 (not LAN)", where, h->name,
+		      PLEX_HOST_MAX);
+		return;
+	}
+	snprintf(where, sizeof(where), "routers[%d] (%s)", nth, h->name);
+	for (int j = 0; j < t->nhosts; j++)
+		if (strcmp(t->h[j].name, h->name) == 0)
+			tfail(c, "%s.name: duplicate host name", where);
+	if (lua_getfield(L, -1, "segments") != LUA_TTABLE) {
+		tfail(c, "%s.segments: required: a list of segment names, e.g. { \"SYS1\", "
+		      "\"CLIENTS\" }", where);
+		lua_pop(L, 1);
+		return;
+	}
+	n = (lua_Integer)lua_rawlen(L, -1);
+	if (n < 1)
+		tfail(c, "%s.segments: empty", where);
+	for (i = 1; i <= n && !c->failed; i++) {
+		struct plex_if *f = &h->ifs[h->nif];
+		int seg;
+
+		if (h->nif >= PLEX_MAX_SEGS) {
+			tfail(c, "%s.segments: at most %d", where, PLEX_MAX_SEGS);
+			break;
+		}
+		if (lua_rawgeti(L, -1, i) != LUA_TSTRING) {
+			tfail(c, "%s.segments[%d]: expected a segment name", where, (int)i);
+			lua_pop(L, 1);
+			break;
+		}
+		seg = find_seg(t, lua_tostring(L, -1));
+		if (seg < 0)
+			tfail(c, "%s.segments[%d]: no segment \"%s\" in segments", where, (int)i,
+			      lua_tostring(L, -1));
+		lua_pop(L, 1);
+		if (seg < 0)
+			break;
+		for (int j = 0; j < h->nif; j++)
+			if (h->ifs[j].seg == seg)
+				tfail(c, "%s.segments: %s is named twice", where, t->seg[seg].name);
+		f->seg = seg;
+		snprintf(f->name, sizeof(f->name), "lan%d", h->nif);
+		seg_addr(&t->seg[seg], 0xff00u + (unsigned)nth, 200u + (unsigned)nth, f);
+		h->nif++;
+	}
+	lua_pop(L, 1);
+	if (h->nif > 0)
+		lib_strlcpy(h->lan, h->ifs[0].addr, sizeof(h->lan));
+}
+
+/* Loads the list systems{}, clients{} or routers{} of the table at the top
+ * (kind 1, 0, 2). */
+static void
+load_hosts(struct tctx *c, struct plex_topo *t, const char *key, int kind)
 {
 	lua_State *L = c->L;
 	lua_Integer i, n;
@@ -448,7 +613,10 @@ load_hosts(struct tctx *c, struct plex_topo *t, const char *key, int is_system,
 			break;
 		}
 		lua_rawgeti(L, -1, i);
-		load_host(c, t, is_system, (int)i, net);
+		if (kind == 2)
+			load_router(c, t, (int)i);
+		else
+			load_host(c, t, kind, (int)i);
 		lua_pop(L, 1);
 		if (!c->failed)
 			t->nhosts++;
@@ -456,17 +624,218 @@ load_hosts(struct tctx *c, struct plex_topo *t, const char *key, int is_system,
 	lua_pop(L, 1);
 }
 
+/* Reads lan{} or one entry of segments{} (the table at the top) into t->seg. */
+static void
+load_seg(struct tctx *c, struct plex_topo *t, const char *where, int is_lan)
+{
+	static const char *const keys[] = { "name", "prefix", "prefix4", "mtu", NULL };
+	struct plex_seg *g = &t->seg[t->nsegs];
+	char buf[PLEX_ADDR_LEN], w[64];
+	long long v;
+
+	memset(g, 0, sizeof(*g));
+	g->router = -1;
+	g->mtu = 1500;
+	check_keys(c, where, is_lan ? keys + 1 : keys);
+	if (is_lan) {
+		lib_strlcpy(g->name, "LAN", sizeof(g->name));
+	} else if (get_str(c, where, "name", g->name, sizeof(g->name)) <= 0 ||
+		   !plex_name_ok(g->name, PLEX_SEG_MAX, 1)) {
+		tfail(c, "%s.name: required: 1..%d of A-Z 0-9", where, PLEX_SEG_MAX);
+		return;
+	} else {
+		if (find_seg(t, g->name) >= 0)
+			tfail(c, "%s.name: duplicate segment name %s", where, g->name);
+		snprintf(w, sizeof(w), "%s (%s)", where, g->name);
+		where = w;
+	}
+	if (get_str(c, where, "prefix", buf, sizeof(buf)) <= 0)
+		tfail(c, "%s.prefix: required, e.g. \"fd00:1::/64\"", where);
+	else if (canon_prefix(buf, g->prefix, sizeof(g->prefix), g->net, &g->plen) < 0 ||
+		 g->plen > 112)
+		tfail(c, "%s.prefix: \"%s\" is not an IPv6 prefix ADDR/LEN (LEN <= 112)", where, buf);
+	else
+		*strchr(g->prefix, '/') = '\0';
+	if (get_str(c, where, "prefix4", buf, sizeof(buf)) == 1 &&
+	    canon_prefix4(buf, g->prefix4, sizeof(g->prefix4), g->net4, &g->plen4) < 0)
+		tfail(c, "%s.prefix4: \"%s\" is not an IPv4 prefix a.b.c.d/LEN (8 <= LEN <= 24)",
+		      where, buf);
+	if (get_int(c, where, "mtu", 1280, 65535, &v) == 1)
+		g->mtu = (unsigned)v;
+	if (!c->failed)
+		t->nsegs++;
+}
+
+/* Reads lan{} or segments{} and checks the segments against each other. */
+static void
+load_segs(struct tctx *c, struct plex_topo *t)
+{
+	lua_State *L = c->L;
+	int has_lan = lua_getfield(L, -1, "lan") != LUA_TNIL, i, j;
+
+	if (has_lan) {
+		if (!lua_istable(L, -1))
+			tfail(c, "lan: expected a table { prefix = \"fd00:1::/64\", mtu = 1500 }");
+		else
+			load_seg(c, t, "lan", 1);
+	}
+	lua_pop(L, 1);
+	if (lua_getfield(L, -1, "segments") != LUA_TNIL) {
+		lua_Integer n, k;
+
+		if (has_lan) {
+			tfail(c, "segments: give either lan = {...} (one segment) or segments = "
+			      "{...}, not both");
+		} else if (!lua_istable(L, -1) || (n = (lua_Integer)lua_rawlen(L, -1)) < 1) {
+			tfail(c, "segments: expected a list of tables { name = ..., prefix = ... }");
+		} else {
+			for (k = 1; k <= n && !c->failed; k++) {
+				char where[32];
+
+				if (t->nsegs >= PLEX_MAX_SEGS) {
+					tfail(c, "segments: at most %d", PLEX_MAX_SEGS);
+					break;
+				}
+				snprintf(where, sizeof(where), "segments[%d]", (int)k);
+				if (lua_rawgeti(L, -1, k) != LUA_TTABLE)
+					tfail(c, "%s: expected a table", where);
+				else
+					load_seg(c, t, where, 0);
+				lua_pop(L, 1);
+			}
+		}
+	} else if (!has_lan) {
+		tfail(c, "lan: required: { prefix = \"fd00:1::/64\", mtu = 1500 } (or segments = "
+		      "{...})");
+	}
+	lua_pop(L, 1);
+	if (c->failed)
+		return;
+	t->mtu = t->seg[0].mtu;
+	for (i = 0; i < t->nsegs && !c->failed; i++) {
+		const struct plex_seg *g = &t->seg[i];
+
+		if (g->prefix4[0])
+			t->has_v4 = 1;
+		/* A router's Packet Too Big for a packet whose source is a DVIPA
+		 * would reach the DVIPA's owner, not the target that sent it. */
+		if (g->mtu != t->mtu)
+			tfail(c, "segments: %s has MTU %u, %s %u: every segment needs the same MTU "
+			      "(a router's Packet Too Big for a DVIPA's packet would go to the "
+			      "DVIPA's owner, not to the target that sent it)", t->seg[0].name,
+			      t->mtu, g->name, g->mtu);
+		for (j = 0; j < i && !c->failed; j++) {
+			const struct plex_seg *o = &t->seg[j];
+			int l = g->plen < o->plen ? g->plen : o->plen;
+
+			if (in_prefix(g->net, o->net, l) && in_prefix(o->net, g->net, l))
+				tfail(c, "segments: %s's prefix %s/%d overlaps %s's %s/%d", g->name,
+				      g->prefix, g->plen, o->name, o->prefix, o->plen);
+		}
+	}
+}
+
+static void
+load_ospf(struct tctx *c, struct plex_topo *t)
+{
+	static const char *const keys[] = { "hello_s", "dead_s", "bfd_ms", "bfd_multiplier",
+					    NULL };
+	struct plex_ospf *o = &t->ospf;
+	lua_State *L = c->L;
+	long long v;
+
+	o->hello_s = 1;
+	o->dead_s = 3;
+	o->bfd_ms = 100;
+	o->bfd_mult = 3;
+	if (lua_getfield(L, -1, "ospf") == LUA_TTABLE) {
+		check_keys(c, "ospf", keys);
+		if (get_int(c, "ospf", "hello_s", 1, 65535, &v) == 1)
+			o->hello_s = (unsigned)v;
+		if (get_int(c, "ospf", "dead_s", 1, 65535, &v) == 1)
+			o->dead_s = (unsigned)v;
+		if (get_int(c, "ospf", "bfd_ms", 0, 60000, &v) == 1)
+			o->bfd_ms = (unsigned)v;
+		if (get_int(c, "ospf", "bfd_multiplier", 2, 255, &v) == 1)
+			o->bfd_mult = (unsigned)v;
+		if (o->dead_s <= o->hello_s)
+			tfail(c, "ospf.dead_s must be larger than ospf.hello_s");
+		if (o->bfd_ms && o->bfd_ms < 10)
+			tfail(c, "ospf.bfd_ms: expected 0 (no BFD) or 10..60000");
+	} else if (!lua_isnil(L, -1)) {
+		tfail(c, "ospf: expected a table { hello_s = 1, dead_s = 3, bfd_ms = 100 }");
+	}
+	lua_pop(L, 1);
+}
+
+/* Routers join the segments into one network; every pair of hosts must be
+ * able to reach each other. */
+static void
+check_routed(struct tctx *c, struct plex_topo *t)
+{
+	int reach[PLEX_MAX_SEGS] = { 0 }, i, j, changed = 1;
+
+	for (i = 0; i < t->nhosts; i++) {
+		const struct plex_host *h = &t->h[i];
+
+		for (j = 0; j < h->nif; j++) {
+			struct plex_seg *g = &t->seg[h->ifs[j].seg];
+
+			if (h->is_router) {
+				if (g->router < 0)
+					g->router = i;
+				g->nrouters++;
+			} else if (h->is_system) {
+				g->nsystems++;
+			} else {
+				g->nclients++;
+			}
+		}
+		if (h->is_router)
+			t->routed = 1;
+	}
+	if (t->nsegs > 1 && !t->routed) {
+		tfail(c, "routers: required: %d segments need routers between them", t->nsegs);
+		return;
+	}
+	/* Segments reachable from the first one, through routers. */
+	reach[0] = 1;
+	while (changed) {
+		changed = 0;
+		for (i = 0; i < t->nhosts; i++) {
+			const struct plex_host *h = &t->h[i];
+			int any = 0;
+
+			if (!h->is_router)
+				continue;
+			for (j = 0; j < h->nif; j++)
+				any |= reach[h->ifs[j].seg];
+			for (j = 0; j < h->nif && any; j++)
+				if (!reach[h->ifs[j].seg]) {
+					reach[h->ifs[j].seg] = 1;
+					changed = 1;
+				}
+		}
+	}
+	for (i = 0; i < t->nsegs; i++)
+		if (!reach[i])
+			tfail(c, "segments: %s is not connected to %s by any router", t->seg[i].name,
+			      t->seg[0].name);
+	for (i = 0; i < t->nsegs && !c->failed; i++)
+		if (t->seg[i].nsystems + t->seg[i].nclients + t->seg[i].nrouters == 0)
+			tfail(c, "segments: nothing is attached to %s", t->seg[i].name);
+}
+
 static void
 load_table(struct tctx *c, struct plex_topo *t)
 {
-	static const char *const top_keys[] = { "sysplex", "lan", "couple", "client_routes",
-						 "systems", "clients", NULL };
-	static const char *const lan_keys[] = { "prefix", "mtu", NULL };
+	static const char *const top_keys[] = { "sysplex", "lan", "segments", "couple",
+						 "client_routes", "systems", "clients", "routers",
+						 "ospf", NULL };
 	static const char *const couple_keys[] = { "interval_ms", "failure_ms", "lease_ms",
 						   "transport", "port", NULL };
 	lua_State *L = c->L;
 	char buf[PLEX_ADDR_LEN];
-	uint8_t net[16];
 	long long v;
 	int nsys = 0;
 
@@ -475,25 +844,9 @@ load_table(struct tctx *c, struct plex_topo *t)
 	if (get_str(c, "topology", "sysplex", t->sysplex, sizeof(t->sysplex)) == 1 &&
 	    !valid_hostname(t->sysplex, 8))
 		tfail(c, "sysplex: expected 1..8 of A-Z 0-9");
-
-	t->mtu = 1500;
-	if (lua_getfield(L, -1, "lan") != LUA_TTABLE) {
-		tfail(c, "lan: required: { prefix = \"fd00:1::/64\", mtu = 1500 }");
-		lua_pop(L, 1);
-		return;
-	}
-	check_keys(c, "lan", lan_keys);
-	if (get_str(c, "lan", "prefix", buf, sizeof(buf)) <= 0)
-		tfail(c, "lan.prefix: required, e.g. \"fd00:1::/64\"");
-	else if (canon_prefix(buf, t->lan_prefix, sizeof(t->lan_prefix), net, &t->lan_plen) < 0 ||
-		 t->lan_plen > 112)
-		tfail(c, "lan.prefix: \"%s\" is not an IPv6 prefix ADDR/LEN (LEN <= 112)", buf);
-	if (get_int(c, "lan", "mtu", 1280, 65535, &v) == 1)
-		t->mtu = (unsigned)v;
-	lua_pop(L, 1);
+	load_segs(c, t);
 	if (c->failed)
 		return;
-	*strchr(t->lan_prefix, '/') = '\0';
 
 	t->hb_ms = 50;
 	t->fail_ms = 250;
@@ -523,6 +876,7 @@ load_table(struct tctx *c, struct plex_topo *t)
 		tfail(c, "couple: expected a table");
 	}
 	lua_pop(L, 1);
+	load_ospf(c, t);
 
 	if (lua_getfield(L, -1, "client_routes") == LUA_TTABLE) {
 		lua_Integer i, n = (lua_Integer)lua_rawlen(L, -1);
@@ -547,9 +901,10 @@ load_table(struct tctx *c, struct plex_topo *t)
 	}
 	lua_pop(L, 1);
 
-	load_hosts(c, t, "systems", 1, net);
+	load_hosts(c, t, "systems", 1);
 	nsys = t->nhosts;
-	load_hosts(c, t, "clients", 0, net);
+	load_hosts(c, t, "clients", 0);
+	load_hosts(c, t, "routers", 2);
 	if (c->failed)
 		return;
 	if (nsys == 0)
@@ -557,10 +912,18 @@ load_table(struct tctx *c, struct plex_topo *t)
 	else if (nsys > 16)
 		tfail(c, "systems: at most 16 (the XCF group limit)");
 	for (int i = 0; i < t->nhosts && !c->failed; i++)
-		for (int j = 0; j < i; j++)
-			if (strcmp(t->h[i].lan, t->h[j].lan) == 0)
-				tfail(c, "%s and %s have the same LAN address %s", t->h[j].name,
-				      t->h[i].name, t->h[i].lan);
+		for (int k = 0; k < t->h[i].nif; k++)
+			for (int j = 0; j <= i && !c->failed; j++)
+				for (int l = 0; l < t->h[j].nif; l++) {
+					if (j == i && l >= k)
+						break;
+					if (strcmp(t->h[i].ifs[k].addr, t->h[j].ifs[l].addr) == 0)
+						tfail(c, "%s and %s have the same LAN address %s",
+						      t->h[j].name, t->h[i].name,
+						      t->h[i].ifs[k].addr);
+				}
+	if (!c->failed)
+		check_routed(c, t);
 }
 
 int

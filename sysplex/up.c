@@ -3,9 +3,12 @@
  *
  * Order: check the preconditions (root, /dev/net/tun, the binaries, the
  * topology, the instance not up) before anything is built; write the run
- * directory, couple data set and profiles, and check each profile with
- * `tcpip-stack -n`; build namespaces and links; start the daemons; then poll
- * (50 ms steps, no fixed sleeps) until
+ * directory, couple data set and profiles (and, with routers, the FRR
+ * configurations), and check each profile with `tcpip-stack -n`; build
+ * namespaces and links; with routers, start FRR in every router and system
+ * and wait until every one of them has a route to every segment (OSPF
+ * converged: the coupling bus must find its peers); start the daemons; then
+ * poll (50 ms steps, no fixed sleeps) until
  *   1. every stack's ctl.sock answers SYSPLEX$ROLE with RC=0,
  *   2. a routing stack reports a DVIPA ACTIVE with DIST or DIST/DEST (when any
  *      profile has a VIPADISTRIBUTE),
@@ -136,6 +139,104 @@ spawn(struct up *u, const struct plex_host *h, const char *role, char **argv, co
 	if (record_proc(u, h->name, role, pid, ns, log) < 0) {
 		fprintf(stderr, "sysplex: cannot write %s\n", u->in->statefile);
 		return -1;
+	}
+	return 0;
+}
+
+/* Starts the FRR daemons of every router and system of a routed topology:
+ * every zebra first, then, once its API socket is there (the others would
+ * retry only after 10 s), bfdd, ospf6d and ospfd. */
+static int
+start_frr(struct up *u, uint64_t deadline)
+{
+	const struct plex_topo *t = &u->topo;
+	static char bufs[7][PATH_MAX];
+	char dir[PATH_MAX / 2], log[PATH_MAX / 2 + 32], sock[PATH_MAX / 2 + 16];
+	char *argv[24];
+	const char *d[4];
+	int i, j, n;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0; i < t->nhosts; i++) {
+			const struct plex_host *h = &t->h[i];
+
+			n = plex_frr_daemons(t, h, d);
+			if (!n)
+				continue;
+			plex_frr_dir(u->in, h->name, dir, sizeof(dir));
+			if (pass == 1) {
+				snprintf(sock, sizeof(sock), "%s/zserv.api", dir);
+				while (access(sock, F_OK) < 0) {
+					if (interrupted || lib_now_ms() >= deadline) {
+						fprintf(stderr, "sysplex: %s: zebra did not open %s\n",
+							h->name, sock);
+						snprintf(log, sizeof(log), "%s/zebra.log", dir);
+						plex_tail(log, 15);
+						return -1;
+					}
+					plex_msleep(20);
+				}
+			}
+			for (j = pass == 0 ? 0 : 1; j < (pass == 0 ? 1 : n); j++) {
+				plex_frr_argv(u->in, h->name, d[j], argv, bufs);
+				snprintf(log, sizeof(log), "%s/%s.log", dir, d[j]);
+				if (spawn(u, h, d[j], argv, log) < 0)
+					return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* A representative address of every segment: its first host's. */
+static const char *
+seg_addr_of(const struct plex_topo *t, int seg)
+{
+	int i, k;
+
+	for (i = 0; i < t->nhosts; i++)
+		for (k = 0; k < t->h[i].nif; k++)
+			if (t->h[i].ifs[k].seg == seg)
+				return t->h[i].ifs[k].addr;
+	return NULL;
+}
+
+/* Waits until every router and system has a route to every segment (OSPF
+ * has converged), so the coupling bus finds its peers when the stacks
+ * start.  0, or -1 after saying what is missing. */
+static int
+wait_ospf(struct up *u, uint64_t deadline)
+{
+	const struct plex_topo *t = &u->topo;
+	char ns[64];
+	int i, g, ok;
+
+	if (!t->routed)
+		return 0;
+	for (i = 0; i < t->nhosts; i++) {
+		const struct plex_host *h = &t->h[i];
+
+		if (!h->is_system && !h->is_router)
+			continue;
+		plex_ns_name(u->in, h->name, ns, sizeof(ns));
+		for (g = 0; g < t->nsegs; g++) {
+			const char *a = seg_addr_of(t, g);
+			char *argv[] = { "ip", "-n", ns, "-6", "route", "get", (char *)a, NULL };
+
+			while ((ok = a ? plex_run(argv, NULL, 0, 2000) == 0 : 1) == 0) {
+				if (interrupted || lib_now_ms() >= deadline) {
+					char dir[PATH_MAX / 2], log[PATH_MAX / 2 + 32];
+
+					fprintf(stderr, "sysplex: OSPF did not converge: %s has no route to "
+							"segment %s (%s)\n", h->name, t->seg[g].name, a);
+					plex_frr_dir(u->in, h->name, dir, sizeof(dir));
+					snprintf(log, sizeof(log), "%s/ospf6d.log", dir);
+					plex_tail(log, 15);
+					return -1;
+				}
+				plex_msleep(50);
+			}
+		}
 	}
 	return 0;
 }
@@ -410,8 +511,8 @@ summary(struct up *u, uint64_t t0)
 				dl += (size_t)n;
 		}
 		printf("  %-8s %-7s %-16s %-20s %-16s %s\n", h->name,
-		       h->is_system ? "system" : "client", ns, h->lan, h->xcf[0] ? h->xcf : "-",
-		       daemons[0] ? daemons : "-");
+		       h->is_system ? "system" : h->is_router ? "router" : "client", ns, h->lan,
+		       h->xcf[0] ? h->xcf : "-", daemons[0] ? daemons : "-");
 	}
 	if (u->routing >= 0)
 		printf("  routing stack: %s (%s) owns DVIPA %s\n", u->st.h[u->routing].name,
@@ -548,6 +649,8 @@ plex_cmd_up(const struct plex_inst *in, int argc, char **argv)
 		fprintf(stderr, "sysplex: %s\n", err);
 		return 1;
 	}
+	if (plex_frr_check(&u.topo) < 0)
+		goto out_free;
 	lib_strlcpy(u.bindir, plex_bin_dir(), sizeof(u.bindir));
 	if (!is_exec(u.bindir, "tcpip-stack", path, sizeof(path))) {
 		fprintf(stderr, "sysplex: %s is missing (build with `make`, or set SYSPLEX_BIN_DIR)\n",
@@ -590,7 +693,8 @@ plex_cmd_up(const struct plex_inst *in, int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	if (plex_write_config(in, &u.topo) < 0 || check_profiles(&u) < 0)
+	if (plex_write_config(in, &u.topo) < 0 || plex_frr_write(in, &u.topo) < 0 ||
+	    check_profiles(&u) < 0)
 		goto fail;
 	lib_strlcpy(u.st.instance, in->name, sizeof(u.st.instance));
 	lib_strlcpy(u.st.topology, u.topo.path, sizeof(u.st.topology));
@@ -604,6 +708,7 @@ plex_cmd_up(const struct plex_inst *in, int argc, char **argv)
 		plex_ns_name(in, h->name, u.st.ns[u.st.nns++], sizeof(u.st.ns[0]));
 		lib_strlcpy(sh->name, h->name, sizeof(sh->name));
 		sh->is_system = h->is_system;
+		sh->is_router = h->is_router;
 		plex_ns_name(in, h->name, sh->ns, sizeof(sh->ns));
 		lib_strlcpy(sh->lan, h->lan, sizeof(sh->lan));
 		lib_strlcpy(sh->xcf, h->xcf, sizeof(sh->xcf));
@@ -613,13 +718,15 @@ plex_cmd_up(const struct plex_inst *in, int argc, char **argv)
 		fprintf(stderr, "sysplex: cannot write %s\n", in->statefile);
 		goto fail;
 	}
+	deadline = lib_now_ms() + timeout_ms;
 	if (plex_build(in, &u.topo) < 0 || interrupted)
+		goto fail;
+	if (start_frr(&u, deadline) < 0 || wait_ospf(&u, deadline) < 0)
 		goto fail;
 	if (start_daemons(&u) < 0)
 		goto fail;
 
 	/* Wait until the sysplex answers. */
-	deadline = lib_now_ms() + timeout_ms;
 	snprintf(u.waiting_for, sizeof(u.waiting_for), "the first poll");
 	for (;;) {
 		if (interrupted) {
