@@ -21,7 +21,7 @@
 BUILD_PKGS = build-essential pkg-config libzmq3-dev libsqlite3-dev libuv1-dev \
 	libcmocka-dev liblua5.4-dev libmnl-dev libedit-dev lua5.4 libjansson-dev
 RUN_PKGS = iproute2 nftables curl tshark python3 python3-scapy iperf3 sqlite3 jq procps \
-	psmisc haproxy wrk stress-ng
+	psmisc haproxy wrk stress-ng frr
 DEBIAN_PKGS = $(BUILD_PKGS) $(RUN_PKGS)
 
 CC ?= cc

@@ -3,10 +3,19 @@
  * of `sysplex run` calls):
  *
  *   sysplex kill SYS                 SIGKILL the system's stack (a crash)
+ *   sysplex kill SYS --routing       also its routing daemons (FRR, which
+ *                                    play OMPROUTE): the system is gone from
+ *                                    the routed network too
+ *   sysplex kill ROUTER              SIGKILL a router's FRR daemons
  *   sysplex restart SYS [--timeout SEC]
- *                                    kill it if alive, start it again with the
- *                                    same arguments, record the new pid, wait
+ *                                    start its dead routing daemons again and
+ *                                    wait for its routes; kill the stack if
+ *                                    alive, start it again with the same
+ *                                    arguments, record the new pid, wait
  *                                    until its ctl.sock answers SYSPLEX$ROLE
+ *   sysplex restart ROUTER [--timeout SEC]
+ *                                    start its dead FRR daemons again, wait
+ *                                    until it routes to every host again
  *   sysplex hang SYS / resume SYS    SIGSTOP / SIGCONT the stack
  *   sysplex partition SYSA[,SYSB...] [SYSC[,...]]
  *                                    nftables in the namespace of every system
@@ -26,8 +35,9 @@
  *                                    client fails every operation, as if the
  *                                    data set could not be reached from it
  *
- * Only the stack is touched by kill/hang/restart: the host's sample server
- * keeps running (its sockets live in the host's kernel namespace).  The
+ * Only the stack (and, with --routing, FRR) is touched by kill/hang/restart:
+ * the host's sample server keeps running (its sockets live in the host's
+ * kernel namespace).  The
  * state file keeps the dead entry after `kill`, so `status` shows it DEAD and
  * `restart` knows what to start.  Exit status 0 on success, 1 on failure, 2
  * on usage errors.
@@ -57,7 +67,9 @@ fault_usage(const char *verb)
 	else if (strcmp(verb, "heal") == 0)
 		fprintf(stderr, "usage: sysplex [--instance NAME] heal\n");
 	else if (strcmp(verb, "restart") == 0)
-		fprintf(stderr, "usage: sysplex [--instance NAME] restart SYS [--timeout SEC]\n");
+		fprintf(stderr, "usage: sysplex [--instance NAME] restart SYS|ROUTER [--timeout SEC]\n");
+	else if (strcmp(verb, "kill") == 0)
+		fprintf(stderr, "usage: sysplex [--instance NAME] kill SYS [--routing] | kill ROUTER\n");
 	else
 		fprintf(stderr, "usage: sysplex [--instance NAME] %s SYS\n", verb);
 	return 2;
@@ -115,6 +127,85 @@ wait_gone(const struct plex_proc *p, unsigned ms)
 			return -1;
 		plex_msleep(10);
 	}
+	return 0;
+}
+
+static int
+is_frr_proc(const struct plex_proc *p, const char *host)
+{
+	return strcasecmp(p->host, host) == 0 &&
+	       (strcmp(p->role, "zebra") == 0 || strcmp(p->role, "bfdd") == 0 ||
+		strcmp(p->role, "ospf6d") == 0 || strcmp(p->role, "ospfd") == 0);
+}
+
+/* SIGKILLs the FRR daemons of host (its OMPROUTE) and waits until they are
+ * gone; returns how many were running, -1 (printed) on failure. */
+static int
+kill_frr(struct plex_state *st, const char *host)
+{
+	int i, n = 0;
+
+	for (i = 0; i < st->nprocs; i++) {
+		struct plex_proc *p = &st->p[i];
+
+		if (!is_frr_proc(p, host) || !plex_pid_alive(p->pid, p->starttime))
+			continue;
+		if (kill(p->pid, SIGKILL) < 0 || wait_gone(p, 3000) < 0) {
+			fprintf(stderr, "sysplex: %s: %s (pid %d) did not die\n", host, p->role,
+				(int)p->pid);
+			return -1;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Restarts the FRR daemons of host that are not running (after `kill
+ * --routing`, or a crash) and waits until its namespace routes to every
+ * other host again, so that a stack started next finds the coupling bus.
+ * Called with the instance lock held; writes the state.  Returns how many
+ * were restarted, -1 (printed) on failure. */
+static int
+restart_frr(const struct plex_inst *in, struct plex_state *st, int idx, uint64_t deadline)
+{
+	const char *addrs[PLEX_MAX_HOSTS], *missing = "";
+	const char *host = st->h[idx].name;
+	int i, n = 0, dead = 0;
+
+	for (i = 0; i < st->nprocs; i++)
+		if (is_frr_proc(&st->p[i], host) &&
+		    !plex_pid_alive(st->p[i].pid, st->p[i].starttime))
+			dead++;
+	if (!dead)
+		return 0;
+	if (plex_frr_start(in, st, host, deadline) < 0)
+		return -1;
+	if (plex_state_write(in, st) < 0) {
+		fprintf(stderr, "sysplex: cannot write %s\n", in->statefile);
+		return -1;
+	}
+	for (i = 0; i < st->nhosts; i++)
+		if (i != idx)
+			addrs[n++] = st->h[i].lan;
+	if (plex_frr_wait_routes(st->h[idx].ns, addrs, n, deadline, &missing) < 0) {
+		fprintf(stderr, "sysplex: %s: OSPF did not converge after the restart of its "
+				"routing daemons: no route to %s\n", host, missing);
+		return -1;
+	}
+	return dead;
+}
+
+/* kill ROUTER, kill SYS --routing: the host's FRR daemons (and the stack). */
+static int
+kill_routing(const struct plex_inst *in, struct plex_state *st, int idx)
+{
+	int n = kill_frr(st, st->h[idx].name);
+
+	if (n < 0)
+		return 1;
+	printf("sysplex: %s: %d routing daemon(s) (FRR, as OMPROUTE) killed\n", st->h[idx].name,
+	       n);
+	LIB_UNUSED(in);
 	return 0;
 }
 
@@ -210,8 +301,26 @@ restart(const struct plex_inst *in, int argc, char **argv)
 		plex_not_up(in);
 		return 1;
 	}
+	i = plex_state_index(&st, sys, 0);
+	if (i >= 0 && st.h[i].is_router) {
+		/* A router: its FRR daemons. */
+		int n = restart_frr(in, &st, i, lib_now_ms() + timeout_ms);
+
+		plex_unlock(in, fd, 0);
+		if (n < 0)
+			return 1;
+		printf("sysplex: %s: %d routing daemon(s) restarted, routes back after %.2f s\n",
+		       st.h[i].name, n, (double)(lib_now_ms() - t0) / 1000.0);
+		return 0;
+	}
 	i = find_system(in, &st, sys);
 	if (i < 0 || !(p = stack_proc(&st, st.h[i].name))) {
+		plex_unlock(in, fd, 0);
+		return 1;
+	}
+	/* After `kill --routing` its FRR comes back first: the stack needs the
+	 * routes to its peers. */
+	if (restart_frr(in, &st, i, lib_now_ms() + timeout_ms) < 0) {
 		plex_unlock(in, fd, 0);
 		return 1;
 	}
@@ -562,7 +671,7 @@ int
 plex_cmd_fault(const struct plex_inst *in, const char *verb, int argc, char **argv)
 {
 	static struct plex_state st;
-	int sig;
+	int sig, routing = 0;
 
 	if (plex_check_root() < 0)
 		return 1;
@@ -576,12 +685,26 @@ plex_cmd_fault(const struct plex_inst *in, const char *verb, int argc, char **ar
 		return link_cmd(in, argc, argv);
 	if (strcmp(verb, "cds-loss") == 0 || strcmp(verb, "cds-restore") == 0)
 		return cds_cmd(in, verb, argc, argv);
-	if (argc != 1)
-		return fault_usage(verb);
 	sig = strcmp(verb, "kill") == 0 ? SIGKILL : strcmp(verb, "hang") == 0 ? SIGSTOP : SIGCONT;
+	if (sig == SIGKILL && argc == 2 && strcmp(argv[1], "--routing") == 0)
+		routing = 1;
+	else if (argc != 1)
+		return fault_usage(verb);
 	if (plex_state_read(in, &st) < 0) {
 		plex_not_up(in);
 		return 1;
+	}
+	if (sig == SIGKILL) {
+		int i = plex_state_index(&st, argv[0], 0);
+
+		if (i >= 0 && st.h[i].is_router)
+			return kill_routing(in, &st, i);
+		if (routing) {
+			int rc = signal_stack(in, &st, argv[0], sig);
+
+			i = plex_state_index(&st, argv[0], 1);
+			return rc ? rc : kill_routing(in, &st, i);
+		}
 	}
 	return signal_stack(in, &st, argv[0], sig);
 }

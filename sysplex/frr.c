@@ -38,7 +38,7 @@
  * same for IPv4 (ospfd) where segments have IPv4 prefixes, so IPv4 DVIPAs
  * will be advertised alike.
  *
- * Level 1 (sysplex.h): calls only env.c and the modules.
+ * Level 1 (sysplex.h): calls only level 0 (env.c, proc.c) and the modules.
  */
 #include "sysplex/sysplex.h"
 
@@ -314,6 +314,83 @@ plex_frr_argv(const struct plex_inst *in, const char *host, const char *daemon,
 		argv[n++] = bufs[6];
 	}
 	argv[n] = NULL;
+}
+
+static int
+is_frr_role(const char *role)
+{
+	return strcmp(role, "zebra") == 0 || strcmp(role, "bfdd") == 0 ||
+	       strcmp(role, "ospf6d") == 0 || strcmp(role, "ospfd") == 0;
+}
+
+int
+plex_frr_start(const struct plex_inst *in, struct plex_state *st, const char *host,
+	       uint64_t deadline)
+{
+	static char bufs[7][PATH_MAX];
+	char *argv[24], dir[PATH_MAX / 2], sock[PATH_MAX / 2 + 16];
+	int pass, i;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < st->nprocs; i++) {
+			struct plex_proc *p = &st->p[i];
+			int zebra = strcmp(p->role, "zebra") == 0;
+			pid_t pid;
+
+			if (!is_frr_role(p->role) || (host && strcmp(p->host, host) != 0) ||
+			    zebra != (pass == 0))
+				continue;
+			plex_frr_dir(in, p->host, dir, sizeof(dir));
+			snprintf(sock, sizeof(sock), "%s/zserv.api", dir);
+			if (pass == 1) {
+				/* The others retry a missing zebra only after 10 s. */
+				while (access(sock, F_OK) < 0) {
+					if (lib_now_ms() >= deadline) {
+						fprintf(stderr, "sysplex: %s: zebra did not open %s\n",
+							p->host, sock);
+						return -1;
+					}
+					plex_msleep(20);
+				}
+			}
+			if (p->pid > 0 && plex_pid_alive(p->pid, p->starttime))
+				continue;
+			if (zebra)
+				unlink(sock);	/* a dead zebra's: wait for the new one's */
+			plex_frr_argv(in, p->host, p->role, argv, bufs);
+			pid = plex_spawn(p->ns, argv, p->log);
+			if (pid < 0) {
+				fprintf(stderr, "sysplex: cannot start %s on %s: %s\n", p->role,
+					p->host, strerror((int)-pid));
+				return -1;
+			}
+			p->pid = pid;
+			p->starttime = plex_pid_starttime(pid);
+		}
+	}
+	return 0;
+}
+
+int
+plex_frr_wait_routes(const char *ns, const char *const *addrs, int n, uint64_t deadline,
+		     const char **missing)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		char *argv[] = { "ip", "-n", (char *)ns, "-6", "route", "get", (char *)addrs[i],
+				 NULL };
+
+		while (plex_run(argv, NULL, 0, 2000) != 0) {
+			if (lib_now_ms() >= deadline) {
+				if (missing)
+					*missing = addrs[i];
+				return -1;
+			}
+			plex_msleep(50);
+		}
+	}
+	return 0;
 }
 
 int

@@ -12,7 +12,8 @@
  *   sysplex [--instance NAME] cmd [--system SYS] [--json] [--timeout SEC] COMMAND...
  *   sysplex [--instance NAME] console [--system SYS] [--json]
  *   sysplex [--instance NAME] kill|hang|resume SYS
- *   sysplex [--instance NAME] restart SYS [--timeout SEC]
+ *   sysplex [--instance NAME] kill SYS --routing | kill ROUTER
+ *   sysplex [--instance NAME] restart SYS|ROUTER [--timeout SEC]
  *   sysplex [--instance NAME] partition SYS[,SYS...] [SYS[,SYS...]]
  *   sysplex [--instance NAME] heal
  *   sysplex [--instance NAME] link HOST [loss=PCT] [delay=MS]
@@ -45,7 +46,7 @@
 
 enum { O_TIMEOUT = LIB_OPT_LONG, O_JSON, O_SYSTEM, O_SEED, O_MAXSTEPS, O_SAVELOGS, O_CONNS,
        O_RATE, O_BYTES, O_COUNT, O_DURATION, O_PACE, O_DVIPA, O_PORT, O_CONNTO, O_IDLETO,
-       O_REPORTMS };
+       O_REPORTMS, O_ROUTING };
 
 #define O_HELP { 'h', "help", NULL, "show the command's help and exit" }
 #define O_END { 0, NULL, NULL, NULL }
@@ -65,6 +66,10 @@ static const struct lib_opt cmd_opts[] = {
 static const struct lib_opt console_opts[] = {
 	{ O_SYSTEM, "system", "SYS", "start with SYS as the current system" },
 	{ O_JSON, "json", NULL, "start with JSON answers (JSON ON)" },
+	O_HELP, O_END,
+};
+static const struct lib_opt kill_opts[] = {
+	{ O_ROUTING, "routing", NULL, "a system's routing daemons (FRR) too: the whole system is gone" },
 	O_HELP, O_END,
 };
 static const struct lib_opt restart_opts[] = {
@@ -119,11 +124,14 @@ static const struct plex_cmd {
 	{ "console", "[--system SYS] [--json]",
 	  "interactive operator console (line editing, history, TAB completion); reads\n"
 	  "commands from stdin when it is not a terminal", console_opts, 0 },
-	{ "kill", "SYS", "SIGKILL the stack of system SYS", no_opts, 0 },
+	{ "kill", "SYS [--routing] | ROUTER",
+	  "SIGKILL the stack of system SYS (with --routing its FRR daemons too), or the\n"
+	  "FRR daemons of a router of a routed topology", kill_opts, 0 },
 	{ "hang", "SYS", "SIGSTOP the stack of system SYS", no_opts, 0 },
 	{ "resume", "SYS", "SIGCONT the stack of system SYS", no_opts, 0 },
-	{ "restart", "SYS [--timeout SEC]",
-	  "kill the stack if alive, start it again, wait until it answers", restart_opts, 0 },
+	{ "restart", "SYS|ROUTER [--timeout SEC]",
+	  "start dead routing daemons again and wait for their routes; kill the stack\n"
+	  "if alive, start it again, wait until it answers", restart_opts, 0 },
 	{ "partition", "SYS[,SYS...] [SYS[,SYS...]]",
 	  "cut the network (bus included) between two groups of systems (the second\n"
 	  "group defaults to every other system)", no_opts, 0 },

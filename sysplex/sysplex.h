@@ -206,29 +206,6 @@ int plex_lock(const struct plex_inst *in);
  * instance is down), which plex_lock copes with. */
 void plex_unlock(const struct plex_inst *in, int fd, int remove_file);
 
-/* ---- routing daemons of a routed topology (frr.c) ---------------------------- */
-/* Where the FRR daemons are: $SYSPLEX_FRR_DIR, else /usr/lib/frr. */
-const char *plex_frr_bindir(void);
-/* RUNDIR/HOST/frr into buf. */
-void plex_frr_dir(const struct plex_inst *in, const char *host, char *buf, size_t len);
-/* The FRR daemons host h runs, zebra first (none for clients, or when the
- * topology has no routers); returns how many. */
-int plex_frr_daemons(const struct plex_topo *t, const struct plex_host *h, const char *out[4]);
-/* A routed topology needs FRR installed: 0, or -1 after saying what is
- * missing. */
-int plex_frr_check(const struct plex_topo *t);
-/* Writes RUNDIR/HOST/frr/DAEMON.conf for every router and system (owned by
- * the frr user).  0 / -1 (printed). */
-int plex_frr_write(const struct plex_inst *in, const struct plex_topo *t);
-/* The argv that starts one FRR daemon of host (through `sysplex --frr-exec`,
- * every path in the host's frr directory); strings live in bufs. */
-void plex_frr_argv(const struct plex_inst *in, const char *host, const char *daemon,
-		   char *argv[24], char bufs[7][PATH_MAX]);
-/* `sysplex --frr-exec DIR PROGRAM ARG...` (argv after the option): binds DIR
- * over /run/frr and DIR/tmp over /var/tmp in the current (private) mount
- * namespace and execs PROGRAM; returns only on error (exit status). */
-int plex_frr_exec(int argc, char **argv);
-
 /* ---- state file (state.c) ---------------------------------------------------
  * Line format, one record a line, fields separated by single spaces:
  *   sysplex-state 1
@@ -280,6 +257,41 @@ const struct plex_state_host *plex_state_host(const struct plex_state *st, const
 const char *plex_host_role(const struct plex_state_host *h);
 /* Index into st->h of system/host `name` (case-insensitive), -1 if none. */
 int plex_state_index(const struct plex_state *st, const char *name, int systems_only);
+
+/* ---- routing daemons of a routed topology (frr.c) ---------------------------- */
+/* Where the FRR daemons are: $SYSPLEX_FRR_DIR, else /usr/lib/frr. */
+const char *plex_frr_bindir(void);
+/* RUNDIR/HOST/frr into buf. */
+void plex_frr_dir(const struct plex_inst *in, const char *host, char *buf, size_t len);
+/* The FRR daemons host h runs, zebra first (none for clients, or when the
+ * topology has no routers); returns how many. */
+int plex_frr_daemons(const struct plex_topo *t, const struct plex_host *h, const char *out[4]);
+/* A routed topology needs FRR installed: 0, or -1 after saying what is
+ * missing. */
+int plex_frr_check(const struct plex_topo *t);
+/* Writes RUNDIR/HOST/frr/DAEMON.conf for every router and system (owned by
+ * the frr user).  0 / -1 (printed). */
+int plex_frr_write(const struct plex_inst *in, const struct plex_topo *t);
+/* The argv that starts one FRR daemon of host (through `sysplex --frr-exec`,
+ * every path in the host's frr directory); strings live in bufs. */
+void plex_frr_argv(const struct plex_inst *in, const char *host, const char *daemon,
+		   char *argv[24], char bufs[7][PATH_MAX]);
+/* Starts the FRR daemons recorded in st (roles zebra, bfdd, ospf6d, ospfd)
+ * of `host` (NULL: of every host) that are not running (pid 0: never
+ * started): every zebra first, the others once its API socket is there
+ * (they would retry only after 10 s).  Updates their pids in st; the caller
+ * writes the state.  0, or -1 after saying what failed. */
+int plex_frr_start(const struct plex_inst *in, struct plex_state *st, const char *host,
+		   uint64_t deadline);
+/* Waits (50 ms steps, until deadline on lib_now_ms) until namespace ns has
+ * a route to each of the n addresses (IPv6): OSPF has converged for it.
+ * 0, or -1 with the address still missing in *missing. */
+int plex_frr_wait_routes(const char *ns, const char *const *addrs, int n, uint64_t deadline,
+			 const char **missing);
+/* `sysplex --frr-exec DIR PROGRAM ARG...` (argv after the option): binds DIR
+ * over /run/frr and DIR/tmp over /var/tmp in the current (private) mount
+ * namespace and execs PROGRAM; returns only on error (exit status). */
+int plex_frr_exec(int argc, char **argv);
 
 /* ---- the stacks' control sockets (ctl.c; the protocol: lib/ctl.c) ------------ */
 /* Asks system sys's stack JSON SYSPLEX$ROLE: 0 with *reply (json_decref it),

@@ -143,47 +143,42 @@ spawn(struct up *u, const struct plex_host *h, const char *role, char **argv, co
 	return 0;
 }
 
-/* Starts the FRR daemons of every router and system of a routed topology:
- * every zebra first, then, once its API socket is there (the others would
- * retry only after 10 s), bfdd, ospf6d and ospfd. */
+/* Starts the FRR daemons of every router and system of a routed topology
+ * (plex_frr_start: every zebra first) and records them. */
 static int
 start_frr(struct up *u, uint64_t deadline)
 {
 	const struct plex_topo *t = &u->topo;
-	static char bufs[7][PATH_MAX];
-	char dir[PATH_MAX / 2], log[PATH_MAX / 2 + 32], sock[PATH_MAX / 2 + 16];
-	char *argv[24];
+	char dir[PATH_MAX / 2], ns[64];
 	const char *d[4];
-	int i, j, n;
+	int i, j, n, first = u->st.nprocs;
 
-	for (int pass = 0; pass < 2; pass++) {
-		for (i = 0; i < t->nhosts; i++) {
-			const struct plex_host *h = &t->h[i];
+	for (i = 0; i < t->nhosts; i++) {
+		const struct plex_host *h = &t->h[i];
 
-			n = plex_frr_daemons(t, h, d);
-			if (!n)
-				continue;
-			plex_frr_dir(u->in, h->name, dir, sizeof(dir));
-			if (pass == 1) {
-				snprintf(sock, sizeof(sock), "%s/zserv.api", dir);
-				while (access(sock, F_OK) < 0) {
-					if (interrupted || lib_now_ms() >= deadline) {
-						fprintf(stderr, "sysplex: %s: zebra did not open %s\n",
-							h->name, sock);
-						snprintf(log, sizeof(log), "%s/zebra.log", dir);
-						plex_tail(log, 15);
-						return -1;
-					}
-					plex_msleep(20);
-				}
-			}
-			for (j = pass == 0 ? 0 : 1; j < (pass == 0 ? 1 : n); j++) {
-				plex_frr_argv(u->in, h->name, d[j], argv, bufs);
-				snprintf(log, sizeof(log), "%s/%s.log", dir, d[j]);
-				if (spawn(u, h, d[j], argv, log) < 0)
-					return -1;
-			}
+		n = plex_frr_daemons(t, h, d);
+		plex_frr_dir(u->in, h->name, dir, sizeof(dir));
+		plex_ns_name(u->in, h->name, ns, sizeof(ns));
+		for (j = 0; j < n && u->st.nprocs < PLEX_MAX_PROCS; j++) {
+			struct plex_proc *p = &u->st.p[u->st.nprocs++];
+
+			memset(p, 0, sizeof(*p));
+			lib_strlcpy(p->host, h->name, sizeof(p->host));
+			lib_strlcpy(p->role, d[j], sizeof(p->role));
+			lib_strlcpy(p->ns, ns, sizeof(p->ns));
+			snprintf(p->log, sizeof(p->log), "%s/%s.log", dir, d[j]);
 		}
+	}
+	if (u->st.nprocs == first)
+		return 0;
+	/* Entries not started yet (pid 0) never reach the state file. */
+	if (plex_frr_start(u->in, &u->st, NULL, deadline) < 0) {
+		u->st.nprocs = first;
+		return -1;
+	}
+	if (plex_state_write(u->in, &u->st) < 0) {
+		fprintf(stderr, "sysplex: cannot write %s\n", u->in->statefile);
+		return -1;
 	}
 	return 0;
 }
@@ -208,35 +203,29 @@ static int
 wait_ospf(struct up *u, uint64_t deadline)
 {
 	const struct plex_topo *t = &u->topo;
-	char ns[64];
-	int i, g, ok;
+	const char *addrs[PLEX_MAX_SEGS], *missing = "";
+	char ns[64], dir[PATH_MAX / 2], log[PATH_MAX / 2 + 32];
+	int i, g, n = 0;
 
 	if (!t->routed)
 		return 0;
+	for (g = 0; g < t->nsegs; g++)
+		if (seg_addr_of(t, g))
+			addrs[n++] = seg_addr_of(t, g);
 	for (i = 0; i < t->nhosts; i++) {
 		const struct plex_host *h = &t->h[i];
 
 		if (!h->is_system && !h->is_router)
 			continue;
 		plex_ns_name(u->in, h->name, ns, sizeof(ns));
-		for (g = 0; g < t->nsegs; g++) {
-			const char *a = seg_addr_of(t, g);
-			char *argv[] = { "ip", "-n", ns, "-6", "route", "get", (char *)a, NULL };
-
-			while ((ok = a ? plex_run(argv, NULL, 0, 2000) == 0 : 1) == 0) {
-				if (interrupted || lib_now_ms() >= deadline) {
-					char dir[PATH_MAX / 2], log[PATH_MAX / 2 + 32];
-
-					fprintf(stderr, "sysplex: OSPF did not converge: %s has no route to "
-							"segment %s (%s)\n", h->name, t->seg[g].name, a);
-					plex_frr_dir(u->in, h->name, dir, sizeof(dir));
-					snprintf(log, sizeof(log), "%s/ospf6d.log", dir);
-					plex_tail(log, 15);
-					return -1;
-				}
-				plex_msleep(50);
-			}
-		}
+		if (plex_frr_wait_routes(ns, addrs, n, deadline, &missing) == 0)
+			continue;
+		fprintf(stderr, "sysplex: OSPF did not converge: %s has no route to %s\n", h->name,
+			missing);
+		plex_frr_dir(u->in, h->name, dir, sizeof(dir));
+		snprintf(log, sizeof(log), "%s/ospf6d.log", dir);
+		plex_tail(log, 15);
+		return -1;
 	}
 	return 0;
 }
