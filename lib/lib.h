@@ -150,10 +150,11 @@ int lib_nl_link_set(struct lib_nl *nl, int ifindex, int up, unsigned mtu, unsign
 int lib_nl_addrgen_none(struct lib_nl *nl, int ifindex);
 int lib_nl_addr(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16], int plen,
 		int nodad);
-/* The same with a peer: the kernel routes peer/plen on the device instead of
- * a/plen (a stays a local address). */
+/* The same with a peer (the kernel routes peer/plen on the device too; a
+ * stays a local address) and IFA_F_* flags (IFA_F_NODAD, IFA_F_NOPREFIXROUTE:
+ * no route for a/plen; the peer's route stays). */
 int lib_nl_addr_peer(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16],
-		     const uint8_t peer[16], int plen, int nodad);
+		     const uint8_t peer[16], int plen, uint32_t flags);
 /* IPv6 route in `table` (254 main, 255 local, other numbers allowed): dst/plen
  * out oif, via gw when gw != NULL; protocol static (a delete removes only a
  * static route, not the kernel's route of an address with the same prefix). */

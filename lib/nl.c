@@ -230,14 +230,14 @@ lib_nl_addrgen_none(struct lib_nl *nl, int ifindex)
 int
 lib_nl_addr(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16], int plen, int nodad)
 {
-	return lib_nl_addr_peer(nl, add, ifindex, a, a, plen, nodad);
+	return lib_nl_addr_peer(nl, add, ifindex, a, a, plen, nodad ? IFA_F_NODAD : 0);
 }
 
 /* IFA_LOCAL is the address; IFA_ADDRESS the peer (the address itself when
  * there is none), whose prefix the kernel routes on the device. */
 int
 lib_nl_addr_peer(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16],
-		 const uint8_t peer[16], int plen, int nodad)
+		 const uint8_t peer[16], int plen, uint32_t flags)
 {
 	char buf[512];
 	struct nlmsghdr *nlh;
@@ -253,9 +253,9 @@ lib_nl_addr_peer(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16],
 	ifa->ifa_prefixlen = (uint8_t)plen;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	ifa->ifa_index = (uint32_t)ifindex;
-	if (add && nodad) {
-		ifa->ifa_flags = IFA_F_NODAD;
-		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	if (add && flags) {
+		ifa->ifa_flags = (uint8_t)flags;
+		mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
 	}
 	mnl_attr_put(nlh, IFA_LOCAL, 16, a);
 	mnl_attr_put(nlh, IFA_ADDRESS, 16, peer);

@@ -13,6 +13,7 @@
  */
 #include "tcpip-stack/stack.h"
 
+#include <linux/if_addr.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -151,11 +152,13 @@ stack_net_close(struct stack *s)
  * answering for the DVIPA on its own.  Its peer is our DYNAMICXCF address
  * (routed into the TUN anyway): a routing daemon then sees a connected
  * route for that, not for the DVIPA, so only the owner's host route
- * (ndp.c) advertises the DVIPA. */
+ * (ndp.c) advertises the DVIPA.  No prefix route: every route on the TUN is
+ * one the stack put there. */
 void
 stack_net_dvipa_local(struct stack *s, struct stack_dvipa *d, int on)
 {
-	int r = lib_nl_addr_peer(s->nl, on, s->tun_ifindex, d->addr, s->xcfaddr, 128, 1);
+	int r = lib_nl_addr_peer(s->nl, on, s->tun_ifindex, d->addr, s->xcfaddr, 128,
+				 IFA_F_NODAD | IFA_F_NOPREFIXROUTE);
 	char a[64];
 
 	if (r < 0)

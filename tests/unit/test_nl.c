@@ -16,7 +16,7 @@
  *  - sysctl writes read back;
  *  - the route dump reads back what iproute2 added (gateways, next hops,
  *    metric, MTU, tables, both families); an address with a peer routes
- *    the peer and stays local;
+ *    the peer and stays local, with IFA_F_NOPREFIXROUTE only the peer;
  *  - the sock_diag dump sees a listener and both ends of a connection on ::1;
  *  - an unsolicited Neighbour Advertisement arrives on the far end of a veth
  *    with hop limit 255, the Override flag only, the target and the sender's
@@ -47,6 +47,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <linux/if_addr.h>
 #include <linux/if_tun.h>
 
 #include "lib/lib.h"
@@ -574,8 +575,8 @@ test_route_dump(void **state)
 	 * device, and the address stays local. */
 	ip6("fd00:76::1", a);
 	ip6("fd00:77::1", peer);
-	assert_int_equal(lib_nl_addr_peer(nl, 1, vr0, a, peer, 128, 1), 0);
-	assert_int_equal(lib_nl_addr_peer(nl, 1, vr0, a, peer, 128, 1), 0);
+	assert_int_equal(lib_nl_addr_peer(nl, 1, vr0, a, peer, 128, IFA_F_NODAD), 0);
+	assert_int_equal(lib_nl_addr_peer(nl, 1, vr0, a, peer, 128, IFA_F_NODAD), 0);
 	/* The kernel routes the peer from its address work queue: poll. */
 	for (i = 0; i < 100; i++) {
 		n = lib_nl_routes(nl, AF_INET6, 254, r, 64);
@@ -590,6 +591,19 @@ test_route_dump(void **state)
 	assert_int_equal(lib_nl_addr_peer(nl, 0, vr0, a, peer, 128, 0), 0);
 	expect_output(0, "fd00:76::1", "ip -6 addr show dev vr0");
 	assert_int_equal(lib_nl_addr_peer(nl, 1, vr0, a, NULL, 128, 0), -EINVAL);
+	/* IFA_F_NOPREFIXROUTE: local, no route for it; its peer's stays. */
+	assert_int_equal(lib_nl_addr_peer(nl, 1, vr0, a, peer, 128,
+					  IFA_F_NODAD | IFA_F_NOPREFIXROUTE), 0);
+	expect_output(1, "local fd00:76::1 dev vr0", "ip -6 route show table local");
+	expect_output(1, "noprefixroute", "ip -6 addr show dev vr0");
+	for (i = 0; i < 100; i++) {
+		n = lib_nl_routes(nl, AF_INET6, 254, r, 64);
+		if (find_route(r, n, 0, "fd00:77::1", 128, NULL))
+			break;
+		usleep(10000);
+	}
+	assert_non_null(find_route(r, n, 0, "fd00:77::1", 128, NULL));
+	assert_null(find_route(r, n, 0, "fd00:76::1", 128, NULL));
 	sh("ip link del vr0");
 	lib_nl_close(&nl);
 }
