@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Proves the routed topology (sysplex/topologies/routed.lua: SYSA on one
+# segment, SYSB and SYSC on another, the clients on a third, each behind a
+# router; FRR in every router and system):
+#  1. bad topologies are refused in the FILE: field: why form before anything
+#     is built (several segments without routers, a segment no router
+#     reaches, different MTUs, an unknown segment, a host without its
+#     segment, lan and segments together);
+#  2. FRR runs from the generated configurations without a complaint, every
+#     OSPF adjacency is Full and every BFD session up; only the owner SYSA
+#     advertises the DVIPA (a kernel route in its zebra; OSPF routes on the
+#     others), every system its care-of address; the clients reach the DVIPA
+#     through their router;
+#  3. distribution across the routers: an even spread over SYSA/SYSB/SYSC;
+#  4. the Mobile IPv6 bypass across the routers: a held download is bound,
+#     the routing stack forwards 0 packets of it from then on, and the client
+#     segment's router forwards its Type 2 Routing Header packets to the
+#     care-of address (tshark on the router's core side): the router knows
+#     nothing of Mobile IPv6;
+#  5. D TCPIP,,NETSTAT,ROUTE shows, in each system, exactly the routes zebra
+#     has installed there (`vtysh -c 'show ipv6 route json'`), in the z/OS
+#     layout too;
+#  6. with IPv4 prefixes on the segments ospfd runs as well: IPv4 routes
+#     across the routers, a TCP connection from a client to a system over
+#     IPv4, and an IPv4 host route on a stack's TUN (what an owned IPv4 DVIPA
+#     will be) advertised to the routers and withdrawn;
+#  7. `sysplex down` leaves no process, namespace, mount or FRR file behind.
+. tests/netns/lib.sh
+tmp=$(mktemp -d); pids=""; trap 'kill $pids 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
+TOPO=$(pwd)/sysplex/topologies/routed.lua
+vt() { local h=$1; shift; sx vtysh "$h" "$@"; }
+agent() { sx exec "$1" -- "$BIN/client-agent" --show --json -d "/run/sysplex/$INST/$1"; }
+vcrt() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL'; }
+frr_before=$(ls -A /run/frr /var/tmp/frr 2>/dev/null | sort | tr '\n' ' ')
+
+# 1. Refused topologies.
+refused() { # refused NAME EXPECTED-TEXT LUA-LINES...: routed.lua changed by the lines
+	local f="$tmp/$1.lua" want=$2 out rc; shift 2
+	{ echo "local t = dofile(\"$TOPO\")"; printf '%s\n' "$@"; echo "return t"; } > "$f"
+	out=$(sx up "$f" 2>&1); rc=$?
+	[ $rc = 1 ] || fail "$f: up exited $rc: $out"
+	echo "$out" | grep -qF "$f: $want" || fail "$f: not refused with '$want': $out"
+	[ -z "$(ip netns list | grep "^$INST-")" ] || fail "$f: namespaces were built"
+}
+refused norouters "routers: required: 4 segments need routers between them" 't.routers = nil'
+refused island "segments: SYS2 is not connected to SYS1 by any router" \
+	't.routers[2].segments = { "SYS2" }'
+refused mtu "segments: SYS1 has MTU 1500, CORE 9000: every segment needs the same MTU" \
+	't.segments[4].mtu = 9000'
+refused unknown 'routers[1] (ROUTER1).segments[2]: no segment "COR" in segments' \
+	't.routers[1].segments[2] = "COR"'
+refused noseg "systems[2] (SYSB).segment: required (the topology has 4 segments)" \
+	't.systems[2].segment = nil'
+refused both "segments: give either lan = {...} (one segment) or segments = {...}, not both" \
+	't.lan = { prefix = "fd00:1::/64" }'
+ok "bad routed topologies refused (FILE: field: why), nothing built"
+
+# 2. Up; FRR healthy; who advertises what.
+sx up "$TOPO" > "$tmp/up.out" 2>&1 || fail "sysplex up routed.lua: $(cat "$tmp/up.out")"
+for h in SYSA SYSB SYSC ROUTER1 ROUTER2 ROUTER3; do
+	d=/run/sysplex/$INST/$h/frr
+	[ -s "$d/ospf6d.conf" ] && [ -S "$d/zserv.api" ] || fail "$h: no FRR in $d"
+	grep -l "No such command\|Unknown command\|EC 100663304" "$d"/*.log && fail "$h: FRR rejected its configuration: $(grep -h "No such command\|Unknown command" "$d"/*.log)"
+done
+[ -d "/run/sysplex/$INST/CLIENT1/frr" ] && fail "a client runs FRR"
+full() { # every OSPF neighbour of host $1 Full, at least $2 of them
+	vt "$1" -c 'show ipv6 ospf6 neighbor json' | jq -e --argjson n "$2" \
+		'(.neighbors | length) >= $n and ([.neighbors[].state] | all(. == "Full"))' >/dev/null
+}
+bfd_up() { vt "$1" -c 'show bfd peers json' | jq -e --argjson n "$2" 'length >= $n and (map(.status) | all(. == "up"))' >/dev/null; }
+for hn in ROUTER1:3 ROUTER2:4 ROUTER3:2 SYSA:1 SYSB:1 SYSC:1; do
+	poll_until 30 full "${hn%:*}" "${hn#*:}" || fail "${hn%:*}: OSPF neighbours: $(vt "${hn%:*}" -c 'show ipv6 ospf6 neighbor')"
+	poll_until 30 bfd_up "${hn%:*}" "${hn#*:}" || fail "${hn%:*}: BFD: $(vt "${hn%:*}" -c 'show bfd peers brief')"
+done
+ok "every OSPF adjacency Full, every BFD session up (100 ms x 3)"
+proto() { vt "$1" -c "show ipv6 route $2/128 json" | jq -r --arg p "$2/128" '.[$p][] | select(.selected) | .protocol'; }
+[ "$(proto SYSA $DVIPA)" = kernel ] || fail "SYSA's zebra has no kernel route for the DVIPA: $(vt SYSA -c "show ipv6 route $DVIPA")"
+for s in SYSB SYSC; do
+	[ "$(proto $s $DVIPA)" = ospf6 ] || fail "$s advertises or holds the DVIPA itself: $(vt $s -c "show ipv6 route $DVIPA")"
+done
+vt ROUTER1 -c "show ipv6 route $DVIPA/128 json" | jq -e --arg p "$DVIPA/128" '.[$p][] | select(.selected) | .protocol == "ospf6" and .nexthops[0].interfaceName == "lan0"' >/dev/null ||
+	fail "ROUTER1 does not route the DVIPA to SYS1: $(vt ROUTER1 -c "show ipv6 route $DVIPA")"
+for x in fd00:10::1 fd00:10::2 fd00:10::3 $DVIPA; do
+	[ "$(proto ROUTER3 $x)" = ospf6 ] || fail "ROUTER3 has no OSPF route to $x"
+done
+in_host CLIENT1 ip -6 route get $DVIPA | grep -q "via fd00:3::ff03 dev lan0" || fail "CLIENT1 reaches the DVIPA not through ROUTER3: $(in_host CLIENT1 ip -6 route get $DVIPA)"
+ok "only SYSA advertises the DVIPA (kernel route; OSPF on SYSB, SYSC), every care-of address routed, clients through ROUTER3"
+
+# 3. Distribution across the routers (CLIENT2's own requests, new connections).
+for i in $(seq 30); do
+	in_host CLIENT2 curl -s -m 30 -H 'Connection: close' "http://[$DVIPA]:$PORT/" || fail "request $i failed"
+done | sort | uniq -c > "$tmp/spread"
+[ "$(awk '{print $1}' "$tmp/spread" | tr '\n' ' ')" = "10 10 10 " ] || fail "not an even spread: $(cat "$tmp/spread")"
+ok "30 requests through ROUTER3: $(awk '{printf "%s %s  ", $2, $1}' "$tmp/spread")(ROUNDROBIN)"
+
+# 4. The bypass across the routers.
+sport=41011
+ip netns exec "$INST-CLIENT1" curl -s --local-port $sport -o /dev/null "$(held_url 2000000)" &
+cpid=$!; pids="$pids $cpid"
+bound() { vcrt | jq -e ".vcrt[] | select(.sport == $sport and .bypass == \"BOUND\")" >/dev/null; }
+poll_until 60 bound || fail "connection never bound: $(vcrt)"
+careof=$(vcrt | jq -r ".vcrt[] | select(.sport == $sport) | .careof")
+# The client segment's router forwards the client's RH2 packets, unchanged,
+# towards the care-of address (captured on its core side).
+timeout 60 ip netns exec "$INST-ROUTER3" tshark -i lan1 -c 5 -f "ip6 dst $careof and ip6[6] == 43" \
+	-T fields -e ipv6.src -e ipv6.dst -e ipv6.routing.type -e ipv6.routing.segleft > "$tmp/rh2" 2>/dev/null
+[ "$(wc -l < "$tmp/rh2")" = 5 ] || fail "ROUTER3 forwarded no RH2 packets to $careof: $(cat "$tmp/rh2")"
+awk -v c="$careof" '$1 != "fd00:3::101" || $2 != c || $3 != 2 || $4 != 1 { bad = 1 } END { exit bad }' "$tmp/rh2" ||
+	fail "not the client's Type 2 Routing Header packets: $(cat "$tmp/rh2")"
+fwd() { vcrt | jq ".vcrt[] | select(.sport == $sport) | .fwdpkts"; }
+f0=$(fwd); samples=0
+while [ $samples -lt 20 ]; do
+	f=$(fwd); [ -n "$f" ] || fail "the held connection left the VCRT"
+	[ "$f" = "$f0" ] || fail "the routing stack forwarded packets of the bound connection: $f0 -> $f"
+	samples=$((samples + 1)); sleep 0.1
+done
+d1=$(agent CLIENT1 | jq .counters.direct_pkts)
+rx_bytes CLIENT1 > "$tmp/rx"
+s=$(stalled CLIENT1 "$tmp/rx" 60 $sport)
+[ -z "$s" ] || fail "the bound download stopped receiving"
+kill -0 $cpid 2>/dev/null || fail "the held download ended before the test ended it"
+end_held $cpid
+ok "bound to $careof: 0 packets through SYSA over $samples samples, $d1 sent direct; ROUTER3 forwarded the client's RH2 packets (type 2, segments left 1) to it"
+
+# 5. NETSTAT,ROUTE and zebra agree, in every system.
+routes_vtysh() {
+	vt "$1" -c 'show ipv6 route json' | jq -r 'to_entries[] | .value[] | select(.installed == true) |
+		.prefix as $p | .nexthops[] | select(.fib == true) | "\($p) \(.ip // "::") \(.interfaceName)"' | sort -u
+}
+routes_netstat() {
+	cmdj "$1" 'D TCPIP,,NETSTAT,ROUTE' | jq -r '.routes[] | select(.family == "ipv6") |
+		"\(if .destination == "DEFAULT" then "::/0" else .destination end) \(.gateway) \(.interface)"' | sort -u
+}
+agree() { routes_vtysh "$1" > "$tmp/v.$1" && routes_netstat "$1" > "$tmp/n.$1" && [ -s "$tmp/v.$1" ] && cmp -s "$tmp/v.$1" "$tmp/n.$1"; }
+for s in SYSA SYSB SYSC; do
+	poll_until 30 agree $s || fail "$s: NETSTAT,ROUTE and vtysh differ: $(diff "$tmp/v.$s" "$tmp/n.$s")"
+done
+sx cmd --system SYSB 'D TCPIP,TCPCS,NETSTAT,ROUTE' > "$tmp/route.txt" || fail "NETSTAT,ROUTE text"
+grep -q "^IPV6 DESTINATIONS$" "$tmp/route.txt" && grep -A3 "^DESTIP:   $DVIPA/128$" "$tmp/route.txt" | grep -q "FLGS:   UGHO" ||
+	fail "NETSTAT,ROUTE text not in the z/OS form: $(cat "$tmp/route.txt")"
+ok "NETSTAT,ROUTE = zebra's installed routes in SYSA ($(wc -l < "$tmp/n.SYSA")), SYSB ($(wc -l < "$tmp/n.SYSB")), SYSC ($(wc -l < "$tmp/n.SYSC")); DVIPA UGHO on SYSB"
+sx down >/dev/null
+
+# 6. IPv4: ospfd where the segments have IPv4 prefixes.
+cat > "$tmp/v4.lua" <<LUA
+local t = dofile("$TOPO")
+for i, g in ipairs(t.segments) do g.prefix4 = string.format("10.%d.0.0/24", i) end
+return t
+LUA
+sx up "$tmp/v4.lua" > "$tmp/up4.out" 2>&1 || fail "sysplex up with IPv4 prefixes: $(cat "$tmp/up4.out")"
+full4() { vt "$1" -c 'show ip ospf neighbor json' | jq -e --argjson n "$2" '[.neighbors[][]] | length >= $n and (map(.nbrState) | all(startswith("Full")))' >/dev/null; }
+poll_until 30 full4 ROUTER2 4 || fail "ROUTER2's ospfd neighbours: $(vt ROUTER2 -c 'show ip ospf neighbor')"
+r4() { in_host CLIENT1 ip -4 route get "$1" >/dev/null && vt ROUTER3 -c "show ip route $1 json" | jq -e 'to_entries[0].value[] | select(.selected) | .protocol == "ospf"' >/dev/null; }
+poll_until 30 r4 10.2.0.2 || fail "no IPv4 route from CLIENT1 to SYSB through ROUTER3"
+in_host SYSB python3 -c '
+import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.2.0.2", 9099)); s.listen(1); s.settimeout(60); c, a = s.accept(); c.sendall(a[0].encode())' > /dev/null &
+lpid=$!; pids="$pids $lpid"
+got=""; deadline=$(( $(date +%s) + 30 ))
+while [ -z "$got" ] && [ "$(date +%s)" -lt $deadline ]; do
+	got=$(in_host CLIENT1 python3 -c '
+import socket; s = socket.create_connection(("10.2.0.2", 9099), timeout=5); print(s.recv(64).decode())' 2>/dev/null)
+	[ -n "$got" ] || sleep 0.2
+done
+[ "$got" = 10.3.0.101 ] || fail "no TCP connection from CLIENT1 to SYSB over IPv4 (got '$got')"
+in_host SYSA ip -4 route add 10.100.0.1/32 dev tcpip0 proto static
+adv4() { vt ROUTER3 -c 'show ip route 10.100.0.1/32 json' | jq -e '."10.100.0.1/32"[] | select(.selected) | .protocol == "ospf"' >/dev/null; }
+poll_until 30 adv4 || fail "SYSA's IPv4 host route on tcpip0 not advertised: $(vt ROUTER3 -c 'show ip route')"
+in_host SYSA ip -4 route del 10.100.0.1/32 dev tcpip0 proto static
+gone4() { ! adv4; }
+poll_until 30 gone4 || fail "SYSA's IPv4 host route not withdrawn"
+ok "IPv4: ospfd adjacencies, CLIENT1 -> SYSB over TCP/IPv4 through the routers (SYSB saw $got), a host route on SYSA's tcpip0 advertised and withdrawn"
+sx down >/dev/null
+
+# 7. Nothing left behind.
+[ -z "$(ip netns list | grep "^$INST-")" ] || fail "namespaces left: $(ip netns list | grep "^$INST-")"
+[ ! -e "/run/sysplex/$INST" ] || fail "/run/sysplex/$INST left behind"
+left=$(pgrep -af "/run/sysplex/$INST/" || true)
+[ -z "$left" ] || fail "processes left: $left"
+grep -q "/run/sysplex/$INST" /proc/mounts && fail "mounts left: $(grep "/run/sysplex/$INST" /proc/mounts)"
+[ "$(ls -A /run/frr /var/tmp/frr 2>/dev/null | sort | tr '\n' ' ')" = "$frr_before" ] || fail "FRR files left in /run/frr or /var/tmp/frr"
+ok "down: no namespace, process, mount, run directory or FRR file left"
+exit 0
