@@ -63,9 +63,10 @@ for h in SYSA SYSB SYSC ROUTER1 ROUTER2 ROUTER3; do
 	grep -l "No such command\|Unknown command\|EC 100663304" "$d"/*.log && fail "$h: FRR rejected its configuration: $(grep -h "No such command\|Unknown command" "$d"/*.log)"
 done
 [ -d "/run/sysplex/$INST/CLIENT1/frr" ] && fail "a client runs FRR"
-full() { # every OSPF neighbour of host $1 Full, at least $2 of them
+full() { # host $1 Full with at least $2 neighbours, the others 2-Way (two systems, neither DR)
 	vt "$1" -c 'show ipv6 ospf6 neighbor json' | jq -e --argjson n "$2" \
-		'(.neighbors | length) >= $n and ([.neighbors[].state] | all(. == "Full"))' >/dev/null
+		'([.neighbors[] | select(.state == "Full")] | length) >= $n and
+		 ([.neighbors[].state] | all(. == "Full" or . == "Twoway"))' >/dev/null
 }
 bfd_up() { vt "$1" -c 'show bfd peers json' | jq -e --argjson n "$2" 'length >= $n and (map(.status) | all(. == "up"))' >/dev/null; }
 for hn in ROUTER1:3 ROUTER2:4 ROUTER3:2 SYSA:1 SYSB:1 SYSC:1; do
@@ -83,7 +84,8 @@ vt ROUTER1 -c "show ipv6 route $DVIPA/128 json" | jq -e --arg p "$DVIPA/128" '.[
 for x in fd00:10::1 fd00:10::2 fd00:10::3 $DVIPA; do
 	[ "$(proto ROUTER3 $x)" = ospf6 ] || fail "ROUTER3 has no OSPF route to $x"
 done
-in_host CLIENT1 ip -6 route get $DVIPA | grep -q "via fd00:3::ff03 dev lan0" || fail "CLIENT1 reaches the DVIPA not through ROUTER3: $(in_host CLIENT1 ip -6 route get $DVIPA)"
+in_host CLIENT1 ip -6 route show table main match $DVIPA | grep -q "via fd00:3::ff03 dev lan0" ||
+	fail "CLIENT1 reaches the DVIPA not through ROUTER3: $(in_host CLIENT1 ip -6 route show table main match $DVIPA)"
 ok "only SYSA advertises the DVIPA (kernel route; OSPF on SYSB, SYSC), every care-of address routed, clients through ROUTER3"
 
 # 3. Distribution across the routers (CLIENT2's own requests, new connections).
