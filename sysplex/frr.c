@@ -31,7 +31,8 @@
  * retransmission 1 s, no SPF or LSA arrival delay), systems with priority 0
  * so a router is always the designated router; a router interface on a
  * segment where no other host speaks OSPF is passive; BFD (profile sysplex,
- * the topology's interval and multiplier) on every OSPF interface.  A system
+ * the topology's interval and multiplier) on every OSPF interface.  Every
+ * adjacency change and BFD state change is logged with its reason.  A system
  * redistributes the host routes on the stack's TUN tcpip0, kernel and
  * connected: its care-of (DYNAMICXCF) address, always, and the DVIPAs it
  * owns, whose host route the stack installs only while it owns them.  The
@@ -152,6 +153,9 @@ conf_bfdd(struct lib_sbuf *b, const struct plex_inst *in, const struct plex_topo
 	  const struct plex_host *h)
 {
 	conf_head(b, in, h, "bfdd");
+	/* State changes logged with their reason (control-expired: the peer
+	 * went silent), as OMPROUTE logs its neighbours going down. */
+	lib_sbuf_printf(b, "debug bfd peer\n");
 	lib_sbuf_printf(b, "bfd\n profile sysplex\n  detect-multiplier %u\n  receive-interval %u\n"
 			   "  transmit-interval %u\n exit\nexit\n", t->ospf.bfd_mult,
 			t->ospf.bfd_ms, t->ospf.bfd_ms);
@@ -182,8 +186,8 @@ conf_ospf(struct lib_sbuf *b, const struct plex_inst *in, const struct plex_topo
 		lib_sbuf_printf(b, "exit\n");
 	}
 	lib_sbuf_printf(b, "router %s\n %s router-id 0.0.0.%d\n timers throttle spf 0 50 500\n"
-			   " timers lsa min-arrival 0\n", v4 ? "ospf" : "ospf6",
-			v4 ? "ospf" : "ospf6", h->index);
+			   " timers lsa min-arrival 0\n log-adjacency-changes detail\n",
+			v4 ? "ospf" : "ospf6", v4 ? "ospf" : "ospf6", h->index);
 	if (h->is_system)
 		lib_sbuf_printf(b, " redistribute kernel route-map SYSPLEX-TUN\n"
 				   " redistribute connected route-map SYSPLEX-TUN\n");

@@ -20,11 +20,23 @@
 #  5. D TCPIP,,NETSTAT,ROUTE shows, in each system, exactly the routes zebra
 #     has installed there (`vtysh -c 'show ipv6 route json'`), in the z/OS
 #     layout too;
-#  6. with IPv4 prefixes on the segments ospfd runs as well: IPv4 routes
+#  6. takeover and takeback move the advertised host route, with held
+#     connections from both clients (CLIENT1's bound, CLIENT2's routed: it
+#     runs no agent): kill -9 of the routing stack SYSA (its route goes with
+#     its TUN): a new connection served (the time is printed;
+#     bench/takeover.sh measures it), SYSB advertises the DVIPA, the routers
+#     forward to its segment, 0 held connections on SYSB/SYSC lost; the
+#     restarted SYSA takes it back and advertises it again, those on SYSA
+#     revive; then SYSA dies whole (`kill --routing`: stack and FRR, nothing
+#     withdraws its advertisements): ROUTER1's BFD session goes down
+#     (control-expired, in its bfdd log), SYSA leaves its OSPF neighbours,
+#     SYSB advertises the DVIPA, 0 lost again, and SYSA takes it back;
+#  7. with IPv4 prefixes on the segments ospfd runs as well: IPv4 routes
 #     across the routers, a TCP connection from a client to a system over
 #     IPv4, and an IPv4 host route on a stack's TUN (what an owned IPv4 DVIPA
 #     will be) advertised to the routers and withdrawn;
-#  7. `sysplex down` leaves no process, namespace, mount or FRR file behind.
+#  8. `sysplex down` stops every FRR daemon (each pid the status showed) and
+#     leaves no process, namespace, mount or FRR file behind.
 . tests/netns/lib.sh
 tmp=$(mktemp -d); pids=""; trap 'kill $pids 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
 TOPO=$(pwd)/sysplex/topologies/routed.lua
@@ -56,7 +68,14 @@ refused both "segments: give either lan = {...} (one segment) or segments = {...
 ok "bad routed topologies refused (FILE: field: why), nothing built"
 
 # 2. Up; FRR healthy; who advertises what.
-sx up "$TOPO" > "$tmp/up.out" 2>&1 || fail "sysplex up routed.lua: $(cat "$tmp/up.out")"
+# CLIENT2 runs no client agent: its connections stay routed through the
+# routing stack (section 6).
+cat > "$tmp/routed.lua" <<LUA
+local t = dofile("$TOPO")
+t.clients[2].agent = false
+return t
+LUA
+sx up "$tmp/routed.lua" > "$tmp/up.out" 2>&1 || fail "sysplex up routed.lua: $(cat "$tmp/up.out")"
 for h in SYSA SYSB SYSC ROUTER1 ROUTER2 ROUTER3; do
 	d=/run/sysplex/$INST/$h/frr
 	[ -s "$d/ospf6d.conf" ] && [ -S "$d/zserv.api" ] || fail "$h: no FRR in $d"
@@ -141,9 +160,116 @@ sx cmd --system SYSB 'D TCPIP,TCPCS,NETSTAT,ROUTE' > "$tmp/route.txt" || fail "N
 grep -q "^IPV6 DESTINATIONS$" "$tmp/route.txt" && grep -A3 "^DESTIP:   $DVIPA/128$" "$tmp/route.txt" | grep -q "FLGS:   UGHO" ||
 	fail "NETSTAT,ROUTE text not in the z/OS form: $(cat "$tmp/route.txt")"
 ok "NETSTAT,ROUTE = zebra's installed routes in SYSA ($(wc -l < "$tmp/n.SYSA")), SYSB ($(wc -l < "$tmp/n.SYSB")), SYSC ($(wc -l < "$tmp/n.SYSC")); DVIPA UGHO on SYSB"
+
+# 6. Takeover and takeback across the routers, with held connections: the
+# advertised host route moves with the DVIPA.  CLIENT1's connections are
+# bound (bypass), CLIENT2's routed (it runs no agent).
+owner() { for s in SYSA SYSB SYSC; do sx cmd --system $s 'SYSPLEX$ROLE' 2>/dev/null | grep -q ' ACTIVE DIST' && echo $s; done; }
+rif() { vt "$1" -c "show ipv6 route $DVIPA/128 json" | jq -r --arg p "$DVIPA/128" '.[$p][]? | select(.selected) | .nexthops[0].interfaceName'; }
+# advertised_by SYS: SYS's zebra holds the DVIPA's host route from its
+# stack (kernel), the others hold SYS's advertisement (ospf6), and the
+# routers forward towards SYS's segment.
+advertised_by() {
+	local s want1 want2
+	for s in SYSA SYSB SYSC; do
+		if [ $s = $1 ]; then [ "$(proto $s $DVIPA)" = kernel ] || return 1
+		else [ "$(proto $s $DVIPA)" = ospf6 ] || return 1; fi
+	done
+	if [ $1 = SYSA ]; then want1=lan0 want2=lan1; else want1=lan1 want2=lan0; fi
+	[ "$(rif ROUTER1)" = $want1 ] && [ "$(rif ROUTER2)" = $want2 ] && [ "$(proto ROUTER3 $DVIPA)" = ospf6 ]
+}
+established() { cmdj "$1" 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq '[.vcrt[] | select(.state == "ESTABLISHED")] | length'; }
+N=6
+for c in CLIENT1 CLIENT2; do
+	for i in $(seq $N); do echo "url = \"$(held_url 25000)\""; echo "output = /dev/null"; done > "$tmp/$c.cfg"
+	ip netns exec "$INST-$c" curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max $N \
+		-w '%{http_code} %{size_download} %{local_port} %{exitcode}\n' -K "$tmp/$c.cfg" > "$tmp/$c.out" &
+	pids="$pids $!"; eval "held_$c=$!"
+done
+all_live() { [ "$(established SYSA)" -ge $((2 * N)) ]; }
+poll_until 60 all_live || fail "only $(established SYSA) held connections in the VCRT"
+cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' > "$tmp/vcrt.before"
+# by_target CLIENT SRC: the local ports of CLIENT's held connections on
+# SYSB/SYSC into $tmp/CLIENT.bc, on SYSA into $tmp/CLIENT.a.
+by_target() {
+	jq -r ".vcrt[] | select(.state == \"ESTABLISHED\" and .source == \"$2\" and .destxcf != \"fd00:10::1\") | .sport" "$tmp/vcrt.before" > "$tmp/$1.bc"
+	jq -r ".vcrt[] | select(.state == \"ESTABLISHED\" and .source == \"$2\" and .destxcf == \"fd00:10::1\") | .sport" "$tmp/vcrt.before" > "$tmp/$1.a"
+}
+by_target CLIENT1 fd00:3::101; by_target CLIENT2 fd00:3::102
+# lost CLIENT FILE: the ports of FILE not receiving any more (two fresh looks:
+# what a server had in flight arrives once even on a dead path).
+lost() {
+	local s=""
+	[ -s "$tmp/$1.$2" ] || return 0
+	rx_bytes "$1" > "$tmp/$1.rx"
+	for p in $(cat "$tmp/$1.$2"); do grep -q "^$p " "$tmp/$1.rx" || s="$s $p"; done
+	s="$s $(stalled "$1" "$tmp/$1.rx" 60 $(cat "$tmp/$1.$2"))"
+	rx_bytes "$1" > "$tmp/$1.rx"
+	s="$s $(stalled "$1" "$tmp/$1.rx" 60 $(cat "$tmp/$1.$2"))"
+	echo $s
+}
+# first_new: ms from $t0 to the first new connection CLIENT2 gets served.
+first_new() {
+	local r
+	while [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 60000 ]; do
+		if r=$(in_host CLIENT2 curl -s --connect-timeout 0.3 -m 5 -H 'Connection: close' "http://[$DVIPA]:$PORT/") && [ -n "$r" ]; then
+			echo "$(( ($(date +%s%N) - t0) / 1000000 )) $r"; return 0
+		fi
+	done
+	return 1
+}
+nbc=$(cat "$tmp/CLIENT1.bc" "$tmp/CLIENT2.bc" | wc -l); na=$(cat "$tmp/CLIENT1.a" "$tmp/CLIENT2.a" | wc -l)
+[ "$nbc" -gt 0 ] || fail "no held connection on SYSB/SYSC: $(cat "$tmp/vcrt.before")"
+
+# 6a. kill -9 of the routing stack: its host route goes with its TUN, SYSB
+# takes over and advertises the DVIPA from the other system segment.
+t0=$(date +%s%N)
+sx kill SYSA >/dev/null || fail "sysplex kill SYSA"
+served=$(first_new) || fail "no new connection served within 60 s of the kill"
+isb() { [ "$(owner)" = SYSB ]; }
+poll_until 30 isb || fail "owner after the kill: '$(owner)'"
+poll_until 30 advertised_by SYSB || fail "the DVIPA's route did not move to SYSB: SYSA $(proto SYSA $DVIPA), SYSB $(proto SYSB $DVIPA), ROUTER1 $(rif ROUTER1), ROUTER2 $(rif ROUTER2)"
+for c in CLIENT1 CLIENT2; do l=$(lost $c bc); [ -z "$l" ] || fail "$c: held connections on SYSB/SYSC lost by the takeover: $l"; done
+ok "kill -9 SYSA: new connection served after ${served%% *} ms (by ${served#* }); SYSB advertises the DVIPA (kernel route there, OSPF elsewhere; ROUTER1 -> CORE, ROUTER2 -> SYS2); 0 of $nbc held connections on SYSB/SYSC lost"
+
+# 6b. Takeback: the restarted SYSA takes the DVIPA back (MOVEABLE
+# IMMEDIATE), SYSB withdraws its route.
+sx restart SYSA >/dev/null || fail "sysplex restart SYSA"
+isa() { [ "$(owner)" = SYSA ]; }
+poll_until 60 isa || fail "SYSA did not take the DVIPA back (owner: $(owner))"
+poll_until 30 advertised_by SYSA || fail "the DVIPA's route did not move back to SYSA: SYSA $(proto SYSA $DVIPA), SYSB $(proto SYSB $DVIPA), ROUTER1 $(rif ROUTER1)"
+for c in CLIENT1 CLIENT2; do
+	l=$(lost $c bc); [ -z "$l" ] || fail "$c: held connections on SYSB/SYSC lost by the takeback: $l"
+	l=$(lost $c a); [ -z "$l" ] || fail "$c: held connections terminated on SYSA did not revive after its restart: $l"
+done
+ok "takeback: SYSA advertises the DVIPA again, SYSB's route withdrawn; 0 of $nbc held connections on SYSB/SYSC lost, all $na on SYSA revived"
+
+# 6c. The whole system dies (stack and routing daemons): nothing withdraws
+# its OSPF advertisements, so its neighbour ROUTER1 detects it by BFD (not
+# the dead interval) and drops its routes; SYSB takes over.
+bfdlog=/run/sysplex/$INST/ROUTER1/frr/bfdd.log
+before=$(grep -c "ifname:lan0\] up -> down reason:control-expired" "$bfdlog")
+t0=$(date +%s%N)
+sx kill SYSA --routing >/dev/null || fail "sysplex kill SYSA --routing"
+served=$(first_new) || fail "no new connection served within 60 s of the kill"
+bfd_down() { [ "$(grep -c "ifname:lan0\] up -> down reason:control-expired" "$bfdlog")" -gt "$before" ]; }
+poll_until 30 bfd_down || fail "ROUTER1's BFD session to SYSA did not go down (control-expired): $(tail -5 "$bfdlog")"
+gone() { ! vt ROUTER1 -c 'show ipv6 ospf6 neighbor json' | jq -e '.neighbors[] | select(.neighborId == "0.0.0.1")' >/dev/null; }
+poll_until 30 gone || fail "ROUTER1 still has SYSA as an OSPF neighbour"
+poll_until 30 isb || fail "owner after kill --routing: '$(owner)'"
+sysb_only() { [ "$(proto SYSB $DVIPA)" = kernel ] && [ "$(rif ROUTER1)" = lan1 ] && [ "$(rif ROUTER2)" = lan0 ]; }
+poll_until 30 sysb_only || fail "the DVIPA's route did not move to SYSB: ROUTER1 $(rif ROUTER1), ROUTER2 $(rif ROUTER2)"
+for c in CLIENT1 CLIENT2; do l=$(lost $c bc); [ -z "$l" ] || fail "$c: held connections on SYSB/SYSC lost when SYSA died: $l"; done
+sx restart SYSA >/dev/null || fail "sysplex restart SYSA after kill --routing"
+poll_until 60 isa || fail "SYSA did not take the DVIPA back after its routing came back (owner: $(owner))"
+poll_until 30 advertised_by SYSA || fail "the DVIPA's route did not move back to SYSA after kill --routing"
+for c in CLIENT1 CLIENT2; do l=$(lost $c bc); [ -z "$l" ] || fail "$c: held connections on SYSB/SYSC lost by the second takeback: $l"; done
+kill -0 $held_CLIENT1 $held_CLIENT2 2>/dev/null || fail "a held transfer ended: $(cat "$tmp"/CLIENT*.out)"
+ok "kill -9 of SYSA's stack and FRR: ROUTER1's BFD session down (control-expired), SYSA's routes gone, new connection after ${served%% *} ms; SYSB advertised, then SYSA again; 0 of $nbc held connections on SYSB/SYSC lost"
+end_held $held_CLIENT1 $held_CLIENT2
 sx down >/dev/null
 
-# 6. IPv4: ospfd where the segments have IPv4 prefixes.
+# 7. IPv4: ospfd where the segments have IPv4 prefixes.
 cat > "$tmp/v4.lua" <<LUA
 local t = dofile("$TOPO")
 for i, g in ipairs(t.segments) do g.prefix4 = string.format("10.%d.0.0/24", i) end
@@ -172,14 +298,21 @@ in_host SYSA ip -4 route del 10.100.0.1/32 dev tcpip0 proto static
 gone4() { ! adv4; }
 poll_until 30 gone4 || fail "SYSA's IPv4 host route not withdrawn"
 ok "IPv4: ospfd adjacencies, CLIENT1 -> SYSB over TCP/IPv4 through the routers (SYSB saw $got), a host route on SYSA's tcpip0 advertised and withdrawn"
+frrpids=$(sx status --json | jq -r '.hosts[].daemons[] | select(.role | test("^(zebra|ospf6d|ospfd|bfdd)$")) | .pid')
+[ "$(echo "$frrpids" | wc -w)" -ge 24 ] || fail "not every FRR daemon in the status: $frrpids"
 sx down >/dev/null
 
-# 7. Nothing left behind.
+# 8. Nothing left behind.
 [ -z "$(ip netns list | grep "^$INST-")" ] || fail "namespaces left: $(ip netns list | grep "^$INST-")"
 [ ! -e "/run/sysplex/$INST" ] || fail "/run/sysplex/$INST left behind"
 left=$(pgrep -af "/run/sysplex/$INST/" || true)
 [ -z "$left" ] || fail "processes left: $left"
+# (A zombie has exited; its parent, init, reaps it in its own time.)
+for p in $frrpids; do
+	st=$(awk '{ print $3 }' /proc/$p/stat 2>/dev/null)
+	[ -z "$st" ] || [ "$st" = Z ] || fail "FRR daemon $p ($(cat /proc/$p/comm)) still runs after down (state $st)"
+done
 grep -q "/run/sysplex/$INST" /proc/mounts && fail "mounts left: $(grep "/run/sysplex/$INST" /proc/mounts)"
 [ "$(ls -A /run/frr /var/tmp/frr 2>/dev/null | sort | tr '\n' ' ')" = "$frr_before" ] || fail "FRR files left in /run/frr or /var/tmp/frr"
-ok "down: no namespace, process, mount, run directory or FRR file left"
+ok "down: none of the $(echo "$frrpids" | wc -w) FRR daemons runs; no namespace, process, mount, run directory or FRR file left"
 exit 0
