@@ -18,6 +18,12 @@
 # the two-system topology gets a second client for that);
 # restart SYSA and wait for its takeback; every download must still be
 # receiving (else it counts as lost); then the test ends them.
+# Then the same in the routed topology (sysplex/topologies/routed.lua: the
+# systems on two segments, the clients on a third, routers between them,
+# OSPF and BFD by FRR): `routed` kills the stack (its host route goes with
+# its TUN; the backup advertises the DVIPA once it took over), `routed_bfd`
+# the whole system (`kill SYSA --routing`: its FRR too, so the routers learn
+# of it by BFD).  The time then includes OSPF's reconvergence.
 # Prints numbers; asserts nothing.  Reference: keepalived's VRRP default
 # failover is about 3 s (advert_int 1 s x 3).
 set -u
@@ -71,7 +77,7 @@ measure() {
 		for c in $clients; do dl_start $c $per; done
 		poll_until 20 routed40 || die "$label run $r: only $(records) connections routed"
 		t0=$(now_ms)
-		sx kill SYSA >/dev/null
+		sx kill SYSA ${KILL:-} >/dev/null
 		while :; do
 			if ip netns exec "$INST-$probe" curl -s -m 0.1 -H 'Connection: close' "http://[$DVIPA]:8080/" 2>/dev/null | grep -q SYS; then
 				break
@@ -104,6 +110,14 @@ return t
 LUA
 measure 3sys "" CLIENT2 CLIENT1
 measure 2sys "$tmp/two.lua" CLIENT2 CLIENT1
+# The routed topology: the same three systems, each segment behind a router
+# (OSPF, BFD by FRR).  The stack's death withdraws its host route at once
+# (it goes with its TUN); the whole system's death (--routing: FRR killed
+# too) is detected by the routers' BFD.
+measure routed sysplex/topologies/routed.lua CLIENT2 CLIENT1
+KILL=--routing measure routed_bfd sysplex/topologies/routed.lua CLIENT2 CLIENT1
 say ""
 say "same run: 2-system median ${MEDIAN_2sys} ms, 3-system median ${MEDIAN_3sys} ms (ratio 2/3 = $(ratio "$MEDIAN_2sys" "$MEDIAN_3sys"))"
+say "same run: routed (OSPF) median ${MEDIAN_routed} ms, one LAN (3-system) median ${MEDIAN_3sys} ms (ratio routed/LAN = $(ratio "$MEDIAN_routed" "$MEDIAN_3sys"))"
+say "same run: routed, system dead (BFD) median ${MEDIAN_routed_bfd} ms, one LAN median ${MEDIAN_3sys} ms (ratio = $(ratio "$MEDIAN_routed_bfd" "$MEDIAN_3sys"))"
 say "reference: keepalived VRRP default failover about 3000 ms; ratio 2-system median/3000 = $(ratio "$MEDIAN_2sys" 3000)"

@@ -39,6 +39,26 @@
  * no network fault can reach.  Unknown keys are errors, so a
  * typo does not pass silently.  Lua errors carry FILE:LINE; a bad value is
  * reported as "FILE: systems[2].httpd.port: why".
+ *
+ * A routed topology (sysplex/topologies/routed.lua) has several LAN
+ * segments instead of lan, routers between them, and names each host's
+ * segment:
+ *
+ *     segments = { { name = "SYS1", prefix = "fd00:1::/64", mtu = 1500,
+ *                    prefix4 = "10.1.0.0/24" }, ... },   -- prefix4 optional
+ *     routers = { { name = "ROUTER1", segments = { "SYS1", "CORE" } }, ... },
+ *     ospf = { hello_s = 1, dead_s = 3, bfd_ms = 100, bfd_multiplier = 3 },
+ *     systems = { { name = "SYSA", segment = "SYS1", ... } },
+ *     clients = { { name = "CLIENT1", segment = "CLIENTS", ... } },
+ *
+ * A router has one interface per segment named (lan0, lan1 ... in that
+ * order) at PREFIX::ff00+N (N: its place in routers); with prefix4, every
+ * host of the segment gets an IPv4 address too (systems .N, clients .100+N,
+ * routers .200+N).  Every segment must be reached from every other through
+ * routers, all have the same MTU, and lan and segments exclude each other.
+ * ospf is optional (the defaults shown; bfd_ms = 0: no BFD).  With routers,
+ * FRR runs in every router and system (frr.c); clients route through their
+ * segment's first router.
  */
 #include "sysplex/sysplex.h"
 #include "vipa/vipa.h"

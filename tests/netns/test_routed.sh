@@ -7,10 +7,12 @@
 #     reaches, different MTUs, an unknown segment, a host without its
 #     segment, lan and segments together);
 #  2. FRR runs from the generated configurations without a complaint, every
-#     OSPF adjacency is Full and every BFD session up; only the owner SYSA
+#     OSPF adjacency with a router Full (two systems on one segment stay
+#     2-Way: neither is designated router) and every BFD session up; only the owner SYSA
 #     advertises the DVIPA (a kernel route in its zebra; OSPF routes on the
 #     others), every system its care-of address; the clients reach the DVIPA
-#     through their router;
+#     through their router; Lua's routers() lists the routers, systems()
+#     and clients() not;
 #  3. distribution across the routers: an even spread over SYSA/SYSB/SYSC;
 #  4. the Mobile IPv6 bypass across the routers: a held download is bound,
 #     the routing stack forwards 0 packets of it from then on, and the client
@@ -105,6 +107,13 @@ for x in fd00:10::1 fd00:10::2 fd00:10::3 $DVIPA; do
 done
 in_host CLIENT1 ip -6 route show table main match $DVIPA | grep -q "via fd00:3::ff03 dev lan0" ||
 	fail "CLIENT1 reaches the DVIPA not through ROUTER3: $(in_host CLIENT1 ip -6 route show table main match $DVIPA)"
+cat > "$tmp/hosts.lua" <<'LUA'
+local j = table.concat
+expect(j(routers(), " ") == "ROUTER1 ROUTER2 ROUTER3", "routers(): " .. j(routers(), " "))
+expect(j(systems(), " ") == "SYSA SYSB SYSC" and j(clients(), " ") == "CLIENT1 CLIENT2",
+	"systems() and clients() without the routers")
+LUA
+sx run "$tmp/hosts.lua" > "$tmp/lua.out" 2>&1 || fail "Lua routers()/systems()/clients(): $(cat "$tmp/lua.out")"
 ok "only SYSA advertises the DVIPA (kernel route; OSPF on SYSB, SYSC), every care-of address routed, clients through ROUTER3"
 
 # 3. Distribution across the routers (CLIENT2's own requests, new connections).
