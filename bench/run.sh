@@ -7,7 +7,7 @@
 #   1. build/bench/vcrt_bench  VCRT and SQLite store micro-benchmark (if built)
 #   2. bench/distributor.sh    new connections/s, requests/s, forwarding pkt/s
 #   3. bench/bypass.sh         bulk upload: physical vs routed vs bypass
-#   4. bench/takeover.sh       kill -9 of the routing stack: time to the first
+#   4. bench/takeover.sh       kill -9 of the routing stack (one LAN, routed): time to the first
 #                              new connection served by the backup, losses,
 #                              in the three- and the two-system sysplex
 #   5. bench/kdp.sh            small packets through the kernel data path
@@ -85,6 +85,10 @@ tk=$(cat "$LOG"/*.out 2>/dev/null | awk '/^  median/ { print $2, $5, $8; exit }'
 tk2=$(cat "$LOG"/*.out 2>/dev/null | awk '/^  median/ { n++; if (n == 2) { print $2, $5, $8; exit } }')
 row "takeover 3 systems: first new conn after kill -9 (median p90 p99)" "${tk:--}" ms "(keepalived VRRP default about 3000 ms)"
 row "takeover 2 systems: first new conn after kill -9 (median p90 p99)" "${tk2:--}" ms "x$(r takeover_ms_median_2sys takeover_ms_median_3sys) of 3 systems"
+tkr=$(cat "$LOG"/*.out 2>/dev/null | awk '/^  median/ { n++; if (n == 3) { print $2, $5, $8; exit } }')
+tkb=$(cat "$LOG"/*.out 2>/dev/null | awk '/^  median/ { n++; if (n == 4) { print $2, $5, $8; exit } }')
+row "takeover routed (OSPF): stack killed" "${tkr:--}" ms "x$(r takeover_ms_median_routed takeover_ms_median_3sys) of one LAN"
+row "takeover routed: whole system killed (BFD)" "${tkb:--}" ms "x$(r takeover_ms_median_routed_bfd takeover_ms_median_3sys) of one LAN"
 row "takeover: connections lost" "$(cat "$LOG"/*.out 2>/dev/null | awk '/connections lost:/ { print $3 " of " $5; exit }')" "" "(to surviving targets)"
 row "kernel path pkt/s  straight to target (RH2)" "$(v kdp_rx_pps_b_direct_rh2)" pkt/s "(bench/kdp.sh, no daemons)"
 row "kernel path pkt/s  via routing stack program" "$(v kdp_rx_pps_c_via_rs)" pkt/s "x$(r kdp_rx_pps_c_via_rs kdp_rx_pps_b_direct_rh2) of straight"

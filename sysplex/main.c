@@ -506,12 +506,34 @@ host_ns(const struct plex_inst *in, const char *arg, char *host, char *ns, size_
 	return 1;
 }
 
+/* Execs `ip netns exec NS PRE... REST...` (npre + nrest <= 256); returns
+ * only on failure (exit status 127). */
+static int
+exec_in(const char *ns, char **pre, int npre, char **rest, int nrest)
+{
+	char *args[4 + 256 + 1];
+	int i, n = 0;
+
+	args[n++] = "ip";
+	args[n++] = "netns";
+	args[n++] = "exec";
+	args[n++] = (char *)ns;
+	for (i = 0; i < npre; i++)
+		args[n++] = pre[i];
+	for (i = 0; i < nrest; i++)
+		args[n++] = rest[i];
+	args[n] = NULL;
+	fflush(NULL);
+	execvp(args[0], args);
+	fprintf(stderr, "sysplex: cannot run ip: %s\n", strerror(errno));
+	return 127;
+}
+
 static int
 cmd_exec(const struct plex_inst *in, int argc, char **argv)
 {
 	char host[PLEX_HOST_MAX + 1], ns[64];
-	char *args[4 + 256];
-	int i, n = 0, first;
+	int first;
 
 	if (argc < 2 || (strcmp(argv[1], "--") == 0 && argc < 3)) {
 		fprintf(stderr, "usage: sysplex [--instance NAME] exec HOST [--] CMD [ARG...]\n");
@@ -524,17 +546,7 @@ cmd_exec(const struct plex_inst *in, int argc, char **argv)
 		fprintf(stderr, "sysplex: too many arguments\n");
 		return 2;
 	}
-	args[n++] = "ip";
-	args[n++] = "netns";
-	args[n++] = "exec";
-	args[n++] = ns;
-	for (i = first; i < argc; i++)
-		args[n++] = argv[i];
-	args[n] = NULL;
-	fflush(NULL);
-	execvp(args[0], args);
-	fprintf(stderr, "sysplex: cannot run ip: %s\n", strerror(errno));
-	return 127;
+	return exec_in(ns, NULL, 0, argv + first, argc - first);
 }
 
 /* ---- vtysh --------------------------------------------------------------- */
@@ -545,9 +557,7 @@ static int
 cmd_vtysh(const struct plex_inst *in, int argc, char **argv)
 {
 	char host[PLEX_HOST_MAX + 1], ns[64], dir[PATH_MAX], sock[PATH_MAX + 16];
-	char *args[8 + 256];
 	struct stat sb;
-	int i, n = 0;
 
 	if (argc < 1 || argc > 250) {
 		fprintf(stderr, "usage: sysplex [--instance NAME] vtysh HOST [VTYSH-ARG...], e.g. "
@@ -563,20 +573,11 @@ cmd_vtysh(const struct plex_inst *in, int argc, char **argv)
 				"topology with routers do\n", host, sock, strerror(errno));
 		return 1;
 	}
-	args[n++] = "ip";
-	args[n++] = "netns";
-	args[n++] = "exec";
-	args[n++] = ns;
-	args[n++] = "vtysh";
-	args[n++] = "--vty_socket";
-	args[n++] = dir;
-	for (i = 1; i < argc; i++)
-		args[n++] = argv[i];
-	args[n] = NULL;
-	fflush(NULL);
-	execvp(args[0], args);
-	fprintf(stderr, "sysplex: cannot run ip: %s\n", strerror(errno));
-	return 127;
+	{
+		char *pre[] = { "vtysh", "--vty_socket", dir };
+
+		return exec_in(ns, pre, 3, argv + 1, argc - 1);
+	}
 }
 
 /* ---- main ---------------------------------------------------------------- */

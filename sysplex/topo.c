@@ -227,14 +227,18 @@ canon6(char *s, size_t len, uint8_t out[16])
 	return 0;
 }
 
-/* Parses "addr/len" into canonical network text; -1 when malformed. */
+/* Parses "addr/len" of family af (AF_INET6, AF_INET) with minlen <= len <=
+ * maxlen into the canonical text of its network, "addr/len" (the bits past
+ * len cleared), and that network's address into net (16 or 4 bytes; NULL:
+ * not wanted) and len into *plen; -1 when malformed. */
 static int
-canon_prefix(const char *in, char *out, size_t len, uint8_t net[16], int *plen)
+canon_prefix(int af, const char *in, int minlen, int maxlen, char *out, size_t len,
+	     uint8_t *net, int *plen)
 {
 	char buf[PLEX_ADDR_LEN], abuf[INET6_ADDRSTRLEN], *slash, *end;
+	int i, alen = af == AF_INET6 ? 16 : 4;
 	uint8_t a[16];
 	long l;
-	int i;
 
 	if (lib_strlcpy(buf, in, sizeof(buf)) >= sizeof(buf))
 		return -1;
@@ -243,17 +247,16 @@ canon_prefix(const char *in, char *out, size_t len, uint8_t net[16], int *plen)
 		return -1;
 	*slash = '\0';
 	l = strtol(slash + 1, &end, 10);
-	if (*end || slash[1] == '\0' || l < 1 || l > 128 || inet_pton(AF_INET6, buf, a) != 1)
+	if (*end || slash[1] == '\0' || l < minlen || l > maxlen || inet_pton(af, buf, a) != 1)
 		return -1;
-	for (i = 0; i < 16; i++) {
+	for (i = 0; i < alen; i++) {
 		int bits = (int)l - i * 8;
-		uint8_t m = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
-		a[i] &= m;
+		a[i] &= bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
 	}
-	inet_ntop(AF_INET6, a, abuf, sizeof(abuf));
+	inet_ntop(af, a, abuf, sizeof(abuf));
 	snprintf(out, len, "%s/%d", abuf, (int)l);
 	if (net)
-		memcpy(net, a, 16);
+		memcpy(net, a, (size_t)alen);
 	if (plen)
 		*plen = (int)l;
 	return 0;
@@ -315,36 +318,6 @@ check_xcf(struct tctx *c, struct plex_host *h, const char *where)
 	if (strcmp(h->xcf, dyn) != 0)
 		tfail(c, "%s.xcf: %s is not the PROFILE's IPCONFIG6 DYNAMICXCF %s, which the stack "
 		      "uses: give the same address or leave xcf out", where, h->xcf, dyn);
-}
-
-/* Canonicalizes an IPv4 prefix "a.b.c.d/len" (8 <= len <= 24: room for the
- * host numbers below) into out; -1 when malformed. */
-static int
-canon_prefix4(const char *in, char *out, size_t len, uint8_t net[4], int *plen)
-{
-	char buf[PLEX_ADDR_LEN], abuf[INET_ADDRSTRLEN], *slash, *end;
-	uint8_t a[4];
-	long l;
-	int i;
-
-	if (lib_strlcpy(buf, in, sizeof(buf)) >= sizeof(buf))
-		return -1;
-	slash = strchr(buf, '/');
-	if (!slash)
-		return -1;
-	*slash = '\0';
-	l = strtol(slash + 1, &end, 10);
-	if (*end || slash[1] == '\0' || l < 8 || l > 24 || inet_pton(AF_INET, buf, a) != 1)
-		return -1;
-	for (i = 0; i < 4; i++) {
-		int bits = (int)l - i * 8;
-		a[i] &= bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
-	}
-	inet_ntop(AF_INET, a, abuf, sizeof(abuf));
-	snprintf(out, len, "%s", abuf);
-	memcpy(net, a, 4);
-	*plen = (int)l;
-	return 0;
 }
 
 /* Host number `id` in a segment: PREFIX::id (hex) and, with IPv4, the
@@ -671,15 +644,20 @@ load_seg(struct tctx *c, struct plex_topo *t, const char *where, int is_lan)
 	}
 	if (get_str(c, where, "prefix", buf, sizeof(buf)) <= 0)
 		tfail(c, "%s.prefix: required, e.g. \"fd00:1::/64\"", where);
-	else if (canon_prefix(buf, g->prefix, sizeof(g->prefix), g->net, &g->plen) < 0 ||
-		 g->plen > 112)
+	else if (canon_prefix(AF_INET6, buf, 1, 112, g->prefix, sizeof(g->prefix), g->net,
+			      &g->plen) < 0)
 		tfail(c, "%s.prefix: \"%s\" is not an IPv6 prefix ADDR/LEN (LEN <= 112)", where, buf);
 	else
 		*strchr(g->prefix, '/') = '\0';
-	if (get_str(c, where, "prefix4", buf, sizeof(buf)) == 1 &&
-	    canon_prefix4(buf, g->prefix4, sizeof(g->prefix4), g->net4, &g->plen4) < 0)
-		tfail(c, "%s.prefix4: \"%s\" is not an IPv4 prefix a.b.c.d/LEN (8 <= LEN <= 24)",
-		      where, buf);
+	/* 8 <= LEN <= 24: room for the host numbers (seg_addr). */
+	if (get_str(c, where, "prefix4", buf, sizeof(buf)) == 1) {
+		if (canon_prefix(AF_INET, buf, 8, 24, g->prefix4, sizeof(g->prefix4), g->net4,
+				 &g->plen4) < 0)
+			tfail(c, "%s.prefix4: \"%s\" is not an IPv4 prefix a.b.c.d/LEN (8 <= LEN <= "
+			      "24)", where, buf);
+		else
+			*strchr(g->prefix4, '/') = '\0';
+	}
 	if (get_int(c, where, "mtu", 1280, 65535, &v) == 1)
 		g->mtu = (unsigned)v;
 	if (!c->failed)
@@ -908,8 +886,8 @@ load_table(struct tctx *c, struct plex_topo *t)
 			}
 			lua_rawgeti(L, -1, i);
 			if (!lua_isstring(L, -1) ||
-			    canon_prefix(lua_tostring(L, -1), t->routes[t->nroutes],
-					 sizeof(t->routes[0]), NULL, NULL) < 0)
+			    canon_prefix(AF_INET6, lua_tostring(L, -1), 1, 128,
+					 t->routes[t->nroutes], sizeof(t->routes[0]), NULL, NULL) < 0)
 				tfail(c, "client_routes[%d]: expected an IPv6 prefix ADDR/LEN",
 				      (int)i);
 			else

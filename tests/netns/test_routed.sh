@@ -5,7 +5,8 @@
 #  1. bad topologies are refused in the FILE: field: why form before anything
 #     is built (several segments without routers, a segment no router
 #     reaches, different MTUs, an unknown segment, a host without its
-#     segment, lan and segments together);
+#     segment, an IPv4 prefix too long for the host numbers, lan and
+#     segments together);
 #  2. FRR runs from the generated configurations without a complaint, every
 #     OSPF adjacency with a router Full (two systems on one segment stay
 #     2-Way: neither is designated router) and every BFD session up; only the owner SYSA
@@ -65,6 +66,8 @@ refused unknown 'routers[1] (ROUTER1).segments[2]: no segment "COR" in segments'
 	't.routers[1].segments[2] = "COR"'
 refused noseg "systems[2] (SYSB).segment: required (the topology has 4 segments)" \
 	't.systems[2].segment = nil'
+refused badv4 'segments[1] (SYS1).prefix4: "10.1.0.0/30" is not an IPv4 prefix a.b.c.d/LEN (8 <= LEN <= 24)' \
+	't.segments[1].prefix4 = "10.1.0.0/30"'
 refused both "segments: give either lan = {...} (one segment) or segments = {...}, not both" \
 	't.lan = { prefix = "fd00:1::/64" }'
 ok "bad routed topologies refused (FILE: field: why), nothing built"

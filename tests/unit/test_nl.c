@@ -515,6 +515,23 @@ find_route(const struct lib_route *r, int n, int v4, const char *dst, int plen, 
 	return NULL;
 }
 
+/* Dumps the main table into r (max entries) until it has dst/128 (no
+ * gateway; the kernel routes an address's peer from its address work queue)
+ * or 1 s has passed; returns the number of entries. */
+static int
+poll_route(struct lib_nl *nl, struct lib_route *r, int max, const char *dst)
+{
+	int i, n = 0;
+
+	for (i = 0; i < 100; i++) {
+		n = lib_nl_routes(nl, AF_INET6, 254, r, max);
+		if (find_route(r, n, 0, dst, 128, NULL))
+			break;
+		usleep(10000);
+	}
+	return n;
+}
+
 /* The dump against routes iproute2 made: connected, static with and without
  * a gateway, two next hops of one route, a metric and an MTU, IPv4 beside
  * IPv6, another table left out; an address with a peer routes the peer's
@@ -577,13 +594,7 @@ test_route_dump(void **state)
 	ip6("fd00:77::1", peer);
 	assert_int_equal(lib_nl_addr_peer(nl, 1, vr0, a, peer, 128, IFA_F_NODAD), 0);
 	assert_int_equal(lib_nl_addr_peer(nl, 1, vr0, a, peer, 128, IFA_F_NODAD), 0);
-	/* The kernel routes the peer from its address work queue: poll. */
-	for (i = 0; i < 100; i++) {
-		n = lib_nl_routes(nl, AF_INET6, 254, r, 64);
-		if (find_route(r, n, 0, "fd00:77::1", 128, NULL))
-			break;
-		usleep(10000);
-	}
+	n = poll_route(nl, r, 64, "fd00:77::1");
 	assert_non_null(find_route(r, n, 0, "fd00:77::1", 128, NULL));
 	expect_output(1, "local fd00:76::1 dev vr0", "ip -6 route show table local");
 	expect_output(1, "inet6 fd00:76::1 peer fd00:77::1/128", "ip -6 addr show dev vr0");
@@ -596,12 +607,7 @@ test_route_dump(void **state)
 					  IFA_F_NODAD | IFA_F_NOPREFIXROUTE), 0);
 	expect_output(1, "local fd00:76::1 dev vr0", "ip -6 route show table local");
 	expect_output(1, "noprefixroute", "ip -6 addr show dev vr0");
-	for (i = 0; i < 100; i++) {
-		n = lib_nl_routes(nl, AF_INET6, 254, r, 64);
-		if (find_route(r, n, 0, "fd00:77::1", 128, NULL))
-			break;
-		usleep(10000);
-	}
+	n = poll_route(nl, r, 64, "fd00:77::1");
 	assert_non_null(find_route(r, n, 0, "fd00:77::1", 128, NULL));
 	assert_null(find_route(r, n, 0, "fd00:76::1", 128, NULL));
 	sh("ip link del vr0");
