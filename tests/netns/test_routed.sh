@@ -97,7 +97,7 @@ for hn in ROUTER1:3 ROUTER2:4 ROUTER3:2 SYSA:1 SYSB:1 SYSC:1; do
 	poll_until 30 full "${hn%:*}" "${hn#*:}" || fail "${hn%:*}: OSPF neighbours: $(vt "${hn%:*}" -c 'show ipv6 ospf6 neighbor')"
 	poll_until 30 bfd_up "${hn%:*}" "${hn#*:}" || fail "${hn%:*}: BFD: $(vt "${hn%:*}" -c 'show bfd peers brief')"
 done
-ok "every OSPF adjacency Full, every BFD session up (100 ms x 3)"
+ok "every OSPF adjacency with a router Full (SYSB-SYSC 2-Way), every BFD session up (100 ms x 3)"
 proto() { vt "$1" -c "show ipv6 route $2/128 json" | jq -r --arg p "$2/128" '.[$p][] | select(.selected) | .protocol'; }
 [ "$(proto SYSA $DVIPA)" = kernel ] || fail "SYSA's zebra has no kernel route for the DVIPA: $(vt SYSA -c "show ipv6 route $DVIPA")"
 for s in SYSB SYSC; do
