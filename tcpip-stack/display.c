@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -584,23 +586,25 @@ route_proto(uint8_t p)
 	}
 }
 
-/* The route's MTU, else its interface's. */
+/* The route's MTU, else its interface's (SIOCGIFMTU: the interface of our
+ * network namespace, whatever /sys shows); 0 when unknown. */
 static unsigned
 route_mtu(const struct lib_route *r, const char *ifname)
 {
-	char path[64];
+	struct ifreq ifr;
 	unsigned mtu = 0;
-	FILE *f;
+	int fd;
 
 	if (r->mtu || !ifname[0])
 		return r->mtu;
-	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", ifname);
-	f = fopen(path, "re");
-	if (f) {
-		if (fscanf(f, "%u", &mtu) != 1)
-			mtu = 0;
-		fclose(f);
-	}
+	memset(&ifr, 0, sizeof(ifr));
+	lib_strlcpy(ifr.ifr_name, ifname, sizeof(ifr.ifr_name));
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	if (ioctl(fd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
+		mtu = (unsigned)ifr.ifr_mtu;
+	close(fd);
 	return mtu;
 }
 
