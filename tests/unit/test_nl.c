@@ -517,13 +517,14 @@ find_route(const struct lib_route *r, int n, int v4, const char *dst, int plen, 
 
 /* Dumps the main table into r (max entries) until it has dst/128 (no
  * gateway; the kernel routes an address's peer from its address work queue)
- * or 1 s has passed; returns the number of entries. */
+ * or 20 s have passed (a bound for a loaded machine, not an expectation);
+ * returns the number of entries. */
 static int
 poll_route(struct lib_nl *nl, struct lib_route *r, int max, const char *dst)
 {
 	int i, n = 0;
 
-	for (i = 0; i < 100; i++) {
+	for (i = 0; i < 2000; i++) {
 		n = lib_nl_routes(nl, AF_INET6, 254, r, max);
 		if (find_route(r, n, 0, dst, 128, NULL))
 			break;
