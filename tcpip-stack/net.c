@@ -153,7 +153,10 @@ stack_net_close(struct stack *s)
  * (routed into the TUN anyway): a routing daemon then sees a connected
  * route for that, not for the DVIPA, so only the owner's host route
  * (ndp.c) advertises the DVIPA.  No prefix route: every route on the TUN is
- * one the stack put there. */
+ * one the stack put there.  When an address with a peer goes, the kernel
+ * deletes the first route to the peer on the device it finds: its own peer
+ * route, or, once that went with an earlier DVIPA, our care-of route; so
+ * the care-of route is put back after every removal. */
 void
 stack_net_dvipa_local(struct stack *s, struct stack_dvipa *d, int on)
 {
@@ -164,6 +167,9 @@ stack_net_dvipa_local(struct stack *s, struct stack_dvipa *d, int on)
 	if (r < 0)
 		log_warnx("cannot %s DVIPA %s on %s: %s", on ? "add" : "remove",
 			  lib_ip6_str(d->addr, a, sizeof(a)), STACK_TUN_NAME, strerror(-r));
+	if (!on && (r = lib_nl_route(s->nl, 1, 254, s->xcfaddr, 128, s->tun_ifindex, NULL)) < 0)
+		log_warnx("cannot route the DYNAMICXCF address into %s again: %s", STACK_TUN_NAME,
+			  strerror(-r));
 }
 
 /* The routing stack takes LAN-inbound packets for the DVIPA into its TUN and

@@ -12,7 +12,9 @@
  *    "DEFAULT" for ::/0, "::" / "0.0.0.0" without a gateway;
  *  - IPv4 rows before IPv6 rows, routes of other tables left out, "records"
  *    the number of rows;
- *  - without rtnetlink, an error object that says why.
+ *  - without rtnetlink, an error object that says why;
+ *  - a target that drops the local addresses of two DVIPAs
+ *    (stack_net_dvipa_local) keeps its care-of route into the TUN.
  * The stack is the fake one of tests/unit/fake.h with an rtnetlink socket.
  */
 #include <setjmp.h>
@@ -22,6 +24,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <linux/rtnetlink.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +143,44 @@ test_route_object(void **state)
 	sh("ip link del d0");
 }
 
+/* A target of two DVIPAs drops both (stack_net_dvipa_local): the care-of
+ * route into the TUN stays, though the kernel deletes a route to an
+ * address's peer when the address goes (the second time, ours). */
+static void
+test_careof_route_kept(void **state)
+{
+	static const uint8_t dv1[16] = { 0xfd, 0, 1, 0, [15] = 1 };
+	static const uint8_t dv2[16] = { 0xfd, 0, 1, 0, [15] = 2 };
+	struct stack_dvipa d1, d2;
+	struct lib_route r[64];
+	int n, i, careof;
+
+	(void)state;
+	sh("ip link add t0 type veth peer name t1 && ip link set t1 up && ip link set t0 up");
+	st.nl = lib_nl_open();
+	assert_non_null(st.nl);
+	st.tun_ifindex = lib_nl_ifindex("t0");
+	assert_true(st.tun_ifindex > 0);
+	assert_int_equal(lib_nl_route(st.nl, 1, 254, XA, 128, st.tun_ifindex, NULL), 0);
+	memset(&d1, 0, sizeof(d1));
+	memset(&d2, 0, sizeof(d2));
+	memcpy(d1.addr, dv1, 16);
+	memcpy(d2.addr, dv2, 16);
+	stack_net_dvipa_local(&st, &d1, 1);
+	stack_net_dvipa_local(&st, &d2, 1);
+	stack_net_dvipa_local(&st, &d1, 0);
+	stack_net_dvipa_local(&st, &d2, 0);
+	n = lib_nl_routes(st.nl, AF_INET6, 254, r, 64);
+	assert_true(n >= 0);
+	for (i = careof = 0; i < n; i++)
+		if (r[i].plen == 128 && memcmp(r[i].dst, XA, 16) == 0 && r[i].oif == st.tun_ifindex &&
+		    r[i].protocol == RTPROT_STATIC)
+			careof++;
+	assert_int_equal(careof, 1);
+	lib_nl_close(&st.nl);
+	sh("ip link del t0");
+}
+
 static void
 test_route_error(void **state)
 {
@@ -160,6 +201,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_route_object),
+		cmocka_unit_test(test_careof_route_kept),
 		cmocka_unit_test(test_route_error),
 	};
 	int rc;
