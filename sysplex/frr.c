@@ -23,8 +23,10 @@
  * inside the private mount namespace `ip netns exec` gives it, bind-mounts
  * DIR over /run/frr and DIR/tmp over /var/tmp and then execs the daemon:
  * the daemon (and only it) sees its own directory there, and `sysplex down`
- * removes everything with the run directory.  No shell is involved and the
- * pid the launcher records is the daemon's.
+ * removes everything with the run directory.  It also gives the daemon
+ * SCHED_RR at the lowest real-time priority, as the stack has: BFD's 100 ms
+ * timers must not depend on how busy the machine is.  No shell is involved
+ * and the pid the launcher records is the daemon's.
  *
  * The configurations (docs/RUNTIME.md, docs/DESIGN.md "Routed networks"):
  * OSPFv3 area 0 on every interface (hello/dead from the topology, LSA
@@ -402,6 +404,7 @@ plex_frr_exec(int argc, char **argv)
 {
 	char tmp[PATH_MAX + 8];
 	struct stat sb;
+	int rc;
 
 	if (argc < 2 || argv[0][0] != '/' || argv[1][0] != '/') {
 		fprintf(stderr, "usage: sysplex --frr-exec DIR PROGRAM [ARG...] (internal: run "
@@ -422,6 +425,12 @@ plex_frr_exec(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
+	/* BFD's and OSPF's timers decide who is alive, as the stack's do: the
+	 * same real-time class (inherited across exec). */
+	rc = lib_sched_realtime();
+	if (rc < 0)
+		fprintf(stderr, "sysplex --frr-exec: real-time scheduling unavailable (%s): BFD "
+				"may declare neighbours down on a busy machine\n", strerror(-rc));
 	execv(argv[1], argv + 1);
 	fprintf(stderr, "sysplex --frr-exec: %s: %s\n", argv[1], strerror(errno));
 	return 127;

@@ -9,7 +9,8 @@
 #     segments together);
 #  2. FRR runs from the generated configurations without a complaint, every
 #     OSPF adjacency with a router Full (two systems on one segment stay
-#     2-Way: neither is designated router) and every BFD session up; only the owner SYSA
+#     2-Way: neither is designated router) and every BFD session up; the
+#     daemons run SCHED_RR, as the stacks; only the owner SYSA
 #     advertises the DVIPA (a kernel route in its zebra; OSPF routes on the
 #     others), every system its care-of address; the clients reach the DVIPA
 #     through their router; Lua's routers() lists the routers, systems()
@@ -97,7 +98,10 @@ for hn in ROUTER1:3 ROUTER2:4 ROUTER3:2 SYSA:1 SYSB:1 SYSC:1; do
 	poll_until 30 full "${hn%:*}" "${hn#*:}" || fail "${hn%:*}: OSPF neighbours: $(vt "${hn%:*}" -c 'show ipv6 ospf6 neighbor')"
 	poll_until 30 bfd_up "${hn%:*}" "${hn#*:}" || fail "${hn%:*}: BFD: $(vt "${hn%:*}" -c 'show bfd peers brief')"
 done
-ok "every OSPF adjacency with a router Full (SYSB-SYSC 2-Way), every BFD session up (100 ms x 3)"
+for p in $(sx status --json | jq -r '.hosts[].daemons[] | select(.role | test("^(zebra|ospf6d|bfdd)$")) | .pid'); do
+	chrt -p "$p" | grep -q "policy: SCHED_RR" || fail "FRR daemon $p not real-time: $(chrt -p "$p")"
+done
+ok "every OSPF adjacency with a router Full (SYSB-SYSC 2-Way), every BFD session up (100 ms x 3), FRR SCHED_RR"
 proto() { vt "$1" -c "show ipv6 route $2/128 json" | jq -r --arg p "$2/128" '.[$p][] | select(.selected) | .protocol'; }
 [ "$(proto SYSA $DVIPA)" = kernel ] || fail "SYSA's zebra has no kernel route for the DVIPA: $(vt SYSA -c "show ipv6 route $DVIPA")"
 for s in SYSB SYSC; do
