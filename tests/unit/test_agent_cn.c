@@ -750,10 +750,11 @@ test_home_binding_brr(void **state)
 	assert_int_equal(ag.cnt.tx[MIP6_MH_BRR], 1);
 }
 
-/* A new namespace may drop what is sent before IPv6 on lo is up: a probe
- * (a BRR to the home address) goes around until one comes back. */
+/* A new namespace drops what is sent to an address before the kernel's
+ * address work has installed its local route (Ip6OutNoRoutes): a probe (a
+ * BRR) goes to each address in turn until one comes back from each. */
 static int
-path_ready(void)
+path_ready_to(const uint8_t addr[16])
 {
 	uint8_t mh[8] = { WIRE_PROTO_NONE, 0, MIP6_MH_BRR, 0, 0, 0, 0, 0 }, buf[64];
 	struct sockaddr_in6 sa;
@@ -762,9 +763,10 @@ path_ready(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sin6_family = AF_INET6;
-	memcpy(&sa.sin6_addr, HOME, 16);
+	memcpy(&sa.sin6_addr, addr, 16);
 	for (tries = 0; tries < 200; tries++) {
-		if (sendto(capfd, mh, sizeof(mh), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		if (sendto(capfd, mh, sizeof(mh), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
+		    errno != ENETUNREACH && errno != EADDRNOTAVAIL)
 			return -1;
 		if (poll(&p, 1, 50) == 1) {
 			while (recv(capfd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
@@ -773,6 +775,12 @@ path_ready(void)
 		}
 	}
 	return -1;
+}
+
+static int
+path_ready(void)
+{
+	return path_ready_to(HOME) < 0 || path_ready_to(COA) < 0 || path_ready_to(ME) < 0 ? -1 : 0;
 }
 
 /* Everything below happens in a network namespace of our own: lo up, the
