@@ -208,7 +208,9 @@ enum wire_xcf_type {
 	WIRE_XCF_MIP6_COPY = 8,	/* directed: a copy of a Mobility Header packet */
 	WIRE_XCF_BIND_INFO = 9,	/* directed owner->target: binding state of a conn */
 	WIRE_XCF_SYSPORTS = 10,	/* directed: SYSPLEXPORTS ephemeral port blocks */
-	WIRE_XCF_TYPE_MAX = 10
+	WIRE_XCF_TGT_DIGEST = 11,	/* directed to owner: count + hash of a target's
+					 * connections per DVIPA */
+	WIRE_XCF_TYPE_MAX = 11
 };
 struct wire_xcf_hdr {
 	uint8_t version;
@@ -356,6 +358,22 @@ struct wire_xcf_sync_req {
 int wire_xcf_sync_req_decode(struct wire_xcf_sync_req *m, const uint8_t *p, size_t len,
 			     const char **reason);
 ssize_t wire_xcf_sync_req_encode(const struct wire_xcf_sync_req *m, uint8_t *p, size_t cap);
+
+/* TGT_DIGEST body: n u8 (at most WIRE_XCF_MAX_VIPA), n x {dvipa 16, count u64,
+ * sum u64}: the target's live connections of each DVIPA as a vipa_digest
+ * (count and the sum of their SipHash-2-4 values); the routing stack
+ * compares it with its own view and asks (TGT_SYNC_REQ) for a full report
+ * only when they differ. */
+struct wire_xcf_tgt_digest {
+	uint8_t n;
+	struct {
+		uint8_t dvipa[16];
+		uint64_t count, sum;
+	} d[WIRE_XCF_MAX_VIPA];
+};
+int wire_xcf_tgt_digest_decode(struct wire_xcf_tgt_digest *m, const uint8_t *p, size_t len,
+			       const char **reason);
+ssize_t wire_xcf_tgt_digest_encode(const struct wire_xcf_tgt_digest *m, uint8_t *p, size_t cap);
 
 /* MIP6_COPY body (wire/xcf_mip6.c): a Mobility Header packet a target
  * received for the routing stack (claim 1: the copy of the CoT, of the BA,

@@ -32,6 +32,7 @@
  *  TGT_CONN        flags u8 | scope 16 | n u16 | n x { event u8 | dvipa 16 | dport u16 |
  *                  client 16 | cport u16 | bypass u8 | coa 16 | seq u16 }
  *  TGT_SYNC_REQ    dvipa 16
+ *  TGT_DIGEST      n u8 | n x { dvipa 16 | count u64 | sum u64 }
  */
 #include "wire/wire.h"
 
@@ -548,5 +549,48 @@ wire_xcf_sysports_encode(const struct wire_xcf_sysports *m, uint8_t *p, size_t c
 	wire_wr_u8(&w, m->op);
 	wire_wr_u16(&w, m->first);
 	wire_wr_u16(&w, m->count);
+	return wire_wr_result(&w);
+}
+
+/* ---- TGT_DIGEST ------------------------------------------------------------ */
+
+int
+wire_xcf_tgt_digest_decode(struct wire_xcf_tgt_digest *m, const uint8_t *p, size_t len,
+			   const char **reason)
+{
+	struct wire_rd r;
+	int i, rc;
+
+	wire_rd_init(&r, p, len);
+	m->n = wire_rd_u8(&r);
+	if (!r.err && m->n > WIRE_XCF_MAX_VIPA) {
+		SET_REASON(reason, "TGT_DIGEST has too many DVIPAs");
+		return -EINVAL;
+	}
+	for (i = 0; i < m->n && !r.err; i++) {
+		wire_rd_bytes(&r, m->d[i].dvipa, 16);
+		m->d[i].count = wire_rd_u64(&r);
+		m->d[i].sum = wire_rd_u64(&r);
+	}
+	if ((rc = rd_finish(&r, "TGT_DIGEST truncated", reason)) < 0)
+		return rc;
+	return 0;
+}
+
+ssize_t
+wire_xcf_tgt_digest_encode(const struct wire_xcf_tgt_digest *m, uint8_t *p, size_t cap)
+{
+	struct wire_wr w;
+	int i;
+
+	if (m->n > WIRE_XCF_MAX_VIPA)
+		return -EINVAL;
+	wire_wr_init(&w, p, cap);
+	wire_wr_u8(&w, m->n);
+	for (i = 0; i < m->n; i++) {
+		wire_wr_bytes(&w, m->d[i].dvipa, 16);
+		wire_wr_u64(&w, m->d[i].count);
+		wire_wr_u64(&w, m->d[i].sum);
+	}
 	return wire_wr_result(&w);
 }

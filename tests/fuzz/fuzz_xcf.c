@@ -2,7 +2,7 @@
  * fuzz_xcf.c - libFuzzer harness for the XCF bus codecs (wire/xcf.c).
  *
  * Proves, for any input: the envelope decoder and every body decoder
- * (HEARTBEAT, VIPA_ADV, DIST_ADV, TGT_LISTEN, TGT_CONN, TGT_SYNC_REQ) never
+ * (HEARTBEAT, VIPA_ADV, DIST_ADV, TGT_LISTEN, TGT_CONN, TGT_SYNC_REQ, TGT_DIGEST) never
  * read out of bounds or crash, whether given the whole input or the body
  * behind a valid envelope; whatever a decoder accepts re-encodes to exactly
  * the bytes it came from (the encoding is canonical), so decode and encode
@@ -24,6 +24,7 @@ static struct wire_xcf_dist_adv da;
 static struct wire_xcf_tgt_listen tl;
 static struct wire_xcf_tgt_conn tc;
 static struct wire_xcf_sync_req sr;
+static struct wire_xcf_tgt_digest dg;
 static struct wire_xcf_mip6_copy mc;
 static struct wire_xcf_bind_info bi;
 static struct wire_xcf_sysports sp;
@@ -69,6 +70,11 @@ bodies(const uint8_t *p, size_t len)
 	why = NULL;
 	if (wire_xcf_sync_req_decode(&sr, p, len, &why) == 0)
 		same(wire_xcf_sync_req_encode(&sr, out, sizeof(out)), p, len);
+	else if (!why)
+		abort();
+	why = NULL;
+	if (wire_xcf_tgt_digest_decode(&dg, p, len, &why) == 0)
+		same(wire_xcf_tgt_digest_encode(&dg, out, sizeof(out)), p, len);
 	else if (!why)
 		abort();
 	why = NULL;

@@ -1,7 +1,7 @@
 /*
  * test_wire_xcf.c - proves the XCF bus codecs in wire/xcf.c:
  *  - decode(encode(x)) == x for the envelope and every body (HEARTBEAT,
- *    VIPA_ADV, DIST_ADV, TGT_LISTEN, TGT_CONN, SYNC_REQ), at empty and full
+ *    VIPA_ADV, DIST_ADV, TGT_LISTEN, TGT_CONN, SYNC_REQ, TGT_DIGEST), at empty and full
  *    counts;
  *  - every truncation of a valid frame (envelope + body) and of every valid
  *    body is rejected, without reading out of bounds (run it under ASan);
@@ -713,6 +713,55 @@ test_sysports(void **state)
 	assert_int_equal(wire_xcf_sysports_encode(&in, body, sizeof(body)), -EINVAL);
 }
 
+/* ---- TGT_DIGEST ---------------------------------------------------------------- */
+
+static int
+dec_digest(void *m, const uint8_t *p, size_t l, const char **r)
+{
+	return wire_xcf_tgt_digest_decode(m, p, l, r);
+}
+static ssize_t
+enc_digest(const void *m, uint8_t *p, size_t c)
+{
+	return wire_xcf_tgt_digest_encode(m, p, c);
+}
+
+static void
+test_tgt_digest(void **state)
+{
+	static struct wire_xcf_tgt_digest in, out, scratch;
+	const char *why;
+	ssize_t n;
+	int i;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	n = wire_xcf_tgt_digest_encode(&in, body, sizeof(body));
+	assert_int_equal(n, 1);
+	check_body(WIRE_XCF_TGT_DIGEST, (size_t)n, dec_digest, &out, &in, sizeof(in), &scratch);
+	/* Full: every field distinct, big-endian 64-bit values. */
+	in.n = WIRE_XCF_MAX_VIPA;
+	for (i = 0; i < in.n; i++) {
+		fill(in.d[i].dvipa, 16, (uint8_t)(0xfd + i));
+		in.d[i].count = 0x0102030405060708ull + (uint64_t)i;
+		in.d[i].sum = 0xf0e0d0c0b0a09080ull - (uint64_t)i;
+	}
+	n = wire_xcf_tgt_digest_encode(&in, body, sizeof(body));
+	assert_int_equal(n, 1 + WIRE_XCF_MAX_VIPA * 32);
+	assert_int_equal(body[17], 0x01);
+	assert_int_equal(body[24], 0x08);
+	assert_int_equal(body[25], 0xf0);
+	check_body(WIRE_XCF_TGT_DIGEST, (size_t)n, dec_digest, &out, &in, sizeof(in), &scratch);
+	check_enospc(enc_digest, &in, (size_t)n);
+	/* One DVIPA too many. */
+	body[0] = WIRE_XCF_MAX_VIPA + 1;
+	why = NULL;
+	assert_int_equal(wire_xcf_tgt_digest_decode(&out, body, (size_t)n + 32, &why), -EINVAL);
+	assert_string_equal(why, "TGT_DIGEST has too many DVIPAs");
+	in.n = WIRE_XCF_MAX_VIPA + 1;
+	assert_int_equal(wire_xcf_tgt_digest_encode(&in, body, sizeof(body)), -EINVAL);
+}
+
 /* Decoders accept a NULL reason pointer. */
 static void
 test_null_reason(void **state)
@@ -745,6 +794,7 @@ main(void)
 		cmocka_unit_test(test_tgt_conn),
 		cmocka_unit_test(test_sync_req),
 		cmocka_unit_test(test_sysports),
+		cmocka_unit_test(test_tgt_digest),
 		cmocka_unit_test(test_null_reason),
 	};
 
