@@ -118,6 +118,25 @@ int lib_tab_remove(struct lib_tab *t, const void *key);	/* 0 or -ENOENT */
  * visited) but never changes a key. */
 void lib_tab_foreach(struct lib_tab *t, int (*cb)(void *entry, void *arg), void *arg);
 
+/* ---- timer wheel (lib/wheel.c) ----------------------------------------------
+ * Keys of key_len bytes handed back at about their due time: slots lists of
+ * slot_ms each; at most max keys pending (a preallocated pool).  A key may
+ * be added several times (each fires once); nothing is cancelled: the
+ * callback checks whether there is still something to do. */
+struct lib_wheel;
+typedef void (*lib_wheel_cb)(const void *key, void *arg);
+/* NULL with errno EINVAL or ENOMEM; now_ms: the clock the due times use. */
+struct lib_wheel *lib_wheel_new(unsigned slots, unsigned slot_ms, size_t key_len, size_t max,
+				uint64_t now_ms);
+void lib_wheel_destroy(struct lib_wheel **w);	/* *w becomes NULL; safe with NULL */
+/* 0, or -ENOSPC when max keys are pending. */
+int lib_wheel_add(struct lib_wheel *w, const void *key, uint64_t due_ms);
+/* Calls cb (which may add keys) for every key due by now_ms, in slot order
+ * (within a slot in no particular order; a key fires no earlier than its due
+ * time and at most a slot later); returns how many fired. */
+size_t lib_wheel_expire(struct lib_wheel *w, uint64_t now_ms, lib_wheel_cb cb, void *arg);
+size_t lib_wheel_count(const struct lib_wheel *w);
+
 /* ---- TUN devices (lib/tun.c) ------------------------------------------------
  * Opens (creating if needed) TUN device `ifname` in the current namespace,
  * IFF_TUN|IFF_NO_PI, plus IFF_VNET_HDR when o->vnet_hdr, IFF_MULTI_QUEUE when
