@@ -21,7 +21,7 @@
 BUILD_PKGS = build-essential pkg-config libzmq3-dev libsqlite3-dev libuv1-dev \
 	libcmocka-dev liblua5.4-dev libmnl-dev libedit-dev lua5.4 libjansson-dev
 RUN_PKGS = iproute2 nftables curl tshark python3 python3-scapy iperf3 sqlite3 jq procps \
-	psmisc haproxy wrk stress-ng frr
+	psmisc haproxy wrk stress-ng frr gnuplot-nox
 DEBIAN_PKGS = $(BUILD_PKGS) $(RUN_PKGS)
 
 CC ?= cc
@@ -99,6 +99,9 @@ PRELUDE_C = $(BUILD)/gen/sysplex/prelude.c
 PRELUDE_O = $(BUILD)/gen/sysplex/prelude.o
 LIBA_STACK = $(BUILD)/libstack.a
 LIBA_AGENT = $(BUILD)/libagent.a
+# kdp/ (the eBPF block at the end): the stack loads its connection events.
+LIBA_KDP = $(BUILD)/libkdp.a
+KDP_LIBS = -lbpf
 MODLIBS = $(LIBA_VIPA) $(LIBA_XCF) $(LIBA_WIRE) $(LIBA_LIB)
 EXT_CFLAGS = $(call pc,$(PKG_LIBS))
 EXT_LIBS = $(call pl,$(PKG_LIBS))
@@ -108,6 +111,7 @@ UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BINS = $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 .PHONY: all progs deps check-deps test test-unit test-config test-man test-netns test-long test-lua \
+	test-takeover-many \
 	test-stress demo bench fuzz clean
 # Objects of the unit tests and benchmarks are kept (not intermediate files).
 .SECONDARY: $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRC) $(FAKE_SRC) $(BENCH_SRC))
@@ -158,14 +162,14 @@ $(BUILD)/lib%.a:
 	@mkdir -p $(dir $@)
 	@rm -f $@ && ar rcs $@ $^
 
-$(BIN)/tcpip-stack: $(BUILD)/tcpip-stack/main.o $(LIBA_STACK) $(MODLIBS)
+$(BIN)/tcpip-stack: $(BUILD)/tcpip-stack/main.o $(LIBA_STACK) $(LIBA_KDP) $(MODLIBS)
 $(BIN)/client-agent: $(BUILD)/client-agent/main.o $(LIBA_AGENT) $(MODLIBS)
 $(BIN)/sysplex: $(call obj,$(PLEX_SRC)) $(PRELUDE_O) $(LIBA_TESTSRV) $(MODLIBS)
 $(BIN)/sysplex-httpd: $(call obj,$(HTTPD_SRC)) $(MODLIBS)
 $(PROGS):
 	@mkdir -p $(BIN)
 	@$(say) "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) $(LDLIBS_ALL)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) $(if $(filter $(LIBA_KDP),$^),$(KDP_LIBS)) $(LDLIBS_ALL)
 
 .PHONY: FORCE
 $(VERSION_C): FORCE
@@ -208,10 +212,10 @@ $(BUILD)/tests/test_testsrv: $(BUILD)/tests/unit/test_testsrv.o $(LIBA_TESTSRV) 
 # file that wanted any other xcf_* function would fail to link here).
 STACK_FAKES = $(patsubst %.c,$(BUILD)/%.o,$(FAKE_SRC))
 $(BUILD)/tests/test_stack_%: $(BUILD)/tests/unit/test_stack_%.o $(STACK_FAKES) $(LIBA_STACK) \
-		$(MODLIBS)
+		$(LIBA_KDP) $(MODLIBS)
 	@mkdir -p $(dir $@)
 	@$(say) "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) -lcmocka $(LDLIBS_ALL)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) $(KDP_LIBS) -lcmocka $(LDLIBS_ALL)
 $(BUILD)/tests/test_agent_%: $(BUILD)/tests/unit/test_agent_%.o $(LIBA_AGENT) $(MODLIBS)
 	@mkdir -p $(dir $@)
 	@$(say) "  LINK    $@"
@@ -248,6 +252,11 @@ test-man: $(PROGS)
 
 test-long: $(PROGS)
 	@BIN=$(BIN) LONG=1 tests/netns/run.sh
+
+# A takeover with 20,000 live connections (make test runs the same test
+# with 2,000 to stay within its time).
+test-takeover-many: $(PROGS)
+	@BIN=$(BIN) TAKEOVER_CONNS=20000 bash tests/netns/test_takeover_many.sh
 
 # The whole suite (`make test`'s tiers) while every CPU is kept busy by
 # stress-ng at nice 19 (tests/stress.sh starts it and always stops it), as on
@@ -352,8 +361,6 @@ BPFTOOL ?= bpftool
 KDP_SRC = $(filter-out %.bpf.c,$(wildcard kdp/*.c))
 KDP_BPF = $(wildcard kdp/*.bpf.c)
 KDP_SKELS = $(patsubst kdp/%.bpf.c,$(BUILD)/kdp/%.skel.h,$(KDP_BPF))
-LIBA_KDP = $(BUILD)/libkdp.a
-KDP_LIBS = -lbpf
 BPF_CFLAGS = -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Wextra -Werror \
 	-Wno-unused-parameter -I. -I$(BUILD)/kdp
 # Test and bench tools that drive the kernel data path.

@@ -121,7 +121,7 @@ plex_default_topology(char *path, size_t len)
 
 void
 plex_stack_argv(const struct plex_inst *in, const char *bindir, const char *sys,
-		const char *tcpname, char *argv[14], char bufs[4][PATH_MAX])
+		const char *tcpname, char *argv[16], char bufs[4][PATH_MAX])
 {
 	int n = 0;
 
@@ -142,5 +142,9 @@ plex_stack_argv(const struct plex_inst *in, const char *bindir, const char *sys,
 	argv[n++] = "lan0";
 	argv[n++] = "-d";
 	argv[n++] = bufs[3];
+	/* SYSPLEX_STACK_POLL=1: targets poll their socket table (tcpip-stack
+	 * -P), the fallback of connection events, for comparisons. */
+	if (getenv("SYSPLEX_STACK_POLL") && strcmp(getenv("SYSPLEX_STACK_POLL"), "1") == 0)
+		argv[n++] = "-P";
 	argv[n] = NULL;
 }

@@ -244,7 +244,7 @@ start_daemons(struct up *u)
 		if (!h->is_system)
 			continue;
 		static char bufs[4][PATH_MAX];
-		char *argv[14];
+		char *argv[16];
 
 		plex_stack_argv(u->in, u->bindir, h->name, h->tcpname, argv, bufs);
 		snprintf(log, sizeof(log), "%s/%s/stack.log", u->in->rundir, h->name);

@@ -164,6 +164,24 @@ do_obey(struct stack *s, const struct lib_ctl_cmd *c, const char *line, int json
 }
 
 /* V TCPIP,tcp,SYSPLEX,ACTION[,OPERAND] | V TCPIP,tcp,WLM,... */
+/* SYSPLEX$EVDROP n: fault injection in our target side: the next n
+ * incremental connection reports are not sent, as if lost on the way (the
+ * owner's digest check must repair its view).  SYSPLEX$REPORT: full
+ * connection reports of every DVIPA we are a target of, now. */
+static int
+do_evdrop(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
+{
+	char *end;
+	unsigned long n;
+
+	if (ntok != 1 || !tok[0][0] || (n = strtoul(tok[0], &end, 10), *end) || n > 1000000)
+		return lib_ctl_error(o, json, "expected SYSPLEX$EVDROP n (0-1000000)");
+	s->tgt.drop_reports = n;
+	return lib_ctl_ok(o, json, "THE NEXT %lu CONNECTION REPORTS OF %s ARE DROPPED (fault injected "
+			  "in the stack's target side)", n, s->sysname);
+}
+
+/* V TCPIP,tcp,SYSPLEX,ACTION[,OPERAND] */
 static int
 do_vary(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
 {
@@ -288,6 +306,12 @@ stack_ctl_exec(struct stack *s, const char *line, int json, struct lib_sbuf *o)
 		return show(s, stack_render_mip6, stack_show_mip6, 0, json, o);
 	if (strcmp(verb, "SYSPLEX$CDS") == 0)
 		return do_cds(s, c.tok, c.ntok, json, o);
+	if (strcmp(verb, "SYSPLEX$EVDROP") == 0)
+		return do_evdrop(s, c.tok, c.ntok, json, o);
+	if (strcmp(verb, "SYSPLEX$REPORT") == 0 && c.ntok == 0) {
+		stack_tgt_report_all(s);
+		return lib_ctl_ok(o, json, "FULL CONNECTION REPORTS SENT BY %s", s->sysname);
+	}
 	if (strcmp(verb, "SYSPLEX$LINK") == 0)
 		return lib_ctl_link(o, json, c.tok, c.ntok, s->dp.link_loss_pct, s->dp.link_delay_ms,
 				    set_link, s, s->sysname, "STACK'S");

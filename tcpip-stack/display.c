@@ -1062,7 +1062,7 @@ stack_show_stats(struct stack *s)
 	struct vipa_store_info *si = calloc(1, sizeof(*si));
 	const struct stack_counters *c = &s->cnt;
 	const struct stack_mip6 *m = &s->mip6;
-	json_t *r, *store, *mip6;
+	json_t *r, *store, *mip6, *track;
 
 	if (!si)
 		return NULL;
@@ -1077,6 +1077,15 @@ stack_show_stats(struct stack *s)
 			{ "no_entry", c->no_entry }, { "tun_write_err", c->tun_write_err },
 			{ "link_dropped", c->link_dropped }, { "ptb_sent", c->ptb_sent },
 			{ "full_reports", c->full_reports }, { "vcrt", vipa_vcrt_count(s->vcrt) },
+		};
+		const struct stack_tgt *t = &s->tgt;
+		const struct counter ct[] = {
+			{ "events", t->events }, { "dumps", t->dumps }, { "repairs", t->repairs },
+			{ "digests_sent", t->digests }, { "dropped_reports", t->dropped_reports },
+			{ "connections", vipa_vcrt_count(t->conns) },
+			{ "est_rx", s->dist.est_rx }, { "end_rx", s->dist.end_rx },
+			{ "digests_rx", s->dist.digests_rx }, { "digest_diff", s->dist.digest_diff },
+			{ "sync_sent", s->dist.sync_sent },
 		};
 		const struct counter sto[] = {
 			{ "queued", st.queued }, { "written", st.written }, { "flushes", st.flushes },
@@ -1102,6 +1111,9 @@ stack_show_stats(struct stack *s)
 		store = json_object();
 		set(store, "state", json_string(vipa_store_state_name(si->state)));
 		set(r, "store", add_counters(store, sto, LIB_ARRAY_LEN(sto)));
+		track = add_counters(json_object(), ct, LIB_ARRAY_LEN(ct));
+		set(track, "mode", json_string(t->ev ? "EVENTS" : "POLL"));
+		set(r, "tracking", track);
 		mip6 = add_counters(json_object(), mc, LIB_ARRAY_LEN(mc));
 		set(mip6, "tx", counter_array(m->tx, 8));
 		set(mip6, "rx", counter_array(m->rx, 8));

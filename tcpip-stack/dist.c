@@ -8,10 +8,17 @@
  *   DIST_ADV   group   the owner of a distributed DVIPA: ports and targets
  *   TGT_LISTEN direct  target -> owner: listeners per port (Rdy), full report
  *   TGT_CONN   direct  target -> owner: connections established / ended
+ *   TGT_DIGEST direct  target -> owner: count + hash of its live connections
+ *   TGT_SYNC_REQ direct owner -> target: send a full report of a DVIPA
  * A full connection report comes in chunks flagged FULL (FIRST, ..., LAST);
  * every connection it lists is marked with the report's generation
  * (vipa_conn.listed_gen), and at LAST the target's established connections
- * of that DVIPA not marked are swept.
+ * of that DVIPA not marked are swept.  Full reports come when a target
+ * starts reporting to us (we took the DVIPA over, it joined) and when we ask
+ * for one: we keep, per DVIPA and target, the digest (vipa_digest) of our
+ * established entries routed to it, in O(1) per change, and ask when the
+ * target's TGT_DIGEST differs from it.  Entries no report ends expire from
+ * a timer wheel (stack_dist_watch), never from a walk of the VCRT.
  *
  * State: struct stack_dist (stack.h).  Level 5 of tcpip-stack/ (stack.h):
  * calls mip6.c (a connection established or ended), tgt.c (becoming a
@@ -103,6 +110,9 @@ stack_dist_on_adv(struct stack *s, const struct xcf_member_info *from, const uin
 	struct stack_dvipa *d = NULL;
 	const char *why = NULL;
 
+	/* Zeroed: the target compares the whole struct with the last one
+	 * (bytes past nports and ndest included) to see a change. */
+	memset(&m, 0, sizeof(m));
 	if (wire_xcf_dist_adv_decode(&m, b, len, &why) < 0)
 		why = why ? why : "malformed DIST_ADV";
 	else if (!(d = stack_dvipa_get(s, m.dvipa)))
@@ -214,6 +224,116 @@ stack_dist_on_listen(struct stack *s, const struct xcf_member_info *from, const 
 	}
 }
 
+/* The digest slot of (DVIPA, target); NULL when the DVIPA is not ours to
+ * track or (create) every slot is taken. */
+static struct stack_dist_dg *
+dg_of(struct stack *s, const uint8_t dvipa[16], const uint8_t dest[16], int create)
+{
+	struct stack_dvipa *d = stack_dvipa_find(s, dvipa);
+	struct stack_dist_dg *g, *freeg = NULL;
+	int i;
+
+	if (!d)
+		return NULL;
+	g = s->dist.dg[d - s->dv];
+	for (i = 0; i < XCF_MAX_MEMBERS; i++) {
+		if (g[i].used && memcmp(g[i].dest, dest, 16) == 0)
+			return &g[i];
+		if (!g[i].used && !freeg)
+			freeg = &g[i];
+	}
+	if (!create)
+		return NULL;
+	if (!freeg) {
+		/* Only departed targets' slots can be reused: an empty one. */
+		for (i = 0; i < XCF_MAX_MEMBERS && !freeg; i++)
+			if (!g[i].dg.count)
+				freeg = &g[i];
+		if (!freeg)
+			return NULL;
+	}
+	memset(freeg, 0, sizeof(*freeg));
+	freeg->used = 1;
+	memcpy(freeg->dest, dest, 16);
+	return freeg;
+}
+
+/* An entry becomes established (add) or leaves that state (!add). */
+static void
+dg_update(struct stack *s, const struct vipa_conn *c, int add)
+{
+	struct stack_dist_dg *g = dg_of(s, c->key.dvipa, c->dest_xcf, add);
+
+	if (!g)
+		return;
+	if (add)
+		vipa_digest_add(&g->dg, &c->key);
+	else
+		vipa_digest_del(&g->dg, &c->key);
+}
+
+static int
+rebuild_cb(struct vipa_conn *c, void *arg)
+{
+	if (c->state == VIPA_CONN_EST)
+		dg_update(arg, c, 1);
+	return 0;
+}
+
+void
+stack_dist_digest_rebuild(struct stack *s)
+{
+	int i, j;
+
+	for (i = 0; i < VIPA_MAX_DVIPA; i++)
+		for (j = 0; j < XCF_MAX_MEMBERS; j++)
+			memset(&s->dist.dg[i][j].dg, 0, sizeof(s->dist.dg[i][j].dg));
+	vipa_vcrt_foreach(s->vcrt, rebuild_cb, s);
+}
+
+void
+stack_dist_on_digest(struct stack *s, const struct xcf_member_info *from, const uint8_t *b,
+		     size_t len)
+{
+	struct wire_xcf_tgt_digest m;
+	struct wire_xcf_sync_req rq;
+	const char *why = NULL;
+	uint64_t now = lib_now_ms();
+	uint8_t buf[64];
+	ssize_t n;
+	int i;
+
+	if (wire_xcf_tgt_digest_decode(&m, b, len, &why) < 0) {
+		lib_verdict(&s->bus_verdicts, why ? why : "malformed TGT_DIGEST");
+		return;
+	}
+	for (i = 0; i < m.n; i++) {
+		struct stack_dvipa *d = stack_dvipa_find(s, m.d[i].dvipa);
+		struct stack_dist_dg *g;
+		char a[64];
+
+		/* One sent before the DVIPA moved is not for us to check. */
+		if (!d || !d->owned)
+			continue;
+		s->dist.digests_rx++;
+		if (!(g = dg_of(s, d->addr, from->xcfaddr, 1)))
+			continue;
+		if (g->dg.count == m.d[i].count && g->dg.sum == m.d[i].sum)
+			continue;
+		s->dist.digest_diff++;
+		if (g->sync_ms && now - g->sync_ms < STACK_SYNC_HOLD_MS)
+			continue;
+		g->sync_ms = now;
+		log_info("EZD1234I CONNECTIONS OF %s ON %s DIFFER FROM OURS (%llu, WE HAVE %llu): "
+			 "FULL REPORT REQUESTED", lib_ip6_str(d->addr, a, sizeof(a)), from->member,
+			 (unsigned long long)m.d[i].count, (unsigned long long)g->dg.count);
+		memcpy(rq.dvipa, d->addr, 16);
+		n = wire_xcf_sync_req_encode(&rq, buf, sizeof(buf));
+		if (n > 0 && stack_send(s, from->member, WIRE_XCF_TGT_SYNC_REQ, buf, (size_t)n) == 0)
+			s->dist.sync_sent++;
+	}
+}
+
 void
 stack_dist_confirm(struct stack *s, struct vipa_conn *c)
 {
@@ -236,9 +356,11 @@ stack_dist_tsr_tick(struct stack *s)
 void
 stack_dist_conn_removed(struct stack *s, const struct vipa_conn *c, int target_lost)
 {
-	struct vipa_vdpt_entry *e = vipa_vdpt_get(s->vdpt, c->key.dvipa, c->key.dport,
-						  c->dest_xcf, 0);
+	struct vipa_vdpt_entry *e;
 
+	if (c->state == VIPA_CONN_EST)
+		dg_update(s, c, 0);
+	e = vipa_vdpt_get(s->vdpt, c->key.dvipa, c->key.dport, c->dest_xcf, 0);
 	if (e && e->active > 0)
 		e->active--;
 	stack_mip6_conn_ended(s, c, target_lost);
@@ -316,6 +438,7 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 		k.dport = r->dport;
 		k.cport = r->cport;
 		if (r->event == WIRE_CONN_END) {
+			s->dist.end_rx++;
 			c = vipa_vcrt_lookup(s->vcrt, &k);
 			/* An entry still in SYN state is a newer connection on the
 			 * same ports: the end is of the one before. */
@@ -326,6 +449,8 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 			}
 			continue;
 		}
+		if (!gen)
+			s->dist.est_rx++;
 		c = vipa_vcrt_insert(s->vcrt, &k, &created);
 		if (!c) {
 			lib_verdict(&s->bus_verdicts, "VCRT full");
@@ -378,6 +503,7 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 		if (c->state != VIPA_CONN_EST || created) {
 			stack_dist_confirm(s, c);
 			c->state = VIPA_CONN_EST;
+			dg_update(s, c, 1);
 			vipa_store_conn_put(s->store, c);
 			/* ...and, on a DVIPA with MOBILEIPV6, starts the bypass. */
 			if (!created || rb == VIPA_BYPASS_NONE)
@@ -398,29 +524,77 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 }
 
 /* Entries whose end no target reports: a connection that opened and closed
- * between two polls of its target (confirmed never), or one whose END report
- * was lost.  The target's END report is the normal way out. */
+ * before its target reported it (confirmed never), or one whose END report
+ * was lost.  The target's END report is the normal way out.  0 when the
+ * entry never expires as it is (established, no FIN or RST seen). */
+static uint64_t
+expiry_due(const struct vipa_conn *c)
+{
+	uint64_t due;
+
+	if (c->state == VIPA_CONN_SYN) {
+		due = c->created_ms + STACK_SYN_TIMEOUT_MS;
+		if (c->fin_ms && c->fin_ms + STACK_FIN_LINGER_MS < due)
+			due = c->fin_ms + STACK_FIN_LINGER_MS;
+		return due;
+	}
+	return c->fin_ms ? c->fin_ms + STACK_FIN_TIMEOUT_MS : 0;
+}
+
 static int
 syn_expire(struct vipa_conn *c, void *arg)
 {
 	struct stack *s = arg;
-	uint64_t now = lib_now_ms();
+	uint64_t due = expiry_due(c);
 
-	if (c->state == VIPA_CONN_SYN) {
-		if (now - c->created_ms < STACK_SYN_TIMEOUT_MS &&
-		    !(c->fin_ms && now - c->fin_ms >= STACK_FIN_LINGER_MS))
-			return 0;
-	} else if (!c->fin_ms || now - c->fin_ms < STACK_FIN_TIMEOUT_MS) {
+	if (!due || lib_now_ms() < due)
 		return 0;
-	}
 	stack_dist_conn_removed(s, c, 0);
 	return 1;
 }
 
 void
+stack_dist_watch(struct stack *s, const struct vipa_conn *c)
+{
+	uint64_t due = expiry_due(c);
+
+	if (due && lib_wheel_add(s->dist.expiry, &c->key, due) < 0)
+		s->dist.sweep = 1;	/* full: the next expiry walks the VCRT */
+}
+
+/* A key came due: the entry, if it is still there, expires now or later. */
+static void
+expiry_cb(const void *key, void *arg)
+{
+	struct stack *s = arg;
+	struct vipa_conn_key k;
+	struct vipa_conn *c;
+
+	memcpy(&k, key, sizeof(k));
+	if (!(c = vipa_vcrt_lookup(s->vcrt, &k)))
+		return;
+	if (syn_expire(c, s))
+		vipa_vcrt_remove(s->vcrt, &k);
+	else
+		stack_dist_watch(s, c);
+}
+
+static int
+sweep_watch(struct vipa_conn *c, void *arg)
+{
+	stack_dist_watch(arg, c);
+	return 0;
+}
+
+void
 stack_dist_expire(struct stack *s)
 {
-	vipa_vcrt_foreach(s->vcrt, syn_expire, s);
+	if (s->dist.sweep) {
+		s->dist.sweep = 0;
+		vipa_vcrt_foreach(s->vcrt, syn_expire, s);
+		vipa_vcrt_foreach(s->vcrt, sweep_watch, s);
+	}
+	lib_wheel_expire(s->dist.expiry, lib_now_ms(), expiry_cb, s);
 }
 
 static int
@@ -524,8 +698,20 @@ stack_dist_port_owner(struct stack *s, struct stack_dvipa *d, uint16_t port, uin
 	return buf;
 }
 
-void
+int
 stack_dist_init(struct stack *s)
 {
 	memset(&s->dist, 0, sizeof(s->dist));
+	/* 100 ms slots over 102 s: every due time (at most 60 s ahead) fits. */
+	s->dist.expiry = lib_wheel_new(1024, 100, sizeof(struct vipa_conn_key), STACK_VCRT_MAX,
+				       lib_now_ms());
+	/* Entries loaded from SQLite are looked at once. */
+	s->dist.sweep = 1;
+	return s->dist.expiry ? 0 : -ENOMEM;
+}
+
+void
+stack_dist_fini(struct stack *s)
+{
+	lib_wheel_destroy(&s->dist.expiry);
 }

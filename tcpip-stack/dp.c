@@ -298,6 +298,7 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 		}
 		c->state = VIPA_CONN_SYN;
 		c->created_ms = lib_now_ms();
+		stack_dist_watch(s, c);
 		e->active++;
 		s->cnt.new_conns++;
 		vipa_store_conn_put(s->store, c);
@@ -310,8 +311,10 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 	/* As a z/OS distributor does, watch the client's FIN and RST: a
 	 * connection the target never saw established is forgotten soon
 	 * after (see syn_expire in dist.c). */
-	if ((pk->tcp_flags & (WIRE_TCP_FIN | WIRE_TCP_RST)) && !c->fin_ms)
+	if ((pk->tcp_flags & (WIRE_TCP_FIN | WIRE_TCP_RST)) && !c->fin_ms) {
 		c->fin_ms = lib_now_ms();
+		stack_dist_watch(s, c);
+	}
 	forward(s, pk, pkt, len, vh, c->dest_xcf);
 }
 

@@ -9,14 +9,16 @@
  *   DIST_ADV   group   the owner of a distributed DVIPA (dist.c)
  *   TGT_LISTEN direct  target -> owner: listeners per port (dist.c)
  *   TGT_CONN   direct  target -> owner: connections (dist.c)
- *   SYNC_REQ   direct  owner -> target: send full reports again (tgt.c)
+ *   TGT_DIGEST direct  target -> owner: count + hash of its connections (dist.c)
+ *   SYNC_REQ   direct  owner -> target: send a full report again (tgt.c)
  *   MIP6_COPY  direct  target -> owner: a Mobility Header copy (mip6.c)
  *   BIND_INFO  direct  owner -> target: a connection's binding (mip6.c)
  *   SYSPORTS   direct  target -> owner: SYSPLEXPORTS request / release (dist.c);
  *                      owner -> target: the grant (tgt.c)
  * Every stack re-advertises every STACK_ADV_MS (stack.c), so a lost message
- * is repaired within a second; reports are also re-sent whenever the owner
- * of a DVIPA changes.
+ * is repaired within a second; connection reports are incremental, checked
+ * by the digest every STACK_ADV_MS, and sent in full when the digests differ
+ * and whenever the owner of a DVIPA changes.
  *
  * Level 7 of tcpip-stack/ (stack.h): calls own.c, dist.c, mip6.c and tgt.c.
  */
@@ -93,7 +95,7 @@ on_sync_req(struct stack *s, const struct xcf_member_info *from, const uint8_t *
 	if (wire_xcf_sync_req_decode(&m, b, len, &why) < 0)
 		lib_verdict(&s->bus_verdicts, why ? why : "malformed SYNC_REQ");
 	else
-		stack_tgt_report_all(s);
+		stack_tgt_on_sync(s, m.dvipa);
 }
 
 static void
@@ -131,6 +133,7 @@ static const struct {
 	{ WIRE_XCF_BIND_INFO, on_bind_info },
 	{ WIRE_XCF_TGT_SYNC_REQ, on_sync_req },
 	{ WIRE_XCF_SYSPORTS, on_sysports },
+	{ WIRE_XCF_TGT_DIGEST, stack_dist_on_digest },
 };
 
 void

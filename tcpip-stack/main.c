@@ -39,6 +39,7 @@ static const struct lib_opt opts[] = {
 	{ 'd', "statedir", "STATEDIR", "control socket, log of the store, stack.db" },
 	{ 'M', "no-mip6", NULL, "no Mobile IPv6 bypass from this stack (connections stay routed)" },
 	{ 'N', "normal-sched", NULL, "normal scheduling (default: SCHED_RR, lowest real-time priority)" },
+	{ 'P', "poll-conns", NULL, "poll the socket table every 100 ms, not the kernel's connection events" },
 	{ 'v', "verbose", NULL, "debug messages" },
 	{ 'n', "check", "PROFILE", "check PROFILE, print it normalized and exit" },
 	{ OPT_CMD, "cmd", "COMMAND", "send an operator command to the stack of -d STATEDIR and exit" },
@@ -54,7 +55,7 @@ static const struct lib_opt opts[] = {
 };
 
 static const char synopsis[] =
-	"usage: tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR [-MNv]\n"
+	"usage: tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR [-MNPv]\n"
 	"       tcpip-stack -n PROFILE\n"
 	"       tcpip-stack -d STATEDIR --cmd COMMAND [--json]\n"
 	"       tcpip-stack -c COUPLE --cds-format CDSPATH\n"
@@ -193,6 +194,7 @@ main(int argc, char **argv)
 		case 'v': verbose = 1; break;
 		case 'M': s.no_mip6 = 1; break;
 		case 'N': realtime = 0; break;
+		case 'P': s.poll_conns = 1; break;
 		case OPT_CDS_AGENT: cds_fd = arg; break;
 		case OPT_CDS_SERVER: cds_server = arg; break;
 		case OPT_CDS_FORMAT: cds_format = arg; break;

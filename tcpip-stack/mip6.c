@@ -1595,7 +1595,15 @@ stack_mip6_apply_bind_info(struct stack *s, const struct wire_xcf_bind_info *b)
 	memcpy(k.client, b->client, 16);
 	k.dport = b->dport;
 	k.cport = b->cport;
-	c = stack_tgt_conn(s, &k, &created);
+	/* With connection events we know our connections as they are
+	 * established: one we do not know has ended already (a short
+	 * connection bound just before its end), and an entry made for it
+	 * would outlive it until the next check.  Polling, the BIND_INFO may
+	 * come before the poll that finds the socket. */
+	if (s->tgt.ev)
+		c = vipa_vcrt_lookup(s->tgt.conns, &k);
+	else
+		c = stack_tgt_conn(s, &k, &created);
 	if (!c)
 		return;
 	c->bypass = b->bypass & WIRE_XCF_BYPASS_STATE;

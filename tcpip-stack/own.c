@@ -389,6 +389,7 @@ give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace, const
 	if (!d->moving) {
 		stack_net_route_in(s, d, 0);
 		vipa_vcrt_foreach(s->vcrt, drop_dvipa_conn, d->addr);
+		stack_dist_digest_rebuild(s);
 		if (d->inherited) {
 			d->has_dist = 0;
 			d->inherited = 0;
@@ -412,6 +413,7 @@ finish_moving(struct stack *s, struct stack_dvipa *d)
 	d->moving = 0;
 	stack_net_route_in(s, d, 0);
 	vipa_vcrt_foreach(s->vcrt, drop_dvipa_conn, d->addr);
+	stack_dist_digest_rebuild(s);
 	if (d->inherited) {
 		d->has_dist = 0;
 		d->inherited = 0;
@@ -478,6 +480,7 @@ activate(struct stack *s, struct stack_dvipa *d, const char *from)
 	/* Routes of a previous life (loaded from SQLite, or of a departed
 	 * target) are dropped; the targets' full reports rebuild the rest. */
 	vipa_vcrt_foreach(s->vcrt, drop_stale_conn, s);
+	stack_dist_digest_rebuild(s);
 	if (from && from[0]) {
 		const struct xcf_member_info *m = xcf_member(s->xcf, from);
 		log_info("EZZ8301I VIPA %s TAKEN OVER FROM %s ON %s", a, m ? m->tcpname : from,

@@ -3,12 +3,15 @@
  * (state.c), the network set-up, the SQLite store, the XCF member, the control
  * socket, the timers and signals; and the callbacks that drive the files
  * from the loop:
- *   poll timer  (STACK_POLL_MS)  target socket poll, bypass retries,
- *                                ownership re-evaluation
- *   adv timer   (STACK_ADV_MS)   VIPA_ADV, DIST_ADV and full target reports
- *                                again (a lost message is repaired within a
- *                                second), expiry of unconfirmed VCRT entries
- *                                and of TIMEDAFFINITY
+ *   poll timer  (STACK_POLL_MS)  target socket poll (without connection
+ *                                events) or its periodic check, bypass
+ *                                retries, ownership re-evaluation
+ *   adv timer   (STACK_ADV_MS)   VIPA_ADV, DIST_ADV, the targets' listeners
+ *                                and connection digests again (a lost
+ *                                message is repaired within a second),
+ *                                expiry of unconfirmed VCRT entries and of
+ *                                TIMEDAFFINITY
+ *   connection events            tgt.c's own handles (ring buffer, lookups)
  *   neighbour solicitations      lease check, then ndp.c answers
  * Every callback that may lead to an owner action checks the lease first
  * (stack_own_guard).
@@ -33,12 +36,10 @@ adv_timer_cb(uv_timer_t *t)
 
 	stack_own_guard(s);
 	stack_own_publish(s);
-	for (i = 0; i < s->ndv; i++) {
+	for (i = 0; i < s->ndv; i++)
 		if (s->dv[i].owned && s->dv[i].has_dist)
 			stack_dist_publish(s, &s->dv[i]);
-		if (s->dv[i].target)
-			stack_tgt_report_full(s, &s->dv[i]);
-	}
+	stack_tgt_report_digests(s);
 	stack_dist_expire(s);
 	stack_dist_tsr_tick(s);
 	stack_dp_expire(s);
@@ -48,7 +49,7 @@ static void
 poll_timer_cb(uv_timer_t *t)
 {
 	stack_own_guard(t->data);
-	stack_tgt_poll(t->data);
+	stack_tgt_tick(t->data);
 	stack_own_ranges(t->data);
 	stack_mip6_tick(t->data);
 	stack_own_evaluate(t->data);
@@ -125,6 +126,7 @@ stack_init(struct stack *s, uv_loop_t *loop)
 			log_info("EZD1217I RELOADED %zu VCRT AND %d VDPT ENTRIES FROM %s",
 				 vipa_vcrt_count(s->vcrt), s->vdpt->n, path);
 		vipa_store_attach(s->store, s->vcrt, s->vdpt);
+		stack_dist_digest_rebuild(s);
 	}
 
 	memset(&xc, 0, sizeof(xc));
@@ -144,7 +146,7 @@ stack_init(struct stack *s, uv_loop_t *loop)
 		log_warnx("neighbour discovery socket on %s: %s", s->lanif, strerror(-r));
 		return -1;
 	}
-	if (stack_dp_start(s) < 0 || stack_ctl_start(s) < 0)
+	if (stack_dp_start(s) < 0 || stack_ctl_start(s) < 0 || stack_tgt_start(s) < 0)
 		return -1;
 	/* Join first, then process the VIPADYNAMIC block (as z/OS does): our
 	 * DVIPAs are activated by own.c once we are a member and the group's
@@ -191,6 +193,7 @@ stack_shutdown(struct stack *s)
 	stack_ctl_stop(s);
 	stack_ndp_stop(s);
 	stack_dp_stop(s);
+	stack_tgt_stop(s);
 	vipa_store_close(&s->store);
 	xcf_destroy(&s->xcf);
 	stack_state_close(s);

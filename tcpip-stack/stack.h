@@ -34,7 +34,8 @@
  *   L5  dist.c     routing stack: DIST_ADV, VDPT and VCRT from the targets'
  *                  reports, connection bookkeeping
  *   L4  mip6.c     the Mobile IPv6 bypass (mobile node; target forwarding)
- *   L3  tgt.c      the target side: becoming a target, socket polling, reports
+ *   L3  tgt.c      the target side: becoming a target, connection events (or
+ *                  socket polling), incremental reports and digests
  *   L2  net.c      the kernel's network configuration (TUN, addresses,
  *                  routes, rules, announcements)
  *   L1  bus.c      sending on XCF; messages to ourselves queued, delivered
@@ -63,7 +64,10 @@
 #define STACK_HEADROOM 64
 #define STACK_PKT_MAX (65536 + WIRE_VNET_HDR_LEN)
 #define STACK_RX_BUDGET 256		/* packets per TUN wake-up before yielding */
-#define STACK_POLL_MS 100		/* target: socket table poll */
+#define STACK_POLL_MS 100		/* target: socket table poll (without events) */
+#define STACK_VERIFY_MS 10000		/* target with events: socket table check */
+#define STACK_SYNC_HOLD_MS 3000		/* routing stack: one TGT_SYNC_REQ per target
+					 * and DVIPA in this time */
 #define STACK_ADV_MS 1000		/* periodic re-advertisement */
 #define STACK_SYN_TIMEOUT_MS 10000	/* VCRT entry never confirmed by its target */
 #define STACK_MOVING_MS 3000		/* old owner keeps forwarding after giving a DVIPA up */
@@ -184,11 +188,30 @@ struct stack_tgt_sef {
 	uint8_t sef;			/* 0..100, reported in TGT_LISTEN */
 };
 
+struct kdp_ev;
+
 struct stack_tgt {
 	struct vipa_vcrt *conns;	/* connections we terminate */
 	struct stack_tgt_sef sef[VIPA_MAX_DVIPA][VIPA_MAX_PORTS];
 	uint64_t sef_ms;		/* last SEF interval */
+	struct vipa_digest dg[VIPA_MAX_DVIPA];	/* of conns, per s->dv index */
 	uint64_t poll_gen;		/* socket table polls so far */
+	/* Connection events from the kernel (kdp_ev_*); NULL: we poll. */
+	struct kdp_ev *ev;
+	uv_poll_t ev_poll;		/* the ring buffer is readable */
+	uv_timer_t ev_timer;		/* lookups of lingering connections are due */
+	int ev_handles;
+	int listen_check;		/* a listener came or went: count them again */
+	int dump_conns;			/* the dump in progress lists connections */
+	int resync;			/* events were lost: dump the table */
+	uint64_t verify_ms;		/* the last full dump (lib_now_ms) */
+	uint64_t drop_reports;		/* SYSPLEX$EVDROP: reports to leave unsent */
+	/* counters (SYSPLEX$STATS) */
+	uint64_t events;		/* connection events applied */
+	uint64_t dumps;			/* full socket table dumps */
+	uint64_t repairs;		/* changes a check found that events missed */
+	uint64_t digests;		/* TGT_DIGESTs sent */
+	uint64_t dropped_reports;	/* reports left unsent (SYSPLEX$EVDROP) */
 	struct stack_tgt_event *evq;	/* connection events for the owners */
 	size_t nev;
 	uint16_t rdy[VIPA_MAX_DVIPA][VIPA_MAX_PORTS];	/* listeners found by a poll */
@@ -310,6 +333,22 @@ struct stack_dist {
 		uint64_t gen;
 	} fullgen[XCF_MAX_MEMBERS];
 	uint64_t full_gen;
+	/* Per DVIPA (s->dv index) and target: the digest of the VCRT's
+	 * established entries routed to it, kept with the table (O(1) per
+	 * change) and compared with the target's TGT_DIGEST. */
+	struct stack_dist_dg {
+		int used;
+		uint8_t dest[16];
+		struct vipa_digest dg;
+		uint64_t sync_ms;	/* our last TGT_SYNC_REQ for it */
+	} dg[VIPA_MAX_DVIPA][XCF_MAX_MEMBERS];
+	/* When entries may be due to expire (syn_expire): keys in a timer
+	 * wheel, so expiry never walks the VCRT; a full walk only when the
+	 * wheel was full or the VCRT was loaded from SQLite (sweep). */
+	struct lib_wheel *expiry;
+	int sweep;
+	uint64_t est_rx, end_rx;	/* connection reports received */
+	uint64_t digests_rx, digest_diff, sync_sent;
 	struct wire_xcf_tgt_conn rx_conn;	/* a TGT_CONN being handled */
 	uint8_t txbuf[WIRE_XCF_MAX_BODY];
 };
@@ -358,6 +397,7 @@ struct stack_dp {
 struct stack {
 	uv_loop_t *loop;
 	int no_mip6;			/* -M: this stack does not support the bypass */
+	int poll_conns;			/* -P: poll the socket table, no connection events */
 	int left_group;			/* V TCPIP,,SYSPLEX,LEAVEGROUP */
 	int quiesce_target;		/* V TCPIP,,SYSPLEX,QUIESCE,TARGET */
 	/* The emulated WLM system this stack runs on (-W, V TCPIP,,WLM),
@@ -474,6 +514,26 @@ int stack_net_announce(struct stack *s, const struct stack_dvipa *d);
 /* ---- L3 tgt.c: the target side --------------------------------------------------------- */
 int stack_tgt_init(struct stack *s);
 void stack_tgt_fini(struct stack *s);
+/* Loads the connection events program (kdp_ev_*) and polls its ring from
+ * the loop; where it cannot load (or with -P) says so in one log line and
+ * leaves the 100 ms socket table poll in charge.  Always 0. */
+int stack_tgt_start(struct stack *s);
+void stack_tgt_stop(struct stack *s);
+/* One connection event from the kernel (struct kdp_event), applied
+ * idempotently: a connection on a DVIPA we are a target of is added or
+ * removed and reported (queued; stack_tgt_flush sends them). */
+struct kdp_event;
+void stack_tgt_on_event(struct stack *s, const struct kdp_event *ev);
+/* Sends the queued connection reports to the owners. */
+void stack_tgt_flush(struct stack *s);
+/* The poll timer: without events a socket table poll; with events the
+ * periodic check (a full dump every STACK_VERIFY_MS). */
+void stack_tgt_tick(struct stack *s);
+/* The adv timer: our listeners and the digest of our connections of each
+ * DVIPA we are a target of, to its owner. */
+void stack_tgt_report_digests(struct stack *s);
+/* TGT_SYNC_REQ: full reports of dvipa (all zero: of every DVIPA). */
+void stack_tgt_on_sync(struct stack *s, const uint8_t dvipa[16]);
 /* The owner's distribution (its DIST_ADV, or ours when we own it): are we a
  * target of it?  Becoming one makes the DVIPA local and reports. */
 void stack_tgt_apply_dist(struct stack *s, struct stack_dvipa *d,
@@ -482,6 +542,8 @@ void stack_tgt_apply_dist(struct stack *s, struct stack_dvipa *d,
 void stack_tgt_stop_all(struct stack *s);
 /* Our entry for a connection we terminate, created ESTABLISHED when new. */
 struct vipa_conn *stack_tgt_conn(struct stack *s, const struct vipa_conn_key *k, int *created);
+/* A full socket table dump: connections and listeners, differences
+ * reported. */
 void stack_tgt_poll(struct stack *s);
 void stack_tgt_report_full(struct stack *s, struct stack_dvipa *d);
 /* Full reports of every DVIPA we are a target of. */
@@ -536,7 +598,11 @@ void stack_mip6_apply_bind_info(struct stack *s, const struct wire_xcf_bind_info
 void stack_mip6_seq_seen(struct stack *s, uint16_t seq);
 
 /* ---- L5 dist.c: the routing stack's distribution ------------------------------------------ */
-void stack_dist_init(struct stack *s);
+int stack_dist_init(struct stack *s);
+void stack_dist_fini(struct stack *s);
+/* The entry's expiry is to be checked when it may be due (a new SYN entry;
+ * the client's FIN or RST seen). */
+void stack_dist_watch(struct stack *s, const struct vipa_conn *c);
 /* Our DIST_ADV of an owned DVIPA, built and published. */
 void stack_dist_build_adv(const struct stack_dvipa *d, struct wire_xcf_dist_adv *m);
 void stack_dist_publish(struct stack *s, struct stack_dvipa *d);
@@ -560,6 +626,13 @@ void stack_dist_on_sysports(struct stack *s, const struct xcf_member_info *from,
  * or NULL. */
 const uint8_t *stack_dist_port_owner(struct stack *s, struct stack_dvipa *d, uint16_t port,
 				     uint8_t buf[16]);
+/* The per-target digests computed again from the whole VCRT (after a load
+ * from SQLite and after entries were dropped wholesale: O(n)). */
+void stack_dist_digest_rebuild(struct stack *s);
+/* A target's TGT_DIGEST: compared with ours; a difference asks the target
+ * for a full report of that DVIPA (at most once per STACK_SYNC_HOLD_MS). */
+void stack_dist_on_digest(struct stack *s, const struct xcf_member_info *from,
+			  const uint8_t *b, size_t len);
 /* A target left: its connections and VDPT rows go. */
 void stack_dist_target_left(struct stack *s, const struct xcf_member_info *m);
 void stack_dist_on_adv(struct stack *s, const struct xcf_member_info *from, const uint8_t *b,

@@ -23,7 +23,8 @@ stack_state_init(struct stack *s)
 	s->vdpt = calloc(1, sizeof(*s->vdpt));
 	s->vcrt = vipa_vcrt_new(STACK_VCRT_MAX);
 	if (!s->vdpt || !s->vcrt || stack_bus_init(s, stack_group_deliver) < 0 ||
-	    stack_tgt_init(s) < 0 || stack_dp_init(s) < 0 || stack_mip6_init(s) < 0) {
+	    stack_tgt_init(s) < 0 || stack_dp_init(s) < 0 || stack_mip6_init(s) < 0 ||
+	    stack_dist_init(s) < 0) {
 		log_warnx("out of memory");
 		return -1;
 	}
@@ -33,7 +34,6 @@ stack_state_init(struct stack *s)
 		s->wlm_load = 0;
 	}
 	stack_ndp_init(s);
-	stack_dist_init(s);
 	stack_own_init(s);
 	stack_dvipa_load_profile(s);
 	return 0;
@@ -53,6 +53,7 @@ stack_state_fini(struct stack *s)
 	stack_tgt_fini(s);
 	stack_dp_fini(s);
 	stack_mip6_fini(s);
+	stack_dist_fini(s);
 	free(s->vdpt);
 	s->vdpt = NULL;
 }

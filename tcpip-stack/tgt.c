@@ -2,11 +2,30 @@
  * tgt.c - the target side: what the kernel says about our sockets on the
  * DVIPAs we are a destination of, reported to the routing stack.
  *
- * Every STACK_POLL_MS the TCP socket table is dumped (NETLINK_SOCK_DIAG):
- *  - LISTEN sockets on the DVIPA or on :: give Rdy per distributed port;
- *  - connected sockets on DVIPA:port are our connections (the target VCRT).
- * Differences from the last poll become TGT_LISTEN (full report) and
- * TGT_CONN (established / ended) messages to the owner of each DVIPA.  A
+ * How we learn of connections:
+ *  - from the kernel's events (kdp_ev_*: a BPF program on the
+ *    inet_sock_set_state tracepoint feeding a ring buffer): a connection on
+ *    a DVIPA reaching ESTABLISHED, a connection ending (socket gone or in
+ *    TIME_WAIT), a listener coming or going.  Each is applied as it comes
+ *    (idempotently: an ESTABLISHED of a known connection, an ENDED of an
+ *    unknown one, change nothing) and reported at once.  A full dump of the
+ *    socket table is still made when we become a target of a DVIPA, when
+ *    the ring lost events (KDP_EV_LOST), and every STACK_VERIFY_MS as a
+ *    check, because the program has been seen to miss closes under load
+ *    without any counter showing it (docs/DESIGN.md); what a check finds
+ *    the events missed is counted (repairs) and reported;
+ *  - where the program cannot load (no BPF rights, no BTF; or -P), by the
+ *    dump (NETLINK_SOCK_DIAG) every STACK_POLL_MS: LISTEN sockets on the
+ *    DVIPA or on :: give Rdy per distributed port, connected sockets on
+ *    DVIPA:port are our connections (the target VCRT), and the differences
+ *    from the last dump are the events.
+ * Either way the owner of each DVIPA gets TGT_CONN messages (established /
+ * ended) as connections come and go, our listeners (TGT_LISTEN) when they
+ * change and every second, and every second a TGT_DIGEST: the count and
+ * hash (vipa_digest) of our live connections of the DVIPA, kept up to date
+ * in O(1) per connection.  The owner compares it with its own view and asks
+ * (TGT_SYNC_REQ) for a full report only when they differ; it also gets one
+ * whenever we start reporting to a new owner (takeover, rejoin).  A
  * connection ends when its socket is gone or in TIME_WAIT: until then the
  * client may still send (FIN_WAIT, CLOSE_WAIT, LAST_ACK), so its route must
  * stay.  A full report lists every live connection of a DVIPA, in chunks
@@ -14,7 +33,8 @@
  *
  * A stack becomes a target of a DVIPA when the owner's DIST_ADV (or its own
  * distribution, when it owns the DVIPA) lists it (stack_tgt_apply_dist): the
- * DVIPA becomes a local address on our TUN and the owner gets a full report.
+ * DVIPA becomes a local address on our TUN, the events program watches it,
+ * and the owner gets a full report.
  *
  * WLM: every listener report carries our emulated WLM system's capacity and
  * load and, per listener, its server efficiency fraction (SEF).  The SEF is
@@ -27,9 +47,18 @@
  * its queue stays busy, a server that keeps up stays at 100, and one that
  * caught up climbs back within seconds, traffic or not.
  *
- * Level 3 of tcpip-stack/ (stack.h): calls net.c, bus.c and dvipa.c.
+ * With connection events, the full poll that measures the SEF, finds the
+ * listeners of VIPARANGE addresses and ends a drained DVIPA is made every
+ * STACK_POLL_MS only while one of those needs it (a distribution by WLM or
+ * HOTSTANDBY, a VIPARANGE, a DVIPA draining); otherwise every
+ * STACK_VERIFY_MS as the check.
+ *
+ * Level 3 of tcpip-stack/ (stack.h): calls net.c, bus.c and dvipa.c, and the
+ * kdp/ module's events API.
  */
 #include "tcpip-stack/stack.h"
+
+#include "kdp/kdp.h"
 
 #include <errno.h>
 #include <netinet/tcp.h>
@@ -37,6 +66,30 @@
 #include <string.h>
 
 static const uint8_t in6_any[16];
+
+/* The digest of our connections of the DVIPA of key k, kept with the table. */
+static void
+digest_update(struct stack *s, const struct vipa_conn_key *k, int add)
+{
+	struct stack_dvipa *d = stack_dvipa_find(s, k->dvipa);
+
+	if (!d)
+		return;
+	if (add)
+		vipa_digest_add(&s->tgt.dg[d - s->dv], k);
+	else
+		vipa_digest_del(&s->tgt.dg[d - s->dv], k);
+}
+
+/* Our entry of a connection goes (the caller reported its end). */
+static void
+conn_forget(struct stack *s, const struct vipa_conn_key *key)
+{
+	struct vipa_conn_key k = *key;
+
+	if (vipa_vcrt_remove(s->tgt.conns, &k) == 0)
+		digest_update(s, &k, 0);
+}
 
 static void
 queue_event(struct stack *s, int dv, const struct vipa_conn *c, uint8_t event)
@@ -65,6 +118,19 @@ queue_event(struct stack *s, int dv, const struct vipa_conn *c, uint8_t event)
 	 * that takes the DVIPA over continues it. */
 	r->seq = c->bypass == VIPA_BYPASS_BOUND ? c->bu_seq : 0;
 	t->nev++;
+}
+
+/* An incremental report (not part of a full one): SYSPLEX$EVDROP may
+ * suppress it, as a report lost on its way. */
+static void
+report_event(struct stack *s, int dv, const struct vipa_conn *c, uint8_t event)
+{
+	if (s->tgt.drop_reports) {
+		s->tgt.drop_reports--;
+		s->tgt.dropped_reports++;
+		return;
+	}
+	queue_event(s, dv, c, event);
 }
 
 static void
@@ -135,6 +201,7 @@ stack_tgt_conn(struct stack *s, const struct vipa_conn_key *k, int *created)
 		c->state = VIPA_CONN_EST;
 		c->created_ms = lib_now_ms();
 		c->listed_gen = s->tgt.poll_gen;
+		digest_update(s, k, 1);
 	}
 	return c;
 }
@@ -202,7 +269,7 @@ sock_cb(const struct lib_sock *so, void *arg)
 			continue;
 		}
 		if (created)
-			queue_event(s, i, c, WIRE_CONN_EST);
+			report_event(s, i, c, WIRE_CONN_EST);
 		c->listed_gen = s->tgt.poll_gen;
 		/* SEF: still in the accept queue (no inode: nobody accepted it). */
 		if (so->state == TCP_SYN_RECV) {
@@ -229,7 +296,8 @@ sweep_cb(struct vipa_conn *c, void *arg)
 		return 0;
 	d = stack_dvipa_find(s, c->key.dvipa);
 	if (d)
-		queue_event(s, (int)(d - s->dv), c, WIRE_CONN_END);
+		report_event(s, (int)(d - s->dv), c, WIRE_CONN_END);
+	digest_update(s, &c->key, 0);
 	return 1;
 }
 
@@ -352,8 +420,10 @@ stack_wlm_set(struct stack *s, long capacity, long load, char *msg, size_t len)
 }
 
 
-void
-stack_tgt_poll(struct stack *s)
+/* The full dump of the socket table: listeners and connections (what it
+ * does not list is over), the SEF, VIPARANGE listeners, drained DVIPAs. */
+static void
+dump(struct stack *s)
 {
 	struct stack_tgt *t = &s->tgt;
 	uint32_t states = (1u << TCP_LISTEN) | (1u << TCP_ESTABLISHED) | (1u << TCP_SYN_RECV) |
@@ -381,6 +451,14 @@ stack_tgt_poll(struct stack *s)
 	if (!any)
 		return;
 	vipa_vcrt_foreach(t->conns, sweep_cb, s);
+	t->dumps++;
+	t->verify_ms = lib_now_ms();
+	if (t->ev && t->nev) {
+		/* What the events should have told us. */
+		t->repairs += t->nev;
+		log_info("EZD1232I SOCKET TABLE CHECK FOUND %zu CONNECTION CHANGES THE EVENTS MISSED",
+			 t->nev);
+	}
 	/* SEF: one more poll of every listener we serve; late when it found
 	 * a connection waiting a full interval in the accept queue. */
 	for (i = 0; i < s->ndv; i++)
@@ -412,6 +490,226 @@ stack_tgt_poll(struct stack *s)
 			drain_check(s, d);
 	}
 	t->nev = 0;
+}
+
+void
+stack_tgt_flush(struct stack *s)
+{
+	int i;
+
+	if (!s->tgt.nev)
+		return;
+	for (i = 0; i < s->ndv; i++)
+		if (s->dv[i].target)
+			flush_events(s, i, 0);
+	s->tgt.nev = 0;
+}
+
+static void ev_round(struct stack *s);
+
+void
+stack_tgt_poll(struct stack *s)
+{
+	/* Events queued before the dump first: what remains to be found is
+	 * what they missed. */
+	if (s->tgt.ev)
+		ev_round(s);
+	dump(s);
+	s->tgt.resync = 0;
+	s->tgt.listen_check = 0;
+}
+
+/* With events: does something need the full poll every STACK_POLL_MS (the
+ * SEF, which the WLM methods and HOTSTANDBY's health use; VIPARANGE
+ * listeners; a drain)?  ROUNDROBIN and WEIGHTEDACTIVE need none of it. */
+static int
+poll_needed(struct stack *s)
+{
+	int i;
+
+	if (s->prof.nrange)
+		return 1;
+	for (i = 0; i < s->ndv; i++)
+		if (s->dv[i].draining ||
+		    (s->dv[i].target && s->dv[i].adv.method != VIPA_DIST_ROUNDROBIN &&
+		     s->dv[i].adv.method != VIPA_DIST_WEIGHTEDACTIVE))
+			return 1;
+	return 0;
+}
+
+void
+stack_tgt_tick(struct stack *s)
+{
+	if (!s->tgt.ev || poll_needed(s) || lib_now_ms() - s->tgt.verify_ms >= STACK_VERIFY_MS)
+		stack_tgt_poll(s);
+}
+
+/* ---- connection events ---------------------------------------------------------- */
+
+void
+stack_tgt_on_event(struct stack *s, const struct kdp_event *ev)
+{
+	struct stack_tgt *t = &s->tgt;
+	struct stack_dvipa *d;
+	struct vipa_conn_key k;
+	struct vipa_conn *c;
+	int created = 0;
+
+	switch (ev->type) {
+	case KDP_EV_ESTABLISHED:
+	case KDP_EV_ENDED:
+		break;
+	case KDP_EV_LISTEN:
+	case KDP_EV_UNLISTEN:
+		t->listen_check = 1;
+		return;
+	case KDP_EV_LOST:
+		t->resync = 1;
+		return;
+	default:
+		return;		/* LINGER: informational, the end follows */
+	}
+	d = stack_dvipa_find(s, ev->laddr);
+	if (!d || !d->target || port_index(d, ev->lport) < 0)
+		return;
+	t->events++;
+	memcpy(k.dvipa, ev->laddr, 16);
+	memcpy(k.client, ev->raddr, 16);
+	k.dport = ev->lport;
+	k.cport = ev->rport;
+	if (ev->type == KDP_EV_ESTABLISHED) {
+		c = stack_tgt_conn(s, &k, &created);
+		if (!c)
+			lib_verdict(&s->bus_verdicts, "target connection table full");
+		else if (created)
+			report_event(s, (int)(d - s->dv), c, WIRE_CONN_EST);
+		return;
+	}
+	if ((c = vipa_vcrt_lookup(t->conns, &k)) != NULL) {
+		report_event(s, (int)(d - s->dv), c, WIRE_CONN_END);
+		conn_forget(s, &k);
+	}
+}
+
+static void
+ev_cb(const struct kdp_event *ev, void *arg)
+{
+	stack_tgt_on_event(arg, ev);
+}
+
+static void ev_timer_cb(uv_timer_t *h);
+
+/* Takes what waits in the ring, reports it, and re-arms the lookup timer. */
+static void
+ev_round(struct stack *s)
+{
+	struct stack_tgt *t = &s->tgt;
+	int ms, r;
+
+	t->nev = 0;
+	r = kdp_ev_consume(t->ev, ev_cb, s);
+	if (r < 0)
+		lib_verdict(&s->tun_verdicts, "connection events could not be read");
+	stack_tgt_flush(s);
+	if (t->ev_handles) {
+		ms = kdp_ev_timeout_ms(t->ev);
+		if (ms >= 0)
+			uv_timer_start(&t->ev_timer, ev_timer_cb, (uint64_t)ms, 0);
+		else
+			uv_timer_stop(&t->ev_timer);
+	}
+}
+
+/* After a round: a dump when events were lost, a listener count when
+ * listeners changed. */
+static void
+ev_after(struct stack *s)
+{
+	struct stack_tgt *t = &s->tgt;
+
+	if (t->resync) {
+		t->resync = 0;
+		t->listen_check = 0;
+		log_info("EZD1233I CONNECTION EVENTS WERE LOST: SOCKET TABLE READ AGAIN");
+		dump(s);
+	} else if (t->listen_check) {
+		/* Listeners (Rdy) are counted by the dump. */
+		t->listen_check = 0;
+		dump(s);
+	}
+}
+
+static void
+ev_readable_cb(uv_poll_t *h, int status, int events)
+{
+	struct stack *s = h->data;
+
+	LIB_UNUSED(events);
+	if (status < 0)
+		return;
+	ev_round(s);
+	ev_after(s);
+}
+
+static void
+ev_timer_cb(uv_timer_t *h)
+{
+	struct stack *s = h->data;
+
+	ev_round(s);
+	ev_after(s);
+}
+
+int
+stack_tgt_start(struct stack *s)
+{
+	struct stack_tgt *t = &s->tgt;
+	char err[256];
+	int r, i;
+
+	if (s->poll_conns) {
+		log_info("EZD1231I CONNECTION EVENTS NOT USED (-P): SOCKET TABLE POLLED EVERY %d MS",
+			 STACK_POLL_MS);
+		return 0;
+	}
+	err[0] = '\0';
+	if ((r = kdp_ev_open(&t->ev, NULL, err, sizeof(err))) < 0) {
+		log_info("EZD1231I CONNECTION EVENTS NOT AVAILABLE (%s): SOCKET TABLE POLLED EVERY "
+			 "%d MS", err[0] ? err : strerror(-r), STACK_POLL_MS);
+		t->ev = NULL;
+		return 0;
+	}
+	if ((r = kdp_ev_addr_set(t->ev, in6_any, KDP_EV_WATCH_LISTEN)) < 0 ||
+	    (r = uv_poll_init(s->loop, &t->ev_poll, kdp_ev_fd(t->ev))) < 0) {
+		log_info("EZD1231I CONNECTION EVENTS NOT AVAILABLE (%s): SOCKET TABLE POLLED EVERY "
+			 "%d MS", strerror(r < 0 ? -r : r), STACK_POLL_MS);
+		kdp_ev_close(&t->ev);
+		return 0;
+	}
+	t->ev_poll.data = s;
+	uv_timer_init(s->loop, &t->ev_timer);
+	t->ev_timer.data = s;
+	t->ev_handles = 1;
+	uv_poll_start(&t->ev_poll, UV_READABLE, ev_readable_cb);
+	for (i = 0; i < s->ndv; i++)
+		if (s->dv[i].target)
+			kdp_ev_addr_set(t->ev, s->dv[i].addr, KDP_EV_WATCH_CONN | KDP_EV_WATCH_LISTEN);
+	log_info("EZD1230I CONNECTION EVENTS FROM THE KERNEL: SOCKET TABLE CHECKED EVERY %d S",
+		 STACK_VERIFY_MS / 1000);
+	return 0;
+}
+
+void
+stack_tgt_stop(struct stack *s)
+{
+	struct stack_tgt *t = &s->tgt;
+
+	if (!t->ev_handles)
+		return;
+	t->ev_handles = 0;
+	uv_poll_stop(&t->ev_poll);
+	uv_close((uv_handle_t *)&t->ev_poll, NULL);
+	uv_close((uv_handle_t *)&t->ev_timer, NULL);
 }
 
 struct full_ctx {
@@ -521,6 +819,47 @@ stack_tgt_on_sysports(struct stack *s, const struct xcf_member_info *from,
 	lib_strlcpy(t->sp_owner, from->member, sizeof(t->sp_owner));
 }
 
+/* The digest of our connections of each DVIPA we are a target of, with our
+ * listeners (a lost TGT_LISTEN is repaired within a second). */
+void
+stack_tgt_report_digests(struct stack *s)
+{
+	struct wire_xcf_tgt_digest m;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < s->ndv; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+
+		if (!d->target || !d->owner[0])
+			continue;
+		sysports_check(s, d);	/* SYSPLEXPORTS: ask again until granted */
+		send_listen(s, d);
+		memset(&m, 0, sizeof(m));
+		m.n = 1;
+		memcpy(m.d[0].dvipa, d->addr, 16);
+		m.d[0].count = s->tgt.dg[i].count;
+		m.d[0].sum = s->tgt.dg[i].sum;
+		n = wire_xcf_tgt_digest_encode(&m, s->tgt.txbuf, sizeof(s->tgt.txbuf));
+		if (n > 0 && stack_send(s, d->owner, WIRE_XCF_TGT_DIGEST, s->tgt.txbuf, (size_t)n) == 0)
+			s->tgt.digests++;
+	}
+}
+
+void
+stack_tgt_on_sync(struct stack *s, const uint8_t dvipa[16])
+{
+	struct stack_dvipa *d;
+
+	if (memcmp(dvipa, in6_any, 16) == 0) {
+		stack_tgt_report_all(s);
+		return;
+	}
+	d = stack_dvipa_find(s, dvipa);
+	if (d && d->target)
+		stack_tgt_report_full(s, d);
+}
+
 /* Applies a distribution (ours or advertised by the owner) on the target side. */
 void
 stack_tgt_apply_dist(struct stack *s, struct stack_dvipa *d, const struct wire_xcf_dist_adv *m,
@@ -550,6 +889,14 @@ stack_tgt_apply_dist(struct stack *s, struct stack_dvipa *d, const struct wire_x
 		stack_net_dvipa_local(s, d, 1);
 		log_info("EZD1205I DYNAMIC VIPA %s IS A DESTINATION OF %s",
 			 lib_ip6_str(d->addr, a, sizeof(a)), owner);
+		if (s->tgt.ev) {
+			/* Watched first, then one dump for what already exists
+			 * (events from now on replay idempotently). */
+			if (kdp_ev_addr_set(s->tgt.ev, d->addr,
+					    KDP_EV_WATCH_CONN | KDP_EV_WATCH_LISTEN) < 0)
+				lib_verdict(&s->tun_verdicts, "connection events: address not watched");
+			stack_tgt_poll(s);
+		}
 	} else if (!me && d->target && !d->draining) {
 		/* Taken out of the destinations: our connections of it keep the
 		 * DVIPA (and their routes) until they end (stack_tgt_poll). */
@@ -570,6 +917,8 @@ stack_tgt_stop_all(struct stack *s)
 		d->draining = 0;
 		if (d->target) {
 			d->target = 0;
+			if (s->tgt.ev)
+				kdp_ev_addr_del(s->tgt.ev, d->addr);
 			stack_net_dvipa_local(s, d, 0);
 		}
 	}
@@ -592,6 +941,7 @@ stack_tgt_init(struct stack *s)
 void
 stack_tgt_fini(struct stack *s)
 {
+	kdp_ev_close(&s->tgt.ev);
 	vipa_vcrt_destroy(&s->tgt.conns);
 	free(s->tgt.evq);
 	s->tgt.evq = NULL;

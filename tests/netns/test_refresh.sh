@@ -31,12 +31,21 @@ LUA
 sx up "$tmp/topo.lua" >/dev/null || fail "sysplex up"
 [ "$(cmdj SYSA SYSPLEX\$STATS | jq .mip6.bind_lifetime)" = $LIFE ] || fail "SYSA does not ask for $LIFE s bindings"
 
-# Every Mobility Header on CLIENT1's LAN interface, with or without an RH2.
-in_host CLIENT1 tshark -n -q -i lan0 -f 'ip6 proto 135 or (ip6 proto 43 and ip6[40] == 135)' \
+# Every Mobility Header on CLIENT1's LAN interface, with or without an RH2;
+# and UDP probes to port 9 of SYSA, which prove the capture live before the
+# download starts (the binding BU follows the SYN within a millisecond, so
+# "Capturing on" alone was not soon enough under load).
+in_host CLIENT1 tshark -n -q -i lan0 \
+	-f 'ip6 proto 135 or (ip6 proto 43 and ip6[40] == 135) or (udp dst port 9 and ip6 dst fd00:1::1)' \
 	-w "$tmp/cap.pcapng" 2> "$tmp/tshark.err" &
 capture=$!
 cap_ready() { grep -q "Capturing on" "$tmp/tshark.err"; }
 poll_until 15 cap_ready || fail "tshark did not start: $(cat "$tmp/tshark.err")"
+cap_live() {
+	in_host CLIENT1 python3 -c 'import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).sendto(b"probe", ("fd00:1::1", 9))'
+	[ "$(tshark -n -r "$tmp/cap.pcapng" -Y udp 2>/dev/null | wc -l)" -ge 1 ]
+}
+poll_until 15 cap_live || fail "the capture saw none of CLIENT1's probes"
 
 # An endless download paced at 200 kB/s: alive until the test ends it.
 ip netns exec "$INST-CLIENT1" curl -s -o /dev/null --local-port $SPORT \

@@ -49,7 +49,10 @@ r0=$(full_reports)
 	fail "SYSC got the BIND_INFO despite the rule: the test proves nothing"
 ok "connection ..$sp on SYSC bound at the routing stack; SYSC (no BIND_INFO) still says NONE"
 
-# Two more full reports from SYSC, each listing the connection as NONE.
+# Two more full reports from SYSC, each listing the connection as NONE
+# (asked for: a target sends them only when the routing stack asks).
+cmdj SYSC 'SYSPLEX$REPORT' >/dev/null && cmdj SYSC 'SYSPLEX$REPORT' >/dev/null ||
+	fail "SYSPLEX\$REPORT"
 reported() { [ "$(full_reports)" -ge $((r0 + 2)) ]; }
 poll_until 30 reported || fail "SYSC sent no full report"
 st=$(vcrt | jq -r ".vcrt[] | select(.sport == $sp) | .bypass")
