@@ -15,6 +15,9 @@
 #   6. build/bench/kdp_events  connection events (tracepoint + ring buffer)
 #                              vs the targets' 100 ms socket table dump, with
 #                              1k/10k/100k idle connections held
+#   7. bench/idle.sh           the stacks with 0/1k/10k/100k idle connections
+#                              held: CPU, RSS, SQLite, new conn/s; events vs
+#                              poll; chart build/bench/idle.svg
 #
 # Each networked benchmark builds and tears down its own emulated sysplex
 # (instance bd<pid> / bp<pid>).  Environment: BIN (bin), BUILD (build),
@@ -55,6 +58,7 @@ if [ -x "$BUILD/bench/kdp_events" ]; then
 else
 	echo "(kdp_events not built: $BUILD/bench/kdp_events; \`make progs\` builds it)"
 fi
+step idle env BUILD="$BUILD" bash bench/idle.sh
 
 # v NAME: the value of result line NAME from any benchmark's output.
 v() { cat "$LOG"/*.out 2>/dev/null | awk -v n="$1" '$1 == n { print $2; exit }'; }
@@ -100,6 +104,11 @@ row "conn events: consumer per event" "$(v consume_ns_per_event)" ns
 for n in 1000 10000 100000; do
 	row "idle $n conns: 100 ms dump CPU" "$(v idle_dump_cpu_ms_per_s_$n)" ms/s
 	row "idle $n conns: event path CPU" "$(v idle_events_cpu_ms_per_s_$n)" ms/s "dump/events x$(v idle_dump_over_events_$n)"
+done
+for n in 0 100000; do
+	for m in events poll; do
+		row "stacks, $n idle conns held ($m): CPU A/B/C" "$(v idle_${m}_${n}_SYSA_cpu)/$(v idle_${m}_${n}_SYSB_cpu)/$(v idle_${m}_${n}_SYSC_cpu)" "%" "new conn/s $(v idle_${m}_${n}_conn_s) (bench/idle.sh)"
+	done
 done
 if grep -q 'workaround topolog' "$LOG"/*.out 2>/dev/null; then
 	echo "  NOTE: measured on the workaround topologies (bench/README.md, \"Product bugs\")"

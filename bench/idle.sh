@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# bench/idle.sh - what idle connections cost the stacks: a sweep of
+# concurrent idle connections (IDLE_LEVELS, default 0 1000 10000 100000)
+# held from CLIENT1 and CLIENT2 to DVIPA1 port 7777 (tests/tools/idle_conns.py on
+# every system, bench/idle_topology.lua: the default sysplex, no bypass),
+# once with connection events (IDLE_MODES "events") and once with the
+# targets polling their socket table (SYSPLEX_STACK_POLL=1, "poll").  At
+# each level, for each stack: CPU per second while the connections are idle
+# (BENCH_SECONDS, default 10), RSS and its growth per connection held, the
+# SQLite file (stack.db + WAL); and new connections/s (wrk, one request per
+# connection, `Connection: close`, to port 8080) measured with the level
+# held.  Result lines as the other benchmarks; the table goes to
+# $BUILD/bench/idle.dat and a chart (gnuplot) to $BUILD/bench/idle.svg.
+#
+# Limits met on this machine: one process may open 20,000 descriptors (the
+# hard limit; root here has no CAP_SYS_RESOURCE to raise it), so the clients
+# run one holder process per 15,000 connections and every system
+# IDLE_SERVERS (default 3) servers sharing the port (SO_REUSEPORT); a client
+# address has about 28,000 ephemeral ports per destination (the clients
+# widen ip_local_port_range and use IDLE_SRCS extra addresses each); a
+# target tracks at most 65,536 connections (STACK_TCONN_MAX) and the routing
+# stack routes at most 262,144 (STACK_VCRT_MAX), so 1,000,000 needs larger
+# tables (and about 6 GB of kernel socket memory for both ends).
+set -u
+cd "$(dirname "$0")/.."
+BIN=$(cd "${BIN:-bin}" && pwd) || exit 1
+BUILD=${BUILD:-build}
+SECS=${BENCH_SECONDS:-10}
+LEVELS=${IDLE_LEVELS:-"0 1000 10000 100000"}
+MODES=${IDLE_MODES:-"events poll"}
+NSRC=${IDLE_SRCS:-4}
+INST=${BENCH_INSTANCE:-bi$(( $$ % 100000 ))}
+TOPO=$(pwd)/bench/idle_topology.lua
+RUN=/run/sysplex/$INST
+HZ=$(getconf CLK_TCK)
+OUT=$BUILD/bench
+export SYSPLEX_HOME=${SYSPLEX_HOME:-$(pwd)}
+. "$(dirname "$0")/lib.sh"
+for p in wrk jq python3; do command -v $p >/dev/null || die "$p is missing (make deps)"; done
+mkdir -p "$OUT"
+
+PIDS=""
+HOLDERS=""
+cleanup() {
+	local p
+	for p in $HOLDERS $PIDS; do kill "$p" 2>/dev/null; done
+	sx down >/dev/null 2>&1 || true
+	rm -rf "${FIFOS:-}"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+FIFOS=$(mktemp -d)
+
+stack_pid() { daemon_pid "$1" tcpip-stack; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+db_kb() { du -k -c "$RUN/$1"/stack.db* 2>/dev/null | awk 'END { print $1 }'; }
+vcrt_n() { cmdj SYSA 'SYSPLEX$STATS' | jq .vcrt; }
+
+# plex MODE: a fresh sysplex, servers holding on every system, clients ready.
+plex() {
+	local h i
+	sx down >/dev/null 2>&1
+	if [ "$1" = poll ]; then
+		SYSPLEX_STACK_POLL=1 sx up "$TOPO" >/dev/null || die "sysplex up $TOPO failed"
+	else
+		sx up "$TOPO" >/dev/null || die "sysplex up $TOPO failed"
+	fi
+	for h in SYSA SYSB SYSC; do
+		for i in $(seq 1 "${IDLE_SERVERS:-3}"); do
+			ip netns exec "$INST-$h" python3 tests/tools/idle_conns.py serve 7777 >/dev/null &
+			PIDS="$PIDS $!"
+		done
+	done
+	poll_until 30 every_rdy || die "port 7777 not ready on every target"
+	for h in CLIENT1 CLIENT2; do
+		ip netns exec "$INST-$h" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+		for i in $(seq 1 "$NSRC"); do
+			ip netns exec "$INST-$h" ip -6 addr add "$(src_of "$h" "$i")/64" dev lan0 nodad 2>/dev/null
+		done
+	done
+}
+every_rdy() {
+	cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq -e '[.vdpt[] | select(.port == 7777 and .rdy > 0)] | length == 3'
+}
+# src_of CLIENTn i: the i-th extra source address of a client.
+src_of() { echo "fd00:1::${1#CLIENT}:$2"; }
+srcs() { local i l=""; for i in $(seq 1 "$NSRC"); do l="$l${l:+,}$(src_of "$1" "$i")"; done; echo "$l"; }
+
+# hold N: N more idle connections, half from each client; waits until they
+# are established (the holders say so) and the routing stack routes them all.
+HELD=0
+hold() {
+	local n=$1 h f m
+	[ "$n" -gt 0 ] || return 0
+	for h in CLIENT1 CLIENT2; do
+		# One process per 15,000 connections (the descriptor limit).
+		for m in $(chunks $((n / 2))); do
+			k=$((k + 1)); f=$FIFOS/$h.$k
+			mkfifo "$f.in"
+			ip netns exec "$INST-$h" python3 tests/tools/idle_conns.py hold fd00:100::1 7777 "$m" \
+				"$(srcs $h)" <"$f.in" >"$f.out" &
+			HOLDERS="$HOLDERS $!"
+			exec {fd}>"$f.in"	# keeps the holder's stdin open until we exit
+			OUTS="$OUTS $f.out"
+		done
+	done
+	for f in $OUTS; do
+		poll_until 900 grep -q held "$f" || die "holder $f did not finish"
+	done
+	say "   holders: $(cat $OUTS | awk '{ h += $2; f += $4 } END { print h " held, " f " failed" }')"
+	HELD=$((HELD + $(cat $OUTS | awk '{ h += $2 } END { print h + 0 }')))
+	OUTS=""
+	routed() { [ "$(vcrt_n)" -ge "$HELD" ]; }
+	poll_until 120 routed || say "   (SYSA routes $(vcrt_n) of $HELD)"
+}
+# chunks N: N as parts of at most 15,000.
+chunks() { local n=$1; while [ "$n" -gt 15000 ]; do echo 15000; n=$((n - 15000)); done; echo "$n"; }
+OUTS=""
+k=0
+
+# conn_rate: new connections/s with what is held now.
+conn_rate() {
+	sx exec CLIENT1 -- wrk -t2 -c32 -d5 -H 'Connection: close' 'http://[fd00:100::1]:8080/' 2>&1 |
+		awk '/^Requests\/sec:/ { print $2 }'
+}
+
+DAT=$OUT/idle.dat
+printf '# mode level sysa_cpu sysb_cpu sysc_cpu sysa_rss_kb sysb_rss_kb sysc_rss_kb sysa_db_kb conn_s\n' >"$DAT"
+say "== idle.sh: instance $INST, levels $LEVELS, modes $MODES, ${SECS} s idle per level"
+for mode in $MODES; do
+	plex "$mode"
+	HELD=0
+	declare -A rss0=() rssp=()
+	prev=0
+	for lvl in $LEVELS; do
+		hold $((lvl - HELD))
+		sleep 2	# the last handshakes' reports settle
+		declare -A pid=() t0=() cpu=() rss=()
+		for h in SYSA SYSB SYSC; do pid[$h]=$(stack_pid $h); t0[$h]=$(cpu_ticks "${pid[$h]}"); done
+		a=$(now); sleep "$SECS"; b=$(now)
+		for h in SYSA SYSB SYSC; do
+			cpu[$h]=$(calc "($(cpu_ticks "${pid[$h]}") - ${t0[$h]}) * 100 / $HZ / ($b - $a)" 2)
+			rss[$h]=$(rss_kb "${pid[$h]}")
+			[ -n "${rss0[$h]:-}" ] || rss0[$h]=${rss[$h]}
+		done
+		rate=$(conn_rate)
+		db=$(db_kb SYSA)
+		for h in SYSA SYSB SYSC; do
+			per=n/a; marg=n/a
+			[ "$HELD" -gt 0 ] && per=$(calc "(${rss[$h]} - ${rss0[$h]}) * 1024 / $HELD" 0)
+			[ "$HELD" -gt "$prev" ] && [ -n "${rssp[$h]:-}" ] &&
+				marg=$(calc "(${rss[$h]} - ${rssp[$h]}) * 1024 / ($HELD - $prev)" 0)
+			rssp[$h]=${rss[$h]}
+			fig "idle_${mode}_${lvl}_${h}_cpu" "${cpu[$h]}" "%" "CPU of $h's stack per second, $HELD idle connections held"
+			fig "idle_${mode}_${lvl}_${h}_rss" "$((rss[$h] / 1024))" MB "RSS of $h's stack; growth per held connection: ${per} B over level 0, ${marg} B over the previous level"
+		done
+		prev=$HELD
+		fig "idle_${mode}_${lvl}_sqlite" "$db" KB "SYSA's stack.db + WAL"
+		for h in SYSA SYSB; do
+			say "   $h: $(cmdj $h 'SYSPLEX$STATS' | jq -c '{full_reports, vcrt, tracking, drops}')"
+		done
+		fig "idle_${mode}_${lvl}_conn_s" "${rate:-n/a}" conn/s "new connections/s (wrk -c32, Connection: close) with $HELD held"
+		printf '%s %s %s %s %s %s %s %s %s %s\n' "$mode" "$HELD" "${cpu[SYSA]}" "${cpu[SYSB]}" \
+			"${cpu[SYSC]}" "${rss[SYSA]}" "${rss[SYSB]}" "${rss[SYSC]}" "$db" "${rate:-0}" >>"$DAT"
+	done
+	for p in $HOLDERS; do kill "$p" 2>/dev/null; done
+	HOLDERS=""
+done
+
+if command -v gnuplot >/dev/null; then
+	gnuplot <<GP 2>/dev/null && say "   chart: $OUT/idle.svg"
+set terminal svg size 1000,700
+set output "$OUT/idle.svg"
+set multiplot layout 2,1 title "idle connections: per-stack CPU and new connections/s"
+set logscale x
+set xlabel "idle connections held"
+set ylabel "% of a core"
+set key left top
+plot for [m in "events poll"] "$DAT" using (strcol(1) eq m ? (\$2 > 0 ? \$2 : 100) : 1/0):3 with linespoints title m." SYSA", \
+     for [m in "events poll"] "$DAT" using (strcol(1) eq m ? (\$2 > 0 ? \$2 : 100) : 1/0):5 with linespoints title m." SYSC"
+set ylabel "new conn/s"
+plot for [m in "events poll"] "$DAT" using (strcol(1) eq m ? (\$2 > 0 ? \$2 : 100) : 1/0):10 with linespoints title m
+unset multiplot
+GP
+else
+	say "   (no gnuplot: no chart; make deps installs gnuplot-nox)"
+fi
+exit 0
