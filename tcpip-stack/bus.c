@@ -53,6 +53,7 @@ stack_bus_init(struct stack *s, stack_deliver_fn deliver)
 	lib_strlcpy(b->self.sysname, s->sysname, sizeof(b->self.sysname));
 	lib_strlcpy(b->self.tcpname, s->tcpname, sizeof(b->self.tcpname));
 	memcpy(b->self.xcfaddr, s->xcfaddr, 16);
+	memcpy(b->self.xcfaddr4, s->xcfaddr4, 16);
 	b->self.state = XCF_ACTIVE;
 	for (i = 0; i < 2; i++) {
 		/* Pages are only touched as the queue first reaches them. */

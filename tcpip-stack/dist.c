@@ -130,6 +130,7 @@ static struct vipa_vdpt_entry *
 vdpt_for(struct stack *s, struct stack_dvipa *d, uint16_t port, const struct xcf_member_info *from)
 {
 	const struct vipa_distribute *v = stack_dvipa_dist_for(s, d, port);
+	const uint8_t *dest = stack_dest_addr(from, d->addr);
 	struct vipa_vdpt_entry *e;
 	int i, allowed;
 
@@ -137,11 +138,11 @@ vdpt_for(struct stack *s, struct stack_dvipa *d, uint16_t port, const struct xcf
 		return NULL;
 	allowed = v->destall;
 	for (i = 0; !allowed && i < v->ndest; i++)
-		if (memcmp(v->dest[i].xcf, from->xcfaddr, 16) == 0)
+		if (memcmp(v->dest[i].xcf, dest, 16) == 0)
 			allowed = 1;
 	if (!allowed)
 		return NULL;
-	e = vipa_vdpt_get(s->vdpt, d->addr, port, from->xcfaddr, 1);
+	e = vipa_vdpt_get(s->vdpt, d->addr, port, dest, 1);
 	if (e) {
 		lib_strlcpy(e->dest_name, from->member, sizeof(e->dest_name));
 		if (!e->weight)
@@ -170,7 +171,7 @@ stack_dist_on_listen(struct stack *s, const struct xcf_member_info *from, const 
 			struct vipa_vdpt_entry *e = &s->vdpt->e[i];
 			int listed_dvipa = 0;
 
-			if (!e->used || memcmp(e->dest_xcf, from->xcfaddr, 16) != 0)
+			if (!e->used || memcmp(e->dest_xcf, stack_dest_addr(from, e->dvipa), 16) != 0)
 				continue;
 			for (j = 0; j < m.n; j++)
 				if (memcmp(m.l[j].dvipa, e->dvipa, 16) == 0) {
@@ -425,6 +426,7 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 		uint8_t rb = r->bypass & WIRE_XCF_BYPASS_STATE;	/* the binding's state */
 		struct vipa_vdpt_entry *e = NULL;
 		struct vipa_conn_key k;
+		const uint8_t *dest = stack_dest_addr(from, r->dvipa);
 		struct vipa_conn *c;
 		int created = 0;
 
@@ -442,8 +444,7 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 			c = vipa_vcrt_lookup(s->vcrt, &k);
 			/* An entry still in SYN state is a newer connection on the
 			 * same ports: the end is of the one before. */
-			if (c && c->state == VIPA_CONN_EST &&
-			    memcmp(c->dest_xcf, from->xcfaddr, 16) == 0) {
+			if (c && c->state == VIPA_CONN_EST && memcmp(c->dest_xcf, dest, 16) == 0) {
 				stack_dist_conn_removed(s, c, 0);
 				vipa_vcrt_remove(s->vcrt, &k);
 			}
@@ -461,13 +462,13 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 			 * connection that reached it under a per-home-address
 			 * binding). */
 			e = vdpt_for(s, d, k.dport, from);
-			memcpy(c->dest_xcf, from->xcfaddr, 16);
+			memcpy(c->dest_xcf, dest, 16);
 			c->created_ms = now;
 			/* Not sent by us: no part of the TSR's sent/established. */
 			c->confirmed = 1;
 			if (e)
 				e->active++;
-		} else if (memcmp(c->dest_xcf, from->xcfaddr, 16) != 0) {
+		} else if (memcmp(c->dest_xcf, dest, 16) != 0) {
 			lib_verdict(&s->bus_verdicts, "connection reported by a stack it is not routed to");
 			continue;
 		}
@@ -518,7 +519,7 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 	}
 	if ((mp->flags & WIRE_XCF_F_FULL) && (mp->flags & WIRE_XCF_F_LAST)) {
 		struct { struct stack *s; const uint8_t *dest; uint64_t gen; const uint8_t *scope; } a = {
-			s, from->xcfaddr, gen, mp->scope };
+			s, stack_dest_addr(from, mp->scope), gen, mp->scope };
 		vipa_vcrt_foreach(s->vcrt, conn_full_sweep, &a);
 	}
 }
@@ -621,6 +622,12 @@ stack_dist_target_left(struct stack *s, const struct xcf_member_info *m)
 		if (s->dv[n].sp_init)
 			vipa_sysports_release_all(&s->dv[n].sp, m->xcfaddr);
 	n = vipa_vdpt_remove_dest(s->vdpt, m->xcfaddr);
+	if (vipa_addr_is_v4(m->xcfaddr4)) {
+		/* Its IPv4 DYNAMICXCF address is the destination of IPv4 DVIPAs. */
+		a.dest = m->xcfaddr4;
+		vipa_vcrt_foreach(s->vcrt, drop_conn_of_dest, &a);
+		n += vipa_vdpt_remove_dest(s->vdpt, m->xcfaddr4);
+	}
 	if (n > 0)
 		log_info("EZD1208I %d VDPT ENTRIES OF %s REMOVED", n, m->member);
 }

@@ -31,6 +31,18 @@ stack_dvipa_get(struct stack *s, const uint8_t addr[16])
 	return d;
 }
 
+const uint8_t *
+stack_dest_addr(const struct xcf_member_info *m, const uint8_t dvipa[16])
+{
+	return vipa_addr_is_v4(dvipa) ? m->xcfaddr4 : m->xcfaddr;
+}
+
+const uint8_t *
+stack_self_addr(const struct stack *s, const uint8_t dvipa[16])
+{
+	return vipa_addr_is_v4(dvipa) ? s->xcfaddr4 : s->xcfaddr;
+}
+
 int
 stack_dvipa_is_dist_port(const struct stack_dvipa *d, uint16_t port)
 {

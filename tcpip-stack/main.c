@@ -98,6 +98,8 @@ check_only(const char *path)
 		return 1;
 	}
 	vipa_profile_print(&p, stdout);
+	/* Statements accepted but skipped: the operator must see them. */
+	vipa_profile_print_warnings(&p, stderr);
 	return 0;
 }
 
@@ -253,8 +255,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (!s.prof.has_dynxcf) {
-		fprintf(stderr, "%s: IPCONFIG6 DYNAMICXCF is required to join the sysplex\n", profile);
+	if (!s.prof.has_dynxcf && !s.prof.has_dynxcf4) {
+		fprintf(stderr, "%s: IPCONFIG6 DYNAMICXCF or IPCONFIG DYNAMICXCF is required to join "
+			"the sysplex\n", profile);
 		return 1;
 	}
 	if (xcf_couple_parse(&s.couple, couple, err, sizeof(err)) < 0) {
@@ -278,7 +281,11 @@ main(int argc, char **argv)
 	lib_strlcpy(s.tcpname, tcpname, sizeof(s.tcpname));
 	lib_strlcpy(s.lanif, lanif, sizeof(s.lanif));
 	lib_strlcpy(s.statedir, statedir, sizeof(s.statedir));
-	memcpy(s.xcfaddr, s.prof.dynxcf, 16);
+	/* The member's XCF address is the IPv6 one; an IPv4-only stack is
+	 * known by its IPv4 address (IPv4-mapped). */
+	memcpy(s.xcfaddr, s.prof.has_dynxcf ? s.prof.dynxcf : s.prof.dynxcf4, 16);
+	if (s.prof.has_dynxcf4)
+		memcpy(s.xcfaddr4, s.prof.dynxcf4, 16);
 	if (s.prof.nomip6)
 		s.no_mip6 = 1;
 	if (mkdir(statedir, 0700) < 0 && errno != EEXIST)

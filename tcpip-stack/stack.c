@@ -134,6 +134,7 @@ stack_init(struct stack *s, uv_loop_t *loop)
 	xc.sysname = s->sysname;
 	xc.tcpname = s->tcpname;
 	memcpy(xc.xcfaddr, s->xcfaddr, 16);
+	memcpy(xc.xcfaddr4, s->xcfaddr4, 16);
 	xc.cds_connect = stack_cds_connect;
 	xc.cds_arg = s;
 	s->xcf = xcf_new(loop, &xc, &stack_group_cbs, s);

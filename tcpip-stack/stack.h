@@ -409,7 +409,8 @@ struct stack {
 	struct xcf_couple couple;
 	struct xcf *xcf;
 	char sysname[9], tcpname[9], member[XCF_NAME_LEN + 1];
-	uint8_t xcfaddr[16];
+	uint8_t xcfaddr[16];		/* IPCONFIG6 DYNAMICXCF (IPv4-mapped IPCONFIG one without) */
+	uint8_t xcfaddr4[16];		/* IPCONFIG DYNAMICXCF, IPv4-mapped; zero when none */
 	char lanif[16];
 	int lan_ifindex;
 	char statedir[200];
@@ -454,6 +455,11 @@ struct stack {
 struct stack_dvipa *stack_dvipa_find(struct stack *s, const uint8_t addr[16]);
 /* Finds or adds the entry (NULL when the table is full). */
 struct stack_dvipa *stack_dvipa_get(struct stack *s, const uint8_t addr[16]);
+/* A stack's address as a target of the DVIPA: its IPv4 DYNAMICXCF address
+ * for an IPv4 DVIPA (zero when it has none), its IPv6 one otherwise.  VDPT
+ * and VCRT rows name targets by it. */
+const uint8_t *stack_dest_addr(const struct xcf_member_info *m, const uint8_t dvipa[16]);
+const uint8_t *stack_self_addr(const struct stack *s, const uint8_t dvipa[16]);
 int stack_dvipa_is_dist_port(const struct stack_dvipa *d, uint16_t port);
 const char *stack_dvipa_diststat(const struct stack_dvipa *d);
 const char *stack_dvipa_status(const struct stack_dvipa *d);

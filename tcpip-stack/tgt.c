@@ -197,7 +197,7 @@ stack_tgt_conn(struct stack *s, const struct vipa_conn_key *k, int *created)
 	struct vipa_conn *c = vipa_vcrt_insert(s->tgt.conns, k, created);
 
 	if (c && *created) {
-		memcpy(c->dest_xcf, s->xcfaddr, 16);
+		memcpy(c->dest_xcf, stack_self_addr(s, k->dvipa), 16);
 		c->state = VIPA_CONN_EST;
 		c->created_ms = lib_now_ms();
 		c->listed_gen = s->tgt.poll_gen;
@@ -868,7 +868,7 @@ stack_tgt_apply_dist(struct stack *s, struct stack_dvipa *d, const struct wire_x
 	int i, me = m->ndest == 0;
 
 	for (i = 0; i < m->ndest && !me; i++)
-		if (memcmp(m->dest[i].xcf, s->xcfaddr, 16) == 0)
+		if (memcmp(m->dest[i].xcf, stack_self_addr(s, d->addr), 16) == 0)
 			me = 1;
 	if (m->nports == 0)
 		me = 0;		/* no distribution left (OBEYFILE) */

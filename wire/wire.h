@@ -227,7 +227,8 @@ int wire_xcf_hdr_decode(struct wire_xcf_hdr *h, const uint8_t *p, size_t len,
 			const uint8_t **body, const char **reason);
 ssize_t wire_xcf_hdr_encode(const struct wire_xcf_hdr *h, uint8_t *p, size_t cap);
 
-/* HEARTBEAT body: hb u32 ms, fail u32 ms, state u8, sysname 8, tcpname 8, xcfaddr 16 */
+/* HEARTBEAT body: hb u32 ms, fail u32 ms, state u8, sysname 8, tcpname 8, xcfaddr 16,
+ * xcfaddr4 16 (the IPv4 DYNAMICXCF address IPv4-mapped, all zero when none) */
 #define WIRE_XCF_SYSNAME_LEN 8
 struct wire_xcf_heartbeat {
 	uint32_t hb_interval_ms;
@@ -236,6 +237,7 @@ struct wire_xcf_heartbeat {
 	char sysname[WIRE_XCF_SYSNAME_LEN + 1];
 	char tcpname[WIRE_XCF_SYSNAME_LEN + 1];
 	uint8_t xcfaddr[16];
+	uint8_t xcfaddr4[16];
 };
 int wire_xcf_heartbeat_decode(struct wire_xcf_heartbeat *m, const uint8_t *p, size_t len,
 			      const char **reason);

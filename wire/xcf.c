@@ -22,8 +22,8 @@
  * +-------+-------+-------+-------+
  *
  * Bodies:
- *  HEARTBEAT (41)  hb ms u32 | fail ms u32 | state u8 | sysname 8 | tcpname 8 |
- *                  xcfaddr 16
+ *  HEARTBEAT (57)  hb ms u32 | fail ms u32 | state u8 | sysname 8 | tcpname 8 |
+ *                  xcfaddr 16 | xcfaddr4 16 (IPv4-mapped, all zero when none)
  *  LEAVE (0)       empty
  *  VIPA_ADV        n u8 | n x { addr 16 | origin u8 | rank u8 | status u8 | flags u8 }
  *  DIST_ADV        dvipa 16 | method u8 | flags u8 | timedaff u16 | nports u8 |
@@ -198,6 +198,7 @@ wire_xcf_heartbeat_decode(struct wire_xcf_heartbeat *m, const uint8_t *p, size_t
 	bad_name |= rd_name(&r, m->sysname, WIRE_XCF_SYSNAME_LEN);
 	bad_name |= rd_name(&r, m->tcpname, WIRE_XCF_SYSNAME_LEN);
 	wire_rd_bytes(&r, m->xcfaddr, 16);
+	wire_rd_bytes(&r, m->xcfaddr4, 16);
 	if ((rc = rd_finish(&r, "HEARTBEAT truncated", reason)) < 0)
 		return rc;
 	if (bad_name) {
@@ -228,6 +229,7 @@ wire_xcf_heartbeat_encode(const struct wire_xcf_heartbeat *m, uint8_t *p, size_t
 	    wr_name(&w, m->tcpname, WIRE_XCF_SYSNAME_LEN) < 0)
 		return -EINVAL;
 	wire_wr_bytes(&w, m->xcfaddr, 16);
+	wire_wr_bytes(&w, m->xcfaddr4, 16);
 	return wire_wr_result(&w);
 }
 

@@ -122,7 +122,10 @@ xcf_member_by_addr(const struct xcf *x, const uint8_t addr[16])
 	int i;
 
 	for (i = 0; i < x->couple.n; i++)
-		if (x->m[i].info.state == XCF_ACTIVE && memcmp(x->m[i].info.xcfaddr, addr, 16) == 0)
+		if (x->m[i].info.state == XCF_ACTIVE &&
+		    (memcmp(x->m[i].info.xcfaddr, addr, 16) == 0 ||
+		     (x->m[i].info.xcfaddr4[11] == 0xff &&
+		      memcmp(x->m[i].info.xcfaddr4, addr, 16) == 0)))
 			return &x->m[i].info;
 	return NULL;
 }
@@ -198,6 +201,7 @@ send_heartbeat(struct xcf *x)
 	lib_strlcpy(hb.sysname, cm->sysname, sizeof(hb.sysname));
 	lib_strlcpy(hb.tcpname, cm->tcpname, sizeof(hb.tcpname));
 	memcpy(hb.xcfaddr, x->m[x->self].info.xcfaddr, 16);
+	memcpy(hb.xcfaddr4, x->m[x->self].info.xcfaddr4, 16);
 	n = wire_xcf_heartbeat_encode(&hb, body, sizeof(body));
 	if (n < 0)
 		return (int)n;
@@ -267,6 +271,7 @@ peer_up(struct xcf *x, struct xcf_peer *p, const struct wire_xcf_hdr *h,
 
 	p->info.incarnation = h->incarnation;
 	memcpy(p->info.xcfaddr, hb->xcfaddr, 16);
+	memcpy(p->info.xcfaddr4, hb->xcfaddr4, 16);
 	p->info.state = XCF_ACTIVE;
 	p->info.joined_ms = lib_wall_ms();
 	p->info.last_hb_ms = now;
@@ -308,6 +313,7 @@ on_heartbeat(struct xcf *x, struct xcf_peer *p, const struct wire_xcf_hdr *h,
 		if (p->info.incarnation == h->incarnation) {
 			p->info.last_hb_ms = now;
 			memcpy(p->info.xcfaddr, hb.xcfaddr, 16);
+			memcpy(p->info.xcfaddr4, hb.xcfaddr4, 16);
 			return;
 		}
 		/* Incarnations grow with time: beats of the old one still queued
@@ -1045,6 +1051,7 @@ xcf_new(uv_loop_t *loop, const struct xcf_config *cfg, const struct xcf_cbs *cbs
 		lib_strlcpy(mi->tcpname, cm->tcpname, sizeof(mi->tcpname));
 	}
 	memcpy(x->m[self].info.xcfaddr, cfg->xcfaddr, 16);
+	memcpy(x->m[self].info.xcfaddr4, cfg->xcfaddr4, 16);
 	x->self_state = XCF_NOTJOINED;
 	if (xcf_sfm_init(x, cfg) < 0) {
 		free(x);

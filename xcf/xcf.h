@@ -107,6 +107,7 @@ struct xcf_member_info {
 	char sysname[9];
 	char tcpname[9];
 	uint8_t xcfaddr[16];		/* from its heartbeats */
+	uint8_t xcfaddr4[16];		/* its IPv4 DYNAMICXCF address (IPv4-mapped), zero if none */
 	uint64_t incarnation;
 	enum xcf_member_state state;
 	uint64_t joined_ms;		/* lib_wall_ms() when it became active */
@@ -137,6 +138,7 @@ struct xcf_config {
 	const char *sysname;		/* this member: must be in the couple data set */
 	const char *tcpname;
 	uint8_t xcfaddr[16];		/* advertised in heartbeats */
+	uint8_t xcfaddr4[16];		/* IPv4 DYNAMICXCF (IPv4-mapped), zero if none */
 	/* With a CDS in the couple config: returns a socket connected to a CDS
 	 * server (xcf_cds_serve) or -errno.  Called at the first join and
 	 * whenever the connection is lost.  The stack spawns an agent process
@@ -181,7 +183,7 @@ int xcf_publish(struct xcf *x, uint8_t type, const void *body, size_t len);
 const char *xcf_self(const struct xcf *x);	/* our member name */
 /* Copies up to max members (every member of the couple data set, any state). */
 int xcf_members(const struct xcf *x, struct xcf_member_info *out, int max);
-/* Finds an active member by its XCF address; NULL if none. */
+/* Finds an active member by its XCF address (IPv6 or IPv4); NULL if none. */
 const struct xcf_member_info *xcf_member_by_addr(const struct xcf *x, const uint8_t addr[16]);
 const struct xcf_member_info *xcf_member(const struct xcf *x, const char *member);
 const struct lib_verdicts *xcf_verdicts(const struct xcf *x);

@@ -375,6 +375,9 @@ make_hb(struct wire_xcf_heartbeat *m)
 	strcpy(m->sysname, "SYSA");
 	strcpy(m->tcpname, "TCPCS");
 	fill(m->xcfaddr, 16, 0xfd);
+	m->xcfaddr4[10] = m->xcfaddr4[11] = 0xff;	/* ::ffff:10.0.0.1 */
+	m->xcfaddr4[12] = 10;
+	m->xcfaddr4[15] = 1;
 }
 
 static void
@@ -387,7 +390,7 @@ test_heartbeat(void **state)
 	(void)state;
 	make_hb(&in);
 	n = wire_xcf_heartbeat_encode(&in, body, sizeof(body));
-	assert_int_equal(n, 4 + 4 + 1 + 8 + 8 + 16);
+	assert_int_equal(n, 4 + 4 + 1 + 8 + 8 + 16 + 16);
 	check_body(WIRE_XCF_HEARTBEAT, (size_t)n, dec_hb, &out, &in, sizeof(in), &scratch);
 	check_enospc(enc_hb, &in, (size_t)n);
 
