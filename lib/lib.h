@@ -141,7 +141,8 @@ size_t lib_wheel_count(const struct lib_wheel *w);
  * Opens (creating if needed) TUN device `ifname` in the current namespace,
  * IFF_TUN|IFF_NO_PI, plus IFF_VNET_HDR when o->vnet_hdr, IFF_MULTI_QUEUE when
  * o->multiqueue.  With vnet_hdr and offload: TUNSETOFFLOAD
- * TUN_F_CSUM|TSO4|TSO6 (|USO4|USO6 when the kernel takes it); otherwise
+ * TUN_F_CSUM|TSO4|TSO6 (|USO4|USO6 when the kernel takes it; without TSO4 and
+ * USO4 when o->no_gso4: IPv4 then arrives segmented); otherwise
  * TUNSETOFFLOAD(0) (a persistent TUN keeps the last reader's offloads).  Sets
  * addrgenmode none (never disable_ipv6), the MTU, txqueuelen, and brings the
  * link up.  Returns a non-blocking fd or -errno. */
@@ -149,6 +150,7 @@ struct lib_tun_opts {
 	int vnet_hdr;
 	int offload;
 	int multiqueue;
+	int no_gso4;		/* no IPv4 super-packets (their reader encapsulates them) */
 	unsigned mtu;		/* 0 = leave as is */
 	unsigned txqlen;	/* 0 = leave as is */
 };
@@ -157,7 +159,9 @@ int lib_tun_open(const char *ifname, const struct lib_tun_opts *o);
 /* ---- rtnetlink through libmnl (lib/nl.c) -------------------------------------
  * All calls act on the current network namespace and are idempotent: adding
  * what exists (EEXIST) or deleting what is gone (ENOENT/ESRCH/EADDRNOTAVAIL)
- * is success.  Return 0 or -errno. */
+ * is success.  Return 0 or -errno.  An IPv4-mapped address (::ffff:a.b.c.d)
+ * means IPv4: the request is made for AF_INET, and a prefix length given with
+ * it counts the 96 bits of the mapping (a /32 is 128). */
 struct lib_nl;
 struct lib_nl *lib_nl_open(void);
 void lib_nl_close(struct lib_nl **nl);
@@ -171,18 +175,24 @@ int lib_nl_addr(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16], in
 		int nodad);
 /* The same with a peer (the kernel routes peer/plen on the device too; a
  * stays a local address) and IFA_F_* flags (IFA_F_NODAD, IFA_F_NOPREFIXROUTE:
- * no route for a/plen; the peer's route stays). */
+ * no route for a/plen; the peer's route stays).  IPv4 for an IPv4-mapped a
+ * (plen counts the 96 bits of the mapping; the peer must be IPv4 too). */
 int lib_nl_addr_peer(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16],
 		     const uint8_t peer[16], int plen, uint32_t flags);
-/* IPv6 route in `table` (254 main, 255 local, other numbers allowed): dst/plen
- * out oif, via gw when gw != NULL; protocol static (a delete removes only a
+/* Route in `table` (254 main, 255 local, other numbers allowed): dst/plen
+ * out oif, via gw when gw != NULL (IPv4 for an IPv4-mapped dst, plen then
+ * counting the 96 bits of the mapping); protocol static (a delete removes only a
  * static route, not the kernel's route of an address with the same prefix). */
 int lib_nl_route(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16], int plen,
 		 int oif, const uint8_t *gw);
-/* IPv6 policy rule: prio, optional iif name, optional dst/plen (dst NULL = any),
- * optional fwmark (0 = none), action lookup `table`. */
+/* Policy rule: prio, optional iif name, optional dst/plen (dst NULL = any),
+ * optional fwmark (0 = none), action lookup `table`; IPv6, or IPv4 for an
+ * IPv4-mapped dst.  lib_nl_rule_af names the family (AF_INET or AF_INET6),
+ * for rules without a destination. */
 int lib_nl_rule(struct lib_nl *nl, int add, uint32_t prio, const char *iif, const uint8_t *dst,
 		int dst_plen, uint32_t fwmark, uint32_t table);
+int lib_nl_rule_af(struct lib_nl *nl, int af, int add, uint32_t prio, const char *iif,
+		   const uint8_t *dst, int dst_plen, uint32_t fwmark, uint32_t table);
 /* One next hop of a unicast route, as lib_nl_routes reads it (a route with
  * several next hops gives several entries).  IPv4 addresses are the first 4
  * bytes of dst and gw. */
@@ -212,6 +222,9 @@ int lib_sysctl_set(const char *path, const char *value);
  * ifname to ff02::1 with the Override flag and a Target Link-Layer Address
  * option (RFC 4861 7.2.6), so neighbours re-resolve at once. */
 int lib_ndisc_send_una(const char *ifname, const uint8_t target[16]);
+/* Sends a gratuitous ARP request for the IPv4 address `addr` from ifname
+ * (RFC 5227 ARP Announcement), so neighbours re-resolve it at once. */
+int lib_arp_send_garp(const char *ifname, const uint8_t addr[4]);
 
 /* ---- TCP socket dump through NETLINK_SOCK_DIAG (lib/diag.c) -------------------
  * Dumps AF_INET6 TCP sockets of the current namespace whose state bit is in

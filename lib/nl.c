@@ -23,6 +23,7 @@
 #include <linux/fib_rules.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/if_packet.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -227,6 +228,16 @@ lib_nl_addrgen_none(struct lib_nl *nl, int ifindex)
 	return nl_talk(nl, nlh);
 }
 
+/* An IPv4-mapped address (::ffff:a.b.c.d) stands for IPv4: the message gets
+ * AF_INET, the 4 address bytes and the prefix length less 96. */
+static int
+is_v4(const uint8_t a[16])
+{
+	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return memcmp(a, pfx, 12) == 0;
+}
+
 int
 lib_nl_addr(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16], int plen, int nodad)
 {
@@ -249,10 +260,23 @@ lib_nl_addr_peer(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16],
 	nlh = nl_start(buf, add ? RTM_NEWADDR : RTM_DELADDR,
 		       add ? NLM_F_CREATE | NLM_F_EXCL : 0);
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_INET6;
-	ifa->ifa_prefixlen = (uint8_t)plen;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	ifa->ifa_index = (uint32_t)ifindex;
+	if (is_v4(a)) {
+		if (plen < 96 || !is_v4(peer))
+			return -EINVAL;
+		ifa->ifa_family = AF_INET;
+		ifa->ifa_prefixlen = (uint8_t)(plen - 96);
+		if (add && flags) {
+			ifa->ifa_flags = (uint8_t)flags;
+			mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
+		}
+		mnl_attr_put(nlh, IFA_LOCAL, 4, a + 12);
+		mnl_attr_put(nlh, IFA_ADDRESS, 4, peer + 12);
+		return nl_idem(add, nl_talk(nl, nlh));
+	}
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_prefixlen = (uint8_t)plen;
 	if (add && flags) {
 		ifa->ifa_flags = (uint8_t)flags;
 		mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
@@ -276,8 +300,10 @@ lib_nl_route(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16], 
 	nlh = nl_start(buf, add ? RTM_NEWROUTE : RTM_DELROUTE,
 		       add ? NLM_F_CREATE | NLM_F_EXCL : 0);
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET6;
-	rtm->rtm_dst_len = (uint8_t)plen;
+	if (is_v4(dst) && (plen < 96 || (gw && !is_v4(gw))))
+		return -EINVAL;
+	rtm->rtm_family = is_v4(dst) ? AF_INET : AF_INET6;
+	rtm->rtm_dst_len = (uint8_t)(is_v4(dst) ? plen - 96 : plen);
 	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
 	/* Deletes name the protocol too: they remove only a route made here,
 	 * never the kernel's own route for the same prefix (an address's). */
@@ -285,10 +311,15 @@ lib_nl_route(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16], 
 	rtm->rtm_scope = add ? RT_SCOPE_UNIVERSE : RT_SCOPE_NOWHERE;
 	rtm->rtm_type = RTN_UNICAST;
 	mnl_attr_put_u32(nlh, RTA_TABLE, table);
-	mnl_attr_put(nlh, RTA_DST, 16, dst);
+	if (is_v4(dst))
+		mnl_attr_put(nlh, RTA_DST, 4, dst + 12);
+	else
+		mnl_attr_put(nlh, RTA_DST, 16, dst);
 	if (oif > 0)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
-	if (gw)
+	if (gw && is_v4(dst))
+		mnl_attr_put(nlh, RTA_GATEWAY, 4, gw + 12);
+	else if (gw)
 		mnl_attr_put(nlh, RTA_GATEWAY, 16, gw);
 	return nl_idem(add, nl_talk(nl, nlh));
 }
@@ -297,19 +328,30 @@ int
 lib_nl_rule(struct lib_nl *nl, int add, uint32_t prio, const char *iif, const uint8_t *dst,
 	    int dst_plen, uint32_t fwmark, uint32_t table)
 {
+	return lib_nl_rule_af(nl, dst && is_v4(dst) ? AF_INET : AF_INET6, add, prio, iif, dst,
+			      dst_plen, fwmark, table);
+}
+
+int
+lib_nl_rule_af(struct lib_nl *nl, int af, int add, uint32_t prio, const char *iif,
+	       const uint8_t *dst, int dst_plen, uint32_t fwmark, uint32_t table)
+{
 	char buf[512];
 	struct nlmsghdr *nlh;
 	struct fib_rule_hdr *frh;
 
 	if (!nl || table == 0 || (dst && (dst_plen < 0 || dst_plen > 128)))
 		return -EINVAL;
+	if ((af != AF_INET && af != AF_INET6) || (dst && (af == AF_INET) != is_v4(dst)) ||
+	    (dst && af == AF_INET && dst_plen < 96))
+		return -EINVAL;
 	if (iif && (strlen(iif) == 0 || strlen(iif) >= IFNAMSIZ))
 		return -EINVAL;
 	memset(buf, 0, sizeof(buf));
 	nlh = nl_start(buf, add ? RTM_NEWRULE : RTM_DELRULE, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
 	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
-	frh->family = AF_INET6;
-	frh->dst_len = dst ? (uint8_t)dst_plen : 0;
+	frh->family = (uint8_t)af;
+	frh->dst_len = dst ? (uint8_t)(af == AF_INET ? dst_plen - 96 : dst_plen) : 0;
 	frh->table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
 	frh->action = FR_ACT_TO_TBL;
 	/* The priority is always sent, so deleting priority 0 means 0. */
@@ -317,7 +359,9 @@ lib_nl_rule(struct lib_nl *nl, int add, uint32_t prio, const char *iif, const ui
 	mnl_attr_put_u32(nlh, FRA_TABLE, table);
 	if (iif)
 		mnl_attr_put_strz(nlh, FRA_IIFNAME, iif);
-	if (dst)
+	if (dst && af == AF_INET)
+		mnl_attr_put(nlh, FRA_DST, 4, dst + 12);
+	else if (dst)
 		mnl_attr_put(nlh, FRA_DST, 16, dst);
 	if (fwmark)
 		mnl_attr_put_u32(nlh, FRA_FWMARK, fwmark);
@@ -616,6 +660,72 @@ lib_ndisc_send_una(const char *ifname, const uint8_t target[16])
 		err = -errno;
 	else
 		err = 0;
+out:
+	close(fd);
+	return err;
+}
+
+/* ---- gratuitous ARP ------------------------------------------------------------ */
+
+/*
+ * A gratuitous ARP request (RFC 5227 3, "ARP Announcement"): sender and
+ * target protocol address both the announced address, broadcast, so every
+ * neighbour updates its cache entry for it at once.  28 bytes after the
+ * Ethernet header:
+ * +---------------+---------------+---------------+---------------+
+ * |  htype = 1    |  ptype = 0x0800               | hlen 6| plen 4|
+ * +---------------+---------------+---------------+---------------+
+ * |  oper = 1     | sender MAC (6) | sender IP (4) | target MAC (6, 0) | target IP (4)
+ * +---------------------------------------------------------------+
+ */
+int
+lib_arp_send_garp(const char *ifname, const uint8_t addr[4])
+{
+	uint8_t fr[14 + 28];
+	struct sockaddr_ll to;
+	struct ifreq ifr;
+	int fd, err = 0;
+	unsigned ifindex;
+
+	if (!ifname || strlen(ifname) >= IFNAMSIZ)
+		return -EINVAL;
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex)
+		return -ENODEV;
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	lib_strlcpy(ifr.ifr_name, ifname, sizeof(ifr.ifr_name));
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	memset(fr, 0, sizeof(fr));
+	memset(fr, 0xff, 6);				/* to the broadcast address */
+	memcpy(fr + 6, ifr.ifr_hwaddr.sa_data, 6);
+	fr[12] = 0x08;					/* ETH_P_ARP */
+	fr[13] = 0x06;
+	fr[15] = 1;					/* Ethernet */
+	fr[16] = 0x08;					/* IPv4 */
+	fr[18] = 6;
+	fr[19] = 4;
+	fr[21] = 1;					/* request */
+	memcpy(fr + 22, ifr.ifr_hwaddr.sa_data, 6);
+	memcpy(fr + 28, addr, 4);
+	memcpy(fr + 38, addr, 4);
+	memset(&to, 0, sizeof(to));
+	to.sll_family = AF_PACKET;
+	to.sll_ifindex = (int)ifindex;
+	to.sll_protocol = htons(0x0806);
+	to.sll_halen = 6;
+	memset(to.sll_addr, 0xff, 6);
+	if (sendto(fd, fr, sizeof(fr), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		err = -errno;
 out:
 	close(fd);
 	return err;

@@ -37,17 +37,18 @@
 
 /* Tries the offload sets from the widest down; 0 or -errno. */
 static int
-tun_set_offload(int fd)
+tun_set_offload(int fd, int no_gso4)
 {
 	static const unsigned sets[] = {
 		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6,
 		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
 		TUN_F_CSUM,
 	};
+	const unsigned v4 = TUN_F_TSO4 | TUN_F_USO4;
 	size_t i;
 
 	for (i = 0; i < LIB_ARRAY_LEN(sets); i++) {
-		if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)sets[i]) == 0)
+		if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(sets[i] & (no_gso4 ? ~v4 : ~0u))) == 0)
 			return 0;
 		if (errno != EINVAL)
 			break;
@@ -109,7 +110,7 @@ lib_tun_open(const char *ifname, const struct lib_tun_opts *o)
 	if (o->vnet_hdr && ioctl(fd, TUNSETVNETHDRSZ, &hdrsz) < 0)
 		goto fail;
 	if (o->vnet_hdr && o->offload) {
-		err = tun_set_offload(fd);
+		err = tun_set_offload(fd, o->no_gso4);
 		if (err)
 			goto fail_err;
 	} else if (ioctl(fd, TUNSETOFFLOAD, 0UL) < 0) {

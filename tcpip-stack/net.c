@@ -16,9 +16,10 @@
 #include <linux/if_addr.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
-/* The sysctls the stack sets, and to what (the order of s->sysctl_old). */
+/* The sysctls the stack sets on every system, and to what. */
 static const struct {
 	const char *path, *value;
 } net_sysctls[] = {
@@ -34,9 +35,12 @@ static const struct {
 	 * in the next socket poll and create it then). */
 	{ "net/ipv6/ip_nonlocal_bind", "1" },
 };
-_Static_assert(sizeof(net_sysctls) / sizeof(net_sysctls[0]) ==
+#define NET_NSYSCTL (sizeof(net_sysctls) / sizeof(net_sysctls[0]))
+/* IPv4 (setup_v4) sets at most NET_NSYSCTL4 more. */
+#define NET_NSYSCTL4 8
+_Static_assert(NET_NSYSCTL + NET_NSYSCTL4 <=
 	       sizeof(((struct stack *)0)->sysctl_old) / sizeof(((struct stack *)0)->sysctl_old[0]),
-	       "struct stack's sysctl_old has one entry per sysctl of net_sysctls");
+	       "struct stack's sysctl_old has room for every sysctl net.c sets");
 
 /* Reads /proc/sys/PATH into buf without its line end; 0 or -1. */
 static int
@@ -57,11 +61,74 @@ sysctl_get(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* Sets /proc/sys/PATH to value, its previous value kept in the next free
+ * entry of s->sysctl_old for stack_net_close to put back. */
+static void
+sysctl_save_set(struct stack *s, const char *path, const char *value)
+{
+	for (size_t i = 0; i < sizeof(s->sysctl_old) / sizeof(s->sysctl_old[0]); i++) {
+		struct stack_sysctl *sv = &s->sysctl_old[i];
+
+		if (sv->path[0])
+			continue;
+		snprintf(sv->path, sizeof(sv->path), "%s", path);
+		sv->saved = sysctl_get(path, sv->old, sizeof(sv->old)) == 0;
+		break;
+	}
+	lib_sysctl_set(path, value);
+}
+
+/*
+ * IPv4 (IPCONFIG DYNAMICXCF): the IPv4 DYNAMICXCF address routed into the
+ * TUN and never local (GRE for it reaches the daemon, not the kernel's own
+ * GRE), forwarding, the IPv4 local rule moved as the IPv6 one, no reverse
+ * path filter (packets for a DVIPA come back out of the TUN with the
+ * client's source).  ARP: the stack that routes a DVIPA in answers for it
+ * by proxy ARP (the route to the DVIPA from the LAN leads into the TUN, the
+ * only case the kernel's proxy answers, and at once with proxy_delay 0); a
+ * target, where the DVIPA is merely local on the TUN, never answers for it
+ * on the LAN (arp_ignore 1).  A dead stack's TUN takes the route along, so
+ * its kernel stops answering at once.
+ */
+static int
+setup_v4(struct stack *s)
+{
+	char path[96];
+	int r;
+
+	sysctl_save_set(s, "net/ipv4/ip_forward", "1");
+	sysctl_save_set(s, "net/ipv4/conf/all/rp_filter", "0");
+	sysctl_save_set(s, "net/ipv4/conf/all/arp_ignore", "1");
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/rp_filter", STACK_TUN_NAME);
+	lib_sysctl_set(path, "0");	/* goes with the TUN */
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/rp_filter", s->lanif);
+	sysctl_save_set(s, path, "0");
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/proxy_arp", s->lanif);
+	sysctl_save_set(s, path, "1");
+	snprintf(path, sizeof(path), "net/ipv4/neigh/%s/proxy_delay", s->lanif);
+	sysctl_save_set(s, path, "0");
+	r = lib_nl_route(s->nl, 1, 254, s->xcfaddr4, 128, s->tun_ifindex, NULL);
+	if (r < 0) {
+		log_warnx("cannot route the IPv4 DYNAMICXCF address into %s: %s", STACK_TUN_NAME,
+			  strerror(-r));
+		return -1;
+	}
+	if (lib_nl_rule_af(s->nl, AF_INET, 1, STACK_PRIO_LOCAL, NULL, NULL, 0, 0, 255) < 0 ||
+	    lib_nl_rule_af(s->nl, AF_INET, 0, 0, NULL, NULL, 0, 0, 255) < 0) {
+		log_warnx("cannot move the IPv4 local routing rule");
+		return -1;
+	}
+	s->local_rule4_moved = 1;
+	return 0;
+}
+
 int
 stack_net_setup(struct stack *s)
 {
+	/* No IPv4 super-packets: a GRE-encapsulated one cannot be described
+	 * by a virtio-net header, so IPv4 arrives segmented (dp.c). */
 	struct lib_tun_opts o = { .vnet_hdr = 1, .offload = 1, .multiqueue = 0,
-				  .mtu = 0, .txqlen = 10000 };
+				  .no_gso4 = 1, .mtu = 0, .txqlen = 10000 };
 	char path[128];
 	int r;
 
@@ -95,15 +162,12 @@ stack_net_setup(struct stack *s)
 		return -1;
 	}
 	s->tun_ifindex = lib_nl_ifindex(STACK_TUN_NAME);
-	for (size_t i = 0; i < sizeof(net_sysctls) / sizeof(net_sysctls[0]); i++) {
-		struct stack_sysctl *sv = &s->sysctl_old[i];
-
-		sv->saved = sysctl_get(net_sysctls[i].path, sv->old, sizeof(sv->old)) == 0;
-		lib_sysctl_set(net_sysctls[i].path, net_sysctls[i].value);
-	}
+	for (size_t i = 0; i < NET_NSYSCTL; i++)
+		sysctl_save_set(s, net_sysctls[i].path, net_sysctls[i].value);
 	/* Our DYNAMICXCF address is the care-of address: routed into the TUN,
 	 * never local (the kernel would reject the RH2 itself). */
-	r = lib_nl_route(s->nl, 1, 254, s->xcfaddr, 128, s->tun_ifindex, NULL);
+	r = vipa_addr_is_v4(s->xcfaddr) ? 0 :
+	    lib_nl_route(s->nl, 1, 254, s->xcfaddr, 128, s->tun_ifindex, NULL);
 	if (r < 0) {
 		log_warnx("cannot route the DYNAMICXCF address into %s: %s", STACK_TUN_NAME,
 			  strerror(-r));
@@ -116,7 +180,7 @@ stack_net_setup(struct stack *s)
 		return -1;
 	}
 	s->local_rule_moved = 1;
-	return 0;
+	return vipa_addr_is_v4(s->xcfaddr4) ? setup_v4(s) : 0;
 }
 
 /* Puts back what stack_net_setup changed outside the TUN (the TUN, its
@@ -131,13 +195,19 @@ stack_net_close(struct stack *s)
 	     lib_nl_rule(s->nl, 0, STACK_PRIO_LOCAL, NULL, NULL, 0, 0, 255) < 0))
 		log_warnx("cannot put the local routing rule back at priority 0");
 	s->local_rule_moved = 0;
-	for (size_t i = 0; i < sizeof(net_sysctls) / sizeof(net_sysctls[0]); i++) {
+	if (s->nl && s->local_rule4_moved &&
+	    (lib_nl_rule_af(s->nl, AF_INET, 1, 0, NULL, NULL, 0, 0, 255) < 0 ||
+	     lib_nl_rule_af(s->nl, AF_INET, 0, STACK_PRIO_LOCAL, NULL, NULL, 0, 0, 255) < 0))
+		log_warnx("cannot put the IPv4 local routing rule back at priority 0");
+	s->local_rule4_moved = 0;
+	for (size_t i = 0; i < sizeof(s->sysctl_old) / sizeof(s->sysctl_old[0]); i++) {
 		struct stack_sysctl *o = &s->sysctl_old[i];
 		char now[16];
 
-		if (o->saved && sysctl_get(net_sysctls[i].path, now, sizeof(now)) == 0 &&
+		if (o->path[0] && o->saved && sysctl_get(o->path, now, sizeof(now)) == 0 &&
 		    strcmp(now, o->old) != 0)
-			lib_sysctl_set(net_sysctls[i].path, o->old);
+			lib_sysctl_set(o->path, o->old);
+		o->path[0] = '\0';
 		o->saved = 0;
 	}
 	lib_nl_close(&s->nl);
@@ -150,7 +220,7 @@ stack_net_close(struct stack *s)
  * a stack that dies takes it along (its TUN goes with the process), as a
  * failed z/OS stack's home addresses go, so its kernel cannot go on
  * answering for the DVIPA on its own.  Its peer is our DYNAMICXCF address
- * (routed into the TUN anyway): a routing daemon then sees a connected
+ * of the DVIPA's family (routed into the TUN anyway): a routing daemon then sees a connected
  * route for that, not for the DVIPA, so only the owner's host route
  * (ndp.c) advertises the DVIPA.  No prefix route: every route on the TUN is
  * one the stack put there.  When an address with a peer goes, the kernel
@@ -160,14 +230,18 @@ stack_net_close(struct stack *s)
 void
 stack_net_dvipa_local(struct stack *s, struct stack_dvipa *d, int on)
 {
-	int r = lib_nl_addr_peer(s->nl, on, s->tun_ifindex, d->addr, s->xcfaddr, 128,
+	/* An IPv4 DVIPA's peer is the IPv4 DYNAMICXCF address. */
+	const uint8_t *peer = !vipa_addr_is_v4(d->addr) ? s->xcfaddr :
+			      vipa_addr_is_v4(s->xcfaddr4) ? s->xcfaddr4 : d->addr;
+	int r = lib_nl_addr_peer(s->nl, on, s->tun_ifindex, d->addr, peer, 128,
 				 IFA_F_NODAD | IFA_F_NOPREFIXROUTE);
 	char a[64];
 
 	if (r < 0)
 		log_warnx("cannot %s DVIPA %s on %s: %s", on ? "add" : "remove",
-			  lib_ip6_str(d->addr, a, sizeof(a)), STACK_TUN_NAME, strerror(-r));
-	if (!on && (r = lib_nl_route(s->nl, 1, 254, s->xcfaddr, 128, s->tun_ifindex, NULL)) < 0)
+			  vipa_addr_str(d->addr, a, sizeof(a)), STACK_TUN_NAME, strerror(-r));
+	if (!on && peer != d->addr &&
+	    (r = lib_nl_route(s->nl, 1, 254, peer, 128, s->tun_ifindex, NULL)) < 0)
 		log_warnx("cannot route the DYNAMICXCF address into %s again: %s", STACK_TUN_NAME,
 			  strerror(-r));
 }
@@ -180,8 +254,23 @@ stack_net_route_in(struct stack *s, struct stack_dvipa *d, int on)
 	char a[64];
 	int r = 0;
 
-	lib_ip6_str(d->addr, a, sizeof(a));
-	if (on) {
+	vipa_addr_str(d->addr, a, sizeof(a));
+	if (vipa_addr_is_v4(d->addr)) {
+		/* IPv4: proxy ARP answers while the route leads into the TUN. */
+		if (on) {
+			r |= lib_nl_route(s->nl, 1, STACK_TABLE_DVIPA, d->addr, 128, s->tun_ifindex,
+					  NULL);
+			r |= lib_nl_rule(s->nl, 1, STACK_PRIO_DVIPA, s->lanif, d->addr, 128, 0,
+					 STACK_TABLE_DVIPA);
+			if (lib_arp_send_garp(s->lanif, d->addr + 12) < 0)
+				log_warnx("gratuitous ARP for %s failed", a);
+		} else {
+			r |= lib_nl_rule(s->nl, 0, STACK_PRIO_DVIPA, s->lanif, d->addr, 128, 0,
+					 STACK_TABLE_DVIPA);
+			r |= lib_nl_route(s->nl, 0, STACK_TABLE_DVIPA, d->addr, 128, s->tun_ifindex,
+					  NULL);
+		}
+	} else if (on) {
 		r |= lib_nl_route(s->nl, 1, STACK_TABLE_DVIPA, d->addr, 128, s->tun_ifindex, NULL);
 		r |= lib_nl_rule(s->nl, 1, STACK_PRIO_DVIPA, s->lanif, d->addr, 128, 0,
 				 STACK_TABLE_DVIPA);
@@ -202,5 +291,7 @@ stack_net_route_in(struct stack *s, struct stack_dvipa *d, int on)
 int
 stack_net_announce(struct stack *s, const struct stack_dvipa *d)
 {
+	if (vipa_addr_is_v4(d->addr))
+		return lib_arp_send_garp(s->lanif, d->addr + 12);
 	return lib_ndisc_send_una(s->lanif, d->addr);
 }

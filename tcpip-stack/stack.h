@@ -418,12 +418,14 @@ struct stack {
 	int tun_fd, tun_ifindex;
 	unsigned lan_mtu;
 	/* What net.c changed in the host and puts back at a clean exit: the
-	 * sysctls' values before (saved = read), the local rule moved. */
+	 * sysctls' values before (saved = read; path empty = free entry), the
+	 * local rules moved (IPv6, IPv4). */
 	struct stack_sysctl {
+		char path[96];
 		char old[16];
 		int saved;
-	} sysctl_old[4];		/* as net.c's table */
-	int local_rule_moved;
+	} sysctl_old[16];
+	int local_rule_moved, local_rule4_moved;
 
 	int ndv;
 	struct stack_dvipa dv[VIPA_MAX_DVIPA];
