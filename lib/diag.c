@@ -41,6 +41,7 @@
 #define DIAG_BUF_LEN 32768
 
 struct diag_walk {
+	int family;
 	int (*cb)(const struct lib_sock *s, void *arg);
 	void *arg;
 	int count;
@@ -59,11 +60,18 @@ diag_msg_cb(const struct nlmsghdr *nlh, void *data)
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
 		return MNL_CB_OK;
 	m = mnl_nlmsg_get_payload(nlh);
-	if (m->idiag_family != AF_INET6)
+	if (m->idiag_family != w->family)
 		return MNL_CB_OK;
 	memset(&s, 0, sizeof(s));
-	memcpy(s.laddr, m->id.idiag_src, 16);
-	memcpy(s.raddr, m->id.idiag_dst, 16);
+	if (w->family == AF_INET) {
+		/* IPv4 as IPv4-mapped IPv6, as a dual-stack socket shows it. */
+		s.laddr[10] = s.laddr[11] = s.raddr[10] = s.raddr[11] = 0xff;
+		memcpy(s.laddr + 12, m->id.idiag_src, 4);
+		memcpy(s.raddr + 12, m->id.idiag_dst, 4);
+	} else {
+		memcpy(s.laddr, m->id.idiag_src, 16);
+		memcpy(s.raddr, m->id.idiag_dst, 16);
+	}
 	s.lport = ntohs(m->id.idiag_sport);
 	s.rport = ntohs(m->id.idiag_dport);
 	s.state = m->idiag_state;
@@ -75,10 +83,10 @@ diag_msg_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int
-lib_diag_tcp6(uint32_t states, int (*cb)(const struct lib_sock *s, void *arg), void *arg)
+static int
+diag_dump(int family, uint32_t states, int (*cb)(const struct lib_sock *s, void *arg), void *arg)
 {
-	struct diag_walk w = {.cb = cb, .arg = arg};
+	struct diag_walk w = {.family = family, .cb = cb, .arg = arg};
 	struct mnl_socket *sk;
 	struct nlmsghdr *nlh;
 	struct inet_diag_req_v2 *req;
@@ -103,7 +111,7 @@ lib_diag_tcp6(uint32_t states, int (*cb)(const struct lib_sock *s, void *arg), v
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = AF_INET6;
+	req->sdiag_family = (uint8_t)family;
 	req->sdiag_protocol = IPPROTO_TCP;
 	req->idiag_states = states;
 	if (mnl_socket_sendto(sk, nlh, nlh->nlmsg_len) < 0) {
@@ -134,6 +142,18 @@ out:
 		mnl_socket_close(sk);
 	free(buf);
 	return err ? err : w.count;
+}
+
+int
+lib_diag_tcp6(uint32_t states, int (*cb)(const struct lib_sock *s, void *arg), void *arg)
+{
+	return diag_dump(AF_INET6, states, cb, arg);
+}
+
+int
+lib_diag_tcp4(uint32_t states, int (*cb)(const struct lib_sock *s, void *arg), void *arg)
+{
+	return diag_dump(AF_INET, states, cb, arg);
 }
 
 struct lib_diag {

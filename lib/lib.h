@@ -237,6 +237,9 @@ struct lib_sock {
 	uint32_t uid, inode;	/* owner and socket inode (0 when the socket is gone) */
 };
 int lib_diag_tcp6(uint32_t states, int (*cb)(const struct lib_sock *s, void *arg), void *arg);
+/* The same for AF_INET sockets, their addresses IPv4-mapped (::ffff:a.b.c.d,
+ * as an IPv6 socket shows an IPv4 peer). */
+int lib_diag_tcp4(uint32_t states, int (*cb)(const struct lib_sock *s, void *arg), void *arg);
 /* One socket by its 4-tuple (an exact request, no dump: O(1) in the kernel),
  * on a netlink socket kept open in the namespace where lib_diag_open ran.
  * lib_diag_tcp6_state returns its TCP_* state (a timewait socket gives its

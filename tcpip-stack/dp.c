@@ -38,6 +38,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 int
@@ -46,6 +47,7 @@ stack_dp_init(struct stack *s)
 	struct stack_dp *p = &s->dp;
 
 	memset(p, 0, sizeof(*p));
+	p->gre_fd = -1;
 	p->rxbuf = malloc(STACK_HEADROOM + STACK_PKT_MAX);
 	p->affinity = lib_tab_new(STACK_AFFINITY_MAX, sizeof(struct stack_affinity_key),
 				  sizeof(struct stack_affinity));
@@ -59,6 +61,9 @@ stack_dp_init(struct stack *s)
 void
 stack_dp_fini(struct stack *s)
 {
+	if (s->dp.gre_fd >= 0)
+		close(s->dp.gre_fd);
+	s->dp.gre_fd = -1;
 	free(s->dp.rxbuf);
 	s->dp.rxbuf = NULL;
 	lib_tab_destroy(&s->dp.affinity);
@@ -201,21 +206,24 @@ stack_dp_expire(struct stack *s)
 	lib_tab_foreach(s->dp.affinity, affinity_expire, NULL);
 }
 
-static void
-distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, uint8_t *pkt,
-	   size_t len, struct wire_vnet_hdr *vh)
+/*
+ * The forwarding decision, apart from the packet I/O (a kernel data path
+ * takes the same one): the VCRT entry of the connection (k) a TCP segment
+ * with `tcp_flags` (len bytes) belongs to, created with a target from the
+ * VDPT (or TIMEDAFFINITY) for a SYN; NULL when the segment is dropped (no
+ * entry and not a SYN, no ready target, VCRT full), counted and logged.
+ */
+struct vipa_conn *
+stack_dp_route(struct stack *s, struct stack_dvipa *d, const struct vipa_conn_key *kp,
+	       uint8_t tcp_flags, size_t len)
 {
-	struct vipa_conn_key k;
+	struct vipa_conn_key k = *kp;
 	struct vipa_conn *c;
 	int created = 0;
 
-	memcpy(k.dvipa, d->addr, 16);
-	memcpy(k.client, pk->src, 16);
-	k.dport = pk->dport;
-	k.cport = pk->sport;
 	c = vipa_vcrt_lookup(s->vcrt, &k);
 	if (c && c->state == VIPA_CONN_EST &&
-	    (pk->tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) == WIRE_TCP_SYN) {
+	    (tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) == WIRE_TCP_SYN) {
 		/* A new connection on the ports of one that ended before its
 		 * target reported the end: it is routed afresh (and counted). */
 		stack_dist_conn_removed(s, c, 0);
@@ -227,11 +235,11 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 		struct vipa_vdpt_entry *e;
 		unsigned timedaff;
 
-		if ((pk->tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) != WIRE_TCP_SYN) {
+		if ((tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) != WIRE_TCP_SYN) {
 			/* Not a new connection and not one we route. */
 			s->cnt.no_entry++;
 			lib_verdict(&s->tun_verdicts, "no VCRT entry for a non-SYN segment");
-			return;
+			return NULL;
 		}
 		e = NULL;
 		if (d->dist.mip6) {
@@ -243,7 +251,7 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 			const uint8_t *ht = stack_mip6_home_target(s, k.client, d->addr);
 
 			if (ht) {
-				e = vipa_vdpt_get(s->vdpt, d->addr, pk->dport, ht, 0);
+				e = vipa_vdpt_get(s->vdpt, d->addr, k.dport, ht, 0);
 				if (e && (!e->rdy || (e->flags & VIPA_VDPT_F_QUIESCED)))
 					e = NULL;
 				if (e)
@@ -252,7 +260,7 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 					stack_mip6_home_release(s, k.client, d->addr);
 			}
 		}
-		v = stack_dvipa_dist_for(s, d, pk->dport);
+		v = stack_dvipa_dist_for(s, d, k.dport);
 		timedaff = v ? v->timedaff : 0;
 		if (!e && timedaff) {
 			/* TIMEDAFFINITY: a client's new connections go to the target
@@ -263,7 +271,7 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 			affinity_key(&ak, &k);
 			a = lib_tab_lookup(s->dp.affinity, &ak);
 			if (a && a->expires_ms > lib_now_ms()) {
-				e = vipa_vdpt_get(s->vdpt, d->addr, pk->dport, a->target, 0);
+				e = vipa_vdpt_get(s->vdpt, d->addr, k.dport, a->target, 0);
 				if (e && (!e->rdy || (e->flags & VIPA_VDPT_F_QUIESCED)))
 					e = NULL;
 				if (e)
@@ -271,18 +279,18 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 			}
 		}
 		if (!e)
-			e = vipa_vdpt_pick(s->vdpt, d->addr, pk->dport);
+			e = vipa_vdpt_pick(s->vdpt, d->addr, k.dport);
 		if (!e) {
 			s->cnt.no_target++;
 			lib_verdict(&s->tun_verdicts, "no ready target (Rdy 0 everywhere)");
-			return;
+			return NULL;
 		}
 		if (d->dist.mip6)
 			stack_mip6_home_pick(s, k.client, d->addr, e->dest_xcf);
 		c = vipa_vcrt_insert(s->vcrt, &k, &created);
 		if (!c) {
 			lib_verdict(&s->tun_verdicts, "VCRT full");
-			return;
+			return NULL;
 		}
 		memcpy(c->dest_xcf, e->dest_xcf, 16);
 		if (timedaff) {
@@ -302,7 +310,7 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 		e->active++;
 		s->cnt.new_conns++;
 		vipa_store_conn_put(s->store, c);
-	} else if (!c->confirmed && (pk->tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) ==
+	} else if (!c->confirmed && (tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) ==
 					 WIRE_TCP_ACK)
 		/* The client answers the target's SYN-ACK: established (TSR). */
 		stack_dist_confirm(s, c);
@@ -311,11 +319,221 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 	/* As a z/OS distributor does, watch the client's FIN and RST: a
 	 * connection the target never saw established is forgotten soon
 	 * after (see syn_expire in dist.c). */
-	if ((pk->tcp_flags & (WIRE_TCP_FIN | WIRE_TCP_RST)) && !c->fin_ms) {
+	if ((tcp_flags & (WIRE_TCP_FIN | WIRE_TCP_RST)) && !c->fin_ms) {
 		c->fin_ms = lib_now_ms();
 		stack_dist_watch(s, c);
 	}
-	forward(s, pk, pkt, len, vh, c->dest_xcf);
+	return c;
+}
+
+/*
+ * How a packet reaches the target `dest` (its DYNAMICXCF address, as in
+ * the VCRT): this stack itself (LOCAL); an IPv6 target with a Type 2
+ * Routing Header (RH2); an IPv4 target in GRE, to `outer`: the target
+ * address of a VIPAROUTE for it, or its IPv4 DYNAMICXCF address (GRE).
+ */
+enum stack_dp_via
+stack_dp_next_hop(const struct stack *s, const uint8_t dest[16], uint8_t outer[16])
+{
+	const struct vipa_vroute *vr;
+
+	memcpy(outer, dest, 16);
+	if (memcmp(dest, s->xcfaddr, 16) == 0 ||
+	    (vipa_addr_is_v4(s->xcfaddr4) && memcmp(dest, s->xcfaddr4, 16) == 0))
+		return STACK_DP_LOCAL;
+	if (!vipa_addr_is_v4(dest))
+		return STACK_DP_RH2;
+	vr = vipa_profile_vroute(&s->prof, dest);
+	if (vr)
+		memcpy(outer, vr->target, 16);
+	return STACK_DP_GRE;
+}
+
+static void
+distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, uint8_t *pkt,
+	   size_t len, struct wire_vnet_hdr *vh)
+{
+	struct vipa_conn_key k;
+	struct vipa_conn *c;
+
+	memcpy(k.dvipa, d->addr, 16);
+	memcpy(k.client, pk->src, 16);
+	k.dport = pk->dport;
+	k.cport = pk->sport;
+	c = stack_dp_route(s, d, &k, pk->tcp_flags, len);
+	if (c)
+		forward(s, pk, pkt, len, vh, c->dest_xcf);
+}
+
+/* ---- IPv4 ------------------------------------------------------------------------- */
+
+/*
+ * ICMP Fragmentation Needed (RFC 1191) from the DVIPA to the client, quoting
+ * the packet as the client sent it: the IPv4 counterpart of send_ptb.
+ */
+static void
+send_frag_needed(struct stack *s, const uint8_t *pkt, size_t len, uint16_t mtu)
+{
+	uint8_t *out = s->dp.ptb;
+	ssize_t n;
+
+	memset(out, 0, WIRE_VNET_HDR_LEN);
+	n = wire_icmp4_frag_needed(out + WIRE_VNET_HDR_LEN, sizeof(s->dp.ptb) - WIRE_VNET_HDR_LEN,
+				   pkt + 16, pkt, len, mtu);
+	if (n < 0) {
+		lib_verdict(&s->tun_verdicts, "IPv4 packet too big to forward (not DF)");
+		return;
+	}
+	s->cnt.ptb_sent++;
+	tun_write_now(s, out, WIRE_VNET_HDR_LEN + (size_t)n);
+}
+
+/* Completes a checksum the sender left to the device (NEEDS_CSUM): the
+ * encapsulated packet travels where nobody completes it for us. */
+static int
+csum_complete(uint8_t *pkt, size_t len, struct wire_vnet_hdr *vh)
+{
+	size_t at;
+	uint16_t c;
+
+	if (!(vh->flags & WIRE_VNET_F_NEEDS_CSUM))
+		return 0;
+	at = (size_t)vh->csum_start + vh->csum_offset;
+	if (vh->csum_start >= len || at + 2 > len)
+		return -1;
+	/* The field holds the pseudo-header sum; the device would sum from
+	 * csum_start to the end and store the complement there. */
+	c = wire_csum_fold(wire_csum_add(0, pkt + vh->csum_start, len - vh->csum_start));
+	pkt[at] = (uint8_t)(c >> 8);
+	pkt[at + 1] = (uint8_t)c;
+	vh->flags &= (uint8_t)~WIRE_VNET_F_NEEDS_CSUM;
+	return 0;
+}
+
+/* Forwards the IPv4 packet at pkt to the target `dest` (IPv4-mapped). */
+static void
+forward4(struct stack *s, uint8_t *pkt, size_t len, struct wire_vnet_hdr *vh,
+	 const uint8_t dest[16])
+{
+	static const struct wire_gre g = { 0 };
+	uint8_t outer[16];
+	ssize_t nl;
+
+	if (stack_dp_next_hop(s, dest, outer) == STACK_DP_LOCAL) {
+		s->cnt.local_pkts++;
+		tun_write(s, pkt - WIRE_VNET_HDR_LEN, len + WIRE_VNET_HDR_LEN);
+		return;
+	}
+	if (vh->gso_type != WIRE_VNET_GSO_NONE) {
+		/* The TUN takes no IPv4 super-packets (net.c); never here. */
+		lib_verdict(&s->tun_verdicts, "IPv4 super-packet on a TUN without TSO4");
+		return;
+	}
+	if (len + WIRE_IP4_HDR_LEN + WIRE_GRE_HDR_MIN > s->lan_mtu) {
+		send_frag_needed(s, pkt, len,
+				 (uint16_t)(s->lan_mtu - WIRE_IP4_HDR_LEN - WIRE_GRE_HDR_MIN));
+		return;
+	}
+	if (csum_complete(pkt, len, vh) < 0) {
+		lib_verdict(&s->tun_verdicts, "bad checksum offsets in the virtio-net header");
+		return;
+	}
+	nl = wire_gre4_encap(pkt, len, s->xcfaddr4 + 12, outer + 12, &g, s->dp.ip4_id++);
+	if (nl < 0) {
+		lib_verdict(&s->tun_verdicts, "cannot encapsulate in GRE");
+		return;
+	}
+	pkt -= WIRE_IP4_HDR_LEN + WIRE_GRE_HDR_MIN;
+	memset(pkt - WIRE_VNET_HDR_LEN, 0, WIRE_VNET_HDR_LEN);
+	s->cnt.fwd_pkts++;
+	s->cnt.fwd_bytes += (uint64_t)nl;
+	tun_write(s, pkt - WIRE_VNET_HDR_LEN, (size_t)nl + WIRE_VNET_HDR_LEN);
+}
+
+/*
+ * A GRE packet for us (to our IPv4 DYNAMICXCF address through the TUN, or
+ * to another of our addresses through the raw GRE socket, VIPAROUTE): the
+ * inner IPv4 packet, to a DVIPA we serve, is written into the TUN unchanged
+ * (there the DVIPA is a local address).  pkt has WIRE_VNET_HDR_LEN bytes of
+ * room before it.
+ */
+static void
+deliver_gre4(struct stack *s, uint8_t *pkt, size_t len)
+{
+	struct wire_gre4_info gi;
+	struct stack_dvipa *d;
+	const char *why = "malformed GRE packet";
+	uint8_t *in, dv[16];
+
+	if (wire_gre4_decap(&gi, pkt, len, &why) < 0) {
+		lib_verdict(&s->tun_verdicts, why);
+		return;
+	}
+	in = pkt + gi.inner_off;
+	if (gi.gre.proto != WIRE_ETHERTYPE_IP) {
+		lib_verdict(&s->tun_verdicts, "GRE payload is not IPv4");
+		return;
+	}
+	memset(dv, 0, 10);
+	dv[10] = dv[11] = 0xff;
+	memcpy(dv + 12, in + 16, 4);
+	d = stack_dvipa_find(s, dv);
+	if (!d || (!d->target && !d->owned)) {
+		lib_verdict(&s->tun_verdicts, "GRE inner destination is not a DVIPA we serve");
+		return;
+	}
+	memset(in - WIRE_VNET_HDR_LEN, 0, WIRE_VNET_HDR_LEN);
+	s->cnt.strip_pkts++;
+	tun_write(s, in - WIRE_VNET_HDR_LEN, gi.inner_len + WIRE_VNET_HDR_LEN);
+}
+
+static void
+handle_packet4(struct stack *s, uint8_t *frame, size_t flen, struct wire_vnet_hdr *vh)
+{
+	struct wire_pkt4 pk;
+	struct stack_dvipa *d;
+	const char *why = "malformed IPv4 packet";
+	uint8_t *pkt = frame + WIRE_VNET_HDR_LEN, dst[16];
+	size_t len = flen - WIRE_VNET_HDR_LEN;
+
+	if (wire_ip4_parse(&pk, pkt, len, &why) < 0) {
+		lib_verdict(&s->tun_verdicts, why);
+		return;
+	}
+	len = pk.ip.tot_len;
+	s->cnt.rx_pkts++;
+	s->cnt.rx_bytes += len;
+	memset(dst, 0, 10);
+	dst[10] = dst[11] = 0xff;
+	memcpy(dst + 12, pk.ip.dst, 4);
+	if (vipa_addr_is_v4(s->xcfaddr4) && memcmp(dst, s->xcfaddr4, 16) == 0) {
+		deliver_gre4(s, pkt, len);
+		return;
+	}
+	d = stack_dvipa_find(s, dst);
+	if (!d || (!d->owned && !d->moving)) {
+		lib_verdict(&s->tun_verdicts, "destination is neither an owned DVIPA nor our IPv4 XCF address");
+		return;
+	}
+	if (pk.ip.proto == WIRE_PROTO_TCP && pk.tcp_hlen && !pk.is_fragment &&
+	    stack_dvipa_is_dist_port(d, pk.dport)) {
+		struct vipa_conn_key k;
+		struct vipa_conn *c;
+
+		memcpy(k.dvipa, d->addr, 16);
+		memset(k.client, 0, 10);
+		k.client[10] = k.client[11] = 0xff;
+		memcpy(k.client + 12, pk.ip.src, 4);
+		k.dport = pk.dport;
+		k.cport = pk.sport;
+		c = stack_dp_route(s, d, &k, pk.tcp_flags, len);
+		if (c)
+			forward4(s, pkt, len, vh, c->dest_xcf);
+		return;
+	}
+	/* Not distributed: the owner answers itself (ping, other ports). */
+	s->cnt.local_pkts++;
+	tun_write(s, frame, flen);
 }
 
 /* A segment of a connection we route on a port that is no longer
@@ -346,6 +564,10 @@ handle_packet(struct stack *s, uint8_t *frame, size_t flen)
 	size_t len = flen - WIRE_VNET_HDR_LEN;
 
 	wire_vnet_decode(&vh, frame);
+	if ((pkt[0] >> 4) == 4) {
+		handle_packet4(s, frame, flen, &vh);
+		return;
+	}
 	if (wire_ip6_parse(&pk, pkt, len, &why) < 0) {
 		lib_verdict(&s->tun_verdicts, why);
 		return;
@@ -451,6 +673,51 @@ tun_cb(uv_poll_t *h, int status, int events)
 	/* Budget spent: level-triggered poll brings us back after other work. */
 }
 
+/* GRE to one of our local addresses: a routing stack's VIPAROUTE to us.
+ * The kernel hands the raw socket every GRE packet delivered locally, the
+ * outer header included (reassembled if it came in fragments). */
+static void
+gre_cb(uv_poll_t *h, int status, int events)
+{
+	struct stack *s = h->data;
+	int i;
+
+	LIB_UNUSED(events);
+	if (status < 0)
+		return;
+	for (i = 0; i < STACK_RX_BUDGET; i++) {
+		uint8_t *pkt = s->dp.rxbuf + STACK_HEADROOM + WIRE_VNET_HDR_LEN;
+		ssize_t n = recv(s->dp.gre_fd, pkt, STACK_PKT_MAX - WIRE_VNET_HDR_LEN, 0);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				lib_verdict(&s->tun_verdicts, "GRE socket read failed");
+			return;
+		}
+		deliver_gre4(s, pkt, (size_t)n);
+	}
+}
+
+static int
+gre_start(struct stack *s)
+{
+	int r;
+
+	s->dp.gre_fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_GRE);
+	if (s->dp.gre_fd < 0) {
+		log_warn("raw GRE socket (VIPAROUTE to this stack)");
+		return -1;
+	}
+	r = uv_poll_init(s->loop, &s->dp.gre_poll, s->dp.gre_fd);
+	if (r < 0) {
+		log_warnx("uv_poll_init on the GRE socket: %s", uv_strerror(r));
+		return -1;
+	}
+	s->dp.gre_poll_init = 1;
+	s->dp.gre_poll.data = s;
+	return uv_poll_start(&s->dp.gre_poll, UV_READABLE, gre_cb) < 0 ? -1 : 0;
+}
+
 int
 stack_dp_start(struct stack *s)
 {
@@ -462,6 +729,8 @@ stack_dp_start(struct stack *s)
 	}
 	s->dp.tun_poll_init = 1;
 	s->dp.tun_poll.data = s;
+	if (vipa_addr_is_v4(s->xcfaddr4) && gre_start(s) < 0)
+		return -1;
 	return uv_poll_start(&s->dp.tun_poll, UV_READABLE, tun_cb) < 0 ? -1 : 0;
 }
 
@@ -471,4 +740,6 @@ stack_dp_stop(struct stack *s)
 	lib_delay_destroy(&s->dp.delay);
 	if (s->dp.tun_poll_init && uv_is_active((uv_handle_t *)&s->dp.tun_poll))
 		uv_poll_stop(&s->dp.tun_poll);
+	if (s->dp.gre_poll_init && uv_is_active((uv_handle_t *)&s->dp.gre_poll))
+		uv_poll_stop(&s->dp.gre_poll);
 }

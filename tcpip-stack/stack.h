@@ -392,6 +392,10 @@ struct stack_dp {
 	unsigned link_delay_ms;
 	struct lib_delay *delay;
 	uint8_t ptb[WIRE_VNET_HDR_LEN + 1280];	/* a Packet Too Big being built */
+	uint16_t ip4_id;		/* identification of the GRE packets we send */
+	int gre_fd;			/* raw GRE socket (VIPAROUTE to us), -1 closed */
+	uv_poll_t gre_poll;
+	int gre_poll_init;
 };
 
 struct stack {
@@ -678,6 +682,17 @@ void stack_own_delete(struct stack *s, struct stack_dvipa *d);
 void stack_own_out(struct stack *s);
 
 /* ---- L7 dp.c: the TUN data plane ------------------------------------------------------------ */
+/* The forwarding decision, apart from the packet I/O (a kernel data path
+ * takes the same): the VCRT entry of a TCP segment of connection k (a new
+ * one with a target from the VDPT for a SYN), or NULL when it is dropped. */
+struct vipa_conn *stack_dp_route(struct stack *s, struct stack_dvipa *d,
+				 const struct vipa_conn_key *k, uint8_t tcp_flags, size_t len);
+/* How a packet reaches the target dest (a DYNAMICXCF address, IPv4-mapped
+ * for IPv4): ourselves, an IPv6 Type 2 Routing Header, or IPv4 in GRE to
+ * `outer` (dest, or the target address of a VIPAROUTE for dest). */
+enum stack_dp_via { STACK_DP_LOCAL = 1, STACK_DP_RH2, STACK_DP_GRE };
+enum stack_dp_via stack_dp_next_hop(const struct stack *s, const uint8_t dest[16],
+				    uint8_t outer[16]);
 int stack_dp_init(struct stack *s);
 int stack_dp_start(struct stack *s);
 /* Loss (percent) and delay (ms) applied to packets the TUN path handles. */

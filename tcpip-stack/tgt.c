@@ -66,6 +66,7 @@
 #include <string.h>
 
 static const uint8_t in6_any[16];
+static const uint8_t in4_any[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0 };
 
 /* The digest of our connections of the DVIPA of key k, kept with the table. */
 static void
@@ -244,7 +245,10 @@ sock_cb(const struct lib_sock *so, void *arg)
 		if (so->state == TCP_LISTEN) {
 			if (pi < 0)
 				continue;
-			if (memcmp(so->laddr, d->addr, 16) == 0 || memcmp(so->laddr, in6_any, 16) == 0)
+			/* On the DVIPA, on `::` (dual stack: IPv4 too), or on
+			 * 0.0.0.0 for an IPv4 DVIPA. */
+			if (memcmp(so->laddr, d->addr, 16) == 0 || memcmp(so->laddr, in6_any, 16) == 0 ||
+			    (vipa_addr_is_v4(d->addr) && memcmp(so->laddr, in4_any, 16) == 0))
 				s->tgt.rdy[i][pi]++;
 			continue;
 		}
@@ -429,10 +433,12 @@ dump(struct stack *s)
 	uint32_t states = (1u << TCP_LISTEN) | (1u << TCP_ESTABLISHED) | (1u << TCP_SYN_RECV) |
 			  (1u << TCP_FIN_WAIT1) | (1u << TCP_FIN_WAIT2) | (1u << TCP_CLOSE_WAIT) |
 			  (1u << TCP_LAST_ACK) | (1u << TCP_CLOSING);
-	int i, j, any = 0;
+	int i, j, any = 0, any4 = 0;
 
-	for (i = 0; i < s->ndv; i++)
+	for (i = 0; i < s->ndv; i++) {
 		any |= s->dv[i].target;
+		any4 |= s->dv[i].target && vipa_addr_is_v4(s->dv[i].addr);
+	}
 	t->range_polled = 0;
 	if (!any && !s->prof.nrange)
 		return;
@@ -443,7 +449,8 @@ dump(struct stack *s)
 	t->nrange_seen = 0;
 	t->poll_gen++;
 	t->nev = 0;
-	if (lib_diag_tcp6(states, sock_cb, s) < 0) {
+	if (lib_diag_tcp6(states, sock_cb, s) < 0 ||
+	    (any4 && lib_diag_tcp4(states, sock_cb, s) < 0)) {
 		lib_verdict(&s->tun_verdicts, "socket table dump failed");
 		return;
 	}
