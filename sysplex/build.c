@@ -322,7 +322,8 @@ build_host(const struct plex_inst *in, const struct plex_topo *t, const struct p
 
 /*
  * Static routes.  One LAN: every host reaches every other system's
- * DYNAMICXCF (care-of) address through that system's LAN address; clients
+ * DYNAMICXCF (care-of) address, and its IPv4 DYNAMICXCF address, through
+ * that system's LAN address (of the same family); clients
  * reach the DVIPA prefixes on-link (the routing stack answers neighbour
  * solicitations for a DVIPA itself, tcpip-stack/ndp.c).  Routed: systems
  * and routers learn every route by OSPF; a client keeps the direct routes
@@ -348,6 +349,12 @@ build_routes(const struct plex_inst *in, const struct plex_topo *t, const struct
 		snprintf(dst, sizeof(dst), "%s/128", s->xcf);
 		if (ip(ns, "-6", "route", "add", dst, "via", s->lan, "dev", "lan0", NULL) < 0)
 			return -1;
+		/* Its IPv4 DYNAMICXCF address, the same way. */
+		snprintf(dst, sizeof(dst), "%s/32", s->xcf4);
+		if (s->xcf4[0] && s->ifs[0].addr4[0] && h->ifs[0].addr4[0] &&
+		    ip(ns, "-4", "route", "add", dst, "via", s->ifs[0].addr4, "dev", "lan0",
+		       NULL) < 0)
+			return -1;
 	}
 	if (h->is_system)
 		return 0;
@@ -360,10 +367,15 @@ build_routes(const struct plex_inst *in, const struct plex_topo *t, const struct
 			      NULL) < 0)
 			return -1;
 	}
-	for (j = 0; j < t->nroutes; j++)
-		if (gw ? ip(ns, "-6", "route", "add", t->routes[j], "via", gw, "dev", "lan0", NULL)
-		       : ip(ns, "-6", "route", "add", t->routes[j], "dev", "lan0", NULL))
+	for (j = 0; j < t->nroutes; j++) {
+		int v4 = !strchr(t->routes[j], ':');
+		const char *via = v4 ? gw4 : gw;
+
+		if (via ? ip(ns, v4 ? "-4" : "-6", "route", "add", t->routes[j], "via", via, "dev",
+			     "lan0", NULL)
+			: ip(ns, v4 ? "-4" : "-6", "route", "add", t->routes[j], "dev", "lan0", NULL))
 			return -1;
+	}
 	return 0;
 }
 

@@ -98,6 +98,7 @@ struct plex_host {
 	int nif;			/* interfaces: 1, routers up to PLEX_MAX_SEGS */
 	struct plex_if ifs[PLEX_MAX_SEGS];
 	char xcf[PLEX_ADDR_LEN];	/* systems: DYNAMICXCF address, "" if none */
+	char xcf4[PLEX_ADDR_LEN];	/* systems: IPCONFIG DYNAMICXCF address, "" if none */
 	char *profile;			/* systems: PROFILE text (malloc'd), or NULL */
 	int has_httpd;
 	char httpd_addr[PLEX_ADDR_LEN];

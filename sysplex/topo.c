@@ -8,7 +8,7 @@
  *     lan = { prefix = "fd00:1::/64", mtu = 1500 },
  *     couple = { interval_ms = 50, failure_ms = 250, lease_ms = 400, transport = "tcp",
  *                port = 7000 },
- *     client_routes = { "fd00:100::/64" },     -- on-link routes on clients
+ *     client_routes = { "fd00:100::/64", "10.100.0.0/24" },  -- on-link routes on clients
  *     systems = {
  *       { name = "SYSA", tcpname = "TCPCS", lan = "fd00:1::1", xcf = "fd00:10::1",
  *         weight = 1, profile = [[ ...z/OS PROFILE text... ]],
@@ -32,7 +32,9 @@
  * IPCONFIG6 DYNAMICXCF, which every system needs; xcf, when given, must be
  * that address (the launcher routes it), and is taken from the PROFILE when
  * left out.  A target without the Mobile IPv6 bypass (tcpip-stack -M) is
- * written in its PROFILE: IPCONFIG6 DYNAMICXCF addr NOMOBILEIPV6.
+ * written in its PROFILE: IPCONFIG6 DYNAMICXCF addr NOMOBILEIPV6.  A PROFILE's
+ * IPCONFIG DYNAMICXCF (IPv4) needs prefix4 on the system's segment: every
+ * host there reaches that address through the system's IPv4 LAN address.
  * couple.transport "tcp" runs the coupling bus over the LAN (each stack's
  * ROUTER on tcp://[LANADDR]:port, PUB on port+1), so that partitions made
  * with nftables cut it; "ipc" uses Unix sockets in the run directory, which
@@ -309,6 +311,12 @@ check_xcf(struct tctx *c, struct plex_host *h, const char *where)
 		      "care-of address)%s%s", where, h->xcf[0] ? ", e.g. IPCONFIG6 DYNAMICXCF " : "",
 		      h->xcf);
 		return;
+	}
+	if (p.has_dynxcf4) {
+		if (!h->ifs[0].addr4[0])
+			tfail(c, "%s.profile: IPCONFIG DYNAMICXCF (IPv4) needs prefix4 on the "
+			      "system's segment (the IPv4 subnet of its LAN)", where);
+		vipa_addr_str(p.dynxcf4, h->xcf4, sizeof(h->xcf4));
 	}
 	inet_ntop(AF_INET6, p.dynxcf, dyn, sizeof(dyn));
 	if (!h->xcf[0]) {
@@ -886,9 +894,11 @@ load_table(struct tctx *c, struct plex_topo *t)
 			}
 			lua_rawgeti(L, -1, i);
 			if (!lua_isstring(L, -1) ||
-			    canon_prefix(AF_INET6, lua_tostring(L, -1), 1, 128,
-					 t->routes[t->nroutes], sizeof(t->routes[0]), NULL, NULL) < 0)
-				tfail(c, "client_routes[%d]: expected an IPv6 prefix ADDR/LEN",
+			    (canon_prefix(AF_INET6, lua_tostring(L, -1), 1, 128,
+					  t->routes[t->nroutes], sizeof(t->routes[0]), NULL, NULL) < 0 &&
+			     canon_prefix(AF_INET, lua_tostring(L, -1), 1, 32,
+					  t->routes[t->nroutes], sizeof(t->routes[0]), NULL, NULL) < 0))
+				tfail(c, "client_routes[%d]: expected an IPv6 or IPv4 prefix ADDR/LEN",
 				      (int)i);
 			else
 				t->nroutes++;

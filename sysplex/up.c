@@ -280,6 +280,8 @@ start_daemons(struct up *u)
 		argv[n++] = "-l";
 		argv[n++] = "lan0";
 		for (j = 0; j < t->nroutes; j++) {
+			if (!strchr(t->routes[j], ':'))
+				continue;	/* IPv4: no Mobile IPv6 agent for it */
 			argv[n++] = "-r";
 			argv[n++] = (char *)t->routes[j];
 		}
@@ -354,8 +356,10 @@ set_check_url(struct up *u)
 		return;
 	if (is_any(addr))
 		addr = u->expect_dist ? u->routing_dvipa : u->check_host->lan;
-	if (addr[0])
+	if (addr[0] && strchr(addr, ':'))
 		snprintf(u->check_url, sizeof(u->check_url), "http://[%s]:%u/", addr, u->check_port);
+	else if (addr[0])
+		snprintf(u->check_url, sizeof(u->check_url), "http://%s:%u/", addr, u->check_port);
 }
 
 /* One poll step: returns 1 when everything is ready, 0 to keep waiting. */

@@ -14,6 +14,7 @@
 #include "tcpip-stack/stack.h"
 #include "tcpip-stack/render.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,18 @@ typedef struct json_t *(*show_fn)(struct stack *s);
 /* The displays: D TCPIP,tcp,NETSTAT,name and D TCPIP,,SYSPLEX,name (VIPAD
  * is z/OS's short form of VIPADYN), each a builder and a text renderer. */
 enum { NETSTAT, SYSPLEX };
+/* An IPv6 address, or an IPv4 one (kept IPv4-mapped, as every DVIPA). */
+static int
+addr_parse(const char *t, uint8_t a[16])
+{
+	memset(a, 0, 16);
+	if (inet_pton(AF_INET, t, a + 12) == 1) {
+		a[10] = a[11] = 0xff;
+		return 0;
+	}
+	return lib_ip6_parse(t, a);
+}
+
 static const struct display {
 	int kind;
 	const char *name;
@@ -210,8 +223,8 @@ do_vary(struct stack *s, char **tok, int ntok, int json, struct lib_sbuf *o)
 	else if (strcmp(tok[3], "DEACTIVATE") == 0 || strcmp(tok[3], "REACTIVATE") == 0) {
 		uint8_t a[16];
 
-		if (ntok != 5 || strncmp(tok[4], "DVIPA=", 6) != 0 || lib_ip6_parse(tok[4] + 6, a) < 0)
-			return lib_ctl_error(o, json, "expected V TCPIP,%s,SYSPLEX,%s,DVIPA=ipv6address",
+		if (ntok != 5 || strncmp(tok[4], "DVIPA=", 6) != 0 || addr_parse(tok[4] + 6, a) < 0)
+			return lib_ctl_error(o, json, "expected V TCPIP,%s,SYSPLEX,%s,DVIPA=address",
 					     s->tcpname, tok[3]);
 		r = stack_deactivate(s, a, tok[3][0] == 'D', msg, sizeof(msg));
 	} else if (strcmp(tok[3], "QUIESCE") == 0 || strcmp(tok[3], "RESUME") == 0) {

@@ -36,7 +36,7 @@ addr(const uint8_t a[16])
 {
 	char buf[64];
 
-	return json_string(lib_ip6_str(a, buf, sizeof(buf)));
+	return json_string(vipa_addr_str(a, buf, sizeof(buf)));
 }
 
 static json_t *

@@ -821,9 +821,14 @@ int
 stack_mip6_enabled(struct stack *s, const struct vipa_conn *c)
 {
 	struct stack_dvipa *d = stack_dvipa_find(s, c->key.dvipa);
+	const struct vipa_distribute *v;
 	struct vipa_vdpt_entry *e;
 
-	if (!d || !d->owned || !d->has_dist || !d->dist.mip6)
+	/* The bypass is Mobile IPv6: IPv4 connections are always routed. */
+	if (!d || !d->owned || vipa_addr_is_v4(c->key.dvipa))
+		return 0;
+	v = stack_dvipa_dist_for(s, d, c->key.dport);
+	if (!v || !v->mip6)
 		return 0;
 	e = vipa_vdpt_get(s->vdpt, c->key.dvipa, c->key.dport, c->dest_xcf, 0);
 	/* A target that does not support the optimization stays routed. */

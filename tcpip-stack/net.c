@@ -87,7 +87,7 @@ sysctl_save_set(struct stack *s, const char *path, const char *value)
  * by proxy ARP (the route to the DVIPA from the LAN leads into the TUN, the
  * only case the kernel's proxy answers, and at once with proxy_delay 0); a
  * target, where the DVIPA is merely local on the TUN, never answers for it
- * on the LAN (arp_ignore 1).  A dead stack's TUN takes the route along, so
+ * on the LAN (arp_ignore 1) nor names it in its own requests (arp_announce 2).  A dead stack's TUN takes the route along, so
  * its kernel stops answering at once.
  */
 static int
@@ -99,6 +99,10 @@ setup_v4(struct stack *s)
 	sysctl_save_set(s, "net/ipv4/ip_forward", "1");
 	sysctl_save_set(s, "net/ipv4/conf/all/rp_filter", "0");
 	sysctl_save_set(s, "net/ipv4/conf/all/arp_ignore", "1");
+	/* ARP requests of a target answering from the DVIPA name our LAN
+	 * address as the sender, never the DVIPA (the client would take our
+	 * MAC for the DVIPA's and bypass the routing stack). */
+	sysctl_save_set(s, "net/ipv4/conf/all/arp_announce", "2");
 	snprintf(path, sizeof(path), "net/ipv4/conf/%s/rp_filter", STACK_TUN_NAME);
 	lib_sysctl_set(path, "0");	/* goes with the TUN */
 	snprintf(path, sizeof(path), "net/ipv4/conf/%s/rp_filter", s->lanif);

@@ -379,7 +379,7 @@ give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace, const
 	 * still reaches us. */
 	stack_ndp_join(s, d->addr, 0);
 	lib_strlcpy(d->moving_to, to, sizeof(d->moving_to));
-	lib_ip6_str(d->addr, a, sizeof(a));
+	vipa_addr_str(d->addr, a, sizeof(a));
 	if (grace) {
 		d->moving = 1;
 		d->moving_until_ms = lib_now_ms() + STACK_MOVING_MS;
@@ -476,7 +476,7 @@ activate(struct stack *s, struct stack_dvipa *d, const char *from)
 	lib_strlcpy(d->owner, s->member, sizeof(d->owner));
 	stack_net_dvipa_local(s, d, 1);
 	stack_net_route_in(s, d, 1);
-	lib_ip6_str(d->addr, a, sizeof(a));
+	vipa_addr_str(d->addr, a, sizeof(a));
 	/* Routes of a previous life (loaded from SQLite, or of a departed
 	 * target) are dropped; the targets' full reports rebuild the rest. */
 	vipa_vcrt_foreach(s->vcrt, drop_stale_conn, s);

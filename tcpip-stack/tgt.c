@@ -356,7 +356,7 @@ drain_check(struct stack *s, struct stack_dvipa *d)
 	if (!d->owned)
 		stack_net_dvipa_local(s, d, 0);
 	log_info("EZD1209I DYNAMIC VIPA %s IS NO LONGER A DESTINATION OF %s",
-		 lib_ip6_str(d->addr, txt, sizeof(txt)), d->owner[0] ? d->owner : "ITS OWNER");
+		 vipa_addr_str(d->addr, txt, sizeof(txt)), d->owner[0] ? d->owner : "ITS OWNER");
 }
 
 uint8_t
@@ -895,7 +895,7 @@ stack_tgt_apply_dist(struct stack *s, struct stack_dvipa *d, const struct wire_x
 		d->target = 1;
 		stack_net_dvipa_local(s, d, 1);
 		log_info("EZD1205I DYNAMIC VIPA %s IS A DESTINATION OF %s",
-			 lib_ip6_str(d->addr, a, sizeof(a)), owner);
+			 vipa_addr_str(d->addr, a, sizeof(a)), owner);
 		if (s->tgt.ev) {
 			/* Watched first, then one dump for what already exists
 			 * (events from now on replay idempotently). */

@@ -70,7 +70,7 @@ stack_deactivate(struct stack *s, const uint8_t dvipa[16], int on, char *msg, si
 	struct stack_dvipa *d = stack_dvipa_find(s, dvipa);
 	char a[64];
 
-	lib_ip6_str(dvipa, a, sizeof(a));
+	vipa_addr_str(dvipa, a, sizeof(a));
 	if (!d || (!d->defined && !d->backup)) {
 		snprintf(msg, len, "EZD1212I DVIPA %s IS NOT DEFINED ON %s (expected a VIPADEFINE or VIPABACKUP DVIPA)",
 			 a, s->tcpname);
