@@ -189,7 +189,7 @@ vcrt_row(struct vipa_conn *c, void *arg)
 	json_array_append_new(x->a, json_pack("{s:o,s:i,s:o,s:i,s:o,s:s,s:s,s:s?,s:s,s:o,s:o,s:o,s:I}",
 		"dest", addr(c->key.dvipa), "dport", c->key.dport, "source", addr(c->key.client),
 		"sport", c->key.cport, "destxcf", addr(c->dest_xcf), "state", state_name(c->state),
-		"bypass", bypass_name(c->bypass),
+		"bypass", vipa_addr_is_v4(c->key.dvipa) ? "IPV4-ROUTED" : bypass_name(c->bypass),
 		"binding", c->bypass == VIPA_BYPASS_NONE ? NULL : c->per_home ? "HOME" : "CONNECTION",
 		"cn", cn_name(x, c), "careof", bound ? addr(c->coa) : json_null(),
 		"fwdpkts", u64(c->pkts_fwd), "fwdbytes", u64(c->bytes_fwd),

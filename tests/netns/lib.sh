@@ -8,6 +8,9 @@ INST=${INST:-t$(( $$ % 100000 ))$(printf '%x' $(( RANDOM % 16 )))}
 DVIPA=fd00:100::1
 PORT=8080
 sx() { "$BIN/sysplex" --instance "$INST" "$@"; }
+# The DVIPA as the host part of a URL or an ss filter: [IPv6], IPv4 as is
+# (a test of an IPv4 DVIPA sets DVIPA after sourcing this file).
+dvipa_host() { case $DVIPA in *:*) echo "[$DVIPA]" ;; *) echo "$DVIPA" ;; esac; }
 # After a failure the instance's run directory (every daemon's log, the
 # state, the SQLite files) is kept in $SYSPLEX_TEST_LOGS (default /tmp) for
 # a post-mortem, then the instance is removed.
@@ -47,7 +50,7 @@ in_host() { local h=$1; shift; ip netns exec "$INST-$h" "$@"; }
 # when it is done with it (end_held).  Never a transfer sized to be "probably
 # long enough".
 HOLD_BYTES=1000000000000000
-held_url() { echo "http://[$DVIPA]:$PORT/bytes/$HOLD_BYTES?rate=$1"; }
+held_url() { echo "http://$(dvipa_host):$PORT/bytes/$HOLD_BYTES?rate=$1"; }
 # end_held PID...: ends held downloads by killing their clients (started in the
 # background with `ip netns exec "$INST-HOST" curl ...`, so $! is curl itself)
 # and reaps them.
@@ -60,7 +63,7 @@ end_held() {
 # rx_bytes HOST: "LOCALPORT BYTES_RECEIVED" for every established TCP
 # connection of HOST to the DVIPA port (the kernel's own counters, ss -i).
 rx_bytes() {
-	in_host "$1" ss -Htin state established dst "[$DVIPA]:$PORT" | awk '
+	in_host "$1" ss -Htin state established dst "$(dvipa_host):$PORT" | awk '
 		$0 !~ /^[ \t]/ { n = split($3, a, ":"); port = a[n]; next }
 		{ for (i = 1; i <= NF; i++) if ($i ~ /^bytes_received:/) { split($i, b, ":"); print port, b[2] } }'
 }

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Proves: IPv4 DVIPAs are distributed and survive the loss of their routing
+# stack, as IPv6 ones.  In the default topology (IPv4 DVIPA 10.100.0.1 next
+# to the IPv6 one): 300 curl requests over IPv4, 150 from each client, reach
+# all three targets within +-10% of even (ROUNDROBIN), forwarded in GRE over
+# the IPv4 DYNAMICXCF addresses; the VDPT lists the targets by their IPv4
+# DYNAMICXCF addresses, the VCRT says the connections are routed (no Mobile
+# IPv6 bypass for IPv4).  With 40 IPv4 connections per client held open by
+# the test, kill -9 of the routing stack SYSA: SYSB takes 10.100.0.1 over
+# (EZZ8301I), serves new IPv4 connections, and not one held connection to
+# the surviving targets SYSB and SYSC is lost (each is still receiving).
+# Then the VIPAROUTE variant: SYSA forwards to SYSB and SYSC in GRE to their
+# LAN addresses (VIPAROUTE DEFINE), with its routes to their IPv4 DYNAMICXCF
+# addresses removed so that no other path exists: the load still spreads.
+. tests/netns/lib.sh
+tmp=$(mktemp -d); pids=""; trap 'kill $pids 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
+DVIPA=10.100.0.1
+N=40             # held connections per client, 25 kB/s each
+owner4() {
+	local s
+	for s in SYSA SYSB SYSC; do
+		# (jq 1.6 -e exits 0 on empty input: count instead.)
+		[ "$(cmdj $s 'SYSPLEX$ROLE' 2>/dev/null | jq --arg d "$DVIPA" '[.dvipas[] |
+			select(.dvipa == $d and .status == "ACTIVE" and (.dist | startswith("DIST")))] |
+			length')" = 1 ] && echo $s
+	done
+}
+vcrt4() { cmdj "$1" 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' | jq --arg d "$DVIPA" '[.vcrt[] | select(.dest == $d)]'; }
+
+# spread LABEL: 150 requests from each client, each on its own connection;
+# every target serves 90..110 of the 300.
+spread() {
+	local c s k total
+	for c in CLIENT1 CLIENT2; do
+		for i in $(seq 150); do echo "url = \"http://$DVIPA:$PORT/\""; done > "$tmp/$c.cfg"
+		in_host "$c" curl -s -m 60 -H 'Connection: close' -K "$tmp/$c.cfg" > "$tmp/$c.out" &
+	done
+	wait
+	cat "$tmp/CLIENT1.out" "$tmp/CLIENT2.out" > "$tmp/all"
+	total=$(grep -c . "$tmp/all")
+	[ "$total" = 300 ] || fail "$1: expected 300 answers over IPv4, got $total"
+	for s in SYSA SYSB SYSC; do
+		k=$(grep -cx "$s" "$tmp/all")
+		[ "$k" -ge 90 ] && [ "$k" -le 110 ] || fail "$1: $s served $k of 300 (want 90..110)"
+		echo "  $s served $k"
+	done
+	ok "$1: 300 IPv4 requests spread evenly (ROUNDROBIN)"
+}
+
+sx up >/dev/null || fail "sysplex up"
+ready4() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq -c --arg d "$DVIPA" '[.vdpt[] | select(.dest == $d and .rdy > 0) | .destxcf] | sort'; }
+poll_until 30 eval '[ "$(ready4)" = '"'"'["10.10.0.1","10.10.0.2","10.10.0.3"]'"'"' ]' ||
+	fail "VDPT of $DVIPA: ready targets $(ready4)"
+ok "VDPT lists the three targets of $DVIPA by their IPv4 DYNAMICXCF addresses"
+spread "DYNAMICXCF (GRE to 10.10.0.x)"
+
+# Held IPv4 connections (paced, unbounded) until the test ends them.
+for c in CLIENT1 CLIENT2; do
+	for i in $(seq $N); do echo "url = \"$(held_url 25000)\""; echo "output = /dev/null"; done > "$tmp/$c.cfg"
+	ip netns exec "$INST-$c" curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max $N \
+		-w '%{http_code} %{size_download} %{local_port} %{exitcode}\n' -K "$tmp/$c.cfg" > "$tmp/$c.held" &
+	pids="$pids $!"
+done
+all_live() { [ "$(vcrt4 SYSA | jq '[.[] | select(.state == "ESTABLISHED")] | length')" -ge $((2 * N)) ]; }
+poll_until 60 all_live || fail "only $(vcrt4 SYSA | jq length) IPv4 connections in SYSA's VCRT"
+vcrt4 SYSA > "$tmp/vcrt.before"
+nb=$(jq '[.[] | select(.bypass != "IPV4-ROUTED")] | length' "$tmp/vcrt.before")
+[ "$nb" = 0 ] || fail "$nb IPv4 VCRT entries not shown as IPV4-ROUTED"
+ok "$((2 * N)) held IPv4 connections, every one IPV4-ROUTED in the VCRT"
+# The client ports of the connections SYSB and SYSC terminate.
+for c in CLIENT1 CLIENT2; do
+	a=$(in_host $c ip -4 -o addr show dev lan0 | awk '{ split($4, x, "/"); print x[1] }')
+	rx_bytes $c > "$tmp/$c.rx"
+	# Held (established at the client) and routed to SYSB or SYSC.
+	jq -r --arg a "$a" '.[] | select(.source == $a and .destxcf != "10.10.0.1") | .sport' "$tmp/vcrt.before" |
+		awk 'NR == FNR { held[$1] = 1; next } $1 in held' "$tmp/$c.rx" - > "$tmp/$c.ports"
+done
+survivors=$(cat "$tmp/CLIENT1.ports" "$tmp/CLIENT2.ports" | grep -c .)
+[ "$survivors" -ge $((2 * N / 2)) ] && [ "$survivors" -le $((2 * N)) ] ||
+	fail "$survivors held connections on SYSB and SYSC (want $((2 * N / 2))..$((2 * N)))"
+
+sx kill SYSA >/dev/null || fail "sysplex kill SYSA"
+isb() { [ "$(owner4)" = SYSB ]; }
+poll_until 60 isb || fail "owner of $DVIPA after the kill: '$(owner4)'"
+grep -q "EZZ8301I VIPA $DVIPA TAKEN OVER FROM TCPCS ON SYSA" "/run/sysplex/$INST/SYSB/stack.log" ||
+	fail "no EZZ8301I for $DVIPA on SYSB"
+new() { r=$(in_host CLIENT2 curl -s --connect-timeout 1 -m 5 -H 'Connection: close' "http://$DVIPA:$PORT/") && [ -n "$r" ]; }
+poll_until 60 new || fail "no new IPv4 connection served after the takeover"
+ok "SYSB took $DVIPA over and serves new IPv4 connections (by $r)"
+lost=""
+for c in CLIENT1 CLIENT2; do
+	s=$(stalled $c "$tmp/$c.rx" 60 $(cat "$tmp/$c.ports"))
+	[ -z "$s" ] || lost="$lost $c:$s"
+done
+[ -z "$lost" ] || fail "held IPv4 connections to SYSB/SYSC lost or stuck after the takeover:$lost"
+ended=$(cat "$tmp/CLIENT1.held" "$tmp/CLIENT2.held" | grep -c . || true)
+ok "all $survivors held IPv4 connections to SYSB and SYSC still receiving after kill -9 of SYSA (0 lost; $ended of SYSA's own ended)"
+end_held $pids; pids=""
+sx down >/dev/null
+
+# VIPAROUTE: GRE to the targets' LAN addresses, the only path left.
+cat > "$tmp/vroute.lua" <<LUA
+local t = dofile("$(pwd)/sysplex/topologies/default.lua")
+t.systems[1].profile = t.systems[1].profile .. [[
+VIPADYNAMIC
+  VIPAROUTE DEFINE 10.10.0.2 10.1.0.2
+  VIPAROUTE DEFINE 10.10.0.3 10.1.0.3
+ENDVIPADYNAMIC
+]]
+return t
+LUA
+sx up "$tmp/vroute.lua" >/dev/null || fail "sysplex up (VIPAROUTE)"
+poll_until 30 eval '[ "$(ready4)" = '"'"'["10.10.0.1","10.10.0.2","10.10.0.3"]'"'"' ]' ||
+	fail "VDPT of $DVIPA (VIPAROUTE): ready targets $(ready4)"
+in_host SYSA ip route del 10.10.0.2/32 || fail "cannot remove SYSA's route to 10.10.0.2"
+in_host SYSA ip route del 10.10.0.3/32 || fail "cannot remove SYSA's route to 10.10.0.3"
+ok "SYSA has no route to the IPv4 DYNAMICXCF addresses of SYSB and SYSC"
+spread "VIPAROUTE (GRE to 10.1.0.x)"
+exit 0
