@@ -2,19 +2,22 @@
 # demo.sh - `make demo`: starts the default emulated sysplex, shows a person
 # connections spread over SYSA/SYSB/SYSC, the routing stack's VDPT and VCRT
 # with live connections, a connection moving from "via SYSA" to "direct to
-# the target" (Mobile IPv6 bypass), then tears everything down.
+# the target" (Mobile IPv6 bypass), the same spread over IPv4 DVIPA 10.100.0.1
+# (always routed: GRE over the IPv4 DYNAMICXCF addresses), then tears
+# everything down.
 set -u
 BIN=${BIN:-bin}
 BIN=$(cd "$BIN" && pwd)
 INST=demo
 DVIPA=fd00:100::1
+DVIPA4=10.100.0.1
 sx() { "$BIN/sysplex" --instance "$INST" "$@"; }
 trap 'echo; echo "== sysplex down"; sx down' EXIT
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 if [ "$(id -u)" != 0 ]; then echo "make demo: run as root (namespaces, TUN devices)" >&2; exit 1; fi
 sx down >/dev/null 2>&1
-say "sysplex up  (SYSA routing stack, SYSB backup, SYSC; CLIENT1, CLIENT2; DVIPA $DVIPA port 8080)"
+say "sysplex up  (SYSA routing stack, SYSB backup, SYSC; CLIENT1, CLIENT2; DVIPAs $DVIPA and $DVIPA4 port 8080)"
 sx up || exit 1
 sx status
 
@@ -32,7 +35,17 @@ for c in CLIENT1 CLIENT2; do
 	printf '%-10s %6d %6d %6d\n' $c "$(grep -cx SYSA "$tmp/$c.out")" "$(grep -cx SYSB "$tmp/$c.out")" "$(grep -cx SYSC "$tmp/$c.out")"
 done
 
-say "D TCPIP,TCPCS,NETSTAT,VDPT  (on the routing stack)"
+say "60 new IPv4 connections to $DVIPA4 (curl http://$DVIPA4:8080/): routed, in GRE to each target's IPv4 DYNAMICXCF address"
+for c in CLIENT1 CLIENT2; do
+	for i in $(seq 30); do echo "url = \"http://$DVIPA4:8080/\""; done > "$tmp/$c.cfg"
+	sx exec $c -- curl -s -m 10 -H 'Connection: close' -K "$tmp/$c.cfg" > "$tmp/$c.out"
+done
+printf '%-10s %6s %6s %6s\n' CLIENT SYSA SYSB SYSC
+for c in CLIENT1 CLIENT2; do
+	printf '%-10s %6d %6d %6d\n' $c "$(grep -cx SYSA "$tmp/$c.out")" "$(grep -cx SYSB "$tmp/$c.out")" "$(grep -cx SYSC "$tmp/$c.out")"
+done
+
+say "D TCPIP,TCPCS,NETSTAT,VDPT  (on the routing stack: both DVIPAs)"
 sx cmd 'D TCPIP,TCPCS,NETSTAT,VDPT'
 
 say "6 slow downloads in flight; D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL"

@@ -13,8 +13,8 @@
  *   --duration S      stop after S seconds (default 0: no limit)
  *   --pace BPS        read at most BPS bytes/s per connection (default 0: no
  *                     limit), so that connections stay open for a while
- *   --dvipa A --port P  the server (default: the topology's first sample
- *                     server address and port, i.e. the DVIPA)
+ *   --dvipa A --port P  the server, IPv6 or IPv4 (default: the topology's
+ *                     first sample server address and port, i.e. the DVIPA)
  *   --connect-timeout S (default 5) --idle-timeout S (default 5)
  *   --report-ms MS    report interval (default 200)
  *
@@ -49,7 +49,8 @@ load_usage(FILE *f)
 		   "per line; see the header of sysplex/load.c or docs/LUA.md.\n");
 }
 
-/* The first sample server of the topology: address and port. */
+/* The first sample server of the topology: address and port (the routing
+ * stack's first distributed DVIPA when that server listens on `::`). */
 static void
 default_server(const struct plex_inst *in, const struct plex_state *st, char *addr, size_t alen,
 	       unsigned *port)
@@ -66,11 +67,15 @@ default_server(const struct plex_inst *in, const struct plex_state *st, char *ad
 				break;
 			}
 		plex_topo_free(&t);
-		if (addr[0])
+		if (addr[0] && strcmp(addr, "::") != 0)
 			return;
 	}
+	/* No server, or one listening on `::`: the routing stack's first
+	 * distributed DVIPA. */
+	addr[0] = '\0';
 	plex_find_routing(in, st, 1000, addr, alen);
-	*port = 8080;
+	if (!*port)
+		*port = 8080;
 }
 
 int
@@ -140,6 +145,13 @@ plex_cmd_load(const struct plex_inst *in, int argc, char **argv)
 			lib_strlcpy(addr, daddr, sizeof(addr));
 		if (!o.port)
 			o.port = dport;
+	}
+	if (addr[0] && inet_pton(AF_INET, addr, (uint8_t *)&a6 + 12) == 1) {
+		/* IPv4: through the generator's IPv6 socket, IPv4-mapped. */
+		char v4[INET_ADDRSTRLEN];
+
+		lib_strlcpy(v4, addr, sizeof(v4));
+		snprintf(addr, sizeof(addr), "::ffff:%s", v4);
 	}
 	if (!addr[0] || inet_pton(AF_INET6, addr, &a6) != 1) {
 		fprintf(stderr, "sysplex load: bad or unknown server address '%s' (use --dvipa)\n",

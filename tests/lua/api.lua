@@ -13,7 +13,7 @@ expect(address("SYSB").xcf == "fd00:10::2" and address("client1").lan == "fd00:1
 expect(routing() == "SYSA" and #owners(dvipa) == 1, "routing() and owners()")
 
 local v = cmd("SYSA", "D TCPIP,TCPCS,NETSTAT,VDPT")
-expect(v and v.records == 3 and #v.vdpt == 3 and v.vdpt[1].rdy == 1, "cmd() returns the VDPT as a table")
+expect(v and v.records == 6 and #v.vdpt == 6 and v.vdpt[1].rdy == 1, "cmd() returns the VDPT (two DVIPAs) as a table")
 local r, err = cmd("SYSA", "D TCPIP,TCPCS,NETSTAT,VDPX")
 expect(r == nil and err:match("did you mean VDPT"), "cmd() of a bad command: nil, " .. tostring(err))
 local text = cmd_text("SYSB", "D TCPIP,TCPCS,NETSTAT,VIPADYN")

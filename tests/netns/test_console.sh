@@ -38,13 +38,14 @@ check 'D TCPIP,TCPCS,NETSTAT,VIPADCFG' "$N" '.vipadcfg.define[0].ipaddr == "fd00
 check 'D TCPIP,TCPCS,NETSTAT,VIPADCFG' "RANK: 100" '.vipadcfg.backup[0].rank == 100' SYSB
 check 'D TCPIP,TCPCS,NETSTAT,VIPADYN' "$N.*|ACTIVE" '.vipadyn[0].status == "ACTIVE" and (.vipadyn[0].diststat | test("DIST"))' SYSA
 check 'D TCPIP,TCPCS,NETSTAT,VIPADYN' "BACKUP" '.vipadyn[0].status == "BACKUP" and .vipadyn[0].rank == 100' SYSB
-check 'D TCPIP,TCPCS,NETSTAT,VDPT' '3 OF 3 RECORDS DISPLAYED' '.records == 3 and ([.vdpt[] | select(.rdy > 0)] | length) == 3'
-check 'D TCPIP,TCPCS,NETSTAT,VDPT,DETAIL' 'DESTNAME' '.records == 3 and (.vdpt[0] | has("actconn"))'
+# Two DVIPAs (IPv6 and IPv4) with three targets each.
+check 'D TCPIP,TCPCS,NETSTAT,VDPT' '6 OF 6 RECORDS DISPLAYED' '.records == 6 and ([.vdpt[] | select(.rdy > 0)] | length) == 6'
+check 'D TCPIP,TCPCS,NETSTAT,VDPT,DETAIL' 'DESTNAME' '.records == 6 and (.vdpt[0] | has("actconn"))'
 check 'D TCPIP,TCPCS,NETSTAT,VCRT' 'RECORDS DISPLAYED' '.role == "distributor" and .records >= 2'
 check 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' 'RECORDS DISPLAYED' '[.vcrt[] | select(.bypass != null and .fwdpkts != null)] | length >= 2'
 check 'D TCPIP,TCPCS,NETSTAT,HOME' "$N" '[.home[] | select(.address == "fd00:1::1")] | length == 1'
 check 'D TCPIP,TCPCS,NETSTAT,CONN' "$N" '[.conn[] | select(.state == "LISTEN" and .lport == 8080)] | length >= 1' SYSB
-check 'D TCPIP,,SYSPLEX,VIPADYN' 'RECORDS DISPLAYED' '.records == 3 and ([.sysplex_vipadyn[].mvsname] | sort) == ["SYSA","SYSB","SYSC"]'
+check 'D TCPIP,,SYSPLEX,VIPADYN' 'IPADDR: 10.100.0.1' '.records == 6 and ([.sysplex_vipadyn[].mvsname] | unique) == ["SYSA","SYSB","SYSC"]'
 check 'D TCPIP,,SYSPLEX,GROUP' 'EZBTCPCS' '.group == "EZBTCPCS" and ([.members[] | select(.status == "ACTIVE")] | length) == 3'
 check 'D XCF,GROUP' 'EZBTCPCS' '.groups[0].name == "EZBTCPCS" and .groups[0].members == 3'
 check 'D XCF,GROUP,EZBTCPCS' 'SYSBTCPCS' '[.members[].member] | index("SYSCTCPCS") != null'
@@ -95,7 +96,7 @@ vary SYSC text LEAVEGROUP
 left() { [ "$(member SYSC)" != ACTIVE ]; }
 poll_until 30 left || fail "SYSC still ACTIVE after LEAVEGROUP"
 vary SYSC json JOINGROUP
-joined() { [ "$(member SYSC)" = ACTIVE ] && [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq '[.vdpt[] | select(.rdy > 0)] | length')" = 3 ]; }
+joined() { [ "$(member SYSC)" = ACTIVE ] && [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq '[.vdpt[] | select(.rdy > 0)] | length')" = 6 ]; }
 poll_until 30 joined || fail "SYSC not back after JOINGROUP"
 owner() { for s in SYSA SYSB SYSC; do sx cmd --system $s SYSPLEX\$ROLE | grep -q ' ACTIVE DIST' && echo $s; done; }
 vary SYSA json DEACTIVATE,DVIPA=$DVIPA

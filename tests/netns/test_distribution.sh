@@ -10,7 +10,7 @@ tmp=$(mktemp -d); cpid=""; trap 'kill $cpid 2>/dev/null; cleanup; rm -rf "$tmp"'
 
 sx up >/dev/null || fail "sysplex up"
 v=$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT')
-n=$(echo "$v" | jq '[.vdpt[] | select(.rdy > 0 and .port == 8080)] | length')
+n=$(echo "$v" | jq --arg d "$DVIPA" '[.vdpt[] | select(.rdy > 0 and .port == 8080 and .dest == $d)] | length')
 [ "$n" = 3 ] || fail "VDPT should list 3 ready targets: $v"
 ok "VDPT lists SYSA, SYSB, SYSC with Rdy > 0"
 
@@ -63,5 +63,5 @@ gone() { [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq .records)" = 0 ]; }
 poll_until 60 gone || fail "VCRT entries did not go after the connections ended"
 ok "VCRT entries went when the connections ended"
 # The text form is z/OS-like.
-sx cmd --system SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | grep -q '3 OF 3 RECORDS DISPLAYED' || fail "VDPT text trailer"
+sx cmd --system SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | grep -q '6 OF 6 RECORDS DISPLAYED' || fail "VDPT text trailer"
 exit 0

@@ -35,7 +35,7 @@ ok "xcf != DYNAMICXCF refused: $(echo "$out" | head -1)"
 # 2. Servers listening on ::.
 topo "$tmp/any.lua" 'for _, s in ipairs(t.systems) do s.httpd = { addr = "::", port = 8080 } end'
 sx up "$tmp/any.lua" > "$tmp/up.out" 2>&1 || fail "up with httpd.addr = \"::\": $(cat "$tmp/up.out")"
-rdy3() { [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq '[.vdpt[] | select(.rdy > 0)] | length')" = 3 ]; }
+rdy3() { [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq --arg d "$DVIPA" '[.vdpt[] | select(.rdy > 0 and .dest == $d)] | length')" = 3 ]; }
 poll_until 30 rdy3 || fail "the :: listeners do not count for Rdy"
 for i in $(seq 9); do in_host CLIENT1 curl -s -m 30 -H 'Connection: close' "http://[$DVIPA]:$PORT/"; done | sort -u > "$tmp/names"
 [ "$(cat "$tmp/names" | tr '\n' ' ')" = "SYSA SYSB SYSC " ] || fail "not every :: server answered: $(cat "$tmp/names")"

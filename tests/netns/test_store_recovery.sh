@@ -35,7 +35,7 @@ stack_pid() { sx status --json | jq -r '.hosts[] | select(.name == "SYSA") | .da
 sysa_routes() { sx cmd --system SYSA 'SYSPLEX$ROLE' | grep -q "^$DVIPA ACTIVE DIST"; }
 totalconn() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq '[.vdpt[].totalconn] | add // 0'; }
 sysb_backup() { sx cmd --system SYSB 'SYSPLEX$ROLE' | grep -q "^$DVIPA BACKUP"; }
-ready3() { [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq '[.vdpt[] | select(.rdy > 0)] | length')" = 3 ]; }
+ready3() { [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq --arg d "$DVIPA" '[.vdpt[] | select(.rdy > 0 and .dest == $d)] | length')" = 3 ]; }
 
 # Kills SYSA, runs "$@" to spoil its stack.db, restarts it, and checks that it
 # takes the DVIPA back and distributes 20 new connections itself.
