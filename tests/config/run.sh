@@ -4,7 +4,9 @@
 # What it proves:
 #  - every tests/config/NAME.profile is accepted (exit 0) and printed exactly
 #    as tests/config/NAME.out (the normalized form), and that normalized form
-#    is a fixed point: `tcpip-stack -n NAME.out` prints it unchanged;
+#    is a fixed point: `tcpip-stack -n NAME.out` prints it unchanged; the
+#    statements it skips are listed on stderr exactly as tests/config/NAME.warn
+#    says (nothing on stderr when there is no NAME.warn);
 #  - every tests/config/NAME.bad is refused with exit status 1, nothing on
 #    stdout, and exactly the one line of tests/config/NAME.err on stderr
 #    ("FILE:LINE: STATEMENT: what is wrong", FILE as passed on the command line).
@@ -59,6 +61,13 @@ for f in tests/config/*.profile; do
 	fi
 	if ! diff -u "$exp" "$tmp/out" >"$tmp/diff"; then
 		fail "$f" "output differs from $exp"
+		cat "$tmp/diff"
+		continue
+	fi
+	warn=${f%.profile}.warn
+	[ -f "$warn" ] || warn=/dev/null
+	if ! diff -u "$warn" "$tmp/err" >"$tmp/diff"; then
+		fail "$f" "skipped-statement warnings differ from $warn"
 		cat "$tmp/diff"
 		continue
 	fi

@@ -98,7 +98,7 @@ poll_until 30 left || fail "SYSC still ACTIVE after LEAVEGROUP"
 vary SYSC json JOINGROUP
 joined() { [ "$(member SYSC)" = ACTIVE ] && [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq '[.vdpt[] | select(.rdy > 0)] | length')" = 6 ]; }
 poll_until 30 joined || fail "SYSC not back after JOINGROUP"
-owner() { for s in SYSA SYSB SYSC; do sx cmd --system $s SYSPLEX\$ROLE | grep -q ' ACTIVE DIST' && echo $s; done; }
+owner() { for s in SYSA SYSB SYSC; do sx cmd --system $s SYSPLEX\$ROLE | grep -q "^$DVIPA ACTIVE DIST" && echo $s; done; }
 vary SYSA json DEACTIVATE,DVIPA=$DVIPA
 b_owns() { [ "$(owner)" = SYSB ]; }
 poll_until 30 b_owns || fail "DEACTIVATE: owner is '$(owner)', not SYSB"

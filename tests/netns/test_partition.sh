@@ -11,7 +11,7 @@ tmp=$(mktemp -d); trap 'cleanup; rm -rf "$tmp"' EXIT
 owners() {
 	local n=0 who=""
 	for s in SYSA SYSB SYSC; do
-		if sx cmd --system $s SYSPLEX\$ROLE 2>/dev/null | grep -q ' ACTIVE DIST'; then n=$((n + 1)); who="$who$s"; fi
+		if sx cmd --system $s SYSPLEX\$ROLE 2>/dev/null | grep -q "^$DVIPA ACTIVE DIST"; then n=$((n + 1)); who="$who$s"; fi
 	done
 	echo "$n $who"
 }

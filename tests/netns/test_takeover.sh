@@ -13,7 +13,7 @@
 . tests/netns/lib.sh
 tmp=$(mktemp -d); pids=""; trap 'kill $pids 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
 N=100            # held connections per client, 25 kB/s each
-owner() { for s in SYSA SYSB SYSC; do sx cmd --system $s SYSPLEX\$ROLE 2>/dev/null | grep -q ' ACTIVE DIST' && echo $s; done; }
+owner() { for s in SYSA SYSB SYSC; do sx cmd --system $s SYSPLEX\$ROLE 2>/dev/null | grep -q "^$DVIPA ACTIVE DIST" && echo $s; done; }
 records() { cmdj "$1" 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq .records; }
 established() { cmdj "$1" 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq '[.vcrt[] | select(.state == "ESTABLISHED")] | length'; }
 

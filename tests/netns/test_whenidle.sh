@@ -11,7 +11,7 @@ local t = dofile("$(pwd)/sysplex/topologies/default.lua")
 t.systems[1].profile = t.systems[1].profile:gsub("MOVEABLE IMMEDIATE", "MOVEABLE WHENIDLE")
 return t
 LUA
-owner() { for s in SYSA SYSB SYSC; do sx cmd --system $s SYSPLEX\$ROLE 2>/dev/null | grep -q ' ACTIVE DIST' && echo $s; done; }
+owner() { for s in SYSA SYSB SYSC; do sx cmd --system $s SYSPLEX\$ROLE 2>/dev/null | grep -q "^$DVIPA ACTIVE DIST" && echo $s; done; }
 sx up "$tmp/topo.lua" >/dev/null || fail "sysplex up"
 sx kill SYSA >/dev/null || fail "kill SYSA"
 isb() { [ "$(owner)" = SYSB ]; }
