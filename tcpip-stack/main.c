@@ -10,7 +10,8 @@
  *                                           the stack starts, xcf/cds.c)
  *   tcpip-stack -h | -V
  *
- * A malformed PROFILE or couple config never starts the daemon: the error
+ * -n prints the normalized PROFILE on stdout and the statements it skips on
+ * stderr.  A malformed PROFILE or couple config never starts the daemon: the error
  * names FILE:LINE and the statement, and the exit status is 1.  The couple
  * config must name a couple data set (CDS statement).
  *
@@ -41,7 +42,7 @@ static const struct lib_opt opts[] = {
 	{ 'N', "normal-sched", NULL, "normal scheduling (default: SCHED_RR, lowest real-time priority)" },
 	{ 'P', "poll-conns", NULL, "poll the socket table every 100 ms, not the kernel's connection events" },
 	{ 'v', "verbose", NULL, "debug messages" },
-	{ 'n', "check", "PROFILE", "check PROFILE, print it normalized and exit" },
+	{ 'n', "check", "PROFILE", "check PROFILE, print it normalized (skipped statements on stderr) and exit" },
 	{ OPT_CMD, "cmd", "COMMAND", "send an operator command to the stack of -d STATEDIR and exit" },
 	{ OPT_JSON, "json", NULL, "with --cmd: the answer as JSON" },
 	{ OPT_CDS_FORMAT, "cds-format", "CDSPATH",
