@@ -70,12 +70,12 @@ end, 30), "resume(): SYSC is ACTIVE again")
 expect(wait_until(function()
 	local n = 0
 	for _, e in ipairs((cmd("SYSA", "D TCPIP,TCPCS,NETSTAT,VDPT") or { vdpt = {} }).vdpt) do
-		if e.rdy > 0 then
+		if e.rdy > 0 and e.dest == dvipa then
 			n = n + 1
 		end
 	end
 	return n == 3
-end, 30), "resume(): SYSA's VDPT has 3 ready targets again")
+end, 30), "resume(): SYSA's VDPT has 3 ready targets for the DVIPA again")
 
 local h = load{ client = "CLIENT2", connections = 4, count = 40, bytes = 20000 }
 local samples = {}
