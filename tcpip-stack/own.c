@@ -427,7 +427,8 @@ drop_stale_conn(struct vipa_conn *c, void *arg)
 {
 	struct stack *s = arg;
 
-	if (memcmp(c->dest_xcf, s->xcfaddr, 16) == 0 || xcf_member_by_addr(s->xcf, c->dest_xcf))
+	if (memcmp(c->dest_xcf, stack_self_addr(s, c->key.dvipa), 16) == 0 ||
+	    xcf_member_by_addr(s->xcf, c->dest_xcf))
 		return 0;
 	vipa_store_conn_del(s->store, &c->key);
 	return 1;

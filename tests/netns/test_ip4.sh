@@ -8,7 +8,8 @@
 # IPv6 bypass for IPv4).  With 40 IPv4 connections per client held open by
 # the test, kill -9 of the routing stack SYSA: SYSB takes 10.100.0.1 over
 # (EZZ8301I), serves new IPv4 connections, and not one held connection to
-# the surviving targets SYSB and SYSC is lost (each is still receiving).
+# the surviving targets SYSB and SYSC is lost (each is still receiving);
+# the restarted SYSA takes the DVIPA back (takeback) and they go on.
 # Then the VIPAROUTE variant: SYSA forwards to SYSB and SYSC in GRE to their
 # LAN addresses (VIPAROUTE DEFINE), with its routes to their IPv4 DYNAMICXCF
 # addresses removed so that no other path exists: the load still spreads.
@@ -95,6 +96,21 @@ done
 [ -z "$lost" ] || fail "held IPv4 connections to SYSB/SYSC lost or stuck after the takeover:$lost"
 ended=$(cat "$tmp/CLIENT1.held" "$tmp/CLIENT2.held" | grep -c . || true)
 ok "all $survivors held IPv4 connections to SYSB and SYSC still receiving after kill -9 of SYSA (0 lost; $ended of SYSA's own ended)"
+# Takeback: the restarted VIPADEFINE stack (MOVEABLE IMMEDIATE) takes the
+# IPv4 DVIPA back, and the held connections go on.
+sx restart SYSA >/dev/null || fail "sysplex restart SYSA"
+isa() { [ "$(owner4)" = SYSA ]; }
+poll_until 60 isa || fail "SYSA did not take $DVIPA back (owner: $(owner4))"
+grep -q "EZZ8303I VIPA $DVIPA GIVEN TO TCPCS ON SYSA" "/run/sysplex/$INST/SYSB/stack.log" ||
+	fail "no EZZ8303I for $DVIPA on SYSB"
+lost=""
+for c in CLIENT1 CLIENT2; do
+	rx_bytes $c > "$tmp/$c.rx2"
+	s=$(stalled $c "$tmp/$c.rx2" 60 $(cat "$tmp/$c.ports"))
+	[ -z "$s" ] || lost="$lost $c:$s"
+done
+[ -z "$lost" ] || fail "held IPv4 connections to SYSB/SYSC lost or stuck after the takeback:$lost"
+ok "SYSA took $DVIPA back (EZZ8303I on SYSB); the $survivors held connections to SYSB and SYSC still receiving"
 end_held $pids; pids=""
 sx down >/dev/null
 
