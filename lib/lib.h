@@ -214,7 +214,8 @@ struct lib_route {
  * for both, IPv6 first) into out.  Returns the number of entries, -ENOSPC
  * when there are more than max, or -errno. */
 int lib_nl_routes(struct lib_nl *nl, int family, uint32_t table, struct lib_route *out, int max);
-/* Proxy neighbour entry (ip -6 neigh add proxy A dev IF). */
+/* Proxy neighbour entry (ip -6 neigh add proxy A dev IF; for IPv4, proxy
+ * ARP: ip neigh add proxy A dev IF). */
 int lib_nl_proxy_neigh(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16]);
 /* Writes value to /proc/sys/<path> (path like "net/ipv6/conf/lan0/proxy_ndp"). */
 int lib_sysctl_set(const char *path, const char *value);

@@ -380,11 +380,14 @@ lib_nl_proxy_neigh(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16])
 	memset(buf, 0, sizeof(buf));
 	nlh = nl_start(buf, add ? RTM_NEWNEIGH : RTM_DELNEIGH, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
 	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-	ndm->ndm_family = AF_INET6;
+	ndm->ndm_family = is_v4(a) ? AF_INET : AF_INET6;
 	ndm->ndm_ifindex = ifindex;
 	ndm->ndm_flags = NTF_PROXY;
 	ndm->ndm_state = NUD_PERMANENT;
-	mnl_attr_put(nlh, NDA_DST, 16, a);
+	if (is_v4(a))
+		mnl_attr_put(nlh, NDA_DST, 4, a + 12);
+	else
+		mnl_attr_put(nlh, NDA_DST, 16, a);
 	return nl_idem(add, nl_talk(nl, nlh));
 }
 

@@ -83,12 +83,14 @@ sysctl_save_set(struct stack *s, const char *path, const char *value)
  * TUN and never local (GRE for it reaches the daemon, not the kernel's own
  * GRE), forwarding, the IPv4 local rule moved as the IPv6 one, no reverse
  * path filter (packets for a DVIPA come back out of the TUN with the
- * client's source).  ARP: the stack that routes a DVIPA in answers for it
- * by proxy ARP (the route to the DVIPA from the LAN leads into the TUN, the
- * only case the kernel's proxy answers, and at once with proxy_delay 0); a
- * target, where the DVIPA is merely local on the TUN, never answers for it
- * on the LAN (arp_ignore 1) nor names it in its own requests (arp_announce 2).  A dead stack's TUN takes the route along, so
- * its kernel stops answering at once.
+ * client's source).  ARP: the owner of a DVIPA answers for it by proxy ARP
+ * (a proxy entry on the LAN interface while it owns the DVIPA, not while it
+ * only still forwards for it, MOVING; the kernel answers at once with
+ * proxy_delay 0, and only while the route to the DVIPA from the LAN leads
+ * elsewhere, into the TUN: a dead stack's TUN takes the route along, so its
+ * kernel stops answering at once); a target, where the DVIPA is merely
+ * local on the TUN, never answers for it on the LAN (arp_ignore 1) nor names
+ * it in its own requests (arp_announce 2).
  */
 static int
 setup_v4(struct stack *s)
@@ -107,8 +109,6 @@ setup_v4(struct stack *s)
 	lib_sysctl_set(path, "0");	/* goes with the TUN */
 	snprintf(path, sizeof(path), "net/ipv4/conf/%s/rp_filter", s->lanif);
 	sysctl_save_set(s, path, "0");
-	snprintf(path, sizeof(path), "net/ipv4/conf/%s/proxy_arp", s->lanif);
-	sysctl_save_set(s, path, "1");
 	snprintf(path, sizeof(path), "net/ipv4/neigh/%s/proxy_delay", s->lanif);
 	sysctl_save_set(s, path, "0");
 	r = lib_nl_route(s->nl, 1, 254, s->xcfaddr4, 128, s->tun_ifindex, NULL);
@@ -250,8 +250,27 @@ stack_net_dvipa_local(struct stack *s, struct stack_dvipa *d, int on)
 			  strerror(-r));
 }
 
+/* The owner answers neighbour solicitations (IPv6, ndp.c) or ARP requests
+ * (IPv4, a proxy entry) for the DVIPA; a stack that gave it up does not,
+ * even while it still forwards what reaches it (MOVING). */
+void
+stack_net_answer(struct stack *s, struct stack_dvipa *d, int on)
+{
+	char a[64];
+	int r;
+
+	if (!vipa_addr_is_v4(d->addr)) {
+		stack_ndp_join(s, d->addr, on);
+		return;
+	}
+	r = lib_nl_proxy_neigh(s->nl, on, s->lan_ifindex, d->addr);
+	if (r < 0)
+		log_warnx("cannot %s the proxy ARP entry of %s: %s", on ? "add" : "remove",
+			  vipa_addr_str(d->addr, a, sizeof(a)), strerror(-r));
+}
+
 /* The routing stack takes LAN-inbound packets for the DVIPA into its TUN and
- * answers neighbour solicitations for it (ndp.c). */
+ * answers neighbour solicitations or ARP requests for it. */
 void
 stack_net_route_in(struct stack *s, struct stack_dvipa *d, int on)
 {
@@ -266,9 +285,11 @@ stack_net_route_in(struct stack *s, struct stack_dvipa *d, int on)
 					  NULL);
 			r |= lib_nl_rule(s->nl, 1, STACK_PRIO_DVIPA, s->lanif, d->addr, 128, 0,
 					 STACK_TABLE_DVIPA);
+			stack_net_answer(s, d, 1);
 			if (lib_arp_send_garp(s->lanif, d->addr + 12) < 0)
 				log_warnx("gratuitous ARP for %s failed", a);
 		} else {
+			stack_net_answer(s, d, 0);
 			r |= lib_nl_rule(s->nl, 0, STACK_PRIO_DVIPA, s->lanif, d->addr, 128, 0,
 					 STACK_TABLE_DVIPA);
 			r |= lib_nl_route(s->nl, 0, STACK_TABLE_DVIPA, d->addr, 128, s->tun_ifindex,

@@ -377,7 +377,7 @@ give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace, const
 	d->active_since_ms = 0;
 	/* The new owner answers for it from now on; we only forward what
 	 * still reaches us. */
-	stack_ndp_join(s, d->addr, 0);
+	stack_net_answer(s, d, 0);
 	lib_strlcpy(d->moving_to, to, sizeof(d->moving_to));
 	vipa_addr_str(d->addr, a, sizeof(a));
 	if (grace) {

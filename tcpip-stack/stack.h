@@ -520,7 +520,11 @@ void stack_net_dvipa_local(struct stack *s, struct stack_dvipa *d, int on);
 /* The routing stack takes LAN-inbound packets for the DVIPA into its TUN
  * and answers neighbour solicitations for it. */
 void stack_net_route_in(struct stack *s, struct stack_dvipa *d, int on);
-/* An unsolicited neighbour advertisement for the DVIPA; 0 or -errno. */
+/* Answer neighbour solicitations (IPv6) or ARP requests (IPv4) for the
+ * DVIPA on the LAN, or stop: the owner does, a MOVING stack no longer. */
+void stack_net_answer(struct stack *s, struct stack_dvipa *d, int on);
+/* An unsolicited neighbour advertisement (IPv6) or gratuitous ARP (IPv4)
+ * for the DVIPA; 0 or -errno. */
 int stack_net_announce(struct stack *s, const struct stack_dvipa *d);
 
 /* ---- L3 tgt.c: the target side --------------------------------------------------------- */
