@@ -673,8 +673,9 @@ stack_show_config(struct stack *s)
 	vipa_store_info(s->store, si);
 	vipa_store_stats(s->store, &st);
 	r = answer(s);
-	set(r, "config", json_pack("{s:o,s:s,s:o,s:b,s:o,s:I,s:s}", "member", lib_json_str(s->member),
+	set(r, "config", json_pack("{s:o,s:s,s:o,s:o,s:b,s:o,s:I,s:s}", "member", lib_json_str(s->member),
 				   "group", "EZBTCPCS", "dynamicxcf", addr(s->xcfaddr),
+				   "dynamicxcf4", vipa_addr_is_v4(s->xcfaddr4) ? addr(s->xcfaddr4) : json_null(),
 				   "mobileipv6", !s->no_mip6, "lan", lib_json_str(s->lanif),
 				   "lan_mtu", (json_int_t)s->lan_mtu, "tun", STACK_TUN_NAME));
 	set(r, "persistence", json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",

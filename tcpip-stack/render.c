@@ -322,6 +322,9 @@ stack_render_config(const json_t *r, struct lib_sbuf *o, void *arg)
 			B(c, "mobileipv6") ? "YES" : "NO");
 	lib_sbuf_printf(o, "  LAN INTERFACE: %s  MTU: %llu  TUN INTERFACE: %s\n", S(c, "lan"),
 			U(c, "lan_mtu"), S(c, "tun"));
+	if (json_is_string(json_object_get(c, "dynamicxcf4")))
+		lib_sbuf_printf(o, "IPV4 CONFIGURATION TABLE:\n  DYNAMICXCF: %s  (IPV4 DVIPAS: ALWAYS "
+				"ROUTED, GRE TO THE TARGETS)\n", S(c, "dynamicxcf4"));
 	lib_sbuf_printf(o, "SYSPLEX CONFIGURATION:\n");
 	lib_sbuf_printf(o, "  GROUP: %s  MEMBER: %s  MVSNAME: %s\n", S(c, "group"), S(c, "member"),
 			S(r, "system"));

@@ -276,6 +276,27 @@ test_home_conn_config(void **state)
 	      "    BECAUSE: not a database\n"
 	      "  ROWS WRITTEN: 3  FLUSHES: 4  ERRORS: 5  RECREATED: 2  MOVED ASIDE: 1\n"
 	      "END OF THE REPORT\n");
+	/* A stack with IPCONFIG DYNAMICXCF: the IPv4 table too. */
+	check(stack_render_config,
+	      "{\"system\":\"SYSA\",\"stack\":\"TCPCS\",\"config\":{\"member\":\"SYSATCPCS\",\"group\":\"EZBTCPCS\","
+	      "\"dynamicxcf\":\"fd00:10::1\",\"dynamicxcf4\":\"10.10.0.1\",\"mobileipv6\":true,\"lan\":\"lan0\","
+	      "\"lan_mtu\":1500,\"tun\":\"tcpip0\"},"
+	      "\"persistence\":{\"status\":\"ACTIVE\",\"file\":\"/s.db\",\"disabled_reason\":null,"
+	      "\"moved_to\":null,\"moved_reason\":null,\"moved_aside\":0,\"recreated\":0,"
+	      "\"written\":3,\"flushes\":4,\"errors\":0}}", &ctx,
+	      "EZD0101I NETSTAT CS V2R5 TCPCS 4\n"
+	      "IPV6 CONFIGURATION TABLE:\n"
+	      "  DYNAMICXCF: fd00:10::1  MOBILEIPV6: YES\n"
+	      "  LAN INTERFACE: lan0  MTU: 1500  TUN INTERFACE: tcpip0\n"
+	      "IPV4 CONFIGURATION TABLE:\n"
+	      "  DYNAMICXCF: 10.10.0.1  (IPV4 DVIPAS: ALWAYS ROUTED, GRE TO THE TARGETS)\n"
+	      "SYSPLEX CONFIGURATION:\n"
+	      "  GROUP: EZBTCPCS  MEMBER: SYSATCPCS  MVSNAME: SYSA\n"
+	      "PERSISTENCE (VCRT AND VDPT STORE):\n"
+	      "  STATUS: ACTIVE\n"
+	      "  FILE: /s.db\n"
+	      "  ROWS WRITTEN: 3  FLUSHES: 4  ERRORS: 0  RECREATED: 0  MOVED ASIDE: 0\n"
+	      "END OF THE REPORT\n");
 }
 
 /* ROUTE: IPv4 first, one line each, then IPv6 blocks whatever the order of
