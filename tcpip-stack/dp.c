@@ -13,11 +13,22 @@
  *  2. Packets for our DYNAMICXCF (care-of) address carrying an RH2 whose
  *     home address is a DVIPA we serve: the RH2 is stripped and the packet
  *     handed to the kernel with destination = DVIPA.
+ *  3. IPv4: packets for an IPv4 DVIPA we own are routed the same way
+ *     (never bypassed: the bypass is Mobile IPv6) and forwarded to another
+ *     target in GRE (IPv4 in GRE in IPv4, 24 bytes): to its IPv4 DYNAMICXCF
+ *     address, or to the target address of a VIPAROUTE for it.  GRE to our
+ *     IPv4 DYNAMICXCF address (through the TUN) or to another of our own
+ *     addresses (a raw GRE socket: VIPAROUTE) is decapsulated and the inner
+ *     packet, to a DVIPA we serve, written into the TUN unchanged.
  * Replies never come through here: targets answer the client directly with
  * source = DVIPA.
  *
+ * The forwarding decision (stack_dp_route, stack_dp_next_hop) is apart from
+ * the packet I/O, so that a kernel data path can take the same one.
+ *
  * Reads and writes carry a virtio-net header, so TCP super-packets of up to
- * 64 KB cross the TUN in one system call.  Per-packet work allocates nothing:
+ * 64 KB cross the TUN in one system call (IPv6 only: the TUN takes no IPv4
+ * super-packets, which could not be described once encapsulated).  Per-packet work allocates nothing:
  * one receive buffer with headroom for the RH2 is reused.
  *
  * A standard RFC 6275 client with a per-home-address binding (being made,
