@@ -29,8 +29,8 @@ for s in SYSC SYSA; do
 		fail "$s left, yet NETSTAT,VIPADYN shows: $v"
 	sx cmd --system $s 'D TCPIP,TCPCS,NETSTAT,VIPADYN' | grep -q 'EZZ8269I TCPCS IS NOT A MEMBER OF A SYSPLEX GROUP' ||
 		fail "$s: text VIPADYN does not say it is out of the group"
-	[ $s = SYSC ] || [ "$(cmdj $s 'D TCPIP,TCPCS,NETSTAT,VIPADCFG' | jq '.vipadcfg.define | length')" = 1 ] ||
-		fail "$s: VIPADCFG lost the VIPADEFINE while out of the group"
+	[ $s = SYSC ] || [ "$(cmdj $s 'D TCPIP,TCPCS,NETSTAT,VIPADCFG' | jq '.vipadcfg.define | length')" = 2 ] ||
+		fail "$s: VIPADCFG lost the two VIPADEFINEs (IPv6, IPv4) while out of the group"
 	ok "$s did LEAVEGROUP: its group displays show only itself LEFT, VIPADYN lists no dynamic VIPA"
 done
 for s in SYSA SYSC; do

@@ -37,7 +37,8 @@ done
 ok "forwarding continued after stack.db was deleted"
 re() { [ "$(cmdj SYSA SYSPLEX\$STATS | jq .store.reopened)" -ge 1 ] && [ -s "$db" ]; }
 poll_until 30 re || fail "store did not recreate stack.db: $(cmdj SYSA SYSPLEX\$STATS | jq .store)"
-rows() { [ "$(sqlite3 "$db" 'select count(*) from vdpt where rdy > 0')" = 3 ]; }
+# Three ready targets for each of the two DVIPAs (IPv6, IPv4).
+rows() { [ "$(sqlite3 "$db" 'select count(*) from vdpt where rdy > 0')" = 6 ]; }
 poll_until 30 rows || fail "recreated stack.db lacks the VDPT rows"
 grep -q "stack.db" "/run/sysplex/$INST/SYSA/stack.log" || fail "loss of stack.db not reported in the log"
 ok "stack.db recreated with its tables and the loss reported"

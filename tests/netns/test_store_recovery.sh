@@ -67,7 +67,8 @@ moved=$(config | jq -r .persistence.moved_to)
 [ "$(config | jq -r .persistence.status)" = ACTIVE ] || fail "store not ACTIVE: $(config)"
 case $moved in "$db".bad-*) ;; *) fail "moved_to is '$moved': $(config)";; esac
 cmp -s "$moved" "$tmp/garbage" || fail "the bad file was not kept unchanged at $moved"
-rows() { [ "$(sqlite3 "$db" 'select count(*) from vdpt where rdy > 0')" = 3 ]; }
+# Three ready targets for each of the two DVIPAs (IPv6, IPv4).
+rows() { [ "$(sqlite3 "$db" 'select count(*) from vdpt where rdy > 0')" = 6 ]; }
 poll_until 30 rows || fail "the new stack.db lacks the VDPT rows"
 [ "$(grep -c EZD1218E "$log")" = 1 ] || fail "EZD1218E not logged exactly once: $(grep EZD121 "$log")"
 sx cmd --system SYSA 'D TCPIP,TCPCS,NETSTAT,CONFIG' | grep -q "UNUSABLE FILE MOVED TO: $moved" ||
