@@ -9,9 +9,8 @@
 tmp=$(mktemp -d); cpid=""; trap 'kill $cpid 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
 
 sx up >/dev/null || fail "sysplex up"
-v=$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT')
-n=$(echo "$v" | jq --arg d "$DVIPA" '[.vdpt[] | select(.rdy > 0 and .port == 8080 and .dest == $d)] | length')
-[ "$n" = 3 ] || fail "VDPT should list 3 ready targets: $v"
+ready3() { [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq --arg d "$DVIPA" '[.vdpt[] | select(.rdy > 0 and .port == 8080 and .dest == $d)] | length')" = 3 ]; }
+poll_until 30 ready3 || fail "VDPT should list 3 ready targets: $(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT')"
 ok "VDPT lists SYSA, SYSB, SYSC with Rdy > 0"
 
 # 300 requests, each on its own connection (Connection: close).

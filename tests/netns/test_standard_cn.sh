@@ -30,7 +30,7 @@ declare -A NAME=([fd00:10::2]=SYSB [fd00:10::3]=SYSC)
 
 cat > "$tmp/std.lua" <<LUA
 local t = dofile("$(pwd)/sysplex/topologies/default.lua")
-t.systems[1].profile = t.systems[1].profile:gsub("DESTIP ALL", "DESTIP fd00:10::2 fd00:10::3")
+t.systems[1].profile = t.systems[1].profile:gsub("DVIPA1 PORT 8080 DESTIP ALL", "DVIPA1 PORT 8080 DESTIP fd00:10::2 fd00:10::3")
 t.systems[1].httpd = nil	-- SYSA is the routing stack only
 t.clients[1].agent = "standard"
 t.clients[2].agent = "standard"
