@@ -19,7 +19,8 @@ return t
 LUA
 sx up "$tmp/hs.lua" >/dev/null || fail "sysplex up"
 
-vdpt() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT'; }
+# The rows of the IPv6 DVIPA (the default topology has an IPv4 one too).
+vdpt() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq --arg d "$DVIPA" '.vdpt |= map(select(.dest == $d))'; }
 flags() { vdpt | jq -r '[.vdpt[] | select(.port == 8080)] | sort_by(.destname) | map(.destname[0:4] + "=" + .flg) | join(" ")'; }
 get() { in_host CLIENT1 curl -s -m 30 -H 'Connection: close' "http://[$DVIPA]:$PORT/"; }
 # all_to SYS N: N requests all answered by SYS.

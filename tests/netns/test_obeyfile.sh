@@ -21,7 +21,8 @@ for s in SYSA SYSB SYSC; do
 	srvs="$srvs $!"
 done
 
-vdpt() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT'; }
+# The rows of the IPv6 DVIPA (the default topology has an IPv4 one too).
+vdpt() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq --arg d "$DVIPA" '.vdpt |= map(select(.dest == $d))'; }
 rows() { vdpt | jq "[.vdpt[] | select(.port == $1 and .rdy > 0)] | length"; }
 poll_until 30 eval '[ "$(rows 8080)" = 3 ]' || fail "8080 not ready on 3 targets: $(vdpt)"
 

@@ -18,7 +18,8 @@ return t
 LUA
 sx up "$tmp/wlm.lua" >/dev/null || fail "sysplex up"
 
-vdpt() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT'; }
+# The rows of the IPv6 DVIPA (the default topology has an IPv4 one too).
+vdpt() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq --arg d "$DVIPA" '.vdpt |= map(select(.dest == $d))'; }
 # weights A B C: the VDPT's WLM column of SYSA, SYSB, SYSC (port 8080, Rdy > 0).
 weights() {
 	vdpt | jq -r '[.vdpt[] | select(.port == 8080 and .rdy > 0)] | sort_by(.destname) | map(.wlm) | join(" ")'
