@@ -12,7 +12,7 @@ tmp=$(mktemp -d); hung=""; held=""
 trap '[ -n "$hung" ] && kill -CONT $hung 2>/dev/null; kill $held 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
 cat > "$tmp/hs.lua" <<LUA
 local t = dofile("$(pwd)/sysplex/topologies/default.lua")
-t.systems[1].profile = t.systems[1].profile:gsub("VIPADISTRIBUTE DEFINE[^\n]*",
+t.systems[1].profile = t.systems[1].profile:gsub("VIPADISTRIBUTE DEFINE[^\n]*DVIPA1[^\n]*",
 	"VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY DVIPA1 PORT 8080 DESTIP " ..
 	"fd00:10::2 PREFERRED fd00:10::3 BACKUP 100 fd00:10::1 BACKUP 50")
 return t

@@ -54,7 +54,7 @@ poll_until 30 eval '[ "$(rows 8081)" = 3 ]' || fail "8081 not in the VDPT on 3 t
 for i in $(seq 30); do get 8081; done | sort | uniq -c > "$tmp/8081"
 [ "$(awk '$1 == 10' "$tmp/8081" | wc -l)" = 3 ] || fail "30 requests to 8081 not 10/10/10: $(cat "$tmp/8081")"
 cfg=$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VIPADCFG')
-[ "$(echo "$cfg" | jq '[.vipadcfg.distribute[].ports[]] | sort | join(",")' -r)" = "8080,8081" ] || fail "VIPADCFG after add: $cfg"
+[ "$(echo "$cfg" | jq --arg d "$DVIPA" '[.vipadcfg.distribute[] | select(.ipaddr == $d) | .ports[]] | sort | join(",")' -r)" = "8080,8081" ] || fail "VIPADCFG after add: $cfg"
 ok "OBEYFILE added port 8081: VDPT rows, 10/10/10 over SYSA SYSB SYSC, VIPADCFG lists it"
 
 # 2. A wrong OBEYFILE changes nothing.
