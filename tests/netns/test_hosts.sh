@@ -73,6 +73,7 @@ ENDVIPADYNAMIC
 EOF
 cat > "$tmp/HB/etc/SYSB.profile" <<EOF
 IPCONFIG6 DYNAMICXCF fd00:10::2
+IPCONFIG DYNAMICXCF 10.10.0.2 255.255.255.0 1
 VIPADYNAMIC
   VIPABACKUP 100 MOVEABLE IMMEDIATE DVIPA1 $DVIPA
 ENDVIPADYNAMIC
@@ -106,6 +107,13 @@ start_system() {	# HOST SYS N
 	pids="$pids $!"
 }
 start_system HA SYSA 1
+# SYSB has an IPv4 DYNAMICXCF address too: its stack sets IPv4 sysctls and
+# moves the IPv4 local rule, and must put them back at a clean stop.
+v4sysctls="net.ipv4.ip_forward net.ipv4.conf.all.rp_filter net.ipv4.conf.all.arp_ignore
+	net.ipv4.conf.all.arp_announce net.ipv4.conf.lan0.rp_filter net.ipv4.neigh.lan0.proxy_delay"
+# shellcheck disable=SC2086
+v4before=$(on HB sysctl -n $v4sysctls | tr '\n' ' ')
+rules4before=$(on HB ip -4 rule show | tr -s ' \t' ' ')
 start_system HB SYSB 2
 start_system HC SYSC 3
 # The client host: the DVIPA prefix on the LAN, the care-of addresses through
@@ -122,6 +130,9 @@ owner() { role HA SYSA | grep -q ' ACTIVE DIST' && echo SYSA; role HB SYSB | gre
 slots_active() { [ "$(cmd HA SYSA 'D XCF,COUPLE' | jq '[.slots[]? | select(.status == "ACTIVE")] | length')" = 3 ]; }
 poll_until 60 slots_active || fail "not every system registered in the CDS: $(cmd HA SYSA 'D XCF,COUPLE')"
 ok "SYSA, SYSB, SYSC registered ACTIVE in the couple data set served by HC"
+[ "$(on HB sysctl -n net.ipv4.ip_forward)" = 1 ] &&
+	on HB ip -4 rule show | grep -q "^100:.*lookup local" ||
+	fail "SYSB's stack did not set up IPv4 (ip_forward, local rule at 100): $(on HB ip -4 rule show)"
 ready() { [ "$(cmd HA SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq '[.vdpt[] | select(.rdy > 0)] | length')" = 3 ]; }
 poll_until 60 ready || fail "not 3 ready targets: $(cmd HA SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT')"
 
@@ -260,7 +271,13 @@ rules=$(on HB ip -6 rule show | tr -s ' \t' ' ')
 	fail "policy rules left on HB after a clean stop: $rules"
 [ "$(on HB sysctl -n net.ipv6.conf.all.forwarding)$(on HB sysctl -n net.ipv4.tcp_early_demux)" = 01 ] ||
 	fail "sysctls not restored on HB: forwarding $(on HB sysctl -n net.ipv6.conf.all.forwarding), tcp_early_demux $(on HB sysctl -n net.ipv4.tcp_early_demux)"
-ok "SYSB stopped cleanly: its host's rules and sysctls are as before it started"
+rules4=$(on HB ip -4 rule show | tr -s ' \t' ' ')
+[ "$rules4" = "$rules4before" ] || fail "IPv4 policy rules left on HB after a clean stop: $rules4"
+# shellcheck disable=SC2086
+v4after=$(on HB sysctl -n $v4sysctls | tr '\n' ' ')
+[ "$v4after" = "$v4before" ] ||
+	fail "IPv4 sysctls not restored on HB ($v4sysctls): $v4after, before: $v4before"
+ok "SYSB stopped cleanly: its host's rules and sysctls (IPv4 too) are as before it started"
 # Under `make SANITIZE=1` a report in any daemon's log is a failure.
 ! grep -l "Sanitizer\|runtime error" "$tmp"/*/*.log || fail "sanitizer report in the logs above"
 exit 0
