@@ -20,11 +20,11 @@ for p in 42001 42002 42003 42004 42005 42006; do
 done
 six() { [ "$(vcrt | jq '[.vcrt[] | select(.sport >= 42001 and .sport <= 42006 and .state == "ESTABLISHED")] | length')" = 6 ]; }
 poll_until 60 six || fail "the six connections are not all in the VCRT"
-settled() { [ "$(vcrt | jq '[.vcrt[] | select(.sport >= 42001 and .destxcf != "fd00:10::3" and .bypass != "BOUND")] | length')" = 0 ]; }
+settled() { [ "$(vcrt | jq '[.vcrt[] | select(.sport >= 42001 and .sport <= 42006 and .destxcf != "fd00:10::3" and .bypass != "BOUND")] | length')" = 0 ]; }
 poll_until 60 settled || fail "connections to SYSA/SYSB were not bound: $(vcrt | jq -c '[.vcrt[] | [.sport,.destxcf,.bypass]]')"
-n3=$(vcrt | jq '[.vcrt[] | select(.sport >= 42001 and .destxcf == "fd00:10::3")] | length')
+n3=$(vcrt | jq '[.vcrt[] | select(.sport >= 42001 and .sport <= 42006 and .destxcf == "fd00:10::3")] | length')
 [ "$n3" -ge 1 ] || fail "no connection went to SYSC"
-sp=$(vcrt | jq '[.vcrt[] | select(.sport >= 42001 and .destxcf == "fd00:10::3")][0].sport')
+sp=$(vcrt | jq '[.vcrt[] | select(.sport >= 42001 and .sport <= 42006 and .destxcf == "fd00:10::3")][0].sport')
 pk() { vcrt | jq ".vcrt[] | select(.sport == $sp) | .fwdpkts"; }
 c1=$(pk)
 grew() { c2=$(pk); [ -n "$c2" ] && [ "$c2" -gt "$c1" ]; }
