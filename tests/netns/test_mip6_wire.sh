@@ -38,6 +38,14 @@ ip netns exec "$INST-CLIENT2" tshark -n -q -i lan0 -f 'ip6 and not ip6 proto 6 a
 tpid=$!
 cap_ready() { grep -q "Capturing on" "$tmp/tshark.err"; }
 poll_until 60 cap_ready || fail "tshark did not start: $(cat "$tmp/tshark.err")"
+# "Capturing on" is printed before the capture is live, and with kernel
+# connection events the return-routability test follows the SYN within a
+# millisecond: UDP probes to port 9 of SYSA prove it live first.
+cap_live() {
+	ip netns exec "$INST-CLIENT2" python3 -c 'import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).sendto(b"probe", ("fd00:1::1", 9))'
+	[ "$(tshark -n -r "$tmp/cap.pcapng" -Y udp 2>/dev/null | wc -l)" -ge 1 ]
+}
+poll_until 60 cap_live || fail "the capture saw none of CLIENT2's probes"
 # A download held open (paced, unbounded) until the replays are checked.
 ip netns exec "$INST-CLIENT2" curl -s -o /dev/null "$(held_url 200000)" &
 cpid=$!
