@@ -173,24 +173,3 @@ agent_ctl_stop(struct agent *a)
 	lib_ctl_stop(&a->ctl);
 	uv_run(a->loop, UV_RUN_NOWAIT);
 }
-
-/* `client-agent --show`: prints the reply body; exit status 0 or 1. */
-int
-agent_ctl_client(const char *statedir, const char *cmd, int json)
-{
-	struct lib_sbuf body;
-	char path[256];
-	int rc = 8, r;
-
-	r = lib_ctl_path(path, sizeof(path), statedir, NULL, 1);
-	if (r == 0)
-		r = lib_ctl_call(path, cmd, json, 5000, &rc, &body);
-	if (r < 0) {
-		fprintf(stderr, "client-agent: no agent answers at %s: %s\n", path, strerror(-r));
-		return 1;
-	}
-	if (body.s)
-		fwrite(body.s, 1, body.len, stdout);
-	lib_sbuf_free(&body);
-	return rc == 0 ? 0 : 1;
-}

@@ -174,7 +174,6 @@ void agent_cn_tick(struct agent *a);
 /* ---- L2 actl.c ------------------------------------------------------------------------ */
 int agent_ctl_start(struct agent *a);
 void agent_ctl_stop(struct agent *a);
-int agent_ctl_client(const char *statedir, const char *cmd, int json);
 /* SHOW's result object (docs/CONSOLE.md: the binding cache, its count, the
  * counters, the LAN interface) and its text; NULL when out of memory. */
 struct json_t *agent_ctl_show(struct agent *a);

@@ -117,7 +117,7 @@ main(int argc, char **argv)
 	if (show) {
 		if (!a.statedir[0] || optind != argc)
 			usage();
-		return agent_ctl_client(a.statedir, "SHOW", json);
+		return lib_ctl_client("client-agent", a.statedir, 1, "SHOW", json, 5000);
 	}
 	if (!a.tunif[0] || !a.lanif[0] || !a.statedir[0] || !a.nprefix || optind != argc)
 		usage();

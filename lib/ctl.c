@@ -519,6 +519,28 @@ lib_ctl_call_json(const char *path, const char *cmd, int timeout_ms, int *rc, js
 	return *reply ? 0 : -EBADMSG;
 }
 
+int
+lib_ctl_client(const char *prog, const char *dir, int agent, const char *cmd, int json,
+	       int timeout_ms)
+{
+	struct lib_sbuf body;
+	char path[256];
+	int rc = 8, r;
+
+	r = lib_ctl_path(path, sizeof(path), dir, NULL, agent);
+	if (r == 0)
+		r = lib_ctl_call(path, cmd, json, timeout_ms, &rc, &body);
+	if (r < 0) {
+		fprintf(stderr, "%s: no %s answers at %s: %s\n", prog, agent ? "agent" : "stack",
+			path, strerror(-r));
+		return 1;
+	}
+	if (body.s)
+		fwrite(body.s, 1, body.len, stdout);
+	lib_sbuf_free(&body);
+	return rc == 0 ? 0 : 1;
+}
+
 /* ---- the request ------------------------------------------------------------ */
 
 int

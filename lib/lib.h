@@ -337,6 +337,13 @@ void lib_ctl_stop(struct lib_ctl **c);
  * (a reply over 64 MiB), -EINVAL (cmd holds a line break). */
 int lib_ctl_call(const char *path, const char *cmd, int json, int timeout_ms, int *rc,
 		 struct lib_sbuf *body);
+/* A daemon's command-line client (`tcpip-stack --cmd`, `client-agent
+ * --show`): cmd to the daemon whose state directory is dir (lib_ctl_path;
+ * agent selects the client agent's socket), the reply body on stdout.  The
+ * exit status: 0 for RC=0, 1 for a refusal or when nobody answers (said on
+ * stderr, prefixed with prog). */
+int lib_ctl_client(const char *prog, const char *dir, int agent, const char *cmd, int json,
+		   int timeout_ms);
 /* The same with "JSON " and the body parsed: 0 with *reply (json_decref it)
  * and *rc, or -errno (the call failed, err says why) or -EBADMSG (the body
  * is not JSON, err says where). */

@@ -133,27 +133,6 @@ format_cds(const char *couple, const char *path, int args_ok)
 	return 0;
 }
 
-/* --cmd: one operator command to a running stack, its answer on stdout. */
-static int
-operator_cmd(const char *statedir, const char *cmd, int json)
-{
-	struct lib_sbuf body;
-	char path[256];
-	int rc = 8, r;
-
-	r = lib_ctl_path(path, sizeof(path), statedir, NULL, 0);
-	if (r == 0)
-		r = lib_ctl_call(path, cmd, json, 10000, &rc, &body);
-	if (r < 0) {
-		fprintf(stderr, "tcpip-stack: no stack answers at %s: %s\n", path, strerror(-r));
-		return 1;
-	}
-	if (body.s)
-		fwrite(body.s, 1, body.len, stdout);
-	lib_sbuf_free(&body);
-	return rc == 0 ? 0 : 1;
-}
-
 static int
 valid_name(const char *n)
 {
@@ -237,7 +216,7 @@ main(int argc, char **argv)
 	if (cmd) {
 		if (!statedir || optind != argc)
 			usage();
-		return operator_cmd(statedir, cmd, json);
+		return lib_ctl_client("tcpip-stack", statedir, 0, cmd, json, 10000);
 	}
 	if (!profile || !couple || !sysname || !lanif || !statedir || optind != argc)
 		usage();

@@ -230,6 +230,25 @@ test_call_refuses_bad_replies(void **state)
 				      &body), -EINVAL);
 }
 
+/* The command-line client: exit status 0 for RC=0, 1 for a refusal and 1
+ * when nobody answers; the body goes to stdout. */
+static void
+test_client_exit_status(void **state)
+{
+	struct raw r;
+
+	(void)state;
+	raw_start(&r, RAW_CHUNKED);
+	assert_int_equal(lib_ctl_client("test", r.dir, 0, "SHOW", 0, 10000), 0);
+	raw_stop(&r);
+	assert_string_equal(r.req, "SHOW\n");
+	raw_start(&r, RAW_MIB);
+	assert_int_equal(lib_ctl_client("test", r.dir, 0, "SHOW", 1, 10000), 1);
+	raw_stop(&r);
+	assert_string_equal(r.req, "JSON SHOW\n");
+	assert_int_equal(lib_ctl_client("test", "/tmp/no/such/dir", 1, "SHOW", 0, 1000), 1);
+}
+
 /* ---- the real server on a libuv loop thread --------------------------------- */
 
 struct srv {
@@ -551,6 +570,7 @@ main(void)
 		cmocka_unit_test(test_call_reads_pieces),
 		cmocka_unit_test(test_call_times_out),
 		cmocka_unit_test(test_call_refuses_bad_replies),
+		cmocka_unit_test(test_client_exit_status),
 		cmocka_unit_test_setup_teardown(test_json_round_trip, srv_setup, srv_teardown),
 		cmocka_unit_test_setup_teardown(test_server_answers, srv_setup, srv_teardown),
 		cmocka_unit_test(test_parse),
