@@ -177,24 +177,26 @@ ssize_t wire_rh2_strip(uint8_t *pkt, size_t len, struct wire_vnet_hdr *vh);
 
 /* ---- XCF bus envelope ---------------------------------------------------------
  *
- * Every bus message is one ZeroMQ frame: a 36-byte envelope and a body.
+ * Every bus message is one ZeroMQ frame: a 40-byte envelope and a body.
  *  0       1       2       3
  * +-------+-------+-------+-------+
  * |  'X'  |  'C'  |version| type  |   version = WIRE_XCF_VERSION
  * +-------+-------+-------+-------+
- * |     flags     |   body len    |   body len = frame length - 36
+ * |     flags     |   body len    |   body len = frame length - 40
  * +-------+-------+-------+-------+
  * |   sender member name (16 bytes, NUL padded)  |
  * +-------+-------+-------+-------+
  * |      incarnation (u64)        |   changes each time the member starts
  * +-------+-------+-------+-------+
- * |      sequence (u32)           |   per sender, per message
- * +-------+-------+-------+-------+
- * |      body ...
+ * |      sequence (u64)           |   per sender and incarnation: grows by one
+ * +-------+-------+-------+-------+   with every message the sender sends
+ * |      body ...                     (from 1), never reused, never wraps
  */
-#define WIRE_XCF_VERSION 3	/* 2: TGT_CONN records carry the BU sequence number;
-				 * 3: WLM data in TGT_LISTEN, HOTSTANDBY in DIST_ADV */
-#define WIRE_XCF_HDR_LEN 36
+#define WIRE_XCF_VERSION 4	/* 2: TGT_CONN records carry the BU sequence number;
+				 * 3: WLM data in TGT_LISTEN, HOTSTANDBY in DIST_ADV;
+				 * 4: a 64-bit sequence number (receivers refuse
+				 * one that does not grow: replays) */
+#define WIRE_XCF_HDR_LEN 40
 #define WIRE_XCF_NAME_LEN 16
 #define WIRE_XCF_MAX_BODY 65000
 enum wire_xcf_type {
@@ -219,10 +221,10 @@ struct wire_xcf_hdr {
 	uint16_t body_len;
 	char sender[WIRE_XCF_NAME_LEN + 1];	/* NUL terminated */
 	uint64_t incarnation;
-	uint32_t seq;
+	uint64_t seq;
 };
 /* Decodes and validates the envelope (magic, version, type range, name is
- * printable, body_len == len - 36).  On success *body points into p. */
+ * printable, body_len == len - 40).  On success *body points into p. */
 int wire_xcf_hdr_decode(struct wire_xcf_hdr *h, const uint8_t *p, size_t len,
 			const uint8_t **body, const char **reason);
 ssize_t wire_xcf_hdr_encode(const struct wire_xcf_hdr *h, uint8_t *p, size_t cap);

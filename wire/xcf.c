@@ -7,7 +7,7 @@
  * of a body ("trailing bytes").  Names on the wire are fixed-size fields of
  * printable ASCII (no space), at least one character, padded with NULs.
  *
- * Envelope (36 bytes, every multi-byte field big-endian):
+ * Envelope (40 bytes, every multi-byte field big-endian):
  *
  *  0       1       2       3       4       5       6       7
  * +-------+-------+-------+-------+-------+-------+-------+-------+
@@ -18,8 +18,9 @@
  * +-------+-------+-------+-------+-------+-------+-------+-------+
  * |                        incarnation (u64)                      |
  * +-------+-------+-------+-------+-------+-------+-------+-------+
- * |         sequence (u32)        |  body (body len bytes) ...
- * +-------+-------+-------+-------+
+ * |                         sequence (u64)                        |
+ * +-------+-------+-------+-------+-------+-------+-------+-------+
+ * |  body (body len bytes) ...
  *
  * Bodies:
  *  HEARTBEAT (57)  hb ms u32 | fail ms u32 | state u8 | sysname 8 | tcpname 8 |
@@ -130,7 +131,7 @@ wire_xcf_hdr_decode(struct wire_xcf_hdr *h, const uint8_t *p, size_t len,
 		return -EINVAL;
 	}
 	h->incarnation = wire_rd_u64(&r);
-	h->seq = wire_rd_u32(&r);
+	h->seq = wire_rd_u64(&r);
 	if (r.err) {
 		SET_REASON(reason, "XCF frame shorter than the envelope");
 		return -EMSGSIZE;
@@ -177,7 +178,7 @@ wire_xcf_hdr_encode(const struct wire_xcf_hdr *h, uint8_t *p, size_t cap)
 	if (wr_name(&w, h->sender, WIRE_XCF_NAME_LEN) < 0)
 		return -EINVAL;
 	wire_wr_u64(&w, h->incarnation);
-	wire_wr_u32(&w, h->seq);
+	wire_wr_u64(&w, h->seq);
 	return wire_wr_result(&w);
 }
 

@@ -56,7 +56,7 @@ make_hdr(struct wire_xcf_hdr *h, uint8_t type, uint16_t body_len)
 	h->body_len = body_len;
 	strcpy(h->sender, "SYSATCPCS");
 	h->incarnation = 0x0102030405060708ull;
-	h->seq = 0xdeadbeef;
+	h->seq = 0xdeadbeef01020304ull;
 }
 
 /* Builds envelope + body into `frame`; returns the frame length. */
