@@ -195,7 +195,7 @@ int
 plex_write_config(const struct plex_inst *in, const struct plex_topo *t)
 {
 	struct lib_sbuf b = { 0 };
-	char path[PATH_MAX];
+	char path[PATH_MAX], key[XCF_KEY_LEN + 1], err[600];
 	int i, rc = 0;
 
 	if (mkdir_p1(PLEX_RUN_ROOT, 0755) < 0 || mkdir_p1(in->rundir, 0755) < 0)
@@ -220,13 +220,24 @@ plex_write_config(const struct plex_inst *in, const struct plex_topo *t)
 		}
 		if (!h->is_system)
 			continue;
+		/* The system's XCF key pair: a new one for every instance, the
+		 * secret key in its own state directory (mode 0600), the public
+		 * key in the couple config (and so in the couple data set). */
+		snprintf(path, sizeof(path), "%s/%s/%s", in->rundir, h->name, XCF_KEY_FILE);
+		unlink(path);
+		if (xcf_key_generate(path, key, err, sizeof(err)) < 0) {
+			fprintf(stderr, "sysplex: %s\n", err);
+			rc = -1;
+			break;
+		}
 		if (t->transport_ipc)
 			lib_sbuf_printf(&b, "MEMBER %s %s ipc://%s/xcf/%s WEIGHT %u", h->name,
 					h->tcpname, in->rundir, h->name, h->weight ? h->weight : 1);
 		else
 			lib_sbuf_printf(&b, "MEMBER %s %s tcp://[%s]:%u WEIGHT %u", h->name,
 					h->tcpname, h->lan, t->xcf_port, h->weight ? h->weight : 1);
-		lib_sbuf_printf(&b, " CAPACITY %u LOAD %u\n", h->wlm_capacity, h->wlm_load);
+		lib_sbuf_printf(&b, " CAPACITY %u LOAD %u KEY %s\n", h->wlm_capacity, h->wlm_load,
+				key);
 		snprintf(path, sizeof(path), "%s/%s/profile", in->rundir, h->name);
 		if (write_file(path, h->profile ? h->profile : "; no PROFILE in the topology\n",
 			       0644) < 0) {
@@ -242,7 +253,6 @@ plex_write_config(const struct plex_inst *in, const struct plex_topo *t)
 	if (rc == 0) {
 		/* The couple data set every stack opens (through its agent). */
 		static struct xcf_couple cp;
-		char err[600];
 
 		if (xcf_couple_parse(&cp, path, err, sizeof(err)) < 0 ||
 		    xcf_cds_format(cp.cds, &cp, err, sizeof(err)) < 0) {

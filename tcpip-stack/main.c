@@ -1,11 +1,13 @@
 /*
  * main.c - tcpip-stack: one emulated z/OS TCP/IP stack.
  *
- *   tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR [-MNv]
+ *   tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR
+ *               [-k KEYFILE] [-MNPv]
  *   tcpip-stack -n PROFILE
  *   tcpip-stack -d STATEDIR --cmd COMMAND [--json]   (an operator command)
  *   tcpip-stack -c COUPLE --cds-format CDSPATH   (make a couple data set)
  *   tcpip-stack --cds-server ADDR:PORT CDSPATH   (serve it to separate hosts)
+ *   tcpip-stack --keygen DIR                 (makes DIR/xcf.key, prints the public key)
  *   tcpip-stack --cds-agent FD CDSPATH      (internal: the couple data set agent
  *                                           the stack starts, xcf/cds.c)
  *   tcpip-stack -h | -V
@@ -13,7 +15,9 @@
  * -n prints the normalized PROFILE on stdout and the statements it skips on
  * stderr.  A malformed PROFILE or couple config never starts the daemon: the error
  * names FILE:LINE and the statement, and the exit status is 1.  The couple
- * config must name a couple data set (CDS statement).
+ * config must name a couple data set (CDS statement) and list every
+ * member's public KEY; the stack's secret key is read from KEYFILE
+ * (default STATEDIR/xcf.key, mode 0600) and must belong to its own KEY.
  *
  * Level 10 of tcpip-stack/ (stack.h), the top: calls stack.c.
  */
@@ -27,7 +31,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { OPT_CDS_AGENT = LIB_OPT_LONG, OPT_CDS_SERVER, OPT_CDS_FORMAT, OPT_CMD, OPT_JSON };
+enum {
+	OPT_CDS_AGENT = LIB_OPT_LONG,
+	OPT_CDS_SERVER,
+	OPT_CDS_FORMAT,
+	OPT_CMD,
+	OPT_JSON,
+	OPT_KEYGEN,
+};
 
 /* The options: getopt_long's and --help's (lib/opt.c); the manual page
  * tcpip-stack(8) documents each (tests/man/check.sh). */
@@ -38,6 +49,7 @@ static const struct lib_opt opts[] = {
 	{ 't', "tcpname", "TCPNAME", "the stack's job name (default TCPCS)" },
 	{ 'i', "lan", "LANIF", "the LAN interface (the DYNAMICXCF network)" },
 	{ 'd', "statedir", "STATEDIR", "control socket, log of the store, stack.db" },
+	{ 'k', "keyfile", "KEYFILE", "the XCF secret key (default STATEDIR/" XCF_KEY_FILE ", mode 0600)" },
 	{ 'M', "no-mip6", NULL, "no Mobile IPv6 bypass from this stack (connections stay routed)" },
 	{ 'N', "normal-sched", NULL, "normal scheduling (default: SCHED_RR, lowest real-time priority)" },
 	{ 'P', "poll-conns", NULL, "poll the socket table every 100 ms, not the kernel's connection events" },
@@ -49,6 +61,8 @@ static const struct lib_opt opts[] = {
 	  "make a new couple data set at CDSPATH for the systems of -c COUPLE, and exit" },
 	{ OPT_CDS_SERVER, "cds-server", "ADDR:PORT",
 	  "serve the couple data set CDSPATH to the stacks of other hosts on TCP ADDR:PORT" },
+	{ OPT_KEYGEN, "keygen", "DIR", "make a new XCF key pair in DIR/" XCF_KEY_FILE
+	  " (mode 0600), print its public key and exit" },
 	{ OPT_CDS_AGENT, "cds-agent", "FD", "internal: the couple data set agent the stack starts" },
 	{ 'h', "help", NULL, "show this help and exit" },
 	{ 'V', "version", NULL, "show the version and exit" },
@@ -56,11 +70,13 @@ static const struct lib_opt opts[] = {
 };
 
 static const char synopsis[] =
-	"usage: tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR [-MNPv]\n"
+	"usage: tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR\n"
+	"                   [-k KEYFILE] [-MNPv]\n"
 	"       tcpip-stack -n PROFILE\n"
 	"       tcpip-stack -d STATEDIR --cmd COMMAND [--json]\n"
 	"       tcpip-stack -c COUPLE --cds-format CDSPATH\n"
 	"       tcpip-stack --cds-server ADDR:PORT CDSPATH\n"
+	"       tcpip-stack --keygen DIR\n"
 	"       tcpip-stack --cds-agent FD CDSPATH\n"
 	"       tcpip-stack -h | -V\n";
 
@@ -133,6 +149,28 @@ format_cds(const char *couple, const char *path, int args_ok)
 	return 0;
 }
 
+/* --keygen DIR: a stack that runs on another host gets its key pair there;
+ * only the public key leaves it (into the couple config). */
+static int
+keygen(const char *dir)
+{
+	char path[XCF_PATH_LEN], pub[XCF_KEY_LEN + 1], err[512];
+	int n = snprintf(path, sizeof(path), "%s/%s", dir, XCF_KEY_FILE);
+
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		fprintf(stderr, "tcpip-stack: %s: path too long\n", dir);
+		return 1;
+	}
+	if (xcf_key_generate(path, pub, err, sizeof(err)) < 0) {
+		fprintf(stderr, "tcpip-stack: %s\n", err);
+		return 1;
+	}
+	printf("%s\n", pub);
+	fprintf(stderr, "tcpip-stack: secret key in %s (mode 0600); put the public key above "
+		"in the couple config: MEMBER ... KEY %s\n", path, pub);
+	return 0;
+}
+
 static int
 valid_name(const char *n)
 {
@@ -152,8 +190,8 @@ main(int argc, char **argv)
 {
 	static struct stack s;
 	const char *profile = NULL, *couple = NULL, *sysname = NULL, *tcpname = "TCPCS";
-	const char *lanif = NULL, *statedir = NULL;
-	char err[512];
+	const char *lanif = NULL, *statedir = NULL, *keyfile = NULL;
+	char err[512], keypath[300], pub[XCF_KEY_LEN + 1];
 	int ch, verbose = 0, realtime = 1, rc;
 
 	struct lib_getopt g;
@@ -173,6 +211,7 @@ main(int argc, char **argv)
 		case 't': tcpname = arg; break;
 		case 'i': lanif = arg; break;
 		case 'd': statedir = arg; break;
+		case 'k': keyfile = arg; break;
 		case 'v': verbose = 1; break;
 		case 'M': s.no_mip6 = 1; break;
 		case 'N': realtime = 0; break;
@@ -182,6 +221,10 @@ main(int argc, char **argv)
 		case OPT_CDS_FORMAT: cds_format = arg; break;
 		case OPT_CMD: cmd = arg; break;
 		case OPT_JSON: json = 1; break;
+		case OPT_KEYGEN:
+			if (optind != argc)
+				usage();
+			return keygen(arg);
 		case 'h': help(); return 0;
 		case 'V': lib_opt_version(stdout, "tcpip-stack"); return 0;
 		default: usage();
@@ -257,6 +300,19 @@ main(int argc, char **argv)
 			s.wlm_capacity = s.couple.m[ch].capacity;
 			s.wlm_load = (uint8_t)s.couple.m[ch].load;
 		}
+	if (!keyfile) {
+		snprintf(keypath, sizeof(keypath), "%s/%s", statedir, XCF_KEY_FILE);
+		keyfile = keypath;
+	}
+	if (xcf_key_load(keyfile, pub, s.xcf_secret, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s (`sysplex up` makes the key files; `tcpip-stack --keygen DIR` "
+			"makes one)\n", err);
+		return 1;
+	}
+	if (xcf_key_check(&s.couple, sysname, tcpname, s.xcf_secret, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", couple, err);
+		return 1;
+	}
 	lib_strlcpy(s.sysname, sysname, sizeof(s.sysname));
 	lib_strlcpy(s.tcpname, tcpname, sizeof(s.tcpname));
 	lib_strlcpy(s.lanif, lanif, sizeof(s.lanif));

@@ -133,6 +133,7 @@ stack_init(struct stack *s, uv_loop_t *loop)
 	xc.couple = &s->couple;
 	xc.sysname = s->sysname;
 	xc.tcpname = s->tcpname;
+	xc.secret_key = s->xcf_secret;
 	memcpy(xc.xcfaddr, s->xcfaddr, 16);
 	memcpy(xc.xcfaddr4, s->xcfaddr4, 16);
 	xc.cds_connect = stack_cds_connect;

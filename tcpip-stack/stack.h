@@ -411,6 +411,7 @@ struct stack {
 	uint8_t wlm_load;		/* percent in use */
 	struct vipa_profile prof;
 	struct xcf_couple couple;
+	char xcf_secret[XCF_KEY_LEN + 1];	/* our CURVE secret key (from STATEDIR/xcf.key) */
 	struct xcf *xcf;
 	char sysname[9], tcpname[9], member[XCF_NAME_LEN + 1];
 	uint8_t xcfaddr[16];		/* IPCONFIG6 DYNAMICXCF (IPv4-mapped IPCONFIG one without) */

@@ -5,10 +5,13 @@
  * The data set is one SQLite file every system of the sysplex can open
  * (the namespace emulator: /run/sysplex/INST/cds.db, created by `sysplex
  * up`).  Tables:
- *   cds_header(key, value)   format = 1, sysplex name, created (wall ms)
+ *   cds_header(key, value)   format = 2, sysplex name, created (wall ms)
  *   cds_slot(sysname PRIMARY KEY, member, ord, weight, incarnation, state,
- *            beat, beat_wall_ms, pill_inc, pill_by, pill_wall_ms, reason)
- * one slot per system of the couple config, in its order (ord 0 = first).
+ *            beat, beat_wall_ms, pill_inc, pill_by, pill_wall_ms, reason,
+ *            pubkey)
+ * one slot per system of the couple config, in its order (ord 0 = first),
+ * with the system's CURVE public key (Z85): the members check it against
+ * the couple config's and refuse a member whose keys differ (sfm.c).
  * Journal mode WAL, synchronous NORMAL, a busy timeout; every write is one
  * short BEGIN IMMEDIATE transaction, so writers are serialized and a
  * read-check-write (the poison pill) is atomic.
@@ -48,7 +51,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define CDS_FORMAT "1"
+#define CDS_FORMAT "2"	/* 2: slots carry the public key */
 #define CDS_SERVER_BUSY_MS 100
 
 struct xcf_cds {
@@ -78,7 +81,7 @@ static const char cds_schema[] =
 	" state INTEGER NOT NULL DEFAULT 0, beat INTEGER NOT NULL DEFAULT 0,"
 	" beat_wall_ms INTEGER NOT NULL DEFAULT 0, pill_inc INTEGER NOT NULL DEFAULT 0,"
 	" pill_by TEXT NOT NULL DEFAULT '', pill_wall_ms INTEGER NOT NULL DEFAULT 0,"
-	" reason TEXT NOT NULL DEFAULT '');";
+	" reason TEXT NOT NULL DEFAULT '', pubkey TEXT NOT NULL DEFAULT '');";
 
 const char *
 xcf_slot_state_name(uint8_t st)
@@ -156,8 +159,8 @@ xcf_cds_read(struct xcf_cds *c, struct xcf_slot *out, int max)
 	int rc, n = 0;
 
 	rc = sqlite3_prepare_v2(c->db, "SELECT sysname, member, ord, weight, incarnation, state,"
-				" beat, beat_wall_ms, pill_inc, pill_by, pill_wall_ms, reason"
-				" FROM cds_slot ORDER BY ord", -1, &q, NULL);
+				" beat, beat_wall_ms, pill_inc, pill_by, pill_wall_ms, reason,"
+				" pubkey FROM cds_slot ORDER BY ord", -1, &q, NULL);
 	if (rc != SQLITE_OK)
 		return cds_fail(c, rc, "read");
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -179,6 +182,7 @@ xcf_cds_read(struct xcf_cds *c, struct xcf_slot *out, int max)
 		copy_text(s->pill_by, sizeof(s->pill_by), sqlite3_column_text(q, 9));
 		s->pill_wall_ms = (uint64_t)sqlite3_column_int64(q, 10);
 		copy_text(s->reason, sizeof(s->reason), sqlite3_column_text(q, 11));
+		copy_text(s->key, sizeof(s->key), sqlite3_column_text(q, 12));
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		n = cds_fail(c, rc, "read");
@@ -475,9 +479,9 @@ xcf_cds_format(const char *path, const struct xcf_couple *cp, char *err, size_t 
 		char member[XCF_NAME_LEN + 1];
 
 		snprintf(member, sizeof(member), "%.8s%.8s", m->sysname, m->tcpname);
-		if ((rc = update(c, "INSERT INTO cds_slot(sysname, member, ord, weight)"
-				 " VALUES (?, ?, ?, ?)", "ttii", m->sysname, member, (uint64_t)i,
-				 (uint64_t)(m->weight ? m->weight : 1))) < 0)
+		if ((rc = update(c, "INSERT INTO cds_slot(sysname, member, ord, weight, pubkey)"
+				 " VALUES (?, ?, ?, ?, ?)", "ttiit", m->sysname, member, (uint64_t)i,
+				 (uint64_t)(m->weight ? m->weight : 1), m->key)) < 0)
 			goto fail;
 	}
 	if ((rc = exec_sql(c, "COMMIT", "COMMIT")) < 0)

@@ -177,6 +177,7 @@ cds_net_rep_encode(const struct cds_rep *r, uint8_t *buf)
 		p = putstr(p, s->pill_by, CDS_NET_NAME);
 		p = put64(p, s->pill_wall_ms);
 		p = putstr(p, s->reason, XCF_REASON_LEN);
+		p = putstr(p, s->key, XCF_KEY_LEN);
 	}
 	return (size_t)(p - buf);
 }
@@ -220,6 +221,7 @@ cds_net_rep_decode(const uint8_t *buf, size_t len, struct cds_rep *r)
 		p = getstr(p, s->pill_by, sizeof(s->pill_by), CDS_NET_NAME);
 		p = get64(p, &s->pill_wall_ms);
 		p = getstr(p, s->reason, sizeof(s->reason), XCF_REASON_LEN);
+		p = getstr(p, s->key, sizeof(s->key), XCF_KEY_LEN);
 	}
 	return 0;
 }

@@ -7,7 +7,9 @@
  * with one line "FILE:LINE: what" in err; nothing here touches ZeroMQ.
  * Keywords are case-insensitive; names (sysplex, group, system, TCP) are
  * 1-8 characters of A-Z a-z 0-9 @ # $ as on z/OS.  Duplicate systems, member
- * names or endpoints, unknown statements and extra words are errors.
+ * names, endpoints or keys, unknown statements and extra words are errors.
+ * A KEY is checked to be a CURVE public key in Z85 (decoded here, without
+ * ZeroMQ, so the parser stays pure and can be fuzzed on its own).
  */
 #include "xcf/internal.h"
 
@@ -146,18 +148,50 @@ split_words(char *line, char **w, int max)
 	}
 }
 
+/* Z85 (ZeroMQ RFC 32): 5 characters per 4 bytes, big-endian base 85. */
+static const char z85_chars[] =
+	"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+
+int
+xcf_key_decode(const char *z85, uint8_t out[32])
+{
+	size_t i, k;
+
+	if (strnlen(z85, XCF_KEY_LEN + 1) != XCF_KEY_LEN)
+		return -EINVAL;
+	for (i = 0; i < XCF_KEY_LEN; i += 5) {
+		uint64_t v = 0;
+
+		for (k = 0; k < 5; k++) {
+			const char *c = z85[i + k] ? strchr(z85_chars, z85[i + k]) : NULL;
+
+			if (!c)
+				return -EINVAL;
+			v = v * 85 + (uint64_t)(c - z85_chars);
+		}
+		if (v > 0xffffffffu)
+			return -EINVAL;
+		out[i / 5 * 4] = (uint8_t)(v >> 24);
+		out[i / 5 * 4 + 1] = (uint8_t)(v >> 16);
+		out[i / 5 * 4 + 2] = (uint8_t)(v >> 8);
+		out[i / 5 * 4 + 3] = (uint8_t)v;
+	}
+	return 0;
+}
+
 static int
 parse_member(struct xcf_couple *c, char **w, int nw, const char *name, int lineno, char *err,
 	      size_t errlen)
 {
 	struct xcf_couple_member *m;
 	char rtr[XCF_EP_LEN + 8], pub[XCF_EP_LEN + 8];
+	uint8_t raw[32];
 	int i, rc;
 
 	if (nw < 4 || nw % 2 != 0)
 		return couple_err(err, errlen, name, lineno,
 				  "MEMBER: expected MEMBER SYSNAME TCPNAME ENDPOINT [WEIGHT n] "
-				  "[CAPACITY n] [LOAD pct]");
+				  "[CAPACITY n] [LOAD pct] [KEY k]");
 	if (!valid_name(w[1]))
 		return couple_err(err, errlen, name, lineno,
 				  "MEMBER: system name '%s' is not 1-8 of A-Z 0-9 @#$", w[1]);
@@ -192,16 +226,28 @@ parse_member(struct xcf_couple *c, char **w, int nw, const char *name, int linen
 			{ "CAPACITY", 0, XCF_CAPACITY_MAX, offsetof(struct xcf_couple_member, capacity) },
 			{ "LOAD", 0, 100, offsetof(struct xcf_couple_member, load) },
 		};
+		const size_t nkw = sizeof(kws) / sizeof(kws[0]);
 		unsigned v = 0;
 		size_t k;
 
-		for (k = 0; k < sizeof(kws) / sizeof(kws[0]); k++)
+		if (strcasecmp(w[i], "KEY") == 0) {
+			if (m->seen & (1u << nkw))
+				return couple_err(err, errlen, name, lineno, "MEMBER: KEY given twice");
+			m->seen |= 1u << nkw;
+			if (xcf_key_decode(w[i + 1], raw) < 0)
+				return couple_err(err, errlen, name, lineno,
+						  "MEMBER: KEY '%.60s' is not a CURVE public key "
+						  "(%d Z85 characters)", w[i + 1], XCF_KEY_LEN);
+			lib_strlcpy(m->key, w[i + 1], sizeof(m->key));
+			continue;
+		}
+		for (k = 0; k < nkw; k++)
 			if (strcasecmp(w[i], kws[k].kw) == 0)
 				break;
-		if (k == sizeof(kws) / sizeof(kws[0]))
+		if (k == nkw)
 			return couple_err(err, errlen, name, lineno,
-					  "MEMBER: unknown keyword '%s': expected WEIGHT n, CAPACITY n or "
-					  "LOAD pct",
+					  "MEMBER: unknown keyword '%s': expected WEIGHT n, CAPACITY n, "
+					  "LOAD pct or KEY k",
 					  w[i]);
 		if (m->seen & (1u << k))
 			return couple_err(err, errlen, name, lineno, "MEMBER: %s given twice",
@@ -217,10 +263,15 @@ parse_member(struct xcf_couple *c, char **w, int nw, const char *name, int linen
 	lib_strlcpy(m->tcpname, w[2], sizeof(m->tcpname));
 	snprintf(m->member, sizeof(m->member), "%s%s", w[1], w[2]);
 	lib_strlcpy(m->endpoint, w[3], sizeof(m->endpoint));
-	for (i = 0; i < c->n; i++)
+	for (i = 0; i < c->n; i++) {
 		if (strcmp(c->m[i].member, m->member) == 0)
 			return couple_err(err, errlen, name, lineno,
 					  "MEMBER: member name %s listed twice", m->member);
+		if (m->key[0] && strcmp(c->m[i].key, m->key) == 0)
+			return couple_err(err, errlen, name, lineno,
+					  "MEMBER: KEY of %s is the KEY of %s: one key pair per member",
+					  m->sysname, c->m[i].sysname);
+	}
 	c->n++;
 	return 0;
 }

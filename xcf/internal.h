@@ -15,9 +15,14 @@
 #define XCF_FRAME_MAX (WIRE_XCF_HDR_LEN + WIRE_XCF_MAX_BODY)
 #define XCF_MAX_PILLS XCF_MAX_MEMBERS
 
-/* Sockets we receive on come first; the PUB is watched only so that its
- * commands (new subscribers) are processed promptly. */
-enum { ZS_ROUTER, ZS_DEALER, ZS_SUB, ZS_NRECV, ZS_PUB = ZS_NRECV, ZS_NPOLL };
+/* Sockets we receive on come first: the two bound CURVE servers and the ZAP
+ * handler that authenticates their clients.  The PUB is watched only so that
+ * its commands (new subscriptions) are processed promptly.  The per-peer
+ * DEALERs are in struct xcf_peer. */
+enum { ZS_ROUTER, ZS_SUB, ZS_ZAP, ZS_NRECV, ZS_PUB = ZS_NRECV, ZS_NPOLL };
+
+/* Where a frame came from: the channels a member sends us on. */
+enum { XCF_CH_DIRECTED = 0, XCF_CH_GROUP = 1, XCF_NCH };
 
 struct xcf_poll {
 	uv_poll_t h;
@@ -42,11 +47,19 @@ struct xcf_peer {
 	const struct xcf_couple_member *cm;
 	uint64_t left_inc;		/* incarnation that said LEAVE: ignore its beats */
 	struct xcf_sfm_peer sfm;
+	uint8_t key[32];		/* its CURVE public key (from the couple config) */
+	int key_mismatch;		/* the CDS lists another key: its connections are refused */
+	void *dealer;			/* our directed channel to it (NULL: ourselves) */
+	/* The last (incarnation, sequence number) accepted on each channel: a
+	 * frame of that incarnation whose number does not grow is a replay. */
+	struct { uint64_t inc, seq; } rx[XCF_NCH];
+	/* Its message rate: a token bucket (x->peer_rate per second). */
+	uint64_t tokens, tokens_ms;
 };
 
 enum cds_op { CDS_OP_READ = 1, CDS_OP_BEAT, CDS_OP_REGISTER, CDS_OP_PILL, CDS_OP_LEAVE,
 	      CDS_OP_MAX = CDS_OP_LEAVE };
-#define CDS_MAGIC 0x43445331u	/* "CDS1" */
+#define CDS_MAGIC 0x43445332u	/* "CDS2": 2, slots carry the public key */
 
 /* A request to the CDS server and its answer.  Both ends run the same build
  * on the same host (the agent is our own binary), so these are sent as the
@@ -78,7 +91,7 @@ struct cds_rep {
 #define CDS_NET_ERR 120
 #define CDS_NET_REQ_LEN (4 + 4 + 8 + CDS_NET_NAME + 8 + CDS_NET_NAME + 8 + 8 + XCF_REASON_LEN)
 #define CDS_NET_SLOT_LEN (CDS_NET_NAME + XCF_NAME_LEN + 4 + 4 + 8 + 1 + 8 + 8 + 8 + \
-			  CDS_NET_NAME + 8 + XCF_REASON_LEN)
+			  CDS_NET_NAME + 8 + XCF_REASON_LEN + XCF_KEY_LEN)
 #define CDS_NET_REP_HDR_LEN (4 + 4 + 8 + 4 + 4 + 8 + CDS_NET_ERR)
 #define CDS_NET_REP_MAX (CDS_NET_REP_HDR_LEN + XCF_MAX_MEMBERS * CDS_NET_SLOT_LEN)
 /* Encoders write into buf (CDS_NET_REQ_LEN / CDS_NET_REP_MAX bytes) and
@@ -119,7 +132,7 @@ struct xcf {
 	int destroyed;
 	int handles;			/* open libuv handles; the last close frees x */
 	uint64_t incarnation;
-	uint32_t seq;
+	uint64_t seq;			/* of our last frame (this incarnation) */
 	uint64_t view_changed_ms;	/* last time a peer joined or failed */
 
 	void *ctx;
@@ -162,9 +175,14 @@ struct xcf {
 	int settled_last;		/* xcf_settled() at the last evaluation */
 	struct cds_rep rep;		/* receive buffer */
 
-	char idbuf[256];
+	/* CURVE: our key pair (Z85, as ZeroMQ's options take it). */
+	char pub_z85[XCF_KEY_LEN + 1], sec_z85[XCF_KEY_LEN + 1];
+	unsigned peer_rate;		/* frames per second per member; bursts of twice that */
+	/* Keys refused by the ZAP handler and already logged (the first few). */
+	uint8_t refused[8][32];
+	int nrefused;
+
 	uint8_t txbuf[XCF_FRAME_MAX];
-	uint8_t rxbuf[XCF_FRAME_MAX + 1];	/* one more byte detects oversize frames */
 };
 
 /* xcf.c: bus functions SFM uses. */

@@ -522,6 +522,28 @@ go_out(struct xcf *x, const char *why)
 	x->join_wait_ms = 0;
 }
 
+/* The couple data set must list the key the couple config gives a member:
+ * while they differ, that member's connections are refused (the ZAP handler,
+ * and every frame of a connection admitted before).  Logged at each change. */
+static void
+check_key(struct xcf *x, struct xcf_peer *p, const struct xcf_slot *s)
+{
+	int mismatch = strcmp(s->key, p->cm->key) != 0;
+
+	if (mismatch == p->key_mismatch)
+		return;
+	p->key_mismatch = mismatch;
+	if (mismatch)
+		log_warnx("IXC255I UNABLE TO USE THE KEY OF %s: THE COUPLE DATA SET %s LISTS %s, "
+			  "THE COUPLE CONFIG %s; %s", p->info.sysname, x->couple.cds,
+			  s->key[0] ? s->key : "NONE", p->cm->key,
+			  p == &x->m[x->self] ? "THE OTHER MEMBERS REFUSE US" :
+			  "ITS CONNECTIONS ARE REFUSED");
+	else
+		log_info("IXC256I THE KEY OF %s IN THE COUPLE DATA SET %s AGREES WITH THE COUPLE "
+			 "CONFIG AGAIN", p->info.sysname, x->couple.cds);
+}
+
 static void
 absorb(struct xcf *x, const struct cds_rep *r, uint64_t now)
 {
@@ -537,6 +559,7 @@ absorb(struct xcf *x, const struct cds_rep *r, uint64_t now)
 		}
 		if (p == &x->m[x->self])
 			have_self = 1;
+		check_key(x, p, s);
 		if (!p->sfm.have_slot || s->incarnation != p->sfm.seen_inc ||
 		    s->beat != p->sfm.seen_beat) {
 			p->sfm.seen_inc = s->incarnation;

@@ -1,33 +1,63 @@
 /*
  * xcf.c - the coupling bus: membership, heartbeats, failure detection and
- * directed / group messages over ZeroMQ, driven by a libuv loop.
+ * directed / group messages over ZeroMQ with CURVE, driven by a libuv loop.
  *
- * Sockets of a joined member (all in one ZeroMQ context created by
- * xcf_join and terminated by xcf_leave, so that a rejoin starts clean):
- *   ROUTER  bound at BASE.rtr / tcp P; ROUTER_MANDATORY and ROUTER_HANDOVER.
- *           Directed messages are sent here, addressed by member name, to the
- *           peer's DEALER; an absent peer is EHOSTUNREACH.  Frames received
- *           here (from any DEALER) must name the routing id as their sender.
- *   DEALER  routing id = our member name, IMMEDIATE; connected to every
- *           peer's ROUTER; receives the directed messages sent to us.
- *   PUB     bound at BASE.pub / tcp P+1: heartbeats, LEAVE, group messages.
- *   SUB     connected to every peer's PUB, subscribed to everything, with a
- *           small receive high-water mark so stale heartbeats are dropped.
+ * Sockets of a member (all in one ZeroMQ context, open from the first
+ * xcf_join to xcf_destroy).  A member receives only on the sockets it binds
+ * and sends only on the sockets it connects, so that every frame it receives
+ * arrives over a connection whose client key the ZAP handler checked:
+ *   ZAP     REP bound at inproc://zeromq.zap.01 (RFC 27) before anything
+ *           else: ZeroMQ asks it about every CURVE client of this context.
+ *           It admits the public key of every other member of the couple
+ *           config (unless the couple data set lists another key for it)
+ *           and names the connection after that member (User-Id); it
+ *           refuses any other key, counted and logged.  Without a ZAP
+ *           handler ZeroMQ would let in any client knowing our public key.
+ *   ROUTER  bound at BASE.rtr / tcp P; CURVE server; HANDOVER off (the
+ *           default, set explicitly).  Directed messages in, from the
+ *           peers' DEALERs, which set no routing id: the ROUTER numbers its
+ *           connections itself, so no client can claim a member's name as a
+ *           routing id (nor take over another's: with handover off, libzmq
+ *           4.3 would otherwise park a reconnecting member's new pipe and
+ *           later read one of its data frames as its routing id).  The
+ *           member a frame comes from is the User-Id ZAP gave its connection.
+ *   SUB     bound at BASE.pub / tcp P+1; CURVE server; subscribed to
+ *           everything, a small receive high-water mark per publisher so
+ *           stale heartbeats are dropped.  Heartbeats, LEAVE, group messages in.
+ *   DEALER  one per peer, connected to that peer's ROUTER as a CURVE client
+ *           that must find the peer's public key there; IMMEDIATE, so a
+ *           message is only queued on a completed connection.  Directed out.
+ *   PUB     connected to every peer's SUB, each with that peer's public key;
+ *           IMMEDIATE.  Heartbeats, LEAVE, group messages out.
+ * Every socket caps a message at the largest valid frame (ZMQ_MAXMSGSIZE),
+ * so an oversized frame is refused by ZeroMQ before it is buffered whole.
+ *
+ * Every frame received must name as its sender the member of its connection's
+ * key, and carry a sequence number above the last one accepted from that
+ * member's incarnation on that channel (directed or group: each is one
+ * ordered pipe), so a frame cannot be replayed, even by a member.  Each
+ * member's frames are also held to a rate (xcf_config.peer_rate, by default
+ * XCF_PEER_RATE per second; a token bucket): beyond it they are dropped
+ * undecoded, so no member can keep the loop busy with them.  Queues are bounded by ZeroMQ's high-water marks
+ * (per connection) and each pass reads at most XCF_PASS_BUDGET messages.
  *
  * libuv integration (libzmq's documentation of ZMQ_FD and ZMQ_EVENTS): ZMQ_FD
- * is edge-triggered and any ZeroMQ call may consume its wake-up.  Every socket's ZMQ_FD (the PUB's too,
- * so that new subscribers are attached promptly) is watched for UV_READABLE
- * only; on every poll callback and in a uv_prepare
- * run before every loop iteration, pump() loops on ZMQ_EVENTS until no
- * socket reports POLLIN.  A pass handles at most XCF_PASS_BUDGET messages;
- * when it stops early a uv_idle brings us back without blocking.  Sends never
- * wait (ZMQ_DONTWAIT) and are not queued here, so POLLOUT is never needed.
- * Every uv_poll is stopped and closed before its socket is zmq_close()d.
+ * is edge-triggered and any ZeroMQ call may consume its wake-up.  The ZMQ_FD
+ * of every socket we receive on, and the PUB's (so that new subscribers are
+ * attached promptly), is watched for UV_READABLE only; on every poll callback
+ * and in a uv_prepare run before every loop iteration, pump() loops on
+ * ZMQ_EVENTS until no socket reports POLLIN.  A pass handles at most
+ * XCF_PASS_BUDGET messages; when it stops early a uv_idle brings us back
+ * without blocking.  Sends never wait (ZMQ_DONTWAIT) and are not queued here,
+ * so POLLOUT is never needed.  The DEALERs are not watched (nothing is sent to
+ * them): the failure timer processes their pending commands.  Every uv_poll
+ * is stopped and closed before its socket is zmq_close()d.
  *
- * Memory: frames are built and received in buffers inside struct xcf; no
- * allocation happens per message.  The uv_poll handles are allocated per
- * join, because a closing handle may still be in use when the next join
- * starts; struct xcf itself is freed by the last handle close callback.
+ * Memory: frames are built in a buffer inside struct xcf and received into
+ * ZeroMQ's own messages, read in place; nothing is allocated here per
+ * message.  The uv_poll handles are allocated when the bus opens, because a
+ * closing handle may still be in use; struct xcf itself is freed by the last
+ * handle close callback.
  *
  * Membership: a peer becomes ACTIVE on its first valid heartbeat (join_cb),
  * FAILED when no heartbeat arrived for fail_ms (leave_cb), LEFT on LEAVE
@@ -66,8 +96,18 @@
 
 #define XCF_PASS_BUDGET 128	/* messages handled per pump pass */
 #define XCF_SUB_RCVHWM 100	/* per publisher: stale beats beyond this are dropped */
+#define XCF_RTR_RCVHWM 1000	/* per member: directed messages queued unread */
 #define XCF_LEAVE_LINGER_MS 100	/* time given to LEAVE (and last sends) to flush */
+#define XCF_HANDSHAKE_MS 5000	/* a connection must complete its handshake by then */
+/* Each member's frames, by default: at most this many per second on average,
+ * bursts of twice that.  Far above what a stack sends (its reports are
+ * batched), low enough that a member gone wrong cannot occupy the loop. */
+#define XCF_PEER_RATE 50000
+#define XCF_ZAP_ENDPOINT "inproc://zeromq.zap.01"
 
+
+static int has_input(void *s);
+static int more_parts(void *s);
 
 /* ---- lookups ------------------------------------------------------------- */
 
@@ -232,16 +272,14 @@ xcf_send(struct xcf *x, const char *member, uint8_t type, const void *body, size
 	if (len > WIRE_XCF_MAX_BODY)
 		return -EMSGSIZE;
 	p = peer_by_name(x, member);
-	if (!p || p == &x->m[x->self] || p->info.state != XCF_ACTIVE)
+	if (!p || p == &x->m[x->self] || p->info.state != XCF_ACTIVE || !p->dealer)
 		return -EHOSTUNREACH;
 	n = build_frame(x, type, body, len);
 	if (n < 0)
 		return (int)n;
-	/* ROUTER_MANDATORY: the routing id part fails when the peer's DEALER
-	 * is not connected (EHOSTUNREACH) or its queue is full (EAGAIN). */
-	if (zmq_send(x->zs[ZS_ROUTER], member, strlen(member), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-		return -errno;
-	if (zmq_send(x->zs[ZS_ROUTER], x->txbuf, (size_t)n, ZMQ_DONTWAIT) < 0)
+	/* IMMEDIATE: EAGAIN while the connection to the peer's ROUTER is not
+	 * up (yet), or when its queue is full. */
+	if (zmq_send(p->dealer, x->txbuf, (size_t)n, ZMQ_DONTWAIT) < 0)
 		return -errno;
 	p->info.tx_msgs++;
 	x->m[x->self].info.tx_msgs++;
@@ -257,6 +295,7 @@ xcf_peer_down(struct xcf *x, struct xcf_peer *p, enum xcf_member_state why)
 {
 	int was = p->info.state == XCF_ACTIVE;
 
+	log_debug("XCF %s: %s is down (%d)", xcf_self(x), p->info.member, (int)why);
 	p->info.state = why;
 	x->view_changed_ms = lib_now_ms();
 	if (was && x->joined && x->cbs.leave_cb)
@@ -269,6 +308,8 @@ peer_up(struct xcf *x, struct xcf_peer *p, const struct wire_xcf_hdr *h,
 {
 	unsigned gen = x->gen;
 
+	log_debug("XCF %s: %s is up (incarnation %llu, sequence %llu)", xcf_self(x),
+		  p->info.member, (unsigned long long)h->incarnation, (unsigned long long)h->seq);
 	p->info.incarnation = h->incarnation;
 	memcpy(p->info.xcfaddr, hb->xcfaddr, 16);
 	memcpy(p->info.xcfaddr4, hb->xcfaddr4, 16);
@@ -351,19 +392,46 @@ on_leave(struct xcf *x, struct xcf_peer *p, const struct wire_xcf_hdr *h)
 	xcf_peer_down(x, p, XCF_LEFT);
 }
 
+/* One more frame from p within its rate?  A token bucket. */
+static int
+within_rate(const struct xcf *x, struct xcf_peer *p, uint64_t now)
+{
+	if (now > p->tokens_ms) {
+		uint64_t add = (now - p->tokens_ms) * x->peer_rate / 1000, burst = 2 * x->peer_rate;
+
+		p->tokens = p->tokens + add > burst ? burst : p->tokens + add;
+		p->tokens_ms = now;
+	}
+	if (p->tokens == 0)
+		return 0;
+	p->tokens--;
+	return 1;
+}
+
 /*
- * One received frame.  `id`/`idlen` is the ROUTER routing id (NULL on the
- * other sockets); `group` says it came from the SUB socket.
+ * One received frame.  `user` is the ZAP User-Id of the connection it came
+ * over (the member whose key that connection presented); `ch` is the channel
+ * (XCF_CH_DIRECTED: the ROUTER, XCF_CH_GROUP: the SUB).
  */
 static void
-on_frame(struct xcf *x, const uint8_t *frame, size_t len, const char *id, size_t idlen,
-	 int group)
+on_frame(struct xcf *x, const uint8_t *frame, size_t len, const char *user, int ch)
 {
 	struct wire_xcf_hdr h;
 	struct xcf_peer *p;
 	const uint8_t *body;
 	const char *why = NULL;
+	int group = ch == XCF_CH_GROUP;
 
+	p = user ? peer_by_name(x, user) : NULL;
+	if (!p || p == &x->m[x->self]) {
+		/* ZAP admits only other members' keys: cannot happen. */
+		lib_verdict(&x->verdicts, "XCF frame without an authenticated member");
+		return;
+	}
+	if (!within_rate(x, p, lib_now_ms())) {
+		lib_verdict(&x->verdicts, "member over its message rate");
+		return;
+	}
 	if (len > XCF_FRAME_MAX) {
 		lib_verdict(&x->verdicts, "XCF frame longer than the maximum");
 		return;
@@ -372,18 +440,24 @@ on_frame(struct xcf *x, const uint8_t *frame, size_t len, const char *id, size_t
 		lib_verdict(&x->verdicts, why ? why : "XCF envelope malformed");
 		return;
 	}
-	p = peer_by_name(x, h.sender);
-	if (!p) {
-		lib_verdict(&x->verdicts, "sender not in the couple data set");
+	if (strcmp(h.sender, p->info.member) != 0) {
+		lib_verdict(&x->verdicts, "sender is not the member of the key it connected with");
 		return;
 	}
-	if (p == &x->m[x->self]) {
-		lib_verdict(&x->verdicts, "sender uses our own member name");
+	if (p->key_mismatch) {
+		lib_verdict(&x->verdicts, "sender's key differs in the couple data set");
 		return;
 	}
-	if (id && (idlen != strlen(h.sender) || memcmp(id, h.sender, idlen) != 0)) {
-		lib_verdict(&x->verdicts, "sender does not match the routing id");
+	/* Within an incarnation the numbers grow with every frame the member
+	 * sends, and each channel is one ordered pipe: a number that does not
+	 * grow is a frame seen before. */
+	if (h.incarnation == p->rx[ch].inc && h.seq <= p->rx[ch].seq) {
+		lib_verdict(&x->verdicts, "XCF sequence number not above the last one (replay)");
 		return;
+	}
+	if (h.incarnation >= p->rx[ch].inc) {
+		p->rx[ch].inc = h.incarnation;
+		p->rx[ch].seq = h.seq;
 	}
 	if (h.type == WIRE_XCF_HEARTBEAT || h.type == WIRE_XCF_LEAVE) {
 		if (!group) {
@@ -412,6 +486,90 @@ on_frame(struct xcf *x, const uint8_t *frame, size_t len, const char *id, size_t
 		x->cbs.msg_cb(x, &p->info, h.type, body, h.body_len, group, x->arg);
 }
 
+/* ---- the ZAP handler (RFC 27) --------------------------------------------------- */
+
+/* Logs a refused key the first time (of the first few keys). */
+static void
+log_refused(struct xcf *x, const uint8_t key[32], const char *addr, const char *why)
+{
+	char z85[XCF_KEY_LEN + 1];
+	int i;
+
+	for (i = 0; i < x->nrefused; i++)
+		if (memcmp(x->refused[i], key, 32) == 0)
+			return;
+	if (x->nrefused == (int)(sizeof(x->refused) / sizeof(x->refused[0])))
+		return;
+	memcpy(x->refused[x->nrefused++], key, 32);
+	if (!zmq_z85_encode(z85, key, 32))
+		lib_strlcpy(z85, "?", sizeof(z85));
+	log_warnx("XCF CONNECTION FROM %s REFUSED: KEY %s %s", addr, z85, why);
+}
+
+/*
+ * Answers one ZAP request: version "1.0", request id, domain, address,
+ * identity, mechanism, credentials (CURVE: the client's 32-byte public key).
+ * 200 with User-Id = the member whose key it is, or 400.
+ */
+static void
+handle_zap(struct xcf *x)
+{
+	void *s = x->zs[ZS_ZAP];
+	char part[7][64];
+	size_t plen[7];
+	uint8_t key[32];
+	const char *user = "", *status = "400", *text = "key not in the couple data set";
+	int n = 0, more = 1, i;
+
+	while (more) {
+		int r = zmq_recv(s, n < 7 ? part[n] : part[6], sizeof(part[0]) - 1, ZMQ_DONTWAIT);
+
+		if (r < 0)
+			return;		/* REP: a request comes whole or not at all */
+		if (n < 7) {
+			plen[n] = (size_t)r < sizeof(part[0]) - 1 ? (size_t)r : sizeof(part[0]) - 1;
+			part[n][plen[n]] = '\0';
+		}
+		n++;
+		more = more_parts(s);
+	}
+	if (n == 7 && strcmp(part[0], "1.0") == 0 && strcmp(part[5], "CURVE") == 0 &&
+	    plen[6] == 32) {
+		memcpy(key, part[6], 32);
+		for (i = 0; i < x->couple.n; i++) {
+			struct xcf_peer *p = &x->m[i];
+
+			if (memcmp(p->key, key, 32) != 0)
+				continue;
+			if (i == x->self) {
+				text = "is our own key";
+			} else if (p->key_mismatch) {
+				text = "differs from the couple data set's";
+			} else {
+				user = p->info.member;
+				status = "200";
+				text = "OK";
+			}
+			break;
+		}
+		if (strcmp(status, "200") != 0) {
+			lib_verdict(&x->verdicts, "XCF connection refused: key not a member's");
+			log_refused(x, key, part[3], i < x->couple.n ? text :
+				    "IS NOT IN THE COUPLE DATA SET");
+		}
+	} else {
+		lib_verdict(&x->verdicts, "XCF connection refused: not CURVE");
+	}
+	/* The reply: version, request id, status code and text, user id,
+	 * metadata (none). */
+	zmq_send(s, "1.0", 3, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+	zmq_send(s, n > 1 ? part[1] : "", n > 1 ? plen[1] : 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+	zmq_send(s, status, 3, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+	zmq_send(s, text, strlen(text), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+	zmq_send(s, user, strlen(user), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+	zmq_send(s, "", 0, ZMQ_DONTWAIT);
+}
+
 /* ---- receiving: the ZMQ_FD / ZMQ_EVENTS pump --------------------------------- */
 
 static int
@@ -438,13 +596,19 @@ more_parts(void *s)
 
 /* Discards the rest of a multipart message; returns how many parts. */
 static int
-drop_parts(struct xcf *x, void *s)
+drop_parts(void *s)
 {
 	int n = 0;
 
 	while (more_parts(s)) {
-		if (zmq_recv(s, x->rxbuf, sizeof(x->rxbuf), ZMQ_DONTWAIT) < 0)
+		zmq_msg_t m;
+
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, s, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&m);
 			break;
+		}
+		zmq_msg_close(&m);
 		n++;
 	}
 	return n;
@@ -455,32 +619,41 @@ static int
 recv_one(struct xcf *x, int k)
 {
 	void *s = x->zs[k];
-	int n, idn = 0;
+	zmq_msg_t m;
+	int n;
 
+	if (k == ZS_ZAP) {
+		if (!has_input(s))
+			return 0;
+		handle_zap(x);
+		return 1;
+	}
 	if (k == ZS_ROUTER) {
-		idn = zmq_recv(s, x->idbuf, sizeof(x->idbuf), ZMQ_DONTWAIT);
-		if (idn < 0)
+		/* The routing id: a number the ROUTER gave the connection; the
+		 * member it belongs to is the frame's User-Id. */
+		zmq_msg_init(&m);
+		n = zmq_msg_recv(&m, s, ZMQ_DONTWAIT);
+		zmq_msg_close(&m);
+		if (n < 0)
 			return 0;
 		if (!more_parts(s)) {
 			lib_verdict(&x->verdicts, "ROUTER message without a frame");
 			return 1;
 		}
-		if ((size_t)idn > sizeof(x->idbuf))
-			idn = (int)sizeof(x->idbuf);	/* cannot match any member name */
 	}
-	n = zmq_recv(s, x->rxbuf, sizeof(x->rxbuf), ZMQ_DONTWAIT);
-	if (n < 0)
+	zmq_msg_init(&m);
+	n = zmq_msg_recv(&m, s, ZMQ_DONTWAIT);
+	if (n < 0) {
+		zmq_msg_close(&m);
 		return k == ZS_ROUTER;
-	if (drop_parts(x, s) > 0) {
+	}
+	if (drop_parts(s) > 0) {
 		lib_verdict(&x->verdicts, "XCF message with extra parts");
-		return 1;
+	} else {
+		on_frame(x, zmq_msg_data(&m), zmq_msg_size(&m), zmq_msg_gets(&m, "User-Id"),
+			 k == ZS_ROUTER ? XCF_CH_DIRECTED : XCF_CH_GROUP);
 	}
-	if ((size_t)n > sizeof(x->rxbuf) - 1) {
-		lib_verdict(&x->verdicts, "XCF frame longer than the maximum");
-		return 1;
-	}
-	on_frame(x, x->rxbuf, (size_t)n, k == ZS_ROUTER ? x->idbuf : NULL, (size_t)idn,
-		 k == ZS_SUB);
+	zmq_msg_close(&m);
 	return 1;
 }
 
@@ -564,6 +737,28 @@ poll_cb(uv_poll_t *h, int status, int events)
 
 /* ---- timers ------------------------------------------------------------------ */
 
+/* The DEALERs are not watched: this processes their pending commands
+ * (connections made and lost).  Nothing is ever sent to them (a peer's ROUTER
+ * only receives); whatever comes anyway is read, counted and dropped. */
+static void
+touch_dealers(struct xcf *x)
+{
+	int i, n;
+
+	for (i = 0; i < x->couple.n; i++) {
+		void *d = x->m[i].dealer;
+
+		for (n = 0; d && n < XCF_PASS_BUDGET && has_input(d); n++) {
+			zmq_msg_t m;
+
+			zmq_msg_init(&m);
+			if (zmq_msg_recv(&m, d, ZMQ_DONTWAIT) >= 0)
+				lib_verdict(&x->verdicts, "XCF message on a sending channel");
+			zmq_msg_close(&m);
+		}
+	}
+}
+
 static void
 hb_timer_cb(uv_timer_t *t)
 {
@@ -583,6 +778,7 @@ fail_timer_cb(uv_timer_t *t)
 
 	if (!x->bus)
 		return;
+	touch_dealers(x);
 	/* Read what is queued first: heartbeats waiting unread because the loop
 	 * was busy must not make their senders look failed. */
 	more = pump(x, XCF_PASS_BUDGET);
@@ -598,7 +794,9 @@ fail_timer_cb(uv_timer_t *t)
 
 		if (i == x->self || p->info.state != XCF_ACTIVE)
 			continue;
-		if (now - p->info.last_hb_ms <= x->couple.fail_ms)
+		/* A member whose key the couple data set does not confirm is
+		 * heard no more: it is down at once. */
+		if (now - p->info.last_hb_ms <= x->couple.fail_ms && !p->key_mismatch)
 			continue;
 		xcf_peer_down(x, p, XCF_FAILED);
 		if (x->gen != gen)
@@ -611,8 +809,10 @@ fail_timer_cb(uv_timer_t *t)
 static void
 handle_gone(struct xcf *x)
 {
-	if (--x->handles == 0 && x->destroyed)
+	if (--x->handles == 0 && x->destroyed) {
+		explicit_bzero(x->sec_z85, sizeof(x->sec_z85));
 		free(x);
+	}
 }
 
 static void
@@ -664,9 +864,11 @@ close_bus(struct xcf *x, int linger)
 		x->poll[k] = NULL;
 	}
 	zclose(&x->zs[ZS_PUB], linger);
-	zclose(&x->zs[ZS_ROUTER], linger);
-	zclose(&x->zs[ZS_DEALER], 0);
+	for (k = 0; k < x->couple.n; k++)
+		zclose(&x->m[k].dealer, linger);
+	zclose(&x->zs[ZS_ROUTER], 0);
 	zclose(&x->zs[ZS_SUB], 0);
+	zclose(&x->zs[ZS_ZAP], 0);
 	if (x->ctx) {
 		while (zmq_ctx_term(x->ctx) < 0 && errno == EINTR)
 			;
@@ -754,6 +956,7 @@ static int
 zsocket(struct xcf *x, int type, void **out)
 {
 	int rc, ivl = (int)x->couple.hb_ms;
+	int64_t maxmsg = XCF_FRAME_MAX;
 
 	if (ivl < 10)
 		ivl = 10;
@@ -764,13 +967,63 @@ zsocket(struct xcf *x, int type, void **out)
 		return -errno;
 	/* IPv6 tcp endpoints need ZMQ_IPV6 (IPv4 keeps working).  ZMTP
 	 * heartbeats let a connection to a vanished host (tcp) be torn
-	 * down and retried, so a restarted peer is reached again. */
+	 * down and retried, so a restarted peer is reached again.  No frame
+	 * larger than a valid one is ever read in. */
 	if ((rc = zopt(*out, ZMQ_LINGER, 0)) < 0 || (rc = zopt(*out, ZMQ_IPV6, 1)) < 0 ||
 	    (rc = zopt(*out, ZMQ_RECONNECT_IVL, ivl)) < 0 ||
 	    (rc = zopt(*out, ZMQ_HEARTBEAT_IVL, (int)x->couple.fail_ms)) < 0 ||
-	    (rc = zopt(*out, ZMQ_HEARTBEAT_TIMEOUT, 2 * (int)x->couple.fail_ms)) < 0)
+	    (rc = zopt(*out, ZMQ_HEARTBEAT_TIMEOUT, 2 * (int)x->couple.fail_ms)) < 0 ||
+	    (rc = zopt(*out, ZMQ_HANDSHAKE_IVL, XCF_HANDSHAKE_MS)) < 0)
+		return rc;
+	if (zmq_setsockopt(*out, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0)
+		return -errno;
+	return 0;
+}
+
+static int
+zstr(void *s, int opt, const char *v)
+{
+	return zmq_setsockopt(s, opt, v, strlen(v) + 1) < 0 ? -errno : 0;
+}
+
+/* A bound socket: CURVE server with our key pair, clients checked by ZAP. */
+static int
+curve_server(struct xcf *x, void *s)
+{
+	int rc;
+
+	if ((rc = zopt(s, ZMQ_CURVE_SERVER, 1)) < 0 ||
+	    (rc = zstr(s, ZMQ_CURVE_PUBLICKEY, x->pub_z85)) < 0 ||
+	    (rc = zstr(s, ZMQ_CURVE_SECRETKEY, x->sec_z85)) < 0)
+		return rc;
+	/* A domain makes ZAP required for this socket's connections. */
+	if (zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, x->couple.sysplex, strlen(x->couple.sysplex)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A connecting socket: CURVE client with our key pair; the server key is set
+ * before each connect (ZeroMQ takes the options at connect time). */
+static int
+curve_client(struct xcf *x, void *s)
+{
+	int rc;
+
+	if ((rc = zstr(s, ZMQ_CURVE_PUBLICKEY, x->pub_z85)) < 0 ||
+	    (rc = zstr(s, ZMQ_CURVE_SECRETKEY, x->sec_z85)) < 0)
 		return rc;
 	return 0;
+}
+
+/* Connects s to endpoint ep of peer i, which must prove it holds i's key. */
+static int
+connect_peer(struct xcf *x, void *s, int i, const char *ep)
+{
+	int rc;
+
+	if ((rc = zstr(s, ZMQ_CURVE_SERVERKEY, x->couple.m[i].key)) < 0)
+		return rc;
+	return zmq_connect(s, ep) < 0 ? -errno : 0;
 }
 
 static int
@@ -823,7 +1076,6 @@ open_bus(struct xcf *x)
 	const struct xcf_couple_member *cm = &x->couple.m[x->self];
 	char rtr[XCF_EP_LEN + 8], pub[XCF_EP_LEN + 8];
 	char prtr[XCF_EP_LEN + 8], ppub[XCF_EP_LEN + 8];
-	struct xcf_member_info *self = &x->m[x->self].info;
 	unsigned check_ms;
 	int i, rc;
 
@@ -834,38 +1086,47 @@ open_bus(struct xcf *x)
 	x->ctx = zmq_ctx_new();
 	if (!x->ctx)
 		return -errno;
-	if ((rc = zsocket(x, ZMQ_ROUTER, &x->zs[ZS_ROUTER])) < 0 ||
-	    (rc = zopt(x->zs[ZS_ROUTER], ZMQ_ROUTER_MANDATORY, 1)) < 0 ||
-	    (rc = zopt(x->zs[ZS_ROUTER], ZMQ_ROUTER_HANDOVER, 1)) < 0)
-		goto fail;
-	if ((rc = zsocket(x, ZMQ_DEALER, &x->zs[ZS_DEALER])) < 0 ||
-	    (rc = zopt(x->zs[ZS_DEALER], ZMQ_IMMEDIATE, 1)) < 0)
-		goto fail;
-	if (zmq_setsockopt(x->zs[ZS_DEALER], ZMQ_ROUTING_ID, self->member,
-			   strlen(self->member)) < 0) {
+	/* The ZAP handler first: a CURVE server of this context that finds
+	 * none lets every client in. */
+	x->zs[ZS_ZAP] = zmq_socket(x->ctx, ZMQ_REP);
+	if (!x->zs[ZS_ZAP] || (rc = zopt(x->zs[ZS_ZAP], ZMQ_LINGER, 0)) < 0 ||
+	    zmq_bind(x->zs[ZS_ZAP], XCF_ZAP_ENDPOINT) < 0) {
 		rc = -errno;
 		goto fail;
 	}
-	if ((rc = zsocket(x, ZMQ_PUB, &x->zs[ZS_PUB])) < 0)
+	if ((rc = zsocket(x, ZMQ_ROUTER, &x->zs[ZS_ROUTER])) < 0 ||
+	    (rc = zopt(x->zs[ZS_ROUTER], ZMQ_ROUTER_HANDOVER, 0)) < 0 ||
+	    (rc = zopt(x->zs[ZS_ROUTER], ZMQ_RCVHWM, XCF_RTR_RCVHWM)) < 0 ||
+	    (rc = curve_server(x, x->zs[ZS_ROUTER])) < 0)
 		goto fail;
 	if ((rc = zsocket(x, ZMQ_SUB, &x->zs[ZS_SUB])) < 0 ||
-	    (rc = zopt(x->zs[ZS_SUB], ZMQ_RCVHWM, XCF_SUB_RCVHWM)) < 0)
+	    (rc = zopt(x->zs[ZS_SUB], ZMQ_RCVHWM, XCF_SUB_RCVHWM)) < 0 ||
+	    (rc = curve_server(x, x->zs[ZS_SUB])) < 0)
 		goto fail;
 	if (zmq_setsockopt(x->zs[ZS_SUB], ZMQ_SUBSCRIBE, "", 0) < 0 ||
-	    zmq_bind(x->zs[ZS_ROUTER], rtr) < 0 || zmq_bind(x->zs[ZS_PUB], pub) < 0) {
+	    zmq_bind(x->zs[ZS_ROUTER], rtr) < 0 || zmq_bind(x->zs[ZS_SUB], pub) < 0) {
 		rc = -errno;
 		goto fail;
 	}
+	if ((rc = zsocket(x, ZMQ_PUB, &x->zs[ZS_PUB])) < 0 ||
+	    (rc = zopt(x->zs[ZS_PUB], ZMQ_IMMEDIATE, 1)) < 0 ||
+	    (rc = curve_client(x, x->zs[ZS_PUB])) < 0)
+		goto fail;
 	for (i = 0; i < x->couple.n; i++) {
+		struct xcf_peer *p = &x->m[i];
+
 		if (i == x->self)
 			continue;
 		if ((rc = xcf_endpoints(x->couple.m[i].endpoint, prtr, sizeof(prtr), ppub,
 					sizeof(ppub))) < 0)
 			goto fail;
-		if (zmq_connect(x->zs[ZS_DEALER], prtr) < 0 || zmq_connect(x->zs[ZS_SUB], ppub) < 0) {
-			rc = -errno;
+		if ((rc = connect_peer(x, x->zs[ZS_PUB], i, ppub)) < 0)
 			goto fail;
-		}
+		if ((rc = zsocket(x, ZMQ_DEALER, &p->dealer)) < 0 ||
+		    (rc = zopt(p->dealer, ZMQ_IMMEDIATE, 1)) < 0 ||
+		    (rc = curve_client(x, p->dealer)) < 0 ||
+		    (rc = connect_peer(x, p->dealer, i, prtr)) < 0)
+			goto fail;
 	}
 	for (i = 0; i < ZS_NPOLL; i++)
 		if ((rc = watch(x, i)) < 0)
@@ -1022,6 +1283,16 @@ xcf_new(uv_loop_t *loop, const struct xcf_config *cfg, const struct xcf_cbs *cbs
 		errno = ENOENT;
 		return NULL;
 	}
+	{
+		char err[300];
+
+		if (xcf_key_check(c, cfg->sysname, cfg->tcpname, cfg->secret_key, err,
+				  sizeof(err)) < 0) {
+			log_warnx("XCF: %s", err);
+			errno = EKEYREJECTED;
+			return NULL;
+		}
+	}
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return NULL;
@@ -1049,7 +1320,15 @@ xcf_new(uv_loop_t *loop, const struct xcf_config *cfg, const struct xcf_cbs *cbs
 		lib_strlcpy(mi->member, cm->member, sizeof(mi->member));
 		lib_strlcpy(mi->sysname, cm->sysname, sizeof(mi->sysname));
 		lib_strlcpy(mi->tcpname, cm->tcpname, sizeof(mi->tcpname));
+		xcf_key_decode(cm->key, x->m[i].key);	/* checked by xcf_key_check */
 	}
+	x->peer_rate = cfg->peer_rate ? cfg->peer_rate : XCF_PEER_RATE;
+	for (i = 0; i < x->couple.n; i++) {
+		x->m[i].tokens = 2 * (uint64_t)x->peer_rate;
+		x->m[i].tokens_ms = lib_now_ms();
+	}
+	lib_strlcpy(x->sec_z85, cfg->secret_key, sizeof(x->sec_z85));
+	lib_strlcpy(x->pub_z85, x->couple.m[self].key, sizeof(x->pub_z85));
 	memcpy(x->m[self].info.xcfaddr, cfg->xcfaddr, 16);
 	memcpy(x->m[self].info.xcfaddr4, cfg->xcfaddr4, 16);
 	x->self_state = XCF_NOTJOINED;

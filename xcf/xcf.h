@@ -4,19 +4,31 @@
  * This module is the only code that includes <zmq.h>.
  *
  * Model: a sysplex is a fixed list of systems (the couple config, see
- * xcf_couple_parse), each with one endpoint base.  A member binds
- *   - a ROUTER at BASE.rtr (ipc) or tcp port P   (directed messages), and
- *   - a PUB    at BASE.pub (ipc) or tcp port P+1 (heartbeats, group messages),
- * connects a DEALER (routing id = its member name) to every peer's ROUTER and
- * a SUB to every peer's PUB.  Members join group EZBTCPCS by publishing
- * heartbeats; a peer is "active" from its first valid heartbeat and "failed"
- * when no heartbeat arrived for fail_ms; an orderly xcf_leave() publishes
- * LEAVE.  A new incarnation (restart) is reported as a failure then a join.
- * Every member tells its application of every change (join_cb / leave_cb).
+ * xcf_couple_parse), each with one endpoint base and one CURVE key pair.  A
+ * member receives on the sockets it binds and sends on the sockets it
+ * connects:
+ *   - a ROUTER at BASE.rtr (ipc) or tcp port P   (directed messages in),
+ *   - a SUB    at BASE.pub (ipc) or tcp port P+1 (heartbeats, group messages in),
+ *   - one DEALER per peer, connected to that peer's ROUTER (directed out),
+ *   - one PUB connected to every peer's SUB (group out).
+ * Every socket runs ZeroMQ's CURVE mechanism: the bound ones as servers with
+ * our key pair, the connecting ones as clients that must find the peer's
+ * public key of the couple config at the other end.  A ZAP handler admits
+ * only the public keys of the other members and names each connection after
+ * the member whose key it presented (the ZAP User-Id); every message must
+ * carry that member's name as its sender.  So nobody without a member's
+ * secret key can send to the bus or read from it.  Members join group
+ * EZBTCPCS by publishing heartbeats; a peer is "active" from its first valid
+ * heartbeat and "failed" when no heartbeat arrived for fail_ms; an orderly
+ * xcf_leave() publishes LEAVE.  A new incarnation (restart) is reported as a
+ * failure then a join.  Every member tells its application of every change
+ * (join_cb / leave_cb).
  *
  * Every frame is a wire/ XCF envelope + body; malformed or unknown frames are
- * dropped, counted per reason (xcf_verdicts) and logged once per reason.
- * Frames from a non-member of the couple config are dropped too.
+ * dropped, counted per reason (xcf_verdicts) and logged once per reason, and
+ * so are connections refused at the handshake (wrong or unknown key, no
+ * CURVE), frames whose sequence number does not grow (replays), and frames
+ * beyond a member's message rate.
  *
  * The couple data set (CDS, cds.c; named by the couple config's CDS
  * statement) is the sysplex's shared status record: one slot per system with
@@ -43,6 +55,8 @@
 #define XCF_WEIGHT_MAX 9999
 #define XCF_CAPACITY_MAX 1000000
 #define XCF_CAPACITY_DEFAULT 100
+#define XCF_KEY_LEN 40			/* a CURVE key (32 bytes) in Z85 */
+#define XCF_KEY_FILE "xcf.key"		/* a member's key file in its state directory */
 
 /* The couple config: which systems form the sysplex, where they listen, and
  * where the couple data set is.  File syntax, one statement per line, ';'
@@ -58,16 +72,19 @@
  *                                          (or: a CDS server on another host,
  *                                          tcpip-stack --cds-server, cdsnet.c)
  *     MEMBER SYSA TCPCS ipc:///run/sysplex/plex1/xcf/SYSA WEIGHT 10
- *     MEMBER SYSB TCPCS tcp://192.0.2.2:7000
+ *     MEMBER SYSB TCPCS tcp://192.0.2.2:7000 KEY rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7
  *                                          (WEIGHT 1-9999, the SFM policy's
- *                                          system weight, default 1)
- *     MEMBER SYSC TCPCS tcp://192.0.2.3:7000 CAPACITY 300 LOAD 20
+ *                                          system weight, default 1; KEY the
+ *                                          member's CURVE public key, Z85)
+ *     MEMBER SYSC TCPCS tcp://192.0.2.3:7000 CAPACITY 300 LOAD 20 KEY ...
  *                                          (the emulated WLM: the system's
  *                                          relative capacity 0-1000000,
  *                                          default 100, and load 0-100 %,
  *                                          default 0, at start)
  * Without a CDS statement the bus runs without SFM (membership from
- * heartbeats alone); the TCP/IP stack refuses such a config.
+ * heartbeats alone); the TCP/IP stack refuses such a config.  The parser
+ * takes a MEMBER without KEY (a config being written); xcf_new and the
+ * stack refuse one (xcf_key_check).
  */
 struct xcf_couple_member {
 	char sysname[9];
@@ -78,6 +95,7 @@ struct xcf_couple_member {
 	unsigned capacity;		/* WLM capacity (XCF_CAPACITY_DEFAULT) */
 	unsigned load;			/* WLM load, percent (0) */
 	unsigned seen;			/* keywords given (parser) */
+	char key[XCF_KEY_LEN + 1];	/* CURVE public key, Z85; "" when not given */
 };
 struct xcf_couple {
 	char sysplex[9];
@@ -92,8 +110,30 @@ struct xcf_couple {
 int xcf_couple_parse(struct xcf_couple *c, const char *path, char *err, size_t errlen);
 int xcf_couple_parse_buf(struct xcf_couple *c, const char *name, const char *buf, size_t len,
 			 char *err, size_t errlen);
-/* Derives the ROUTER and PUB endpoints of a base endpoint. */
+/* Derives the ROUTER and group (SUB) endpoints of a base endpoint. */
 int xcf_endpoints(const char *base, char *rtr, size_t rlen, char *pub, size_t plen);
+
+/* ---- keys (keys.c; xcf_key_decode in couple.c) ------------------------------------
+ * One CURVE key pair per member: the public key in the couple config and the
+ * couple data set, the secret key in a file of mode 0600 (format in keys.c). */
+/* Decodes a Z85 key of XCF_KEY_LEN characters; 0 or -EINVAL.  Pure. */
+int xcf_key_decode(const char *z85, uint8_t out[32]);
+/* A new key pair; 0 or -errno (-ENOTSUP: libzmq without CURVE). */
+int xcf_keypair(char pub[XCF_KEY_LEN + 1], char sec[XCF_KEY_LEN + 1]);
+/* The public key of a secret key; 0 or -EINVAL. */
+int xcf_key_public(const char *sec, char pub[XCF_KEY_LEN + 1]);
+/* Makes a key pair and writes it to the new file path (mode 0600; an existing
+ * file is never replaced); the public key into pub.  0 or -EINVAL with a
+ * message in err. */
+int xcf_key_generate(const char *path, char pub[XCF_KEY_LEN + 1], char *err, size_t errlen);
+/* Reads a key file (regular, mode without group/other bits, PUBLIC matches
+ * SECRET).  0 or -EINVAL with "PATH[:LINE]: what" in err. */
+int xcf_key_load(const char *path, char pub[XCF_KEY_LEN + 1], char sec[XCF_KEY_LEN + 1],
+		 char *err, size_t errlen);
+/* Every member of c has a KEY, and sec is the secret key of member
+ * (sysname, tcpname)'s KEY.  0 or -EINVAL with the reason in err. */
+int xcf_key_check(const struct xcf_couple *c, const char *sysname, const char *tcpname,
+		  const char *sec, char *err, size_t errlen);
 
 /* A member's state as this member sees it.  XCF_PARTITIONED: removed from
  * the sysplex by SFM (a poison pill in its CDS slot).  XCF_JOINING is only
@@ -137,6 +177,9 @@ struct xcf_config {
 	const struct xcf_couple *couple;
 	const char *sysname;		/* this member: must be in the couple data set */
 	const char *tcpname;
+	const char *secret_key;		/* our CURVE secret key (Z85); xcf_key_check must pass */
+	unsigned peer_rate;		/* frames per second from one member (bursts of twice
+					 * that); 0: the default, 50000 */
 	uint8_t xcfaddr[16];		/* advertised in heartbeats */
 	uint8_t xcfaddr4[16];		/* IPv4 DYNAMICXCF (IPv4-mapped), zero if none */
 	/* With a CDS in the couple config: returns a socket connected to a CDS
@@ -147,7 +190,9 @@ struct xcf_config {
 	void *cds_arg;
 };
 
-/* Creates the member (no sockets yet).  NULL + errno on bad config. */
+/* Creates the member (no sockets yet).  NULL + errno on bad config: ENOENT
+ * not a member, EKEYREJECTED keys missing or not ours (xcf_key_check),
+ * EINVAL anything else. */
 struct xcf *xcf_new(uv_loop_t *loop, const struct xcf_config *cfg, const struct xcf_cbs *cbs,
 		    void *arg);
 /* Binds, connects to every peer and joins EZBTCPCS under a new incarnation.
@@ -174,8 +219,9 @@ enum xcf_member_state xcf_self_state(const struct xcf *x);
  * with NULL. */
 void xcf_destroy(struct xcf **x);
 
-/* Directed message to a member by name; -EHOSTUNREACH when it is not active
- * or not connected, -EAGAIN when its queue is full. */
+/* Directed message to a member by name; -EHOSTUNREACH when it is not an
+ * active member, -EAGAIN when our connection to it is not up (yet) or its
+ * queue is full. */
 int xcf_send(struct xcf *x, const char *member, uint8_t type, const void *body, size_t len);
 /* Group message to every active member (not delivered to ourselves). */
 int xcf_publish(struct xcf *x, uint8_t type, const void *body, size_t len);
@@ -232,6 +278,7 @@ struct xcf_slot {
 	char pill_by[9];		/* who wrote it */
 	uint64_t pill_wall_ms;
 	char reason[XCF_REASON_LEN];	/* why it was partitioned out */
+	char key[XCF_KEY_LEN + 1];	/* its CURVE public key */
 };
 /* What this member last read from the CDS, for D XCF,COUPLE. */
 struct xcf_cds_view {
@@ -264,7 +311,7 @@ int xcf_cds_view(const struct xcf *x, struct xcf_cds_view *v);
  * launcher) use it; members talk to a server (xcf_cds_serve). */
 struct xcf_cds;
 /* Creates (replaces) the couple data set for couple c: one INACTIVE slot per
- * member, with its weight.  0, or -1 with a message in err. */
+ * member, with its weight and public key.  0, or -1 with a message in err. */
 int xcf_cds_format(const char *path, const struct xcf_couple *c, char *err, size_t errlen);
 /* Opens an existing CDS; NULL with a message in err. */
 struct xcf_cds *xcf_cds_open(const char *path, unsigned busy_ms, char *err, size_t errlen);

@@ -7,7 +7,9 @@
 # has its own directory holding its copy of the couple config and its own
 # PROFILE and state; the couple data set is reached only through the CDS
 # server's TCP address.  Every daemon is started with the per-host commands
-# of docs/DEPLOY.md (not `sysplex up`).  Shown: the CDS server is formatted
+# of docs/DEPLOY.md (not `sysplex up`); each system host makes its own XCF
+# key pair (--keygen, mode 0600, never replaced) and the couple config lists
+# the public keys.  Shown: the CDS server is formatted
 # and serves all three (each registers its slot), new connections to the
 # DVIPA land on more than one target, held connections are bound to their
 # targets (Mobile IPv6 bypass: the client sends to the care-of address
@@ -54,14 +56,25 @@ for h in $HOSTS; do
 	mkdir -p "$tmp/$h/etc" "$tmp/$h/var"
 done
 
+# ---- each system host makes its XCF key pair; only the public key leaves it ----
+for hs in HA:SYSA HB:SYSB HC:SYSC; do
+	h=${hs%%:*} sys=${hs#*:}
+	mkdir -m 700 "$tmp/$h/var/$sys"
+	key=$(on $h "$BIN/tcpip-stack" --keygen "$tmp/$h/var/$sys" 2>/dev/null) || fail "--keygen on $h"
+	[ ${#key} = 40 ] || fail "--keygen on $h printed '$key'"
+	eval "key_$sys=\$key"
+done
+[ "$(stat -c %a "$tmp/HA/var/SYSA/xcf.key")" = 600 ] || fail "xcf.key is not mode 0600"
+on HA "$BIN/tcpip-stack" --keygen "$tmp/HA/var/SYSA" 2>/dev/null && fail "--keygen replaced a key file"
+
 # ---- the files an administrator writes once and copies to every host ----
 cat > "$tmp/couple.cfg" <<EOF
 SYSPLEX PLEX1
 INTERVAL 50 FAILURE 250
 CDS tcp://[fd00:1::3]:7400 LEASE 400
-MEMBER SYSA TCPCS tcp://[fd00:1::1]:7000
-MEMBER SYSB TCPCS tcp://[fd00:1::2]:7000
-MEMBER SYSC TCPCS tcp://[fd00:1::3]:7000
+MEMBER SYSA TCPCS tcp://[fd00:1::1]:7000 KEY $key_SYSA
+MEMBER SYSB TCPCS tcp://[fd00:1::2]:7000 KEY $key_SYSB
+MEMBER SYSC TCPCS tcp://[fd00:1::3]:7000 KEY $key_SYSC
 EOF
 for h in $HOSTS; do cp "$tmp/couple.cfg" "$tmp/$h/etc/couple.cfg"; done
 cat > "$tmp/HA/etc/SYSA.profile" <<EOF

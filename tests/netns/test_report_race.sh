@@ -30,7 +30,7 @@ in_host SYSA nft -f - <<'NFT' || fail "nftables rule in SYSA"
 table ip6 report_race {
 	chain out {
 		type filter hook output priority 0;
-		ip6 daddr fd00:1::3 tcp sport 7000 drop
+		ip6 daddr fd00:1::3 tcp dport 7000 drop
 	}
 }
 NFT

@@ -55,7 +55,7 @@ test_req_roundtrip(void **state)
 	fill_req(&q);
 	len = cds_net_req_encode(&q, buf);
 	assert_int_equal(len, CDS_NET_REQ_LEN);
-	assert_memory_equal(buf, "\x43\x44\x53\x31\x00\x00\x00\x04", 8);
+	assert_memory_equal(buf, "\x43\x44\x53\x32\x00\x00\x00\x04", 8);
 	assert_int_equal(cds_net_req_decode(buf, len, &d), 0);
 	assert_int_equal(d.magic, q.magic);
 	assert_int_equal(d.op, q.op);
@@ -128,6 +128,8 @@ fill_rep(struct cds_rep *r, int n)
 		strcpy(s->pill_by, "SYSC");
 		s->pill_wall_ms = 1700000000001ull;
 		strcpy(s->reason, "STATUS UPDATE MISSING");
+		/* A public key fills its field too. */
+		memcpy(s->key, "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", XCF_KEY_LEN);
 	}
 }
 

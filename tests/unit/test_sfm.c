@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "lib/lib.h"
 #include "xcf/xcf.h"
@@ -139,17 +140,24 @@ test_couple_cds(void **state)
 
 /* ---- the backend ------------------------------------------------------------------- */
 
+/* The members' key pairs (made once). */
+static char pubk[3][XCF_KEY_LEN + 1], seck[3][XCF_KEY_LEN + 1];
+
 static void
 couple3(struct xcf_couple *c, const char *path)
 {
-	char text[512], err[256];
+	char text[1024], err[256];
+	int i;
 
+	for (i = 0; i < 3; i++)
+		if (!pubk[i][0])
+			assert_int_equal(xcf_keypair(pubk[i], seck[i]), 0);
 	snprintf(text, sizeof(text),
 		 "SYSPLEX P\nINTERVAL %d FAILURE %d\nCDS %s LEASE %d\n"
-		 "MEMBER SYSA TCPCS ipc://%s/xcf/SYSA WEIGHT 2\n"
-		 "MEMBER SYSB TCPCS ipc://%s/xcf/SYSB\n"
-		 "MEMBER SYSC TCPCS ipc://%s/xcf/SYSC\n", HB_MS, FAIL_MS, path, LEASE_MS, tmpdir,
-		 tmpdir, tmpdir);
+		 "MEMBER SYSA TCPCS ipc://%s/xcf/SYSA WEIGHT 2 KEY %s\n"
+		 "MEMBER SYSB TCPCS ipc://%s/xcf/SYSB KEY %s\n"
+		 "MEMBER SYSC TCPCS ipc://%s/xcf/SYSC KEY %s\n", HB_MS, FAIL_MS, path, LEASE_MS,
+		 tmpdir, pubk[0], tmpdir, pubk[1], tmpdir, pubk[2]);
 	if (parse(c, text, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
 }
@@ -191,6 +199,7 @@ test_cds_backend(void **state)
 		assert_int_equal(s[i].ord, i);
 		assert_int_equal(s[i].state, XCF_SLOT_INACTIVE);
 		assert_int_equal(s[i].weight, i == 0 ? 2 : 1);
+		assert_string_equal(s[i].key, pubk[i]);	/* the data set lists the keys */
 	}
 	assert_string_equal(s[1].member, "SYSBTCPCS");
 
@@ -432,6 +441,7 @@ start(int i)
 	cfg.couple = &couple;
 	cfg.sysname = nodes[i].sys;
 	cfg.tcpname = "TCPCS";
+	cfg.secret_key = seck[i];
 	cfg.xcfaddr[15] = (uint8_t)(i + 1);
 	cfg.cds_connect = connect_cb;
 	cfg.cds_arg = &nodes[i];
@@ -533,6 +543,66 @@ test_members(void **state)
 	uv_loop_close(&loop);
 }
 
+static int
+refused(int i)
+{
+	const struct lib_verdicts *v = xcf_verdicts(nodes[i].x);
+
+	return lib_verdict_count(v, "XCF connection refused: key not a member's") +
+	       lib_verdict_count(v, "sender's key differs in the couple data set") > 0;
+}
+
+/* The couple data set lists another key for SYSC than the couple config:
+ * the others refuse SYSC's connections (counted) and never see it join,
+ * while they run with each other. */
+static void
+test_key_mismatch(void **state)
+{
+	char path[128], err[300], other_pub[XCF_KEY_LEN + 1], other_sec[XCF_KEY_LEN + 1];
+	char sql[256];
+	sqlite3 *db;
+	int i;
+
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(path, sizeof(path), "%s/keys.db", tmpdir);
+	couple3(&couple, path);
+	assert_int_equal(xcf_cds_format(path, &couple, err, sizeof(err)), 0);
+	assert_int_equal(xcf_keypair(other_pub, other_sec), 0);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "UPDATE cds_slot SET pubkey = '%s' WHERE sysname = 'SYSC'",
+		 other_pub);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(uv_loop_init(&loop), 0);
+	memset(nodes, 0, sizeof(nodes));
+	nodes[0].sys = "SYSA";
+	nodes[1].sys = "SYSB";
+	nodes[2].sys = "SYSC";
+	for (i = 0; i < 3; i++)
+		nodes[i].x = start(i);
+	WAIT_UNTIL(nodes[0].self_joins && nodes[1].self_joins && info(0, 1)->state == XCF_ACTIVE &&
+		   info(1, 0)->state == XCF_ACTIVE, WAIT_MS);
+	/* Refused at the handshake, or (a connection made before the data set
+	 * was read) frame by frame. */
+	WAIT_UNTIL(refused(0) && refused(1), WAIT_MS);
+	WAIT_UNTIL(info(0, 2)->state != XCF_ACTIVE && info(1, 2)->state != XCF_ACTIVE, WAIT_MS);
+	/* And for a while after, SYSC is never an active member for them. */
+	for (i = 0; i < 20; i++) {
+		uint64_t dl = lib_now_ms() + HB_MS;
+
+		while (lib_now_ms() < dl)
+			uv_run(&loop, UV_RUN_ONCE);
+		assert_int_not_equal(info(0, 2)->state, XCF_ACTIVE);
+		assert_int_not_equal(info(1, 2)->state, XCF_ACTIVE);
+	}
+	for (i = 0; i < 3; i++)
+		xcf_destroy(&nodes[i].x);
+	while (uv_run(&loop, UV_RUN_NOWAIT))
+		;
+	uv_loop_close(&loop);
+}
+
 int
 main(void)
 {
@@ -542,6 +612,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cds_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cds_no_mutual_pill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_members, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_mismatch, setup, teardown),
 	};
 
 	lib_log_init("test_sfm", LIB_LOG_WARN);

@@ -41,6 +41,7 @@
 #define HB_MS 100		/* a 1 s failure time: a loaded machine may stall the loop */
 #define FAIL_MS 1000
 #define WAIT_MS 30000		/* generous deadline for anything to happen */
+#define PEER_RATE 2000		/* frames per second per member (bursts of 4000) */
 
 /* ---- couple data set ------------------------------------------------------------ */
 
@@ -129,6 +130,18 @@ test_couple_bad(void **state)
 		{"MEMBER A B ipc://x\n", "t.cfg:1: ", "no SYSPLEX"},
 		{"SYSPLEX P\n; nothing\n", "t.cfg:2: ", "no MEMBER"},
 		{"SYSPLEX P\nA B C D E F G H I J K L M\n", "t.cfg:2: ", "too many words"},
+		{"SYSPLEX P\nMEMBER A B ipc://x KEY\n", "t.cfg:2: ", "KEY k"},
+		{"SYSPLEX P\nMEMBER A B ipc://x KEY short\n", "t.cfg:2: ", "not a CURVE public key"},
+		/* 40 characters, but '~' is not Z85; then one group above 2^32. */
+		{"SYSPLEX P\nMEMBER A B ipc://x KEY ~q:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\n",
+		 "t.cfg:2: ", "not a CURVE public key"},
+		{"SYSPLEX P\nMEMBER A B ipc://x KEY ####0q:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]\n",
+		 "t.cfg:2: ", "not a CURVE public key"},
+		{"SYSPLEX P\nMEMBER A B ipc://x KEY rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7 "
+		 "KEY rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\n", "t.cfg:2: ", "KEY given twice"},
+		{"SYSPLEX P\nMEMBER A B ipc://x KEY rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\n"
+		 "MEMBER C D ipc://y KEY rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\n", "t.cfg:3: ",
+		 "one key pair per member"},
 	};
 	struct xcf_couple c;
 	char err[256], text[4096];
@@ -191,6 +204,101 @@ test_couple_file(void **state)
 	rmdir(dir);
 }
 
+/* Key pairs, key files, and a member's key against the couple config. */
+static void
+test_keys(void **state)
+{
+	char dir[] = "/tmp/test_xcf.XXXXXX", path[256], err[512], text[512];
+	char pub[XCF_KEY_LEN + 1], sec[XCF_KEY_LEN + 1], pub2[XCF_KEY_LEN + 1];
+	char sec2[XCF_KEY_LEN + 1], lp[XCF_KEY_LEN + 1], ls[XCF_KEY_LEN + 1];
+	uint8_t raw[32], zraw[32];
+	struct xcf_couple c;
+	struct stat st;
+	FILE *f;
+
+	(void)state;
+	/* Our Z85 decoder agrees with ZeroMQ's (ZeroMQ's documented key too). */
+	assert_int_equal(xcf_keypair(pub, sec), 0);
+	assert_int_equal(xcf_key_decode(pub, raw), 0);
+	assert_non_null(zmq_z85_decode(zraw, pub));
+	assert_memory_equal(raw, zraw, 32);
+	assert_int_equal(xcf_key_decode("rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", raw), 0);
+	assert_non_null(zmq_z85_decode(zraw, "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"));
+	assert_memory_equal(raw, zraw, 32);
+	assert_int_equal(xcf_key_decode("HelloWorld", raw), -EINVAL);	/* too short */
+	assert_int_equal(xcf_key_public(sec, pub2), 0);
+	assert_string_equal(pub2, pub);
+	assert_int_equal(xcf_key_public("not a key", pub2), -EINVAL);
+
+	/* A key file: 0600, never overwritten, read back. */
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/%s", dir, XCF_KEY_FILE);
+	assert_int_equal(xcf_key_generate(path, pub2, err, sizeof(err)), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(xcf_key_generate(path, pub, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "exists already"));
+	assert_int_equal(xcf_key_load(path, lp, ls, err, sizeof(err)), 0);
+	assert_string_equal(lp, pub2);
+	assert_int_equal(xcf_key_public(ls, pub), 0);
+	assert_string_equal(pub, pub2);
+	/* Open to others: refused. */
+	chmod(path, 0640);
+	assert_int_equal(xcf_key_load(path, lp, ls, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "mode 0640"));
+	chmod(path, 0600);
+
+	/* Bad files, each with where and why. */
+	{
+		static const struct { const char *fmt, *why; } bad[] = {
+			{"PUBLIC %s\n", "needs a PUBLIC and a SECRET"},
+			{"PUBLIC %s\nSECRET short\n", ":2: SECRET"},
+			{"PUBLIC %s\nSECRET %s\n", "not the public key of SECRET"},
+			{"PUBLIC %s\nPUBLIC %s\n", ":2: expected"},
+			{"FOO %s\n", ":1: expected"},
+		};
+		size_t i;
+
+		assert_int_equal(xcf_keypair(pub2, sec2), 0);
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			unlink(path);
+			f = fopen(path, "w");
+			assert_non_null(f);
+			fprintf(f, bad[i].fmt, pub, sec2);
+			fclose(f);
+			chmod(path, 0600);
+			err[0] = '\0';
+			assert_int_equal(xcf_key_load(path, lp, ls, err, sizeof(err)), -EINVAL);
+			if (!strstr(err, bad[i].why) || strncmp(err, path, strlen(path)) != 0)
+				fail_msg("case %zu: '%s'", i, err);
+		}
+	}
+	unlink(path);
+	assert_int_equal(xcf_key_load(path, lp, ls, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "No such file"));
+
+	/* The couple config: every member needs a KEY; ours must be our key. */
+	assert_int_equal(xcf_key_public(sec, pub), 0);
+	snprintf(text, sizeof(text), "SYSPLEX P\nMEMBER A T ipc://a KEY %s\nMEMBER B T ipc://b\n",
+		 pub);
+	assert_int_equal(parse(&c, text, err, sizeof(err)), 0);
+	assert_string_equal(c.m[0].key, pub);
+	assert_string_equal(c.m[1].key, "");
+	assert_int_equal(xcf_key_check(&c, "A", "T", sec, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "MEMBER B has no KEY"));
+	snprintf(text, sizeof(text),
+		 "SYSPLEX P\nMEMBER A T ipc://a KEY %s WEIGHT 3\nMEMBER B T ipc://b KEY %s\n",
+		 pub, pub2);
+	assert_int_equal(parse(&c, text, err, sizeof(err)), 0);
+	assert_int_equal(c.m[0].weight, 3);
+	assert_int_equal(xcf_key_check(&c, "A", "T", sec, err, sizeof(err)), 0);
+	assert_int_equal(xcf_key_check(&c, "B", "T", sec, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "belongs to public key"));
+	assert_int_equal(xcf_key_check(&c, "Z", "T", sec, err, sizeof(err)), -EINVAL);
+	assert_int_equal(xcf_key_check(&c, "A", "T", NULL, err, sizeof(err)), -EINVAL);
+	rmdir(dir);
+}
+
 static void
 test_endpoints(void **state)
 {
@@ -238,6 +346,8 @@ static uv_loop_t loop;
 static char tmpdir[64];
 static struct xcf_couple couple;
 static struct node nodes[4];	/* SYSA, SYSB, SYSC; SYSD is never started */
+/* The members' key pairs; SYSD's serves the raw sockets of the tests. */
+static char pubk[4][XCF_KEY_LEN + 1], seck[4][XCF_KEY_LEN + 1];
 static const uint8_t zero16[16];
 
 static void
@@ -334,8 +444,8 @@ turn_loop(unsigned ms)
 }
 
 /*
- * xcf_send, retried while it is -EHOSTUNREACH: right after a member becomes
- * active its DEALER may not be connected to our ROUTER yet.
+ * xcf_send, retried while it is -EHOSTUNREACH or -EAGAIN: right after a
+ * member becomes active our DEALER may not be connected to its ROUTER yet.
  */
 static int
 send_retry(struct xcf *x, const char *member, uint8_t type, const void *b, size_t len)
@@ -343,7 +453,8 @@ send_retry(struct xcf *x, const char *member, uint8_t type, const void *b, size_
 	uint64_t dl = lib_now_ms() + WAIT_MS;
 	int rc;
 
-	while ((rc = xcf_send(x, member, type, b, len)) == -EHOSTUNREACH && lib_now_ms() < dl)
+	while (((rc = xcf_send(x, member, type, b, len)) == -EHOSTUNREACH || rc == -EAGAIN) &&
+	       lib_now_ms() < dl)
 		uv_run(&loop, UV_RUN_ONCE);
 	return rc;
 }
@@ -364,6 +475,8 @@ start(int i)
 	cfg.couple = &couple;
 	cfg.sysname = couple.m[i].sysname;
 	cfg.tcpname = "TCPCS";
+	cfg.secret_key = seck[i];
+	cfg.peer_rate = PEER_RATE;
 	cfg.xcfaddr[0] = 0xfd;
 	cfg.xcfaddr[15] = (uint8_t)(i + 1);
 	x = xcf_new(&loop, &cfg, &cbs, &nodes[i]);
@@ -389,15 +502,18 @@ bus_setup(void **state)
 	static const char *sys[] = {"SYSA", "SYSB", "SYSC", "SYSD"};
 
 	(void)state;
-	lib_log_init("test_xcf", LIB_LOG_ERR);	/* first-drop warnings are expected */
+	lib_log_init("test_xcf", getenv("XCF_DEBUG") ? LIB_LOG_DEBUG : LIB_LOG_ERR);	/* first-drop warnings are expected */
 	strcpy(tmpdir, "/tmp/test_xcf.XXXXXX");
 	if (!mkdtemp(tmpdir) || uv_loop_init(&loop) != 0)
 		return -1;
 	n += snprintf(text + n, sizeof(text) - (size_t)n,
 		      "SYSPLEX TEST\nINTERVAL %d FAILURE %d\n", HB_MS, FAIL_MS);
 	for (i = 0; i < 4; i++) {
+		if (xcf_keypair(pubk[i], seck[i]) < 0)
+			return -1;
 		n += snprintf(text + n, sizeof(text) - (size_t)n,
-			      "MEMBER %s TCPCS ipc://%s/xcf/%s\n", sys[i], tmpdir, sys[i]);
+			      "MEMBER %s TCPCS ipc://%s/xcf/%s KEY %s\n", sys[i], tmpdir, sys[i],
+			      pubk[i]);
 		nodes[i].sys = sys[i];
 	}
 	if (parse(&couple, text, err, sizeof(err)) != 0) {
@@ -454,6 +570,14 @@ test_bus_join(void **state)
 	cfg.sysname = "SYSA";
 	cfg.tcpname = "OTHER";
 	assert_null(xcf_new(&loop, &cfg, &cbs, NULL));
+	/* No secret key, or B's for A: refused. */
+	cfg.tcpname = "TCPCS";
+	errno = 0;
+	assert_null(xcf_new(&loop, &cfg, &cbs, NULL));
+	assert_int_equal(errno, EKEYREJECTED);
+	cfg.secret_key = seck[1];
+	assert_null(xcf_new(&loop, &cfg, &cbs, NULL));
+	assert_int_equal(errno, EKEYREJECTED);
 
 	for (i = 0; i < 3; i++) {
 		nodes[i].x = start(i);
@@ -558,10 +682,11 @@ test_bus_unreachable(void **state)
 			 -EHOSTUNREACH);
 }
 
-/* Builds a frame from `sender` of `type` with `body` into buf. */
+/* Builds a frame from `sender` of `type` with `body` and sequence number seq
+ * (incarnation 42) into buf. */
 static size_t
 raw_frame(uint8_t *buf, size_t cap, const char *sender, uint8_t type, const void *body,
-	  size_t len)
+	  size_t len, uint64_t seq)
 {
 	struct wire_xcf_hdr h;
 	ssize_t n;
@@ -572,6 +697,7 @@ raw_frame(uint8_t *buf, size_t cap, const char *sender, uint8_t type, const void
 	h.body_len = (uint16_t)len;
 	lib_strlcpy(h.sender, sender, sizeof(h.sender));
 	h.incarnation = 42;
+	h.seq = seq;
 	n = wire_xcf_hdr_encode(&h, buf, cap);
 	assert_int_equal(n, WIRE_XCF_HDR_LEN);
 	memcpy(buf + n, body, len);
@@ -584,43 +710,125 @@ drops(int i, const char *reason)
 	return lib_verdict_count(xcf_verdicts(nodes[i].x), reason);
 }
 
+/* A raw socket of `type`; with a secret key (and the public key that goes
+ * with it) a CURVE client, else plain. */
+static void *
+raw_socket(void *ctx, int type, const char *pub, const char *sec)
+{
+	void *s = zmq_socket(ctx, type);
+	int linger = 0;		/* the loop does not run while zmq_ctx_term waits */
+
+	assert_non_null(s);
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	if (sec) {
+		assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, XCF_KEY_LEN + 1), 0);
+		assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, XCF_KEY_LEN + 1), 0);
+	}
+	return s;
+}
+
+/* Connects a CURVE client (or a plain socket: server_key NULL) to ep. */
+static void
+raw_connect(void *s, const char *server_key, const char *fmt, const char *sys)
+{
+	char ep[256];
+
+	snprintf(ep, sizeof(ep), fmt, tmpdir, sys);
+	if (server_key)
+		assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server_key,
+						XCF_KEY_LEN + 1), 0);
+	assert_int_equal(zmq_connect(s, ep), 0);
+}
+
+/* Nobody without a member's key gets anything onto the bus or off it. */
+static void
+test_bus_outsiders(void **state)
+{
+	char fpub[XCF_KEY_LEN + 1], fsec[XCF_KEY_LEN + 1];
+	uint8_t buf[256], body[16] = {0}, got[256];
+	void *ctx, *plain, *fresh, *sub, *csub;
+	int i, before[3];
+	size_t n;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		before[i] = nodes[i].nmsg;
+	ctx = zmq_ctx_new();
+	assert_non_null(ctx);
+	assert_int_equal(xcf_keypair(fpub, fsec), 0);
+	n = raw_frame(buf, sizeof(buf), "SYSBTCPCS", WIRE_XCF_TGT_SYNC_REQ, body, 16, 1);
+	/* A plain DEALER (no CURVE) with B's name as routing id. */
+	plain = raw_socket(ctx, ZMQ_DEALER, NULL, NULL);
+	zmq_setsockopt(plain, ZMQ_ROUTING_ID, "SYSBTCPCS", 9);
+	raw_connect(plain, NULL, "ipc://%s/xcf/%s.rtr", "SYSA");
+	/* A CURVE DEALER that knows A's public key, with a key of its own. */
+	fresh = raw_socket(ctx, ZMQ_DEALER, fpub, fsec);
+	zmq_setsockopt(fresh, ZMQ_ROUTING_ID, "SYSBTCPCS", 9);
+	raw_connect(fresh, pubk[0], "ipc://%s/xcf/%s.rtr", "SYSA");
+	zmq_send(plain, buf, n, ZMQ_DONTWAIT);
+	zmq_send(fresh, buf, n, ZMQ_DONTWAIT);
+	/* A plain SUB and a CURVE SUB with an unknown key on A's group endpoint. */
+	sub = raw_socket(ctx, ZMQ_SUB, NULL, NULL);
+	zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+	raw_connect(sub, NULL, "ipc://%s/xcf/%s.pub", "SYSA");
+	csub = raw_socket(ctx, ZMQ_SUB, fpub, fsec);
+	zmq_setsockopt(csub, ZMQ_SUBSCRIBE, "", 0);
+	raw_connect(csub, pubk[0], "ipc://%s/xcf/%s.pub", "SYSA");
+	/* The unknown key is refused by ZAP, counted (and logged once). */
+	WAIT_UNTIL(drops(0, "XCF connection refused: key not a member's") >= 2, WAIT_MS);
+	/* Heartbeats and group messages flow meanwhile: none reaches them. */
+	assert_int_equal(xcf_publish(nodes[0].x, WIRE_XCF_VIPA_ADV, NULL, 0), 0);
+	WAIT_UNTIL(nodes[1].nmsg == before[1] + 1 && nodes[2].nmsg == before[2] + 1, WAIT_MS);
+	turn_loop(5 * HB_MS);
+	assert_int_equal(zmq_recv(sub, got, sizeof(got), ZMQ_DONTWAIT), -1);
+	assert_int_equal(zmq_recv(csub, got, sizeof(got), ZMQ_DONTWAIT), -1);
+	assert_int_equal(nodes[0].nmsg, before[0]);
+	zmq_close(plain);
+	zmq_close(fresh);
+	zmq_close(sub);
+	zmq_close(csub);
+	zmq_ctx_term(ctx);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(xcf_member(nodes[0].x, mname(i))->state, XCF_ACTIVE);
+}
+
+/* With a member's key (SYSD's: in the couple config, never started), frames
+ * are still checked one by one. */
 static void
 test_bus_garbage(void **state)
 {
-	char ep[256];
-	uint8_t buf[256], body[16] = {0};
+	uint8_t buf[256], body[16] = {0}, hbb[64];
 	struct wire_xcf_heartbeat hb;
-	void *ctx, *dealer, *dealer_d, *pub;
+	void *ctx, *dealer, *pub;
 	size_t n;
-	int linger = 1000, i;
+	ssize_t hn;
+	int i, before;
+	static uint8_t big[70000];
 
 	(void)state;
+	before = nodes[0].nmsg;
 	ctx = zmq_ctx_new();
 	assert_non_null(ctx);
-	/* Directed: a raw DEALER (random routing id) to A's ROUTER. */
-	dealer = zmq_socket(ctx, ZMQ_DEALER);
-	zmq_setsockopt(dealer, ZMQ_LINGER, &linger, sizeof(linger));
-	snprintf(ep, sizeof(ep), "ipc://%s/xcf/SYSA.rtr", tmpdir);
-	assert_int_equal(zmq_connect(dealer, ep), 0);
+	/* Directed: SYSD's key on a DEALER to A's ROUTER. */
+	dealer = raw_socket(ctx, ZMQ_DEALER, pubk[3], seck[3]);
+	raw_connect(dealer, pubk[0], "ipc://%s/xcf/%s.rtr", "SYSA");
 	assert_int_equal(zmq_send(dealer, "garbage", 7, 0), 7);
-	n = raw_frame(buf, sizeof(buf), "SYSBTCPCS", WIRE_XCF_TGT_SYNC_REQ, body, 16);
+	/* SYSD's connection claims to be B. */
+	n = raw_frame(buf, sizeof(buf), "SYSBTCPCS", WIRE_XCF_TGT_SYNC_REQ, body, 16, 1);
 	assert_int_equal(zmq_send(dealer, buf, n, 0), (int)n);
-	n = raw_frame(buf, sizeof(buf), "EVILTCPCS", WIRE_XCF_TGT_SYNC_REQ, body, 16);
+	n = raw_frame(buf, sizeof(buf), "EVILTCPCS", WIRE_XCF_TGT_SYNC_REQ, body, 16, 2);
 	assert_int_equal(zmq_send(dealer, buf, n, 0), (int)n);
-	buf[2] = WIRE_XCF_VERSION + 1;
+	buf[2] = WIRE_XCF_VERSION - 1;
 	assert_int_equal(zmq_send(dealer, buf, n, 0), (int)n);
 	buf[2] = WIRE_XCF_VERSION;
 	buf[3] = 200;
 	assert_int_equal(zmq_send(dealer, buf, n, 0), (int)n);
 	assert_int_equal(zmq_send(dealer, "XC", 2, ZMQ_SNDMORE), 2);
 	assert_int_equal(zmq_send(dealer, "more", 4, 0), 4);
-	/* The routing id matches, but SYSD never joined. */
-	dealer_d = zmq_socket(ctx, ZMQ_DEALER);
-	zmq_setsockopt(dealer_d, ZMQ_LINGER, &linger, sizeof(linger));
-	zmq_setsockopt(dealer_d, ZMQ_ROUTING_ID, "SYSDTCPCS", 9);
-	assert_int_equal(zmq_connect(dealer_d, ep), 0);
-	n = raw_frame(buf, sizeof(buf), "SYSDTCPCS", WIRE_XCF_TGT_SYNC_REQ, body, 16);
-	assert_int_equal(zmq_send(dealer_d, buf, n, 0), (int)n);
+	/* As itself, but SYSD never joined; then the same frame again. */
+	n = raw_frame(buf, sizeof(buf), "SYSDTCPCS", WIRE_XCF_TGT_SYNC_REQ, body, 16, 5);
+	assert_int_equal(zmq_send(dealer, buf, n, 0), (int)n);
+	assert_int_equal(zmq_send(dealer, buf, n, 0), (int)n);
 	/* A HEARTBEAT must come on the group channel. */
 	memset(&hb, 0, sizeof(hb));
 	hb.hb_interval_ms = HB_MS;
@@ -628,35 +836,50 @@ test_bus_garbage(void **state)
 	hb.state = 1;
 	strcpy(hb.sysname, "SYSD");
 	strcpy(hb.tcpname, "TCPCS");
-	{
-		uint8_t hbb[64];
-		ssize_t hn = wire_xcf_heartbeat_encode(&hb, hbb, sizeof(hbb));
-
-		n = raw_frame(buf, sizeof(buf), "SYSDTCPCS", WIRE_XCF_HEARTBEAT, hbb, (size_t)hn);
-		assert_int_equal(zmq_send(dealer_d, buf, n, 0), (int)n);
-	}
+	hn = wire_xcf_heartbeat_encode(&hb, hbb, sizeof(hbb));
+	n = raw_frame(buf, sizeof(buf), "SYSDTCPCS", WIRE_XCF_HEARTBEAT, hbb, (size_t)hn, 6);
+	assert_int_equal(zmq_send(dealer, buf, n, 0), (int)n);
 	WAIT_UNTIL(drops(0, "XCF frame shorter than the envelope") == 1 &&
-		   drops(0, "sender does not match the routing id") == 1 &&
-		   drops(0, "sender not in the couple data set") == 1 &&
+		   drops(0, "sender is not the member of the key it connected with") == 2 &&
 		   drops(0, "XCF version not supported") == 1 &&
 		   drops(0, "XCF message type unknown") == 1 &&
 		   drops(0, "XCF message with extra parts") == 1 &&
 		   drops(0, "message from an inactive member") == 1 &&
+		   drops(0, "XCF sequence number not above the last one (replay)") == 1 &&
 		   drops(0, "HEARTBEAT or LEAVE sent directed") == 1, WAIT_MS);
 
-	/* Group: a raw PUB on SYSD's endpoint, where every member subscribes.
-	 * Its HEARTBEAT names the wrong system, so SYSD does not join. */
-	pub = zmq_socket(ctx, ZMQ_PUB);
-	zmq_setsockopt(pub, ZMQ_LINGER, &linger, sizeof(linger));
-	snprintf(ep, sizeof(ep), "ipc://%s/xcf/SYSD.pub", tmpdir);
-	assert_int_equal(zmq_bind(pub, ep), 0);
-	strcpy(hb.sysname, "SYSX");
-	{
-		uint8_t hbb[64];
-		ssize_t hn = wire_xcf_heartbeat_encode(&hb, hbb, sizeof(hbb));
-
-		n = raw_frame(buf, sizeof(buf), "SYSDTCPCS", WIRE_XCF_HEARTBEAT, hbb, (size_t)hn);
+	/* A frame larger than any valid one: ZeroMQ drops the connection
+	 * (ZMQ_MAXMSGSIZE), so it is never read in: frames sent after it (over
+	 * the connection the DEALER makes again) are, but no "trailing bytes"
+	 * (the envelope says 16). */
+	n = raw_frame(buf, sizeof(buf), "SYSBTCPCS", WIRE_XCF_TGT_SYNC_REQ, body, 16, 7);
+	memcpy(big, buf, n);
+	assert_int_equal(zmq_send(dealer, big, sizeof(big), 0), (int)sizeof(big));
+	for (i = 0; drops(0, "sender is not the member of the key it connected with") == 2; i++) {
+		assert_true(i < 1000);
+		zmq_send(dealer, buf, n, ZMQ_DONTWAIT);
+		turn_loop(20);
 	}
+	assert_int_equal(drops(0, "trailing bytes"), 0);
+	assert_int_equal(drops(0, "XCF frame longer than the maximum"), 0);
+
+	/* A member over its rate: the frames beyond it are dropped undecoded. */
+	for (i = 0; i < 3 * PEER_RATE; i++) {
+		n = raw_frame(buf, sizeof(buf), "SYSDTCPCS", WIRE_XCF_TGT_SYNC_REQ, body, 16,
+			      (uint64_t)i + 100);
+		if (zmq_send(dealer, buf, n, ZMQ_DONTWAIT) < 0)
+			uv_run(&loop, UV_RUN_NOWAIT);
+	}
+	WAIT_UNTIL(drops(0, "member over its message rate") > 0, WAIT_MS);
+
+
+	/* Group: SYSD's key on a PUB connected to every member's SUB.  Its
+	 * HEARTBEAT names the wrong system, so SYSD does not join. */
+	pub = raw_socket(ctx, ZMQ_PUB, pubk[3], seck[3]);
+	for (i = 0; i < 3; i++)
+		raw_connect(pub, pubk[i], "ipc://%s/xcf/%s.pub", nodes[i].sys);
+	strcpy(hb.sysname, "SYSX");
+	hn = wire_xcf_heartbeat_encode(&hb, hbb, sizeof(hbb));
 	/* Subscribers connect when they next retry: publish until all count. */
 	for (i = 0; i < 1000; i++) {
 		int done = 1, k;
@@ -666,16 +889,17 @@ test_bus_garbage(void **state)
 				drops(k, "HEARTBEAT names differ from the couple data set") > 0;
 		if (done)
 			break;
-		zmq_send(pub, "garbage-garbage-garbage-garbage-garbage", 39, ZMQ_DONTWAIT);
+		n = raw_frame(buf, sizeof(buf), "SYSDTCPCS", WIRE_XCF_HEARTBEAT, hbb, (size_t)hn,
+			      (uint64_t)i + 1);
+		zmq_send(pub, "garbage-garbage-garbage-garbage-garbage-garbage", 47, ZMQ_DONTWAIT);
 		zmq_send(pub, buf, n, ZMQ_DONTWAIT);
-		uv_run(&loop, UV_RUN_ONCE);
+		turn_loop(10);
 	}
 	assert_true(i < 1000);
 	assert_int_equal(xcf_member(nodes[0].x, "SYSDTCPCS")->state, XCF_NOTJOINED);
-	assert_int_equal(nodes[0].nmsg, 1);	/* only the MIP6_COPY from B */
+	assert_int_equal(nodes[0].nmsg, before);
 	zmq_close(pub);
 	zmq_close(dealer);
-	zmq_close(dealer_d);
 	zmq_ctx_term(ctx);
 	/* Nobody fell out of the group meanwhile. */
 	for (i = 0; i < 3; i++)
@@ -798,6 +1022,7 @@ main(void)
 		cmocka_unit_test(test_couple_good),
 		cmocka_unit_test(test_couple_bad),
 		cmocka_unit_test(test_couple_file),
+		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_endpoints),
 	};
 	const struct CMUnitTest bus_tests[] = {
@@ -805,6 +1030,7 @@ main(void)
 		cmocka_unit_test(test_bus_directed),
 		cmocka_unit_test(test_bus_group),
 		cmocka_unit_test(test_bus_unreachable),
+		cmocka_unit_test(test_bus_outsiders),
 		cmocka_unit_test(test_bus_garbage),
 		cmocka_unit_test(test_bus_failure),
 		cmocka_unit_test(test_bus_leave_rejoin),
