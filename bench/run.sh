@@ -5,6 +5,7 @@
 # run at all).
 #
 #   1. build/bench/vcrt_bench  VCRT and SQLite store micro-benchmark (if built)
+#      build/bench/xcf_bench   the coupling bus's small-message rate, CURVE's cost
 #   2. bench/distributor.sh    new connections/s, requests/s, forwarding pkt/s
 #   3. bench/bypass.sh         bulk upload: physical vs routed vs bypass
 #   4. bench/takeover.sh       kill -9 of the routing stack (one LAN, routed): time to the first
@@ -49,6 +50,11 @@ if [ -x "$BUILD/bench/vcrt_bench" ]; then
 else
 	echo "(vcrt_bench not built: $BUILD/bench/vcrt_bench; \`make progs\` builds it)"
 fi
+if [ -x "$BUILD/bench/xcf_bench" ]; then
+	step xcf_bench "$BUILD/bench/xcf_bench"
+else
+	echo "(xcf_bench not built: $BUILD/bench/xcf_bench; \`make progs\` builds it)"
+fi
 step distributor bash bench/distributor.sh
 step bypass bash bench/bypass.sh
 step takeover bash bench/takeover.sh
@@ -69,6 +75,9 @@ echo ""
 echo "######## summary ($(( $(date +%s) - start )) s, BENCH_SECONDS=${BENCH_SECONDS:-5}; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 row "VCRT lookups (1M entries)" "$(v vcrt_lookup_per_s)" ops/s
 row "store rows written behind" "$(v store_rows_per_s)" rows/s
+row "ZeroMQ msg/s  plain (1 thread, 100 B)" "$(v zmq_plain_per_s)" msg/s
+row "ZeroMQ msg/s  CURVE" "$(v zmq_curve_per_s)" msg/s "x$(r zmq_curve_per_s zmq_plain_per_s) of plain"
+row "XCF bus msg/s  directed (CURVE, ZAP, seq)" "$(v xcf_directed_per_s)" msg/s "x$(r xcf_directed_per_s zmq_plain_per_s) of plain ZeroMQ"
 row "new conn/s  baseline SYSC own address" "$(v conn_per_s_base)" conn/s
 row "new conn/s  DVIPA1 (MOBILEIPV6, RR)" "$(v conn_per_s_dvipa1)" conn/s "x$(r conn_per_s_dvipa1 conn_per_s_base) of baseline"
 row "new conn/s  DVIPA2 (NOMOBILEIPV6, SYSC)" "$(v conn_per_s_dvipa2)" conn/s "x$(r conn_per_s_dvipa2 conn_per_s_base) of baseline"
