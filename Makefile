@@ -226,6 +226,15 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(MODLIBS)
 	@$(say) "  LINK    $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) $(LDLIBS_ALL)
 
+# The coupling bus's outsider (tests/netns/test_xcf_auth.sh): a test tool that
+# links ZeroMQ itself.
+export XCFPROBE := $(abspath $(BUILD)/tests/xcfprobe)
+$(BUILD)/tests/xcfprobe: $(BUILD)/tests/tools/xcfprobe.o $(MODLIBS)
+	@mkdir -p $(dir $@)
+	@$(say) "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) $(LDLIBS_ALL)
+progs: $(BUILD)/tests/xcfprobe
+
 # ---- tests ---------------------------------------------------------------------
 # Tier 1: unit tests (cmocka, one binary per module).  Tier 2: config golden
 # files.  Tier 3: namespace integration tests (root; real veths, TUN, ZeroMQ).
