@@ -1,16 +1,23 @@
 /*
- * test_xcf.c - proves the coupling bus (xcf/couple.c, xcf/xcf.c):
+ * test_xcf.c - proves the coupling bus (xcf/couple.c, xcf/keys.c, xcf/xcf.c):
  *  - the couple data set parser takes the documented syntax (comments,
- *    blank lines, CRLF, any keyword case, defaults) and rejects every kind of
- *    mistake with "FILE:LINE: what" on the right line; endpoints derive as
- *    documented (ipc .rtr/.pub, tcp P/P+1);
+ *    blank lines, CRLF, any keyword case, defaults, KEY) and rejects every
+ *    kind of mistake with "FILE:LINE: what" on the right line; endpoints
+ *    derive as documented (ipc .rtr/.pub, tcp P/P+1);
+ *  - keys: our Z85 decoder agrees with ZeroMQ's; a key file is made 0600 and
+ *    never overwritten, read back, refused when open to others or malformed
+ *    (with where and why); a member's secret key must be its couple KEY;
  *  - on a real bus (three members in one process, one uv loop, ipc:// in a
- *    fresh mkdtemp directory whose xcf/ subdirectory the bus creates):
+ *    fresh mkdtemp directory whose xcf/ subdirectory the bus creates, CURVE
+ *    with one key pair each):
  *    everybody sees everybody join (itself included); a directed message
  *    reaches exactly its member; a group message reaches the two others and
  *    not the sender; a send to a member that is absent is -EHOSTUNREACH;
- *    garbage and forged frames from raw ZeroMQ sockets (directed and group)
- *    are dropped and counted per reason; destroying a member without leave
+ *    outsiders (plain sockets, CURVE clients with keys of their own) get
+ *    nothing in or out and an unlisted key is refused and counted; with a
+ *    member's key, garbage, forged senders, replays, frames over the rate
+ *    and a frame over ZMQ_MAXMSGSIZE (directed and group) are dropped and
+ *    counted per reason; destroying a member without leave
  *    is reported as XCF_FAILED (missed heartbeats); an orderly
  *    leave is XCF_LEFT; a rejoin works; a stale socket file is removed
  *    while a live one is EADDRINUSE; a restart under a new incarnation is a
