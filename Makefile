@@ -296,9 +296,14 @@ FUZZ_BINS = $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
 build-fuzz/%: tests/fuzz/%.c $(WIRE_SRC)
 	@mkdir -p build-fuzz
 	@$(say) "  FUZZ-CC $@"
-	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $(filter tests/fuzz/% wire/%,$^)
+	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ \
+		$(filter tests/fuzz/% wire/%,$^) $(FUZZ_LIBS)
 # The PROFILE harness includes the parser's sources itself.
 build-fuzz/fuzz_profile: vipa/profile.c vipa/vipa.h lib/util.c lib/lib.h
+# The couple config and key file harness includes xcf/couple.c and xcf/keys.c.
+build-fuzz/fuzz_couple: xcf/couple.c xcf/keys.c xcf/xcf.h lib/util.c lib/lib.h
+build-fuzz/fuzz_couple: FUZZ_CFLAGS = $(call pc,libuv libzmq)
+build-fuzz/fuzz_couple: FUZZ_LIBS = $(call pl,libzmq)
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); echo "== $$f"; mkdir -p build-fuzz/corpus-$$n; \
 	  seeds=; [ -d tests/fuzz/seed-$$n ] && seeds=../tests/fuzz/seed-$$n; \

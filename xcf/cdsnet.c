@@ -226,62 +226,6 @@ cds_net_rep_decode(const uint8_t *buf, size_t len, struct cds_rep *r)
 	return 0;
 }
 
-/* ---- addresses ---------------------------------------------------------------------- */
-
-int
-xcf_cds_is_remote(const char *cds)
-{
-	return strncmp(cds, "tcp://", 6) == 0;
-}
-
-/* "tcp://ADDR:PORT", "ADDR:PORT" or "[IPV6]:PORT", numeric only. */
-int
-xcf_cds_addr(const char *s, struct sockaddr_storage *ss, socklen_t *sslen)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *port, *h = s;
-	struct addrinfo hints, *ai = NULL;
-	size_t hl;
-	char *end;
-	long pn;
-
-	if (strncmp(h, "tcp://", 6) == 0)
-		h += 6;
-	if (*h == '[') {
-		const char *close = strchr(h, ']');
-
-		if (!close || close[1] != ':')
-			return -EINVAL;
-		hl = (size_t)(close - h - 1);
-		h++;
-		port = close + 2;
-	} else {
-		const char *colon = strrchr(h, ':');
-
-		if (!colon || memchr(h, ':', (size_t)(colon - h)))
-			return -EINVAL;		/* IPv6 needs brackets */
-		hl = (size_t)(colon - h);
-		port = colon + 1;
-	}
-	if (hl == 0 || hl >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	errno = 0;
-	pn = strtol(port, &end, 10);
-	if (!*port || *end || errno || pn < 1 || pn > 65535)
-		return -EINVAL;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai)
-		return -EINVAL;
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*sslen = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return 0;
-}
-
 /* ---- framed I/O with a deadline ------------------------------------------------------ */
 
 /* Waits for fd to be ready for events until deadline (lib_now_ms), 0 / -ETIMEDOUT. */

@@ -15,11 +15,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define COUPLE_MAX_FILE (1 << 20)
@@ -471,4 +474,60 @@ out:
 	free(buf);
 	close(fd);
 	return rc;
+}
+
+/* ---- the address of a CDS server (CDS tcp://ADDR:PORT; also --cds-server, cdsnet.c) ---- */
+
+int
+xcf_cds_is_remote(const char *cds)
+{
+	return strncmp(cds, "tcp://", 6) == 0;
+}
+
+/* "tcp://ADDR:PORT", "ADDR:PORT" or "[IPV6]:PORT", numeric only. */
+int
+xcf_cds_addr(const char *s, struct sockaddr_storage *ss, socklen_t *sslen)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port, *h = s;
+	struct addrinfo hints, *ai = NULL;
+	size_t hl;
+	char *end;
+	long pn;
+
+	if (strncmp(h, "tcp://", 6) == 0)
+		h += 6;
+	if (*h == '[') {
+		const char *close = strchr(h, ']');
+
+		if (!close || close[1] != ':')
+			return -EINVAL;
+		hl = (size_t)(close - h - 1);
+		h++;
+		port = close + 2;
+	} else {
+		const char *colon = strrchr(h, ':');
+
+		if (!colon || memchr(h, ':', (size_t)(colon - h)))
+			return -EINVAL;		/* IPv6 needs brackets */
+		hl = (size_t)(colon - h);
+		port = colon + 1;
+	}
+	if (hl == 0 || hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	errno = 0;
+	pn = strtol(port, &end, 10);
+	if (!*port || *end || errno || pn < 1 || pn > 65535)
+		return -EINVAL;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai)
+		return -EINVAL;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*sslen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
 }

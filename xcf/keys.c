@@ -81,17 +81,17 @@ xcf_key_generate(const char *path, char pub[XCF_KEY_LEN + 1], char *err, size_t 
 	n = snprintf(text, sizeof(text),
 		     "; CURVE key pair of an XCF member (keep this file secret: mode 0600)\n"
 		     "PUBLIC %s\nSECRET %s\n", pub, sec);
-	memset(sec, 0, sizeof(sec));
+	explicit_bzero(sec, sizeof(sec));
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		rc = errno;
-		memset(text, 0, sizeof(text));
+		explicit_bzero(text, sizeof(text));
 		return key_err(err, errlen, "%s: %s", tmp, strerror(rc));
 	}
 	rc = lib_write_all(fd, text, (size_t)n);
-	memset(text, 0, sizeof(text));
+	explicit_bzero(text, sizeof(text));
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
@@ -121,13 +121,67 @@ key_line(const char *line, const char *word, char out[XCF_KEY_LEN + 1])
 }
 
 int
+xcf_key_parse(const char *text, size_t len, const char *name, char pub[XCF_KEY_LEN + 1],
+	      char sec[XCF_KEY_LEN + 1], char *err, size_t errlen)
+{
+	char line[128];
+	int have_pub = 0, have_sec = 0, lineno = 0, rc = 0;
+	size_t off = 0;
+
+	memset(pub, 0, XCF_KEY_LEN + 1);
+	explicit_bzero(sec, XCF_KEY_LEN + 1);
+	if (len > KEYFILE_MAX)
+		return key_err(err, errlen, "%s: larger than %d bytes", name, KEYFILE_MAX);
+	if (memchr(text, '\0', len))
+		return key_err(err, errlen, "%s: NUL byte in the file", name);
+	while (rc == 0 && off < len) {
+		const char *nl = memchr(text + off, '\n', len - off);
+		size_t l = nl ? (size_t)(nl - (text + off)) : len - off;
+
+		lineno++;
+		if (l >= sizeof(line)) {
+			rc = key_err(err, errlen, "%s:%d: line longer than %zu bytes", name, lineno,
+				     sizeof(line) - 1);
+			break;
+		}
+		memcpy(line, text + off, l);
+		line[l] = '\0';
+		off += l + (nl ? 1 : 0);
+		if (l && line[l - 1] == '\r')
+			line[--l] = '\0';
+		if (l == 0 || line[0] == ';')
+			continue;
+		if (strncmp(line, "PUBLIC", 6) == 0 && !have_pub) {
+			if (key_line(line, "PUBLIC", pub) < 0)
+				rc = key_err(err, errlen, "%s:%d: PUBLIC: expected PUBLIC and a key of "
+					     "%d Z85 characters", name, lineno, XCF_KEY_LEN);
+			have_pub = 1;
+		} else if (strncmp(line, "SECRET", 6) == 0 && !have_sec) {
+			if (key_line(line, "SECRET", sec) < 0)
+				rc = key_err(err, errlen, "%s:%d: SECRET: expected SECRET and a key of "
+					     "%d Z85 characters", name, lineno, XCF_KEY_LEN);
+			have_sec = 1;
+		} else {
+			rc = key_err(err, errlen, "%s:%d: expected PUBLIC KEY or SECRET KEY, once "
+				     "each", name, lineno);
+		}
+	}
+	explicit_bzero(line, sizeof(line));
+	if (rc == 0 && (!have_pub || !have_sec))
+		rc = key_err(err, errlen, "%s: needs a PUBLIC and a SECRET line", name);
+	if (rc < 0)
+		explicit_bzero(sec, XCF_KEY_LEN + 1);
+	return rc;
+}
+
+int
 xcf_key_load(const char *path, char pub[XCF_KEY_LEN + 1], char sec[XCF_KEY_LEN + 1], char *err,
 	     size_t errlen)
 {
-	char buf[KEYFILE_MAX + 1], derived[XCF_KEY_LEN + 1], *line, *save = NULL;
-	int have_pub = 0, have_sec = 0, lineno = 0, fd, rc = 0;
+	char buf[KEYFILE_MAX + 1], derived[XCF_KEY_LEN + 1];
 	struct stat st;
 	ssize_t n;
+	int fd, rc;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -145,41 +199,12 @@ xcf_key_load(const char *path, char pub[XCF_KEY_LEN + 1], char sec[XCF_KEY_LEN +
 	close(fd);
 	if (n < 0)
 		return key_err(err, errlen, "%s: %s", path, strerror(errno));
-	if (n > KEYFILE_MAX)
-		return key_err(err, errlen, "%s: larger than %d bytes", path, KEYFILE_MAX);
-	buf[n] = '\0';
-	if (strlen(buf) != (size_t)n)
-		rc = key_err(err, errlen, "%s: NUL byte in the file", path);
-	for (line = strtok_r(buf, "\n", &save); rc == 0 && line; line = strtok_r(NULL, "\n", &save)) {
-		size_t l = strlen(line);
-
-		lineno++;
-		if (l && line[l - 1] == '\r')
-			line[--l] = '\0';
-		if (l == 0 || line[0] == ';')
-			continue;
-		if (strncmp(line, "PUBLIC", 6) == 0 && !have_pub) {
-			if (key_line(line, "PUBLIC", pub) < 0)
-				rc = key_err(err, errlen, "%s:%d: PUBLIC: expected PUBLIC and a key of "
-					     "%d Z85 characters", path, lineno, XCF_KEY_LEN);
-			have_pub = 1;
-		} else if (strncmp(line, "SECRET", 6) == 0 && !have_sec) {
-			if (key_line(line, "SECRET", sec) < 0)
-				rc = key_err(err, errlen, "%s:%d: SECRET: expected SECRET and a key of "
-					     "%d Z85 characters", path, lineno, XCF_KEY_LEN);
-			have_sec = 1;
-		} else {
-			rc = key_err(err, errlen, "%s:%d: expected PUBLIC KEY or SECRET KEY, once "
-				     "each", path, lineno);
-		}
-	}
-	memset(buf, 0, sizeof(buf));
-	if (rc == 0 && (!have_pub || !have_sec))
-		rc = key_err(err, errlen, "%s: needs a PUBLIC and a SECRET line", path);
-	if (rc == 0 && (xcf_key_public(sec, derived) < 0 || strcmp(derived, pub) != 0))
+	rc = xcf_key_parse(buf, (size_t)n, path, pub, sec, err, errlen);
+	explicit_bzero(buf, sizeof(buf));
+	if (rc == 0 && (xcf_key_public(sec, derived) < 0 || strcmp(derived, pub) != 0)) {
+		explicit_bzero(sec, XCF_KEY_LEN + 1);
 		rc = key_err(err, errlen, "%s: PUBLIC is not the public key of SECRET", path);
-	if (rc < 0)
-		memset(sec, 0, XCF_KEY_LEN + 1);
+	}
 	return rc;
 }
 

@@ -126,6 +126,11 @@ int xcf_key_public(const char *sec, char pub[XCF_KEY_LEN + 1]);
  * file is never replaced); the public key into pub.  0 or -EINVAL with a
  * message in err. */
 int xcf_key_generate(const char *path, char pub[XCF_KEY_LEN + 1], char *err, size_t errlen);
+/* Parses the text of a key file (`name` for messages): a PUBLIC and a SECRET
+ * line of Z85 keys, comments (;) and blank lines.  Pure: does not check that
+ * the two keys belong together.  0 or -EINVAL with "NAME[:LINE]: what". */
+int xcf_key_parse(const char *text, size_t len, const char *name, char pub[XCF_KEY_LEN + 1],
+		  char sec[XCF_KEY_LEN + 1], char *err, size_t errlen);
 /* Reads a key file (regular, mode without group/other bits, PUBLIC matches
  * SECRET).  0 or -EINVAL with "PATH[:LINE]: what" in err. */
 int xcf_key_load(const char *path, char pub[XCF_KEY_LEN + 1], char sec[XCF_KEY_LEN + 1],
