@@ -138,21 +138,36 @@ send_reply(struct ctl_conn *c, int rc, const struct lib_sbuf *body)
 		conn_close(c);
 }
 
+int
+lib_ctl_frame(char *buf, size_t len, int eof, int *json, char **cmd)
+{
+	char *end;
+
+	*json = len >= 5 && strncmp(buf, "JSON ", 5) == 0;
+	*cmd = buf + (*json ? 5 : 0);
+	end = memchr(buf, '\n', len);
+	if (!end && !eof)
+		return len >= CTL_LINE_MAX ? LIB_CTL_FRAME_LONG : LIB_CTL_FRAME_MORE;
+	if (!end && len == 0)
+		return LIB_CTL_FRAME_NONE;
+	if (!end)
+		end = buf + len;	/* closed after an unterminated line: that is it */
+	*end = '\0';
+	end = buf + strcspn(buf, "\r");
+	*end = '\0';
+	if (*json && *cmd > end)
+		*cmd = end;
+	return LIB_CTL_FRAME_LINE;
+}
+
 static void
-respond(struct ctl_conn *c)
+respond(struct ctl_conn *c, int json, const char *line)
 {
 	struct lib_sbuf body = { 0 };
-	char *line = c->line;
-	int json = 0, rc;
+	int rc;
 
 	c->done = 1;
 	uv_read_stop((uv_stream_t *)&c->pipe);
-	c->line[c->len] = '\0';
-	line[strcspn(line, "\r\n")] = '\0';
-	if (strncmp(line, "JSON ", 5) == 0) {
-		json = 1;
-		line += 5;
-	}
 	rc = c->srv->exec(line, json, &body, c->srv->arg);
 	send_reply(c, rc, &body);
 	lib_sbuf_free(&body);
@@ -160,14 +175,13 @@ respond(struct ctl_conn *c)
 
 /* A request line that does not fit the buffer: refused whole, never run. */
 static void
-refuse_long(struct ctl_conn *c)
+refuse_long(struct ctl_conn *c, int json)
 {
 	struct lib_sbuf body = { 0 };
 
 	c->done = 1;
 	c->draining = 1;	/* keep reading, and drop what comes */
-	send_reply(c, lib_ctl_error(&body, strncmp(c->line, "JSON ", 5) == 0, TOO_LONG_FMT,
-				    CTL_LINE_MAX - 1), &body);
+	send_reply(c, lib_ctl_error(&body, json, TOO_LONG_FMT, CTL_LINE_MAX - 1), &body);
 	lib_sbuf_free(&body);
 }
 
@@ -175,6 +189,8 @@ static void
 read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 {
 	struct ctl_conn *c = st->data;
+	char *cmd;
+	int json;
 
 	LIB_UNUSED(buf);
 	if (c->draining) {
@@ -190,19 +206,26 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 		}
 		return;
 	}
-	if (c->done)
+	if (c->done || n == 0)
 		return;
-	if (n > 0) {
+	if (n > 0)
 		c->len += (size_t)n;
-		if (memchr(c->line, '\n', c->len))
-			respond(c);
-		else if (c->len >= CTL_LINE_MAX)
-			refuse_long(c);
-	} else if (n < 0) {
-		if (n == UV_EOF && c->len > 0)
-			respond(c);
-		else
-			conn_close(c);
+	else if (n != UV_EOF) {
+		conn_close(c);
+		return;
+	}
+	switch (lib_ctl_frame(c->line, c->len, n < 0, &json, &cmd)) {
+	case LIB_CTL_FRAME_LINE:
+		respond(c, json, cmd);
+		break;
+	case LIB_CTL_FRAME_LONG:
+		refuse_long(c, json);
+		break;
+	case LIB_CTL_FRAME_NONE:
+		conn_close(c);
+		break;
+	default:
+		break;
 	}
 }
 

@@ -166,7 +166,15 @@ lib_json_parse(const char *s, size_t len, char *err, size_t errlen)
 		return NULL;
 	}
 	v = json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
-	if (!v && err && errlen)
+	if (!v && err && errlen) {
+		char *p;
+
 		snprintf(err, errlen, "offset %d: %s", je.position, je.text);
+		/* jansson quotes the text near the error, control characters
+		 * and all: the message stays one printable line. */
+		for (p = err; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+	}
 	return v;
 }

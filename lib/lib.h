@@ -309,6 +309,18 @@ struct json_t *lib_json_parse(const char *s, size_t len, char *err, size_t errle
 #define LIB_CTL_STACK_SOCK "ctl.sock"	/* in a stack's state directory */
 #define LIB_CTL_AGENT_SOCK "agent.ctl"	/* in a client agent's state directory */
 
+/* The server's framing of a request, pure (what lib_ctl_start does with the
+ * bytes it reads): buf[0..len) is what the connection sent so far, len at
+ * most LIB_CTL_LINE_MAX, buf with room for one more byte; eof says the client
+ * closed its side.  LIB_CTL_FRAME_LINE: a request; it ends at the first line
+ * end (the rest is ignored), is NUL-terminated in place without it, *json
+ * says it started "JSON " and *cmd points at the command.  _MORE: wait for
+ * more bytes.  _LONG: LIB_CTL_LINE_MAX bytes without a line end: refused
+ * whole (*json as the line began).  _NONE: the client closed without
+ * sending anything. */
+enum { LIB_CTL_FRAME_MORE, LIB_CTL_FRAME_LINE, LIB_CTL_FRAME_LONG, LIB_CTL_FRAME_NONE };
+int lib_ctl_frame(char *buf, size_t len, int eof, int *json, char **cmd);
+
 /* Where a daemon's control socket is: DIR/SOCK, or DIR/HOST/SOCK when host
  * is not NULL (the launcher: DIR is the instance's run directory); SOCK is
  * the agent's when agent is non-zero, else the stack's.  -ENAMETOOLONG when
