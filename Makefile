@@ -110,8 +110,8 @@ PROGS = $(BIN)/tcpip-stack $(BIN)/client-agent $(BIN)/sysplex $(BIN)/sysplex-htt
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BINS = $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
-.PHONY: all progs deps check-deps test test-unit test-config test-man test-netns test-long test-lua \
-	test-takeover-many \
+.PHONY: all progs deps check-deps test test-unit test-config test-man test-fuzz test-netns test-long \
+	test-lua test-takeover-many \
 	test-stress demo bench fuzz clean
 # Objects of the unit tests and benchmarks are kept (not intermediate files).
 .SECONDARY: $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRC) $(FAKE_SRC) $(BENCH_SRC))
@@ -239,7 +239,7 @@ progs: $(BUILD)/tests/xcfprobe
 # Tier 1: unit tests (cmocka, one binary per module).  Tier 2: config golden
 # files.  Tier 3: namespace integration tests (root; real veths, TUN, ZeroMQ).
 # Under SANITIZE=1 every tier runs the sanitizer build (build-san/, bin-san/).
-TIERS = test-unit test-config test-man test-netns
+TIERS = test-unit test-config test-man test-fuzz test-netns
 test: deps
 	@$(MAKE) --no-print-directory progs
 	@$(MAKE) --no-print-directory $(TIERS)
@@ -289,8 +289,9 @@ bench: deps
 
 # Fuzz harnesses (libFuzzer; clang).  `make fuzz` runs each for FUZZ_SECONDS
 # and fails as soon as one finds a crash (its last lines are shown; the
-# crashing input is left in build-fuzz/ as crash-*).  A harness's seed inputs,
-# when it has some, are in tests/fuzz/seed-NAME/.
+# crashing input is left in build-fuzz/ as crash-*); `make test` runs each
+# for FUZZ_SMOKE_SECONDS (test-fuzz).  A harness's seed inputs are in
+# tests/fuzz/seed-NAME/; what it found is kept in build-fuzz/corpus-NAME/.
 FUZZ_SECONDS ?= 20
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
 build-fuzz/%: tests/fuzz/%.c $(WIRE_SRC)
@@ -308,6 +309,10 @@ build-fuzz/fuzz_couple: FUZZ_LIBS = $(call pl,libzmq)
 build-fuzz/fuzz_ctl: lib/ctl.c lib/json.c lib/log.c lib/util.c lib/lib.h
 build-fuzz/fuzz_ctl: FUZZ_CFLAGS = $(call pc,libuv jansson)
 build-fuzz/fuzz_ctl: FUZZ_LIBS = $(call pl,libuv jansson)
+# The smoke test of every harness (`make test`): a few seconds each.
+FUZZ_SMOKE_SECONDS ?= 3
+test-fuzz: $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); echo "== $$f"; mkdir -p build-fuzz/corpus-$$n; \
 	  seeds=; [ -d tests/fuzz/seed-$$n ] && seeds=../tests/fuzz/seed-$$n; \
