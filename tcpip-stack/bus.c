@@ -122,7 +122,7 @@ stack_bus_deliver_queued(struct stack *s)
 		struct selfq_rec r;
 
 		memcpy(&r, b->q[q].buf + off, sizeof(r));
-		b->deliver(s, &b->self, r.type, b->q[q].buf + off + sizeof(r), r.len);
+		b->deliver(s, &b->self, r.type, b->q[q].buf + off + sizeof(r), r.len, 0);
 		off += SELFQ_REC_BYTES(r.len);
 	}
 	b->q[q].len = 0;

@@ -115,8 +115,12 @@ stack_dist_on_adv(struct stack *s, const struct xcf_member_info *from, const uin
 	memset(&m, 0, sizeof(m));
 	if (wire_xcf_dist_adv_decode(&m, b, len, &why) < 0)
 		why = why ? why : "malformed DIST_ADV";
-	else if (!(d = stack_dvipa_get(s, m.dvipa)))
-		why = "too many DVIPAs";
+	else if (!(d = stack_dvipa_find(s, m.dvipa)))
+		why = "DIST_ADV for a DVIPA no member defines";
+	else if (!stack_dvipa_cand_active(d, from->member))
+		/* Only the routing stack distributes: its VIPA_ADV (sent before
+		 * its DIST_ADV, on the same ordered channel) says ACTIVE. */
+		why = "DIST_ADV from a stack that is not the DVIPA's active owner";
 	else if (d->owned)
 		/* Two owners: own.c settles it (the worse candidate gives up); keep ours. */
 		why = "DIST_ADV for a DVIPA we own";
@@ -132,15 +136,8 @@ vdpt_for(struct stack *s, struct stack_dvipa *d, uint16_t port, const struct xcf
 	const struct vipa_distribute *v = stack_dvipa_dist_for(s, d, port);
 	const uint8_t *dest = stack_dest_addr(from, d->addr);
 	struct vipa_vdpt_entry *e;
-	int i, allowed;
 
-	if (!v)
-		return NULL;
-	allowed = v->destall;
-	for (i = 0; !allowed && i < v->ndest; i++)
-		if (memcmp(v->dest[i].xcf, dest, 16) == 0)
-			allowed = 1;
-	if (!allowed)
+	if (!v || !stack_dvipa_is_dest(s, d, dest, port))
 		return NULL;
 	e = vipa_vdpt_get(s->vdpt, d->addr, port, dest, 1);
 	if (e) {
@@ -191,6 +188,11 @@ stack_dist_on_listen(struct stack *s, const struct xcf_member_info *from, const 
 
 		if (!d || !d->owned || !d->has_dist) {
 			lib_verdict(&s->bus_verdicts, "listener report for a DVIPA we do not distribute");
+			continue;
+		}
+		if (!stack_dvipa_is_dest(s, d, stack_dest_addr(from, d->addr), m.l[i].port)) {
+			lib_verdict(&s->bus_verdicts,
+				    "listener report from a stack that is not a destination of the port");
 			continue;
 		}
 		e = vdpt_for(s, d, m.l[i].port, from);
@@ -450,6 +452,17 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 			}
 			continue;
 		}
+		/* Only a destination of the port may create a route to itself (a
+		 * forged report would make routes for any port).  A connection
+		 * already routed to it keeps its route when its port stops being
+		 * distributed (OBEYFILE): the report lists it, so the sweep of a
+		 * full report keeps it too. */
+		if (!vipa_vcrt_lookup(s->vcrt, &k) &&
+		    !stack_dvipa_is_dest(s, d, dest, k.dport)) {
+			lib_verdict(&s->bus_verdicts,
+				    "connection report from a stack that is not a destination of the port");
+			continue;
+		}
 		if (!gen)
 			s->dist.est_rx++;
 		c = vipa_vcrt_insert(s->vcrt, &k, &created);
@@ -662,6 +675,18 @@ stack_dist_on_sysports(struct stack *s, const struct xcf_member_info *from,
 		lib_verdict(&s->bus_verdicts, "SYSPLEXPORTS request for a DVIPA we do not distribute "
 			    "with SYSPLEXPORTS");
 		return;
+	}
+	if (!d->dist.destall) {
+		int i;
+
+		for (i = 0; i < d->dist.ndest; i++)
+			if (memcmp(d->dist.dest[i].xcf, from->xcfaddr, 16) == 0)
+				break;
+		if (i == d->dist.ndest) {
+			lib_verdict(&s->bus_verdicts, "SYSPLEXPORTS request from a stack that is no "
+				    "destination of the DVIPA");
+			return;
+		}
 	}
 	if (!d->sp_init) {
 		if (vipa_sysports_init(&d->sp, STACK_SYSPORTS_LO, STACK_SYSPORTS_HI) < 0)

@@ -18,14 +18,40 @@ stack_dvipa_find(struct stack *s, const uint8_t addr[16])
 	return d < end ? d : NULL;
 }
 
+int
+stack_dvipa_idle(const struct stack *s, const struct stack_dvipa *d)
+{
+	size_t i, dv = (size_t)(d - s->dv);
+
+	if (d->defined || d->backup || d->has_dist || d->owned || d->moving || d->target ||
+	    d->ncand || d->deactivated)
+		return 0;
+	for (i = 0; i < s->tgt.nev; i++)
+		if (s->tgt.evq[i].dv == dv)
+			return 0;
+	return 1;
+}
+
 struct stack_dvipa *
 stack_dvipa_get(struct stack *s, const uint8_t addr[16])
 {
 	struct stack_dvipa *d = stack_dvipa_find(s, addr);
+	int i;
 
-	if (d || s->ndv >= VIPA_MAX_DVIPA)
+	if (d)
 		return d;
-	d = &s->dv[s->ndv++];
+	if (s->ndv < VIPA_MAX_DVIPA) {
+		d = &s->dv[s->ndv++];
+	} else {
+		/* Full: an entry nobody holds any more (heard of once, no member
+		 * advertises it now, no role of ours) ages out and is reused. */
+		for (i = 0; i < s->ndv && !stack_dvipa_idle(s, &s->dv[i]); i++)
+			;
+		if (i == s->ndv)
+			return NULL;
+		d = &s->dv[i];
+		memset(s->tgt.rdy[i], 0, sizeof(s->tgt.rdy[i]));
+	}
 	memset(d, 0, sizeof(*d));
 	memcpy(d->addr, addr, 16);
 	return d;
@@ -41,6 +67,42 @@ const uint8_t *
 stack_self_addr(const struct stack *s, const uint8_t dvipa[16])
 {
 	return vipa_addr_is_v4(dvipa) ? s->xcfaddr4 : s->xcfaddr;
+}
+
+int
+stack_dvipa_cand_active(const struct stack_dvipa *d, const char *member)
+{
+	int i;
+
+	for (i = 0; i < d->ncand; i++)
+		if (strcmp(d->cand[i].member, member) == 0)
+			return d->cand[i].status == WIRE_VIPA_ACTIVE;
+	return 0;
+}
+
+int
+stack_dvipa_is_owner(const struct stack *s, const struct stack_dvipa *d, const char *member)
+{
+	if (strcmp(member, s->member) == 0)
+		return d->owned;
+	return strcmp(d->owner, member) == 0 || stack_dvipa_cand_active(d, member);
+}
+
+int
+stack_dvipa_is_dest(const struct stack *s, const struct stack_dvipa *d, const uint8_t xcf[16],
+		    uint16_t port)
+{
+	const struct vipa_distribute *v = stack_dvipa_dist_for(s, d, port);
+	int i;
+
+	if (!v)
+		return 0;
+	if (v->destall)
+		return 1;
+	for (i = 0; i < v->ndest; i++)
+		if (memcmp(v->dest[i].xcf, xcf, 16) == 0)
+			return 1;
+	return 0;
 }
 
 int

@@ -13,8 +13,9 @@
  *   SYNC_REQ   direct  owner -> target: send a full report again (tgt.c)
  *   MIP6_COPY  direct  target -> owner: a Mobility Header copy (mip6.c)
  *   BIND_INFO  direct  owner -> target: a connection's binding (mip6.c)
- *   SYSPORTS   direct  target -> owner: SYSPLEXPORTS request / release (dist.c);
- *                      owner -> target: the grant (tgt.c)
+ *   SYSPORTS   direct  target -> owner: SYSPLEXPORTS request / release, only
+ *                      from a destination of the DVIPA (dist.c); owner ->
+ *                      target: the grant, only from the DVIPA's owner (tgt.c)
  * Every stack re-advertises every STACK_ADV_MS (stack.c), so a lost message
  * is repaired within a second; connection reports are incremental, checked
  * by the digest every STACK_ADV_MS, and sent in full when the digests differ
@@ -91,18 +92,20 @@ on_sync_req(struct stack *s, const struct xcf_member_info *from, const uint8_t *
 	struct wire_xcf_sync_req m;
 	const char *why = NULL;
 
-	LIB_UNUSED(from);
-	if (wire_xcf_sync_req_decode(&m, b, len, &why) < 0)
+	int i;
+
+	if (wire_xcf_sync_req_decode(&m, b, len, &why) < 0) {
 		lib_verdict(&s->bus_verdicts, why ? why : "malformed SYNC_REQ");
+		return;
+	}
+	/* Only a routing stack of a DVIPA we are a target of asks. */
+	for (i = 0; i < s->ndv; i++)
+		if (s->dv[i].target && stack_dvipa_is_owner(s, &s->dv[i], from->member))
+			break;
+	if (i == s->ndv)
+		lib_verdict(&s->bus_verdicts, "SYNC_REQ from a stack that owns no DVIPA we serve");
 	else
 		stack_tgt_on_sync(s, m.dvipa);
-}
-
-static void
-on_bind_info(struct stack *s, const struct xcf_member_info *from, const uint8_t *b, size_t len)
-{
-	LIB_UNUSED(from);
-	stack_mip6_on_bind_info(s, b, len);
 }
 
 static void
@@ -119,35 +122,41 @@ on_sysports(struct stack *s, const struct xcf_member_info *from, const uint8_t *
 		stack_dist_on_sysports(s, from, &m);
 }
 
-/* Which file handles which message. */
+/* Which file handles which message, and how it must come: published to
+ * the group (1) or directed to us (0). */
 static const struct {
 	uint8_t type;
+	uint8_t group;
 	void (*fn)(struct stack *s, const struct xcf_member_info *from, const uint8_t *b,
 		   size_t len);
 } handlers[] = {
-	{ WIRE_XCF_VIPA_ADV, on_vipa_adv },
-	{ WIRE_XCF_DIST_ADV, stack_dist_on_adv },
-	{ WIRE_XCF_TGT_LISTEN, stack_dist_on_listen },
-	{ WIRE_XCF_TGT_CONN, stack_dist_on_conn },
-	{ WIRE_XCF_MIP6_COPY, stack_mip6_on_copy },
-	{ WIRE_XCF_BIND_INFO, on_bind_info },
-	{ WIRE_XCF_TGT_SYNC_REQ, on_sync_req },
-	{ WIRE_XCF_SYSPORTS, on_sysports },
-	{ WIRE_XCF_TGT_DIGEST, stack_dist_on_digest },
+	{ WIRE_XCF_VIPA_ADV, 1, on_vipa_adv },
+	{ WIRE_XCF_DIST_ADV, 1, stack_dist_on_adv },
+	{ WIRE_XCF_TGT_LISTEN, 0, stack_dist_on_listen },
+	{ WIRE_XCF_TGT_CONN, 0, stack_dist_on_conn },
+	{ WIRE_XCF_MIP6_COPY, 0, stack_mip6_on_copy },
+	{ WIRE_XCF_BIND_INFO, 0, stack_mip6_on_bind_info },
+	{ WIRE_XCF_TGT_SYNC_REQ, 0, on_sync_req },
+	{ WIRE_XCF_SYSPORTS, 0, on_sysports },
+	{ WIRE_XCF_TGT_DIGEST, 0, stack_dist_on_digest },
 };
 
 void
 stack_group_deliver(struct stack *s, const struct xcf_member_info *from, uint8_t type,
-		    const uint8_t *body, size_t len)
+		    const uint8_t *body, size_t len, int group)
 {
 	size_t i;
 
 	stack_own_guard(s);	/* some of these make us act as the owner */
 	for (i = 0; i < LIB_ARRAY_LEN(handlers); i++) {
-		if (handlers[i].type == type) {
+		if (handlers[i].type != type)
+			continue;
+		if (handlers[i].group != !!group)
+			lib_verdict(&s->bus_verdicts, group ? "directed XCF message published to the group"
+							    : "group XCF message sent directed");
+		else
 			handlers[i].fn(s, from, body, len);
-			return;
-		}
+		return;
 	}
 	lib_verdict(&s->bus_verdicts, "unhandled XCF message type");
 }
@@ -157,8 +166,7 @@ msg_cb(struct xcf *x, const struct xcf_member_info *from, uint8_t type, const ui
        size_t len, int group, void *arg)
 {
 	LIB_UNUSED(x);
-	LIB_UNUSED(group);
-	stack_group_deliver(arg, from, type, body, len);
+	stack_group_deliver(arg, from, type, body, len, group);
 }
 
 const struct xcf_cbs stack_group_cbs = { join_cb, leave_cb, msg_cb, sfm_cb };

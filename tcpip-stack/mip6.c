@@ -1619,13 +1619,27 @@ stack_mip6_apply_bind_info(struct stack *s, const struct wire_xcf_bind_info *b)
 }
 
 void
-stack_mip6_on_bind_info(struct stack *s, const uint8_t *b, size_t len)
+stack_mip6_on_bind_info(struct stack *s, const struct xcf_member_info *from, const uint8_t *b,
+			size_t len)
 {
 	struct wire_xcf_bind_info m;
 	const char *why = "malformed BIND_INFO";
+	struct stack_dvipa *d;
+	int i;
 
 	if (wire_xcf_bind_info_decode(&m, b, len, &why) < 0) {
 		lib_verdict(&s->bus_verdicts, why);
+		return;
+	}
+	d = stack_dvipa_find(s, m.dvipa);
+	if (!d || !stack_dvipa_is_owner(s, d, from->member)) {
+		lib_verdict(&s->bus_verdicts, "BIND_INFO from a stack that is not the DVIPA's owner");
+		return;
+	}
+	for (i = 0; d->target && i < d->adv.nports && d->adv.ports[i] != m.dport; i++)
+		;
+	if (!d->target || i == d->adv.nports) {
+		lib_verdict(&s->bus_verdicts, "BIND_INFO for a port we are not a target of");
 		return;
 	}
 	stack_mip6_apply_bind_info(s, &m);

@@ -269,8 +269,10 @@ stack_own_on_adv(struct stack *s, const struct xcf_member_info *from,
 		struct stack_dvipa *d = stack_dvipa_get(s, m->v[j].addr);
 		struct stack_cand *c;
 
-		if (!d)
+		if (!d) {
+			lib_verdict(&s->bus_verdicts, "VIPA_ADV: DVIPA table full");
 			continue;
+		}
 		c = cand_find(d, from->member);
 		if (!c) {
 			if (d->ncand == XCF_MAX_MEMBERS)
@@ -490,6 +492,9 @@ activate(struct stack *s, struct stack_dvipa *d, const char *from)
 	else
 		log_info("EZD1204I DYNAMIC VIPA %s WAS CREATED USING %s BY %s", a,
 			 d->range ? "BIND" : "VIPADEFINE", s->tcpname);
+	/* Our VIPA_ADV first: the targets take a DIST_ADV only from a stack
+	 * that advertises the DVIPA ACTIVE. */
+	stack_own_publish(s);
 	if (d->has_dist) {
 		struct wire_xcf_dist_adv m;
 
@@ -504,7 +509,6 @@ activate(struct stack *s, struct stack_dvipa *d, const char *from)
 		d->listen_dirty = 1;
 		stack_tgt_apply_dist(s, d, &m, s->member);
 	}
-	stack_own_publish(s);
 }
 
 static void

@@ -140,7 +140,7 @@ struct stack_counters {
 
 /* How a message reaches the stack's message handler (group.c). */
 typedef void (*stack_deliver_fn)(struct stack *s, const struct xcf_member_info *from,
-				 uint8_t type, const uint8_t *body, size_t len);
+				 uint8_t type, const uint8_t *body, size_t len, int group);
 
 #define STACK_SELFQ_BYTES (8u << 20)	/* messages to ourselves per loop iteration */
 
@@ -460,13 +460,28 @@ struct stack {
 
 /* ---- L0 dvipa.c: the DVIPA table --------------------------------------------------- */
 struct stack_dvipa *stack_dvipa_find(struct stack *s, const uint8_t addr[16]);
-/* Finds or adds the entry (NULL when the table is full). */
+/* Finds or adds the entry; when the table is full an idle entry is reused
+ * (NULL when none is). */
 struct stack_dvipa *stack_dvipa_get(struct stack *s, const uint8_t addr[16]);
 /* A stack's address as a target of the DVIPA: its IPv4 DYNAMICXCF address
  * for an IPv4 DVIPA (zero when it has none), its IPv6 one otherwise.  VDPT
  * and VCRT rows name targets by it. */
 const uint8_t *stack_dest_addr(const struct xcf_member_info *m, const uint8_t dvipa[16]);
 const uint8_t *stack_self_addr(const struct stack *s, const uint8_t dvipa[16]);
+/* Does nothing hold the entry any more (no definition, role, candidate or
+ * queued report of ours)?  Such an entry ages out when its slot is needed. */
+int stack_dvipa_idle(const struct stack *s, const struct stack_dvipa *d);
+/* Does member advertise the DVIPA ACTIVE (its VIPA_ADV)? */
+int stack_dvipa_cand_active(const struct stack_dvipa *d, const char *member);
+/* Is member the DVIPA's routing stack (we: we own it; another: it
+ * advertises it ACTIVE or is the owner we know)? */
+int stack_dvipa_is_owner(const struct stack *s, const struct stack_dvipa *d, const char *member);
+/* Is the stack with target address xcf (stack_dest_addr: its IPv4
+ * DYNAMICXCF address for an IPv4 DVIPA) a destination of the DVIPA's
+ * distribution for port (the VIPADISTRIBUTE of that port: ours, or the one
+ * we inherited)? */
+int stack_dvipa_is_dest(const struct stack *s, const struct stack_dvipa *d, const uint8_t xcf[16],
+			uint16_t port);
 int stack_dvipa_is_dist_port(const struct stack_dvipa *d, uint16_t port);
 const char *stack_dvipa_diststat(const struct stack_dvipa *d);
 const char *stack_dvipa_status(const struct stack_dvipa *d);
@@ -608,7 +623,10 @@ void stack_mip6_rx_target(struct stack *s, const struct wire_pkt *pk, const uint
 			  size_t len);
 void stack_mip6_on_copy(struct stack *s, const struct xcf_member_info *from, const uint8_t *b,
 			size_t len);
-void stack_mip6_on_bind_info(struct stack *s, const uint8_t *b, size_t len);
+/* BIND_INFO: taken only from the DVIPA's routing stack, for a port of it
+ * we are a target of. */
+void stack_mip6_on_bind_info(struct stack *s, const struct xcf_member_info *from,
+			     const uint8_t *b, size_t len);
 void stack_mip6_apply_bind_info(struct stack *s, const struct wire_xcf_bind_info *b);
 /* A binding made by another routing stack used sequence number seq: every
  * BU we send from now on is numbered after it. */
@@ -709,9 +727,12 @@ void stack_dp_fini(struct stack *s);
 
 /* ---- L7 group.c: the XCF callbacks ------------------------------------------------------------ */
 extern const struct xcf_cbs stack_group_cbs;	/* arg: the struct stack */
-/* Handles one message, from the bus or from ourselves (bus.c). */
+/* Handles one message, from the bus or from ourselves (bus.c); group: it
+ * was published to the group (else directed to us).  A message of the wrong
+ * kind, or from a stack whose role does not allow it, is counted and
+ * dropped (s->bus_verdicts). */
 void stack_group_deliver(struct stack *s, const struct xcf_member_info *from, uint8_t type,
-			 const uint8_t *body, size_t len);
+			 const uint8_t *body, size_t len, int group);
 
 /* ---- L7 vary.c: operator actions (0, or -1 with a message in msg) ------------------------------ */
 int stack_leavegroup(struct stack *s, char *msg, size_t len);

@@ -803,10 +803,17 @@ stack_tgt_on_sysports(struct stack *s, const struct xcf_member_info *from,
 		      const struct wire_xcf_sysports *m)
 {
 	struct stack_tgt *t = &s->tgt;
+	struct stack_dvipa *d;
 	char range[32], a[64];
 
 	if (!t->sp_want || memcmp(t->sp_dvipa, m->dvipa, 16) != 0) {
 		lib_verdict(&s->bus_verdicts, "SYSPLEXPORTS grant we did not ask for");
+		return;
+	}
+	d = stack_dvipa_find(s, m->dvipa);
+	if (!d || !stack_dvipa_is_owner(s, d, from->member)) {
+		lib_verdict(&s->bus_verdicts, "SYSPLEXPORTS grant from a stack that does not own the "
+			    "DVIPA");
 		return;
 	}
 	vipa_addr_str(m->dvipa, a, sizeof(a));

@@ -64,6 +64,10 @@ setup_target(void **state)
 	st.dv[0].adv.nports = 1;
 	st.dv[0].adv.ports[0] = 8080;
 	lib_strlcpy(st.dv[0].owner, "SYSATCPCS", sizeof(st.dv[0].owner));
+	/* SYSA's VIPA_ADV says ACTIVE: the stack takes its DIST_ADV. */
+	st.dv[0].ncand = 1;
+	lib_strlcpy(st.dv[0].cand[0].member, "SYSATCPCS", sizeof(st.dv[0].cand[0].member));
+	st.dv[0].cand[0].status = WIRE_VIPA_ACTIVE;
 	*state = &st;
 	return 0;
 }
@@ -230,6 +234,10 @@ setup_owner(void **state)
 	memcpy(st.dv[0].addr, DV, 16);
 	st.dv[0].owned = 1;
 	st.dv[0].has_dist = 1;
+	/* Port 8080 to every stack: SYSB's reports are a destination's. */
+	st.dv[0].dist.nports = 1;
+	st.dv[0].dist.ports[0] = 8080;
+	st.dv[0].dist.destall = 1;
 	lib_strlcpy(st.dv[0].owner, "SYSATCPCS", sizeof(st.dv[0].owner));
 	*state = &st;
 	return 0;
