@@ -1078,6 +1078,7 @@ stack_show_stats(struct stack *s)
 			{ "no_entry", c->no_entry }, { "tun_write_err", c->tun_write_err },
 			{ "link_dropped", c->link_dropped }, { "ptb_sent", c->ptb_sent },
 			{ "full_reports", c->full_reports }, { "vcrt", vipa_vcrt_count(s->vcrt) },
+			{ "syn_evicted", s->dist.syn_evicted },
 		};
 		const struct stack_tgt *t = &s->tgt;
 		const struct counter ct[] = {

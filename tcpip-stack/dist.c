@@ -26,6 +26,8 @@
  */
 #include "tcpip-stack/stack.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 void
@@ -367,7 +369,9 @@ stack_dist_conn_removed(struct stack *s, const struct vipa_conn *c, int target_l
 	if (e && e->active > 0)
 		e->active--;
 	stack_mip6_conn_ended(s, c, target_lost);
-	vipa_store_conn_del(s->store, &c->key);
+	/* A half-open entry was never written (dist.c, stack_dist_syn_entry). */
+	if (c->state != VIPA_CONN_SYN)
+		vipa_store_conn_del(s->store, &c->key);
 }
 
 static int
@@ -739,11 +743,66 @@ stack_dist_init(struct stack *s)
 				       lib_now_ms());
 	/* Entries loaded from SQLite are looked at once. */
 	s->dist.sweep = 1;
-	return s->dist.expiry ? 0 : -ENOMEM;
+	s->dist.syn = calloc(STACK_SYN_MAX, sizeof(*s->dist.syn));
+	return s->dist.expiry && s->dist.syn ? 0 : -ENOMEM;
 }
 
 void
 stack_dist_fini(struct stack *s)
 {
 	lib_wheel_destroy(&s->dist.expiry);
+	free(s->dist.syn);
+	s->dist.syn = NULL;
+}
+
+/* Takes the oldest half-open record off the ring; evicts its entry when that
+ * is still the same half-open entry.  1 when an entry was evicted. */
+static int
+syn_pop(struct stack *s)
+{
+	struct stack_dist *t = &s->dist;
+	struct stack_dist_syn *r = &t->syn[t->syn_head];
+	struct vipa_conn *c;
+
+	t->syn_head = (t->syn_head + 1) % STACK_SYN_MAX;
+	t->syn_n--;
+	c = vipa_vcrt_lookup(s->vcrt, &r->key);
+	if (!c || c->state != VIPA_CONN_SYN || c->created_ms != r->created_ms)
+		return 0;
+	stack_dist_conn_removed(s, c, 0);
+	vipa_vcrt_remove(s->vcrt, &r->key);
+	t->syn_evicted++;
+	return 1;
+}
+
+struct vipa_conn *
+stack_dist_syn_entry(struct stack *s, const struct vipa_conn_key *k, uint32_t isn)
+{
+	struct stack_dist *t = &s->dist;
+	struct stack_dist_syn *r;
+	struct vipa_conn *c;
+	int created = 0;
+
+	/* Every half-open entry has a record on the ring, so a full ring
+	 * bounds them; a VCRT full of others makes room from the oldest. */
+	while (t->syn_n == STACK_SYN_MAX)
+		syn_pop(s);
+	while (t->syn_n && vipa_vcrt_count(s->vcrt) >= vipa_vcrt_capacity(s->vcrt))
+		syn_pop(s);
+	c = vipa_vcrt_insert(s->vcrt, k, &created);
+	if (!c)
+		return NULL;
+	c->state = VIPA_CONN_SYN;
+	c->created_ms = lib_now_ms();
+	c->syn_isn = isn;
+	r = &t->syn[(t->syn_head + t->syn_n++) % STACK_SYN_MAX];
+	r->key = *k;
+	r->created_ms = c->created_ms;
+	return c;
+}
+
+int
+stack_dist_syn_is_new(const struct vipa_conn *c, uint32_t isn)
+{
+	return isn != c->syn_isn && (c->state == VIPA_CONN_EST || c->fin_ms);
 }

@@ -217,26 +217,37 @@ stack_dp_expire(struct stack *s)
 	lib_tab_foreach(s->dp.affinity, affinity_expire, NULL);
 }
 
+/* The sequence number of the TCP header at th (the parser checked that
+ * tcp_hlen, at least 20 bytes, is there). */
+static uint32_t
+tcp_seq_of(const uint8_t *th)
+{
+	return (uint32_t)th[4] << 24 | (uint32_t)th[5] << 16 | (uint32_t)th[6] << 8 | th[7];
+}
+
 /*
  * The forwarding decision, apart from the packet I/O (a kernel data path
  * takes the same one): the VCRT entry of the connection (k) a TCP segment
  * with `tcp_flags` (len bytes) belongs to, created with a target from the
  * VDPT (or TIMEDAFFINITY) for a SYN; NULL when the segment is dropped (no
  * entry and not a SYN, no ready target, VCRT full), counted and logged.
+ * `isn` is the segment's sequence number: a SYN's is the client's ISN, which
+ * tells a retransmitted SYN from a new connection on the same ports.
  */
 struct vipa_conn *
 stack_dp_route(struct stack *s, struct stack_dvipa *d, const struct vipa_conn_key *kp,
-	       uint8_t tcp_flags, size_t len)
+	       uint8_t tcp_flags, uint32_t isn, size_t len)
 {
 	struct vipa_conn_key k = *kp;
 	struct vipa_conn *c;
-	int created = 0;
+	int syn = (tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) == WIRE_TCP_SYN;
 
 	c = vipa_vcrt_lookup(s->vcrt, &k);
-	if (c && c->state == VIPA_CONN_EST &&
-	    (tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) == WIRE_TCP_SYN) {
+	if (c && syn && stack_dist_syn_is_new(c, isn)) {
 		/* A new connection on the ports of one that ended before its
-		 * target reported the end: it is routed afresh (and counted). */
+		 * target reported the end: it is routed afresh (and counted).
+		 * The same SYN again (same ISN) is a retransmission: it keeps
+		 * its target. */
 		stack_dist_conn_removed(s, c, 0);
 		vipa_vcrt_remove(s->vcrt, &k);
 		c = NULL;
@@ -246,7 +257,7 @@ stack_dp_route(struct stack *s, struct stack_dvipa *d, const struct vipa_conn_ke
 		struct vipa_vdpt_entry *e;
 		unsigned timedaff;
 
-		if ((tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) != WIRE_TCP_SYN) {
+		if (!syn) {
 			/* Not a new connection and not one we route. */
 			s->cnt.no_entry++;
 			lib_verdict(&s->tun_verdicts, "no VCRT entry for a non-SYN segment");
@@ -298,7 +309,7 @@ stack_dp_route(struct stack *s, struct stack_dvipa *d, const struct vipa_conn_ke
 		}
 		if (d->dist.mip6)
 			stack_mip6_home_pick(s, k.client, d->addr, e->dest_xcf);
-		c = vipa_vcrt_insert(s->vcrt, &k, &created);
+		c = stack_dist_syn_entry(s, &k, isn);
 		if (!c) {
 			lib_verdict(&s->tun_verdicts, "VCRT full");
 			return NULL;
@@ -315,12 +326,9 @@ stack_dp_route(struct stack *s, struct stack_dvipa *d, const struct vipa_conn_ke
 				a->expires_ms = lib_now_ms() + timedaff * 1000ull;
 			}
 		}
-		c->state = VIPA_CONN_SYN;
-		c->created_ms = lib_now_ms();
 		stack_dist_watch(s, c);
 		e->active++;
 		s->cnt.new_conns++;
-		vipa_store_conn_put(s->store, c);
 	} else if (!c->confirmed && (tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) ==
 					 WIRE_TCP_ACK)
 		/* The client answers the target's SYN-ACK: established (TSR). */
@@ -371,7 +379,7 @@ distribute(struct stack *s, struct stack_dvipa *d, const struct wire_pkt *pk, ui
 	memcpy(k.client, pk->src, 16);
 	k.dport = pk->dport;
 	k.cport = pk->sport;
-	c = stack_dp_route(s, d, &k, pk->tcp_flags, len);
+	c = stack_dp_route(s, d, &k, pk->tcp_flags, tcp_seq_of(pkt + pk->l4_off), len);
 	if (c)
 		forward(s, pk, pkt, len, vh, c->dest_xcf);
 }
@@ -537,7 +545,7 @@ handle_packet4(struct stack *s, uint8_t *frame, size_t flen, struct wire_vnet_hd
 		memcpy(k.client + 12, pk.ip.src, 4);
 		k.dport = pk.dport;
 		k.cport = pk.sport;
-		c = stack_dp_route(s, d, &k, pk.tcp_flags, len);
+		c = stack_dp_route(s, d, &k, pk.tcp_flags, tcp_seq_of(pkt + pk.l4_off), len);
 		if (c)
 			forward4(s, pkt, len, vh, c->dest_xcf);
 		return;

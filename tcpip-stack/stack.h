@@ -74,6 +74,8 @@
 #define STACK_FIN_LINGER_MS 2000	/* unconfirmed entry after the client's FIN/RST */
 #define STACK_FIN_TIMEOUT_MS 60000	/* any entry after the client's FIN/RST */
 #define STACK_VCRT_MAX (1 << 18)	/* routing stack: connections routed */
+#define STACK_SYN_MAX (1 << 16)		/* of them half-open (SYN seen, not confirmed):
+					 * beyond, the oldest half-open one goes */
 #define STACK_TCONN_MAX (1 << 16)	/* target: connections terminated */
 #define STACK_AFFINITY_MAX (1 << 14)	/* TIMEDAFFINITY (client, DVIPA, port) entries */
 #define STACK_SYSPORTS_LO 32768		/* SYSPLEXPORTS: the ephemeral ports shared out */
@@ -325,7 +327,18 @@ struct stack_mip6 {
 
 /* ---- dist.c: the routing stack's distribution ---------------------------------------- */
 
+/* A half-open VCRT entry, in the order they were made (dist.c). */
+struct stack_dist_syn {
+	struct vipa_conn_key key;
+	uint64_t created_ms;
+};
+
 struct stack_dist {
+	/* Every half-open entry made, oldest first (a ring of STACK_SYN_MAX):
+	 * a record whose entry was confirmed or removed meanwhile is stale. */
+	struct stack_dist_syn *syn;
+	size_t syn_head, syn_n;
+	uint64_t syn_evicted;		/* half-open entries evicted by newer ones */
 	/* generation of the full connection report in progress from each
 	 * target (see stack_dist_on_conn) */
 	struct {
@@ -638,6 +651,18 @@ void stack_dist_fini(struct stack *s);
 /* The entry's expiry is to be checked when it may be due (a new SYN entry;
  * the client's FIN or RST seen). */
 void stack_dist_watch(struct stack *s, const struct vipa_conn *c);
+/* A new half-open VCRT entry for k (state SYN, created now, the client's
+ * ISN), or NULL when the VCRT is full of confirmed connections.  At most
+ * STACK_SYN_MAX entries are half-open: beyond, the oldest half-open one is
+ * evicted first; a confirmed (ESTABLISHED) entry never is.  Half-open
+ * entries are not written to the store (the target's confirmation does). */
+struct vipa_conn *stack_dist_syn_entry(struct stack *s, const struct vipa_conn_key *k,
+				       uint32_t isn);
+/* A SYN (no ACK) for an existing entry c with initial sequence number isn:
+ * a new connection on the same ports (1: distribute it afresh), or a
+ * retransmission of c's own SYN (0: same target)?  A different ISN is a new
+ * connection once c was confirmed or the client ended it. */
+int stack_dist_syn_is_new(const struct vipa_conn *c, uint32_t isn);
 /* Our DIST_ADV of an owned DVIPA, built and published. */
 void stack_dist_build_adv(const struct stack_dvipa *d, struct wire_xcf_dist_adv *m);
 void stack_dist_publish(struct stack *s, struct stack_dvipa *d);
@@ -707,9 +732,11 @@ void stack_own_out(struct stack *s);
 /* ---- L7 dp.c: the TUN data plane ------------------------------------------------------------ */
 /* The forwarding decision, apart from the packet I/O (a kernel data path
  * takes the same): the VCRT entry of a TCP segment of connection k (a new
- * one with a target from the VDPT for a SYN), or NULL when it is dropped. */
+ * half-open one with a target from the VDPT for a SYN; isn: the segment's
+ * sequence number), or NULL when it is dropped. */
 struct vipa_conn *stack_dp_route(struct stack *s, struct stack_dvipa *d,
-				 const struct vipa_conn_key *k, uint8_t tcp_flags, size_t len);
+				 const struct vipa_conn_key *k, uint8_t tcp_flags, uint32_t isn,
+				 size_t len);
 /* How a packet reaches the target dest (a DYNAMICXCF address, IPv4-mapped
  * for IPv4): ourselves, an IPv6 Type 2 Routing Header, or IPv4 in GRE to
  * `outer` (dest, or the target address of a VIPAROUTE for dest). */

@@ -1129,6 +1129,11 @@ load_vcrt(struct vipa_store *s, struct vipa_vcrt *t)
 		}
 		k.dport = (uint16_t)sqlite3_column_int(q, 2);
 		k.cport = (uint16_t)sqlite3_column_int(q, 3);
+		/* Half-open connections are never stored (a SYN flood must not
+		 * cost a write per SYN); a row of one from an older version is
+		 * not loaded. */
+		if (sqlite3_column_int(q, 5) == VIPA_CONN_SYN)
+			continue;
 		c = vipa_vcrt_insert(t, &k, &created);
 		if (c == NULL) {
 			ret = -ENOSPC;

@@ -487,6 +487,9 @@ struct vipa_conn {
 					 * `confirmed` (the TSR's established) */
 	uint8_t unaccepted;		/* target: consecutive polls that found the
 					 * socket still in the listener's accept queue */
+	uint32_t syn_isn;		/* routing stack: the client's initial sequence
+					 * number (its SYN), so a retransmitted SYN
+					 * keeps its target */
 };
 
 struct vipa_vcrt;

@@ -191,8 +191,10 @@ test_next_hop(void **state)
 	assert_memory_equal(outer, LB4, 16);
 }
 
+/* A segment of the client's connection from cport; its sequence number
+ * (the ISN of a SYN) is isn. */
 static struct vipa_conn *
-seg(uint16_t cport, uint8_t flags)
+seg_isn(uint16_t cport, uint8_t flags, uint32_t isn)
 {
 	struct vipa_conn_key k;
 
@@ -201,7 +203,13 @@ seg(uint16_t cport, uint8_t flags)
 	memcpy(k.client, CL4, 16);
 	k.dport = 8080;
 	k.cport = cport;
-	return stack_dp_route(&st, dv(DV4), &k, flags, 60);
+	return stack_dp_route(&st, dv(DV4), &k, flags, isn, 60);
+}
+
+static struct vipa_conn *
+seg(uint16_t cport, uint8_t flags)
+{
+	return seg_isn(cport, flags, 1000u + cport);
 }
 
 static void
@@ -236,9 +244,15 @@ test_route_ipv4(void **state)
 	assert_non_null(c);
 	assert_ptr_equal(c->dest_xcf, seen[1]);
 	assert_int_equal(st.cnt.new_conns, 3);
-	/* A SYN on the ports of an established entry is a new connection. */
+	/* A SYN on the ports of an established entry with the same ISN is a
+	 * retransmission: same entry, same target. */
 	c->state = VIPA_CONN_EST;
 	c = seg(40002, WIRE_TCP_SYN);
+	assert_non_null(c);
+	assert_int_equal(c->state, VIPA_CONN_EST);
+	assert_int_equal(st.cnt.new_conns, 3);
+	/* With another ISN it is a new connection. */
+	c = seg_isn(40002, WIRE_TCP_SYN, 7);
 	assert_non_null(c);
 	assert_int_equal(c->state, VIPA_CONN_SYN);
 	assert_int_equal(st.cnt.new_conns, 4);
