@@ -229,6 +229,8 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(MODLIBS)
 # The coupling bus's outsider (tests/netns/test_xcf_auth.sh): a test tool that
 # links ZeroMQ itself.
 export XCFPROBE := $(abspath $(BUILD)/tests/xcfprobe)
+# The SYN flood of tests/netns/test_synflood.sh.
+export SYNFLOOD := $(abspath $(BUILD)/bench/synflood)
 $(BUILD)/tests/xcfprobe: $(BUILD)/tests/tools/xcfprobe.o $(MODLIBS)
 	@mkdir -p $(dir $@)
 	@$(say) "  LINK    $@"

@@ -430,7 +430,10 @@ static void
 dump(struct stack *s)
 {
 	struct stack_tgt *t = &s->tgt;
-	uint32_t states = (1u << TCP_LISTEN) | (1u << TCP_ESTABLISHED) | (1u << TCP_SYN_RECV) |
+	/* Not SYN_RECV: a half-open connection (a spoofed SYN's, under a
+	 * flood) is no connection to confirm; the routing stack keeps it
+	 * half-open, bounded, until the handshake completes here. */
+	uint32_t states = (1u << TCP_LISTEN) | (1u << TCP_ESTABLISHED) |
 			  (1u << TCP_FIN_WAIT1) | (1u << TCP_FIN_WAIT2) | (1u << TCP_CLOSE_WAIT) |
 			  (1u << TCP_LAST_ACK) | (1u << TCP_CLOSING);
 	int i, j, any = 0, any4 = 0;
