@@ -44,6 +44,8 @@ show_conn(void *entry, void *arg)
 	const struct agent_conn_binding *c = entry;
 	struct show_ctx *s = arg;
 
+	if (c->deleted)
+		return 0;	/* kept for its sequence number only */
 	json_array_append_new(s->rows, json_pack("{s:s,s:o,s:i,s:o,s:i,s:o,s:i,s:i,s:I,s:I,s:I}",
 		"kind", "connection", "home", addr(c->key.home), "home_port", c->key.home_port,
 		"client", addr(c->key.client), "client_port", c->key.client_port, "careof", addr(c->coa),
@@ -85,14 +87,15 @@ agent_ctl_show(struct agent *a)
 	for (i = 0; i < a->verdicts.n; i++)
 		json_object_set_new(drops, a->verdicts.v[i].reason,
 				    json_integer((json_int_t)a->verdicts.v[i].count));
-	r = json_pack("{s:s,s:o,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o},s:o}",
+	r = json_pack("{s:s,s:o,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o},s:o}",
 		"mode", a->standard ? "standard" : "agent",
 		"bindings", s.rows, "records", (json_int_t)json_array_size(s.rows),
 		"counters", "tun_pkts", (json_int_t)c->pkts, "direct_pkts", (json_int_t)c->direct_pkts,
 		"direct_bytes", (json_int_t)c->direct_bytes, "bu_accepted", (json_int_t)c->bu_accepted,
 		"bu_deleted", (json_int_t)c->bu_deleted, "bu_rejected", (json_int_t)c->bu_rejected,
 		"bu_refreshed", (json_int_t)c->bu_refreshed, "hao_in", (json_int_t)c->hao_in,
-		"conn_ended", (json_int_t)c->conn_ended, "rx", u64_array(c->rx, 8),
+		"conn_ended", (json_int_t)c->conn_ended, "bu_evicted", (json_int_t)c->bu_evicted,
+		"replies_limited", (json_int_t)c->replies_limited, "rx", u64_array(c->rx, 8),
 		"tx", u64_array(c->tx, 8), "drops", drops, "lan", lib_json_str(a->lanif));
 	return r;
 }

@@ -53,6 +53,10 @@
 #define AGENT_NONCE_EVERY_MS 30000
 #define AGENT_FIN_LINGER_MS 10000	/* a bound connection's binding after the client's FIN */
 #define AGENT_CONNS_MAX (1 << 14)	/* per-connection bindings */
+#define AGENT_QUOTA_DIV 4		/* one home or care-of address: at most
+					 * conns_max / AGENT_QUOTA_DIV of them */
+#define AGENT_ERR_RATE 100		/* Binding Errors and error BAs per second */
+#define AGENT_RR_RATE 2000		/* HoT and CoT replies per second */
 
 /* A per-connection binding: what a BU with WIRE_VSO_CONN registered. */
 struct agent_conn_key {
@@ -72,17 +76,40 @@ struct agent_conn_binding {
 	uint64_t brr_ms;		/* last Binding Refresh Request; 0 none since the BU */
 	uint64_t fin_ms;		/* the client's FIN was seen; 0 none */
 	uint64_t pkts, bytes;		/* sent straight to the care-of address */
+	/* Deleted or expired: kept (no longer used for packets) with its
+	 * sequence number until keep_ms, when every nonce a BU for it may
+	 * have used has expired, so a replayed BU is still old (RFC 6275
+	 * 5.2.8). */
+	int deleted;
+	uint64_t keep_ms;
 };
 
 struct agent_home_binding {
-	int used;
+	int used;			/* a live binding */
+	int deleted;			/* not live: its sequence number kept until keep_ms */
 	uint8_t home[16], coa[16];
 	uint8_t me[16];			/* our address the BU came to */
 	uint16_t seq;
 	uint16_t life_s;		/* lifetime granted by the last accepted BU */
-	uint64_t expires_ms, created_ms, last_use_ms;
+	uint64_t expires_ms, created_ms, last_use_ms, keep_ms;
 	uint64_t brr_ms;		/* last Binding Refresh Request; 0 none since the BU */
 	uint64_t pkts, bytes;
+};
+
+/* How many per-connection entries (live or kept) one address holds, as
+ * home (kind 0) or care-of address (kind 1). */
+struct agent_quota_key {
+	uint8_t addr[16];
+	uint8_t kind;
+};
+struct agent_quota {
+	struct agent_quota_key key;
+	uint32_t n;
+};
+
+/* A token bucket: at most `rate` per second, bursts of `rate`. */
+struct agent_rate {
+	uint64_t tokens, ms;
 };
 
 struct agent_nonce {
@@ -99,6 +126,8 @@ struct agent_counters {
 	uint64_t bu_accepted, bu_deleted, bu_rejected, hao_in;
 	uint64_t conn_ended;		/* bindings ended by what the client sent (SYN, RST, FIN) */
 	uint64_t bu_refreshed;		/* accepted BUs that renewed a live per-connection entry */
+	uint64_t bu_evicted;		/* entries evicted for a newer binding (quota, full) */
+	uint64_t replies_limited;	/* HoT/CoT, BE, error BAs not sent (rate limit) */
 };
 
 /* cn.c: the correspondent node */
@@ -107,6 +136,9 @@ struct agent_cn {
 	struct agent_nonce nonces[AGENT_NONCES];
 	uint16_t nonce_idx;		/* index of the newest nonce */
 	struct lib_tab *conns;		/* struct agent_conn_binding */
+	struct lib_tab *quota;		/* struct agent_quota */
+	uint32_t quota_max;		/* per home / care-of address */
+	struct agent_rate err_rate, rr_rate;
 	struct agent_home_binding home[AGENT_MAX_HOME];
 	int mh_fd;			/* raw Mobility Header socket, -1 closed */
 	uv_poll_t mh_poll;

@@ -39,6 +39,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -154,6 +155,157 @@ init_msg(struct mip6_msg *m, uint8_t type)
 	m->type = type;
 }
 
+/* ---- bounds: reply rates, quotas, kept entries ------------------------------------- */
+
+/* May one more reply of this kind go out now?  Replies to spoofable
+ * sources (RFC 6275 9.3.3 asks it for Binding Errors) are rate limited. */
+static int
+rate_ok(struct agent *a, struct agent_rate *r, uint64_t rate)
+{
+	uint64_t now = lib_now_ms();
+
+	if (now > r->ms) {
+		uint64_t add = (now - r->ms) * rate / 1000;
+
+		if (add) {
+			r->tokens = r->tokens + add > rate ? rate : r->tokens + add;
+			r->ms = now;
+		}
+	}
+	if (!r->tokens) {
+		a->cnt.replies_limited++;
+		lib_verdict(&a->verdicts, "reply not sent: rate limit (HoT/CoT, BE, error BA)");
+		return 0;
+	}
+	r->tokens--;
+	return 1;
+}
+
+static uint32_t
+quota_n(struct agent *a, const uint8_t addr[16], uint8_t kind)
+{
+	struct agent_quota_key k;
+	struct agent_quota *q;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.addr, addr, 16);
+	k.kind = kind;
+	q = lib_tab_lookup(a->cn.quota, &k);
+	return q ? q->n : 0;
+}
+
+static void
+quota_add(struct agent *a, const uint8_t addr[16], uint8_t kind, int delta)
+{
+	struct agent_quota_key k;
+	struct agent_quota *q;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.addr, addr, 16);
+	k.kind = kind;
+	q = delta > 0 ? lib_tab_insert(a->cn.quota, &k, NULL) : lib_tab_lookup(a->cn.quota, &k);
+	if (!q)
+		return;		/* cannot happen: as large as the cache, twice */
+	q->n = delta > 0 ? q->n + 1 : q->n ? q->n - 1 : 0;
+	if (!q->n)
+		lib_tab_remove(a->cn.quota, &k);
+}
+
+/* Every per-connection entry goes through these two. */
+static struct agent_conn_binding *
+conn_add(struct agent *a, const struct agent_conn_key *k, const uint8_t coa[16])
+{
+	struct agent_conn_binding *c = lib_tab_insert(a->cn.conns, k, NULL);
+
+	if (!c)
+		return NULL;
+	memcpy(c->coa, coa, 16);
+	quota_add(a, k->home, 0, 1);
+	quota_add(a, coa, 1, 1);
+	return c;
+}
+
+static void
+conn_forget(struct agent *a, struct agent_conn_binding *c)
+{
+	struct agent_conn_key k = c->key;
+
+	quota_add(a, c->key.home, 0, -1);
+	quota_add(a, c->coa, 1, -1);
+	lib_tab_remove(a->cn.conns, &k);
+}
+
+/* A binding that ends (deleted, expired, ended by the client) stays as a
+ * kept entry: no longer used, its sequence number still checked. */
+static void
+conn_end(struct agent_conn_binding *c, uint64_t now)
+{
+	c->deleted = 1;
+	c->expires_ms = 0;
+	c->keep_ms = now + MIP6_MAX_NONCE_LIFETIME * 1000ull;
+}
+
+/* The entry to give up for a new one: among those of `addr` as home (kind
+ * 0) or care-of address (1), or among all (addr NULL), a kept entry first
+ * (the oldest), else the one least recently active. */
+struct victim_ctx {
+	const uint8_t *addr;
+	uint8_t kind;
+	struct agent_conn_binding *best;
+	int best_deleted;
+	uint64_t best_ms;
+};
+
+static int
+victim_cb(void *entry, void *arg)
+{
+	struct agent_conn_binding *c = entry;
+	struct victim_ctx *v = arg;
+	uint64_t ms = c->deleted ? c->keep_ms : c->last_use_ms > c->created_ms ? c->last_use_ms :
+		      c->created_ms;
+
+	if (v->addr && memcmp(v->kind ? c->coa : c->key.home, v->addr, 16) != 0)
+		return 0;
+	if (!v->best || (c->deleted && !v->best_deleted) ||
+	    (c->deleted == v->best_deleted && ms < v->best_ms)) {
+		v->best = c;
+		v->best_deleted = c->deleted;
+		v->best_ms = ms;
+	}
+	return 0;
+}
+
+static int
+evict_one(struct agent *a, const uint8_t *addr, uint8_t kind)
+{
+	struct victim_ctx v = { addr, kind, NULL, 0, 0 };
+
+	lib_tab_foreach(a->cn.conns, victim_cb, &v);
+	if (!v.best)
+		return 0;
+	conn_forget(a, v.best);
+	a->cnt.bu_evicted++;
+	return 1;
+}
+
+/* Room for a new per-connection binding of home at coa: one address over
+ * its quota gives up one of its own entries, a full cache its least
+ * recently active one, so one mobile node never denies the others. */
+static struct agent_conn_binding *
+conn_new(struct agent *a, const struct agent_conn_key *k, const uint8_t coa[16])
+{
+	struct agent_conn_binding *c;
+
+	if (quota_n(a, k->home, 0) >= a->cn.quota_max)
+		evict_one(a, k->home, 0);
+	if (quota_n(a, coa, 1) >= a->cn.quota_max)
+		evict_one(a, coa, 1);
+	if (lib_tab_count(a->cn.conns) >= lib_tab_capacity(a->cn.conns))
+		evict_one(a, NULL, 0);
+	c = conn_add(a, k, coa);
+	return c;
+}
+
 static const struct mip6_vso *
 find_vso(const struct mip6_opts *o, uint8_t subtype)
 {
@@ -189,6 +341,8 @@ on_init(struct agent *a, const uint8_t src[16], const uint8_t me[16], const stru
 	struct mip6_msg m;
 	struct mip6_test *t;
 
+	if (!rate_ok(a, &a->cn.rr_rate, AGENT_RR_RATE))
+		return;
 	if (!n) {
 		nonce_new(a);
 		n = nonce_get(a, a->cn.nonce_idx);
@@ -214,6 +368,8 @@ send_ba(struct agent *a, const uint8_t me[16], const uint8_t home[16], const uin
 {
 	struct mip6_msg m;
 
+	if (status >= MIP6_BA_UNSPECIFIED && !rate_ok(a, &a->cn.err_rate, AGENT_ERR_RATE))
+		return;
 	init_msg(&m, MIP6_MH_BA);
 	m.ba.status = status;
 	m.ba.seq = seq;
@@ -234,26 +390,43 @@ reject(struct agent *a, const char *why)
 	lib_verdict(&a->verdicts, why);
 }
 
+/* The per-home entry of home, live or kept (create: made when missing; a
+ * full table gives up its oldest kept entry, else its least recently active
+ * binding). */
 static struct agent_home_binding *
 home_find(struct agent *a, const uint8_t home[16], int create)
 {
-	struct agent_home_binding *f = NULL;
+	struct agent_home_binding *f = NULL, *old = NULL;
+	uint64_t now = lib_now_ms(), old_ms = 0;
 	int i;
 
 	for (i = 0; i < AGENT_MAX_HOME; i++) {
 		struct agent_home_binding *b = &a->cn.home[i];
+		int kept = b->deleted && b->keep_ms > now;
+		uint64_t ms = kept ? b->keep_ms : b->last_use_ms > b->created_ms ? b->last_use_ms :
+			      b->created_ms;
 
-		if (b->used && memcmp(b->home, home, 16) == 0)
+		if ((b->used || kept) && memcmp(b->home, home, 16) == 0)
 			return b;
-		if (!b->used && !f)
-			f = b;
+		if (!b->used && !kept) {
+			if (!f)
+				f = b;
+			continue;
+		}
+		if (!old || (kept && !old->deleted) || (kept == old->deleted && ms < old_ms)) {
+			old = b;
+			old_ms = ms;
+		}
 	}
-	if (!create || !f)
+	if (!create)
 		return NULL;
+	if (!f) {
+		f = old;
+		a->cnt.bu_evicted++;
+	}
 	memset(f, 0, sizeof(*f));
-	f->used = 1;
 	memcpy(f->home, home, 16);
-	f->created_ms = lib_now_ms();
+	f->created_ms = now;
 	return f;
 }
 
@@ -323,26 +496,43 @@ on_bu(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct
 		k.client_port = cport;
 		k.home_port = dport;
 		c = lib_tab_lookup(a->cn.conns, &k);
+		/* A kept entry (deleted or expired) still holds its number. */
 		if (c && !mip6_seq_newer(m->bu.seq, c->seq)) {
 			reject(a, "BU with an old sequence number");
 			send_ba(a, me, home, coa, MIP6_BA_SEQ_OUT_OF_WINDOW, c->seq, 0, kbm, conn, 0);
 			return;
 		}
 		if (deleting) {
-			if (c) {
-				lib_tab_remove(a->cn.conns, &k);
+			if (c && !c->deleted) {
+				conn_end(c, now);
 				a->cnt.bu_deleted++;
 			}
+			if (c)
+				c->seq = m->bu.seq;
 		} else {
-			c = lib_tab_insert(a->cn.conns, &k, &created);
-			if (!c) {
-				reject(a, "binding cache full");
-				send_ba(a, me, home, coa, MIP6_BA_NO_RESOURCES, m->bu.seq, 0, kbm, conn, 0);
-				return;
+			if (c && memcmp(c->coa, coa, 16) != 0) {
+				/* Moves to another care-of address: counted there. */
+				quota_add(a, c->coa, 1, -1);
+				quota_add(a, coa, 1, 1);
+				memcpy(c->coa, coa, 16);
+			}
+			if (!c || c->deleted) {
+				if (!c)
+					c = conn_new(a, &k, coa);
+				if (!c) {
+					reject(a, "binding cache full");
+					send_ba(a, me, home, coa, MIP6_BA_NO_RESOURCES, m->bu.seq, 0, kbm,
+						conn, 0);
+					return;
+				}
+				/* New, or a kept entry made live again: all but
+				 * its key and care-of address start afresh. */
+				memset((uint8_t *)c + offsetof(struct agent_conn_binding, seq), 0,
+				       sizeof(*c) - offsetof(struct agent_conn_binding, seq));
+				created = 1;
 			}
 			if (created)
 				c->created_ms = now;
-			memcpy(c->coa, coa, 16);
 			if (!created)
 				a->cnt.bu_refreshed++;
 			c->seq = m->bu.seq;
@@ -363,19 +553,21 @@ on_bu(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct
 			return;
 		}
 		if (deleting) {
-			if (b) {
+			if (b && b->used) {
 				b->used = 0;
+				b->deleted = 1;
+				b->keep_ms = now + MIP6_MAX_NONCE_LIFETIME * 1000ull;
 				a->cnt.bu_deleted++;
 			}
+			if (b)
+				b->seq = m->bu.seq;
 		} else {
-			b = home_find(a, home, 1);
-			if (!b) {
-				reject(a, "binding cache full");
-				send_ba(a, me, home, coa, MIP6_BA_NO_RESOURCES, m->bu.seq, 0, kbm, NULL, 0);
-				return;
-			}
-			if (memcmp(b->coa, coa, 16) == 0 && b->seq)
+			if (!b)
+				b = home_find(a, home, 1);
+			else if (b->used && memcmp(b->coa, coa, 16) == 0 && b->seq)
 				a->cnt.bu_refreshed++;
+			b->used = 1;
+			b->deleted = 0;
 			memcpy(b->coa, coa, 16);
 			memcpy(b->me, me, 16);
 			b->seq = m->bu.seq;
@@ -395,6 +587,8 @@ send_be(struct agent *a, const uint8_t to[16], const uint8_t me[16], uint8_t sta
 {
 	struct mip6_msg m;
 
+	if (!rate_ok(a, &a->cn.err_rate, AGENT_ERR_RATE))
+		return;
 	init_msg(&m, MIP6_MH_BE);
 	m.be.status = status;
 	memcpy(m.be.home, home, 16);
@@ -511,10 +705,12 @@ agent_cn_outbound(struct agent *a, uint8_t *frame, size_t *flen)
 		k.home_port = pk.dport;
 		k.client_port = pk.sport;
 		c = lib_tab_lookup(a->cn.conns, &k);
+		if (c && c->deleted)
+			c = NULL;
 		if (c && (pk.tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK)) == WIRE_TCP_SYN) {
 			/* A new connection on the ports of a bound one: the binding
 			 * was for the old connection only. */
-			lib_tab_remove(a->cn.conns, &k);
+			conn_end(c, now);
 			a->cnt.conn_ended++;
 			c = NULL;
 		}
@@ -526,7 +722,7 @@ agent_cn_outbound(struct agent *a, uint8_t *frame, size_t *flen)
 			c->last_use_ms = now;
 			if (pk.tcp_flags & WIRE_TCP_RST) {
 				/* This one goes direct, then the binding ends. */
-				lib_tab_remove(a->cn.conns, &k);
+				conn_end(c, now);
 				a->cnt.conn_ended++;
 			} else if ((pk.tcp_flags & WIRE_TCP_FIN) && !c->fin_ms) {
 				c->fin_ms = now;
@@ -629,7 +825,7 @@ agent_cn_inbound_hao(struct agent *a, uint8_t *frame, size_t flen)
 		return;
 	}
 	b = home_find(a, home, 0);
-	if (!b || memcmp(b->coa, coa, 16) != 0 || b->expires_ms <= lib_now_ms()) {
+	if (!b || !b->used || memcmp(b->coa, coa, 16) != 0 || b->expires_ms <= lib_now_ms()) {
 		lib_verdict(&a->verdicts, "Home Address option without a binding");
 		send_be(a, coa, me, MIP6_BE_UNKNOWN_HAO, home);
 		return;
@@ -676,8 +872,18 @@ tick_conn(void *entry, void *arg)
 	uint64_t life_ms = c->life_s * 1000ull, every_ms = life_ms / 8;
 	struct mip6_msg m;
 
-	if (c->expires_ms <= t->now)
-		return 1;	/* expired */
+	if (c->deleted) {
+		if (c->keep_ms > t->now)
+			return 0;
+		/* Every nonce it could have used has expired: forget it. */
+		quota_add(t->a, c->key.home, 0, -1);
+		quota_add(t->a, c->coa, 1, -1);
+		return 1;
+	}
+	if (c->expires_ms <= t->now) {
+		conn_end(c, t->now);	/* expired: kept a while */
+		return 0;
+	}
 	if (c->fin_ms)
 		return 0;	/* the connection is ending: no refresh */
 	/* RFC 6275 9.5.5: a binding about to expire (in the last quarter of
@@ -714,10 +920,15 @@ agent_cn_tick(struct agent *a)
 		uint64_t life_ms = b->life_s * 1000ull, every_ms = life_ms / 8;
 		struct mip6_msg m;
 
+		if (b->deleted && b->keep_ms <= t.now)
+			b->deleted = 0;		/* its nonces have expired: forgotten */
 		if (!b->used)
 			continue;
 		if (b->expires_ms <= t.now) {
+			/* Expired: kept a while with its sequence number. */
 			b->used = 0;
+			b->deleted = 1;
+			b->keep_ms = t.now + MIP6_MAX_NONCE_LIFETIME * 1000ull;
 			continue;
 		}
 		/* RFC 6275 9.5.5, as for a per-connection binding: a binding in
@@ -750,8 +961,19 @@ agent_cn_init(struct agent *a, size_t conns_max)
 	nonce_new(a);
 	c->conns = lib_tab_new(conns_max, sizeof(struct agent_conn_key),
 			       sizeof(struct agent_conn_binding));
-	if (!c->conns)
+	c->quota = lib_tab_new(2 * conns_max, sizeof(struct agent_quota_key),
+			       sizeof(struct agent_quota));
+	if (!c->conns || !c->quota) {
+		agent_cn_fini(a);
 		return -ENOMEM;
+	}
+	c->quota_max = (uint32_t)(conns_max / AGENT_QUOTA_DIV);
+	if (!c->quota_max)
+		c->quota_max = 1;
+	c->err_rate.tokens = AGENT_ERR_RATE;
+	c->err_rate.ms = lib_now_ms();
+	c->rr_rate.tokens = AGENT_RR_RATE;
+	c->rr_rate.ms = c->err_rate.ms;
 	return 0;
 }
 
@@ -794,4 +1016,5 @@ void
 agent_cn_fini(struct agent *a)
 {
 	lib_tab_destroy(&a->cn.conns);
+	lib_tab_destroy(&a->cn.quota);
 }

@@ -116,6 +116,15 @@ binding(void)
 	return lib_tab_lookup(ag.cn.conns, &k);
 }
 
+/* No binding in use: none at all, or one kept for its sequence number. */
+static int
+unbound(void)
+{
+	const struct agent_conn_binding *c = binding();
+
+	return !c || c->deleted;
+}
+
 /* A client segment ME..CPORT -> HOME..HPORT with flags, in a frame with
  * headroom for the RH2; returns the frame pointer, *flen its length. */
 static uint8_t *
@@ -175,7 +184,7 @@ test_new_syn_ends_the_binding(void **state)
 {
 	(void)state;
 	assert_false(went_direct(WIRE_TCP_SYN));
-	assert_null(binding());
+	assert_true(unbound());
 	assert_int_equal(ag.cnt.conn_ended, 1);
 	/* And the new connection's segments stay routed. */
 	assert_false(went_direct(WIRE_TCP_ACK));
@@ -186,7 +195,7 @@ test_rst_goes_direct_then_ends(void **state)
 {
 	(void)state;
 	assert_true(went_direct(WIRE_TCP_RST | WIRE_TCP_ACK));
-	assert_null(binding());
+	assert_true(unbound());
 	assert_false(went_direct(WIRE_TCP_ACK));
 	assert_int_equal(ag.cnt.conn_ended, 1);
 }
@@ -213,7 +222,7 @@ test_fin_limits_the_binding(void **state)
 	/* Once the linger is over, it is gone. */
 	c->expires_ms = lib_now_ms();
 	agent_cn_tick(&ag);
-	assert_null(binding());
+	assert_true(unbound());
 	assert_false(went_direct(WIRE_TCP_ACK));
 }
 
@@ -285,7 +294,7 @@ setup_bu(void **state)
 	memset(&ag, 0, sizeof(ag));
 	ag.loop = uv_default_loop();
 	ag.verdicts.what = "agent";
-	assert_int_equal(agent_cn_init(&ag, 2), 0);
+	assert_int_equal(agent_cn_init(&ag, 8), 0);	/* 2 per home or care-of address */
 	assert_int_equal(agent_cn_start(&ag), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pipefd), 0);
 	ag.tun_fd = pipefd[1];
@@ -393,6 +402,8 @@ kbm_for(const uint8_t home[16], const uint8_t *coa, uint8_t out[MIP6_KBM_LEN])
 
 /* A BU from home naming COA, with the current nonce, for the connection
  * (cport, HPORT), or for the home address when cport is 0. */
+static const uint8_t *bu_coa = COA;	/* the care-of address BUs name */
+
 static void
 bu_cport(uint16_t seq, uint16_t lifetime, uint8_t flags, uint16_t cport, const uint8_t home[16],
 	 int bad_auth)
@@ -410,10 +421,10 @@ bu_cport(uint16_t seq, uint16_t lifetime, uint8_t flags, uint16_t cport, const u
 			 MIP6_OPTF(MIP6_OPT_ALTCOA);
 	m.opts.home_nonce_idx = ag.cn.nonce_idx;
 	m.opts.coa_nonce_idx = ag.cn.nonce_idx;
-	memcpy(m.opts.alt_coa, COA, 16);
+	memcpy(m.opts.alt_coa, bu_coa, 16);
 	if (cport)
 		wire_vso_conn_add(&m.opts, cport, HPORT);
-	kbm_for(home, deleting ? NULL : COA, k);
+	kbm_for(home, deleting ? NULL : bu_coa, k);
 	mh_from(home, &m, bad_auth, k);
 }
 
@@ -597,22 +608,166 @@ test_expired_nonce(void **state)
 	assert_null(binding());
 }
 
+/* A BU from home (not HOME) for connection cport, accepted with its BA. */
+static void
+bu_accepted_from(const uint8_t home[16], uint16_t cport, uint16_t seq)
+{
+	static uint8_t coa[16];
+	uint64_t accepted = ag.cnt.bu_accepted;
+
+
+	/* A mobile node of its own: care-of address = home address + 1. */
+	memcpy(coa, home, 16);
+	coa[15]++;
+	bu_coa = coa;
+	bu_cport(seq, 10, 0, cport, home, 0);
+	bu_coa = COA;
+	assert_int_equal(ag.cnt.bu_accepted, accepted + 1);
+}
+
+static size_t
+live_of(const uint8_t home[16])
+{
+	struct agent_conn_key k;
+	size_t n = 0;
+	uint32_t p;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.home, home, 16);
+	memcpy(k.client, ME, 16);
+	k.home_port = HPORT;
+	for (p = 1; p < 65536; p++) {
+		const struct agent_conn_binding *c;
+		k.client_port = (uint16_t)p;
+		c = lib_tab_lookup(ag.cn.conns, &k);
+		n += c && !c->deleted;
+	}
+	return n;
+}
+
 static void
 test_connection_cache_quota(void **state)
 {
+	uint8_t homes[5][16];
+	int i;
+
 	(void)state;
-	/* The cache of this agent holds two connections. */
+	/* The cache of this agent holds 8 connections, 2 per home address.
+	 * A third of HOME's evicts HOME's least recently active one. */
 	bu_cport(1, 10, MIP6_BU_F_A, CPORT, HOME, 0);
 	ba_direct(1, 10);
 	bu_cport(1, 10, MIP6_BU_F_A, CPORT + 1, HOME, 0);
 	ba_direct(1, 10);
+	binding()->last_use_ms = lib_now_ms() + 1;	/* CPORT in use: CPORT + 1 goes */
 	bu_cport(1, 10, MIP6_BU_F_A, CPORT + 2, HOME, 0);
-	assert_int_equal(ba_to_home(NULL), MIP6_BA_NO_RESOURCES);
-	assert_int_equal(lib_tab_count(ag.cn.conns), 2);
+	ba_direct(1, 10);
+	assert_int_equal(live_of(HOME), 2);
+	assert_non_null(binding());
+	assert_int_equal(ag.cnt.bu_evicted, 1);
 	/* A binding held still refreshes. */
 	bu_cport(2, 10, MIP6_BU_F_A, CPORT, HOME, 0);
 	ba_direct(2, 10);
 	assert_int_equal(ag.cnt.bu_refreshed, 1);
+	/* Full (4 homes x 2): a fifth home's BU is still accepted, in place
+	 * of the least recently active binding of all. */
+	for (i = 0; i < 5; i++) {
+		memcpy(homes[i], HOME, 16);
+		homes[i][13] = (uint8_t)(0x50 + i);
+	}
+	for (i = 0; i < 3; i++) {
+		bu_accepted_from(homes[i], 1000, 1);
+		bu_accepted_from(homes[i], 1001, 1);
+	}
+	assert_int_equal(lib_tab_count(ag.cn.conns), 8);
+	binding()->last_use_ms = lib_now_ms() + 2;
+	bu_accepted_from(homes[4], 1000, 1);
+	assert_int_equal(lib_tab_count(ag.cn.conns), 8);
+	assert_int_equal(live_of(homes[4]), 1);
+	assert_non_null(binding());		/* in use: kept */
+}
+
+/* One attacker (its own home and care-of addresses, return routability
+ * passed) sends per-connection BUs for thousands of ports: it only ever
+ * replaces its own bindings, and another mobile node's BU is accepted. */
+static void
+test_one_node_cannot_fill_the_cache(void **state)
+{
+	uint8_t evil[16];
+	uint32_t p;
+
+	(void)state;
+	memcpy(evil, HOME, 16);
+	evil[13] = 0x66;
+	for (p = 0; p < 2000; p++)
+		bu_accepted_from(evil, (uint16_t)(2000 + p), 1);
+	assert_int_equal(live_of(evil), ag.cn.quota_max);
+	assert_int_equal(lib_tab_count(ag.cn.conns), ag.cn.quota_max);
+	bu_cport(1, 10, MIP6_BU_F_A, CPORT, HOME, 0);
+	ba_direct(1, 10);
+	assert_non_null(binding());
+}
+
+/* A captured BU replayed after its binding was deleted, or after it
+ * expired, is rejected as old while its nonces could still be valid. */
+static void
+test_replay_after_delete_or_expiry(void **state)
+{
+	uint16_t seq;
+
+	(void)state;
+	bu(1, 10, MIP6_BU_F_A, 1, HOME, 0);
+	ba_direct(1, 10);
+	bu(2, 0, MIP6_BU_F_A, 1, HOME, 0);	/* deleted */
+	assert_int_equal(ba_to_home(NULL), MIP6_BA_ACCEPTED);
+	assert_non_null(binding());
+	assert_true(binding()->deleted);
+	assert_false(went_direct(WIRE_TCP_ACK));	/* not used any more */
+	bu(1, 10, MIP6_BU_F_A, 1, HOME, 0);	/* the replay */
+	assert_int_equal(ba_to_home(&seq), MIP6_BA_SEQ_OUT_OF_WINDOW);
+	assert_int_equal(seq, 2);
+	assert_true(binding()->deleted);
+	/* A newer one binds again. */
+	bu(3, 10, MIP6_BU_F_A, 1, HOME, 0);
+	ba_direct(3, 10);
+	assert_false(binding()->deleted);
+	/* Expiry keeps the number too... */
+	binding()->expires_ms = lib_now_ms() - 1;
+	agent_cn_tick(&ag);
+	assert_true(binding()->deleted);
+	bu(3, 10, MIP6_BU_F_A, 1, HOME, 0);
+	assert_int_equal(ba_to_home(&seq), MIP6_BA_SEQ_OUT_OF_WINDOW);
+	assert_int_equal(seq, 3);
+	/* ...until every nonce it could have used has expired. */
+	binding()->keep_ms = lib_now_ms() - 1;
+	agent_cn_tick(&ag);
+	assert_null(binding());
+	/* The per-home kind likewise. */
+	bu(7, 10, 0, 0, HOME, 0);
+	bu(8, 0, MIP6_BU_F_A, 0, HOME, 0);
+	assert_int_equal(ba_to_home(NULL), MIP6_BA_ACCEPTED);
+	bu(7, 10, MIP6_BU_F_A, 0, HOME, 0);
+	assert_int_equal(ba_to_home(&seq), MIP6_BA_SEQ_OUT_OF_WINDOW);
+	assert_int_equal(seq, 8);
+}
+
+/* Binding Errors (to spoofable sources) are rate limited. */
+static void
+test_binding_errors_rate_limited(void **state)
+{
+	uint8_t mh[8] = { WIRE_PROTO_NONE, 0, 42, 0, 0, 0, 0, 0 };	/* unknown MH type 42 */
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3 * AGENT_ERR_RATE; i++) {
+		mip6_csum_set(COA, ME, mh, sizeof(mh));
+		agent_cn_rx_mh(&ag, COA, ME, mh, sizeof(mh));
+	}
+	/* The bucket holds AGENT_ERR_RATE; the test takes far less than a
+	 * second per AGENT_ERR_RATE messages only on a fast machine, so
+	 * bound what was sent by the elapsed time instead of assuming it. */
+	assert_true(ag.cnt.tx[MIP6_MH_BE] >= AGENT_ERR_RATE);
+	assert_true(ag.cnt.tx[MIP6_MH_BE] + ag.cnt.replies_limited == 3 * AGENT_ERR_RATE);
+	assert_true(ag.cnt.replies_limited > 0 || ag.cnt.tx[MIP6_MH_BE] == 3 * AGENT_ERR_RATE);
 }
 
 static void
@@ -629,9 +784,10 @@ test_home_binding_quota(void **state)
 		bu(1, 10, 0, 0, home, 0);	/* standard mobile nodes: no A flag */
 	}
 	assert_int_equal(ag.cnt.bu_accepted, AGENT_MAX_HOME);
-	bu(1, 10, MIP6_BU_F_A, 0, HOME, 0);	/* one more, asking for a BA */
-	assert_int_equal(ba_to_home(NULL), MIP6_BA_NO_RESOURCES);
-	assert_int_equal(ag.cnt.bu_accepted, AGENT_MAX_HOME);
+	/* One more: accepted in place of the least recently active. */
+	bu(1, 10, MIP6_BU_F_A, 0, HOME, 0);
+	assert_int_equal(ag.cnt.bu_accepted, AGENT_MAX_HOME + 1);
+	assert_int_equal(ag.cnt.bu_evicted, 1);
 }
 
 static void
@@ -644,7 +800,7 @@ test_lifetime_zero_deletes(void **state)
 	/* Deleting: the home token alone authorizes it. */
 	bu(2, 0, MIP6_BU_F_A, 1, HOME, 0);
 	assert_int_equal(ba_to_home(NULL), MIP6_BA_ACCEPTED);
-	assert_null(binding());
+	assert_true(binding()->deleted);	/* kept for its sequence number only */
 	assert_int_equal(ag.cnt.bu_deleted, 1);
 }
 
@@ -837,6 +993,9 @@ main(void)
 		TB(test_lifetime_zero_deletes),
 		TB(test_standard_skips_vendor_options),
 		TC(test_home_binding_brr),
+		TB(test_one_node_cannot_fill_the_cache),
+		TB(test_replay_after_delete_or_expiry),
+		TB(test_binding_errors_rate_limited),
 	};
 #undef TC
 #undef TB
