@@ -236,6 +236,13 @@ $(BUILD)/tests/xcfprobe: $(BUILD)/tests/tools/xcfprobe.o $(MODLIBS)
 	@$(say) "  LINK    $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) $(LDLIBS_ALL)
 progs: $(BUILD)/tests/xcfprobe
+# A mobile node of the tests' own (tests/netns/test_cn_limits.sh).
+export MIP6PEER := $(abspath $(BUILD)/tests/mip6peer)
+$(BUILD)/tests/mip6peer: $(BUILD)/tests/tools/mip6peer.o $(MODLIBS)
+	@mkdir -p $(dir $@)
+	@$(say) "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) $(LDLIBS_ALL)
+progs: $(BUILD)/tests/mip6peer
 
 # ---- tests ---------------------------------------------------------------------
 # Tier 1: unit tests (cmocka, one binary per module).  Tier 2: config golden
