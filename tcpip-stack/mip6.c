@@ -65,7 +65,12 @@ int
 stack_mip6_init(struct stack *s)
 {
 	memset(&s->mip6, 0, sizeof(s->mip6));
-	s->mip6.bu_seq_next = 1;
+	/* Our BUs' sequence numbers start at a random number, not at 1, so
+	 * that one who sees none of our BUs cannot guess them. */
+	while (!s->mip6.bu_seq_next)
+		if (getrandom(&s->mip6.bu_seq_next, sizeof(s->mip6.bu_seq_next), 0) !=
+		    sizeof(s->mip6.bu_seq_next))
+			s->mip6.bu_seq_next = (uint16_t)(lib_now_ns() | 1);
 	s->mip6.peers = lib_tab_new(STACK_MIP6_PEERS_MAX, 16, sizeof(struct stack_mip6_peer));
 	s->mip6.homes = lib_tab_new(STACK_MIP6_HOMES_MAX, sizeof(struct stack_mip6_home_key),
 				    sizeof(struct stack_mip6_home));
@@ -1295,13 +1300,28 @@ on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const s
 		send_bind_info(s, c);
 		return;
 	}
-	s->mip6.ba_errors++;
 	if (rr_expired_by(m->ba.status)) {
+		/* Sent without authenticator (the correspondent has no key for
+		 * expired nonces): taken only for a BU we are waiting on, and it
+		 * only makes us test again and retry (bounded by the tries);
+		 * a bound binding is never touched by it. */
+		if (!(c->bypass == VIPA_BYPASS_TESTING || c->refreshing) || !c->bu_tries) {
+			lib_verdict(&s->bus_verdicts, "error BA for no BU we wait on");
+			return;
+		}
+		s->mip6.ba_errors++;
 		rr_forget(s, client, home, c->dest_xcf, rr_expired_by(m->ba.status), UINT64_MAX);
 		c->bu_ms = 0;
 		try_bind(s, c);
 		return;
 	}
+	/* Any other refusal ends the bypass only when it is authentic (under
+	 * the Kbm of our tests): a forged one is ignored. */
+	if (!ba_auth_ok(s, client, home, c->dest_xcf, c->dest_xcf, mh, mhlen)) {
+		lib_verdict(&s->bus_verdicts, "error BA without a valid authenticator");
+		return;
+	}
+	s->mip6.ba_errors++;
 	set_bypass(c, VIPA_BYPASS_NONE);
 	c->refreshing = 0;
 }

@@ -316,7 +316,7 @@ struct stack_mip6 {
 	uint64_t scan_sec;		/* target: CoT copies narrowed by a table scan... */
 	unsigned scans;			/* ...in that second (bounded) */
 	uint64_t last_tick_ms;
-	uint16_t bu_seq_next;		/* sequence number of our next BU */
+	uint16_t bu_seq_next;		/* sequence number of our next BU (random start) */
 	struct stack_mip6_rr rr[STACK_MIP6_RR_MAX];
 	struct stack_mip6_pend pend[STACK_MIP6_PEND_MAX];
 	struct stack_mip6_recent recent[STACK_MIP6_RECENT_MAX];

@@ -30,7 +30,9 @@
  *    target as Alternate Care-of Address, the connection option, the nonce
  *    indices and an authenticator the correspondent node verifies;
  *  - an authentic BA binds the connection (care-of = target) and sends the
- *    target BIND_INFO; a forged one changes nothing;
+ *    target BIND_INFO; a forged one changes nothing; an error BA without a
+ *    valid authenticator never cancels the bypass;
+ *  - a stack's BU sequence numbers start at a random number;
  *  - unanswered BUs are repeated each second, the tests are run again
  *    halfway, and after the fifth BU the connection stays routed (gave_up);
  *  - status 135 numbers the next BU after the client's last accepted one;
@@ -253,6 +255,10 @@ setup_mn(void **state)
 	fake_bus_member("SYSB", "TCPCS", COA, XCF_ACTIVE, 1);
 	fake_bus_member("SYSC", "TCPCS", COA2, XCF_ACTIVE, 1);
 	fake_stack_init(&st, uv_default_loop(), "SYSA", OWNER_XCF);
+	/* The stack starts its BU numbers at a random number
+	 * (test_mn_seq_starts_random); the tests that check the numbering
+	 * start them at 1. */
+	st.mip6.bu_seq_next = 1;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, tunfd), 0);
 	st.tun_fd = tunfd[1];
 	d = stack_dvipa_get(&st, HOME);
@@ -494,6 +500,13 @@ tests_answered(struct sent_mh *bu)
 }
 
 /* The connection bound through a full exchange; returns its BU. */
+/* The number the stack gives the BU after one numbered seq (0 means none). */
+static uint16_t
+seq_next(uint16_t seq)
+{
+	return (uint16_t)(seq + 1) ? (uint16_t)(seq + 1) : 1;
+}
+
 static void
 bound(struct sent_mh *bu)
 {
@@ -502,6 +515,25 @@ bound(struct sent_mh *bu)
 	send_ba(MIP6_BA_ACCEPTED, bu->m.bu.seq, bu->m.bu.lifetime, 0);
 	assert_int_equal(conn->bypass, VIPA_BYPASS_BOUND);
 	assert_true(nothing_sent());
+}
+
+/* A stack's first BU number is random: four stacks do not all start at the
+ * same number, and none at 0. */
+static void
+test_mn_seq_starts_random(void **state)
+{
+	static struct stack x;
+	uint16_t first[4];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		fake_stack_init(&x, uv_default_loop(), "SYSC", OWNER_XCF);
+		first[i] = x.mip6.bu_seq_next;
+		assert_int_not_equal(first[i], 0);
+		fake_stack_fini(&x);
+	}
+	assert_false(first[0] == first[1] && first[1] == first[2] && first[2] == first[3]);
 }
 
 static void
@@ -531,13 +563,13 @@ test_mn_tests_then_bu(void **state)
 	answer_init(&c);
 	next_mh_of(&bu, MIP6_MH_BU);
 	assert_bu_for_conn(&bu);
-	assert_int_equal(bu.m.bu.seq, 1);
+	assert_int_not_equal(bu.m.bu.seq, 0);	/* random: not guessable from others */
 	assert_int_equal(bu.m.bu.flags, MIP6_BU_F_A);
 	assert_int_equal(bu.m.bu.lifetime, MIP6_MAX_RR_BINDING_LIFETIME / 4);
 	assert_memory_equal(bu.m.opts.alt_coa, COA, 16);
 	assert_int_equal(bu.m.opts.coa_nonce_idx, NONCE_IDX);
 	assert_bu_authentic(&bu, 0);
-	assert_int_equal(conn->bu_seq, 1);
+	assert_int_equal(conn->bu_seq, bu.m.bu.seq);
 	assert_int_equal(conn->bypass, VIPA_BYPASS_TESTING);
 }
 
@@ -584,6 +616,38 @@ test_mn_forged_ba_changes_nothing(void **state)
 	assert_int_equal(st.mip6.bound, 0);
 	assert_int_equal(fake_bus_count(1, WIRE_XCF_BIND_INFO), 0);
 	assert_int_equal(lib_verdict_count(&st.bus_verdicts, "BA with a wrong authenticator"), 1);
+}
+
+/* An error BA (status >= 128) without a valid authenticator never cancels
+ * the bypass: not while testing, not once bound; an expired-nonce BA
+ * (which carries none) is taken only for a BU we wait on; an authentic
+ * refusal ends the bypass. */
+static void
+test_mn_unauthenticated_error_ba_ignored(void **state)
+{
+	struct sent_mh bu;
+
+	(void)state;
+	stack_mip6_conn_established(&st, conn);
+	tests_answered(&bu);
+	send_ba(MIP6_BA_NO_RESOURCES, bu.m.bu.seq, 0, 1);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_TESTING);
+	assert_int_equal(lib_verdict_count(&st.bus_verdicts,
+					   "error BA without a valid authenticator"), 1);
+	send_ba(MIP6_BA_ACCEPTED, bu.m.bu.seq, 105, 0);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_BOUND);
+	/* Bound: a forged refusal or an expired-nonce BA changes nothing. */
+	send_ba(MIP6_BA_PROHIBITED, bu.m.bu.seq, 0, 1);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_BOUND);
+	send_ba(MIP6_BA_EXPIRED_NONCES, bu.m.bu.seq, 0, 1);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_BOUND);
+	assert_int_equal(lib_verdict_count(&st.bus_verdicts, "error BA for no BU we wait on"), 1);
+	assert_true(nothing_sent());
+	assert_int_equal(st.mip6.ba_errors, 0);
+	/* An authentic refusal is obeyed. */
+	send_ba(MIP6_BA_PROHIBITED, bu.m.bu.seq, 0, 0);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_NONE);
+	assert_int_equal(st.mip6.ba_errors, 1);
 }
 
 /* The 500 ms housekeeping walk, a second later. */
@@ -633,7 +697,6 @@ test_mn_seq_out_of_window_renumbers(void **state)
 	(void)state;
 	stack_mip6_conn_established(&st, conn);
 	tests_answered(&bu);
-	assert_int_equal(bu.m.bu.seq, 1);
 	/* The client holds a binding numbered 500 (another routing stack's). */
 	send_ba(MIP6_BA_SEQ_OUT_OF_WINDOW, 500, 0, 0);
 	next_mh_of(&bu, MIP6_MH_BU);
@@ -648,9 +711,11 @@ static void
 test_mn_refresh_before_expiry(void **state)
 {
 	struct sent_mh bu, h, c;
+	uint16_t seq;
 
 	(void)state;
 	bound(&bu);
+	seq = bu.m.bu.seq;
 	/* 7/8 of the 420 s lifetime: not yet... */
 	fake_clock_advance(367000);
 	stack_mip6_tick(&st);
@@ -665,9 +730,9 @@ test_mn_refresh_before_expiry(void **state)
 	answer_init(&h);
 	answer_init(&c);
 	next_mh_of(&bu, MIP6_MH_BU);
-	assert_int_equal(bu.m.bu.seq, 2);
+	assert_int_equal(bu.m.bu.seq, seq_next(seq));
 	assert_bu_authentic(&bu, 0);
-	send_ba(MIP6_BA_ACCEPTED, 2, 105, 0);
+	send_ba(MIP6_BA_ACCEPTED, bu.m.bu.seq, 105, 0);
 	assert_int_equal(conn->bypass, VIPA_BYPASS_BOUND);
 	assert_int_equal(st.mip6.refreshed, 1);
 	assert_int_equal(st.mip6.bound, 1);
@@ -711,7 +776,7 @@ binding_deleted(int target_lost)
 	assert_int_equal(del.m.bu.lifetime, 0);
 	assert_int_equal(del.m.bu.flags, 0);
 	assert_memory_equal(del.m.opts.alt_coa, HOME, 16);	/* care-of = home */
-	assert_int_equal(del.m.bu.seq, 2);
+	assert_int_equal(del.m.bu.seq, seq_next(bu.m.bu.seq));
 	assert_bu_authentic(&del, 1);
 	assert_int_equal(st.mip6.deletes, 1);
 	assert_int_equal(st.mip6.target_lost, target_lost);
@@ -1268,6 +1333,8 @@ main(void)
 		TM(test_mn_tests_then_bu),
 		TM(test_mn_ba_binds_and_tells_the_target),
 		TM(test_mn_forged_ba_changes_nothing),
+		TM(test_mn_seq_starts_random),
+		TM(test_mn_unauthenticated_error_ba_ignored),
 		TM(test_mn_unanswered_bu_gives_up),
 		TM(test_mn_seq_out_of_window_renumbers),
 		TM(test_mn_refresh_before_expiry),
