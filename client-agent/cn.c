@@ -777,7 +777,6 @@ agent_cn_inbound_hao(struct agent *a, uint8_t *frame, size_t flen)
 	size_t len = flen - WIRE_VNET_HDR_LEN;
 	uint8_t home[16], coa[16], me[16];
 	struct agent_home_binding *b;
-	size_t dlen;
 
 	if (wire_ip6_parse(&pk, pkt, len, &why) < 0) {
 		lib_verdict(&a->verdicts, why);
@@ -830,26 +829,38 @@ agent_cn_inbound_hao(struct agent *a, uint8_t *frame, size_t flen)
 		send_be(a, coa, me, MIP6_BE_UNKNOWN_HAO, home);
 		return;
 	}
-	/* The Destination Options header holding the HAO directly follows the
-	 * fixed header in what a mobile node sends; drop that header. */
-	if (pkt[6] != WIRE_PROTO_DSTOPTS) {
-		lib_verdict(&a->verdicts, "Home Address option not in the first extension header");
-		return;
-	}
-	dlen = ((size_t)pkt[WIRE_IP6_HDR_LEN + 1] + 1) * 8;
-	if (WIRE_IP6_HDR_LEN + dlen > len) {
-		lib_verdict(&a->verdicts, "truncated Destination Options header");
-		return;
-	}
+	/* Drop the Destination Options header that holds the HAO (after a
+	 * Hop-by-Hop header, a first Destination Options header or a Routing
+	 * header, RFC 6275 6.3), whichever it is; the headers before it move
+	 * up, the one before it names what followed it. */
 	{
-		uint16_t plen = (uint16_t)(pk.payload_len - dlen);
-		uint8_t nh = pkt[WIRE_IP6_HDR_LEN];
+		size_t off = WIRE_IP6_HDR_LEN, prev = 6, dlen = 0;
+		uint8_t nh = pkt[6];
+		uint16_t plen;
 
+		while (off + 2 <= len && (nh == WIRE_PROTO_HOPOPTS || nh == WIRE_PROTO_ROUTING ||
+					  nh == WIRE_PROTO_DSTOPTS)) {
+			dlen = ((size_t)pkt[off + 1] + 1) * 8;
+			if (off + dlen > len)
+				break;
+			if (nh == WIRE_PROTO_DSTOPTS && pk.hao_off >= off && pk.hao_off < off + dlen)
+				break;
+			prev = off;
+			nh = pkt[off];
+			off += dlen;
+			dlen = 0;
+		}
+		if (!dlen || off + dlen > len || nh != WIRE_PROTO_DSTOPTS ||
+		    dlen > pk.payload_len) {
+			lib_verdict(&a->verdicts, "Home Address option in no Destination Options header");
+			return;
+		}
+		plen = (uint16_t)(pk.payload_len - dlen);
 		memcpy(pkt + 8, home, 16);
 		pkt[4] = (uint8_t)(plen >> 8);
 		pkt[5] = (uint8_t)plen;
-		pkt[6] = nh;
-		memmove(pkt + dlen, pkt, WIRE_IP6_HDR_LEN);
+		pkt[prev] = pkt[off];
+		memmove(pkt + dlen, pkt, off);
 		pkt += dlen;
 		memset(pkt - WIRE_VNET_HDR_LEN, 0, WIRE_VNET_HDR_LEN);
 		if (write(a->tun_fd, pkt - WIRE_VNET_HDR_LEN, len - dlen + WIRE_VNET_HDR_LEN) < 0)

@@ -1077,6 +1077,7 @@ stack_show_stats(struct stack *s)
 			{ "new_conns", c->new_conns }, { "no_target", c->no_target },
 			{ "no_entry", c->no_entry }, { "tun_write_err", c->tun_write_err },
 			{ "link_dropped", c->link_dropped }, { "ptb_sent", c->ptb_sent },
+			{ "ptb_limited", c->ptb_limited },
 			{ "full_reports", c->full_reports }, { "vcrt", vipa_vcrt_count(s->vcrt) },
 			{ "syn_evicted", s->dist.syn_evicted },
 		};

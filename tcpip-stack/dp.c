@@ -59,6 +59,8 @@ stack_dp_init(struct stack *s)
 
 	memset(p, 0, sizeof(*p));
 	p->gre_fd = -1;
+	p->ptb_tokens = STACK_PTB_RATE;
+	p->ptb_ms = lib_now_ms();
 	p->rxbuf = malloc(STACK_HEADROOM + STACK_PKT_MAX);
 	p->affinity = lib_tab_new(STACK_AFFINITY_MAX, sizeof(struct stack_affinity_key),
 				  sizeof(struct stack_affinity));
@@ -130,6 +132,29 @@ stack_dp_link(struct stack *s, int loss_pct, unsigned delay_ms)
 	return 0;
 }
 
+int
+stack_dp_ptb_ok(struct stack *s)
+{
+	struct stack_dp *p = &s->dp;
+	uint64_t now = lib_now_ms();
+
+	if (now > p->ptb_ms) {
+		uint64_t add = (now - p->ptb_ms) * STACK_PTB_RATE / 1000;
+
+		if (add) {
+			p->ptb_tokens = p->ptb_tokens + add > STACK_PTB_RATE ? STACK_PTB_RATE :
+					p->ptb_tokens + add;
+			p->ptb_ms = now;
+		}
+	}
+	if (!p->ptb_tokens) {
+		s->cnt.ptb_limited++;
+		return 0;
+	}
+	p->ptb_tokens--;
+	return 1;
+}
+
 /*
  * ICMPv6 Packet Too Big (RFC 4443 3.2) from the DVIPA to the client, quoting
  * the packet as the client sent it, so that its kernel lowers the path MTU
@@ -144,6 +169,9 @@ send_ptb(struct stack *s, const uint8_t *pkt, size_t len, uint32_t mtu)
 	size_t plen = 8 + quote;
 	uint16_t ck;
 
+	/* RFC 4443 2.4 (f): ICMPv6 errors are rate limited. */
+	if (!stack_dp_ptb_ok(s))
+		return;
 	memset(out, 0, WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + 8);
 	/* From the DVIPA to the client. */
 	wire_ip6_hdr_encode(ip, WIRE_IP6_HDR_LEN, pkt + 24, pkt + 8, WIRE_PROTO_ICMPV6, (uint16_t)plen);
@@ -403,6 +431,10 @@ send_frag_needed(struct stack *s, const uint8_t *pkt, size_t len, uint16_t mtu)
 		lib_verdict(&s->tun_verdicts, "IPv4 packet too big to forward (not DF)");
 		return;
 	}
+	/* RFC 1812 4.3.2.8: ICMP errors are rate limited (the same bucket as
+	 * the Packet Too Big ones). */
+	if (!stack_dp_ptb_ok(s))
+		return;
 	s->cnt.ptb_sent++;
 	tun_write_now(s, out, WIRE_VNET_HDR_LEN + (size_t)n);
 }

@@ -20,6 +20,12 @@
  * our link-layer address, to the solicitation's source (or all-nodes for a
  * DAD probe from ::).  The kernel fills in the checksum.
  *
+ * A solicitation is validated as RFC 4861 7.1.1 says before it is answered
+ * (stack_ndp_ns_check): hop limit 255 (it was not forwarded, so it comes
+ * from the link), code 0, at least 24 octets, a target that is not
+ * multicast, options of non-zero length, and from :: only to a
+ * solicited-node group and without a source link-layer address option.
+ *
  * Level 1 of tcpip-stack/ (stack.h): calls only dvipa.c.  Answering is an
  * owner action, so the lease is checked first: stack.c polls the socket and
  * checks it (own.c) before it calls stack_ndp_answer.
@@ -98,6 +104,36 @@ answer(struct stack *s, const struct sockaddr_in6 *from, const uint8_t target[16
 		lib_verdict(&s->tun_verdicts, "cannot send a neighbour advertisement");
 }
 
+const char *
+stack_ndp_ns_check(const uint8_t *icmp, size_t len, int hoplimit, const uint8_t src[16],
+		   const uint8_t dst[16])
+{
+	static const uint8_t any[16];
+	static const uint8_t sn[13] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff };
+	int from_any = memcmp(src, any, 16) == 0;
+	size_t off;
+
+	if (len < 24 || icmp[0] != ND_NEIGHBOR_SOLICIT)
+		return "NS shorter than 24 octets or not an NS";
+	if (hoplimit != 255)
+		return "NS with a hop limit other than 255 (not from the link)";
+	if (icmp[1] != 0)
+		return "NS with a code other than 0";
+	if (icmp[8] == 0xff)
+		return "NS for a multicast target";
+	if (from_any && (!dst || memcmp(dst, sn, 13) != 0))
+		return "NS from :: not to a solicited-node group";
+	for (off = 24; off < len; off += (size_t)icmp[off + 1] * 8) {
+		if (off + 2 > len || icmp[off + 1] == 0)
+			return "NS with an option of length 0 or truncated";
+		if (off + (size_t)icmp[off + 1] * 8 > len)
+			return "NS with an option longer than the message";
+		if (from_any && icmp[off] == ND_OPT_SOURCE_LINKADDR)
+			return "NS from :: with a source link-layer address";
+	}
+	return NULL;
+}
+
 void
 stack_ndp_answer(struct stack *s)
 {
@@ -105,16 +141,35 @@ stack_ndp_answer(struct stack *s)
 
 	for (i = 0; i < 64; i++) {
 		uint8_t buf[1500];
+		union {
+			struct cmsghdr hdr;
+			uint8_t b[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		} cbuf;
 		struct sockaddr_in6 from;
-		socklen_t fl = sizeof(from);
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr msg = { &from, sizeof(from), &iov, 1, &cbuf, sizeof(cbuf), 0 };
+		const uint8_t *dst = NULL;
+		struct cmsghdr *c;
 		struct stack_dvipa *d;
-		ssize_t n = recvfrom(s->ndp.fd, buf, sizeof(buf), MSG_DONTWAIT,
-				     (struct sockaddr *)&from, &fl);
+		const char *why;
+		int hops = -1;
+		ssize_t n = recvmsg(s->ndp.fd, &msg, MSG_DONTWAIT);
 
 		if (n < 0)
 			return;
-		if (n < 24 || buf[0] != ND_NEIGHBOR_SOLICIT || buf[1] != 0)
+		for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+			if (c->cmsg_level != IPPROTO_IPV6)
+				continue;
+			if (c->cmsg_type == IPV6_HOPLIMIT)
+				memcpy(&hops, CMSG_DATA(c), sizeof(hops));
+			else if (c->cmsg_type == IPV6_PKTINFO)
+				dst = ((struct in6_pktinfo *)CMSG_DATA(c))->ipi6_addr.s6_addr;
+		}
+		why = stack_ndp_ns_check(buf, (size_t)n, hops, from.sin6_addr.s6_addr, dst);
+		if (why) {
+			lib_verdict(&s->tun_verdicts, why);
 			continue;
+		}
 		d = stack_dvipa_find(s, buf + 8);
 		if (d && d->owned)
 			answer(s, &from, buf + 8);
@@ -126,7 +181,7 @@ stack_ndp_start(struct stack *s, uv_poll_cb readable)
 {
 	struct icmp6_filter f;
 	struct ifreq ifr;
-	int fd, hops = 255;
+	int fd, hops = 255, on = 1;
 
 	fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
 	if (fd < 0)
@@ -139,6 +194,8 @@ stack_ndp_start(struct stack *s, uv_poll_cb readable)
 	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, s->lanif, (socklen_t)strlen(s->lanif)) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof(on)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0 ||
 	    ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
 		int e = errno;
 		close(fd);

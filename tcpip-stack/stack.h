@@ -81,6 +81,7 @@
 #define STACK_SYSPORTS_LO 32768		/* SYSPLEXPORTS: the ephemeral ports shared out */
 #define STACK_SYSPORTS_HI 60999		/* (Linux's default ip_local_port_range) */
 #define STACK_SYSPORTS_BLOCKS 8		/* blocks of 64 a target asks for: 512 ports */
+#define STACK_PTB_RATE 200		/* Packet Too Big replies per second (bursts as many) */
 
 struct stack;
 
@@ -135,6 +136,7 @@ struct stack_counters {
 	uint64_t tun_write_err;
 	uint64_t link_dropped;		/* SYSPLEX$LINK loss and delay-line overflow */
 	uint64_t ptb_sent;		/* Packet Too Big: rewritten packet would not fit */
+	uint64_t ptb_limited;		/* ...not sent: over STACK_PTB_RATE */
 	uint64_t full_reports;		/* target: full connection reports sent to owners */
 };
 
@@ -409,6 +411,7 @@ struct stack_dp {
 	int gre_fd;			/* raw GRE socket (VIPAROUTE to us), -1 closed */
 	uv_poll_t gre_poll;
 	int gre_poll_init;
+	uint64_t ptb_tokens, ptb_ms;	/* their rate: a token bucket */
 };
 
 struct stack {
@@ -518,6 +521,11 @@ void stack_ndp_init(struct stack *s);
 int stack_ndp_start(struct stack *s, uv_poll_cb readable);
 /* Reads waiting solicitations and answers those for DVIPAs we own. */
 void stack_ndp_answer(struct stack *s);
+/* RFC 4861 7.1.1: is this Neighbor Solicitation (ICMPv6 message icmp, len
+ * octets, received with hop limit hoplimit from src to dst, dst NULL when
+ * unknown) valid?  NULL, or why not. */
+const char *stack_ndp_ns_check(const uint8_t *icmp, size_t len, int hoplimit, const uint8_t src[16],
+			       const uint8_t dst[16]);
 /* Starts (join 1) or stops advertising a DVIPA as its owner: answering
  * neighbour solicitations for it on the LAN, and its host route in the main
  * table, which a routed network's OSPF redistributes. */
@@ -749,6 +757,8 @@ int stack_dp_start(struct stack *s);
 int stack_dp_link(struct stack *s, int loss_pct, unsigned delay_ms);
 /* Expired TIMEDAFFINITY entries go (timer). */
 void stack_dp_expire(struct stack *s);
+/* May a Packet Too Big go out now (STACK_PTB_RATE)?  Counts the refusals. */
+int stack_dp_ptb_ok(struct stack *s);
 void stack_dp_stop(struct stack *s);
 void stack_dp_fini(struct stack *s);
 

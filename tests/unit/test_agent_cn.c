@@ -11,7 +11,9 @@
  *  - after the client's FIN the binding lives AGENT_FIN_LINGER_MS at most
  *    and no Binding Refresh Request is sent for it (one is, without a FIN);
  *  - the Binding Refresh Request comes in the last quarter of the lifetime
- *    the last BU was granted, however old the binding is.
+ *    the last BU was granted, however old the binding is;
+ *  - a standard mobile node's packet: the Destination Options header that
+ *    holds the Home Address option is dropped, not another one.
  * Packets are built byte by byte; what the agent writes to its TUN goes
  * into a datagram socket pair the test reads.
  *
@@ -272,6 +274,59 @@ test_brr_from_granted_lifetime(void **state)
 	c->brr_ms = lib_now_ms() - 2100;			/* 16 / 8 s later: again */
 	agent_cn_tick(&ag);
 	assert_int_equal(ag.cnt.tx[MIP6_MH_BRR], 2);
+}
+
+/* A standard mobile node's packet (source = care-of address, Home Address
+ * option) whose HAO is in the second of two Destination Options headers:
+ * the agent rewrites the source to the home address and drops that
+ * header only; the first stays, naming TCP as what follows it.  (It used
+ * to drop the first.) */
+static void
+test_hao_strips_the_header_holding_it(void **state)
+{
+	uint8_t buf[256], out[256], *frame = buf + 64, *ip = frame + WIRE_VNET_HDR_LEN;
+	uint8_t *d1 = ip + WIRE_IP6_HDR_LEN, *d2 = d1 + 8, *tcp = d2 + 24;
+	struct agent_home_binding *b = &ag.cn.home[0];
+	ssize_t n;
+
+	(void)state;
+	memset(b, 0, sizeof(*b));
+	b->used = 1;
+	memcpy(b->home, HOME, 16);
+	memcpy(b->coa, COA, 16);
+	b->expires_ms = lib_now_ms() + 100000;
+	memset(buf, 0, sizeof(buf));
+	ip[0] = 0x60;
+	ip[5] = 8 + 24 + 20;
+	ip[6] = WIRE_PROTO_DSTOPTS;
+	ip[7] = 64;
+	memcpy(ip + 8, COA, 16);
+	memcpy(ip + 24, ME, 16);
+	d1[0] = WIRE_PROTO_DSTOPTS;		/* a first header: PadN only */
+	d1[1] = 0;
+	d1[2] = 1;
+	d1[3] = 4;
+	d2[0] = WIRE_PROTO_TCP;			/* the second: PadN, then the HAO at 8n+6 */
+	d2[1] = 2;
+	d2[2] = 1;
+	d2[3] = 2;
+	d2[6] = 0xc9;
+	d2[7] = 16;
+	memcpy(d2 + 8, HOME, 16);
+	tcp[0] = HPORT >> 8;
+	tcp[1] = HPORT & 0xff;
+	tcp[12] = 5 << 4;
+	tcp[13] = WIRE_TCP_ACK;
+	agent_cn_inbound_hao(&ag, frame, WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + 8 + 24 + 20);
+	n = read(pipefd[0], out, sizeof(out));
+	assert_int_equal(n, WIRE_VNET_HDR_LEN + WIRE_IP6_HDR_LEN + 8 + 20);
+	ip = out + WIRE_VNET_HDR_LEN;
+	assert_memory_equal(ip + 8, HOME, 16);		/* source: the home address */
+	assert_int_equal(ip[4] << 8 | ip[5], 8 + 20);
+	assert_int_equal(ip[6], WIRE_PROTO_DSTOPTS);	/* the first header stays... */
+	assert_int_equal(ip[WIRE_IP6_HDR_LEN], WIRE_PROTO_TCP);	/* ...naming TCP next */
+	assert_int_equal(ip[WIRE_IP6_HDR_LEN + 2], 1);	/* its PadN */
+	assert_int_equal(ip[WIRE_IP6_HDR_LEN + 8 + 13], WIRE_TCP_ACK);
 }
 
 /* ==== Binding Update checks (RFC 6275 9.5.1) ============================================ */
@@ -984,6 +1039,7 @@ main(void)
 		TC(test_fin_limits_the_binding),
 		TC(test_brr_without_fin),
 		TC(test_brr_from_granted_lifetime),
+		TC(test_hao_strips_the_header_holding_it),
 		TB(test_rr_then_bu_accepted),
 		TB(test_bu_checks_in_order),
 		TB(test_sequence_numbers_wrap),
