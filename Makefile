@@ -318,6 +318,39 @@ build-fuzz/fuzz_couple: FUZZ_LIBS = $(call pl,libzmq)
 build-fuzz/fuzz_ctl: lib/ctl.c lib/json.c lib/log.c lib/util.c lib/lib.h
 build-fuzz/fuzz_ctl: FUZZ_CFLAGS = $(call pc,libuv jansson)
 build-fuzz/fuzz_ctl: FUZZ_LIBS = $(call pl,libuv jansson)
+# The harnesses of the daemons' own code (fuzz_stack_*: tcpip-stack's files
+# with the unit tests' fake bus and clock; fuzz_agent_*: the client agent's;
+# fuzz_store: the SQLite store) link the modules compiled again by clang
+# with the sanitizers (build-fuzz/obj/, archives build-fuzz/lib*.a).
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJ = $(patsubst %.c,build-fuzz/obj/%.o,$(1))
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(say) "  FUZZ-CC $<"
+	$(Q)clang -g -O1 -std=gnu11 -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(CPPFLAGS) $(EXT_CFLAGS) \
+		-c $< -o $@
+build-fuzz/libstack.a: $(call FUZZ_OBJ,$(STACK_SRC))
+build-fuzz/libagent.a: $(call FUZZ_OBJ,$(AGENT_SRC))
+build-fuzz/libvipa.a: $(call FUZZ_OBJ,$(VIPA_SRC))
+build-fuzz/libwire.a: $(call FUZZ_OBJ,$(WIRE_SRC))
+build-fuzz/liblib.a: $(call FUZZ_OBJ,$(LIB_SRC))
+build-fuzz/lib%.a:
+	@rm -f $@ && ar rcs $@ $^
+FUZZ_MODLIBS = build-fuzz/libvipa.a build-fuzz/libwire.a build-fuzz/liblib.a
+FUZZ_LINK = clang -g -O1 -std=gnu11 -fsanitize=fuzzer $(FUZZ_SAN) $(CPPFLAGS) $(EXT_CFLAGS)
+# The stack calls the kdp/ module (connection events): linked as gcc built
+# it, not instrumented (the harnesses never open its events).
+$(filter build-fuzz/fuzz_stack_%,$(FUZZ_BINS)): build-fuzz/fuzz_stack_%: tests/fuzz/fuzz_stack_%.c \
+		$(call FUZZ_OBJ,$(FAKE_SRC)) build-fuzz/libstack.a $(FUZZ_MODLIBS) $(LIBA_KDP)
+	@$(say) "  FUZZ-LD $@"
+	$(Q)$(FUZZ_LINK) -o $@ $^ $(EXT_LIBS) $(KDP_LIBS) $(LDLIBS_ALL)
+$(filter build-fuzz/fuzz_agent_%,$(FUZZ_BINS)): build-fuzz/fuzz_agent_%: tests/fuzz/fuzz_agent_%.c \
+		build-fuzz/libagent.a $(FUZZ_MODLIBS)
+	@$(say) "  FUZZ-LD $@"
+	$(Q)$(FUZZ_LINK) -o $@ $^ $(EXT_LIBS) $(LDLIBS_ALL)
+build-fuzz/fuzz_store: tests/fuzz/fuzz_store.c $(FUZZ_MODLIBS)
+	@$(say) "  FUZZ-LD $@"
+	$(Q)$(FUZZ_LINK) -o $@ $^ $(EXT_LIBS) $(LDLIBS_ALL)
 # The smoke test of every harness (`make test`): a few seconds each.
 FUZZ_SMOKE_SECONDS ?= 3
 test-fuzz: $(FUZZ_BINS)

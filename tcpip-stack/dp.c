@@ -604,8 +604,8 @@ routed_before(struct stack *s, const struct stack_dvipa *d, const struct wire_pk
 	return vipa_vcrt_lookup(s->vcrt, &k) != NULL;
 }
 
-static void
-handle_packet(struct stack *s, uint8_t *frame, size_t flen)
+void
+stack_dp_packet(struct stack *s, uint8_t *frame, size_t flen)
 {
 	struct wire_vnet_hdr vh;
 	struct wire_pkt pk;
@@ -719,7 +719,7 @@ tun_cb(uv_poll_t *h, int status, int events)
 			lib_verdict(&s->tun_verdicts, "short TUN frame");
 			continue;
 		}
-		handle_packet(s, frame, (size_t)n);
+		stack_dp_packet(s, frame, (size_t)n);
 	}
 	/* Budget spent: level-triggered poll brings us back after other work. */
 }

@@ -757,6 +757,10 @@ int stack_dp_start(struct stack *s);
 int stack_dp_link(struct stack *s, int loss_pct, unsigned delay_ms);
 /* Expired TIMEDAFFINITY entries go (timer). */
 void stack_dp_expire(struct stack *s);
+/* One frame (virtio-net header, then the IPv6 packet; STACK_HEADROOM bytes
+ * before it may be written) read from the TUN: classified and forwarded,
+ * delivered, or dropped with its reason counted. */
+void stack_dp_packet(struct stack *s, uint8_t *frame, size_t flen);
 /* May a Packet Too Big go out now (STACK_PTB_RATE)?  Counts the refusals. */
 int stack_dp_ptb_ok(struct stack *s);
 void stack_dp_stop(struct stack *s);
