@@ -314,8 +314,8 @@ build-fuzz/fuzz_profile: vipa/profile.c vipa/vipa.h lib/util.c lib/lib.h
 build-fuzz/fuzz_couple: xcf/couple.c xcf/keys.c xcf/xcf.h lib/util.c lib/lib.h
 build-fuzz/fuzz_couple: FUZZ_CFLAGS = $(call pc,libuv libzmq)
 build-fuzz/fuzz_couple: FUZZ_LIBS = $(call pl,libzmq)
-# The control protocol harness includes lib/ctl.c, json.c, log.c, util.c.
-build-fuzz/fuzz_ctl: lib/ctl.c lib/json.c lib/log.c lib/util.c lib/lib.h
+# The control protocol harness includes lib/ctl.c, json.c, log.c, util.c, clock.c.
+build-fuzz/fuzz_ctl: lib/ctl.c lib/json.c lib/log.c lib/util.c lib/clock.c lib/lib.h
 build-fuzz/fuzz_ctl: FUZZ_CFLAGS = $(call pc,libuv jansson)
 build-fuzz/fuzz_ctl: FUZZ_LIBS = $(call pl,libuv jansson)
 # The harnesses of the daemons' own code (fuzz_stack_*: tcpip-stack's files

@@ -27,6 +27,7 @@
 #include "lib/log.c"
 #include "lib/json.c"
 #include "lib/util.c"
+#include "lib/clock.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
