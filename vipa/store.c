@@ -669,7 +669,8 @@ snap_conn_cb(struct vipa_conn *c, void *arg)
 {
 	struct snap_ctx *x = arg;
 
-	if (x->n < x->cap)
+	/* Half-open connections are never stored (see vipa_store_load). */
+	if (x->n < x->cap && c->state != VIPA_CONN_SYN)
 		rec_conn_put(&x->r[x->n++], c);
 	return 0;
 }

@@ -579,6 +579,9 @@ void vipa_store_vdpt_del(struct vipa_store *s, const uint8_t dvipa[16], uint16_t
 /* Tables the store can snapshot from when it must rewrite everything (ring
  * overflow, or the file was lost and recreated). */
 void vipa_store_attach(struct vipa_store *s, struct vipa_vcrt *vcrt, struct vipa_vdpt *vdpt);
+/* Half-open connections (VIPA_CONN_SYN) are never stored: the caller does
+ * not put them, a rewrite's snapshot leaves them out, and a load skips a
+ * row of one (an older version's). */
 /* Loads persisted rows into the tables (at start, before traffic).  0 when
  * DISABLED (nothing to load).  A file found corrupt while loading is moved
  * aside and replaced, and -EIO returned (the rows read so far stay). */

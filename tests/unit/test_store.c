@@ -209,7 +209,8 @@ add_conns(struct fixture *f, size_t n)
 		if (!created)
 			continue;
 		rand_bytes(c->dest_xcf, 16);
-		c->state = (uint8_t)(1 + (rng() & 1));
+		/* Confirmed: half-open connections are never stored. */
+		c->state = VIPA_CONN_EST;
 		c->bypass = (uint8_t)(rng() % 3);
 		if (c->bypass == VIPA_BYPASS_BOUND)
 			rand_bytes(c->coa, 16);
