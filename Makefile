@@ -111,8 +111,7 @@ UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BINS = $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 .PHONY: all progs deps check-deps test test-unit test-config test-man test-fuzz test-netns test-long \
-	test-lua test-takeover-many \
-	test-stress demo bench fuzz clean
+	test-lua test-takeover-many test-stress demo bench fuzz clean
 # Objects of the unit tests and benchmarks are kept (not intermediate files).
 .SECONDARY: $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRC) $(FAKE_SRC) $(BENCH_SRC))
 
