@@ -684,7 +684,7 @@ stack_dist_on_sysports(struct stack *s, const struct xcf_member_info *from,
 		int i;
 
 		for (i = 0; i < d->dist.ndest; i++)
-			if (memcmp(d->dist.dest[i].xcf, from->xcfaddr, 16) == 0)
+			if (memcmp(d->dist.dest[i].xcf, stack_dest_addr(from, d->addr), 16) == 0)
 				break;
 		if (i == d->dist.ndest) {
 			lib_verdict(&s->bus_verdicts, "SYSPLEXPORTS request from a stack that is no "

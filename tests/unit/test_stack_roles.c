@@ -323,6 +323,52 @@ test_bind_info_and_sync_only_from_owner(void **state)
 }
 
 static void
+sysports(const char *sys, uint8_t op, uint16_t first, uint16_t count)
+{
+	struct wire_xcf_sysports m;
+	ssize_t len;
+
+	memset(&m, 0, sizeof(m));
+	memcpy(m.dvipa, DV, 16);
+	m.op = op;
+	m.first = first;
+	m.count = count;
+	len = wire_xcf_sysports_encode(&m, buf, sizeof(buf));
+	assert_true(len > 0);
+	stack_group_deliver(&st, member(sys), WIRE_XCF_SYSPORTS, buf, (size_t)len, 0);
+}
+
+static void
+test_sysports_roles(void **state)
+{
+	struct stack_dvipa *d;
+
+	(void)state;
+	/* We distribute DV with SYSPLEXPORTS to SYSB only. */
+	d = own_dv();
+	d->dist.sysplexports = 1;
+	fake_bus_clear_sent();
+	sysports("SYSC", WIRE_SYSPORTS_REQ, 0, 8);
+	assert_int_equal(refused("SYSPLEXPORTS request from a stack that is no destination of the "
+				 "DVIPA"), 1);
+	assert_int_equal(fake_bus_count(1, WIRE_XCF_SYSPORTS), 0);
+	sysports("SYSB", WIRE_SYSPORTS_REQ, 0, 8);
+	assert_int_equal(fake_bus_count(1, WIRE_XCF_SYSPORTS), 1);
+
+	/* As a target that asked SYSB, the owner, for ports of DV: SYSC's
+	 * grant is refused (an accepted one would set our port range). */
+	d->owned = 0;
+	d->owner[0] = '\0';
+	vipa_adv("SYSB", 0, 1, WIRE_VIPA_ACTIVE, 1);
+	assert_true(stack_dvipa_is_owner(&st, d, "SYSBTCPCS"));
+	st.tgt.sp_want = 1;
+	memcpy(st.tgt.sp_dvipa, DV, 16);
+	sysports("SYSC", WIRE_SYSPORTS_GRANT, 40000, 8);
+	assert_int_equal(refused("SYSPLEXPORTS grant from a stack that does not own the DVIPA"), 1);
+	assert_string_equal(st.tgt.sp_owner, "");
+}
+
+static void
 test_dvipa_table_ages_out(void **state)
 {
 	uint8_t a[16];
@@ -361,6 +407,7 @@ main(void)
 						fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_bind_info_and_sync_only_from_owner, setup,
 						fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_sysports_roles, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_dvipa_table_ages_out, setup,
 						fake_stack_teardown),
 	};
