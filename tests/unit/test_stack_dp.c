@@ -50,6 +50,7 @@ static const char PROFILE[] =
 	"  VIPADISTRIBUTE DEFINE DISTMETHOD WEIGHTEDACTIVE DVIPA1 PORT 23 DESTIP fd00:10::2\n"
 	"  VIPADEFINE MOVEABLE IMMEDIATE 255.255.255.0 10.100.0.1\n"
 	"  VIPADISTRIBUTE DEFINE DISTMETHOD ROUNDROBIN 10.100.0.1 PORT 8080 DESTIP ALL\n"
+	"  VIPADISTRIBUTE DEFINE DISTMETHOD ROUNDROBIN 10.100.0.1 PORT 23 DESTIP 10.10.0.2\n"
 	"  VIPAROUTE DEFINE 10.10.0.2 10.1.0.2\n"
 	"ENDVIPADYNAMIC\n";
 
@@ -258,6 +259,84 @@ test_route_ipv4(void **state)
 	assert_int_equal(st.cnt.new_conns, 4);
 }
 
+/* SYS reports the connection CL4:cport -> DV4:dport established. */
+static void
+conn_report(const char *sys, uint16_t dport, uint16_t cport)
+{
+	static struct wire_xcf_tgt_conn m;
+	uint8_t buf[WIRE_XCF_MAX_BODY];
+	ssize_t n;
+
+	memset(&m, 0, sizeof(m));
+	m.n = 1;
+	m.c[0].event = WIRE_CONN_EST;
+	memcpy(m.c[0].dvipa, DV4, 16);
+	m.c[0].dport = dport;
+	memcpy(m.c[0].client, CL4, 16);
+	m.c[0].cport = cport;
+	n = wire_xcf_tgt_conn_encode(&m, buf, sizeof(buf));
+	assert_true(n > 0);
+	stack_dist_on_conn(&st, member(sys), buf, (size_t)n);
+}
+
+static struct vipa_conn *
+vcrt(uint16_t dport, uint16_t cport)
+{
+	struct vipa_conn_key k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.dvipa, DV4, 16);
+	memcpy(k.client, CL4, 16);
+	k.dport = dport;
+	k.cport = cport;
+	return vipa_vcrt_lookup(st.vcrt, &k);
+}
+
+/* The role checks name the targets of an IPv4 DVIPA by their IPv4
+ * DYNAMICXCF addresses (DESTIP 10.10.0.2 is SYSB), and the SYN flood bound
+ * holds for IPv4 connections as for IPv6 ones. */
+static void
+test_ipv4_roles_and_syn_flood(void **state)
+{
+	struct vipa_conn_key k;
+	struct vipa_conn *c;
+	uint32_t i;
+
+	(void)state;
+	own(DV4);
+	listen_report("SYSB", DV4, 23, 1);
+	listen_report("SYSC", DV4, 23, 1);
+	listen_report("SYSB", DV4, 8080, 1);
+	assert_int_equal(vipa_vdpt_get(st.vdpt, DV4, 23, XB4, 0)->rdy, 1);
+	assert_null(vipa_vdpt_get(st.vdpt, DV4, 23, XC4, 0));
+	/* A connection report on port 23: only from the destination. */
+	conn_report("SYSC", 23, 50000);
+	assert_null(vcrt(23, 50000));
+	conn_report("SYSB", 23, 50000);
+	c = vcrt(23, 50000);
+	assert_non_null(c);
+	assert_int_equal(c->state, VIPA_CONN_EST);
+	assert_memory_equal(c->dest_xcf, XB4, 16);
+	/* STACK_SYN_MAX + 100 spoofed SYNs from other IPv4 sources: the oldest
+	 * half-open ones go, the confirmed connection stays. */
+	memset(&k, 0, sizeof(k));
+	memcpy(k.dvipa, DV4, 16);
+	k.client[10] = k.client[11] = 0xff;
+	k.client[12] = 192;
+	k.dport = 8080;
+	for (i = 0; i < STACK_SYN_MAX + 100; i++) {
+		k.client[13] = (uint8_t)(i >> 16);
+		k.client[14] = (uint8_t)(i >> 8);
+		k.client[15] = (uint8_t)i;
+		k.cport = (uint16_t)(1024 + i % 1000);
+		assert_non_null(stack_dp_route(&st, dv(DV4), &k, WIRE_TCP_SYN, i, 60));
+	}
+	assert_int_equal(st.dist.syn_evicted, 100);
+	c = vcrt(23, 50000);
+	assert_non_null(c);
+	assert_int_equal(c->state, VIPA_CONN_EST);
+}
+
 static void
 test_ipv4_never_bypassed(void **state)
 {
@@ -285,6 +364,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_next_hop, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_route_ipv4, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_ipv4_never_bypassed, setup, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_ipv4_roles_and_syn_flood, setup,
+						fake_stack_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
