@@ -327,7 +327,8 @@ build-fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(say) "  FUZZ-CC $<"
 	$(Q)clang -g -O1 -std=gnu11 -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(CPPFLAGS) $(EXT_CFLAGS) \
-		-c $< -o $@
+		-MMD -MP -c $< -o $@
+-include $(shell find build-fuzz/obj -name '*.d' 2>/dev/null)
 build-fuzz/libstack.a: $(call FUZZ_OBJ,$(STACK_SRC))
 build-fuzz/libagent.a: $(call FUZZ_OBJ,$(AGENT_SRC))
 build-fuzz/libvipa.a: $(call FUZZ_OBJ,$(VIPA_SRC))
