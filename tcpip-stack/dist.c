@@ -74,6 +74,19 @@ stack_dist_publish(struct stack *s, struct stack_dvipa *d)
 		stack_publish(s, WIRE_XCF_DIST_ADV, s->dist.txbuf, (size_t)n);
 }
 
+/* A VDPT row takes its destination's parameters from the statement that
+ * names it (weight, HOTSTANDBY type and rank) whenever the row is made: at
+ * set-up, and again when a target that failed or left the group (and lost
+ * its rows, EZD1208I) reports its listeners after it rejoins, so that a
+ * PREFERRED target is preferred again. */
+static void
+dest_params(struct vipa_vdpt_entry *e, const struct vipa_dest *dd)
+{
+	e->weight = dd->weight ? dd->weight : 1;
+	e->hs_type = dd->srvtype;
+	e->hs_rank = dd->rank;
+}
+
 /* Routing stack: declare the services and VDPT rows of an owned DVIPA,
  * each port with the method and destinations of its own statement. */
 void
@@ -94,11 +107,8 @@ stack_dist_setup(struct stack *s, struct stack_dvipa *d)
 		for (j = 0; !v->destall && j < v->ndest; j++) {
 			struct vipa_vdpt_entry *e = vipa_vdpt_get(s->vdpt, d->addr, port,
 								  v->dest[j].xcf, 1);
-			if (e) {
-				e->weight = v->dest[j].weight ? v->dest[j].weight : 1;
-				e->hs_type = v->dest[j].srvtype;
-				e->hs_rank = v->dest[j].rank;
-			}
+			if (e)
+				dest_params(e, &v->dest[j]);
 		}
 		vipa_vdpt_wlm_update(s->vdpt, d->addr, port);
 	}
@@ -138,15 +148,20 @@ vdpt_for(struct stack *s, struct stack_dvipa *d, uint16_t port, const struct xcf
 	const struct vipa_distribute *v = stack_dvipa_dist_for(s, d, port);
 	const uint8_t *dest = stack_dest_addr(from, d->addr);
 	struct vipa_vdpt_entry *e;
+	int i;
 
 	if (!v || !stack_dvipa_is_dest(s, d, dest, port))
 		return NULL;
 	e = vipa_vdpt_get(s->vdpt, d->addr, port, dest, 1);
-	if (e) {
-		lib_strlcpy(e->dest_name, from->member, sizeof(e->dest_name));
-		if (!e->weight)
-			e->weight = 1;
-	}
+	if (!e)
+		return NULL;
+	lib_strlcpy(e->dest_name, from->member, sizeof(e->dest_name));
+	for (i = 0; i < v->ndest && memcmp(v->dest[i].xcf, dest, 16) != 0; i++)
+		;
+	if (!v->destall && i < v->ndest)
+		dest_params(e, &v->dest[i]);
+	else if (!e->weight)
+		e->weight = 1;
 	return e;
 }
 

@@ -5,8 +5,9 @@
 # rank 100, before SYSA, rank 50), and back to SYSB as soon as it listens
 # again.  When SYSB's server hangs (SIGSTOP: connections wait in its accept
 # queue), its SEF and so its TSR fall to 0 and the health switch sends new
-# connections to SYSC; resumed, SYSB gets them again.  The VDPT's FLG shows
-# A on the active target and H on the hot standbys.
+# connections to SYSC; resumed, SYSB gets them again.  After SYSB leaves the
+# group and rejoins (LEAVEGROUP, JOINGROUP) it is PREFERRED again.  The
+# VDPT's FLG shows A on the active target and H on the hot standbys.
 . tests/netns/lib.sh
 tmp=$(mktemp -d); hung=""; held=""
 trap '[ -n "$hung" ] && kill -CONT $hung 2>/dev/null; kill $held 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
@@ -68,5 +69,18 @@ healthy() { [ "$(get)" = SYSB ]; }
 poll_until 60 healthy || fail "new connections did not return to SYSB after it resumed: $(vdpt | jq -c '.vdpt[]')"
 all_to SYSB 5
 ok "SYSB resumed: its waiting connection answered, new connections back to SYSB"
+
+# A planned move of the PREFERRED target: SYSB leaves the group (its rows
+# go) and rejoins; the rows its listener report makes again are PREFERRED,
+# so AUTOSWITCHBACK gives it the new connections back.
+sx cmd --system SYSB 'V TCPIP,TCPCS,SYSPLEX,LEAVEGROUP' >/dev/null || fail "LEAVEGROUP on SYSB"
+b_gone() { [ "$(vdpt | jq '[.vdpt[] | select(.destname == "SYSBTCPCS")] | length')" = 0 ]; }
+poll_until 30 b_gone || fail "SYSB's VDPT rows stayed after LEAVEGROUP: $(vdpt | jq -c '.vdpt[]')"
+all_to SYSC 5
+sx cmd --system SYSB 'V TCPIP,TCPCS,SYSPLEX,JOINGROUP' >/dev/null || fail "JOINGROUP on SYSB"
+poll_until 60 healthy || fail "new connections did not return to SYSB after it rejoined: $(vdpt | jq -c '.vdpt[]')"
+all_to SYSB 5
+[ "$(flags)" = "SYSA=H SYSB=A SYSC=H" ] || fail "FLG after SYSB rejoined: $(flags)"
+ok "SYSB left the group and rejoined: PREFERRED again, 5 of 5 to SYSB; FLG: $(flags)"
 kill $srv; wait $srv 2>/dev/null
 exit 0

@@ -12,10 +12,12 @@
  *    new connections.
  *  - TSR: connections sent but never seen established (no client ACK
  *    through us, no target report) lower the target's TSR every second; a
- *    confirmed connection is counted once.
+ *    confirmed connection is counted once; one still in its handshake at a
+ *    tick is judged at the next tick, not counted as a failure at once.
  *  - HOTSTANDBY: DESTIP PREFERRED / BACKUP rank reach the VDPT rows and the
  *    DIST_ADV (with NOAUTOSWITCHBACK / NOHEALTHSWITCH), and a backup that
- *    inherits the distribution keeps them.
+ *    inherits the distribution keeps them; a PREFERRED target that failed
+ *    or left and rejoins is PREFERRED again and gets the connections back.
  *  - A target's SEF: connections accepted at once keep 100; connections
  *    left waiting in the accept queue bring it to 0; accepting again brings
  *    it back up; no traffic keeps the last value.
@@ -296,6 +298,68 @@ test_hotstandby_from_destip(void **state)
 	assert_false(m.flags & WIRE_VIPA_F_NOHEALTHSW);
 }
 
+/* The PREFERRED target fails or leaves the group (its rows go, EZD1208I)
+ * and comes back: the rows its new listener report makes are PREFERRED
+ * again, so AUTOSWITCHBACK gives it the new connections (a rejoined
+ * preferred target stayed a rank-0 backup before). */
+/* A connection still in its handshake at a tick is not a failure: a
+ * target with no history keeps TSR 100 when it is confirmed after the tick,
+ * and falls only when it is still unconfirmed a tick later. */
+static void
+test_tsr_grace_for_handshakes(void **state)
+{
+	struct stack_dvipa *d = own(VIPA_DIST_BASEWLM);
+	struct vipa_conn *c;
+
+	(void)state;
+	d->dist.ndest = 1;
+	stack_dist_setup(&st, d);
+	report(0, 100, 0, 100);
+	c = sent(1000);
+	stack_dist_tsr_tick(&st);	/* sent just before the tick */
+	assert_int_equal(row(0)->tsr, 100);
+	stack_dist_confirm(&st, c);
+	stack_dist_tsr_tick(&st);
+	assert_int_equal(row(0)->tsr, 100);
+	/* One that is never confirmed counts at the second tick. */
+	(void)sent(1001);
+	stack_dist_tsr_tick(&st);
+	assert_int_equal(row(0)->tsr, 100);
+	stack_dist_tsr_tick(&st);
+	assert_true(row(0)->tsr < 100);
+	assert_int_equal(row(0)->tsr_grace, 0);
+}
+
+static void
+test_hotstandby_preferred_rejoins(void **state)
+{
+	struct stack_dvipa *d = own(VIPA_DIST_HOTSTANDBY);
+	int i;
+
+	(void)state;
+	d->dist.dest[0].srvtype = VIPA_SRV_BACKUP;
+	d->dist.dest[0].rank = 50;
+	d->dist.dest[1].srvtype = VIPA_SRV_PREFERRED;
+	d->dist.dest[2].srvtype = VIPA_SRV_BACKUP;
+	d->dist.dest[2].rank = 100;
+	d->dist.dest[2].weight = 7;
+	stack_dist_setup(&st, d);
+	for (i = 0; i < 3; i++)
+		report(i, 100, 0, 100);
+	assert_memory_equal(vipa_vdpt_pick(st.vdpt, DV, 8080)->dest_xcf, XB, 16);
+	stack_dist_target_left(&st, member(1));
+	assert_null(vipa_vdpt_get(st.vdpt, DV, 8080, XB, 0));
+	assert_memory_equal(vipa_vdpt_pick(st.vdpt, DV, 8080)->dest_xcf, XC, 16);
+	report(1, 100, 0, 100);
+	assert_int_equal(row(1)->hs_type, VIPA_SRV_PREFERRED);
+	assert_memory_equal(vipa_vdpt_pick(st.vdpt, DV, 8080)->dest_xcf, XB, 16);
+	/* The same for a backup's rank and a weight. */
+	stack_dist_target_left(&st, member(2));
+	report(2, 100, 0, 100);
+	assert_int_equal(row(2)->hs_rank, 100);
+	assert_int_equal(row(2)->weight, 7);
+}
+
 static void
 test_sef_measure(void **state)
 {
@@ -418,6 +482,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tsr_from_confirmations, setup,
 						fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_hotstandby_from_destip, setup,
+						fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_tsr_grace_for_handshakes, setup,
+						fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_hotstandby_preferred_rejoins, setup,
 						fake_stack_teardown),
 		cmocka_unit_test(test_sef_measure),
 		cmocka_unit_test_setup_teardown(test_wlm_command_reports_at_once, setup,
