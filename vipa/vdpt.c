@@ -404,7 +404,8 @@ vipa_vdpt_tsr_tick(struct vipa_vdpt *t)
 
 	for (i = 0; i < t->n; i++) {
 		struct vipa_vdpt_entry *e = &t->e[i];
-		uint32_t sent, est;
+		uint32_t sent, est, grace;
+		int64_t outstanding;
 
 		if (!e->used)
 			continue;
@@ -412,6 +413,15 @@ vipa_vdpt_tsr_tick(struct vipa_vdpt *t)
 		est = e->confirmed - e->tsr_est_seen;
 		e->tsr_sent_seen = e->totalconn;
 		e->tsr_est_seen = e->confirmed;
+		/* A connection sent since the last tick and not confirmed yet is
+		 * still in its handshake, not a failure: it counts at the next
+		 * tick (confirmed or not by then).  Without this grace one
+		 * connection sent just before a tick took a target with no history
+		 * to TSR 0, and HEALTHSWITCH passed it over. */
+		outstanding = (int64_t)e->tsr_grace + sent - est;
+		grace = outstanding <= 0 ? 0 : outstanding < sent ? (uint32_t)outstanding : sent;
+		sent = e->tsr_grace + sent - grace;
+		e->tsr_grace = grace;
 		e->tsr = vipa_tsr_update(&e->tsr_st, sent, est, e->has_wlm ? e->sef : 100);
 	}
 }

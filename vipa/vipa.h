@@ -268,6 +268,7 @@ struct vipa_vdpt_entry {
 	uint32_t capacity;		/* the target system's capacity */
 	uint32_t confirmed;		/* connections seen established (wraps) */
 	uint32_t tsr_sent_seen, tsr_est_seen;	/* totalconn / confirmed at the last tick */
+	uint32_t tsr_grace;		/* sent before the last tick, unconfirmed then */
 	struct vipa_tsr_state tsr_st;
 };
 
