@@ -38,8 +38,8 @@
  * redistributes the host routes on the stack's TUN tcpip0, kernel and
  * connected: its care-of (DYNAMICXCF) address, always, and the DVIPAs it
  * owns, whose host route the stack installs only while it owns them.  The
- * same for IPv4 (ospfd) where segments have IPv4 prefixes, so IPv4 DVIPAs
- * will be advertised alike.
+ * same for IPv4 (ospfd) where segments have IPv4 prefixes: the IPv4
+ * DYNAMICXCF address and the IPv4 DVIPAs the stack owns (/32 routes).
  *
  * Level 1 (sysplex.h): calls only level 0 (env.c, proc.c) and the modules.
  */

@@ -252,7 +252,10 @@ stack_net_dvipa_local(struct stack *s, struct stack_dvipa *d, int on)
 
 /* The owner answers neighbour solicitations (IPv6, ndp.c) or ARP requests
  * (IPv4, a proxy entry) for the DVIPA; a stack that gave it up does not,
- * even while it still forwards what reaches it (MOVING). */
+ * even while it still forwards what reaches it (MOVING).  While it answers,
+ * the owner also has the DVIPA's host route on its TUN in the main table,
+ * which a routing daemon advertises (ndp.c for IPv6; DVIPA/32 here for
+ * IPv4, which ospfd redistributes as ospf6d does the /128). */
 void
 stack_net_answer(struct stack *s, struct stack_dvipa *d, int on)
 {
@@ -263,10 +266,15 @@ stack_net_answer(struct stack *s, struct stack_dvipa *d, int on)
 		stack_ndp_join(s, d->addr, on);
 		return;
 	}
+	vipa_addr_str(d->addr, a, sizeof(a));
+	r = lib_nl_route(s->nl, on, 254, d->addr, 128, s->tun_ifindex, NULL);
+	if (r < 0)
+		log_warnx("cannot %s the host route of %s on %s: %s", on ? "add" : "remove", a,
+			  STACK_TUN_NAME, strerror(-r));
 	r = lib_nl_proxy_neigh(s->nl, on, s->lan_ifindex, d->addr);
 	if (r < 0)
-		log_warnx("cannot %s the proxy ARP entry of %s: %s", on ? "add" : "remove",
-			  vipa_addr_str(d->addr, a, sizeof(a)), strerror(-r));
+		log_warnx("cannot %s the proxy ARP entry of %s: %s", on ? "add" : "remove", a,
+			  strerror(-r));
 }
 
 /* The routing stack takes LAN-inbound packets for the DVIPA into its TUN and

@@ -15,7 +15,7 @@
  * advertised (VIPA_ADV, DIST_ADV) and ownership is evaluated again.
  * VIPARANGE and VIPAROUTE changes enter the profile (and VIPADCFG).
  *
- * Level 7 of tcpip-stack/ (stack.h): calls own.c, dist.c, tgt.c, ndp.c and
+ * Level 7 of tcpip-stack/ (stack.h): calls own.c, dist.c, tgt.c, net.c and
  * dvipa.c.
  */
 #include "tcpip-stack/stack.h"
@@ -85,7 +85,7 @@ stack_deactivate(struct stack *s, const uint8_t dvipa[16], int on, char *msg, si
 	if (on && d->owned) {
 		/* Hand it to the best backup; keep forwarding while it moves. */
 		d->owned = 0;
-		stack_ndp_join(s, d->addr, 0);
+		stack_net_answer(s, d, 0);
 		d->moving = 1;
 		d->moving_until_ms = lib_now_ms() + STACK_MOVING_MS;
 		stack_own_publish(s);

@@ -26,6 +26,11 @@
 --   sysplex up sysplex/topologies/routed.lua
 --   sysplex vtysh ROUTER3 -c 'show ipv6 route'
 --
+-- IPv4: give the segments IPv4 prefixes (prefix4 = "10.N.0.0/24") and the
+-- systems IPCONFIG DYNAMICXCF addresses and IPv4 DVIPAs in their profiles;
+-- ospfd then runs too and the owner advertises an IPv4 DVIPA as a /32 host
+-- route alike (tests/netns/test_routed_ip4.sh builds exactly that).
+--
 -- Format: see the header of sysplex/topo.c and docs/LUA.md.
 
 local dvipa = "fd00:100::1"
