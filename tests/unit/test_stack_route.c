@@ -14,7 +14,9 @@
  *    the number of rows;
  *  - without rtnetlink, an error object that says why;
  *  - a target that drops the local addresses of two DVIPAs
- *    (stack_net_dvipa_local) keeps its care-of route into the TUN.
+ *    (stack_net_dvipa_local) keeps its care-of route into the TUN;
+ *  - the owner of an IPv4 DVIPA has its /32 host route on the TUN exactly
+ *    while it answers for it (stack_net_answer).
  * The stack is the fake one of tests/unit/fake.h with an rtnetlink socket.
  */
 #include <setjmp.h>
@@ -181,6 +183,53 @@ test_careof_route_kept(void **state)
 	sh("ip link del t0");
 }
 
+/* The main table's IPv4 host routes of dst on the device ifindex, made by
+ * a stack (protocol static). */
+static int
+host_routes4(int ifindex, const uint8_t dst[16])
+{
+	struct lib_route r[64];
+	int n, i, k = 0;
+
+	n = lib_nl_routes(st.nl, AF_INET, 254, r, 64);
+	assert_true(n >= 0);
+	for (i = 0; i < n; i++)
+		if (r[i].plen == 32 && memcmp(r[i].dst, dst + 12, 4) == 0 && r[i].oif == ifindex &&
+		    r[i].protocol == RTPROT_STATIC)
+			k++;
+	return k;
+}
+
+/* The owner of an IPv4 DVIPA has its /32 host route on the TUN in the main
+ * table exactly while it answers ARP for it (stack_net_answer): what ospfd
+ * redistributes, as ospf6d the /128 of an IPv6 DVIPA. */
+static void
+test_ip4_host_route(void **state)
+{
+	static const uint8_t dv4[16] = { [10] = 0xff, [11] = 0xff, 10, 100, 0, 1 };
+	struct stack_dvipa d;
+
+	(void)state;
+	sh("ip link add t0 type veth peer name t1 && ip link set t1 up && ip link set t0 up");
+	sh("ip link add l0 type veth peer name l1 && ip link set l1 up && ip link set l0 up");
+	st.nl = lib_nl_open();
+	assert_non_null(st.nl);
+	st.tun_ifindex = lib_nl_ifindex("t0");
+	st.lan_ifindex = lib_nl_ifindex("l0");
+	assert_true(st.tun_ifindex > 0 && st.lan_ifindex > 0);
+	memset(&d, 0, sizeof(d));
+	memcpy(d.addr, dv4, 16);
+	assert_int_equal(host_routes4(st.tun_ifindex, dv4), 0);
+	stack_net_answer(&st, &d, 1);
+	assert_int_equal(host_routes4(st.tun_ifindex, dv4), 1);
+	stack_net_answer(&st, &d, 1);	/* again: still one */
+	assert_int_equal(host_routes4(st.tun_ifindex, dv4), 1);
+	stack_net_answer(&st, &d, 0);
+	assert_int_equal(host_routes4(st.tun_ifindex, dv4), 0);
+	lib_nl_close(&st.nl);
+	sh("ip link del t0 && ip link del l0");
+}
+
 static void
 test_route_error(void **state)
 {
@@ -202,6 +251,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_route_object),
 		cmocka_unit_test(test_careof_route_kept),
+		cmocka_unit_test(test_ip4_host_route),
 		cmocka_unit_test(test_route_error),
 	};
 	int rc;
