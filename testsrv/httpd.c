@@ -2,6 +2,7 @@
  * httpd.c - sysplex-httpd, the sample server every emulated target runs.
  *
  *   sysplex-httpd -a ADDR -p PORT -n NAME [-w WORKERS]
+ *   sysplex-httpd -h | -V
  *
  * Contract (docs/RUNTIME.md):
  *  - Binds ADDR:PORT with IPV6_FREEBIND (IP_FREEBIND for IPv4) and
@@ -101,11 +102,41 @@ struct worker {
 	struct conn *conns;
 };
 
+/* The options: getopt_long's and --help's (lib/opt.c); the manual page
+ * sysplex-httpd(8) documents each (tests/man/check.py). */
+static const struct lib_opt opts[] = {
+	{ 'a', "addr", "ADDR", "the address to listen on (IPv6, IPv4, or :: for every one)" },
+	{ 'p', "port", "PORT", "the TCP port to listen on (1..65535)" },
+	{ 'n', "name", "NAME", "the name GET / answers (printable, no spaces)" },
+	{ 'w', "workers", "WORKERS", "worker threads (1..16; default: online CPUs, at most 4)" },
+	{ 'h', "help", NULL, "show this help and exit" },
+	{ 'V', "version", NULL, "show the version and exit" },
+	{ 0, NULL, NULL, NULL },
+};
+
+static const char synopsis[] =
+	"usage: sysplex-httpd -a ADDR -p PORT -n NAME [-w WORKERS]\n"
+	"       sysplex-httpd -h | -V\n";
+
+static void
+help(void)
+{
+	printf("%s\nThe sample server of the emulated sysplex's targets: HTTP/1.1 on ADDR:PORT.\n"
+	       "GET / answers \"NAME\\n\"; GET /bytes/N[?rate=R] answers N bytes (byte i is\n"
+	       "i mod 251), at most R bytes/s when R is given.  Ends on SIGTERM, SIGINT or SIGHUP.\n"
+	       "\nOptions:\n", synopsis);
+	lib_opt_help(stdout, opts);
+	printf("\nExit status:\n"
+	       "  0  ended by a signal\n"
+	       "  1  a bad port or name, or the address could not be listened on\n"
+	       "  2  usage error\n"
+	       "\nSee sysplex-httpd(8).\n");
+}
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: sysplex-httpd -a ADDR -p PORT -n NAME [-w WORKERS]\n"
-			"  GET / -> \"NAME\\n\"; GET /bytes/N -> N bytes (byte i = i %% 251)\n");
+	fprintf(stderr, "%sTry 'sysplex-httpd --help'.\n", synopsis);
 	exit(2);
 }
 
@@ -740,8 +771,9 @@ int
 main(int argc, char **argv)
 {
 	static struct worker workers[MAX_WORKERS];
-	const char *addr = NULL, *port = NULL;
+	const char *addr = NULL, *port = NULL, *arg;
 	long nw = sysconf(_SC_NPROCESSORS_ONLN);
+	struct lib_getopt g;
 	sigset_t ss;
 	char *end;
 	int ch, i, sig;
@@ -751,21 +783,35 @@ main(int argc, char **argv)
 		nw = 1;
 	if (nw > 4)
 		nw = 4;
-	while ((ch = getopt(argc, argv, "a:p:n:w:h")) != -1) {
+	if (lib_opt_init(&g, opts, 0) < 0)
+		return 2;
+	g.prog = "sysplex-httpd";
+	while ((ch = lib_opt_next(&g, argc, argv, &arg)) != -1) {
 		switch (ch) {
-		case 'a': addr = optarg; break;
-		case 'p': port = optarg; break;
-		case 'n': server_name = optarg; break;
+		case 'a': addr = arg; break;
+		case 'p': port = arg; break;
+		case 'n': server_name = arg; break;
 		case 'w':
-			nw = strtol(optarg, &end, 10);
-			if (*end || nw < 1 || nw > MAX_WORKERS)
+			nw = strtol(arg, &end, 10);
+			if (*end || nw < 1 || nw > MAX_WORKERS) {
+				fprintf(stderr, "sysplex-httpd: -w %s: expected 1..%d worker threads\n",
+					arg, MAX_WORKERS);
 				usage();
+			}
 			break;
+		case 'h': help(); return 0;
+		case 'V': lib_opt_version(stdout, "sysplex-httpd"); return 0;
 		default: usage();
 		}
 	}
-	if (!addr || !port || !server_name || optind != argc)
+	if (!addr || !port || !server_name) {
+		fprintf(stderr, "sysplex-httpd: -a ADDR, -p PORT and -n NAME are required\n");
 		usage();
+	}
+	if (optind != argc) {
+		fprintf(stderr, "sysplex-httpd: unexpected operand %s\n", argv[optind]);
+		usage();
+	}
 	{
 		long pn = strtol(port, &end, 10);
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """check.py - the manual pages against the programs.
 
-Every page in man/ must render with `man -l` and pass `groff -ww -z` with
+Every program `make install` ships (PROGS in the Makefile) must have its
+page, man/PROG.8, a --help and a --version.  Every page in man/ must render with `man -l` and pass `groff -ww -z` with
 no warning.  Then, both ways (what the program accepts is in its page, and
 what the page documents the program accepts):
-  - the options of tcpip-stack and client-agent: their --help (made from
-    the option table getopt_long uses, lib/opt.c) against the page's `Fl`;
+  - the options of every program but sysplex (tcpip-stack, client-agent,
+    sysplex-httpd): their --help (made from the option table getopt_long uses, lib/opt.c)
+    against the page's `Fl`;
   - the commands of sysplex (`sysplex --help`) against the `.It Cm` of
     sysplex(8), and the options of sysplex and of every command (`sysplex
     COMMAND --help`) against its `Fl`, each command's under its own item;
@@ -216,9 +218,21 @@ def check_console_words():
                 "sysplex.8")
 
 
+def installed_programs():
+    """The programs `make install` ships: the Makefile's PROGS."""
+    m = re.search(r"^PROGS = (.*)$", source("Makefile"), re.M)
+    progs = [os.path.basename(w) for w in m.group(1).split()] if m else []
+    if len(progs) < 4:
+        fail("Makefile: only %d programs found in PROGS" % len(progs))
+    return progs
+
+
 check_render()
-check_daemon("tcpip-stack")
-check_daemon("client-agent")
+for prog in installed_programs():
+    if not os.path.exists(os.path.join(MAN, prog + ".8")):
+        fail("%s is installed (PROGS in the Makefile) but has no manual page man/%s.8" % (prog, prog))
+    elif prog != "sysplex":
+        check_daemon(prog)
 check_sysplex()
 check_profile()
 check_lua()

@@ -30,8 +30,8 @@ mk install > "$work/install.out" 2>&1 || fail "make install: $(tail -5 "$work/in
 for f in sbin/sysplex sbin/tcpip-stack sbin/client-agent sbin/sysplex-httpd; do
 	[ -x "$P/$f" ] || fail "$P/$f is not installed or not executable"
 done
-for f in man8/sysplex.8 man8/tcpip-stack.8 man8/client-agent.8 man5/sysplex-profile.5 \
-	 man7/sysplex-lua.7; do
+for f in man8/sysplex.8 man8/tcpip-stack.8 man8/client-agent.8 man8/sysplex-httpd.8 \
+	 man5/sysplex-profile.5 man7/sysplex-lua.7; do
 	[ -f "$P/share/man/$f" ] || fail "manual page $f is not installed"
 done
 for f in lua-scripts/*.lua sysplex/topologies/*.lua; do
@@ -50,7 +50,7 @@ grep -q '^d /usr/local/share/man$' "$manifest" && fail "the manifest claims shar
 ok "installed $(wc -l < "$work/listed") files, every one in the manifest, and only those"
 
 # 2. Run the installed programs.
-for p in sysplex tcpip-stack client-agent; do
+for p in sysplex tcpip-stack client-agent sysplex-httpd; do
 	[ "$("$P/sbin/$p" --version)" = "$("$BIN/$p" --version)" ] || fail "installed $p --version differs from the build's"
 done
 for f in "$P"/share/man/man*/*; do
