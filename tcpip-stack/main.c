@@ -6,7 +6,8 @@
  *   tcpip-stack -n PROFILE
  *   tcpip-stack -d STATEDIR --cmd COMMAND [--json]   (an operator command)
  *   tcpip-stack -c COUPLE --cds-format CDSPATH   (make a couple data set)
- *   tcpip-stack --cds-server ADDR:PORT CDSPATH   (serve it to separate hosts)
+ *   tcpip-stack --cds-server ADDR:PORT -k KEYFILE CDSPATH
+ *                                           (serve it to separate hosts, CURVE)
  *   tcpip-stack --keygen DIR                 (makes DIR/xcf.key, prints the public key)
  *   tcpip-stack --cds-agent FD CDSPATH      (internal: the couple data set agent
  *                                           the stack starts, xcf/cds.c)
@@ -16,8 +17,9 @@
  * stderr.  A malformed PROFILE or couple config never starts the daemon: the error
  * names FILE:LINE and the statement, and the exit status is 1.  The couple
  * config must name a couple data set (CDS statement) and list every
- * member's public KEY; the stack's secret key is read from KEYFILE
- * (default STATEDIR/xcf.key, mode 0600) and must belong to its own KEY.
+ * member's public KEY (and a CDS server's KEY); the stack's secret key is
+ * read from KEYFILE (default STATEDIR/xcf.key, mode 0600) and must belong to
+ * its own KEY.  The CDS server's key pair is read from -k KEYFILE too.
  *
  * Level 10 of tcpip-stack/ (stack.h), the top: calls stack.c.
  */
@@ -60,7 +62,8 @@ static const struct lib_opt opts[] = {
 	{ OPT_CDS_FORMAT, "cds-format", "CDSPATH",
 	  "make a new couple data set at CDSPATH for the systems of -c COUPLE, and exit" },
 	{ OPT_CDS_SERVER, "cds-server", "ADDR:PORT",
-	  "serve the couple data set CDSPATH to the stacks of other hosts on TCP ADDR:PORT" },
+	  "serve the couple data set CDSPATH to the stacks of other hosts on TCP ADDR:PORT "
+	  "(CURVE, the key pair of -k KEYFILE)" },
 	{ OPT_KEYGEN, "keygen", "DIR", "make a new XCF key pair in DIR/" XCF_KEY_FILE
 	  " (mode 0600), print its public key and exit" },
 	{ OPT_CDS_AGENT, "cds-agent", "FD", "internal: the couple data set agent the stack starts" },
@@ -75,7 +78,7 @@ static const char synopsis[] =
 	"       tcpip-stack -n PROFILE\n"
 	"       tcpip-stack -d STATEDIR --cmd COMMAND [--json]\n"
 	"       tcpip-stack -c COUPLE --cds-format CDSPATH\n"
-	"       tcpip-stack --cds-server ADDR:PORT CDSPATH\n"
+	"       tcpip-stack --cds-server ADDR:PORT -k KEYFILE CDSPATH\n"
 	"       tcpip-stack --keygen DIR\n"
 	"       tcpip-stack --cds-agent FD CDSPATH\n"
 	"       tcpip-stack -h | -V\n";
@@ -246,13 +249,19 @@ main(int argc, char **argv)
 	if (cds_server) {
 		if (optind != argc - 1 || argv[optind][0] != '/')
 			usage();
+		if (!keyfile) {
+			fprintf(stderr, "tcpip-stack: --cds-server needs -k KEYFILE, the server's key "
+				"pair (`tcpip-stack --keygen DIR` makes DIR/%s; its public key goes "
+				"into the couple config: CDS tcp://ADDR:PORT KEY k)\n", XCF_KEY_FILE);
+			return 2;
+		}
 		lib_log_init("CDS", LIB_LOG_INFO);
 		/* The members' leases run on its answers: the same scheduling
 		 * as theirs (its connections' processes inherit it). */
 		if (realtime && (rc = lib_sched_realtime()) < 0)
 			log_warnx("real-time scheduling unavailable (%s): the systems' leases may "
 				  "lapse on a busy machine", strerror(-rc));
-		return xcf_cds_server(cds_server, argv[optind]);
+		return xcf_cds_server(cds_server, argv[optind], keyfile);
 	}
 	if (cds_format)
 		return format_cds(couple, cds_format, optind == argc);
@@ -291,6 +300,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: no CDS statement: the stack needs a couple data set "
 			"(CDS /path/cds.db, made by `sysplex up` or --cds-format, or CDS "
 			"tcp://ADDR:PORT, a --cds-server)\n", couple);
+		return 1;
+	}
+	if (xcf_cds_is_remote(s.couple.cds) && !s.couple.cds_key[0]) {
+		fprintf(stderr, "%s: CDS %s: no KEY: a CDS server is reached only with its CURVE "
+			"public key (CDS tcp://ADDR:PORT KEY k; `tcpip-stack --keygen DIR` on its "
+			"host prints it)\n", couple, s.couple.cds);
 		return 1;
 	}
 	for (ch = 0; ch < s.couple.n; ch++)

@@ -88,7 +88,8 @@ stack_cds_connect(void *arg)
 	char name[64];
 
 	snprintf(name, sizeof(name), "tcpip-stack-cds-agent-%s", s->sysname);
-	return xcf_cds_spawn("/proc/self/exe", name, s->couple.cds);
+	return xcf_cds_spawn("/proc/self/exe", name, s->couple.cds, s->xcf_secret,
+			     s->couple.cds_key);
 }
 
 /* ---- start-up --------------------------------------------------------------------------- */

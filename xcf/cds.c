@@ -589,8 +589,24 @@ xcf_cds_serve(int fd, const char *path)
 	struct cds_rep r;
 	struct xcf_cds *db = NULL;
 
-	if (xcf_cds_is_remote(path))
-		return cds_net_relay(fd, path);
+	if (xcf_cds_is_remote(path)) {
+		struct cds_cred cr;
+		ssize_t n;
+		int rc;
+
+		do
+			n = recv(fd, &cr, sizeof(cr), 0);
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(cr) || cr.magic != CDS_CRED_MAGIC) {
+			log_warnx("CDS agent: no keys from the stack for the CDS server %s", path);
+			explicit_bzero(&cr, sizeof(cr));
+			return 1;
+		}
+		cr.secret[XCF_KEY_LEN] = cr.server_key[XCF_KEY_LEN] = '\0';
+		rc = cds_net_relay(fd, path, &cr);
+		explicit_bzero(&cr, sizeof(cr));
+		return rc;
+	}
 	for (;;) {
 		ssize_t n = recv(fd, &q, sizeof(q), 0);
 
@@ -616,12 +632,17 @@ out:
 }
 
 int
-xcf_cds_spawn(const char *exe, const char *argv0, const char *path)
+xcf_cds_spawn(const char *exe, const char *argv0, const char *path, const char *secret,
+	      const char *server_key)
 {
 	char fdarg[16], *argv[5];
 	pid_t pid, parent = getpid();
 	int sv[2];
 
+	if (xcf_cds_is_remote(path) &&
+	    (!secret || strlen(secret) != XCF_KEY_LEN || !server_key ||
+	     strlen(server_key) != XCF_KEY_LEN))
+		return -ENOKEY;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
 	/* Everything the child needs is built before fork: after it, only
@@ -650,5 +671,26 @@ xcf_cds_spawn(const char *exe, const char *argv0, const char *path)
 		_exit(127);
 	}
 	close(sv[1]);
+	if (xcf_cds_is_remote(path)) {
+		/* The keys first, before any request: the agent reads them
+		 * before it relays anything. */
+		struct cds_cred cr;
+		ssize_t n;
+
+		memset(&cr, 0, sizeof(cr));
+		cr.magic = CDS_CRED_MAGIC;
+		memcpy(cr.secret, secret, XCF_KEY_LEN);
+		memcpy(cr.server_key, server_key, XCF_KEY_LEN);
+		do
+			n = send(sv[0], &cr, sizeof(cr), MSG_NOSIGNAL);
+		while (n < 0 && errno == EINTR);
+		explicit_bzero(&cr, sizeof(cr));
+		if (n != (ssize_t)sizeof(cr)) {
+			int e = n < 0 ? errno : EIO;
+
+			close(sv[0]);
+			return -e;
+		}
+	}
 	return sv[0];
 }

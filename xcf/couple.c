@@ -354,9 +354,23 @@ parse_line(struct xcf_couple *c, char *line, const char *name, int lineno,
 		return 0;
 	}
 	if (strcasecmp(w[0], "CDS") == 0) {
-		if (nw != 2 && !(nw == 4 && strcasecmp(w[2], "LEASE") == 0))
+		int lease = 0, key = 0;
+
+		if (nw < 2 || nw % 2 != 0)
 			return couple_err(err, errlen, name, lineno,
-					  "CDS: expected CDS PATH|tcp://ADDR:PORT [LEASE ms]");
+					  "CDS: expected CDS PATH [LEASE ms] or CDS tcp://ADDR:PORT "
+					  "KEY k [LEASE ms]");
+		for (i = 2; i < nw; i += 2) {
+			if (strcasecmp(w[i], "LEASE") == 0 && !lease) {
+				lease = i + 1;
+			} else if (strcasecmp(w[i], "KEY") == 0 && !key) {
+				key = i + 1;
+			} else {
+				return couple_err(err, errlen, name, lineno,
+						  "CDS: '%s': expected LEASE ms or KEY k, once each",
+						  w[i]);
+			}
+		}
 		if (seen->cds)
 			return couple_err(err, errlen, name, lineno, "CDS given twice");
 		if (xcf_cds_is_remote(w[1])) {
@@ -371,9 +385,22 @@ parse_line(struct xcf_couple *c, char *line, const char *name, int lineno,
 			return couple_err(err, errlen, name, lineno,
 					  "CDS: '%s' is neither an absolute path shorter than %zu "
 					  "bytes nor tcp://ADDR:PORT", w[1], sizeof(c->cds));
-		if (nw == 4 && parse_uint(w[3], 1, 600000, &c->lease_ms) < 0)
+		if (lease && parse_uint(w[lease], 1, 600000, &c->lease_ms) < 0)
 			return couple_err(err, errlen, name, lineno,
-					  "CDS: LEASE '%s' is not a number of ms (1-600000)", w[3]);
+					  "CDS: LEASE '%s' is not a number of ms (1-600000)", w[lease]);
+		if (key && !xcf_cds_is_remote(w[1]))
+			return couple_err(err, errlen, name, lineno,
+					  "CDS: KEY is the key of a CDS server (tcp://ADDR:PORT), "
+					  "not of a file");
+		if (key) {
+			uint8_t raw[32];
+
+			if (xcf_key_decode(w[key], raw) < 0)
+				return couple_err(err, errlen, name, lineno,
+						  "CDS: KEY '%.60s' is not a CURVE public key (%d Z85 "
+						  "characters)", w[key], XCF_KEY_LEN);
+			lib_strlcpy(c->cds_key, w[key], sizeof(c->cds_key));
+		}
 		lib_strlcpy(c->cds, w[1], sizeof(c->cds));
 		seen->cds = lineno;
 		return 0;

@@ -103,8 +103,38 @@ size_t cds_net_rep_encode(const struct cds_rep *r, uint8_t *buf);
 int cds_net_rep_decode(const uint8_t *buf, size_t len, struct cds_rep *r);
 /* Parses tcp://ADDR:PORT, ADDR:PORT or [IPV6]:PORT (numeric); 0 or -EINVAL. */
 int xcf_cds_addr(const char *s, struct sockaddr_storage *ss, socklen_t *sslen);
-/* The agent as a relay to the server named `server` (tcp://ADDR:PORT). */
-int cds_net_relay(int fd, const char *server);
+/* What the stack hands its agent first when the data set is a CDS server:
+ * the member's CURVE secret key and the server's public key (Z85), over the
+ * socketpair, never on a command line. */
+#define CDS_CRED_MAGIC 0x43445343u	/* "CDSC" */
+struct cds_cred {
+	uint32_t magic;
+	char secret[XCF_KEY_LEN + 1];
+	char server_key[XCF_KEY_LEN + 1];
+};
+/* The agent as a relay to the server named `server` (tcp://ADDR:PORT),
+ * a CURVE client with the keys of cred. */
+int cds_net_relay(int fd, const char *server, const struct cds_cred *cred);
+
+/* The CDS server's decisions (cdsnet.c), pure:
+ * cds_net_admit: the system whose public key (32 bytes) is key among the
+ * n slots of the data set, into sys; 0, or -ENOENT (not a member's key).
+ * cds_net_permit: may the member sys (its connection's key's) make request
+ * q?  A member reads every slot but writes only as itself (BEAT, REGISTER,
+ * PILL, LEAVE name it as q->sys); 0, or -EACCES with why.
+ * cds_net_rate_take: a token bucket of CDS_NET_RATE requests per second
+ * and CDS_NET_BURST at once per member; 1 when this request may go, 0 when
+ * it is over the rate. */
+#define CDS_NET_RATE 200
+#define CDS_NET_BURST 400
+struct cds_net_rate {
+	uint64_t last_ms;
+	uint64_t tokens_milli;		/* tokens x 1000 */
+	int primed;
+};
+int cds_net_admit(const struct xcf_slot *slots, int n, const uint8_t key[32], char sys[9]);
+int cds_net_permit(const struct cds_req *q, const char *sys, const char **why);
+int cds_net_rate_take(struct cds_net_rate *r, uint64_t now_ms);
 /* Answers one request from the file at path (cds.c), opening it first when
  * *db is NULL. */
 void xcf_cds_handle(struct xcf_cds **db, const char *path, const struct cds_req *q,

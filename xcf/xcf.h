@@ -68,9 +68,12 @@
  *                                          (the couple data set, an SQLite
  *                                          file; LEASE ms optional, default
  *                                          400, at least 4 x INTERVAL)
- *     CDS tcp://[2001:db8::10]:7400 LEASE 400
+ *     CDS tcp://[2001:db8::10]:7400 KEY k LEASE 400
  *                                          (or: a CDS server on another host,
- *                                          tcpip-stack --cds-server, cdsnet.c)
+ *                                          tcpip-stack --cds-server, cdsnet.c;
+ *                                          KEY its CURVE public key, Z85: the
+ *                                          parser takes it missing, the stack
+ *                                          does not)
  *     MEMBER SYSA TCPCS ipc:///run/sysplex/plex1/xcf/SYSA WEIGHT 10
  *     MEMBER SYSB TCPCS tcp://192.0.2.2:7000 KEY rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7
  *                                          (WEIGHT 1-9999, the SFM policy's
@@ -102,6 +105,7 @@ struct xcf_couple {
 	char group[9];
 	unsigned hb_ms, fail_ms;
 	char cds[XCF_PATH_LEN];		/* couple data set path, "" = none */
+	char cds_key[XCF_KEY_LEN + 1];	/* a CDS server's CURVE public key, "" = none */
 	unsigned lease_ms;		/* owner lease on the CDS */
 	int n;
 	struct xcf_couple_member m[XCF_MAX_MEMBERS];
@@ -347,20 +351,27 @@ int xcf_cds_leave(struct xcf_cds *c, const char *sys, uint64_t inc);
 const char *xcf_slot_state_name(uint8_t st);
 
 /* A CDS server on fd (a SOCK_SEQPACKET socket): answers requests until the
- * peer closes it; opens path lazily and again after an error.  Returns 0. */
+ * peer closes it; opens path lazily and again after an error.  When path
+ * is a CDS server (tcp://), relays to it instead, with the keys the first
+ * record on fd brings (xcf_cds_spawn).  Returns 0 (1 when the keys are
+ * missing or bad). */
 int xcf_cds_serve(int fd, const char *path);
 /* Starts the agent process: `exe --cds-agent FD PATH` (argv[0] = argv0 when
  * not NULL, for ps), connected to us by a socketpair; the agent dies with
- * us.  Returns our end, or -errno. */
-int xcf_cds_spawn(const char *exe, const char *argv0, const char *path);
+ * us.  When path is a CDS server, the member's CURVE secret key and the
+ * server's public key (Z85; both required then) go to the agent over the
+ * socketpair first.  Returns our end, or -errno. */
+int xcf_cds_spawn(const char *exe, const char *argv0, const char *path, const char *secret,
+		  const char *server_key);
 /* Does the couple config's CDS name a server (tcp://ADDR:PORT) rather than a
  * file? */
 int xcf_cds_is_remote(const char *cds);
 /* The CDS server for systems on separate hosts (cdsnet.c): listens on
- * ADDR:PORT ([IPV6]:PORT) and answers every system's requests from the
- * couple data set at path, until SIGTERM or SIGINT.  Returns the exit
- * status: 0 after a signal, 1 when the file or the address cannot be used,
- * 2 when ADDR:PORT is malformed. */
-int xcf_cds_server(const char *addr, const char *path);
+ * ADDR:PORT ([IPV6]:PORT), a ZeroMQ CURVE server with the key pair of
+ * keyfile, admits only the member keys the couple data set at path lists,
+ * and answers their requests from it until SIGTERM or SIGINT.  Returns the
+ * exit status: 0 after a signal, 1 when the key file, the data set or the
+ * address cannot be used, 2 when ADDR:PORT is malformed. */
+int xcf_cds_server(const char *addr, const char *path, const char *keyfile);
 
 #endif
