@@ -251,6 +251,10 @@ bus_refused() { grep "XCF CONNECTION FROM .* REFUSED" "$tmp/$1/stack.log" | grep
 for hs in HB:SYSB HC:SYSC; do
 	poll_until 30 bus_refused ${hs%%:*} || fail "${hs#*:} did not refuse the intruder on the bus: $(grep -i refused "$tmp/${hs%%:*}/stack.log")"
 done
+busdrops() { cmd $1 $2 'SYSPLEX$STATS' | jq '[.drops.xcf | to_entries[] | select(.key | test("key not a member")) | .value] | add // 0'; }
+for hs in HB:SYSB HC:SYSC; do
+	[ "$(busdrops ${hs%%:*} ${hs#*:})" -gt 0 ] || fail "${hs#*:} did not count the intruder's refused connections: $(cmd ${hs%%:*} ${hs#*:} 'SYSPLEX$STATS' | jq -c .drops.xcf)"
+done
 kill -0 $in_pid 2>/dev/null || fail "the intruder's stack ended: $(tail -3 "$tmp/IN/stack.log")"
 cmd HB SYSB 'D XCF,COUPLE' | jq -e '[.slots[].system] | index("SYSD") | not' >/dev/null ||
 	fail "SYSD appears in the couple data set"

@@ -13,7 +13,9 @@
  *    an IPv6 address without brackets, a port out of range, a name, an
  *    empty host are refused;
  *  - the couple config's CDS statement takes tcp://ADDR:PORT and says where
- *    and why a malformed one is wrong.
+ *    and why a malformed one is wrong; its KEY (the server's public key);
+ *  - the server's decisions: which keys it admits (the data set's slots'),
+ *    that a member writes only as itself, the per-member token bucket.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -237,6 +239,135 @@ test_couple_cds(void **state)
 	assert_non_null(strstr(err, "neither an absolute path"));
 }
 
+/* The CDS statement's KEY: the server's public key, in either order with
+ * LEASE, once; only for a server; a Z85 key. */
+static void
+test_couple_cds_key(void **state)
+{
+	static struct xcf_couple c;
+	char pub[XCF_KEY_LEN + 1], sec[XCF_KEY_LEN + 1], text[512], err[300];
+	const char *m = "MEMBER SYSA TCPCS tcp://[fd00:1::1]:7000\n";
+	struct {
+		const char *cds;
+		const char *want;	/* NULL: accepted */
+	} t[] = {
+		{ "tcp://[fd00:1::3]:7400 KEY %s LEASE 800", NULL },
+		{ "tcp://[fd00:1::3]:7400 LEASE 800 KEY %s", NULL },
+		{ "tcp://[fd00:1::3]:7400", NULL },	/* the stack refuses it, not the parser */
+		{ "/var/lib/cds.db KEY %s", "c:2: CDS: KEY is the key of a CDS server" },
+		{ "tcp://[fd00:1::3]:7400 KEY %.39s", "c:2: CDS: KEY '" },
+		{ "tcp://[fd00:1::3]:7400 KEY %s KEY %s", "c:2: CDS: 'KEY': expected LEASE ms or KEY k, once each" },
+		{ "tcp://[fd00:1::3]:7400 WEIGHT 3", "c:2: CDS: 'WEIGHT': expected LEASE ms or KEY k" },
+		{ "tcp://[fd00:1::3]:7400 KEY", "c:2: CDS: expected CDS PATH [LEASE ms] or CDS tcp://" },
+	};
+	size_t i;
+	(void)state;
+
+	assert_int_equal(xcf_keypair(pub, sec), 0);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char cds[200];
+		int rc;
+
+		snprintf(cds, sizeof(cds), t[i].cds, pub, pub);
+		snprintf(text, sizeof(text), "SYSPLEX P\nCDS %s\n%s", cds, m);
+		rc = xcf_couple_parse_buf(&c, "c", text, strlen(text), err, sizeof(err));
+		if (!t[i].want) {
+			if (rc != 0)
+				fail_msg("'%s' refused: %s", cds, err);
+			assert_string_equal(c.cds_key, strstr(t[i].cds, "KEY") ? pub : "");
+		} else {
+			assert_int_equal(rc, -EINVAL);
+			if (!strstr(err, t[i].want))
+				fail_msg("'%s': '%s', want '%s'", cds, err, t[i].want);
+		}
+	}
+	assert_int_equal(c.lease_ms, 400);
+}
+
+/* The server admits a key the data set lists (naming its system) and no
+ * other; slots without a key admit nobody. */
+static void
+test_admit(void **state)
+{
+	static struct xcf_slot sl[3];
+	char pub[3][XCF_KEY_LEN + 1], sec[XCF_KEY_LEN + 1], sys[9];
+	uint8_t raw[32];
+	int i;
+	(void)state;
+
+	memset(sl, 0, sizeof(sl));
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(xcf_keypair(pub[i], sec), 0);
+		snprintf(sl[i].sysname, sizeof(sl[i].sysname), "SYS%c", 'A' + i);
+	}
+	strcpy(sl[0].key, pub[0]);
+	strcpy(sl[1].key, pub[1]);	/* SYSC: no key in its slot */
+	assert_int_equal(xcf_key_decode(pub[1], raw), 0);
+	assert_int_equal(cds_net_admit(sl, 3, raw, sys), 0);
+	assert_string_equal(sys, "SYSB");
+	assert_int_equal(xcf_key_decode(pub[0], raw), 0);
+	assert_int_equal(cds_net_admit(sl, 3, raw, sys), 0);
+	assert_string_equal(sys, "SYSA");
+	assert_int_equal(xcf_key_decode(pub[2], raw), 0);
+	assert_int_equal(cds_net_admit(sl, 3, raw, sys), -ENOENT);
+	memset(raw, 0, sizeof(raw));
+	assert_int_equal(cds_net_admit(sl, 3, raw, sys), -ENOENT);
+	assert_int_equal(cds_net_admit(sl, 0, raw, sys), -ENOENT);
+}
+
+/* A member reads everything and writes only as itself. */
+static void
+test_permit(void **state)
+{
+	struct cds_req q;
+	const char *why = NULL;
+	uint32_t op;
+	(void)state;
+
+	fill_req(&q);	/* sys SYSA */
+	for (op = CDS_OP_READ; op <= CDS_OP_MAX; op++) {
+		q.op = op;
+		assert_int_equal(cds_net_permit(&q, "SYSA", &why), 0);
+		why = NULL;
+		assert_int_equal(cds_net_permit(&q, "SYSB", &why), op == CDS_OP_READ ? 0 : -EACCES);
+		if (op != CDS_OP_READ)
+			assert_non_null(why);
+	}
+	q.op = CDS_OP_PILL;
+	assert_int_equal(cds_net_permit(&q, "SYSB", &why), -EACCES);
+	assert_string_equal(why, "a poison pill in another member's name");
+	q.op = CDS_OP_BEAT;
+	assert_int_equal(cds_net_permit(&q, "SYSAB", &why), -EACCES);
+}
+
+/* The token bucket: CDS_NET_BURST at once, then CDS_NET_RATE a second. */
+static void
+test_rate(void **state)
+{
+	struct cds_net_rate r;
+	int i, n;
+	(void)state;
+
+	memset(&r, 0, sizeof(r));
+	for (n = 0; cds_net_rate_take(&r, 1000); n++)
+		assert_true(n <= CDS_NET_BURST);
+	assert_int_equal(n, CDS_NET_BURST);
+	assert_int_equal(cds_net_rate_take(&r, 1000), 0);
+	/* 1000 / CDS_NET_RATE ms later: exactly one more. */
+	assert_int_equal(cds_net_rate_take(&r, 1000 + 1000 / CDS_NET_RATE), 1);
+	assert_int_equal(cds_net_rate_take(&r, 1000 + 1000 / CDS_NET_RATE), 0);
+	/* One second at the rate: CDS_NET_RATE requests, no more. */
+	for (n = 0, i = 0; i < 1000; i++)
+		n += cds_net_rate_take(&r, 1005 + (uint64_t)i + 1);
+	assert_true(n >= CDS_NET_RATE - 1 && n <= CDS_NET_RATE + 1);
+	/* A long pause refills to the burst, not beyond. */
+	for (n = 0; cds_net_rate_take(&r, 100000); n++)
+		;
+	assert_int_equal(n, CDS_NET_BURST);
+	/* The clock going backwards gives nothing. */
+	assert_int_equal(cds_net_rate_take(&r, 50000), 0);
+}
+
 int
 main(void)
 {
@@ -247,6 +378,10 @@ main(void)
 		cmocka_unit_test(test_rep_bad),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_couple_cds),
+		cmocka_unit_test(test_couple_cds_key),
+		cmocka_unit_test(test_admit),
+		cmocka_unit_test(test_permit),
+		cmocka_unit_test(test_rate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
