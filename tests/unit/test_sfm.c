@@ -95,7 +95,7 @@ test_couple_cds(void **state)
 		{"SYSPLEX P\nCDS /a LEASE\nMEMBER A B ipc://x\n", "t.cfg:2: ", "CDS PATH"},
 		{"SYSPLEX P\nCDS /a LEASE x\nMEMBER A B ipc://x\n", "t.cfg:2: ", "LEASE"},
 		{"SYSPLEX P\nCDS /a LEASE 0\nMEMBER A B ipc://x\n", "t.cfg:2: ", "LEASE"},
-		{"SYSPLEX P\nCDS /a TIME 5\nMEMBER A B ipc://x\n", "t.cfg:2: ", "CDS PATH"},
+		{"SYSPLEX P\nCDS /a TIME 5\nMEMBER A B ipc://x\n", "t.cfg:2: ", "CDS: 'TIME': expected LEASE ms or KEY k"},
 		{"SYSPLEX P\nCDS /a\nCDS /b\nMEMBER A B ipc://x\n", "t.cfg:3: ", "twice"},
 		{"SYSPLEX P\nINTERVAL 50 FAILURE 250\nCDS /a LEASE 150\nMEMBER A B ipc://x\n",
 		 "t.cfg:3: ", "4 x INTERVAL"},
