@@ -11,7 +11,8 @@
 # key pair (--keygen, mode 0600, never replaced) and the couple config lists
 # the public keys; the CDS host makes the CDS server's key pair and the
 # couple config names its public key.  Shown: the CDS server is formatted
-# and serves all three (each registers its slot), new connections to the
+# and serves all three (each registers its slot) over CURVE (a capture of
+# its traffic shows no name in the clear), new connections to the
 # DVIPA land on more than one target, held connections are bound to their
 # targets (Mobile IPv6 bypass: the client sends to the care-of address
 # directly), and after kill -9 of SYSA's stack the backup SYSB takes the
@@ -155,6 +156,17 @@ owner() { role HA SYSA | grep -q ' ACTIVE DIST' && echo SYSA; role HB SYSB | gre
 slots_active() { [ "$(cmd HA SYSA 'D XCF,COUPLE' | jq '[.slots[]? | select(.status == "ACTIVE")] | length')" = 3 ]; }
 poll_until 60 slots_active || fail "not every system registered in the CDS: $(cmd HA SYSA 'D XCF,COUPLE')"
 ok "SYSA, SYSB, SYSC registered ACTIVE in the couple data set served by HC"
+# Private: the packets with data among 60 on the CDS server's port carry
+# none of the names every status update and every answer hold inside.
+timeout 60 ip netns exec "$INST-HC" tshark -n -i lan0 -c 60 -f "tcp port 7400" \
+	-T fields -e tcp.payload > "$tmp/cds.cap" 2>/dev/null
+ndata=$(grep -c . "$tmp/cds.cap")
+[ "$ndata" -ge 10 ] || fail "too little CDS traffic captured: $(cat "$tmp/cds.cap")"
+for w in SYSATCPCS SYSBTCPCS PLEX1; do
+	hex=$(printf '%s' $w | od -An -tx1 | tr -d ' \n')
+	tr -d ':' < "$tmp/cds.cap" | grep -qi "$hex" && fail "'$w' in the clear on the CDS server's port"
+done
+ok "$ndata packets with data on the CDS server's port captured on HC: no member or sysplex name in the clear (CURVE)"
 [ "$(on HB sysctl -n net.ipv4.ip_forward)" = 1 ] &&
 	on HB ip -4 rule show | grep -q "^100:.*lookup local" ||
 	fail "SYSB's stack did not set up IPv4 (ip_forward, local rule at 100): $(on HB ip -4 rule show)"
