@@ -40,11 +40,13 @@
  *
  * The server is one process answering one request at a time (each a short
  * SQLite transaction).  The relay gives every exchange CDS_NET_IO_MS to
- * finish (connect and handshake included); when it cannot, it answers its
- * member -EIO with the reason (the server refused our key, when the
- * handshake says so) and makes a new connection for the next request (what
- * the failed one had queued is dropped with it), so a member's lease simply
- * runs out while the server cannot be reached, as with a lost local file.
+ * finish (connect and handshake included), and fails it at once when its
+ * socket monitor reports the connection refused, the handshake failed (the
+ * server refused our key) or the server closed the connection; it answers
+ * its member -EIO with the reason and makes a new connection for the next
+ * request (what the failed one had queued is dropped with it), so a
+ * member's lease simply runs out while the server cannot be reached, as
+ * with a lost local file.
  */
 #include "xcf/internal.h"
 
@@ -315,7 +317,8 @@ zmore(void *s)
 /*
  * The relay's connection: a DEALER, CURVE client with the member's key pair
  * and the server's public key of the couple config, and a monitor that
- * tells why a handshake failed (the server refused our key).  Made again
+ * tells at once when the connection is refused, the handshake fails (the
+ * server refused our key) or the server closes the connection.  Made again
  * after every failed exchange, so nothing a failed exchange left queued is
  * ever sent later.
  */
@@ -386,9 +389,12 @@ relay_events(struct relay *rl, char *why, size_t len)
 	int failed = 0;
 
 	while (rl->mon && zmq_recv(rl->mon, ev, sizeof(ev), ZMQ_DONTWAIT) == 6) {
-		uint16_t id = (uint16_t)(ev[0] | ev[1] << 8);
-		uint32_t v = (uint32_t)ev[2] | (uint32_t)ev[3] << 8 | (uint32_t)ev[4] << 16 |
-			     (uint32_t)ev[5] << 24;
+		uint16_t id;
+		uint32_t v;
+
+		/* The event in host order (zmq_socket_monitor). */
+		memcpy(&id, ev, 2);
+		memcpy(&v, ev + 2, 4);
 
 		if (zmore(rl->mon))
 			zmq_recv(rl->mon, ep, sizeof(ep), ZMQ_DONTWAIT);
