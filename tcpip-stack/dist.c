@@ -336,7 +336,7 @@ stack_dist_on_digest(struct stack *s, const struct xcf_member_info *from, const 
 		if (!d || !d->owned)
 			continue;
 		s->dist.digests_rx++;
-		if (!(g = dg_of(s, d->addr, from->xcfaddr, 1)))
+		if (!(g = dg_of(s, d->addr, stack_dest_addr(from, d->addr), 1)))
 			continue;
 		if (g->dg.count == m.d[i].count && g->dg.sum == m.d[i].sum)
 			continue;

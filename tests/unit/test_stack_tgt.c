@@ -28,7 +28,10 @@
  *    asks that target (TGT_SYNC_REQ naming the DVIPA) for a full report,
  *    at most once per STACK_SYNC_HOLD_MS; its view follows the target's
  *    EST and END reports in O(1) each, and the full report that answers
- *    the request makes the digests equal again.
+ *    the request makes the digests equal again.  The same for an IPv4
+ *    DVIPA, whose connections are the target's by its IPv4 DYNAMICXCF
+ *    address (compared with its IPv6 one, every digest differed and the
+ *    owner asked for a full report every STACK_SYNC_HOLD_MS).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,6 +50,10 @@ static const uint8_t B_XCF[16] = { 0xfd, 0, 0, 0x10, [15] = 2 };		/* fd00:10::2 
 static const uint8_t CLIENT[16] = { 0xfd, 0, 0, 1, [14] = 1, [15] = 1 };	/* fd00:1::101 */
 static const uint8_t DV[16] = { 0xfd, 0, 1, 0, [15] = 1 };			/* fd00:100::1 */
 static const uint8_t OTHER[16] = { 0xfd, 0, 1, 0, [15] = 9 };
+static const uint8_t DV4[16] = { [10] = 0xff, [11] = 0xff, 10, 100, 0, 1 };	/* 10.100.0.1 */
+static const uint8_t B_XCF4[16] = { [10] = 0xff, [11] = 0xff, 10, 10, 0, 2 };	/* 10.10.0.2 */
+/* The DVIPA of the owner-side tests: DV, or DV4 for the IPv4 ones. */
+static const uint8_t *odv = DV;
 
 static struct wire_xcf_tgt_conn conn_msg;
 
@@ -103,7 +110,7 @@ static void
 key(struct vipa_conn_key *k, uint16_t cport)
 {
 	memset(k, 0, sizeof(*k));
-	memcpy(k->dvipa, DV, 16);
+	memcpy(k->dvipa, odv, 16);
 	memcpy(k->client, CLIENT, 16);
 	k->dport = 8080;
 	k->cport = cport;
@@ -228,10 +235,10 @@ setup_owner(void **state)
 {
 	fake_bus_reset();
 	fake_bus_member("SYSA", "TCPCS", A_XCF, XCF_ACTIVE, 1);
-	fake_bus_member("SYSB", "TCPCS", B_XCF, XCF_ACTIVE, 1);
+	memcpy(fake_bus_member("SYSB", "TCPCS", B_XCF, XCF_ACTIVE, 1)->xcfaddr4, B_XCF4, 16);
 	fake_stack_init(&st, uv_default_loop(), "SYSA", A_XCF);
 	st.ndv = 1;
-	memcpy(st.dv[0].addr, DV, 16);
+	memcpy(st.dv[0].addr, odv, 16);
 	st.dv[0].owned = 1;
 	st.dv[0].has_dist = 1;
 	/* Port 8080 to every stack: SYSB's reports are a destination's. */
@@ -241,6 +248,22 @@ setup_owner(void **state)
 	lib_strlcpy(st.dv[0].owner, "SYSATCPCS", sizeof(st.dv[0].owner));
 	*state = &st;
 	return 0;
+}
+
+/* The same for SYSA's IPv4 DVIPA 10.100.0.1: SYSB is its destination by
+ * its IPv4 DYNAMICXCF address. */
+static int
+setup_owner4(void **state)
+{
+	odv = DV4;
+	return setup_owner(state);
+}
+
+static int
+teardown_owner4(void **state)
+{
+	odv = DV;
+	return fake_stack_teardown(state);
 }
 
 static const struct xcf_member_info *
@@ -260,10 +283,10 @@ report(uint8_t event, uint8_t flags, const uint16_t *cports, int n)
 
 	memset(&m, 0, sizeof(m));
 	m.flags = flags;
-	memcpy(m.scope, DV, 16);
+	memcpy(m.scope, odv, 16);
 	for (i = 0; i < n; i++) {
 		m.c[i].event = event;
-		memcpy(m.c[i].dvipa, DV, 16);
+		memcpy(m.c[i].dvipa, odv, 16);
 		memcpy(m.c[i].client, CLIENT, 16);
 		m.c[i].dport = 8080;
 		m.c[i].cport = cports[i];
@@ -291,7 +314,7 @@ digest(const uint16_t *cports, int n)
 	}
 	memset(&m, 0, sizeof(m));
 	m.n = 1;
-	memcpy(m.d[0].dvipa, DV, 16);
+	memcpy(m.d[0].dvipa, odv, 16);
 	m.d[0].count = d.count;
 	m.d[0].sum = d.sum;
 	len = wire_xcf_tgt_digest_encode(&m, buf, sizeof(buf));
@@ -324,7 +347,7 @@ test_owner_digest(void **state)
 	fm = fake_bus_last(1, WIRE_XCF_TGT_SYNC_REQ);
 	assert_string_equal(fm->member, "SYSBTCPCS");
 	assert_int_equal(wire_xcf_sync_req_decode(&rq, fm->body, fm->len, NULL), 0);
-	assert_memory_equal(rq.dvipa, DV, 16);
+	assert_memory_equal(rq.dvipa, odv, 16);
 	/* Not again while the full report may be on its way... */
 	fake_clock_advance(STACK_SYNC_HOLD_MS - 1);
 	digest(three, 3);
@@ -366,6 +389,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_dist_adv_repeat, setup_target,
 						fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_owner_digest, setup_owner, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_owner_digest, setup_owner4, teardown_owner4),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
