@@ -296,7 +296,10 @@ stack_net_route_in(struct stack *s, struct stack_dvipa *d, int on)
 			stack_net_answer(s, d, 1);
 			if (lib_arp_send_garp(s->lanif, d->addr + 12) < 0)
 				log_warnx("gratuitous ARP for %s failed", a);
+			d->announce_left = STACK_ANNOUNCE_REPEATS;
+			d->announce_next_ms = lib_now_ms() + STACK_ANNOUNCE_MS;
 		} else {
+			d->announce_left = 0;
 			stack_net_answer(s, d, 0);
 			r |= lib_nl_rule(s->nl, 0, STACK_PRIO_DVIPA, s->lanif, d->addr, 128, 0,
 					 STACK_TABLE_DVIPA);
@@ -310,7 +313,10 @@ stack_net_route_in(struct stack *s, struct stack_dvipa *d, int on)
 		r |= stack_ndp_join(s, d->addr, 1);
 		if (lib_ndisc_send_una(s->lanif, d->addr) < 0)
 			log_warnx("unsolicited neighbour advertisement for %s failed", a);
+		d->announce_left = STACK_ANNOUNCE_REPEATS;
+		d->announce_next_ms = lib_now_ms() + STACK_ANNOUNCE_MS;
 	} else {
+		d->announce_left = 0;
 		r |= stack_ndp_join(s, d->addr, 0);
 		r |= lib_nl_rule(s->nl, 0, STACK_PRIO_DVIPA, s->lanif, d->addr, 128, 0,
 				 STACK_TABLE_DVIPA);
@@ -327,4 +333,24 @@ stack_net_announce(struct stack *s, const struct stack_dvipa *d)
 	if (vipa_addr_is_v4(d->addr))
 		return lib_arp_send_garp(s->lanif, d->addr + 12);
 	return lib_ndisc_send_una(s->lanif, d->addr);
+}
+
+int
+stack_net_announce_tick(struct stack *s)
+{
+	uint64_t now = lib_now_ms();
+	int i, n = 0;
+
+	for (i = 0; i < s->ndv; i++) {
+		struct stack_dvipa *d = &s->dv[i];
+
+		if (!d->owned || !d->announce_left || now < d->announce_next_ms)
+			continue;
+		d->announce_left--;
+		d->announce_next_ms = now + STACK_ANNOUNCE_MS;
+		if (stack_net_announce(s, d) < 0)
+			lib_verdict(&s->bus_verdicts, "cannot repeat a DVIPA's announcement");
+		n++;
+	}
+	return n;
 }

@@ -43,6 +43,7 @@ adv_timer_cb(uv_timer_t *t)
 	stack_dist_expire(s);
 	stack_dist_tsr_tick(s);
 	stack_dp_expire(s);
+	stack_net_announce_tick(s);
 }
 
 static void

@@ -69,6 +69,13 @@
 #define STACK_SYNC_HOLD_MS 3000		/* routing stack: one TGT_SYNC_REQ per target
 					 * and DVIPA in this time */
 #define STACK_ADV_MS 1000		/* periodic re-advertisement */
+/* A new owner announces a DVIPA (gratuitous ARP, unsolicited NA) at once and
+ * STACK_ANNOUNCE_REPEATS more times STACK_ANNOUNCE_MS apart, as RFC 5227 2.3
+ * (ANNOUNCE_NUM 2, ANNOUNCE_INTERVAL 2 s) and RFC 4861 7.2.6 (up to
+ * MAX_NEIGHBOR_ADVERTISEMENT 3) do: one can be lost, and Linux ignores an
+ * ARP update within a second (locktime) of the entry's last change. */
+#define STACK_ANNOUNCE_REPEATS 2
+#define STACK_ANNOUNCE_MS 2000
 #define STACK_SYN_TIMEOUT_MS 10000	/* VCRT entry never confirmed by its target */
 #define STACK_MOVING_MS 3000		/* old owner keeps forwarding after giving a DVIPA up */
 #define STACK_FIN_LINGER_MS 2000	/* unconfirmed entry after the client's FIN/RST */
@@ -98,6 +105,10 @@ struct stack_dvipa {
 	int activated_ms_valid;
 	uint64_t activated_wall_ms;
 	uint64_t active_since_ms;	/* lib_now_ms() of the activation (SYSPLEX$ROLE) */
+	/* Repeats of the gratuitous ARP / unsolicited NA of a new owner: left
+	 * to send, and when the next is due (stack_net_announce_tick). */
+	uint8_t announce_left;
+	uint64_t announce_next_ms;
 	char owner[XCF_NAME_LEN + 1];	/* current routing stack ("" unknown) */
 	/* target side: the owner's distribution as last advertised */
 	int target;			/* we are a target of it */
@@ -563,6 +574,10 @@ void stack_net_answer(struct stack *s, struct stack_dvipa *d, int on);
 /* An unsolicited neighbour advertisement (IPv6) or gratuitous ARP (IPv4)
  * for the DVIPA; 0 or -errno. */
 int stack_net_announce(struct stack *s, const struct stack_dvipa *d);
+/* Every STACK_ADV_MS: the repeats of the owned DVIPAs' announcements that are
+ * due (STACK_ANNOUNCE_REPEATS after the first, STACK_ANNOUNCE_MS apart);
+ * how many it sent. */
+int stack_net_announce_tick(struct stack *s);
 
 /* ---- L3 tgt.c: the target side --------------------------------------------------------- */
 int stack_tgt_init(struct stack *s);

@@ -21,6 +21,8 @@
  *  - Activation publishes our VIPA_ADV (ACTIVE) and DIST_ADV; as a target of
  *    our own distribution we report to ourselves, and that report is queued
  *    and reaches the VDPT from the loop, not from inside the activation.
+ *  - A new owner repeats its gratuitous ARP / unsolicited NA
+ *    STACK_ANNOUNCE_REPEATS times, STACK_ANNOUNCE_MS apart.
  *  - LEAVEGROUP (stack_own_out): everything given up and forgotten.
  */
 #include <setjmp.h>
@@ -465,6 +467,39 @@ test_activation_distributes_and_reports_to_itself_from_the_loop(void **state)
 	assert_int_equal(lib_verdict_total(&st.bus_verdicts), 0);
 }
 
+/* A new owner announces the DVIPA at once and STACK_ANNOUNCE_REPEATS more
+ * times, STACK_ANNOUNCE_MS apart (one lost gratuitous ARP or NA, or one an
+ * ARP cache ignores, must not leave clients at the old owner); none after
+ * giving it up. */
+static void
+test_new_owner_repeats_its_announcement(void **state)
+{
+	int k;
+
+	(void)state;
+	define(WIRE_VIPA_DEFINE, 0, VIPA_MOVE_IMMEDIATE);
+	adv("SYSB", 0, 0, 0, 0);
+	adv("SYSC", 0, 0, 0, 0);
+	joined_and_settled();
+	stack_own_evaluate(&st);
+	assert_true(dv()->owned);
+	assert_int_equal(dv()->announce_left, STACK_ANNOUNCE_REPEATS);
+	assert_int_equal(stack_net_announce_tick(&st), 0);	/* not due yet */
+	for (k = 0; k < STACK_ANNOUNCE_REPEATS; k++) {
+		fake_clock_advance(STACK_ANNOUNCE_MS - 1);
+		assert_int_equal(stack_net_announce_tick(&st), 0);
+		fake_clock_advance(1);
+		assert_int_equal(stack_net_announce_tick(&st), 1);
+	}
+	fake_clock_advance(10 * STACK_ANNOUNCE_MS);
+	assert_int_equal(stack_net_announce_tick(&st), 0);
+	/* Taken and given up again before the repeats were due: none. */
+	dv()->announce_left = STACK_ANNOUNCE_REPEATS;
+	stack_net_route_in(&st, dv(), 0);
+	fake_clock_advance(STACK_ANNOUNCE_MS);
+	assert_int_equal(stack_net_announce_tick(&st), 0);
+}
+
 static void
 test_out_of_the_sysplex_forgets_everything(void **state)
 {
@@ -501,6 +536,7 @@ main(void)
 		T(test_worse_of_two_owners_gives_up),
 		T(test_better_of_two_owners_keeps_it),
 		T(test_activation_distributes_and_reports_to_itself_from_the_loop),
+		T(test_new_owner_repeats_its_announcement),
 		T(test_out_of_the_sysplex_forgets_everything),
 	};
 #undef T
