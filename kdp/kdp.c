@@ -93,6 +93,7 @@ static const char *const stat_names[KDP_ST_MAX] = {
 	[KDP_ST_PASS_MALFORMED] = "pass_malformed",
 	[KDP_ST_PASS_ERROR] = "pass_error",
 	[KDP_ST_LOSS] = "loss",
+	[KDP_ST_PASS_LEASE] = "pass_lease",
 };
 
 /* ---- libbpf messages --------------------------------------------------------- */
@@ -513,6 +514,20 @@ kdp_set_loss(struct kdp *k, unsigned pct)
 	if ((r = cfg_get(k, &c)) < 0)
 		return r;
 	c.loss_pct = pct;
+	return cfg_put(k, &c);
+}
+
+int
+kdp_set_lease(struct kdp *k, uint64_t until_ms)
+{
+	struct kdp_cfg c;
+	int r;
+
+	if (k->role != KDP_ROLE_STACK)
+		return -EOPNOTSUPP;
+	if ((r = cfg_get(k, &c)) < 0)
+		return r;
+	c.owner_until_ns = until_ms * 1000000ull;
 	return cfg_put(k, &c);
 }
 

@@ -87,6 +87,14 @@ int kdp_cleanup(const char *ifname);
  * packet a client sends to a DVIPA prefix.  0 turns it off. */
 int kdp_set_loss(struct kdp *k, unsigned pct);
 
+/* Stack: the routing stack's lease.  Connections of OWNED and MOVING DVIPAs
+ * are forwarded (or delivered) by the program only before until_ms (the
+ * time the daemon's couple data set lease runs out); after it every such
+ * packet goes to the slow path, so the tables of a stopped daemon stop
+ * forwarding by themselves.  The daemon renews it while its lease is valid.
+ * 0 (the state after kdp_open) means no limit (standalone use). */
+int kdp_set_lease(struct kdp *k, uint64_t until_ms);
+
 /* The BPF programs attached to a device's ingress (or egress) hook by tcx
  * links and our cls_bpf filter: returns how many, and their names separated
  * by spaces in names (may be NULL).  For displays and tests. */
@@ -157,15 +165,15 @@ int kdp_bind_home_get(struct kdp *k, const uint8_t home[16], struct kdp_counters
 /* ---- statistics ----------------------------------------------------------- */
 /* Why packets went where they went (kernel path or slow path), summed over
  * CPUs; indexes KDP_STAT_*.  out has room for KDP_STAT_COUNT values. */
-#define KDP_STAT_COUNT 16
+#define KDP_STAT_COUNT 17
 enum {
 	KDP_STAT_SEEN, KDP_STAT_FWD, KDP_STAT_LOCAL, KDP_STAT_STRIP, KDP_STAT_BOUND,
 	KDP_STAT_UNBOUND, KDP_STAT_HAO, KDP_STAT_PASS_SYN, KDP_STAT_PASS_NOENTRY,
 	KDP_STAT_PASS_TOOBIG, KDP_STAT_PASS_ROUTE, KDP_STAT_PASS_HOPLIMIT,
-	KDP_STAT_PASS_PROTO, KDP_STAT_PASS_MALFORMED, KDP_STAT_PASS_ERROR, KDP_STAT_LOSS,
+	KDP_STAT_PASS_PROTO, KDP_STAT_PASS_MALFORMED, KDP_STAT_PASS_ERROR, KDP_STAT_LOSS, KDP_STAT_PASS_LEASE,
 };
 int kdp_stats(struct kdp *k, uint64_t out[KDP_STAT_COUNT]);
-/* "seen", "fwd", ..., "loss"; NULL out of range. */
+/* "seen", "fwd", ..., "loss", "pass_lease"; NULL out of range. */
 const char *kdp_stat_name(int i);
 
 /* ---- connection events ------------------------------------------------------ */

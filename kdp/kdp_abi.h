@@ -46,6 +46,11 @@ struct kdp_cfg {
 	__u32 local_ifindex;	/* stack: deliver locally by redirecting into this
 				 * device's ingress (0: let the kernel route it) */
 	__u32 loss_pct;		/* fault injection: drop this percentage */
+	__u32 pad;
+	__u64 owner_until_ns;	/* stack: forward for OWNED/MOVING DVIPAs only
+				 * before this time (the owner's lease; 0: no
+				 * limit), so a stopped daemon's tables stop
+				 * forwarding by themselves */
 };
 
 /* DVIPA flags (stack).  Forwarding needs OWNED or MOVING (dp.c case 1),
@@ -109,6 +114,7 @@ enum kdp_stat {
 	KDP_ST_PASS_MALFORMED,	/* truncated or inconsistent headers */
 	KDP_ST_PASS_ERROR,	/* a helper failed; packet left as it was */
 	KDP_ST_LOSS,		/* dropped by fault injection */
+	KDP_ST_PASS_LEASE,	/* stack: the owner's lease ran out */
 	KDP_ST_MAX
 };
 

@@ -27,6 +27,8 @@
  *     an expiring hop limit, no usable route: slow path.
  *     A client FIN or RST is forwarded and its first time recorded in the
  *     entry (dp.c's fin_ms, which ages out connections the target never saw).
+ *     Only while the owner's lease (kdp_cfg.owner_until_ns, renewed by the
+ *     daemon) runs: a stopped daemon's entries stop forwarding by themselves.
  *
  * Why tc and not XDP: the packets that matter most are GSO/GRO super-packets
  * of up to 64 KB (a veth passes a sender's TSO packet through whole);
@@ -152,6 +154,8 @@ route(struct __sk_buff *skb, const struct kdp_cfg *cfg, const struct kdp_ip6 *ip
 	d = bpf_map_lookup_elem(&kdp_dvipa, home);
 	if (!d || !(d->flags & (KDP_DV_OWNED | KDP_DV_MOVING)))
 		return KDP_TC_NEXT;	/* not a DVIPA we route: not ours at all */
+	if (cfg->owner_until_ns && bpf_ktime_get_ns() >= cfg->owner_until_ns)
+		return kdp_pass(KDP_ST_PASS_LEASE);
 	if (ip->nxt != KDP_NH_TCP)
 		return kdp_pass(KDP_ST_PASS_PROTO);
 	if (!kdp_plen_ok(ip, len))

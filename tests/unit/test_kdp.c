@@ -64,6 +64,7 @@
 #include <linux/bpf.h>
 
 #include "kdp/kdp.h"
+#include "lib/lib.h"
 #include "wire/wire.h"
 
 #define PKT_MAX 4096
@@ -345,6 +346,37 @@ test_rs_forward_exact(void **state)
 	assert_true(ct.fin_ms > 0);
 	kdp_close(&k);
 	assert_null(k);
+}
+
+/* The owner's lease: before it runs out a known connection is forwarded;
+ * after it (a stopped daemon renews nothing) the same packet goes to the slow
+ * path untouched, counted as pass_lease; a renewed lease forwards again. */
+static void
+test_rs_lease(void **state)
+{
+	struct kdp *k = load_stack();
+	int fd = kdp_prog_fd(k, KDP_PROG_STACK_IN);
+	uint8_t in[PKT_MAX];
+	struct kdp_conn c = conn(DVIPA, 40000);
+	struct kdp_counters ct;
+	struct run r;
+	size_t n = client_tcp(in, DVIPA, 40000, WIRE_TCP_ACK, 10, 64);
+
+	(void)state;
+	assert_int_equal(kdp_set_lease(k, lib_now_ms() + 60000), 0);
+	run(fd, in, n, &r);
+	assert_int_equal(r.ret, RET_REDIRECT);
+	assert_int_equal(kdp_set_lease(k, lib_now_ms() - 1), 0);
+	assert_untouched(fd, in, n);
+	assert_int_equal(stat(k, KDP_STAT_PASS_LEASE), 1);
+	/* The entry counts only what the program forwarded. */
+	assert_int_equal(kdp_conn_get(k, &c, NULL, &ct), 0);
+	assert_int_equal(ct.pkts, 1);
+	assert_int_equal(kdp_set_lease(k, lib_now_ms() + 60000), 0);
+	run(fd, in, n, &r);
+	assert_int_equal(r.ret, RET_REDIRECT);
+	assert_int_equal(stat(k, KDP_STAT_FWD), 2);
+	kdp_close(&k);
 }
 
 static void
@@ -1114,6 +1146,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rs_forward_exact),
+		cmocka_unit_test(test_rs_lease),
 		cmocka_unit_test(test_rs_no_neighbour),
 		cmocka_unit_test(test_rs_local_target),
 		cmocka_unit_test(test_rs_slow_path),
