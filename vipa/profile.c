@@ -45,6 +45,9 @@
  *    this stack, as a target, does not take part in the Mobile IPv6 bypass.
  *    MIP6BINDLIFETIME (ours): the binding lifetime this stack asks for in its
  *    Binding Updates as a routing stack, 4..420 in steps of 4 (default 420).
+ *  - DATAPATH BPF|TUN (ours, z/OS has no such statement): how this stack's
+ *    data path runs: BPF, the kernel fast path (the default where it loads;
+ *    else TUN, logged once), or TUN, every packet through the daemon.
  *  - MOBILEIPV6 is our extension: it enables the Mobile IPv6 route
  *    optimization (the bypass) for an IPv6 DVIPA.  NOMOBILEIPV6 is the default.
  *
@@ -91,6 +94,7 @@ enum stmt_kind {
 	ST_BLOCK_SKIPPED,	/* a real VIPADYNAMIC statement we skip (warning) */
 	ST_IPCONFIG,
 	ST_IPCONFIG6,
+	ST_DATAPATH,		/* ours: DATAPATH BPF|TUN */
 	ST_IGNORED,		/* skipped up to the next statement (warning) */
 	ST_SKIP_BLOCK,		/* skipped up to its END keyword (warning) */
 	ST_END_BLOCK,		/* an END keyword without its statement */
@@ -119,6 +123,7 @@ static const struct stmt_def {
 	{ "VIPASMparms", ST_BLOCK_SKIPPED, NULL },
 	{ "IPCONFIG6", ST_IPCONFIG6, NULL },
 	{ "IPCONFIG", ST_IPCONFIG, NULL },
+	{ "DATAPATH", ST_DATAPATH, NULL },
 	{ "TCPCONFIG", ST_IGNORED, NULL },
 	{ "UDPCONFIG", ST_IGNORED, NULL },
 	{ "PORT", ST_IGNORED, NULL },
@@ -187,6 +192,7 @@ struct parser {
 	int dynxcf_line;		/* line of IPCONFIG6 DYNAMICXCF in this file, 0 if none */
 	int dynxcf4_line;		/* line of IPCONFIG DYNAMICXCF in this file, 0 if none */
 	int bindlife_line;		/* line of MIP6BINDLIFETIME in this file, 0 if none */
+	int datapath_line;		/* line of DATAPATH in this file, 0 if none */
 	int obey;			/* reading an OBEYFILE over a running profile */
 	char *err;
 	size_t errlen;
@@ -1605,6 +1611,30 @@ parse_ipconfig(struct parser *ps)
 	return 0;
 }
 
+/* DATAPATH BPF|TUN (ours); the keyword has been consumed. */
+static int
+parse_datapath(struct parser *ps, int line)
+{
+	int rc;
+
+	if (ps->datapath_line)
+		return perr(ps, line, "DATAPATH given twice (first on line %d)", ps->datapath_line);
+	ps->datapath_line = line;
+	if (at_end(ps))
+		return perr(ps, here(ps), "DATAPATH needs BPF or TUN");
+	if (kw(ps->tok, "BPF"))
+		ps->p->datapath = VIPA_DATAPATH_BPF;
+	else if (kw(ps->tok, "TUN"))
+		ps->p->datapath = VIPA_DATAPATH_TUN;
+	else
+		return perr(ps, ps->tokline, "DATAPATH %s: expected BPF or TUN", ps->tok);
+	if ((rc = next(ps)) < 0)
+		return rc;
+	if (!at_end(ps))
+		return perr(ps, ps->tokline, "DATAPATH takes one operand, not %s", ps->tok);
+	return stmt_end(ps);
+}
+
 /* IPCONFIG6; the keyword has been consumed.  Options other than DYNAMICXCF
  * and its INTFID, and our MOBILEIPV6 / NOMOBILEIPV6 / MIP6BINDLIFETIME, are
  * skipped. */
@@ -1772,6 +1802,8 @@ parse_statement(struct parser *ps)
 		return parse_ipconfig(ps);
 	case ST_IPCONFIG6:
 		return parse_ipconfig6(ps);
+	case ST_DATAPATH:
+		return parse_datapath(ps, line);
 	case ST_IGNORED:
 		pwarn(ps, line, "skipped: not emulated");
 		return skip_statement(ps);
@@ -1995,6 +2027,8 @@ vipa_profile_print(const struct vipa_profile *p, FILE *out)
 			fprintf(out, " MIP6BINDLIFETIME %u", p->bindlife);
 		fputc('\n', out);
 	}
+	if (p->datapath)
+		fprintf(out, "DATAPATH %s\n", p->datapath == VIPA_DATAPATH_TUN ? "TUN" : "BPF");
 	if (p->ndefine == 0 && p->ndist == 0 && p->nrange == 0 && p->nvroute == 0)
 		return;
 	fputs("VIPADYNAMIC\n", out);

@@ -134,6 +134,9 @@ struct vipa_vroute {
 	int line;
 };
 
+#define VIPA_DATAPATH_BPF 1		/* the kernel fast path (eBPF), TUN where it fails */
+#define VIPA_DATAPATH_TUN 2		/* every data packet through the daemon's TUN */
+
 struct vipa_profile {
 	char path[256];
 	int has_dynxcf;
@@ -146,6 +149,7 @@ struct vipa_profile {
 	uint8_t dynxcf4_cost;		/* its cost metric */
 	int nomip6;			/* IPCONFIG6 NOMOBILEIPV6: this stack, as a target,
 					 * does not support the MIPv6 bypass (our extension) */
+	int datapath;			/* DATAPATH (ours): VIPA_DATAPATH_*, 0 not given */
 	uint16_t bindlife;		/* IPCONFIG6 MIP6BINDLIFETIME seconds (ours): the
 					 * binding lifetime this stack asks for in its BUs
 					 * as a routing stack; 0 = not given (the maximum) */

@@ -686,6 +686,11 @@ static const struct err_case err_cases[] = {
 	  NAME ":1: IPCONFIG6: MIP6BINDLIFETIME given twice" },
 	{ "IPCONFIG6 DYNAMICXCF fd00:10::1 MIP6BINDLIFETIME\n",
 	  NAME ":1: IPCONFIG6: MIP6BINDLIFETIME needs a number of seconds" },
+	/* DATAPATH (ours): BPF or TUN, once. */
+	{ "DATAPATH\n", NAME ":1: DATAPATH: DATAPATH needs BPF or TUN" },
+	{ "DATAPATH XDP\n", NAME ":1: DATAPATH: DATAPATH XDP: expected BPF or TUN" },
+	{ "DATAPATH TUN BPF\n", NAME ":1: DATAPATH: DATAPATH takes one operand, not BPF" },
+	{ "DATAPATH TUN\nDATAPATH TUN\n", NAME ":2: DATAPATH: DATAPATH given twice (first on line 1)" },
 	/* The first error stops parsing: line 3 is reported, not line 4. */
 	{ HDR "VIPADEFINE DVIPA1 10.0.0.1\nVIPADEFINE DVIPA2 10.0.0.2\n",
 	  NAME ":3: VIPADEFINE: 10.0.0.1: an IPv4 DVIPA is written address_mask ipv4_addr (not after an interface name)" },
@@ -723,6 +728,26 @@ test_bindlife(void **state)
 	assert_true(prof.has_dynxcf);
 	assert_int_equal(parse("IPCONFIG6 DYNAMICXCF fd00:10::1\n  mip6bindlifetime 420\n", &prof), 0);
 	assert_int_equal(prof.bindlife, 420);
+}
+
+/* DATAPATH: absent = 0 (BPF where it loads); BPF and TUN in any case;
+ * printed back only when given. */
+static void
+test_datapath(void **state)
+{
+	char *out;
+
+	(void)state;
+	assert_int_equal(parse("IPCONFIG6 DYNAMICXCF fd00:10::1\n", &prof), 0);
+	assert_int_equal(prof.datapath, 0);
+	assert_int_equal(parse("IPCONFIG6 DYNAMICXCF fd00:10::1\ndatapath tun\n", &prof), 0);
+	assert_int_equal(prof.datapath, VIPA_DATAPATH_TUN);
+	out = print_str(&prof);
+	assert_non_null(strstr(out, "DATAPATH TUN\n"));
+	free(out);
+	assert_int_equal(parse("DATAPATH BPF\nIPCONFIG6 DYNAMICXCF fd00:10::1\n", &prof), 0);
+	assert_int_equal(prof.datapath, VIPA_DATAPATH_BPF);
+	assert_true(prof.has_dynxcf);
 }
 
 /* A NUL byte inside the buffer is an invalid character, not the end. */
@@ -977,6 +1002,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_bindlife),
+		cmocka_unit_test(test_datapath),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_print_exact),
