@@ -162,7 +162,7 @@ $(BUILD)/lib%.a:
 	@rm -f $@ && ar rcs $@ $^
 
 $(BIN)/tcpip-stack: $(BUILD)/tcpip-stack/main.o $(LIBA_STACK) $(LIBA_KDP) $(MODLIBS)
-$(BIN)/client-agent: $(BUILD)/client-agent/main.o $(LIBA_AGENT) $(MODLIBS)
+$(BIN)/client-agent: $(BUILD)/client-agent/main.o $(LIBA_AGENT) $(LIBA_KDP) $(MODLIBS)
 $(BIN)/sysplex: $(call obj,$(PLEX_SRC)) $(PRELUDE_O) $(LIBA_TESTSRV) $(MODLIBS)
 $(BIN)/sysplex-httpd: $(call obj,$(HTTPD_SRC)) $(MODLIBS)
 $(PROGS):
@@ -215,10 +215,11 @@ $(BUILD)/tests/test_stack_%: $(BUILD)/tests/unit/test_stack_%.o $(STACK_FAKES) $
 	@mkdir -p $(dir $@)
 	@$(say) "  LINK    $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) $(KDP_LIBS) -lcmocka $(LDLIBS_ALL)
-$(BUILD)/tests/test_agent_%: $(BUILD)/tests/unit/test_agent_%.o $(LIBA_AGENT) $(MODLIBS)
+$(BUILD)/tests/test_agent_%: $(BUILD)/tests/unit/test_agent_%.o $(LIBA_AGENT) $(LIBA_KDP) \
+		$(MODLIBS)
 	@mkdir -p $(dir $@)
 	@$(say) "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) -lcmocka $(LDLIBS_ALL)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) $(KDP_LIBS) -lcmocka $(LDLIBS_ALL)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(MODLIBS)
 	@mkdir -p $(dir $@)
@@ -417,7 +418,7 @@ uninstall:
 # BPF programs kdp/*.bpf.c are compiled with clang -target bpf against the
 # running kernel's BTF (vmlinux.h made by bpftool), embedded in skeleton
 # headers (bpftool gen skeleton) under $(BUILD)/kdp/, and loaded by
-# kdp/kdp.c (libkdp.a, linked with -lbpf).  Kept as one block on purpose.
+# kdp/kdp.c, events.c, msg.c (libkdp.a, linked with -lbpf).  Kept as one block on purpose.
 BUILD_PKGS += clang llvm libbpf-dev bpftool linux-libc-dev
 RUN_PKGS += ethtool
 BPF_CLANG ?= clang
@@ -466,3 +467,6 @@ $(BUILD)/tests/kdpctl: $(BUILD)/tests/tools/kdpctl.o $(LIBA_KDP) $(MODLIBS)
 	@$(say) "  LINK    $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EXT_LIBS) $(KDP_LIBS) $(LDLIBS_ALL)
 progs: $(LIBA_KDP) $(BUILD)/tests/kdpctl
+# The daemons load the kernel fast path (their unit tests link a fake,
+# tests/unit/fake_kdp.c, instead).
+$(BIN)/tcpip-stack $(BIN)/client-agent: EXT_LIBS += $(KDP_LIBS)

@@ -11,6 +11,8 @@
  */
 #include "tcpip-stack/stack.h"
 
+#include "kdp/kdp.h"
+
 #include <ctype.h>
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -180,19 +182,31 @@ cn_name(struct vcrt_ctx *x, const struct vipa_conn *c)
 	return stack_mip6_cn_kind_name(c->per_home ? STACK_CN_STANDARD : STACK_CN_AGENT);
 }
 
+/* The path the connection's inbound packets take here: on the routing
+ * stack BPF when the kernel has its entry and forwards (its counters are
+ * added to the daemon's), else TUN; on a target the path of the RH2 strip. */
 static int
 vcrt_row(struct vipa_conn *c, void *arg)
 {
 	struct vcrt_ctx *x = arg;
 	int bound = c->bypass == VIPA_BYPASS_BOUND;
+	struct kdp_counters kc;
+	const char *path = stack_fast_datapath(x->s);
 
-	json_array_append_new(x->a, json_pack("{s:o,s:i,s:o,s:i,s:o,s:s,s:s,s:s?,s:s,s:o,s:o,s:o,s:I}",
+	memset(&kc, 0, sizeof(kc));
+	if (x->owner && stack_fast_conn_counters(x->s, &c->key, &kc) < 0)
+		path = "TUN";
+	if (x->s->fast.tun_only)
+		path = "TUN";
+	json_array_append_new(x->a, json_pack("{s:o,s:i,s:o,s:i,s:o,s:s,s:s,s:s?,s:s,s:o,s:s,s:o,s:o,s:o,s:I}",
 		"dest", addr(c->key.dvipa), "dport", c->key.dport, "source", addr(c->key.client),
 		"sport", c->key.cport, "destxcf", addr(c->dest_xcf), "state", state_name(c->state),
 		"bypass", vipa_addr_is_v4(c->key.dvipa) ? "IPV4-ROUTED" : bypass_name(c->bypass),
 		"binding", c->bypass == VIPA_BYPASS_NONE ? NULL : c->per_home ? "HOME" : "CONNECTION",
 		"cn", cn_name(x, c), "careof", bound ? addr(c->coa) : json_null(),
-		"fwdpkts", u64(c->pkts_fwd), "fwdbytes", u64(c->bytes_fwd),
+		"path", path,
+		"fwdpkts", u64(c->pkts_fwd + kc.pkts), "fwdbytes", u64(c->bytes_fwd + kc.bytes),
+		"kernelpkts", u64(kc.pkts),
 		"bound_after_ms", bound && c->bypass_ms >= c->created_ms ?
 		(json_int_t)(c->bypass_ms - c->created_ms) : (json_int_t)-1));
 	return 0;
@@ -678,6 +692,11 @@ stack_show_config(struct stack *s)
 				   "dynamicxcf4", vipa_addr_is_v4(s->xcfaddr4) ? addr(s->xcfaddr4) : json_null(),
 				   "mobileipv6", !s->no_mip6, "lan", lib_json_str(s->lanif),
 				   "lan_mtu", (json_int_t)s->lan_mtu, "tun", STACK_TUN_NAME));
+	set(json_object_get(r, "config"), "datapath", json_string(stack_fast_datapath(s)));
+	set(json_object_get(r, "config"), "datapath_attach",
+	    s->fast.kdp ? json_string(kdp_attach_name(s->fast.kdp)) : json_null());
+	set(json_object_get(r, "config"), "datapath_reason",
+	    lib_json_str_or_null(s->fast.why));
 	set(r, "persistence", json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 		"status", vipa_store_state_name(si->state), "file", lib_json_str_or_null(si->path),
 		"disabled_reason", lib_json_str_or_null(si->disabled_why),
@@ -1033,6 +1052,33 @@ add_counters(json_t *o, const struct counter *c, size_t n)
 	return o;
 }
 
+/* The kernel fast path: what its program did (kdp_stats, summed over
+ * CPUs) and what the daemon did to its tables. */
+static json_t *
+kernel_stats(struct stack *s)
+{
+	const struct stack_fast *f = &s->fast;
+	const struct counter fc[] = {
+		{ "conn_put", f->conn_put }, { "conn_del", f->conn_del },
+		{ "conn_full", f->conn_full }, { "errors", f->errors }, { "sweeps", f->sweeps },
+	};
+	json_t *o = json_object(), *p = json_object();
+	uint64_t v[KDP_STAT_COUNT];
+	int i;
+
+	set(o, "datapath", json_string(stack_fast_datapath(s)));
+	set(o, "tun_only", json_boolean(f->tun_only));
+	add_counters(o, fc, LIB_ARRAY_LEN(fc));
+	if (f->kdp) {
+		set(o, "entries", u64((uint64_t)kdp_conn_foreach(f->kdp, NULL, NULL)));
+		if (kdp_stats(f->kdp, v) == 0)
+			for (i = 0; i < KDP_STAT_COUNT; i++)
+				set(p, kdp_stat_name(i), u64(v[i]));
+	}
+	set(o, "program", p);
+	return o;
+}
+
 static json_t *
 counter_array(const uint64_t *v, size_t n)
 {
@@ -1121,6 +1167,7 @@ stack_show_stats(struct stack *s)
 		set(mip6, "tx", counter_array(m->tx, 8));
 		set(mip6, "rx", counter_array(m->rx, 8));
 		set(r, "mip6", mip6);
+		set(r, "kernel", kernel_stats(s));
 		set(r, "drops", json_pack("{s:o,s:o,s:o}", "tun", verdicts(&s->tun_verdicts),
 					  "stack", verdicts(&s->bus_verdicts),
 					  "xcf", verdicts(xcf_verdicts(s->xcf))));

@@ -365,6 +365,8 @@ stack_dist_confirm(struct stack *s, struct vipa_conn *c)
 	e = vipa_vdpt_get(s->vdpt, c->key.dvipa, c->key.dport, c->dest_xcf, 0);
 	if (e)
 		e->confirmed++;
+	/* Seen established: the kernel fast path forwards it from now on. */
+	stack_fast_conn_put(s, c);
 }
 
 void
@@ -383,6 +385,7 @@ stack_dist_conn_removed(struct stack *s, const struct vipa_conn *c, int target_l
 	e = vipa_vdpt_get(s->vdpt, c->key.dvipa, c->key.dport, c->dest_xcf, 0);
 	if (e && e->active > 0)
 		e->active--;
+	stack_fast_conn_gone(s, &c->key);
 	stack_mip6_conn_ended(s, c, target_lost);
 	/* A half-open entry was never written (dist.c, stack_dist_syn_entry). */
 	if (c->state != VIPA_CONN_SYN)
@@ -500,6 +503,7 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 			c->confirmed = 1;
 			if (e)
 				e->active++;
+			stack_fast_conn_put(s, c);
 		} else if (memcmp(c->dest_xcf, dest, 16) != 0) {
 			lib_verdict(&s->bus_verdicts, "connection reported by a stack it is not routed to");
 			continue;

@@ -129,7 +129,7 @@ stack_dp_link(struct stack *s, int loss_pct, unsigned delay_ms)
 		lib_delay_set(s->dp.delay, delay_ms);
 	s->dp.link_loss_pct = loss_pct;
 	s->dp.link_delay_ms = delay_ms;
-	return 0;
+	return stack_fast_link(s, loss_pct, delay_ms);
 }
 
 int
@@ -359,7 +359,8 @@ stack_dp_route(struct stack *s, struct stack_dvipa *d, const struct vipa_conn_ke
 		s->cnt.new_conns++;
 	} else if (!c->confirmed && (tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) ==
 					 WIRE_TCP_ACK)
-		/* The client answers the target's SYN-ACK: established (TSR). */
+		/* The client answers the target's SYN-ACK: established (TSR);
+		 * from now on the kernel fast path forwards its packets. */
 		stack_dist_confirm(s, c);
 	c->pkts_fwd++;
 	c->bytes_fwd += len;

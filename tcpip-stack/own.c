@@ -359,12 +359,20 @@ conns_of(struct vipa_conn *c, void *arg)
 	return 0;
 }
 
+struct drop_dvipa {
+	struct stack *s;
+	const uint8_t *dvipa;
+};
+
 static int
 drop_dvipa_conn(struct vipa_conn *c, void *arg)
 {
-	const uint8_t *dvipa = arg;
+	struct drop_dvipa *a = arg;
 
-	return memcmp(c->key.dvipa, dvipa, 16) == 0;
+	if (memcmp(c->key.dvipa, a->dvipa, 16) != 0)
+		return 0;
+	stack_fast_conn_gone(a->s, &c->key);
+	return 1;
 }
 
 /* Gives the DVIPA up.  to: the member it goes to ("" when unknown), grace:
@@ -390,7 +398,7 @@ give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace, const
 	}
 	if (!d->moving) {
 		stack_net_route_in(s, d, 0);
-		vipa_vcrt_foreach(s->vcrt, drop_dvipa_conn, d->addr);
+		vipa_vcrt_foreach(s->vcrt, drop_dvipa_conn, &(struct drop_dvipa){ s, d->addr });
 		stack_dist_digest_rebuild(s);
 		if (d->inherited) {
 			d->has_dist = 0;
@@ -406,6 +414,7 @@ give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace, const
 	}
 	else
 		log_info("EZZ8302I VIPA %s GIVEN UP BY %s: %s", a, s->tcpname, why);
+	stack_fast_sync(s);
 	stack_own_publish(s);
 }
 
@@ -414,12 +423,13 @@ finish_moving(struct stack *s, struct stack_dvipa *d)
 {
 	d->moving = 0;
 	stack_net_route_in(s, d, 0);
-	vipa_vcrt_foreach(s->vcrt, drop_dvipa_conn, d->addr);
+	vipa_vcrt_foreach(s->vcrt, drop_dvipa_conn, &(struct drop_dvipa){ s, d->addr });
 	stack_dist_digest_rebuild(s);
 	if (d->inherited) {
 		d->has_dist = 0;
 		d->inherited = 0;
 	}
+	stack_fast_sync(s);
 	stack_own_publish(s);
 }
 
@@ -432,6 +442,7 @@ drop_stale_conn(struct vipa_conn *c, void *arg)
 	if (memcmp(c->dest_xcf, stack_self_addr(s, c->key.dvipa), 16) == 0 ||
 	    xcf_member_by_addr(s->xcf, c->dest_xcf))
 		return 0;
+	stack_fast_conn_gone(s, &c->key);
 	vipa_store_conn_del(s->store, &c->key);
 	return 1;
 }
@@ -509,6 +520,8 @@ activate(struct stack *s, struct stack_dvipa *d, const char *from)
 		d->listen_dirty = 1;
 		stack_tgt_apply_dist(s, d, &m, s->member);
 	}
+	/* Entries kept from a previous life go into the kernel too. */
+	stack_fast_sweep(s);
 }
 
 static void

@@ -115,6 +115,8 @@ vcrt_row(const json_t *e, struct lib_sbuf *o, int detail, int owner)
 				strcmp(S(e, "binding"), "HOME") == 0 ? "PER HOME ADDRESS" : "PER CONNECTION");
 	if (json_is_string(json_object_get(e, "cn")))
 		lib_sbuf_printf(o, "  CLIENT CN:  %s\n", S(e, "cn"));
+	if (json_object_get(e, "path"))
+		lib_sbuf_printf(o, "  PATH:       %s\n", S(e, "path"));
 	if (owner)
 		lib_sbuf_printf(o, "  FWDPKTS:    %010llu  FWDBYTES: %llu\n", U(e, "fwdpkts"),
 				U(e, "fwdbytes"));
@@ -322,6 +324,14 @@ stack_render_config(const json_t *r, struct lib_sbuf *o, void *arg)
 			B(c, "mobileipv6") ? "YES" : "NO");
 	lib_sbuf_printf(o, "  LAN INTERFACE: %s  MTU: %llu  TUN INTERFACE: %s\n", S(c, "lan"),
 			U(c, "lan_mtu"), S(c, "tun"));
+	if (json_object_get(c, "datapath")) {
+		lib_sbuf_printf(o, "  DATAPATH: %s", S(c, "datapath"));
+		if (S(c, "datapath_attach")[0])
+			lib_sbuf_printf(o, " (%s ON %s)", S(c, "datapath_attach"), S(c, "lan"));
+		if (S(c, "datapath_reason")[0])
+			lib_sbuf_printf(o, " (%s)", S(c, "datapath_reason"));
+		lib_sbuf_printf(o, "\n");
+	}
 	if (json_is_string(json_object_get(c, "dynamicxcf4")))
 		lib_sbuf_printf(o, "IPV4 CONFIGURATION TABLE:\n  DYNAMICXCF: %s  (IPV4 DVIPAS: ALWAYS "
 				"ROUTED, GRE TO THE TARGETS)\n", S(c, "dynamicxcf4"));

@@ -5,10 +5,12 @@
  * from the loop:
  *   poll timer  (STACK_POLL_MS)  target socket poll (without connection
  *                                events) or its periodic check, bypass
- *                                retries, ownership re-evaluation
+ *                                retries, ownership re-evaluation, the
+ *                                kernel fast path's lease and DVIPA flags
  *   adv timer   (STACK_ADV_MS)   VIPA_ADV, DIST_ADV, the targets' listeners
  *                                and connection digests again (a lost
  *                                message is repaired within a second),
+ *                                the kernel fast path's sweep,
  *                                expiry of unconfirmed VCRT entries and of
  *                                TIMEDAFFINITY
  *   connection events            tgt.c's own handles (ring buffer, lookups)
@@ -40,6 +42,7 @@ adv_timer_cb(uv_timer_t *t)
 		if (s->dv[i].owned && s->dv[i].has_dist)
 			stack_dist_publish(s, &s->dv[i]);
 	stack_tgt_report_digests(s);
+	stack_fast_sweep(s);
 	stack_dist_expire(s);
 	stack_dist_tsr_tick(s);
 	stack_dp_expire(s);
@@ -54,6 +57,7 @@ poll_timer_cb(uv_timer_t *t)
 	stack_own_ranges(t->data);
 	stack_mip6_tick(t->data);
 	stack_own_evaluate(t->data);
+	stack_fast_sync(t->data);
 }
 
 /* Neighbour solicitations wait: answering for a DVIPA is an owner action,
@@ -150,7 +154,8 @@ stack_init(struct stack *s, uv_loop_t *loop)
 		log_warnx("neighbour discovery socket on %s: %s", s->lanif, strerror(-r));
 		return -1;
 	}
-	if (stack_dp_start(s) < 0 || stack_ctl_start(s) < 0 || stack_tgt_start(s) < 0)
+	if (stack_dp_start(s) < 0 || stack_fast_start(s) < 0 || stack_ctl_start(s) < 0 ||
+	    stack_tgt_start(s) < 0)
 		return -1;
 	/* Join first, then process the VIPADYNAMIC block (as z/OS does): our
 	 * DVIPAs are activated by own.c once we are a member and the group's
@@ -196,6 +201,7 @@ stack_shutdown(struct stack *s)
 	xcf_leave(s->xcf);
 	stack_ctl_stop(s);
 	stack_ndp_stop(s);
+	stack_fast_stop(s);
 	stack_dp_stop(s);
 	stack_tgt_stop(s);
 	vipa_store_close(&s->store);

@@ -41,6 +41,8 @@
  *   L1  bus.c      sending on XCF; messages to ourselves queued, delivered
  *                  from the loop
  *       ndp.c      neighbour advertisements for owned DVIPAs
+ *       fast.c     the kernel fast path (DATAPATH BPF): its tables filled
+ *                  from the DVIPAs and the VCRT, the lease
  *   L0  dvipa.c    the DVIPA table
  *       render.c   the displays' text from their result objects (render.h)
  *
@@ -89,6 +91,7 @@
 #define STACK_SYSPORTS_HI 60999		/* (Linux's default ip_local_port_range) */
 #define STACK_SYSPORTS_BLOCKS 8		/* blocks of 64 a target asks for: 512 ports */
 #define STACK_PTB_RATE 200		/* Packet Too Big replies per second (bursts as many) */
+#define STACK_FAST_CONNS (1 << 16)	/* kernel fast path: connections (more take the TUN) */
 
 struct stack;
 
@@ -180,6 +183,23 @@ struct stack_ndp {
 	int fd;				/* raw ICMPv6 on the LAN, -1 closed */
 	uv_poll_t poll;
 	uint8_t mac[6];
+};
+
+/* ---- fast.c: the kernel fast path ------------------------------------------------- */
+
+struct kdp;
+struct kdp_counters;
+
+struct stack_fast {
+	struct kdp *kdp;		/* NULL: every packet through the TUN */
+	int tun_only;			/* SYSPLEX$LINK delay set: the TUN path meanwhile */
+	char why[256];			/* why the TUN path ("" when BPF) */
+	uint8_t flags[VIPA_MAX_DVIPA];	/* kernel DVIPA flags last set, per s->dv[i] */
+	uint8_t set[VIPA_MAX_DVIPA];	/* ...and whether they were set at all */
+	uint64_t lease_ms;		/* lease last given to the program */
+	uint64_t conn_put, conn_del;	/* kernel connection entries installed / deleted */
+	uint64_t conn_full;		/* not installed: the kernel table was full */
+	uint64_t errors, sweeps;
 };
 
 /* ---- tgt.c: the target side --------------------------------------------------------- */
@@ -483,6 +503,7 @@ struct stack {
 	struct stack_dist dist;
 	struct stack_own own;
 	struct stack_dp dp;
+	struct stack_fast fast;
 };
 
 /* ---- L0 dvipa.c: the DVIPA table --------------------------------------------------- */
@@ -542,6 +563,34 @@ const char *stack_ndp_ns_check(const uint8_t *icmp, size_t len, int hoplimit, co
  * table, which a routed network's OSPF redistributes. */
 int stack_ndp_join(struct stack *s, const uint8_t dvipa[16], int join);
 void stack_ndp_stop(struct stack *s);
+
+/* ---- L1 fast.c: the kernel fast path (DATAPATH BPF) ------------------------------------ */
+void stack_fast_init(struct stack *s);
+/* Loads the program on the LAN device unless the PROFILE says DATAPATH TUN;
+ * when it cannot, logs why once and the stack runs the TUN path.  0. */
+int stack_fast_start(struct stack *s);
+void stack_fast_stop(struct stack *s);
+/* 1 when the program runs (DATAPATH BPF). */
+int stack_fast_active(const struct stack *s);
+/* "BPF" or "TUN". */
+const char *stack_fast_datapath(const struct stack *s);
+/* The kernel flags (KDP_DVIPA_*) a DVIPA needs; none while tun_only. */
+unsigned stack_fast_dvipa_flags(const struct stack_dvipa *d, int tun_only);
+/* The lease and every DVIPA's flags, set where they changed. */
+void stack_fast_sync(struct stack *s);
+/* A VCRT entry has its target: the kernel forwards its packets from now on
+ * (only for a DVIPA we own or still forward). */
+void stack_fast_conn_put(struct stack *s, const struct vipa_conn *c);
+/* A VCRT entry goes: called before it does. */
+void stack_fast_conn_gone(struct stack *s, const struct vipa_conn_key *k);
+/* The kernel's counters of a connection: 0, or -ENOENT (not in the kernel). */
+int stack_fast_conn_counters(struct stack *s, const struct vipa_conn_key *k,
+			     struct kdp_counters *ct);
+/* Every second: kernel entries without a VCRT entry go, missing ones are
+ * installed, FIN times are taken into the VCRT. */
+void stack_fast_sweep(struct stack *s);
+/* SYSPLEX$LINK: loss in the program; a delay sends everything to the TUN. */
+int stack_fast_link(struct stack *s, int loss_pct, unsigned delay_ms);
 
 /* ---- L1 bus.c: sending on XCF -------------------------------------------------------- */
 /* deliver: the handler that messages to ourselves go to (as bus messages

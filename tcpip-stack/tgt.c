@@ -920,6 +920,7 @@ stack_tgt_apply_dist(struct stack *s, struct stack_dvipa *d, const struct wire_x
 		d->draining = 1;
 		drain_check(s, d);
 	}
+	stack_fast_sync(s);
 	if (d->target && d->listen_dirty)
 		stack_tgt_report_full(s, d);
 }
@@ -939,6 +940,7 @@ stack_tgt_stop_all(struct stack *s)
 			stack_net_dvipa_local(s, d, 0);
 		}
 	}
+	stack_fast_sync(s);
 }
 
 int

@@ -29,6 +29,7 @@ struct fake_bus {
 	struct xcf_member_info m[XCF_MAX_MEMBERS];	/* every member, ourselves too */
 	int n;
 	int joined, lease_ok, settled;
+	uint64_t lease_left_ms;		/* xcf_lease_left_ms while lease_ok (400) */
 	/* What was sent: the first FAKE_MAX_MSGS of each kind are kept, every
 	 * one is counted. */
 	int nsent, npub;
@@ -53,6 +54,44 @@ const struct fake_msg *fake_bus_last(int directed, uint8_t type);
 /* ---- the clock ------------------------------------------------------------------ */
 extern uint64_t fake_clock_ms;		/* lib_now_ms(); starts at 1000000 */
 void fake_clock_advance(uint64_t ms);
+
+/* ---- the kernel fast path (kdp/kdp.h) ---------------------------------------------- */
+#include "kdp/kdp.h"
+
+#define FAKE_KDP_CONNS 256
+#define FAKE_KDP_DVIPAS 16
+
+struct fake_kdp_conn {
+	int used;
+	struct kdp_conn c;
+	uint8_t dest[16];
+	struct kdp_counters ct;		/* the test plays the program */
+};
+
+struct fake_kdp {
+	int loadable;			/* kdp_open succeeds */
+	int open;
+	uint8_t self[16];
+	char local_if[16];
+	uint64_t lease_ms;
+	unsigned loss_pct;
+	unsigned max_conns_or_0;	/* table size the test wants (0: FAKE_KDP_CONNS) */
+	uint64_t conn_sets, dvipa_sets;
+	struct {
+		int used;
+		uint8_t addr[16];
+		unsigned flags;
+	} dv[FAKE_KDP_DVIPAS];
+	struct fake_kdp_conn conn[FAKE_KDP_CONNS];
+};
+extern struct fake_kdp fake_kdp;
+
+/* Empties the tables; kdp_open succeeds when loadable. */
+void fake_kdp_reset(int loadable);
+struct fake_kdp_conn *fake_kdp_conn_find(const struct kdp_conn *c);
+int fake_kdp_conn_count(void);
+/* A DVIPA's flags, 0xffffffff when the table has no entry for it. */
+unsigned fake_kdp_flags(const uint8_t dvipa[16]);
 
 /* ---- a stack without I/O ----------------------------------------------------------- */
 /* Every file's state as stack_init makes it, for member SYSNAME + "TCPCS" at

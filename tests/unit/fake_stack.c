@@ -24,6 +24,7 @@ fake_stack_init(struct stack *s, uv_loop_t *loop, const char *sysname, const uin
 void
 fake_stack_fini(struct stack *s)
 {
+	stack_fast_stop(s);
 	stack_state_close(s);
 	if (s->loop)
 		uv_run(s->loop, UV_RUN_NOWAIT);

@@ -17,6 +17,7 @@ fake_bus_reset(void)
 	memset(&fake_bus, 0, sizeof(fake_bus));
 	fake_bus.joined = 1;
 	fake_bus.lease_ok = 1;
+	fake_bus.lease_left_ms = 400;
 	fake_bus.settled = 1;
 }
 
@@ -162,6 +163,13 @@ xcf_lease_ok(const struct xcf *x)
 {
 	LIB_UNUSED(x);
 	return fake_bus.joined && fake_bus.lease_ok;
+}
+
+uint64_t
+xcf_lease_left_ms(const struct xcf *x)
+{
+	LIB_UNUSED(x);
+	return xcf_lease_ok(x) ? fake_bus.lease_left_ms : 0;
 }
 
 int

@@ -109,10 +109,10 @@ static const char vcrt_rows[] =
 	"\"vcrt\":[{\"dest\":\"fd00:100::1\",\"dport\":8080,\"source\":\"fd00:1::101\",\"sport\":40000,"
 	"\"destxcf\":\"fd00:10::3\",\"state\":\"ESTABLISHED\",\"bypass\":\"BOUND\",\"binding\":\"HOME\","
 	"\"cn\":\"STANDARD\",\"careof\":\"fd00:10::3\","
-	"\"fwdpkts\":11,\"fwdbytes\":9007199254740993,\"bound_after_ms\":42},"
+	"\"path\":\"BPF\",\"fwdpkts\":11,\"fwdbytes\":9007199254740993,\"bound_after_ms\":42},"
 	"{\"dest\":\"fd00:100::1\",\"dport\":8080,\"source\":\"fd00:1::102\",\"sport\":40001,"
 	"\"destxcf\":\"fd00:10::2\",\"state\":\"SYN-RECEIVED\",\"bypass\":\"NONE\",\"cn\":\"UNKNOWN\",\"careof\":null,"
-	"\"fwdpkts\":0,\"fwdbytes\":0,\"bound_after_ms\":-1}],\"records\":2}";
+	"\"path\":\"TUN\",\"fwdpkts\":0,\"fwdbytes\":0,\"bound_after_ms\":-1}],\"records\":2}";
 
 /* The DETAIL text of vcrt_rows; fwd: with the distributor's counters. */
 static void
@@ -124,10 +124,10 @@ vcrt_detail(char *buf, size_t len, const char *stack, unsigned seq, int fwd)
 		 "DEST:         fd00:100::1..8080\n  SOURCE:     fd00:1::101..40000\n"
 		 "  DESTXCF:    fd00:10::3\n  STATE:      ESTABLISHED\n"
 		 "  BYPASS:     BOUND  CAREOF: fd00:10::3  BOUND AFTER: 42 MS\n"
-		 "  BINDING:    PER HOME ADDRESS\n  CLIENT CN:  STANDARD\n%s"
+		 "  BINDING:    PER HOME ADDRESS\n  CLIENT CN:  STANDARD\n  PATH:       BPF\n%s"
 		 "DEST:         fd00:100::1..8080\n  SOURCE:     fd00:1::102..40001\n"
 		 "  DESTXCF:    fd00:10::2\n  STATE:      SYN-RECEIVED\n  BYPASS:     NONE\n"
-		 "  CLIENT CN:  UNKNOWN\n%s"
+		 "  CLIENT CN:  UNKNOWN\n  PATH:       TUN\n%s"
 		 "2 OF 2 RECORDS DISPLAYED\nEND OF THE REPORT\n", stack, seq,
 		 fwd ? "  FWDPKTS:    0000000011  FWDBYTES: 9007199254740993\n" : "",
 		 fwd ? "  FWDPKTS:    0000000000  FWDBYTES: 0\n" : "");
@@ -258,7 +258,8 @@ test_home_conn_config(void **state)
 	      "1 OF 1 RECORDS DISPLAYED\nEND OF THE REPORT\n");
 	check(stack_render_config,
 	      "{\"system\":\"SYSA\",\"stack\":\"TCPCS\",\"config\":{\"member\":\"SYSATCPCS\",\"group\":\"EZBTCPCS\","
-	      "\"dynamicxcf\":\"fd00:10::1\",\"mobileipv6\":false,\"lan\":\"lan0\",\"lan_mtu\":1500,\"tun\":\"tcpip0\"},"
+	      "\"dynamicxcf\":\"fd00:10::1\",\"mobileipv6\":false,\"lan\":\"lan0\",\"lan_mtu\":1500,\"tun\":\"tcpip0\","
+	      "\"datapath\":\"BPF\",\"datapath_attach\":\"tcx\",\"datapath_reason\":null},"
 	      "\"persistence\":{\"status\":\"DISABLED\",\"file\":null,\"disabled_reason\":\"read-only\","
 	      "\"moved_to\":\"/x.bad\",\"moved_reason\":\"not a database\",\"moved_aside\":1,\"recreated\":2,"
 	      "\"written\":3,\"flushes\":4,\"errors\":5}}", &ctx,
@@ -266,6 +267,7 @@ test_home_conn_config(void **state)
 	      "IPV6 CONFIGURATION TABLE:\n"
 	      "  DYNAMICXCF: fd00:10::1  MOBILEIPV6: NO\n"
 	      "  LAN INTERFACE: lan0  MTU: 1500  TUN INTERFACE: tcpip0\n"
+	      "  DATAPATH: BPF (tcx ON lan0)\n"
 	      "SYSPLEX CONFIGURATION:\n"
 	      "  GROUP: EZBTCPCS  MEMBER: SYSATCPCS  MVSNAME: SYSA\n"
 	      "PERSISTENCE (VCRT AND VDPT STORE):\n"

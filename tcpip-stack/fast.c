@@ -1,0 +1,299 @@
+/*
+ * fast.c - the kernel fast path of a stack (DATAPATH BPF): the eBPF program
+ * of kdp/ on the ingress of the LAN device does the per-packet work of dp.c
+ * for the packets it fully understands, from tables this file fills:
+ *  - the DVIPA flags: OWNED / MOVING (we route its connections), TARGET (we
+ *    strip the Type 2 Routing Header of packets for it), from struct
+ *    stack_dvipa, set again whenever they change (stack_fast_sync);
+ *  - the connections: one entry per confirmed VCRT entry of a DVIPA we own
+ *    or still forward (MOVING), key and target as the VCRT has them.
+ *    dist.c installs it when the connection is confirmed (the client's
+ *    answer to the target's SYN-ACK, which the TSR counts and the daemon
+ *    sees through its TUN, or the target's report: stack_fast_conn_put); every way a VCRT entry goes calls
+ *    stack_fast_conn_gone first, so a kernel entry never outlives its VCRT
+ *    entry; a sweep every second (stack_fast_sweep) deletes any entry the
+ *    VCRT no longer has, installs any the table misses (a takeover's VCRT
+ *    rebuilt from the targets' reports, a table that was full), and takes
+ *    the first client FIN or RST the program saw into the VCRT entry;
+ *  - the lease: the program forwards only until our couple data set lease
+ *    runs out (kdp_set_lease, renewed every poll), so a stopped daemon's
+ *    tables stop forwarding by themselves; a killed daemon's program goes
+ *    with its process (tcx links).
+ * The daemon still sees every SYN and everything the program leaves (no
+ * entry, Packet Too Big, Mobility Headers, a lapsed lease): those take the
+ * TUN path unchanged, so a missing or late entry costs speed, never a
+ * packet.  SYSPLEX$LINK loss is applied by the program; while a delay is
+ * set every packet takes the TUN path (the delay line is there).
+ *
+ * When the program cannot be loaded (no CAP_BPF, no BTF, an old kernel) the
+ * stack runs the TUN path and says why once (EZD1232E); DATAPATH TUN in the
+ * PROFILE chooses it outright.
+ *
+ * State: struct stack_fast (stack.h).  Level 1 of tcpip-stack/ (stack.h):
+ * calls kdp/ and dvipa.c.
+ */
+#include "tcpip-stack/stack.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "kdp/kdp.h"
+
+unsigned
+stack_fast_dvipa_flags(const struct stack_dvipa *d, int tun_only)
+{
+	unsigned f = 0;
+
+	if (tun_only)
+		return 0;
+	if (d->owned)
+		f |= KDP_DVIPA_OWNED;
+	if (d->moving)
+		f |= KDP_DVIPA_MOVING;
+	if (d->target)
+		f |= KDP_DVIPA_TARGET;
+	return f;
+}
+
+int
+stack_fast_active(const struct stack *s)
+{
+	return s->fast.kdp != NULL;
+}
+
+const char *
+stack_fast_datapath(const struct stack *s)
+{
+	return s->fast.kdp ? "BPF" : "TUN";
+}
+
+static int
+routes_conns(const struct stack_dvipa *d)
+{
+	return d && (d->owned || d->moving);
+}
+
+static void
+conn_of(struct kdp_conn *kc, const struct vipa_conn_key *k)
+{
+	memset(kc, 0, sizeof(*kc));
+	memcpy(kc->dvipa, k->dvipa, 16);
+	memcpy(kc->client, k->client, 16);
+	kc->dport = k->dport;
+	kc->cport = k->cport;
+}
+
+void
+stack_fast_sync(struct stack *s)
+{
+	struct stack_fast *f = &s->fast;
+	uint64_t now = lib_now_ms(), lease;
+	int i;
+
+	if (!f->kdp)
+		return;
+	/* Our lease as the couple data set gives it: the program forwards for
+	 * owned DVIPAs only until then. */
+	lease = !s->left_group && xcf_lease_ok(s->xcf) ? now + xcf_lease_left_ms(s->xcf) : 1;
+	if (lease != f->lease_ms) {
+		if (kdp_set_lease(f->kdp, lease) < 0)
+			f->errors++;
+		else
+			f->lease_ms = lease;
+	}
+	for (i = 0; i < s->ndv; i++) {
+		unsigned fl = stack_fast_dvipa_flags(&s->dv[i], f->tun_only);
+
+		if (f->set[i] && f->flags[i] == fl)
+			continue;
+		if (kdp_dvipa_set(f->kdp, s->dv[i].addr, fl) < 0) {
+			f->errors++;
+			continue;
+		}
+		f->flags[i] = (uint8_t)fl;
+		f->set[i] = 1;
+	}
+}
+
+void
+stack_fast_conn_put(struct stack *s, const struct vipa_conn *c)
+{
+	struct kdp_conn kc;
+	int r;
+
+	/* Only once confirmed: the daemon sees the SYN and the client's answer
+	 * to the target's SYN-ACK (the TSR counts it) through its TUN. */
+	if (!s->fast.kdp || !c->confirmed || !routes_conns(stack_dvipa_find(s, c->key.dvipa)))
+		return;
+	conn_of(&kc, &c->key);
+	r = kdp_conn_set(s->fast.kdp, &kc, c->dest_xcf);
+	if (r == -ENOSPC)
+		s->fast.conn_full++;	/* it stays on the TUN path */
+	else if (r < 0)
+		s->fast.errors++;
+	else
+		s->fast.conn_put++;
+}
+
+void
+stack_fast_conn_gone(struct stack *s, const struct vipa_conn_key *k)
+{
+	struct kdp_conn kc;
+
+	if (!s->fast.kdp)
+		return;
+	conn_of(&kc, k);
+	if (kdp_conn_del(s->fast.kdp, &kc) == 0)
+		s->fast.conn_del++;
+}
+
+int
+stack_fast_conn_counters(struct stack *s, const struct vipa_conn_key *k, struct kdp_counters *ct)
+{
+	struct kdp_conn kc;
+
+	if (!s->fast.kdp)
+		return -ENOENT;
+	conn_of(&kc, k);
+	return kdp_conn_get(s->fast.kdp, &kc, NULL, ct);
+}
+
+struct sweep {
+	struct stack *s;
+	int kept;		/* kernel entries that match their VCRT entry */
+};
+
+/* One kernel entry: deleted when the VCRT has no such entry (or its DVIPA
+ * is not routed here), corrected when its target differs; the FIN time
+ * goes into the VCRT entry (dist.c ages unconfirmed entries from it). */
+static int
+sweep_kernel(const struct kdp_conn *kc, const uint8_t dest[16], const struct kdp_counters *ct,
+	     void *arg)
+{
+	struct sweep *w = arg;
+	struct stack *s = w->s;
+	struct vipa_conn_key k;
+	struct vipa_conn *c;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.dvipa, kc->dvipa, 16);
+	memcpy(k.client, kc->client, 16);
+	k.dport = kc->dport;
+	k.cport = kc->cport;
+	c = vipa_vcrt_lookup(s->vcrt, &k);
+	if (!c || !routes_conns(stack_dvipa_find(s, k.dvipa))) {
+		if (kdp_conn_del(s->fast.kdp, kc) == 0)
+			s->fast.conn_del++;
+		return 0;
+	}
+	if (memcmp(dest, c->dest_xcf, 16) != 0) {
+		stack_fast_conn_put(s, c);
+		return 0;
+	}
+	if (ct->fin_ms && !c->fin_ms)
+		c->fin_ms = ct->fin_ms;
+	w->kept++;
+	return 0;
+}
+
+static int
+count_routed(struct vipa_conn *c, void *arg)
+{
+	struct sweep *w = arg;
+
+	if (c->confirmed && routes_conns(stack_dvipa_find(w->s, c->key.dvipa)))
+		w->kept--;
+	return 0;
+}
+
+/* A VCRT entry the kernel table misses is installed. */
+static int
+fill_missing(struct vipa_conn *c, void *arg)
+{
+	struct stack *s = arg;
+	struct kdp_conn kc;
+
+	if (!c->confirmed || !routes_conns(stack_dvipa_find(s, c->key.dvipa)))
+		return 0;
+	conn_of(&kc, &c->key);
+	if (kdp_conn_get(s->fast.kdp, &kc, NULL, NULL) == -ENOENT)
+		stack_fast_conn_put(s, c);
+	return 0;
+}
+
+void
+stack_fast_sweep(struct stack *s)
+{
+	struct sweep w = { s, 0 };
+
+	if (!s->fast.kdp)
+		return;
+	stack_fast_sync(s);
+	kdp_conn_foreach(s->fast.kdp, sweep_kernel, &w);
+	/* Every routed VCRT entry should have met its kernel entry: only when
+	 * some did not is the VCRT walked entry by entry. */
+	vipa_vcrt_foreach(s->vcrt, count_routed, &w);
+	if (w.kept < 0)
+		vipa_vcrt_foreach(s->vcrt, fill_missing, s);
+	s->fast.sweeps++;
+}
+
+int
+stack_fast_link(struct stack *s, int loss_pct, unsigned delay_ms)
+{
+	int r;
+
+	if (!s->fast.kdp)
+		return 0;
+	if ((r = kdp_set_loss(s->fast.kdp, (unsigned)loss_pct)) < 0)
+		return r;
+	s->fast.tun_only = delay_ms > 0;
+	stack_fast_sync(s);
+	return 0;
+}
+
+int
+stack_fast_start(struct stack *s)
+{
+	struct stack_fast *f = &s->fast;
+	struct kdp_opts o;
+	int r;
+
+	if (s->prof.datapath == VIPA_DATAPATH_TUN) {
+		lib_strlcpy(f->why, "DATAPATH TUN in the PROFILE", sizeof(f->why));
+		log_info("EZD1231I DATAPATH TUN: EVERY DATA PACKET THROUGH %s", STACK_TUN_NAME);
+		return 0;
+	}
+	memset(&o, 0, sizeof(o));
+	o.role = KDP_ROLE_STACK;
+	o.ifname = s->lanif;
+	o.max_conns = STACK_FAST_CONNS;
+	o.max_dvipas = VIPA_MAX_DVIPA;
+	r = kdp_open(&f->kdp, &o, f->why, sizeof(f->why));
+	if (r == 0 && (r = kdp_set_self(f->kdp, s->xcfaddr, STACK_TUN_NAME)) < 0) {
+		snprintf(f->why, sizeof(f->why), "kdp_set_self %s: %s", STACK_TUN_NAME,
+			 strerror(-r));
+		kdp_close(&f->kdp);
+	}
+	if (r < 0) {
+		log_warnx("EZD1232E DATAPATH BPF UNAVAILABLE ON %s: %s: USING DATAPATH TUN",
+			  s->lanif, f->why);
+		return 0;
+	}
+	f->why[0] = '\0';
+	log_info("EZD1230I DATAPATH BPF ACTIVE ON %s (%s)", s->lanif, kdp_attach_name(f->kdp));
+	stack_fast_sweep(s);
+	return 0;
+}
+
+void
+stack_fast_stop(struct stack *s)
+{
+	kdp_close(&s->fast.kdp);
+}
+
+void
+stack_fast_init(struct stack *s)
+{
+	memset(&s->fast, 0, sizeof(s->fast));
+}

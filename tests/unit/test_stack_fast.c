@@ -1,0 +1,357 @@
+/*
+ * test_stack_fast.c - proves the decisions of tcpip-stack/fast.c, the
+ * daemon's side of the kernel fast path, against the fake kernel tables of
+ * tests/unit/fake_kdp.c (what the daemon installed is what the program
+ * would read).  Each test is stack SYSA with SYSB and SYSC alive beside it
+ * and one DVIPA that SYSA defines and owns.
+ *  - The choice: the TUN path when the PROFILE says DATAPATH TUN (nothing
+ *    loaded) or when the program cannot be loaded (the reason kept for the
+ *    displays); otherwise BPF, with our care-of address and the TUN for
+ *    local delivery.
+ *  - The DVIPA flags follow ownership and the target role; the program's
+ *    lease is our couple data set lease, and lapses with it (the DVIPA is
+ *    given up and its kernel entries go).
+ *  - A connection a target reports gets a kernel entry with that target;
+ *    every way its VCRT entry goes (its end, its target's departure, the
+ *    DVIPA given up, expiry) deletes the kernel entry with it: a kernel
+ *    entry never outlives its VCRT entry.
+ *  - The sweep deletes kernel entries the VCRT does not have, installs VCRT
+ *    entries the kernel misses (a full table, a takeover), corrects a
+ *    target, and takes the client's FIN time into the VCRT entry.
+ *  - SYSPLEX$LINK: loss goes to the program; a delay clears the DVIPA flags
+ *    (every packet through the TUN, where the delay line is) until it ends.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "tests/unit/fake.h"
+
+static struct stack st;
+static const uint8_t XA[16] = { 0xfd, 0, 0, 0x10, [15] = 1 };		/* fd00:10::1, us */
+static const uint8_t XB[16] = { 0xfd, 0, 0, 0x10, [15] = 2 };
+static const uint8_t XC[16] = { 0xfd, 0, 0, 0x10, [15] = 3 };
+static const uint8_t DV[16] = { 0xfd, 0, 1, 0, [15] = 1 };		/* fd00:100::1 */
+static const uint8_t CL[16] = { 0xfd, 0, 0, 1, [14] = 1, [15] = 1 };	/* fd00:1::101 */
+
+static int
+setup(void **state)
+{
+	(void)state;
+	fake_bus_reset();
+	fake_kdp_reset(1);
+	fake_bus_member("SYSA", "TCPCS", XA, XCF_ACTIVE, 1);
+	fake_bus_member("SYSB", "TCPCS", XB, XCF_ACTIVE, 1);
+	fake_bus_member("SYSC", "TCPCS", XC, XCF_ACTIVE, 1);
+	fake_bus.joined = 0;
+	fake_stack_init(&st, uv_default_loop(), "SYSA", XA);
+	lib_strlcpy(st.lanif, "lan0", sizeof(st.lanif));
+	*state = &st;
+	return 0;
+}
+
+static struct stack_dvipa *
+dv(void)
+{
+	struct stack_dvipa *d = stack_dvipa_find(&st, DV);
+
+	assert_non_null(d);
+	return d;
+}
+
+static const struct xcf_member_info *
+member(const char *sys)
+{
+	char name[XCF_NAME_LEN + 1];
+
+	snprintf(name, sizeof(name), "%sTCPCS", sys);
+	return xcf_member(NULL, name);
+}
+
+/* We define the DVIPA (distributed on port 8080 to every stack), nobody
+ * else says anything of it; we join, the group settles, we own it. */
+static void
+own(void)
+{
+	struct stack_dvipa *d = stack_dvipa_get(&st, DV);
+	struct wire_xcf_vipa_adv none;
+
+	d->defined = 1;
+	d->moveable = VIPA_MOVE_IMMEDIATE;
+	d->has_dist = 1;
+	memset(&d->dist, 0, sizeof(d->dist));
+	memcpy(d->dist.dvipa, DV, 16);
+	d->dist.nports = 1;
+	d->dist.ports[0] = 8080;
+	d->dist.destall = 1;
+	d->dist.method = VIPA_DIST_ROUNDROBIN;
+	memset(&none, 0, sizeof(none));
+	stack_own_on_adv(&st, member("SYSB"), &none);
+	stack_own_on_adv(&st, member("SYSC"), &none);
+	fake_bus.joined = 1;
+	stack_own_on_join(&st, member("SYSA"));
+	fake_clock_advance(1000);
+	stack_own_evaluate(&st);
+	assert_true(d->owned);
+}
+
+/* SYS reports a connection of client port cport (event: WIRE_CONN_EST or
+ * WIRE_CONN_END). */
+static void
+report(const char *sys, uint16_t cport, uint8_t event)
+{
+	static struct wire_xcf_tgt_conn m;
+	static uint8_t buf[WIRE_XCF_MAX_BODY];
+	ssize_t n;
+
+	memset(&m, 0, sizeof(m));
+	m.n = 1;
+	m.c[0].event = event;
+	memcpy(m.c[0].dvipa, DV, 16);
+	m.c[0].dport = 8080;
+	memcpy(m.c[0].client, CL, 16);
+	m.c[0].cport = cport;
+	n = wire_xcf_tgt_conn_encode(&m, buf, sizeof(buf));
+	assert_true(n > 0);
+	stack_dist_on_conn(&st, member(sys), buf, (size_t)n);
+}
+
+static struct kdp_conn
+kconn(uint16_t cport)
+{
+	struct kdp_conn c;
+
+	memset(&c, 0, sizeof(c));
+	memcpy(c.dvipa, DV, 16);
+	memcpy(c.client, CL, 16);
+	c.dport = 8080;
+	c.cport = cport;
+	return c;
+}
+
+static struct vipa_conn *
+vcrt(uint16_t cport)
+{
+	struct vipa_conn_key k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.dvipa, DV, 16);
+	memcpy(k.client, CL, 16);
+	k.dport = 8080;
+	k.cport = cport;
+	return vipa_vcrt_lookup(st.vcrt, &k);
+}
+
+/* The kernel entry of client port cport routes to dest (NULL: none). */
+static void
+assert_kernel(uint16_t cport, const uint8_t *dest)
+{
+	struct kdp_conn c = kconn(cport);
+	struct fake_kdp_conn *e = fake_kdp_conn_find(&c);
+
+	if (!dest) {
+		assert_null(e);
+		return;
+	}
+	assert_non_null(e);
+	assert_memory_equal(e->dest, dest, 16);
+}
+
+/* ---- the choice ---------------------------------------------------------------------- */
+
+static void
+test_tun_when_not_loadable(void **state)
+{
+	(void)state;
+	fake_kdp_reset(0);
+	assert_int_equal(stack_fast_start(&st), 0);
+	assert_false(stack_fast_active(&st));
+	assert_string_equal(stack_fast_datapath(&st), "TUN");
+	assert_non_null(strstr(st.fast.why, "not loadable"));
+	/* Nothing is asked of a kernel path that is not there. */
+	own();
+	report("SYSB", 41000, WIRE_CONN_EST);
+	assert_non_null(vcrt(41000));
+	assert_int_equal(fake_kdp.conn_sets, 0);
+	assert_int_equal(fake_kdp.dvipa_sets, 0);
+}
+
+static void
+test_datapath_tun(void **state)
+{
+	(void)state;
+	st.prof.datapath = VIPA_DATAPATH_TUN;
+	assert_int_equal(stack_fast_start(&st), 0);
+	assert_false(fake_kdp.open);
+	assert_string_equal(stack_fast_datapath(&st), "TUN");
+	assert_non_null(strstr(st.fast.why, "DATAPATH TUN"));
+}
+
+static void
+test_bpf(void **state)
+{
+	(void)state;
+	assert_int_equal(stack_fast_start(&st), 0);
+	assert_true(fake_kdp.open);
+	assert_string_equal(stack_fast_datapath(&st), "BPF");
+	assert_string_equal(st.fast.why, "");
+	assert_memory_equal(fake_kdp.self, XA, 16);
+	assert_string_equal(fake_kdp.local_if, STACK_TUN_NAME);
+}
+
+/* ---- flags and lease ------------------------------------------------------------------- */
+
+static void
+test_flags_follow_ownership_and_lease(void **state)
+{
+	(void)state;
+	assert_int_equal(stack_fast_start(&st), 0);
+	own();
+	assert_int_equal(fake_kdp_flags(DV), KDP_DVIPA_OWNED | KDP_DVIPA_TARGET);
+	stack_fast_sync(&st);
+	assert_int_equal(fake_kdp.lease_ms, lib_now_ms() + 400);
+	report("SYSB", 41000, WIRE_CONN_EST);
+	assert_kernel(41000, XB);
+
+	/* The lease lapses: the DVIPA is given up at once, its connections
+	 * leave the VCRT and the kernel, and the program's lease is over. */
+	fake_bus.lease_ok = 0;
+	assert_int_equal(stack_own_guard(&st), 0);
+	assert_false(dv()->owned);
+	assert_null(vcrt(41000));
+	assert_kernel(41000, NULL);
+	assert_int_equal(fake_kdp_flags(DV) & (KDP_DVIPA_OWNED | KDP_DVIPA_MOVING), 0);
+	stack_fast_sync(&st);
+	assert_true(fake_kdp.lease_ms <= lib_now_ms());
+}
+
+/* ---- connections ------------------------------------------------------------------------ */
+
+static void
+test_conn_ends(void **state)
+{
+	(void)state;
+	assert_int_equal(stack_fast_start(&st), 0);
+	own();
+	report("SYSB", 41000, WIRE_CONN_EST);
+	report("SYSC", 41001, WIRE_CONN_EST);
+	assert_kernel(41000, XB);
+	assert_kernel(41001, XC);
+	/* Its target reports the end. */
+	report("SYSB", 41000, WIRE_CONN_END);
+	assert_null(vcrt(41000));
+	assert_kernel(41000, NULL);
+	assert_kernel(41001, XC);
+	/* Its target leaves the sysplex. */
+	stack_dist_target_left(&st, member("SYSC"));
+	assert_null(vcrt(41001));
+	assert_kernel(41001, NULL);
+	assert_int_equal(fake_kdp_conn_count(), 0);
+}
+
+static void
+test_conn_expires(void **state)
+{
+	(void)state;
+	assert_int_equal(stack_fast_start(&st), 0);
+	own();
+	report("SYSB", 41000, WIRE_CONN_EST);
+	/* The client's FIN, seen by the program only, reaches the VCRT entry
+	 * with the sweep; the entry then ages out, the kernel entry with it. */
+	{
+		struct kdp_conn c = kconn(41000);
+		fake_kdp_conn_find(&c)->ct.fin_ms = lib_now_ms();
+	}
+	stack_fast_sweep(&st);
+	assert_int_equal(vcrt(41000)->fin_ms, lib_now_ms());
+	fake_clock_advance(STACK_FIN_TIMEOUT_MS);
+	stack_dist_expire(&st);
+	assert_null(vcrt(41000));
+	assert_kernel(41000, NULL);
+}
+
+static void
+test_sweep_repairs(void **state)
+{
+	struct kdp_conn stray = kconn(42000), missing = kconn(41000);
+
+	(void)state;
+	assert_int_equal(stack_fast_start(&st), 0);
+	own();
+	report("SYSB", 41000, WIRE_CONN_EST);
+	report("SYSB", 41001, WIRE_CONN_EST);
+	/* An entry the VCRT does not have, one the kernel lost, one with the
+	 * wrong target. */
+	assert_int_equal(kdp_conn_set(st.fast.kdp, &stray, XC), 0);
+	assert_int_equal(kdp_conn_del(st.fast.kdp, &missing), 0);
+	{
+		struct kdp_conn c = kconn(41001);
+		assert_int_equal(kdp_conn_set(st.fast.kdp, &c, XC), 0);
+	}
+	stack_fast_sweep(&st);
+	assert_kernel(42000, NULL);
+	assert_kernel(41000, XB);
+	assert_kernel(41001, XB);
+	assert_int_equal(fake_kdp_conn_count(), 2);
+}
+
+/* A full kernel table: the connection stays on the TUN path, counted, and
+ * gets its kernel entry once there is room. */
+static void
+test_table_full(void **state)
+{
+	(void)state;
+	assert_int_equal(stack_fast_start(&st), 0);
+	own();
+	fake_kdp.max_conns_or_0 = 1;
+	report("SYSB", 41000, WIRE_CONN_EST);
+	report("SYSB", 41001, WIRE_CONN_EST);
+	assert_kernel(41000, XB);
+	assert_kernel(41001, NULL);
+	assert_int_equal(st.fast.conn_full, 1);
+	report("SYSB", 41000, WIRE_CONN_END);
+	stack_fast_sweep(&st);
+	assert_kernel(41001, XB);
+}
+
+/* ---- SYSPLEX$LINK ------------------------------------------------------------------------ */
+
+static void
+test_link(void **state)
+{
+	(void)state;
+	assert_int_equal(stack_fast_start(&st), 0);
+	own();
+	assert_int_equal(stack_dp_link(&st, 10, 0), 0);
+	assert_int_equal(fake_kdp.loss_pct, 10);
+	assert_int_equal(fake_kdp_flags(DV), KDP_DVIPA_OWNED | KDP_DVIPA_TARGET);
+	assert_int_equal(stack_dp_link(&st, 0, 50), 0);
+	assert_int_equal(fake_kdp.loss_pct, 0);
+	assert_int_equal(fake_kdp_flags(DV), 0);
+	assert_int_equal(stack_dp_link(&st, 0, 0), 0);
+	assert_int_equal(fake_kdp_flags(DV), KDP_DVIPA_OWNED | KDP_DVIPA_TARGET);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_tun_when_not_loadable, setup, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_datapath_tun, setup, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_bpf, setup, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_flags_follow_ownership_and_lease, setup,
+						fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_conn_ends, setup, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_conn_expires, setup, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_repairs, setup, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_table_full, setup, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_link, setup, fake_stack_teardown),
+	};
+
+	lib_log_init("test", LIB_LOG_ERR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
