@@ -13,6 +13,11 @@
  *     looked up again (the neighbour the kernel chose for the DVIPA is the
  *     routing stack's, wrong for the care-of address): new MAC addresses,
  *     or bpf_redirect_neigh to resolve it;
+ *   - and, as agent_cn_outbound does, the client's own end of a bound
+ *     connection ends its binding: a SYN on its ports (a new connection,
+ *     sent unbound to the routing stack) or an RST (sent direct, then over)
+ *     set end_ns; the first FIN sets fin_ns and keeps the binding 10 s more
+ *     (its last ACKs); the agent reads both into its binding cache;
  *   - Mobility Headers, packets that already carry a routing header, and
  *     anything unbound or not understood (Hop-by-Hop or Destination Options
  *     first, truncated headers): untouched, to the LAN, i.e. to the routing
@@ -91,8 +96,23 @@ kdp_client_out(struct __sk_buff *skb)
 		__builtin_memcpy(k.dvipa, ip.dst, 16);
 		__builtin_memcpy(k.client, ip.src, 16);
 		b = bpf_map_lookup_elem(&kdp_bconn, &k);
-		if (b && b->expires_ns <= now)
+		if (b && (b->expires_ns <= now || b->end_ns))
 			b = NULL;
+		if (b && (flags & (KDP_TCP_SYN | KDP_TCP_ACK)) == KDP_TCP_SYN) {
+			/* A new connection on the ports of a bound one: the
+			 * binding was for the old one only. */
+			b->end_ns = now;
+			b->expires_ns = 0;
+			b = NULL;
+		} else if (b && (flags & KDP_TCP_RST)) {
+			/* This one goes direct, then the binding ends. */
+			b->end_ns = now;
+			b->expires_ns = 0;
+		} else if (b && (flags & KDP_TCP_FIN) && !b->fin_ns) {
+			b->fin_ns = now;
+			if (b->expires_ns > now + KDP_FIN_LINGER_NS)
+				b->expires_ns = now + KDP_FIN_LINGER_NS;
+		}
 		break;
 	}
 	case KDP_NH_HOPOPTS:

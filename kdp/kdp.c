@@ -725,6 +725,11 @@ bind_set(struct kdp *k, int fd, const void *key, const uint8_t coa[16], uint64_t
 		memset(&v, 0, sizeof(v));	/* a new binding counts afresh */
 	memcpy(v.coa, coa, 16);
 	v.expires_ns = expires_ms > UINT64_MAX / 1000000ull ? UINT64_MAX : expires_ms * 1000000ull;
+	/* What the client did to its connection stays (kdp.h). */
+	if (v.end_ns)
+		v.expires_ns = 0;
+	else if (v.fin_ns && v.expires_ns > v.fin_ns + KDP_FIN_LINGER_NS)
+		v.expires_ns = v.fin_ns + KDP_FIN_LINGER_NS;
 	r = kdp_errno_neg(bpf_map_update_elem(fd, key, &v, BPF_ANY));
 	return r == -E2BIG ? -ENOSPC : r;
 }
@@ -743,6 +748,8 @@ bind_get(struct kdp *k, int fd, const void *key, struct kdp_counters *ct)
 	ct->bytes = v.bytes;
 	ct->last_ms = kdp_ns_to_ms(v.last_ns);
 	ct->hao_pkts = v.hao_pkts;
+	ct->fin_ms = kdp_ns_to_ms(v.fin_ns);
+	ct->end_ms = kdp_ns_to_ms(v.end_ns);
 	return 0;
 }
 

@@ -88,7 +88,13 @@ struct kdp_bind_val {
 	__u64 pkts, bytes;	/* sent straight to the care-of address */
 	__u64 last_ns;		/* last use */
 	__u64 hao_pkts;		/* home binding: Home Address option packets let in */
+	__u64 fin_ns;		/* connection binding: the client's first FIN, 0 none */
+	__u64 end_ns;		/* connection binding: ended by the client's SYN or RST */
 };
+
+/* A connection binding lasts this long after the client's FIN (its last
+ * ACKs), as client-agent/cn.c keeps it on the TUN path. */
+#define KDP_FIN_LINGER_NS 10000000000ull
 
 struct kdp_lpm_key {
 	__u32 prefixlen;

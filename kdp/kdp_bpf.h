@@ -50,6 +50,7 @@
 #define KDP_TCP_FIN 0x01
 #define KDP_TCP_SYN 0x02
 #define KDP_TCP_RST 0x04
+#define KDP_TCP_ACK 0x10
 
 /* bpf_skb_adjust_room flags for both directions: keep gso_size (the MSS
  * does not change with a header between IPv6 and TCP) and keep a verified

@@ -809,6 +809,59 @@ test_client_bound(void **state)
 	kdp_close(&k);
 }
 
+/* The client ends its bound connection: a FIN goes direct and leaves the
+ * binding 10 s; a refresh cannot extend that; an RST goes direct and ends
+ * it; a SYN on the ports of a bound connection goes to the routing stack,
+ * untouched, and ends the binding (it was for the old connection). */
+static void
+test_client_conn_end(void **state)
+{
+	struct kdp *k = load_client();
+	int fd = kdp_prog_fd(k, KDP_PROG_CLIENT_OUT);
+	struct kdp_conn c = conn(DVIPA, 40000);
+	struct kdp_counters ct;
+	uint8_t in[PKT_MAX];
+	struct run r;
+	uint64_t t0 = now_ms();
+	size_t n;
+
+	(void)state;
+	assert_int_equal(kdp_bind_conn_set(k, &c, COA, t0 + 60000), 0);
+	n = client_tcp(in, DVIPA, 40000, WIRE_TCP_ACK | WIRE_TCP_FIN, 0, 64);
+	memcpy(in, MAC_A, 6);
+	run(fd, in, n, &r);
+	assert_int_equal(r.ret, RET_OK);
+	assert_int_equal(kdp_bind_conn_get(k, &c, &ct), 0);
+	assert_true(ct.fin_ms >= t0 && ct.fin_ms <= now_ms());
+	assert_int_equal(ct.end_ms, 0);
+	/* A refresh keeps the end 10 s after the FIN: still bound now. */
+	assert_int_equal(kdp_bind_conn_set(k, &c, COA, t0 + 400000), 0);
+	n = client_tcp(in, DVIPA, 40000, WIRE_TCP_ACK, 0, 64);
+	run(fd, in, n, &r);
+	assert_int_equal(r.ret, RET_OK);
+	assert_int_equal(r.len, n + WIRE_RH2_LEN);
+	/* An RST goes direct, then the binding is over. */
+	n = client_tcp(in, DVIPA, 40000, WIRE_TCP_RST, 0, 64);
+	run(fd, in, n, &r);
+	assert_int_equal(r.len, n + WIRE_RH2_LEN);
+	assert_int_equal(kdp_bind_conn_get(k, &c, &ct), 0);
+	assert_true(ct.end_ms >= t0);
+	n = client_tcp(in, DVIPA, 40000, WIRE_TCP_ACK, 0, 64);
+	assert_untouched(fd, in, n);
+	/* Refreshed after its end: still over. */
+	assert_int_equal(kdp_bind_conn_set(k, &c, COA, now_ms() + 60000), 0);
+	assert_untouched(fd, in, n);
+	/* A new binding, then a SYN on its ports: untouched, and it ends. */
+	assert_int_equal(kdp_bind_conn_del(k, &c), 0);
+	assert_int_equal(kdp_bind_conn_set(k, &c, COA, now_ms() + 60000), 0);
+	n = client_tcp(in, DVIPA, 40000, WIRE_TCP_SYN, 0, 64);
+	assert_untouched(fd, in, n);
+	assert_int_equal(kdp_bind_conn_get(k, &c, &ct), 0);
+	assert_true(ct.end_ms >= t0);
+	assert_int_equal(ct.pkts, 0);
+	kdp_close(&k);
+}
+
 static void
 test_client_untouched(void **state)
 {
@@ -1156,6 +1209,7 @@ main(void)
 		cmocka_unit_test(test_target_strip_exact),
 		cmocka_unit_test(test_target_slow_path),
 		cmocka_unit_test(test_client_bound),
+		cmocka_unit_test(test_client_conn_end),
 		cmocka_unit_test(test_client_untouched),
 		cmocka_unit_test(test_client_hao),
 		cmocka_unit_test(test_api),
