@@ -339,16 +339,17 @@ build-fuzz/lib%.a:
 	@rm -f $@ && ar rcs $@ $^
 FUZZ_MODLIBS = build-fuzz/libvipa.a build-fuzz/libwire.a build-fuzz/liblib.a
 FUZZ_LINK = clang -g -O1 -std=gnu11 -fsanitize=fuzzer $(FUZZ_SAN) $(CPPFLAGS) $(EXT_CFLAGS)
-# The stack calls the kdp/ module (connection events): linked as gcc built
-# it, not instrumented (the harnesses never open its events).
+# The stack and the agent call the kdp/ module (connection events, the
+# kernel fast path): linked as gcc built it, not instrumented (the harnesses
+# never open it).
 $(filter build-fuzz/fuzz_stack_%,$(FUZZ_BINS)): build-fuzz/fuzz_stack_%: tests/fuzz/fuzz_stack_%.c \
 		$(call FUZZ_OBJ,$(FAKE_SRC)) build-fuzz/libstack.a $(FUZZ_MODLIBS) $(LIBA_KDP)
 	@$(say) "  FUZZ-LD $@"
 	$(Q)$(FUZZ_LINK) -o $@ $^ $(EXT_LIBS) $(KDP_LIBS) $(LDLIBS_ALL)
 $(filter build-fuzz/fuzz_agent_%,$(FUZZ_BINS)): build-fuzz/fuzz_agent_%: tests/fuzz/fuzz_agent_%.c \
-		build-fuzz/libagent.a $(FUZZ_MODLIBS)
+		build-fuzz/libagent.a $(FUZZ_MODLIBS) $(LIBA_KDP)
 	@$(say) "  FUZZ-LD $@"
-	$(Q)$(FUZZ_LINK) -o $@ $^ $(EXT_LIBS) $(LDLIBS_ALL)
+	$(Q)$(FUZZ_LINK) -o $@ $^ $(EXT_LIBS) $(KDP_LIBS) $(LDLIBS_ALL)
 build-fuzz/fuzz_store: tests/fuzz/fuzz_store.c $(FUZZ_MODLIBS)
 	@$(say) "  FUZZ-LD $@"
 	$(Q)$(FUZZ_LINK) -o $@ $^ $(EXT_LIBS) $(LDLIBS_ALL)

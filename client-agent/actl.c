@@ -19,6 +19,7 @@
 /* ---- SHOW -------------------------------------------------------------------- */
 
 struct show_ctx {
+	struct agent *a;
 	json_t *rows;
 	uint64_t now;
 };
@@ -38,18 +39,28 @@ secs_left(uint64_t t, uint64_t now)
 	return t > now ? (json_int_t)((t - now) / 1000) : 0;
 }
 
+/* The path a bound packet takes: the kernel's, or the TUN's. */
+static const char *
+bound_path(const struct agent *a)
+{
+	return agent_fast_active(a) && !a->fast.tun_only ? "BPF" : "TUN";
+}
+
 static int
 show_conn(void *entry, void *arg)
 {
-	const struct agent_conn_binding *c = entry;
+	struct agent_conn_binding *c = entry;
 	struct show_ctx *s = arg;
 
 	if (c->deleted)
 		return 0;	/* kept for its sequence number only */
-	json_array_append_new(s->rows, json_pack("{s:s,s:o,s:i,s:o,s:i,s:o,s:i,s:i,s:I,s:I,s:I}",
+	/* The kernel's counts up to now (the tick takes them every second). */
+	agent_fast_sync_conn(s->a, c);
+	json_array_append_new(s->rows, json_pack("{s:s,s:o,s:i,s:o,s:i,s:o,s:i,s:i,s:I,s:s,s:I,s:I}",
 		"kind", "connection", "home", addr(c->key.home), "home_port", c->key.home_port,
 		"client", addr(c->key.client), "client_port", c->key.client_port, "careof", addr(c->coa),
 		"seq", c->seq, "lifetime", c->life_s, "lifetime_left", secs_left(c->expires_ms, s->now),
+		"path", bound_path(s->a),
 		"direct_pkts", (json_int_t)c->pkts, "direct_bytes", (json_int_t)c->bytes));
 	return 0;
 }
@@ -69,20 +80,23 @@ u64_array(const uint64_t *v, size_t n)
 json_t *
 agent_ctl_show(struct agent *a)
 {
-	struct show_ctx s = { json_array(), lib_now_ms() };
+	struct show_ctx s = { a, json_array(), lib_now_ms() };
 	const struct agent_counters *c = &a->cnt;
 	json_t *drops = json_object(), *r;
 	int i;
 
 	lib_tab_foreach(a->cn.conns, show_conn, &s);
 	for (i = 0; i < AGENT_MAX_HOME; i++) {
-		const struct agent_home_binding *b = &a->cn.home[i];
+		struct agent_home_binding *b = &a->cn.home[i];
 
-		if (b->used)
-			json_array_append_new(s.rows, json_pack("{s:s,s:o,s:o,s:i,s:I,s:I,s:I}",
-				"kind", "home", "home", addr(b->home), "careof", addr(b->coa),
-				"seq", b->seq, "lifetime_left", secs_left(b->expires_ms, s.now),
-				"direct_pkts", (json_int_t)b->pkts, "direct_bytes", (json_int_t)b->bytes));
+		if (!b->used)
+			continue;
+		agent_fast_sync_home(a, b);
+		json_array_append_new(s.rows, json_pack("{s:s,s:o,s:o,s:i,s:I,s:s,s:I,s:I}",
+			"kind", "home", "home", addr(b->home), "careof", addr(b->coa),
+			"seq", b->seq, "lifetime_left", secs_left(b->expires_ms, s.now),
+			"path", bound_path(a),
+			"direct_pkts", (json_int_t)b->pkts, "direct_bytes", (json_int_t)b->bytes));
 	}
 	for (i = 0; i < a->verdicts.n; i++)
 		json_object_set_new(drops, a->verdicts.v[i].reason,
@@ -97,6 +111,9 @@ agent_ctl_show(struct agent *a)
 		"conn_ended", (json_int_t)c->conn_ended, "bu_evicted", (json_int_t)c->bu_evicted,
 		"replies_limited", (json_int_t)c->replies_limited, "rx", u64_array(c->rx, 8),
 		"tx", u64_array(c->tx, 8), "drops", drops, "lan", lib_json_str(a->lanif));
+	json_object_set_new(r, "datapath", json_string(agent_fast_datapath(a)));
+	json_object_set_new(r, "datapath_reason", lib_json_str_or_null(a->fast.why));
+	json_object_set_new(r, "kernel", agent_fast_show(a));
 	return r;
 }
 
@@ -114,6 +131,12 @@ agent_ctl_render(const json_t *r, struct lib_sbuf *o, void *arg)
 	lib_sbuf_printf(o, "BINDING CACHE OF THE CORRESPONDENT NODE ON %s (%s):\n", S(r, "lan"),
 			strcmp(S(r, "mode"), "standard") == 0 ? "STANDARD RFC 6275, VENDOR OPTIONS SKIPPED" :
 			"SYSPLEX AGENT");
+	if (json_object_get(r, "datapath")) {
+		lib_sbuf_printf(o, "DATAPATH: %s", S(r, "datapath"));
+		if (json_is_string(json_object_get(r, "datapath_reason")))
+			lib_sbuf_printf(o, " (%s)", S(r, "datapath_reason"));
+		lib_sbuf_printf(o, "\n");
+	}
 	json_array_foreach(json_object_get(r, "bindings"), i, e) {
 		if (strcmp(S(e, "kind"), "connection") == 0)
 			lib_sbuf_printf(o, "  %s..%llu  FROM %s..%llu", S(e, "home"), U(e, "home_port"),
@@ -136,7 +159,9 @@ agent_ctl_render(const json_t *r, struct lib_sbuf *o, void *arg)
 static int
 set_link(void *arg, int loss_pct, unsigned delay_ms)
 {
-	return agent_link(arg, loss_pct, delay_ms);
+	int r = agent_link(arg, loss_pct, delay_ms);
+
+	return r < 0 ? r : agent_fast_link(arg, loss_pct, delay_ms);
 }
 
 static int

@@ -10,7 +10,10 @@
  *            by nftables (the kernel would drop a Home Address option)
  *   rule 50: iif TUNIF lookup main   (what the agent writes back leaves by
  *            the LAN, or is delivered locally)
- *   rule 60: to PREFIX lookup 101    (table 101: PREFIX dev TUNIF)
+ *   rule 60: to PREFIX lookup 101    (table 101: PREFIX dev TUNIF; with the
+ *            kernel fast path, fast.c, PREFIX dev LANIF mtu LAN MTU - 24:
+ *            the programs on the LAN device do the per-packet work and
+ *            unbound traffic never enters the agent)
  *   rule 100: local                  (moved from 0, below rule 40)
  * When the agent is gone its (non-persistent) TUN disappears with the routes
  * of tables 101 and 102, so the host falls back to the LAN route in main: a
@@ -110,11 +113,11 @@ routes(struct agent *a, int add)
 
 	if (add) {
 		lib_nl_rule(a->nl, 1, AGENT_PRIO_IIF, a->tunif, NULL, 0, 0, 254);
-		for (i = 0; i < a->nprefix; i++) {
-			lib_nl_route(a->nl, 1, AGENT_TABLE, a->prefix[i], a->plen[i], a->tun_ifindex, NULL);
+		/* Table 101: the prefixes into the TUN, or to the LAN (BPF). */
+		agent_fast_routes(a, 1);
+		for (i = 0; i < a->nprefix; i++)
 			lib_nl_rule(a->nl, 1, AGENT_PRIO_TO, NULL, a->prefix[i], a->plen[i], 0,
 				    AGENT_TABLE);
-		}
 		/* Inbound Home Address options: steer into the TUN. */
 		snprintf(script, sizeof(script),
 			 "table ip6 sysplex_agent {\n chain pre {\n  type filter hook prerouting priority -150\n"
@@ -137,6 +140,7 @@ routes(struct agent *a, int add)
 	}
 	for (i = 0; i < a->nprefix; i++)
 		lib_nl_rule(a->nl, 0, AGENT_PRIO_TO, NULL, a->prefix[i], a->plen[i], 0, AGENT_TABLE);
+	agent_fast_routes(a, 0);
 	lib_nl_rule(a->nl, 0, AGENT_PRIO_IIF, a->tunif, NULL, 0, 0, 254);
 }
 
@@ -192,6 +196,7 @@ agent_start(struct agent *a, uv_loop_t *loop)
 		fatalx("correspondent node: %s", strerror(-r));
 	if (agent_ctl_start(a) < 0)
 		fatalx("control socket");
+	agent_fast_start(a, mtu);
 	routes(a, 1);
 
 	uv_poll_init(a->loop, &a->poll, a->tun_fd);
@@ -217,6 +222,7 @@ agent_stop(struct agent *a)
 	uv_poll_stop(&a->poll);
 	uv_timer_stop(&a->timer);
 	agent_link_fini(a);
+	agent_fast_stop(a);
 	agent_ctl_stop(a);
 	agent_cn_stop(a);
 	agent_cn_fini(a);

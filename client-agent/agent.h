@@ -13,6 +13,8 @@
  *   L1 cn.c      return routability (Kcn, nonces, HoT/CoT), Binding Update
  *                checks, the binding cache, BA/BE/BRR
  *   L0 link.c    SYSPLEX$LINK: loss and delay on the TUN path
+ *      fast.c    the kernel fast path (DATAPATH BPF): the binding cache
+ *                mirrored into the programs' tables, the prefixes' route
  * Every file but main.c goes into libagent.a, which the unit tests link.
  *
  * With --standard (a->standard) it is a plain RFC 6275 correspondent node:
@@ -82,6 +84,7 @@ struct agent_conn_binding {
 	 * 5.2.8). */
 	int deleted;
 	uint64_t keep_ms;
+	uint64_t kpkts, kbytes;		/* of those, the kernel's as last read (fast.c) */
 };
 
 struct agent_home_binding {
@@ -94,6 +97,7 @@ struct agent_home_binding {
 	uint64_t expires_ms, created_ms, last_use_ms, keep_ms;
 	uint64_t brr_ms;		/* last Binding Refresh Request; 0 none since the BU */
 	uint64_t pkts, bytes;
+	uint64_t kpkts, kbytes, khao;	/* the kernel's counts as last read (fast.c) */
 };
 
 /* How many per-connection entries (live or kept) one address holds, as
@@ -148,6 +152,19 @@ struct agent_cn {
 	uint8_t rxbuf[MIP6_MAX_LEN + 64];	/* a Mobility Header received */
 };
 
+/* fast.c: the kernel fast path */
+struct kdp;
+struct agent_fast {
+	struct kdp *kdp;		/* NULL: every DVIPA packet through the TUN */
+	int want_tun;			/* -D TUN */
+	int tun_only;			/* SYSPLEX$LINK delay set: prefixes into the TUN */
+	int routed_lan;			/* table 101 routes the prefixes to the LAN now */
+	int lan_ifindex;
+	unsigned mtu;			/* the prefixes' route MTU on the LAN: LAN MTU - 24 */
+	char why[256];			/* why the TUN path ("" when BPF) */
+	uint64_t bind_set, bind_del, errors;
+};
+
 /* link.c: SYSPLEX$LINK fault injection on the TUN path */
 struct agent_link {
 	int loss_pct;
@@ -177,6 +194,7 @@ struct agent {
 	/* the files' own state */
 	struct agent_cn cn;
 	struct agent_link link;
+	struct agent_fast fast;
 };
 
 /* ---- L0 link.c ------------------------------------------------------------------------ */
@@ -184,6 +202,31 @@ struct agent {
 void agent_tun_write(struct agent *a, const uint8_t *frame, size_t len);
 int agent_link(struct agent *a, int loss_pct, unsigned delay_ms);
 void agent_link_fini(struct agent *a);
+
+/* ---- L0 fast.c: the kernel fast path (DATAPATH BPF) ----------------------------------- */
+/* Loads the programs on the LAN device unless -D TUN; when they cannot be,
+ * logs why once and the agent runs the TUN path.  0. */
+int agent_fast_start(struct agent *a, unsigned lan_mtu);
+void agent_fast_stop(struct agent *a);
+int agent_fast_active(const struct agent *a);
+const char *agent_fast_datapath(const struct agent *a);	/* "BPF" or "TUN" */
+/* Table 101's routes of the prefixes: to the LAN (BPF), into the TUN
+ * (TUN, or while a delay is set). */
+void agent_fast_routes(struct agent *a, int add);
+/* SYSPLEX$LINK: loss in the programs; a delay routes the prefixes into the TUN. */
+int agent_fast_link(struct agent *a, int loss_pct, unsigned delay_ms);
+/* A binding accepted or refreshed: into the kernel with its expiry. */
+void agent_fast_conn(struct agent *a, const struct agent_conn_binding *c);
+void agent_fast_home(struct agent *a, const struct agent_home_binding *b);
+/* The kernel's counts, last use and the client's FIN into the binding;
+ * 1 when the client ended the connection (the binding must go). */
+int agent_fast_sync_conn(struct agent *a, struct agent_conn_binding *c);
+void agent_fast_sync_home(struct agent *a, struct agent_home_binding *b);
+/* A binding goes: its last counts are taken, its kernel entry deleted. */
+void agent_fast_conn_gone(struct agent *a, struct agent_conn_binding *c);
+void agent_fast_home_gone(struct agent *a, struct agent_home_binding *b);
+/* SHOW's "kernel" object: the tables' and the programs' counters. */
+struct json_t *agent_fast_show(struct agent *a);
 
 /* ---- L1 cn.c -------------------------------------------------------------------------- */
 /* Kcn, the first nonce, a binding cache for conns_max connections; no I/O. */

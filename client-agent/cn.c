@@ -32,7 +32,8 @@
  * (the last ACKs may go through the routing stack; no refresh is asked for).
  *
  * State: struct agent_cn (agent.h).  Level 1 of client-agent/ (agent.h):
- * calls no other file of the agent.  Its I/O: the raw Mobility Header
+ * calls fast.c only (every binding it makes, ends or evicts is mirrored
+ * into the kernel's table there).  Its I/O: the raw Mobility Header
  * socket (mh_fd) and writes of built packets into the TUN (tun_fd).
  */
 #include "client-agent/agent.h"
@@ -230,6 +231,10 @@ conn_forget(struct agent *a, struct agent_conn_binding *c)
 {
 	struct agent_conn_key k = c->key;
 
+	/* A live one evicted leaves the kernel's table too (a kept one has
+	 * already left it). */
+	if (!c->deleted)
+		agent_fast_conn_gone(a, c);
 	quota_add(a, c->key.home, 0, -1);
 	quota_add(a, c->coa, 1, -1);
 	lib_tab_remove(a->cn.conns, &k);
@@ -238,8 +243,9 @@ conn_forget(struct agent *a, struct agent_conn_binding *c)
 /* A binding that ends (deleted, expired, ended by the client) stays as a
  * kept entry: no longer used, its sequence number still checked. */
 static void
-conn_end(struct agent_conn_binding *c, uint64_t now)
+conn_end(struct agent *a, struct agent_conn_binding *c, uint64_t now)
 {
+	agent_fast_conn_gone(a, c);
 	c->deleted = 1;
 	c->expires_ms = 0;
 	c->keep_ms = now + MIP6_MAX_NONCE_LIFETIME * 1000ull;
@@ -423,6 +429,9 @@ home_find(struct agent *a, const uint8_t home[16], int create)
 	if (!f) {
 		f = old;
 		a->cnt.bu_evicted++;
+		/* A live binding evicted leaves the kernel's table too. */
+		if (f->used)
+			agent_fast_home_gone(a, f);
 	}
 	memset(f, 0, sizeof(*f));
 	memcpy(f->home, home, 16);
@@ -504,7 +513,7 @@ on_bu(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct
 		}
 		if (deleting) {
 			if (c && !c->deleted) {
-				conn_end(c, now);
+				conn_end(a, c, now);
 				a->cnt.bu_deleted++;
 			}
 			if (c)
@@ -543,6 +552,7 @@ on_bu(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct
 				c->expires_ms = c->fin_ms + AGENT_FIN_LINGER_MS;
 			c->brr_ms = 0;
 			a->cnt.bu_accepted++;
+			agent_fast_conn(a, c);
 		}
 	} else {
 		struct agent_home_binding *b = home_find(a, home, 0);
@@ -554,6 +564,7 @@ on_bu(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct
 		}
 		if (deleting) {
 			if (b && b->used) {
+				agent_fast_home_gone(a, b);
 				b->used = 0;
 				b->deleted = 1;
 				b->keep_ms = now + MIP6_MAX_NONCE_LIFETIME * 1000ull;
@@ -575,6 +586,7 @@ on_bu(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct
 			b->expires_ms = now + granted * 4000ull;
 			b->brr_ms = 0;
 			a->cnt.bu_accepted++;
+			agent_fast_home(a, b);
 		}
 	}
 	if (m->bu.flags & MIP6_BU_F_A)
@@ -710,7 +722,7 @@ agent_cn_outbound(struct agent *a, uint8_t *frame, size_t *flen)
 		if (c && (pk.tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK)) == WIRE_TCP_SYN) {
 			/* A new connection on the ports of a bound one: the binding
 			 * was for the old connection only. */
-			conn_end(c, now);
+			conn_end(a, c, now);
 			a->cnt.conn_ended++;
 			c = NULL;
 		}
@@ -722,13 +734,14 @@ agent_cn_outbound(struct agent *a, uint8_t *frame, size_t *flen)
 			c->last_use_ms = now;
 			if (pk.tcp_flags & WIRE_TCP_RST) {
 				/* This one goes direct, then the binding ends. */
-				conn_end(c, now);
+				conn_end(a, c, now);
 				a->cnt.conn_ended++;
 			} else if ((pk.tcp_flags & WIRE_TCP_FIN) && !c->fin_ms) {
 				c->fin_ms = now;
 				if (c->expires_ms > now + AGENT_FIN_LINGER_MS) {
 					c->expires_ms = now + AGENT_FIN_LINGER_MS;
 					a->cnt.conn_ended++;
+					agent_fast_conn(a, c);
 				}
 			}
 		}
@@ -891,8 +904,14 @@ tick_conn(void *entry, void *arg)
 		quota_add(t->a, c->coa, 1, -1);
 		return 1;
 	}
+	if (agent_fast_sync_conn(t->a, c)) {
+		/* The client ended the connection (the kernel path saw it). */
+		conn_end(t->a, c, t->now);
+		t->a->cnt.conn_ended++;
+		return 0;
+	}
 	if (c->expires_ms <= t->now) {
-		conn_end(c, t->now);	/* expired: kept a while */
+		conn_end(t->a, c, t->now);	/* expired: kept a while */
 		return 0;
 	}
 	if (c->fin_ms)
@@ -935,7 +954,9 @@ agent_cn_tick(struct agent *a)
 			b->deleted = 0;		/* its nonces have expired: forgotten */
 		if (!b->used)
 			continue;
+		agent_fast_sync_home(a, b);
 		if (b->expires_ms <= t.now) {
+			agent_fast_home_gone(a, b);
 			/* Expired: kept a while with its sequence number. */
 			b->used = 0;
 			b->deleted = 1;

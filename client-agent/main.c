@@ -2,7 +2,8 @@
  * main.c - client-agent: the Mobile IPv6 correspondent node of a client
  * host (agent.c says how it works).
  *
- *   client-agent -i TUNIF -l LANIF -r PREFIX[/LEN] [-r ...] -d STATEDIR [--standard] [-v]
+ *   client-agent -i TUNIF -l LANIF -r PREFIX[/LEN] [-r ...] -d STATEDIR [--standard]
+ *                [-D BPF|TUN] [-v]
  *   client-agent --show [--json] -d STATEDIR
  *   client-agent -h | -V
  *
@@ -15,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum { OPT_SHOW = LIB_OPT_LONG, OPT_JSON, OPT_STANDARD };
 
@@ -26,6 +28,8 @@ static const struct lib_opt opts[] = {
 	{ 'r', "route", "PREFIX[/LEN]", "a prefix (DVIPAs) routed through the agent; repeatable" },
 	{ 'd', "statedir", "STATEDIR", "where the control socket agent.ctl is" },
 	{ OPT_STANDARD, "standard", NULL, "a plain RFC 6275 node: vendor mobility options skipped" },
+	{ 'D', "datapath", "BPF|TUN", "BPF (default; TUN where it cannot load): the kernel fast path; "
+	  "TUN: every DVIPA packet through TUNIF" },
 	{ 'v', "verbose", NULL, "debug messages" },
 	{ OPT_SHOW, "show", NULL, "ask a running agent for its binding cache and exit" },
 	{ OPT_JSON, "json", NULL, "with --show: the answer as JSON" },
@@ -35,7 +39,8 @@ static const struct lib_opt opts[] = {
 };
 
 static const char synopsis[] =
-	"usage: client-agent -i TUNIF -l LANIF -r PREFIX[/LEN] [-r ...] -d STATEDIR [--standard] [-v]\n"
+	"usage: client-agent -i TUNIF -l LANIF -r PREFIX[/LEN] [-r ...] -d STATEDIR [--standard]\n"
+	"                    [-D BPF|TUN] [-v]\n"
 	"       client-agent --show [--json] -d STATEDIR\n"
 	"       client-agent -h | -V\n";
 
@@ -100,6 +105,14 @@ main(int argc, char **argv)
 		case OPT_SHOW: show = 1; break;
 		case OPT_JSON: json = 1; break;
 		case OPT_STANDARD: a.standard = 1; break;
+		case 'D':
+			if (strcasecmp(arg, "TUN") == 0)
+				a.fast.want_tun = 1;
+			else if (strcasecmp(arg, "BPF") != 0) {
+				fprintf(stderr, "client-agent: -D %s: expected BPF or TUN\n", arg);
+				return 2;
+			}
+			break;
 		case 'h': help(); return 0;
 		case 'V': lib_opt_version(stdout, "client-agent"); return 0;
 		case 'r':

@@ -40,6 +40,8 @@
 #include "stack.skel.h"
 
 _Static_assert(KDP_STAT_COUNT == KDP_ST_MAX, "kdp.h and kdp_abi.h disagree on the statistics");
+_Static_assert(KDP_FIN_LINGER_MS * 1000000ull == KDP_FIN_LINGER_NS,
+	       "kdp.h and kdp_abi.h disagree on the FIN linger");
 _Static_assert(KDP_EV_WATCH_CONN == KDP_EVA_CONN && KDP_EV_WATCH_LISTEN == KDP_EVA_LISTEN &&
 		       KDP_EV_ESTABLISHED == KDP_EVT_ESTABLISHED && KDP_EV_ENDED == KDP_EVT_ENDED &&
 		       KDP_EV_LISTEN == KDP_EVT_LISTEN && KDP_EV_UNLISTEN == KDP_EVT_UNLISTEN &&

@@ -155,12 +155,13 @@ int kdp_conn_foreach(struct kdp *k, kdp_conn_cb cb, void *arg);
  * route).  At most 64. */
 int kdp_prefix_add(struct kdp *k, const uint8_t prefix[16], int plen);
 int kdp_prefix_del(struct kdp *k, const uint8_t prefix[16], int plen);
+#define KDP_FIN_LINGER_MS 10000
 /* Bindings mirrored from the binding cache, valid until expires_ms.  As
  * client-agent/cn.c does on the TUN path, the program ends a connection
  * binding itself when the client ends its connection: a SYN on its ports
  * (a new connection: sent unbound, to the routing stack) or an RST (sent
  * direct, then over) set end_ms; a FIN sets fin_ms and shortens the binding
- * to 10 s after it.  A later kdp_bind_conn_set (a refresh) keeps those: the
+ * to KDP_FIN_LINGER_MS after it.  A later kdp_bind_conn_set (a refresh) keeps those: the
  * binding stays ended, or ends 10 s after the FIN.  The agent reads them
  * (kdp_bind_conn_get) to keep its binding cache in step. */
 int kdp_bind_conn_set(struct kdp *k, const struct kdp_conn *c, const uint8_t coa[16],

@@ -185,6 +185,9 @@ int lib_nl_addr_peer(struct lib_nl *nl, int add, int ifindex, const uint8_t a[16
  * static route, not the kernel's route of an address with the same prefix). */
 int lib_nl_route(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16], int plen,
 		 int oif, const uint8_t *gw);
+/* The same with the route's MTU (mtu 0: the device's). */
+int lib_nl_route_mtu(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16], int plen,
+		     int oif, const uint8_t *gw, unsigned mtu);
 /* Policy rule: prio, optional iif name, optional dst/plen (dst NULL = any),
  * optional fwmark (0 = none), action lookup `table`; IPv6, or IPv4 for an
  * IPv4-mapped dst.  lib_nl_rule_af names the family (AF_INET or AF_INET6),

@@ -290,6 +290,13 @@ int
 lib_nl_route(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16], int plen,
 	     int oif, const uint8_t *gw)
 {
+	return lib_nl_route_mtu(nl, add, table, dst, plen, oif, gw, 0);
+}
+
+int
+lib_nl_route_mtu(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16], int plen,
+		 int oif, const uint8_t *gw, unsigned mtu)
+{
 	char buf[512];
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
@@ -321,6 +328,12 @@ lib_nl_route(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16], 
 		mnl_attr_put(nlh, RTA_GATEWAY, 4, gw + 12);
 	else if (gw)
 		mnl_attr_put(nlh, RTA_GATEWAY, 16, gw);
+	if (mtu && add) {
+		struct nlattr *m = mnl_attr_nest_start(nlh, RTA_METRICS);
+
+		mnl_attr_put_u32(nlh, RTAX_MTU, mtu);
+		mnl_attr_nest_end(nlh, m);
+	}
 	return nl_idem(add, nl_talk(nl, nlh));
 }
 

@@ -49,6 +49,7 @@ struct up {
 	struct plex_state st;
 	char bindir[PATH_MAX / 2];
 	int have_agent;
+	const char *datapath;		/* --datapath BPF|TUN, NULL when not given */
 	int expect_dist;		/* some profile has a VIPADISTRIBUTE */
 	const struct plex_host *check_client;
 	const struct plex_host *check_host;	/* the first system with an httpd */
@@ -266,7 +267,7 @@ start_daemons(struct up *u)
 	}
 	for (i = 0; i < t->nhosts && u->have_agent; i++) {
 		const struct plex_host *h = &t->h[i];
-		char *argv[9 + 2 * PLEX_MAX_ROUTES];
+		char *argv[11 + 2 * PLEX_MAX_ROUTES];
 		int n = 0;
 
 		if (h->is_system || !h->agent)
@@ -289,6 +290,10 @@ start_daemons(struct up *u)
 		argv[n++] = dir;
 		if (h->agent == 2)
 			argv[n++] = "--standard";
+		if (u->datapath) {
+			argv[n++] = "-D";
+			argv[n++] = (char *)u->datapath;
+		}
 		argv[n] = NULL;
 		if (spawn(u, h, "agent", argv, log) < 0)
 			return -1;
@@ -584,10 +589,39 @@ check_profiles(struct up *u)
 	return 0;
 }
 
+/* --datapath: DATAPATH at the end of every system's PROFILE (one that has
+ * its own DATAPATH statement is an error: say which). */
+static int
+set_datapath(struct up *u)
+{
+	int i;
+
+	for (i = 0; i < u->topo.nhosts; i++) {
+		struct plex_host *h = &u->topo.h[i];
+		char *p;
+
+		if (!h->is_system || !h->profile)
+			continue;
+		if (strcasestr(h->profile, "DATAPATH")) {
+			fprintf(stderr, "sysplex: --datapath: the PROFILE of %s has a DATAPATH "
+					"statement of its own\n", h->name);
+			return -1;
+		}
+		if (asprintf(&p, "%s\nDATAPATH %s\n", h->profile, u->datapath) < 0)
+			return -1;
+		free(h->profile);
+		h->profile = p;
+	}
+	return 0;
+}
+
 static void
 usage_up(void)
 {
-	fprintf(stderr, "usage: sysplex [--instance NAME] up [--timeout SECONDS] [TOPOLOGY.lua]\n");
+	fprintf(stderr, "usage: sysplex [--instance NAME] up [--timeout SECONDS] [--datapath BPF|TUN] "
+			"[TOPOLOGY.lua]\n"
+			"  --datapath BPF|TUN  every stack's PROFILE gets DATAPATH BPF|TUN and every\n"
+			"                      client agent -D BPF|TUN (default: BPF where it loads)\n");
 }
 
 int
@@ -614,6 +648,16 @@ plex_cmd_up(const struct plex_inst *in, int argc, char **argv)
 				return 2;
 			}
 			timeout_ms = (unsigned)(s * 1000);
+		} else if (strcmp(argv[i], "--datapath") == 0 && i + 1 < argc) {
+			i++;
+			if (strcasecmp(argv[i], "BPF") == 0)
+				u.datapath = "BPF";
+			else if (strcasecmp(argv[i], "TUN") == 0)
+				u.datapath = "TUN";
+			else {
+				fprintf(stderr, "sysplex: --datapath %s: expected BPF or TUN\n", argv[i]);
+				return 2;
+			}
 		} else if (argv[i][0] == '-' || topo_path[0]) {
 			usage_up();
 			return 2;
@@ -651,6 +695,8 @@ plex_cmd_up(const struct plex_inst *in, int argc, char **argv)
 		goto out_free;
 	}
 	u.have_agent = is_exec(u.bindir, "client-agent", path, sizeof(path));
+	if (u.datapath && set_datapath(&u) < 0)
+		goto out_free;
 	for (i = 0; i < u.topo.nhosts; i++) {
 		const struct plex_host *h = &u.topo.h[i];
 

@@ -7,7 +7,16 @@ BIN=$(cd "$BIN" && pwd)
 INST=${INST:-t$(( $$ % 100000 ))$(printf '%x' $(( RANDOM % 16 )))}
 DVIPA=fd00:100::1
 PORT=8080
-sx() { "$BIN/sysplex" --instance "$INST" "$@"; }
+# DATAPATH=BPF|TUN (optional): `sx up` builds the instance with that data
+# path (sysplex up --datapath); unset, the default (BPF where it loads).
+sx() {
+	if [ "${1:-}" = up ] && [ -n "${DATAPATH:-}" ]; then
+		shift
+		"$BIN/sysplex" --instance "$INST" up --datapath "$DATAPATH" "$@"
+	else
+		"$BIN/sysplex" --instance "$INST" "$@"
+	fi
+}
 # The DVIPA as the host part of a URL or an ss filter: [IPv6], IPv4 as is
 # (a test of an IPv4 DVIPA sets DVIPA after sourcing this file).
 dvipa_host() { case $DVIPA in *:*) echo "[$DVIPA]" ;; *) echo "$DVIPA" ;; esac; }
