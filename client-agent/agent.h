@@ -54,6 +54,7 @@
 #define AGENT_NONCES 16
 #define AGENT_NONCE_EVERY_MS 30000
 #define AGENT_FIN_LINGER_MS 10000	/* a bound connection's binding after the client's FIN */
+#define AGENT_RST_LINGER_MS 1000	/* ...after its RST, for RSTs only */
 #define AGENT_CONNS_MAX (1 << 14)	/* per-connection bindings */
 #define AGENT_QUOTA_DIV 4		/* one home or care-of address: at most
 					 * conns_max / AGENT_QUOTA_DIV of them */
@@ -77,6 +78,7 @@ struct agent_conn_binding {
 	uint64_t last_use_ms;		/* last packet sent to the care-of address */
 	uint64_t brr_ms;		/* last Binding Refresh Request; 0 none since the BU */
 	uint64_t fin_ms;		/* the client's FIN was seen; 0 none */
+	uint64_t rst_ms;		/* the client's RST was seen; 0 none */
 	uint64_t pkts, bytes;		/* sent straight to the care-of address */
 	/* Deleted or expired: kept (no longer used for packets) with its
 	 * sequence number until keep_ms, when every nonce a BU for it may

@@ -548,6 +548,8 @@ on_bu(struct agent *a, const uint8_t src[16], const uint8_t me[16], const struct
 			c->life_s = (uint16_t)(granted * 4u);
 			c->expires_ms = now + granted * 4000ull;
 			/* A refresh does not extend an ending connection's binding. */
+			if (c->rst_ms && c->expires_ms > c->rst_ms + AGENT_RST_LINGER_MS)
+				c->expires_ms = c->rst_ms + AGENT_RST_LINGER_MS;
 			if (c->fin_ms && c->expires_ms > c->fin_ms + AGENT_FIN_LINGER_MS)
 				c->expires_ms = c->fin_ms + AGENT_FIN_LINGER_MS;
 			c->brr_ms = 0;
@@ -719,11 +721,14 @@ agent_cn_outbound(struct agent *a, uint8_t *frame, size_t *flen)
 		c = lib_tab_lookup(a->cn.conns, &k);
 		if (c && c->deleted)
 			c = NULL;
-		if (c && (pk.tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK)) == WIRE_TCP_SYN) {
-			/* A new connection on the ports of a bound one: the binding
-			 * was for the old connection only. */
+		if (c && ((pk.tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK)) == WIRE_TCP_SYN ||
+			  (c->rst_ms && !(pk.tcp_flags & WIRE_TCP_RST)))) {
+			/* A new connection on the ports of a bound one (the binding
+			 * was for the old connection only), or more than RSTs after
+			 * the client's RST (counted as ended then). */
+			if (!c->rst_ms)
+				a->cnt.conn_ended++;
 			conn_end(a, c, now);
-			a->cnt.conn_ended++;
 			c = NULL;
 		}
 		if (c && c->expires_ms > now) {
@@ -732,10 +737,15 @@ agent_cn_outbound(struct agent *a, uint8_t *frame, size_t *flen)
 			c->pkts++;
 			c->bytes += len;
 			c->last_use_ms = now;
-			if (pk.tcp_flags & WIRE_TCP_RST) {
-				/* This one goes direct, then the binding ends. */
-				conn_end(a, c, now);
+			if ((pk.tcp_flags & WIRE_TCP_RST) && !c->rst_ms) {
+				/* This one goes direct, and for a moment the RSTs the
+				 * client's kernel sends to segments still in flight;
+				 * anything else, or the end of that moment, ends it. */
+				c->rst_ms = now;
+				if (c->expires_ms > now + AGENT_RST_LINGER_MS)
+					c->expires_ms = now + AGENT_RST_LINGER_MS;
 				a->cnt.conn_ended++;
+				agent_fast_conn(a, c);
 			} else if ((pk.tcp_flags & WIRE_TCP_FIN) && !c->fin_ms) {
 				c->fin_ms = now;
 				if (c->expires_ms > now + AGENT_FIN_LINGER_MS) {
@@ -914,7 +924,7 @@ tick_conn(void *entry, void *arg)
 		conn_end(t->a, c, t->now);	/* expired: kept a while */
 		return 0;
 	}
-	if (c->fin_ms)
+	if (c->fin_ms || c->rst_ms)
 		return 0;	/* the connection is ending: no refresh */
 	/* RFC 6275 9.5.5: a binding about to expire (in the last quarter of
 	 * the lifetime it was granted) and in use (a packet within 10 s): ask

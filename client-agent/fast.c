@@ -34,8 +34,8 @@
 
 #include "kdp/kdp.h"
 
-_Static_assert(AGENT_FIN_LINGER_MS == KDP_FIN_LINGER_MS,
-	       "the program keeps a binding after the FIN as long as the agent does");
+_Static_assert(AGENT_FIN_LINGER_MS == KDP_FIN_LINGER_MS && AGENT_RST_LINGER_MS == KDP_RST_LINGER_MS,
+	       "the program keeps a binding after the FIN and the RST as long as the agent does");
 
 int
 agent_fast_active(const struct agent *a)
@@ -191,6 +191,12 @@ agent_fast_sync_conn(struct agent *a, struct agent_conn_binding *c)
 	take_counts(a, &c->kpkts, &c->kbytes, &c->pkts, &c->bytes, &c->last_use_ms, &ct);
 	if (ct.end_ms)
 		return 1;
+	if (ct.rst_ms && !c->rst_ms) {
+		c->rst_ms = ct.rst_ms;
+		if (c->expires_ms > c->rst_ms + AGENT_RST_LINGER_MS)
+			c->expires_ms = c->rst_ms + AGENT_RST_LINGER_MS;
+		a->cnt.conn_ended++;
+	}
 	if (ct.fin_ms && !c->fin_ms) {
 		c->fin_ms = ct.fin_ms;
 		if (c->expires_ms > c->fin_ms + AGENT_FIN_LINGER_MS) {

@@ -15,8 +15,9 @@
  *     or bpf_redirect_neigh to resolve it;
  *   - and, as agent_cn_outbound does, the client's own end of a bound
  *     connection ends its binding: a SYN on its ports (a new connection,
- *     sent unbound to the routing stack) or an RST (sent direct, then over)
- *     set end_ns; the first FIN sets fin_ns and keeps the binding 10 s more
+ *     sent unbound to the routing stack) sets end_ns; an RST goes direct
+ *     and sets rst_ns: for 1 s more only RSTs (answers to segments still in
+ *     flight) go direct, anything else sets end_ns; the first FIN sets fin_ns and keeps the binding 10 s more
  *     (its last ACKs); the agent reads both into its binding cache;
  *   - Mobility Headers, packets that already carry a routing header, and
  *     anything unbound or not understood (Hop-by-Hop or Destination Options
@@ -98,16 +99,22 @@ kdp_client_out(struct __sk_buff *skb)
 		b = bpf_map_lookup_elem(&kdp_bconn, &k);
 		if (b && (b->expires_ns <= now || b->end_ns))
 			b = NULL;
-		if (b && (flags & (KDP_TCP_SYN | KDP_TCP_ACK)) == KDP_TCP_SYN) {
-			/* A new connection on the ports of a bound one: the
-			 * binding was for the old one only. */
+		if (b && ((flags & (KDP_TCP_SYN | KDP_TCP_ACK)) == KDP_TCP_SYN ||
+			  (b->rst_ns && !(flags & KDP_TCP_RST)))) {
+			/* A new connection on the ports of a bound one (the
+			 * binding was for the old one only), or more than RSTs
+			 * after the client's RST: over. */
 			b->end_ns = now;
 			b->expires_ns = 0;
 			b = NULL;
 		} else if (b && (flags & KDP_TCP_RST)) {
-			/* This one goes direct, then the binding ends. */
-			b->end_ns = now;
-			b->expires_ns = 0;
+			/* This one goes direct, and the RSTs answering what is
+			 * still in flight for a moment; then the binding ends. */
+			if (!b->rst_ns) {
+				b->rst_ns = now;
+				if (b->expires_ns > now + KDP_RST_LINGER_NS)
+					b->expires_ns = now + KDP_RST_LINGER_NS;
+			}
 		} else if (b && (flags & KDP_TCP_FIN) && !b->fin_ns) {
 			b->fin_ns = now;
 			if (b->expires_ns > now + KDP_FIN_LINGER_NS)

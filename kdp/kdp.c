@@ -40,8 +40,9 @@
 #include "stack.skel.h"
 
 _Static_assert(KDP_STAT_COUNT == KDP_ST_MAX, "kdp.h and kdp_abi.h disagree on the statistics");
-_Static_assert(KDP_FIN_LINGER_MS * 1000000ull == KDP_FIN_LINGER_NS,
-	       "kdp.h and kdp_abi.h disagree on the FIN linger");
+_Static_assert(KDP_FIN_LINGER_MS * 1000000ull == KDP_FIN_LINGER_NS &&
+	       KDP_RST_LINGER_MS * 1000000ull == KDP_RST_LINGER_NS,
+	       "kdp.h and kdp_abi.h disagree on the FIN and RST lingers");
 _Static_assert(KDP_EV_WATCH_CONN == KDP_EVA_CONN && KDP_EV_WATCH_LISTEN == KDP_EVA_LISTEN &&
 		       KDP_EV_ESTABLISHED == KDP_EVT_ESTABLISHED && KDP_EV_ENDED == KDP_EVT_ENDED &&
 		       KDP_EV_LISTEN == KDP_EVT_LISTEN && KDP_EV_UNLISTEN == KDP_EVT_UNLISTEN &&
@@ -730,6 +731,8 @@ bind_set(struct kdp *k, int fd, const void *key, const uint8_t coa[16], uint64_t
 	/* What the client did to its connection stays (kdp.h). */
 	if (v.end_ns)
 		v.expires_ns = 0;
+	else if (v.rst_ns && v.expires_ns > v.rst_ns + KDP_RST_LINGER_NS)
+		v.expires_ns = v.rst_ns + KDP_RST_LINGER_NS;
 	else if (v.fin_ns && v.expires_ns > v.fin_ns + KDP_FIN_LINGER_NS)
 		v.expires_ns = v.fin_ns + KDP_FIN_LINGER_NS;
 	r = kdp_errno_neg(bpf_map_update_elem(fd, key, &v, BPF_ANY));
@@ -752,6 +755,7 @@ bind_get(struct kdp *k, int fd, const void *key, struct kdp_counters *ct)
 	ct->hao_pkts = v.hao_pkts;
 	ct->fin_ms = kdp_ns_to_ms(v.fin_ns);
 	ct->end_ms = kdp_ns_to_ms(v.end_ns);
+	ct->rst_ms = kdp_ns_to_ms(v.rst_ns);
 	return 0;
 }
 

@@ -132,8 +132,9 @@ struct kdp_counters {
 	uint64_t fin_ms;	/* stack: first client FIN or RST forwarded */
 	uint64_t hao_pkts;	/* client home binding: Home Address option packets let in */
 	uint64_t end_ms;	/* client connection binding: ended by the client (a new SYN
-				 * on its ports, or an RST, sent direct): the binding
-				 * no longer applies; 0 while it does */
+				 * on its ports, or anything but an RST after its RST):
+				 * the binding no longer applies; 0 while it does */
+	uint64_t rst_ms;	/* client connection binding: the client's first RST */
 };
 /* Routes a connection to the target whose DYNAMICXCF address is dest (this
  * stack's own address: delivered locally).  Counters are kept when only the
@@ -156,13 +157,17 @@ int kdp_conn_foreach(struct kdp *k, kdp_conn_cb cb, void *arg);
 int kdp_prefix_add(struct kdp *k, const uint8_t prefix[16], int plen);
 int kdp_prefix_del(struct kdp *k, const uint8_t prefix[16], int plen);
 #define KDP_FIN_LINGER_MS 10000
+#define KDP_RST_LINGER_MS 1000
 /* Bindings mirrored from the binding cache, valid until expires_ms.  As
  * client-agent/cn.c does on the TUN path, the program ends a connection
  * binding itself when the client ends its connection: a SYN on its ports
- * (a new connection: sent unbound, to the routing stack) or an RST (sent
- * direct, then over) set end_ms; a FIN sets fin_ms and shortens the binding
- * to KDP_FIN_LINGER_MS after it.  A later kdp_bind_conn_set (a refresh) keeps those: the
- * binding stays ended, or ends 10 s after the FIN.  The agent reads them
+ * (a new connection: sent unbound, to the routing stack) sets end_ms; an
+ * RST goes direct and sets rst_ms: for KDP_RST_LINGER_MS more the binding
+ * carries only the RSTs the client's kernel sends to segments still in
+ * flight, and anything else ends it (end_ms); a FIN sets fin_ms and
+ * shortens the binding to KDP_FIN_LINGER_MS after it.  A later
+ * kdp_bind_conn_set (a refresh) keeps those: the binding stays ended, or
+ * ends as the RST or FIN said.  The agent reads them
  * (kdp_bind_conn_get) to keep its binding cache in step. */
 int kdp_bind_conn_set(struct kdp *k, const struct kdp_conn *c, const uint8_t coa[16],
 		      uint64_t expires_ms);

@@ -89,12 +89,17 @@ struct kdp_bind_val {
 	__u64 last_ns;		/* last use */
 	__u64 hao_pkts;		/* home binding: Home Address option packets let in */
 	__u64 fin_ns;		/* connection binding: the client's first FIN, 0 none */
-	__u64 end_ns;		/* connection binding: ended by the client's SYN or RST */
+	__u64 end_ns;		/* connection binding: ended by the client (a SYN, or
+				 * anything but an RST after its RST) */
+	__u64 rst_ns;		/* connection binding: the client's first RST, 0 none */
 };
 
 /* A connection binding lasts this long after the client's FIN (its last
  * ACKs), as client-agent/cn.c keeps it on the TUN path. */
 #define KDP_FIN_LINGER_NS 10000000000ull
+/* ...and this long after its RST, for the RSTs its kernel sends to segments
+ * still in flight (only those). */
+#define KDP_RST_LINGER_NS 1000000000ull
 
 struct kdp_lpm_key {
 	__u32 prefixlen;

@@ -8,7 +8,11 @@
 # information).  Two connections from one client are bound to two different
 # targets and keep receiving; the end of a connection deletes its binding.
 # With NOMOBILEIPV6 every inbound packet goes through the routing stack and
-# no binding is made.
+# no binding is made.  In the kernel data path (DATAPATH BPF, the default),
+# after the BA not one packet of the bound connection enters the routing
+# stack or any TUN (the agent's, the target's, the routing stack's): the
+# client's and the target's programs carry it (their counters show it).
+# Run with DATAPATH=TUN every packet takes the TUNs, as before.
 . tests/netns/lib.sh
 tmp=$(mktemp -d); pids=""; trap 'kill $pids 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
 agent() { sx exec "$1" -- "$BIN/client-agent" --show --json -d "/run/sysplex/$INST/$1"; }
@@ -37,12 +41,36 @@ ok "target $tsys's VCRT shows the connection BOUND (binding information)"
 # From the moment it is bound until it leaves the VCRT, the routing stack
 # must forward no packet of the connection: 20 samples while it runs, then
 # the test ends it and samples on until its entry is gone.
+# The data path the instance runs (DATAPATH=TUN in the environment: TUN).
+want=${DATAPATH:-BPF}
+for h in SYSA "$tsys"; do
+	dp=$(cmdj "$h" 'D TCPIP,TCPCS,NETSTAT,CONFIG' | jq -r .config.datapath)
+	[ "$dp" = "$want" ] || fail "$h runs DATAPATH $dp, not $want: $(cmdj "$h" 'D TCPIP,TCPCS,NETSTAT,CONFIG' | jq -c .config)"
+done
+dp=$(agent CLIENT1 | jq -r .datapath)
+[ "$dp" = "$want" ] || fail "CLIENT1's agent runs DATAPATH $dp, not $want: $(agent CLIENT1 | jq -c '{datapath, datapath_reason}')"
+# What entered a TUN: the agent's (every packet it read), the target's
+# (RH2 stripped by the daemon) and the routing stack's (forwarded or
+# delivered by the daemon); and the kernel's share: packets the client's
+# program sent bound, RH2s the target's program stripped.
+tuns() { echo "$(agent CLIENT1 | jq .counters.tun_pkts) $(cmdj "$tsys" SYSPLEX\$STATS | jq .strip_pkts) $(cmdj SYSA SYSPLEX\$STATS | jq '.fwd_pkts + .local_pkts')"; }
+kern() { echo "$(agent CLIENT1 | jq '.kernel.program.bound // 0') $(cmdj "$tsys" SYSPLEX\$STATS | jq '.kernel.program.strip // 0')"; }
+tun_bound=$(tuns); k_bound=$(kern)
 f_bound=$(fwd); fmax=$f_bound; samples=0
 while [ $samples -lt 20 ] && f=$(fwd) && [ -n "$f" ]; do
 	[ "$f" -gt "$fmax" ] && fmax=$f
 	samples=$((samples + 1)); sleep 0.1
 done
 [ $samples = 20 ] || fail "the held connection left the VCRT after $samples samples"
+tun_after=$(tuns); k_after=$(kern)
+if [ "$want" = BPF ]; then
+	# After the BA not one packet of the bound connection enters a TUN or
+	# the routing stack: the client's program and the target's do it all.
+	[ "$tun_after" = "$tun_bound" ] || fail "packets entered a TUN while bound (agent, target strip, routing stack): $tun_bound -> $tun_after"
+	read -r kb0 ks0 <<< "$k_bound"; read -r kb1 ks1 <<< "$k_after"
+	[ "$kb1" -gt "$kb0" ] && [ "$ks1" -gt "$ks0" ] || fail "the kernel path did not carry the bound connection: $k_bound -> $k_after"
+	ok "while bound 0 packets entered any TUN ($tun_after) or the routing stack; kernel: client sent $((kb1 - kb0)) bound, target stripped $((ks1 - ks0))"
+fi
 direct=$(agent CLIENT1 | jq '.counters.direct_pkts')
 [ "$direct" -gt 0 ] || fail "agent sent nothing direct"
 kill -0 $cpid 2>/dev/null || fail "the held download ended before the test ended it"

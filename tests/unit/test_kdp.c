@@ -810,8 +810,8 @@ test_client_bound(void **state)
 }
 
 /* The client ends its bound connection: a FIN goes direct and leaves the
- * binding 10 s; a refresh cannot extend that; an RST goes direct and ends
- * it; a SYN on the ports of a bound connection goes to the routing stack,
+ * binding 10 s; a refresh cannot extend that; an RST goes direct (and the
+ * RSTs after it), anything else after it ends the binding; a SYN on the ports of a bound connection goes to the routing stack,
  * untouched, and ends the binding (it was for the old connection). */
 static void
 test_client_conn_end(void **state)
@@ -840,14 +840,20 @@ test_client_conn_end(void **state)
 	run(fd, in, n, &r);
 	assert_int_equal(r.ret, RET_OK);
 	assert_int_equal(r.len, n + WIRE_RH2_LEN);
-	/* An RST goes direct, then the binding is over. */
+	/* An RST goes direct, so do the RSTs after it; anything else ends
+	 * the binding. */
 	n = client_tcp(in, DVIPA, 40000, WIRE_TCP_RST, 0, 64);
 	run(fd, in, n, &r);
 	assert_int_equal(r.len, n + WIRE_RH2_LEN);
 	assert_int_equal(kdp_bind_conn_get(k, &c, &ct), 0);
-	assert_true(ct.end_ms >= t0);
+	assert_true(ct.rst_ms >= t0);
+	assert_int_equal(ct.end_ms, 0);
+	run(fd, in, n, &r);
+	assert_int_equal(r.len, n + WIRE_RH2_LEN);
 	n = client_tcp(in, DVIPA, 40000, WIRE_TCP_ACK, 0, 64);
 	assert_untouched(fd, in, n);
+	assert_int_equal(kdp_bind_conn_get(k, &c, &ct), 0);
+	assert_true(ct.end_ms >= t0);
 	/* Refreshed after its end: still over. */
 	assert_int_equal(kdp_bind_conn_set(k, &c, COA, now_ms() + 60000), 0);
 	assert_untouched(fd, in, n);
