@@ -1076,6 +1076,23 @@ kernel_stats(struct stack *s)
 				set(p, kdp_stat_name(i), u64(v[i]));
 	}
 	set(o, "program", p);
+	if (f->kdp) {
+		json_t *a = json_array();
+
+		for (i = 0; i < s->ndv; i++) {
+			struct kdp_dvipa_stats d;
+
+			if (kdp_dvipa_get(f->kdp, s->dv[i].addr, &d) < 0)
+				continue;
+			/* Packets are wire segments: a GSO super-packet counts
+			 * each of its segments, the program ran once for it. */
+			json_array_append_new(a, json_pack("{s:o,s:i,s:o,s:o,s:o,s:o}",
+				"dvipa", addr(s->dv[i].addr), "flags", (int)d.flags,
+				"strip_pkts", u64(d.strip_pkts), "strip_bytes", u64(d.strip_bytes),
+				"fwd_pkts", u64(d.fwd_pkts), "fwd_bytes", u64(d.fwd_bytes)));
+		}
+		set(o, "dvipas", a);
+	}
 	return o;
 }
 

@@ -5,6 +5,8 @@
 # targets; 50 concurrent connections (held open by the test) all get their
 # answer and keep receiving, appear in the routing stack's VCRT while they
 # live (with the targets' own VCRTs agreeing) and leave it when they end.
+# In the kernel data path each VCRT entry has its kernel entry while it
+# lives and not a moment longer; DATAPATH=TUN: the displays say TUN.
 . tests/netns/lib.sh
 tmp=$(mktemp -d); cpid=""; trap 'kill $cpid 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
 
@@ -40,6 +42,18 @@ cpid=$!
 live() { [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq '[.vcrt[] | select(.state == "ESTABLISHED")] | length')" -ge 50 ]; }
 poll_until 60 live || fail "VCRT never showed the 50 live connections: $(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq .records)"
 ok "VCRT shows 50 live connections"
+if [ "${DATAPATH:-BPF}" = BPF ]; then
+	# Every VCRT entry has its kernel entry, and the kernel path carries it.
+	kentries() { cmdj SYSA SYSPLEX\$STATS | jq .kernel.entries; }
+	vrecords() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq .records; }
+	poll_until 30 eval '[ "$(kentries)" = "$(vrecords)" ]' || fail "kernel entries $(kentries) != VCRT entries $(vrecords)"
+	paths=$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' | jq -r '[.vcrt[].path] | unique | join(",")')
+	[ "$paths" = BPF ] || fail "VCRT paths: $paths (expected BPF)"
+	ok "each of the $(kentries) VCRT entries has its kernel entry; VCRT DETAIL says PATH BPF"
+else
+	paths=$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' | jq -r '[.vcrt[].path] | unique | join(",")')
+	[ "$paths" = TUN ] || fail "VCRT paths: $paths (expected TUN)"
+fi
 # Each target's own VCRT lists the connections it terminates.
 tsum() {
 	local sum=0 s r
@@ -61,6 +75,12 @@ ok "50 concurrent connections all answered and kept receiving until the test end
 gone() { [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq .records)" = 0 ]; }
 poll_until 60 gone || fail "VCRT entries did not go after the connections ended"
 ok "VCRT entries went when the connections ended"
+if [ "${DATAPATH:-BPF}" = BPF ]; then
+	# A kernel entry never outlives its VCRT entry: none is left now.
+	k=$(cmdj SYSA SYSPLEX\$STATS | jq .kernel)
+	[ "$(echo "$k" | jq .entries)" = 0 ] || fail "kernel entries left after the VCRT emptied: $k"
+	ok "no kernel entry left ($(echo "$k" | jq -c '{conn_put, conn_del}'))"
+fi
 # The text form is z/OS-like.
 sx cmd --system SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | grep -q '6 OF 6 RECORDS DISPLAYED' || fail "VDPT text trailer"
 exit 0

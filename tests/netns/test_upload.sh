@@ -6,7 +6,8 @@
 # reported, not asserted) from CLIENT1 (agent: MTU leaves room for the RH2)
 # and from CLIENT2 after its agent is stopped (1500-byte packets: the routing
 # stack answers with its own Packet Too Big quoting the client's packet, so
-# the client lowers its path MTU and goes on).
+# the client lowers its path MTU and goes on).  In the kernel data path the
+# targets' programs strip the RH2 of whole GSO super-packets.
 . tests/netns/lib.sh
 tmp=$(mktemp -d); trap 'cleanup; rm -rf "$tmp"' EXIT
 cat > "$tmp/topo.lua" <<LUA
@@ -27,6 +28,19 @@ up() {
 read -r b1 l1 r1 <<<"$(up CLIENT1)"
 [ "$b1" -gt 1000000 ] && [ "$l1" -gt 0 ] || fail "upload from CLIENT1 (agent) stalled: $b1 bytes, $l1 in the last second"
 ok "CLIENT1 (agent) uploaded $b1 bytes in 3 s, still moving at the end ($r1 Mbit/s)"
+if [ "${DATAPATH:-BPF}" = BPF ]; then
+	# The targets' programs stripped the RH2 of 64 KB GSO super-packets
+	# whole: more wire segments than program runs (and nothing was left
+	# to the daemons' TUNs but the first packets).
+	segs=0; runs=0
+	for s in SYSA SYSB SYSC; do
+		st=$(cmdj $s SYSPLEX\$STATS)
+		segs=$((segs + $(echo "$st" | jq '[.kernel.dvipas[]?.strip_pkts] | add // 0')))
+		runs=$((runs + $(echo "$st" | jq '.kernel.program.strip // 0')))
+	done
+	[ "$runs" -gt 0 ] && [ "$segs" -gt "$runs" ] || fail "no GSO packet stripped in the kernel: $segs segments in $runs program runs"
+	ok "targets' programs stripped $segs segments in $runs runs (GSO super-packets whole)"
+fi
 pid=$(awk '$1 == "proc" && $2 == "CLIENT2" && $3 == "agent" {print $4}' "/run/sysplex/$INST/state")
 kill "$pid"
 noagent() { ! in_host CLIENT2 ip link show mip0 >/dev/null 2>&1; }
@@ -34,5 +48,8 @@ poll_until 30 noagent || fail "CLIENT2's agent did not stop"
 read -r b2 l2 r2 <<<"$(up CLIENT2)"
 [ "$b2" -gt 1000000 ] && [ "$l2" -gt 0 ] || fail "upload from CLIENT2 (no agent) stalled: $b2 bytes, $l2 in the last second"
 ptb=$(cmdj SYSA SYSPLEX\$STATS | jq .ptb_sent)
+# Packet Too Big as before, whatever the data path: the program leaves a
+# packet that would not fit once the RH2 is in to the daemon, which answers.
+[ "$ptb" -gt 0 ] || fail "the routing stack sent no Packet Too Big to CLIENT2's 1500-byte packets"
 ok "CLIENT2 (no agent) uploaded $b2 bytes in 3 s, still moving at the end ($r2 Mbit/s); the routing stack sent $ptb Packet Too Big"
 exit 0
