@@ -4,7 +4,7 @@
  * console.c, the fault commands in fault.c, `load` in load.c, `run` in
  * lua.c).
  *
- *   sysplex [--instance NAME] up [--timeout SEC] [TOPOLOGY.lua]
+ *   sysplex [--instance NAME] up [--timeout SEC] [--datapath BPF|TUN] [TOPOLOGY.lua]
  *   sysplex [--instance NAME] down
  *   sysplex [--instance NAME] status [--json]
  *   sysplex [--instance NAME] exec HOST [--] CMD [ARG...]
@@ -46,12 +46,14 @@
 
 enum { O_TIMEOUT = LIB_OPT_LONG, O_JSON, O_SYSTEM, O_SEED, O_MAXSTEPS, O_SAVELOGS, O_CONNS,
        O_RATE, O_BYTES, O_COUNT, O_DURATION, O_PACE, O_DVIPA, O_PORT, O_CONNTO, O_IDLETO,
-       O_REPORTMS, O_ROUTING };
+       O_REPORTMS, O_ROUTING, O_DATAPATH };
 
 #define O_HELP { 'h', "help", NULL, "show the command's help and exit" }
 #define O_END { 0, NULL, NULL, NULL }
 static const struct lib_opt up_opts[] = {
 	{ O_TIMEOUT, "timeout", "SEC", "wait at most SEC (default 20) for the DVIPA to answer" },
+	{ O_DATAPATH, "datapath", "BPF|TUN", "DATAPATH in every PROFILE, -D for every client agent "
+	  "(default: BPF where it loads)" },
 	O_HELP, O_END,
 };
 static const struct lib_opt status_opts[] = {
@@ -106,7 +108,7 @@ static const struct plex_cmd {
 	const struct lib_opt *opts;
 	int free;
 } cmds[] = {
-	{ "up", "[--timeout SEC] [TOPOLOGY.lua]",
+	{ "up", "[--timeout SEC] [--datapath BPF|TUN] [TOPOLOGY.lua]",
 	  "build the namespaces, LAN and daemons of an emulated sysplex and wait until\n"
 	  "the DVIPA answers (default topology: topologies/default.lua)", up_opts, 0 },
 	{ "down", "", "stop every daemon and remove every namespace and file of the instance\n"

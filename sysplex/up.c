@@ -1,5 +1,5 @@
 /*
- * up.c - `sysplex up [--timeout SEC] [TOPOLOGY.lua]`.
+ * up.c - `sysplex up [--timeout SEC] [--datapath BPF|TUN] [TOPOLOGY.lua]`.
  *
  * Order: check the preconditions (root, /dev/net/tun, the binaries, the
  * topology, the instance not up) before anything is built; write the run
