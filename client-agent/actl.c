@@ -143,8 +143,11 @@ agent_ctl_render(const json_t *r, struct lib_sbuf *o, void *arg)
 					S(e, "client"), U(e, "client_port"));
 		else
 			lib_sbuf_printf(o, "  %s (ALL TRAFFIC)", S(e, "home"));
-		lib_sbuf_printf(o, "  CAREOF %s  SEQ %llu  LEFT %llus  DIRECT %llu PKTS\n",
+		lib_sbuf_printf(o, "  CAREOF %s  SEQ %llu  LEFT %llus  DIRECT %llu PKTS",
 				S(e, "careof"), U(e, "seq"), U(e, "lifetime_left"), U(e, "direct_pkts"));
+		if (json_object_get(e, "path"))
+			lib_sbuf_printf(o, "  PATH %s", S(e, "path"));
+		lib_sbuf_printf(o, "\n");
 	}
 	lib_sbuf_printf(o, "%llu BINDING(S); %llu PACKETS SENT DIRECT; %llu BU REJECTED\n",
 			U(r, "records"), U(c, "direct_pkts"), U(c, "bu_rejected"));

@@ -547,6 +547,22 @@ test_agent_show(void **state)
 	      "DIRECT 299 PKTS\n"
 	      "  fd00:100::2 (ALL TRAFFIC)  CAREOF fd00:10::3  SEQ 7  LEFT 0s  DIRECT 9007199254740993 PKTS\n"
 	      "2 BINDING(S); 299 PACKETS SENT DIRECT; 3 BU REJECTED\n");
+	/* The data path: the agent's, and each binding's. */
+	check(agent_ctl_render,
+	      "{\"bindings\":[{\"kind\":\"home\",\"home\":\"fd00:100::2\",\"careof\":\"fd00:10::3\",\"seq\":7,"
+	      "\"lifetime_left\":5,\"path\":\"BPF\",\"direct_pkts\":4,\"direct_bytes\":1}],\"records\":1,"
+	      "\"counters\":{\"direct_pkts\":4,\"bu_rejected\":0},\"lan\":\"lan0\",\"datapath\":\"BPF\","
+	      "\"datapath_reason\":null}", NULL,
+	      "BINDING CACHE OF THE CORRESPONDENT NODE ON lan0:\n"
+	      "DATAPATH: BPF\n"
+	      "  fd00:100::2 (ALL TRAFFIC)  CAREOF fd00:10::3  SEQ 7  LEFT 5s  DIRECT 4 PKTS  PATH BPF\n"
+	      "1 BINDING(S); 4 PACKETS SENT DIRECT; 0 BU REJECTED\n");
+	check(agent_ctl_render,
+	      "{\"bindings\":[],\"records\":0,\"counters\":{\"direct_pkts\":0,\"bu_rejected\":0},"
+	      "\"lan\":\"lan0\",\"datapath\":\"TUN\",\"datapath_reason\":\"-D TUN\"}", NULL,
+	      "BINDING CACHE OF THE CORRESPONDENT NODE ON lan0:\n"
+	      "DATAPATH: TUN (-D TUN)\n"
+	      "0 BINDING(S); 0 PACKETS SENT DIRECT; 0 BU REJECTED\n");
 }
 
 int
