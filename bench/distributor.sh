@@ -14,11 +14,20 @@
 #     and each one's ratio to the baseline;
 #  2. requests/s with keep-alive to the same three, ratios;
 #  3. the routing stack's forwarding path in packets/s: the delta of SYSA's
-#     SYSPLEX$STATS rx_pkts over (a) the keep-alive run to DVIPA2 and (b) an
+#     SYSPLEX$STATS rx_pkts (plus, with DATAPATH BPF, the packets its
+#     program forwarded) over (a) the keep-alive run to DVIPA2 and (b) an
 #     `iperf3 -l 64 -N -M 88` small-segment upload to fd00:100::2:5201 (SYSC
 #     runs `iperf3 -s`; GSO is turned off on CLIENT1's route device for it so
 #     every segment is one packet), divided by the elapsed seconds, with
 #     SYSA's tcpip-stack CPU% over the same window (utime+stime, /proc/PID/stat).
+#  4. HAProxy (TCP mode, round robin, default threads) in SYSA's namespace
+#     balancing sysplex-httpds on the three targets' own addresses: new
+#     connections/s and keep-alive requests/s through it;
+#  5. small packets: build/bench/kdp_gen (74-byte TCP ACKs, AF_PACKET +
+#     sendmmsg) from CLIENT1 straight to SYSC, and to DVIPA2 through SYSA with
+#     the 4-tuple of a held connection; packets/s arriving at SYSC.
+# BENCH_DATAPATH=BPF|TUN builds the sysplex with that data path (run.sh runs
+# this script in both).
 # Output lines are "name value unit [comment]" (see bench/README.md).
 #
 # Environment: BIN (default bin), BENCH_SECONDS (5), BENCH_INSTANCE, and
@@ -38,13 +47,15 @@ export SYSPLEX_HOME=${SYSPLEX_HOME:-$(pwd)}
 PIDS=""
 cleanup() {
 	local p
-	for p in $PIDS $(cat "$RUN/bench-iperf3.pid" 2>/dev/null); do kill "$p" 2>/dev/null; done
+	for p in $PIDS $(cat "$RUN/bench-iperf3.pid" "$RUN/haproxy.pid" 2>/dev/null); do kill "$p" 2>/dev/null; done
 	sx down >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-stat_rx() { cmdj SYSA 'SYSPLEX$STATS' | jq .rx_pkts; }
+# Packets the routing stack took: through its TUN, and (DATAPATH BPF)
+# forwarded by its program (wire segments).
+stat_rx() { cmdj SYSA 'SYSPLEX$STATS' | jq '.rx_pkts + ([.kernel.dvipas[]?.fwd_pkts] | add // 0)'; }
 
 # survives: a 3 s, 10 Mbit/s iperf3 upload to fd00:100::2 completes (its
 # connections stay in SYSA's VCRT; product bug 2 in bench/README.md drops
@@ -189,7 +200,97 @@ SMALL_AGENT=$(calc "($g1 - $g0) / $HZ / ($t1 - $t0) * 100" 1)
 SMALL_MBPS=$(jq '.end.sum_sent.bits_per_second / 1e6 * 10 | round / 10' <<<"$ij")
 fig fwd_pps_small_segments "$SMALL_PPS" pkt/s "SYSA rx_pkts during iperf3 -l 64 -N -M 88 (GSO off on CLIENT1 $dev) to fd00:100::2 ($SMALL_MBPS Mbit/s of payload); SYSA CPU ${SMALL_CPU}%, CLIENT1 client-agent CPU ${SMALL_AGENT}%"
 
+# ---- HAProxy: the same targets balanced by HAProxy (Debian package, TCP
+# mode, round robin, default threads) in SYSA's namespace, the routing
+# stack's place; its backends are sysplex-httpds on the targets' own
+# addresses (SYSC's is the baseline server).
 say ""
+say "-- HAProxy (TCP mode) in SYSA's namespace, balancing SYSA, SYSB, SYSC"
+if command -v haproxy >/dev/null; then
+	for h in 1:SYSA 2:SYSB; do
+		"${SX[@]}" exec "${h#*:}" -- "$BIN/sysplex-httpd" -a "fd00:1::${h%%:*}" -p 8081 -n "${h#*:}" >/dev/null 2>&1 &
+		PIDS="$PIDS $!"
+	done
+	cat > "$RUN/haproxy.cfg" <<CFG
+global
+	log stdout format raw local0 emerg
+	pidfile $RUN/haproxy.pid
+defaults
+	mode tcp
+	timeout connect 5s
+	timeout client 60s
+	timeout server 60s
+frontend fe
+	bind [fd00:1::1]:9080
+	default_backend be
+backend be
+	balance roundrobin
+	server a [fd00:1::1]:8081
+	server b [fd00:1::2]:8081
+	server c [fd00:1::3]:8081
+CFG
+	sx exec SYSA -- haproxy -D -f "$RUN/haproxy.cfg" >/dev/null 2>&1 || die "haproxy did not start"
+	PIDS="$PIDS $(cat "$RUN/haproxy.pid" 2>/dev/null)"
+	poll_until 30 sx exec CLIENT1 -- curl -s -f -m 5 -o /dev/null 'http://[fd00:1::1]:9080/' ||
+		die "haproxy on SYSA does not answer"
+	wrk_run out 'http://[fd00:1::1]:9080/' -H 'Connection: close'
+	CONN[haproxy]=$(wrk_rps "$out")
+	fig conn_per_s_haproxy "${CONN[haproxy]}" conn/s "$(ratio "${CONN[haproxy]}" "${CONN[base]}")x of baseline; DVIPA1 $(ratio "${CONN[dvipa1]}" "${CONN[haproxy]}")x, DVIPA2 $(ratio "${CONN[dvipa2]}" "${CONN[haproxy]}")x of it; latency avg $(wrk_lat "$out"); $(wrk_err "$out")"
+	wrk_run out 'http://[fd00:1::1]:9080/'
+	KA[haproxy]=$(wrk_rps "$out")
+	fig req_per_s_haproxy "${KA[haproxy]}" req/s "$(ratio "${KA[haproxy]}" "${KA[base]}")x of baseline; keep-alive; latency avg $(wrk_lat "$out"); $(wrk_err "$out")"
+else
+	say "NOTE: haproxy is not installed (make deps): no HAProxy figures"
+fi
+
+# ---- small packets: build/bench/kdp_gen (AF_PACKET, sendmmsg, 74-byte TCP
+# ACKs) from CLIENT1 for BENCH_SECONDS, (a) straight to SYSC's own address,
+# (b) to DVIPA2 through SYSA with the 4-tuple of a live connection (held
+# open by curl), so the routing stack forwards them to SYSC (in the kernel
+# with DATAPATH BPF, through its TUN with TUN).  SYSC counts what arrives
+# (nftables, prerouting, then drops it so nothing answers).
+say ""
+say "-- small packets: generator straight to SYSC vs through the routing stack"
+KDPGEN=${KDPGEN:-$(pwd)/build/bench/kdp_gen}
+if [ -x "$KDPGEN" ]; then
+	HPORT=41999
+	"${SX[@]}" exec CLIENT1 -- curl -s --local-port $HPORT -o /dev/null \
+		'http://[fd00:100::2]:8080/bytes/1000000000000000?rate=1000' >/dev/null 2>&1 &
+	PIDS="$PIDS $!"
+	held() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq -e ".vcrt[] | select(.sport == $HPORT and .state == \"ESTABLISHED\")"; }
+	poll_until 30 held || die "the held connection to DVIPA2 is not in SYSA's VCRT"
+	sx exec SYSC -- nft -f - <<NFT || die "nft on SYSC"
+table ip6 benchgen {
+	counter rx {}
+	chain pre {
+		type filter hook prerouting priority -150;
+		ip6 saddr fd00:1::101 tcp sport $HPORT tcp flags & (syn | fin | rst) == 0 tcp dport { 8080, 9 } meta length < 100 counter name rx drop
+	}
+}
+NFT
+	genrx() { sx exec SYSC -- nft list counter ip6 benchgen rx | awk '/packets/ {print $2}'; }
+	mac() { sx exec "$1" -- cat /sys/class/net/lan0/address; }
+	gen() {
+		local r0 r1 out secs
+		r0=$(genrx)
+		out=$(sx exec CLIENT1 -- "$KDPGEN" -i lan0 -s fd00:1::101 -P $HPORT -t "$SECS" "$@") || die "kdp_gen: $out"
+		r1=$(genrx)
+		secs=$(echo "$out" | awk '{print $4}')
+		echo "$(awk -v n=$((r1 - r0)) -v s="$secs" 'BEGIN { printf "%.0f", n / s }') $(echo "$out" | awk '{print $6}')"
+	}
+	read -r GEN_DIRECT GEN_DIRECT_SENT <<<"$(gen -m "$(mac SYSC)" -d fd00:1::3 -p 9)"
+	fig small_pps_direct "$GEN_DIRECT" pkt/s "arrived at SYSC, straight to its address (generator sent $GEN_DIRECT_SENT/s)"
+	k0=$(cmdj SYSA 'SYSPLEX$STATS')
+	read -r GEN_RS GEN_RS_SENT <<<"$(gen -m "$(mac SYSA)" -d fd00:100::2 -p 8080)"
+	k1=$(cmdj SYSA 'SYSPLEX$STATS')
+	fig small_pps_via_rs "$GEN_RS" pkt/s "$(ratio "$GEN_RS" "$GEN_DIRECT")x of straight; through SYSA to DVIPA2 (generator sent $GEN_RS_SENT/s); SYSA forwarded: TUN +$(jq -n --argjson a "$k0" --argjson b "$k1" '$b.fwd_pkts - $a.fwd_pkts'), kernel +$(jq -n --argjson a "$k0" --argjson b "$k1" '($b.kernel.program.fwd // 0) - ($a.kernel.program.fwd // 0)')"
+	sx exec SYSC -- nft delete table ip6 benchgen
+else
+	say "NOTE: no $KDPGEN (make builds it): no small-packet figures"
+fi
+
+say ""
+say "datapath: $(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,CONFIG' | jq -r '.config.datapath + (if .config.datapath_reason then " (" + .config.datapath_reason + ")" else "" end)')"
 say "summary$WORKAROUND: new conn/s  DVIPA1 ${CONN[dvipa1]} ($(ratio "${CONN[dvipa1]}" "${CONN[base]}")x), DVIPA2 ${CONN[dvipa2]} ($(ratio "${CONN[dvipa2]}" "${CONN[base]}")x), baseline ${CONN[base]}"
 say "summary$WORKAROUND: keep-alive req/s  DVIPA1 ${KA[dvipa1]} ($(ratio "${KA[dvipa1]}" "${KA[base]}")x), DVIPA2 ${KA[dvipa2]} ($(ratio "${KA[dvipa2]}" "${KA[base]}")x), baseline ${KA[base]}"
 say "summary$WORKAROUND: forwarding  $KA_PPS pkt/s (http keep-alive, CPU $KA_CPU%), $SMALL_PPS pkt/s (64-byte segments, CPU $SMALL_CPU%)"

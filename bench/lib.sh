@@ -2,7 +2,16 @@
 # are set): the instance's launcher, result lines, polling, arithmetic, Rdy
 # checks, the pid and CPU time of a daemon.
 SX=("$BIN/sysplex" --instance "$INST")	# run directly when backgrounded: $! is the program
-sx() { "${SX[@]}" "$@"; }
+# BENCH_DATAPATH=BPF|TUN: `sx up` builds the instance with that data path
+# (sysplex up --datapath); unset: the default (BPF where it loads).
+sx() {
+	if [ "${1:-}" = up ] && [ -n "${BENCH_DATAPATH:-}" ]; then
+		shift
+		"${SX[@]}" up --datapath "$BENCH_DATAPATH" "$@"
+	else
+		"${SX[@]}" "$@"
+	fi
+}
 cmdj() { sx cmd --system "$1" --json "$2"; }
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 say() { echo "$@"; }

@@ -6,8 +6,13 @@
 #
 #   1. build/bench/vcrt_bench  VCRT and SQLite store micro-benchmark (if built)
 #      build/bench/xcf_bench   the coupling bus's small-message rate, CURVE's cost
-#   2. bench/distributor.sh    new connections/s, requests/s, forwarding pkt/s
+#   2. bench/distributor.sh    new connections/s, requests/s, forwarding pkt/s,
+#                              HAProxy (TCP mode) in the routing stack's place,
+#                              small packets (kdp_gen) straight vs via SYSA
 #   3. bench/bypass.sh         bulk upload: physical vs routed vs bypass
+#      (2 and 3 run twice: DATAPATH TUN, then BPF; the summary shows the
+#      figures of both side by side with HAProxy and direct, and draws the
+#      ratios as build/bench/datapath.png with gnuplot)
 #   4. bench/takeover.sh       kill -9 of the routing stack (one LAN, routed): time to the first
 #                              new connection served by the backup, losses,
 #                              in the three- and the two-system sysplex
@@ -55,8 +60,11 @@ if [ -x "$BUILD/bench/xcf_bench" ]; then
 else
 	echo "(xcf_bench not built: $BUILD/bench/xcf_bench; \`make progs\` builds it)"
 fi
-step distributor bash bench/distributor.sh
-step bypass bash bench/bypass.sh
+# The data path's figures in both data paths, same run (TUN first).
+for dp in TUN BPF; do
+	step "distributor_$dp" env BENCH_DATAPATH=$dp bash bench/distributor.sh
+	step "bypass_$dp" env BENCH_DATAPATH=$dp bash bench/bypass.sh
+done
 step takeover bash bench/takeover.sh
 step kdp bash bench/kdp.sh
 if [ -x "$BUILD/bench/kdp_events" ]; then
@@ -66,8 +74,13 @@ else
 fi
 step idle env BUILD="$BUILD" bash bench/idle.sh
 
-# v NAME: the value of result line NAME from any benchmark's output.
-v() { cat "$LOG"/*.out 2>/dev/null | awk -v n="$1" '$1 == n { print $2; exit }'; }
+# v NAME: the value of result line NAME from any benchmark's output (the
+# BPF runs' first: the default data path).
+v() { cat "$LOG"/*_BPF.out "$LOG"/*.out 2>/dev/null | awk -v n="$1" '$1 == n { print $2; exit }'; }
+# vd DATAPATH NAME: the value from that data path's runs.
+vd() { cat "$LOG"/*_"$1".out 2>/dev/null | awk -v n="$2" '$1 == n { print $2; exit }'; }
+# q A B: A / B to three decimals, "-" when either is missing.
+q() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b > 0) printf "%.3f", a / b; else print "-" }'; }
 r() { awk -v a="$(v "$1")" -v b="$(v "$2")" 'BEGIN { if (a != "" && b > 0) printf "%.3f", a / b; else print "-" }'; }
 row() { printf '  %-44s %14s %-8s %s\n' "$1" "${2:--}" "$3" "${4:-}"; }
 
@@ -119,6 +132,53 @@ for n in 0 100000; do
 		row "stacks, $n idle conns held ($m): CPU A/B/C" "$(v idle_${m}_${n}_SYSA_cpu)/$(v idle_${m}_${n}_SYSB_cpu)/$(v idle_${m}_${n}_SYSC_cpu)" "%" "new conn/s $(v idle_${m}_${n}_conn_s) (bench/idle.sh)"
 	done
 done
+# The issue's table: each figure in the TUN and BPF data paths, HAProxy and
+# direct side by side, with the ratios, and a chart of the ratios.
+echo ""
+echo "######## data paths side by side (same run)"
+printf '  %-38s %11s %11s %11s %11s  %-7s %-7s %-7s %s\n' figure TUN BPF HAProxy direct TUN/dir BPF/dir HAP/dir goal
+mkdir -p "$BUILD/bench"
+DAT="$BUILD/bench/datapath.dat"
+: > "$DAT"
+# drow LABEL GOAL TUN_NAME BPF_NAME HAPROXY_NAME DIRECT_NAME (names in the
+# runs of each data path; HAProxy and direct from the BPF run, "" none).
+drow() {
+	local t b h d
+	t=$(vd TUN "$3"); b=$(vd BPF "$4"); h=${5:+$(vd BPF "$5")}; d=$(vd BPF "$6")
+	printf '  %-38s %11s %11s %11s %11s  %-7s %-7s %-7s %s\n' "$1" "${t:--}" "${b:--}" "${h:--}" "${d:--}" \
+		"$(q "$t" "$d")" "$(q "$b" "$d")" "$(q "$h" "$d")" "$2"
+	printf '"%s" %s %s %s\n' "$1" "$(q "$t" "$d" | sed 's/^-$/NaN/')" "$(q "$b" "$d" | sed 's/^-$/NaN/')" \
+		"$(q "$h" "$d" | sed 's/^-$/NaN/')" >> "$DAT"
+}
+drow "new conn/s DVIPA1 (RR, MOBILEIPV6)" ">=0.8" conn_per_s_dvipa1 conn_per_s_dvipa1 conn_per_s_haproxy conn_per_s_base
+drow "new conn/s DVIPA2 (SYSC, NOMOBILEIPV6)" ">=0.8" conn_per_s_dvipa2 conn_per_s_dvipa2 conn_per_s_haproxy conn_per_s_base
+drow "keep-alive req/s DVIPA1" ">=0.9" req_per_s_dvipa1 req_per_s_dvipa1 req_per_s_haproxy req_per_s_base
+drow "keep-alive req/s DVIPA2" ">=0.9" req_per_s_dvipa2 req_per_s_dvipa2 req_per_s_haproxy req_per_s_base
+drow "bulk upload routed (NOMOBILEIPV6)" ">=0.8" gbps_b_routed gbps_b_routed "" gbps_a_physical
+drow "bulk upload bypassed (MOBILEIPV6)" ">=0.95" gbps_c_bypass gbps_c_bypass "" gbps_a_physical
+drow "small packets via routing stack" ">=0.8" small_pps_via_rs small_pps_via_rs "" small_pps_direct
+for dp in TUN BPF; do
+	printf '  %-38s %11s %11s\n' "new conn/s DVIPA1 / HAProxy ($dp)" "$(q "$(vd $dp conn_per_s_dvipa1)" "$(vd BPF conn_per_s_haproxy)")" "goal >= 2"
+done
+if command -v gnuplot >/dev/null; then
+	gnuplot <<GP 2>"$LOG/gnuplot.err" && echo "  chart: $BUILD/bench/datapath.png" || echo "  (no chart: $(head -1 "$LOG/gnuplot.err"))"
+set terminal pngcairo size 1200,600 noenhanced
+set output "$BUILD/bench/datapath.png"
+set title "sysplex data paths: same-run ratio to direct (1 = as fast as straight to the target)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set yrange [0:*]
+set ylabel "x of direct"
+set xtics rotate by -20 scale 0
+set key top right
+set grid ytics
+plot "$DAT" using 2:xtic(1) title "TUN", "" using 3 title "BPF", "" using 4 title "HAProxy"
+GP
+else
+	echo "  (no chart: gnuplot is not installed; make deps)"
+fi
+
 if grep -q 'workaround topolog' "$LOG"/*.out 2>/dev/null; then
 	echo "  NOTE: measured on the workaround topologies (bench/README.md, \"Product bugs\")"
 fi
