@@ -64,9 +64,14 @@ static void
 prefix_routes(struct agent *a, int add)
 {
 	struct agent_fast *f = &a->fast;
-	int lan = f->kdp && !f->tun_only, i;
+	int lan = f->kdp && !f->tun_only, i, stale = 0;
 
 	for (i = 0; i < a->nprefix; i++) {
+		/* A killed agent may have left its route (to the LAN: a TUN's
+		 * goes with its device). */
+		if (add)
+			for (stale = 0; stale < 2; stale++)
+				lib_nl_route(a->nl, 0, AGENT_TABLE, a->prefix[i], a->plen[i], 0, NULL);
 		if (add)
 			lib_nl_route_mtu(a->nl, 1, AGENT_TABLE, a->prefix[i], a->plen[i],
 					 lan ? f->lan_ifindex : a->tun_ifindex, NULL,
