@@ -100,6 +100,21 @@ download() {	# download CPORT [DVIPA]
 	in_ns $NS_CL curl -s -m 120 --local-port "$1" "http://[${2:-$DVIPA}]:8080/bytes/$SIZE" |
 		sha256sum | cut -d' ' -f1
 }
+# download_bound CPORT DVIPA COA: the same download, paced (1 MB/s), with a
+# per-connection binding to COA installed once the connection is
+# established, as the agent does after the Binding Update (a binding that
+# exists before the connection's SYN is ended by it: a new connection).
+download_bound() {
+	local out=$tmp/bound.$1
+	in_ns $NS_CL curl -s -m 120 --local-port "$1" "http://[$2]:8080/bytes/$SIZE?rate=1000000" |
+		sha256sum | cut -d' ' -f1 > "$out" &
+	local p=$!
+	poll_until 20 sh -c "ip netns exec $NS_CL ss -Htn state established sport = :$1 | grep -q ." ||
+		fail "connection ..$1 not established"
+	ask cl bind-conn "$2" 8080 $CLI "$1" "$3" 600 >/dev/null || fail "bind-conn ..$1"
+	wait $p
+	cat "$out"
+}
 # One ephemeral port for iperf3's control connection, so the tables can
 # name it in advance (the daemons learn ports from SYNs instead).
 in_ns $NS_CL sysctl -qw net.ipv4.ip_local_port_range="42100 42100"
@@ -140,7 +155,6 @@ in_ns $NS_CL "$KDPCTL" serve -r client -i lan0 -s "$tmp/x.sock" 2>"$tmp/x.err"
 in_ns $NS_CL sysctl -qw net.ipv6.conf.lan0.forwarding=1
 kdp_serve cl $NS_CL -r client
 ask cl prefix fd00:100::/64 >/dev/null || fail "prefix"
-ask cl bind-conn $DVIPA 8080 $CLI 41003 $TG_COA 600 >/dev/null || fail "bind-conn"
 ask cl bind-home $DVIPA $TG_COA 600 >/dev/null || fail "bind-home"
 in_ns $NS_CL sysctl -qw net.ipv4.ip_local_port_range="42101 42101"
 # The routing stack has its VCRT entries too, as it would for bound
@@ -149,7 +163,7 @@ route_conn 8080 41003
 route_conn 5201 42101
 route_conn 5201 41004
 s_rs0=$(ask rs stats); t0=$(ask tg dvipa-get $DVIPA)
-[ "$(download 41003)" = "$(cat "$tmp/expect")" ] || fail "bypassed download corrupted or failed"
+[ "$(download_bound 41003 $DVIPA $TG_COA)" = "$(cat "$tmp/expect")" ] || fail "bypassed download corrupted or failed"
 upload 41004 || fail "bypassed upload failed: $(tail -5 "$tmp/iperf3c.json")"
 s_rs1=$(ask rs stats); t1=$(ask tg dvipa-get $DVIPA)
 for p in "8080 41003" "5201 42101" "5201 41004"; do
@@ -176,8 +190,8 @@ s_rs1=$(ask rs stats)
 c=$(ask rs conn-get $DVIPA2 8080 $CLI 41005)
 local_runs=$(( $(field local "$s_rs1") - $(field local "$s_rs0") ))
 [ "$local_runs" -gt 10 ] && [ "$(field pkts "$c")" -gt 10 ] || fail "not delivered by the program: $c; $s_rs1"
-ask cl bind-conn $DVIPA2 8080 $CLI 41006 $RS_COA 600 >/dev/null || fail "bind-conn to the routing stack"
-[ "$(download 41006 $DVIPA2)" = "$(cat "$tmp/expect")" ] || fail "bypassed download to the routing stack failed"
+ask rs conn $DVIPA2 8080 $CLI 41006 $RS_COA >/dev/null || fail "conn to self"
+[ "$(download_bound 41006 $DVIPA2 $RS_COA)" = "$(cat "$tmp/expect")" ] || fail "bypassed download to the routing stack failed"
 d=$(ask rs dvipa-get $DVIPA2)
 [ "$(field strip_pkts "$d")" -gt 10 ] || fail "routing stack did not strip for itself: $d"
 [ "$(leaked $NS_RS)" = 0 ] || fail "$(leaked $NS_RS) packets left the fast path on the routing stack"
