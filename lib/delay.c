@@ -149,8 +149,10 @@ lib_delay_push(struct lib_delay *d, const uint8_t *frame, size_t len)
 	}
 	memcpy(d->ring + off, frame, len);
 	d->tail = off + len;
+	/* One millisecond more: the clock counts whole milliseconds, so a
+	 * packet pushed late in one is still held at least delay_ms. */
 	d->q[(d->qhead + d->qn) % DELAY_QMAX] = (struct delay_rec){ off, (uint32_t)len,
-								    lib_now_ms() + d->delay_ms };
+								    lib_now_ms() + d->delay_ms + 1 };
 	d->qn++;
 	if (d->qn == 1)
 		rearm(d);
