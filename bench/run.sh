@@ -142,12 +142,14 @@ DAT="$BUILD/bench/datapath.dat"
 : > "$DAT"
 # drow LABEL GOAL TUN_NAME BPF_NAME HAPROXY_NAME DIRECT_NAME (names in the
 # runs of each data path; HAProxy and direct from the BPF run, "" none).
+# Each data path's ratio is to the direct figure of its own run (the same
+# instance, the same moment); the TUN run's direct is in parentheses.
 drow() {
-	local t b h d
-	t=$(vd TUN "$3"); b=$(vd BPF "$4"); h=${5:+$(vd BPF "$5")}; d=$(vd BPF "$6")
-	printf '  %-38s %11s %11s %11s %11s  %-7s %-7s %-7s %s\n' "$1" "${t:--}" "${b:--}" "${h:--}" "${d:--}" \
-		"$(q "$t" "$d")" "$(q "$b" "$d")" "$(q "$h" "$d")" "$2"
-	printf '"%s" %s %s %s\n' "$1" "$(q "$t" "$d" | sed 's/^-$/NaN/')" "$(q "$b" "$d" | sed 's/^-$/NaN/')" \
+	local t b h d dt
+	t=$(vd TUN "$3"); b=$(vd BPF "$4"); h=${5:+$(vd BPF "$5")}; d=$(vd BPF "$6"); dt=$(vd TUN "$6")
+	printf '  %-38s %11s %11s %11s %11s  %-7s %-7s %-7s %s (TUN run direct %s)\n' "$1" "${t:--}" "${b:--}" \
+		"${h:--}" "${d:--}" "$(q "$t" "$dt")" "$(q "$b" "$d")" "$(q "$h" "$d")" "$2" "${dt:--}"
+	printf '"%s" %s %s %s\n' "$1" "$(q "$t" "$dt" | sed 's/^-$/NaN/')" "$(q "$b" "$d" | sed 's/^-$/NaN/')" \
 		"$(q "$h" "$d" | sed 's/^-$/NaN/')" >> "$DAT"
 }
 drow "new conn/s DVIPA1 (RR, MOBILEIPV6)" ">=0.8" conn_per_s_dvipa1 conn_per_s_dvipa1 conn_per_s_haproxy conn_per_s_base
@@ -158,7 +160,7 @@ drow "bulk upload routed (NOMOBILEIPV6)" ">=0.8" gbps_b_routed gbps_b_routed "" 
 drow "bulk upload bypassed (MOBILEIPV6)" ">=0.95" gbps_c_bypass gbps_c_bypass "" gbps_a_physical
 drow "small packets via routing stack" ">=0.8" small_pps_via_rs small_pps_via_rs "" small_pps_direct
 for dp in TUN BPF; do
-	printf '  %-38s %11s %11s\n' "new conn/s DVIPA1 / HAProxy ($dp)" "$(q "$(vd $dp conn_per_s_dvipa1)" "$(vd BPF conn_per_s_haproxy)")" "goal >= 2"
+	printf '  %-38s %11s %11s\n' "new conn/s DVIPA1 / HAProxy ($dp)" "$(q "$(vd $dp conn_per_s_dvipa1)" "$(vd $dp conn_per_s_haproxy)")" "goal >= 2"
 done
 if command -v gnuplot >/dev/null; then
 	gnuplot <<GP 2>"$LOG/gnuplot.err" && echo "  chart: $BUILD/bench/datapath.png" || echo "  (no chart: $(head -1 "$LOG/gnuplot.err"))"
