@@ -553,14 +553,14 @@ test_agent_show(void **state)
 	      "\"lifetime_left\":5,\"path\":\"BPF\",\"direct_pkts\":4,\"direct_bytes\":1}],\"records\":1,"
 	      "\"counters\":{\"direct_pkts\":4,\"bu_rejected\":0},\"lan\":\"lan0\",\"datapath\":\"BPF\","
 	      "\"datapath_reason\":null}", NULL,
-	      "BINDING CACHE OF THE CORRESPONDENT NODE ON lan0:\n"
+	      "BINDING CACHE OF THE CORRESPONDENT NODE ON lan0 (SYSPLEX AGENT):\n"
 	      "DATAPATH: BPF\n"
 	      "  fd00:100::2 (ALL TRAFFIC)  CAREOF fd00:10::3  SEQ 7  LEFT 5s  DIRECT 4 PKTS  PATH BPF\n"
 	      "1 BINDING(S); 4 PACKETS SENT DIRECT; 0 BU REJECTED\n");
 	check(agent_ctl_render,
 	      "{\"bindings\":[],\"records\":0,\"counters\":{\"direct_pkts\":0,\"bu_rejected\":0},"
 	      "\"lan\":\"lan0\",\"datapath\":\"TUN\",\"datapath_reason\":\"-D TUN\"}", NULL,
-	      "BINDING CACHE OF THE CORRESPONDENT NODE ON lan0:\n"
+	      "BINDING CACHE OF THE CORRESPONDENT NODE ON lan0 (SYSPLEX AGENT):\n"
 	      "DATAPATH: TUN (-D TUN)\n"
 	      "0 BINDING(S); 0 PACKETS SENT DIRECT; 0 BU REJECTED\n");
 }
