@@ -5,7 +5,8 @@
  * care-of address of a bound connection or home address) on egress, and
  * agent_cn_inbound_hao's for the Home Address option packets of bound
  * standard mobile nodes on ingress.  The DVIPA prefixes are then routed
- * straight to the LAN (table 101: PREFIX dev LAN, MTU LAN - 24, so a bound
+ * straight to the LAN (table 101: PREFIX dev LAN, through the router the
+ * main table names for PREFIX in a routed network, MTU LAN - 24, so a bound
  * packet fits once its RH2 is in), so unbound DVIPA traffic never enters
  * the agent; the TUN stays for what the agent itself writes (Mobility
  * Headers with an RH2) and for the Home Address options the programs leave
@@ -59,12 +60,44 @@ conn_of(struct kdp_conn *kc, const struct agent_conn_key *k)
 	kc->cport = k->client_port;
 }
 
-/* Table 101: the prefixes to the LAN (BPF) or into the TUN. */
+/* Whether the first plen bits of a and b agree. */
+static int
+prefix_match(const uint8_t a[16], const uint8_t b[16], int plen)
+{
+	int full = plen / 8, rest = plen % 8;
+
+	if (memcmp(a, b, (size_t)full) != 0)
+		return 0;
+	return rest == 0 || ((a[full] ^ b[full]) & (0xff00 >> rest) & 0xff) == 0;
+}
+
+/* The next hop of the main table's most specific IPv6 route out of the LAN
+ * that covers dst/plen (a routed network: the client's router); NULL when
+ * that route is on-link or there is none (the LAN itself). */
+static const uint8_t *
+lan_gateway(struct agent *a, const uint8_t dst[16], int plen, uint8_t gw[16])
+{
+	struct lib_route r[128];
+	int n = lib_nl_routes(a->nl, AF_INET6, 254, r, 128), i, best = -1;
+
+	for (i = 0; i < n; i++)
+		if (r[i].oif == a->fast.lan_ifindex && r[i].plen <= plen &&
+		    prefix_match(r[i].dst, dst, r[i].plen) && (best < 0 || r[i].plen > r[best].plen))
+			best = i;
+	if (best < 0 || !r[best].has_gw)
+		return NULL;
+	memcpy(gw, r[best].gw, 16);
+	return gw;
+}
+
+/* Table 101: the prefixes to the LAN (BPF; through the router the main table
+ * names for them, if any) or into the TUN. */
 static void
 prefix_routes(struct agent *a, int add)
 {
 	struct agent_fast *f = &a->fast;
 	int lan = f->kdp && !f->tun_only, i, stale = 0;
+	uint8_t gwbuf[16];
 
 	for (i = 0; i < a->nprefix; i++) {
 		/* A killed agent may have left its route (to the LAN: a TUN's
@@ -74,7 +107,8 @@ prefix_routes(struct agent *a, int add)
 				lib_nl_route(a->nl, 0, AGENT_TABLE, a->prefix[i], a->plen[i], 0, NULL);
 		if (add)
 			lib_nl_route_mtu(a->nl, 1, AGENT_TABLE, a->prefix[i], a->plen[i],
-					 lan ? f->lan_ifindex : a->tun_ifindex, NULL,
+					 lan ? f->lan_ifindex : a->tun_ifindex,
+					 lan ? lan_gateway(a, a->prefix[i], a->plen[i], gwbuf) : NULL,
 					 lan ? f->mtu : 0);
 		else
 			lib_nl_route(a->nl, 0, AGENT_TABLE, a->prefix[i], a->plen[i],
