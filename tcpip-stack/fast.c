@@ -26,7 +26,7 @@
  * set every packet takes the TUN path (the delay line is there).
  *
  * When the program cannot be loaded (no CAP_BPF, no BTF, an old kernel) the
- * stack runs the TUN path and says why once (EZD1232E); DATAPATH TUN in the
+ * stack runs the TUN path and says why once (EZD1242E); DATAPATH TUN in the
  * PROFILE chooses it outright.
  *
  * State: struct stack_fast (stack.h).  Level 1 of tcpip-stack/ (stack.h):
@@ -261,7 +261,7 @@ stack_fast_start(struct stack *s)
 
 	if (s->prof.datapath == VIPA_DATAPATH_TUN) {
 		lib_strlcpy(f->why, "DATAPATH TUN in the PROFILE", sizeof(f->why));
-		log_info("EZD1231I DATAPATH TUN: EVERY DATA PACKET THROUGH %s", STACK_TUN_NAME);
+		log_info("EZD1241I DATAPATH TUN: EVERY DATA PACKET THROUGH %s", STACK_TUN_NAME);
 		return 0;
 	}
 	memset(&o, 0, sizeof(o));
@@ -276,12 +276,12 @@ stack_fast_start(struct stack *s)
 		kdp_close(&f->kdp);
 	}
 	if (r < 0) {
-		log_warnx("EZD1232E DATAPATH BPF UNAVAILABLE ON %s: %s: USING DATAPATH TUN",
+		log_warnx("EZD1242E DATAPATH BPF UNAVAILABLE ON %s: %s: USING DATAPATH TUN",
 			  s->lanif, f->why);
 		return 0;
 	}
 	f->why[0] = '\0';
-	log_info("EZD1230I DATAPATH BPF ACTIVE ON %s (%s)", s->lanif, kdp_attach_name(f->kdp));
+	log_info("EZD1240I DATAPATH BPF ACTIVE ON %s (%s)", s->lanif, kdp_attach_name(f->kdp));
 	stack_fast_sweep(s);
 	return 0;
 }
