@@ -5,11 +5,13 @@
  *  - the DVIPA flags: OWNED / MOVING (we route its connections), TARGET (we
  *    strip the Type 2 Routing Header of packets for it), from struct
  *    stack_dvipa, set again whenever they change (stack_fast_sync);
- *  - the connections: one entry per confirmed VCRT entry of a DVIPA we own
- *    or still forward (MOVING), key and target as the VCRT has them.
+ *  - the connections: one entry per confirmed VCRT entry of an IPv6 DVIPA we
+ *    own or still forward (MOVING), key and target as the VCRT has them
+ *    (IPv4 DVIPAs, routed in GRE, take the TUN path in both data paths).
  *    dist.c installs it when the connection is confirmed (the client's
  *    answer to the target's SYN-ACK, which the TSR counts and the daemon
- *    sees through its TUN, or the target's report: stack_fast_conn_put); every way a VCRT entry goes calls
+ *    sees through its TUN, or the target's report: stack_fast_conn_put);
+ *    every way a VCRT entry goes calls
  *    stack_fast_conn_gone first, so a kernel entry never outlives its VCRT
  *    entry; a sweep every second (stack_fast_sweep) deletes any entry the
  *    VCRT no longer has, installs any the table misses (a takeover's VCRT
@@ -44,7 +46,9 @@ stack_fast_dvipa_flags(const struct stack_dvipa *d, int tun_only)
 {
 	unsigned f = 0;
 
-	if (tun_only)
+	/* The programs handle IPv6 only: an IPv4 DVIPA's packets (GRE to the
+	 * targets) take the TUN path in both data paths. */
+	if (tun_only || vipa_addr_is_v4(d->addr))
 		return 0;
 	if (d->owned)
 		f |= KDP_DVIPA_OWNED;
@@ -67,10 +71,12 @@ stack_fast_datapath(const struct stack *s)
 	return s->fast.kdp ? "BPF" : "TUN";
 }
 
+/* The kernel table holds connections of IPv6 DVIPAs we route only: an
+ * IPv4 DVIPA's connections are never mirrored (they stay on the TUN path). */
 static int
 routes_conns(const struct stack_dvipa *d)
 {
-	return d && (d->owned || d->moving);
+	return d && (d->owned || d->moving) && !vipa_addr_is_v4(d->addr);
 }
 
 static void

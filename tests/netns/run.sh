@@ -3,7 +3,7 @@
 # emulated sysplex) and prints "N passed, M failed".  LONG=1 adds the
 # long_*.sh variants.  The tests run in the default data path (the kernel
 # fast path where it loads); the data path's own tests (distribution,
-# bypass, takeover, target failure, partition) run a second time with
+# bypass, takeover, target failure, partition, IPv4) run a second time with
 # DATAPATH=TUN.  DATAPATH=BPF|TUN in the environment runs everything in that
 # one data path only.  Needs root.
 set -u
@@ -25,7 +25,7 @@ done
 # The data path's tests again with DATAPATH TUN (every packet through the
 # daemons' TUNs; the runs above take the default, the kernel fast path).
 if [ -z "${DATAPATH:-}" ]; then
-	for t in test_distribution test_bypass test_takeover test_target_failure test_partition; do
+	for t in test_distribution test_bypass test_takeover test_target_failure test_partition test_ip4; do
 		t=tests/netns/$t.sh
 		echo "== $t (DATAPATH TUN)"
 		start=$(date +%s)

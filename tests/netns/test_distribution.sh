@@ -5,10 +5,13 @@
 # targets; 50 concurrent connections (held open by the test) all get their
 # answer and keep receiving, appear in the routing stack's VCRT while they
 # live (with the targets' own VCRTs agreeing) and leave it when they end.
-# In the kernel data path each VCRT entry has its kernel entry while it
-# lives and not a moment longer; DATAPATH=TUN: the displays say TUN.
+# In the kernel data path each VCRT entry of the IPv6 DVIPA has its kernel
+# entry while it lives and not a moment longer, while 5 IPv4 connections
+# held at the same time (IPv4 DVIPA, GRE) get none, take the TUN path and
+# keep receiving; DATAPATH=TUN: the displays say TUN.
 . tests/netns/lib.sh
-tmp=$(mktemp -d); cpid=""; trap 'kill $cpid 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d); cpid=""; c4pid=""; trap 'kill $cpid $c4pid 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
+DVIPA4=10.100.0.1
 
 sx up >/dev/null || fail "sysplex up"
 ready3() { [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq --arg d "$DVIPA" '[.vdpt[] | select(.rdy > 0 and .port == 8080 and .dest == $d)] | length')" = 3 ]; }
@@ -39,20 +42,29 @@ for i in $(seq 50); do echo "url = \"$(held_url 100000)\""; echo "output = /dev/
 ip netns exec "$INST-CLIENT1" curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max 50 \
 	-w '%{http_code} %{size_download} %{exitcode}\n' -K "$tmp/par.cfg" > "$tmp/par.out" &
 cpid=$!
-live() { [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq '[.vcrt[] | select(.state == "ESTABLISHED")] | length')" -ge 50 ]; }
-poll_until 60 live || fail "VCRT never showed the 50 live connections: $(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq .records)"
-ok "VCRT shows 50 live connections"
+# 5 IPv4 connections from CLIENT2, held the same way.
+for i in $(seq 5); do echo "url = \"$(DVIPA=$DVIPA4 held_url 100000)\""; echo "output = /dev/null"; done > "$tmp/par4.cfg"
+ip netns exec "$INST-CLIENT2" curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max 5 \
+	-w '%{http_code} %{size_download} %{exitcode}\n' -K "$tmp/par4.cfg" > "$tmp/par4.out" &
+c4pid=$!
+# est DVIPA: the ESTABLISHED VCRT rows of the DVIPA on SYSA.
+est() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq --arg d "$1" '[.vcrt[] | select(.dest == $d and .state == "ESTABLISHED")] | length'; }
+live() { [ "$(est "$DVIPA")" -ge 50 ] && [ "$(est "$DVIPA4")" -ge 5 ]; }
+poll_until 60 live || fail "VCRT never showed the 50 + 5 live connections: $(est "$DVIPA") + $(est "$DVIPA4")"
+ok "VCRT shows 50 live connections to $DVIPA and 5 to $DVIPA4"
+# paths DVIPA: the paths the VCRT DETAIL rows of the DVIPA name.
+paths() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' | jq -r --arg d "$1" '[.vcrt[] | select(.dest == $d) | .path] | unique | join(",")'; }
 if [ "${DATAPATH:-BPF}" = BPF ]; then
-	# Every VCRT entry has its kernel entry, and the kernel path carries it.
+	# Every IPv6 VCRT entry has its kernel entry, and the kernel path
+	# carries it; the IPv4 ones have none (the programs are IPv6 only).
 	kentries() { cmdj SYSA SYSPLEX\$STATS | jq .kernel.entries; }
-	vrecords() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq .records; }
-	poll_until 30 eval '[ "$(kentries)" = "$(vrecords)" ]' || fail "kernel entries $(kentries) != VCRT entries $(vrecords)"
-	paths=$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' | jq -r '[.vcrt[].path] | unique | join(",")')
-	[ "$paths" = BPF ] || fail "VCRT paths: $paths (expected BPF)"
-	ok "each of the $(kentries) VCRT entries has its kernel entry; VCRT DETAIL says PATH BPF"
+	vrecords6() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq --arg d "$DVIPA" '[.vcrt[] | select(.dest == $d)] | length'; }
+	poll_until 30 eval '[ "$(kentries)" = "$(vrecords6)" ]' || fail "kernel entries $(kentries) != VCRT entries of $DVIPA $(vrecords6)"
+	[ "$(paths "$DVIPA")" = BPF ] || fail "VCRT paths of $DVIPA: $(paths "$DVIPA") (expected BPF)"
+	[ "$(paths "$DVIPA4")" = TUN ] || fail "VCRT paths of $DVIPA4: $(paths "$DVIPA4") (expected TUN)"
+	ok "each of the $(kentries) VCRT entries of $DVIPA has its kernel entry (PATH BPF), those of $DVIPA4 none (PATH TUN)"
 else
-	paths=$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' | jq -r '[.vcrt[].path] | unique | join(",")')
-	[ "$paths" = TUN ] || fail "VCRT paths: $paths (expected TUN)"
+	[ "$(paths "$DVIPA"),$(paths "$DVIPA4")" = TUN,TUN ] || fail "VCRT paths: $(paths "$DVIPA"),$(paths "$DVIPA4") (expected TUN)"
 fi
 # Each target's own VCRT lists the connections it terminates.
 tsum() {
@@ -70,8 +82,13 @@ rx_bytes CLIENT1 > "$tmp/rx"
 s=$(stalled CLIENT1 "$tmp/rx" 60)
 [ -z "$s" ] || fail "concurrent connection(s) ..$s stopped receiving"
 [ ! -s "$tmp/par.out" ] || fail "held downloads ended on their own: $(sort "$tmp/par.out" | uniq -c)"
-end_held $cpid
-ok "50 concurrent connections all answered and kept receiving until the test ended them"
+DVIPA=$DVIPA4 rx_bytes CLIENT2 > "$tmp/rx4"
+[ "$(wc -l < "$tmp/rx4")" = 5 ] || fail "$(wc -l < "$tmp/rx4") of 5 IPv4 connections established at CLIENT2"
+s=$(DVIPA=$DVIPA4 stalled CLIENT2 "$tmp/rx4" 60)
+[ -z "$s" ] || fail "IPv4 connection(s) ..$s stopped receiving"
+[ ! -s "$tmp/par4.out" ] || fail "held IPv4 downloads ended on their own: $(sort "$tmp/par4.out" | uniq -c)"
+end_held $cpid $c4pid
+ok "50 + 5 concurrent connections all answered and kept receiving until the test ended them"
 gone() { [ "$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq .records)" = 0 ]; }
 poll_until 60 gone || fail "VCRT entries did not go after the connections ended"
 ok "VCRT entries went when the connections ended"

@@ -18,6 +18,8 @@
  *  - The sweep deletes kernel entries the VCRT does not have, installs VCRT
  *    entries the kernel misses (a full table, a takeover), corrects a
  *    target, and takes the client's FIN time into the VCRT entry.
+ *  - An IPv4 DVIPA gets no flags and its connections no kernel entries
+ *    (the programs are IPv6 only; IPv4 takes the TUN path and GRE).
  *  - SYSPLEX$LINK: loss goes to the program; a delay clears the DVIPA flags
  *    (every packet through the TUN, where the delay line is) until it ends.
  */
@@ -37,6 +39,12 @@ static const uint8_t XB[16] = { 0xfd, 0, 0, 0x10, [15] = 2 };
 static const uint8_t XC[16] = { 0xfd, 0, 0, 0x10, [15] = 3 };
 static const uint8_t DV[16] = { 0xfd, 0, 1, 0, [15] = 1 };		/* fd00:100::1 */
 static const uint8_t CL[16] = { 0xfd, 0, 0, 1, [14] = 1, [15] = 1 };	/* fd00:1::101 */
+/* IPv4, IPv4-mapped: DYNAMICXCF 10.10.0.x, DVIPA 10.100.0.1, client 10.1.0.101. */
+static const uint8_t XA4[16] = { [10] = 0xff, [11] = 0xff, 10, 10, 0, 1 };
+static const uint8_t XB4[16] = { [10] = 0xff, [11] = 0xff, 10, 10, 0, 2 };
+static const uint8_t XC4[16] = { [10] = 0xff, [11] = 0xff, 10, 10, 0, 3 };
+static const uint8_t DV4[16] = { [10] = 0xff, [11] = 0xff, 10, 100, 0, 1 };
+static const uint8_t CL4[16] = { [10] = 0xff, [11] = 0xff, 10, 1, 0, 101 };
 
 static int
 setup(void **state)
@@ -44,11 +52,12 @@ setup(void **state)
 	(void)state;
 	fake_bus_reset();
 	fake_kdp_reset(1);
-	fake_bus_member("SYSA", "TCPCS", XA, XCF_ACTIVE, 1);
-	fake_bus_member("SYSB", "TCPCS", XB, XCF_ACTIVE, 1);
-	fake_bus_member("SYSC", "TCPCS", XC, XCF_ACTIVE, 1);
+	memcpy(fake_bus_member("SYSA", "TCPCS", XA, XCF_ACTIVE, 1)->xcfaddr4, XA4, 16);
+	memcpy(fake_bus_member("SYSB", "TCPCS", XB, XCF_ACTIVE, 1)->xcfaddr4, XB4, 16);
+	memcpy(fake_bus_member("SYSC", "TCPCS", XC, XCF_ACTIVE, 1)->xcfaddr4, XC4, 16);
 	fake_bus.joined = 0;
 	fake_stack_init(&st, uv_default_loop(), "SYSA", XA);
+	memcpy(st.xcfaddr4, XA4, 16);
 	lib_strlcpy(st.lanif, "lan0", sizeof(st.lanif));
 	*state = &st;
 	return 0;
@@ -75,16 +84,16 @@ member(const char *sys)
 /* We define the DVIPA (distributed on port 8080 to every stack), nobody
  * else says anything of it; we join, the group settles, we own it. */
 static void
-own(void)
+own_dvipa(const uint8_t dvipa[16])
 {
-	struct stack_dvipa *d = stack_dvipa_get(&st, DV);
+	struct stack_dvipa *d = stack_dvipa_get(&st, dvipa);
 	struct wire_xcf_vipa_adv none;
 
 	d->defined = 1;
 	d->moveable = VIPA_MOVE_IMMEDIATE;
 	d->has_dist = 1;
 	memset(&d->dist, 0, sizeof(d->dist));
-	memcpy(d->dist.dvipa, DV, 16);
+	memcpy(d->dist.dvipa, dvipa, 16);
 	d->dist.nports = 1;
 	d->dist.ports[0] = 8080;
 	d->dist.destall = 1;
@@ -99,10 +108,17 @@ own(void)
 	assert_true(d->owned);
 }
 
+static void
+own(void)
+{
+	own_dvipa(DV);
+}
+
 /* SYS reports a connection of client port cport (event: WIRE_CONN_EST or
  * WIRE_CONN_END). */
 static void
-report(const char *sys, uint16_t cport, uint8_t event)
+report_of(const char *sys, const uint8_t dvipa[16], const uint8_t client[16], uint16_t cport,
+	  uint8_t event)
 {
 	static struct wire_xcf_tgt_conn m;
 	static uint8_t buf[WIRE_XCF_MAX_BODY];
@@ -111,13 +127,19 @@ report(const char *sys, uint16_t cport, uint8_t event)
 	memset(&m, 0, sizeof(m));
 	m.n = 1;
 	m.c[0].event = event;
-	memcpy(m.c[0].dvipa, DV, 16);
+	memcpy(m.c[0].dvipa, dvipa, 16);
 	m.c[0].dport = 8080;
-	memcpy(m.c[0].client, CL, 16);
+	memcpy(m.c[0].client, client, 16);
 	m.c[0].cport = cport;
 	n = wire_xcf_tgt_conn_encode(&m, buf, sizeof(buf));
 	assert_true(n > 0);
 	stack_dist_on_conn(&st, member(sys), buf, (size_t)n);
+}
+
+static void
+report(const char *sys, uint16_t cport, uint8_t event)
+{
+	report_of(sys, DV, CL, cport, event);
 }
 
 static struct kdp_conn
@@ -318,6 +340,36 @@ test_table_full(void **state)
 	assert_kernel(41001, XB);
 }
 
+/* An IPv4 DVIPA (routed in GRE, which the programs do not do): no flags,
+ * its connections never get a kernel entry (not when reported, not from
+ * the sweep), while the IPv6 DVIPA's beside it do. */
+static void
+test_ipv4_stays_on_tun(void **state)
+{
+	struct vipa_conn_key k;
+
+	(void)state;
+	assert_int_equal(stack_fast_start(&st), 0);
+	own();
+	own_dvipa(DV4);
+	assert_int_equal(fake_kdp_flags(DV), KDP_DVIPA_OWNED | KDP_DVIPA_TARGET);
+	assert_int_equal(fake_kdp_flags(DV4), 0);
+	report_of("SYSB", DV4, CL4, 41000, WIRE_CONN_EST);
+	report("SYSB", 41001, WIRE_CONN_EST);
+	memset(&k, 0, sizeof(k));
+	memcpy(k.dvipa, DV4, 16);
+	memcpy(k.client, CL4, 16);
+	k.dport = 8080;
+	k.cport = 41000;
+	assert_non_null(vipa_vcrt_lookup(st.vcrt, &k));
+	assert_memory_equal(vipa_vcrt_lookup(st.vcrt, &k)->dest_xcf, XB4, 16);
+	assert_int_equal(fake_kdp_conn_count(), 1);
+	assert_kernel(41001, XB);
+	stack_fast_sweep(&st);
+	assert_int_equal(fake_kdp_conn_count(), 1);
+	assert_int_equal(st.fast.conn_full, 0);
+}
+
 /* ---- SYSPLEX$LINK ------------------------------------------------------------------------ */
 
 static void
@@ -349,6 +401,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_conn_expires, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_repairs, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_table_full, setup, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_ipv4_stays_on_tun, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_link, setup, fake_stack_teardown),
 	};
 
