@@ -8,6 +8,7 @@
  */
 #include "sysplex/sysplex.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -270,6 +271,26 @@ plex_pid_starttime(pid_t pid)
 	return st;
 }
 
+/* The threads of process pid still listed (its task directory): a zombie
+ * thread-group leader stays listed while other threads still exit. */
+static int
+task_count(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if (!(d = opendir(path)))
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
 int
 plex_pid_alive(pid_t pid, unsigned long long starttime)
 {
@@ -283,7 +304,10 @@ plex_pid_alive(pid_t pid, unsigned long long starttime)
 		return 0;	/* our child, now reaped */
 	if (pid_stat(pid, &state, &st) < 0)
 		return 0;
-	if (state == 'Z' || state == 'X')
+	/* A zombie leader is gone only once its other threads are: until
+	 * then they hold its files (a stack's TUN: a restarted stack could
+	 * not open it, EBUSY). */
+	if ((state == 'Z' || state == 'X') && task_count(pid) <= 1)
 		return 0;
 	if (starttime && st != starttime)
 		return 0;	/* the pid now belongs to someone else */
