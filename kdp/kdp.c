@@ -516,6 +516,25 @@ kdp_set_self(struct kdp *k, const uint8_t coa[16], const char *local_ifname)
 	return cfg_put(k, &c);
 }
 
+int
+kdp_set_self4(struct kdp *k, const uint8_t addr4[16])
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	struct kdp_cfg c;
+	int r;
+
+	if (k->role != KDP_ROLE_STACK)
+		return -EOPNOTSUPP;
+	if (addr4 && memcmp(addr4, mapped, 12) != 0)
+		return -EINVAL;
+	if ((r = cfg_get(k, &c)) < 0)
+		return r;
+	c.self4 = 0;
+	if (addr4)
+		memcpy(&c.self4, addr4 + 12, 4);
+	return cfg_put(k, &c);
+}
+
 /* ---- stack tables ---------------------------------------------------------------------- */
 
 int

@@ -105,6 +105,10 @@ int kdp_attached(const char *ifname, int ingress, char *names, size_t len);
  * into whose ingress locally served packets are handed, as dp.c writes them
  * into the TUN (NULL: leave them to the kernel's routing from the LAN). */
 int kdp_set_self(struct kdp *k, const uint8_t coa[16], const char *local_ifname);
+/* Our IPv4 DYNAMICXCF address (IPv4-mapped; NULL: none): IPv4 DVIPAs get
+ * the kernel path, GRE to and from it (stack.bpf.c).  -EINVAL for an address
+ * that is not IPv4-mapped. */
+int kdp_set_self4(struct kdp *k, const uint8_t addr4[16]);
 
 #define KDP_DVIPA_OWNED 0x1	/* we are its routing stack: forward */
 #define KDP_DVIPA_MOVING 0x2	/* given away, still forwarding (takeback) */

@@ -46,7 +46,8 @@ struct kdp_cfg {
 	__u32 local_ifindex;	/* stack: deliver locally by redirecting into this
 				 * device's ingress (0: let the kernel route it) */
 	__u32 loss_pct;		/* fault injection: drop this percentage */
-	__u32 pad;
+	__be32 self4;		/* stack: our IPv4 DYNAMICXCF address (0: none; the
+				 * IPv4 path is then left to the daemon) */
 	__u64 owner_until_ns;	/* stack: forward for OWNED/MOVING DVIPAs only
 				 * before this time (the owner's lease; 0: no
 				 * limit), so a stopped daemon's tables stop
@@ -67,7 +68,8 @@ struct kdp_dvipa_val {
 };
 
 /* A connection as the VCRT keys it: DVIPA, client address, DVIPA port,
- * client port.  The client's binding cache uses the same key. */
+ * client port (IPv4 addresses IPv4-mapped).  The client's binding cache uses
+ * the same key. */
 struct kdp_conn_key {
 	__u8 dvipa[16];
 	__u8 client[16];
@@ -76,7 +78,9 @@ struct kdp_conn_key {
 };
 
 struct kdp_conn_val {
-	__u8 dest[16];		/* the target's DYNAMICXCF address */
+	__u8 dest[16];		/* the target's DYNAMICXCF address; for an IPv4
+				 * DVIPA (IPv4-mapped key) the outer destination
+				 * of the GRE packet, IPv4-mapped */
 	__u64 pkts, bytes;	/* forwarded by the program */
 	__u64 last_ns;		/* last packet forwarded */
 	__u64 fin_ns;		/* first client FIN or RST seen, 0 if none */
@@ -109,10 +113,10 @@ struct kdp_lpm_key {
 /* Why each packet went where it went: per-CPU counters, summed by the
  * loader.  PASS_* packets go to the slow path unchanged. */
 enum kdp_stat {
-	KDP_ST_SEEN,		/* IPv6 packets the program looked at */
-	KDP_ST_FWD,		/* stack: RH2 inserted, sent to the target */
+	KDP_ST_SEEN,		/* IPv6 and IPv4 packets the program looked at */
+	KDP_ST_FWD,		/* stack: RH2 inserted (IPv4: GRE), sent to the target */
 	KDP_ST_LOCAL,		/* stack: connection served here, delivered locally */
-	KDP_ST_STRIP,		/* stack: RH2 stripped, delivered to the DVIPA */
+	KDP_ST_STRIP,		/* stack: RH2 (IPv4: GRE) stripped, delivered to the DVIPA */
 	KDP_ST_BOUND,		/* client: RH2 inserted, sent to the care-of address */
 	KDP_ST_UNBOUND,		/* client: DVIPA traffic without a binding, untouched */
 	KDP_ST_HAO,		/* client: Home Address option removed, let in */

@@ -26,6 +26,8 @@
 
 #define KDP_ETH_HLEN 14
 #define KDP_ETH_P_IPV6 0x86dd
+#define KDP_ETH_P_IP 0x0800
+#define KDP_AF_INET 2
 #define KDP_AF_INET6 10
 #define KDP_IP6_HLEN 40
 #define KDP_OFF_IP6 KDP_ETH_HLEN
@@ -81,6 +83,62 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } kdp_stats SEC(".maps");
+
+/* IPv4 (stack.bpf.c's GRE path): the header without options, GRE without
+ * checksum, key or sequence number (what dp.c writes, RFC 2784). */
+#define KDP_IP4_HLEN 20
+#define KDP_GRE_HLEN 4
+#define KDP_GRE4_LEN (KDP_IP4_HLEN + KDP_GRE_HLEN)
+#define KDP_OFF_IP4 KDP_ETH_HLEN
+#define KDP_IP4_DF 0x4000
+#define KDP_IP4_MF_OFF 0x3fff	/* more fragments, fragment offset */
+#define KDP_PROTO_ICMP 1
+#define KDP_PROTO_GRE 47
+
+struct kdp_ip4 {
+	__u8 vihl;		/* version 4, header length 5 (words) */
+	__u8 tos;
+	__be16 tot_len;
+	__be16 id;
+	__be16 frag;
+	__u8 ttl;
+	__u8 proto;
+	__u16 check;
+	__be32 src;
+	__be32 dst;
+};
+
+struct kdp_gre4 {
+	struct kdp_ip4 ip;
+	__be16 flags;
+	__be16 proto;
+};
+
+/* The IPv4-mapped form (::ffff:a.b.c.d) the daemons key IPv4 by. */
+static __always_inline void
+kdp_v4mapped(__u8 out[16], __be32 a)
+{
+	__builtin_memset(out, 0, 10);
+	out[10] = 0xff;
+	out[11] = 0xff;
+	__builtin_memcpy(out + 12, &a, 4);
+}
+
+/* The IPv4 header checksum of h (its check field 0). */
+static __always_inline __u16
+kdp_ip4_csum(const struct kdp_ip4 *h)
+{
+	const __u16 *p = (const __u16 *)h;
+	__u32 s = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < KDP_IP4_HLEN / 2; i++)
+		s += p[i];
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (__u16)~s;
+}
 
 /* The fixed IPv6 header as the programs read it. */
 struct kdp_ip6 {
@@ -286,8 +344,11 @@ kdp_send(struct __sk_buff *skb, struct bpf_fib_lookup *fib, long rc, int egress)
 	{
 		struct bpf_redir_neigh nh = {};
 
-		nh.nh_family = KDP_AF_INET6;
-		__builtin_memcpy(nh.ipv6_nh, fib->ipv6_dst, 16);
+		nh.nh_family = fib->family;
+		if (fib->family == KDP_AF_INET)
+			nh.ipv4_nh = fib->ipv4_dst;
+		else
+			__builtin_memcpy(nh.ipv6_nh, fib->ipv6_dst, 16);
 		return (int)bpf_redirect_neigh(fib->ifindex, &nh, sizeof(nh), 0);
 	}
 }

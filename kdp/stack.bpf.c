@@ -30,6 +30,15 @@
  *     Only while the owner's lease (kdp_cfg.owner_until_ns, renewed by the
  *     daemon) runs: a stopped daemon's entries stop forwarding by themselves.
  *
+ *  3. IPv4 (dp.c's GRE path), once the daemon has set our IPv4 DYNAMICXCF
+ *     address: GRE (no options) to it with an IPv4 packet to a DVIPA we
+ *     serve inside is decapsulated and delivered here (case 1); an IPv4
+ *     TCP packet (no options, no fragment, not a SYN) of a connection entry
+ *     of an IPv4 DVIPA we own (IPv4-mapped key) gets TTL - 1 and a 24-byte
+ *     IPv4 + GRE header to the entry's outer destination, and leaves by the
+ *     FIB's route (case 2).  A packet that would not fit the route's MTU in
+ *     GRE goes to the daemon, which answers Fragmentation Needed.
+ *
  * Why tc and not XDP: the packets that matter most are GSO/GRO super-packets
  * of up to 64 KB (a veth passes a sender's TSO packet through whole);
  * bpf_skb_adjust_room inserts and removes a header inside such a packet and
@@ -213,6 +222,178 @@ handle:
 	return kdp_send(skb, &fib, rc, 0);
 }
 
+/* ---- IPv4: GRE (dp.c's forward4 and deliver_gre4) ------------------------------- */
+
+/* Case 1 for IPv4: GRE to our IPv4 DYNAMICXCF address, the inner packet to
+ * a DVIPA we serve: the 24 bytes of IPv4 and GRE header go, the inner
+ * packet is delivered here. */
+static __always_inline int
+decap4(struct __sk_buff *skb, const struct kdp_cfg *cfg, const struct kdp_ip4 *ip, __u32 len)
+{
+	struct kdp_gre4 g;
+	struct kdp_ip4 in;
+	struct kdp_addr home;
+	struct kdp_dvipa_val *d;
+	__u32 tot = bpf_ntohs(ip->tot_len), segs = segs_of(skb);
+
+	if (ip->vihl != 0x45 || (bpf_ntohs(ip->frag) & KDP_IP4_MF_OFF) || ip->proto != KDP_PROTO_GRE)
+		return kdp_pass(KDP_ST_PASS_PROTO);
+	if (tot < KDP_GRE4_LEN + KDP_IP4_HLEN || tot > len ||
+	    bpf_skb_load_bytes(skb, KDP_OFF_IP4, &g, sizeof(g)) < 0 ||
+	    bpf_skb_load_bytes(skb, KDP_OFF_IP4 + KDP_GRE4_LEN, &in, sizeof(in)) < 0)
+		return kdp_pass(KDP_ST_PASS_MALFORMED);
+	/* Exactly the GRE dp.c writes: no flags, version 0, IPv4 inside. */
+	if (g.flags != 0 || g.proto != bpf_htons(KDP_ETH_P_IP) || (in.vihl >> 4) != 4)
+		return kdp_pass(KDP_ST_PASS_PROTO);
+	if (in.proto != KDP_NH_TCP && in.proto != KDP_NH_UDP && in.proto != KDP_PROTO_ICMP)
+		return kdp_pass(KDP_ST_PASS_PROTO);
+	kdp_v4mapped(home.a, in.dst);
+	d = bpf_map_lookup_elem(&kdp_dvipa, &home);
+	if (!d || !(d->flags & (KDP_DV_TARGET | KDP_DV_OWNED)))
+		return kdp_pass(KDP_ST_PASS_NOENTRY);
+	if (kdp_lost(cfg)) {
+		__sync_fetch_and_add(&d->strip_pkts, segs);
+		__sync_fetch_and_add(&d->strip_bytes, len);
+		return KDP_TC_SHOT;
+	}
+	if (bpf_skb_adjust_room(skb, -KDP_GRE4_LEN, BPF_ADJ_ROOM_MAC,
+				BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_DECAP_L3_IPV4))
+		return kdp_pass(KDP_ST_PASS_ERROR);
+	__sync_fetch_and_add(&d->strip_pkts, segs);
+	__sync_fetch_and_add(&d->strip_bytes, len);
+	kdp_stat(KDP_ST_STRIP);
+	return deliver_local(skb, cfg);
+}
+
+/* Case 2 for IPv4: a packet of a known connection of an IPv4 DVIPA we own
+ * goes to its target in GRE (outer destination from the entry: the
+ * target's IPv4 DYNAMICXCF address or a VIPAROUTE's target address), its
+ * TTL one less as the kernel's forwarding into the TUN makes it. */
+static __always_inline int
+route4(struct __sk_buff *skb, const struct kdp_cfg *cfg, const struct kdp_ip4 *ip, __u32 len)
+{
+	struct kdp_conn_key k;
+	struct kdp_conn_val *c;
+	struct kdp_dvipa_val *d;
+	struct bpf_fib_lookup fib;
+	struct kdp_gre4 g;
+	__u32 tot = bpf_ntohs(ip->tot_len), segs, wire;
+	__be32 dest;
+	__u16 oldw, neww;
+	__u8 flags, tp[2];
+	int thlen, local;
+	long rc = 0;
+
+	kdp_v4mapped(k.dvipa, ip->dst);
+	d = bpf_map_lookup_elem(&kdp_dvipa, k.dvipa);
+	if (!d || !(d->flags & (KDP_DV_OWNED | KDP_DV_MOVING)))
+		return KDP_TC_NEXT;	/* not a DVIPA we route: not ours at all */
+	if (cfg->owner_until_ns && bpf_ktime_get_ns() >= cfg->owner_until_ns)
+		return kdp_pass(KDP_ST_PASS_LEASE);
+	if (ip->vihl != 0x45 || ip->proto != KDP_NH_TCP || (bpf_ntohs(ip->frag) & KDP_IP4_MF_OFF))
+		return kdp_pass(KDP_ST_PASS_PROTO);
+	if (tot < KDP_IP4_HLEN || tot > len)
+		return kdp_pass(KDP_ST_PASS_MALFORMED);
+	thlen = kdp_read_tcp(skb, KDP_OFF_IP4 + KDP_IP4_HLEN, tot - KDP_IP4_HLEN, &k.cport, &k.dport,
+			     &flags);
+	if (thlen < 0)
+		return kdp_pass(KDP_ST_PASS_MALFORMED);
+	if (flags & KDP_TCP_SYN)
+		return kdp_pass(KDP_ST_PASS_SYN);
+	kdp_v4mapped(k.client, ip->src);
+	c = bpf_map_lookup_elem(&kdp_conn, &k);
+	if (!c)
+		return kdp_pass(KDP_ST_PASS_NOENTRY);
+	__builtin_memcpy(&dest, c->dest + 12, 4);
+	segs = segs_of(skb);
+	local = dest == cfg->self4;
+	if (local) {
+		/* The target is this stack: deliver here, unchanged. */
+		if (!cfg->local_ifindex || cfg->local_ifindex == skb->ifindex)
+			return kdp_pass(KDP_ST_PASS_ROUTE);
+		goto handle;
+	}
+	if (ip->ttl <= 1)
+		return kdp_pass(KDP_ST_PASS_HOPLIMIT);
+	/* The largest packet on the wire once in GRE: one segment of a GSO
+	 * packet, or the packet (dp.c answers Fragmentation Needed). */
+	wire = skb->gso_size ? KDP_IP4_HLEN + (__u32)thlen + skb->gso_size : tot;
+	wire += KDP_GRE4_LEN;
+	if (tot + KDP_GRE4_LEN > KDP_MAX_PLEN)
+		return kdp_pass(KDP_ST_PASS_TOOBIG);
+	__builtin_memset(&fib, 0, sizeof(fib));
+	fib.family = KDP_AF_INET;
+	fib.tot_len = (__u16)wire;
+	fib.ifindex = skb->ifindex;
+	fib.ipv4_src = cfg->self4;
+	fib.ipv4_dst = dest;
+	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		return kdp_pass(KDP_ST_PASS_TOOBIG);
+	if (!kdp_fib_usable(rc))
+		return kdp_pass(KDP_ST_PASS_ROUTE);
+handle:
+	if (kdp_lost(cfg)) {
+		count(c, d, flags, segs, len);
+		return KDP_TC_SHOT;
+	}
+	if (local) {
+		count(c, d, flags, segs, len);
+		kdp_stat(KDP_ST_LOCAL);
+		return deliver_local(skb, cfg);
+	}
+	/* TTL - 1; the header checksum follows (the word TTL, protocol). */
+	tp[0] = ip->ttl;
+	tp[1] = ip->proto;
+	__builtin_memcpy(&oldw, tp, 2);
+	tp[0]--;
+	__builtin_memcpy(&neww, tp, 2);
+	if (bpf_skb_store_bytes(skb, KDP_OFF_IP4 + 8, tp, 1, 0) ||
+	    bpf_l3_csum_replace(skb, KDP_OFF_IP4 + 10, oldw, neww, 2)) {
+		kdp_stat(KDP_ST_PASS_ERROR);
+		return KDP_TC_SHOT;
+	}
+	if (bpf_skb_adjust_room(skb, KDP_GRE4_LEN, BPF_ADJ_ROOM_MAC,
+				BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 |
+				BPF_F_ADJ_ROOM_ENCAP_L4_GRE)) {
+		kdp_stat(KDP_ST_PASS_ERROR);
+		return KDP_TC_SHOT;	/* the TTL is already one less */
+	}
+	__builtin_memset(&g, 0, sizeof(g));
+	g.ip.vihl = 0x45;
+	g.ip.tos = ip->tos;
+	g.ip.tot_len = bpf_htons((__u16)(tot + KDP_GRE4_LEN));
+	g.ip.id = (__be16)bpf_get_prandom_u32();
+	g.ip.frag = ip->frag & bpf_htons(KDP_IP4_DF);
+	g.ip.ttl = 64;
+	g.ip.proto = KDP_PROTO_GRE;
+	g.ip.src = cfg->self4;
+	g.ip.dst = dest;
+	g.ip.check = kdp_ip4_csum(&g.ip);
+	g.proto = bpf_htons(KDP_ETH_P_IP);
+	if (bpf_skb_store_bytes(skb, KDP_OFF_IP4, &g, sizeof(g), BPF_F_RECOMPUTE_CSUM)) {
+		kdp_stat(KDP_ST_PASS_ERROR);
+		return KDP_TC_SHOT;
+	}
+	count(c, d, flags, segs, len);
+	kdp_stat(KDP_ST_FWD);
+	return kdp_send(skb, &fib, rc, 0);
+}
+
+static __always_inline int
+in4(struct __sk_buff *skb, const struct kdp_cfg *cfg)
+{
+	struct kdp_ip4 ip;
+
+	if (!cfg->self4 || skb->len < KDP_OFF_IP4 + KDP_IP4_HLEN ||
+	    bpf_skb_load_bytes(skb, KDP_OFF_IP4, &ip, sizeof(ip)) < 0 || (ip.vihl >> 4) != 4)
+		return KDP_TC_NEXT;
+	kdp_stat(KDP_ST_SEEN);
+	if (ip.dst == cfg->self4)
+		return decap4(skb, cfg, &ip, skb->len - KDP_ETH_HLEN);
+	return route4(skb, cfg, &ip, skb->len - KDP_ETH_HLEN);
+}
+
 SEC("tc")
 int
 kdp_stack_in(struct __sk_buff *skb)
@@ -225,6 +406,8 @@ kdp_stack_in(struct __sk_buff *skb)
 	 * dropped by the kernel's IPv6 input: never act on them. */
 	if (!cfg || skb->pkt_type != 0 /* PACKET_HOST */)
 		return KDP_TC_NEXT;
+	if (skb->protocol == bpf_htons(KDP_ETH_P_IP))
+		return in4(skb, cfg);
 	len = kdp_read_ip6(skb, &ip);
 	if (len < 0)
 		return KDP_TC_NEXT;

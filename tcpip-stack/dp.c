@@ -507,10 +507,11 @@ forward4(struct stack *s, uint8_t *pkt, size_t len, struct wire_vnet_hdr *vh,
  * to another of our addresses through the raw GRE socket, VIPAROUTE): the
  * inner IPv4 packet, to a DVIPA we serve, is written into the TUN unchanged
  * (there the DVIPA is a local address).  pkt has WIRE_VNET_HDR_LEN bytes of
- * room before it.
+ * room before it; vh is the TUN's virtio-net header of the GRE packet (NULL
+ * from the raw socket).
  */
 static void
-deliver_gre4(struct stack *s, uint8_t *pkt, size_t len)
+deliver_gre4(struct stack *s, uint8_t *pkt, size_t len, const struct wire_vnet_hdr *vh)
 {
 	struct wire_gre4_info gi;
 	struct stack_dvipa *d;
@@ -535,6 +536,19 @@ deliver_gre4(struct stack *s, uint8_t *pkt, size_t len)
 		return;
 	}
 	memset(in - WIRE_VNET_HDR_LEN, 0, WIRE_VNET_HDR_LEN);
+	/* A checksum the sender left to the device (a routing stack's kernel
+	 * path encapsulates the client's packet as it is) is left to the
+	 * kernel again, at its place in the inner packet. */
+	if (vh && (vh->flags & WIRE_VNET_F_NEEDS_CSUM) && vh->csum_start >= gi.inner_off &&
+	    (size_t)vh->csum_start - gi.inner_off + vh->csum_offset + 2 <= gi.inner_len) {
+		struct wire_vnet_hdr ih;
+
+		memset(&ih, 0, sizeof(ih));
+		ih.flags = WIRE_VNET_F_NEEDS_CSUM;
+		ih.csum_start = (uint16_t)(vh->csum_start - gi.inner_off);
+		ih.csum_offset = vh->csum_offset;
+		wire_vnet_encode(&ih, in - WIRE_VNET_HDR_LEN);
+	}
 	s->cnt.strip_pkts++;
 	tun_write(s, in - WIRE_VNET_HDR_LEN, gi.inner_len + WIRE_VNET_HDR_LEN);
 }
@@ -559,7 +573,7 @@ handle_packet4(struct stack *s, uint8_t *frame, size_t flen, struct wire_vnet_hd
 	dst[10] = dst[11] = 0xff;
 	memcpy(dst + 12, pk.ip.dst, 4);
 	if (vipa_addr_is_v4(s->xcfaddr4) && memcmp(dst, s->xcfaddr4, 16) == 0) {
-		deliver_gre4(s, pkt, len);
+		deliver_gre4(s, pkt, len, vh);
 		return;
 	}
 	d = stack_dvipa_find(s, dst);
@@ -746,7 +760,7 @@ gre_cb(uv_poll_t *h, int status, int events)
 				lib_verdict(&s->tun_verdicts, "GRE socket read failed");
 			return;
 		}
-		deliver_gre4(s, pkt, (size_t)n);
+		deliver_gre4(s, pkt, (size_t)n, NULL);
 	}
 }
 

@@ -5,9 +5,12 @@
  *  - the DVIPA flags: OWNED / MOVING (we route its connections), TARGET (we
  *    strip the Type 2 Routing Header of packets for it), from struct
  *    stack_dvipa, set again whenever they change (stack_fast_sync);
- *  - the connections: one entry per confirmed VCRT entry of an IPv6 DVIPA we
- *    own or still forward (MOVING), key and target as the VCRT has them
- *    (IPv4 DVIPAs, routed in GRE, take the TUN path in both data paths).
+ *  - the connections: one entry per confirmed VCRT entry of a DVIPA we own
+ *    or still forward (MOVING), key as the VCRT has it, target its
+ *    DYNAMICXCF address; for an IPv4 DVIPA (GRE, when we have an IPv4
+ *    DYNAMICXCF address) the target's IPv4 DYNAMICXCF address, the GRE
+ *    packet's outer destination (a target reached through a VIPAROUTE stays
+ *    on the TUN path: kernel_entry says why).
  *    dist.c installs it when the connection is confirmed (the client's
  *    answer to the target's SYN-ACK, which the TSR counts and the daemon
  *    sees through its TUN, or the target's report: stack_fast_conn_put);
@@ -32,7 +35,7 @@
  * PROFILE chooses it outright.
  *
  * State: struct stack_fast (stack.h).  Level 1 of tcpip-stack/ (stack.h):
- * calls kdp/ and dvipa.c.
+ * calls kdp/, vipa/ and dvipa.c.
  */
 #include "tcpip-stack/stack.h"
 
@@ -46,9 +49,7 @@ stack_fast_dvipa_flags(const struct stack_dvipa *d, int tun_only)
 {
 	unsigned f = 0;
 
-	/* The programs handle IPv6 only: an IPv4 DVIPA's packets (GRE to the
-	 * targets) take the TUN path in both data paths. */
-	if (tun_only || vipa_addr_is_v4(d->addr))
+	if (tun_only)
 		return 0;
 	if (d->owned)
 		f |= KDP_DVIPA_OWNED;
@@ -71,12 +72,35 @@ stack_fast_datapath(const struct stack *s)
 	return s->fast.kdp ? "BPF" : "TUN";
 }
 
-/* The kernel table holds connections of IPv6 DVIPAs we route only: an
- * IPv4 DVIPA's connections are never mirrored (they stay on the TUN path). */
+/* The kernel table holds the connections of the DVIPAs we route; those of
+ * an IPv4 DVIPA only when we have an IPv4 DYNAMICXCF address (the GRE
+ * packets' source; without one dp.c forwards none either). */
 static int
-routes_conns(const struct stack_dvipa *d)
+routes_conns(const struct stack *s, const struct stack_dvipa *d)
 {
-	return d && (d->owned || d->moving) && !vipa_addr_is_v4(d->addr);
+	return d && (d->owned || d->moving) &&
+	       (!vipa_addr_is_v4(d->addr) || vipa_addr_is_v4(s->xcfaddr4));
+}
+
+/*
+ * 1 when the confirmed connection c belongs in the kernel table, with
+ * `dest` where the program sends its packets: its target's DYNAMICXCF
+ * address (IPv6: the RH2's destination; ourselves; IPv4: the GRE packet's
+ * outer destination).  An IPv4 target reached through a VIPAROUTE stays on
+ * the TUN path: it takes GRE to its LAN address off in its daemon (a raw
+ * socket), which sees the inner TCP checksum as the client's kernel left
+ * it for the device to complete; dp.c completes it before encapsulating,
+ * the program cannot.
+ */
+static int
+kernel_entry(const struct stack *s, const struct vipa_conn *c, uint8_t dest[16])
+{
+	if (!c->confirmed || !routes_conns(s, stack_dvipa_find((struct stack *)s, c->key.dvipa)))
+		return 0;
+	memcpy(dest, c->dest_xcf, 16);
+	/* The choice of dp.c's stack_dp_next_hop (a level above us). */
+	return !vipa_addr_is_v4(c->dest_xcf) || memcmp(c->dest_xcf, s->xcfaddr4, 16) == 0 ||
+	       !vipa_profile_vroute(&s->prof, c->dest_xcf);
 }
 
 static void
@@ -125,14 +149,15 @@ void
 stack_fast_conn_put(struct stack *s, const struct vipa_conn *c)
 {
 	struct kdp_conn kc;
+	uint8_t dest[16];
 	int r;
 
 	/* Only once confirmed: the daemon sees the SYN and the client's answer
 	 * to the target's SYN-ACK (the TSR counts it) through its TUN. */
-	if (!s->fast.kdp || !c->confirmed || !routes_conns(stack_dvipa_find(s, c->key.dvipa)))
+	if (!s->fast.kdp || !kernel_entry(s, c, dest))
 		return;
 	conn_of(&kc, &c->key);
-	r = kdp_conn_set(s->fast.kdp, &kc, c->dest_xcf);
+	r = kdp_conn_set(s->fast.kdp, &kc, dest);
 	if (r == -ENOSPC)
 		s->fast.conn_full++;	/* it stays on the TUN path */
 	else if (r < 0)
@@ -180,6 +205,7 @@ sweep_kernel(const struct kdp_conn *kc, const uint8_t dest[16], const struct kdp
 	struct stack *s = w->s;
 	struct vipa_conn_key k;
 	struct vipa_conn *c;
+	uint8_t want[16];
 
 	memset(&k, 0, sizeof(k));
 	memcpy(k.dvipa, kc->dvipa, 16);
@@ -187,12 +213,15 @@ sweep_kernel(const struct kdp_conn *kc, const uint8_t dest[16], const struct kdp
 	k.dport = kc->dport;
 	k.cport = kc->cport;
 	c = vipa_vcrt_lookup(s->vcrt, &k);
-	if (!c || !routes_conns(stack_dvipa_find(s, k.dvipa))) {
+	if (!c || !kernel_entry(s, c, want)) {
+		/* No such connection, not ours to route, or (a VIPAROUTE
+		 * came) no longer on the kernel path. */
 		if (kdp_conn_del(s->fast.kdp, kc) == 0)
 			s->fast.conn_del++;
 		return 0;
 	}
-	if (memcmp(dest, c->dest_xcf, 16) != 0) {
+	if (memcmp(dest, want, 16) != 0) {
+		/* Its target differs. */
 		stack_fast_conn_put(s, c);
 		return 0;
 	}
@@ -206,8 +235,9 @@ static int
 count_routed(struct vipa_conn *c, void *arg)
 {
 	struct sweep *w = arg;
+	uint8_t dest[16];
 
-	if (c->confirmed && routes_conns(stack_dvipa_find(w->s, c->key.dvipa)))
+	if (kernel_entry(w->s, c, dest))
 		w->kept--;
 	return 0;
 }
@@ -218,8 +248,9 @@ fill_missing(struct vipa_conn *c, void *arg)
 {
 	struct stack *s = arg;
 	struct kdp_conn kc;
+	uint8_t dest[16];
 
-	if (!c->confirmed || !routes_conns(stack_dvipa_find(s, c->key.dvipa)))
+	if (!kernel_entry(s, c, dest))
 		return 0;
 	conn_of(&kc, &c->key);
 	if (kdp_conn_get(s->fast.kdp, &kc, NULL, NULL) == -ENOENT)
@@ -279,6 +310,10 @@ stack_fast_start(struct stack *s)
 	if (r == 0 && (r = kdp_set_self(f->kdp, s->xcfaddr, STACK_TUN_NAME)) < 0) {
 		snprintf(f->why, sizeof(f->why), "kdp_set_self %s: %s", STACK_TUN_NAME,
 			 strerror(-r));
+		kdp_close(&f->kdp);
+	}
+	if (r == 0 && vipa_addr_is_v4(s->xcfaddr4) && (r = kdp_set_self4(f->kdp, s->xcfaddr4)) < 0) {
+		snprintf(f->why, sizeof(f->why), "kdp_set_self4: %s", strerror(-r));
 		kdp_close(&f->kdp);
 	}
 	if (r < 0) {

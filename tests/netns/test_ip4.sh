@@ -13,6 +13,10 @@
 # Then the VIPAROUTE variant: SYSA forwards to SYSB and SYSC in GRE to their
 # LAN addresses (VIPAROUTE DEFINE), with its routes to their IPv4 DYNAMICXCF
 # addresses removed so that no other path exists: the load still spreads.
+# By default SYSC runs DATAPATH TUN, the others the kernel path (BPF): the
+# held connections take it, SYSA's program sends them in GRE from their
+# kernel entries, SYSB's takes the GRE off, SYSC's daemon too (VIPAROUTE
+# targets stay on the TUN path).  DATAPATH=TUN: every stack TUN.
 . tests/netns/lib.sh
 tmp=$(mktemp -d); pids=""; trap 'kill $pids 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
 DVIPA=10.100.0.1
@@ -48,7 +52,19 @@ spread() {
 	ok "$1: 300 IPv4 requests spread evenly (ROUNDROBIN)"
 }
 
-sx up >/dev/null || fail "sysplex up"
+if [ -z "${DATAPATH:-}" ]; then
+	# Mixed data paths: SYSA and SYSB (its backup) run the kernel path,
+	# SYSC the TUN path, which takes the GRE of SYSA's kernel path off in
+	# its daemon.
+	cat > "$tmp/mixed.lua" <<LUA
+local t = dofile("$(pwd)/sysplex/topologies/default.lua")
+t.systems[3].profile = t.systems[3].profile .. "\nDATAPATH TUN\n"
+return t
+LUA
+	sx up "$tmp/mixed.lua" >/dev/null || fail "sysplex up (SYSC: DATAPATH TUN)"
+else
+	sx up >/dev/null || fail "sysplex up"
+fi
 ready4() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq -c --arg d "$DVIPA" '[.vdpt[] | select(.dest == $d and .rdy > 0) | .destxcf] | sort'; }
 poll_until 30 eval '[ "$(ready4)" = '"'"'["10.10.0.1","10.10.0.2","10.10.0.3"]'"'"' ]' ||
 	fail "VDPT of $DVIPA: ready targets $(ready4)"
@@ -68,6 +84,24 @@ vcrt4 SYSA > "$tmp/vcrt.before"
 nb=$(jq '[.[] | select(.bypass != "IPV4-ROUTED")] | length' "$tmp/vcrt.before")
 [ "$nb" = 0 ] || fail "$nb IPv4 VCRT entries not shown as IPV4-ROUTED"
 ok "$((2 * N)) held IPv4 connections, every one IPV4-ROUTED in the VCRT"
+# kstat SYS FIELD: the kernel program's counter FIELD for the IPv4 DVIPA.
+kstat() { cmdj "$1" 'SYSPLEX$STATS' | jq --arg d "$DVIPA" --arg f "$2" '[.kernel.dvipas[]? | select(.dvipa == $d) | .[$f]] | add // 0'; }
+kpkts() { vcrt4 SYSA | jq '[.[].kernelpkts] | add'; }
+if [ "${DATAPATH:-BPF}" = BPF ]; then
+	# The kernel path: each connection has its kernel entry on SYSA, which
+	# sends the clients' packets in GRE; SYSB takes the GRE off in the
+	# kernel too, SYSC (DATAPATH TUN) in its daemon.
+	paths=$(vcrt4 SYSA | jq -r '[.[].path] | unique | join(",")')
+	[ "$paths" = BPF ] || fail "IPv4 VCRT paths on SYSA: $paths (expected BPF)"
+	[ "$(cmdj SYSC 'D TCPIP,TCPCS,NETSTAT,CONFIG' | jq -r .config.datapath)" = TUN ] || fail "SYSC does not run DATAPATH TUN"
+	k0=$(kpkts); b0=$(kstat SYSB strip_pkts)
+	grew() { [ "$(kpkts)" -gt "$k0" ] && [ "$(kstat SYSB strip_pkts)" -gt "$b0" ]; }
+	poll_until 30 grew || fail "kernel path idle: SYSA forwarded $k0 -> $(kpkts), SYSB stripped $b0 -> $(kstat SYSB strip_pkts)"
+	ok "every IPv4 connection on SYSA's kernel path (PATH BPF): SYSA forwards in GRE ($(kpkts) packets), SYSB decapsulates in the kernel ($(kstat SYSB strip_pkts)), SYSC (TUN) in its daemon"
+else
+	paths=$(vcrt4 SYSA | jq -r '[.[].path] | unique | join(",")')
+	[ "$paths" = TUN ] || fail "IPv4 VCRT paths on SYSA: $paths (expected TUN)"
+fi
 # The client ports of the connections SYSB and SYSC terminate.
 for c in CLIENT1 CLIENT2; do
 	a=$(in_host $c ip -4 -o addr show dev lan0 | awk '{ split($4, x, "/"); print x[1] }')

@@ -72,6 +72,7 @@ struct fake_kdp {
 	int loadable;			/* kdp_open succeeds */
 	int open;
 	uint8_t self[16];
+	uint8_t self4[16];		/* kdp_set_self4 (zero: none) */
 	char local_if[16];
 	uint64_t lease_ms;
 	unsigned loss_pct;

@@ -94,6 +94,16 @@ kdp_set_self(struct kdp *k, const uint8_t coa[16], const char *local_ifname)
 }
 
 int
+kdp_set_self4(struct kdp *k, const uint8_t addr4[16])
+{
+	LIB_UNUSED(k);
+	memset(fake_kdp.self4, 0, 16);
+	if (addr4)
+		memcpy(fake_kdp.self4, addr4, 16);
+	return 0;
+}
+
+int
 kdp_set_lease(struct kdp *k, uint64_t until_ms)
 {
 	LIB_UNUSED(k);

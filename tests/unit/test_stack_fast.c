@@ -18,8 +18,9 @@
  *  - The sweep deletes kernel entries the VCRT does not have, installs VCRT
  *    entries the kernel misses (a full table, a takeover), corrects a
  *    target, and takes the client's FIN time into the VCRT entry.
- *  - An IPv4 DVIPA gets no flags and its connections no kernel entries
- *    (the programs are IPv6 only; IPv4 takes the TUN path and GRE).
+ *  - An IPv4 DVIPA's connections get kernel entries to the GRE packet's
+ *    outer destination (the target's IPv4 DYNAMICXCF address, or its
+ *    VIPAROUTE), none without our own IPv4 DYNAMICXCF address.
  *  - SYSPLEX$LINK: loss goes to the program; a delay clears the DVIPA flags
  *    (every packet through the TUN, where the delay line is) until it ends.
  */
@@ -340,34 +341,60 @@ test_table_full(void **state)
 	assert_kernel(41001, XB);
 }
 
-/* An IPv4 DVIPA (routed in GRE, which the programs do not do): no flags,
- * its connections never get a kernel entry (not when reported, not from
- * the sweep), while the IPv6 DVIPA's beside it do. */
+/* An IPv4 DVIPA (routed in GRE): its flags as an IPv6 one's, our IPv4
+ * DYNAMICXCF address for the GRE source, and each connection's kernel entry
+ * sends to the target's IPv4 DYNAMICXCF address; a target reached through a
+ * VIPAROUTE is left to the TUN path (the sweep deletes the entry, and puts
+ * it back when the VIPAROUTE goes). */
 static void
-test_ipv4_stays_on_tun(void **state)
+test_ipv4_gre(void **state)
 {
-	struct vipa_conn_key k;
+	static const uint8_t LANB4[16] = { [10] = 0xff, [11] = 0xff, 10, 1, 0, 2 };
+	struct kdp_conn kc;
+	struct fake_kdp_conn *e;
 
 	(void)state;
 	assert_int_equal(stack_fast_start(&st), 0);
+	assert_memory_equal(fake_kdp.self4, XA4, 16);
 	own();
 	own_dvipa(DV4);
-	assert_int_equal(fake_kdp_flags(DV), KDP_DVIPA_OWNED | KDP_DVIPA_TARGET);
-	assert_int_equal(fake_kdp_flags(DV4), 0);
+	assert_int_equal(fake_kdp_flags(DV4), KDP_DVIPA_OWNED | KDP_DVIPA_TARGET);
 	report_of("SYSB", DV4, CL4, 41000, WIRE_CONN_EST);
-	report("SYSB", 41001, WIRE_CONN_EST);
-	memset(&k, 0, sizeof(k));
-	memcpy(k.dvipa, DV4, 16);
-	memcpy(k.client, CL4, 16);
-	k.dport = 8080;
-	k.cport = 41000;
-	assert_non_null(vipa_vcrt_lookup(st.vcrt, &k));
-	assert_memory_equal(vipa_vcrt_lookup(st.vcrt, &k)->dest_xcf, XB4, 16);
-	assert_int_equal(fake_kdp_conn_count(), 1);
-	assert_kernel(41001, XB);
+	memset(&kc, 0, sizeof(kc));
+	memcpy(kc.dvipa, DV4, 16);
+	memcpy(kc.client, CL4, 16);
+	kc.dport = 8080;
+	kc.cport = 41000;
+	assert_non_null(e = fake_kdp_conn_find(&kc));
+	assert_memory_equal(e->dest, XB4, 16);
+	/* VIPAROUTE DEFINE for SYSB: GRE to its LAN address from now on. */
+	memcpy(st.prof.vroute[0].xcf, XB4, 16);
+	memcpy(st.prof.vroute[0].target, LANB4, 16);
+	st.prof.vroute[0].v4 = 1;
+	st.prof.nvroute = 1;
 	stack_fast_sweep(&st);
-	assert_int_equal(fake_kdp_conn_count(), 1);
-	assert_int_equal(st.fast.conn_full, 0);
+	assert_null(fake_kdp_conn_find(&kc));
+	st.prof.nvroute = 0;
+	stack_fast_sweep(&st);
+	assert_memory_equal(fake_kdp_conn_find(&kc)->dest, XB4, 16);
+	/* Its end takes the kernel entry with it. */
+	report_of("SYSB", DV4, CL4, 41000, WIRE_CONN_END);
+	assert_null(fake_kdp_conn_find(&kc));
+}
+
+/* A stack without an IPv4 DYNAMICXCF address forwards no IPv4 (dp.c has no
+ * GRE source either): no IPv4 address for the program, no IPv4 entries. */
+static void
+test_ipv4_without_xcf4(void **state)
+{
+	(void)state;
+	memset(st.xcfaddr4, 0, 16);
+	assert_int_equal(stack_fast_start(&st), 0);
+	assert_false(vipa_addr_is_v4(fake_kdp.self4));
+	own_dvipa(DV4);
+	report_of("SYSB", DV4, CL4, 41000, WIRE_CONN_EST);
+	stack_fast_sweep(&st);
+	assert_int_equal(fake_kdp_conn_count(), 0);
 }
 
 /* ---- SYSPLEX$LINK ------------------------------------------------------------------------ */
@@ -401,7 +428,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_conn_expires, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_repairs, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_table_full, setup, fake_stack_teardown),
-		cmocka_unit_test_setup_teardown(test_ipv4_stays_on_tun, setup, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_ipv4_gre, setup, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_ipv4_without_xcf4, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_link, setup, fake_stack_teardown),
 	};
 
