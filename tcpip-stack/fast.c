@@ -134,12 +134,21 @@ stack_fast_sync(struct stack *s)
 	for (i = 0; i < s->ndv; i++) {
 		unsigned fl = stack_fast_dvipa_flags(&s->dv[i], f->tun_only);
 
+		if (f->set[i] && memcmp(f->addr[i], s->dv[i].addr, 16) != 0) {
+			/* The slot was reused for another DVIPA (a full table's
+			 * idle entry ages out, dvipa.c): the old one's kernel
+			 * entry goes, or the map would fill with DVIPAs nobody
+			 * holds. */
+			(void)kdp_dvipa_del(f->kdp, f->addr[i]);
+			f->set[i] = 0;
+		}
 		if (f->set[i] && f->flags[i] == fl)
 			continue;
 		if (kdp_dvipa_set(f->kdp, s->dv[i].addr, fl) < 0) {
 			f->errors++;
 			continue;
 		}
+		memcpy(f->addr[i], s->dv[i].addr, 16);
 		f->flags[i] = (uint8_t)fl;
 		f->set[i] = 1;
 	}

@@ -196,6 +196,7 @@ struct stack_fast {
 	char why[256];			/* why the TUN path ("" when BPF) */
 	uint8_t flags[VIPA_MAX_DVIPA];	/* kernel DVIPA flags last set, per s->dv[i] */
 	uint8_t set[VIPA_MAX_DVIPA];	/* ...and whether they were set at all */
+	uint8_t addr[VIPA_MAX_DVIPA][16];	/* ...for which DVIPA (a slot may be reused) */
 	uint64_t lease_ms;		/* lease last given to the program */
 	uint64_t conn_put, conn_del;	/* kernel connection entries installed / deleted */
 	uint64_t conn_full;		/* not installed: the kernel table was full */

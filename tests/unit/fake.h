@@ -59,7 +59,7 @@ void fake_clock_advance(uint64_t ms);
 #include "kdp/kdp.h"
 
 #define FAKE_KDP_CONNS 256
-#define FAKE_KDP_DVIPAS 16
+#define FAKE_KDP_DVIPAS VIPA_MAX_DVIPA	/* as the daemon sizes the map */
 
 struct fake_kdp_conn {
 	int used;

@@ -21,6 +21,8 @@
  *  - An IPv4 DVIPA's connections get kernel entries to the GRE packet's
  *    outer destination (the target's IPv4 DYNAMICXCF address, or its
  *    VIPAROUTE), none without our own IPv4 DYNAMICXCF address.
+ *  - A DVIPA table slot reused for another DVIPA (a full table's idle entry
+ *    ages out): the old DVIPA's kernel entry goes, the new one gets flags.
  *  - SYSPLEX$LINK: loss goes to the program; a delay clears the DVIPA flags
  *    (every packet through the TUN, where the delay line is) until it ends.
  */
@@ -397,6 +399,48 @@ test_ipv4_without_xcf4(void **state)
 	assert_int_equal(fake_kdp_conn_count(), 0);
 }
 
+/* ---- a reused DVIPA table slot ------------------------------------------------------------ */
+
+/* A full DVIPA table reuses an idle entry's slot for a new DVIPA
+ * (stack_dvipa_get): the old DVIPA's kernel entry goes, the new one gets
+ * its flags, and the kernel's map (as large as the table) never fills with
+ * DVIPAs nobody holds. */
+static void
+test_reused_slot(void **state)
+{
+	uint8_t a[16];
+	struct stack_dvipa *d;
+	int i, slot;
+
+	(void)state;
+	assert_int_equal(stack_fast_start(&st), 0);
+	own();
+	for (i = 0; st.ndv < VIPA_MAX_DVIPA; i++) {
+		memcpy(a, DV, 16);
+		a[14] = (uint8_t)(1 + i);
+		assert_non_null(stack_dvipa_get(&st, a));
+	}
+	stack_fast_sync(&st);
+	for (i = 0; i < st.ndv; i++)
+		assert_int_not_equal(fake_kdp_flags(st.dv[i].addr), 0xffffffffu);
+	/* A new one in a full table: an idle entry's slot, as a target. */
+	memcpy(a, DV, 16);
+	a[14] = 0xee;
+	d = stack_dvipa_get(&st, a);
+	assert_non_null(d);
+	slot = (int)(d - st.dv);
+	assert_int_not_equal(slot, (int)(dv() - st.dv));
+	d->target = 1;
+	stack_fast_sync(&st);
+	assert_int_equal(fake_kdp_flags(a), KDP_DVIPA_TARGET);
+	/* The DVIPA that held the slot before is no longer in the kernel. */
+	for (i = 0; i < FAKE_KDP_DVIPAS; i++)
+		if (fake_kdp.dv[i].used)
+			assert_non_null(stack_dvipa_find(&st, fake_kdp.dv[i].addr));
+	assert_int_equal(fake_kdp_flags(DV), KDP_DVIPA_OWNED | KDP_DVIPA_TARGET);
+	assert_int_equal(st.fast.errors, 0);
+}
+
 /* ---- SYSPLEX$LINK ------------------------------------------------------------------------ */
 
 static void
@@ -431,6 +475,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ipv4_gre, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_ipv4_without_xcf4, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_link, setup, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_reused_slot, setup, fake_stack_teardown),
 	};
 
 	lib_log_init("test", LIB_LOG_ERR);
