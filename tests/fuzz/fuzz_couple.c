@@ -38,7 +38,13 @@ check_couple(void)
 
 	if (c.n < 1 || c.n > XCF_MAX_MEMBERS || !c.sysplex[0] || c.fail_ms <= c.hb_ms)
 		abort();
-	if (c.cds[0] && (c.cds[0] != '/' || c.lease_ms < 4 * c.hb_ms))
+	/* CDS: a file (absolute path) or a CDS server (tcp://ADDR:PORT), whose
+	 * KEY only a server may have. */
+	if (c.cds[0] && ((c.cds[0] != '/' && !xcf_cds_is_remote(c.cds)) ||
+			 c.lease_ms < 4 * c.hb_ms))
+		abort();
+	if (c.cds_key[0] && (!xcf_cds_is_remote(c.cds) || strlen(c.cds_key) != XCF_KEY_LEN ||
+			     xcf_key_decode(c.cds_key, raw) < 0))
 		abort();
 	for (i = 0; i < c.n; i++) {
 		const struct xcf_couple_member *m = &c.m[i];
