@@ -338,21 +338,21 @@ build-fuzz/liblib.a: $(call FUZZ_OBJ,$(LIB_SRC))
 build-fuzz/lib%.a:
 	@rm -f $@ && ar rcs $@ $^
 FUZZ_MODLIBS = build-fuzz/libvipa.a build-fuzz/libwire.a build-fuzz/liblib.a
-FUZZ_LINK = clang -g -O1 -std=gnu11 -fsanitize=fuzzer $(FUZZ_SAN) $(CPPFLAGS) $(EXT_CFLAGS)
+FUZZ_LINK = clang -g -O1 -std=gnu11 -fsanitize=fuzzer $(FUZZ_SAN) $(CPPFLAGS) $(EXT_CFLAGS) -MMD -MP -MF $@.d -MT $@
 # The stack and the agent call the kdp/ module (connection events, the
 # kernel fast path): linked as gcc built it, not instrumented (the harnesses
 # never open it).
 $(filter build-fuzz/fuzz_stack_%,$(FUZZ_BINS)): build-fuzz/fuzz_stack_%: tests/fuzz/fuzz_stack_%.c \
 		$(call FUZZ_OBJ,$(FAKE_SRC)) build-fuzz/libstack.a $(FUZZ_MODLIBS) $(LIBA_KDP)
 	@$(say) "  FUZZ-LD $@"
-	$(Q)$(FUZZ_LINK) -o $@ $^ $(EXT_LIBS) $(KDP_LIBS) $(LDLIBS_ALL)
+	$(Q)$(FUZZ_LINK) -o $@ $(filter-out %.h,$^) $(EXT_LIBS) $(KDP_LIBS) $(LDLIBS_ALL)
 $(filter build-fuzz/fuzz_agent_%,$(FUZZ_BINS)): build-fuzz/fuzz_agent_%: tests/fuzz/fuzz_agent_%.c \
 		build-fuzz/libagent.a $(FUZZ_MODLIBS) $(LIBA_KDP)
 	@$(say) "  FUZZ-LD $@"
-	$(Q)$(FUZZ_LINK) -o $@ $^ $(EXT_LIBS) $(KDP_LIBS) $(LDLIBS_ALL)
+	$(Q)$(FUZZ_LINK) -o $@ $(filter-out %.h,$^) $(EXT_LIBS) $(KDP_LIBS) $(LDLIBS_ALL)
 build-fuzz/fuzz_store: tests/fuzz/fuzz_store.c $(FUZZ_MODLIBS)
 	@$(say) "  FUZZ-LD $@"
-	$(Q)$(FUZZ_LINK) -o $@ $^ $(EXT_LIBS) $(LDLIBS_ALL)
+	$(Q)$(FUZZ_LINK) -o $@ $(filter-out %.h,$^) $(EXT_LIBS) $(LDLIBS_ALL)
 # The smoke test of every harness (`make test`): a few seconds each.
 FUZZ_SMOKE_SECONDS ?= 3
 test-fuzz: $(FUZZ_BINS)
@@ -414,6 +414,7 @@ uninstall:
 	@DESTDIR='$(DESTDIR)' dist/install.sh uninstall '$(MANIFEST)'
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find build-fuzz -name '*.d' 2>/dev/null)
 
 # ---- kdp: the kernel data path (eBPF) -------------------------------------------
 # BPF programs kdp/*.bpf.c are compiled with clang -target bpf against the

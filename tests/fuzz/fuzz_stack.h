@@ -19,7 +19,9 @@
 
 #include "tests/unit/fake.h"
 
-#define FUZZ_STACK_RENEW 2048
+#ifndef FUZZ_STACK_RENEW
+#define FUZZ_STACK_RENEW 65536
+#endif
 
 static struct stack fz_st;
 static int fz_ready;
