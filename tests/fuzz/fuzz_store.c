@@ -13,6 +13,10 @@
  * length octet and that many octets.  Proves, for any input: no crash, no
  * read out of bounds, no undefined behaviour; what is loaded is bounded by
  * the tables' capacity.
+ *
+ * Speed (the store is opened once): the two INSERT statements are prepared
+ * once, the tables loaded into are made once and emptied after each input
+ * (only the entries it added), the rows are written in one transaction.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -29,13 +33,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static char path[64];
 static struct vipa_store *store;
 static sqlite3 *db;
+static sqlite3_stmt *ins[2], *del[2];
+static struct vipa_vcrt *vcrt;
+static struct vipa_vdpt *vdpt;
 
 static void
 cleanup(void)
 {
 	char p[80];
 
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		sqlite3_finalize(ins[i]);
+		sqlite3_finalize(del[i]);
+	}
 	vipa_store_close(&store);
+	vipa_vcrt_destroy(&vcrt);
+	free(vdpt);
 	uv_run(uv_default_loop(), UV_RUN_NOWAIT);
 	if (db)
 		sqlite3_close(db);
@@ -48,10 +63,18 @@ cleanup(void)
 	rmdir(path);
 }
 
+static const char *const sql[2] = {
+	"INSERT OR REPLACE INTO vcrt(dvipa, client, dport, cport, dest, state, bypass, coa, "
+	"created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	"INSERT OR REPLACE INTO vdpt(dvipa, port, dest, dest_name, rdy, weight, totalconn, "
+	"flags) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+};
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char dir[] = "/dev/shm/fuzz_store.XXXXXX", err[256];
+	int i;
 
 	(void)argc;
 	(void)argv;
@@ -64,6 +87,16 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	sqlite3_busy_timeout(db, 1000);
 	sqlite3_exec(db, "PRAGMA synchronous=OFF;", NULL, NULL, NULL);
+	for (i = 0; i < 2; i++)
+		if (sqlite3_prepare_v2(db, sql[i], -1, &ins[i], NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(db, i ? "DELETE FROM vdpt" : "DELETE FROM vcrt", -1, &del[i],
+				       NULL) != SQLITE_OK)
+			abort();
+	vcrt = vipa_vcrt_new(64);
+	vdpt = calloc(1, sizeof(*vdpt));
+	if (!vcrt || !vdpt)
+		abort();
+	vipa_vdpt_init(vdpt);
 	atexit(cleanup);
 	return 0;
 }
@@ -101,41 +134,48 @@ bind_col(sqlite3_stmt *q, int i, const uint8_t **p, const uint8_t *end)
 	return 1;
 }
 
+/* Empties the VCRT (vipa_vcrt_foreach removes what the callback says). */
+static int
+drop(struct vipa_conn *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return 1;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const sql[2] = {
-		"INSERT OR REPLACE INTO vcrt(dvipa, client, dport, cport, dest, state, bypass, coa, "
-		"created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-		"INSERT OR REPLACE INTO vdpt(dvipa, port, dest, dest_name, rdy, weight, totalconn, "
-		"flags) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	};
 	const uint8_t *p = data, *end = data + size;
-	struct vipa_vcrt *vcrt = vipa_vcrt_new(64);
-	struct vipa_vdpt *vdpt = calloc(1, sizeof(*vdpt));
-	int rows = 0;
+	int rows = 0, i;
 
-	if (!vcrt || !vdpt)
-		abort();
-	vipa_vdpt_init(vdpt);
-	sqlite3_exec(db, "BEGIN; DELETE FROM vcrt; DELETE FROM vdpt;", NULL, NULL, NULL);
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	for (i = 0; i < 2; i++) {
+		sqlite3_step(del[i]);
+		sqlite3_reset(del[i]);
+	}
 	while (p < end && rows++ < 200) {
-		int kind = *p++ & 1, i, ncol = kind ? 8 : 9, ok = 1;
-		sqlite3_stmt *q;
+		int kind = *p++ & 1, ncol = kind ? 8 : 9, ok = 1;
+		sqlite3_stmt *q = ins[kind];
 
-		if (sqlite3_prepare_v2(db, sql[kind], -1, &q, NULL) != SQLITE_OK)
-			abort();
 		for (i = 1; i <= ncol && ok; i++)
 			ok = bind_col(q, i, &p, end);
 		if (ok)
 			sqlite3_step(q);
-		sqlite3_finalize(q);
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
 	}
-	sqlite3_exec(db, "COMMIT;", NULL, NULL, NULL);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	vipa_store_load(store, vcrt, vdpt);
 	if (vipa_vcrt_count(vcrt) > vipa_vcrt_capacity(vcrt))
 		abort();
-	vipa_vcrt_destroy(&vcrt);
-	free(vdpt);
+	/* What this input loaded goes; the rest of the tables is untouched. */
+	vipa_vcrt_foreach(vcrt, drop, NULL);
+	if (vipa_vcrt_count(vcrt) != 0)
+		abort();
+	memset(vdpt->e, 0, (size_t)vdpt->n * sizeof(vdpt->e[0]));
+	vdpt->n = 0;
+	memset(vdpt->svc, 0, (size_t)vdpt->nsvc * sizeof(vdpt->svc[0]));
+	vdpt->nsvc = 0;
 	return 0;
 }
