@@ -263,11 +263,17 @@ upcase(char *dst, const char *src, size_t size)
 static int
 kw(const char *tok, const char *keyword)
 {
-	size_t tl = strlen(tok), kl = strlen(keyword), min = 0;
+	size_t i;
+	int opt = 0;	/* the keyword's optional (lower case) part reached */
 
-	while (min < kl && !islower((unsigned char)keyword[min]))
-		min++;
-	return tl >= min && tl <= kl && strncasecmp(tok, keyword, tl) == 0;
+	/* One pass: tok is a prefix of keyword (case ignored) at least as long
+	 * as the keyword's upper-case part. */
+	for (i = 0; tok[i]; i++) {
+		if (!keyword[i] || toupper((unsigned char)tok[i]) != toupper((unsigned char)keyword[i]))
+			return 0;
+		opt |= islower((unsigned char)keyword[i]) != 0;
+	}
+	return opt || !keyword[i] || islower((unsigned char)keyword[i]);
 }
 
 static const struct stmt_def *
