@@ -533,7 +533,7 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 			/* A binding another routing stack made: our next BU for it
 			 * (refresh or deletion) must be newer than its last. */
 			c->bu_seq = r->seq;
-			stack_mip6_seq_seen(s, r->seq);
+			stack_mip6_seq_seen(s, c->key.client, c->key.dvipa, r->seq);
 		}
 		/* The target confirmed the connection: the claim's "notification that
 		 * the connection request has been accepted" updates the routing table. */

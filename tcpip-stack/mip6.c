@@ -23,11 +23,19 @@
  * "per-home-address bindings" below.  Each client's kind is kept in
  * s->mip6.peers, each such binding in s->mip6.homes.
  *
- * Sequence numbers: one counter for every BU this stack sends, kept newer
- * than the last sequence number of every binding it learned from a target's
- * report (a binding another routing stack made: takeover, takeback,
- * DEACTIVATE, LEAVEGROUP), so the client accepts our refreshes and
- * deletions of it.  A client that still answers "sequence number out of
+ * Sequence numbers: one counter per binding, i.e. per (client, DVIPA): the
+ * client keeps its binding cache entries by home address (the DVIPA), and
+ * every BU for that pair (per-connection or per-home-address, refresh or
+ * deletion) is compared with the entry's last number (RFC 6275 9.5.1).  A
+ * counter starts at a random number (getrandom), so one who sees none of
+ * our BUs to a client cannot guess the next, and what one client sees tells
+ * nothing of another's.  It is kept newer, in the serial-number arithmetic
+ * of RFC 6275 11.7.1 (mip6_seq_newer), than the last sequence number of a
+ * binding learned from a target's report (a binding another routing stack
+ * made: takeover, takeback, DEACTIVATE, LEAVEGROUP), so the client accepts
+ * our refreshes and deletions of it.  Counters unused for longer than any
+ * binding lives (SEQ_KEEP_MS) are dropped when the table is full; a new one
+ * starts at a random number again.  A client that still answers "sequence number out of
  * window" (status 135, with its last accepted number) gets the BU again,
  * numbered after that: once for a deletion, within the usual tries for a
  * binding.
@@ -53,6 +61,8 @@
 #define STACK_RETRY_MS 1000
 #define STACK_MAX_TRIES 5
 #define RECENT_DEL_MS 10000		/* how long a deletion may be refused and retried */
+/* A binding's sequence counter outlives any binding it numbered. */
+#define SEQ_KEEP_MS (2 * 1000ull * MIP6_MAX_RR_BINDING_LIFETIME)
 
 /* The binding lifetime this stack asks for (IPCONFIG6 MIP6BINDLIFETIME). */
 static unsigned
@@ -65,16 +75,12 @@ int
 stack_mip6_init(struct stack *s)
 {
 	memset(&s->mip6, 0, sizeof(s->mip6));
-	/* Our BUs' sequence numbers start at a random number, not at 1, so
-	 * that one who sees none of our BUs cannot guess them. */
-	while (!s->mip6.bu_seq_next)
-		if (getrandom(&s->mip6.bu_seq_next, sizeof(s->mip6.bu_seq_next), 0) !=
-		    sizeof(s->mip6.bu_seq_next))
-			s->mip6.bu_seq_next = (uint16_t)(lib_now_ns() | 1);
 	s->mip6.peers = lib_tab_new(STACK_MIP6_PEERS_MAX, 16, sizeof(struct stack_mip6_peer));
 	s->mip6.homes = lib_tab_new(STACK_MIP6_HOMES_MAX, sizeof(struct stack_mip6_home_key),
 				    sizeof(struct stack_mip6_home));
-	if (!s->mip6.peers || !s->mip6.homes) {
+	s->mip6.seqs = lib_tab_new(STACK_MIP6_SEQ_MAX, sizeof(struct stack_mip6_home_key),
+				   sizeof(struct stack_mip6_seq));
+	if (!s->mip6.peers || !s->mip6.homes || !s->mip6.seqs) {
 		stack_mip6_fini(s);
 		return -ENOMEM;
 	}
@@ -86,6 +92,81 @@ stack_mip6_fini(struct stack *s)
 {
 	lib_tab_destroy(&s->mip6.peers);
 	lib_tab_destroy(&s->mip6.homes);
+	lib_tab_destroy(&s->mip6.seqs);
+}
+
+/* ---- BU sequence numbers: one counter per binding (client, DVIPA) ----------------- */
+
+/* A number no one can guess, never 0 (0 means "none" in reports). */
+static uint16_t
+seq_random(const struct stack *s)
+{
+	uint16_t v = 0;
+
+	if (s->mip6.bu_seq_start)
+		return s->mip6.bu_seq_start;	/* unit tests: numbering from a known start */
+	while (!v)
+		if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
+			v = (uint16_t)(lib_now_ns() | 1);
+	return v;
+}
+
+static int
+seq_stale(void *entry, void *arg)
+{
+	const struct stack_mip6_seq *q = entry;
+
+	return lib_now_ms() - q->used_ms > *(const uint64_t *)arg;
+}
+
+/* The counter of the binding (client, dvipa), made (random start) when
+ * there is none; NULL when the table is full of counters still in use. */
+static struct stack_mip6_seq *
+seq_get(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16])
+{
+	struct stack_mip6_home_key k;
+	struct stack_mip6_seq *q;
+	int created;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.dvipa, dvipa, 16);
+	memcpy(k.client, client, 16);
+	q = lib_tab_insert(s->mip6.seqs, &k, &created);
+	if (!q) {
+		uint64_t keep = SEQ_KEEP_MS;
+
+		lib_tab_foreach(s->mip6.seqs, seq_stale, &keep);
+		q = lib_tab_insert(s->mip6.seqs, &k, &created);
+		if (!q)
+			return NULL;
+	}
+	if (created)
+		q->next = seq_random(s);
+	q->used_ms = lib_now_ms();
+	return q;
+}
+
+/* The sequence number of our next BU for the binding (client, dvipa). */
+static uint16_t
+seq_take(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16])
+{
+	struct stack_mip6_seq *q = seq_get(s, client, dvipa);
+	uint16_t v;
+
+	if (!q)
+		return seq_random(s);	/* the client answers 135 if it is too old */
+	v = q->next++;
+	if (!q->next)
+		q->next = 1;
+	return v;
+}
+
+uint16_t
+stack_mip6_seq_next(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16])
+{
+	struct stack_mip6_seq *q = seq_get(s, client, dvipa);
+
+	return q ? q->next : 0;
 }
 
 /* ---- the kind of correspondent node of each client -------------------------------- */
@@ -376,7 +457,7 @@ try_bind(struct stack *s, struct vipa_conn *c)
 		try_bind(s, c);
 		return;
 	}
-	c->bu_seq = s->mip6.bu_seq_next++;
+	c->bu_seq = seq_take(s, c->key.client, c->key.dvipa);
 	if (send_bu(s, c->key.client, c->key.dvipa, c->dest_xcf, c->bu_seq, c->key.cport,
 		    c->key.dport) == 0) {
 		c->bu_ms = now;
@@ -404,7 +485,7 @@ send_delete(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16], 
 	memset(&m, 0, sizeof(m));
 	m.proto = WIRE_PROTO_NONE;
 	m.type = MIP6_MH_BU;
-	m.bu.seq = s->mip6.bu_seq_next++;
+	m.bu.seq = seq_take(s, client, dvipa);
 	m.bu.flags = 0;
 	m.bu.lifetime = 0;
 	m.opts.present = MIP6_OPTF(MIP6_OPT_NONCE) | MIP6_OPTF(MIP6_OPT_ALTCOA) |
@@ -678,7 +759,7 @@ home_try(struct stack *s, struct stack_mip6_home *h)
 		home_drop(s, h, 0);
 		return;
 	}
-	h->seq = s->mip6.bu_seq_next++;
+	h->seq = seq_take(s, h->key.client, h->key.dvipa);
 	if (send_bu(s, h->key.client, h->key.dvipa, h->coa, h->seq, 0, 0) == 0) {
 		if (!h->bu_tries && !h->refreshing)
 			s->mip6.started++;
@@ -812,7 +893,7 @@ stack_mip6_conn_learned(struct stack *s, struct vipa_conn *c, const struct wire_
 	if (r->seq && mip6_seq_newer(r->seq, h->seq))
 		h->seq = r->seq;
 	if (r->seq)
-		stack_mip6_seq_seen(s, r->seq);	/* our next BU must be newer */
+		stack_mip6_seq_seen(s, c->key.client, c->key.dvipa, r->seq);	/* ours newer */
 	if (!c->per_home) {
 		c->per_home = 1;
 		h->nconn++;
@@ -880,15 +961,18 @@ stack_mip6_conn_ended(struct stack *s, const struct vipa_conn *c, int target_los
 }
 
 void
-stack_mip6_seq_seen(struct stack *s, uint16_t seq)
+stack_mip6_seq_seen(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16],
+		    uint16_t seq)
 {
-	uint16_t *next = &s->mip6.bu_seq_next;
+	struct stack_mip6_seq *q = seq_get(s, client, dvipa);
 
-	/* Wrap-around order (RFC 6275 9.5.1): keep the counter ahead. */
-	if (seq == *next || mip6_seq_newer(seq, *next))
-		*next = (uint16_t)(seq + 1);
-	if (*next == 0)
-		*next = 1;
+	if (!q)
+		return;
+	/* Serial-number order (RFC 6275 11.7.1): keep the counter ahead. */
+	if (seq == q->next || mip6_seq_newer(seq, q->next))
+		q->next = (uint16_t)(seq + 1);
+	if (q->next == 0)
+		q->next = 1;
 }
 
 /*
@@ -1113,7 +1197,7 @@ delete_rejected(struct stack *s, const uint8_t client[16], const uint8_t home[16
 			lib_verdict(&s->bus_verdicts, "deleting BU refused twice (sequence number)");
 			return 1;
 		}
-		stack_mip6_seq_seen(s, m->ba.seq);
+		stack_mip6_seq_seen(s, client, home, m->ba.seq);
 		queue_delete(s, client, home, cport, dport, 1);
 		return 1;
 	}
@@ -1178,7 +1262,7 @@ on_ba_home(struct stack *s, const uint8_t client[16], const uint8_t home[16],
 				return;
 			}
 			s->mip6.ba_errors++;
-			stack_mip6_seq_seen(s, m->ba.seq);
+			stack_mip6_seq_seen(s, client, home, m->ba.seq);
 			h->bu_ms = 0;
 			home_try(s, h);
 			return;
@@ -1256,7 +1340,7 @@ on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const s
 				return;
 			}
 			s->mip6.ba_errors++;
-			stack_mip6_seq_seen(s, m->ba.seq);
+			stack_mip6_seq_seen(s, client, home, m->ba.seq);
 			c->bu_ms = 0;
 			try_bind(s, c);
 			return;

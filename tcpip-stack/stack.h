@@ -336,6 +336,14 @@ struct stack_mip6_home {
 	uint64_t created_ms, bu_ms, state_ms;
 };
 
+/* The BU sequence counter of one binding (a client and a DVIPA). */
+#define STACK_MIP6_SEQ_MAX 65536
+struct stack_mip6_seq {
+	struct stack_mip6_home_key key;
+	uint16_t next;			/* the number of our next BU for it */
+	uint64_t used_ms;		/* last taken or moved */
+};
+
 struct stack_mip6 {
 	/* counters (D TCPIP,,NETSTAT,STATS) */
 	uint64_t tx[8], rx[8];		/* Mobility Header messages by type */
@@ -350,7 +358,8 @@ struct stack_mip6 {
 	uint64_t scan_sec;		/* target: CoT copies narrowed by a table scan... */
 	unsigned scans;			/* ...in that second (bounded) */
 	uint64_t last_tick_ms;
-	uint16_t bu_seq_next;		/* sequence number of our next BU (random start) */
+	struct lib_tab *seqs;		/* struct stack_mip6_seq by (DVIPA, client) */
+	uint16_t bu_seq_start;		/* 0: counters start at random (unit tests set it) */
 	struct stack_mip6_rr rr[STACK_MIP6_RR_MAX];
 	struct stack_mip6_pend pend[STACK_MIP6_PEND_MAX];
 	struct stack_mip6_recent recent[STACK_MIP6_RECENT_MAX];
@@ -714,9 +723,13 @@ void stack_mip6_on_copy(struct stack *s, const struct xcf_member_info *from, con
 void stack_mip6_on_bind_info(struct stack *s, const struct xcf_member_info *from,
 			     const uint8_t *b, size_t len);
 void stack_mip6_apply_bind_info(struct stack *s, const struct wire_xcf_bind_info *b);
-/* A binding made by another routing stack used sequence number seq: every
- * BU we send from now on is numbered after it. */
-void stack_mip6_seq_seen(struct stack *s, uint16_t seq);
+/* A binding made by another routing stack (or a client's BA 135) used
+ * sequence number seq for (client, dvipa): every BU we send for that binding
+ * from now on is numbered after it (RFC 6275 11.7.1 order). */
+void stack_mip6_seq_seen(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16],
+			 uint16_t seq);
+/* The number our next BU to client for dvipa will carry (made if new). */
+uint16_t stack_mip6_seq_next(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16]);
 
 /* ---- L5 dist.c: the routing stack's distribution ------------------------------------------ */
 int stack_dist_init(struct stack *s);

@@ -255,10 +255,10 @@ setup_mn(void **state)
 	fake_bus_member("SYSB", "TCPCS", COA, XCF_ACTIVE, 1);
 	fake_bus_member("SYSC", "TCPCS", COA2, XCF_ACTIVE, 1);
 	fake_stack_init(&st, uv_default_loop(), "SYSA", OWNER_XCF);
-	/* The stack starts its BU numbers at a random number
+	/* Each binding's BU numbers start at a random number
 	 * (test_mn_seq_starts_random); the tests that check the numbering
 	 * start them at 1. */
-	st.mip6.bu_seq_next = 1;
+	st.mip6.bu_seq_start = 1;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, tunfd), 0);
 	st.tun_fd = tunfd[1];
 	d = stack_dvipa_get(&st, HOME);
@@ -517,23 +517,62 @@ bound(struct sent_mh *bu)
 	assert_true(nothing_sent());
 }
 
-/* A stack's first BU number is random: four stacks do not all start at the
- * same number, and none at 0. */
+/* Each binding (client, DVIPA) has its own BU counter, started at a random
+ * number: four stacks do not all start at the same number for a client,
+ * none at 0, and two clients of one stack do not share a counter. */
 static void
 test_mn_seq_starts_random(void **state)
 {
 	static struct stack x;
-	uint16_t first[4];
+	uint16_t first[4], a, b;
 	int i;
 
 	(void)state;
 	for (i = 0; i < 4; i++) {
 		fake_stack_init(&x, uv_default_loop(), "SYSC", OWNER_XCF);
-		first[i] = x.mip6.bu_seq_next;
+		first[i] = stack_mip6_seq_next(&x, CLIENT, HOME);
 		assert_int_not_equal(first[i], 0);
 		fake_stack_fini(&x);
 	}
 	assert_false(first[0] == first[1] && first[1] == first[2] && first[2] == first[3]);
+	/* Within one stack: a counter per client, each its own random start. */
+	fake_stack_init(&x, uv_default_loop(), "SYSC", OWNER_XCF);
+	for (i = 0; i < 4; i++) {
+		uint8_t other[16];
+
+		memcpy(other, CLIENT, 16);
+		other[15] = (uint8_t)(0x80 + i);
+		first[i] = stack_mip6_seq_next(&x, other, HOME);
+	}
+	assert_false(first[0] == first[1] && first[1] == first[2] && first[2] == first[3]);
+	/* What one binding's client answers moves only that binding's counter. */
+	a = stack_mip6_seq_next(&x, CLIENT, HOME);
+	b = stack_mip6_seq_next(&x, COA2, HOME);
+	stack_mip6_seq_seen(&x, CLIENT, HOME, (uint16_t)(a + 1000));
+	assert_int_equal(stack_mip6_seq_next(&x, CLIENT, HOME), (uint16_t)(a + 1001));
+	assert_int_equal(stack_mip6_seq_next(&x, COA2, HOME), b);
+	fake_stack_fini(&x);
+}
+
+/* RFC 6275 11.7.1 serial-number order: a number seen moves a binding's
+ * counter only forward (modulo 2^16, half the space ahead), across the wrap,
+ * and never to 0. */
+static void
+test_mn_seq_serial_order(void **state)
+{
+	(void)state;
+	st.mip6.bu_seq_start = 65000;
+	assert_int_equal(stack_mip6_seq_next(&st, COA2, HOME), 65000);
+	stack_mip6_seq_seen(&st, COA2, HOME, 64000);		/* older: stays */
+	assert_int_equal(stack_mip6_seq_next(&st, COA2, HOME), 65000);
+	stack_mip6_seq_seen(&st, COA2, HOME, 65535);		/* newer: after it, skipping 0 */
+	assert_int_equal(stack_mip6_seq_next(&st, COA2, HOME), 1);
+	stack_mip6_seq_seen(&st, COA2, HOME, 65534);		/* older across the wrap */
+	assert_int_equal(stack_mip6_seq_next(&st, COA2, HOME), 1);
+	stack_mip6_seq_seen(&st, COA2, HOME, 20000);		/* newer: within half the space */
+	assert_int_equal(stack_mip6_seq_next(&st, COA2, HOME), 20001);
+	stack_mip6_seq_seen(&st, COA2, HOME, (uint16_t)(20001 + 32768));	/* half-way: not newer */
+	assert_int_equal(stack_mip6_seq_next(&st, COA2, HOME), 20001);
 }
 
 static void
@@ -1209,7 +1248,7 @@ test_std_binding_rebuilt_from_a_report(void **state)
 	r.bypass = VIPA_BYPASS_BOUND | WIRE_XCF_BYPASS_HOME;
 	memcpy(r.coa, COA, 16);
 	r.seq = 700;
-	stack_mip6_seq_seen(&st, r.seq);
+	stack_mip6_seq_seen(&st, CLIENT, HOME, r.seq);
 	stack_mip6_conn_learned(&st, conn, &r);
 	assert_int_equal(conn->bypass, VIPA_BYPASS_BOUND);
 	assert_int_equal(conn->per_home, 1);
@@ -1260,7 +1299,7 @@ test_std_report_rebuilds_the_binding(void **state)
 	assert_int_equal(home_of_client()->state, VIPA_BYPASS_BOUND);
 	assert_int_equal(home_of_client()->nconn, 1);
 	assert_memory_equal(stack_mip6_home_target(&st, CLIENT, HOME), COA, 16);
-	assert_int_equal(st.mip6.bu_seq_next, 301);
+	assert_int_equal(stack_mip6_seq_next(&st, CLIENT, HOME), 301);
 	/* Without the flag: a per-connection binding, as before. */
 	report_conn(COA2, CPORT + 8, VIPA_BYPASS_BOUND, 0);	/* another client */
 	memcpy(k.client, COA2, 16);
@@ -1334,6 +1373,7 @@ main(void)
 		TM(test_mn_ba_binds_and_tells_the_target),
 		TM(test_mn_forged_ba_changes_nothing),
 		TM(test_mn_seq_starts_random),
+		TM(test_mn_seq_serial_order),
 		TM(test_mn_unauthenticated_error_ba_ignored),
 		TM(test_mn_unanswered_bu_gives_up),
 		TM(test_mn_seq_out_of_window_renumbers),
