@@ -350,6 +350,13 @@ $(filter build-fuzz/fuzz_agent_%,$(FUZZ_BINS)): build-fuzz/fuzz_agent_%: tests/f
 		build-fuzz/libagent.a $(FUZZ_MODLIBS) $(LIBA_KDP)
 	@$(say) "  FUZZ-LD $@"
 	$(Q)$(FUZZ_LINK) -o $@ $(filter-out %.h,$^) $(EXT_LIBS) $(KDP_LIBS) $(LDLIBS_ALL)
+# The XCF harnesses of xcf/ itself: the receive path (fuzz_xcf_rx) and the
+# CDS server's records and request handling (fuzz_cdsnet).
+build-fuzz/libxcf.a: $(call FUZZ_OBJ,$(XCF_SRC))
+build-fuzz/fuzz_cdsnet build-fuzz/fuzz_xcf_rx: build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c \
+		build-fuzz/libxcf.a $(FUZZ_MODLIBS)
+	@$(say) "  FUZZ-LD $@"
+	$(Q)$(FUZZ_LINK) -o $@ $(filter-out %.h,$^) $(EXT_LIBS) $(LDLIBS_ALL)
 build-fuzz/fuzz_store: tests/fuzz/fuzz_store.c $(FUZZ_MODLIBS)
 	@$(say) "  FUZZ-LD $@"
 	$(Q)$(FUZZ_LINK) -o $@ $(filter-out %.h,$^) $(EXT_LIBS) $(LDLIBS_ALL)
