@@ -345,21 +345,21 @@ FUZZ_LINK = clang -g -O1 -std=gnu11 -fsanitize=fuzzer $(FUZZ_SAN) $(CPPFLAGS) $(
 $(filter build-fuzz/fuzz_stack_%,$(FUZZ_BINS)): build-fuzz/fuzz_stack_%: tests/fuzz/fuzz_stack_%.c \
 		$(call FUZZ_OBJ,$(FAKE_SRC)) build-fuzz/libstack.a $(FUZZ_MODLIBS) $(LIBA_KDP)
 	@$(say) "  FUZZ-LD $@"
-	$(Q)$(FUZZ_LINK) -o $@ $(filter-out %.h,$^) $(EXT_LIBS) $(KDP_LIBS) $(LDLIBS_ALL)
+	$(Q)$(FUZZ_LINK) -o $@ $(filter tests/fuzz/%.c %.o %.a,$^) $(EXT_LIBS) $(KDP_LIBS) $(LDLIBS_ALL)
 $(filter build-fuzz/fuzz_agent_%,$(FUZZ_BINS)): build-fuzz/fuzz_agent_%: tests/fuzz/fuzz_agent_%.c \
 		build-fuzz/libagent.a $(FUZZ_MODLIBS) $(LIBA_KDP)
 	@$(say) "  FUZZ-LD $@"
-	$(Q)$(FUZZ_LINK) -o $@ $(filter-out %.h,$^) $(EXT_LIBS) $(KDP_LIBS) $(LDLIBS_ALL)
+	$(Q)$(FUZZ_LINK) -o $@ $(filter tests/fuzz/%.c %.o %.a,$^) $(EXT_LIBS) $(KDP_LIBS) $(LDLIBS_ALL)
 # The XCF harnesses of xcf/ itself: the receive path (fuzz_xcf_rx) and the
 # CDS server's records and request handling (fuzz_cdsnet).
 build-fuzz/libxcf.a: $(call FUZZ_OBJ,$(XCF_SRC))
 build-fuzz/fuzz_cdsnet build-fuzz/fuzz_xcf_rx: build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c \
 		build-fuzz/libxcf.a $(FUZZ_MODLIBS)
 	@$(say) "  FUZZ-LD $@"
-	$(Q)$(FUZZ_LINK) -o $@ $(filter-out %.h,$^) $(EXT_LIBS) $(LDLIBS_ALL)
+	$(Q)$(FUZZ_LINK) -o $@ $(filter tests/fuzz/%.c %.o %.a,$^) $(EXT_LIBS) $(LDLIBS_ALL)
 build-fuzz/fuzz_store: tests/fuzz/fuzz_store.c $(FUZZ_MODLIBS)
 	@$(say) "  FUZZ-LD $@"
-	$(Q)$(FUZZ_LINK) -o $@ $(filter-out %.h,$^) $(EXT_LIBS) $(LDLIBS_ALL)
+	$(Q)$(FUZZ_LINK) -o $@ $(filter tests/fuzz/%.c %.o %.a,$^) $(EXT_LIBS) $(LDLIBS_ALL)
 # The smoke test of every harness (`make test`): a few seconds each.
 FUZZ_SMOKE_SECONDS ?= 3
 test-fuzz: $(FUZZ_BINS)
