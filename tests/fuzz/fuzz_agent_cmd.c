@@ -1,0 +1,108 @@
+/*
+ * fuzz_agent_cmd.c - libFuzzer harness for the client agent's command
+ * parser and executor (client-agent/actl.c, included here; the rest of the
+ * agent linked from build-fuzz/libagent.a): SHOW (the binding cache as a
+ * result object, rendered as text or JSON) and SYSPLEX$LINK LOSS= DELAY=
+ * (the agent's in-process delay line), as a line from its control socket
+ * reaches them (lib/ctl.c frames lines; fuzz_ctl has that).  The agent
+ * holds a per-connection binding and a per-home binding.
+ *
+ * Input: one octet (bit 0: JSON), then the command line (at most
+ * LIB_CTL_LINE_MAX octets; NUL-terminated by the harness).  Proves, for any
+ * input: no crash, no read out of bounds, no undefined behaviour; every
+ * command gets an answer, and a JSON answer is JSON.
+ */
+#include "client-agent/actl.c"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct agent ag;
+static const uint8_t HOME[16] = { 0xfd, 0, 1, 0, [15] = 1 };
+static const uint8_t ME[16] = { 0xfd, 0, 0, 1, [14] = 1, [15] = 1 };
+static const uint8_t COA[16] = { 0xfd, 0, 0, 0x10, [15] = 2 };
+static const char *const seeds[] = {
+	"SHOW", "show", "SYSPLEX$LINK LOSS=5 DELAY=20", "SYSPLEX$LINK", "SYSPLEX$LINK LOSS=0 DELAY=0",
+	"SHOW X", "SYSPLEX$LINK LOSS=101", "D TCPIP,TCPCS,NETSTAT,VCRT",
+};
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *dir = getenv("FUZZ_WRITE_SEEDS");
+	struct agent_conn_key k;
+	struct agent_conn_binding *c;
+	size_t i;
+
+	(void)argc;
+	(void)argv;
+	lib_log_init("fuzz", (enum lib_log_level)(LIB_LOG_ERR + 1));
+	if (dir) {
+		for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+			char path[512];
+			FILE *f;
+
+			snprintf(path, sizeof(path), "%s/cmd%02zu", dir, i);
+			if ((f = fopen(path, "wb"))) {
+				fputc((int)(i & 1), f);
+				fputs(seeds[i], f);
+				fclose(f);
+			}
+		}
+		exit(0);
+	}
+	ag.loop = uv_default_loop();
+	ag.tun_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	ag.verdicts.what = "agent";
+	lib_strlcpy(ag.lanif, "eth0", sizeof(ag.lanif));
+	lib_strlcpy(ag.statedir, "/run/sysplex/FUZZ/CLIENT1", sizeof(ag.statedir));
+	if (agent_cn_init(&ag, 256) < 0)
+		abort();
+	memset(&k, 0, sizeof(k));
+	memcpy(k.home, HOME, 16);
+	memcpy(k.client, ME, 16);
+	k.home_port = 8080;
+	k.client_port = 42001;
+	c = lib_tab_insert(ag.cn.conns, &k, NULL);
+	memcpy(c->coa, COA, 16);
+	c->seq = 5;
+	c->life_s = 420;
+	c->created_ms = lib_now_ms();
+	c->expires_ms = lib_now_ms() + 100000000;
+	ag.cn.home[0].used = 1;
+	memcpy(ag.cn.home[0].home, HOME, 16);
+	memcpy(ag.cn.home[0].coa, COA, 16);
+	ag.cn.home[0].expires_ms = lib_now_ms() + 100000000;
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char line[LIB_CTL_LINE_MAX + 1];
+	struct lib_sbuf out;
+	int json;
+
+	if (size < 1 || size - 1 > LIB_CTL_LINE_MAX)
+		return 0;
+	json = data[0] & 1;
+	memcpy(line, data + 1, size - 1);
+	line[size - 1] = '\0';
+	memset(&out, 0, sizeof(out));
+	exec_cb(line, json, &out, &ag);
+	if (!out.len)
+		abort();	/* every command gets an answer */
+	if (json) {
+		json_t *v = lib_json_parse(out.s, out.len, NULL, 0);
+
+		if (!v)
+			abort();
+		json_decref(v);
+	}
+	lib_sbuf_free(&out);
+	return 0;
+}
