@@ -450,15 +450,21 @@ on_frame(struct xcf *x, const uint8_t *frame, size_t len, const char *user, int 
 	}
 	/* Within an incarnation the numbers grow with every frame the member
 	 * sends, and each channel is one ordered pipe: a number that does not
-	 * grow is a frame seen before. */
+	 * grow is a frame seen before, and so is a frame of an older
+	 * incarnation than one already seen on the channel (incarnations only
+	 * grow; without this, such a frame would pass again and again while
+	 * the member's view still holds the older incarnation). */
+	if (h.incarnation < p->rx[ch].inc) {
+		lib_verdict(&x->verdicts, "XCF frame of an incarnation older than the last one "
+					  "(replay)");
+		return;
+	}
 	if (h.incarnation == p->rx[ch].inc && h.seq <= p->rx[ch].seq) {
 		lib_verdict(&x->verdicts, "XCF sequence number not above the last one (replay)");
 		return;
 	}
-	if (h.incarnation >= p->rx[ch].inc) {
-		p->rx[ch].inc = h.incarnation;
-		p->rx[ch].seq = h.seq;
-	}
+	p->rx[ch].inc = h.incarnation;
+	p->rx[ch].seq = h.seq;
 	if (h.type == WIRE_XCF_HEARTBEAT || h.type == WIRE_XCF_LEAVE) {
 		if (!group) {
 			lib_verdict(&x->verdicts, "HEARTBEAT or LEAVE sent directed");

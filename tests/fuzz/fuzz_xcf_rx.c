@@ -15,8 +15,9 @@
  * the channel's replay state is forgotten first), then the frame.  Proves,
  * for any input: no crash, no read out of bounds, no undefined behaviour;
  * a message reaches the application only from an active member other than
- * ourselves, on the sender's key, of its current incarnation, with a
- * sequence number above the last on that channel.  FUZZ_WRITE_SEEDS=DIR
+ * ourselves, on the sender's key, of its current incarnation, not older
+ * than the last incarnation seen on that channel, with a sequence number
+ * above the last of that incarnation there.  FUZZ_WRITE_SEEDS=DIR
  * writes the seed inputs into DIR and exits.
  */
 #include "xcf/xcf.c"
@@ -153,7 +154,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct xcf_peer *p;
-	uint64_t inc, seq;
+	uint64_t inc, seq, rx_inc;
 	int who, ch, was_active;
 
 	if (size < 1 || size - 1 > XCF_FRAME_MAX + 1)
@@ -166,14 +167,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(p->rx, 0, sizeof(p->rx));
 	inc = p->info.incarnation;
 	seq = p->rx[ch].seq;
+	rx_inc = p->rx[ch].inc;
 	was_active = p->info.state == XCF_ACTIVE;
 	delivered = 0;
 	on_frame(fx, data + 1, size - 1, names[who], ch);
 	if (delivered) {
 		/* An application message: from an active member's current life,
 		 * numbered above the last one on its channel. */
-		if (!was_active || !fx->joined || p->info.incarnation != inc ||
-		    (p->rx[ch].inc == inc && p->rx[ch].seq <= seq && (data[0] & 16) == 0))
+		if (!was_active || !fx->joined || p->info.incarnation != inc || inc < rx_inc ||
+		    (inc == rx_inc && p->rx[ch].seq <= seq))
 			abort();
 	}
 	return 0;

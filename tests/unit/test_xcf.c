@@ -689,6 +689,9 @@ test_bus_unreachable(void **state)
 			 -EHOSTUNREACH);
 }
 
+/* The incarnation raw_frame puts in its envelopes. */
+static uint64_t raw_inc = 42;
+
 /* Builds a frame from `sender` of `type` with `body` and sequence number seq
  * (incarnation 42) into buf. */
 static size_t
@@ -703,7 +706,7 @@ raw_frame(uint8_t *buf, size_t cap, const char *sender, uint8_t type, const void
 	h.type = type;
 	h.body_len = (uint16_t)len;
 	lib_strlcpy(h.sender, sender, sizeof(h.sender));
-	h.incarnation = 42;
+	h.incarnation = raw_inc;
 	h.seq = seq;
 	n = wire_xcf_hdr_encode(&h, buf, cap);
 	assert_int_equal(n, WIRE_XCF_HDR_LEN);
@@ -854,6 +857,18 @@ test_bus_garbage(void **state)
 		   drops(0, "message from an inactive member") == 1 &&
 		   drops(0, "XCF sequence number not above the last one (replay)") == 1 &&
 		   drops(0, "HEARTBEAT or LEAVE sent directed") == 1, WAIT_MS);
+	/* A frame of an older incarnation than one seen on the channel before
+	 * is a replay, whatever its sequence number. */
+	raw_inc = 43;
+	n = raw_frame(buf, sizeof(buf), "SYSDTCPCS", WIRE_XCF_TGT_SYNC_REQ, body, 16, 1);
+	assert_int_equal(zmq_send(dealer, buf, n, 0), (int)n);
+	raw_inc = 42;
+	n = raw_frame(buf, sizeof(buf), "SYSDTCPCS", WIRE_XCF_TGT_SYNC_REQ, body, 16, 99);
+	assert_int_equal(zmq_send(dealer, buf, n, 0), (int)n);
+	WAIT_UNTIL(drops(0, "message from an inactive member") == 2 &&
+		   drops(0, "XCF frame of an incarnation older than the last one (replay)") == 1,
+		   WAIT_MS);
+	raw_inc = 44;
 
 	/* A frame larger than any valid one: ZeroMQ drops the connection
 	 * (ZMQ_MAXMSGSIZE), so it is never read in: frames sent after it (over
