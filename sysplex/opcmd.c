@@ -422,11 +422,14 @@ route(const struct plex_inst *in, const struct plex_state *st, const char *rest,
 	memcpy(sys, rest, l);
 	sys[l] = '\0';
 	cmd = comma + 1;
-	while (*cmd == ' ')
+	while (*cmd == ' ' || *cmd == '\t')
 		cmd++;
 	if (!*cmd)
 		return reject(out, json, "expected ROUTE %s,command: the command is missing", sys);
-	if (strncasecmp(cmd, "ROUTE ", 6) == 0 || strncasecmp(cmd, "RO ", 3) == 0)
+	/* Its verb as plex_opcmd will read it (blank = space or tab): a nested
+	 * ROUTE *ALL would fan out again at every level (3^n answers). */
+	l = strcspn(cmd, " \t");
+	if ((l == 5 && strncasecmp(cmd, "ROUTE", 5) == 0) || (l == 2 && strncasecmp(cmd, "RO", 2) == 0))
 		return reject(out, json, "ROUTE: a routed command cannot be another ROUTE");
 	if (strcasecmp(sys, "*ALL") == 0 || strcasecmp(sys, "ALL") == 0)
 		return route_all(in, st, cmd, json, timeout_ms, out, err);
