@@ -55,7 +55,25 @@ dp=$(agent CLIENT1 | jq -r .datapath)
 # program sent bound, RH2s the target's program stripped.
 tuns() { echo "$(agent CLIENT1 | jq .counters.tun_pkts) $(cmdj "$tsys" SYSPLEX\$STATS | jq .strip_pkts) $(cmdj SYSA SYSPLEX\$STATS | jq '.fwd_pkts + .local_pkts')"; }
 kern() { echo "$(agent CLIENT1 | jq '.kernel.program.bound // 0') $(cmdj "$tsys" SYSPLEX\$STATS | jq '.kernel.program.strip // 0')"; }
-tun_bound=$(tuns); k_bound=$(kern)
+# With BPF, the baseline once the TUN counters have stood still for a second: a packet
+# the client sent just before its agent installed the binding waits in the
+# agent's TUN queue and is counted when the agent reads it, which on a busy
+# machine can be well after the target already shows BOUND.  The held
+# connection's ACKs flow all the time, so if they entered a TUN while bound
+# the counters would never stand still and this poll fails too.
+last_tuns=""; tuns_since=0
+tuns_settled() {
+	local t now; t=$(tuns); now=$(date +%s%N)
+	if [ "$t" != "$last_tuns" ]; then last_tuns=$t; tuns_since=$now; return 1; fi
+	[ $((now - tuns_since)) -ge 1000000000 ]
+}
+if [ "$want" = BPF ]; then
+	poll_until 30 tuns_settled || fail "TUN counters still moving after the BA: $last_tuns"
+	tun_bound=$last_tuns
+else
+	tun_bound=$(tuns)	# the TUN path: every packet crosses a TUN
+fi
+k_bound=$(kern)
 f_bound=$(fwd); fmax=$f_bound; samples=0
 while [ $samples -lt 20 ] && f=$(fwd) && [ -n "$f" ]; do
 	[ "$f" -gt "$fmax" ] && fmax=$f
