@@ -18,13 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "tests/fuzz/fuzz_agent.h"
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct agent ag;
-static const uint8_t HOME[16] = { 0xfd, 0, 1, 0, [15] = 1 };
-static const uint8_t ME[16] = { 0xfd, 0, 0, 1, [14] = 1, [15] = 1 };
-static const uint8_t COA[16] = { 0xfd, 0, 0, 0x10, [15] = 2 };
 static const char *const seeds[] = {
 	"SHOW", "show", "SYSPLEX$LINK LOSS=5 DELAY=20", "SYSPLEX$LINK", "SYSPLEX$LINK LOSS=0 DELAY=0",
 	"SHOW X", "SYSPLEX$LINK LOSS=101", "D TCPIP,TCPCS,NETSTAT,VCRT",
@@ -34,8 +33,6 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *dir = getenv("FUZZ_WRITE_SEEDS");
-	struct agent_conn_key k;
-	struct agent_conn_binding *c;
 	size_t i;
 
 	(void)argc;
@@ -57,26 +54,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	ag.loop = uv_default_loop();
 	ag.tun_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	ag.verdicts.what = "agent";
 	lib_strlcpy(ag.lanif, "eth0", sizeof(ag.lanif));
 	lib_strlcpy(ag.statedir, "/run/sysplex/FUZZ/CLIENT1", sizeof(ag.statedir));
-	if (agent_cn_init(&ag, 256) < 0)
-		abort();
-	memset(&k, 0, sizeof(k));
-	memcpy(k.home, HOME, 16);
-	memcpy(k.client, ME, 16);
-	k.home_port = 8080;
-	k.client_port = 42001;
-	c = lib_tab_insert(ag.cn.conns, &k, NULL);
-	memcpy(c->coa, COA, 16);
-	c->seq = 5;
-	c->life_s = 420;
-	c->created_ms = lib_now_ms();
-	c->expires_ms = lib_now_ms() + 100000000;
-	ag.cn.home[0].used = 1;
-	memcpy(ag.cn.home[0].home, HOME, 16);
-	memcpy(ag.cn.home[0].coa, COA, 16);
-	ag.cn.home[0].expires_ms = lib_now_ms() + 100000000;
+	fuzz_agent_bind(&ag, 100000000);
 	return 0;
 }
 

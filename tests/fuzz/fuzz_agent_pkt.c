@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "client-agent/agent.h"
+#include "tests/fuzz/fuzz_agent.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -30,38 +30,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct agent ag;
 static unsigned runs;
 static uint8_t buf[AGENT_HEADROOM + AGENT_PKT_MAX];
-static const uint8_t HOME[16] = { 0xfd, 0, 1, 0, [15] = 1 };
-static const uint8_t ME[16] = { 0xfd, 0, 0, 1, [14] = 1, [15] = 1 };
-static const uint8_t COA[16] = { 0xfd, 0, 0, 0x10, [15] = 2 };
 
 static void
 setup(void)
 {
-	struct agent_conn_key k;
-	struct agent_conn_binding *c;
-
 	if (ag.cn.conns)
 		agent_cn_fini(&ag);
 	else
 		ag.tun_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	ag.verdicts.what = "agent";
-	if (agent_cn_init(&ag, 256) < 0)
-		abort();
-	memset(&k, 0, sizeof(k));
-	memcpy(k.home, HOME, 16);
-	memcpy(k.client, ME, 16);
-	k.home_port = 8080;
-	k.client_port = 42001;
-	c = lib_tab_insert(ag.cn.conns, &k, NULL);
-	memcpy(c->coa, COA, 16);
-	c->seq = 5;
-	c->life_s = 420;
-	c->created_ms = lib_now_ms();
-	c->expires_ms = lib_now_ms() + 100000;
-	ag.cn.home[0].used = 1;
-	memcpy(ag.cn.home[0].home, HOME, 16);
-	memcpy(ag.cn.home[0].coa, COA, 16);
-	ag.cn.home[0].expires_ms = lib_now_ms() + 100000;
+	fuzz_agent_bind(&ag, 100000);
 }
 
 static void
