@@ -19,7 +19,8 @@
  *    entry; a sweep every second (stack_fast_sweep) deletes any entry the
  *    VCRT no longer has, installs any the table misses (a takeover's VCRT
  *    rebuilt from the targets' reports, a table that was full), and takes
- *    the first client FIN or RST the program saw into the VCRT entry;
+ *    the first client FIN or RST the program saw into the VCRT entry and
+ *    onto the expiry wheel (through the callback dist.c registered);
  *  - the lease: the program forwards only until our couple data set lease
  *    runs out (kdp_set_lease, renewed every poll), so a stopped daemon's
  *    tables stop forwarding by themselves; a killed daemon's program goes
@@ -234,8 +235,14 @@ sweep_kernel(const struct kdp_conn *kc, const uint8_t dest[16], const struct kdp
 		stack_fast_conn_put(s, c);
 		return 0;
 	}
-	if (ct->fin_ms && !c->fin_ms)
+	if (ct->fin_ms && !c->fin_ms) {
+		/* As dp.c does when the FIN passes the TUN: the entry goes on
+		 * the expiry wheel, or it would stay until a target's END
+		 * report (lost: for ever, a full walk aside). */
 		c->fin_ms = ct->fin_ms;
+		if (s->fast.fin_seen)
+			s->fast.fin_seen(s, c);
+	}
 	w->kept++;
 	return 0;
 }
@@ -343,7 +350,8 @@ stack_fast_stop(struct stack *s)
 }
 
 void
-stack_fast_init(struct stack *s)
+stack_fast_init(struct stack *s, void (*fin_seen)(struct stack *, const struct vipa_conn *))
 {
 	memset(&s->fast, 0, sizeof(s->fast));
+	s->fast.fin_seen = fin_seen;
 }

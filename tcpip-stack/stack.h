@@ -201,6 +201,8 @@ struct stack_fast {
 	uint64_t conn_put, conn_del;	/* kernel connection entries installed / deleted */
 	uint64_t conn_full;		/* not installed: the kernel table was full */
 	uint64_t errors, sweeps;
+	/* A FIN or RST the program saw first: the entry's expiry is due. */
+	void (*fin_seen)(struct stack *s, const struct vipa_conn *c);
 };
 
 /* ---- tgt.c: the target side --------------------------------------------------------- */
@@ -575,7 +577,10 @@ int stack_ndp_join(struct stack *s, const uint8_t dvipa[16], int join);
 void stack_ndp_stop(struct stack *s);
 
 /* ---- L1 fast.c: the kernel fast path (DATAPATH BPF) ------------------------------------ */
-void stack_fast_init(struct stack *s);
+/* fin_seen: how the sweep hands a VCRT entry whose client FIN or RST only
+ * the program saw to the connection-expiry wheel (dist.c's
+ * stack_dist_watch, a level above). */
+void stack_fast_init(struct stack *s, void (*fin_seen)(struct stack *, const struct vipa_conn *));
 /* Loads the program on the LAN device unless the PROFILE says DATAPATH TUN;
  * when it cannot, logs why once and the stack runs the TUN path.  0. */
 int stack_fast_start(struct stack *s);
@@ -597,7 +602,8 @@ void stack_fast_conn_gone(struct stack *s, const struct vipa_conn_key *k);
 int stack_fast_conn_counters(struct stack *s, const struct vipa_conn_key *k,
 			     struct kdp_counters *ct);
 /* Every second: kernel entries without a VCRT entry go, missing ones are
- * installed, FIN times are taken into the VCRT. */
+ * installed, FIN times are taken into the VCRT (and the entry handed to
+ * fin_seen, so it ages out as one whose FIN the daemon saw). */
 void stack_fast_sweep(struct stack *s);
 /* SYSPLEX$LINK: loss in the program; a delay sends everything to the TUN. */
 int stack_fast_link(struct stack *s, int loss_pct, unsigned delay_ms);

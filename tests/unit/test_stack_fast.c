@@ -17,7 +17,9 @@
  *    entry never outlives its VCRT entry.
  *  - The sweep deletes kernel entries the VCRT does not have, installs VCRT
  *    entries the kernel misses (a full table, a takeover), corrects a
- *    target, and takes the client's FIN time into the VCRT entry.
+ *    target, and takes the client's FIN time into the VCRT entry and onto
+ *    the expiry wheel (the entry and its kernel entry age out without the
+ *    target's END report).
  *  - An IPv4 DVIPA's connections get kernel entries to the GRE packet's
  *    outer destination (the target's IPv4 DYNAMICXCF address, or its
  *    VIPAROUTE), none without our own IPv4 DYNAMICXCF address.
@@ -285,18 +287,27 @@ test_conn_expires(void **state)
 	assert_int_equal(stack_fast_start(&st), 0);
 	own();
 	report("SYSB", 41000, WIRE_CONN_EST);
+	/* The start-up walk of the VCRT (entries loaded from SQLite) is over:
+	 * from now on only the expiry wheel ages entries out. */
+	stack_dist_expire(&st);
 	/* The client's FIN, seen by the program only, reaches the VCRT entry
-	 * with the sweep; the entry then ages out, the kernel entry with it. */
+	 * with the sweep, which puts it on the wheel; the entry then ages out
+	 * (no END report from the target), the kernel entry with it: neither
+	 * is left. */
 	{
 		struct kdp_conn c = kconn(41000);
 		fake_kdp_conn_find(&c)->ct.fin_ms = lib_now_ms();
 	}
 	stack_fast_sweep(&st);
 	assert_int_equal(vcrt(41000)->fin_ms, lib_now_ms());
-	fake_clock_advance(STACK_FIN_TIMEOUT_MS);
+	fake_clock_advance(STACK_FIN_TIMEOUT_MS - 1000);
+	stack_dist_expire(&st);
+	assert_non_null(vcrt(41000));
+	fake_clock_advance(1000);
 	stack_dist_expire(&st);
 	assert_null(vcrt(41000));
 	assert_kernel(41000, NULL);
+	assert_int_equal(fake_kdp_conn_count(), 0);
 }
 
 static void
