@@ -31,8 +31,11 @@
  *     daemon) runs: a stopped daemon's entries stop forwarding by themselves.
  *
  *  3. IPv4 (dp.c's GRE path), once the daemon has set our IPv4 DYNAMICXCF
- *     address: GRE (no options) to it with an IPv4 packet to a DVIPA we
- *     serve inside is decapsulated and delivered here (case 1); an IPv4
+ *     address: GRE (no options) to it, or to another of our own addresses
+ *     (a VIPAROUTE's target address; the FIB says local), with an IPv4
+ *     packet to a DVIPA we serve inside is decapsulated and delivered here
+ *     (case 1), its checksum still left to complete if the client left it
+ *     to the device (dp.c's raw socket would see it unfinished); an IPv4
  *     TCP packet (no options, no fragment, not a SYN) of a connection entry
  *     of an IPv4 DVIPA we own (IPv4-mapped key) gets TTL - 1 and a 24-byte
  *     IPv4 + GRE header to the entry's outer destination, and leaves by the
@@ -224,7 +227,8 @@ handle:
 
 /* ---- IPv4: GRE (dp.c's forward4 and deliver_gre4) ------------------------------- */
 
-/* Case 1 for IPv4: GRE to our IPv4 DYNAMICXCF address, the inner packet to
+/* Case 1 for IPv4: GRE to our IPv4 DYNAMICXCF address (or, VIPAROUTE, to
+ * another of our addresses), the inner packet to
  * a DVIPA we serve: the 24 bytes of IPv4 and GRE header go, the inner
  * packet is delivered here. */
 static __always_inline int
@@ -380,6 +384,22 @@ handle:
 	return kdp_send(skb, &fib, rc, 0);
 }
 
+/* 1 when the IPv4 address dst is one of this host's own (the FIB's route
+ * for it is local: not forwarded), as a VIPAROUTE's target address is. */
+static __always_inline int
+local4(struct __sk_buff *skb, const struct kdp_ip4 *ip)
+{
+	struct bpf_fib_lookup fib;
+
+	__builtin_memset(&fib, 0, sizeof(fib));
+	fib.family = KDP_AF_INET;
+	fib.tot_len = bpf_ntohs(ip->tot_len);
+	fib.ifindex = skb->ifindex;
+	fib.ipv4_src = ip->src;
+	fib.ipv4_dst = ip->dst;
+	return bpf_fib_lookup(skb, &fib, sizeof(fib), 0) == BPF_FIB_LKUP_RET_NOT_FWDED;
+}
+
 static __always_inline int
 in4(struct __sk_buff *skb, const struct kdp_cfg *cfg)
 {
@@ -389,7 +409,10 @@ in4(struct __sk_buff *skb, const struct kdp_cfg *cfg)
 	    bpf_skb_load_bytes(skb, KDP_OFF_IP4, &ip, sizeof(ip)) < 0 || (ip.vihl >> 4) != 4)
 		return KDP_TC_NEXT;
 	kdp_stat(KDP_ST_SEEN);
-	if (ip.dst == cfg->self4)
+	/* GRE to our IPv4 DYNAMICXCF address, or to another of our addresses
+	 * (a routing stack's VIPAROUTE to us, which the raw GRE socket of
+	 * dp.c takes when we leave it). */
+	if (ip.dst == cfg->self4 || (ip.proto == KDP_PROTO_GRE && local4(skb, &ip)))
 		return decap4(skb, cfg, &ip, skb->len - KDP_ETH_HLEN);
 	return route4(skb, cfg, &ip, skb->len - KDP_ETH_HLEN);
 }

@@ -548,6 +548,22 @@ deliver_gre4(struct stack *s, uint8_t *pkt, size_t len, const struct wire_vnet_h
 		ih.csum_start = (uint16_t)(vh->csum_start - gi.inner_off);
 		ih.csum_offset = vh->csum_offset;
 		wire_vnet_encode(&ih, in - WIRE_VNET_HDR_LEN);
+	} else if (!vh) {
+		/* From the raw socket (VIPAROUTE) the kernel gives no such
+		 * header: a routing stack's kernel path sends the client's
+		 * packet with the checksum left to the device, and it reaches
+		 * us unfinished; the field then holds the pseudo-header's sum,
+		 * and the TUN is asked to finish it, as above. */
+		struct wire_vnet_hdr ih;
+		uint16_t cs, co;
+
+		if (wire_ip4_csum_partial(in, gi.inner_len, &cs, &co)) {
+			memset(&ih, 0, sizeof(ih));
+			ih.flags = WIRE_VNET_F_NEEDS_CSUM;
+			ih.csum_start = cs;
+			ih.csum_offset = co;
+			wire_vnet_encode(&ih, in - WIRE_VNET_HDR_LEN);
+		}
 	}
 	s->cnt.strip_pkts++;
 	tun_write(s, in - WIRE_VNET_HDR_LEN, gi.inner_len + WIRE_VNET_HDR_LEN);

@@ -8,9 +8,9 @@
  *  - the connections: one entry per confirmed VCRT entry of a DVIPA we own
  *    or still forward (MOVING), key as the VCRT has it, target its
  *    DYNAMICXCF address; for an IPv4 DVIPA (GRE, when we have an IPv4
- *    DYNAMICXCF address) the target's IPv4 DYNAMICXCF address, the GRE
- *    packet's outer destination (a target reached through a VIPAROUTE stays
- *    on the TUN path: kernel_entry says why).
+ *    DYNAMICXCF address) the GRE packet's outer destination: the target's
+ *    IPv4 DYNAMICXCF address, or the target address of a VIPAROUTE for it
+ *    (kernel_entry).
  *    dist.c installs it when the connection is confirmed (the client's
  *    answer to the target's SYN-ACK, which the TSR counts and the daemon
  *    sees through its TUN, or the target's report: stack_fast_conn_put);
@@ -87,21 +87,26 @@ routes_conns(const struct stack *s, const struct stack_dvipa *d)
  * 1 when the confirmed connection c belongs in the kernel table, with
  * `dest` where the program sends its packets: its target's DYNAMICXCF
  * address (IPv6: the RH2's destination; ourselves; IPv4: the GRE packet's
- * outer destination).  An IPv4 target reached through a VIPAROUTE stays on
- * the TUN path: it takes GRE to its LAN address off in its daemon (a raw
- * socket), which sees the inner TCP checksum as the client's kernel left
- * it for the device to complete; dp.c completes it before encapsulating,
- * the program cannot.
+ * outer destination), or for an IPv4 target reached through a VIPAROUTE
+ * the VIPAROUTE's target address, the choice of dp.c's stack_dp_next_hop
+ * (a level above us).  Such GRE reaches the target at one of its own
+ * addresses with the client's checksum still left to the device: a target
+ * with the kernel path takes it off in its program (the checksum stays
+ * to be completed), one with the TUN path in its raw GRE socket, which
+ * recognises the unfinished checksum and has its TUN complete it (dp.c).
  */
 static int
 kernel_entry(const struct stack *s, const struct vipa_conn *c, uint8_t dest[16])
 {
+	const struct vipa_vroute *vr;
+
 	if (!c->confirmed || !routes_conns(s, stack_dvipa_find((struct stack *)s, c->key.dvipa)))
 		return 0;
 	memcpy(dest, c->dest_xcf, 16);
-	/* The choice of dp.c's stack_dp_next_hop (a level above us). */
-	return !vipa_addr_is_v4(c->dest_xcf) || memcmp(c->dest_xcf, s->xcfaddr4, 16) == 0 ||
-	       !vipa_profile_vroute(&s->prof, c->dest_xcf);
+	if (vipa_addr_is_v4(c->dest_xcf) && memcmp(c->dest_xcf, s->xcfaddr4, 16) != 0 &&
+	    (vr = vipa_profile_vroute(&s->prof, c->dest_xcf)) != NULL)
+		memcpy(dest, vr->target, 16);
+	return 1;
 }
 
 static void
@@ -224,14 +229,13 @@ sweep_kernel(const struct kdp_conn *kc, const uint8_t dest[16], const struct kdp
 	k.cport = kc->cport;
 	c = vipa_vcrt_lookup(s->vcrt, &k);
 	if (!c || !kernel_entry(s, c, want)) {
-		/* No such connection, not ours to route, or (a VIPAROUTE
-		 * came) no longer on the kernel path. */
+		/* No such connection, or not ours to route. */
 		if (kdp_conn_del(s->fast.kdp, kc) == 0)
 			s->fast.conn_del++;
 		return 0;
 	}
 	if (memcmp(dest, want, 16) != 0) {
-		/* Its target differs. */
+		/* Its target differs (or a VIPAROUTE for it came or went). */
 		stack_fast_conn_put(s, c);
 		return 0;
 	}

@@ -161,6 +161,43 @@ wire_csum_ip4(const uint8_t src[4], const uint8_t dst[4], uint8_t proto, const v
 	return wire_csum_fold(sum);
 }
 
+int
+wire_ip4_csum_partial(const uint8_t *pkt, size_t len, uint16_t *start, uint16_t *offset)
+{
+	struct wire_ip4 h;
+	uint8_t tail[4];
+	uint32_t sum;
+	size_t l4len, off;
+	uint16_t want;
+
+	if (wire_ip4_decode(&h, pkt, len, NULL) < 0 || (h.frag & (WIRE_IP4_MF | WIRE_IP4_OFFMASK)))
+		return 0;
+	if (h.proto == WIRE_PROTO_TCP)
+		off = 16;
+	else if (h.proto == WIRE_PROTO_UDP)
+		off = 6;
+	else
+		return 0;
+	l4len = (size_t)h.tot_len - h.hlen;
+	if (l4len < off + 2 || l4len > 0xffff)
+		return 0;
+	/* The pseudo-header alone, folded but not inverted: what Linux leaves
+	 * in the field for the device (~csum_tcpudp_magic). */
+	tail[0] = 0;
+	tail[1] = h.proto;
+	tail[2] = (uint8_t)(l4len >> 8);
+	tail[3] = (uint8_t)l4len;
+	sum = wire_csum_add(0, h.src, 4);
+	sum = wire_csum_add(sum, h.dst, 4);
+	sum = wire_csum_add(sum, tail, sizeof(tail));
+	want = (uint16_t)~wire_csum_fold(sum);
+	if (rd16(pkt + h.hlen + off) != want)
+		return 0;
+	*start = h.hlen;
+	*offset = (uint16_t)off;
+	return 1;
+}
+
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), over 16-bit words. */
 static uint16_t
 csum_update(uint16_t csum, const uint8_t *old, const uint8_t *new_, size_t len)

@@ -771,6 +771,19 @@ int wire_ip4_parse(struct wire_pkt4 *pk, const uint8_t *pkt, size_t len, const c
  * data already carries a correct checksum). */
 uint16_t wire_csum_ip4(const uint8_t src[4], const uint8_t dst[4], uint8_t proto, const void *data,
 		       size_t len);
+/*
+ * 1 when the IPv4 packet at pkt (len bytes) is TCP or UDP, not a fragment,
+ * and its checksum field holds the sum of the pseudo-header alone (folded,
+ * not inverted): a checksum its sender left to the device (Linux's
+ * CHECKSUM_PARTIAL), which a packet still carries when no device completed
+ * it (a routing stack's kernel path encapsulated it as it came, and a raw
+ * socket read it).  Sets *start (the transport header's offset) and *offset
+ * (the field's offset in it) as a virtio-net header wants them; else 0.  A
+ * complete checksum equals that value for one packet in 65,536 or so: for a
+ * packet delivered locally, as the caller's are, marking it for completion
+ * is harmless (the receiving kernel takes it as verified either way).
+ */
+int wire_ip4_csum_partial(const uint8_t *pkt, size_t len, uint16_t *start, uint16_t *offset);
 /* Incremental update (RFC 1624 eqn. 3) of a checksum field when 4 or 2
  * covered bytes change from old to new. */
 uint16_t wire_csum_replace4(uint16_t csum, const uint8_t old[4], const uint8_t new_[4]);

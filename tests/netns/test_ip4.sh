@@ -15,8 +15,10 @@
 # addresses removed so that no other path exists: the load still spreads.
 # By default SYSC runs DATAPATH TUN, the others the kernel path (BPF): the
 # held connections take it, SYSA's program sends them in GRE from their
-# kernel entries, SYSB's takes the GRE off, SYSC's daemon too (VIPAROUTE
-# targets stay on the TUN path).  DATAPATH=TUN: every stack TUN.
+# kernel entries, SYSB's takes the GRE off, SYSC's daemon too; with the
+# VIPAROUTE the same, SYSC's daemon in its raw GRE socket (SYSA's program
+# sends the client's packets as they come, their checksums left to the
+# device).  DATAPATH=TUN: every stack TUN.
 . tests/netns/lib.sh
 tmp=$(mktemp -d); pids=""; trap 'kill $pids 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
 DVIPA=10.100.0.1
@@ -148,7 +150,11 @@ ok "SYSA took $DVIPA back (EZZ8303I on SYSB); the $survivors held connections to
 end_held $pids; pids=""
 sx down >/dev/null
 
-# VIPAROUTE: GRE to the targets' LAN addresses, the only path left.
+# VIPAROUTE: GRE to the targets' LAN addresses, the only path left.  By
+# default again mixed: SYSC runs DATAPATH TUN (its raw GRE socket takes the
+# GRE of SYSA's kernel path off), SYSA and SYSB the kernel path.
+mixed=""
+[ -z "${DATAPATH:-}" ] && mixed='t.systems[3].profile = t.systems[3].profile .. "\nDATAPATH TUN\n"'
 cat > "$tmp/vroute.lua" <<LUA
 local t = dofile("$(pwd)/sysplex/topologies/default.lua")
 t.systems[1].profile = t.systems[1].profile .. [[
@@ -157,6 +163,7 @@ VIPADYNAMIC
   VIPAROUTE DEFINE 10.10.0.3 10.1.0.3
 ENDVIPADYNAMIC
 ]]
+$mixed
 return t
 LUA
 sx up "$tmp/vroute.lua" >/dev/null || fail "sysplex up (VIPAROUTE)"
@@ -166,4 +173,27 @@ in_host SYSA ip route del 10.10.0.2/32 || fail "cannot remove SYSA's route to 10
 in_host SYSA ip route del 10.10.0.3/32 || fail "cannot remove SYSA's route to 10.10.0.3"
 ok "SYSA has no route to the IPv4 DYNAMICXCF addresses of SYSB and SYSC"
 spread "VIPAROUTE (GRE to 10.1.0.x)"
+if [ "${DATAPATH:-BPF}" = BPF ]; then
+	# The kernel path: SYSA's program sends in GRE to the LAN addresses,
+	# SYSB's takes it off, SYSC's daemon (DATAPATH TUN) in its raw GRE
+	# socket, where the checksum the client left to the device arrives
+	# unfinished (dp.c has its TUN complete it).  Six connections of two
+	# requests each (ROUNDROBIN: two per target): the second request
+	# crosses SYSA's program, its connection confirmed by then.
+	[ "$(cmdj SYSC 'D TCPIP,TCPCS,NETSTAT,CONFIG' | jq -r .config.datapath)" = TUN ] ||
+		fail "SYSC does not run DATAPATH TUN (VIPAROUTE)"
+	strips() { cmdj SYSC 'SYSPLEX$STATS' | jq .strip_pkts; }
+	a0=$(kstat SYSA fwd_pkts); b0=$(kstat SYSB strip_pkts); c0=$(strips)
+	for i in $(seq 6); do
+		in_host CLIENT1 curl -s -m 20 "http://$DVIPA:$PORT/" "http://$DVIPA:$PORT/"
+	done > "$tmp/ka.out"
+	[ "$(grep -c . "$tmp/ka.out")" = 12 ] ||
+		fail "VIPAROUTE keep-alive: $(grep -c . "$tmp/ka.out") of 12 answers ($(sort "$tmp/ka.out" | uniq -c | xargs))"
+	grep -qx SYSB "$tmp/ka.out" && grep -qx SYSC "$tmp/ka.out" ||
+		fail "VIPAROUTE keep-alive: answers from $(sort -u "$tmp/ka.out" | xargs), not SYSB and SYSC"
+	a1=$(kstat SYSA fwd_pkts); b1=$(kstat SYSB strip_pkts); c1=$(strips)
+	[ "$a1" -gt "$a0" ] && [ "$b1" -gt "$b0" ] && [ "$c1" -gt "$c0" ] ||
+		fail "VIPAROUTE not on the kernel path: SYSA's program forwarded $a0 -> $a1, SYSB's stripped $b0 -> $b1, SYSC's daemon $c0 -> $c1"
+	ok "VIPAROUTE on the kernel path: SYSA's program sent $((a1 - a0)) packets in GRE to the LAN addresses, SYSB's program took $((b1 - b0)) off, SYSC's raw GRE socket (DATAPATH TUN) $((c1 - c0)); 12 of 12 keep-alive answers"
+fi
 exit 0

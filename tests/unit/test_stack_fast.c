@@ -357,8 +357,8 @@ test_table_full(void **state)
 /* An IPv4 DVIPA (routed in GRE): its flags as an IPv6 one's, our IPv4
  * DYNAMICXCF address for the GRE source, and each connection's kernel entry
  * sends to the target's IPv4 DYNAMICXCF address; a target reached through a
- * VIPAROUTE is left to the TUN path (the sweep deletes the entry, and puts
- * it back when the VIPAROUTE goes). */
+ * VIPAROUTE to the VIPAROUTE's target address (the sweep corrects the entry when a
+ * VIPAROUTE comes or goes). */
 static void
 test_ipv4_gre(void **state)
 {
@@ -386,7 +386,14 @@ test_ipv4_gre(void **state)
 	st.prof.vroute[0].v4 = 1;
 	st.prof.nvroute = 1;
 	stack_fast_sweep(&st);
+	assert_memory_equal(fake_kdp_conn_find(&kc)->dest, LANB4, 16);
+	/* A new connection to SYSB gets the VIPAROUTE's address at once. */
+	report_of("SYSB", DV4, CL4, 41001, WIRE_CONN_EST);
+	kc.cport = 41001;
+	assert_memory_equal(fake_kdp_conn_find(&kc)->dest, LANB4, 16);
+	report_of("SYSB", DV4, CL4, 41001, WIRE_CONN_END);
 	assert_null(fake_kdp_conn_find(&kc));
+	kc.cport = 41000;
 	st.prof.nvroute = 0;
 	stack_fast_sweep(&st);
 	assert_memory_equal(fake_kdp_conn_find(&kc)->dest, XB4, 16);
