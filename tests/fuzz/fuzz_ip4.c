@@ -13,7 +13,9 @@
  *    changes only the destination and the two checksum fields;
  *  - when wire_gre4_encap succeeds, wire_gre4_decap of the result succeeds
  *    and gives back the packet (up to its total length) unchanged;
- *  - wire_icmp4_frag_needed never writes past its buffer.
+ *  - wire_icmp4_frag_needed never writes past its buffer;
+ *  - a checksum wire_ip4_csum_partial finds left to the device lies inside
+ *    the packet's total length.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,6 +50,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (pk.ip.proto == WIRE_PROTO_TCP && !pk.is_fragment &&
 		    (size_t)pk.l4_off + pk.tcp_hlen > pk.ip.tot_len)
+			abort();
+	}
+
+	{
+		struct wire_ip4 h;
+		uint16_t cs, co;
+
+		/* The field it names lies inside the packet's total length. */
+		if (wire_ip4_csum_partial(data, len, &cs, &co) &&
+		    (wire_ip4_decode(&h, data, len, NULL) != 0 || h.tot_len > len ||
+		     (size_t)cs + co + 2 > h.tot_len))
 			abort();
 	}
 
