@@ -576,7 +576,7 @@ daemon_cmd(const struct plex_inst *in, const struct plex_state *st, int idx, con
 
 	r = lib_ctl_path(path, sizeof(path), in->rundir, host, !st->h[idx].is_system);
 	if (r == 0)
-		r = lib_ctl_call(path, cmd, 0, 5000, &rc, &body);
+		r = plex_ctl_call(in, path, cmd, 0, 5000, &rc, &body);
 	if (r < 0) {
 		/* Worded as D MIP6,BINDINGS words it. */
 		if (!st->h[idx].is_system && (r == -ENOENT || r == -ECONNREFUSED))

@@ -94,7 +94,7 @@ to_stack(const struct plex_inst *in, const struct plex_state *st, int idx, const
 
 	r = lib_ctl_path(path, sizeof(path), in->rundir, st->h[idx].name, 0);
 	if (r == 0)
-		r = lib_ctl_call(path, line, json, timeout_ms, &rc, &body);
+		r = plex_ctl_call(in, path, line, json, timeout_ms, &rc, &body);
 	if (r < 0) {
 		lib_sbuf_printf(err, "%s: no answer from %s: %s", st->h[idx].name, path,
 				r == -EPROTO ? "reply without an RC= status line"
@@ -294,7 +294,8 @@ show_bindings(const struct plex_inst *in, const struct plex_state *st, char **to
 		rc = 8;
 		x = lib_ctl_path(path, sizeof(path), in->rundir, host[n], 1);
 		if (x == 0)
-			x = lib_ctl_call_json(path, "SHOW", timeout_ms, &rc, &reply[n], perr, sizeof(perr));
+			x = plex_ctl_call_json(in, path, "SHOW", timeout_ms, &rc, &reply[n], perr,
+					       sizeof(perr));
 		if (x == -EBADMSG)
 			snprintf(w, sizeof(w), "bad JSON from the agent: %s", perr);
 		else if (x < 0)
@@ -325,8 +326,8 @@ show_bindings(const struct plex_inst *in, const struct plex_state *st, char **to
 
 		ri = plex_find_routing(in, st, timeout_ms, NULL, 0);
 		if (ri >= 0 && (lib_ctl_path(path, sizeof(path), in->rundir, st->h[ri].name, 0) < 0 ||
-				lib_ctl_call_json(path, "SYSPLEX$MIP6", timeout_ms, &src, &rs, perr,
-						  sizeof(perr)) < 0 || src != 0)) {
+				plex_ctl_call_json(in, path, "SYSPLEX$MIP6", timeout_ms, &src, &rs,
+						   perr, sizeof(perr)) < 0 || src != 0)) {
 			json_decref(rs);
 			rs = NULL;
 		}

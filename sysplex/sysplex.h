@@ -175,6 +175,12 @@ struct plex_inst {
 	char name[PLEX_INST_MAX + 1];
 	char rundir[64];		/* /run/sysplex/INST */
 	char statefile[96];		/* /run/sysplex/INST/state */
+	/* How the launcher sends a request to a stack or an agent, with
+	 * lib_ctl_call's contract; NULL (plex_inst_init): lib_ctl_call, over
+	 * the control socket at path.  The fuzz harness of the operator's
+	 * commands answers here without a socket. */
+	int (*call)(const char *path, const char *cmd, int json, int timeout_ms, int *rc,
+		    struct lib_sbuf *body);
 };
 void plex_inst_init(struct plex_inst *in, const char *name);
 /* Namespace name "INST-HOST" into buf. */
@@ -295,6 +301,12 @@ int plex_frr_wait_routes(const char *ns, const char *const *addrs, int n, uint64
 int plex_frr_exec(int argc, char **argv);
 
 /* ---- the stacks' control sockets (ctl.c; the protocol: lib/ctl.c) ------------ */
+/* A request to the control socket at path through in->call (see struct
+ * plex_inst): lib_ctl_call's and lib_ctl_call_json's contracts. */
+int plex_ctl_call(const struct plex_inst *in, const char *path, const char *cmd, int json,
+		  int timeout_ms, int *rc, struct lib_sbuf *body);
+int plex_ctl_call_json(const struct plex_inst *in, const char *path, const char *cmd,
+		       int timeout_ms, int *rc, struct json_t **reply, char *err, size_t errlen);
 /* Asks system sys's stack JSON SYSPLEX$ROLE: 0 with *reply (json_decref it),
  * whose "dvipas" holds per DVIPA {"dvipa", "status", "dist"}, or -errno when
  * the stack does not answer it with RC=0 in time. */

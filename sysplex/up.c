@@ -413,7 +413,8 @@ poll_ready(struct up *u)
 			snprintf(cmd, sizeof(cmd), "D TCPIP,%s,NETSTAT,VDPT", r->tcpname);
 			n = -1;
 			if (lib_ctl_path(path, sizeof(path), u->in->rundir, r->name, 0) == 0 &&
-			    lib_ctl_call_json(path, cmd, 1000, &rc, &vdpt, err, sizeof(err)) == 0) {
+			    plex_ctl_call_json(u->in, path, cmd, 1000, &rc, &vdpt, err,
+					       sizeof(err)) == 0) {
 				if (rc == 0)
 					n = count_rdy(vdpt);
 				json_decref(vdpt);
