@@ -112,14 +112,6 @@ static const char *const words[] = {
 
 static struct plex_state cst;		/* the state the completer sees */
 
-struct console {
-	const struct plex_inst *in;
-	char sys[PLEX_HOST_MAX + 1];
-	int json;
-	int failed;
-	int tty;
-};
-
 static char *
 complete_gen(const char *text, int state)
 {
@@ -167,9 +159,9 @@ complete(const char *text, int start, int end)
 }
 
 static void
-help(FILE *f)
+help(struct lib_sbuf *out)
 {
-	fprintf(f,
+	lib_sbuf_printf(out,
 		"Operator commands (z/OS syntax, sent to the current system's stack):\n"
 		"  D TCPIP,tcpname,NETSTAT,VIPADCFG | VIPADYN | VDPT[,DETAIL] | VCRT[,DETAIL] | HOME | CONN |\n"
 		"        CONFIG | ROUTE[,DETAIL]\n"
@@ -189,12 +181,12 @@ help(FILE *f)
 }
 
 static void
-console_err(struct console *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+console_err(struct plex_console *c, struct lib_sbuf *out, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void
-console_err(struct console *c, const char *fmt, ...)
+console_err(struct plex_console *c, struct lib_sbuf *out, const char *fmt, ...)
 {
-	struct lib_sbuf b = { 0 };
 	char msg[600];
 	va_list ap;
 
@@ -202,14 +194,12 @@ console_err(struct console *c, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	c->failed = 1;
-	lib_ctl_say(&b, c->json, 0, "%s", msg);
-	fputs(b.s ? b.s : "", stdout);
-	lib_sbuf_free(&b);
+	lib_ctl_say(out, c->json, 0, "%s", msg);
 }
 
 /* Picks the routing stack as the current system, else the first system. */
 static void
-initial_system(struct console *c)
+initial_system(struct plex_console *c)
 {
 	int i = plex_find_routing(c->in, &cst, 1000, NULL, 0);
 
@@ -220,12 +210,12 @@ initial_system(struct console *c)
 		lib_strlcpy(c->sys, cst.h[i].name, sizeof(c->sys));
 }
 
-/* One console line; returns 1 to leave. */
-static int
-console_line(struct console *c, char *line)
+int
+plex_console_line(struct plex_console *c, char *line, struct lib_sbuf *out)
 {
 	char verb[32], arg[64], extra[8];
-	struct lib_sbuf out = { 0 }, err = { 0 };
+	struct lib_sbuf err = { 0 };
+	struct plex_state *st = c->st;
 	int n, r, i;
 
 	line[strcspn(line, "\r\n")] = '\0';
@@ -240,37 +230,37 @@ console_line(struct console *c, char *line)
 	if (strcmp(verb, "EXIT") == 0 || strcmp(verb, "QUIT") == 0 || strcmp(verb, "END") == 0)
 		return 1;
 	if (strcmp(verb, "HELP") == 0 || strcmp(verb, "?") == 0) {
-		help(stdout);
+		help(out);
 		return 0;
 	}
-	if (plex_state_read(c->in, &cst) < 0) {
-		console_err(c, "instance %s is no longer up (no %s)", c->in->name,
+	if ((c->state_read ? c->state_read(c->in, st) : plex_state_read(c->in, st)) < 0) {
+		console_err(c, out, "instance %s is no longer up (no %s)", c->in->name,
 			    c->in->statefile);
 		return 0;
 	}
 	if (strcmp(verb, "SYSTEM") == 0 || strcmp(verb, "SYS") == 0) {
 		if (n == 1) {
-			printf("CURRENT SYSTEM %s\n", c->sys);
+			lib_sbuf_printf(out, "CURRENT SYSTEM %s\n", c->sys);
 		} else if (n > 2) {
-			console_err(c, "expected SYSTEM name");
-		} else if ((i = plex_state_index(&cst, arg, 1)) < 0) {
+			console_err(c, out, "expected SYSTEM name");
+		} else if ((i = plex_state_index(st, arg, 1)) < 0) {
 			const char *names[PLEX_MAX_HOSTS], *sug;
 			size_t k = 0;
 			char list[256] = "";
 
-			for (i = 0; i < cst.nhosts; i++)
-				if (cst.h[i].is_system) {
-					names[k++] = cst.h[i].name;
-					strncat(list, cst.h[i].name, sizeof(list) - strlen(list) - 2);
+			for (i = 0; i < st->nhosts; i++)
+				if (st->h[i].is_system) {
+					names[k++] = st->h[i].name;
+					strncat(list, st->h[i].name, sizeof(list) - strlen(list) - 2);
 					strcat(list, " ");
 				}
 			sug = plex_closest(arg, names, k);
-			console_err(c, "no system '%s': expected one of %s%s%s%s", arg, list,
+			console_err(c, out, "no system '%s': expected one of %s%s%s%s", arg, list,
 				    sug ? "(did you mean " : "", sug ? sug : "", sug ? "?)" : "");
 		} else {
-			lib_strlcpy(c->sys, cst.h[i].name, sizeof(c->sys));
+			lib_strlcpy(c->sys, st->h[i].name, sizeof(c->sys));
 			if (c->tty)
-				printf("CURRENT SYSTEM %s\n", c->sys);
+				lib_sbuf_printf(out, "CURRENT SYSTEM %s\n", c->sys);
 		}
 		return 0;
 	}
@@ -282,7 +272,7 @@ console_line(struct console *c, char *line)
 		else if (n == 2 && strcmp(arg, "OFF") == 0)
 			c->json = 0;
 		else
-			console_err(c, "expected JSON ON or JSON OFF");
+			console_err(c, out, "expected JSON ON or JSON OFF");
 		return 0;
 	}
 	{
@@ -297,29 +287,39 @@ console_line(struct console *c, char *line)
 			const char *sug = plex_closest(verb, console_verbs,
 						       LIB_ARRAY_LEN(console_verbs));
 
-			console_err(c, "unknown command '%s': expected D, V, ROUTE, SYSTEM, JSON, HELP "
-				       "or EXIT%s%s%s", verb, sug ? " (did you mean " : "",
+			console_err(c, out, "unknown command '%s': expected D, V, ROUTE, SYSTEM, JSON, "
+				       "HELP or EXIT%s%s%s", verb, sug ? " (did you mean " : "",
 				    sug ? sug : "", sug ? "?)" : "");
 			return 0;
 		}
 	}
-	r = plex_opcmd(c->in, &cst, c->sys, line, c->json, CMD_TIMEOUT_MS, &out, &err);
-	if (out.s)
-		fwrite(out.s, 1, out.len, stdout);
+	r = plex_opcmd(c->in, st, c->sys, line, c->json, CMD_TIMEOUT_MS, out, &err);
 	if (r < 0)
-		console_err(c, "%s", err.s ? err.s : "no answer");
+		console_err(c, out, "%s", err.s ? err.s : "no answer");
 	else if (r != 0)
 		c->failed = 1;
-	lib_sbuf_free(&out);
 	lib_sbuf_free(&err);
-	fflush(stdout);
 	return 0;
+}
+
+/* One line of the console, its answer on stdout; returns 1 to leave. */
+static int
+console_line(struct plex_console *c, char *line)
+{
+	struct lib_sbuf out = { 0 };
+	int r = plex_console_line(c, line, &out);
+
+	if (out.s)
+		fwrite(out.s, 1, out.len, stdout);
+	lib_sbuf_free(&out);
+	fflush(stdout);
+	return r;
 }
 
 int
 plex_cmd_console(const struct plex_inst *in, int argc, char **argv)
 {
-	struct console c = { .in = in };
+	struct plex_console c = { .in = in, .st = &cst };
 	char hist[PATH_MAX] = "", prompt[64];
 	const char *home = getenv("HOME");
 	int i;

@@ -332,6 +332,26 @@ int plex_opcmd(const struct plex_inst *in, const struct plex_state *st, const ch
  * most 2, or a prefix), or NULL. */
 const char *plex_closest(const char *w, const char *const *words, size_t n);
 
+/* ---- the operator console (console.c) ------------------------------------------
+ * A console: the current system (the one plex_opcmd is given), answers as
+ * JSON or text, whether any command failed. */
+struct plex_console {
+	const struct plex_inst *in;
+	struct plex_state *st;		/* the instance's state, read again per command */
+	char sys[PLEX_HOST_MAX + 1];
+	int json;
+	int failed;			/* a command was refused or got no answer */
+	int tty;			/* interactive: SYSTEM name echoes the new system */
+	/* Reads the state (NULL: plex_state_read; the fuzz harness's own). */
+	int (*state_read)(const struct plex_inst *in, struct plex_state *st);
+};
+/* One console line: blank, a comment ('*', '#'), the console's own verbs
+ * (SYSTEM [name], JSON ON|OFF, HELP, EXIT/QUIT/END), else an operator
+ * command for plex_opcmd on the current system (an unknown verb is refused
+ * with the closest word).  What it prints goes to out; errors are one line
+ * in the console's mode (lib_ctl_say).  Returns 1 to leave, else 0. */
+int plex_console_line(struct plex_console *c, char *line, struct lib_sbuf *out);
+
 /* ---- where the launcher runs (env.c) ------------------------------------------- */
 /* Directory of the running sysplex binary. */
 const char *plex_self_dir(void);
