@@ -357,10 +357,11 @@ build-fuzz/fuzz_cdsnet build-fuzz/fuzz_xcf_rx: build-fuzz/fuzz_%: tests/fuzz/fuz
 		build-fuzz/libxcf.a $(FUZZ_MODLIBS)
 	@$(say) "  FUZZ-LD $@"
 	$(Q)$(FUZZ_LINK) -o $@ $(filter tests/fuzz/%.c %.o %.a,$^) $(EXT_LIBS) $(LDLIBS_ALL)
-# The launcher's operator command parser (fuzz_plex_cmd).
+# The launcher's operator command parser (fuzz_plex_cmd) and console
+# (fuzz_console).
 build-fuzz/libplex.a: $(call FUZZ_OBJ,$(filter-out sysplex/main.c,$(PLEX_SRC)))
-build-fuzz/fuzz_plex_cmd: tests/fuzz/fuzz_plex_cmd.c build-fuzz/libplex.a build-fuzz/libxcf.a \
-		$(FUZZ_MODLIBS)
+build-fuzz/fuzz_plex_cmd build-fuzz/fuzz_console: build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c \
+		build-fuzz/libplex.a build-fuzz/libxcf.a $(FUZZ_MODLIBS)
 	@$(say) "  FUZZ-LD $@"
 	$(Q)$(FUZZ_LINK) -o $@ $(filter tests/fuzz/%.c %.o %.a,$^) $(EXT_LIBS) $(LDLIBS_ALL)
 build-fuzz/fuzz_store: tests/fuzz/fuzz_store.c $(FUZZ_MODLIBS)
