@@ -27,6 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "xcf/internal.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -43,6 +45,7 @@ static const char couple_text[] =
 static char dir[] = "/dev/shm/fuzz_cdsnet.XXXXXX";
 static char path[80];
 static struct xcf_cds *db;
+static sqlite3 *other;		/* another member's connection, held open */
 static struct cds_req q, q2;
 static struct cds_rep r, r2;
 static uint8_t buf[CDS_NET_REP_MAX], buf2[CDS_NET_REP_MAX];
@@ -53,6 +56,7 @@ cleanup(void)
 	char p[100];
 
 	xcf_cds_close(&db);
+	sqlite3_close_v2(other);
 	unlink(path);
 	snprintf(p, sizeof(p), "%s-wal", path);
 	unlink(p);
@@ -135,6 +139,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_cdsnet: %s\n", err);
 		abort();
 	}
+	/* As in a sysplex, where every stack's CDS agent has the file open,
+	 * another connection holds it: the server's reopen after an error
+	 * (here mostly a system with no slot) then finds the WAL and its index
+	 * in place instead of checkpointing, deleting and making them again. */
+	if (sqlite3_open_v2(path, &other, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_exec(other, "SELECT count(*) FROM cds_slot", NULL, NULL, NULL) != SQLITE_OK)
+		abort();
 	atexit(cleanup);
 	return 0;
 }
