@@ -279,10 +279,14 @@ kw(const char *tok, const char *keyword)
 static const struct stmt_def *
 stmt_lookup(const char *tok)
 {
+	int c = toupper((unsigned char)tok[0]);
 	size_t i;
 
+	/* Every token is looked up (at_end), most of them operands: only the
+	 * keywords starting with the token's letter (each keyword starts with
+	 * an upper-case one) are compared further. */
 	for (i = 0; i < LIB_ARRAY_LEN(stmt_defs); i++)
-		if (kw(tok, stmt_defs[i].kw))
+		if (stmt_defs[i].kw[0] == c && kw(tok, stmt_defs[i].kw))
 			return &stmt_defs[i];
 	return NULL;
 }
