@@ -117,6 +117,12 @@ int lib_tab_remove(struct lib_tab *t, const void *key);	/* 0 or -ENOENT */
  * may remove or insert other entries (inserted ones may or may not be
  * visited) but never changes a key. */
 void lib_tab_foreach(struct lib_tab *t, int (*cb)(void *entry, void *arg), void *arg);
+/* An entry's pool index (below the capacity; stable while it is in the
+ * table, and reused by a later entry once it is removed), and the entry at
+ * a pool index (NULL when none is there now).  For indexes kept beside a
+ * table (vipa/cidx.c). */
+uint32_t lib_tab_id(const struct lib_tab *t, const void *entry);
+void *lib_tab_at(struct lib_tab *t, uint32_t id);
 
 /* ---- timer wheel (lib/wheel.c) ----------------------------------------------
  * Keys of key_len bytes handed back at about their due time: slots lists of

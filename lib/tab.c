@@ -443,3 +443,17 @@ lib_tab_foreach(struct lib_tab *t, int (*cb)(void *entry, void *arg), void *arg)
 			tab_remove_slot(t, pos);
 	}
 }
+
+uint32_t
+lib_tab_id(const struct lib_tab *t, const void *entry)
+{
+	return (uint32_t)(((const uint8_t *)entry - t->pool) / t->stride);
+}
+
+void *
+lib_tab_at(struct lib_tab *t, uint32_t id)
+{
+	if (id >= t->hw || !t->live[id])
+		return NULL;
+	return tab_entry(t, id);
+}

@@ -64,6 +64,18 @@ vipa_vcrt_remove(struct vipa_vcrt *t, const struct vipa_conn_key *k)
 	return lib_tab_remove(tab(t), k);
 }
 
+uint32_t
+vipa_vcrt_id(const struct vipa_vcrt *t, const struct vipa_conn *c)
+{
+	return lib_tab_id((const struct lib_tab *)t, c);
+}
+
+struct vipa_conn *
+vipa_vcrt_at(struct vipa_vcrt *t, uint32_t id)
+{
+	return lib_tab_at(tab(t), id);
+}
+
 struct foreach_ctx {
 	int (*cb)(struct vipa_conn *c, void *arg);
 	void *arg;

@@ -510,8 +510,38 @@ struct vipa_conn *vipa_vcrt_lookup(struct vipa_vcrt *t, const struct vipa_conn_k
 struct vipa_conn *vipa_vcrt_insert(struct vipa_vcrt *t, const struct vipa_conn_key *k,
 				   int *created);
 int vipa_vcrt_remove(struct vipa_vcrt *t, const struct vipa_conn_key *k);
+/* An entry's id (its pool index, below the capacity) and the entry of an
+ * id (NULL when none now): for indexes beside the table (vipa_cidx). */
+uint32_t vipa_vcrt_id(const struct vipa_vcrt *t, const struct vipa_conn *c);
+struct vipa_conn *vipa_vcrt_at(struct vipa_vcrt *t, uint32_t id);
 /* Calls cb for every entry; cb returns non-zero to remove that entry. */
 void vipa_vcrt_foreach(struct vipa_vcrt *t, int (*cb)(struct vipa_conn *c, void *arg), void *arg);
+
+/* ---- index by client (vipa/cidx.c) ------------------------------------------------
+ * For each client address, a list of ids (the pool indexes of a table's
+ * entries, lib_tab_id / lib_tab_at): a client's entries that wait for
+ * something, found without a walk of the whole table.  O(1) add / delete /
+ * move, no allocation after creation.  Membership may be lazy (the owner
+ * checks each id in the walk's callback and drops those that no longer
+ * belong).  ids: ids are below it (the table's capacity); clients: at most
+ * that many clients with a non-empty list at once. */
+struct vipa_cidx;
+struct vipa_cidx *vipa_cidx_new(size_t ids, size_t clients);	/* NULL, errno EINVAL / ENOMEM */
+void vipa_cidx_destroy(struct vipa_cidx **x);			/* *x becomes NULL; NULL safe */
+/* Puts id on client's list (moving it from another client's); 0 when it is
+ * there already; -EINVAL for an id out of range, -ENOSPC when too many
+ * clients have lists. */
+int vipa_cidx_add(struct vipa_cidx *x, const uint8_t client[16], uint32_t id);
+void vipa_cidx_del(struct vipa_cidx *x, uint32_t id);		/* no-op when on no list */
+int vipa_cidx_has(const struct vipa_cidx *x, uint32_t id);
+size_t vipa_cidx_count(const struct vipa_cidx *x);		/* ids on lists */
+size_t vipa_cidx_clients(const struct vipa_cidx *x);		/* non-empty lists */
+/* Calls cb for each id on client's list (newest first); cb returns non-zero
+ * to take that id off.  cb may add or delete any id: added ones are not
+ * visited, deleted ones not yet visited are skipped.  Not reentrant (a
+ * nested call visits nothing).  Returns the number of ids visited. */
+size_t vipa_cidx_foreach(struct vipa_cidx *x, const uint8_t client[16],
+			 int (*cb)(uint32_t id, void *arg), void *arg);
 
 /* ---- connection digest (vipa/digest.c) ------------------------------------------
  * A count and an order-independent 64-bit hash of a set of connections (of
