@@ -1167,6 +1167,10 @@ stack_show_stats(struct stack *s)
 			{ "home_bound", m->home_bound }, { "home_released", m->home_released },
 			{ "home_conns", m->home_conns }, { "home_conflicts", m->home_conflicts },
 			{ "homes", lib_tab_count(m->homes) },
+			{ "waiting", vipa_cidx_count(m->waiting) },
+			{ "timers", lib_wheel_count(m->wheel) },
+			{ "timers_fired", m->wheel_fired }, { "sweeps", m->sweeps },
+			{ "wait_visits", m->wait_visits },
 			{ "bind_lifetime", s->prof.bindlife ? s->prof.bindlife
 							    : MIP6_MAX_RR_BINDING_LIFETIME },
 		};

@@ -387,6 +387,7 @@ stack_dist_conn_removed(struct stack *s, const struct vipa_conn *c, int target_l
 		e->active--;
 	stack_fast_conn_gone(s, &c->key);
 	stack_mip6_conn_ended(s, c, target_lost);
+	stack_mip6_conn_gone(s, c);
 	/* A half-open entry was never written (dist.c, stack_dist_syn_entry). */
 	if (c->state != VIPA_CONN_SYN)
 		vipa_store_conn_del(s->store, &c->key);
@@ -552,6 +553,8 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 		}
 		if (gen)
 			c->listed_gen = gen;
+		/* Its bypass's pending work, however the state came. */
+		stack_mip6_track(s, c);
 	}
 	if ((mp->flags & WIRE_XCF_F_FULL) && (mp->flags & WIRE_XCF_F_LAST)) {
 		struct { struct stack *s; const uint8_t *dest; uint64_t gen; const uint8_t *scope; } a = {

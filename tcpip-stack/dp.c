@@ -343,6 +343,10 @@ stack_dp_route(struct stack *s, struct stack_dvipa *d, const struct vipa_conn_ke
 			return NULL;
 		}
 		memcpy(c->dest_xcf, e->dest_xcf, 16);
+		/* A standard client's connections are found by client when its
+		 * per-home-address binding is made (mip6.c, home_walk). */
+		if (d->dist.mip6 && stack_mip6_cn_kind(s, k.client) == STACK_CN_STANDARD)
+			stack_mip6_track(s, c);
 		if (timedaff) {
 			struct stack_affinity_key ak;
 			struct stack_affinity *a;

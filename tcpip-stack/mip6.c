@@ -59,6 +59,16 @@
 
 #define STACK_TOKEN_USE_S 180		/* < MAX_TOKEN_LIFETIME (210 s) */
 #define STACK_RETRY_MS 1000
+#define STACK_MIP6_CLIENTS_MAX 65536	/* clients with entries in an index at once */
+#define MIP6_TICK_MS 100		/* the wheel's slot */
+#define MIP6_RETRY_TICK_MS 500		/* a waiting connection is looked at this often */
+
+/* A timer wheel key: the connection and the tick it was scheduled for (a
+ * node whose tick is not the entry's mip6_tick any more is stale). */
+struct mip6_due {
+	struct vipa_conn_key k;
+	uint32_t tick;
+};
 #define STACK_MAX_TRIES 5
 #define RECENT_DEL_MS 10000		/* how long a deletion may be refused and retried */
 /* A binding's sequence counter outlives any binding it numbered. */
@@ -74,13 +84,24 @@ bind_life_s(const struct stack *s)
 int
 stack_mip6_init(struct stack *s)
 {
+	size_t ids;
+
 	memset(&s->mip6, 0, sizeof(s->mip6));
 	s->mip6.peers = lib_tab_new(STACK_MIP6_PEERS_MAX, 16, sizeof(struct stack_mip6_peer));
 	s->mip6.homes = lib_tab_new(STACK_MIP6_HOMES_MAX, sizeof(struct stack_mip6_home_key),
 				    sizeof(struct stack_mip6_home));
 	s->mip6.seqs = lib_tab_new(STACK_MIP6_SEQ_MAX, sizeof(struct stack_mip6_home_key),
 				   sizeof(struct stack_mip6_seq));
-	if (!s->mip6.peers || !s->mip6.homes || !s->mip6.seqs) {
+	ids = s->vcrt ? vipa_vcrt_capacity(s->vcrt) : STACK_VCRT_MAX;
+	s->mip6.waiting = vipa_cidx_new(ids, STACK_MIP6_CLIENTS_MAX);
+	s->mip6.byclient = vipa_cidx_new(ids, STACK_MIP6_CLIENTS_MAX);
+	/* 100 ms slots over 102 s; a refresh due later (up to 7/8 of 420 s)
+	 * waits on the last slot and is put back, as the wheel does. */
+	s->mip6.wheel = lib_wheel_new(1024, MIP6_TICK_MS, sizeof(struct mip6_due), ids, lib_now_ms());
+	/* Entries loaded from SQLite are looked at once. */
+	s->mip6.sweep = 1;
+	if (!s->mip6.peers || !s->mip6.homes || !s->mip6.seqs || !s->mip6.waiting ||
+	    !s->mip6.byclient || !s->mip6.wheel) {
 		stack_mip6_fini(s);
 		return -ENOMEM;
 	}
@@ -93,6 +114,9 @@ stack_mip6_fini(struct stack *s)
 	lib_tab_destroy(&s->mip6.peers);
 	lib_tab_destroy(&s->mip6.homes);
 	lib_tab_destroy(&s->mip6.seqs);
+	vipa_cidx_destroy(&s->mip6.waiting);
+	vipa_cidx_destroy(&s->mip6.byclient);
+	lib_wheel_destroy(&s->mip6.wheel);
 }
 
 /* ---- BU sequence numbers: one counter per binding (client, DVIPA) ----------------- */
@@ -406,11 +430,127 @@ static void home_try(struct stack *s, struct stack_mip6_home *h);
 static struct stack_mip6_home *home_get(struct stack *s, const uint8_t client[16],
 					const uint8_t dvipa[16], int create);
 
+/* ---- pending work: indexes and a timer wheel, no walks of the VCRT ------------------
+ *
+ * Nothing per event or per tick walks the VCRT:
+ *  - a connection waiting for a return routability test or a BA (TESTING,
+ *    or a refresh under way; not under a per-home-address binding) is on
+ *    its client's list in s->mip6.waiting (vipa_cidx): a HoT or CoT retries
+ *    only that client's waiting connections (on_test), a standard node's
+ *    BA looks only there for the BU it answers (on_ba_home);
+ *  - every established connection is on its client's list in
+ *    s->mip6.byclient: a per-home-address binding's walks (home_walk) meet
+ *    only that client's connections;
+ *  - each connection's next look (every MIP6_RETRY_TICK_MS while it waits;
+ *    at 7/8 of its binding's lifetime when bound, for the refresh) is a key
+ *    in the timer wheel s->mip6.wheel, and the tick handles only the keys
+ *    that came due (conn_due_cb).  A key whose tick is no longer the
+ *    entry's mip6_tick is stale (the entry went, or was scheduled earlier):
+ *    at most one live key per connection.
+ * track() puts a connection where its work will find it; it is called
+ * wherever a connection starts to wait or is bound (try_bind, on_ba, a
+ * report: stack_mip6_track).  Both indexes are lazy: a connection that
+ * stops waiting or ends stays on its list until a walk meets it and drops
+ * it (the callbacks check each entry).  When an index refuses a client
+ * (more than STACK_MIP6_CLIENTS_MAX at once) or the wheel is full, the
+ * walks of the whole VCRT stand in (wait_full, byclient_full) and a sweep
+ * (every 500 ms at most) puts every connection back until there is room.
+ * The per-home-address bindings (one per standard client and DVIPA, not
+ * per connection) keep their walk twice a second (home_tick).
+ */
+static int
+conn_waiting(const struct vipa_conn *c)
+{
+	return !c->per_home && (c->bypass == VIPA_BYPASS_TESTING || c->refreshing);
+}
+
+/* When the connection is to be looked at next; 0 never (as it is now). */
+static uint64_t
+conn_due(struct stack *s, const struct vipa_conn *c, uint64_t now)
+{
+	unsigned life;
+
+	if (c->per_home)
+		return 0;	/* the binding's own tick (home_tick) */
+	if (conn_waiting(c))
+		return now + MIP6_RETRY_TICK_MS;
+	if (c->bypass != VIPA_BYPASS_BOUND)
+		return 0;
+	/* No refresh request may come (the client sends one only for a
+	 * binding in use): refresh before the binding expires there. */
+	life = c->bu_life ? c->bu_life : bind_life_s(s);
+	return c->bu_ms + life * 1000ull * 7 / 8 + 1;
+}
+
+/* A DVIPA we distribute with MOBILEIPV6 (a standard client's binding may
+ * cover its connections). */
+static int
+dvipa_mip6(struct stack *s, const uint8_t dvipa[16])
+{
+	const struct stack_dvipa *d = stack_dvipa_find(s, dvipa);
+
+	return d && d->has_dist && d->dist.mip6;
+}
+
+static void
+track(struct stack *s, struct vipa_conn *c)
+{
+	uint64_t now = lib_now_ms(), due;
+	uint32_t id = vipa_vcrt_id(s->vcrt, c), tick;
+	struct mip6_due k;
+
+	if (dvipa_mip6(s, c->key.dvipa) &&
+	    vipa_cidx_add(s->mip6.byclient, c->key.client, id) == -ENOSPC)
+		s->mip6.byclient_full = s->mip6.sweep = 1;
+	if (conn_waiting(c) && vipa_cidx_add(s->mip6.waiting, c->key.client, id) == -ENOSPC)
+		s->mip6.wait_full = s->mip6.sweep = 1;
+	if (!(due = conn_due(s, c, now)))
+		return;
+	if (due < now)
+		due = now;
+	tick = (uint32_t)(due / MIP6_TICK_MS + 1);
+	if (c->mip6_tick && c->mip6_tick <= tick)
+		return;		/* a key as early comes first and looks again */
+	memset(&k, 0, sizeof(k));
+	k.k = c->key;
+	k.tick = tick;
+	if (lib_wheel_add(s->mip6.wheel, &k, (uint64_t)tick * MIP6_TICK_MS) < 0) {
+		s->mip6.sweep = 1;
+		return;
+	}
+	c->mip6_tick = tick;
+}
+
+void
+stack_mip6_track(struct stack *s, struct vipa_conn *c)
+{
+	track(s, c);
+}
+
+void
+stack_mip6_conn_gone(struct stack *s, const struct vipa_conn *c)
+{
+	uint32_t id = vipa_vcrt_id(s->vcrt, c);
+
+	vipa_cidx_del(s->mip6.waiting, id);
+	vipa_cidx_del(s->mip6.byclient, id);
+}
+
+static void try_bind1(struct stack *s, struct vipa_conn *c);
+
 /* Sends the BU of a connection once both keygen tokens are in (claim 1:
  * "once both the Care-of Test message and the Home Test message have been
- * received at the routing stack"). */
+ * received at the routing stack"); the connection's pending work is then
+ * filed where it will be found (track). */
 static void
 try_bind(struct stack *s, struct vipa_conn *c)
+{
+	try_bind1(s, c);
+	track(s, c);
+}
+
+static void
+try_bind1(struct stack *s, struct vipa_conn *c)
 {
 	uint64_t now = lib_now_ms();
 	int ok_h, ok_c;
@@ -454,7 +594,7 @@ try_bind(struct stack *s, struct vipa_conn *c)
 		rr_forget(s, c->key.client, c->key.dvipa, c->dest_xcf, 3, UINT64_MAX);
 		c->bu_tries++;
 		c->bu_ms = 0;
-		try_bind(s, c);
+		try_bind1(s, c);
 		return;
 	}
 	c->bu_seq = seq_take(s, c->key.client, c->key.dvipa);
@@ -678,12 +818,29 @@ home_walk_cb(struct vipa_conn *c, void *arg)
 	return 0;
 }
 
+/* One of the client's connections (byclient); one of another client (the
+ * id was reused) or gone leaves the list. */
+static int
+home_walk_id(uint32_t id, void *arg)
+{
+	struct home_walk *w = arg;
+	struct vipa_conn *c = vipa_vcrt_at(w->s->vcrt, id);
+
+	if (!c || memcmp(c->key.client, w->h->key.client, 16) != 0)
+		return 1;
+	return home_walk_cb(c, arg);
+}
+
+/* The client's connections to the DVIPA: its list in byclient. */
 static int
 home_walk(struct stack *s, struct stack_mip6_home *h, int what)
 {
 	struct home_walk w = { s, h, what, 0 };
 
-	vipa_vcrt_foreach(s->vcrt, home_walk_cb, &w);
+	if (s->mip6.byclient_full)
+		vipa_vcrt_foreach(s->vcrt, home_walk_cb, &w);
+	else
+		vipa_cidx_foreach(s->mip6.byclient, h->key.client, home_walk_id, &w);
 	return w.conflicts;
 }
 
@@ -874,8 +1031,10 @@ stack_mip6_conn_learned(struct stack *s, struct vipa_conn *c, const struct wire_
 
 	c->bypass = VIPA_BYPASS_BOUND;
 	memcpy(c->coa, r->coa, 16);
-	if (!(r->bypass & WIRE_XCF_BYPASS_HOME))
+	if (!(r->bypass & WIRE_XCF_BYPASS_HOME)) {
+		track(s, c);	/* refreshed at once (bu_ms 0), with our tokens */
 		return;
+	}
 	peer_learn(s, c->key.client, STACK_CN_STANDARD);
 	h = home_get(s, c->key.client, c->key.dvipa, 1);
 	if (!h)
@@ -899,7 +1058,9 @@ stack_mip6_conn_learned(struct stack *s, struct vipa_conn *c, const struct wire_
 		h->nconn++;
 	}
 	c->bu_seq = h->seq;
+	track(s, c);
 }
+
 
 /* ---- hooks from dist.c ------------------------------------------------------------ */
 
@@ -924,6 +1085,7 @@ stack_mip6_enabled(struct stack *s, const struct vipa_conn *c)
 void
 stack_mip6_conn_established(struct stack *s, struct vipa_conn *c)
 {
+	track(s, c);
 	if (c->per_home || c->bypass != VIPA_BYPASS_NONE || c->bu_tries ||
 	    !stack_mip6_enabled(s, c))
 		return;
@@ -997,6 +1159,7 @@ refresh_start(struct stack *s, struct vipa_conn *c)
 	try_bind(s, c);
 }
 
+/* A connection's retry or refresh (its key came due, or a sweep). */
 static int
 tick_conn(struct vipa_conn *c, void *arg)
 {
@@ -1014,7 +1177,23 @@ tick_conn(struct vipa_conn *c, void *arg)
 		 * client.  A binding learned from a target's report (bu_ms 0,
 		 * after a takeover) is refreshed at once, with our own tokens. */
 		refresh_start(s, c);
+	track(s, c);
 	return 0;
+}
+
+static void
+conn_due_cb(const void *key, void *arg)
+{
+	struct stack *s = arg;
+	struct mip6_due k;
+	struct vipa_conn *c;
+
+	memcpy(&k, key, sizeof(k));
+	if (!(c = vipa_vcrt_lookup(s->vcrt, &k.k)) || c->mip6_tick != k.tick)
+		return;		/* gone, or scheduled earlier since */
+	c->mip6_tick = 0;
+	s->mip6.wheel_fired++;
+	tick_conn(c, s);
 }
 
 void
@@ -1032,11 +1211,20 @@ stack_mip6_tick(struct stack *s)
 		    now - p->since_ms > 15000)
 			p->used = 0;
 	}
-	/* Retries and refreshes: a walk of the VCRT twice a second, once any
-	 * bypass was started. */
-	if ((s->mip6.started || lib_tab_count(s->mip6.homes)) && now - s->mip6.last_tick_ms >= 500) {
-		s->mip6.last_tick_ms = now;
+	/* Retries and refreshes: the connections whose key came due; every
+	 * connection only in a sweep (the wheel or an index was full, or the
+	 * VCRT was loaded), at most twice a second. */
+	if (s->mip6.sweep && now - s->mip6.sweep_ms >= MIP6_RETRY_TICK_MS) {
+		s->mip6.sweep = s->mip6.wait_full = s->mip6.byclient_full = 0;
+		s->mip6.sweep_ms = now;
+		s->mip6.sweeps++;
 		vipa_vcrt_foreach(s->vcrt, tick_conn, s);
+	}
+	lib_wheel_expire(s->mip6.wheel, now, conn_due_cb, s);
+	/* The per-home-address bindings: one per standard client and DVIPA
+	 * (at most STACK_MIP6_HOMES_MAX), not per connection. */
+	if (lib_tab_count(s->mip6.homes) && now - s->mip6.last_tick_ms >= MIP6_RETRY_TICK_MS) {
+		s->mip6.last_tick_ms = now;
 		lib_tab_foreach(s->mip6.homes, home_tick, s);
 	}
 }
@@ -1049,17 +1237,6 @@ struct for_client {
 	int n;
 };
 
-static int
-retry_home(void *entry, void *arg)
-{
-	struct stack_mip6_home *h = entry;
-	struct for_client *f = arg;
-
-	if ((h->state == VIPA_BYPASS_TESTING || h->refreshing) &&
-	    memcmp(h->key.client, f->client, 16) == 0)
-		home_try(f->s, h);
-	return 0;
-}
 
 /* Does a CoT echo the COPYTO option of our CoTI?  Only our correspondent
  * node does; a standard one skips the unknown option (RFC 6275 9.5.1). */
@@ -1075,17 +1252,33 @@ echoes_copyto(const struct mip6_msg *m)
 	return 0;
 }
 
+/* The walk of the whole VCRT, while the index is full. */
 static int
 retry_client(struct vipa_conn *c, void *arg)
 {
 	struct for_client *f = arg;
 
-	if ((c->bypass == VIPA_BYPASS_TESTING || c->refreshing) &&
-	    memcmp(c->key.client, f->client, 16) == 0) {
+	if (conn_waiting(c) && memcmp(c->key.client, f->client, 16) == 0) {
 		try_bind(f->s, c);
 		f->n++;
 	}
 	return 0;
+}
+
+/* One of the client's waiting connections (waiting); one that waits no more,
+ * went, or is another client's (the id was reused) leaves the list. */
+static int
+retry_pending(uint32_t id, void *arg)
+{
+	struct for_client *f = arg;
+	struct vipa_conn *c = vipa_vcrt_at(f->s->vcrt, id);
+
+	f->s->mip6.wait_visits++;
+	if (!c || memcmp(c->key.client, f->client, 16) != 0 || !conn_waiting(c))
+		return 1;
+	try_bind(f->s, c);
+	f->n++;
+	return !conn_waiting(c);
 }
 
 /* HoT or CoT: keep the token, then bind what waited for it. */
@@ -1111,9 +1304,17 @@ on_test(struct stack *s, const uint8_t client[16], const uint8_t addr[16], int c
 	s->mip6.rx[m->type]++;
 	if (care_of)
 		peer_learn(s, client, echoes_copyto(m) ? STACK_CN_AGENT : STACK_CN_STANDARD);
-	vipa_vcrt_foreach(s->vcrt, retry_client, &f);
-	if (lib_tab_count(s->mip6.homes))
-		lib_tab_foreach(s->mip6.homes, retry_home, &f);
+	if (s->mip6.wait_full)
+		vipa_vcrt_foreach(s->vcrt, retry_client, &f);
+	else
+		vipa_cidx_foreach(s->mip6.waiting, client, retry_pending, &f);
+	/* The client's per-home-address bindings: one per DVIPA at most. */
+	for (i = 0; i < s->ndv && lib_tab_count(s->mip6.homes); i++) {
+		struct stack_mip6_home *h = home_get(s, client, s->dv[i].addr, 0);
+
+		if (h && (h->state == VIPA_BYPASS_TESTING || h->refreshing))
+			home_try(s, h);
+	}
 	if (!care_of)
 		for (i = 0; i < STACK_MIP6_PEND_MAX; i++) {
 			struct stack_mip6_pend *p = &s->mip6.pend[i];
@@ -1208,6 +1409,7 @@ delete_rejected(struct stack *s, const uint8_t client[16], const uint8_t home[16
  * acknowledged without the connection option: a standard correspondent node,
  * which bound the home address.  Finds that connection. */
 struct by_seq {
+	struct stack *s;
 	const uint8_t *client, *home;
 	uint16_t seq;
 	struct vipa_conn *c;
@@ -1222,6 +1424,18 @@ by_seq_cb(struct vipa_conn *c, void *arg)
 	    memcmp(c->key.client, b->client, 16) == 0 && memcmp(c->key.dvipa, b->home, 16) == 0)
 		b->c = c;
 	return 0;
+}
+
+/* The BU waits for its BA: the connection is on its client's list in waiting. */
+static int
+by_seq_id(uint32_t id, void *arg)
+{
+	struct by_seq *b = arg;
+	struct vipa_conn *c = vipa_vcrt_at(b->s->vcrt, id);
+
+	if (!c || memcmp(c->key.client, b->client, 16) != 0)
+		return 1;
+	return by_seq_cb(c, arg);
 }
 
 /* Accepted: the binding is made (or refreshed); every connection under it
@@ -1272,10 +1486,13 @@ on_ba_home(struct stack *s, const uint8_t client[16], const uint8_t home[16],
 		return;
 	}
 	if (!h || !h->bu_tries || h->seq != m->ba.seq) {
-		struct by_seq b = { client, home, m->ba.seq, NULL };
+		struct by_seq b = { s, client, home, m->ba.seq, NULL };
 
 		if (!h && ok && mip6_auth_off(mh, mhlen) >= 0) {
-			vipa_vcrt_foreach(s->vcrt, by_seq_cb, &b);
+			if (s->mip6.wait_full)
+				vipa_vcrt_foreach(s->vcrt, by_seq_cb, &b);
+			else
+				vipa_cidx_foreach(s->mip6.waiting, client, by_seq_id, &b);
 			if (b.c && ba_auth_ok(s, client, home, b.c->dest_xcf, b.c->dest_xcf, mh, mhlen) &&
 			    (h = home_get(s, client, home, 1))) {
 				memcpy(h->coa, b.c->dest_xcf, 16);
@@ -1379,6 +1596,7 @@ on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const s
 			s->mip6.bound++;
 		c->refreshing = 0;
 		c->bu_tries = 0;
+		track(s, c);	/* its refresh */
 		/* Claim 1: record the state and send the target a binding
 		 * information request with it. */
 		send_bind_info(s, c);
@@ -1411,35 +1629,27 @@ on_ba(struct stack *s, const uint8_t client[16], const uint8_t home[16], const s
 }
 
 /* A client's Binding Refresh Request (claim 1: "a binding refresh request to
- * the target stack ... to send another Binding Update"). */
-static int
-refresh_conn(struct vipa_conn *c, void *arg)
-{
-	struct { struct stack *s; const uint8_t *client, *home; int all; uint16_t cport, dport; } *a = arg;
-
-	if (memcmp(c->key.client, a->client, 16) || memcmp(c->key.dvipa, a->home, 16))
-		return 0;
-	if (!a->all && (c->key.cport != a->cport || c->key.dport != a->dport))
-		return 0;
-	refresh_start(a->s, c);
-	return 0;
-}
-
+ * the target stack ... to send another Binding Update").  Ours names the
+ * connection (WIRE_VSO_CONN): its entry is looked up.  A standard node's
+ * names none: its binding of the home address (a per-connection binding it
+ * might also hold is refreshed by its own timer, before it expires). */
 static void
 on_brr(struct stack *s, const uint8_t client[16], const uint8_t home[16], const struct mip6_msg *m)
 {
-	struct { struct stack *s; const uint8_t *client, *home; int all; uint16_t cport, dport; } a = {
-		s, client, home, 1, 0, 0 };
-
 	struct stack_mip6_home *h;
+	struct vipa_conn_key k;
+	struct vipa_conn *c;
 
-	if (wire_vso_conn_find(&m->opts, &a.cport, &a.dport) == 1)
-		a.all = 0;
 	s->mip6.rx[MIP6_MH_BRR]++;
-	vipa_vcrt_foreach(s->vcrt, refresh_conn, &a);
-	/* A standard node's BRR names no connection: its binding of the home
-	 * address. */
-	if (a.all && (h = home_get(s, client, home, 0)))
+	memset(&k, 0, sizeof(k));
+	if (wire_vso_conn_find(&m->opts, &k.cport, &k.dport) == 1) {
+		memcpy(k.dvipa, home, 16);
+		memcpy(k.client, client, 16);
+		if ((c = vipa_vcrt_lookup(s->vcrt, &k)))
+			refresh_start(s, c);
+		return;
+	}
+	if ((h = home_get(s, client, home, 0)))
 		home_refresh_start(s, h);
 }
 

@@ -372,6 +372,7 @@ drop_dvipa_conn(struct vipa_conn *c, void *arg)
 	if (memcmp(c->key.dvipa, a->dvipa, 16) != 0)
 		return 0;
 	stack_fast_conn_gone(a->s, &c->key);
+	stack_mip6_conn_gone(a->s, c);
 	return 1;
 }
 
@@ -443,6 +444,7 @@ drop_stale_conn(struct vipa_conn *c, void *arg)
 	    xcf_member_by_addr(s->xcf, c->dest_xcf))
 		return 0;
 	stack_fast_conn_gone(s, &c->key);
+	stack_mip6_conn_gone(s, c);
 	vipa_store_conn_del(s->store, &c->key);
 	return 1;
 }

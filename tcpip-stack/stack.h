@@ -360,6 +360,19 @@ struct stack_mip6 {
 	uint64_t scan_sec;		/* target: CoT copies narrowed by a table scan... */
 	unsigned scans;			/* ...in that second (bounded) */
 	uint64_t last_tick_ms;
+	/* Per-connection work without walks of the VCRT (mip6.c, "pending
+	 * work"): the connections waiting for a return routability test or
+	 * a BA, by client (waiting); every established connection by client
+	 * (byclient: the connections a per-home-address binding covers); when
+	 * each connection's retry or refresh is due (wheel, 100 ms slots). */
+	struct vipa_cidx *waiting, *byclient;
+	struct lib_wheel *wheel;
+	int sweep;			/* the wheel was full: the next tick walks the VCRT */
+	uint64_t sweep_ms;
+	int wait_full, byclient_full;	/* an index refused a client: walk the VCRT
+					 * instead until the next sweep */
+	uint64_t wheel_fired, sweeps;	/* SYSPLEX$STATS */
+	uint64_t wait_visits;		/* connections a HoT or CoT looked at */
 	struct lib_tab *seqs;		/* struct stack_mip6_seq by (DVIPA, client) */
 	uint16_t bu_seq_start;		/* 0: counters start at random (unit tests set it) */
 	struct stack_mip6_rr rr[STACK_MIP6_RR_MAX];
@@ -718,6 +731,11 @@ void stack_mip6_conn_learned(struct stack *s, struct vipa_conn *c, const struct 
 int stack_mip6_enabled(struct stack *s, const struct vipa_conn *c);
 void stack_mip6_conn_established(struct stack *s, struct vipa_conn *c);
 void stack_mip6_conn_ended(struct stack *s, const struct vipa_conn *c, int target_lost);
+/* A connection's bypass state came from a report (dist.c): its pending
+ * work (a retry, the binding's refresh) is filed where the tick finds it. */
+void stack_mip6_track(struct stack *s, struct vipa_conn *c);
+/* The entry leaves the VCRT: off the indexes of pending work. */
+void stack_mip6_conn_gone(struct stack *s, const struct vipa_conn *c);
 void stack_mip6_tick(struct stack *s);
 void stack_mip6_rx_owner(struct stack *s, const struct wire_pkt *pk, const uint8_t *pkt, size_t len);
 void stack_mip6_rx_target(struct stack *s, const struct wire_pkt *pk, const uint8_t *pkt,

@@ -495,6 +495,9 @@ struct vipa_conn {
 	uint32_t syn_isn;		/* routing stack: the client's initial sequence
 					 * number (its SYN), so a retransmitted SYN
 					 * keeps its target */
+	uint32_t mip6_tick;		/* routing stack: the 100 ms tick its bypass's
+					 * retry or refresh is scheduled for in the
+					 * timer wheel of mip6.c; 0 none */
 };
 
 struct vipa_vcrt;

@@ -697,6 +697,65 @@ second_passes(void)
 	stack_mip6_tick(&st);
 }
 
+/* A connection of another client, bound now (its refresh far ahead). */
+static void
+other_bound_conn(int i)
+{
+	struct vipa_conn_key k;
+	struct vipa_conn *c;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.dvipa, HOME, 16);
+	memcpy(k.client, CLIENT, 16);
+	k.client[13] = (uint8_t)(1 + i / 1000);	/* 3 other clients */
+	k.dport = DPORT;
+	k.cport = (uint16_t)(20000 + i);
+	c = vipa_vcrt_insert(st.vcrt, &k, NULL);
+	assert_non_null(c);
+	memcpy(c->dest_xcf, COA, 16);
+	memcpy(c->coa, COA, 16);
+	c->state = VIPA_CONN_EST;
+	c->bypass = VIPA_BYPASS_BOUND;
+	c->bu_ms = c->created_ms = lib_now_ms();
+	c->bu_life = 420;
+	stack_mip6_track(&st, c);
+}
+
+/* No walk of the VCRT per event or per tick (mip6.c, "pending work"): with
+ * 3,000 bound connections of other clients in the table, the HoT and the
+ * CoT of our connection's tests look at that connection only, and the
+ * second of ticks that follows fires only its keys (none of the others',
+ * whose refreshes are due in 367 s); the binding still comes. */
+static void
+test_mn_pending_work_without_walks(void **state)
+{
+	struct sent_mh bu;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3000; i++)
+		other_bound_conn(i);
+	stack_mip6_tick(&st);			/* the first tick's sweep (a loaded VCRT) */
+	assert_int_equal(st.mip6.sweeps, 1);
+	st.mip6.wheel_fired = 0;
+	stack_mip6_conn_established(&st, conn);
+	tests_answered(&bu);
+	assert_int_equal(st.mip6.wait_visits, 2);	/* the HoT's and the CoT's */
+	assert_bu_for_conn(&bu);
+	second_passes();			/* the BU's retry, nothing else */
+	assert_true(st.mip6.wheel_fired <= 2);
+	assert_int_equal(st.mip6.sweeps, 1);
+	while (next_mh(&bu))
+		assert_int_equal(bu.m.type, MIP6_MH_BU);
+	send_ba(MIP6_BA_ACCEPTED, conn->bu_seq, 105, 0);
+	assert_int_equal(conn->bypass, VIPA_BYPASS_BOUND);
+	assert_int_equal(vipa_cidx_count(st.mip6.waiting), 1);	/* lazy: until a walk */
+	st.mip6.wheel_fired = 0;
+	second_passes();
+	assert_true(st.mip6.wheel_fired <= 1);
+	assert_true(nothing_sent());
+}
+
 static void
 test_mn_unanswered_bu_gives_up(void **state)
 {
@@ -918,6 +977,8 @@ another_conn(uint16_t cport, const uint8_t dest[16])
 	memcpy(c->dest_xcf, dest, 16);
 	c->state = VIPA_CONN_EST;
 	c->created_ms = lib_now_ms();
+	/* As dist.c does for every connection a target reports established. */
+	stack_mip6_track(&st, c);
 	return c;
 }
 
@@ -1378,6 +1439,7 @@ main(void)
 		TM(test_mn_unanswered_bu_gives_up),
 		TM(test_mn_seq_out_of_window_renumbers),
 		TM(test_mn_refresh_before_expiry),
+		TM(test_mn_pending_work_without_walks),
 		TM(test_mn_brr_starts_a_refresh),
 		TM(test_mn_connection_end_deletes_the_binding),
 		TM(test_mn_target_lost_deletes_too),
