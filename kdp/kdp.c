@@ -685,6 +685,44 @@ kdp_conn_foreach(struct kdp *k, kdp_conn_cb cb, void *arg)
 	return n;
 }
 
+int
+kdp_conn_walk(struct kdp *k, struct kdp_conn_cursor *cur, int max, kdp_conn_cb cb, void *arg)
+{
+	struct kdp_conn_key key, next;
+	struct kdp_conn_val v;
+	struct kdp_counters ct;
+	struct kdp_conn c;
+	int n = 0, r;
+
+	if (k->role != KDP_ROLE_STACK)
+		return -EOPNOTSUPP;
+	if (cur->have) {
+		conn_key(&key, &cur->next);
+		if (bpf_map_lookup_elem(k->fd_conn, &key, &v) < 0)
+			cur->have = 0;	/* gone: from the start */
+	}
+	if (!cur->have && bpf_map_get_next_key(k->fd_conn, NULL, &key) < 0)
+		return 0;		/* empty */
+	cur->have = 0;
+	while (n < max) {
+		/* Fetch the next key before calling back, so cb may delete. */
+		r = bpf_map_get_next_key(k->fd_conn, &key, &next);
+		if (bpf_map_lookup_elem(k->fd_conn, &key, &v) == 0) {
+			conn_unkey(&c, &key);
+			conn_counters(&ct, &v);
+			n++;
+			if (cb)
+				cb(&c, v.dest, &ct, arg);
+		}
+		if (r < 0)
+			return n;	/* the end: the next step starts over */
+		key = next;
+	}
+	conn_unkey(&cur->next, &key);
+	cur->have = 1;
+	return n;
+}
+
 /* ---- client tables ---------------------------------------------------------------------- */
 
 static int

@@ -154,6 +154,16 @@ int kdp_conn_get(struct kdp *k, const struct kdp_conn *c, uint8_t dest[16],
 typedef int (*kdp_conn_cb)(const struct kdp_conn *c, const uint8_t dest[16],
 			   const struct kdp_counters *ct, void *arg);
 int kdp_conn_foreach(struct kdp *k, kdp_conn_cb cb, void *arg);
+/* The same in steps: where the last step stopped (zeroed: the start). */
+struct kdp_conn_cursor {
+	struct kdp_conn next;	/* the entry the next step starts with */
+	int have;		/* 0: the next step starts at the table's start */
+};
+/* Calls cb for at most max entries from the cursor on, stopping at the end
+ * of the table (the cursor then goes back to the start).  A step whose
+ * first entry was deleted meanwhile starts over from the table's start (a
+ * hash map has no order to resume from).  Returns the number visited. */
+int kdp_conn_walk(struct kdp *k, struct kdp_conn_cursor *cur, int max, kdp_conn_cb cb, void *arg);
 
 /* ---- client --------------------------------------------------------------- */
 /* The DVIPA prefixes: only traffic to them is looked at (the agent's TUN

@@ -20,7 +20,20 @@
  *    VCRT no longer has, installs any the table misses (a takeover's VCRT
  *    rebuilt from the targets' reports, a table that was full), and takes
  *    the first client FIN or RST the program saw into the VCRT entry and
- *    onto the expiry wheel (through the callback dist.c registered);
+ *    onto the expiry wheel (through the callback dist.c registered).  The
+ *    sweep goes in steps, so that its cost does not grow with the number of
+ *    connections: each second STACK_FAST_STEP kernel entries (two system
+ *    calls each) and the VCRT entries of the next STACK_FAST_STEP * 16
+ *    pool slots, at most STACK_FAST_STEP of them routed (one system call
+ *    each), go round both tables from where the last step stopped (a pass
+ *    over 65,536 kernel entries takes half a minute).  A whole pass over
+ *    the VCRT is made at once only when it is owed: the DVIPAs' flags
+ *    changed (we took a DVIPA over: its entries belong in the kernel now),
+ *    the fast path started or an OBEYFILE changed the VIPAROUTEs
+ *    (stack_fast_resync); and, at most every
+ *    STACK_FAST_FILL_MS, when an entry went after the kernel table was
+ *    full (the ones left on the TUN path then get their room).  Tables of
+ *    at most STACK_FAST_STEP entries are still swept whole every second;
  *  - the lease: the program forwards only until our couple data set lease
  *    runs out (kdp_set_lease, renewed every poll), so a stopped daemon's
  *    tables stop forwarding by themselves; a killed daemon's program goes
@@ -44,6 +57,9 @@
 #include <string.h>
 
 #include "kdp/kdp.h"
+
+#define STACK_FAST_STEP 2048
+#define STACK_FAST_FILL_MS 10000
 
 unsigned
 stack_fast_dvipa_flags(const struct stack_dvipa *d, int tun_only)
@@ -157,6 +173,8 @@ stack_fast_sync(struct stack *s)
 		memcpy(f->addr[i], s->dv[i].addr, 16);
 		f->flags[i] = (uint8_t)fl;
 		f->set[i] = 1;
+		f->fill = 1;	/* its connections may belong in the kernel now */
+		f->fill_ms = 0;
 	}
 }
 
@@ -173,8 +191,10 @@ stack_fast_conn_put(struct stack *s, const struct vipa_conn *c)
 		return;
 	conn_of(&kc, &c->key);
 	r = kdp_conn_set(s->fast.kdp, &kc, dest);
-	if (r == -ENOSPC)
-		s->fast.conn_full++;	/* it stays on the TUN path */
+	if (r == -ENOSPC) {
+		s->fast.conn_full++;	/* it stays on the TUN path... */
+		s->fast.full = 1;	/* ...until an entry goes (stack_fast_sweep) */
+	}
 	else if (r < 0)
 		s->fast.errors++;
 	else
@@ -189,8 +209,13 @@ stack_fast_conn_gone(struct stack *s, const struct vipa_conn_key *k)
 	if (!s->fast.kdp)
 		return;
 	conn_of(&kc, k);
-	if (kdp_conn_del(s->fast.kdp, &kc) == 0)
+	if (kdp_conn_del(s->fast.kdp, &kc) == 0) {
 		s->fast.conn_del++;
+		if (s->fast.full) {
+			s->fast.full = 0;
+			s->fast.fill = 1;	/* room: for one left out */
+		}
+	}
 }
 
 int
@@ -251,17 +276,6 @@ sweep_kernel(const struct kdp_conn *kc, const uint8_t dest[16], const struct kdp
 	return 0;
 }
 
-static int
-count_routed(struct vipa_conn *c, void *arg)
-{
-	struct sweep *w = arg;
-	uint8_t dest[16];
-
-	if (kernel_entry(w->s, c, dest))
-		w->kept--;
-	return 0;
-}
-
 /* A VCRT entry the kernel table misses is installed. */
 static int
 fill_missing(struct vipa_conn *c, void *arg)
@@ -281,18 +295,48 @@ fill_missing(struct vipa_conn *c, void *arg)
 void
 stack_fast_sweep(struct stack *s)
 {
+	struct stack_fast *f = &s->fast;
 	struct sweep w = { s, 0 };
+	uint64_t now = lib_now_ms();
+	uint32_t cap, end, n = 0;
 
-	if (!s->fast.kdp)
+	if (!f->kdp)
 		return;
 	stack_fast_sync(s);
-	kdp_conn_foreach(s->fast.kdp, sweep_kernel, &w);
-	/* Every routed VCRT entry should have met its kernel entry: only when
-	 * some did not is the VCRT walked entry by entry. */
-	vipa_vcrt_foreach(s->vcrt, count_routed, &w);
-	if (w.kept < 0)
+	kdp_conn_walk(f->kdp, &f->kcur, STACK_FAST_STEP, sweep_kernel, &w);
+	if ((f->fill && now - f->fill_ms >= STACK_FAST_FILL_MS) ||
+	    vipa_vcrt_count(s->vcrt) <= STACK_FAST_STEP) {
+		/* Owed, or a table small enough for a whole pass a second. */
+		if (f->fill) {
+			f->fill = 0;
+			f->fill_ms = now;
+			f->fills++;
+		}
 		vipa_vcrt_foreach(s->vcrt, fill_missing, s);
-	s->fast.sweeps++;
+	} else {
+		/* The next slots of the VCRT's pool. */
+		cap = (uint32_t)vipa_vcrt_capacity(s->vcrt);
+		end = f->vcur + STACK_FAST_STEP * 16;
+		for (; f->vcur < cap && f->vcur < end && n < STACK_FAST_STEP; f->vcur++) {
+			struct vipa_conn *c = vipa_vcrt_at(s->vcrt, f->vcur);
+
+			if (c && c->confirmed) {
+				fill_missing(c, s);
+				n++;
+			}
+		}
+		if (f->vcur >= cap)
+			f->vcur = 0;
+	}
+	f->sweeps++;
+}
+
+void
+stack_fast_resync(struct stack *s)
+{
+	s->fast.fill = 1;
+	s->fast.fill_ms = 0;
+	stack_fast_sweep(s);
 }
 
 int
@@ -343,7 +387,7 @@ stack_fast_start(struct stack *s)
 	}
 	f->why[0] = '\0';
 	log_info("EZD1240I DATAPATH BPF ACTIVE ON %s (%s)", s->lanif, kdp_attach_name(f->kdp));
-	stack_fast_sweep(s);
+	stack_fast_resync(s);
 	return 0;
 }
 

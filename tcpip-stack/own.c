@@ -523,7 +523,7 @@ activate(struct stack *s, struct stack_dvipa *d, const char *from)
 		stack_tgt_apply_dist(s, d, &m, s->member);
 	}
 	/* Entries kept from a previous life go into the kernel too. */
-	stack_fast_sweep(s);
+	stack_fast_resync(s);
 }
 
 static void

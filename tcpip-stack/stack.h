@@ -54,6 +54,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "kdp/kdp.h"
 #include "lib/lib.h"
 #include "vipa/vipa.h"
 #include "wire/wire.h"
@@ -203,6 +204,15 @@ struct stack_fast {
 	uint64_t errors, sweeps;
 	/* A FIN or RST the program saw first: the entry's expiry is due. */
 	void (*fin_seen)(struct stack *s, const struct vipa_conn *c);
+	/* The sweep in steps (fast.c): where the kernel table's walk and the
+	 * VCRT's stopped; a full pass over the VCRT is owed (fill: the
+	 * DVIPAs' flags changed, or we took over) or wanted (room: an entry
+	 * went after the kernel table was full; at most every
+	 * STACK_FAST_FILL_MS). */
+	struct kdp_conn_cursor kcur;
+	uint32_t vcur;
+	int fill, full;
+	uint64_t fill_ms, fills;
 };
 
 /* ---- tgt.c: the target side --------------------------------------------------------- */
@@ -618,6 +628,9 @@ int stack_fast_conn_counters(struct stack *s, const struct vipa_conn_key *k,
  * installed, FIN times are taken into the VCRT (and the entry handed to
  * fin_seen, so it ages out as one whose FIN the daemon saw). */
 void stack_fast_sweep(struct stack *s);
+/* The same with a whole pass over the VCRT (the fast path started, we took
+ * a DVIPA over). */
+void stack_fast_resync(struct stack *s);
 /* SYSPLEX$LINK: loss in the program; a delay sends everything to the TUN. */
 int stack_fast_link(struct stack *s, int loss_pct, unsigned delay_ms);
 

@@ -241,6 +241,9 @@ stack_obey(struct stack *s, const char *path, char *msg, size_t len)
 	memcpy(&s->prof, next, sizeof(s->prof));
 	free(next);
 	stack_dvipa_load_profile(s);
+	/* A VIPAROUTE that came or went moves connections between the kernel
+	 * fast path and the TUN path: a whole pass over the VCRT. */
+	stack_fast_resync(s);
 	for (i = 0; i < s->ndv; i++) {
 		struct stack_dvipa *d = &s->dv[i];
 		struct wire_xcf_dist_adv m;

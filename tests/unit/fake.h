@@ -78,6 +78,7 @@ struct fake_kdp {
 	unsigned loss_pct;
 	unsigned max_conns_or_0;	/* table size the test wants (0: FAKE_KDP_CONNS) */
 	uint64_t conn_sets, dvipa_sets;
+	uint64_t walk_steps;		/* kdp_conn_walk calls */
 	struct {
 		int used;
 		uint8_t addr[16];

@@ -249,6 +249,39 @@ kdp_conn_foreach(struct kdp *k, kdp_conn_cb cb, void *arg)
 	return n;
 }
 
+/* Steps over the array: the cursor's entry is found by its key, as the
+ * kernel's hash map finds it. */
+int
+kdp_conn_walk(struct kdp *k, struct kdp_conn_cursor *cur, int max, kdp_conn_cb cb, void *arg)
+{
+	int i = 0, n = 0;
+
+	LIB_UNUSED(k);
+	if (cur->have) {
+		struct fake_kdp_conn *e = fake_kdp_conn_find(&cur->next);
+
+		i = e ? (int)(e - fake_kdp.conn) : 0;
+	}
+	cur->have = 0;
+	for (; i < FAKE_KDP_CONNS; i++) {
+		struct fake_kdp_conn e;
+
+		if (!fake_kdp.conn[i].used)
+			continue;
+		if (n == max) {
+			cur->next = fake_kdp.conn[i].c;
+			cur->have = 1;
+			break;
+		}
+		e = fake_kdp.conn[i];
+		n++;
+		if (cb)
+			cb(&e.c, e.dest, &e.ct, arg);
+	}
+	fake_kdp.walk_steps++;
+	return n;
+}
+
 int
 kdp_stats(struct kdp *k, uint64_t out[KDP_STAT_COUNT])
 {

@@ -1014,6 +1014,17 @@ count_cb(const struct kdp_conn *c, const uint8_t dest[16], const struct kdp_coun
 	return 0;
 }
 
+/* Which client ports a walk met (ports 50000..50015). */
+static int
+mark_cb(const struct kdp_conn *c, const uint8_t dest[16], const struct kdp_counters *ct,
+	void *arg)
+{
+	(void)dest;
+	(void)ct;
+	((int *)arg)[c->cport - 50000]++;
+	return 0;
+}
+
 static void
 test_api(void **state)
 {
@@ -1045,6 +1056,29 @@ test_api(void **state)
 	assert_int_equal(kdp_conn_del(k, &cn), -ENOENT);
 	seen = 0;
 	assert_int_equal(kdp_conn_foreach(k, count_cb, &seen), 3);
+	{
+		/* The walk in steps: 2, then the last 1 (the end), then from the
+		 * start again; every entry met once per pass. */
+		struct kdp_conn_cursor cur;
+		int met[16] = { 0 };
+
+		memset(&cur, 0, sizeof(cur));
+		assert_int_equal(kdp_conn_walk(k, &cur, 2, mark_cb, met), 2);
+		assert_true(cur.have);
+		assert_int_equal(kdp_conn_walk(k, &cur, 2, mark_cb, met), 1);
+		assert_false(cur.have);
+		assert_int_equal(met[0] + met[1] + met[2] + met[3], 3);
+		assert_int_equal(met[0], 1);
+		assert_int_equal(met[2], 1);
+		assert_int_equal(met[3], 1);
+		assert_int_equal(kdp_conn_walk(k, &cur, 2, mark_cb, met), 2);
+		/* The entry a step would start with is deleted: from the start. */
+		assert_int_equal(kdp_conn_del(k, &cur.next), 0);
+		memset(met, 0, sizeof(met));
+		assert_int_equal(kdp_conn_walk(k, &cur, 8, mark_cb, met), 2);
+		assert_int_equal(met[0] + met[1] + met[2] + met[3], 2);
+		assert_int_equal(kdp_conn_walk(k, &cur, 8, NULL, NULL), 2);
+	}
 	/* Roles and arguments. */
 	assert_int_equal(kdp_prefix_add(k, DVIPA, 64), -EOPNOTSUPP);
 	assert_int_equal(kdp_bind_home_set(k, DVIPA, COA, 1), -EOPNOTSUPP);
