@@ -300,6 +300,7 @@ rebuild_cb(struct vipa_conn *c, void *arg)
 	return 0;
 }
 
+/* From scratch (a walk of the VCRT): after a takeover or a reload only. */
 void
 stack_dist_digest_rebuild(struct stack *s)
 {
@@ -393,6 +394,8 @@ stack_dist_conn_removed(struct stack *s, const struct vipa_conn *c, int target_l
 		vipa_store_conn_del(s->store, &c->key);
 }
 
+/* The end of a full report (rare: a digest differed, a takeover, a
+ * rejoin): what it did not list is over.  O(n), as the report is. */
 static int
 conn_full_sweep(struct vipa_conn *c, void *arg)
 {
@@ -649,7 +652,8 @@ drop_conn_of_dest(struct vipa_conn *c, void *arg)
 }
 
 /* Routing stack: a departed target gets no new connections and its
- * connections (their TCP state lived there) leave the tables. */
+ * connections (their TCP state lived there) leave the tables (a walk of
+ * the VCRT: a rare event, and most entries go). */
 void
 stack_dist_target_left(struct stack *s, const struct xcf_member_info *m)
 {

@@ -331,25 +331,15 @@ send_listen(struct stack *s, struct stack_dvipa *d)
 	d->listen_dirty = 0;
 }
 
-static int
-count_dvipa(struct vipa_conn *c, void *arg)
-{
-	struct { const uint8_t *dvipa; int n; } *a = arg;
-
-	if (memcmp(c->key.dvipa, a->dvipa, 16) == 0)
-		a->n++;
-	return 0;
-}
-
-/* A draining target without connections of the DVIPA is no target any more. */
+/* A draining target without connections of the DVIPA is no target any
+ * more.  The DVIPA's digest counts them (kept with the table), so a check
+ * per poll costs nothing per connection. */
 static void
 drain_check(struct stack *s, struct stack_dvipa *d)
 {
-	struct { const uint8_t *dvipa; int n; } a = { d->addr, 0 };
 	char txt[64];
 
-	vipa_vcrt_foreach(s->tgt.conns, count_dvipa, &a);
-	if (a.n)
+	if (s->tgt.dg[d - s->dv].count)
 		return;
 	d->draining = 0;
 	d->target = 0;
@@ -460,6 +450,7 @@ dump(struct stack *s)
 	t->range_polled = s->prof.nrange > 0;
 	if (!any)
 		return;
+	/* Part of the dump's O(n): every STACK_VERIFY_MS with events. */
 	vipa_vcrt_foreach(t->conns, sweep_cb, s);
 	t->dumps++;
 	t->verify_ms = lib_now_ms();
@@ -786,6 +777,8 @@ stack_tgt_report_full(struct stack *s, struct stack_dvipa *d)
 	send_listen(s, d);
 	s->tgt.nev = 0;
 	s->cnt.full_reports++;
+	/* A full report: only when asked (the digests differed), after a
+	 * takeover or a rejoin. */
 	vipa_vcrt_foreach(s->tgt.conns, full_cb, &f);
 	flush_events(s, f.dv, 1);
 	s->tgt.nev = 0;
