@@ -13,6 +13,9 @@
 _Static_assert(sizeof(struct vipa_conn_key) == 36, "vipa_conn_key must be 36 packed bytes");
 _Static_assert(offsetof(struct vipa_conn, key) == 0, "the key comes first");
 _Static_assert(_Alignof(struct vipa_conn) <= 8, "lib_tab entries are 8-byte aligned");
+/* The routing stack keeps up to STACK_VCRT_MAX of these preallocated: the
+ * fields are ordered so that no padding but one byte is left. */
+_Static_assert(sizeof(struct vipa_conn) == 144, "struct vipa_conn grew: mind the padding");
 
 /* A struct vipa_vcrt is a struct lib_tab; the type only keeps entries typed. */
 static inline struct lib_tab *

@@ -469,6 +469,10 @@ struct vipa_conn {
 	uint8_t state;			/* enum vipa_conn_state */
 	uint8_t bypass;			/* enum vipa_bypass */
 	uint8_t coa[16];		/* care-of address when bound */
+	uint8_t confirmed;		/* routing stack: counted in its VDPT entry's
+					 * `confirmed` (the TSR's established) */
+	uint8_t unaccepted;		/* target: consecutive polls that found the
+					 * socket still in the listener's accept queue */
 	uint64_t created_ms;
 	uint64_t listed_gen;		/* mark and sweep: generation of the last
 					 * complete listing that held it (routing
@@ -488,10 +492,6 @@ struct vipa_conn {
 	uint64_t bu_ms;			/* when the last BU was sent (bound: the one
 					 * that registered the binding) */
 	uint64_t fin_ms;		/* routing stack: client FIN or RST seen */
-	uint8_t confirmed;		/* routing stack: counted in its VDPT entry's
-					 * `confirmed` (the TSR's established) */
-	uint8_t unaccepted;		/* target: consecutive polls that found the
-					 * socket still in the listener's accept queue */
 	uint32_t syn_isn;		/* routing stack: the client's initial sequence
 					 * number (its SYN), so a retransmitted SYN
 					 * keeps its target */
