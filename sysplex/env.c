@@ -121,7 +121,7 @@ plex_default_topology(char *path, size_t len)
 
 void
 plex_stack_argv(const struct plex_inst *in, const char *bindir, const char *sys,
-		const char *tcpname, char *argv[16], char bufs[4][PATH_MAX])
+		const char *tcpname, char *argv[PLEX_STACK_ARGV], char bufs[4][PATH_MAX])
 {
 	int n = 0;
 
@@ -146,5 +146,11 @@ plex_stack_argv(const struct plex_inst *in, const char *bindir, const char *sys,
 	 * -P), the fallback of connection events, for comparisons. */
 	if (getenv("SYSPLEX_STACK_POLL") && strcmp(getenv("SYSPLEX_STACK_POLL"), "1") == 0)
 		argv[n++] = "-P";
+	/* SYSPLEX_STACK_MAX_CONNS=N: the stacks' tables (tcpip-stack -C N),
+	 * for the benchmarks' large levels; the stack checks N. */
+	if (getenv("SYSPLEX_STACK_MAX_CONNS") && *getenv("SYSPLEX_STACK_MAX_CONNS")) {
+		argv[n++] = "-C";
+		argv[n++] = getenv("SYSPLEX_STACK_MAX_CONNS");
+	}
 	argv[n] = NULL;
 }

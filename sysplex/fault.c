@@ -270,7 +270,7 @@ restart(const struct plex_inst *in, int argc, char **argv)
 {
 	static struct plex_state st;
 	static char bufs[4][PATH_MAX];
-	char *sargv[16], path[PATH_MAX];
+	char *sargv[PLEX_STACK_ARGV], path[PATH_MAX];
 	const char *sys = NULL;
 	struct plex_proc *p;
 	unsigned timeout_ms = 10000;

@@ -366,11 +366,12 @@ int plex_name_ok(const char *s, size_t max, int upper);
 const char *plex_prog_name(const char *role);
 /* Prints "sysplex: instance I is not up ..." to stderr. */
 void plex_not_up(const struct plex_inst *in);
+#define PLEX_STACK_ARGV 20	/* plex_stack_argv's argv: 17 at most, NULL included */
 /* The argv (at most 15 entries and the NULL) that starts system h's stack
  * (as `up` does); strings live in bufs, which the caller provides
  * (PATH_MAX each, 4 of them). */
 void plex_stack_argv(const struct plex_inst *in, const char *bindir, const char *sys,
-		     const char *tcpname, char *argv[16], char bufs[4][PATH_MAX]);
+		     const char *tcpname, char *argv[PLEX_STACK_ARGV], char bufs[4][PATH_MAX]);
 /* The shipped topology file `name` (e.g. "two.lua") into path: under
  * $SYSPLEX_HOME/sysplex/topologies, else PREFIX/share/sysplex/topologies
  * of an installed launcher, else sysplex/topologies of the build tree; 0

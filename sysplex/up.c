@@ -245,7 +245,7 @@ start_daemons(struct up *u)
 		if (!h->is_system)
 			continue;
 		static char bufs[4][PATH_MAX];
-		char *argv[16];
+		char *argv[PLEX_STACK_ARGV];
 
 		plex_stack_argv(u->in, u->bindir, h->name, h->tcpname, argv, bufs);
 		snprintf(log, sizeof(log), "%s/%s/stack.log", u->in->rundir, h->name);

@@ -765,7 +765,8 @@ stack_dist_init(struct stack *s)
 {
 	memset(&s->dist, 0, sizeof(s->dist));
 	/* 100 ms slots over 102 s: every due time (at most 60 s ahead) fits. */
-	s->dist.expiry = lib_wheel_new(1024, 100, sizeof(struct vipa_conn_key), STACK_VCRT_MAX,
+	s->dist.expiry = lib_wheel_new(1024, 100, sizeof(struct vipa_conn_key),
+				       s->vcrt ? vipa_vcrt_capacity(s->vcrt) : STACK_VCRT_MAX,
 				       lib_now_ms());
 	/* Entries loaded from SQLite are looked at once. */
 	s->dist.sweep = 1;

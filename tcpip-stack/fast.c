@@ -23,10 +23,12 @@
  *    onto the expiry wheel (through the callback dist.c registered).  The
  *    sweep goes in steps, so that its cost does not grow with the number of
  *    connections: each second STACK_FAST_STEP kernel entries (two system
- *    calls each) and the VCRT entries of the next STACK_FAST_STEP * 16
- *    pool slots, at most STACK_FAST_STEP of them routed (one system call
+ *    calls each) and the VCRT entries of the next STACK_FAST_VSTEP * 64
+ *    pool slots, at most STACK_FAST_VSTEP of them routed (one system call
  *    each), go round both tables from where the last step stopped (a pass
- *    over 65,536 kernel entries takes half a minute).  A whole pass over
+ *    over 65,536 kernel entries takes about a minute; the kernel's own
+ *    entries are the ones that matter here: a VCRT entry misses its kernel
+ *    entry only after a failure, which sets fill).  A whole pass over
  *    the VCRT is made at once only when it is owed: the DVIPAs' flags
  *    changed (we took a DVIPA over: its entries belong in the kernel now),
  *    the fast path started or an OBEYFILE changed the VIPAROUTEs
@@ -58,7 +60,8 @@
 
 #include "kdp/kdp.h"
 
-#define STACK_FAST_STEP 2048
+#define STACK_FAST_STEP 1024		/* kernel entries per sweep */
+#define STACK_FAST_VSTEP 256		/* VCRT entries per sweep */
 #define STACK_FAST_FILL_MS 10000
 
 unsigned
@@ -195,10 +198,12 @@ stack_fast_conn_put(struct stack *s, const struct vipa_conn *c)
 		s->fast.conn_full++;	/* it stays on the TUN path... */
 		s->fast.full = 1;	/* ...until an entry goes (stack_fast_sweep) */
 	}
-	else if (r < 0)
+	else if (r < 0) {
 		s->fast.errors++;
-	else
+		s->fast.fill = 1;	/* the next whole pass tries again */
+	} else {
 		s->fast.conn_put++;
+	}
 }
 
 void
@@ -316,8 +321,8 @@ stack_fast_sweep(struct stack *s)
 	} else {
 		/* The next slots of the VCRT's pool. */
 		cap = (uint32_t)vipa_vcrt_capacity(s->vcrt);
-		end = f->vcur + STACK_FAST_STEP * 16;
-		for (; f->vcur < cap && f->vcur < end && n < STACK_FAST_STEP; f->vcur++) {
+		end = f->vcur + STACK_FAST_VSTEP * 64;
+		for (; f->vcur < cap && f->vcur < end && n < STACK_FAST_VSTEP; f->vcur++) {
 			struct vipa_conn *c = vipa_vcrt_at(s->vcrt, f->vcur);
 
 			if (c && c->confirmed) {

@@ -55,6 +55,7 @@ static const struct lib_opt opts[] = {
 	{ 'M', "no-mip6", NULL, "no Mobile IPv6 bypass from this stack (connections stay routed)" },
 	{ 'N', "normal-sched", NULL, "normal scheduling (default: SCHED_RR, lowest real-time priority)" },
 	{ 'P', "poll-conns", NULL, "poll the socket table every 100 ms, not the kernel's connection events" },
+	{ 'C', "max-conns", "N", "connections the routing stack routes and a target tracks (default 262144 and 65536)" },
 	{ 'v', "verbose", NULL, "debug messages" },
 	{ 'n', "check", "PROFILE", "check PROFILE, print it normalized (skipped statements on stderr) and exit" },
 	{ OPT_CMD, "cmd", "COMMAND", "send an operator command to the stack of -d STATEDIR and exit" },
@@ -74,7 +75,7 @@ static const struct lib_opt opts[] = {
 
 static const char synopsis[] =
 	"usage: tcpip-stack -p PROFILE -c COUPLE -s SYSNAME [-t TCPNAME] -i LANIF -d STATEDIR\n"
-	"                   [-k KEYFILE] [-MNPv]\n"
+	"                   [-k KEYFILE] [-C N] [-MNPv]\n"
 	"       tcpip-stack -n PROFILE\n"
 	"       tcpip-stack -d STATEDIR --cmd COMMAND [--json]\n"
 	"       tcpip-stack -c COUPLE --cds-format CDSPATH\n"
@@ -219,6 +220,18 @@ main(int argc, char **argv)
 		case 'M': s.no_mip6 = 1; break;
 		case 'N': realtime = 0; break;
 		case 'P': s.poll_conns = 1; break;
+		case 'C': {
+			char *end;
+			unsigned long long n = strtoull(arg, &end, 10);
+
+			if (*end || *arg == '-' || n < STACK_MAX_CONNS_MIN || n > STACK_MAX_CONNS_MAX) {
+				fprintf(stderr, "tcpip-stack: -C %s: the number of connections must be "
+					"%d to %d\n", arg, STACK_MAX_CONNS_MIN, STACK_MAX_CONNS_MAX);
+				return 2;
+			}
+			s.max_conns = (size_t)n;
+			break;
+		}
 		case OPT_CDS_AGENT: cds_fd = arg; break;
 		case OPT_CDS_SERVER: cds_server = arg; break;
 		case OPT_CDS_FORMAT: cds_format = arg; break;

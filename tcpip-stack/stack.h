@@ -87,6 +87,8 @@
 #define STACK_SYN_MAX (1 << 16)		/* of them half-open (SYN seen, not confirmed):
 					 * beyond, the oldest half-open one goes */
 #define STACK_TCONN_MAX (1 << 16)	/* target: connections terminated */
+#define STACK_MAX_CONNS_MIN 1024	/* -C: the smallest and largest tables */
+#define STACK_MAX_CONNS_MAX (1 << 24)
 #define STACK_AFFINITY_MAX (1 << 14)	/* TIMEDAFFINITY (client, DVIPA, port) entries */
 #define STACK_SYSPORTS_LO 32768		/* SYSPLEXPORTS: the ephemeral ports shared out */
 #define STACK_SYSPORTS_HI 60999		/* (Linux's default ip_local_port_range) */
@@ -484,6 +486,8 @@ struct stack {
 	uv_loop_t *loop;
 	int no_mip6;			/* -M: this stack does not support the bypass */
 	int poll_conns;			/* -P: poll the socket table, no connection events */
+	size_t max_conns;		/* -C: VCRT and target table capacity; 0 = the
+					 * defaults STACK_VCRT_MAX / STACK_TCONN_MAX */
 	int left_group;			/* V TCPIP,,SYSPLEX,LEAVEGROUP */
 	int quiesce_target;		/* V TCPIP,,SYSPLEX,QUIESCE,TARGET */
 	/* The emulated WLM system this stack runs on (-W, V TCPIP,,WLM),

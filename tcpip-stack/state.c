@@ -21,7 +21,7 @@ stack_state_init(struct stack *s)
 	s->ctl_verdicts.what = "ctl";
 	snprintf(s->member, sizeof(s->member), "%s%s", s->sysname, s->tcpname);
 	s->vdpt = calloc(1, sizeof(*s->vdpt));
-	s->vcrt = vipa_vcrt_new(STACK_VCRT_MAX);
+	s->vcrt = vipa_vcrt_new(s->max_conns ? s->max_conns : STACK_VCRT_MAX);
 	if (!s->vdpt || !s->vcrt || stack_bus_init(s, stack_group_deliver) < 0 ||
 	    stack_tgt_init(s) < 0 || stack_dp_init(s) < 0 || stack_mip6_init(s) < 0 ||
 	    stack_dist_init(s) < 0) {

@@ -946,7 +946,7 @@ stack_tgt_init(struct stack *s)
 	for (i = 0; i < VIPA_MAX_DVIPA; i++)
 		for (j = 0; j < VIPA_MAX_PORTS; j++)
 			t->sef[i][j].sef = 100;
-	t->conns = vipa_vcrt_new(STACK_TCONN_MAX);
+	t->conns = vipa_vcrt_new(s->max_conns ? s->max_conns : STACK_TCONN_MAX);
 	return t->conns ? 0 : -ENOMEM;
 }
 
