@@ -17,10 +17,12 @@
 # run one holder process per 15,000 connections and every system
 # IDLE_SERVERS (default 3) servers sharing the port (SO_REUSEPORT); a client
 # address has about 28,000 ephemeral ports per destination (the clients
-# widen ip_local_port_range and use IDLE_SRCS extra addresses each); a
-# target tracks at most 65,536 connections (STACK_TCONN_MAX) and the routing
-# stack routes at most 262,144 (STACK_VCRT_MAX), so 1,000,000 needs larger
-# tables (and about 6 GB of kernel socket memory for both ends).
+# widen ip_local_port_range and use IDLE_SRCS extra addresses each); by
+# default a target tracks at most 65,536 connections and the routing stack
+# routes at most 262,144: for larger levels the script starts the stacks
+# with tables of 1.2 x the largest level (SYSPLEX_STACK_MAX_CONNS, tcpip-stack
+# -C), and 1,000,000 also needs IDLE_SERVERS >= 17 and IDLE_SRCS >= 8 (and
+# about 6 GB of kernel socket memory for both ends).
 set -u
 cd "$(dirname "$0")/.."
 BIN=$(cd "${BIN:-bin}" && pwd) || exit 1
@@ -31,6 +33,10 @@ MODES=${IDLE_MODES:-"events poll"}
 NSRC=${IDLE_SRCS:-4}
 INST=${BENCH_INSTANCE:-bi$(( $$ % 100000 ))}
 TOPO=$(pwd)/bench/idle_topology.lua
+MAXLVL=$(printf '%s\n' $LEVELS | sort -n | tail -1)
+if [ "$MAXLVL" -gt 150000 ] && [ -z "${SYSPLEX_STACK_MAX_CONNS:-}" ]; then
+	export SYSPLEX_STACK_MAX_CONNS=$((MAXLVL * 6 / 5))
+fi
 RUN=/run/sysplex/$INST
 HZ=$(getconf CLK_TCK)
 OUT=$BUILD/bench
