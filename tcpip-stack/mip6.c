@@ -45,10 +45,16 @@
  * Every packet is built here and written into the TUN (the kernel routes it
  * out of the LAN); checksums and authenticators are computed here.
  *
+ * No event and no tick walks the VCRT: the connections with pending work
+ * are indexed by client and their retries and refreshes are keys in a timer
+ * wheel (see "pending work" below).
+ *
  * State: struct stack_mip6 (stack.h): the return routability tests, the
  * deletions waiting for a token and those sent lately, the BU sequence
- * counter, the clients' kinds, the per-home-address bindings, the counters.  Level 4 of tcpip-stack/ (stack.h): calls tgt.c
- * (a target's entry for a binding it is told of), bus.c and dvipa.c.
+ * counter, the clients' kinds, the per-home-address bindings, the indexes
+ * of pending work and their timer wheel, the counters.  Level 4 of
+ * tcpip-stack/ (stack.h): calls tgt.c (a target's entry for a binding it is
+ * told of), bus.c and dvipa.c.
  */
 #include "tcpip-stack/stack.h"
 
@@ -837,7 +843,9 @@ home_walk(struct stack *s, struct stack_mip6_home *h, int what)
 {
 	struct home_walk w = { s, h, what, 0 };
 
-	if (s->mip6.byclient_full)
+	/* The index is full, or already being walked (a walk inside a walk
+	 * would visit nothing): the whole VCRT. */
+	if (s->mip6.byclient_full || vipa_cidx_walking(s->mip6.byclient))
 		vipa_vcrt_foreach(s->vcrt, home_walk_cb, &w);
 	else
 		vipa_cidx_foreach(s->mip6.byclient, h->key.client, home_walk_id, &w);
@@ -1304,7 +1312,7 @@ on_test(struct stack *s, const uint8_t client[16], const uint8_t addr[16], int c
 	s->mip6.rx[m->type]++;
 	if (care_of)
 		peer_learn(s, client, echoes_copyto(m) ? STACK_CN_AGENT : STACK_CN_STANDARD);
-	if (s->mip6.wait_full)
+	if (s->mip6.wait_full || vipa_cidx_walking(s->mip6.waiting))
 		vipa_vcrt_foreach(s->vcrt, retry_client, &f);
 	else
 		vipa_cidx_foreach(s->mip6.waiting, client, retry_pending, &f);
@@ -1489,7 +1497,7 @@ on_ba_home(struct stack *s, const uint8_t client[16], const uint8_t home[16],
 		struct by_seq b = { s, client, home, m->ba.seq, NULL };
 
 		if (!h && ok && mip6_auth_off(mh, mhlen) >= 0) {
-			if (s->mip6.wait_full)
+			if (s->mip6.wait_full || vipa_cidx_walking(s->mip6.waiting))
 				vipa_vcrt_foreach(s->vcrt, by_seq_cb, &b);
 			else
 				vipa_cidx_foreach(s->mip6.waiting, client, by_seq_id, &b);

@@ -95,6 +95,12 @@ vipa_cidx_clients(const struct vipa_cidx *x)
 }
 
 int
+vipa_cidx_walking(const struct vipa_cidx *x)
+{
+	return x->walking;
+}
+
+int
 vipa_cidx_has(const struct vipa_cidx *x, uint32_t id)
 {
 	return id < x->ids && x->owner[id] != 0;

@@ -539,6 +539,7 @@ void vipa_cidx_del(struct vipa_cidx *x, uint32_t id);		/* no-op when on no list 
 int vipa_cidx_has(const struct vipa_cidx *x, uint32_t id);
 size_t vipa_cidx_count(const struct vipa_cidx *x);		/* ids on lists */
 size_t vipa_cidx_clients(const struct vipa_cidx *x);		/* non-empty lists */
+int vipa_cidx_walking(const struct vipa_cidx *x);		/* inside a vipa_cidx_foreach */
 /* Calls cb for each id on client's list (newest first); cb returns non-zero
  * to take that id off.  cb may add or delete any id: added ones are not
  * visited, deleted ones not yet visited are skipped.  Not reentrant (a

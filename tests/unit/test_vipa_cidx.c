@@ -122,6 +122,8 @@ test_model(void **state)
 	assert_null(x);
 }
 
+static int count_cb(uint32_t id, void *arg);
+
 struct mut {
 	struct vipa_cidx *x;
 	int visited[16];
@@ -137,6 +139,9 @@ mutate(uint32_t id, void *arg)
 	uint8_t cl[16];
 
 	m->visited[id]++;
+	assert_true(vipa_cidx_walking(m->x));
+	client_of(cl, 1);
+	assert_int_equal(vipa_cidx_foreach(m->x, cl, count_cb, &(int){ 0 }), 0);	/* nested: nothing */
 	if (id == 8) {
 		vipa_cidx_del(m->x, 5);
 		client_of(cl, 1);
@@ -179,6 +184,7 @@ test_walk_mutations(void **state)
 	assert_int_equal(m.visited[5], 0);
 	assert_int_equal(m.visited[2], 0);
 	assert_int_equal(m.visited[1], 1);
+	assert_false(vipa_cidx_walking(x));
 	assert_false(vipa_cidx_has(x, 8));
 	assert_false(vipa_cidx_has(x, 5));
 	/* 1,3,4,6,7,9,10 and 12 on client 1; 2 on client 2. */
