@@ -20,7 +20,9 @@ kdp_cleanup() {
 	for n in $NS_CL $NS_RS $NS_TG $NS_LAN; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$tmp"
 }
-trap kdp_cleanup EXIT INT TERM
+trap kdp_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 [ -x "$KDPCTL" ] || fail "no $KDPCTL (make builds it)"
 in_ns() { local n=$1; shift; ip netns exec "$n" "$@"; }
 # ask WHO REQUEST...: a request to the kdpctl started as WHO.

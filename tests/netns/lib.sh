@@ -31,9 +31,35 @@ cleanup() {
 	fi
 	sx down >/dev/null 2>&1 || true
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+# A signal ends the test through its EXIT trap (the test's own, which
+# calls cleanup), so nothing goes on after `timeout` or Ctrl-C.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
-fail() { echo "FAIL: $*" >&2; FAILED=1; exit 1; }
+# What each running stack says at the moment of a failure, before the
+# test's trap ends its connections: the VCRT, the VDPT and the counters
+# (the kernel path's too) as JSON, and the kernel's TCP sockets on the
+# DVIPAs, into the run directory that cleanup keeps.  A test may define
+# on_fail to add its own.
+snapshot_failure() {
+	local d sys c
+	for d in "/run/sysplex/$INST"/*/; do
+		sys=$(basename "$d")
+		timeout 5 ip netns exec "$INST-$sys" ss -tinmoe > "$d/at-failure.ss" 2>/dev/null
+		[ -S "$d/ctl.sock" ] || continue
+		for c in 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' 'D TCPIP,TCPCS,NETSTAT,VDPT,DETAIL' 'SYSPLEX$STATS'; do
+			echo "== $c"
+			timeout 5 "$BIN/sysplex" --instance "$INST" cmd --system "$sys" --json "$c" 2>&1
+		done > "$d/at-failure.json" 2>/dev/null
+	done
+	if declare -F on_fail >/dev/null; then on_fail 2>&1 | head -200; fi
+}
+fail() {
+	echo "FAIL: $*" >&2
+	[ -n "${FAILED:-}" ] || { FAILED=1; [ -d "/run/sysplex/$INST" ] && snapshot_failure; }
+	exit 1
+}
 ok() { echo "  ok: $*"; }
 
 # poll_until TIMEOUT_S CMD...: runs CMD every 100 ms until it succeeds.

@@ -41,7 +41,9 @@ teardown() {
 	for h in $HOSTS LAN; do ip netns del "$INST-$h" 2>/dev/null; done
 	rm -rf "$tmp"
 }
-trap teardown EXIT INT TERM
+trap teardown EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 # on HOST CMD...: run on a host in the foreground.  Background jobs are
 # started with `ip netns exec` itself, so that $! is the program.
 on() { local h=$1; shift; ip netns exec "$INST-$h" "$@"; }

@@ -129,7 +129,13 @@ for c in CLIENT1 CLIENT2; do
 	s=$(stalled $c "$tmp/$c.rx" 60 $(cat "$tmp/$c.ports"))
 	[ -z "$s" ] || lost="$lost $c:$s"
 done
-[ -z "$lost" ] || fail "held IPv4 connections to SYSB/SYSC lost or stuck after the takeover:$lost"
+if [ -n "$lost" ]; then
+	# Which target each of them had (SYSA's VCRT before the kill).
+	cp "$tmp/vcrt.before" "/run/sysplex/$INST/vcrt-before-kill.json" 2>/dev/null
+	fail "held IPv4 connections to SYSB/SYSC lost or stuck after the takeover:$lost (targets: $(
+		for p in $lost; do jq -r --arg p "${p#*:}" '.[] | select((.sport | tostring) == $p) | .destxcf' "$tmp/vcrt.before"; done |
+		sort | uniq -c | tr -s ' \n' ' '))"
+fi
 ended=$(cat "$tmp/CLIENT1.held" "$tmp/CLIENT2.held" | grep -c . || true)
 ok "all $survivors held IPv4 connections to SYSB and SYSC still receiving after kill -9 of SYSA (0 lost; $ended of SYSA's own ended)"
 # Takeback: the restarted VIPADEFINE stack (MOVEABLE IMMEDIATE) takes the
