@@ -194,6 +194,11 @@ int lib_nl_route(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[1
 /* The same with the route's MTU (mtu 0: the device's). */
 int lib_nl_route_mtu(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16], int plen,
 		     int oif, const uint8_t *gw, unsigned mtu);
+/* A blackhole route in `table` for dst/plen with metric prio (0: the
+ * kernel's default): what matches it is dropped without an answer.  A
+ * delete removes only a blackhole made here. */
+int lib_nl_route_blackhole(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16],
+			   int plen, uint32_t prio);
 /* Policy rule: prio, optional iif name, optional dst/plen (dst NULL = any),
  * optional fwmark (0 = none), action lookup `table`; IPv6, or IPv4 for an
  * IPv4-mapped dst.  lib_nl_rule_af names the family (AF_INET or AF_INET6),

@@ -293,9 +293,12 @@ lib_nl_route(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16], 
 	return lib_nl_route_mtu(nl, add, table, dst, plen, oif, gw, 0);
 }
 
-int
-lib_nl_route_mtu(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16], int plen,
-		 int oif, const uint8_t *gw, unsigned mtu)
+/* RTM_NEWROUTE / RTM_DELROUTE of a unicast route (oif, gw, mtu) or of a
+ * blackhole (type RTN_BLACKHOLE: no device); prio 0: the kernel's default
+ * metric. */
+static int
+route_msg(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16], int plen, int oif,
+	  const uint8_t *gw, unsigned mtu, uint8_t type, uint32_t prio)
 {
 	char buf[512];
 	struct nlmsghdr *nlh;
@@ -316,12 +319,14 @@ lib_nl_route_mtu(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[1
 	 * never the kernel's own route for the same prefix (an address's). */
 	rtm->rtm_protocol = RTPROT_STATIC;
 	rtm->rtm_scope = add ? RT_SCOPE_UNIVERSE : RT_SCOPE_NOWHERE;
-	rtm->rtm_type = RTN_UNICAST;
+	rtm->rtm_type = type;
 	mnl_attr_put_u32(nlh, RTA_TABLE, table);
 	if (is_v4(dst))
 		mnl_attr_put(nlh, RTA_DST, 4, dst + 12);
 	else
 		mnl_attr_put(nlh, RTA_DST, 16, dst);
+	if (prio)
+		mnl_attr_put_u32(nlh, RTA_PRIORITY, prio);
 	if (oif > 0)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
 	if (gw && is_v4(dst))
@@ -335,6 +340,20 @@ lib_nl_route_mtu(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[1
 		mnl_attr_nest_end(nlh, m);
 	}
 	return nl_idem(add, nl_talk(nl, nlh));
+}
+
+int
+lib_nl_route_mtu(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16], int plen,
+		 int oif, const uint8_t *gw, unsigned mtu)
+{
+	return route_msg(nl, add, table, dst, plen, oif, gw, mtu, RTN_UNICAST, 0);
+}
+
+int
+lib_nl_route_blackhole(struct lib_nl *nl, int add, uint32_t table, const uint8_t dst[16], int plen,
+		       uint32_t prio)
+{
+	return route_msg(nl, add, table, dst, plen, 0, NULL, 0, RTN_BLACKHOLE, prio);
 }
 
 int

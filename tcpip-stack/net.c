@@ -278,7 +278,21 @@ stack_net_answer(struct stack *s, struct stack_dvipa *d, int on)
 }
 
 /* The routing stack takes LAN-inbound packets for the DVIPA into its TUN and
- * answers neighbour solicitations or ARP requests for it. */
+ * answers neighbour solicitations or ARP requests for it.
+ *
+ * Table STACK_TABLE_DVIPA also holds a blackhole for the DVIPA, below the
+ * route into the TUN (a higher metric).  When the stack dies, its TUN goes
+ * down before it goes away: the kernel flushes the routes through it at
+ * once, but the DVIPA stays a local address (the local table keeps the
+ * address of a down device) until the device is unregistered, which a
+ * busy machine can take many milliseconds to reach.  Without the blackhole
+ * a client's packet arriving then fell through the emptied table to the
+ * local table, was delivered here and, its connection being on another
+ * target, answered with a RST: the connection was lost although the
+ * takeover saves it.  With it such packets are dropped, the client
+ * retransmits, and the new owner routes them.  The blackhole outlives a
+ * killed stack like the rule does; the next one finds both as it would set
+ * them. */
 void
 stack_net_route_in(struct stack *s, struct stack_dvipa *d, int on)
 {
@@ -289,6 +303,8 @@ stack_net_route_in(struct stack *s, struct stack_dvipa *d, int on)
 	if (vipa_addr_is_v4(d->addr)) {
 		/* IPv4: proxy ARP answers while the route leads into the TUN. */
 		if (on) {
+			r |= lib_nl_route_blackhole(s->nl, 1, STACK_TABLE_DVIPA, d->addr, 128,
+						    STACK_METRIC_BLACKHOLE);
 			r |= lib_nl_route(s->nl, 1, STACK_TABLE_DVIPA, d->addr, 128, s->tun_ifindex,
 					  NULL);
 			r |= lib_nl_rule(s->nl, 1, STACK_PRIO_DVIPA, s->lanif, d->addr, 128, 0,
@@ -305,8 +321,12 @@ stack_net_route_in(struct stack *s, struct stack_dvipa *d, int on)
 					 STACK_TABLE_DVIPA);
 			r |= lib_nl_route(s->nl, 0, STACK_TABLE_DVIPA, d->addr, 128, s->tun_ifindex,
 					  NULL);
+			r |= lib_nl_route_blackhole(s->nl, 0, STACK_TABLE_DVIPA, d->addr, 128,
+						    STACK_METRIC_BLACKHOLE);
 		}
 	} else if (on) {
+		r |= lib_nl_route_blackhole(s->nl, 1, STACK_TABLE_DVIPA, d->addr, 128,
+					    STACK_METRIC_BLACKHOLE);
 		r |= lib_nl_route(s->nl, 1, STACK_TABLE_DVIPA, d->addr, 128, s->tun_ifindex, NULL);
 		r |= lib_nl_rule(s->nl, 1, STACK_PRIO_DVIPA, s->lanif, d->addr, 128, 0,
 				 STACK_TABLE_DVIPA);
@@ -321,6 +341,8 @@ stack_net_route_in(struct stack *s, struct stack_dvipa *d, int on)
 		r |= lib_nl_rule(s->nl, 0, STACK_PRIO_DVIPA, s->lanif, d->addr, 128, 0,
 				 STACK_TABLE_DVIPA);
 		r |= lib_nl_route(s->nl, 0, STACK_TABLE_DVIPA, d->addr, 128, s->tun_ifindex, NULL);
+		r |= lib_nl_route_blackhole(s->nl, 0, STACK_TABLE_DVIPA, d->addr, 128,
+					    STACK_METRIC_BLACKHOLE);
 	}
 	if (r < 0)
 		log_warnx("routing of DVIPA %s into %s could not be %s", a, STACK_TUN_NAME,

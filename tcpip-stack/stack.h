@@ -63,6 +63,7 @@
 #define STACK_TUN_NAME "tcpip0"
 #define STACK_TABLE_DVIPA 200		/* policy routing table: DVIPA dev tcpip0 */
 #define STACK_PRIO_DVIPA 50		/* rule: iif LAN to DVIPA lookup 200 */
+#define STACK_METRIC_BLACKHOLE 2147483647u /* table 200: DVIPA blackhole, last */
 #define STACK_PRIO_LOCAL 100		/* the local rule, moved from 0 */
 #define STACK_HEADROOM 64
 #define STACK_PKT_MAX (65536 + WIRE_VNET_HDR_LEN)
