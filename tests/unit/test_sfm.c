@@ -46,9 +46,12 @@
 #include "lib/lib.h"
 #include "xcf/xcf.h"
 
-#define HB_MS 20
-#define FAIL_MS 100
-#define LEASE_MS 120
+/* Short enough for a quick test, long enough that a busy machine's
+ * scheduling stalls (the three members share this process's one loop) do
+ * not read as failures or lapsed leases: 20/100/120 failed under load. */
+#define HB_MS 50
+#define FAIL_MS 250
+#define LEASE_MS 300
 #define WAIT_MS 5000
 
 static char tmpdir[64];
@@ -503,8 +506,10 @@ test_members(void **state)
 	cbs0 = nodes[0].sfm_cbs;
 	xcf_destroy(&nodes[2].x);
 	WAIT_UNTIL(info(0, 2)->state != XCF_ACTIVE, WAIT_MS);
-	assert_false(xcf_settled(nodes[0].x));
-	assert_true(info(0, 2)->in_doubt);
+	/* In doubt, and nobody settled, until SFM partitioned it out (on a
+	 * slow machine both may have happened by the time we look). */
+	assert_true(slot_state(0, 2) == XCF_SLOT_PARTITIONED ||
+		    (info(0, 2)->in_doubt && !xcf_settled(nodes[0].x)));
 	WAIT_UNTIL(slot_state(0, 2) == XCF_SLOT_PARTITIONED, WAIT_MS);
 	WAIT_UNTIL(xcf_settled(nodes[0].x) && xcf_settled(nodes[1].x), WAIT_MS);
 	assert_int_equal(info(0, 2)->state, XCF_PARTITIONED);
