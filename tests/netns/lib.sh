@@ -71,6 +71,16 @@ poll_until() {
 	done
 }
 
+# jqe JQ-ARGS...: `jq -e` on standard input, which fails (status 5) when the
+# input is empty: jq 1.6's -e exits 0 on no input at all, so a check of a
+# command that printed nothing (crashed, refused, timed out) would pass.
+jqe() {
+	local in
+	in=$(cat)
+	[ -n "$in" ] || { echo "jqe: no input" >&2; return 5; }
+	printf '%s\n' "$in" | jq -e "$@"
+}
+
 # cmdj SYS 'COMMAND': JSON output of an operator command on SYS.
 cmdj() { sx cmd --system "$1" --json "$2"; }
 # in_host HOST CMD...: run inside a host of the instance (in the foreground;

@@ -20,7 +20,7 @@ done
 t=$(head -1 "$tmp/CLIENT1")
 pid=$(awk -v h="$t" '$1 == "proc" && $2 == h && $3 == "httpd" {print $4}' "/run/sysplex/$INST/state")
 kill "$pid"
-rdy0() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq -e ".vdpt[] | select(.destname == \"${t}TCPCS\" and .rdy == 0)" >/dev/null; }
+rdy0() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jqe ".vdpt[] | select(.destname == \"${t}TCPCS\" and .rdy == 0)" >/dev/null; }
 poll_until 30 rdy0 || fail "$t's Rdy did not drop"
 r=$(ip netns exec "$INST-CLIENT1" curl -s -m 30 -H 'Connection: close' "http://[$DVIPA]:$PORT/")
 [ -n "$r" ] && [ "$r" != "$t" ] || fail "with $t's listener gone the client got '$r'"

@@ -28,14 +28,14 @@ check_pattern < "$tmp/body" > "$tmp/got" &
 ckpid=$!
 ip netns exec "$INST-CLIENT1" curl -s --local-port $sport -o "$tmp/body" "$(held_url 4000000)" &
 cpid=$!; pids="$pids $cpid"
-bound() { vcrt | jq -e ".vcrt[] | select(.sport == $sport and .bypass == \"BOUND\")" >/dev/null; }
+bound() { vcrt | jqe ".vcrt[] | select(.sport == $sport and .bypass == \"BOUND\")" >/dev/null; }
 poll_until 60 bound || fail "connection never bound: $(vcrt)"
 c=$(vcrt | jq -c ".vcrt[] | select(.sport == $sport)")
 careof=$(echo "$c" | jq -r .careof); dxcf=$(echo "$c" | jq -r .destxcf)
 [ "$careof" = "$dxcf" ] || fail "care-of $careof is not the target $dxcf"
 ok "connection ..$sport bound: care-of address = target $careof"
 tsys=$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq -r ".vdpt[] | select(.destxcf == \"$careof\") | .destname" | head -1 | sed 's/TCPCS$//')
-tbound() { cmdj "$tsys" 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' | jq -e ".vcrt[] | select(.sport == $sport and .bypass == \"BOUND\")" >/dev/null; }
+tbound() { cmdj "$tsys" 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' | jqe ".vcrt[] | select(.sport == $sport and .bypass == \"BOUND\")" >/dev/null; }
 poll_until 30 tbound || fail "target $tsys's VCRT does not show ..$sport BOUND: $(cmdj "$tsys" 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' | jq -c .vcrt)"
 ok "target $tsys's VCRT shows the connection BOUND (binding information)"
 # From the moment it is bound until it leaves the VCRT, the routing stack
@@ -140,7 +140,7 @@ sx up "$tmp/nomip6.lua" >/dev/null || fail "sysplex up (NOMOBILEIPV6)"
 sport=41002
 ip netns exec "$INST-CLIENT1" curl -s --local-port $sport -o /dev/null "$(held_url 4000000)" &
 cpid=$!; pids="$pids $cpid"
-live() { vcrt | jq -e ".vcrt[] | select(.sport == $sport and .state == \"ESTABLISHED\")" >/dev/null; }
+live() { vcrt | jqe ".vcrt[] | select(.sport == $sport and .state == \"ESTABLISHED\")" >/dev/null; }
 poll_until 60 live || fail "no VCRT entry"
 # Sampled until the routing stack has forwarded 100 packets of it (and 20
 # times at least); then the test ends it.

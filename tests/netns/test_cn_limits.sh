@@ -36,7 +36,7 @@ ok "20,000 BUs of one mobile node: it holds $held bindings (quota $QUOTA), its o
 # A real connection of CLIENT2 is still bound by the routing stack's BU.
 ip netns exec "$INST-CLIENT2" curl -s -o /dev/null "$(held_url 100000)" &
 cpid=$!
-bound() { agent CLIENT2 | jq -e --arg d $DVIPA '[.bindings[] | select(.kind == "connection" and .home == $d)] | length > 0' >/dev/null; }
+bound() { agent CLIENT2 | jqe --arg d $DVIPA '[.bindings[] | select(.kind == "connection" and .home == $d)] | length > 0' >/dev/null; }
 poll_until 60 bound || fail "CLIENT2's connection was not bound: $(agent CLIENT2 | jq -c .counters)"
 end_held $cpid
 cpid=""

@@ -30,7 +30,7 @@ check() {
 	t=$(sx cmd ${sys:+--system $sys} "$c") || fail "$c: exit $?: $t"
 	echo "$t" | grep -Eq "$re" || fail "$c: text lacks /$re/: $t"
 	j=$(sx cmd ${sys:+--system $sys} --json "$c") || fail "$c --json: exit $?: $j"
-	echo "$j" | jq -e "$jqf" >/dev/null || fail "$c --json: not ($jqf): $j"
+	echo "$j" | jqe "$jqf" >/dev/null || fail "$c --json: not ($jqf): $j"
 	echo "$c" >> "$tmp/cmds"
 }
 N='EZD0101I NETSTAT CS V2R5 TCPCS [0-9]+'
@@ -68,7 +68,7 @@ ok "ROUTE sys,... and ROUTE *ALL,..."
 n=$(wc -l < "$tmp/cmds")
 j=$(grep -c '^{' "$tmp/console")
 [ "$j" = $((n + 2)) ] || fail "console: $j JSON answers for $((n + 2)) commands"
-grep '^{' "$tmp/console" | jq -e . >/dev/null || fail "console: an answer is not JSON"
+grep '^{' "$tmp/console" | jqe . >/dev/null || fail "console: an answer is not JSON"
 [ "$(grep '^{' "$tmp/console" | tail -2 | jq -r .system | tr '\n' ' ')" = "SYSB SYSC " ] || fail "console SYSTEM/ROUTE went elsewhere"
 [ "$(grep -c 'END OF THE REPORT' "$tmp/console")" -ge 10 ] || fail "console text answers: $(head -40 "$tmp/console")"
 ok "the console on stdin answers all $n displays in text and JSON; SYSTEM and ROUTE switch stacks"
@@ -80,7 +80,7 @@ vary() { # SYS FORM ACTION
 	local out
 	if [ "$2" = json ]; then
 		out=$(sx cmd --system "$1" --json "V TCPIP,TCPCS,SYSPLEX,$3") || fail "$1 $3: $out"
-		echo "$out" | jq -e '.ok == true and (.message | test("^EZ"))' >/dev/null || fail "$1 $3 JSON: $out"
+		echo "$out" | jqe '.ok == true and (.message | test("^EZ"))' >/dev/null || fail "$1 $3 JSON: $out"
 	else
 		out=$(sx cmd --system "$1" "V TCPIP,TCPCS,SYSPLEX,$3") || fail "$1 $3: $out"
 		echo "$out" | grep -Eq '^EZ[A-Z][0-9]{4}I ' || fail "$1 $3 text: $out"
@@ -115,7 +115,7 @@ bad() { # COMMAND SUGGESTION
 	[ "$(echo "$out" | wc -l)" = 1 ] || fail "bad command '$1': not one line: $out"
 	[ -z "$2" ] || echo "$out" | grep -q "did you mean $2?" || fail "bad command '$1': no suggestion $2: $out"
 	out=$(sx cmd --json "$1" 2>&1)
-	[ -z "$2" ] || echo "$out" | jq -e '.error | test("did you mean")' >/dev/null || fail "bad command '$1' JSON: $out"
+	[ -z "$2" ] || echo "$out" | jqe '.error | test("did you mean")' >/dev/null || fail "bad command '$1' JSON: $out"
 	echo "$1" >> "$tmp/bad"
 }
 bad 'D TCPIP,TCPCS,NETSTAT,VDPX' VDPT

@@ -77,8 +77,8 @@ out=$(sx cmd --system SYSA "$long" 2>&1); rc=$?
 ok "lines longer than the buffer refused whole by the stack and the agent; nothing executed"
 
 [ "$(pids)" = "$before" ] || fail "a stack was restarted or died: $before -> $(pids)"
-sx status --json | jq -e '[.hosts[].daemons[] | .alive] | all' >/dev/null || fail "a daemon died: $(sx status)"
-for s in SYSA SYSB SYSC; do cmdj $s 'D TCPIP,TCPCS,NETSTAT,VIPADYN' | jq -e .vipadyn >/dev/null || fail "$s does not answer"; done
+sx status --json | jqe '[.hosts[].daemons[] | .alive] | all' >/dev/null || fail "a daemon died: $(sx status)"
+for s in SYSA SYSB SYSC; do cmdj $s 'D TCPIP,TCPCS,NETSTAT,VIPADYN' | jqe .vipadyn >/dev/null || fail "$s does not answer"; done
 in_host CLIENT1 curl -s -m 30 "http://[$DVIPA]:$PORT/" | grep -q SYS || fail "the DVIPA does not serve"
 ok "every stack alive and answering; the DVIPA serves"
 exit 0

@@ -270,7 +270,7 @@ for hs in HB:SYSB HC:SYSC; do
 	[ "$(busdrops ${hs%%:*} ${hs#*:})" -gt 0 ] || fail "${hs#*:} did not count the intruder's refused connections: $(cmd ${hs%%:*} ${hs#*:} 'SYSPLEX$STATS' | jq -c .drops.xcf)"
 done
 kill -0 $in_pid 2>/dev/null || fail "the intruder's stack ended: $(tail -3 "$tmp/IN/stack.log")"
-cmd HB SYSB 'D XCF,COUPLE' | jq -e '[.slots[].system] | index("SYSD") | not' >/dev/null ||
+cmd HB SYSB 'D XCF,COUPLE' | jqe '[.slots[].system] | index("SYSD") | not' >/dev/null ||
 	fail "SYSD appears in the couple data set"
 cmd HB SYSB 'D XCF,GROUP' | grep -q SYSD && fail "SYSD appears among the members"
 kill $in_pid; wait $in_pid 2>/dev/null

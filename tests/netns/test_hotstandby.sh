@@ -39,7 +39,7 @@ ok "10 of 10 to the PREFERRED target SYSB; FLG: $(flags)"
 
 pid=$(awk '$1 == "proc" && $2 == "SYSB" && $3 == "httpd" {print $4}' "/run/sysplex/$INST/state")
 kill "$pid"
-rdyb0() { vdpt | jq -e '.vdpt[] | select(.destname == "SYSBTCPCS" and .rdy == 0)' >/dev/null; }
+rdyb0() { vdpt | jqe '.vdpt[] | select(.destname == "SYSBTCPCS" and .rdy == 0)' >/dev/null; }
 poll_until 30 rdyb0 || fail "SYSB's Rdy did not drop"
 all_to SYSC 10
 [ "$(flags)" = "SYSA=H SYSB=H SYSC=A" ] || fail "FLG after the switch: $(flags)"
@@ -48,7 +48,7 @@ ok "SYSB's server gone: 10 of 10 to the BACKUP of rank 100, SYSC; FLG: $(flags)"
 ip netns exec "$INST-SYSB" "$BIN/sysplex-httpd" -a "$DVIPA" -p "$PORT" -n SYSB > "$tmp/httpd.log" 2>&1 &
 srv=$!
 hung=""
-rdyb() { vdpt | jq -e '.vdpt[] | select(.destname == "SYSBTCPCS" and .rdy > 0)' >/dev/null; }
+rdyb() { vdpt | jqe '.vdpt[] | select(.destname == "SYSBTCPCS" and .rdy > 0)' >/dev/null; }
 poll_until 30 rdyb || fail "SYSB's new server is not ready"
 all_to SYSB 10
 ok "SYSB listens again: AUTOSWITCHBACK, 10 of 10 to SYSB"
@@ -58,7 +58,7 @@ ok "SYSB listens again: AUTOSWITCHBACK, 10 of 10 to SYSB"
 kill -STOP $srv; hung=$srv
 ip netns exec "$INST-CLIENT1" curl -s -m 600 -H 'Connection: close' "http://[$DVIPA]:$PORT/" > "$tmp/held.out" 2>&1 &
 held=$!
-tsr0() { vdpt | jq -e '.vdpt[] | select(.destname == "SYSBTCPCS" and .tsr == 0)' >/dev/null; }
+tsr0() { vdpt | jqe '.vdpt[] | select(.destname == "SYSBTCPCS" and .tsr == 0)' >/dev/null; }
 poll_until 30 tsr0 || fail "SYSB's TSR did not fall to 0 with its server hung: $(vdpt | jq -c '.vdpt[]')"
 all_to SYSC 5
 ok "SYSB's server hung: SEF and TSR 0, HEALTHSWITCH sends 5 of 5 to SYSC; FLG: $(flags)"

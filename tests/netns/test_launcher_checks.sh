@@ -45,7 +45,7 @@ sx cmd --system SYSA 'D TCPIP,TCPCS,NETSTAT,CONN' > "$tmp/conn.txt" || fail "CON
 grep -q '\.\.700[01]$' "$tmp/conn.txt" && fail "CONN lists the coupling bus's sockets: $(cat "$tmp/conn.txt")"
 grep -A1 '^SYSPLEXH [0-9A-F]\{8\} LISTEN$' "$tmp/conn.txt" | grep -q 'LOCAL SOCKET:   ::\.\.8080' ||
 	fail "CONN rows not in the z/OS form (USER ID CONN STATE): $(cat "$tmp/conn.txt")"
-cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,CONN' | jq -e --arg d "$DVIPA" '.records > 0 and ([.conn[] | .local == $d or .local == "::"] | all)' >/dev/null ||
+cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,CONN' | jqe --arg d "$DVIPA" '.records > 0 and ([.conn[] | .local == $d or .local == "::"] | all)' >/dev/null ||
 	fail "CONN JSON shows other sockets: $(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,CONN')"
 ok "NETSTAT,CONN: only the DVIPA's sockets, each under USER ID / CONN / STATE"
 
@@ -54,10 +54,10 @@ sx hang SYSC >/dev/null || fail "hang SYSC"
 sx status > "$tmp/st.txt"
 grep -A1 "tcpip-stack .*HUNG" "$tmp/st.txt" | grep -q "answers no command" || fail "status text: $(cat "$tmp/st.txt")"
 sx status --json > "$tmp/st.json"
-jq -e '.healthy == false and ([.hosts[] | select(.name == "SYSC") | .daemons[] | select(.role == "stack") |
-	.state == "hung" and .answering == false] | all)' "$tmp/st.json" >/dev/null || fail "status JSON: $(cat "$tmp/st.json")"
+jqe '.healthy == false and ([.hosts[] | select(.name == "SYSC") | .daemons[] | select(.role == "stack") |
+	.state == "hung" and .answering == false] | all)' < "$tmp/st.json" >/dev/null || fail "status JSON: $(cat "$tmp/st.json")"
 sx resume SYSC >/dev/null || fail "resume SYSC"
-healthy() { sx status --json | jq -e '.healthy and ([.hosts[].daemons[] | .state == "running"] | all)' >/dev/null; }
+healthy() { sx status --json | jqe '.healthy and ([.hosts[].daemons[] | .state == "running"] | all)' >/dev/null; }
 poll_until 30 healthy || fail "not healthy after resume: $(sx status)"
 ok "a hung stack is shown HUNG / not answering (text and JSON), healthy again after resume"
 

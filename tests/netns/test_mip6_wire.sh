@@ -71,7 +71,7 @@ send(IPv6(bytes(evil)), verbose=0)
 PYEOF
 before=$(agent CLIENT2 | jq -c .counters.drops)
 in_host CLIENT1 $PY "$tmp/replay.py" || fail "scapy replay failed"
-replayed() { agent CLIENT2 | jq -e '.counters.drops["BU with an old sequence number"] >= 1 and .counters.drops["BU with a wrong authenticator (discarded)"] >= 1' >/dev/null; }
+replayed() { agent CLIENT2 | jqe '.counters.drops["BU with an old sequence number"] >= 1 and .counters.drops["BU with a wrong authenticator (discarded)"] >= 1' >/dev/null; }
 poll_until 30 replayed || fail "replayed BUs not rejected as expected: before $before after $(agent CLIENT2 | jq -c .counters.drops)"
 [ "$(agent CLIENT2 | jq --arg k "$KIND" -r '[.bindings[] | select(.kind == $k)][0].careof')" = "$careof" ] ||
 	fail "a replayed BU changed the binding: $(agent CLIENT2 | jq -c '{bindings, counters}'); the download $(kill -0 $cpid 2>/dev/null && echo runs || echo ended)"
@@ -82,7 +82,7 @@ end_held $cpid
 # binding itself (conn_ended), or the routing stack's deleting BU (lifetime
 # 0, bu_deleted) does if it comes first; a per-home-address binding only by
 # the deleting BU.
-gone() { agent CLIENT2 | jq -e '.records == 0 and (.counters.bu_deleted + .counters.conn_ended) >= 1' >/dev/null; }
+gone() { agent CLIENT2 | jqe '.records == 0 and (.counters.bu_deleted + .counters.conn_ended) >= 1' >/dev/null; }
 poll_until 30 gone || fail "binding not deleted after the test ended the connection: $(agent CLIENT2 | jq -c '{records, counters}')"
 if [ "$STANDARD" = 1 ]; then
 	# The node has taken the deleting BU; the capture, a process of its own,
@@ -146,9 +146,9 @@ rej() { [ "$(agent CLIENT1 | jq .counters.bu_rejected)" -ge $((before + 5)) ]; }
 poll_until 30 rej || fail "forged BUs not all rejected: $(agent CLIENT1 | jq -c .counters)"
 a=$(agent CLIENT1)
 [ "$(echo "$a" | jq .records)" = 0 ] || fail "a forged BU created a binding: $a"
-echo "$a" | jq -e '.counters.drops["BU with a wrong authenticator (discarded)"] >= 2' >/dev/null || fail "wrong authenticator not counted: $a"
-echo "$a" | jq -e '.counters.drops["BU with an unknown or expired nonce index"] >= 2' >/dev/null || fail "bad nonce not counted: $a"
-echo "$a" | jq -e '.counters.drops["BU with H flag: home registration not supported"] >= 1' >/dev/null || fail "H flag not counted: $a"
+echo "$a" | jqe '.counters.drops["BU with a wrong authenticator (discarded)"] >= 2' >/dev/null || fail "wrong authenticator not counted: $a"
+echo "$a" | jqe '.counters.drops["BU with an unknown or expired nonce index"] >= 2' >/dev/null || fail "bad nonce not counted: $a"
+echo "$a" | jqe '.counters.drops["BU with H flag: home registration not supported"] >= 1' >/dev/null || fail "H flag not counted: $a"
 in_host CLIENT1 curl -s -m 30 "http://[$DVIPA]:$PORT/" | grep -q SYS || fail "traffic broken after forged BUs"
 ok "forged BUs rejected and counted; no binding; traffic unaffected"
 exit 0

@@ -51,8 +51,8 @@ poll_until 15 cap_live || fail "the capture saw none of CLIENT1's probes"
 ip netns exec "$INST-CLIENT1" curl -s -o /dev/null --local-port $SPORT \
 	"$(held_url 200000)" &
 dl=$!
-# (jq -e succeeds on empty input: test the whole table, never a filtered row.)
-bound() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' | jq -e ".vcrt[] | select(.sport == $SPORT and .bypass == \"BOUND\")" >/dev/null; }
+# (The whole table goes in: a select that matches nothing makes jqe fail.)
+bound() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' | jqe ".vcrt[] | select(.sport == $SPORT and .bypass == \"BOUND\")" >/dev/null; }
 poll_until 20 bound || fail "connection ..$SPORT never bound: $(conn)"
 f_bound=$(conn | jq .fwdpkts)
 t_bound=$(date +%s)

@@ -41,7 +41,7 @@ for port in 42201 42202 42203; do
 		"$(held_url 100000)" &
 	pids="$pids $!"
 done
-on_sysc() { vcrt | jq -e '[.vcrt[] | select(.destxcf == "fd00:10::3" and .bypass == "BOUND" and .sport >= 42201 and .sport <= 42203)] | length == 1' >/dev/null; }
+on_sysc() { vcrt | jqe '[.vcrt[] | select(.destxcf == "fd00:10::3" and .bypass == "BOUND" and .sport >= 42201 and .sport <= 42203)] | length == 1' >/dev/null; }
 poll_until 30 on_sysc || fail "no bound download on SYSC: $(vcrt | jq -c .vcrt)"
 sp=$(vcrt | jq '.vcrt[] | select(.destxcf == "fd00:10::3" and .sport >= 42201 and .sport <= 42203) | .sport')
 r0=$(full_reports)

@@ -24,7 +24,7 @@ for c in 'D TCPIP,TCPCS,NETSTAT,VCRTX' 'D TCPIP,TCPCS,NETSTT,VCRT' 'FOO' 'D TCPI
 	[ "$(echo "$out" | wc -l)" -le 1 ] || fail "bad command answer is not one line: $out"
 done
 sx cmd --system SYSA 'D TCPIP,TCPCS,NETSTAT,VCRTX' | grep -q 'did you mean VCRT' || fail "no suggestion for VCRTX"
-sx cmd --system SYSA --json 'D TCPIP,TCPCS,NETSTAT,VCRTX' | jq -e .error >/dev/null || fail "JSON error form"
+sx cmd --system SYSA --json 'D TCPIP,TCPCS,NETSTAT,VCRTX' | jqe .error >/dev/null || fail "JSON error form"
 ok "bad commands rejected with one line (closest word suggested)"
 in_host CLIENT1 curl -s -m 30 "http://[$DVIPA]:$PORT/" | grep -q SYS || fail "stack broken after bad commands"
 

@@ -85,11 +85,11 @@ for h in SYSA SYSB SYSC ROUTER1 ROUTER2 ROUTER3; do
 done
 [ -d "/run/sysplex/$INST/CLIENT1/frr" ] && fail "a client runs FRR"
 full() { # host $1 Full with at least $2 neighbours, the others 2-Way (two systems, neither DR)
-	vt "$1" -c 'show ipv6 ospf6 neighbor json' | jq -e --argjson n "$2" \
+	vt "$1" -c 'show ipv6 ospf6 neighbor json' | jqe --argjson n "$2" \
 		'([.neighbors[] | select(.state == "Full")] | length) >= $n and
 		 ([.neighbors[].state] | all(. == "Full" or . == "Twoway"))' >/dev/null
 }
-bfd_up() { vt "$1" -c 'show bfd peers json' | jq -e --argjson n "$2" 'length >= $n and (map(.status) | all(. == "up"))' >/dev/null; }
+bfd_up() { vt "$1" -c 'show bfd peers json' | jqe --argjson n "$2" 'length >= $n and (map(.status) | all(. == "up"))' >/dev/null; }
 for hn in ROUTER1:3 ROUTER2:4 ROUTER3:2 SYSA:1 SYSB:1 SYSC:1; do
 	poll_until 30 full "${hn%:*}" "${hn#*:}" || fail "${hn%:*}: OSPF neighbours: $(vt "${hn%:*}" -c 'show ipv6 ospf6 neighbor')"
 	poll_until 30 bfd_up "${hn%:*}" "${hn#*:}" || fail "${hn%:*}: BFD: $(vt "${hn%:*}" -c 'show bfd peers brief')"
@@ -103,7 +103,7 @@ proto() { vt "$1" -c "show ipv6 route $2/128 json" | jq -r --arg p "$2/128" '.[$
 for s in SYSB SYSC; do
 	[ "$(proto $s $DVIPA)" = ospf6 ] || fail "$s advertises or holds the DVIPA itself: $(vt $s -c "show ipv6 route $DVIPA")"
 done
-vt ROUTER1 -c "show ipv6 route $DVIPA/128 json" | jq -e --arg p "$DVIPA/128" '.[$p][] | select(.selected) | .protocol == "ospf6" and .nexthops[0].interfaceName == "lan0"' >/dev/null ||
+vt ROUTER1 -c "show ipv6 route $DVIPA/128 json" | jqe --arg p "$DVIPA/128" '.[$p][] | select(.selected) | .protocol == "ospf6" and .nexthops[0].interfaceName == "lan0"' >/dev/null ||
 	fail "ROUTER1 does not route the DVIPA to SYS1: $(vt ROUTER1 -c "show ipv6 route $DVIPA")"
 for x in fd00:10::1 fd00:10::2 fd00:10::3 $DVIPA; do
 	[ "$(proto ROUTER3 $x)" = ospf6 ] || fail "ROUTER3 has no OSPF route to $x"
@@ -130,7 +130,7 @@ ok "30 requests through ROUTER3: $(awk '{printf "%s %s  ", $2, $1}' "$tmp/spread
 sport=41011
 ip netns exec "$INST-CLIENT1" curl -s --local-port $sport -o /dev/null "$(held_url 2000000)" &
 cpid=$!; pids="$pids $cpid"
-bound() { vcrt | jq -e ".vcrt[] | select(.sport == $sport and .bypass == \"BOUND\")" >/dev/null; }
+bound() { vcrt | jqe ".vcrt[] | select(.sport == $sport and .bypass == \"BOUND\")" >/dev/null; }
 poll_until 60 bound || fail "connection never bound: $(vcrt)"
 careof=$(vcrt | jq -r ".vcrt[] | select(.sport == $sport) | .careof")
 # The client segment's router forwards the client's RH2 packets, unchanged,
@@ -266,7 +266,7 @@ sx kill SYSA --routing >/dev/null || fail "sysplex kill SYSA --routing"
 served=$(first_new) || fail "no new connection served within 60 s of the kill"
 bfd_down() { [ "$(grep -c "ifname:lan0\] up -> down reason:control-expired" "$bfdlog")" -gt "$before" ]; }
 poll_until 30 bfd_down || fail "ROUTER1's BFD session to SYSA did not go down (control-expired): $(tail -5 "$bfdlog")"
-gone() { ! vt ROUTER1 -c 'show ipv6 ospf6 neighbor json' | jq -e '.neighbors[] | select(.neighborId == "0.0.0.1")' >/dev/null; }
+gone() { vt ROUTER1 -c 'show ipv6 ospf6 neighbor json' | jqe '[.neighbors[] | select(.neighborId == "0.0.0.1")] | length == 0' >/dev/null; }
 poll_until 30 gone || fail "ROUTER1 still has SYSA as an OSPF neighbour"
 poll_until 30 isb || fail "owner after kill --routing: '$(owner)'"
 sysb_only() { [ "$(proto SYSB $DVIPA)" = kernel ] && [ "$(rif ROUTER1)" = lan1 ] && [ "$(rif ROUTER2)" = lan0 ]; }

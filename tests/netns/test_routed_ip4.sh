@@ -66,7 +66,7 @@ for h in SYSA SYSB SYSC ROUTER1 ROUTER2 ROUTER3; do
 	[ -s "$d/ospfd.conf" ] || fail "$h: no ospfd configuration in $d"
 	grep -l "No such command\|Unknown command\|EC 100663304" "$d"/*.log && fail "$h: FRR rejected its configuration"
 done
-full4() { vt "$1" -c 'show ip ospf neighbor json' | jq -e --argjson n "$2" '[.neighbors[][] | .nbrState] |
+full4() { vt "$1" -c 'show ip ospf neighbor json' | jqe --argjson n "$2" '[.neighbors[][] | .nbrState] |
 	length >= $n and all(startswith("Full") or startswith("2-Way"))' >/dev/null; }
 for hn in ROUTER1:3 ROUTER2:4 ROUTER3:2; do
 	poll_until 30 full4 "${hn%:*}" "${hn#*:}" || fail "${hn%:*}: OSPFv2 neighbours: $(vt "${hn%:*}" -c 'show ip ospf neighbor')"

@@ -46,7 +46,7 @@ kill -STOP "$srv"; hung=$srv
 for i in $(seq 6); do echo "url = \"http://[$DVIPA]:$PORT/\""; done > "$tmp/h.cfg"
 ip netns exec "$INST-CLIENT2" curl -s -m 600 --parallel --parallel-immediate -H 'Connection: close' -K "$tmp/h.cfg" > "$tmp/held.out" 2>&1 &
 held=$!
-c0() { vdpt | jq -e '.vdpt[] | select(.destname == "SYSCTCPCS" and .wlm == 0 and .wlmsys.sef == 0)' >/dev/null; }
+c0() { vdpt | jqe '.vdpt[] | select(.destname == "SYSCTCPCS" and .wlm == 0 and .wlmsys.sef == 0)' >/dev/null; }
 poll_until 30 c0 || fail "SYSC's server weight did not fall to 0 with its server hung: $(vdpt | jq -c '.vdpt[]')"
 ok "SYSC's server hung: SEF 0, server weight 0 ($(weights))"
 count 60

@@ -51,7 +51,7 @@ hold() {
 	held=$!; pids="$pids $held"
 }
 # bound_home SRC PORT: its VCRT entry is BOUND under a per-home-address binding.
-bound_home() { row "$1" "$2" | jq -e 'select(.bypass == "BOUND" and .binding == "HOME" and .cn == "STANDARD")' >/dev/null; }
+bound_home() { row "$1" "$2" | jqe 'select(.bypass == "BOUND" and .binding == "HOME" and .cn == "STANDARD")' >/dev/null; }
 # unheld PID SRC PORT: ends a held download and waits until it left the VCRT.
 gone() { [ -z "$(row "$1" "$2")" ]; }
 unheld() { end_held "$1"; poll_until 60 gone "$2" "$3" || fail "..$3 stays in the VCRT after it ended"; }
@@ -100,10 +100,10 @@ del0=$(deleted2)
 p3=""; h3=""
 for p in 41101 41102 41103; do hold CLIENT2 $p; h3="$h3 $held"; p3="$p3 $p"; done
 for p in $p3; do
-	on_sysc() { row $C2 "$1" | jq -e 'select(.destxcf == "fd00:10::3" and .bypass == "BOUND" and .binding == "HOME" and .fwdpkts == 0)' >/dev/null; }
+	on_sysc() { row $C2 "$1" | jqe 'select(.destxcf == "fd00:10::3" and .bypass == "BOUND" and .binding == "HOME" and .fwdpkts == 0)' >/dev/null; }
 	poll_until 60 on_sysc $p || fail "..$p not recorded BOUND on SYSC with 0 packets forwarded: $(row $C2 $p)"
 done
-tb() { cmdj SYSC 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' | jq -e "[.vcrt[] | select(.source == \"$C2\" and .bypass == \"BOUND\" and .binding == \"HOME\")] | length >= 4" >/dev/null; }
+tb() { cmdj SYSC 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' | jqe "[.vcrt[] | select(.source == \"$C2\" and .bypass == \"BOUND\" and .binding == \"HOME\")] | length >= 4" >/dev/null; }
 poll_until 30 tb || fail "SYSC's VCRT does not show the binding information: $(cmdj SYSC 'D TCPIP,TCPCS,NETSTAT,VCRT,DETAIL' | jq -c .vcrt)"
 ok "3 concurrent connections of CLIENT2 reached SYSC directly: in SYSA's VCRT on SYSC, BOUND, 0 packets forwarded; SYSC holds the binding information"
 for i in 1 2 3 4; do ip netns exec "$INST-CLIENT2" curl -s -m 30 -H 'Connection: close' "http://[$DVIPA]:$PORT/"; done > "$tmp/new"
@@ -160,7 +160,7 @@ LUA
 sx up "$tmp/mix.lua" >/dev/null || fail "sysplex up (mix)"
 hold CLIENT1 43001; m1=$held
 hold CLIENT2 43002; m2=$held
-conn1() { row $C1 43001 | jq -e 'select(.bypass == "BOUND" and .binding == "CONNECTION" and .cn == "AGENT")' >/dev/null; }
+conn1() { row $C1 43001 | jqe 'select(.bypass == "BOUND" and .binding == "CONNECTION" and .cn == "AGENT")' >/dev/null; }
 poll_until 60 conn1 || fail "CLIENT1 (agent) not bound per connection: $(row $C1 43001)"
 poll_until 60 bound_home $C2 43002 || fail "CLIENT2 (standard) not bound per home address: $(row $C2 43002)"
 [ "$(agent CLIENT1 | jq '[.bindings[] | select(.kind == "connection")] | length')" = 1 ] ||
@@ -169,7 +169,7 @@ poll_until 60 bound_home $C2 43002 || fail "CLIENT2 (standard) not bound per hom
 d=$(sx cmd 'D MIP6,BINDINGS')
 echo "$d" | grep -q "CLIENT: CLIENT2  MODE: STANDARD" && echo "$d" | grep -q "CN AS LEARNED BY THE ROUTING STACK SYSA: STANDARD" ||
 	fail "D MIP6,BINDINGS: $d"
-sx cmd --json 'D MIP6,BINDINGS' | jq -e '.routing_stack == "SYSA" and ([.clients[] | {host, mode, cn}] ==
+sx cmd --json 'D MIP6,BINDINGS' | jqe '.routing_stack == "SYSA" and ([.clients[] | {host, mode, cn}] ==
 	[{"host":"CLIENT1","mode":"agent","cn":"AGENT"},{"host":"CLIENT2","mode":"standard","cn":"STANDARD"}])' >/dev/null ||
 	fail "D MIP6,BINDINGS JSON: $(sx cmd --json 'D MIP6,BINDINGS' | jq -c '.clients')"
 ok "D MIP6,BINDINGS: each client's mode and the kind the routing stack learned (AGENT, STANDARD)"

@@ -78,7 +78,7 @@ ok "random bytes: kept as $(basename "$moved"), new file written, said once in t
 # 2. Another schema version.
 other_version() { sqlite3 "$db" "UPDATE meta SET value = 7 WHERE key = 'schema_version'"; }
 spoil_and_restart "schema version 7" other_version
-config | jq -e '.persistence.status == "ACTIVE" and (.persistence.moved_reason | test("schema version 7"))' >/dev/null ||
+config | jqe '.persistence.status == "ACTIVE" and (.persistence.moved_reason | test("schema version 7"))' >/dev/null ||
 	fail "schema version 7: $(config)"
 moved=$(config | jq -r .persistence.moved_to)
 [ "$(sqlite3 "$moved" "select value from meta where key = 'schema_version'")" = 7 ] || fail "the moved file is not the version-7 one"
@@ -89,13 +89,13 @@ ok "schema version 7: kept as $(basename "$moved"), a version-1 file made"
 # 3. Neither writable nor movable.
 read_only() { mount --bind "$db" "$db" && mount -o remount,ro,bind "$db"; }
 spoil_and_restart "read-only file" read_only
-config | jq -e '.persistence.status == "DISABLED" and (.persistence.disabled_reason | test("cannot move it aside"))' >/dev/null ||
+config | jqe '.persistence.status == "DISABLED" and (.persistence.disabled_reason | test("cannot move it aside"))' >/dev/null ||
 	fail "read-only file: $(config)"
 [ "$(grep -c EZD1219E "$log")" = 1 ] || fail "EZD1219E not logged exactly once: $(grep EZD121 "$log")"
 sx cmd --system SYSA 'D TCPIP,TCPCS,NETSTAT,CONFIG' | grep -q "STATUS: DISABLED" || fail "CONFIG text does not say DISABLED"
 ok "read-only file: runs without persistence, said once (EZD1219E) and shown as DISABLED"
 unmount
-active() { config | jq -e '.persistence.status == "ACTIVE"' >/dev/null && rows; }
+active() { config | jqe '.persistence.status == "ACTIVE"' >/dev/null && rows; }
 poll_until 60 active || fail "persistence did not resume once the file was writable: $(config)"
 grep -q EZD1220I "$log" || fail "EZD1220I not logged"
 for n in $(seq 5); do

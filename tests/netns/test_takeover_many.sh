@@ -32,7 +32,7 @@ for h in SYSA SYSB SYSC; do
 	ip netns exec "$INST-$h" python3 tests/tools/idle_conns.py serve 7777 >/dev/null &
 	pids="$pids $!"
 done
-every_rdy() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq -e '[.vdpt[] | select(.port == 7777 and .rdy > 0)] | length == 3'; }
+every_rdy() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jqe '[.vdpt[] | select(.port == 7777 and .rdy > 0)] | length == 3'; }
 poll_until 60 every_rdy || fail "port 7777 not ready on every target"
 
 # The holders: N/2 connections from each client, from 2 extra addresses each.

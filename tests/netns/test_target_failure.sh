@@ -31,7 +31,7 @@ ok "$((2 * N)) live connections, $onc on SYSC ($bound_c of them bound to it)"
 
 t0=$(date +%s%N)
 sx kill SYSC >/dev/null || fail "sysplex kill SYSC"
-gone() { ! cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq -e '.vdpt[] | select(.destxcf == "fd00:10::3" and .rdy > 0)' >/dev/null; }
+gone() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jqe '[.vdpt[] | select(.destxcf == "fd00:10::3" and .rdy > 0)] | length == 0' >/dev/null; }
 poll_until 30 gone || fail "SYSC still ready in the VDPT"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 ok "SYSC out of the VDPT $ms ms after kill -9 (seen by polling)"
@@ -65,7 +65,7 @@ ok "all $((2 * N - onc)) connections on SYSA/SYSB still receiving; only SYSC's o
 # A target whose listener goes: Rdy 0, no new connections.
 pid=$(awk '$1 == "proc" && $2 == "SYSB" && $3 == "httpd" {print $4}' "/run/sysplex/$INST/state")
 kill "$pid"
-rdy0() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq -e '.vdpt[] | select(.destxcf == "fd00:10::2" and .rdy == 0)' >/dev/null; }
+rdy0() { cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jqe '.vdpt[] | select(.destxcf == "fd00:10::2" and .rdy == 0)' >/dev/null; }
 poll_until 30 rdy0 || fail "SYSB's Rdy did not drop to 0"
 for i in $(seq 6); do ip netns exec "$INST-CLIENT2" curl -s -m 30 -H 'Connection: close' "http://[$DVIPA]:$PORT/"; done > "$tmp/new2"
 [ "$(grep -cx SYSA "$tmp/new2")" = 6 ] || fail "with SYSB's listener gone and SYSC dead, not all went to SYSA: $(cat "$tmp/new2")"

@@ -20,9 +20,9 @@ LUA
 sx up "$tmp/range.lua" >/dev/null || fail "sysplex up"
 A=fd00:200::5
 cfg=$(cmdj SYSB 'D TCPIP,TCPCS,NETSTAT,VIPADCFG')
-echo "$cfg" | jq -e '.profile | test("VIPARANGE")' >/dev/null || fail "VIPADCFG profile lacks the VIPARANGE: $cfg"
-has() { cmdj "$1" 'D TCPIP,,SYSPLEX,VIPADYN' | jq -e ".sysplex_vipadyn[] | select(.ipaddr == \"$A\" and .mvsname == \"SYSB\" and .status == \"ACTIVE\" and .origin == \"VIPARANGE BIND\")" >/dev/null; }
-none() { ! cmdj "$1" 'D TCPIP,,SYSPLEX,VIPADYN' | jq -e ".sysplex_vipadyn[] | select(.ipaddr == \"$A\")" >/dev/null; }
+echo "$cfg" | jqe '.profile | test("VIPARANGE")' >/dev/null || fail "VIPADCFG profile lacks the VIPARANGE: $cfg"
+has() { cmdj "$1" 'D TCPIP,,SYSPLEX,VIPADYN' | jqe ".sysplex_vipadyn[] | select(.ipaddr == \"$A\" and .mvsname == \"SYSB\" and .status == \"ACTIVE\" and .origin == \"VIPARANGE BIND\")" >/dev/null; }
+none() { cmdj "$1" 'D TCPIP,,SYSPLEX,VIPADYN' | jqe "[.sysplex_vipadyn[] | select(.ipaddr == \"$A\")] | length == 0" >/dev/null; }
 none SYSA && none SYSB || fail "the DVIPA exists before any bind"
 
 # A bind outside the range makes nothing.
@@ -35,13 +35,13 @@ poll_until 30 has SYSA || fail "SYSA does not see $A ACTIVE on SYSB"
 grep -q "EZD1204I DYNAMIC VIPA $A WAS CREATED USING BIND BY TCPCS" "/run/sysplex/$INST/SYSB/stack.log" || fail "no EZD1204I ... USING BIND"
 # (Polls: on a loaded machine a stack may lose its couple data set lease for
 # a moment and give its DVIPAs up; it takes them again at once.)
-netstat() { cmdj SYSB 'D TCPIP,TCPCS,NETSTAT,VIPADYN' | jq -e ".vipadyn[] | select(.ipaddr == \"$A\" and .origin == \"VIPARANGE BIND\" and .status == \"ACTIVE\")" >/dev/null; }
+netstat() { cmdj SYSB 'D TCPIP,TCPCS,NETSTAT,VIPADYN' | jqe ".vipadyn[] | select(.ipaddr == \"$A\" and .origin == \"VIPARANGE BIND\" and .status == \"ACTIVE\")" >/dev/null; }
 poll_until 30 netstat || fail "NETSTAT,VIPADYN on SYSB: $(cmdj SYSB 'D TCPIP,TCPCS,NETSTAT,VIPADYN')"
 text() { sx cmd --system SYSA 'D TCPIP,,SYSPLEX,VIPADYN' | grep -q "ORIGIN: VIPARANGE BIND"; }
 poll_until 30 text || fail "text display lacks ORIGIN: $(sx cmd --system SYSA 'D TCPIP,,SYSPLEX,VIPADYN')"
 answer() { [ "$(in_host CLIENT1 curl -s -m 10 -H 'Connection: close' "http://[$A]:8090/")" = APPL ]; }
 poll_until 60 answer || fail "request to $A not answered by its server"
-cmdj SYSB 'D TCPIP,,SYSPLEX,VIPADYN' | jq -e '.sysplex_vipadyn[] | select(.ipaddr == "fd00:201::5")' >/dev/null &&
+cmdj SYSB 'D TCPIP,,SYSPLEX,VIPADYN' | jqe '.sysplex_vipadyn[] | select(.ipaddr == "fd00:201::5")' >/dev/null &&
 	fail "a bind outside the range made a DVIPA"
 ok "server bound $A: DVIPA ACTIVE on SYSB (ORIGIN VIPARANGE BIND), seen by SYSA, answers CLIENT1; outside the range nothing"
 

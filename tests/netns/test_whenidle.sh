@@ -27,8 +27,8 @@ poll_until 60 busy || fail "SYSB does not route the downloads"
 sx restart SYSA >/dev/null || fail "restart SYSA"
 # SYSA has rejoined: SYSB sees it ACTIVE in EZBTCPCS and SYSA knows the DVIPA.
 rejoined() {
-	cmdj SYSB 'D XCF,GROUP,EZBTCPCS' | jq -e '.members[] | select(.mvsname == "SYSA" and .status == "ACTIVE")' &&
-		cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VIPADYN' | jq -e ".vipadyn[] | select(.ipaddr == \"$DVIPA\")"
+	cmdj SYSB 'D XCF,GROUP,EZBTCPCS' | jqe '.members[] | select(.mvsname == "SYSA" and .status == "ACTIVE")' &&
+		cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VIPADYN' | jqe ".vipadyn[] | select(.ipaddr == \"$DVIPA\")"
 }
 poll_until 60 rejoined || fail "SYSA did not rejoin after its restart"
 end=$(( $(date +%s%N) + 2000000000 )); n=0

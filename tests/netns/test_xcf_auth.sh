@@ -104,7 +104,7 @@ grep -q 'XCF CONNECTION FROM .*fd00:1::102.* REFUSED: KEY .* IS NOT IN THE COUPL
 	"/run/sysplex/$INST/SYSA/stack.log" || fail "the refused key is not logged with its address"
 [ "$(since)" = "$s0" ] || fail "SYSA's ownership of $DVIPA changed: SINCE $s0 -> $(since) ($(role_line))"
 for s in SYSA SYSB SYSC; do
-	cmdj $s 'D XCF,GROUP,EZBTCPCS' | jq -e '[.members[] | select(.status == "ACTIVE")] | length == 3' >/dev/null ||
+	cmdj $s 'D XCF,GROUP,EZBTCPCS' | jqe '[.members[] | select(.status == "ACTIVE")] | length == 3' >/dev/null ||
 		fail "$s's view of the group changed: $(cmdj $s 'D XCF,GROUP,EZBTCPCS' | jq -c .members)"
 done
 in_host CLIENT1 curl -s -m 30 "http://[$DVIPA]:$PORT/" | grep -q SYS || fail "the sysplex no longer serves"
