@@ -34,8 +34,11 @@
  *
  * Errors: SQLITE_BUSY is -EBUSY, a missing or foreign file -ENOENT /
  * -EPROTO, anything else -EIO, each with the SQLite message kept for the
- * reply; a failed transaction is rolled back.  The server reopens the file
- * after any error, so a replaced or repaired file is picked up.
+ * reply; a failed transaction is rolled back.  The refusals of a request
+ * (xcf_cds_refusal: -EPERM not active, -ESTALE the slot changed, -ESRCH no
+ * such slot, -EINVAL malformed) say nothing of the file; after any other
+ * error the server reopens the file, so a replaced or repaired file is
+ * picked up.
  */
 #include "xcf/internal.h"
 
@@ -247,7 +250,7 @@ xcf_cds_beat(struct xcf_cds *c, const char *sys, uint64_t inc, struct xcf_slot *
 	if (!me) {
 		snprintf(c->errmsg, sizeof(c->errmsg), "system %s has no slot in the couple data set",
 			 sys);
-		rc = -ENOENT;
+		rc = -ESRCH;
 		goto fail;
 	}
 	if (me->state == XCF_SLOT_ACTIVE && me->incarnation == inc) {
@@ -281,7 +284,7 @@ xcf_cds_register(struct xcf_cds *c, const char *sys, uint64_t inc, struct xcf_sl
 	if (rc == 0) {
 		snprintf(c->errmsg, sizeof(c->errmsg), "system %s has no slot in the couple data set",
 			 sys);
-		rc = -ENOENT;
+		rc = -ESRCH;
 	}
 	if (rc < 0)
 		goto fail;
@@ -308,7 +311,7 @@ slot_of(struct xcf_cds *c, const char *sys, struct xcf_slot *s)
 	if (!f) {
 		snprintf(c->errmsg, sizeof(c->errmsg), "system %s has no slot in the couple data set",
 			 sys);
-		return -ENOENT;
+		return -ESRCH;
 	}
 	*s = *f;
 	return 0;
@@ -576,8 +579,10 @@ xcf_cds_handle(struct xcf_cds **db, const char *path, const struct cds_req *q0, 
 	r->n = n;
 	if (rc < 0) {
 		lib_strlcpy(r->err, xcf_cds_errmsg(*db), sizeof(r->err));
-		/* Logical refusals keep the file open; real errors reopen it. */
-		if (rc != -EPERM && rc != -ESTALE)
+		/* Logical refusals (not active, slot changed, no such slot) keep
+		 * the file open; only the file's own errors reopen it, so a
+		 * member cannot make the server reopen the file per request. */
+		if (!xcf_cds_refusal(rc))
 			xcf_cds_close(db);
 	}
 }
@@ -619,7 +624,7 @@ xcf_cds_serve(int fd, const char *path)
 			continue;
 		}
 		xcf_cds_handle(&db, path, &q, &r);
-		if (r.rc < 0 && r.rc != -EPERM && r.rc != -ESTALE)
+		if (r.rc < 0 && !xcf_cds_refusal(r.rc))
 			log_warnx("CDS server: %s", r.err);
 		while (send(fd, &r, sizeof(r), MSG_NOSIGNAL) < 0) {
 			if (errno != EINTR)

@@ -734,7 +734,7 @@ srv_request(struct cds_srv *sv)
 			 q.sys);
 	} else {
 		xcf_cds_handle(&sv->db, sv->path, &q, &r);
-		if (r.rc < 0 && r.rc != -EPERM && r.rc != -ESTALE)
+		if (r.rc < 0 && !xcf_cds_refusal(r.rc))
 			log_warnx("CDS server: %s", r.err);
 		sv->served++;
 	}

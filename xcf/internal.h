@@ -10,6 +10,7 @@
 #include "xcf/xcf.h"
 #include "wire/wire.h"
 
+#include <errno.h>
 #include <sys/socket.h>
 
 #define XCF_FRAME_MAX (WIRE_XCF_HDR_LEN + WIRE_XCF_MAX_BODY)
@@ -139,6 +140,13 @@ int cds_net_rate_take(struct cds_net_rate *r, uint64_t now_ms);
  * *db is NULL. */
 void xcf_cds_handle(struct xcf_cds **db, const char *path, const struct cds_req *q,
 		    struct cds_rep *r);
+/* rc is a refusal of the request (-EPERM, -ESTALE, -ESRCH, -EINVAL), not
+ * an error of the file: the server keeps the file open and logs nothing. */
+static inline int
+xcf_cds_refusal(int rc)
+{
+	return rc == -EPERM || rc == -ESTALE || rc == -ESRCH || rc == -EINVAL;
+}
 
 struct xcf_pill {
 	int idx;

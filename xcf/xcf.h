@@ -331,18 +331,20 @@ const char *xcf_cds_errmsg(struct xcf_cds *c);
 int xcf_cds_read(struct xcf_cds *c, struct xcf_slot *out, int max);
 /* Our status heartbeat: beat+1 in our slot if it is still ACTIVE with our
  * incarnation (0), else XCF_CDS_OUT with nothing written; every slot into
- * out either way (*n).  -errno when the CDS cannot be used. */
+ * out either way (*n).  -ESRCH when sys has no slot, -errno when the CDS
+ * cannot be used. */
 int xcf_cds_beat(struct xcf_cds *c, const char *sys, uint64_t inc, struct xcf_slot *out,
 		 int max, int *n);
 /* Registers a new incarnation in our slot (ACTIVE, beat+1), whatever the
- * slot held; every slot into out. */
+ * slot held; every slot into out.  -ESRCH when sys has no slot. */
 int xcf_cds_register(struct xcf_cds *c, const char *sys, uint64_t inc, struct xcf_slot *out,
 		     int max, int *n);
 /* The poison pill, atomically: in one transaction, only if our own slot is
  * ACTIVE with our incarnation (else -EPERM: we were removed ourselves) and the
  * victim's is ACTIVE with victim_inc and, unless expect_beat is
  * XCF_CDS_ANY_BEAT, still at beat expect_beat (else -ESTALE), mark the
- * victim PARTITIONED by us for reason.  *beat: the victim's beat at the pill.
+ * victim PARTITIONED by us for reason (-ESRCH when either has no slot).
+ * *beat: the victim's beat at the pill.
  * So two systems can never pill each other. */
 int xcf_cds_pill(struct xcf_cds *c, const char *by, uint64_t by_inc, const char *victim,
 		 uint64_t victim_inc, uint64_t expect_beat, const char *reason, uint64_t *beat);

@@ -15,7 +15,9 @@
  *  - the couple config's CDS statement takes tcp://ADDR:PORT and says where
  *    and why a malformed one is wrong; its KEY (the server's public key);
  *  - the server's decisions: which keys it admits (the data set's slots'),
- *    that a member writes only as itself, the per-member token bucket.
+ *    that a member writes only as itself, the per-member token bucket;
+ *  - a request the server refuses (no such slot, not active, malformed)
+ *    keeps the couple data set open: only the file's own errors reopen it.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -24,6 +26,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -368,6 +371,71 @@ test_rate(void **state)
 	assert_int_equal(cds_net_rate_take(&r, 50000), 0);
 }
 
+/* Refusals keep the server's file open: a member asking for a system with
+ * no slot, over and over, must not make it reopen the file per request. */
+static void
+test_refusal_keeps_open(void **state)
+{
+	static struct xcf_couple c;
+	static const char text[] = "SYSPLEX P\nMEMBER SYSA TCPCS tcp://[fd00:1::1]:7000\n"
+				   "MEMBER SYSB TCPCS tcp://[fd00:1::2]:7000\n";
+	char dir[] = "/tmp/test_cds_net.XXXXXX", path[64], err[300];
+	struct xcf_cds *db = NULL, *was;
+	struct cds_req q;
+	struct cds_rep r;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/cds.db", dir);
+	assert_int_equal(xcf_couple_parse_buf(&c, "c", text, strlen(text), err, sizeof(err)), 0);
+	assert_int_equal(xcf_cds_format(path, &c, err, sizeof(err)), 0);
+
+	memset(&q, 0, sizeof(q));
+	q.magic = CDS_MAGIC;
+	q.op = CDS_OP_REGISTER;
+	strcpy(q.sys, "SYSA");
+	q.inc = 5;
+	xcf_cds_handle(&db, path, &q, &r);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.n, 2);
+	assert_non_null(db);
+	was = db;
+
+	strcpy(q.sys, "SYSX");			/* no slot */
+	xcf_cds_handle(&db, path, &q, &r);
+	assert_int_equal(r.rc, -ESRCH);
+	assert_non_null(strstr(r.err, "SYSX has no slot"));
+	q.op = CDS_OP_BEAT;
+	xcf_cds_handle(&db, path, &q, &r);
+	assert_int_equal(r.rc, -ESRCH);
+	assert_ptr_equal(db, was);
+	assert_true(xcf_cds_refusal(-ESRCH) && xcf_cds_refusal(-EPERM) && xcf_cds_refusal(-ESTALE));
+	assert_false(xcf_cds_refusal(-EIO) || xcf_cds_refusal(-ENOENT) || xcf_cds_refusal(-EPROTO));
+
+	strcpy(q.sys, "SYSB");			/* not active: BEAT says OUT, PILL -EPERM */
+	q.op = CDS_OP_PILL;
+	strcpy(q.victim, "SYSA");
+	q.victim_inc = 5;
+	q.expect_beat = XCF_CDS_ANY_BEAT;
+	xcf_cds_handle(&db, path, &q, &r);
+	assert_int_equal(r.rc, -EPERM);
+	assert_ptr_equal(db, was);
+
+	q.magic = 0;				/* malformed */
+	xcf_cds_handle(&db, path, &q, &r);
+	assert_int_equal(r.rc, -EINVAL);
+	assert_ptr_equal(db, was);
+
+	xcf_cds_close(&db);
+	assert_null(db);
+	unlink(path);
+	snprintf(err, sizeof(err), "%s-wal", path);
+	unlink(err);
+	snprintf(err, sizeof(err), "%s-shm", path);
+	unlink(err);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -382,6 +450,7 @@ main(void)
 		cmocka_unit_test(test_admit),
 		cmocka_unit_test(test_permit),
 		cmocka_unit_test(test_rate),
+		cmocka_unit_test(test_refusal_keeps_open),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

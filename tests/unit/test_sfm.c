@@ -210,7 +210,7 @@ test_cds_backend(void **state)
 	assert_int_equal(xcf_cds_register(db, "SYSB", 21, s, XCF_MAX_MEMBERS, &n), 0);
 	assert_int_equal(slot_of(s, n, "SYSB")->state, XCF_SLOT_ACTIVE);
 	assert_int_equal(slot_of(s, n, "SYSB")->incarnation, 21);
-	assert_int_equal(xcf_cds_register(db, "SYSX", 1, s, XCF_MAX_MEMBERS, &n), -ENOENT);
+	assert_int_equal(xcf_cds_register(db, "SYSX", 1, s, XCF_MAX_MEMBERS, &n), -ESRCH);
 	beat = slot_of(s, n, "SYSA")->beat;
 	assert_int_equal(xcf_cds_beat(db, "SYSA", 11, s, XCF_MAX_MEMBERS, &n), 0);
 	assert_int_equal(slot_of(s, n, "SYSA")->beat, beat + 1);
