@@ -241,9 +241,21 @@ both() { [ "$(cmd HB SYSB 'D XCF,COUPLE' | jq '[.slots[] | select(.status == "AC
 poll_until 60 both || fail "after the CDS server came back: $(cmd HB SYSB 'D XCF,COUPLE' | jq -c '[.reachable, .slots]'), owner '$(owner)'"
 r=$(on CL curl -s -m 10 -H 'Connection: close' "http://[$DVIPA]:$PORT/") && [ -n "$r" ] ||
 	fail "no new connection served after the CDS server came back"
-grep -h "IXC101I\|IXC105I" "$tmp/HB/stack.log" "$tmp/HC/stack.log" | grep -qv "FOR SYSA" &&
-	fail "a system was partitioned out after the CDS outage: $(grep -h 'IXC10[15]I' "$tmp"/H[BC]/stack.log)"
-ok "CDS server back: SYSB and SYSC ACTIVE, nobody partitioned out, SYSB serves the DVIPA (by $r)"
+# A system that cannot reach the data set for two leases (800 ms) goes out
+# by itself and rejoins as a new incarnation (IXC105I ... NOT REACHABLE):
+# that is the design, and what a restart slower than that (a busy machine,
+# the sanitizers) leads to.  Then the old incarnations' slots are
+# partitioned; the state above (both ACTIVE, SYSB owning and serving) is
+# what must hold either way.  A shorter outage partitions nobody.
+out=$(grep -ho "IXC105I SYS[BC] IS NO LONGER ACTIVE IN SYSPLEX PLEX1: ITS COUPLE DATA SET IS NOT REACHABLE" \
+	"$tmp/HB/stack.log" "$tmp/HC/stack.log" | awk '{print $2}' | sort -u | tr '\n' ' ')
+if [ -z "$out" ]; then
+	grep -h "IXC101I\|IXC105I" "$tmp/HB/stack.log" "$tmp/HC/stack.log" | grep -qv "FOR SYSA" &&
+		fail "a system was partitioned out after the CDS outage: $(grep -h 'IXC10[15]I' "$tmp"/H[BC]/stack.log)"
+	ok "CDS server back: SYSB and SYSC ACTIVE, nobody partitioned out, SYSB serves the DVIPA (by $r)"
+else
+	ok "CDS server back after more than two leases: ${out}went out and rejoined as new incarnations; SYSB and SYSC ACTIVE, SYSB serves the DVIPA (by $r)"
+fi
 
 # An intruder: host IN makes a key pair of its own and starts a stack as
 # SYSD from a couple config that lists it (and the real members).  Its key
