@@ -277,6 +277,28 @@ stack_net_answer(struct stack *s, struct stack_dvipa *d, int on)
 			  strerror(-r));
 }
 
+/* The family's part of stack_net_route_in: answering for the DVIPA and,
+ * when it starts, announcing it once (IPv4: proxy ARP and a gratuitous ARP;
+ * IPv6: the NDP join and an unsolicited neighbour advertisement).  < 0 when
+ * the NDP join failed. */
+static int
+net_route_in_answer(struct stack *s, struct stack_dvipa *d, int on, const char *a)
+{
+	int r = 0;
+
+	if (vipa_addr_is_v4(d->addr)) {
+		/* IPv4: proxy ARP answers while the route leads into the TUN. */
+		stack_net_answer(s, d, on);
+		if (on && lib_arp_send_garp(s->lanif, d->addr + 12) < 0)
+			log_warnx("gratuitous ARP for %s failed", a);
+	} else {
+		r = stack_ndp_join(s, d->addr, on);
+		if (on && lib_ndisc_send_una(s->lanif, d->addr) < 0)
+			log_warnx("unsolicited neighbour advertisement for %s failed", a);
+	}
+	return r;
+}
+
 /* The routing stack takes LAN-inbound packets for the DVIPA into its TUN and
  * answers neighbour solicitations or ARP requests for it.
  *
@@ -300,44 +322,18 @@ stack_net_route_in(struct stack *s, struct stack_dvipa *d, int on)
 	int r = 0;
 
 	vipa_addr_str(d->addr, a, sizeof(a));
-	if (vipa_addr_is_v4(d->addr)) {
-		/* IPv4: proxy ARP answers while the route leads into the TUN. */
-		if (on) {
-			r |= lib_nl_route_blackhole(s->nl, 1, STACK_TABLE_DVIPA, d->addr, 128,
-						    STACK_METRIC_BLACKHOLE);
-			r |= lib_nl_route(s->nl, 1, STACK_TABLE_DVIPA, d->addr, 128, s->tun_ifindex,
-					  NULL);
-			r |= lib_nl_rule(s->nl, 1, STACK_PRIO_DVIPA, s->lanif, d->addr, 128, 0,
-					 STACK_TABLE_DVIPA);
-			stack_net_answer(s, d, 1);
-			if (lib_arp_send_garp(s->lanif, d->addr + 12) < 0)
-				log_warnx("gratuitous ARP for %s failed", a);
-			d->announce_left = STACK_ANNOUNCE_REPEATS;
-			d->announce_next_ms = lib_now_ms() + STACK_ANNOUNCE_MS;
-		} else {
-			d->announce_left = 0;
-			stack_net_answer(s, d, 0);
-			r |= lib_nl_rule(s->nl, 0, STACK_PRIO_DVIPA, s->lanif, d->addr, 128, 0,
-					 STACK_TABLE_DVIPA);
-			r |= lib_nl_route(s->nl, 0, STACK_TABLE_DVIPA, d->addr, 128, s->tun_ifindex,
-					  NULL);
-			r |= lib_nl_route_blackhole(s->nl, 0, STACK_TABLE_DVIPA, d->addr, 128,
-						    STACK_METRIC_BLACKHOLE);
-		}
-	} else if (on) {
+	if (on) {
 		r |= lib_nl_route_blackhole(s->nl, 1, STACK_TABLE_DVIPA, d->addr, 128,
 					    STACK_METRIC_BLACKHOLE);
 		r |= lib_nl_route(s->nl, 1, STACK_TABLE_DVIPA, d->addr, 128, s->tun_ifindex, NULL);
 		r |= lib_nl_rule(s->nl, 1, STACK_PRIO_DVIPA, s->lanif, d->addr, 128, 0,
 				 STACK_TABLE_DVIPA);
-		r |= stack_ndp_join(s, d->addr, 1);
-		if (lib_ndisc_send_una(s->lanif, d->addr) < 0)
-			log_warnx("unsolicited neighbour advertisement for %s failed", a);
+		r |= net_route_in_answer(s, d, 1, a);
 		d->announce_left = STACK_ANNOUNCE_REPEATS;
 		d->announce_next_ms = lib_now_ms() + STACK_ANNOUNCE_MS;
 	} else {
 		d->announce_left = 0;
-		r |= stack_ndp_join(s, d->addr, 0);
+		r |= net_route_in_answer(s, d, 0, a);
 		r |= lib_nl_rule(s->nl, 0, STACK_PRIO_DVIPA, s->lanif, d->addr, 128, 0,
 				 STACK_TABLE_DVIPA);
 		r |= lib_nl_route(s->nl, 0, STACK_TABLE_DVIPA, d->addr, 128, s->tun_ifindex, NULL);
