@@ -42,6 +42,7 @@
 #include <uv.h>
 
 #include "vipa/vipa.h"
+#include "tests/unit/vkey.h"
 
 struct fixture {
 	char dir[64];
@@ -51,17 +52,6 @@ struct fixture {
 	struct vipa_vdpt *vdpt;
 	struct vipa_store *store;
 };
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t
-rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
 
 static int
 setup(void **state)
@@ -194,16 +184,12 @@ add_conns(struct fixture *f, size_t n)
 {
 	struct vipa_conn_key k;
 	struct vipa_conn *c;
+	uint8_t iid[8];
 	int created;
 
 	while (n) {
-		memset(&k, 0, sizeof(k));
-		memcpy(k.dvipa, dvipa, 16);
-		k.client[0] = 0xfd;
-		k.client[2] = 0x02;
-		rand_bytes(k.client + 8, 8);
-		k.dport = 8080;
-		k.cport = (uint16_t)rng();
+		rand_bytes(iid, sizeof(iid));
+		vkey(&k, dvipa, iid, 8080, (uint16_t)rng());
 		c = vipa_vcrt_insert(f->vcrt, &k, &created);
 		assert_non_null(c);
 		if (!created)

@@ -21,17 +21,7 @@
 #include <cmocka.h>
 
 #include "vipa/vipa.h"
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t
-rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
+#include "tests/unit/vkey.h"
 
 static void
 client_of(uint8_t c[16], int i)

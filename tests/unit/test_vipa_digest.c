@@ -24,18 +24,7 @@
 #include <arpa/inet.h>
 
 #include "vipa/vipa.h"
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t
-rng(void)
-{
-	/* xorshift64*: deterministic, so a failure can be replayed. */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
+#include "tests/unit/vkey.h"
 
 static void
 mkkey(struct vipa_conn_key *k, const char *dvipa, const char *client, uint16_t dport,
@@ -52,16 +41,10 @@ mkkey(struct vipa_conn_key *k, const char *dvipa, const char *client, uint16_t d
 static void
 nkey(struct vipa_conn_key *k, unsigned dv, uint32_t i)
 {
-	memset(k, 0, sizeof(*k));
-	k->dvipa[0] = 0xfd;
-	k->dvipa[3] = 0x01;
-	k->dvipa[15] = (uint8_t)(1 + dv);
-	k->client[0] = 0xfd;
-	k->client[2] = 0x02;
-	k->client[12] = (uint8_t)(i >> 24);
-	k->client[13] = (uint8_t)(i >> 16);
-	k->dport = 8080;
-	k->cport = (uint16_t)(i * 7919u);
+	const uint8_t dvipa[16] = { 0xfd, 0, 0, 0x01, [15] = (uint8_t)(1 + dv) };
+	const uint8_t iid[8] = { [4] = (uint8_t)(i >> 24), [5] = (uint8_t)(i >> 16) };
+
+	vkey(k, dvipa, iid, 8080, (uint16_t)(i * 7919u));
 }
 
 static void

@@ -23,18 +23,8 @@
 #include <cmocka.h>
 
 #include "vipa/vipa.h"
-
-static uint64_t rng_state = 0x243f6a8885a308d3ull;
-
-static uint64_t
-rng(void)
-{
-	/* xorshift64*: deterministic, so a failure can be replayed. */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
+#define VKEY_RNG_SEED 0x243f6a8885a308d3ull
+#include "tests/unit/vkey.h"
 
 /*
  * A realistic key: one of four DVIPAs, port 8080, a client in fd00:200::/64
@@ -44,18 +34,12 @@ rng(void)
 static void
 make_key(struct vipa_conn_key *k, uint32_t i)
 {
+	uint8_t dv[16] = { 0xfd, 0, 0x01, [15] = (uint8_t)(1 + (i & 3)) }, iid[8];
 	uint64_t r = rng();
 
-	memset(k, 0, sizeof(*k));
-	k->dvipa[0] = 0xfd;
-	k->dvipa[2] = 0x01;
-	k->dvipa[15] = (uint8_t)(1 + (i & 3));
-	k->client[0] = 0xfd;
-	k->client[2] = 0x02;
-	memcpy(k->client + 8, &r, 4);
-	memcpy(k->client + 12, &i, 4);
-	k->dport = 8080;
-	k->cport = (uint16_t)(r >> 48);
+	memcpy(iid, &r, 4);
+	memcpy(iid + 4, &i, 4);
+	vkey(k, dv, iid, 8080, (uint16_t)(r >> 48));
 }
 
 /* ---- VCRT ------------------------------------------------------------------ */
