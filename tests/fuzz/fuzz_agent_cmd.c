@@ -19,6 +19,7 @@
 #include <stdlib.h>
 
 #include "tests/fuzz/fuzz_agent.h"
+#include "tests/fuzz/fuzz_seed.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,29 +30,18 @@ static const char *const seeds[] = {
 	"SHOW X", "SYSPLEX$LINK LOSS=101", "D TCPIP,TCPCS,NETSTAT,VCRT",
 };
 
+static void
+write_seeds(const char *dir)
+{
+	fuzz_seed_cmds(dir, seeds, sizeof(seeds) / sizeof(seeds[0]));
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *dir = getenv("FUZZ_WRITE_SEEDS");
-	size_t i;
-
 	(void)argc;
 	(void)argv;
-	lib_log_init("fuzz", (enum lib_log_level)(LIB_LOG_ERR + 1));
-	if (dir) {
-		for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-			char path[512];
-			FILE *f;
-
-			snprintf(path, sizeof(path), "%s/cmd%02zu", dir, i);
-			if ((f = fopen(path, "wb"))) {
-				fputc((int)(i & 1), f);
-				fputs(seeds[i], f);
-				fclose(f);
-			}
-		}
-		exit(0);
-	}
+	fuzz_seed_init(write_seeds);
 	ag.loop = uv_default_loop();
 	ag.tun_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	lib_strlcpy(ag.lanif, "eth0", sizeof(ag.lanif));

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "tests/fuzz/fuzz_agent.h"
+#include "tests/fuzz/fuzz_seed.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,19 +40,6 @@ setup(void)
 	else
 		ag.tun_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	fuzz_agent_bind(&ag, 100000);
-}
-
-static void
-seed(const char *dir, const char *name, const uint8_t *p, size_t len)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "wb"))) {
-		fwrite(p, 1, len, f);
-		fclose(f);
-	}
 }
 
 /* The seed inputs: a bound connection's segment, a mobile node's packet
@@ -77,7 +65,7 @@ write_seeds(const char *dir)
 	ip[43] = 8080 & 0xff;
 	ip[52] = 5 << 4;
 	ip[53] = WIRE_TCP_ACK;
-	seed(dir, "outbound_ack", p, 1 + 60);
+	fuzz_seed(dir, "outbound_ack", p, 1 + 60);
 	memset(p, 0, sizeof(p));
 	p[0] = 1;
 	ip[0] = 0x60;
@@ -95,7 +83,7 @@ write_seeds(const char *dir)
 	memcpy(ip + 48, HOME, 16);
 	ip[64 + 12] = 5 << 4;
 	ip[64 + 13] = WIRE_TCP_ACK;
-	seed(dir, "hao", p, 1 + 84);
+	fuzz_seed(dir, "hao", p, 1 + 84);
 	memset(p, 0, sizeof(p));
 	p[0] = 2;
 	memcpy(p + 1, HOME, 16);
@@ -104,7 +92,7 @@ write_seeds(const char *dir)
 	m.type = MIP6_MH_HOTI;
 	n = mip6_msg_encode(&m, p + 17, sizeof(p) - 17);
 	if (n > 0)
-		seed(dir, "hoti", p, 17 + (size_t)n);
+		fuzz_seed(dir, "hoti", p, 17 + (size_t)n);
 	memset(&m, 0, sizeof(m));
 	m.proto = WIRE_PROTO_NONE;
 	m.type = MIP6_MH_BU;
@@ -119,21 +107,15 @@ write_seeds(const char *dir)
 	wire_vso_conn_add(&m.opts, 42001, 8080);
 	n = mip6_msg_encode(&m, p + 17, sizeof(p) - 17);
 	if (n > 0)
-		seed(dir, "bu", p, 17 + (size_t)n);
+		fuzz_seed(dir, "bu", p, 17 + (size_t)n);
 }
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *dir = getenv("FUZZ_WRITE_SEEDS");
-
 	(void)argc;
 	(void)argv;
-	lib_log_init("fuzz", (enum lib_log_level)(LIB_LOG_ERR + 1));
-	if (dir) {
-		write_seeds(dir);
-		exit(0);
-	}
+	fuzz_seed_init(write_seeds);
 	return 0;
 }
 

@@ -30,6 +30,7 @@
 #include <sqlite3.h>
 
 #include "xcf/internal.h"
+#include "tests/fuzz/fuzz_seed.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -68,20 +69,6 @@ cleanup(void)
 }
 
 static void
-seed(const char *d, const char *name, uint8_t sel, const uint8_t *p, size_t len)
-{
-	char fn[512];
-	FILE *f;
-
-	snprintf(fn, sizeof(fn), "%s/%s", d, name);
-	if (!(f = fopen(fn, "wb")))
-		return;
-	fputc(sel, f);
-	fwrite(p, 1, len, f);
-	fclose(f);
-}
-
-static void
 write_seeds(const char *d)
 {
 	static const char *const names[] = { "", "read", "beat", "register", "pill", "leave" };
@@ -98,7 +85,7 @@ write_seeds(const char *d)
 		lib_strlcpy(q.victim, "SYSB", sizeof(q.victim));
 		q.victim_inc = 7;
 		lib_strlcpy(q.reason, "STATUS UPDATE MISSING", sizeof(q.reason));
-		seed(d, names[op], 1, buf, cds_net_req_encode(&q, buf));
+		fuzz_seed_sel(d, names[op], 1, buf, cds_net_req_encode(&q, buf));
 	}
 	memset(&r, 0, sizeof(r));
 	r.magic = CDS_MAGIC;
@@ -113,23 +100,18 @@ write_seeds(const char *d)
 		r.slot[i].state = 1;
 		r.slot[i].incarnation = 100 + (uint64_t)i;
 	}
-	seed(d, "reply3", 0, buf, cds_net_rep_encode(&r, buf));
+	fuzz_seed_sel(d, "reply3", 0, buf, cds_net_rep_encode(&r, buf));
 }
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static struct xcf_couple c;
-	const char *d = getenv("FUZZ_WRITE_SEEDS");
 	char err[300];
 
 	(void)argc;
 	(void)argv;
-	lib_log_init("fuzz", (enum lib_log_level)(LIB_LOG_ERR + 1));
-	if (d) {
-		write_seeds(d);
-		exit(0);
-	}
+	fuzz_seed_init(write_seeds);
 	if (!mkdtemp(dir))
 		abort();
 	snprintf(path, sizeof(path), "%s/cds.db", dir);

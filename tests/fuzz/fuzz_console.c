@@ -54,6 +54,19 @@ static const struct {
 	{ 0, 0x15, "D XCF,GROUP\nRO *ALL,D\n", "RC=0\nEZZ8150I\n" },
 };
 
+static void
+write_seeds(const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "console%02zu", i);
+		write_seed(dir, name, seeds[i].flags, seeds[i].world, seeds[i].text, seeds[i].reply);
+	}
+}
+
 /* The console's state_read: the instance's state from memory, what the
  * state file of fuzz_plex.h's instance holds (the rest of the 800 KB
  * struct stays empty, as in st: copying it whole was most of the time). */
@@ -73,22 +86,9 @@ state_read(const struct plex_inst *i, struct plex_state *s)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *dir = getenv("FUZZ_WRITE_SEEDS");
-	size_t i;
-
 	(void)argc;
 	(void)argv;
-	lib_log_init("fuzz", (enum lib_log_level)(LIB_LOG_ERR + 1));
-	if (dir) {
-		for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-			char name[32];
-
-			snprintf(name, sizeof(name), "console%02zu", i);
-			write_seed(dir, name, seeds[i].flags, seeds[i].world, seeds[i].text,
-				   seeds[i].reply);
-		}
-		exit(0);
-	}
+	fuzz_seed_init(write_seeds);
 	fuzz_plex_init();
 	return 0;
 }

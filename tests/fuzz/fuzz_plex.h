@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "sysplex/sysplex.h"
+#include "tests/fuzz/fuzz_seed.h"
 
 #define RUNDIR "/run/sysplex/FUZZ"
 
@@ -53,11 +54,9 @@ static void
 write_seed(const char *dir, const char *name, uint8_t flags, uint8_t w, const char *line,
 	   const char *rep)
 {
-	char path[512];
-	FILE *f;
+	FILE *f = fuzz_seed_open(dir, name);
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (!(f = fopen(path, "wb")))
+	if (!f)
 		return;
 	fputc(flags, f);
 	fputc(w, f);

@@ -60,31 +60,32 @@ static const struct {
 	{ 2, 0x15, "D MIP6,BINDINGS", "RC=0\n[1,2" },
 };
 
+static void
+write_seeds(const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "cmd%02zu", i);
+		write_seed(dir, name, seeds[i].flags, seeds[i].world, seeds[i].line, NULL);
+	}
+	for (i = 0; i < sizeof(seeds_reply) / sizeof(seeds_reply[0]); i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "reply%02zu", i);
+		write_seed(dir, name, seeds_reply[i].flags, seeds_reply[i].world,
+			   seeds_reply[i].line, seeds_reply[i].reply);
+	}
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *dir = getenv("FUZZ_WRITE_SEEDS");
-	size_t i;
-
 	(void)argc;
 	(void)argv;
-	lib_log_init("fuzz", (enum lib_log_level)(LIB_LOG_ERR + 1));
-	if (dir) {
-		for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-			char name[32];
-
-			snprintf(name, sizeof(name), "cmd%02zu", i);
-			write_seed(dir, name, seeds[i].flags, seeds[i].world, seeds[i].line, NULL);
-		}
-		for (i = 0; i < sizeof(seeds_reply) / sizeof(seeds_reply[0]); i++) {
-			char name[32];
-
-			snprintf(name, sizeof(name), "reply%02zu", i);
-			write_seed(dir, name, seeds_reply[i].flags, seeds_reply[i].world,
-				   seeds_reply[i].line, seeds_reply[i].reply);
-		}
-		exit(0);
-	}
+	fuzz_seed_init(write_seeds);
 	fuzz_plex_init();
 	return 0;
 }

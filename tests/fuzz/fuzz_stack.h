@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/fuzz/fuzz_seed.h"
 #include "tests/unit/fake.h"
 
 #ifndef FUZZ_STACK_RENEW
@@ -126,21 +127,6 @@ fz_stack_next(void)
 		fz_stack_setup();
 	fake_bus_clear_sent();
 	fake_clock_advance(7);
-}
-
-/* Writes one seed input into dir (FUZZ_WRITE_SEEDS). */
-static void
-fz_seed(const char *dir, const char *name, const uint8_t *p, size_t len)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "wb");
-	if (!f)
-		return;
-	fwrite(p, 1, len, f);
-	fclose(f);
 }
 
 #endif

@@ -26,7 +26,7 @@ put(const char *dir, const char *name, uint8_t sel, ssize_t n)
 	if (n < 0)
 		return;
 	seed[0] = sel;
-	fz_seed(dir, name, seed, 1 + (size_t)n);
+	fuzz_seed(dir, name, seed, 1 + (size_t)n);
 }
 
 static void
@@ -92,15 +92,9 @@ write_seeds(const char *dir)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *dir = getenv("FUZZ_WRITE_SEEDS");
-
 	(void)argc;
 	(void)argv;
-	lib_log_init("fuzz", (enum lib_log_level)(LIB_LOG_ERR + 1));
-	if (dir) {
-		write_seeds(dir);
-		exit(0);
-	}
+	fuzz_seed_init(write_seeds);
 	return 0;
 }
 

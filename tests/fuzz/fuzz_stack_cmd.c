@@ -25,28 +25,18 @@ static const char *const seeds[] = {
 	"V TCPIP,TCPCS,SYSPLEX,QUIESCE,PORT=80", "D TCPIP,TCPCS,NETSTAT,CONFIG",
 };
 
+static void
+write_seeds(const char *dir)
+{
+	fuzz_seed_cmds(dir, seeds, sizeof(seeds) / sizeof(seeds[0]));
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *dir = getenv("FUZZ_WRITE_SEEDS");
-	size_t i;
-
 	(void)argc;
 	(void)argv;
-	lib_log_init("fuzz", (enum lib_log_level)(LIB_LOG_ERR + 1));
-	if (dir) {
-		for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-			uint8_t b[LIB_CTL_LINE_MAX + 1];
-			char name[16];
-			size_t n = strlen(seeds[i]);
-
-			b[0] = (uint8_t)(i & 1);
-			memcpy(b + 1, seeds[i], n);
-			snprintf(name, sizeof(name), "cmd%02zu", i);
-			fz_seed(dir, name, b, 1 + n);
-		}
-		exit(0);
-	}
+	fuzz_seed_init(write_seeds);
 	return 0;
 }
 

@@ -56,14 +56,14 @@ write_seeds(const char *dir)
 
 	ip6(p, FZ_CLIENT, FZ_DV1, WIRE_PROTO_TCP, 20);
 	tcp(p + 40, 40000, 80, WIRE_TCP_SYN);
-	fz_seed(dir, "syn", p, 60);
+	fuzz_seed(dir, "syn", p, 60);
 	ip6(p, FZ_CLIENT, FZ_DV1, WIRE_PROTO_TCP, 1460 + 20);
 	tcp(p + 40, 40000, 80, WIRE_TCP_ACK);
 	memset(p + 60, 'x', 1460);
-	fz_seed(dir, "big_ack", p, 40 + 20 + 1460);	/* too big once the RH2 is in */
+	fuzz_seed(dir, "big_ack", p, 40 + 20 + 1460);	/* too big once the RH2 is in */
 	ip6(p, FZ_CLIENT, FZ_DV1, WIRE_PROTO_TCP, 20);
 	tcp(p + 40, 40000, 22, WIRE_TCP_SYN);
-	fz_seed(dir, "local_port", p, 60);
+	fuzz_seed(dir, "local_port", p, 60);
 	/* To our care-of address with an RH2 naming DV2 (we are its target). */
 	ip6(p, FZ_CLIENT, FZ_XA, WIRE_PROTO_ROUTING, 24 + 20);
 	p[40] = WIRE_PROTO_TCP;
@@ -72,7 +72,7 @@ write_seeds(const char *dir)
 	p[43] = 1;
 	memcpy(p + 48, FZ_DV2, 16);
 	tcp(p + 64, 40001, 8080, WIRE_TCP_ACK);
-	fz_seed(dir, "rh2", p, 84);
+	fuzz_seed(dir, "rh2", p, 84);
 	/* Mobility Headers: a HoT to DV1, a CoT to our care-of address. */
 	memset(&m, 0, sizeof(m));
 	m.proto = WIRE_PROTO_NONE;
@@ -82,7 +82,7 @@ write_seeds(const char *dir)
 	if (n > 0) {
 		mip6_csum_set(FZ_CLIENT, FZ_DV1, p + 40, (size_t)n);
 		ip6(p, FZ_CLIENT, FZ_DV1, WIRE_PROTO_MH, (size_t)n);
-		fz_seed(dir, "hot", p, 40 + (size_t)n);
+		fuzz_seed(dir, "hot", p, 40 + (size_t)n);
 	}
 	memset(&m, 0, sizeof(m));
 	m.proto = WIRE_PROTO_NONE;
@@ -94,22 +94,16 @@ write_seeds(const char *dir)
 	if (n > 0) {
 		mip6_csum_set(FZ_CLIENT, FZ_XA, p + 40, (size_t)n);
 		ip6(p, FZ_CLIENT, FZ_XA, WIRE_PROTO_MH, (size_t)n);
-		fz_seed(dir, "ba_to_coa", p, 40 + (size_t)n);
+		fuzz_seed(dir, "ba_to_coa", p, 40 + (size_t)n);
 	}
 }
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *dir = getenv("FUZZ_WRITE_SEEDS");
-
 	(void)argc;
 	(void)argv;
-	lib_log_init("fuzz", (enum lib_log_level)(LIB_LOG_ERR + 1));
-	if (dir) {
-		write_seeds(dir);
-		exit(0);
-	}
+	fuzz_seed_init(write_seeds);
 	return 0;
 }
 

@@ -22,6 +22,8 @@
  */
 #include "xcf/xcf.c"
 
+#include "tests/fuzz/fuzz_seed.h"
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -51,9 +53,7 @@ put(const char *dir, const char *name, uint8_t sel, uint8_t type, const char *se
 {
 	struct wire_xcf_hdr h;
 	uint8_t p[WIRE_XCF_HDR_LEN + 256];
-	char fn[512];
 	ssize_t n;
-	FILE *f;
 
 	memset(&h, 0, sizeof(h));
 	h.version = WIRE_XCF_VERSION;
@@ -67,12 +67,7 @@ put(const char *dir, const char *name, uint8_t sel, uint8_t type, const char *se
 		return;
 	if (blen)
 		memcpy(p + n, body, blen);
-	snprintf(fn, sizeof(fn), "%s/%s", dir, name);
-	if (!(f = fopen(fn, "wb")))
-		return;
-	fputc(sel, f);
-	fwrite(p, 1, (size_t)n + blen, f);
-	fclose(f);
+	fuzz_seed_sel(dir, name, sel, p, (size_t)n + blen);
 }
 
 static void
@@ -107,18 +102,13 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const struct xcf_cbs cbs = { .msg_cb = on_msg };
-	const char *dir = getenv("FUZZ_WRITE_SEEDS");
 	char pub[41], sec[41], text[1024], err[300];
 	struct xcf_config cfg;
 	int len;
 
 	(void)argc;
 	(void)argv;
-	lib_log_init("fuzz", (enum lib_log_level)(LIB_LOG_ERR + 1));
-	if (dir) {
-		write_seeds(dir);
-		exit(0);
-	}
+	fuzz_seed_init(write_seeds);
 	if (zmq_curve_keypair(pub, sec) != 0)
 		abort();
 	len = snprintf(text, sizeof(text),
