@@ -42,10 +42,32 @@ tgt_slot(const struct vipa_sysports *sp, const uint8_t xcf[16])
 	return -1;
 }
 
+/* Gives blocks b .. b + count - 1 to the target in slot, or, when slot is
+ * -1, to xcf in a free slot; -ENOSPC when every slot is taken. */
+static int
+take_blocks(struct vipa_sysports *sp, int slot, const uint8_t xcf[16], uint32_t b, int count)
+{
+	uint32_t j;
+	int i;
+
+	if (slot < 0) {
+		for (i = 0; i < VIPA_SYSPORTS_MAX_TGT && sp->tgt_used[i]; i++)
+			;
+		if (i == VIPA_SYSPORTS_MAX_TGT)
+			return -ENOSPC;
+		slot = i;
+		sp->tgt_used[slot] = 1;
+		memcpy(sp->tgt[slot], xcf, 16);
+	}
+	for (j = 0; j < (uint32_t)count; j++)
+		sp->owner[b + j] = (uint8_t)(slot + 1);
+	return 0;
+}
+
 int
 vipa_sysports_alloc_n(struct vipa_sysports *sp, const uint8_t xcf[16], int count)
 {
-	int slot = tgt_slot(sp, xcf), i;
+	int slot = tgt_slot(sp, xcf);
 	uint32_t nb, k, b, j;
 
 	if (count < 1 || sp->last_block < sp->first_block || sp->last_block == 0)
@@ -65,17 +87,8 @@ vipa_sysports_alloc_n(struct vipa_sysports *sp, const uint8_t xcf[16], int count
 			;
 		if (j < (uint32_t)count)
 			continue;
-		if (slot < 0) {
-			for (i = 0; i < VIPA_SYSPORTS_MAX_TGT && sp->tgt_used[i]; i++)
-				;
-			if (i == VIPA_SYSPORTS_MAX_TGT)
-				return -ENOSPC;
-			slot = i;
-			sp->tgt_used[slot] = 1;
-			memcpy(sp->tgt[slot], xcf, 16);
-		}
-		for (j = 0; j < (uint32_t)count; j++)
-			sp->owner[b + j] = (uint8_t)(slot + 1);
+		if (take_blocks(sp, slot, xcf, b, count) < 0)
+			return -ENOSPC;
 		b += (uint32_t)count;
 		sp->next = (uint16_t)(b > sp->last_block ? sp->first_block : b);
 		return (int)((b - (uint32_t)count) * VIPA_SYSPORTS_BLOCK);
@@ -160,7 +173,7 @@ vipa_sysports_count(const struct vipa_sysports *sp, const uint8_t xcf[16])
 int
 vipa_sysports_claim(struct vipa_sysports *sp, const uint8_t xcf[16], uint16_t port, int count)
 {
-	int slot = tgt_slot(sp, xcf), i;
+	int slot = tgt_slot(sp, xcf);
 	uint32_t b = port / VIPA_SYSPORTS_BLOCK, j;
 
 	if (count < 1 || port % VIPA_SYSPORTS_BLOCK || b < sp->first_block ||
@@ -169,17 +182,8 @@ vipa_sysports_claim(struct vipa_sysports *sp, const uint8_t xcf[16], uint16_t po
 	for (j = 0; j < (uint32_t)count; j++)
 		if (sp->owner[b + j] && (slot < 0 || sp->owner[b + j] != slot + 1))
 			return -EBUSY;
-	if (slot < 0) {
-		for (i = 0; i < VIPA_SYSPORTS_MAX_TGT && sp->tgt_used[i]; i++)
-			;
-		if (i == VIPA_SYSPORTS_MAX_TGT)
-			return -ENOSPC;
-		slot = i;
-		sp->tgt_used[slot] = 1;
-		memcpy(sp->tgt[slot], xcf, 16);
-	}
-	for (j = 0; j < (uint32_t)count; j++)
-		sp->owner[b + j] = (uint8_t)(slot + 1);
+	if (take_blocks(sp, slot, xcf, b, count) < 0)
+		return -ENOSPC;
 	return port;
 }
 
