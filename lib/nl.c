@@ -626,6 +626,24 @@ lib_sysctl_set(const char *path, const char *value)
 	return err;
 }
 
+/* The Ethernet address of ifname (shorter than IFNAMSIZ) into mac, asked on
+ * the socket fd: 0, -errno, or -EOPNOTSUPP when the device has none (no
+ * link-layer address to announce). */
+static int
+if_mac(int fd, const char *ifname, uint8_t mac[6])
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	lib_strlcpy(ifr.ifr_name, ifname, sizeof(ifr.ifr_name));
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		return -errno;
+	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+		return -EOPNOTSUPP;
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return 0;
+}
+
 /* ---- unsolicited Neighbour Advertisement ------------------------------------- */
 
 /*
@@ -647,9 +665,8 @@ lib_sysctl_set(const char *path, const char *value)
 int
 lib_ndisc_send_una(const char *ifname, const uint8_t target[16])
 {
-	uint8_t na[NA_LEN];
+	uint8_t na[NA_LEN], mac[6];
 	struct sockaddr_in6 to;
-	struct ifreq ifr;
 	int fd, hops = 255, err = 0;
 	unsigned ifindex;
 
@@ -661,16 +678,8 @@ lib_ndisc_send_una(const char *ifname, const uint8_t target[16])
 	fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
 	if (fd < 0)
 		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	lib_strlcpy(ifr.ifr_name, ifname, sizeof(ifr.ifr_name));
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
-		err = -errno;
+	if ((err = if_mac(fd, ifname, mac)) < 0)
 		goto out;
-	}
-	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
-		err = -EOPNOTSUPP;	/* no link-layer address to announce */
-		goto out;
-	}
 	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname)) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) < 0 ||
@@ -685,7 +694,7 @@ lib_ndisc_send_una(const char *ifname, const uint8_t target[16])
 	memcpy(na + 8, target, 16);
 	na[24] = ND_OPT_TARGET_LINKADDR;	/* 2 */
 	na[25] = 1;			/* length in units of 8 bytes */
-	memcpy(na + 26, ifr.ifr_hwaddr.sa_data, 6);
+	memcpy(na + 26, mac, 6);
 
 	memset(&to, 0, sizeof(to));
 	to.sin6_family = AF_INET6;
@@ -716,9 +725,8 @@ out:
 int
 lib_arp_send_garp(const char *ifname, const uint8_t addr[4])
 {
-	uint8_t fr[14 + 28];
+	uint8_t fr[14 + 28], mac[6];
 	struct sockaddr_ll to;
-	struct ifreq ifr;
 	int fd, err = 0;
 	unsigned ifindex;
 
@@ -730,19 +738,11 @@ lib_arp_send_garp(const char *ifname, const uint8_t addr[4])
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	lib_strlcpy(ifr.ifr_name, ifname, sizeof(ifr.ifr_name));
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
-		err = -errno;
+	if ((err = if_mac(fd, ifname, mac)) < 0)
 		goto out;
-	}
-	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
-		err = -EOPNOTSUPP;
-		goto out;
-	}
 	memset(fr, 0, sizeof(fr));
 	memset(fr, 0xff, 6);				/* to the broadcast address */
-	memcpy(fr + 6, ifr.ifr_hwaddr.sa_data, 6);
+	memcpy(fr + 6, mac, 6);
 	fr[12] = 0x08;					/* ETH_P_ARP */
 	fr[13] = 0x06;
 	fr[15] = 1;					/* Ethernet */
@@ -750,7 +750,7 @@ lib_arp_send_garp(const char *ifname, const uint8_t addr[4])
 	fr[18] = 6;
 	fr[19] = 4;
 	fr[21] = 1;					/* request */
-	memcpy(fr + 22, ifr.ifr_hwaddr.sa_data, 6);
+	memcpy(fr + 22, mac, 6);
 	memcpy(fr + 28, addr, 4);
 	memcpy(fr + 38, addr, 4);
 	memset(&to, 0, sizeof(to));
