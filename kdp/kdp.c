@@ -59,6 +59,7 @@ _Static_assert(KDP_DVIPA_OWNED == KDP_DV_OWNED && KDP_DVIPA_MOVING == KDP_DV_MOV
 #define KDP_TC_HANDLE 0x4b44
 #define KDP_TC_PRIO 0x4b44
 #define KDP_MAX_PROGS 2
+#define KDP_BATCH 256		/* connection entries read per system call */
 
 struct kdp_att {
 	int prog_fd;
@@ -77,6 +78,11 @@ struct kdp {
 	struct kdp_att att[KDP_MAX_PROGS];
 	int natt;
 	int ncpu;
+	/* kdp_conn_foreach / kdp_conn_walk read the connection table in batches
+	 * (BPF_MAP_LOOKUP_BATCH: one system call for up to KDP_BATCH entries,
+	 * not two per entry) into these. */
+	struct kdp_conn_key bkey[KDP_BATCH];
+	struct kdp_conn_val bval[KDP_BATCH];
 };
 
 static const char *const stat_names[KDP_ST_MAX] = {
@@ -659,28 +665,67 @@ kdp_conn_get(struct kdp *k, const struct kdp_conn *c, uint8_t dest[16], struct k
 	return 0;
 }
 
+/* One batch of the connection table from bucket *batch on (start: NULL):
+ * whole hash buckets, at most want entries; when the first bucket alone
+ * holds more, all of it if grow, else nothing (*batch stays at that
+ * bucket).  Returns the entries read into bkey/bval, sets *end when the
+ * table's last bucket was read (the next batch then starts over), a
+ * negative errno on failure. */
+static int
+conn_batch(struct kdp *k, uint32_t *batch, int start, int want, int grow, int *end)
+{
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	uint32_t next = 0, count;
+	int r;
+
+	if (want < 1)
+		want = 1;
+	if (want > KDP_BATCH)
+		want = KDP_BATCH;
+	*end = 0;
+	for (;;) {
+		count = (uint32_t)want;
+		r = bpf_map_lookup_batch(k->fd_conn, start ? NULL : batch, &next, k->bkey, k->bval,
+					 &count, &opts);
+		if (r < 0 && errno == ENOSPC && want < KDP_BATCH) {
+			if (!grow)
+				return 0;	/* the next step starts with it */
+			want = KDP_BATCH;	/* a bucket larger than asked for */
+			continue;
+		}
+		break;
+	}
+	if (r < 0 && errno != ENOENT)
+		return -errno;
+	*end = r < 0;			/* ENOENT: past the last bucket */
+	*batch = next;
+	return (int)count;
+}
+
 int
 kdp_conn_foreach(struct kdp *k, kdp_conn_cb cb, void *arg)
 {
-	struct kdp_conn_key key, next;
-	struct kdp_conn_val v;
 	struct kdp_counters ct;
 	struct kdp_conn c;
-	int n = 0, have = 0;
+	uint32_t batch = 0;
+	int n = 0, start = 1, end = 0, got, i;
 
 	if (k->role != KDP_ROLE_STACK)
 		return -EOPNOTSUPP;
-	/* Fetch the next key before calling back, so cb may delete. */
-	while (bpf_map_get_next_key(k->fd_conn, have ? &key : NULL, &next) == 0) {
-		key = next;
-		have = 1;
-		if (bpf_map_lookup_elem(k->fd_conn, &key, &v) < 0)
-			continue;	/* deleted meanwhile */
-		conn_unkey(&c, &key);
-		conn_counters(&ct, &v);
-		n++;
-		if (cb && cb(&c, v.dest, &ct, arg))
-			break;
+	/* A batch is copied out before the callbacks, so cb may delete. */
+	while (!end) {
+		if ((got = conn_batch(k, &batch, start, KDP_BATCH, 1, &end)) < 0)
+			return n;
+		start = 0;
+		for (i = 0; i < got; i++) {
+			n++;
+			if (!cb)
+				continue;
+			conn_unkey(&c, &k->bkey[i]);
+			conn_counters(&ct, &k->bval[i]);
+			if (cb(&c, k->bval[i].dest, &ct, arg))
+				return n;
+		}
 	}
 	return n;
 }
@@ -688,38 +733,30 @@ kdp_conn_foreach(struct kdp *k, kdp_conn_cb cb, void *arg)
 int
 kdp_conn_walk(struct kdp *k, struct kdp_conn_cursor *cur, int max, kdp_conn_cb cb, void *arg)
 {
-	struct kdp_conn_key key, next;
-	struct kdp_conn_val v;
 	struct kdp_counters ct;
 	struct kdp_conn c;
-	int n = 0, r;
+	int n = 0, end = 0, got, i;
 
 	if (k->role != KDP_ROLE_STACK)
 		return -EOPNOTSUPP;
-	if (cur->have) {
-		conn_key(&key, &cur->next);
-		if (bpf_map_lookup_elem(k->fd_conn, &key, &v) < 0)
-			cur->have = 0;	/* gone: from the start */
-	}
-	if (!cur->have && bpf_map_get_next_key(k->fd_conn, NULL, &key) < 0)
-		return 0;		/* empty */
-	cur->have = 0;
-	while (n < max) {
-		/* Fetch the next key before calling back, so cb may delete. */
-		r = bpf_map_get_next_key(k->fd_conn, &key, &next);
-		if (bpf_map_lookup_elem(k->fd_conn, &key, &v) == 0) {
-			conn_unkey(&c, &key);
-			conn_counters(&ct, &v);
-			n++;
-			if (cb)
-				cb(&c, v.dest, &ct, arg);
+	while (n < max && !end) {
+		got = conn_batch(k, &cur->batch, !cur->have, max - n, n == 0, &end);
+		if (got < 0) {
+			cur->have = 0;
+			return n;
 		}
-		if (r < 0)
-			return n;	/* the end: the next step starts over */
-		key = next;
+		cur->have = !end;
+		if (got == 0 && !end)
+			break;		/* the next bucket does not fit this step */
+		for (i = 0; i < got; i++) {
+			n++;
+			if (!cb)
+				continue;
+			conn_unkey(&c, &k->bkey[i]);
+			conn_counters(&ct, &k->bval[i]);
+			cb(&c, k->bval[i].dest, &ct, arg);
+		}
 	}
-	conn_unkey(&cur->next, &key);
-	cur->have = 1;
 	return n;
 }
 

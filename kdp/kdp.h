@@ -156,13 +156,16 @@ typedef int (*kdp_conn_cb)(const struct kdp_conn *c, const uint8_t dest[16],
 int kdp_conn_foreach(struct kdp *k, kdp_conn_cb cb, void *arg);
 /* The same in steps: where the last step stopped (zeroed: the start). */
 struct kdp_conn_cursor {
-	struct kdp_conn next;	/* the entry the next step starts with */
+	uint32_t batch;		/* the hash bucket the next step starts with */
 	int have;		/* 0: the next step starts at the table's start */
 };
-/* Calls cb for at most max entries from the cursor on, stopping at the end
- * of the table (the cursor then goes back to the start).  A step whose
- * first entry was deleted meanwhile starts over from the table's start (a
- * hash map has no order to resume from).  Returns the number visited. */
+/* Calls cb for the entries of the next hash buckets from the cursor on,
+ * whole buckets, at most max entries (unless one bucket alone holds more),
+ * stopping at the end of the table (the cursor then goes back to the
+ * start).  Entries added or deleted meanwhile do not disturb the walk (the
+ * cursor is a bucket, not an entry).  Both walks read the table in batches
+ * of up to 256 entries a system call and call back after each batch is
+ * read, so cb may delete.  Returns the number visited. */
 int kdp_conn_walk(struct kdp *k, struct kdp_conn_cursor *cur, int max, kdp_conn_cb cb, void *arg);
 
 /* ---- client --------------------------------------------------------------- */

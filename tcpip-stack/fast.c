@@ -22,11 +22,13 @@
  *    the first client FIN or RST the program saw into the VCRT entry and
  *    onto the expiry wheel (through the callback dist.c registered).  The
  *    sweep goes in steps, so that its cost does not grow with the number of
- *    connections: each second STACK_FAST_STEP kernel entries (two system
- *    calls each) and the VCRT entries of the next STACK_FAST_VSTEP * 64
- *    pool slots, at most STACK_FAST_VSTEP of them routed (one system call
- *    each), go round both tables from where the last step stopped (a pass
- *    over 65,536 kernel entries takes about a minute; the kernel's own
+ *    connections: each second STACK_FAST_STEP kernel entries (read in
+ *    batches, a system call per 256) and the VCRT entries of the next
+ *    STACK_FAST_VSTEP * 64 pool slots, at most STACK_FAST_VSTEP of them
+ *    routed (one system call each), go round both tables from where the
+ *    last step stopped (a pass over 100,000 kernel entries takes 100 s;
+ *    the kernel table has as many entries as the VCRT, so a connection
+ *    the VCRT holds always has room in it; the kernel's own
  *    entries are the ones that matter here: a VCRT entry misses its kernel
  *    entry only after a failure, which sets fill).  A whole pass over
  *    the VCRT is made at once only when it is owed: the DVIPAs' flags
@@ -373,7 +375,7 @@ stack_fast_start(struct stack *s)
 	memset(&o, 0, sizeof(o));
 	o.role = KDP_ROLE_STACK;
 	o.ifname = s->lanif;
-	o.max_conns = STACK_FAST_CONNS;
+	o.max_conns = (unsigned)(s->max_conns ? s->max_conns : STACK_VCRT_MAX);
 	o.max_dvipas = VIPA_MAX_DVIPA;
 	r = kdp_open(&f->kdp, &o, f->why, sizeof(f->why));
 	if (r == 0 && (r = kdp_set_self(f->kdp, s->xcfaddr, STACK_TUN_NAME)) < 0) {

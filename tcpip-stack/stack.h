@@ -95,7 +95,6 @@
 #define STACK_SYSPORTS_HI 60999		/* (Linux's default ip_local_port_range) */
 #define STACK_SYSPORTS_BLOCKS 8		/* blocks of 64 a target asks for: 512 ports */
 #define STACK_PTB_RATE 200		/* Packet Too Big replies per second (bursts as many) */
-#define STACK_FAST_CONNS (1 << 16)	/* kernel fast path: connections (more take the TUN) */
 
 struct stack;
 

@@ -9,8 +9,10 @@ tests/netns/test_takeover_many.sh.
       prints "ready".
       Whatever a connection sends is echoed back.
   idle_conns.py hold ADDR PORT N SRC[,SRC...]
-      opens N connections to [ADDR]:PORT, from the source addresses in turn,
-      at most 1000 connecting at once; prints "held M failed F" when every
+      opens N connections to [ADDR]:PORT, from the source addresses in turn
+      (IP_BIND_ADDRESS_NO_PORT: the kernel picks the port at connect time,
+      so the holders do not use up the namespace's ephemeral ports for
+      other programs), at most 1000 connecting at once; prints "held M failed F" when every
       attempt is over, then holds them (no data) until stdin closes.  A line
       "ping T" on stdin sends one byte on every held connection and waits (at
       most T seconds) until every connection has had all its bytes echoed;
@@ -28,6 +30,8 @@ import select
 import socket
 import sys
 import time
+
+IP_BIND_ADDRESS_NO_PORT = 24  # linux/in.h; socket has no name for it before Python 3.12
 
 
 def raise_nofile():
@@ -94,6 +98,11 @@ def hold(addr, port, n, srcs):
         while started < n and len(pending) < 1000:
             s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
             s.setblocking(False)
+            # The port is chosen at connect() for the whole 4-tuple: bind()
+            # would take one of the namespace's ports for this socket alone
+            # and leave every other connect() of the namespace (wrk's, in
+            # bench/idle.sh) searching a nearly full port range.
+            s.setsockopt(socket.IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1)
             s.bind((srcs[started % len(srcs)], 0))
             started += 1
             try:

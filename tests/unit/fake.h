@@ -77,6 +77,7 @@ struct fake_kdp {
 	uint64_t lease_ms;
 	unsigned loss_pct;
 	unsigned max_conns_or_0;	/* table size the test wants (0: FAKE_KDP_CONNS) */
+	unsigned opened_conns;		/* kdp_opts.max_conns of the last kdp_open */
 	uint64_t conn_sets, dvipa_sets;
 	uint64_t walk_steps;		/* kdp_conn_walk calls */
 	struct {

@@ -64,6 +64,7 @@ kdp_open(struct kdp **out, const struct kdp_opts *o, char *err, size_t errlen)
 		return -EPERM;
 	}
 	the_kdp.role = (int)o->role;
+	fake_kdp.opened_conns = o->max_conns;
 	fake_kdp.open = 1;
 	*out = &the_kdp;
 	return 0;
@@ -249,19 +250,16 @@ kdp_conn_foreach(struct kdp *k, kdp_conn_cb cb, void *arg)
 	return n;
 }
 
-/* Steps over the array: the cursor's entry is found by its key, as the
- * kernel's hash map finds it. */
+/* Steps over the array: the cursor is an index into it, as the kernel's
+ * is a hash bucket. */
 int
 kdp_conn_walk(struct kdp *k, struct kdp_conn_cursor *cur, int max, kdp_conn_cb cb, void *arg)
 {
 	int i = 0, n = 0;
 
 	LIB_UNUSED(k);
-	if (cur->have) {
-		struct fake_kdp_conn *e = fake_kdp_conn_find(&cur->next);
-
-		i = e ? (int)(e - fake_kdp.conn) : 0;
-	}
+	if (cur->have)
+		i = (int)cur->batch;
 	cur->have = 0;
 	for (; i < FAKE_KDP_CONNS; i++) {
 		struct fake_kdp_conn e;
@@ -269,7 +267,7 @@ kdp_conn_walk(struct kdp *k, struct kdp_conn_cursor *cur, int max, kdp_conn_cb c
 		if (!fake_kdp.conn[i].used)
 			continue;
 		if (n == max) {
-			cur->next = fake_kdp.conn[i].c;
+			cur->batch = (uint32_t)i;
 			cur->have = 1;
 			break;
 		}

@@ -1057,27 +1057,66 @@ test_api(void **state)
 	seen = 0;
 	assert_int_equal(kdp_conn_foreach(k, count_cb, &seen), 3);
 	{
-		/* The walk in steps: 2, then the last 1 (the end), then from the
-		 * start again; every entry met once per pass. */
+		/* The walk in steps of at most 2 (whole hash buckets: fewer when
+		 * the next bucket would not fit, all of one bucket if it alone
+		 * holds more) until the end, then from the start again; every
+		 * entry met once per pass.  Deleting entries does not disturb
+		 * it (the cursor is a bucket). */
 		struct kdp_conn_cursor cur;
 		int met[16] = { 0 };
+		int n, sum = 0, steps = 0;
 
 		memset(&cur, 0, sizeof(cur));
-		assert_int_equal(kdp_conn_walk(k, &cur, 2, mark_cb, met), 2);
-		assert_true(cur.have);
-		assert_int_equal(kdp_conn_walk(k, &cur, 2, mark_cb, met), 1);
-		assert_false(cur.have);
+		do {
+			n = kdp_conn_walk(k, &cur, 2, mark_cb, met);
+			assert_true(n <= 3);
+			sum += n;
+			assert_true(++steps <= 4);
+		} while (cur.have);
+		assert_int_equal(sum, 3);
 		assert_int_equal(met[0] + met[1] + met[2] + met[3], 3);
 		assert_int_equal(met[0], 1);
 		assert_int_equal(met[2], 1);
 		assert_int_equal(met[3], 1);
-		assert_int_equal(kdp_conn_walk(k, &cur, 2, mark_cb, met), 2);
-		/* The entry a step would start with is deleted: from the start. */
-		assert_int_equal(kdp_conn_del(k, &cur.next), 0);
+		assert_int_equal(kdp_conn_walk(k, &cur, 8, mark_cb, met), 3);
+		assert_false(cur.have);
+		memset(&cur, 0, sizeof(cur));
 		memset(met, 0, sizeof(met));
-		assert_int_equal(kdp_conn_walk(k, &cur, 8, mark_cb, met), 2);
-		assert_int_equal(met[0] + met[1] + met[2] + met[3], 2);
-		assert_int_equal(kdp_conn_walk(k, &cur, 8, NULL, NULL), 2);
+		n = kdp_conn_walk(k, &cur, 1, mark_cb, met);
+		cn = conn(DVIPA, 50000);
+		assert_int_equal(kdp_conn_del(k, &cn), 0);
+		cn = conn(DVIPA, 50002);
+		assert_int_equal(kdp_conn_del(k, &cn), 0);
+		while (cur.have)
+			n += kdp_conn_walk(k, &cur, 1, mark_cb, met);
+		assert_true(n >= 1 && n <= 3);
+		assert_int_equal(met[3], 1);	/* never deleted: met */
+		assert_int_equal(kdp_conn_walk(k, &cur, 8, NULL, NULL), 1);
+		assert_int_equal(kdp_conn_foreach(k, NULL, NULL), 1);
+	}
+	/* A table larger than one batch: every entry once, in both walks. */
+	{
+		struct kdp_opts ob = o;
+		struct kdp *kb;
+		struct kdp_conn_cursor cur;
+		int n = 0;
+
+		ob.max_conns = 1000;
+		assert_int_equal(kdp_open(&kb, &ob, err, sizeof(err)), 0);
+		for (i = 0; i < 1000; i++) {
+			cn = conn(DVIPA, (uint16_t)(20000 + i));
+			assert_int_equal(kdp_conn_set(kb, &cn, COA), 0);
+		}
+		assert_int_equal(kdp_conn_foreach(kb, NULL, NULL), 1000);
+		memset(&cur, 0, sizeof(cur));
+		do {
+			int m = kdp_conn_walk(kb, &cur, 100, NULL, NULL);
+
+			assert_true(m <= 110);
+			n += m;
+		} while (cur.have);
+		assert_int_equal(n, 1000);
+		kdp_close(&kb);
 	}
 	/* Roles and arguments. */
 	assert_int_equal(kdp_prefix_add(k, DVIPA, 64), -EOPNOTSUPP);

@@ -335,6 +335,23 @@ test_sweep_repairs(void **state)
 	assert_int_equal(fake_kdp_conn_count(), 2);
 }
 
+/* The kernel table is as large as the VCRT, so a connection the VCRT holds
+ * always has room for its kernel entry: with the default table and with the
+ * size -C asks for (idle connections that filled a smaller kernel table sent
+ * every new connection's packets through the TUN). */
+static void
+test_table_as_vcrt(void **state)
+{
+	(void)state;
+	assert_int_equal(stack_fast_start(&st), 0);
+	assert_int_equal(fake_kdp.opened_conns, STACK_VCRT_MAX);
+	assert_true(fake_kdp.opened_conns >= vipa_vcrt_capacity(st.vcrt));
+	stack_fast_stop(&st);
+	st.max_conns = 1200000;
+	assert_int_equal(stack_fast_start(&st), 0);
+	assert_int_equal(fake_kdp.opened_conns, 1200000);
+}
+
 /* A full kernel table: the connection stays on the TUN path, counted, and
  * gets its kernel entry once there is room. */
 static void
@@ -489,6 +506,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_conn_ends, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_conn_expires, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_repairs, setup, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_table_as_vcrt, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_table_full, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_ipv4_gre, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_ipv4_without_xcf4, setup, fake_stack_teardown),
