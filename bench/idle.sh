@@ -78,7 +78,8 @@ plex() {
 			PIDS="$PIDS $!"
 		done
 	done
-	poll_until 30 every_rdy || die "port 7777 not ready on every target"
+	# Larger tables (-C) take longer to allocate and touch at start.
+	poll_until 120 every_rdy || die "port 7777 not ready on every target"
 	for h in CLIENT1 CLIENT2; do
 		ip netns exec "$INST-$h" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 		for i in $(seq 1 "$NSRC"); do
