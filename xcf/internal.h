@@ -180,6 +180,8 @@ struct xcf {
 	uv_prepare_t prepare;
 	uv_idle_t idle;
 	int idle_on;
+	int pump_owed;			/* a ZeroMQ call on a watched socket since the
+					 * last pump (xcf.c, prepare_cb) */
 
 	/* ---- SFM and the CDS (sfm.c) ---- */
 	int has_cds;

@@ -45,8 +45,14 @@
  * is edge-triggered and any ZeroMQ call may consume its wake-up.  The ZMQ_FD
  * of every socket we receive on, and the PUB's (so that new subscribers are
  * attached promptly), is watched for UV_READABLE only; on every poll callback
- * and in a uv_prepare run before every loop iteration, pump() loops on
- * ZMQ_EVENTS until no socket reports POLLIN.  A pass handles at most
+ * pump() loops on ZMQ_EVENTS until no socket reports POLLIN, and so does a
+ * uv_prepare run before a loop iteration when a ZeroMQ call on a watched
+ * socket was made outside pump() since (pump_owed: a send on the PUB, the
+ * sockets' set-up; the ROUTER, SUB and ZAP are only used inside pump(), the
+ * DEALERs are not watched).  A ZMQ_EVENTS check is two system calls
+ * (getpid, poll) per socket, and the prepare runs on every iteration,
+ * whatever woke the loop: a routing stack's TUN packets, a target's
+ * connection events.  A pass handles at most
  * XCF_PASS_BUDGET messages; when it stops early a uv_idle brings us back
  * without blocking.  Sends never wait (ZMQ_DONTWAIT) and are not queued here,
  * so POLLOUT is never needed.  The DEALERs are not watched (nothing is sent to
@@ -220,6 +226,7 @@ pub_frame(struct xcf *x, uint8_t type, const void *body, size_t len)
 
 	if (n < 0)
 		return (int)n;
+	x->pump_owed = 1;	/* may have taken the PUB's wake-up */
 	if (zmq_send(x->zs[ZS_PUB], x->txbuf, (size_t)n, ZMQ_DONTWAIT) < 0)
 		return -errno;
 	x->m[x->self].info.tx_msgs++;
@@ -674,6 +681,7 @@ pump(struct xcf *x, int budget)
 	unsigned gen = x->gen;
 	int k, progress;
 
+	x->pump_owed = 0;	/* a send from a callback below sets it again */
 	has_input(x->zs[ZS_PUB]);	/* processes its commands; it never has input */
 	do {
 		progress = 0;
@@ -728,7 +736,10 @@ idle_cb(uv_idle_t *h)
 static void
 prepare_cb(uv_prepare_t *h)
 {
-	run(h->data);
+	struct xcf *x = h->data;
+
+	if (x->pump_owed)
+		run(x);
 }
 
 static void
@@ -1139,6 +1150,7 @@ open_bus(struct xcf *x)
 			goto fail;
 	x->bus = 1;
 	x->gen++;
+	x->pump_owed = 1;
 	check_ms = x->couple.fail_ms / 4;
 	if (check_ms > x->couple.hb_ms)
 		check_ms = x->couple.hb_ms;
