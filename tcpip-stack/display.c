@@ -1148,6 +1148,7 @@ stack_show_stats(struct stack *s)
 		const struct counter ct[] = {
 			{ "events", t->events }, { "dumps", t->dumps }, { "repairs", t->repairs },
 			{ "digests_sent", t->digests }, { "dropped_reports", t->dropped_reports },
+			{ "conn_msgs", t->sends },
 			{ "connections", vipa_vcrt_count(t->conns) },
 			{ "est_rx", s->dist.est_rx }, { "end_rx", s->dist.end_rx },
 			{ "digests_rx", s->dist.digests_rx }, { "digest_diff", s->dist.digest_diff },

@@ -1803,6 +1803,9 @@ copy_to_owner(struct stack *s, struct stack_dvipa *d, struct wire_xcf_mip6_copy 
 		owner_rx(s, cp->src, cp->dst, cp->coa, cp->mh, cp->mhlen);
 		return;
 	}
+	/* After the connection reports held so far (tgt.c, ev_round): the
+	 * owner hears of a connection before a copy about it. */
+	stack_tgt_flush(s);
 	n = wire_xcf_mip6_copy_encode(cp, s->mip6.txbuf, sizeof(s->mip6.txbuf));
 	if (n > 0)
 		stack_send(s, d->owner, WIRE_XCF_MIP6_COPY, s->mip6.txbuf, (size_t)n);

@@ -70,6 +70,7 @@
 #define STACK_RX_BUDGET 256		/* packets per TUN wake-up before yielding */
 #define STACK_POLL_MS 100		/* target: socket table poll (without events) */
 #define STACK_VERIFY_MS 10000		/* target with events: socket table check */
+#define STACK_TGT_HOLD_MS 2		/* target with events: reports held after one is sent */
 #define STACK_SYNC_HOLD_MS 3000		/* routing stack: one TGT_SYNC_REQ per target
 					 * and DVIPA in this time */
 #define STACK_ADV_MS 1000		/* periodic re-advertisement */
@@ -249,7 +250,10 @@ struct stack_tgt {
 	/* Connection events from the kernel (kdp_ev_*); NULL: we poll. */
 	struct kdp_ev *ev;
 	uv_poll_t ev_poll;		/* the ring buffer is readable */
-	uv_timer_t ev_timer;		/* lookups of lingering connections are due */
+	uv_timer_t ev_timer;		/* lookups of lingering connections are due, or
+					 * the held reports (hold_ms) */
+	uint64_t hold_ms;		/* events are sent at once from then on */
+	uint64_t sends;			/* TGT_CONN messages sent */
 	int ev_handles;
 	int listen_check;		/* a listener came or went: count them again */
 	int dump_conns;			/* the dump in progress lists connections */

@@ -139,8 +139,8 @@ send_connmsg(struct stack *s, const char *owner)
 {
 	ssize_t n = wire_xcf_tgt_conn_encode(&s->tgt.connmsg, s->tgt.txbuf, sizeof(s->tgt.txbuf));
 
-	if (n > 0)
-		stack_send(s, owner, WIRE_XCF_TGT_CONN, s->tgt.txbuf, (size_t)n);
+	if (n > 0 && stack_send(s, owner, WIRE_XCF_TGT_CONN, s->tgt.txbuf, (size_t)n) == 0)
+		s->tgt.sends++;
 }
 
 /* Sends the queued events of DVIPA index dv to its owner, in chunks. */
@@ -441,7 +441,8 @@ dump(struct stack *s)
 	memset(t->rdy, 0, sizeof(t->rdy));
 	t->nrange_seen = 0;
 	t->poll_gen++;
-	t->nev = 0;
+	/* Held reports first: what the dump finds missing is what is left. */
+	stack_tgt_flush(s);
 	if (lib_diag_tcp6(states, sock_cb, s) < 0 ||
 	    (any4 && lib_diag_tcp4(states, sock_cb, s) < 0)) {
 		lib_verdict(&s->tun_verdicts, "socket table dump failed");
@@ -600,20 +601,37 @@ ev_cb(const struct kdp_event *ev, void *arg)
 
 static void ev_timer_cb(uv_timer_t *h);
 
-/* Takes what waits in the ring, reports it, and re-arms the lookup timer. */
+/*
+ * Takes what waits in the ring, reports it, and re-arms the timer.  Reports
+ * go at once, unless one went less than STACK_TGT_HOLD_MS ago: then they
+ * wait for the end of that time and go together (the timer), so that under
+ * a high connection rate one TGT_CONN carries the events of a few
+ * milliseconds, not of one wakeup each.  Every message is a system call
+ * and a wakeup of a ZeroMQ I/O thread here, and of another plus the
+ * routing stack's loop at the owner; a lone connection is reported without
+ * delay.  Whatever else is sent to an owner about connections (digests,
+ * full reports, Mobility Header copies) and the dump send held reports
+ * first (stack_tgt_flush), so the order the owner sees is unchanged.
+ */
 static void
 ev_round(struct stack *s)
 {
 	struct stack_tgt *t = &s->tgt;
+	uint64_t now;
 	int ms, r;
 
-	t->nev = 0;
 	r = kdp_ev_consume(t->ev, ev_cb, s);
 	if (r < 0)
 		lib_verdict(&s->tun_verdicts, "connection events could not be read");
-	stack_tgt_flush(s);
+	now = lib_now_ms();
+	if (t->nev && now >= t->hold_ms) {
+		stack_tgt_flush(s);
+		t->hold_ms = now + STACK_TGT_HOLD_MS;
+	}
 	if (t->ev_handles) {
 		ms = kdp_ev_timeout_ms(t->ev);
+		if (t->nev && (ms < 0 || (uint64_t)ms > t->hold_ms - now))
+			ms = (int)(t->hold_ms - now);
 		if (ms >= 0)
 			uv_timer_start(&t->ev_timer, ev_timer_cb, (uint64_t)ms, 0);
 		else
@@ -775,7 +793,8 @@ stack_tgt_report_full(struct stack *s, struct stack_dvipa *d)
 		return;
 	sysports_check(s, d);
 	send_listen(s, d);
-	s->tgt.nev = 0;
+	/* Held incremental reports go first, on their own. */
+	stack_tgt_flush(s);
 	s->cnt.full_reports++;
 	/* A full report: only when asked (the digests differed), after a
 	 * takeover or a rejoin. */
@@ -838,6 +857,8 @@ stack_tgt_report_digests(struct stack *s)
 	ssize_t n;
 	int i;
 
+	/* A digest covers every report sent before it: held ones go now. */
+	stack_tgt_flush(s);
 	for (i = 0; i < s->ndv; i++) {
 		struct stack_dvipa *d = &s->dv[i];
 
