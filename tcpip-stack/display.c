@@ -1060,7 +1060,8 @@ kernel_stats(struct stack *s)
 	const struct stack_fast *f = &s->fast;
 	const struct counter fc[] = {
 		{ "conn_put", f->conn_put }, { "conn_del", f->conn_del },
-		{ "conn_full", f->conn_full }, { "errors", f->errors }, { "sweeps", f->sweeps },
+		{ "conn_full", f->conn_full }, { "early", f->early }, { "early_put", f->early_put },
+		{ "errors", f->errors }, { "sweeps", f->sweeps },
 	};
 	json_t *o = json_object(), *p = json_object();
 	uint64_t v[KDP_STAT_COUNT];

@@ -366,8 +366,12 @@ stack_dist_confirm(struct stack *s, struct vipa_conn *c)
 	e = vipa_vdpt_get(s->vdpt, c->key.dvipa, c->key.dport, c->dest_xcf, 0);
 	if (e)
 		e->confirmed++;
-	/* Seen established: the kernel fast path forwards it from now on. */
-	stack_fast_conn_put(s, c);
+	/* Seen established: the kernel fast path forwards it from now on (an
+	 * entry installed at the SYN already does). */
+	if (c->early)
+		stack_fast_conn_confirmed(s, c);
+	else
+		stack_fast_conn_put(s, c);
 }
 
 void
@@ -386,7 +390,7 @@ stack_dist_conn_removed(struct stack *s, const struct vipa_conn *c, int target_l
 	e = vipa_vdpt_get(s->vdpt, c->key.dvipa, c->key.dport, c->dest_xcf, 0);
 	if (e && e->active > 0)
 		e->active--;
-	stack_fast_conn_gone(s, &c->key);
+	stack_fast_conn_gone(s, c);
 	stack_mip6_conn_ended(s, c, target_lost);
 	stack_mip6_conn_gone(s, c);
 	/* A half-open entry was never written (dist.c, stack_dist_syn_entry). */

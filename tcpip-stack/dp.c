@@ -361,6 +361,9 @@ stack_dp_route(struct stack *s, struct stack_dvipa *d, const struct vipa_conn_ke
 		stack_dist_watch(s, c);
 		e->active++;
 		s->cnt.new_conns++;
+		/* The client's next packets (its answer to the SYN-ACK, its
+		 * first data) are forwarded by the kernel (DATAPATH BPF). */
+		stack_fast_conn_early(s, c);
 	} else if (!c->confirmed && (tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) ==
 					 WIRE_TCP_ACK)
 		/* The client answers the target's SYN-ACK: established (TSR);

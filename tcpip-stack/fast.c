@@ -11,9 +11,17 @@
  *    DYNAMICXCF address) the GRE packet's outer destination: the target's
  *    IPv4 DYNAMICXCF address, or the target address of a VIPAROUTE for it
  *    (kernel_entry).
- *    dist.c installs it when the connection is confirmed (the client's
- *    answer to the target's SYN-ACK, which the TSR counts and the daemon
- *    sees through its TUN, or the target's report: stack_fast_conn_put);
+ *    dp.c installs it when it routes the SYN (stack_fast_conn_early), so
+ *    that the client's answer to the target's SYN-ACK and its first data
+ *    are forwarded by the kernel and not by a round trip through this
+ *    daemon each (the connection is confirmed by the target's report
+ *    then); but only while fewer than STACK_FAST_EARLY_MAX half-open
+ *    entries have one, so that a SYN flood cannot fill the kernel table
+ *    (nor cost more than that many installs and deletions at a time):
+ *    beyond, dist.c installs it when the connection is confirmed (the
+ *    client's answer to the target's SYN-ACK, which the TSR counts and the
+ *    daemon sees through its TUN, or the target's report:
+ *    stack_fast_conn_put);
  *    every way a VCRT entry goes calls
  *    stack_fast_conn_gone first, so a kernel entry never outlives its VCRT
  *    entry; a sweep every second (stack_fast_sweep) deletes any entry the
@@ -121,7 +129,8 @@ kernel_entry(const struct stack *s, const struct vipa_conn *c, uint8_t dest[16])
 {
 	const struct vipa_vroute *vr;
 
-	if (!c->confirmed || !routes_conns(s, stack_dvipa_find((struct stack *)s, c->key.dvipa)))
+	if ((!c->confirmed && !c->early) ||
+	    !routes_conns(s, stack_dvipa_find((struct stack *)s, c->key.dvipa)))
 		return 0;
 	memcpy(dest, c->dest_xcf, 16);
 	if (vipa_addr_is_v4(c->dest_xcf) && memcmp(c->dest_xcf, s->xcfaddr4, 16) != 0 &&
@@ -190,8 +199,9 @@ stack_fast_conn_put(struct stack *s, const struct vipa_conn *c)
 	uint8_t dest[16];
 	int r;
 
-	/* Only once confirmed: the daemon sees the SYN and the client's answer
-	 * to the target's SYN-ACK (the TSR counts it) through its TUN. */
+	/* Once confirmed (the daemon sees the SYN and the client's answer to
+	 * the target's SYN-ACK, which the TSR counts, through its TUN), or at
+	 * the SYN (stack_fast_conn_early). */
 	if (!s->fast.kdp || !kernel_entry(s, c, dest))
 		return;
 	conn_of(&kc, &c->key);
@@ -209,13 +219,43 @@ stack_fast_conn_put(struct stack *s, const struct vipa_conn *c)
 }
 
 void
-stack_fast_conn_gone(struct stack *s, const struct vipa_conn_key *k)
+stack_fast_conn_early(struct stack *s, struct vipa_conn *c)
+{
+	uint64_t put;
+
+	if (!s->fast.kdp || c->confirmed || c->early || s->fast.early >= STACK_FAST_EARLY_MAX)
+		return;
+	c->early = 1;
+	put = s->fast.conn_put;
+	stack_fast_conn_put(s, c);
+	if (s->fast.conn_put == put) {
+		c->early = 0;	/* not installed (full, or not ours): at the confirmation */
+		return;
+	}
+	s->fast.early++;
+	s->fast.early_put++;
+}
+
+void
+stack_fast_conn_confirmed(struct stack *s, struct vipa_conn *c)
+{
+	if (!c->early)
+		return;
+	c->early = 0;
+	if (s->fast.early)
+		s->fast.early--;
+}
+
+void
+stack_fast_conn_gone(struct stack *s, const struct vipa_conn *c)
 {
 	struct kdp_conn kc;
 
+	if (c->early && s->fast.early)
+		s->fast.early--;
 	if (!s->fast.kdp)
 		return;
-	conn_of(&kc, k);
+	conn_of(&kc, &c->key);
 	if (kdp_conn_del(s->fast.kdp, &kc) == 0) {
 		s->fast.conn_del++;
 		if (s->fast.full) {
@@ -327,7 +367,7 @@ stack_fast_sweep(struct stack *s)
 		for (; f->vcur < cap && f->vcur < end && n < STACK_FAST_VSTEP; f->vcur++) {
 			struct vipa_conn *c = vipa_vcrt_at(s->vcrt, f->vcur);
 
-			if (c && c->confirmed) {
+			if (c && (c->confirmed || c->early)) {
 				fill_missing(c, s);
 				n++;
 			}

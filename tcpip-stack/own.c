@@ -371,7 +371,7 @@ drop_dvipa_conn(struct vipa_conn *c, void *arg)
 
 	if (memcmp(c->key.dvipa, a->dvipa, 16) != 0)
 		return 0;
-	stack_fast_conn_gone(a->s, &c->key);
+	stack_fast_conn_gone(a->s, c);
 	stack_mip6_conn_gone(a->s, c);
 	return 1;
 }
@@ -443,7 +443,7 @@ drop_stale_conn(struct vipa_conn *c, void *arg)
 	if (memcmp(c->dest_xcf, stack_self_addr(s, c->key.dvipa), 16) == 0 ||
 	    xcf_member_by_addr(s->xcf, c->dest_xcf))
 		return 0;
-	stack_fast_conn_gone(s, &c->key);
+	stack_fast_conn_gone(s, c);
 	stack_mip6_conn_gone(s, c);
 	vipa_store_conn_del(s->store, &c->key);
 	return 1;

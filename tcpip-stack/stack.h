@@ -96,6 +96,7 @@
 #define STACK_SYSPORTS_HI 60999		/* (Linux's default ip_local_port_range) */
 #define STACK_SYSPORTS_BLOCKS 8		/* blocks of 64 a target asks for: 512 ports */
 #define STACK_PTB_RATE 200		/* Packet Too Big replies per second (bursts as many) */
+#define STACK_FAST_EARLY_MAX 4096	/* of them half-open, installed at the SYN (fast.c) */
 
 struct stack;
 
@@ -204,6 +205,8 @@ struct stack_fast {
 	uint64_t lease_ms;		/* lease last given to the program */
 	uint64_t conn_put, conn_del;	/* kernel connection entries installed / deleted */
 	uint64_t conn_full;		/* not installed: the kernel table was full */
+	uint64_t early;			/* half-open entries installed at their SYN, now */
+	uint64_t early_put;		/* ...so far */
 	uint64_t errors, sweeps;
 	/* A FIN or RST the program saw first: the entry's expiry is due. */
 	void (*fin_seen)(struct stack *s, const struct vipa_conn *c);
@@ -627,8 +630,13 @@ void stack_fast_sync(struct stack *s);
 /* A VCRT entry has its target: the kernel forwards its packets from now on
  * (only for a DVIPA we own or still forward). */
 void stack_fast_conn_put(struct stack *s, const struct vipa_conn *c);
+/* A new VCRT entry (a SYN routed): its kernel entry at once, while fewer
+ * than STACK_FAST_EARLY_MAX half-open ones have one (c->early). */
+void stack_fast_conn_early(struct stack *s, struct vipa_conn *c);
+/* The connection of an entry installed at its SYN was confirmed. */
+void stack_fast_conn_confirmed(struct stack *s, struct vipa_conn *c);
 /* A VCRT entry goes: called before it does. */
-void stack_fast_conn_gone(struct stack *s, const struct vipa_conn_key *k);
+void stack_fast_conn_gone(struct stack *s, const struct vipa_conn *c);
 /* The kernel's counters of a connection: 0, or -ENOENT (not in the kernel). */
 int stack_fast_conn_counters(struct stack *s, const struct vipa_conn_key *k,
 			     struct kdp_counters *ct);

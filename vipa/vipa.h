@@ -488,6 +488,8 @@ struct vipa_conn {
 	uint8_t per_home;		/* its bypass is the client's per-home-address
 					 * binding of the DVIPA (a standard RFC 6275
 					 * correspondent node), not its own */
+	uint8_t early;			/* routing stack: half-open, its kernel fast
+					 * path entry installed at the SYN (fast.c) */
 	uint64_t bypass_ms;		/* when the bypass state last changed */
 	uint64_t bu_ms;			/* when the last BU was sent (bound: the one
 					 * that registered the binding) */
