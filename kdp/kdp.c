@@ -619,10 +619,17 @@ kdp_conn_set(struct kdp *k, const struct kdp_conn *c, const uint8_t dest[16])
 	if (k->role != KDP_ROLE_STACK)
 		return -EOPNOTSUPP;
 	conn_key(&key, c);
-	if (bpf_map_lookup_elem(k->fd_conn, &key, &v) < 0)
-		memset(&v, 0, sizeof(v));
+	/* A new connection (the usual case: one system call); an entry that
+	 * is there keeps its counters (only the target changes). */
+	memset(&v, 0, sizeof(v));
 	memcpy(v.dest, dest, 16);
-	r = kdp_errno_neg(bpf_map_update_elem(k->fd_conn, &key, &v, BPF_ANY));
+	r = kdp_errno_neg(bpf_map_update_elem(k->fd_conn, &key, &v, BPF_NOEXIST));
+	if (r == -EEXIST) {
+		if (bpf_map_lookup_elem(k->fd_conn, &key, &v) < 0)
+			memset(&v, 0, sizeof(v));
+		memcpy(v.dest, dest, 16);
+		r = kdp_errno_neg(bpf_map_update_elem(k->fd_conn, &key, &v, BPF_ANY));
+	}
 	return r == -E2BIG ? -ENOSPC : r;
 }
 

@@ -248,8 +248,10 @@ const char *kdp_stat_name(int i);
  * events idempotently), and skips it did not take, if any, are counted as
  * lost too (they may be other namespaces' sockets).  kdp_ev_consume
  * then ends its round with one KDP_EV_LOST event (count = losses since the
- * previous one): the consumer must resynchronise with a full dump (and keep
- * consuming: what is queued after the dump replays idempotently).
+ * previous one; the skips are read at most every 10 ms, and
+ * kdp_ev_timeout_ms brings the round that reads them): the consumer must
+ * resynchronise with a full dump (and keep consuming: what is queued after
+ * the dump replays idempotently).
  * kdp_ev_lost gives the running total.  Under heavy load a few state
  * changes have been seen to escape the programs without any counter
  * showing it (docs/DESIGN.md, "Not yet explained"): compare a digest of the
