@@ -701,6 +701,10 @@ struct kdp_event;
 void stack_tgt_on_event(struct stack *s, const struct kdp_event *ev);
 /* Sends the queued connection reports to the owners. */
 void stack_tgt_flush(struct stack *s);
+/* The same, unless a report went less than STACK_TGT_HOLD_MS ago: then they
+ * are held until then; returns ms until the held ones are due, -1 when none
+ * are held (tgt.c, ev_round). */
+int stack_tgt_report(struct stack *s);
 /* The poll timer: without events a socket table poll; with events the
  * periodic check (a full dump every STACK_VERIFY_MS). */
 void stack_tgt_tick(struct stack *s);

@@ -602,9 +602,10 @@ ev_cb(const struct kdp_event *ev, void *arg)
 static void ev_timer_cb(uv_timer_t *h);
 
 /*
- * Takes what waits in the ring, reports it, and re-arms the timer.  Reports
- * go at once, unless one went less than STACK_TGT_HOLD_MS ago: then they
- * wait for the end of that time and go together (the timer), so that under
+ * Reports go at once, unless one went less than STACK_TGT_HOLD_MS ago: then
+ * they wait for the end of that time and go together (ev_round's timer,
+ * from the value returned here: ms until then, -1 with nothing held), so
+ * that under
  * a high connection rate one TGT_CONN carries the events of a few
  * milliseconds, not of one wakeup each.  Every message is a system call
  * and a wakeup of a ZeroMQ I/O thread here, and of another plus the
@@ -613,25 +614,37 @@ static void ev_timer_cb(uv_timer_t *h);
  * full reports, Mobility Header copies) and the dump send held reports
  * first (stack_tgt_flush), so the order the owner sees is unchanged.
  */
+int
+stack_tgt_report(struct stack *s)
+{
+	struct stack_tgt *t = &s->tgt;
+	uint64_t now = lib_now_ms();
+
+	if (!t->nev)
+		return -1;
+	if (now < t->hold_ms)
+		return (int)(t->hold_ms - now);
+	stack_tgt_flush(s);
+	t->hold_ms = now + STACK_TGT_HOLD_MS;
+	return -1;
+}
+
+/* Takes what waits in the ring, reports it (stack_tgt_report), and re-arms
+ * the timer. */
 static void
 ev_round(struct stack *s)
 {
 	struct stack_tgt *t = &s->tgt;
-	uint64_t now;
-	int ms, r;
+	int ms, held, r;
 
 	r = kdp_ev_consume(t->ev, ev_cb, s);
 	if (r < 0)
 		lib_verdict(&s->tun_verdicts, "connection events could not be read");
-	now = lib_now_ms();
-	if (t->nev && now >= t->hold_ms) {
-		stack_tgt_flush(s);
-		t->hold_ms = now + STACK_TGT_HOLD_MS;
-	}
+	held = stack_tgt_report(s);
 	if (t->ev_handles) {
 		ms = kdp_ev_timeout_ms(t->ev);
-		if (t->nev && (ms < 0 || (uint64_t)ms > t->hold_ms - now))
-			ms = (int)(t->hold_ms - now);
+		if (held >= 0 && (ms < 0 || held < ms))
+			ms = held;
 		if (ms >= 0)
 			uv_timer_start(&t->ev_timer, ev_timer_cb, (uint64_t)ms, 0);
 		else

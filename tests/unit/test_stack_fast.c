@@ -15,6 +15,13 @@
  *    every way its VCRT entry goes (its end, its target's departure, the
  *    DVIPA given up, expiry) deletes the kernel entry with it: a kernel
  *    entry never outlives its VCRT entry.
+ *  - A SYN routed gets its kernel entry at once (the client's answer to
+ *    the SYN-ACK and its first data then take the kernel, not a second
+ *    trip through the daemon), which the target's report confirms without
+ *    installing it again; a half-open one that ages out takes it with it,
+ *    and the sweep keeps it; beyond STACK_FAST_EARLY_MAX half-open ones
+ *    with an entry (a SYN flood) the entry waits for the client's answer,
+ *    as before.
  *  - The sweep deletes kernel entries the VCRT does not have, installs VCRT
  *    entries the kernel misses (a full table, a takeover), corrects a
  *    target, and takes the client's FIN time into the VCRT entry and onto
@@ -188,6 +195,39 @@ assert_kernel(uint16_t cport, const uint8_t *dest)
 	assert_memory_equal(e->dest, dest, 16);
 }
 
+/* SYS reports one listener on DV port 8080 (Rdy 1). */
+static void
+listen_on(const char *sys)
+{
+	static struct wire_xcf_tgt_listen m;
+	static uint8_t buf[WIRE_XCF_MAX_BODY];
+	ssize_t n;
+
+	memset(&m, 0, sizeof(m));
+	m.n = 1;
+	memcpy(m.l[0].dvipa, DV, 16);
+	m.l[0].port = 8080;
+	m.l[0].rdy = 1;
+	m.l[0].weight = 1;
+	n = wire_xcf_tgt_listen_encode(&m, buf, sizeof(buf));
+	assert_true(n > 0);
+	stack_dist_on_listen(&st, member(sys), buf, (size_t)n);
+}
+
+/* A segment of the client's connection from cport, as the TUN path routes it. */
+static struct vipa_conn *
+segment(uint16_t cport, uint8_t flags)
+{
+	struct vipa_conn_key k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.dvipa, DV, 16);
+	memcpy(k.client, CL, 16);
+	k.dport = 8080;
+	k.cport = cport;
+	return stack_dp_route(&st, dv(), &k, flags, 1000u + cport, 60);
+}
+
 /* ---- the choice ---------------------------------------------------------------------- */
 
 static void
@@ -352,6 +392,58 @@ test_table_as_vcrt(void **state)
 	assert_int_equal(fake_kdp.opened_conns, 1200000);
 }
 
+static void
+test_conn_at_syn(void **state)
+{
+	struct vipa_conn *c;
+	uint64_t sets;
+
+	(void)state;
+	assert_int_equal(stack_fast_start(&st), 0);
+	own();
+	listen_on("SYSB");
+	c = segment(41000, WIRE_TCP_SYN);
+	assert_non_null(c);
+	assert_memory_equal(c->dest_xcf, XB, 16);
+	assert_true(c->early);
+	assert_kernel(41000, XB);
+	assert_int_equal(st.fast.early, 1);
+	sets = fake_kdp.conn_sets;
+	/* The target confirms it: it is not installed again. */
+	report("SYSB", 41000, WIRE_CONN_EST);
+	c = vcrt(41000);
+	assert_true(c->confirmed);
+	assert_false(c->early);
+	assert_int_equal(st.fast.early, 0);
+	assert_int_equal(fake_kdp.conn_sets, sets);
+	assert_kernel(41000, XB);
+	/* A half-open one that never completes ages out with its kernel entry. */
+	stack_dist_expire(&st);
+	assert_non_null(segment(41001, WIRE_TCP_SYN));
+	assert_kernel(41001, XB);
+	assert_int_equal(st.fast.early, 1);
+	fake_clock_advance(STACK_SYN_TIMEOUT_MS + 1000);
+	stack_dist_expire(&st);
+	assert_null(vcrt(41001));
+	assert_kernel(41001, NULL);
+	assert_int_equal(st.fast.early, 0);
+	/* The sweep keeps an entry installed at its SYN. */
+	assert_non_null(segment(41002, WIRE_TCP_SYN));
+	stack_fast_sweep(&st);
+	assert_kernel(41002, XB);
+	/* As many half-open entries with one as allowed (a flood): the next
+	 * entry comes with the client's answer to the SYN-ACK. */
+	st.fast.early = STACK_FAST_EARLY_MAX;
+	c = segment(41003, WIRE_TCP_SYN);
+	assert_non_null(c);
+	assert_false(c->early);
+	assert_kernel(41003, NULL);
+	c = segment(41003, WIRE_TCP_ACK);
+	assert_non_null(c);
+	assert_true(c->confirmed);
+	assert_kernel(41003, XB);
+}
+
 /* A full kernel table: the connection stays on the TUN path, counted, and
  * gets its kernel entry once there is room. */
 static void
@@ -507,6 +599,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_conn_expires, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_repairs, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_table_as_vcrt, setup, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_conn_at_syn, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_table_full, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_ipv4_gre, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_ipv4_without_xcf4, setup, fake_stack_teardown),

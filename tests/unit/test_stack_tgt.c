@@ -16,6 +16,12 @@
  *    TGT_DIGEST carries the digest.  A report SYSPLEX$EVDROP suppresses is
  *    not sent but the connection is still counted (the digest tells the
  *    truth, which is how the owner notices).
+ *  - Target: reports from the events go at once, unless one went less
+ *    than STACK_TGT_HOLD_MS ago; then they are held until that time and go
+ *    in one TGT_CONN (each message costs a wakeup of a ZeroMQ I/O thread
+ *    on both sides and of the owner's loop: one per connection event was
+ *    most of the target's and the owner's time per new connection); the
+ *    digest sends held reports before it, so it covers what it counts.
  *  - Target: the owner's DIST_ADV, received every second, makes a full
  *    report only when it changed (or names a new owner): the decoded
  *    message is compared whole with the last one, and bytes the decoder
@@ -179,6 +185,56 @@ test_target_events(void **state)
 	/* Lost events ask for a dump. */
 	event(KDP_EV_LOST, DV, 0, 0);
 	assert_int_equal(st.tgt.resync, 1);
+}
+
+/* As ev_round (tgt.c) takes the events of one read of the ring. */
+static int
+event_held(enum kdp_ev_type type, uint16_t rport)
+{
+	struct kdp_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	memcpy(ev.laddr, DV, 16);
+	memcpy(ev.raddr, CLIENT, 16);
+	ev.lport = 8080;
+	ev.rport = rport;
+	stack_tgt_on_event(&st, &ev);
+	return stack_tgt_report(&st);
+}
+
+static void
+test_target_hold(void **state)
+{
+	const struct wire_xcf_tgt_conn *m;
+
+	(void)state;
+	/* A lone connection is reported at once. */
+	assert_int_equal(event_held(KDP_EV_ESTABLISHED, 40001), -1);
+	assert_int_equal(fake_bus_count(1, WIRE_XCF_TGT_CONN), 1);
+	/* Within STACK_TGT_HOLD_MS of it, reports wait... */
+	fake_clock_advance(1);
+	assert_int_equal(event_held(KDP_EV_ESTABLISHED, 40002), STACK_TGT_HOLD_MS - 1);
+	assert_int_equal(event_held(KDP_EV_ENDED, 40001), STACK_TGT_HOLD_MS - 1);
+	assert_int_equal(fake_bus_count(1, WIRE_XCF_TGT_CONN), 1);
+	/* ...and go together when it is over. */
+	fake_clock_advance(STACK_TGT_HOLD_MS - 1);
+	assert_int_equal(stack_tgt_report(&st), -1);
+	assert_int_equal(fake_bus_count(1, WIRE_XCF_TGT_CONN), 2);
+	m = last_conn();
+	assert_int_equal(m->n, 2);
+	assert_int_equal(m->c[0].event, WIRE_CONN_EST);
+	assert_int_equal(m->c[0].cport, 40002);
+	assert_int_equal(m->c[1].event, WIRE_CONN_END);
+	assert_int_equal(m->c[1].cport, 40001);
+	assert_int_equal(st.tgt.sends, 2);
+	/* Held when the digest goes: sent before it. */
+	assert_int_equal(event_held(KDP_EV_ENDED, 40002), STACK_TGT_HOLD_MS);
+	stack_tgt_report_digests(&st);
+	assert_int_equal(fake_bus_count(1, WIRE_XCF_TGT_CONN), 3);
+	assert_int_equal(last_conn()->c[0].cport, 40002);
+	assert_int_equal(st.tgt.nev, 0);
+	assert_int_equal(stack_tgt_report(&st), -1);
 }
 
 /* Leaves a pattern where the next call's locals will be. */
@@ -386,6 +442,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_target_events, setup_target,
 						fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_target_hold, setup_target, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_dist_adv_repeat, setup_target,
 						fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_owner_digest, setup_owner, fake_stack_teardown),
