@@ -87,6 +87,11 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by the loader before the load: the inode number of the network
  * namespace to watch (the verifier sees a constant). */
 const volatile __u32 kdp_ev_netns = 0;
+/* 1: ENDED and LINGER records wake nobody (BPF_RB_NO_WAKEUP): the
+ * consumer takes them with the next record that does (the others force
+ * their wakeup), or from its own timer (kdp_ev_opts.lazy_ends).  Each wakeup is an irq_work, which raises
+ * a self-IPI: an APIC write that is costly in a virtual machine. */
+const volatile __u8 kdp_ev_lazy = 0;
 
 /* Events dropped because the ring was full, and events queued (read
  * through the .bss map). */
@@ -158,7 +163,16 @@ emit(struct sock *sk, __u8 type, __u8 oldstate, __u8 newstate, __u8 flags, int e
 	r->err = err;
 	r->pad = 0;
 	r->ts_ns = bpf_ktime_get_ns();
-	bpf_ringbuf_submit(r, 0);
+	/* Lazy: the others force the wakeup, since the ring's own rule (wake
+	 * when the consumer has read everything before) would keep them
+	 * behind an unread lazy record; an irq_work already raised is not
+	 * raised again, so this is one wakeup per round of the consumer. */
+	if (!kdp_ev_lazy)
+		bpf_ringbuf_submit(r, 0);
+	else if (type == KDP_EVT_ENDED || type == KDP_EVT_LINGER)
+		bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	else
+		bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	__sync_fetch_and_add(&kdp_ev_queued, 1);
 }
 

@@ -371,6 +371,7 @@ kdp_ev_open(struct kdp_ev **out, const struct kdp_ev_opts *o, char *err, size_t 
 		goto out;
 	}
 	e->skel->rodata->kdp_ev_netns = ino;
+	e->skel->rodata->kdp_ev_lazy = o->lazy_ends ? 1 : 0;
 	if ((r = bpf_map__set_max_entries(e->skel->maps.kdp_evring, ring)) < 0 ||
 	    (r = bpf_map__set_max_entries(e->skel->maps.kdp_evaddr, addrs)) < 0) {
 		r = ev_fail(err, errlen, r, "sizing the maps");

@@ -270,6 +270,10 @@ struct kdp_ev_opts {
 	unsigned max_linger;	/* lingering connections watched at once; 0: 65536
 				 * (beyond, a lingering connection is reported
 				 * ended at once) */
+	int lazy_ends;		/* ENDED and LINGER records do not make kdp_ev_fd
+				 * readable: the caller consumes them with the next
+				 * record that does or from a timer of its own (a
+				 * ring buffer wakeup is an IPI, costly in a VM) */
 };
 
 #define KDP_EV_WATCH_CONN 0x1	/* report connections on the address */

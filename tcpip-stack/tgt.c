@@ -539,11 +539,21 @@ poll_needed(struct stack *s)
 	return 0;
 }
 
+static void ev_after(struct stack *s);
+
 void
 stack_tgt_tick(struct stack *s)
 {
-	if (!s->tgt.ev || poll_needed(s) || lib_now_ms() - s->tgt.verify_ms >= STACK_VERIFY_MS)
+	if (!s->tgt.ev || poll_needed(s) || lib_now_ms() - s->tgt.verify_ms >= STACK_VERIFY_MS) {
 		stack_tgt_poll(s);
+		return;
+	}
+	/* The ends and lingering connections the ring did not wake us for
+	 * (kdp_ev_opts.lazy_ends). */
+	if (s->tgt.ev_handles) {
+		ev_round(s);
+		ev_after(s);
+	}
 }
 
 /* ---- connection events ---------------------------------------------------------- */
@@ -696,6 +706,7 @@ int
 stack_tgt_start(struct stack *s)
 {
 	struct stack_tgt *t = &s->tgt;
+	struct kdp_ev_opts o;
 	char err[256];
 	int r, i;
 
@@ -705,7 +716,11 @@ stack_tgt_start(struct stack *s)
 		return 0;
 	}
 	err[0] = '\0';
-	if ((r = kdp_ev_open(&t->ev, NULL, err, sizeof(err))) < 0) {
+	/* Ends wake nobody: they come with the next connection's event, or
+	 * from the poll timer (stack_tgt_tick) within STACK_POLL_MS. */
+	memset(&o, 0, sizeof(o));
+	o.lazy_ends = 1;
+	if ((r = kdp_ev_open(&t->ev, &o, err, sizeof(err))) < 0) {
 		log_info("EZD1231I CONNECTION EVENTS NOT AVAILABLE (%s): SOCKET TABLE POLLED EVERY "
 			 "%d MS", err[0] ? err : strerror(-r), STACK_POLL_MS);
 		t->ev = NULL;
