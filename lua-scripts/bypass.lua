@@ -68,10 +68,19 @@ local function sample()
 			end
 			if e.bypass == "BOUND" then
 				c.bound = true
-				c.samples = (c.samples or 0) + 1
 				c.careof = e.careof
-				c.fwd_bound = c.fwd_bound or e.fwdpkts
-				c.fwd_max = math.max(c.fwd_max or 0, e.fwdpkts)
+				-- The count "before the bypass" is taken at the first sample
+				-- after one that showed the agent holding the binding: SYSA
+				-- shows BOUND when the BA reaches it, and packets the agent
+				-- sent before it had the binding may still be on their way
+				-- through SYSA then (seen on a busy machine).
+				if c.agent and not c.fwd_bound then
+					c.fwd_bound = e.fwdpkts
+				end
+				if c.fwd_bound then
+					c.samples = (c.samples or 0) + 1
+					c.fwd_max = math.max(c.fwd_max or 0, e.fwdpkts)
+				end
 				local a = binding[e.sport]
 				if a then
 					if not c.agent then
@@ -117,7 +126,7 @@ for sport, x in pairs(conns) do
 		if x.agent == x.careof then
 			agreed = agreed + 1
 		end
-		if x.fwd_max == x.fwd_bound then
+		if x.fwd_bound and x.fwd_max == x.fwd_bound then
 			quiet = quiet + 1
 		end
 		if (x.direct or 0) > 0 then
