@@ -709,13 +709,32 @@ conn_batch(struct kdp *k, uint32_t *batch, int start, int want, int grow, int *e
 	return (int)count;
 }
 
-int
-kdp_conn_foreach(struct kdp *k, kdp_conn_cb cb, void *arg)
+/* The got entries of the batch in k->bkey/bval to cb (none: only counted
+ * in *n); 1 when cb asked to stop and stop_on_cb is set. */
+static int
+conn_deliver(struct kdp *k, int got, kdp_conn_cb cb, void *arg, int *n, int stop_on_cb)
 {
 	struct kdp_counters ct;
 	struct kdp_conn c;
+	int i;
+
+	for (i = 0; i < got; i++) {
+		(*n)++;
+		if (!cb)
+			continue;
+		conn_unkey(&c, &k->bkey[i]);
+		conn_counters(&ct, &k->bval[i]);
+		if (cb(&c, k->bval[i].dest, &ct, arg) && stop_on_cb)
+			return 1;
+	}
+	return 0;
+}
+
+int
+kdp_conn_foreach(struct kdp *k, kdp_conn_cb cb, void *arg)
+{
 	uint32_t batch = 0;
-	int n = 0, start = 1, end = 0, got, i;
+	int n = 0, start = 1, end = 0, got;
 
 	if (k->role != KDP_ROLE_STACK)
 		return -EOPNOTSUPP;
@@ -724,15 +743,8 @@ kdp_conn_foreach(struct kdp *k, kdp_conn_cb cb, void *arg)
 		if ((got = conn_batch(k, &batch, start, KDP_BATCH, 1, &end)) < 0)
 			return n;
 		start = 0;
-		for (i = 0; i < got; i++) {
-			n++;
-			if (!cb)
-				continue;
-			conn_unkey(&c, &k->bkey[i]);
-			conn_counters(&ct, &k->bval[i]);
-			if (cb(&c, k->bval[i].dest, &ct, arg))
-				return n;
-		}
+		if (conn_deliver(k, got, cb, arg, &n, 1))
+			return n;
 	}
 	return n;
 }
@@ -740,9 +752,7 @@ kdp_conn_foreach(struct kdp *k, kdp_conn_cb cb, void *arg)
 int
 kdp_conn_walk(struct kdp *k, struct kdp_conn_cursor *cur, int max, kdp_conn_cb cb, void *arg)
 {
-	struct kdp_counters ct;
-	struct kdp_conn c;
-	int n = 0, end = 0, got, i;
+	int n = 0, end = 0, got;
 
 	if (k->role != KDP_ROLE_STACK)
 		return -EOPNOTSUPP;
@@ -755,14 +765,7 @@ kdp_conn_walk(struct kdp *k, struct kdp_conn_cursor *cur, int max, kdp_conn_cb c
 		cur->have = !end;
 		if (got == 0 && !end)
 			break;		/* the next bucket does not fit this step */
-		for (i = 0; i < got; i++) {
-			n++;
-			if (!cb)
-				continue;
-			conn_unkey(&c, &k->bkey[i]);
-			conn_counters(&ct, &k->bval[i]);
-			cb(&c, k->bval[i].dest, &ct, arg);
-		}
+		conn_deliver(k, got, cb, arg, &n, 0);
 	}
 	return n;
 }
