@@ -373,23 +373,39 @@ poll_ready(struct up *u)
 {
 	const struct plex_topo *t = &u->topo;
 	char path[160], cmd[96], err[160];
-	int i, rc, n;
+	int i, rc, n, nsys;
 
-	/* 1. Every stack answers SYSPLEX$ROLE. */
+	/* 1. Every stack answers SYSPLEX$ROLE, is in the group and sees every
+	 * system of the topology ACTIVE in it (a command sent to any of them
+	 * right after `up` finds the whole sysplex). */
+	for (i = 0, nsys = 0; i < t->nhosts; i++)
+		nsys += t->h[i].is_system != 0;
 	for (i = 0; i < t->nhosts; i++) {
 		const struct plex_host *h = &t->h[i];
 		json_t *roles;
+		int member = 0;
+		json_int_t live = 0;
 
 		if (!h->is_system)
 			continue;
 		lib_ctl_path(path, sizeof(path), u->in->rundir, h->name, 0);
 		n = plex_role(u->in, h->name, 1000, &roles);
+		if (n == 0) {
+			member = json_is_true(json_object_get(roles, "member"));
+			live = json_integer_value(json_object_get(roles, "active_members"));
+		}
 		json_decref(roles);
+		snprintf(u->waiting_log, sizeof(u->waiting_log), "%s/%s/stack.log",
+			 u->in->rundir, h->name);
 		if (n < 0) {
 			snprintf(u->waiting_for, sizeof(u->waiting_for),
 				 "%s: %s answering SYSPLEX$ROLE with RC=0", h->name, path);
-			snprintf(u->waiting_log, sizeof(u->waiting_log), "%s/%s/stack.log",
-				 u->in->rundir, h->name);
+			return 0;
+		}
+		if (!member || live < nsys) {
+			snprintf(u->waiting_for, sizeof(u->waiting_for),
+				 "%s: in group EZBTCPCS with all %d systems ACTIVE (%s, %lld ACTIVE)",
+				 h->name, nsys, member ? "joined" : "not joined", (long long)live);
 			return 0;
 		}
 	}

@@ -979,8 +979,9 @@ stack_show_couple(struct stack *s)
 json_t *
 stack_show_role(struct stack *s)
 {
-	json_t *a = json_array();
-	int i;
+	struct xcf_member_info m[XCF_MAX_MEMBERS];
+	json_t *a = json_array(), *r;
+	int i, n, live = 0;
 
 	for (i = 0; i < s->ndv; i++) {
 		const struct stack_dvipa *d = &s->dv[i];
@@ -997,7 +998,15 @@ stack_show_role(struct stack *s)
 		}
 		json_array_append_new(a, row);
 	}
-	return with_rows(answer(s), "dvipas", a);
+	r = answer(s);
+	/* Whether it is in the group, and how many members it sees ACTIVE
+	 * (itself included): the launcher's readiness waits for everyone. */
+	set(r, "member", json_boolean(is_member(s)));
+	n = xcf_members(s->xcf, m, XCF_MAX_MEMBERS);
+	for (i = 0; i < n; i++)
+		live += m[i].state == XCF_ACTIVE;
+	set(r, "active_members", json_integer(is_member(s) ? live : 0));
+	return with_rows(r, "dvipas", a);
 }
 
 /* SYSPLEX$MIP6: the correspondent nodes the routing stack knows (the kind
