@@ -271,32 +271,6 @@ fail:
 	return rc;
 }
 
-int
-xcf_cds_register(struct xcf_cds *c, const char *sys, uint64_t inc, struct xcf_slot *out, int max,
-		 int *n)
-{
-	int rc;
-
-	if ((rc = cds_begin(c)) < 0)
-		return rc;
-	rc = update(c, "UPDATE cds_slot SET incarnation = ?, state = 1, beat = beat + 1,"
-		    " beat_wall_ms = ? WHERE sysname = ?", "iit", inc, lib_wall_ms(), sys);
-	if (rc == 0) {
-		snprintf(c->errmsg, sizeof(c->errmsg), "system %s has no slot in the couple data set",
-			 sys);
-		rc = -ESRCH;
-	}
-	if (rc < 0)
-		goto fail;
-	if ((rc = xcf_cds_read(c, out, max)) < 0)
-		goto fail;
-	*n = rc;
-	return cds_commit(c);
-fail:
-	rollback(c);
-	return rc;
-}
-
 /* state and incarnation (and beat) of one slot inside the transaction. */
 static int
 slot_of(struct xcf_cds *c, const char *sys, struct xcf_slot *s)
@@ -315,6 +289,44 @@ slot_of(struct xcf_cds *c, const char *sys, struct xcf_slot *s)
 	}
 	*s = *f;
 	return 0;
+}
+
+int
+xcf_cds_register(struct xcf_cds *c, const char *sys, uint64_t inc, struct xcf_slot *out, int max,
+		 int *n)
+{
+	struct xcf_slot me;
+	int rc, out_rc = 0;
+
+	if ((rc = cds_begin(c)) < 0)
+		return rc;
+	if ((rc = slot_of(c, sys, &me)) < 0)
+		goto fail;
+	/* An incarnation is registered once: a retry of ours that the slot
+	 * shows ACTIVE is a no-op beat, but one already partitioned out (or
+	 * left, or older than the slot's) never comes back to life. */
+	if (me.incarnation > inc || (me.incarnation == inc && me.state != XCF_SLOT_ACTIVE)) {
+		out_rc = XCF_CDS_OUT;
+	} else {
+		rc = update(c, "UPDATE cds_slot SET incarnation = ?, state = 1, beat = beat + 1,"
+			    " beat_wall_ms = ? WHERE sysname = ?", "iit", inc, lib_wall_ms(), sys);
+		if (rc == 0) {
+			snprintf(c->errmsg, sizeof(c->errmsg),
+				 "system %s has no slot in the couple data set", sys);
+			rc = -ESRCH;
+		}
+		if (rc < 0)
+			goto fail;
+	}
+	if ((rc = xcf_cds_read(c, out, max)) < 0)
+		goto fail;
+	*n = rc;
+	if ((rc = cds_commit(c)) < 0)
+		return rc;
+	return out_rc;
+fail:
+	rollback(c);
+	return rc;
 }
 
 int

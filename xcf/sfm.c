@@ -639,6 +639,23 @@ on_reply(struct xcf *x, struct cds_rep *r)
 		}
 		break;
 	case CDS_OP_REGISTER:
+		if (r->rc == XCF_CDS_OUT) {
+			/* Nothing written: that incarnation was partitioned out (a
+			 * register of ours whose answer was lost, then a pill) or
+			 * the slot holds a newer one.  Register a new one. */
+			const struct xcf_slot *s = &me->sfm.slot;
+
+			if (x->self_state == XCF_JOINING && x->req.inc == x->join_inc) {
+				log_info("IXC418I %s WAITS TO JOIN SYSPLEX %s: ITS COUPLE DATA SET "
+					 "SLOT IS %s UNDER INCARNATION %llu; IT REGISTERS A NEW ONE",
+					 self_sys(x), x->couple.sysplex,
+					 xcf_slot_state_name(s->state),
+					 (unsigned long long)s->incarnation);
+				x->join_inc = xcf_new_incarnation(s->incarnation > x->join_inc ?
+								   s->incarnation : x->join_inc);
+			}
+			break;
+		}
 		if (x->self_state != XCF_JOINING || x->req.inc != x->join_inc) {
 			/* xcf_leave came while we registered: take it back. */
 			x->pending_leave_inc = x->req.inc;

@@ -335,8 +335,11 @@ int xcf_cds_read(struct xcf_cds *c, struct xcf_slot *out, int max);
  * cannot be used. */
 int xcf_cds_beat(struct xcf_cds *c, const char *sys, uint64_t inc, struct xcf_slot *out,
 		 int max, int *n);
-/* Registers a new incarnation in our slot (ACTIVE, beat+1), whatever the
- * slot held; every slot into out.  -ESRCH when sys has no slot. */
+/* Registers a new incarnation in our slot (ACTIVE, beat+1); every slot into
+ * out.  XCF_CDS_OUT with nothing written when the slot holds a newer
+ * incarnation, or this one no longer ACTIVE (partitioned out or left: an
+ * incarnation never comes back; a retry of a register that was written is
+ * a beat).  -ESRCH when sys has no slot. */
 int xcf_cds_register(struct xcf_cds *c, const char *sys, uint64_t inc, struct xcf_slot *out,
 		     int max, int *n);
 /* The poison pill, atomically: in one transaction, only if our own slot is

@@ -241,8 +241,19 @@ test_cds_backend(void **state)
 			 -EPERM);
 	assert_int_equal(xcf_cds_pill(db, "SYSA", 11, "SYSB", 21, XCF_CDS_ANY_BEAT, "T", &beat),
 			 -ESTALE);
-	/* It rejoins under a new incarnation. */
+	/* The pilled incarnation never registers again (a retry of a register
+	 * whose answer was lost, arriving after the pill), nor an older one. */
+	assert_int_equal(xcf_cds_register(db, "SYSB", 21, s, XCF_MAX_MEMBERS, &n), XCF_CDS_OUT);
+	assert_int_equal(slot_of(s, n, "SYSB")->state, XCF_SLOT_PARTITIONED);
+	assert_int_equal(slot_of(s, n, "SYSB")->beat, beat);
+	assert_int_equal(xcf_cds_register(db, "SYSB", 20, s, XCF_MAX_MEMBERS, &n), XCF_CDS_OUT);
+	assert_int_equal(slot_of(s, n, "SYSB")->incarnation, 21);
+	/* It rejoins under a new incarnation; a retry of that register is a beat. */
 	assert_int_equal(xcf_cds_register(db, "SYSB", 22, s, XCF_MAX_MEMBERS, &n), 0);
+	beat = slot_of(s, n, "SYSB")->beat;
+	assert_int_equal(xcf_cds_register(db, "SYSB", 22, s, XCF_MAX_MEMBERS, &n), 0);
+	assert_int_equal(slot_of(s, n, "SYSB")->beat, beat + 1);
+	assert_int_equal(slot_of(s, n, "SYSB")->state, XCF_SLOT_ACTIVE);
 	assert_int_equal(xcf_cds_beat(db, "SYSB", 22, s, XCF_MAX_MEMBERS, &n), 0);
 	assert_int_equal(slot_of(s, n, "SYSB")->state, XCF_SLOT_ACTIVE);
 	/* LEFT. */
@@ -548,6 +559,54 @@ test_members(void **state)
 	uv_loop_close(&loop);
 }
 
+/* A slot that shows our next incarnation already partitioned out (a
+ * register whose answer was lost, then a pill by a member that never heard
+ * us): the register is refused and the system registers a newer one
+ * instead of living as a member whose beats the others drop. */
+static void
+test_join_over_pilled_slot(void **state)
+{
+	struct xcf_slot s[XCF_MAX_MEMBERS];
+	char path[128], err[300];
+	struct xcf_cds *db;
+	uint64_t fut, beat;
+	int i, n;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/pilled.db", tmpdir);
+	couple3(&couple, path);
+	assert_int_equal(xcf_cds_format(path, &couple, err, sizeof(err)), 0);
+	db = xcf_cds_open(path, 100, err, sizeof(err));
+	assert_non_null(db);
+	fut = (lib_wall_ms() + 3600000) << 20;	/* above what a join picks now */
+	assert_int_equal(xcf_cds_register(db, "SYSA", 1, s, XCF_MAX_MEMBERS, &n), 0);
+	assert_int_equal(xcf_cds_register(db, "SYSC", fut, s, XCF_MAX_MEMBERS, &n), 0);
+	assert_int_equal(xcf_cds_pill(db, "SYSA", 1, "SYSC", fut, XCF_CDS_ANY_BEAT,
+				      "STATUS UPDATE MISSING", &beat), 0);
+	assert_int_equal(xcf_cds_leave(db, "SYSA", 1), 0);
+	xcf_cds_close(&db);
+
+	assert_int_equal(uv_loop_init(&loop), 0);
+	nodes[0].sys = "SYSA";
+	nodes[1].sys = "SYSB";
+	nodes[2].sys = "SYSC";
+	for (i = 0; i < 3; i++) {
+		nodes[i].self_joins = nodes[i].self_leaves = 0;
+		nodes[i].x = start(i);
+	}
+	WAIT_UNTIL(nodes[0].self_joins && nodes[1].self_joins && nodes[2].self_joins, WAIT_MS);
+	assert_true(info(2, 2)->incarnation > fut);
+	/* The others hear the new SYSC. */
+	WAIT_UNTIL(info(0, 2)->state == XCF_ACTIVE && info(1, 2)->state == XCF_ACTIVE &&
+		   slot_state(0, 2) == XCF_SLOT_ACTIVE, WAIT_MS);
+	assert_int_equal(info(0, 2)->incarnation, info(2, 2)->incarnation);
+	for (i = 0; i < 3; i++)
+		xcf_destroy(&nodes[i].x);
+	while (uv_run(&loop, UV_RUN_NOWAIT))
+		;
+	uv_loop_close(&loop);
+}
+
 static int
 refused(int i)
 {
@@ -617,6 +676,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cds_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cds_no_mutual_pill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_members, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_join_over_pilled_slot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_mismatch, setup, teardown),
 	};
 
