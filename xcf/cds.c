@@ -234,34 +234,77 @@ find_slot(const struct xcf_slot *s, int n, const char *sys)
 	return NULL;
 }
 
-int
-xcf_cds_beat(struct xcf_cds *c, const char *sys, uint64_t inc, struct xcf_slot *out, int max,
-	     int *n)
+/* Every slot into out (*n) inside the transaction, and ours among them;
+ * NULL with *rc = -errno (-ESRCH: sys has no slot). */
+static struct xcf_slot *
+read_mine(struct xcf_cds *c, const char *sys, struct xcf_slot *out, int max, int *n, int *rc)
 {
 	const struct xcf_slot *me;
-	int rc, out_rc = 0;
 
-	if ((rc = cds_begin(c)) < 0)
-		return rc;
-	if ((rc = xcf_cds_read(c, out, max)) < 0)
-		goto fail;
-	*n = rc;
+	if ((*rc = xcf_cds_read(c, out, max)) < 0)
+		return NULL;
+	*n = *rc;
 	me = find_slot(out, *n, sys);
 	if (!me) {
 		snprintf(c->errmsg, sizeof(c->errmsg), "system %s has no slot in the couple data set",
 			 sys);
-		rc = -ESRCH;
-		goto fail;
+		*rc = -ESRCH;
 	}
+	return (struct xcf_slot *)me;
+}
+
+int
+xcf_cds_beat(struct xcf_cds *c, const char *sys, uint64_t inc, struct xcf_slot *out, int max,
+	     int *n)
+{
+	struct xcf_slot *me;
+	int rc, out_rc = 0;
+
+	if ((rc = cds_begin(c)) < 0)
+		return rc;
+	if (!(me = read_mine(c, sys, out, max, n, &rc)))
+		goto fail;
 	if (me->state == XCF_SLOT_ACTIVE && me->incarnation == inc) {
 		rc = update(c, "UPDATE cds_slot SET beat = beat + 1, beat_wall_ms = ?"
 			    " WHERE sysname = ? AND incarnation = ? AND state = 1", "iti",
 			    lib_wall_ms(), sys, inc);
 		if (rc < 0)
 			goto fail;
-		((struct xcf_slot *)me)->beat++;
+		me->beat++;
 	} else {
 		out_rc = XCF_CDS_OUT;
+	}
+	if ((rc = cds_commit(c)) < 0)
+		return rc;
+	return out_rc;
+fail:
+	rollback(c);
+	return rc;
+}
+
+int
+xcf_cds_register(struct xcf_cds *c, const char *sys, uint64_t inc, struct xcf_slot *out, int max,
+		 int *n)
+{
+	struct xcf_slot *me;
+	int rc, out_rc = 0;
+
+	if ((rc = cds_begin(c)) < 0)
+		return rc;
+	if (!(me = read_mine(c, sys, out, max, n, &rc)))
+		goto fail;
+	/* An incarnation is registered once: a retry of ours that the slot
+	 * shows ACTIVE is a no-op beat, but one already partitioned out (or
+	 * left, or older than the slot's) never comes back to life. */
+	if (me->incarnation > inc || (me->incarnation == inc && me->state != XCF_SLOT_ACTIVE)) {
+		out_rc = XCF_CDS_OUT;
+	} else if ((rc = update(c, "UPDATE cds_slot SET incarnation = ?, state = 1,"
+				" beat = beat + 1, beat_wall_ms = ? WHERE sysname = ?", "iit", inc,
+				lib_wall_ms(), sys)) < 0 ||
+		   (rc = xcf_cds_read(c, out, max)) < 0) {
+		goto fail;
+	} else {
+		*n = rc;
 	}
 	if ((rc = cds_commit(c)) < 0)
 		return rc;
@@ -276,57 +319,13 @@ static int
 slot_of(struct xcf_cds *c, const char *sys, struct xcf_slot *s)
 {
 	struct xcf_slot all[XCF_MAX_MEMBERS];
-	const struct xcf_slot *f;
-	int n = xcf_cds_read(c, all, XCF_MAX_MEMBERS);
+	int n, rc;
+	const struct xcf_slot *f = read_mine(c, sys, all, XCF_MAX_MEMBERS, &n, &rc);
 
-	if (n < 0)
-		return n;
-	f = find_slot(all, n, sys);
-	if (!f) {
-		snprintf(c->errmsg, sizeof(c->errmsg), "system %s has no slot in the couple data set",
-			 sys);
-		return -ESRCH;
-	}
+	if (!f)
+		return rc < 0 ? rc : -ESRCH;
 	*s = *f;
 	return 0;
-}
-
-int
-xcf_cds_register(struct xcf_cds *c, const char *sys, uint64_t inc, struct xcf_slot *out, int max,
-		 int *n)
-{
-	struct xcf_slot me;
-	int rc, out_rc = 0;
-
-	if ((rc = cds_begin(c)) < 0)
-		return rc;
-	if ((rc = slot_of(c, sys, &me)) < 0)
-		goto fail;
-	/* An incarnation is registered once: a retry of ours that the slot
-	 * shows ACTIVE is a no-op beat, but one already partitioned out (or
-	 * left, or older than the slot's) never comes back to life. */
-	if (me.incarnation > inc || (me.incarnation == inc && me.state != XCF_SLOT_ACTIVE)) {
-		out_rc = XCF_CDS_OUT;
-	} else {
-		rc = update(c, "UPDATE cds_slot SET incarnation = ?, state = 1, beat = beat + 1,"
-			    " beat_wall_ms = ? WHERE sysname = ?", "iit", inc, lib_wall_ms(), sys);
-		if (rc == 0) {
-			snprintf(c->errmsg, sizeof(c->errmsg),
-				 "system %s has no slot in the couple data set", sys);
-			rc = -ESRCH;
-		}
-		if (rc < 0)
-			goto fail;
-	}
-	if ((rc = xcf_cds_read(c, out, max)) < 0)
-		goto fail;
-	*n = rc;
-	if ((rc = cds_commit(c)) < 0)
-		return rc;
-	return out_rc;
-fail:
-	rollback(c);
-	return rc;
 }
 
 int
