@@ -9,10 +9,13 @@ DVIPA=fd00:100::1
 PORT=8080
 # DATAPATH=BPF|TUN (optional): `sx up` builds the instance with that data
 # path (sysplex up --datapath); unset, the default (BPF where it loads).
+# `up` waits up to UP_TIMEOUT seconds (60; the launcher's default is 20) for
+# the sysplex to form: a busy machine may make members flap a while first.
 sx() {
-	if [ "${1:-}" = up ] && [ -n "${DATAPATH:-}" ]; then
+	if [ "${1:-}" = up ]; then
 		shift
-		"$BIN/sysplex" --instance "$INST" up --datapath "$DATAPATH" "$@"
+		"$BIN/sysplex" --instance "$INST" up --timeout "${UP_TIMEOUT:-60}" \
+			${DATAPATH:+--datapath "$DATAPATH"} "$@"
 	else
 		"$BIN/sysplex" --instance "$INST" "$@"
 	fi
