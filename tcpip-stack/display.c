@@ -1153,10 +1153,13 @@ stack_show_stats(struct stack *s)
 			{ "ptb_limited", c->ptb_limited },
 			{ "full_reports", c->full_reports }, { "vcrt", vipa_vcrt_count(s->vcrt) },
 			{ "syn_evicted", s->dist.syn_evicted },
+			{ "lapse_holds", s->own.holds }, { "lapse_kept", s->own.held_kept },
+			{ "lapse_dropped", s->own.held_dropped },
 		};
 		const struct stack_tgt *t = &s->tgt;
 		const struct counter ct[] = {
 			{ "events", t->events }, { "dumps", t->dumps }, { "repairs", t->repairs },
+			{ "full_bursts", t->full_bursts }, { "full_joined", t->full_joined },
 			{ "digests_sent", t->digests }, { "dropped_reports", t->dropped_reports },
 			{ "conn_msgs", t->sends },
 			{ "connections", vipa_vcrt_count(t->conns) },

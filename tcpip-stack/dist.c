@@ -437,6 +437,18 @@ full_gen_of(struct stack *s, const uint8_t dest[16], int first)
 	return &t->fullgen[i].gen;
 }
 
+/* The generation of the last full report a target started, 0 if none. */
+static uint64_t
+full_gen_peek(const struct stack *s, const uint8_t dest[16])
+{
+	int i;
+
+	for (i = 0; i < XCF_MAX_MEMBERS; i++)
+		if (s->dist.fullgen[i].gen && memcmp(s->dist.fullgen[i].dest, dest, 16) == 0)
+			return s->dist.fullgen[i].gen;
+	return 0;
+}
+
 void
 stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const uint8_t *b,
 		   size_t len)
@@ -462,7 +474,9 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 		struct vipa_conn *c;
 		int created = 0;
 
-		if (!d || !d->owned) {
+		/* Held over our lease lapse (own.c): the table follows the
+		 * reports, so that owning it again needs no full report. */
+		if (!d || (!d->owned && !d->held)) {
 			lib_verdict(&s->bus_verdicts, "connection report for a DVIPA we do not own");
 			continue;
 		}
@@ -558,8 +572,11 @@ stack_dist_on_conn(struct stack *s, const struct xcf_member_info *from, const ui
 			if (created && e && c->per_home && c->bypass == VIPA_BYPASS_BOUND)
 				e->totalconn++;
 		}
-		if (gen)
-			c->listed_gen = gen;
+		/* Listed by the full report in progress, or confirmed alive while
+		 * one is in progress (the target sends a full report in bursts,
+		 * tgt.c: an incremental report between them may be of one its
+		 * walk had passed): its LAST keeps it either way. */
+		c->listed_gen = gen ? gen : full_gen_peek(s, from->xcfaddr);
 		/* Its bypass's pending work, however the state came. */
 		stack_mip6_track(s, c);
 	}

@@ -130,7 +130,7 @@ stack_own_publish(struct stack *s)
 		stack_publish(s, WIRE_XCF_VIPA_ADV, s->own.txbuf, (size_t)n);
 }
 
-static void give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace,
+static void give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace, int keep,
 		    const char *why);
 static void finish_moving(struct stack *s, struct stack_dvipa *d);
 
@@ -143,6 +143,23 @@ not_allowed_why(struct stack *s)
 	if (!xcf_joined(s->xcf))
 		return "NOT A MEMBER OF THE SYSPLEX";
 	return "NO VALID LEASE ON THE COUPLE DATA SET";
+}
+
+/* A lease lapse (we are still a member, we did not leave) of a DVIPA without
+ * the Mobile IPv6 bypass: its VCRT entries are kept (held) rather than
+ * dropped.  Nothing is forwarded for it meanwhile (the guard, the kernel's
+ * lease), but when the lease comes back and nobody else took the DVIPA we
+ * own it again with its routes, and the targets need send nothing but what
+ * changed meanwhile (their reports are applied while held; the digests
+ * check the rest).  Dropping them made every lapse cost a full report of
+ * every connection from every target, which on a busy machine made the
+ * next lapse come sooner.  With the bypass the per-connection binding
+ * work (retries, refreshes, deleting BUs) is an owner's: those are dropped
+ * as before and rebuilt from the targets' reports. */
+static int
+may_hold(struct stack *s, const struct stack_dvipa *d)
+{
+	return !s->left_group && xcf_joined(s->xcf) && !(d->has_dist && d->dist.mip6);
 }
 
 int
@@ -158,7 +175,7 @@ stack_own_guard(struct stack *s)
 		struct stack_dvipa *d = &s->dv[i];
 
 		if (d->owned)
-			give_up(s, d, "", 0, why);
+			give_up(s, d, "", 0, may_hold(s, d), why);
 		else if (d->moving)
 			finish_moving(s, d);
 	}
@@ -380,7 +397,8 @@ drop_dvipa_conn(struct vipa_conn *c, void *arg)
  * keep forwarding for STACK_MOVING_MS (a takeback or a conflict), otherwise
  * stop at once (lease lost, or deactivated: why). */
 static void
-give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace, const char *why)
+give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace, int keep,
+	const char *why)
 {
 	char a[64];
 
@@ -399,8 +417,14 @@ give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace, const
 	}
 	if (!d->moving) {
 		stack_net_route_in(s, d, 0);
-		vipa_vcrt_foreach(s->vcrt, drop_dvipa_conn, &(struct drop_dvipa){ s, d->addr });
-		stack_dist_digest_rebuild(s);
+		if (keep) {
+			d->held = 1;
+			d->held_since_ms = lib_now_ms();
+			s->own.holds++;
+		} else {
+			vipa_vcrt_foreach(s->vcrt, drop_dvipa_conn, &(struct drop_dvipa){ s, d->addr });
+			stack_dist_digest_rebuild(s);
+		}
 		if (d->inherited) {
 			d->has_dist = 0;
 			d->inherited = 0;
@@ -417,6 +441,25 @@ give_up(struct stack *s, struct stack_dvipa *d, const char *to, int grace, const
 		log_info("EZZ8302I VIPA %s GIVEN UP BY %s: %s", a, s->tcpname, why);
 	stack_fast_sync(s);
 	stack_own_publish(s);
+}
+
+/* The entries kept over a lease lapse go: another stack owns the DVIPA (it
+ * rebuilds from the targets' full reports, and so would we after it), we
+ * left the sysplex (a new incarnation starts with nothing), or the DVIPA
+ * went. */
+static void
+release_held(struct stack *s, struct stack_dvipa *d, const char *why)
+{
+	char a[64];
+
+	if (!d->held)
+		return;
+	d->held = 0;
+	vipa_vcrt_foreach(s->vcrt, drop_dvipa_conn, &(struct drop_dvipa){ s, d->addr });
+	stack_dist_digest_rebuild(s);
+	s->own.held_dropped++;
+	log_info("EZD1275I ROUTES OF DYNAMIC VIPA %s KEPT OVER A LEASE LAPSE DROPPED: %s",
+		 vipa_addr_str(d->addr, a, sizeof(a)), why);
 }
 
 static void
@@ -455,6 +498,7 @@ static void
 activate(struct stack *s, struct stack_dvipa *d, const char *from)
 {
 	char a[64];
+	int held;
 
 	if (d->owned)
 		return;
@@ -484,6 +528,15 @@ activate(struct stack *s, struct stack_dvipa *d, const char *from)
 		d->dist.healthswitch = !(d->adv.flags & WIRE_VIPA_F_NOHEALTHSW);
 		d->has_dist = 1;
 		d->inherited = 1;
+	}
+	held = d->held;
+	if (held) {
+		/* Our routes kept over a lease lapse: nobody owned it meanwhile. */
+		d->held = 0;
+		s->own.held_kept++;
+		log_info("EZD1276I DYNAMIC VIPA %s OWNED AGAIN WITH THE %s ROUTES KEPT OVER A LEASE LAPSE "
+			 "OF %llu MS", vipa_addr_str(d->addr, a, sizeof(a)), "VCRT",
+			 (unsigned long long)(lib_now_ms() - d->held_since_ms));
 	}
 	d->owned = 1;
 	d->moving = 0;
@@ -521,6 +574,12 @@ activate(struct stack *s, struct stack_dvipa *d, const char *from)
 		stack_dist_build_adv(d, &m);
 		d->listen_dirty = 1;
 		stack_tgt_apply_dist(s, d, &m, s->member);
+		/* Our own connections as a target: a VCRT rebuilt from nothing
+		 * needs them (the other targets send theirs for the new owner,
+		 * or when our digest shows it is empty); one kept over a lapse
+		 * has them. */
+		if (d->target && !held)
+			stack_tgt_report_full(s, d);
 	}
 	/* Entries kept from a previous life go into the kernel too. */
 	stack_fast_resync(s);
@@ -578,7 +637,7 @@ stack_own_evaluate(struct stack *s)
 			uint8_t o, r;
 
 			if (d->deactivated) {
-				give_up(s, d, "", 0, "DEACTIVATED");
+				give_up(s, d, "", 0, 0, "DEACTIVATED");
 				continue;
 			}
 			if (!self_cand(d, &o, &r)) {
@@ -587,7 +646,7 @@ stack_own_evaluate(struct stack *s)
 			}
 			if (active && better(active->origin, active->rank, active->member, o, r,
 					     s->member)) {
-				give_up(s, d, active->member, 1, "");
+				give_up(s, d, active->member, 1, 0, "");
 				continue;
 			}
 			if (active) {
@@ -603,10 +662,12 @@ stack_own_evaluate(struct stack *s)
 				if (definer->flags & WIRE_VIPA_F_WHENIDLE)
 					vipa_vcrt_foreach(s->vcrt, conns_of, &cnt);
 				if (cnt.n == 0)
-					give_up(s, d, definer->member, 1, "");
+					give_up(s, d, definer->member, 1, 0, "");
 			}
 			continue;
 		}
+		if (d->held && active && strcmp(active->member, s->member) != 0)
+			release_held(s, d, "ANOTHER STACK OWNS IT");
 		/* (A stack still forwarding a DVIPA it gave up may take it back at
 		 * once when it is the best candidate again: REACTIVATE.)  Nothing
 		 * is taken while somebody is in doubt: a failed owner must have
@@ -677,9 +738,10 @@ void
 stack_own_delete(struct stack *s, struct stack_dvipa *d)
 {
 	if (d->owned)
-		give_up(s, d, "", 0, "VIPADELETE");
+		give_up(s, d, "", 0, 0, "VIPADELETE");
 	else if (d->moving)
 		finish_moving(s, d);
+	release_held(s, d, "VIPADELETE");
 	d->defined = 0;
 	d->backup = 0;
 	d->rank = 0;
@@ -696,9 +758,10 @@ stack_own_out(struct stack *s)
 		struct stack_dvipa *d = &s->dv[i];
 
 		if (d->owned)
-			give_up(s, d, "", 0, not_allowed_why(s));
+			give_up(s, d, "", 0, 0, not_allowed_why(s));
 		else if (d->moving)
 			finish_moving(s, d);
+		release_held(s, d, not_allowed_why(s));
 		d->ncand = 0;
 		d->owner[0] = '\0';
 		d->owner_lost_ms = 0;

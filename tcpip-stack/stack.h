@@ -126,6 +126,12 @@ struct stack_dvipa {
 					 * still while our connections of it live */
 	struct wire_xcf_dist_adv adv;
 	int listen_dirty;		/* send a full listener report */
+	uint64_t owner_inc;		/* target: the incarnation of owner we report to */
+	/* routing stack: our lease lapsed while we owned it and nobody else
+	 * took it: its VCRT entries are kept (not forwarded for) until we own
+	 * it again or another stack does (own.c, "held") */
+	int held;
+	uint64_t held_since_ms;
 	uint16_t rdy[VIPA_MAX_PORTS];	/* listeners per adv.ports[i] */
 	/* ownership (own.c): what every other live stack advertises for it */
 	struct stack_cand {
@@ -229,6 +235,32 @@ struct stack_tgt_event {
 };
 
 #define STACK_TGT_EVQ_MAX 65536
+/* A full report goes in bursts of at most STACK_TGT_FULL_BURST messages of
+ * WIRE_XCF_MAX_CONN connections, one burst every STACK_TGT_FULL_PACE_MS
+ * (about 400,000 connections/s), so that the loop (the couple data set
+ * lease, the events) runs between them. */
+#define STACK_TGT_FULL_BURST 8
+#define STACK_TGT_FULL_PACE_MS 10
+
+/* Why a target sends the owner of a DVIPA a full report (stack_tgt_full_needed). */
+enum stack_full_why {
+	STACK_FULL_NONE = 0,
+	STACK_FULL_NEW_TARGET,		/* we became a target of the DVIPA */
+	STACK_FULL_NEW_OWNER,		/* another stack owns it (takeover, takeback) */
+	STACK_FULL_OWNER_INC,		/* the same owner, a new incarnation (restart, rejoin) */
+	STACK_FULL_REBUILD,		/* we own it and rebuild our VCRT (it was dropped) */
+	STACK_FULL_ASKED,		/* TGT_SYNC_REQ: the owner's digest differed */
+};
+
+/* A full report of one DVIPA in progress (tgt.c): the owner it goes to and
+ * the next pool id of our connection table to look at. */
+struct stack_tgt_full {
+	int on;				/* wanted or in progress */
+	int started;			/* its FIRST message went */
+	uint32_t next;
+	uint64_t inc;			/* the owner's incarnation */
+	char owner[XCF_NAME_LEN + 1];
+};
 
 /* The server efficiency fraction (SEF) of one listener (DVIPA, port), as the
  * target measures it: of its socket polls, `late` found a connection still
@@ -286,6 +318,13 @@ struct stack_tgt {
 	uint64_t sp_ask_ms;
 	struct wire_xcf_tgt_conn connmsg;	/* the TGT_CONN being built */
 	uint8_t txbuf[WIRE_XCF_MAX_BODY];
+	/* Full reports: one in progress at a time (the owner keeps one report
+	 * generation per target), paced by full_timer. */
+	struct stack_tgt_full full[VIPA_MAX_DVIPA];
+	uv_timer_t full_timer;
+	int full_timer_init;
+	uint64_t full_bursts;		/* bursts sent from the timer */
+	uint64_t full_joined;		/* requests a report in progress answers */
 };
 
 /* ---- mip6.c: the Mobile IPv6 bypass ------------------------------------------------- */
@@ -455,6 +494,9 @@ struct stack_own {
 	int nheard;
 	uv_timer_t timer;		/* re-evaluates ownership when a wait ends */
 	int timer_init;
+	/* lease lapses of DVIPAs we owned (SYSPLEX$STATS): VCRTs held, owned
+	 * again with them, dropped (another owner, we left) */
+	uint64_t holds, held_kept, held_dropped;
 	uint8_t txbuf[WIRE_XCF_MAX_BODY];
 };
 
@@ -724,7 +766,24 @@ struct vipa_conn *stack_tgt_conn(struct stack *s, const struct vipa_conn_key *k,
 /* A full socket table dump: connections and listeners, differences
  * reported. */
 void stack_tgt_poll(struct stack *s);
+/* A full report of d to its owner, paced (STACK_TGT_FULL_BURST messages at
+ * once, the rest from a timer); one already in progress to the same owner
+ * and incarnation answers the request. */
 void stack_tgt_report_full(struct stack *s, struct stack_dvipa *d);
+/* The next burst of the full report in progress (the pacing timer's work;
+ * unit tests call it directly); returns 1 while one remains. */
+int stack_tgt_full_continue(struct stack *s);
+/* The decision (pure; unit-tested): must a target send the owner of a DVIPA
+ * a full report after a DIST_ADV?  was/is: we were/are a target of it;
+ * old_owner, old_inc: whom we reported to, and its incarnation (0: not
+ * known); owner, inc: the DIST_ADV's sender.  Only a new target, a new owner
+ * or a new incarnation of the owner need one; the owner's lease lapsing and
+ * coming back (same owner, same incarnation), a changed distribution
+ * (weights, ports) or the DIST_ADV repeated every second do not. */
+enum stack_full_why stack_tgt_full_needed(int was, int is, const char *old_owner,
+					  uint64_t old_inc, const char *owner, uint64_t inc);
+/* Closes the pacing timer (stack_state_close). */
+void stack_tgt_close(struct stack *s);
 /* Full reports of every DVIPA we are a target of. */
 void stack_tgt_report_all(struct stack *s);
 /* SYSPLEXPORTS: the routing stack granted (or refused) us port blocks. */

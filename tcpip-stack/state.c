@@ -44,6 +44,7 @@ void
 stack_state_close(struct stack *s)
 {
 	stack_own_fini(s);
+	stack_tgt_close(s);
 	stack_bus_fini(s);
 }
 

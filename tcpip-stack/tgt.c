@@ -92,21 +92,10 @@ conn_forget(struct stack *s, const struct vipa_conn_key *key)
 		digest_update(s, &k, 0);
 }
 
+/* The record of connection c in a TGT_CONN. */
 static void
-queue_event(struct stack *s, int dv, const struct vipa_conn *c, uint8_t event)
+conn_record(struct wire_xcf_conn *r, const struct vipa_conn *c, uint8_t event)
 {
-	struct stack_tgt *t = &s->tgt;
-	struct wire_xcf_conn *r;
-
-	if (!t->evq && !(t->evq = calloc(STACK_TGT_EVQ_MAX, sizeof(*t->evq))))
-		return;
-	if (t->nev == STACK_TGT_EVQ_MAX) {
-		/* The next periodic full report repairs what is lost here. */
-		lib_verdict(&s->bus_verdicts, "connection event queue full");
-		return;
-	}
-	t->evq[t->nev].dv = (uint8_t)dv;
-	r = &t->evq[t->nev].r;
 	memset(r, 0, sizeof(*r));
 	r->event = event;
 	memcpy(r->dvipa, c->key.dvipa, 16);
@@ -118,6 +107,22 @@ queue_event(struct stack *s, int dv, const struct vipa_conn *c, uint8_t event)
 	/* The binding's last BU sequence number (BIND_INFO): a routing stack
 	 * that takes the DVIPA over continues it. */
 	r->seq = c->bypass == VIPA_BYPASS_BOUND ? c->bu_seq : 0;
+}
+
+static void
+queue_event(struct stack *s, int dv, const struct vipa_conn *c, uint8_t event)
+{
+	struct stack_tgt *t = &s->tgt;
+
+	if (!t->evq && !(t->evq = calloc(STACK_TGT_EVQ_MAX, sizeof(*t->evq))))
+		return;
+	if (t->nev == STACK_TGT_EVQ_MAX) {
+		/* The owner's digest check finds what is lost here. */
+		lib_verdict(&s->bus_verdicts, "connection event queue full");
+		return;
+	}
+	t->evq[t->nev].dv = (uint8_t)dv;
+	conn_record(&t->evq[t->nev].r, c, event);
 	t->nev++;
 }
 
@@ -759,21 +764,6 @@ stack_tgt_stop(struct stack *s)
 	uv_close((uv_handle_t *)&t->ev_timer, NULL);
 }
 
-struct full_ctx {
-	struct stack *s;
-	int dv;
-};
-
-static int
-full_cb(struct vipa_conn *c, void *arg)
-{
-	struct full_ctx *f = arg;
-
-	if (memcmp(c->key.dvipa, f->s->dv[f->dv].addr, 16) == 0)
-		queue_event(f->s, f->dv, c, WIRE_CONN_EST);
-	return 0;
-}
-
 /* SYSPLEXPORTS: ask the routing stack of d for our port blocks (the ones we
  * have, when another routing stack gave them to us). */
 static void
@@ -810,25 +800,159 @@ sysports_check(struct stack *s, struct stack_dvipa *d)
 	sysports_ask(s, d);
 }
 
+static uint64_t
+owner_inc(struct stack *s, const char *owner)
+{
+	const struct xcf_member_info *m = owner[0] ? xcf_member(s->xcf, owner) : NULL;
+
+	return m ? m->incarnation : 0;
+}
+
+enum stack_full_why
+stack_tgt_full_needed(int was, int is, const char *old_owner, uint64_t old_inc,
+		      const char *owner, uint64_t inc)
+{
+	if (!is || !owner[0])
+		return STACK_FULL_NONE;
+	if (!was)
+		return STACK_FULL_NEW_TARGET;
+	if (strcmp(old_owner, owner) != 0)
+		return STACK_FULL_NEW_OWNER;
+	if (old_inc && inc && old_inc != inc)
+		return STACK_FULL_OWNER_INC;
+	return STACK_FULL_NONE;
+}
+
+/* One message of the full report f of DVIPA index dv (t->connmsg). */
+static void
+full_send(struct stack *s, struct stack_tgt_full *f, int last)
+{
+	struct wire_xcf_tgt_conn *m = &s->tgt.connmsg;
+
+	m->flags = WIRE_XCF_F_FULL | (f->started ? 0 : WIRE_XCF_F_FIRST) |
+		   (last ? WIRE_XCF_F_LAST : 0);
+	send_connmsg(s, f->owner);
+	f->started = 1;
+	m->n = 0;
+}
+
+/* Up to budget messages of the full report of DVIPA index dv; returns the
+ * budget left (0: the report goes on later).  A connection that comes
+ * after the walk passed its pool id is reported incrementally (the owner
+ * keeps what a report in progress did not list when an incremental report
+ * confirmed it, dist.c); one that ends is reported ended either way. */
+static int
+full_step(struct stack *s, int dv, int budget)
+{
+	struct stack_tgt *t = &s->tgt;
+	struct stack_tgt_full *f = &t->full[dv];
+	struct stack_dvipa *d = &s->dv[dv];
+	struct wire_xcf_tgt_conn *m = &t->connmsg;
+	uint32_t cap = (uint32_t)vipa_vcrt_capacity(t->conns);
+
+	m->n = 0;
+	memcpy(m->scope, d->addr, 16);
+	while (f->next < cap) {
+		struct vipa_conn *c = vipa_vcrt_at(t->conns, f->next++);
+
+		if (!c || memcmp(c->key.dvipa, d->addr, 16) != 0)
+			continue;
+		conn_record(&m->c[m->n++], c, WIRE_CONN_EST);
+		if (m->n == WIRE_XCF_MAX_CONN) {
+			/* One that fills up exactly at the end is not known to
+			 * be the last: an empty LAST message follows it then. */
+			full_send(s, f, 0);
+			if (--budget == 0)
+				return 0;
+		}
+	}
+	full_send(s, f, 1);
+	f->on = 0;
+	return budget > 1 ? budget - 1 : 0;
+}
+
+static void
+full_timer_cb(uv_timer_t *h)
+{
+	struct stack *s = h->data;
+
+	s->tgt.full_bursts++;
+	stack_tgt_full_continue(s);
+}
+
+int
+stack_tgt_full_continue(struct stack *s)
+{
+	struct stack_tgt *t = &s->tgt;
+	int budget = STACK_TGT_FULL_BURST, i, k, more = 0;
+
+	/* Held incremental reports go first, on their own. */
+	stack_tgt_flush(s);
+	while (budget > 0) {
+		/* The one started first, then the others in order: one at a time,
+		 * as the owner keeps one report generation per target. */
+		for (k = -1, i = 0; i < s->ndv && k < 0; i++)
+			if (t->full[i].on && t->full[i].started)
+				k = i;
+		for (i = 0; i < s->ndv && k < 0; i++)
+			if (t->full[i].on)
+				k = i;
+		if (k < 0)
+			break;
+		if (!s->dv[k].target || !s->dv[k].owner[0]) {
+			t->full[k].on = 0;	/* no target, or no owner, any more */
+			continue;
+		}
+		if (strcmp(t->full[k].owner, s->dv[k].owner) != 0) {
+			/* The owner changed meanwhile: the new one gets it all. */
+			lib_strlcpy(t->full[k].owner, s->dv[k].owner, sizeof(t->full[k].owner));
+			t->full[k].inc = owner_inc(s, s->dv[k].owner);
+			t->full[k].next = 0;
+			t->full[k].started = 0;
+			s->cnt.full_reports++;
+		}
+		budget = full_step(s, k, budget);
+	}
+	for (i = 0; i < s->ndv; i++)
+		more |= t->full[i].on;
+	if (more && s->loop) {
+		if (!t->full_timer_init) {
+			uv_timer_init(s->loop, &t->full_timer);
+			t->full_timer.data = s;
+			t->full_timer_init = 1;
+		}
+		uv_timer_start(&t->full_timer, full_timer_cb, STACK_TGT_FULL_PACE_MS, 0);
+	}
+	return more;
+}
+
 /* Sends the owner everything we know about a DVIPA: listeners and every live
  * connection (the owner drops our routes that are not listed). */
 void
 stack_tgt_report_full(struct stack *s, struct stack_dvipa *d)
 {
-	struct full_ctx f = { s, (int)(d - s->dv) };
+	struct stack_tgt_full *f = &s->tgt.full[d - s->dv];
+	uint64_t inc;
 
 	if (!d->owner[0])
 		return;
 	sysports_check(s, d);
 	send_listen(s, d);
-	/* Held incremental reports go first, on their own. */
-	stack_tgt_flush(s);
+	inc = owner_inc(s, d->owner);
+	if (f->on && strcmp(f->owner, d->owner) == 0 && f->inc == inc) {
+		/* The one in progress lists what this one would. */
+		s->tgt.full_joined++;
+		return;
+	}
+	/* Only after a takeover or a rejoin, or when asked (the digests
+	 * differed): never periodically. */
 	s->cnt.full_reports++;
-	/* A full report: only when asked (the digests differed), after a
-	 * takeover or a rejoin. */
-	vipa_vcrt_foreach(s->tgt.conns, full_cb, &f);
-	flush_events(s, f.dv, 1);
-	s->tgt.nev = 0;
+	f->on = 1;
+	f->started = 0;
+	f->next = 0;
+	f->inc = inc;
+	lib_strlcpy(f->owner, d->owner, sizeof(f->owner));
+	stack_tgt_full_continue(s);
 }
 
 void
@@ -839,6 +963,17 @@ stack_tgt_report_all(struct stack *s)
 	for (i = 0; i < s->ndv; i++)
 		if (s->dv[i].target)
 			stack_tgt_report_full(s, &s->dv[i]);
+}
+
+void
+stack_tgt_close(struct stack *s)
+{
+	struct stack_tgt *t = &s->tgt;
+
+	if (t->full_timer_init && !uv_is_closing((uv_handle_t *)&t->full_timer))
+		uv_close((uv_handle_t *)&t->full_timer, NULL);
+	t->full_timer_init = 0;
+	memset(t->full, 0, sizeof(t->full));
 }
 
 void
@@ -924,8 +1059,12 @@ void
 stack_tgt_apply_dist(struct stack *s, struct stack_dvipa *d, const struct wire_xcf_dist_adv *m,
 		     const char *owner)
 {
-	int i, me = m->ndest == 0;
+	int i, me = m->ndest == 0, was = d->target;
+	uint64_t inc = owner_inc(s, owner);
+	char old_owner[XCF_NAME_LEN + 1];
+	enum stack_full_why why;
 
+	lib_strlcpy(old_owner, d->owner, sizeof(old_owner));
 	for (i = 0; i < m->ndest && !me; i++)
 		if (memcmp(m->dest[i].xcf, stack_self_addr(s, d->addr), 16) == 0)
 			me = 1;
@@ -963,8 +1102,12 @@ stack_tgt_apply_dist(struct stack *s, struct stack_dvipa *d, const struct wire_x
 		drain_check(s, d);
 	}
 	stack_fast_sync(s);
-	if (d->target && d->listen_dirty)
+	why = stack_tgt_full_needed(was, d->target, old_owner, d->owner_inc, owner, inc);
+	d->owner_inc = inc;
+	if (why)
 		stack_tgt_report_full(s, d);
+	else if (d->target && d->listen_dirty)
+		send_listen(s, d);	/* the listeners only: the connections are known */
 }
 
 void
@@ -972,9 +1115,11 @@ stack_tgt_stop_all(struct stack *s)
 {
 	int i;
 
+	memset(s->tgt.full, 0, sizeof(s->tgt.full));
 	for (i = 0; i < s->ndv; i++) {
 		struct stack_dvipa *d = &s->dv[i];
 		d->draining = 0;
+		d->owner_inc = 0;
 		if (d->target) {
 			d->target = 0;
 			if (s->tgt.ev)

@@ -284,16 +284,84 @@ test_flags_follow_ownership_and_lease(void **state)
 	report("SYSB", 41000, WIRE_CONN_EST);
 	assert_kernel(41000, XB);
 
-	/* The lease lapses: the DVIPA is given up at once, its connections
-	 * leave the VCRT and the kernel, and the program's lease is over. */
+	/* The lease lapses: the DVIPA is given up at once (the program
+	 * forwards for it no more: not OWNED, its lease over), but its routes
+	 * are held: a lapse the owner recovers from must not cost a full
+	 * report of every connection from every target. */
 	fake_bus.lease_ok = 0;
 	assert_int_equal(stack_own_guard(&st), 0);
 	assert_false(dv()->owned);
-	assert_null(vcrt(41000));
-	assert_kernel(41000, NULL);
+	assert_true(dv()->held);
+	assert_non_null(vcrt(41000));
 	assert_int_equal(fake_kdp_flags(DV) & (KDP_DVIPA_OWNED | KDP_DVIPA_MOVING), 0);
 	stack_fast_sync(&st);
 	assert_true(fake_kdp.lease_ms <= lib_now_ms());
+	/* Reports still reach the held table. */
+	report("SYSB", 41001, WIRE_CONN_EST);
+	report("SYSB", 41000, WIRE_CONN_END);
+	assert_non_null(vcrt(41001));
+	assert_null(vcrt(41000));
+
+	/* The lease comes back and nobody took the DVIPA: ours again, with
+	 * its routes, and nothing asked of the targets. */
+	fake_bus.lease_ok = 1;
+	stack_own_evaluate(&st);
+	assert_true(dv()->owned);
+	assert_false(dv()->held);
+	assert_int_equal(st.own.held_kept, 1);
+	assert_non_null(vcrt(41001));
+	assert_kernel(41001, XB);
+	assert_int_equal(fake_kdp_flags(DV) & KDP_DVIPA_OWNED, KDP_DVIPA_OWNED);
+	assert_int_equal(fake_bus_count(1, WIRE_XCF_TGT_SYNC_REQ), 0);
+}
+
+/* A lapse after which another stack owns the DVIPA: the held routes go. */
+static void
+test_lapse_then_other_owner(void **state)
+{
+	struct wire_xcf_vipa_adv adv;
+
+	(void)state;
+	assert_int_equal(stack_fast_start(&st), 0);
+	own();
+	report("SYSB", 41000, WIRE_CONN_EST);
+	fake_bus.lease_ok = 0;
+	assert_int_equal(stack_own_guard(&st), 0);
+	assert_true(dv()->held);
+	assert_non_null(vcrt(41000));
+	/* SYSB (its backup) advertises it ACTIVE. */
+	memset(&adv, 0, sizeof(adv));
+	adv.n = 1;
+	memcpy(adv.v[0].addr, DV, 16);
+	adv.v[0].origin = WIRE_VIPA_BACKUP;
+	adv.v[0].rank = 100;
+	adv.v[0].status = WIRE_VIPA_ACTIVE;
+	stack_own_on_adv(&st, member("SYSB"), &adv);
+	assert_false(dv()->owned);
+	assert_false(dv()->held);
+	assert_null(vcrt(41000));
+	assert_kernel(41000, NULL);
+	assert_int_equal(st.own.held_dropped, 1);
+	/* Its reports are not ours to apply now. */
+	report("SYSB", 41002, WIRE_CONN_EST);
+	assert_null(vcrt(41002));
+}
+
+/* Leaving the sysplex (a new incarnation starts with nothing) drops them. */
+static void
+test_lapse_then_out(void **state)
+{
+	(void)state;
+	assert_int_equal(stack_fast_start(&st), 0);
+	own();
+	report("SYSB", 41000, WIRE_CONN_EST);
+	fake_bus.lease_ok = 0;
+	assert_int_equal(stack_own_guard(&st), 0);
+	assert_true(dv()->held);
+	stack_own_out(&st);
+	assert_false(dv()->held);
+	assert_null(vcrt(41000));
+	assert_kernel(41000, NULL);
 }
 
 /* ---- connections ------------------------------------------------------------------------ */
@@ -595,6 +663,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bpf, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_flags_follow_ownership_and_lease, setup,
 						fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_lapse_then_other_owner, setup, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_lapse_then_out, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_conn_ends, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_conn_expires, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_repairs, setup, fake_stack_teardown),

@@ -283,6 +283,167 @@ test_dist_adv_repeat(void **state)
 	assert_int_equal(st.cnt.full_reports, full);
 }
 
+/* The decision itself, trigger by trigger. */
+static void
+test_full_needed(void **state)
+{
+	(void)state;
+	/* Becoming a target: the owner has nothing of ours yet. */
+	assert_int_equal(stack_tgt_full_needed(0, 1, "", 0, "SYSATCPCS", 1), STACK_FULL_NEW_TARGET);
+	/* Takeover, takeback: another owner rebuilds its VCRT. */
+	assert_int_equal(stack_tgt_full_needed(1, 1, "SYSATCPCS", 1, "SYSBTCPCS", 1),
+			 STACK_FULL_NEW_OWNER);
+	/* After the owner left our view (its departure cleared it). */
+	assert_int_equal(stack_tgt_full_needed(1, 1, "", 0, "SYSATCPCS", 2), STACK_FULL_NEW_OWNER);
+	/* The same owner restarted or rejoined: a new incarnation. */
+	assert_int_equal(stack_tgt_full_needed(1, 1, "SYSATCPCS", 1, "SYSATCPCS", 2),
+			 STACK_FULL_OWNER_INC);
+	/* The same owner and incarnation: its lease lapsed and came back,
+	 * the DIST_ADV repeated, or a changed distribution: nothing. */
+	assert_int_equal(stack_tgt_full_needed(1, 1, "SYSATCPCS", 1, "SYSATCPCS", 1), STACK_FULL_NONE);
+	/* An incarnation not known on one side decides nothing. */
+	assert_int_equal(stack_tgt_full_needed(1, 1, "SYSATCPCS", 0, "SYSATCPCS", 3), STACK_FULL_NONE);
+	/* No target (any more), or no owner: nothing to report. */
+	assert_int_equal(stack_tgt_full_needed(1, 0, "SYSATCPCS", 1, "SYSBTCPCS", 1), STACK_FULL_NONE);
+	assert_int_equal(stack_tgt_full_needed(0, 1, "", 0, "", 0), STACK_FULL_NONE);
+}
+
+static void
+dist_adv_from(const char *sys, uint64_t inc, uint16_t weight)
+{
+	static struct wire_xcf_dist_adv m;
+	static uint8_t buf[2048];
+	ssize_t n;
+
+	memset(&m, 0, sizeof(m));
+	memcpy(m.dvipa, DV, 16);
+	m.method = VIPA_DIST_ROUNDROBIN;
+	m.nports = 1;
+	m.ports[0] = 8080;
+	if (weight) {
+		m.ndest = 1;
+		memcpy(m.dest[0].xcf, B_XCF, 16);
+		m.dest[0].weight = weight;
+	}
+	n = wire_xcf_dist_adv_encode(&m, buf, sizeof(buf));
+	assert_true(n > 0);
+	stack_dist_on_adv(&st, fake_bus_member(sys, "TCPCS", sys[3] == 'A' ? A_XCF : OTHER,
+					       XCF_ACTIVE, inc), buf, (size_t)n);
+}
+
+/* The owner's VIPA_ADV: ACTIVE, or not (its lease lapsed). */
+static void
+vipa_adv_from(const char *sys, uint64_t inc, uint8_t status)
+{
+	struct wire_xcf_vipa_adv m;
+
+	memset(&m, 0, sizeof(m));
+	m.n = 1;
+	memcpy(m.v[0].addr, DV, 16);
+	m.v[0].origin = sys[3] == 'A' ? WIRE_VIPA_DEFINE : WIRE_VIPA_BACKUP;
+	m.v[0].rank = 100;
+	m.v[0].status = status;
+	stack_own_on_adv(&st, fake_bus_member(sys, "TCPCS", sys[3] == 'A' ? A_XCF : OTHER,
+					      XCF_ACTIVE, inc), &m);
+}
+
+/* The triggers as they come: a lapse and renewal of the owner's lease, a
+ * changed distribution, a new incarnation, a new owner. */
+static void
+test_full_triggers(void **state)
+{
+	uint64_t full;
+	int listens;
+
+	(void)state;
+	event(KDP_EV_ESTABLISHED, DV, 8080, 40001);
+	st.dv[0].target = 0;
+	st.dv[0].owner[0] = '\0';
+	dist_adv_from("SYSA", 1, 0);
+	assert_int_equal(st.dv[0].target, 1);
+	full = st.cnt.full_reports;
+	assert_int_equal(full, 1);
+
+	/* SYSA's lease lapses (its VIPA_ADV says BACKUP) and comes back
+	 * (ACTIVE, the same DIST_ADV): no full report. */
+	vipa_adv_from("SYSA", 1, WIRE_VIPA_BACKUP_ST);
+	vipa_adv_from("SYSA", 1, WIRE_VIPA_ACTIVE);
+	dist_adv_from("SYSA", 1, 0);
+	assert_int_equal(st.cnt.full_reports, full);
+
+	/* A changed distribution: our listeners again, not our connections. */
+	listens = fake_bus_count(1, WIRE_XCF_TGT_LISTEN);
+	dist_adv_from("SYSA", 1, 5);
+	assert_int_equal(st.cnt.full_reports, full);
+	assert_true(fake_bus_count(1, WIRE_XCF_TGT_LISTEN) > listens);
+
+	/* SYSA restarted (a new incarnation): it rebuilds. */
+	dist_adv_from("SYSA", 2, 5);
+	assert_int_equal(st.cnt.full_reports, full + 1);
+	dist_adv_from("SYSA", 2, 5);
+	assert_int_equal(st.cnt.full_reports, full + 1);
+
+	/* SYSC takes it over: it rebuilds. */
+	vipa_adv_from("SYSA", 2, WIRE_VIPA_BACKUP_ST);
+	vipa_adv_from("SYSC", 1, WIRE_VIPA_ACTIVE);
+	dist_adv_from("SYSC", 1, 5);
+	assert_string_equal(st.dv[0].owner, "SYSCTCPCS");
+	assert_int_equal(st.cnt.full_reports, full + 2);
+	assert_string_equal(fake_bus_last(1, WIRE_XCF_TGT_CONN)->member, "SYSCTCPCS");
+
+	/* A TGT_SYNC_REQ (the owner's digest differed): one for that DVIPA. */
+	stack_tgt_on_sync(&st, DV);
+	assert_int_equal(st.cnt.full_reports, full + 3);
+}
+
+/* A full report larger than a burst goes on from the timer, resumes where
+ * it stopped, lists every connection once, and a request meanwhile is
+ * answered by it (not restarted). */
+static void
+test_full_paced(void **state)
+{
+	const int total = STACK_TGT_FULL_BURST * WIRE_XCF_MAX_CONN * 2 + 100;
+	int i, nmsg, listed = 0, first = 0, last = 0, rounds = 0;
+	struct vipa_conn_key k;
+	int created;
+
+	(void)state;
+	for (i = 0; i < total; i++) {
+		key(&k, (uint16_t)(10000 + i));
+		memcpy(k.dvipa, DV, 16);
+		assert_non_null(stack_tgt_conn(&st, &k, &created));
+		assert_true(created);
+	}
+	fake_bus_clear_sent();
+	stack_tgt_report_full(&st, &st.dv[0]);
+	/* One burst at once, FIRST without LAST. */
+	assert_int_equal(fake_bus_count(1, WIRE_XCF_TGT_CONN), STACK_TGT_FULL_BURST);
+	assert_true(st.tgt.full[0].on);
+	/* Asked again meanwhile: the report in progress answers. */
+	stack_tgt_on_sync(&st, DV);
+	assert_int_equal(st.tgt.full_joined, 1);
+	assert_int_equal(st.cnt.full_reports, 1);
+	while (stack_tgt_full_continue(&st))
+		assert_true(++rounds < 10);
+	nmsg = fake_bus.nsent;
+	assert_true(nmsg < FAKE_MAX_MSGS);	/* every message kept */
+	for (i = 0; i < nmsg; i++) {
+		const struct fake_msg *fm = &fake_bus.sent[i];
+
+		if (fm->type != WIRE_XCF_TGT_CONN)
+			continue;
+		assert_int_equal(wire_xcf_tgt_conn_decode(&conn_msg, fm->body, fm->len, NULL), 0);
+		assert_true(conn_msg.flags & WIRE_XCF_F_FULL);
+		first += !!(conn_msg.flags & WIRE_XCF_F_FIRST);
+		last += !!(conn_msg.flags & WIRE_XCF_F_LAST);
+		listed += conn_msg.n;
+	}
+	assert_int_equal(first, 1);
+	assert_int_equal(last, 1);
+	assert_int_equal(listed, total);
+	assert_false(st.tgt.full[0].on);
+}
+
 /* ---- the routing stack -------------------------------------------------------------- */
 
 /* SYSA owns DV; SYSB is a target. */
@@ -436,6 +597,24 @@ test_owner_digest(void **state)
 	assert_int_equal(syncs(), 3);
 }
 
+/* An incremental report between the bursts of a full report (a connection
+ * the target's walk had passed) survives the report's LAST. */
+static void
+test_owner_during_full(void **state)
+{
+	static const uint16_t a[] = { 41001 }, b[] = { 41002 }, c[] = { 41005 }, old[] = { 41009 };
+
+	(void)state;
+	report(WIRE_CONN_EST, 0, old, 1);
+	report(WIRE_CONN_EST, WIRE_XCF_F_FULL | WIRE_XCF_F_FIRST, a, 1);
+	report(WIRE_CONN_EST, 0, c, 1);
+	report(WIRE_CONN_EST, WIRE_XCF_F_FULL | WIRE_XCF_F_LAST, b, 1);
+	/* 41009, listed by nothing since, is gone; the other three stay. */
+	assert_int_equal(vipa_vcrt_count(st.vcrt), 3);
+	digest((const uint16_t[]){ 41001, 41002, 41005 }, 3);
+	assert_int_equal(syncs(), 0);
+}
+
 int
 main(void)
 {
@@ -445,7 +624,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_target_hold, setup_target, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_dist_adv_repeat, setup_target,
 						fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_full_needed, setup_target, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_full_triggers, setup_target, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_full_paced, setup_target, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_owner_digest, setup_owner, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_owner_during_full, setup_owner, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_owner_digest, setup_owner4, teardown_owner4),
 	};
 
