@@ -94,28 +94,35 @@ every_rdy() {
 src_of() { echo "fd00:1::${1#CLIENT}:$2"; }
 srcs() { local i l=""; for i in $(seq 1 "$NSRC"); do l="$l${l:+,}$(src_of "$1" "$i")"; done; echo "$l"; }
 
-# hold N: N more idle connections, half from each client; waits until they
-# are established (the holders say so) and the routing stack routes them all.
+# hold N: N more idle connections, half from each client, opened at most
+# IDLE_OPEN_RATE (default 2000) a second in all (shared by the holders), so
+# that building a large level does not itself starve the stacks' couple data
+# set leases on a small machine; waits until they are established (the
+# holders say so) and the routing stack routes them all.
 HELD=0
+OPEN_RATE=${IDLE_OPEN_RATE:-2000}
 hold() {
-	local n=$1 h f m
+	local n=$1 h f m nh rate t0
 	[ "$n" -gt 0 ] || return 0
+	nh=$((2 * $(chunks $((n / 2)) | wc -l)))
+	rate=$(calc "$OPEN_RATE / $nh" 1)
+	t0=$(now)
 	for h in CLIENT1 CLIENT2; do
 		# One process per 15,000 connections (the descriptor limit).
 		for m in $(chunks $((n / 2))); do
 			k=$((k + 1)); f=$FIFOS/$h.$k
 			mkfifo "$f.in"
 			ip netns exec "$INST-$h" python3 tests/tools/idle_conns.py hold fd00:100::1 7777 "$m" \
-				"$(srcs $h)" <"$f.in" >"$f.out" &
+				"$(srcs $h)" "$rate" <"$f.in" >"$f.out" &
 			HOLDERS="$HOLDERS $!"
 			exec {fd}>"$f.in"	# keeps the holder's stdin open until we exit
 			OUTS="$OUTS $f.out"
 		done
 	done
 	for f in $OUTS; do
-		poll_until 900 grep -q held "$f" || die "holder $f did not finish"
+		poll_until $((900 + n / OPEN_RATE)) grep -q held "$f" || die "holder $f did not finish"
 	done
-	say "   holders: $(cat $OUTS | awk '{ h += $2; f += $4 } END { print h " held, " f " failed" }')"
+	say "   holders: $(cat $OUTS | awk '{ h += $2; f += $4; r += $6 } END { print h " held, " f " failed, " r " retried" }') in $(calc "$(now) - $t0" 0) s (at most $OPEN_RATE/s), load $(cut -d' ' -f1 /proc/loadavg)"
 	HELD=$((HELD + $(cat $OUTS | awk '{ h += $2 } END { print h + 0 }')))
 	OUTS=""
 	routed() { [ "$(vcrt_n)" -ge "$HELD" ]; }

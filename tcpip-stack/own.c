@@ -15,7 +15,9 @@
  *    advertisements in ndp.c, reporting ACTIVE in ctl.c, the VIPA_ADV we
  *    publish); a stack that fails it gives every DVIPA up at once, with no
  *    MOVING grace.  So a hung or cut-off owner stops by itself, and a stack
- *    resumed after SIGSTOP stops in its first I/O callback.
+ *    resumed after SIGSTOP stops in its first I/O callback.  A lapse keeps
+ *    (holds) the VCRT entries of a DVIPA without the bypass until we own it
+ *    again or somebody else does (may_hold, release_held).
  *  - Takeover: when no live member advertises the DVIPA ACTIVE, the best
  *    live candidate activates it, but only when the sysplex is settled
  *    (xcf_settled): nobody is in doubt, i.e. every system the couple data set

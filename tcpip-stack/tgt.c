@@ -25,11 +25,14 @@
  * hash (vipa_digest) of our live connections of the DVIPA, kept up to date
  * in O(1) per connection.  The owner compares it with its own view and asks
  * (TGT_SYNC_REQ) for a full report only when they differ; it also gets one
- * whenever we start reporting to a new owner (takeover, rejoin).  A
- * connection ends when its socket is gone or in TIME_WAIT: until then the
- * client may still send (FIN_WAIT, CLOSE_WAIT, LAST_ACK), so its route must
- * stay.  A full report lists every live connection of a DVIPA, in chunks
- * flagged FULL, the first FIRST and the last LAST.
+ * when we become a target, when another stack owns the DVIPA, and when the
+ * owner is a new incarnation (stack_tgt_full_needed; a lapse and renewal of
+ * the owner's lease is none of these).  A connection ends when its socket
+ * is gone or in TIME_WAIT: until then the client may still send (FIN_WAIT,
+ * CLOSE_WAIT, LAST_ACK), so its route must stay.  A full report lists every
+ * live connection of a DVIPA, in chunks flagged FULL, the first FIRST and
+ * the last LAST, walked from our table in bursts (STACK_TGT_FULL_BURST
+ * chunks every STACK_TGT_FULL_PACE_MS), one DVIPA at a time.
  *
  * A stack becomes a target of a DVIPA when the owner's DIST_ADV (or its own
  * distribution, when it owns the DVIPA) lists it (stack_tgt_apply_dist): the

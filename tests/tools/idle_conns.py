@@ -8,11 +8,13 @@ tests/netns/test_takeover_many.sh.
       connection and holds it (a connection the peer closes is closed);
       prints "ready".
       Whatever a connection sends is echoed back.
-  idle_conns.py hold ADDR PORT N SRC[,SRC...]
+  idle_conns.py hold ADDR PORT N SRC[,SRC...] [RATE]
       opens N connections to [ADDR]:PORT, from the source addresses in turn
       (IP_BIND_ADDRESS_NO_PORT: the kernel picks the port at connect time,
       so the holders do not use up the namespace's ephemeral ports for
-      other programs), at most 1000 connecting at once, an attempt that
+      other programs), at most 1000 connecting at once and, with RATE, at
+      most RATE attempts a second (so that building a large level does not
+      itself starve the stacks on a small machine), an attempt that
       fails tried again twice; prints "held M failed F retried R" when
       every attempt is over, then holds them (no data) until stdin closes.  A line
       "ping T" on stdin sends one byte on every held connection and waits (at
@@ -93,12 +95,21 @@ def serve(port):
                     c.close()
 
 
-def hold(addr, port, n, srcs, tries=3):
+def hold(addr, port, n, srcs, rate=0.0, tries=3):
     ep = select.epoll()
     pending, held, again = {}, [], []
-    started = failed = retried = 0
+    started = failed = retried = attempts = 0
+    t0 = time.monotonic()
     while started < n or pending or again:
+        wait = 1.0
         while (started < n or again) and len(pending) < 1000:
+            if rate > 0:
+                due = t0 + attempts / rate
+                now = time.monotonic()
+                if now < due:
+                    wait = min(wait, due - now)
+                    break
+            attempts += 1
             if again:
                 i, t = again.pop()
             else:
@@ -118,7 +129,7 @@ def hold(addr, port, n, srcs, tries=3):
                 pass
             pending[s.fileno()] = (s, i, t)
             ep.register(s.fileno(), select.EPOLLOUT)
-        for fd, ev in ep.poll(1.0):
+        for fd, ev in ep.poll(wait):
             s, i, t = pending.pop(fd, (None, 0, 0))
             if not s:
                 continue
@@ -181,8 +192,9 @@ def main():
     raise_nofile()
     if len(sys.argv) == 3 and sys.argv[1] == "serve":
         serve(int(sys.argv[2]))
-    elif len(sys.argv) == 6 and sys.argv[1] == "hold":
-        hold(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5].split(","))
+    elif len(sys.argv) in (6, 7) and sys.argv[1] == "hold":
+        hold(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5].split(","),
+             float(sys.argv[6]) if len(sys.argv) == 7 else 0.0)
     else:
         sys.exit(__doc__)
 
