@@ -187,7 +187,7 @@ for mode in $MODES; do
 		prev=$HELD
 		fig "idle_${mode}_${lvl}_sqlite" "$db" KB "SYSA's stack.db + WAL"
 		for h in SYSA SYSB; do
-			say "   $h: $(cmdj $h 'SYSPLEX$STATS' | jq -c '{full_reports, vcrt, tracking, drops}')"
+			say "   $h: $(cmdj $h 'SYSPLEX$STATS' | jq -c '{full_reports, vcrt, tracking, drops, lapse_holds, lapse_kept, lapse_dropped}')"
 		done
 		[ "$lvl" = "$(printf '%s\n' $LEVELS | head -1)" ] && { rate0=$rate; declare -A kconn0=(); for h in SYSA SYSB SYSC; do kconn0[$h]=${KCONN[$h]}; done; }
 		fig "idle_${mode}_${lvl}_conn_s" "${rate:-n/a}" conn/s "new connections/s (median of ${IDLE_RATE_RUNS:-3} wrk -c32 runs, Connection: close) with $HELD held; x$(ratio "${rate:-0}" "${rate0:-0}") of the first level, load $(cut -d' ' -f1 /proc/loadavg)"
