@@ -51,6 +51,9 @@ HOLDERS=""
 cleanup() {
 	local p
 	for p in $HOLDERS $PIDS; do kill "$p" 2>/dev/null; done
+	# The daemons' logs (lease lapses, ownership changes) outlive the run.
+	[ -d "$RUN" ] && mkdir -p "$OUT/idle-logs" &&
+		for p in SYSA SYSB SYSC; do cp "$RUN/$p/stack.log" "$OUT/idle-logs/$p.log" 2>/dev/null; done
 	sx down >/dev/null 2>&1 || true
 	rm -rf "${FIFOS:-}"
 }
@@ -59,6 +62,14 @@ trap 'exit 130' INT TERM
 FIFOS=$(mktemp -d)
 
 stack_pid() { daemon_pid "$1" tcpip-stack; }
+# What disturbs a level: the stack's lease lapses, takeovers, removals from
+# the sysplex and VCRTs kept over a lapse, counted in its log so far.
+log_counts() {
+	local l=$RUN/$1/stack.log
+	printf '%s lease lapses (IXC467I EXPIRED), %s owned again with the VCRT kept (EZD1276I), %s takeovers (EZZ8301I), %s removals (IXC105I)' \
+		"$(grep -c 'IXC467I.*EXPIRED' "$l" 2>/dev/null)" "$(grep -c EZD1276I "$l" 2>/dev/null)" \
+		"$(grep -c EZZ8301I "$l" 2>/dev/null)" "$(grep -c IXC105I "$l" 2>/dev/null)"
+}
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 db_kb() { du -k -c "$RUN/$1"/stack.db* 2>/dev/null | awk 'END { print $1 }'; }
 vcrt_n() { cmdj SYSA 'SYSPLEX$STATS' | jq .vcrt; }
@@ -186,6 +197,9 @@ for mode in $MODES; do
 		done
 		prev=$HELD
 		fig "idle_${mode}_${lvl}_sqlite" "$db" KB "SYSA's stack.db + WAL"
+		for h in SYSA SYSB SYSC; do
+			say "   $h log: $(log_counts "$h")"
+		done
 		for h in SYSA SYSB; do
 			say "   $h: $(cmdj $h 'SYSPLEX$STATS' | jq -c '{full_reports, vcrt, tracking, drops, lapse_holds, lapse_kept, lapse_dropped}')"
 		done

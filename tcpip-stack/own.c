@@ -565,6 +565,7 @@ activate(struct stack *s, struct stack_dvipa *d, const char *from)
 	stack_own_publish(s);
 	if (d->has_dist) {
 		struct wire_xcf_dist_adv m;
+		uint64_t sent;
 
 		stack_dist_setup(s, d);
 		log_info("EZD1207I DYNAMIC VIPA %s DISTRIBUTION IS ACTIVE FOR %d PORT(S)", a,
@@ -573,6 +574,7 @@ activate(struct stack *s, struct stack_dvipa *d, const char *from)
 		/* The owner may be a target of its own distribution too: its
 		 * listeners go into the new VDPT at once (in a two-system sysplex
 		 * it is the only target left). */
+		sent = s->cnt.full_reports;
 		stack_dist_build_adv(d, &m);
 		d->listen_dirty = 1;
 		stack_tgt_apply_dist(s, d, &m, s->member);
@@ -580,7 +582,7 @@ activate(struct stack *s, struct stack_dvipa *d, const char *from)
 		 * needs them (the other targets send theirs for the new owner,
 		 * or when our digest shows it is empty); one kept over a lapse
 		 * has them. */
-		if (d->target && !held)
+		if (d->target && !held && s->cnt.full_reports == sent)
 			stack_tgt_report_full(s, d);
 	}
 	/* Entries kept from a previous life go into the kernel too. */
