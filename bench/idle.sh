@@ -13,6 +13,9 @@
 # of those new connections (ms), both with their ratio to the first level.  Result lines as the other benchmarks; the table goes to
 # $BUILD/bench/idle.dat and a chart (gnuplot) to $BUILD/bench/idle.svg.
 #
+# IDLE_OPEN_RATE (2000): connections a second the holders open in all;
+# IDLE_LEASE_MS: the couple data set lease of the run (bench/idle_topology.lua).
+#
 # Limits met on this machine: one process may open 20,000 descriptors (the
 # hard limit; root here has no CAP_SYS_RESOURCE to raise it), so the clients
 # run one holder process per 15,000 connections and every system
