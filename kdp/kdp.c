@@ -40,6 +40,7 @@
 #include "stack.skel.h"
 
 _Static_assert(KDP_STAT_COUNT == KDP_ST_MAX, "kdp.h and kdp_abi.h disagree on the statistics");
+_Static_assert(KDP_SCHED_MAX == KDP_SCHED_SLOTS, "kdp.h and kdp_abi.h disagree on the schedule");
 _Static_assert(KDP_FIN_LINGER_MS * 1000000ull == KDP_FIN_LINGER_NS &&
 	       KDP_RST_LINGER_MS * 1000000ull == KDP_RST_LINGER_NS,
 	       "kdp.h and kdp_abi.h disagree on the FIN and RST lingers");
@@ -75,6 +76,11 @@ struct kdp {
 	struct kdp_stack *st;
 	struct kdp_client *cl;
 	int fd_cfg, fd_stats, fd_dvipa, fd_conn, fd_prefix, fd_bconn, fd_bhome;
+	int fd_sched, fd_sgate;
+	struct ring_buffer *synrb;	/* SYNs the program routed */
+	kdp_syn_cb syn_cb;		/* ...delivered to this during kdp_syn_consume */
+	void *syn_arg;
+	uint64_t syn_consumed, syn_limit;
 	struct kdp_att att[KDP_MAX_PROGS];
 	int natt;
 	int ncpu;
@@ -103,6 +109,8 @@ static const char *const stat_names[KDP_ST_MAX] = {
 	[KDP_ST_PASS_ERROR] = "pass_error",
 	[KDP_ST_LOSS] = "loss",
 	[KDP_ST_PASS_LEASE] = "pass_lease",
+	[KDP_ST_SYN_FWD] = "syn_fwd",
+	[KDP_ST_SYN_BUSY] = "syn_busy",
 };
 
 static int
@@ -267,6 +275,31 @@ set_size(struct bpf_map *m, unsigned n, char *err, size_t errlen)
 }
 
 static int
+syn_sample(void *ctx, void *data, size_t size)
+{
+	struct kdp *k = ctx;
+	const struct kdp_syn_rec *r = data;
+	struct kdp_syn s;
+
+	if (size < sizeof(*r))
+		return 0;
+	k->syn_consumed++;
+	if (!k->syn_cb)
+		return 0;
+	memset(&s, 0, sizeof(s));
+	memcpy(s.c.dvipa, r->dvipa, 16);
+	memcpy(s.c.client, r->client, 16);
+	s.c.dport = ntohs(r->dport);
+	s.c.cport = ntohs(r->cport);
+	s.isn = r->isn;
+	memcpy(s.dest, r->dest, 16);
+	s.len = r->len;
+	s.ts_ms = kdp_ns_to_ms(r->ts_ns);
+	k->syn_cb(&s, k->syn_arg);
+	return 0;
+}
+
+static int
 open_stack(struct kdp *k, const struct kdp_opts *o, char *err, size_t errlen)
 {
 	int r;
@@ -286,6 +319,11 @@ open_stack(struct kdp *k, const struct kdp_opts *o, char *err, size_t errlen)
 	k->fd_stats = bpf_map__fd(k->st->maps.kdp_stats);
 	k->fd_dvipa = bpf_map__fd(k->st->maps.kdp_dvipa);
 	k->fd_conn = bpf_map__fd(k->st->maps.kdp_conn);
+	k->fd_sched = bpf_map__fd(k->st->maps.kdp_sched);
+	k->fd_sgate = bpf_map__fd(k->st->maps.kdp_sgate);
+	k->synrb = ring_buffer__new(bpf_map__fd(k->st->maps.kdp_synring), syn_sample, k, NULL);
+	if (!k->synrb)
+		return fail(err, errlen, errno, "the SYN ring buffer");
 	k->att[0].prog_fd = bpf_program__fd(k->st->progs.kdp_stack_in);
 	k->att[0].ingress = 1;
 	return 0;
@@ -356,6 +394,7 @@ kdp_open(struct kdp **out, const struct kdp_opts *o, char *err, size_t errlen)
 	k->mode = KDP_ATTACH_NONE;
 	k->fd_cfg = k->fd_stats = k->fd_dvipa = k->fd_conn = -1;
 	k->fd_prefix = k->fd_bconn = k->fd_bhome = -1;
+	k->fd_sched = k->fd_sgate = -1;
 	for (i = 0; i < KDP_MAX_PROGS; i++)
 		k->att[i].link_fd = k->att[i].prog_fd = -1;
 	k->ncpu = libbpf_num_possible_cpus();
@@ -407,6 +446,7 @@ kdp_close(struct kdp **kp)
 	if (!k)
 		return;
 	detach_all(k);
+	ring_buffer__free(k->synrb);
 	kdp_stack__destroy(k->st);
 	kdp_client__destroy(k->cl);
 	free(k);
@@ -948,4 +988,78 @@ const char *
 kdp_stat_name(int i)
 {
 	return i >= 0 && i < KDP_ST_MAX ? stat_names[i] : NULL;
+}
+
+/* ---- SYNs routed by the program ------------------------------------------------------ */
+
+int
+kdp_sched_set(struct kdp *k, const uint8_t dvipa[16], uint16_t port, const uint8_t (*dest)[16],
+	      unsigned n)
+{
+	struct kdp_sched_key key;
+	struct kdp_sched_val v;
+	int r;
+
+	if (k->role != KDP_ROLE_STACK)
+		return -EOPNOTSUPP;
+	if (n > KDP_SCHED_MAX)
+		return -EINVAL;
+	memset(&key, 0, sizeof(key));
+	memcpy(key.dvipa, dvipa, 16);
+	key.dport = htons(port);
+	if (!n || !dest) {
+		r = kdp_errno_neg(bpf_map_delete_elem(k->fd_sched, &key));
+		return r == -ENOENT ? 0 : r;
+	}
+	memset(&v, 0, sizeof(v));
+	v.n = n;
+	memcpy(v.dest, dest, (size_t)n * 16);
+	r = kdp_errno_neg(bpf_map_update_elem(k->fd_sched, &key, &v, BPF_ANY));
+	return r == -E2BIG ? -ENOSPC : r;
+}
+
+int
+kdp_syn_fd(struct kdp *k)
+{
+	return k->synrb ? ring_buffer__epoll_fd(k->synrb) : -EOPNOTSUPP;
+}
+
+int
+kdp_syn_consume(struct kdp *k, kdp_syn_cb cb, void *arg)
+{
+	uint64_t before = k->syn_consumed;
+	int r;
+
+	if (!k->synrb)
+		return -EOPNOTSUPP;
+	k->syn_cb = cb;
+	k->syn_arg = arg;
+	r = ring_buffer__consume(k->synrb);
+	k->syn_cb = NULL;
+	if (r < 0)
+		return kdp_errno_neg(r);
+	return (int)(k->syn_consumed - before);
+}
+
+int
+kdp_syn_allow(struct kdp *k, uint64_t more)
+{
+	uint64_t limit = k->syn_consumed + more;
+	__u32 key = KDP_SG_LIMIT;
+	int r;
+
+	if (k->fd_sgate < 0)
+		return -EOPNOTSUPP;
+	if (limit == k->syn_limit)
+		return 0;
+	r = kdp_errno_neg(bpf_map_update_elem(k->fd_sgate, &key, &limit, BPF_ANY));
+	if (r == 0)
+		k->syn_limit = limit;
+	return r;
+}
+
+uint64_t
+kdp_syn_consumed(const struct kdp *k)
+{
+	return k->syn_consumed;
 }

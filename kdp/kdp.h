@@ -168,6 +168,52 @@ struct kdp_conn_cursor {
  * read, so cb may delete.  Returns the number visited. */
 int kdp_conn_walk(struct kdp *k, struct kdp_conn_cursor *cur, int max, kdp_conn_cb cb, void *arg);
 
+/* ---- stack: SYNs routed by the program ------------------------------------ */
+/*
+ * The daemon lays its distribution decision for a distributed DVIPA port
+ * out in up to KDP_SCHED_SLOTS slots (each a target's DYNAMICXCF address,
+ * as kdp_conn_set's dest); the program gives a SYN (no ACK, no RST) of a
+ * connection without an entry to that port the next slot's target: it
+ * makes the connection entry itself, forwards the SYN, and queues a
+ * struct kdp_syn for the daemon, which makes its VCRT entry from it.  It
+ * does so only for kdp_syn_allow's budget of entries beyond those the
+ * daemon has consumed (a SYN flood then reaches the daemon, which applies
+ * its own limits); every other SYN goes to the daemon as before.
+ *
+ * Wakeups are batched: the program makes kdp_syn_fd readable for a record
+ * only when no wakeup was given in the last 0.5 ms or many records wait.
+ * So the caller polls: after a kdp_syn_consume that delivered records, it
+ * calls kdp_syn_consume again within 1 ms, and goes on doing so until
+ * none came for KDP_SYN_IDLE_MS.  Call kdp_syn_consume too before routing
+ * a SYN itself (it may be one the program already routed).
+ */
+#define KDP_SCHED_MAX 64
+#define KDP_SYN_POLL_MS 1
+#define KDP_SYN_IDLE_MS 5
+/* Sets the schedule of (dvipa, port) to the n targets dest[0..n-1] (n 0,
+ * or dest NULL: deletes it).  -EINVAL for n > KDP_SCHED_MAX, -ENOSPC when
+ * the table of schedules (1024) is full. */
+int kdp_sched_set(struct kdp *k, const uint8_t dvipa[16], uint16_t port,
+		  const uint8_t (*dest)[16], unsigned n);
+struct kdp_syn {
+	struct kdp_conn c;	/* the connection (its entry is in the table) */
+	uint32_t isn;		/* the client's initial sequence number */
+	uint8_t dest[16];	/* the target the program chose */
+	uint32_t len;		/* IPv6 bytes of the SYN */
+	uint64_t ts_ms;		/* when, lib_now_ms's clock */
+};
+/* A descriptor that polls readable when the program woke the consumer. */
+int kdp_syn_fd(struct kdp *k);
+/* Delivers the waiting records to cb; returns how many (never blocks). */
+typedef void (*kdp_syn_cb)(const struct kdp_syn *s, void *arg);
+int kdp_syn_consume(struct kdp *k, kdp_syn_cb cb, void *arg);
+/* The program may make `more` entries beyond the records consumed so far
+ * (0, the state after kdp_open: none: every SYN goes to the daemon).  One
+ * system call when the limit changes. */
+int kdp_syn_allow(struct kdp *k, uint64_t more);
+/* Records consumed since kdp_open. */
+uint64_t kdp_syn_consumed(const struct kdp *k);
+
 /* ---- client --------------------------------------------------------------- */
 /* The DVIPA prefixes: only traffic to them is looked at (the agent's TUN
  * route).  At most 64. */
@@ -198,12 +244,13 @@ int kdp_bind_home_get(struct kdp *k, const uint8_t home[16], struct kdp_counters
 /* ---- statistics ----------------------------------------------------------- */
 /* Why packets went where they went (kernel path or slow path), summed over
  * CPUs; indexes KDP_STAT_*.  out has room for KDP_STAT_COUNT values. */
-#define KDP_STAT_COUNT 17
+#define KDP_STAT_COUNT 19
 enum {
 	KDP_STAT_SEEN, KDP_STAT_FWD, KDP_STAT_LOCAL, KDP_STAT_STRIP, KDP_STAT_BOUND,
 	KDP_STAT_UNBOUND, KDP_STAT_HAO, KDP_STAT_PASS_SYN, KDP_STAT_PASS_NOENTRY,
 	KDP_STAT_PASS_TOOBIG, KDP_STAT_PASS_ROUTE, KDP_STAT_PASS_HOPLIMIT,
 	KDP_STAT_PASS_PROTO, KDP_STAT_PASS_MALFORMED, KDP_STAT_PASS_ERROR, KDP_STAT_LOSS, KDP_STAT_PASS_LEASE,
+	KDP_STAT_SYN_FWD, KDP_STAT_SYN_BUSY,
 };
 int kdp_stats(struct kdp *k, uint64_t out[KDP_STAT_COUNT]);
 /* "seen", "fwd", ..., "loss", "pass_lease"; NULL out of range. */

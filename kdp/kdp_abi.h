@@ -14,6 +14,10 @@
  *   kdp_dvipa  HASH       struct kdp_addr -> struct kdp_dvipa_val
  *   kdp_conn   HASH       struct kdp_conn_key -> struct kdp_conn_val  (the VCRT)
  *   kdp_stats  PERCPU_ARRAY[KDP_ST_MAX] __u64
+ *   kdp_sched  HASH       struct kdp_sched_key -> struct kdp_sched_val (the
+ *                         daemon's schedule of a distributed DVIPA port)
+ *   kdp_sgate  ARRAY[KDP_SG_MAX] __u64 (the SYN path's budget and wakeups)
+ *   kdp_synring RINGBUF   struct kdp_syn_rec records (SYNs the program routed)
  * Client object (client.bpf.c, tc egress and ingress of the LAN device):
  *   kdp_cfg    ARRAY[1]   struct kdp_cfg (only loss_pct is used)
  *   kdp_prefix LPM_TRIE   struct kdp_lpm_key -> __u32 (the DVIPA prefixes)
@@ -86,6 +90,52 @@ struct kdp_conn_val {
 	__u64 fin_ns;		/* first client FIN or RST seen, 0 if none */
 };
 
+/* The schedule of a distributed DVIPA port (SYNs the program routes itself):
+ * n slots, each a target as kdp_conn_val.dest; a new connection takes slot
+ * (next++ % n).  The daemon fills it from its distribution decision (round
+ * robin: each ready target once; weights: a smooth weighted round robin
+ * sequence) and replaces it whole when the targets change; no entry, or
+ * n 0: every SYN to the port goes to the daemon. */
+#define KDP_SCHED_SLOTS 64
+struct kdp_sched_key {
+	__u8 dvipa[16];
+	__u16 dport;		/* network byte order */
+	__u16 pad;
+};
+
+struct kdp_sched_val {
+	__u32 n;
+	__u32 next;
+	__u8 dest[KDP_SCHED_SLOTS][16];
+};
+
+/* kdp_sgate: the program creates a connection entry at a SYN only while
+ * made < limit (the daemon sets limit = records it consumed + the half-open
+ * entries it still allows), and wakes the daemon's ring consumer at most
+ * every KDP_SYN_WAKE_NS unless KDP_SYN_WAKE_BYTES wait (the daemon polls
+ * the ring itself for a while after each record it took). */
+enum {
+	KDP_SG_MADE,		/* entries the program made at a SYN (atomic) */
+	KDP_SG_LIMIT,		/* written by the daemon */
+	KDP_SG_WAKE_NS,		/* last forced wakeup */
+	KDP_SG_MAX
+};
+#define KDP_SYN_WAKE_NS 500000ull
+#define KDP_SYN_WAKE_BYTES (32 * 72)
+
+/* One SYN the program routed (64 bytes): the connection, the client's ISN,
+ * the target it chose. */
+struct kdp_syn_rec {
+	__u8 dvipa[16];
+	__u8 client[16];
+	__u16 dport, cport;	/* network byte order */
+	__u32 isn;		/* host byte order */
+	__u8 dest[16];
+	__u32 len;		/* IPv6 bytes of the SYN */
+	__u32 pad;
+	__u64 ts_ns;
+};
+
 struct kdp_bind_val {
 	__u8 coa[16];		/* care-of address */
 	__u64 expires_ns;	/* binding lifetime end (monotonic) */
@@ -130,6 +180,9 @@ enum kdp_stat {
 	KDP_ST_PASS_ERROR,	/* a helper failed; packet left as it was */
 	KDP_ST_LOSS,		/* dropped by fault injection */
 	KDP_ST_PASS_LEASE,	/* stack: the owner's lease ran out */
+	KDP_ST_SYN_FWD,		/* stack: a SYN routed from the schedule, entry made */
+	KDP_ST_SYN_BUSY,	/* stack: a SYN left to the daemon: budget spent, ring
+				 * or table full */
 	KDP_ST_MAX
 };
 

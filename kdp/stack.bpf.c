@@ -21,8 +21,17 @@
  *       - else an RH2 is inserted (home address = DVIPA), destination = the
  *         target's address, hop limit - 1, and the packet leaves by the
  *         route the kernel's FIB gives for the target.
- *     SYNs (the daemon picks the target and installs the entry), packets
- *     without an entry, packets that would no longer fit the MTU after the
+ *     A SYN (no ACK, no RST) of a connection without an entry, to a port
+ *     the daemon gave a schedule (kdp_sched: its distribution decision
+ *     laid out in slots), takes the next slot's target: the program makes
+ *     the connection entry itself (BPF_NOEXIST), forwards the SYN as any
+ *     packet of the connection, and tells the daemon in a ring buffer
+ *     record (kdp_synring), from which it makes the VCRT entry; wakeups
+ *     are batched (KDP_SYN_WAKE_NS).  Only while the daemon's budget of
+ *     half-open entries allows (kdp_sgate): beyond, with the ring or the
+ *     table full, without a schedule, and for any SYN of a connection that
+ *     has an entry, the SYN goes to the daemon, which picks the target.
+ *     Packets without an entry, packets that would no longer fit the MTU after the
  *     24-byte RH2 (the daemon answers Packet Too Big quoting the original),
  *     an expiring hop limit, no usable route: slow path.
  *     A client FIN or RST is forwarded and its first time recorded in the
@@ -58,6 +67,20 @@
 KDP_HASH_MAP(kdp_dvipa, 256, struct kdp_addr, struct kdp_dvipa_val);
 
 KDP_HASH_MAP(kdp_conn, 65536, struct kdp_conn_key, struct kdp_conn_val);
+
+KDP_HASH_MAP(kdp_sched, 1024, struct kdp_sched_key, struct kdp_sched_val);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KDP_SG_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} kdp_sgate SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 18);	/* 3,640 records */
+} kdp_synring SEC(".maps");
 
 static __always_inline __u32
 segs_of(struct __sk_buff *skb)
@@ -148,6 +171,87 @@ strip(struct __sk_buff *skb, const struct kdp_cfg *cfg, const struct kdp_ip6 *ip
 	return deliver_local(skb, cfg);
 }
 
+static __always_inline __u64 *
+sgate(__u32 i)
+{
+	return bpf_map_lookup_elem(&kdp_sgate, &i);
+}
+
+/* A SYN of a connection without an entry (key k): its entry from the
+ * port's schedule, made here and recorded for the daemon; NULL (counted)
+ * when the SYN is the daemon's to route. */
+static __always_inline struct kdp_conn_val *
+schedule(struct __sk_buff *skb, const struct kdp_conn_key *k, __u32 len)
+{
+	struct kdp_sched_key sk;
+	struct kdp_sched_val *sv;
+	struct kdp_conn_val v;
+	struct kdp_syn_rec *r;
+	__u64 *made, *limit, *wake, now, avail, fl;
+	__u8 seq[4];
+	__u32 j;
+
+	__builtin_memset(&sk, 0, sizeof(sk));
+	__builtin_memcpy(sk.dvipa, k->dvipa, 16);
+	sk.dport = k->dport;
+	sv = bpf_map_lookup_elem(&kdp_sched, &sk);
+	if (!sv || !sv->n || sv->n > KDP_SCHED_SLOTS) {
+		kdp_stat(KDP_ST_PASS_SYN);
+		return NULL;
+	}
+	made = sgate(KDP_SG_MADE);
+	limit = sgate(KDP_SG_LIMIT);
+	wake = sgate(KDP_SG_WAKE_NS);
+	if (!made || !limit || !wake || *made >= *limit) {
+		kdp_stat(KDP_ST_SYN_BUSY);
+		return NULL;
+	}
+	if (bpf_skb_load_bytes(skb, KDP_OFF_L4 + 4, seq, 4) < 0) {
+		kdp_stat(KDP_ST_PASS_MALFORMED);
+		return NULL;
+	}
+	/* Not one fetch-and-add: its result needs BPF v3 (kernel 5.12); two
+	 * CPUs may rarely take the same slot. */
+	j = sv->next % sv->n;
+	__sync_fetch_and_add(&sv->next, 1);
+	if (j >= KDP_SCHED_SLOTS)
+		return NULL;
+	r = bpf_ringbuf_reserve(&kdp_synring, sizeof(*r), 0);
+	if (!r) {
+		kdp_stat(KDP_ST_SYN_BUSY);
+		return NULL;
+	}
+	__builtin_memset(&v, 0, sizeof(v));
+	__builtin_memcpy(v.dest, sv->dest[j], 16);
+	if (bpf_map_update_elem(&kdp_conn, k, &v, BPF_NOEXIST)) {
+		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+		kdp_stat(KDP_ST_SYN_BUSY);
+		return NULL;
+	}
+	__sync_fetch_and_add(made, 1);
+	now = bpf_ktime_get_ns();
+	__builtin_memcpy(r->dvipa, k->dvipa, 16);
+	__builtin_memcpy(r->client, k->client, 16);
+	r->dport = k->dport;
+	r->cport = k->cport;
+	r->isn = (__u32)seq[0] << 24 | (__u32)seq[1] << 16 | (__u32)seq[2] << 8 | seq[3];
+	__builtin_memcpy(r->dest, v.dest, 16);
+	r->len = len;
+	r->pad = 0;
+	r->ts_ns = now;
+	/* The daemon polls the ring for a while after each record it takes:
+	 * a wakeup (an IPI) only when it may have stopped, or many wait. */
+	avail = bpf_ringbuf_query(&kdp_synring, BPF_RB_AVAIL_DATA);
+	fl = BPF_RB_NO_WAKEUP;
+	if (avail >= KDP_SYN_WAKE_BYTES || now - *wake >= KDP_SYN_WAKE_NS) {
+		*wake = now;
+		fl = BPF_RB_FORCE_WAKEUP;
+	}
+	bpf_ringbuf_submit(r, fl);
+	kdp_stat(KDP_ST_SYN_FWD);
+	return bpf_map_lookup_elem(&kdp_conn, k);
+}
+
 /* Case 2 above: forward a packet of a known connection to its target. */
 static __always_inline int
 route(struct __sk_buff *skb, const struct kdp_cfg *cfg, const struct kdp_ip6 *ip, __u32 len)
@@ -175,13 +279,20 @@ route(struct __sk_buff *skb, const struct kdp_cfg *cfg, const struct kdp_ip6 *ip
 	thlen = kdp_read_tcp(skb, KDP_OFF_L4, plen, &k.cport, &k.dport, &flags);
 	if (thlen < 0)
 		return kdp_pass(KDP_ST_PASS_MALFORMED);
-	if (flags & KDP_TCP_SYN)
+	if ((flags & KDP_TCP_SYN) && (flags & (KDP_TCP_ACK | KDP_TCP_RST)))
 		return kdp_pass(KDP_ST_PASS_SYN);
 	__builtin_memcpy(k.dvipa, ip->dst, 16);
 	__builtin_memcpy(k.client, ip->src, 16);
 	c = bpf_map_lookup_elem(&kdp_conn, &k);
-	if (!c)
+	if (c && (flags & KDP_TCP_SYN))
+		return kdp_pass(KDP_ST_PASS_SYN);	/* a retransmission, or ports reused */
+	if (!c && !(flags & KDP_TCP_SYN))
 		return kdp_pass(KDP_ST_PASS_NOENTRY);
+	/* A new connection: from the schedule (what stops it here, the SYN
+	 * takes to the daemon: the record made goes first, so it finds the
+	 * entry and forwards it as a retransmission). */
+	if (!c && !(c = schedule(skb, &k, len)))
+		return KDP_TC_NEXT;
 	__builtin_memcpy(dest, c->dest, 16);
 	segs = segs_of(skb);
 	hlim = ip->hlim;

@@ -1071,6 +1071,8 @@ kernel_stats(struct stack *s)
 		{ "conn_put", f->conn_put }, { "conn_del", f->conn_del },
 		{ "conn_full", f->conn_full }, { "early", f->early }, { "early_put", f->early_put },
 		{ "errors", f->errors }, { "sweeps", f->sweeps },
+		{ "syn_taken", f->ksyn }, { "syn_known", f->ksyn_known },
+		{ "sched_sets", f->sched_sets },
 	};
 	json_t *o = json_object(), *p = json_object();
 	uint64_t v[KDP_STAT_COUNT];
@@ -1079,6 +1081,13 @@ kernel_stats(struct stack *s)
 	set(o, "datapath", json_string(stack_fast_datapath(s)));
 	set(o, "tun_only", json_boolean(f->tun_only));
 	add_counters(o, fc, LIB_ARRAY_LEN(fc));
+	{
+		int n = 0;
+
+		for (i = 0; i < STACK_FAST_SCHED_MAX; i++)
+			n += f->sched[i].used;
+		set(o, "schedules", u64((uint64_t)n));
+	}
 	if (f->kdp) {
 		set(o, "entries", u64((uint64_t)kdp_conn_foreach(f->kdp, NULL, NULL)));
 		if (kdp_stats(f->kdp, v) == 0)

@@ -262,6 +262,122 @@ tcp_seq_of(const uint8_t *th)
  * `isn` is the segment's sequence number: a SYN's is the client's ISN, which
  * tells a retransmitted SYN from a new connection on the same ports.
  */
+/*
+ * A new connection k (SYN with the client's ISN isn): its VCRT entry, the
+ * target from the VDPT (or TIMEDAFFINITY, or a standard client's home
+ * binding), or kdest when the kernel program already routed the SYN there
+ * from its schedule (stack_dp_kernel_syn).  NULL when no target is ready
+ * or the VCRT is full, counted and logged.
+ */
+static struct vipa_conn *
+new_conn(struct stack *s, struct stack_dvipa *d, const struct vipa_conn_key *kp, uint32_t isn,
+	 const uint8_t *kdest)
+{
+	struct vipa_conn_key k = *kp;
+	const struct vipa_distribute *v;
+	struct vipa_vdpt_entry *e = NULL;
+	struct vipa_conn *c;
+	unsigned timedaff;
+	size_t homes = s->mip6.homes ? lib_tab_count(s->mip6.homes) : 0;
+
+	if (d->dist.mip6) {
+		/* A standard client's per-home-address binding (being made,
+		 * or made but not yet in effect at the client) sends all its
+		 * traffic to the DVIPA to one target: its new connections go
+		 * there too.  A target that cannot take one ends the binding
+		 * (the third BU), and the connection is distributed; so does
+		 * one the program routed elsewhere (its schedule goes while
+		 * such a binding exists, but a record may have been queued). */
+		const uint8_t *ht = stack_mip6_home_target(s, k.client, d->addr);
+
+		if (ht) {
+			e = vipa_vdpt_get(s->vdpt, d->addr, k.dport, ht, 0);
+			if (e && (!e->rdy || (e->flags & VIPA_VDPT_F_QUIESCED)))
+				e = NULL;
+			if (e && kdest && memcmp(kdest, ht, 16) != 0)
+				e = NULL;
+			if (e)
+				e->totalconn++;
+			else
+				stack_mip6_home_release(s, k.client, d->addr);
+		}
+	}
+	v = stack_dvipa_dist_for(s, d, k.dport);
+	timedaff = v ? v->timedaff : 0;
+	if (!e && timedaff && !kdest) {
+		/* TIMEDAFFINITY: a client's new connections go to the target
+		 * of its previous ones while that target is ready. */
+		struct stack_affinity_key ak;
+		struct stack_affinity *a;
+
+		affinity_key(&ak, &k);
+		a = lib_tab_lookup(s->dp.affinity, &ak);
+		if (a && a->expires_ms > lib_now_ms()) {
+			e = vipa_vdpt_get(s->vdpt, d->addr, k.dport, a->target, 0);
+			if (e && (!e->rdy || (e->flags & VIPA_VDPT_F_QUIESCED)))
+				e = NULL;
+			if (e)
+				e->totalconn++;
+		}
+	}
+	if (!e && kdest) {
+		/* The program's choice (a target that left meanwhile has no
+		 * row: the connection is recorded all the same, its SYN is
+		 * on its way there). */
+		e = vipa_vdpt_get(s->vdpt, d->addr, k.dport, kdest, 0);
+		if (e)
+			e->totalconn++;
+	} else if (!e) {
+		e = vipa_vdpt_pick(s->vdpt, d->addr, k.dport);
+	}
+	if (!e && !kdest) {
+		s->cnt.no_target++;
+		lib_verdict(&s->tun_verdicts, "no ready target (Rdy 0 everywhere)");
+		return NULL;
+	}
+	if (!kdest)
+		kdest = e->dest_xcf;
+	if (d->dist.mip6)
+		stack_mip6_home_pick(s, k.client, d->addr, kdest);
+	c = stack_dist_syn_entry(s, &k, isn);
+	if (!c) {
+		lib_verdict(&s->tun_verdicts, "VCRT full");
+		return NULL;
+	}
+	memcpy(c->dest_xcf, kdest, 16);
+	/* A standard client's connections are found by client when its
+	 * per-home-address binding is made (mip6.c, home_walk). */
+	if (d->dist.mip6 && stack_mip6_cn_kind(s, k.client) == STACK_CN_STANDARD)
+		stack_mip6_track(s, c);
+	if (timedaff) {
+		struct stack_affinity_key ak;
+		struct stack_affinity *a;
+
+		affinity_key(&ak, &k);
+		a = lib_tab_insert(s->dp.affinity, &ak, NULL);
+		if (a) {
+			memcpy(a->target, kdest, 16);
+			a->expires_ms = lib_now_ms() + timedaff * 1000ull;
+		}
+	}
+	stack_dist_watch(s, c);
+	if (e)
+		e->active++;
+	s->cnt.new_conns++;
+	if (homes != (s->mip6.homes ? lib_tab_count(s->mip6.homes) : 0))
+		stack_fast_sched_sync(s);	/* a binding begins: no schedule */
+	return c;
+}
+
+/*
+ * The forwarding decision, apart from the packet I/O (a kernel data path
+ * takes the same one): the VCRT entry of the connection (k) a TCP segment
+ * with `tcp_flags` (len bytes) belongs to, created with a target from the
+ * VDPT (or TIMEDAFFINITY) for a SYN; NULL when the segment is dropped (no
+ * entry and not a SYN, no ready target, VCRT full), counted and logged.
+ * `isn` is the segment's sequence number: a SYN's is the client's ISN, which
+ * tells a retransmitted SYN from a new connection on the same ports.
+ */
 struct vipa_conn *
 stack_dp_route(struct stack *s, struct stack_dvipa *d, const struct vipa_conn_key *kp,
 	       uint8_t tcp_flags, uint32_t isn, size_t len)
@@ -270,6 +386,10 @@ stack_dp_route(struct stack *s, struct stack_dvipa *d, const struct vipa_conn_ke
 	struct vipa_conn *c;
 	int syn = (tcp_flags & (WIRE_TCP_SYN | WIRE_TCP_ACK | WIRE_TCP_RST)) == WIRE_TCP_SYN;
 
+	/* The program may have routed this SYN (its records first: then a
+	 * SYN it left to us is found as the retransmission it is). */
+	if (syn && stack_fast_active(s))
+		stack_fast_syn_drain(s);
 	c = vipa_vcrt_lookup(s->vcrt, &k);
 	if (c && syn && stack_dist_syn_is_new(c, isn)) {
 		/* A new connection on the ports of one that ended before its
@@ -281,86 +401,15 @@ stack_dp_route(struct stack *s, struct stack_dvipa *d, const struct vipa_conn_ke
 		c = NULL;
 	}
 	if (!c) {
-		const struct vipa_distribute *v;
-		struct vipa_vdpt_entry *e;
-		unsigned timedaff;
-
 		if (!syn) {
 			/* Not a new connection and not one we route. */
 			s->cnt.no_entry++;
 			lib_verdict(&s->tun_verdicts, "no VCRT entry for a non-SYN segment");
 			return NULL;
 		}
-		e = NULL;
-		if (d->dist.mip6) {
-			/* A standard client's per-home-address binding (being made,
-			 * or made but not yet in effect at the client) sends all its
-			 * traffic to the DVIPA to one target: its new connections go
-			 * there too.  A target that cannot take one ends the binding
-			 * (the third BU), and the connection is distributed. */
-			const uint8_t *ht = stack_mip6_home_target(s, k.client, d->addr);
-
-			if (ht) {
-				e = vipa_vdpt_get(s->vdpt, d->addr, k.dport, ht, 0);
-				if (e && (!e->rdy || (e->flags & VIPA_VDPT_F_QUIESCED)))
-					e = NULL;
-				if (e)
-					e->totalconn++;
-				else
-					stack_mip6_home_release(s, k.client, d->addr);
-			}
-		}
-		v = stack_dvipa_dist_for(s, d, k.dport);
-		timedaff = v ? v->timedaff : 0;
-		if (!e && timedaff) {
-			/* TIMEDAFFINITY: a client's new connections go to the target
-			 * of its previous ones while that target is ready. */
-			struct stack_affinity_key ak;
-			struct stack_affinity *a;
-
-			affinity_key(&ak, &k);
-			a = lib_tab_lookup(s->dp.affinity, &ak);
-			if (a && a->expires_ms > lib_now_ms()) {
-				e = vipa_vdpt_get(s->vdpt, d->addr, k.dport, a->target, 0);
-				if (e && (!e->rdy || (e->flags & VIPA_VDPT_F_QUIESCED)))
-					e = NULL;
-				if (e)
-					e->totalconn++;
-			}
-		}
-		if (!e)
-			e = vipa_vdpt_pick(s->vdpt, d->addr, k.dport);
-		if (!e) {
-			s->cnt.no_target++;
-			lib_verdict(&s->tun_verdicts, "no ready target (Rdy 0 everywhere)");
+		c = new_conn(s, d, &k, isn, NULL);
+		if (!c)
 			return NULL;
-		}
-		if (d->dist.mip6)
-			stack_mip6_home_pick(s, k.client, d->addr, e->dest_xcf);
-		c = stack_dist_syn_entry(s, &k, isn);
-		if (!c) {
-			lib_verdict(&s->tun_verdicts, "VCRT full");
-			return NULL;
-		}
-		memcpy(c->dest_xcf, e->dest_xcf, 16);
-		/* A standard client's connections are found by client when its
-		 * per-home-address binding is made (mip6.c, home_walk). */
-		if (d->dist.mip6 && stack_mip6_cn_kind(s, k.client) == STACK_CN_STANDARD)
-			stack_mip6_track(s, c);
-		if (timedaff) {
-			struct stack_affinity_key ak;
-			struct stack_affinity *a;
-
-			affinity_key(&ak, &k);
-			a = lib_tab_insert(s->dp.affinity, &ak, NULL);
-			if (a) {
-				memcpy(a->target, e->dest_xcf, 16);
-				a->expires_ms = lib_now_ms() + timedaff * 1000ull;
-			}
-		}
-		stack_dist_watch(s, c);
-		e->active++;
-		s->cnt.new_conns++;
 		/* The client's next packets (its answer to the SYN-ACK, its
 		 * first data) are forwarded by the kernel (DATAPATH BPF). */
 		stack_fast_conn_early(s, c);
@@ -379,6 +428,48 @@ stack_dp_route(struct stack *s, struct stack_dvipa *d, const struct vipa_conn_ke
 		stack_dist_watch(s, c);
 	}
 	return c;
+}
+
+void
+stack_dp_kernel_syn(struct stack *s, const struct kdp_syn *ks)
+{
+	struct vipa_conn_key k;
+	struct stack_dvipa *d;
+	struct vipa_conn *c;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.dvipa, ks->c.dvipa, 16);
+	memcpy(k.client, ks->c.client, 16);
+	k.dport = ks->c.dport;
+	k.cport = ks->c.cport;
+	d = stack_dvipa_find(s, k.dvipa);
+	if (!d || !(d->owned || d->moving)) {
+		/* Given up meanwhile: its entry goes (the SYN, once more, to
+		 * the new owner). */
+		stack_fast_conn_drop(s, &k);
+		return;
+	}
+	c = vipa_vcrt_lookup(s->vcrt, &k);
+	if (c && stack_dist_syn_is_new(c, ks->isn)) {
+		stack_dist_conn_removed(s, c, 0);
+		vipa_vcrt_remove(s->vcrt, &k);
+		c = NULL;
+	}
+	if (c) {
+		/* Routed here already (a SYN we routed, retransmitted after its
+		 * entry went): it keeps its target. */
+		s->fast.ksyn_known++;
+		stack_fast_conn_kernel(s, c, ks->dest);
+		return;
+	}
+	c = new_conn(s, d, &k, ks->isn, ks->dest);
+	if (!c) {
+		stack_fast_conn_drop(s, &k);
+		return;
+	}
+	stack_fast_conn_kernel(s, c, ks->dest);
+	c->pkts_fwd++;
+	c->bytes_fwd += ks->len;
 }
 
 /*

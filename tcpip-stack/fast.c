@@ -50,10 +50,24 @@
  *    runs out (kdp_set_lease, renewed every poll), so a stopped daemon's
  *    tables stop forwarding by themselves; a killed daemon's program goes
  *    with its process (tcx links).
- * The daemon still sees every SYN and everything the program leaves (no
- * entry, Packet Too Big, Mobility Headers, a lapsed lease): those take the
- * TUN path unchanged, so a missing or late entry costs speed, never a
- * packet.  SYSPLEX$LINK loss is applied by the program; while a delay is
+ *  - the schedules (stack_fast_sched_sync): for each distributed port of
+ *    a DVIPA we own, the VDPT's decision laid out in slots
+ *    (vipa_vdpt_schedule), given again whenever it changes (after every
+ *    XCF message, VARY, OBEYFILE, ownership change, and each second); the
+ *    program routes a new connection's SYN itself to the next slot's
+ *    target, makes its kernel entry and queues a record, from which dp.c
+ *    makes the VCRT entry as if it had routed the SYN
+ *    (stack_fast_syn_drain, stack_dp_kernel_syn); the record's entry
+ *    counts as one installed at the SYN (c->early), so the program's
+ *    budget (kdp_syn_allow) is what STACK_FAST_EARLY_MAX leaves: beyond,
+ *    in a SYN flood, SYNs come to the daemon as before.  TIMEDAFFINITY
+ *    ports, MOBILEIPV6 DVIPAs while a standard client's home binding
+ *    exists, WEIGHTEDACTIVE and HOTSTANDBY get no schedule (their
+ *    decision depends on the client or on each pick).
+ * The daemon still sees the SYNs without a schedule and everything the
+ * program leaves (no entry, Packet Too Big, Mobility Headers, a lapsed
+ * lease): those take the TUN path unchanged, so a missing or late entry
+ * costs speed, never a packet.  SYSPLEX$LINK loss is applied by the program; while a delay is
  * set every packet takes the TUN path (the delay line is there).
  *
  * When the program cannot be loaded (no CAP_BPF, no BTF, an old kernel) the
@@ -73,6 +87,9 @@
 #define STACK_FAST_STEP 1024		/* kernel entries per sweep */
 #define STACK_FAST_VSTEP 256		/* VCRT entries per sweep */
 #define STACK_FAST_FILL_MS 10000
+
+static void syn_allow(struct stack *s);
+static void syn_poll_cb(uv_poll_t *p, int status, int events);
 
 unsigned
 stack_fast_dvipa_flags(const struct stack_dvipa *d, int tun_only)
@@ -190,6 +207,7 @@ stack_fast_sync(struct stack *s)
 		f->fill = 1;	/* its connections may belong in the kernel now */
 		f->fill_ms = 0;
 	}
+	stack_fast_sched_sync(s);
 }
 
 void
@@ -350,6 +368,8 @@ stack_fast_sweep(struct stack *s)
 	if (!f->kdp)
 		return;
 	stack_fast_sync(s);
+	stack_fast_syn_drain(s);
+	stack_fast_sched_sync(s);
 	kdp_conn_walk(f->kdp, &f->kcur, STACK_FAST_STEP, sweep_kernel, &w);
 	if ((f->fill && now - f->fill_ms >= STACK_FAST_FILL_MS) ||
 	    vipa_vcrt_count(s->vcrt) <= STACK_FAST_STEP) {
@@ -397,6 +417,7 @@ stack_fast_link(struct stack *s, int loss_pct, unsigned delay_ms)
 		return r;
 	s->fast.tun_only = delay_ms > 0;
 	stack_fast_sync(s);
+	stack_fast_sched_sync(s);
 	return 0;
 }
 
@@ -434,14 +455,235 @@ stack_fast_start(struct stack *s)
 	}
 	f->why[0] = '\0';
 	log_info("EZD1240I DATAPATH BPF ACTIVE ON %s (%s)", s->lanif, kdp_attach_name(f->kdp));
+	if (s->loop && kdp_syn_fd(f->kdp) >= 0 &&
+	    uv_poll_init(s->loop, &f->syn_poll, kdp_syn_fd(f->kdp)) == 0) {
+		uv_timer_init(s->loop, &f->syn_timer);
+		f->syn_poll.data = f->syn_timer.data = s;
+		f->syn_handles = 1;
+		uv_poll_start(&f->syn_poll, UV_READABLE, syn_poll_cb);
+	}
+	syn_allow(s);
 	stack_fast_resync(s);
 	return 0;
+}
+
+static void
+syn_handle_closed(uv_handle_t *h)
+{
+	LIB_UNUSED(h);
 }
 
 void
 stack_fast_stop(struct stack *s)
 {
-	kdp_close(&s->fast.kdp);
+	struct stack_fast *f = &s->fast;
+
+	if (f->syn_handles) {
+		uv_close((uv_handle_t *)&f->syn_poll, syn_handle_closed);
+		uv_close((uv_handle_t *)&f->syn_timer, syn_handle_closed);
+		f->syn_handles = 0;
+	}
+	kdp_close(&f->kdp);
+	memset(f->sched, 0, sizeof(f->sched));
+}
+
+/* ---- SYNs routed by the program ------------------------------------------------------ */
+
+void
+stack_fast_on_syn(struct stack *s, void (*kernel_syn)(struct stack *, const struct kdp_syn *))
+{
+	s->fast.kernel_syn = kernel_syn;
+}
+
+int
+stack_fast_sched_fill(struct stack *s, const struct stack_dvipa *d, uint16_t port,
+		      uint8_t (*out)[16])
+{
+	const struct vipa_distribute *v;
+
+	if (!s->fast.kdp || s->fast.tun_only || !d->owned || vipa_addr_is_v4(d->addr))
+		return 0;
+	v = stack_dvipa_dist_for(s, d, port);
+	if (!v || v->timedaff)
+		return 0;
+	if (d->dist.mip6 && s->mip6.homes && lib_tab_count(s->mip6.homes))
+		return 0;
+	return vipa_vdpt_schedule(s->vdpt, d->addr, port, out, KDP_SCHED_MAX);
+}
+
+static uint64_t
+sched_hash(const uint8_t (*slot)[16], int n)
+{
+	const uint8_t *p = (const uint8_t *)slot;
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)n;
+	size_t i;
+
+	for (i = 0; i < (size_t)n * 16; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h ? h : 1;
+}
+
+static struct stack_fast_sched *
+sched_slot(struct stack_fast *f, const uint8_t dvipa[16], uint16_t port, int create)
+{
+	struct stack_fast_sched *free_slot = NULL;
+	int i;
+
+	for (i = 0; i < STACK_FAST_SCHED_MAX; i++) {
+		struct stack_fast_sched *x = &f->sched[i];
+
+		if (!x->used) {
+			if (!free_slot)
+				free_slot = x;
+			continue;
+		}
+		if (x->port == port && memcmp(x->dvipa, dvipa, 16) == 0)
+			return x;
+	}
+	if (!create || !free_slot)
+		return NULL;
+	memset(free_slot, 0, sizeof(*free_slot));
+	memcpy(free_slot->dvipa, dvipa, 16);
+	free_slot->port = port;
+	return free_slot;
+}
+
+void
+stack_fast_sched_sync(struct stack *s)
+{
+	struct stack_fast *f = &s->fast;
+	uint8_t slots[KDP_SCHED_MAX][16];
+	int i, j, n;
+
+	if (!f->kdp)
+		return;
+	for (i = 0; i < STACK_FAST_SCHED_MAX; i++)
+		f->sched[i].seen = 0;
+	for (i = 0; i < s->ndv; i++) {
+		const struct stack_dvipa *d = &s->dv[i];
+
+		if (!d->has_dist)
+			continue;
+		for (j = 0; j < d->dist.nports; j++) {
+			uint16_t port = d->dist.ports[j];
+			struct stack_fast_sched *x;
+			uint64_t h;
+
+			n = stack_fast_sched_fill(s, d, port, slots);
+			h = n ? sched_hash(slots, n) : 0;
+			x = sched_slot(f, d->addr, port, n > 0);
+			if (!x)
+				continue;	/* none, and none given; or no room: the daemon's */
+			x->seen = 1;
+			if (x->used && x->hash == h)
+				continue;
+			if (kdp_sched_set(f->kdp, d->addr, port, slots, (unsigned)n) < 0) {
+				f->errors++;
+				continue;
+			}
+			f->sched_sets++;
+			x->hash = h;
+			x->used = n > 0;
+		}
+	}
+	for (i = 0; i < STACK_FAST_SCHED_MAX; i++) {
+		struct stack_fast_sched *x = &f->sched[i];
+
+		if (!x->used || x->seen)
+			continue;
+		if (kdp_sched_set(f->kdp, x->dvipa, x->port, NULL, 0) < 0) {
+			f->errors++;
+			continue;
+		}
+		f->sched_sets++;
+		x->used = 0;
+	}
+}
+
+static void
+syn_take(const struct kdp_syn *ks, void *arg)
+{
+	struct stack *s = arg;
+
+	s->fast.ksyn++;
+	if (s->fast.kernel_syn)
+		s->fast.kernel_syn(s, ks);
+}
+
+/* The program may make as many half-open entries as STACK_FAST_EARLY_MAX
+ * leaves beyond those the records consumed made. */
+static void
+syn_allow(struct stack *s)
+{
+	struct stack_fast *f = &s->fast;
+	uint64_t more = f->early >= STACK_FAST_EARLY_MAX ? 0 : STACK_FAST_EARLY_MAX - f->early;
+
+	if (kdp_syn_allow(f->kdp, more) < 0)
+		f->errors++;
+}
+
+static void
+syn_timer_cb(uv_timer_t *t)
+{
+	struct stack *s = t->data;
+
+	if (stack_fast_syn_drain(s) == 0 && lib_now_ms() - s->fast.syn_last_ms >= KDP_SYN_IDLE_MS)
+		uv_timer_stop(t);
+}
+
+static void
+syn_poll_cb(uv_poll_t *p, int status, int events)
+{
+	LIB_UNUSED(status);
+	LIB_UNUSED(events);
+	stack_fast_syn_drain(p->data);
+}
+
+int
+stack_fast_syn_drain(struct stack *s)
+{
+	struct stack_fast *f = &s->fast;
+	int n;
+
+	if (!f->kdp)
+		return 0;
+	n = kdp_syn_consume(f->kdp, syn_take, s);
+	if (n > 0) {
+		/* The program wakes us at most every 0.5 ms: we look again
+		 * within 1 ms while records come. */
+		f->syn_last_ms = lib_now_ms();
+		if (f->syn_handles && !uv_is_active((uv_handle_t *)&f->syn_timer))
+			uv_timer_start(&f->syn_timer, syn_timer_cb, KDP_SYN_POLL_MS, KDP_SYN_POLL_MS);
+		stack_fast_sched_sync(s);	/* a binding may have begun (mip6.c) */
+	}
+	if (n < 0)
+		f->errors++;
+	syn_allow(s);
+	return n < 0 ? 0 : n;
+}
+
+void
+stack_fast_conn_kernel(struct stack *s, struct vipa_conn *c, const uint8_t kdest[16])
+{
+	if (!c->confirmed && !c->early) {
+		c->early = 1;
+		s->fast.early++;
+		s->fast.early_put++;
+	}
+	if (memcmp(c->dest_xcf, kdest, 16) != 0)
+		stack_fast_conn_put(s, c);	/* it was routed here before */
+}
+
+void
+stack_fast_conn_drop(struct stack *s, const struct vipa_conn_key *k)
+{
+	struct kdp_conn kc;
+
+	if (!s->fast.kdp)
+		return;
+	conn_of(&kc, k);
+	if (kdp_conn_del(s->fast.kdp, &kc) == 0)
+		s->fast.conn_del++;
 }
 
 void

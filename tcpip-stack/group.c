@@ -60,6 +60,7 @@ leave_cb(struct xcf *x, const struct xcf_member_info *m, void *arg)
 			 m->state == XCF_FAILED ? "FAILED IN" :
 			 m->state == XCF_PARTITIONED ? "BEEN PARTITIONED OUT OF" : "LEFT", "EZBTCPCS");
 	stack_dist_target_left(s, m);
+	stack_fast_sched_sync(s);	/* its slots go at once */
 	for (i = 0; i < s->ndv; i++)
 		if (strcmp(s->dv[i].owner, m->member) == 0 && !s->dv[i].owned)
 			s->dv[i].owner[0] = '\0';
@@ -156,6 +157,9 @@ stack_group_deliver(struct stack *s, const struct xcf_member_info *from, uint8_t
 							    : "group XCF message sent directed");
 		else
 			handlers[i].fn(s, from, body, len);
+		/* Targets, their readiness, weights, quiesce, a binding: the
+		 * program's schedules follow at once. */
+		stack_fast_sched_sync(s);
 		return;
 	}
 	lib_verdict(&s->bus_verdicts, "unhandled XCF message type");

@@ -201,6 +201,14 @@ struct stack_ndp {
 struct kdp;
 struct kdp_counters;
 
+#define STACK_FAST_SCHED_MAX 256	/* distributed (DVIPA, port)s with a schedule */
+struct stack_fast_sched {
+	uint8_t dvipa[16];
+	uint16_t port;
+	uint8_t used, seen;
+	uint64_t hash;			/* of the slots given (never 0) */
+};
+
 struct stack_fast {
 	struct kdp *kdp;		/* NULL: every packet through the TUN */
 	int tun_only;			/* SYSPLEX$LINK delay set: the TUN path meanwhile */
@@ -225,6 +233,19 @@ struct stack_fast {
 	uint32_t vcur;
 	int fill, full;
 	uint64_t fill_ms, fills;
+	/* SYNs the program routes itself (fast.c): the schedules given to it,
+	 * per distributed (DVIPA, port), by a hash of their slots; the ring
+	 * buffer of its records (polled for KDP_SYN_IDLE_MS after each one),
+	 * and what dp.c makes of a record. */
+	struct stack_fast_sched sched[STACK_FAST_SCHED_MAX];
+	uint64_t sched_sets;		/* schedules given (changed or deleted) */
+	uint64_t ksyn;			/* records taken: connections the program routed */
+	uint64_t ksyn_known;		/* ...of which the VCRT already had (routed here) */
+	void (*kernel_syn)(struct stack *s, const struct kdp_syn *ks);
+	uv_poll_t syn_poll;
+	uv_timer_t syn_timer;
+	int syn_handles;		/* syn_poll and syn_timer initialised */
+	uint64_t syn_last_ms;		/* last consume that found records */
 };
 
 /* ---- tgt.c: the target side --------------------------------------------------------- */
@@ -691,6 +712,32 @@ void stack_fast_sweep(struct stack *s);
 void stack_fast_resync(struct stack *s);
 /* SYSPLEX$LINK: loss in the program; a delay sends everything to the TUN. */
 int stack_fast_link(struct stack *s, int loss_pct, unsigned delay_ms);
+/* kernel_syn: what makes the VCRT entry of a connection whose SYN the
+ * program routed (dp.c's stack_dp_kernel_syn, a level above). */
+void stack_fast_on_syn(struct stack *s, void (*kernel_syn)(struct stack *, const struct kdp_syn *));
+/* The schedule (KDP_SCHED_MAX slots, targets' DYNAMICXCF addresses) of a
+ * distributed port of a DVIPA for SYNs the program routes: the VDPT's
+ * decision (vipa_vdpt_schedule) for a DVIPA we own (IPv6), none (0: every
+ * SYN to the daemon) for a TIMEDAFFINITY port (a client's affinity is the
+ * daemon's), for a MOBILEIPV6 DVIPA while any standard client's binding
+ * of a home address is being made or made (its new connections follow it),
+ * and without the program or with everything on the TUN path. */
+int stack_fast_sched_fill(struct stack *s, const struct stack_dvipa *d, uint16_t port,
+			  uint8_t (*out)[16]);
+/* Gives the program every schedule that changed (and deletes those of
+ * ports no longer distributed here): after anything that may change a
+ * VDPT, an ownership, a TIMEDAFFINITY, a binding; no system call when
+ * nothing changed. */
+void stack_fast_sched_sync(struct stack *s);
+/* Takes the program's SYN records (kernel_syn for each) and renews its
+ * half-open budget; before the daemon routes a SYN itself.  Returns how
+ * many. */
+int stack_fast_syn_drain(struct stack *s);
+/* A VCRT entry made from such a record: its kernel entry is there (as one
+ * installed at the SYN, c->early), or the target is corrected to c's. */
+void stack_fast_conn_kernel(struct stack *s, struct vipa_conn *c, const uint8_t kdest[16]);
+/* A kernel entry without a VCRT entry (a record that made none) goes. */
+void stack_fast_conn_drop(struct stack *s, const struct vipa_conn_key *k);
 
 /* ---- L1 bus.c: sending on XCF -------------------------------------------------------- */
 /* deliver: the handler that messages to ourselves go to (as bus messages
@@ -939,6 +986,13 @@ void stack_own_out(struct stack *s);
 struct vipa_conn *stack_dp_route(struct stack *s, struct stack_dvipa *d,
 				 const struct vipa_conn_key *k, uint8_t tcp_flags, uint32_t isn,
 				 size_t len);
+/* A connection whose SYN the kernel program routed from its schedule (a
+ * record of it, kdp_syn): its VCRT entry, as stack_dp_route makes it for a
+ * SYN, with the program's target (counters, TIMEDAFFINITY, a standard
+ * client's binding, the expiry); a connection the VCRT has keeps its
+ * target (the kernel entry is corrected); with no VCRT entry made, the
+ * kernel entry goes. */
+void stack_dp_kernel_syn(struct stack *s, const struct kdp_syn *ks);
 /* How a packet reaches the target dest (a DYNAMICXCF address, IPv4-mapped
  * for IPv4): ourselves, an IPv6 Type 2 Routing Header, or IPv4 in GRE to
  * `outer` (dest, or the target address of a VIPAROUTE for dest). */

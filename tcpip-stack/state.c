@@ -36,6 +36,7 @@ stack_state_init(struct stack *s)
 	stack_ndp_init(s);
 	stack_own_init(s);
 	stack_fast_init(s, stack_dist_watch);
+	stack_fast_on_syn(s, stack_dp_kernel_syn);
 	stack_dvipa_load_profile(s);
 	return 0;
 }

@@ -333,6 +333,78 @@ vipa_vdpt_pick(struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port)
 	return best;
 }
 
+int
+vipa_vdpt_schedule(const struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port,
+		   uint8_t (*out)[16], int max)
+{
+	const struct vipa_vdpt_entry *el[VIPA_SCHED_MAX];
+	uint32_t w[VIPA_SCHED_MAX], total = 0, sum = 0;
+	int64_t cur[VIPA_SCHED_MAX];
+	enum vipa_distmethod method;
+	int si, j, m = 0, equal = 1, slot, best;
+
+	si = vdpt_svc_find(t, dvipa, port);
+	if (si < 0 || max <= 0)
+		return 0;
+	if (max > VIPA_SCHED_MAX)
+		max = VIPA_SCHED_MAX;
+	method = t->svc[si].method;
+	if (method == VIPA_DIST_WEIGHTEDACTIVE || method == VIPA_DIST_HOTSTANDBY)
+		return 0;
+	for (j = 0; j < t->n; j++) {
+		const struct vipa_vdpt_entry *e = &t->e[j];
+
+		if (!vdpt_eligible(e, dvipa, port))
+			continue;
+		if (m == max)
+			return 0;	/* more targets than slots */
+		el[m] = e;
+		w[m] = method == VIPA_DIST_ROUNDROBIN ? 1 : vipa_wlm_effective(e->wlm, e->tsr);
+		if (m && w[m] != w[0])
+			equal = 0;
+		m++;
+	}
+	if (m == 0)
+		return 0;
+	if (equal) {
+		for (j = 0; j < m; j++)
+			memcpy(out[j], el[j]->dest_xcf, 16);
+		return m;
+	}
+	for (j = 0; j < m; j++)
+		sum += w[j];
+	/* Scaled to max slots: floor, a weight > 0 keeps one slot, and the
+	 * largest give back what rounding up the smallest took. */
+	for (j = 0; j < m; j++) {
+		if (sum > (uint32_t)max && w[j])
+			w[j] = (uint32_t)(((uint64_t)w[j] * (uint64_t)max) / sum) ? (uint32_t)(((uint64_t)w[j] * (uint64_t)max) / sum) : 1;
+		total += w[j];
+	}
+	while (total > (uint32_t)max) {
+		best = 0;
+		for (j = 1; j < m; j++)
+			if (w[j] > w[best])
+				best = j;
+		w[best]--;
+		total--;
+	}
+	for (j = 0; j < m; j++)
+		cur[j] = 0;
+	for (slot = 0; slot < (int)total; slot++) {
+		best = -1;
+		for (j = 0; j < m; j++) {
+			if (!w[j])
+				continue;
+			cur[j] += w[j];
+			if (best < 0 || cur[j] > cur[best])
+				best = j;
+		}
+		cur[best] -= (int64_t)total;
+		memcpy(out[slot], el[best]->dest_xcf, 16);
+	}
+	return (int)total;
+}
+
 const char *
 vipa_vdpt_flags(const struct vipa_vdpt *t, const struct vipa_vdpt_entry *e, char *buf, size_t len)
 {

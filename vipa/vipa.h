@@ -325,6 +325,20 @@ enum vipa_distmethod vipa_vdpt_method(const struct vipa_vdpt *t, const uint8_t d
 struct vipa_vdpt_entry *vipa_vdpt_pick(struct vipa_vdpt *t, const uint8_t dvipa[16],
 				       uint16_t port);
 /*
+ * The same decision laid out for a kernel data path that routes SYNs by
+ * itself: up to max (at most VIPA_SCHED_MAX) slots, each a target's
+ * dest_xcf, taken in turn by new connections.  ROUNDROBIN, and the WLM
+ * methods with equal weights: each eligible entry (rdy > 0, not quiesced)
+ * once, in VDPT order; WLM weights: a smooth weighted round robin sequence
+ * over the weights scaled to at most max slots (a weight > 0 keeps at
+ * least one; weight 0 gets none).  0 (leave every SYN to vipa_vdpt_pick)
+ * for WEIGHTEDACTIVE and HOTSTANDBY (they depend on each pick), no
+ * eligible entry, or more eligible entries than slots.  Changes nothing.
+ */
+#define VIPA_SCHED_MAX 64
+int vipa_vdpt_schedule(const struct vipa_vdpt *t, const uint8_t dvipa[16], uint16_t port,
+		       uint8_t (*out)[16], int max);
+/*
  * The FLG letters of a VDPT row for D TCPIP,,NETSTAT,VDPT: B = the WLM
  * column is a BASEWLM system weight, S = a SERVERWLM server weight; for
  * HOTSTANDBY A = the active target, H = a hot standby; Q = quiesced.

@@ -61,6 +61,9 @@ void fake_clock_advance(uint64_t ms);
 #define FAKE_KDP_CONNS 256
 #define FAKE_KDP_DVIPAS VIPA_MAX_DVIPA	/* as the daemon sizes the map */
 
+#define FAKE_KDP_SCHEDS 16
+#define FAKE_KDP_SYNQ 64
+
 struct fake_kdp_conn {
 	int used;
 	struct kdp_conn c;
@@ -86,6 +89,19 @@ struct fake_kdp {
 		unsigned flags;
 	} dv[FAKE_KDP_DVIPAS];
 	struct fake_kdp_conn conn[FAKE_KDP_CONNS];
+	/* SYNs the program routes: its schedules, the records the test
+	 * queues (as the program would: fake_kdp_syn), the daemon's budget. */
+	struct {
+		int used;
+		uint8_t dvipa[16];
+		uint16_t port;
+		unsigned n;
+		uint8_t dest[KDP_SCHED_MAX][16];
+	} sched[FAKE_KDP_SCHEDS];
+	uint64_t sched_sets;
+	struct kdp_syn synq[FAKE_KDP_SYNQ];
+	int nsyn;
+	uint64_t syn_consumed, syn_limit;
 };
 extern struct fake_kdp fake_kdp;
 
@@ -93,6 +109,14 @@ extern struct fake_kdp fake_kdp;
 void fake_kdp_reset(int loadable);
 struct fake_kdp_conn *fake_kdp_conn_find(const struct kdp_conn *c);
 int fake_kdp_conn_count(void);
+/* The schedule of (dvipa, port): its slot count (-1: none given). */
+int fake_kdp_sched(const uint8_t dvipa[16], uint16_t port, uint8_t (*dest)[16]);
+/* Plays the program for a SYN of (dvipa, port) from client:cport: takes the
+ * schedule's next slot (per-schedule turn), makes the connection entry and
+ * queues the record; -1 (nothing done) when there is no schedule, the
+ * budget is spent or the entry exists.  dest (may be NULL): the target. */
+int fake_kdp_syn(const uint8_t dvipa[16], uint16_t port, const uint8_t client[16],
+		 uint16_t cport, uint32_t isn, uint8_t dest[16]);
 /* A DVIPA's flags, 0xffffffff when the table has no entry for it. */
 unsigned fake_kdp_flags(const uint8_t dvipa[16]);
 

@@ -294,8 +294,143 @@ kdp_stat_name(int i)
 	static const char *const n[KDP_STAT_COUNT] = {
 		"seen", "fwd", "local", "strip", "bound", "unbound", "hao", "pass_syn",
 		"pass_noentry", "pass_toobig", "pass_route", "pass_hoplimit", "pass_proto",
-		"pass_malformed", "pass_error", "loss", "pass_lease",
+		"pass_malformed", "pass_error", "loss", "pass_lease", "syn_fwd", "syn_busy",
 	};
 
 	return i >= 0 && i < KDP_STAT_COUNT ? n[i] : NULL;
+}
+
+/* ---- SYNs routed by the program ------------------------------------------------------ */
+
+static unsigned fake_turn[FAKE_KDP_SCHEDS];
+
+int
+kdp_sched_set(struct kdp *k, const uint8_t dvipa[16], uint16_t port, const uint8_t (*dest)[16],
+	      unsigned n)
+{
+	int i, fr = -1;
+
+	LIB_UNUSED(k);
+	if (n > KDP_SCHED_MAX)
+		return -EINVAL;
+	fake_kdp.sched_sets++;
+	for (i = 0; i < FAKE_KDP_SCHEDS; i++) {
+		if (!fake_kdp.sched[i].used) {
+			if (fr < 0)
+				fr = i;
+			continue;
+		}
+		if (fake_kdp.sched[i].port == port && memcmp(fake_kdp.sched[i].dvipa, dvipa, 16) == 0)
+			break;
+	}
+	if (i == FAKE_KDP_SCHEDS) {
+		if (!n || !dest)
+			return 0;
+		if (fr < 0)
+			return -ENOSPC;
+		i = fr;
+	}
+	if (!n || !dest) {
+		fake_kdp.sched[i].used = 0;
+		return 0;
+	}
+	fake_kdp.sched[i].used = 1;
+	memcpy(fake_kdp.sched[i].dvipa, dvipa, 16);
+	fake_kdp.sched[i].port = port;
+	fake_kdp.sched[i].n = n;
+	memcpy(fake_kdp.sched[i].dest, dest, (size_t)n * 16);
+	fake_turn[i] = 0;
+	return 0;
+}
+
+int
+fake_kdp_sched(const uint8_t dvipa[16], uint16_t port, uint8_t (*dest)[16])
+{
+	int i;
+
+	for (i = 0; i < FAKE_KDP_SCHEDS; i++) {
+		if (fake_kdp.sched[i].used && fake_kdp.sched[i].port == port &&
+		    memcmp(fake_kdp.sched[i].dvipa, dvipa, 16) == 0) {
+			if (dest)
+				memcpy(dest, fake_kdp.sched[i].dest, fake_kdp.sched[i].n * 16);
+			return (int)fake_kdp.sched[i].n;
+		}
+	}
+	return -1;
+}
+
+int
+fake_kdp_syn(const uint8_t dvipa[16], uint16_t port, const uint8_t client[16], uint16_t cport,
+	     uint32_t isn, uint8_t dest[16])
+{
+	struct kdp_syn *r;
+	struct kdp_conn c;
+	int i, j;
+
+	for (i = 0; i < FAKE_KDP_SCHEDS; i++)
+		if (fake_kdp.sched[i].used && fake_kdp.sched[i].port == port &&
+		    memcmp(fake_kdp.sched[i].dvipa, dvipa, 16) == 0)
+			break;
+	if (i == FAKE_KDP_SCHEDS || !fake_kdp.sched[i].n ||
+	    fake_kdp.syn_consumed + (uint64_t)fake_kdp.nsyn >= fake_kdp.syn_limit ||
+	    fake_kdp.nsyn == FAKE_KDP_SYNQ)
+		return -1;
+	memset(&c, 0, sizeof(c));
+	memcpy(c.dvipa, dvipa, 16);
+	memcpy(c.client, client, 16);
+	c.dport = port;
+	c.cport = cport;
+	if (fake_kdp_conn_find(&c))
+		return -1;
+	j = (int)(fake_turn[i]++ % fake_kdp.sched[i].n);
+	if (kdp_conn_set(&the_kdp, &c, fake_kdp.sched[i].dest[j]) < 0)
+		return -1;
+	r = &fake_kdp.synq[fake_kdp.nsyn++];
+	memset(r, 0, sizeof(*r));
+	r->c = c;
+	r->isn = isn;
+	memcpy(r->dest, fake_kdp.sched[i].dest[j], 16);
+	r->len = 80;
+	r->ts_ms = lib_now_ms();
+	if (dest)
+		memcpy(dest, r->dest, 16);
+	return 0;
+}
+
+int
+kdp_syn_fd(struct kdp *k)
+{
+	LIB_UNUSED(k);
+	return -EOPNOTSUPP;
+}
+
+int
+kdp_syn_consume(struct kdp *k, kdp_syn_cb cb, void *arg)
+{
+	struct kdp_syn q[FAKE_KDP_SYNQ];
+	int i, n = fake_kdp.nsyn;
+
+	LIB_UNUSED(k);
+	memcpy(q, fake_kdp.synq, (size_t)n * sizeof(q[0]));
+	fake_kdp.nsyn = 0;
+	for (i = 0; i < n; i++) {
+		fake_kdp.syn_consumed++;
+		cb(&q[i], arg);
+	}
+	return n;
+}
+
+int
+kdp_syn_allow(struct kdp *k, uint64_t more)
+{
+	LIB_UNUSED(k);
+	fake_kdp.syn_limit = fake_kdp.syn_consumed + more;
+	return 0;
+}
+
+uint64_t
+kdp_syn_consumed(const struct kdp *k)
+{
+	LIB_UNUSED(k);
+	return fake_kdp.syn_consumed;
 }
