@@ -41,6 +41,7 @@
 
 _Static_assert(KDP_STAT_COUNT == KDP_ST_MAX, "kdp.h and kdp_abi.h disagree on the statistics");
 _Static_assert(KDP_SCHED_MAX == KDP_SCHED_SLOTS, "kdp.h and kdp_abi.h disagree on the schedule");
+_Static_assert(KDP_SYN_IDLE_MS * 1000000ull > KDP_SYN_WAKE_NS, "a record queued without a wakeup would be left");
 _Static_assert(KDP_FIN_LINGER_MS * 1000000ull == KDP_FIN_LINGER_NS &&
 	       KDP_RST_LINGER_MS * 1000000ull == KDP_RST_LINGER_NS,
 	       "kdp.h and kdp_abi.h disagree on the FIN and RST lingers");

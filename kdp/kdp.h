@@ -180,16 +180,20 @@ int kdp_conn_walk(struct kdp *k, struct kdp_conn_cursor *cur, int max, kdp_conn_
  * daemon has consumed (a SYN flood then reaches the daemon, which applies
  * its own limits); every other SYN goes to the daemon as before.
  *
- * Wakeups are batched: the program makes kdp_syn_fd readable for a record
- * only when no wakeup was given in the last 0.5 ms or many records wait.
- * So the caller polls: after a kdp_syn_consume that delivered records, it
- * calls kdp_syn_consume again within 1 ms, and goes on doing so until
- * none came for KDP_SYN_IDLE_MS.  Call kdp_syn_consume too before routing
- * a SYN itself (it may be one the program already routed).
+ * Wakeups are batched (each is an IPI, costly in a VM): the program makes
+ * kdp_syn_fd readable for a record only when no wakeup was given in the
+ * last 5 ms or 256 records wait.  So the caller polls: after a
+ * kdp_syn_consume that delivered records, it calls kdp_syn_consume again
+ * every KDP_SYN_POLL_MS, and goes on doing so until none came for
+ * KDP_SYN_IDLE_MS (more than the 5 ms: a record queued without a wakeup
+ * is always found).  The records are not urgent (the program forwarded
+ * the SYN), but call kdp_syn_consume before routing a SYN itself (it may
+ * be one the program already routed) and before taking anything that may
+ * speak of the connection (a target's report).
  */
 #define KDP_SCHED_MAX 64
-#define KDP_SYN_POLL_MS 1
-#define KDP_SYN_IDLE_MS 5
+#define KDP_SYN_POLL_MS 5
+#define KDP_SYN_IDLE_MS 20
 /* Sets the schedule of (dvipa, port) to the n targets dest[0..n-1] (n 0,
  * or dest NULL: deletes it).  -EINVAL for n > KDP_SCHED_MAX, -ENOSPC when
  * the table of schedules (1024) is full. */

@@ -113,15 +113,16 @@ struct kdp_sched_val {
  * made < limit (the daemon sets limit = records it consumed + the half-open
  * entries it still allows), and wakes the daemon's ring consumer at most
  * every KDP_SYN_WAKE_NS unless KDP_SYN_WAKE_BYTES wait (the daemon polls
- * the ring itself for a while after each record it took). */
+ * the ring itself for a while after each record it took, and reads it
+ * before anything that needs its records: a SYN, a target's report). */
 enum {
 	KDP_SG_MADE,		/* entries the program made at a SYN (atomic) */
 	KDP_SG_LIMIT,		/* written by the daemon */
 	KDP_SG_WAKE_NS,		/* last forced wakeup */
 	KDP_SG_MAX
 };
-#define KDP_SYN_WAKE_NS 500000ull
-#define KDP_SYN_WAKE_BYTES (32 * 72)
+#define KDP_SYN_WAKE_NS 5000000ull
+#define KDP_SYN_WAKE_BYTES (256 * 72)
 
 /* One SYN the program routed (64 bytes): the connection, the client's ISN,
  * the target it chose. */

@@ -649,8 +649,8 @@ stack_fast_syn_drain(struct stack *s)
 		return 0;
 	n = kdp_syn_consume(f->kdp, syn_take, s);
 	if (n > 0) {
-		/* The program wakes us at most every 0.5 ms: we look again
-		 * within 1 ms while records come. */
+		/* The program wakes us at most every 5 ms: we look again
+		 * every KDP_SYN_POLL_MS while records come. */
 		f->syn_last_ms = lib_now_ms();
 		if (f->syn_handles && !uv_is_active((uv_handle_t *)&f->syn_timer))
 			uv_timer_start(&f->syn_timer, syn_timer_cb, KDP_SYN_POLL_MS, KDP_SYN_POLL_MS);

@@ -149,6 +149,9 @@ stack_group_deliver(struct stack *s, const struct xcf_member_info *from, uint8_t
 	size_t i;
 
 	stack_own_guard(s);	/* some of these make us act as the owner */
+	/* The connections whose SYN our program routed are in the VCRT before
+	 * a target's report of one is taken. */
+	stack_fast_syn_drain(s);
 	for (i = 0; i < LIB_ARRAY_LEN(handlers); i++) {
 		if (handlers[i].type != type)
 			continue;
