@@ -17,6 +17,12 @@
  *    NOAUTOSWITCHBACK stays; HEALTHSWITCH leaves a target with TSR 0,
  *    NOHEALTHSWITCH does not; vipa_hs_choose on arrays;
  *  - the VDPT FLG letters (B, S, A, H, Q);
+ *  - the schedule for a kernel data path (vipa_vdpt_schedule): ROUNDROBIN
+ *    and equal weights each ready target once, quiesced and unready ones
+ *    never; WLM weights in proportion (scaled to the slots, a weight > 0
+ *    keeps one, weight 0 none) and in the order the smooth weighted round
+ *    robin picks; none for WEIGHTEDACTIVE, HOTSTANDBY, no ready target,
+ *    more targets than slots; and it picks nothing (totalconn unchanged);
  *  - SYSPLEXPORTS: blocks never shared between targets, next-fit reuse,
  *    owner lookup, release, release of a target that left, exhaustion.
  */
@@ -67,6 +73,91 @@ pick_index(struct vipa_vdpt *t)
 	struct vipa_vdpt_entry *e = vipa_vdpt_pick(t, dv, 80);
 
 	return e ? (int)(e - t->e) : -1;
+}
+
+/* Which target (index + 1 of xcf) slot i of a schedule holds. */
+static int
+slot_of(uint8_t (*slot)[16], int i)
+{
+	return slot[i][15];
+}
+
+static void
+test_schedule(void **state)
+{
+	uint8_t slot[VIPA_SCHED_MAX][16];
+	struct vipa_vdpt *t;
+	int i, n, count[4];
+
+	(void)state;
+	/* ROUNDROBIN: each ready target once, in VDPT order. */
+	t = table(3, VIPA_DIST_ROUNDROBIN);
+	assert_int_equal(vipa_vdpt_schedule(t, dv, 80, slot, VIPA_SCHED_MAX), 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(slot_of(slot, i), i + 1);
+	assert_int_equal(t->e[0].totalconn + t->e[1].totalconn + t->e[2].totalconn, 0);
+	/* Quiesced and unready targets never get a slot. */
+	t->e[1].flags |= VIPA_VDPT_F_QUIESCED;
+	assert_int_equal(vipa_vdpt_schedule(t, dv, 80, slot, VIPA_SCHED_MAX), 2);
+	assert_int_equal(slot_of(slot, 0), 1);
+	assert_int_equal(slot_of(slot, 1), 3);
+	t->e[0].rdy = 0;
+	assert_int_equal(vipa_vdpt_schedule(t, dv, 80, slot, VIPA_SCHED_MAX), 1);
+	assert_int_equal(slot_of(slot, 0), 3);
+	t->e[2].rdy = 0;
+	assert_int_equal(vipa_vdpt_schedule(t, dv, 80, slot, VIPA_SCHED_MAX), 0);
+	/* Another service, more targets than slots: none. */
+	assert_int_equal(vipa_vdpt_schedule(t, dv, 81, slot, VIPA_SCHED_MAX), 0);
+	free(t);
+	t = table(3, VIPA_DIST_ROUNDROBIN);
+	assert_int_equal(vipa_vdpt_schedule(t, dv, 80, slot, 2), 0);
+	free(t);
+
+	/* BASEWLM with equal weights: as ROUNDROBIN. */
+	t = table(3, VIPA_DIST_BASEWLM);
+	for (i = 0; i < 3; i++)
+		t->e[i].wlm = 8;
+	assert_int_equal(vipa_vdpt_schedule(t, dv, 80, slot, VIPA_SCHED_MAX), 3);
+	/* Weights 3, 1, 0: four slots, three for the first, none for the
+	 * third, in smooth order (the second not at the start or end twice). */
+	t->e[0].wlm = 3;
+	t->e[1].wlm = 1;
+	t->e[2].wlm = 0;
+	n = vipa_vdpt_schedule(t, dv, 80, slot, VIPA_SCHED_MAX);
+	assert_int_equal(n, 4);
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < n; i++)
+		count[slot_of(slot, i)]++;
+	assert_int_equal(count[1], 3);
+	assert_int_equal(count[2], 1);
+	assert_int_equal(count[3], 0);
+	assert_int_equal(slot_of(slot, 0), 1);
+	/* Weights above the slots: scaled, in proportion, each > 0 keeps one. */
+	t->e[0].wlm = 64;
+	t->e[1].wlm = 32;
+	t->e[2].wlm = 1;
+	n = vipa_vdpt_schedule(t, dv, 80, slot, VIPA_SCHED_MAX);
+	assert_true(n <= VIPA_SCHED_MAX && n >= VIPA_SCHED_MAX - 2);
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < n; i++)
+		count[slot_of(slot, i)]++;
+	assert_int_equal(count[3], 1);
+	assert_in_range(count[1], 2 * count[2] - 2, 2 * count[2] + 2);
+	/* TSR lowers the effective weight (SERVERWLM and BASEWLM alike). */
+	t->e[0].wlm = 10;
+	t->e[1].wlm = 10;
+	t->e[2].wlm = 10;
+	t->e[1].tsr = 0;
+	assert_int_equal(vipa_vdpt_schedule(t, dv, 80, slot, VIPA_SCHED_MAX), 20);
+	free(t);
+
+	/* Decisions that depend on each pick: none. */
+	t = table(2, VIPA_DIST_WEIGHTEDACTIVE);
+	assert_int_equal(vipa_vdpt_schedule(t, dv, 80, slot, VIPA_SCHED_MAX), 0);
+	free(t);
+	t = table(2, VIPA_DIST_HOTSTANDBY);
+	assert_int_equal(vipa_vdpt_schedule(t, dv, 80, slot, VIPA_SCHED_MAX), 0);
+	free(t);
 }
 
 static void
@@ -520,6 +611,7 @@ main(void)
 		cmocka_unit_test(test_hotstandby),
 		cmocka_unit_test(test_hs_choose),
 		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_schedule),
 		cmocka_unit_test(test_sysports),
 		cmocka_unit_test(test_sysports_claim),
 	};

@@ -22,6 +22,17 @@
  *    and the sweep keeps it; beyond STACK_FAST_EARLY_MAX half-open ones
  *    with an entry (a SYN flood) the entry waits for the client's answer,
  *    as before.
+ *  - SYNs the program routes: the schedule it is given per distributed
+ *    port follows the ready, unquiesced targets (and goes when none is,
+ *    for a TIMEDAFFINITY port, a DVIPA given up, a standard client's home
+ *    binding of a MOBILEIPV6 DVIPA); a record of such a SYN makes the VCRT
+ *    entry with the program's target, counted as a SYN we routed, its
+ *    kernel entry one installed at the SYN (the target's report confirms
+ *    it); the retransmitted SYN the program leaves to us keeps that
+ *    target; a record of a connection we routed already keeps ours (the
+ *    kernel entry corrected); one of a DVIPA we no longer own, or that
+ *    makes no VCRT entry, takes its kernel entry away; the program's
+ *    budget is what STACK_FAST_EARLY_MAX leaves.
  *  - The sweep deletes kernel entries the VCRT does not have, installs VCRT
  *    entries the kernel misses (a full table, a takeover), corrects a
  *    target, and takes the client's FIN time into the VCRT entry and onto
@@ -654,6 +665,158 @@ test_link(void **state)
 	assert_int_equal(fake_kdp_flags(DV), KDP_DVIPA_OWNED | KDP_DVIPA_TARGET);
 }
 
+/* ---- SYNs routed by the program ------------------------------------------------------ */
+
+static void
+test_schedule_follows_targets(void **state)
+{
+	uint8_t slot[KDP_SCHED_MAX][16];
+	struct vipa_vdpt_entry *e;
+
+	(void)state;
+	assert_int_equal(stack_fast_start(&st), 0);
+	stack_fast_sched_sync(&st);
+	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), -1);	/* not ours yet */
+	own();
+	stack_fast_sched_sync(&st);
+	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), -1);	/* no ready target */
+	listen_on("SYSB");
+	listen_on("SYSC");
+	stack_fast_sched_sync(&st);
+	assert_int_equal(fake_kdp_sched(DV, 8080, slot), 2);
+	assert_memory_equal(slot[0], XB, 16);
+	assert_memory_equal(slot[1], XC, 16);
+	/* Nothing changed: nothing given again. */
+	fake_kdp.sched_sets = 0;
+	stack_fast_sched_sync(&st);
+	assert_int_equal(fake_kdp.sched_sets, 0);
+	/* A quiesced target leaves the schedule at once, and comes back. */
+	e = vipa_vdpt_get(st.vdpt, DV, 8080, XB, 0);
+	assert_non_null(e);
+	e->flags |= VIPA_VDPT_F_QUIESCED;
+	stack_fast_sched_sync(&st);
+	assert_int_equal(fake_kdp_sched(DV, 8080, slot), 1);
+	assert_memory_equal(slot[0], XC, 16);
+	e->flags &= (uint8_t)~VIPA_VDPT_F_QUIESCED;
+	stack_fast_sched_sync(&st);
+	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), 2);
+	/* A target that leaves the group: its slot goes. */
+	fake_bus_member("SYSC", "TCPCS", XC, XCF_FAILED, 1);
+	stack_group_cbs.leave_cb(NULL, member("SYSC"), &st);
+	assert_int_equal(fake_kdp_sched(DV, 8080, slot), 1);
+	assert_memory_equal(slot[0], XB, 16);
+	/* TIMEDAFFINITY: a client's affinity is the daemon's: no schedule. */
+	dv()->dist.timedaff = 60;
+	stack_fast_sched_sync(&st);
+	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), -1);
+	dv()->dist.timedaff = 0;
+	stack_fast_sched_sync(&st);
+	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), 1);
+	/* WEIGHTEDACTIVE depends on each pick: no schedule. */
+	assert_int_equal(vipa_vdpt_service(st.vdpt, DV, 8080, VIPA_DIST_WEIGHTEDACTIVE), 0);
+	stack_fast_sched_sync(&st);
+	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), -1);
+	assert_int_equal(vipa_vdpt_service(st.vdpt, DV, 8080, VIPA_DIST_ROUNDROBIN), 0);
+	stack_fast_sched_sync(&st);
+	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), 1);
+	/* Everything on the TUN path (a SYSPLEX$LINK delay): none. */
+	assert_int_equal(stack_fast_link(&st, 0, 50), 0);
+	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), -1);
+	assert_int_equal(stack_fast_link(&st, 0, 0), 0);
+	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), 1);
+}
+
+static void
+test_kernel_syn(void **state)
+{
+	uint8_t dest[16];
+	struct vipa_conn *c;
+	struct vipa_vdpt_entry *e;
+	uint64_t nc;
+
+	(void)state;
+	assert_int_equal(stack_fast_start(&st), 0);
+	own();
+	listen_on("SYSB");
+	stack_fast_sched_sync(&st);
+	/* The budget: all of STACK_FAST_EARLY_MAX. */
+	assert_int_equal(fake_kdp.syn_limit, STACK_FAST_EARLY_MAX);
+	nc = st.cnt.new_conns;
+	e = vipa_vdpt_get(st.vdpt, DV, 8080, XB, 0);
+	assert_int_equal(fake_kdp_syn(DV, 8080, CL, 41000, 1000u + 41000u, dest), 0);
+	assert_memory_equal(dest, XB, 16);
+	assert_null(vcrt(41000));
+	assert_int_equal(stack_fast_syn_drain(&st), 1);
+	c = vcrt(41000);
+	assert_non_null(c);
+	assert_memory_equal(c->dest_xcf, XB, 16);
+	assert_int_equal(c->state, VIPA_CONN_SYN);
+	assert_true(c->early);
+	assert_int_equal(st.fast.early, 1);
+	assert_int_equal(st.fast.ksyn, 1);
+	assert_int_equal(st.cnt.new_conns, nc + 1);
+	assert_int_equal(e->totalconn, 1);
+	assert_int_equal(e->active, 1);
+	assert_kernel(41000, XB);
+	assert_int_equal(fake_kdp.syn_limit, fake_kdp.syn_consumed + STACK_FAST_EARLY_MAX - 1);
+	/* Its retransmitted SYN (the program leaves SYNs of known connections
+	 * to us) keeps the target. */
+	c = segment(41000, WIRE_TCP_SYN);
+	assert_non_null(c);
+	assert_memory_equal(c->dest_xcf, XB, 16);
+	assert_int_equal(st.cnt.new_conns, nc + 1);
+	/* The target confirms it: installed already, not again. */
+	report("SYSB", 41000, WIRE_CONN_EST);
+	c = vcrt(41000);
+	assert_true(c->confirmed);
+	assert_false(c->early);
+	assert_int_equal(st.fast.early, 0);
+	/* The SYN is in the ring when we route one ourselves: taken first. */
+	assert_int_equal(fake_kdp_syn(DV, 8080, CL, 41001, 1000u + 41001u, NULL), 0);
+	c = segment(41001, WIRE_TCP_SYN);
+	assert_non_null(c);
+	assert_int_equal(st.fast.ksyn, 2);
+	assert_int_equal(st.cnt.new_conns, nc + 2);
+	/* A record of a connection we routed ourselves keeps our target. */
+	listen_on("SYSC");
+	stack_fast_sched_sync(&st);
+	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), 2);
+	c = segment(41002, WIRE_TCP_SYN);
+	assert_non_null(c);
+	memcpy(dest, c->dest_xcf, 16);
+	stack_fast_conn_gone(&st, c);	/* its kernel entry lost */
+	c->early = 0;
+	while (1) {
+		uint8_t d2[16];
+
+		assert_int_equal(fake_kdp_syn(DV, 8080, CL, 41002, 1000u + 41002u, d2), 0);
+		if (memcmp(d2, dest, 16) != 0)
+			break;
+		stack_fast_syn_drain(&st);
+		stack_fast_conn_gone(&st, vcrt(41002));
+		vcrt(41002)->early = 0;
+	}
+	nc = st.fast.ksyn_known;
+	stack_fast_syn_drain(&st);
+	assert_int_equal(st.fast.ksyn_known, nc + 1);
+	assert_memory_equal(vcrt(41002)->dest_xcf, dest, 16);
+	assert_kernel(41002, dest);
+	/* A record for a DVIPA no longer ours: its kernel entry goes. */
+	assert_int_equal(fake_kdp_syn(DV, 8080, CL, 41003, 1000u + 41003u, NULL), 0);
+	dv()->owned = 0;
+	stack_fast_syn_drain(&st);
+	assert_null(vcrt(41003));
+	assert_kernel(41003, NULL);
+	dv()->owned = 1;
+	nc = st.cnt.new_conns;
+	/* The budget spent (a flood): the program leaves SYNs to us. */
+	st.fast.early = STACK_FAST_EARLY_MAX;
+	stack_fast_syn_drain(&st);
+	assert_int_equal(fake_kdp.syn_limit, fake_kdp.syn_consumed);
+	assert_int_equal(fake_kdp_syn(DV, 8080, CL, 41004, 1000u + 41004u, NULL), -1);
+	st.fast.early = 0;
+}
+
 int
 main(void)
 {
@@ -675,6 +838,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ipv4_without_xcf4, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_link, setup, fake_stack_teardown),
 		cmocka_unit_test_setup_teardown(test_reused_slot, setup, fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_schedule_follows_targets, setup,
+						fake_stack_teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_syn, setup, fake_stack_teardown),
 	};
 
 	lib_log_init("test", LIB_LOG_ERR);
