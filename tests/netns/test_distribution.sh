@@ -7,7 +7,11 @@
 # live (with the targets' own VCRTs agreeing) and leave it when they end.
 # In the kernel data path each VCRT entry has its kernel entry while it
 # lives and not a moment longer, those of 5 IPv4 connections held at the
-# same time (IPv4 DVIPA, GRE) included; DATAPATH=TUN: the displays say TUN.
+# same time (IPv4 DVIPA, GRE) included; the SYNs of the IPv6 connections
+# were routed by SYSA's program from its schedule (SYSPLEX$STATS: the
+# program's syn_fwd, the daemon's syn_taken records), and each VCRT entry
+# made from its records names the target whose own VCRT holds the
+# connection; DATAPATH=TUN: the displays say TUN.
 . tests/netns/lib.sh
 tmp=$(mktemp -d); cpid=""; c4pid=""; trap 'kill $cpid $c4pid 2>/dev/null; cleanup; rm -rf "$tmp"' EXIT
 DVIPA4=10.100.0.1
@@ -61,6 +65,30 @@ if [ "${DATAPATH:-BPF}" = BPF ]; then
 	poll_until 30 eval '[ "$(kentries)" = "$(vrecords)" ]' || fail "kernel entries $(kentries) != VCRT entries $(vrecords)"
 	[ "$(paths "$DVIPA"),$(paths "$DVIPA4")" = BPF,BPF ] || fail "VCRT paths: $(paths "$DVIPA"),$(paths "$DVIPA4") (expected BPF)"
 	ok "each of the $(kentries) VCRT entries ($DVIPA and $DVIPA4) has its kernel entry (PATH BPF)"
+	# The SYNs: routed by the program (the 300 and the 50; IPv4 ones go
+	# through the daemon), every record taken into the VCRT.
+	kst() { cmdj SYSA SYSPLEX\$STATS | jq -c '.kernel | {syn_fwd: .program.syn_fwd, syn_busy: .program.syn_busy, pass_syn: .program.pass_syn, syn_taken, schedules}'; }
+	taken() { cmdj SYSA SYSPLEX\$STATS | jq -e '.kernel.syn_taken == .kernel.program.syn_fwd and .kernel.syn_taken >= 340' >/dev/null; }
+	poll_until 30 taken || fail "SYNs not routed by SYSA's program: $(kst)"
+	ok "SYSA's program routed the new connections' SYNs from its schedule: $(kst)"
+	# Each held connection's VCRT entry on SYSA names the target that has it.
+	cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq -c --arg d "$DVIPA" \
+		'[.vcrt[] | select(.dest == $d and .dport == 8080) | {k: "\(.source) \(.sport)", t: .destxcf}]' > "$tmp/sysa_rows"
+	matched=0
+	for s in SYSB SYSC; do
+		x=$(cmdj SYSA 'D TCPIP,TCPCS,NETSTAT,VDPT' | jq -r --arg n "${s}TCPCS" --arg d "$DVIPA" \
+			'[.vdpt[] | select(.destname == $n and .dest == $d) | .destxcf][0]')
+		cmdj $s 'D TCPIP,TCPCS,NETSTAT,VCRT' | jq -c --arg d "$DVIPA" \
+			'[.vcrt[] | select(.dest == $d and .dport == 8080) | "\(.source) \(.sport)"]' > "$tmp/rows"
+		bad=$(jq -n --slurpfile a "$tmp/sysa_rows" --slurpfile r "$tmp/rows" --arg x "$x" \
+			'[$r[0][] as $k | $a[0][] | select(.k == $k and .t != $x)] | length')
+		n=$(jq -n --slurpfile a "$tmp/sysa_rows" --slurpfile r "$tmp/rows" --arg x "$x" \
+			'[$r[0][] as $k | $a[0][] | select(.k == $k and .t == $x)] | length')
+		[ "$bad" = 0 ] || fail "$bad connection(s) held by $s named with another target in SYSA's VCRT"
+		matched=$((matched + n))
+	done
+	[ "$matched" -ge 30 ] || fail "only $matched of the targets' connections found in SYSA's VCRT with their target"
+	ok "SYSA's VCRT names the right target for the $matched connections SYSB and SYSC hold"
 else
 	[ "$(paths "$DVIPA"),$(paths "$DVIPA4")" = TUN,TUN ] || fail "VCRT paths: $(paths "$DVIPA"),$(paths "$DVIPA4") (expected TUN)"
 fi
