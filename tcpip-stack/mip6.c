@@ -721,6 +721,9 @@ home_get(struct stack *s, const uint8_t client[16], const uint8_t dvipa[16], int
 	if (h && created) {
 		h->created_ms = h->state_ms = lib_now_ms();
 		h->state = VIPA_BYPASS_TESTING;
+		/* The client's new connections follow the binding: the kernel
+		 * program's schedule of the DVIPA goes (fast.c). */
+		stack_fast_sched_sync(s);
 	}
 	return h;
 }
