@@ -999,6 +999,7 @@ kdp_sched_set(struct kdp *k, const uint8_t dvipa[16], uint16_t port, const uint8
 {
 	struct kdp_sched_key key;
 	struct kdp_sched_val v;
+	uint32_t next;
 	int r;
 
 	if (k->role != KDP_ROLE_STACK)
@@ -1008,13 +1009,21 @@ kdp_sched_set(struct kdp *k, const uint8_t dvipa[16], uint16_t port, const uint8
 	memset(&key, 0, sizeof(key));
 	memcpy(key.dvipa, dvipa, 16);
 	key.dport = htons(port);
-	if (!n || !dest) {
+	if (!dest) {
 		r = kdp_errno_neg(bpf_map_delete_elem(k->fd_sched, &key));
 		return r == -ENOENT ? 0 : r;
 	}
+	/* The rotation goes on where it was (a changed or paused schedule
+	 * does not start again at its first target: a client whose SYNs come
+	 * one per pause would always get that one). */
+	if (bpf_map_lookup_elem(k->fd_sched, &key, &v) < 0)
+		memset(&v, 0, sizeof(v));
+	next = v.next;
 	memset(&v, 0, sizeof(v));
 	v.n = n;
-	memcpy(v.dest, dest, (size_t)n * 16);
+	v.next = n ? next % n : next;
+	if (n)
+		memcpy(v.dest, dest, (size_t)n * 16);
 	r = kdp_errno_neg(bpf_map_update_elem(k->fd_sched, &key, &v, BPF_ANY));
 	return r == -E2BIG ? -ENOSPC : r;
 }

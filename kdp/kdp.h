@@ -194,8 +194,9 @@ int kdp_conn_walk(struct kdp *k, struct kdp_conn_cursor *cur, int max, kdp_conn_
 #define KDP_SCHED_MAX 64
 #define KDP_SYN_POLL_MS 5
 #define KDP_SYN_IDLE_MS 20
-/* Sets the schedule of (dvipa, port) to the n targets dest[0..n-1] (n 0,
- * or dest NULL: deletes it).  -EINVAL for n > KDP_SCHED_MAX, -ENOSPC when
+/* Sets the schedule of (dvipa, port) to the n targets dest[0..n-1]; n 0
+ * pauses it (its SYNs go to the daemon), dest NULL deletes it.  The
+ * rotation continues where it was across changes and pauses.  -EINVAL for n > KDP_SCHED_MAX, -ENOSPC when
  * the table of schedules (1024) is full. */
 int kdp_sched_set(struct kdp *k, const uint8_t dvipa[16], uint16_t port,
 		  const uint8_t (*dest)[16], unsigned n);

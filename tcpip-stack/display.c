@@ -1085,7 +1085,7 @@ kernel_stats(struct stack *s)
 		int n = 0;
 
 		for (i = 0; i < STACK_FAST_SCHED_MAX; i++)
-			n += f->sched[i].used;
+			n += f->sched[i].used && f->sched[i].hash;	/* not paused */
 		set(o, "schedules", u64((uint64_t)n));
 	}
 	if (f->kdp) {

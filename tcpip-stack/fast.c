@@ -583,7 +583,7 @@ stack_fast_sched_sync(struct stack *s)
 			}
 			f->sched_sets++;
 			x->hash = h;
-			x->used = n > 0;
+			x->used = 1;	/* paused (n 0) it stays, with its rotation */
 		}
 	}
 	for (i = 0; i < STACK_FAST_SCHED_MAX; i++) {

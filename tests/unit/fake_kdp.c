@@ -324,22 +324,24 @@ kdp_sched_set(struct kdp *k, const uint8_t dvipa[16], uint16_t port, const uint8
 			break;
 	}
 	if (i == FAKE_KDP_SCHEDS) {
-		if (!n || !dest)
+		if (!dest)
 			return 0;
 		if (fr < 0)
 			return -ENOSPC;
 		i = fr;
+		fake_turn[i] = 0;
 	}
-	if (!n || !dest) {
+	if (!dest) {
 		fake_kdp.sched[i].used = 0;
 		return 0;
 	}
+	/* As the real one: n 0 pauses it; the rotation goes on. */
 	fake_kdp.sched[i].used = 1;
 	memcpy(fake_kdp.sched[i].dvipa, dvipa, 16);
 	fake_kdp.sched[i].port = port;
 	fake_kdp.sched[i].n = n;
-	memcpy(fake_kdp.sched[i].dest, dest, (size_t)n * 16);
-	fake_turn[i] = 0;
+	if (n)
+		memcpy(fake_kdp.sched[i].dest, dest, (size_t)n * 16);
 	return 0;
 }
 

@@ -672,6 +672,7 @@ test_schedule_follows_targets(void **state)
 {
 	uint8_t slot[KDP_SCHED_MAX][16];
 	struct vipa_vdpt_entry *e;
+	uint8_t d[16];
 
 	(void)state;
 	assert_int_equal(stack_fast_start(&st), 0);
@@ -700,28 +701,41 @@ test_schedule_follows_targets(void **state)
 	e->flags &= (uint8_t)~VIPA_VDPT_F_QUIESCED;
 	stack_fast_sched_sync(&st);
 	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), 2);
+	/* A pause (TIMEDAFFINITY here; a standard client's home binding
+	 * likewise) keeps the rotation: the first SYN after it goes to the
+	 * next target, not to the first again. */
+	assert_int_equal(fake_kdp_syn(DV, 8080, CL, 41100, 7, d), 0);
+	assert_memory_equal(d, XB, 16);
+	dv()->dist.timedaff = 60;
+	stack_fast_sched_sync(&st);
+	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), 0);
+	assert_int_equal(fake_kdp_syn(DV, 8080, CL, 41101, 7, d), -1);	/* the daemon's */
+	dv()->dist.timedaff = 0;
+	stack_fast_sched_sync(&st);
+	assert_int_equal(fake_kdp_syn(DV, 8080, CL, 41102, 7, d), 0);
+	assert_memory_equal(d, XC, 16);
 	/* A target that leaves the group: its slot goes. */
 	fake_bus_member("SYSC", "TCPCS", XC, XCF_FAILED, 1);
 	stack_group_cbs.leave_cb(NULL, member("SYSC"), &st);
 	assert_int_equal(fake_kdp_sched(DV, 8080, slot), 1);
 	assert_memory_equal(slot[0], XB, 16);
-	/* TIMEDAFFINITY: a client's affinity is the daemon's: no schedule. */
+	/* TIMEDAFFINITY: a client's affinity is the daemon's: paused. */
 	dv()->dist.timedaff = 60;
 	stack_fast_sched_sync(&st);
-	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), -1);
+	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), 0);
 	dv()->dist.timedaff = 0;
 	stack_fast_sched_sync(&st);
 	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), 1);
-	/* WEIGHTEDACTIVE depends on each pick: no schedule. */
+	/* WEIGHTEDACTIVE depends on each pick: paused. */
 	assert_int_equal(vipa_vdpt_service(st.vdpt, DV, 8080, VIPA_DIST_WEIGHTEDACTIVE), 0);
 	stack_fast_sched_sync(&st);
-	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), -1);
+	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), 0);
 	assert_int_equal(vipa_vdpt_service(st.vdpt, DV, 8080, VIPA_DIST_ROUNDROBIN), 0);
 	stack_fast_sched_sync(&st);
 	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), 1);
-	/* Everything on the TUN path (a SYSPLEX$LINK delay): none. */
+	/* Everything on the TUN path (a SYSPLEX$LINK delay): paused. */
 	assert_int_equal(stack_fast_link(&st, 0, 50), 0);
-	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), -1);
+	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), 0);
 	assert_int_equal(stack_fast_link(&st, 0, 0), 0);
 	assert_int_equal(fake_kdp_sched(DV, 8080, NULL), 1);
 }
